@@ -1,0 +1,50 @@
+import { AdaptiveCardActionExecuteResponseType, Application, type TeamsAdapter } from '@microsoft/teams-ai';
+import type { Config } from '../config';
+import type { Logger } from '../log';
+import type { Services } from '../services';
+import { makeKit, type BotKit } from './kit';
+import { registerInstall } from './routes/install';
+import { registerFallback, registerWelcome } from './routes/welcome';
+import { makeSender } from './sender';
+import { StoreStorage } from './storage';
+import { actorOf, stringsFor, turnLog } from './turn';
+
+/**
+ * The Teams application: routes per flow, a tenant gate in front of all of them, errors answered
+ * in the user's language. No AI: teams-ai is used for routing, cards, dialogs and proactive sends.
+ */
+export function createApp(adapter: TeamsAdapter, config: Config, s: Services, log: Logger): BotKit {
+  const app = new Application({
+    adapter,
+    botAppId: config.botAppId,
+    storage: new StoreStorage(s.store, s.clock),
+    removeRecipientMention: true,
+    startTypingTimer: false,
+    longRunningMessages: false,
+    adaptiveCards: { actionExecuteResponseType: AdaptiveCardActionExecuteResponseType.REPLACE_FOR_ALL, actionSubmitFilter: 'verb' },
+  });
+
+  const delivery = makeSender(adapter, config.botAppId, s, log);
+  s.outbox.setSender(delivery.sender);
+  const kit = makeKit(app, s, delivery, log);
+
+  // The token check does not restrict tenants: only the municipality's own tenant gets through.
+  app.turn('beforeTurn', async (ctx) => {
+    const tenant = actorOf(ctx.activity).tenantId;
+    if (config.allowedTenants.length === 0 || config.allowedTenants.includes(tenant)) return true;
+    turnLog(ctx, log).warn({ event: 'tenant.refused', tenant: tenant || 'none' }, 'activity from another tenant dropped');
+    return false;
+  });
+
+  registerInstall(kit);
+  registerWelcome(kit);
+  // Flows register here, before the fallback.
+  registerFallback(kit);
+
+  app.error(async (ctx, error) => {
+    turnLog(ctx, log).error({ event: 'turn.error', err: error }, 'unhandled turn error');
+    if (ctx.activity.type === 'message') await ctx.sendActivity(stringsFor(ctx.activity).errors.generic).catch(() => undefined);
+  });
+
+  return kit;
+}

@@ -1,0 +1,64 @@
+import { TurnContext, type Activity } from 'botbuilder';
+import type { BotKit } from '../kit';
+import { actorOf, stringsFor, turnLog } from '../turn';
+import { sendCard, welcomeFor } from './welcome';
+
+/**
+ * Installation bookkeeping: remember where the bot can reach a user or a team proactively, and
+ * forget it on uninstall. The 1:1 chat gets the welcome card on install.
+ */
+export function registerInstall(kit: BotKit): void {
+  const { app, s } = kit;
+
+  async function remember(ctx: TurnContext): Promise<void> {
+    const a = ctx.activity;
+    const actor = actorOf(a);
+    const reference = TurnContext.getConversationReference(a);
+    const base = { tenantId: actor.tenantId, serviceUrl: a.serviceUrl, reference };
+    const teamId = (a.channelData as { team?: { id?: string } } | undefined)?.team?.id;
+    if (actor.conversation.kind === 'personal') {
+      await s.installations.personal(actor.aadObjectId, { ...base, conversationId: a.conversation.id });
+    } else if (teamId) {
+      // Proactive posts to the team go through its General channel's conversation (the team id).
+      await s.installations.team(teamId, { ...base, conversationId: teamId, reference: { ...reference, conversation: { ...reference.conversation, id: teamId } } });
+    }
+  }
+
+  async function forget(ctx: TurnContext): Promise<void> {
+    const actor = actorOf(ctx.activity);
+    const teamId = (ctx.activity.channelData as { team?: { id?: string } } | undefined)?.team?.id;
+    if (actor.conversation.kind === 'personal') await s.installations.removePersonal(actor.aadObjectId);
+    else if (teamId) await s.installations.removeTeam(teamId);
+  }
+
+  const botAdded = (a: Activity) => (a.membersAdded ?? []).some((m) => m.id === a.recipient?.id);
+  const botRemoved = (a: Activity) => (a.membersRemoved ?? []).some((m) => m.id === a.recipient?.id);
+
+  app.conversationUpdate('membersAdded', async (ctx) => {
+    if (!botAdded(ctx.activity)) return;
+    await remember(ctx);
+    const actor = actorOf(ctx.activity);
+    if (actor.conversation.kind === 'personal') await sendCard(ctx, await welcomeFor(kit, actor, stringsFor(ctx.activity)));
+  });
+
+  app.conversationUpdate('membersRemoved', async (ctx) => {
+    if (botRemoved(ctx.activity)) await forget(ctx);
+  });
+
+  app.activity('installationUpdate', async (ctx) => {
+    const action = String(ctx.activity.action ?? '');
+    if (action.startsWith('add')) await remember(ctx);
+    else if (action.startsWith('remove')) await forget(ctx);
+    else turnLog(ctx, kit.log).info({ event: 'installation.unknown', action }, 'installation update ignored');
+  });
+
+  // Any 1:1 message also refreshes the user's reference (service URLs can change).
+  app.turn('beforeTurn', async (ctx) => {
+    const a = ctx.activity;
+    if (a.type === 'message' && actorOf(a).conversation.kind === 'personal' && a.from?.aadObjectId) {
+      const known = await s.installations.forUser(actorOf(a).aadObjectId);
+      if (!known || known.service_url !== a.serviceUrl) await remember(ctx);
+    }
+    return true;
+  });
+}

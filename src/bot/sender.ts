@@ -1,0 +1,102 @@
+import { CardFactory, MessageFactory, TeamsInfo, type Activity, type ConversationReference } from 'botbuilder';
+import type { TeamsAdapter } from '@microsoft/teams-ai';
+import type { Card } from '../cards/card';
+import type { Logger } from '../log';
+import { SendFailure, type OutboxMessage, type SendResult, type Sender, type Target } from '../services/outbox';
+import type { Services } from '../services';
+
+/** Turns a stored message intent into what Teams should show, from the store's state at send time. */
+export type Renderer = (message: OutboxMessage, target: Target) => Promise<{ card?: Card; text?: string; summary?: string }>;
+
+/**
+ * Delivers outbox messages over the Bot Framework: to a user's 1:1 chat (their installation), as a
+ * new thread in an intake unit's channel, or as a reply in an existing thread.
+ */
+export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services, log: Logger) {
+  const renderers = new Map<string, Renderer>();
+
+  function activityOf(r: { card?: Card; text?: string; summary?: string }): Partial<Activity> {
+    if (r.card) {
+      const a = MessageFactory.attachment(CardFactory.adaptiveCard(r.card));
+      if (r.summary) a.summary = r.summary;
+      return a;
+    }
+    return MessageFactory.text(r.text ?? '');
+  }
+
+  function failureOf(error: unknown): SendFailure {
+    if (error instanceof SendFailure) return error;
+    const e = error as { statusCode?: number; response?: { headers?: { get?(name: string): string | undefined } } };
+    const status = e.statusCode;
+    const retryAfter = e.response?.headers?.get?.('retry-after');
+    const retryAfterMs = retryAfter ? (Number.isFinite(Number(retryAfter)) ? Number(retryAfter) * 1000 : Math.max(0, Date.parse(retryAfter) - Date.now())) : undefined;
+    // 400/403/404: the bot was removed or the conversation is gone; retrying will not help.
+    const permanent = status === 400 || status === 403 || status === 404;
+    return new SendFailure(status, retryAfterMs, permanent, (error as Error).name || 'send failed');
+  }
+
+  const sender: Sender = {
+    conversationOf(target) {
+      if (target.kind === 'user') return `user:${target.aadObjectId}`;
+      if (target.kind === 'channel') return `channel:${target.unitId}:${target.channel}`;
+      return `thread:${target.conversationId}`;
+    },
+    async send(target, message): Promise<SendResult> {
+      const render = renderers.get(message.kind);
+      if (!render) throw new SendFailure(undefined, undefined, true, `no renderer for ${message.kind}`);
+      const activity = activityOf(await render(message, target));
+      try {
+        if (target.kind === 'user') {
+          const inst = await s.installations.forUser(target.aadObjectId);
+          if (!inst) throw new SendFailure(undefined, undefined, false, 'user has no installation');
+          let result: SendResult = {};
+          await adapter.continueConversationAsync(botAppId, inst.reference as Partial<ConversationReference>, async (ctx) => {
+            const res = await ctx.sendActivity(activity);
+            result = { activityId: res?.id, conversationId: inst.conversation_id };
+          });
+          return result;
+        }
+        const unit = s.directory.intakeUnit(target.unitId);
+        if (!unit) throw new SendFailure(undefined, undefined, true, 'unknown intake unit');
+        const inst = await s.installations.forTeam(unit.teamId);
+        if (!inst) throw new SendFailure(undefined, undefined, false, 'intake team has no installation');
+        const reference = inst.reference as Partial<ConversationReference>;
+        let result: SendResult = {};
+        if (target.kind === 'channel') {
+          const channelId = target.channel === 'reports' ? unit.reportsChannelId : unit.consultationsChannelId;
+          await adapter.continueConversationAsync(botAppId, reference, async (ctx) => {
+            const [ref, activityId] = await TeamsInfo.sendMessageToTeamsChannel(ctx, activity as Activity, channelId, botAppId);
+            result = { activityId, conversationId: ref.conversation?.id };
+          });
+        } else {
+          const threadRef = { ...reference, conversation: { ...(reference.conversation ?? {}), id: target.conversationId } } as Partial<ConversationReference>;
+          await adapter.continueConversationAsync(botAppId, threadRef, async (ctx) => {
+            const res = await ctx.sendActivity(activity);
+            result = { activityId: res?.id, conversationId: target.conversationId };
+          });
+        }
+        return result;
+      } catch (error) {
+        const failure = failureOf(error);
+        log.debug({ event: 'send.failure', kind: message.kind, status: failure.status }, 'send failed');
+        throw failure;
+      }
+    },
+  };
+
+  return {
+    sender,
+    register(kind: string, renderer: Renderer) {
+      renderers.set(kind, renderer);
+    },
+    /** Replace a card already sent (e.g. the intake card after an action taken elsewhere). */
+    async updateCard(reference: Partial<ConversationReference>, activityId: string, card: Card): Promise<void> {
+      await adapter.continueConversationAsync(botAppId, reference, async (ctx) => {
+        const a = MessageFactory.attachment(CardFactory.adaptiveCard(card));
+        a.id = activityId;
+        await ctx.updateActivity(a);
+      });
+    },
+  };
+}
+export type Delivery = ReturnType<typeof makeSender>;

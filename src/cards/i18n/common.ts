@@ -1,0 +1,47 @@
+const fmt = (locale: string) => ({
+  dateTime: new Intl.DateTimeFormat(locale, { timeZone: 'Europe/Stockholm', dateStyle: 'medium', timeStyle: 'short' }),
+  date: new Intl.DateTimeFormat(locale, { timeZone: 'Europe/Stockholm', dateStyle: 'medium' }),
+});
+const svFmt = fmt('sv-SE');
+const enFmt = fmt('en-GB');
+
+export const sv = {
+  appName: 'Värna',
+  dateTime: (d: Date) => svFmt.dateTime.format(d),
+  date: (d: Date) => svFmt.date.format(d),
+  back: 'Tillbaka',
+  menu: 'Till menyn',
+  yes: 'Ja',
+  no: 'Nej',
+  errors: {
+    generic: 'Något gick fel hos Värna och det du gjorde sparades inte. Försök igen om en stund. Är det bråttom: ring mottagningen, och vid akut fara 112.',
+    notAllowed: 'Du har inte behörighet att göra det här. Försöket har loggats.',
+    notFound: 'Det du söker finns inte, eller så har det gallrats.',
+    conflict: 'Någon annan hann före. Kortet visar nu det senaste läget.',
+    validation: 'Något behöver rättas. Se markeringarna i kortet; inget du skrivit har försvunnit.',
+    unavailable: 'Värna kan inte nå sin databas just nu, så inget sparades. Försök igen om en stund. Är det bråttom: ring mottagningen, och vid akut fara 112.',
+    stale: 'Det här kortet är inaktuellt. Här är det senaste läget.',
+    rateLimited: 'Du skickar väldigt många meddelanden i rad. Vänta en liten stund och försök igen; inget har försvunnit.',
+  },
+};
+export type CommonStrings = typeof sv;
+
+export const en: CommonStrings = {
+  appName: 'Värna',
+  dateTime: (d: Date) => enFmt.dateTime.format(d),
+  date: (d: Date) => enFmt.date.format(d),
+  back: 'Back',
+  menu: 'Menu',
+  yes: 'Yes',
+  no: 'No',
+  errors: {
+    generic: 'Something went wrong in Värna and what you did was not saved. Please try again shortly. If it is urgent, call the intake unit, and 112 in an emergency.',
+    notAllowed: 'You are not allowed to do this. The attempt has been logged.',
+    notFound: 'What you are looking for does not exist, or it has been purged.',
+    conflict: 'Someone else got there first. The card now shows the latest state.',
+    validation: 'Something needs correcting. See the marks on the card; nothing you typed is lost.',
+    unavailable: 'Värna cannot reach its database right now, so nothing was saved. Please try again shortly. If it is urgent, call the intake unit, and 112 in an emergency.',
+    stale: 'This card is out of date. Here is the latest state.',
+    rateLimited: 'You are sending a lot of messages in a row. Please wait a moment and try again; nothing is lost.',
+  },
+};

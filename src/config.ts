@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod/v4';
+import { Municipality, referenceProblems } from './services/municipality';
+
+/** Fixed bot id for local mode: proactive sends need some id, and no real app has this one. */
+export const LOCAL_BOT_APP_ID = '00000000-0000-0000-0000-00000000b07a';
+
+const base64Key = z
+  .string()
+  .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64 (openssl rand -base64 32)');
+
+export const Env = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3978),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    BOT_APP_ID: z.string().uuid().optional().describe('Entra app (client) id of the bot'),
+    BOT_APP_PASSWORD: z.string().min(1).optional().describe('client secret; leave empty with managed identity'),
+    BOT_APP_TYPE: z.enum(['SingleTenant', 'UserAssignedMSI']).default('SingleTenant'),
+    BOT_TENANT_ID: z.string().uuid().optional().describe('the municipality\'s Entra tenant'),
+    BOT_OPENID_METADATA: z.url().optional().describe('override of the token issuer metadata (tests only)'),
+    VARNA_ALLOWED_TENANTS: z.string().optional().describe('extra tenant ids, comma separated'),
+    VARNA_STORE_URL: z.string().default('sqlite:data/varna.db').describe('sqlite:<file> or postgres://…'),
+    VARNA_DATA_KEY: base64Key.optional().describe('master key that wraps the per-record data keys'),
+    VARNA_DATA_KEY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('k1'),
+    VARNA_OLD_DATA_KEYS: z.string().optional().describe('retired keys still needed to read: id:base64,id:base64'),
+    VARNA_INDEX_KEY: base64Key.optional().describe('key for keyed hashes (repeat reports, consultations)'),
+    VARNA_CONFIG: z.string().default('config/example.yaml').describe('path of the municipality config'),
+    VARNA_DELIVERY_DEADLINE_MINUTES: z.coerce.number().int().positive().default(15),
+    VARNA_MAX_BODY_BYTES: z.coerce.number().int().positive().default(256 * 1024),
+  })
+  .superRefine((e, ctx) => {
+    const anyCredential = e.BOT_APP_ID || e.BOT_APP_PASSWORD;
+    if (anyCredential && !e.BOT_APP_ID)
+      ctx.addIssue({ code: 'custom', path: ['BOT_APP_ID'], message: 'required when BOT_APP_PASSWORD is set' });
+    if (e.BOT_APP_ID && e.BOT_APP_TYPE === 'SingleTenant' && !e.BOT_APP_PASSWORD)
+      ctx.addIssue({ code: 'custom', path: ['BOT_APP_PASSWORD'], message: 'required for a SingleTenant bot (or use BOT_APP_TYPE=UserAssignedMSI)' });
+    if (e.BOT_APP_ID && !e.BOT_TENANT_ID)
+      ctx.addIssue({ code: 'custom', path: ['BOT_TENANT_ID'], message: 'required: Värna is registered single-tenant' });
+    if (e.NODE_ENV === 'production') {
+      if (!e.BOT_APP_ID)
+        ctx.addIssue({ code: 'custom', path: ['BOT_APP_ID'], message: 'required in production: without it the bot accepts unauthenticated activities' });
+      if (!e.VARNA_DATA_KEY)
+        ctx.addIssue({ code: 'custom', path: ['VARNA_DATA_KEY'], message: 'required in production' });
+      if (!e.VARNA_INDEX_KEY)
+        ctx.addIssue({ code: 'custom', path: ['VARNA_INDEX_KEY'], message: 'required in production' });
+    }
+    if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(e.VARNA_STORE_URL))
+      ctx.addIssue({ code: 'custom', path: ['VARNA_STORE_URL'], message: 'must start with sqlite: or postgres://' });
+  });
+export type Env = z.infer<typeof Env>;
+
+export interface Config {
+  env: Env;
+  /** No credentials: unauthenticated activities accepted (Agents Playground, tests). */
+  localMode: boolean;
+  botAppId: string;
+  allowedTenants: string[];
+  municipality: Municipality;
+  configPath: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+function problemsOf(error: z.ZodError, prefix: string): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path
+      .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
+      .join('');
+    return `${prefix}${path || '(root)'}: ${issue.message}`;
+  });
+}
+
+/** Reads a municipality file (JSON or YAML) and validates it; every problem names its field. */
+export function loadMunicipality(path: string): Municipality {
+  let raw: unknown;
+  try {
+    const text = readFileSync(path, 'utf8');
+    raw = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new ConfigError([`${path}: cannot be read: ${(error as Error).message.split('\n')[0]}`]);
+  }
+  const parsed = Municipality.safeParse(raw);
+  if (!parsed.success) {
+    // zod skips the cross-reference check when the shape is wrong; run it on the raw file as well.
+    const shape = problemsOf(parsed.error, `${path}: `);
+    const refs = problemsOf(new z.ZodError(referenceProblems(raw).map((p) => ({ code: 'custom' as const, input: undefined, ...p }))), `${path}: `);
+    throw new ConfigError([...new Set([...shape, ...refs])]);
+  }
+  return parsed.data;
+}
+
+/** Parses the environment once; fails fast with one line per bad field. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = Env.safeParse(Object.fromEntries(Object.entries(source).filter(([, v]) => v !== '')));
+  if (!parsed.success) throw new ConfigError(problemsOf(parsed.error, 'environment '));
+  const env = parsed.data;
+  const configPath = resolve(env.VARNA_CONFIG);
+  const municipality = loadMunicipality(configPath);
+  const allowedTenants = [env.BOT_TENANT_ID, ...(env.VARNA_ALLOWED_TENANTS ?? '').split(',')]
+    .map((t) => t?.trim().toLowerCase())
+    .filter((t): t is string => !!t);
+  return {
+    env,
+    localMode: !env.BOT_APP_ID,
+    botAppId: env.BOT_APP_ID ?? LOCAL_BOT_APP_ID,
+    allowedTenants,
+    municipality,
+    configPath,
+  };
+}

@@ -1,0 +1,97 @@
+import type { AddressInfo } from 'node:net';
+import type { DestinationStream } from 'pino';
+import { createAdapter } from './bot/adapter';
+import { createApp } from './bot/app';
+import { createServer } from './bot/server';
+import { ConfigError, loadConfig, type Config } from './config';
+import { loadKeyring } from './keys';
+import { createLogger, type Logger } from './log';
+import { systemClock, type Clock } from './services/clock';
+import { makeCipher, type Keyring } from './services/crypto';
+import { makeServices, type Services } from './services';
+import { StoreLockedError } from './services/store/db';
+import { openStore } from './services/store';
+
+export interface StartOptions {
+  config: Config;
+  clock?: Clock;
+  log?: Logger;
+  logDestination?: DestinationStream;
+  keyring?: Keyring;
+  /** Run the outbox loop (production); tests may drain it by hand instead. */
+  deliverInBackground?: boolean;
+}
+
+export interface Running {
+  url: string;
+  port: number;
+  services: Services;
+  log: Logger;
+  stop(): Promise<void>;
+}
+
+/** Wiring: config -> store -> services -> app -> server. */
+export async function startVarna(opts: StartOptions): Promise<Running> {
+  const { config } = opts;
+  const log = opts.log ?? createLogger(config.env.LOG_LEVEL, opts.logDestination);
+  const clock = opts.clock ?? systemClock;
+  if (config.localMode) {
+    log.warn(
+      { event: 'auth.local-mode' },
+      'LOCAL MODE: no bot credentials (BOT_APP_ID); activities are NOT authenticated. For the Agents Playground and tests only.',
+    );
+  }
+  const store = await openStore(config.env.VARNA_STORE_URL);
+  const cipher = makeCipher(opts.keyring ?? loadKeyring(config, log));
+  const services = makeServices({ config, store, clock, log, cipher });
+  const adapter = createAdapter(config);
+  const kit = createApp(adapter, config, services, log);
+  const server = createServer({ adapter, run: (ctx) => kit.app.run(ctx), s: services, log, maxBodyBytes: config.env.VARNA_MAX_BODY_BYTES });
+  await new Promise<void>((resolve) => server.listen(config.env.PORT, '0.0.0.0', resolve));
+  const port = (server.address() as AddressInfo).port;
+  if (opts.deliverInBackground ?? true) services.outbox.start();
+  log.info({ event: 'started', port, store: store.dialect, municipality: config.municipality.municipality.name }, 'Värna is listening');
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    services,
+    log,
+    async stop() {
+      await services.outbox.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  let running: Running;
+  try {
+    running = await startVarna({ config });
+  } catch (error) {
+    if (error instanceof StoreLockedError) {
+      console.error(`Cannot start: ${error.message}`);
+      process.exit(3);
+    }
+    console.error(`Cannot start: ${(error as Error).name}: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  const shutdown = (signal: string) => {
+    running.log.info({ event: 'stopping', signal }, 'stopping');
+    void running.stop().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (require.main === module) void main();

@@ -1,0 +1,37 @@
+import type { Config } from '../config';
+import type { Logger } from '../log';
+import type { Clock } from './clock';
+import type { Cipher } from './crypto';
+import { makeInstallations } from './installations';
+import { directory } from './municipality';
+import { isOpen } from './office-hours';
+import { makeOutbox } from './outbox';
+import type { Store } from './store';
+
+export interface ServiceDeps {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  cipher: Cipher;
+}
+
+/** Every service, wired from its dependencies. Nothing here knows about Teams. */
+export function makeServices(deps: ServiceDeps) {
+  const { config, store, clock, log } = deps;
+  const dir = directory(config.municipality);
+  const outbox = makeOutbox({ store, clock, log });
+  const installations = makeInstallations({ store, clock, log });
+  return {
+    ...deps,
+    directory: dir,
+    outbox,
+    installations,
+    /** Phone numbers for acute situations, by the unit's office hours right now. */
+    contactsFor(schoolId?: string) {
+      const unit = (schoolId && dir.intakeUnitFor(schoolId)) || config.municipality.intakeUnits[0]!;
+      return { intakeName: unit.name, intakePhone: unit.phone, onCallPhone: unit.onCallPhone, open: isOpen(unit, clock.now()) };
+    },
+  };
+}
+export type Services = ReturnType<typeof makeServices>;

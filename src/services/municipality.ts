@@ -1,0 +1,174 @@
+import { z } from 'zod/v4';
+
+/**
+ * The municipality's configuration: its schools (municipal and independent alike), its
+ * districts, the intake units that receive reports, the annual cycle and retention.
+ * One file per municipality, JSON or YAML; `config/schema.json` is generated from this.
+ */
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes');
+const guid = z.string().regex(/^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/, 'must be a GUID (Entra object id)');
+const phone = z.string().regex(/^\+?[0-9][0-9 -]{4,20}$/, 'must be a phone number, e.g. "0123-456 00"');
+const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'must be a time as HH:MM');
+const localized = z.object({ sv: z.string().min(1), en: z.string().min(1) });
+
+export const Person = z.object({
+  aadObjectId: guid.describe('Entra ID object id of the user'),
+  name: z.string().min(1).optional().describe('Display name, for the admin only'),
+});
+
+export const School = z.object({
+  id,
+  name: z.string().min(1),
+  type: z.enum(['municipal', 'independent']).describe('independent = fristående skola; routed like municipal ones'),
+  level: z.enum(['förskola', 'grundskola', 'gymnasieskola', 'annan']).default('grundskola'),
+  district: id,
+  principals: z.array(Person).default([]),
+});
+
+export const OfficeHours = z.object({
+  days: z.array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])).default(['mon', 'tue', 'wed', 'thu', 'fri']),
+  open: hhmm.default('08:00'),
+  close: hhmm.default('16:30'),
+});
+
+export const IntakeUnit = z.object({
+  id,
+  name: z.string().min(1),
+  serves: z
+    .object({ districts: z.array(id).default([]), schools: z.array(id).default([]) })
+    .describe('Districts and/or single schools whose reports this unit receives'),
+  teamId: z.string().min(1).describe('Teams team id (19:…@thread.tacv2), shown by "värna status" in the channel'),
+  reportsChannelId: z.string().min(1),
+  consultationsChannelId: z.string().min(1),
+  phone: phone.describe('Intake phone in office hours'),
+  onCallPhone: phone.describe('Socialjouren, outside office hours'),
+  officeHours: OfficeHours.default({ days: ['mon', 'tue', 'wed', 'thu', 'fri'], open: '08:00', close: '16:30' }),
+});
+
+export const Audience = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('allPrincipals') }),
+  z.object({ kind: z.literal('districtPrincipals'), district: id }),
+  z.object({ kind: z.literal('independentPrincipals') }),
+  z.object({ kind: z.literal('intakeUnit'), unit: id }),
+]);
+
+export const CycleEntry = z.object({
+  id,
+  schedule: z.string().min(9).describe('cron expression, Europe/Stockholm'),
+  audience: Audience,
+  title: localized,
+  text: localized,
+  link: z.url().optional(),
+});
+
+export const Retention = z.object({
+  draftDays: z.number().int().positive().default(30),
+  reportDaysAfterHandover: z.number().int().positive().default(90),
+  consultationDaysAfterClose: z.number().int().positive().default(30),
+  auditYears: z.number().int().positive().default(5),
+});
+
+export const Municipality = z
+  .object({
+    $schema: z.string().optional(),
+    municipality: z.object({ name: z.string().min(1) }),
+    districts: z.array(z.object({ id, name: z.string().min(1) })).min(1),
+    schools: z.array(School).min(1),
+    intakeUnits: z.array(IntakeUnit).min(1),
+    roles: z
+      .object({ statistics: z.array(Person).default([]) })
+      .default({ statistics: [] })
+      .describe('Committee secretaries and managers who may see statistics'),
+    principalIsParty: z
+      .boolean()
+      .default(false)
+      .describe('true when the routine makes the principal a party to every report (references and status, never content)'),
+    annualCycle: z.array(CycleEntry).default([]),
+    retention: Retention.default({ draftDays: 30, reportDaysAfterHandover: 90, consultationDaysAfterClose: 30, auditYears: 5 }),
+  })
+  .superRefine((m, ctx) => referenceProblems(m).forEach((p) => ctx.addIssue({ code: 'custom', path: p.path, message: p.message })));
+
+interface Problem {
+  path: Array<string | number>;
+  message: string;
+}
+type Loose = { id?: unknown; district?: unknown; serves?: { districts?: unknown; schools?: unknown }; audience?: { kind?: unknown; district?: unknown; unit?: unknown } };
+const list = (v: unknown): Loose[] => (Array.isArray(v) ? (v as Loose[]) : []);
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+/**
+ * Cross-references (districts, schools, units) checked on the raw file too, so that a file with
+ * several kinds of problems gets them all named at once.
+ */
+export function referenceProblems(raw: unknown): Problem[] {
+  const m = (raw ?? {}) as { districts?: unknown; schools?: unknown; intakeUnits?: unknown; annualCycle?: unknown };
+  const out: Problem[] = [];
+  const districts = new Set(list(m.districts).map((d) => d.id));
+  const schoolList = list(m.schools);
+  const schools = new Set(schoolList.map((s) => s.id));
+  const unitList = list(m.intakeUnits);
+  const units = new Set(unitList.map((u) => u.id));
+  duplicates(schoolList.map((s) => String(s.id))).forEach((dup) => out.push({ path: ['schools'], message: `school id "${dup}" is used twice` }));
+  schoolList.forEach((s, i) => {
+    if (typeof s.district === 'string' && !districts.has(s.district)) out.push({ path: ['schools', i, 'district'], message: `unknown district "${s.district}"` });
+  });
+  unitList.forEach((u, i) => {
+    strings(u.serves?.districts).forEach((d, j) => {
+      if (!districts.has(d)) out.push({ path: ['intakeUnits', i, 'serves', 'districts', j], message: `unknown district "${d}"` });
+    });
+    strings(u.serves?.schools).forEach((s, j) => {
+      if (!schools.has(s)) out.push({ path: ['intakeUnits', i, 'serves', 'schools', j], message: `unknown school "${s}"` });
+    });
+  });
+  schoolList.forEach((s, i) => {
+    if (typeof s.id !== 'string') return;
+    const served = unitList.some((u) => strings(u.serves?.schools).includes(s.id as string) || strings(u.serves?.districts).includes(String(s.district)));
+    if (unitList.length && !served) out.push({ path: ['schools', i], message: `no intake unit serves school "${s.id}"` });
+  });
+  list(m.annualCycle).forEach((e, i) => {
+    const a = e.audience ?? {};
+    if (a.kind === 'districtPrincipals' && typeof a.district === 'string' && !districts.has(a.district))
+      out.push({ path: ['annualCycle', i, 'audience', 'district'], message: `unknown district "${a.district}"` });
+    if (a.kind === 'intakeUnit' && typeof a.unit === 'string' && !units.has(a.unit))
+      out.push({ path: ['annualCycle', i, 'audience', 'unit'], message: `unknown intake unit "${a.unit}"` });
+  });
+  return out;
+}
+
+export type Municipality = z.infer<typeof Municipality>;
+export type School = z.infer<typeof School>;
+export type IntakeUnit = z.infer<typeof IntakeUnit>;
+export type CycleEntry = z.infer<typeof CycleEntry>;
+
+function duplicates(values: string[]): string[] {
+  const seen = new Set<string>();
+  return [...new Set(values.filter((v) => (seen.has(v) ? true : (seen.add(v), false))))];
+}
+
+/** Lookups the services need, built once from the validated config. */
+export function directory(m: Municipality) {
+  const schools = new Map(m.schools.map((s) => [s.id, s]));
+  const districts = new Map(m.districts.map((d) => [d.id, d]));
+  return {
+    municipality: m,
+    school: (schoolId: string) => schools.get(schoolId),
+    district: (districtId: string) => districts.get(districtId),
+    /** A report from an independent school is routed exactly like a municipal one. */
+    intakeUnitFor(schoolId: string): IntakeUnit | undefined {
+      const school = schools.get(schoolId);
+      if (!school) return undefined;
+      return (
+        m.intakeUnits.find((u) => u.serves.schools.includes(school.id)) ??
+        m.intakeUnits.find((u) => u.serves.districts.includes(school.district))
+      );
+    },
+    intakeUnit: (unitId: string) => m.intakeUnits.find((u) => u.id === unitId),
+    intakeUnitByTeam: (teamId: string) => m.intakeUnits.find((u) => u.teamId === teamId),
+    schoolsOfPrincipal: (aadObjectId: string) =>
+      m.schools.filter((s) => s.principals.some((p) => p.aadObjectId.toLowerCase() === aadObjectId.toLowerCase())),
+    isStatistician: (aadObjectId: string) =>
+      m.roles.statistics.some((p) => p.aadObjectId.toLowerCase() === aadObjectId.toLowerCase()),
+  };
+}
+export type Directory = ReturnType<typeof directory>;

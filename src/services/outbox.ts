@@ -1,0 +1,199 @@
+import type { Logger } from '../log';
+import type { Clock } from './clock';
+import { makePacer } from './pacing';
+import type { OutboxRow, Store, Tx } from './store';
+
+/** Where a proactive message goes. Only the 1:1 chat of a user, or a configured channel. */
+export type Target =
+  | { kind: 'user'; aadObjectId: string }
+  | { kind: 'channel'; unitId: string; channel: 'reports' | 'consultations' }
+  | { kind: 'thread'; unitId: string; conversationId: string };
+
+/** A message intent: rendered to a card when it is sent, from the store's current state. */
+export interface OutboxMessage {
+  kind: string;
+  [key: string]: unknown;
+}
+
+export interface SendResult {
+  activityId?: string;
+  conversationId?: string;
+}
+
+/** What a send failure tells the outbox: retry (with the server's Retry-After) or give up. */
+export class SendFailure extends Error {
+  override name = 'SendFailure';
+  constructor(
+    readonly status: number | undefined,
+    readonly retryAfterMs: number | undefined,
+    readonly permanent: boolean,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Sender {
+  /** Pacing key: the conversation the send lands in. */
+  conversationOf(target: Target): string;
+  send(target: Target, message: OutboxMessage): Promise<SendResult>;
+}
+
+export interface DeliveryHooks {
+  /** Called once after a message is sent (e.g. remember the channel card's id). */
+  onSent?(message: OutboxMessage, result: SendResult, trx: Tx): Promise<void>;
+  /** Called once when a message with a deadline is still not delivered at its deadline. */
+  onDeadline?(message: OutboxMessage, target: Target): Promise<void>;
+}
+
+export interface OutboxDeps {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  /** Milliseconds to wait for real (sleep), separate from the clock, so tests control both. */
+  random?: () => number;
+}
+
+const BASE_BACKOFF_MS = 1_000;
+const MAX_BACKOFF_MS = 5 * 60_000;
+const LEASE_MS = 60_000;
+const BATCH = 50;
+const PARALLEL = 8;
+
+/**
+ * The durable outbox: every proactive message is stored before anything is sent, then delivered
+ * with retries (exponential backoff with jitter, Retry-After honoured), paced under Teams' limits,
+ * and never lost on restart. A dedupe key per message keeps retries of the same intent single.
+ */
+export function makeOutbox({ store, clock, log, random = Math.random }: OutboxDeps) {
+  const pacer = makePacer();
+  const hooks = new Map<string, DeliveryHooks>();
+  let sender: Sender | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  let draining: Promise<number> | undefined;
+  let wakeRequested = false;
+
+  function backoff(attempts: number): number {
+    const base = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** attempts);
+    return Math.round(base * (0.5 + random()));
+  }
+
+  async function deliverOne(row: OutboxRow): Promise<'sent' | 'paced' | 'retry' | 'failed'> {
+    const target = JSON.parse(row.target) as Target;
+    const message = JSON.parse(row.message) as OutboxMessage;
+    const now = clock.now();
+    const conversation = sender!.conversationOf(target);
+    const wait = pacer.delayFor(conversation, now.getTime());
+    if (wait > 0) {
+      await store.outbox.reschedule(row.id, new Date(now.getTime() + wait), row.last_error, false);
+      return 'paced';
+    }
+    pacer.record(conversation, now.getTime());
+    try {
+      const result = await sender!.send(target, message);
+      await store.transaction(async (trx) => {
+        await hooks.get(message.kind)?.onSent?.(message, result, trx);
+      });
+      await store.outbox.markSent(row.id, result, clock.now());
+      log.info({ event: 'outbox.sent', id: row.id, kind: message.kind, attempts: row.attempts + 1 }, 'delivered');
+      return 'sent';
+    } catch (error) {
+      const failure = error instanceof SendFailure ? error : new SendFailure(undefined, undefined, false, (error as Error).name);
+      const later = clock.now();
+      if (failure.permanent) {
+        await store.outbox.markFailed(row.id, `${failure.status ?? ''} ${failure.message}`.trim());
+        log.error({ event: 'outbox.failed', id: row.id, kind: message.kind, status: failure.status }, 'delivery failed permanently');
+        await alertDeadline(row, message, target, later, true);
+        return 'failed';
+      }
+      const delay = Math.max(failure.retryAfterMs ?? 0, backoff(row.attempts));
+      await store.outbox.reschedule(row.id, new Date(later.getTime() + delay), `${failure.status ?? 'error'}`, true);
+      log.warn({ event: 'outbox.retry', id: row.id, kind: message.kind, status: failure.status, inMs: delay }, 'delivery will be retried');
+      await alertDeadline(row, message, target, later, false);
+      return 'retry';
+    }
+  }
+
+  async function alertDeadline(row: OutboxRow, message: OutboxMessage, target: Target, now: Date, force: boolean): Promise<void> {
+    if (!row.deadline_at) return;
+    if (!force && new Date(row.deadline_at) > now) return;
+    if (!(await store.outbox.markDeadlineAlerted(row.id, now))) return;
+    log.error({ event: 'outbox.deadline', id: row.id, kind: message.kind, alert: 'operational' }, 'message not delivered by its deadline');
+    await hooks.get(message.kind)?.onDeadline?.(message, target);
+  }
+
+  /** Sends everything due now; returns how many were sent. */
+  async function deliverDue(): Promise<number> {
+    if (!sender) return 0;
+    let sent = 0;
+    for (;;) {
+      const rows = await store.outbox.claimDue(clock.now(), BATCH, LEASE_MS);
+      if (rows.length === 0) break;
+      let progress = 0;
+      for (let i = 0; i < rows.length; i += PARALLEL) {
+        const results = await Promise.all(rows.slice(i, i + PARALLEL).map(deliverOne));
+        sent += results.filter((r) => r === 'sent').length;
+        progress += results.filter((r) => r === 'sent' || r === 'failed').length;
+      }
+      if (progress === 0) break;
+    }
+    return sent;
+  }
+
+  async function drain(): Promise<number> {
+    if (draining) {
+      wakeRequested = true;
+      return draining;
+    }
+    draining = (async () => {
+      let total = 0;
+      do {
+        wakeRequested = false;
+        total += await deliverDue();
+      } while (wakeRequested);
+      return total;
+    })().finally(() => (draining = undefined));
+    return draining;
+  }
+
+  async function loop(): Promise<void> {
+    if (!running) return;
+    try {
+      await drain();
+    } catch (error) {
+      log.error({ event: 'outbox.loop', err: error }, 'outbox loop error');
+    }
+    if (!running) return;
+    const next = await store.outbox.nextDueAt().catch(() => undefined);
+    const inMs = next ? Math.min(1_000, Math.max(20, next.getTime() - clock.now().getTime())) : 1_000;
+    timer = setTimeout(() => void loop(), inMs);
+  }
+
+  return {
+    setSender(s: Sender) {
+      sender = s;
+    },
+    on(kind: string, h: DeliveryHooks) {
+      hooks.set(kind, h);
+    },
+    enqueue: store.outbox.enqueue,
+    /** Deliver what is due now and wait for it (tests; the loop calls it too). */
+    drain,
+    /** Wake the loop after a commit, so a stored message goes out at once. */
+    wake() {
+      if (running) void drain().catch((error) => log.error({ event: 'outbox.wake', err: error }, 'outbox wake error'));
+    },
+    start() {
+      if (running) return;
+      running = true;
+      void loop();
+    },
+    async stop() {
+      running = false;
+      if (timer) clearTimeout(timer);
+      await draining?.catch(() => undefined);
+    },
+  };
+}
+export type Outbox = ReturnType<typeof makeOutbox>;

@@ -1,0 +1,46 @@
+/**
+ * Teams' send limits, kept per conversation (7 a second, 60 per 30 seconds, 1,800 an hour) and
+ * per tenant (about 50 requests a second). `delayFor` says how long to wait before the next send
+ * to that conversation may go; `record` notes a send. In-memory: each instance paces its own sends.
+ */
+const WINDOWS: Array<[ms: number, max: number]> = [
+  [1_000, 7],
+  [30_000, 60],
+  [3_600_000, 1_800],
+];
+const TENANT_PER_SECOND = 50;
+
+export function makePacer() {
+  const perConversation = new Map<string, number[]>();
+  let tenant: number[] = [];
+
+  function prune(list: number[], now: number, ms: number): number[] {
+    let i = 0;
+    while (i < list.length && list[i]! <= now - ms) i++;
+    return i ? list.slice(i) : list;
+  }
+
+  return {
+    delayFor(conversation: string, now: number): number {
+      tenant = prune(tenant, now, 1_000);
+      let wait = tenant.length >= TENANT_PER_SECOND ? tenant[tenant.length - TENANT_PER_SECOND]! + 1_000 - now : 0;
+      const sent = prune(perConversation.get(conversation) ?? [], now, 3_600_000);
+      perConversation.set(conversation, sent);
+      for (const [ms, max] of WINDOWS) {
+        const inWindow = sent.filter((t) => t > now - ms);
+        if (inWindow.length >= max) wait = Math.max(wait, inWindow[inWindow.length - max]! + ms - now);
+      }
+      return Math.max(0, wait);
+    },
+    record(conversation: string, now: number): void {
+      tenant.push(now);
+      const list = perConversation.get(conversation) ?? [];
+      list.push(now);
+      perConversation.set(conversation, list);
+      if (list.length === 1 && perConversation.size > 50_000) {
+        for (const [key, times] of perConversation) if (!times.length || times[times.length - 1]! < now - 3_600_000) perConversation.delete(key);
+      }
+    },
+  };
+}
+export type Pacer = ReturnType<typeof makePacer>;

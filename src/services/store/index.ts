@@ -1,0 +1,296 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
+import { openDb, type Db } from './db';
+import { migrationProvider } from './migrations';
+import type { Database, InstallationTable, OutboxTable } from './schema';
+
+export type { Database } from './schema';
+export type Tx = Kysely<Database> | Transaction<Database>;
+
+/** Sortable, unique ids for rows (time prefix keeps inserts in order). */
+export function newId(at: Date = new Date()): string {
+  return `${at.getTime().toString(36).padStart(9, '0')}${randomBytes(8).toString('hex')}`;
+}
+const iso = (d: Date) => d.toISOString();
+
+export async function migrate(db: Kysely<Database>): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${(error as Error)?.message ?? ''}`);
+}
+
+export interface AuditEntry {
+  actor: string;
+  action: string;
+  subject: string;
+  outcome: 'allowed' | 'refused';
+  /** Ids and codes only: never names, personnummer or free text. */
+  detail?: Record<string, string | number | boolean | null>;
+}
+
+function auditHash(prev: string, seq: number, row: { at: string; actor: string; action: string; subject: string; outcome: string; detail: string }): string {
+  return createHash('sha256')
+    .update([prev, seq, row.at, row.actor, row.action, row.subject, row.outcome, row.detail].join('\u001f'))
+    .digest('hex');
+}
+
+export type OutboxRow = OutboxTable;
+export interface NewOutboxMessage {
+  dedupeKey: string;
+  target: unknown;
+  message: unknown;
+  deadlineAt?: Date;
+}
+
+/**
+ * The store: one implementation over Kysely, so SQLite and PostgreSQL run the same queries.
+ * Methods that must be atomic take a transaction from `transaction()`.
+ */
+export function makeStore(handle: Db) {
+  const { db } = handle;
+  const store = {
+    dialect: handle.dialect,
+    where: handle.where,
+    db,
+    async ping(): Promise<void> {
+      await sql`select 1`.execute(db);
+    },
+    close: () => handle.close(),
+    transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+      return db.transaction().execute(fn);
+    },
+
+    kv: {
+      async read(keys: string[]): Promise<Map<string, { etag: string; value: string }>> {
+        if (keys.length === 0) return new Map();
+        const rows = await db.selectFrom('kv').select(['key', 'etag', 'value']).where('key', 'in', keys).execute();
+        return new Map(rows.map((r) => [r.key, { etag: r.etag, value: r.value }]));
+      },
+      /** Writes with optimistic concurrency: `expectedEtag` '*' or undefined overwrites. */
+      async write(key: string, value: string, expectedEtag: string | undefined, now: Date): Promise<string | 'conflict'> {
+        const etag = randomBytes(8).toString('hex');
+        if (expectedEtag && expectedEtag !== '*') {
+          const res = await db
+            .updateTable('kv')
+            .set({ value, etag, updated_at: iso(now) })
+            .where('key', '=', key)
+            .where('etag', '=', expectedEtag)
+            .executeTakeFirst();
+          if (Number(res.numUpdatedRows) === 1) return etag;
+          const exists = await db.selectFrom('kv').select('key').where('key', '=', key).executeTakeFirst();
+          if (exists) return 'conflict';
+        }
+        await db
+          .insertInto('kv')
+          .values({ key, value, etag, updated_at: iso(now) })
+          .onConflict((oc) => oc.column('key').doUpdateSet({ value, etag, updated_at: iso(now) }))
+          .execute();
+        return etag;
+      },
+      async delete(keys: string[]): Promise<void> {
+        if (keys.length) await db.deleteFrom('kv').where('key', 'in', keys).execute();
+      },
+    },
+
+    installations: {
+      async upsert(row: Omit<InstallationTable, 'installed_at' | 'updated_at'>, now: Date): Promise<void> {
+        await db
+          .insertInto('installations')
+          .values({ ...row, installed_at: iso(now), updated_at: iso(now) })
+          .onConflict((oc) =>
+            oc.column('key').doUpdateSet({
+              service_url: row.service_url,
+              conversation_id: row.conversation_id,
+              reference: row.reference,
+              tenant_id: row.tenant_id,
+              updated_at: iso(now),
+            }),
+          )
+          .execute();
+      },
+      async remove(key: string): Promise<void> {
+        await db.deleteFrom('installations').where('key', '=', key).execute();
+      },
+      get: (key: string) => db.selectFrom('installations').selectAll().where('key', '=', key).executeTakeFirst(),
+      list: () => db.selectFrom('installations').selectAll().orderBy('key').execute(),
+    },
+
+    users: {
+      get: (aadObjectId: string) => db.selectFrom('users').selectAll().where('aad_object_id', '=', aadObjectId).executeTakeFirst(),
+      async update(aadObjectId: string, patch: { locale?: string | null; school_id?: string | null; phone?: string | null }, now: Date): Promise<void> {
+        await db
+          .insertInto('users')
+          .values({ aad_object_id: aadObjectId, locale: null, school_id: null, phone: null, ...patch, updated_at: iso(now) })
+          .onConflict((oc) => oc.column('aad_object_id').doUpdateSet({ ...patch, updated_at: iso(now) }))
+          .execute();
+      },
+    },
+
+    dataKeys: {
+      async put(trx: Tx, recordId: string, masterKeyId: string, wrapped: string, now: Date): Promise<void> {
+        await trx.insertInto('data_keys').values({ record_id: recordId, master_key_id: masterKeyId, wrapped, created_at: iso(now) }).execute();
+      },
+      get: (recordId: string, trx: Tx = db) =>
+        trx.selectFrom('data_keys').selectAll().where('record_id', '=', recordId).executeTakeFirst(),
+      /** Crypto-shredding: without its data key a record's sealed fields are unreadable, in backups too. */
+      async destroy(trx: Tx, recordIds: string[]): Promise<void> {
+        if (recordIds.length) await trx.deleteFrom('data_keys').where('record_id', 'in', recordIds).execute();
+      },
+    },
+
+    outbox: {
+      /** Stored first; delivered later. A repeated dedupe key is a no-op (idempotent submits). */
+      async enqueue(trx: Tx, m: NewOutboxMessage, now: Date): Promise<void> {
+        await trx
+          .insertInto('outbox')
+          .values({
+            id: newId(now),
+            dedupe_key: m.dedupeKey,
+            target: JSON.stringify(m.target),
+            message: JSON.stringify(m.message),
+            status: 'pending',
+            attempts: 0,
+            next_attempt_at: iso(now),
+            deadline_at: m.deadlineAt ? iso(m.deadlineAt) : null,
+            deadline_alerted_at: null,
+            locked_until: null,
+            last_error: null,
+            result: null,
+            created_at: iso(now),
+            sent_at: null,
+          })
+          .onConflict((oc) => oc.column('dedupe_key').doNothing())
+          .execute();
+      },
+      /** Claims due rows with a lease; a conditional update makes the claim safe across instances. */
+      async claimDue(now: Date, limit: number, leaseMs: number): Promise<OutboxRow[]> {
+        const candidates = await db
+          .selectFrom('outbox')
+          .select('id')
+          .where('status', '=', 'pending')
+          .where('next_attempt_at', '<=', iso(now))
+          .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', iso(now))]))
+          .orderBy('next_attempt_at')
+          .limit(limit)
+          .execute();
+        const lease = iso(new Date(now.getTime() + leaseMs));
+        const claimed: OutboxRow[] = [];
+        for (const { id } of candidates) {
+          const res = await db
+            .updateTable('outbox')
+            .set({ locked_until: lease })
+            .where('id', '=', id)
+            .where('status', '=', 'pending')
+            .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', iso(now))]))
+            .executeTakeFirst();
+          if (Number(res.numUpdatedRows) === 1) {
+            const row = await db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+            claimed.push(row);
+          }
+        }
+        return claimed;
+      },
+      async markSent(id: string, result: unknown, now: Date): Promise<void> {
+        await db
+          .updateTable('outbox')
+          .set({ status: 'sent', sent_at: iso(now), result: JSON.stringify(result ?? null), locked_until: null, last_error: null })
+          .where('id', '=', id)
+          .execute();
+      },
+      async reschedule(id: string, at: Date, error: string | null, countAttempt: boolean): Promise<void> {
+        await db
+          .updateTable('outbox')
+          .set((eb) => ({
+            next_attempt_at: iso(at),
+            locked_until: null,
+            last_error: error,
+            attempts: countAttempt ? eb('attempts', '+', 1) : eb.ref('attempts'),
+          }))
+          .where('id', '=', id)
+          .execute();
+      },
+      async markFailed(id: string, error: string): Promise<void> {
+        await db.updateTable('outbox').set({ status: 'failed', last_error: error, locked_until: null }).where('id', '=', id).execute();
+      },
+      async markDeadlineAlerted(id: string, now: Date): Promise<boolean> {
+        const res = await db
+          .updateTable('outbox')
+          .set({ deadline_alerted_at: iso(now) })
+          .where('id', '=', id)
+          .where('deadline_alerted_at', 'is', null)
+          .executeTakeFirst();
+        return Number(res.numUpdatedRows) === 1;
+      },
+      byDedupeKey: (key: string) => db.selectFrom('outbox').selectAll().where('dedupe_key', '=', key).executeTakeFirst(),
+      nextDueAt: async (): Promise<Date | undefined> => {
+        const row = await db
+          .selectFrom('outbox')
+          .select((eb) => eb.fn.min('next_attempt_at').as('next'))
+          .where('status', '=', 'pending')
+          .executeTakeFirst();
+        return row?.next ? new Date(row.next) : undefined;
+      },
+      counts: () =>
+        db.selectFrom('outbox').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute(),
+    },
+
+    audit: {
+      /**
+       * Append-only, hash-chained: each entry carries the hash of the one before, so an altered or
+       * deleted row breaks the chain. The primary key on seq serializes concurrent writers.
+       */
+      async append(trx: Tx, entry: AuditEntry, now: Date): Promise<void> {
+        for (let attempt = 0; ; attempt++) {
+          const last = await trx.selectFrom('audit').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+          const seq = (last?.seq ?? 0) + 1;
+          const row = {
+            at: iso(now),
+            actor: entry.actor,
+            action: entry.action,
+            subject: entry.subject,
+            outcome: entry.outcome,
+            detail: JSON.stringify(entry.detail ?? {}),
+          };
+          const prev = last?.hash ?? 'genesis';
+          try {
+            await trx.insertInto('audit').values({ seq, ...row, prev_hash: prev, hash: auditHash(prev, seq, row) }).execute();
+            return;
+          } catch (error) {
+            if (attempt >= 5 || !/unique|duplicate|constraint/i.test((error as Error).message)) throw error;
+          }
+        }
+      },
+      /** Verifies the whole chain; returns the first broken seq, or undefined when intact. */
+      async verify(): Promise<{ ok: true; entries: number } | { ok: false; brokenAt: number }> {
+        let prev = 'genesis';
+        let expected = 1;
+        let entries = 0;
+        const pageSize = 5000;
+        for (;;) {
+          const rows = await db.selectFrom('audit').selectAll().where('seq', '>=', expected).orderBy('seq').limit(pageSize).execute();
+          for (const r of rows) {
+            if (r.seq !== expected || r.prev_hash !== prev || auditHash(prev, r.seq, r) !== r.hash) return { ok: false, brokenAt: expected };
+            prev = r.hash;
+            expected++;
+            entries++;
+          }
+          if (rows.length < pageSize) return { ok: true, entries };
+        }
+      },
+      forSubject: (subject: string) => db.selectFrom('audit').selectAll().where('subject', '=', subject).orderBy('seq').execute(),
+    },
+  };
+  return store;
+}
+export type Store = ReturnType<typeof makeStore>;
+
+export async function openStore(url: string): Promise<Store> {
+  const handle = await openDb(url);
+  try {
+    await migrate(handle.db);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  return makeStore(handle);
+}

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+// The package's lib/ is ESM without file extensions; its UMD bundle loads in Node.
+const AC = require('adaptivecards/dist/adaptivecards.js') as typeof import('adaptivecards');
+
+/** What Teams renders in bot cards (schema 1.5). Charts are Teams' own extension elements. */
+const ELEMENTS = new Set([
+  'TextBlock', 'RichTextBlock', 'TextRun', 'Image', 'ImageSet', 'Container', 'ColumnSet', 'Column', 'FactSet', 'ActionSet',
+  'Table', 'TableRow', 'TableCell', 'Input.Text', 'Input.Number', 'Input.Date', 'Input.Time', 'Input.Toggle', 'Input.ChoiceSet',
+  'Chart.VerticalBar', 'Chart.HorizontalBar', 'Chart.Pie', 'Chart.Donut', 'Chart.Line', 'Chart.VerticalBar.Grouped', 'Chart.HorizontalBar.Stacked',
+]);
+const ACTIONS = new Set(['Action.Execute', 'Action.Submit', 'Action.OpenUrl', 'Action.ShowCard', 'Action.ToggleVisibility']);
+export const MAX_CARD_BYTES = 28 * 1024;
+
+function walk(node: unknown, visit: (o: Record<string, unknown>) => void): void {
+  if (Array.isArray(node)) node.forEach((n) => walk(n, visit));
+  else if (node && typeof node === 'object') {
+    visit(node as Record<string, unknown>);
+    Object.values(node).forEach((v) => walk(v, visit));
+  }
+}
+
+/**
+ * The shared card check: parses with the adaptivecards library without warnings, version <= 1.5,
+ * only elements Teams renders for bot cards, every input labelled, and small.
+ */
+export function checkCard(card: any): any {
+  assert.equal(card?.type, 'AdaptiveCard', 'not an Adaptive Card');
+  const version = Number(card.version);
+  assert.ok(version > 0 && version <= 1.5, `card version ${card.version} > 1.5`);
+  const bytes = Buffer.byteLength(JSON.stringify(card));
+  assert.ok(bytes < MAX_CARD_BYTES, `card is ${bytes} bytes (aim < ${MAX_CARD_BYTES})`);
+  walk(card.body ?? [], (o) => {
+    if (typeof o.type !== 'string' || o.type === 'AdaptiveCard') return;
+    if (o.type.startsWith('Action.')) assert.ok(ACTIONS.has(o.type), `action ${o.type} is not rendered by Teams`);
+    else assert.ok(ELEMENTS.has(o.type), `element ${o.type} is not rendered by Teams`);
+    if (o.type.startsWith('Input.')) assert.ok(typeof o.label === 'string' && o.label.length > 0, `input ${String(o.id)} has no label`);
+    if (o.type === 'Action.Execute') assert.ok(typeof o.verb === 'string', 'Action.Execute without verb');
+  });
+  for (const a of card.actions ?? []) assert.ok(ACTIONS.has(a.type), `action ${a.type} is not rendered by Teams`);
+  const parsed = new AC.AdaptiveCard();
+  const ctx = new AC.SerializationContext();
+  parsed.parse(card, ctx);
+  const problems: string[] = [];
+  for (let i = 0; i < ctx.eventCount; i++) problems.push(ctx.getEventAt(i).message);
+  const chartsOnly = problems.filter((p) => !/Unknown element type "Chart\./.test(p));
+  assert.deepEqual(chartsOnly, [], `adaptivecards parse problems: ${chartsOnly.join('; ')}`);
+  return card;
+}
+
+/** Cards in an activity (or a connector call body). */
+export function cardsOf(activity: any): any[] {
+  const a = activity?.activity ?? activity;
+  return (a?.attachments ?? []).filter((x: any) => x.contentType === 'application/vnd.microsoft.card.adaptive').map((x: any) => x.content);
+}
+
+/** All visible text of a card, activity or string, for assertions on meaning. */
+export function textOf(thing: any): string {
+  if (typeof thing === 'string') return thing;
+  const out: string[] = [];
+  const cards = thing?.type === 'AdaptiveCard' ? [thing] : cardsOf(thing);
+  const a = thing?.activity ?? thing;
+  if (typeof a?.text === 'string') out.push(a.text);
+  for (const c of cards) {
+    walk(c, (o) => {
+      for (const key of ['text', 'title', 'label', 'value', 'placeholder', 'errorMessage']) if (typeof o[key] === 'string') out.push(o[key] as string);
+      if (Array.isArray(o.facts)) for (const f of o.facts as Array<{ title: string; value: string }>) out.push(`${f.title} ${f.value}`);
+    });
+  }
+  return out.join('\n');
+}
+
+/** The card's buttons: title, verb and data, anywhere in the card. */
+export function actionsOf(card: any): Array<{ title: string; verb?: string; data?: any; type: string }> {
+  const found: Array<{ title: string; verb?: string; data?: any; type: string }> = [];
+  walk(card, (o) => {
+    if (typeof o.type === 'string' && o.type.startsWith('Action.')) found.push({ title: String(o.title ?? ''), verb: o.verb as string | undefined, data: o.data, type: o.type });
+  });
+  return found;
+}
+
+export function inputsOf(card: any): Array<Record<string, any>> {
+  const found: Array<Record<string, any>> = [];
+  walk(card, (o) => {
+    if (typeof o.type === 'string' && o.type.startsWith('Input.')) found.push(o);
+  });
+  return found;
+}

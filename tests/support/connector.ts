@@ -1,0 +1,120 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One call the bot made to the Bot Connector service. */
+export interface ConnectorCall {
+  method: string;
+  path: string;
+  conversationId: string;
+  activityId?: string;
+  body: any;
+  at: number;
+}
+
+type Failure = { status: number; retryAfterSeconds?: number };
+
+/**
+ * A local stand-in for the Bot Connector service (Teams' side of the Bot Framework): records every
+ * activity the bot sends, creates channel threads, answers membership queries, and can fail on
+ * demand (429 with Retry-After, 500…) the way the real service does.
+ */
+export class ConnectorStandIn {
+  readonly calls: ConnectorCall[] = [];
+  /** teamId -> member aadObjectIds (membership checked over the Teams API). */
+  readonly rosters = new Map<string, Set<string>>();
+  /** Decides per request whether to fail it; return undefined to answer normally. */
+  failWith: ((call: ConnectorCall) => Failure | undefined) | undefined;
+  private server: Server | undefined;
+  private seq = 0;
+  private seen = 0;
+  url = '';
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+
+  failNext(count: number, failure: Failure, match: (c: ConnectorCall) => boolean = () => true): void {
+    let left = count;
+    this.failWith = (c) => (left > 0 && match(c) ? (left--, failure) : undefined);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const body = raw ? JSON.parse(raw) : undefined;
+    const path = decodeURIComponent((req.url ?? '').split('?')[0]!);
+    const m = /^\/v3\/conversations(?:\/([^/]+))?(?:\/(activities|members|pagedmembers))?(?:\/([^/]+))?/.exec(path);
+    const call: ConnectorCall = { method: req.method ?? '', path, conversationId: m?.[1] ?? '', activityId: m?.[3], body, at: Date.now() };
+    const send = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(payload === undefined ? '' : JSON.stringify(payload));
+    };
+    const failure = this.failWith?.(call);
+    if (failure) {
+      send(failure.status, { error: { code: 'Throttled', message: 'stand-in failure' } }, failure.retryAfterSeconds !== undefined ? { 'retry-after': String(failure.retryAfterSeconds) } : {});
+      return;
+    }
+    if (req.method === 'GET' && m?.[2] === 'members' && m[3]) {
+      const member = this.member(m[1]!, m[3]);
+      if (!member) return send(404, { error: { code: 'MemberNotFoundInConversation', message: 'not a member' } });
+      return send(200, member);
+    }
+    if (req.method === 'GET' && (m?.[2] === 'pagedmembers' || m?.[2] === 'members')) {
+      const members = [...(this.rosters.get(m[1]!) ?? [])].map((aad) => this.member(m[1]!, aad)!);
+      return send(200, m[2] === 'pagedmembers' ? { members } : members);
+    }
+    this.calls.push(call);
+    if (req.method === 'POST' && !m?.[1]) {
+      // Create conversation: a new thread in a channel, or a 1:1 chat.
+      const channelId = body?.channelData?.channel?.id;
+      const activityId = `thread-${++this.seq}`;
+      const id = channelId ? `${channelId};messageid=${activityId}` : `a:created-${this.seq}`;
+      return send(201, { id, activityId });
+    }
+    if (req.method === 'POST') return send(200, { id: `act-${++this.seq}` });
+    if (req.method === 'PUT') return send(200, { id: call.activityId });
+    if (req.method === 'DELETE') return send(200, {});
+    send(404);
+  }
+
+  private member(teamId: string, who: string) {
+    const roster = this.rosters.get(teamId);
+    const key = who.toLowerCase();
+    const found = [...(roster ?? [])].find((aad) => aad === key || `29:${aad}` === key);
+    return found ? { id: `29:${found}`, aadObjectId: found, name: `Member ${found.slice(0, 4)}`, userPrincipalName: `${found.slice(0, 8)}@exempel.se` } : undefined;
+  }
+
+  /** Activities posted (new messages and thread starts) into a conversation id or prefix. */
+  posted(conversationPrefix: string): ConnectorCall[] {
+    return this.calls.filter((c) => c.method === 'POST' && (c.conversationId.startsWith(conversationPrefix) || c.body?.channelData?.channel?.id === conversationPrefix));
+  }
+
+  updates(conversationPrefix?: string): ConnectorCall[] {
+    return this.calls.filter((c) => c.method === 'PUT' && (!conversationPrefix || c.conversationId.startsWith(conversationPrefix)));
+  }
+
+  /** Calls since the last `take`, so a test can assert exactly what one step sent. */
+  take(): ConnectorCall[] {
+    const fresh = this.calls.slice(this.seen);
+    this.seen = this.calls.length;
+    return fresh;
+  }
+
+  assertNothingElseSent(): void {
+    const fresh = this.take();
+    if (fresh.length) throw new Error(`unexpected connector calls: ${fresh.map((c) => `${c.method} ${c.path}`).join(', ')}`);
+  }
+}
+
+/** The activity inside a connector call (thread starts wrap it in `activity`). */
+export function activityOf(call: ConnectorCall): any {
+  return call.body?.activity ?? call.body;
+}
