@@ -67,7 +67,81 @@ export interface AuditTable {
   hash: string;
 }
 
+export interface CounterTable {
+  name: string;
+  value: number;
+}
+
+export interface DraftTable {
+  id: string;
+  owner_aad: string;
+  step: string;
+  sealed: string;
+  created_at: string;
+  updated_at: string;
+  nudged_at: string | null;
+}
+
+/** A report. Clear columns serve routing, deadlines and statistics; `sealed` holds the rest. */
+export interface ReportTable {
+  id: string;
+  reference: string;
+  submission_key: string;
+  reporter_aad: string;
+  reporter_locale: string;
+  school_id: string;
+  district_id: string;
+  school_type: 'municipal' | 'independent';
+  intake_unit_id: string;
+  category: string;
+  acute: number;
+  feedback_requested: number;
+  joint_meeting_wanted: number;
+  /** Keyed hash of the child's personnummer (repeat reports), never the number. */
+  child_key: string | null;
+  /** Null once purged (gallring). */
+  sealed: string | null;
+  received_at: string;
+  /** YYYY-MM in Stockholm time, for statistics. */
+  received_month: string;
+  protection_due_at: string;
+  decision_due_at: string;
+  channel_conversation_id: string | null;
+  channel_activity_id: string | null;
+  handler_aad: string | null;
+  handler_name: string | null;
+  handler_phone: string | null;
+  receipt_at: string | null;
+  protection_at: string | null;
+  protection_immediate: number | null;
+  decision: 'opened' | 'notOpened' | 'alreadyOngoing' | null;
+  decision_date: string | null;
+  decision_at: string | null;
+  feedback_inappropriate_at: string | null;
+  feedback_requested_later_at: string | null;
+  feedback_given_at: string | null;
+  joint_meeting_offered_at: string | null;
+  version: number;
+  purged_at: string | null;
+  updated_at: string;
+}
+
+export interface ReportEventTable {
+  id: string;
+  report_id: string;
+  at: string;
+  actor_aad: string;
+  actor_name: string;
+  kind: string;
+  /** Codes only, never free text. */
+  detail: string;
+}
+
 export interface Database {
+  counters: CounterTable;
+  drafts: DraftTable;
+  reports: ReportTable;
+  report_events: ReportEventTable;
   kv: KvTable;
   installations: InstallationTable;
   users: UserTable;

@@ -1,12 +1,16 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-foundation';
+import * as m0002 from './0002-reports';
 
 /**
  * Versioned migrations, applied in name order at start. Add a file per change and list it here;
- * never edit one that has shipped.
+ * never edit one that has shipped. Numbers by area leave room for parallel work: 0002-0009 reports
+ * and intake, 0010-0019 consultation, 0020-0029 reminders and jobs, 0030-0039 statistics,
+ * 0040-0049 security and retention.
  */
 export const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
+  '0002-reports': m0002,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
