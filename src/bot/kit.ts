@@ -7,6 +7,7 @@ import type { Logger } from '../log';
 import type { Actor } from '../services/actor';
 import { ValidationError } from '../services/errors';
 import type { Services } from '../services';
+import { makeMembership, type Membership } from './membership';
 import type { Delivery } from './sender';
 import { actorOf, describeError, stringsFor, turnLog, type Turn } from './turn';
 
@@ -28,6 +29,8 @@ export interface BotKit {
   menu: Array<(actor: Actor, t: Strings) => Promise<MenuEntry[]>>;
   /** Counts shown on the welcome card (drafts waiting). */
   drafts: (actor: Actor) => Promise<number>;
+  /** Intake team membership over the Teams API (cached briefly, fails closed). */
+  membership: Membership;
   /** The verb that starts a report, once the report flow is registered. */
   reportVerb?: string;
   /** Registers a card action for both Action.Execute (invoke) and Action.Submit (message). */
@@ -42,6 +45,7 @@ export function makeKit(app: App, s: Services, delivery: Delivery, log: Logger):
     log,
     menu: [],
     drafts: async () => 0,
+    membership: makeMembership(s.clock),
     onAction(verb, schema, handler) {
       const run = async (ctx: TurnContext, raw: unknown): Promise<Card | string> => {
         const t = stringsFor(ctx.activity);
