@@ -49,7 +49,10 @@ export async function startVarna(opts: StartOptions): Promise<Running> {
   const server = createServer({ adapter, run: (ctx) => kit.app.run(ctx), s: services, log, maxBodyBytes: config.env.VARNA_MAX_BODY_BYTES });
   await new Promise<void>((resolve) => server.listen(config.env.PORT, '0.0.0.0', resolve));
   const port = (server.address() as AddressInfo).port;
-  if (opts.deliverInBackground ?? true) services.outbox.start();
+  if (opts.deliverInBackground ?? true) {
+    services.outbox.start();
+    services.jobs.start();
+  }
   log.info({ event: 'started', port, store: store.dialect, municipality: config.municipality.municipality.name }, 'Värna is listening');
   return {
     url: `http://127.0.0.1:${port}`,
@@ -57,6 +60,7 @@ export async function startVarna(opts: StartOptions): Promise<Running> {
     services,
     log,
     async stop() {
+      await services.jobs.stop();
       await services.outbox.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.close();

@@ -3,6 +3,7 @@ import type { Logger } from '../log';
 import type { Clock } from './clock';
 import type { Cipher } from './crypto';
 import { makeInstallations } from './installations';
+import { makeJobs } from './jobs';
 import { directory } from './municipality';
 import { isOpen } from './office-hours';
 import { makeOutbox } from './outbox';
@@ -22,11 +23,13 @@ export function makeServices(deps: ServiceDeps) {
   const dir = directory(config.municipality);
   const outbox = makeOutbox({ store, clock, log });
   const installations = makeInstallations({ store, clock, log });
+  const jobs = makeJobs({ store, clock, log });
   return {
     ...deps,
     directory: dir,
     outbox,
     installations,
+    jobs,
     /** Phone numbers for acute situations, by the unit's office hours right now. */
     contactsFor(schoolId?: string) {
       const unit = (schoolId && dir.intakeUnitFor(schoolId)) || config.municipality.intakeUnits[0]!;

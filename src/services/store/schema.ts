@@ -137,7 +137,14 @@ export interface ReportEventTable {
   detail: string;
 }
 
+export interface JobRunTable {
+  name: string;
+  last_due_at: string;
+  updated_at: string;
+}
+
 export interface Database {
+  job_runs: JobRunTable;
   counters: CounterTable;
   drafts: DraftTable;
   reports: ReportTable;

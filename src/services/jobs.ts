@@ -1,0 +1,116 @@
+import { Cron } from 'croner';
+import type { Logger } from '../log';
+import type { Clock } from './clock';
+import type { Store } from './store';
+
+export type JobHandler = (dueAt: Date) => Promise<void>;
+
+/**
+ * Scheduled work: the annual cycle, nudges, clocks and purges. Each job remembers in the store the
+ * last due time it completed; on every tick each due time since then runs once, in order, so runs
+ * missed while the bot was down are caught up once each, never several times. A handler must be
+ * idempotent for its due time (outbox dedupe keys make sends so): the completion mark is written
+ * after the handler, with a conditional update, so two instances never both complete a due time
+ * and a crash mid-handler means the run is retried.
+ */
+export interface Jobs {
+  /** Cron pattern in Europe/Stockholm time; every missed due time runs once. */
+  cron(name: string, pattern: string, handler: JobHandler): void;
+  /** Housekeeping every `ms`; missed periods collapse into one run. */
+  every(name: string, ms: number, handler: JobHandler): void;
+  /** Runs everything due at the clock's now (the loop calls it; tests call it after moving time). */
+  runDue(): Promise<void>;
+  start(tickMs?: number): void;
+  stop(): Promise<void>;
+}
+
+interface Registered {
+  name: string;
+  next: (after: Date) => Date | undefined;
+  catchUp: boolean;
+  handler: JobHandler;
+}
+
+const MAX_CATCH_UP = 500;
+
+export function makeJobs({ store, clock, log }: { store: Store; clock: Clock; log: Logger }): Jobs {
+  const jobs = new Map<string, Registered>();
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  const iso = (d: Date) => d.toISOString();
+
+  async function lastDue(job: Registered, now: Date): Promise<Date> {
+    const row = await store.db.selectFrom('job_runs').select('last_due_at').where('name', '=', job.name).executeTakeFirst();
+    if (row) return new Date(row.last_due_at);
+    // First time: start from now; nothing before the job existed is "missed".
+    await store.db
+      .insertInto('job_runs')
+      .values({ name: job.name, last_due_at: iso(now), updated_at: iso(now) })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+    const again = await store.db.selectFrom('job_runs').select('last_due_at').where('name', '=', job.name).executeTakeFirstOrThrow();
+    return new Date(again.last_due_at);
+  }
+
+  async function runJob(job: Registered, now: Date): Promise<void> {
+    let last = await lastDue(job, now);
+    let due = job.next(last);
+    let runs = 0;
+    while (due && due <= now && runs < MAX_CATCH_UP) {
+      if (!job.catchUp) {
+        // Collapse missed periods: run once for the latest due time.
+        let latest = due;
+        for (let n = job.next(due); n && n <= now; n = job.next(n)) latest = n;
+        due = latest;
+      }
+      await job.handler(due);
+      const res = await store.db
+        .updateTable('job_runs')
+        .set({ last_due_at: iso(due), updated_at: iso(clock.now()) })
+        .where('name', '=', job.name)
+        .where('last_due_at', '=', iso(last))
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) return; // another instance completed it
+      log.info({ event: 'job.ran', job: job.name, dueAt: iso(due) }, 'scheduled job ran');
+      last = due;
+      due = job.next(last);
+      runs++;
+    }
+  }
+
+  async function runDue(): Promise<void> {
+    if (running) return running;
+    running = (async () => {
+      const now = clock.now();
+      for (const job of jobs.values()) {
+        try {
+          await runJob(job, now);
+        } catch (error) {
+          log.error({ event: 'job.failed', job: job.name, err: error }, 'scheduled job failed; it will be retried');
+        }
+      }
+    })().finally(() => (running = undefined));
+    return running;
+  }
+
+  return {
+    cron(name, pattern, handler) {
+      const cron = new Cron(pattern, { timezone: 'Europe/Stockholm', paused: true });
+      jobs.set(name, { name, handler, catchUp: true, next: (after) => cron.nextRun(after) ?? undefined });
+    },
+    every(name, ms, handler) {
+      jobs.set(name, { name, handler, catchUp: false, next: (after) => new Date(after.getTime() + ms) });
+    },
+    runDue,
+    start(tickMs = 30_000) {
+      if (timer) return;
+      const tick = () => void runDue().finally(() => (timer = setTimeout(tick, tickMs)));
+      timer = setTimeout(tick, 1_000);
+    },
+    async stop() {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      await running?.catch(() => undefined);
+    },
+  };
+}
