@@ -4,6 +4,7 @@ import type { Logger } from '../log';
 import type { Services } from '../services';
 import { makeKit, type BotKit } from './kit';
 import { registerInstall } from './routes/install';
+import { registerReminders } from './routes/reminders';
 import { registerFallback, registerWelcome } from './routes/welcome';
 import { makeSender } from './sender';
 import { StoreStorage } from './storage';
@@ -39,6 +40,7 @@ export function createApp(adapter: TeamsAdapter, config: Config, s: Services, lo
   registerInstall(kit);
   registerWelcome(kit);
   // Flows register here, before the fallback.
+  registerReminders(kit);
   registerFallback(kit);
 
   app.error(async (ctx, error) => {

@@ -2,5 +2,9 @@
 export const verbs = {
   welcome: 'welcome.show',
   duty: 'duty.show',
+  reminderDone: 'reminder.done',
+  reminderSnooze: 'reminder.snooze',
+  /** Answered by the report flow: reopens a draft where it was left. */
+  reportResume: 'report.resume',
 } as const;
 export type Verb = (typeof verbs)[keyof typeof verbs];

@@ -7,6 +7,7 @@ import { makeJobs } from './jobs';
 import { directory } from './municipality';
 import { isOpen } from './office-hours';
 import { makeOutbox } from './outbox';
+import { makeReminders } from './reminders';
 import type { Store } from './store';
 
 export interface ServiceDeps {
@@ -24,12 +25,15 @@ export function makeServices(deps: ServiceDeps) {
   const outbox = makeOutbox({ store, clock, log });
   const installations = makeInstallations({ store, clock, log });
   const jobs = makeJobs({ store, clock, log });
+  const reminders = makeReminders({ config, store, clock, log, outbox, installations, jobs, directory: dir });
+  reminders.schedule();
   return {
     ...deps,
     directory: dir,
     outbox,
     installations,
     jobs,
+    reminders,
     /** Phone numbers for acute situations, by the unit's office hours right now. */
     contactsFor(schoolId?: string) {
       const unit = (schoolId && dir.intakeUnitFor(schoolId)) || config.municipality.intakeUnits[0]!;

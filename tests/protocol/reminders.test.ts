@@ -1,0 +1,296 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { startBot, type TestBot } from '../support/bot';
+import { actionsOf, cardsOf, checkCard, textOf } from '../support/cards';
+import { ManualClock } from '../support/clock';
+import { activityOf, type ConnectorCall } from '../support/connector';
+import { forbid } from '../support/logs';
+import { as, type TestUser } from '../support/users';
+
+const SOLSTRALEN_PRINCIPAL = '6f1c2a10-0000-4000-8000-000000000102';
+forbid('Förskolechef Solstrålen');
+
+/** Cards the bot posted into a user's 1:1 chat since the last take, checked. */
+function cardsTo(bot: TestBot, calls: ConnectorCall[], user: TestUser): any[] {
+  return calls
+    .filter((c) => c.method === 'POST' && c.conversationId === bot.personalConversation(user))
+    .flatMap((c) => cardsOf(activityOf(c)))
+    .map((c) => checkCard(c));
+}
+
+const termStart = (cards: any[]) => cards.filter((c) => /Terminsstart/.test(textOf(c)));
+
+async function runAndDeliver(bot: TestBot): Promise<ConnectorCall[]> {
+  await bot.services.jobs.runDue();
+  await bot.deliver();
+  return bot.connector.take();
+}
+
+function insertDraft(bot: TestBot, id: string, owner: TestUser): Promise<unknown> {
+  const now = bot.clock.now().toISOString();
+  // The report flow is not on main yet: a draft row as it will store one (content sealed, not read here).
+  return bot.services.store.db.insertInto('drafts').values({ id, owner_aad: owner.aadObjectId, step: 'child', sealed: 'sealed-test', created_at: now, updated_at: now, nudged_at: null }).execute();
+}
+
+interface ReportSeed {
+  reference: string;
+  school?: string;
+  receivedAt: string;
+  receiptAt?: string;
+  protectionAt?: string;
+  decisionAt?: string;
+}
+
+function insertReport(bot: TestBot, r: ReportSeed): Promise<unknown> {
+  const received = new Date(r.receivedAt);
+  const day = 24 * 3_600_000;
+  return bot.services.store.db
+    .insertInto('reports')
+    .values({
+      id: `rep-${r.reference}`,
+      reference: r.reference,
+      submission_key: `sub-${r.reference}`,
+      reporter_aad: as.teacher.aadObjectId,
+      reporter_locale: 'sv',
+      school_id: r.school ?? 'ekbacken',
+      district_id: 'norra',
+      school_type: 'municipal',
+      intake_unit_id: 'ifo-mottagningen',
+      category: 'violence',
+      acute: 0,
+      feedback_requested: 1,
+      joint_meeting_wanted: 0,
+      child_key: null,
+      sealed: 'sealed-test',
+      received_at: received.toISOString(),
+      received_month: received.toISOString().slice(0, 7),
+      protection_due_at: new Date(received.getTime() + day).toISOString(),
+      decision_due_at: new Date(received.getTime() + 14 * day).toISOString(),
+      channel_conversation_id: null,
+      channel_activity_id: null,
+      handler_aad: null,
+      handler_name: null,
+      handler_phone: null,
+      receipt_at: r.receiptAt ?? null,
+      protection_at: r.protectionAt ?? null,
+      protection_immediate: null,
+      decision: r.decisionAt ? 'opened' : null,
+      decision_date: r.decisionAt ? r.decisionAt.slice(0, 10) : null,
+      decision_at: r.decisionAt ?? null,
+      feedback_inappropriate_at: null,
+      feedback_requested_later_at: null,
+      feedback_given_at: null,
+      joint_meeting_offered_at: null,
+      version: 1,
+      purged_at: null,
+      updated_at: received.toISOString(),
+    })
+    .execute();
+}
+
+/** The example municipality with changes, written to a temp file (startBot's VARNA_CONFIG). */
+function configWith(change: (m: any) => void): string {
+  const m = parse(readFileSync('config/example.yaml', 'utf8'));
+  change(m);
+  const file = join(mkdtempSync(join(tmpdir(), 'varna-config-')), 'municipality.yaml');
+  writeFileSync(file, stringify(m));
+  return file;
+}
+
+describe('reminders: the annual cycle and the nudges, over the protocol', () => {
+  let bot: TestBot;
+  afterEach(async () => bot?.destroy());
+
+  it('brings the term-start reminder to every principal once; "Klart" is recorded, a snooze brings it back a week later', async () => {
+    bot = await startBot({ clock: new ManualClock('2026-08-03T09:00:00+02:00') });
+    await bot.installPersonal(as.principal);
+    await bot.installPersonal(as.otherPrincipal);
+    await bot.services.jobs.runDue(); // the jobs start counting now
+    bot.connector.take();
+
+    bot.clock.set('2026-08-10T07:00:30+02:00'); // second Monday of August: term start (HT)
+    let calls = await runAndDeliver(bot);
+    const ekbacken = termStart(cardsTo(bot, calls, as.principal));
+    const lyran = termStart(cardsTo(bot, calls, as.otherPrincipal));
+    assert.equal(ekbacken.length, 1);
+    assert.equal(lyran.length, 1);
+    assert.match(textOf(ekbacken[0]), /Ekbackens skola/);
+    assert.match(textOf(ekbacken[0]), /19 kap\. 1 §/);
+    assert.match(textOf(lyran[0]), /Friskolan Lyran/, 'independent schools are first-class');
+    const buttons = actionsOf(ekbacken[0]);
+    assert.deepEqual(buttons.map((b) => b.title), ['Klart', 'Påminn mig om en vecka', 'Om anmälningsplikten – att gå igenom med personalen']);
+    assert.equal(buttons[2]!.verb, 'duty.show');
+
+    // The principal without the app is not reached, and the log names the id, never the name.
+    const unreachable = bot.logs.events().filter((e) => e.event === 'reminders.unreachable' && e.entry === 'terminsstart-ht');
+    assert.equal(unreachable.length, 1);
+    assert.deepEqual(unreachable[0]!.users, [SOLSTRALEN_PRINCIPAL]);
+
+    // Running again (a retried tick, a second instance) sends nothing more.
+    calls = await runAndDeliver(bot);
+    assert.equal(termStart(cardsTo(bot, calls, as.principal)).length, 0);
+
+    // "Klart": when and by whom, and no more buttons.
+    const reminderId = buttons[0]!.data.reminderId as string;
+    const stranger = await bot.execute(as.stranger, 'reminder.done', { reminderId });
+    assert.match(String(stranger.message), /inte behörighet/);
+    const done = await bot.execute(as.principal, 'reminder.done', { reminderId });
+    assert.ok(done.card, done.message);
+    assert.match(textOf(done.card), /Markerat klart 10 aug\. 2026/);
+    assert.match(textOf(done.card), /Markerat av: \nRektor Ekbacken/);
+    assert.deepEqual(actionsOf(done.card).map((a) => a.verb), ['duty.show']);
+    const stats = await bot.services.reminders.doneBySchoolAndTerm();
+    assert.deepEqual(stats, [{ schoolId: 'ekbacken', entryId: 'terminsstart-ht', term: '2026-HT', done: 1 }]);
+    assert.deepEqual(await bot.services.reminders.schoolsDone(['terminsstart-ht', 'terminsstart-vt'], '2026-HT'), { done: 1, of: 3 });
+
+    // "Påminn mig om en vecka": nothing for six days, then the same reminder once more.
+    const lyranId = actionsOf(lyran[0])[0]!.data.reminderId as string;
+    const snoozed = await bot.execute(as.otherPrincipal, 'reminder.snooze', { reminderId: lyranId });
+    assert.match(textOf(snoozed.card), /Jag påminner dig igen 17 aug\. 2026/);
+    bot.clock.set('2026-08-16T12:00:00+02:00');
+    calls = await runAndDeliver(bot);
+    assert.equal(termStart(cardsTo(bot, calls, as.otherPrincipal)).length, 0);
+    bot.clock.set('2026-08-17T07:10:00+02:00');
+    calls = await runAndDeliver(bot);
+    const back = termStart(cardsTo(bot, calls, as.otherPrincipal));
+    assert.equal(back.length, 1);
+    assert.equal(actionsOf(back[0])[0]!.data.reminderId, lyranId, 'the same reminder, so "Klart" still counts for it');
+    assert.equal(termStart(cardsTo(bot, calls, as.principal)).length, 0, 'done is done');
+    calls = await runAndDeliver(bot);
+    assert.equal(termStart(cardsTo(bot, calls, as.otherPrincipal)).length, 0);
+  });
+
+  it('sends each reminder missed while down for three scheduled runs once when back up', async () => {
+    bot = await startBot({ clock: new ManualClock('2026-09-15T10:00:00+02:00') });
+    await bot.installPersonal(as.principal);
+    await bot.services.jobs.runDue();
+    await bot.stop();
+    bot.clock.set('2026-12-20T10:00:00+01:00'); // down over 1 Oct, 1 Nov and 1 Dec
+    await bot.start();
+    bot.connector.take();
+    let calls = await runAndDeliver(bot);
+    const newStaff = cardsTo(bot, calls, as.principal).filter((c) => /nyanställda/.test(textOf(c)));
+    assert.deepEqual(
+      newStaff.map((c) => textOf(c).match(/Påminnelse från (.*)/)?.[1]),
+      ['1 okt. 2026', '1 nov. 2026', '1 dec. 2026'],
+    );
+    assert.equal(cardsTo(bot, calls, as.principal).filter((c) => /Se över skolans rutin/.test(textOf(c))).length, 1);
+    assert.equal(cardsTo(bot, calls, as.principal).filter((c) => /Veckans sammanfattning/.test(textOf(c))).length, 0, 'stale weekly digests are not caught up');
+    await bot.restart();
+    calls = await runAndDeliver(bot);
+    assert.equal(cardsTo(bot, calls, as.principal).length, 0, 'nothing twice after another restart');
+  });
+
+  it('nudges an untouched draft once after an hour, and not a draft that was sent', async () => {
+    bot = await startBot({ clock: new ManualClock('2026-03-03T10:00:00+01:00') });
+    await bot.installPersonal(as.teacher);
+    await bot.services.jobs.runDue();
+    await insertDraft(bot, 'draft-left', as.teacher);
+    await insertDraft(bot, 'draft-sent', as.teacher);
+    bot.connector.take();
+
+    bot.clock.advanceMinutes(30);
+    assert.equal(cardsTo(bot, await runAndDeliver(bot), as.teacher).length, 0);
+    // The report is sent: the report flow removes its draft.
+    await bot.services.store.db.deleteFrom('drafts').where('id', '=', 'draft-sent').execute();
+
+    bot.clock.advanceMinutes(31);
+    const nudges = cardsTo(bot, await runAndDeliver(bot), as.teacher);
+    assert.equal(nudges.length, 1);
+    assert.match(textOf(nudges[0]), /inte skickad/);
+    assert.match(textOf(nudges[0]), /genast/);
+    assert.match(textOf(nudges[0]), /Ring 112/);
+    assert.deepEqual(actionsOf(nudges[0]).map((a) => [a.verb, a.data?.draftId]), [['report.resume', 'draft-left']]);
+
+    bot.clock.advanceMinutes(180);
+    assert.equal(cardsTo(bot, await runAndDeliver(bot), as.teacher).length, 0, 'once, not repeatedly');
+
+    // A draft sent between the nudge being queued and delivered: nothing reaches the teacher.
+    await insertDraft(bot, 'draft-late', as.teacher);
+    bot.clock.advanceMinutes(61);
+    await bot.services.jobs.runDue();
+    await bot.services.store.db.deleteFrom('drafts').where('id', '=', 'draft-late').execute();
+    await bot.deliver();
+    assert.equal(cardsTo(bot, bot.connector.take(), as.teacher).length, 0);
+  });
+
+  it('lists the principals Värna cannot reach to the statistics role only', async () => {
+    bot = await startBot({ clock: new ManualClock('2026-03-03T10:00:00+01:00') });
+    await bot.installPersonal(as.principal);
+    const refused = await bot.send(as.principal, 'vem når inte Värna?');
+    assert.match(textOf(activityOf(refused[0]!)), /inte behörighet/);
+    const teacher = await bot.send(as.teacher, 'Vem når inte Värna');
+    assert.match(textOf(activityOf(teacher[0]!)), /inte behörighet/);
+    const inSentence = await bot.send(as.statistician, 'jag undrar vem når inte värna idag');
+    assert.doesNotMatch(textOf(activityOf(inSentence[0]!)), /Rektorer som Värna inte når/);
+
+    const answer = cardsOf(activityOf((await bot.send(as.statistician, 'vem når inte Värna?'))[0]!)).map((c) => checkCard(c));
+    const shown = textOf(answer[0]);
+    assert.match(shown, /2 rektorer har inte Värna installerat/);
+    assert.match(shown, /Förskolechef Solstrålen: \nFörskolan Solstrålen/);
+    assert.match(shown, /Rektor Lyran: \nFriskolan Lyran/);
+    assert.doesNotMatch(shown, /Rektor Ekbacken/);
+    assert.match(shown, /Teams administrationscenter/);
+  });
+
+  it("gives the principal the week's counts only, and references without content when the routine makes the principal a party", async () => {
+    const day = '2026-03-09T07:00:30+01:00'; // a Monday
+    for (const party of [false, true]) {
+      bot = await startBot({ clock: new ManualClock('2026-03-02T09:00:00+01:00'), env: party ? { VARNA_CONFIG: configWith((m) => (m.principalIsParty = true)) } : {} });
+      await bot.installPersonal(as.principal);
+      await bot.services.jobs.runDue();
+      await insertReport(bot, { reference: 'EX-2026-0001', receivedAt: '2026-03-03T10:00:00+01:00', receiptAt: '2026-03-03T11:00:00+01:00' });
+      await insertReport(bot, { reference: 'EX-2026-0002', receivedAt: '2026-03-05T10:00:00+01:00' });
+      await insertReport(bot, { reference: 'EX-2026-0003', school: 'friskolan-lyran', receivedAt: '2026-03-05T10:00:00+01:00' });
+      bot.connector.take();
+      bot.clock.set(day);
+      const digests = cardsTo(bot, await runAndDeliver(bot), as.principal).filter((c) => /Veckans sammanfattning/.test(textOf(c)));
+      assert.equal(digests.length, 1);
+      const shown = textOf(digests[0]);
+      assert.match(shown, /Veckans sammanfattning: Ekbackens skola/);
+      assert.match(shown, /Anmälningar skickade 2/);
+      assert.match(shown, /Väntar på mottagningskvittens 1/);
+      assert.doesNotMatch(shown, /violence|våld/i);
+      if (party) {
+        assert.match(shown, /EX-2026-0001 Mottagen/);
+        assert.match(shown, /EX-2026-0002 Väntar på kvittens/);
+      } else {
+        assert.doesNotMatch(shown, /EX-2026/);
+        assert.match(shown, /40 kap\. 7 g §/);
+      }
+      assert.doesNotMatch(shown, /EX-2026-0003/, "another school's report");
+      await bot.destroy();
+    }
+  });
+
+  it("posts the intake unit's daily list of what is due and overdue, and not on a public holiday", async () => {
+    bot = await startBot({ clock: new ManualClock('2026-03-30T09:00:00+02:00') });
+    await bot.installTeam('19:exempel-ifo-team@thread.tacv2', as.intake);
+    await bot.services.jobs.runDue();
+    await insertReport(bot, { reference: 'EX-2026-0010', receivedAt: '2026-03-30T10:00:00+02:00' }); // protection due tomorrow
+    await insertReport(bot, { reference: 'EX-2026-0011', receivedAt: '2026-03-17T10:00:00+01:00', receiptAt: '2026-03-17T11:00:00+01:00', protectionAt: '2026-03-17T12:00:00+01:00' }); // decision due 31 Mar
+    await insertReport(bot, { reference: 'EX-2026-0012', receivedAt: '2026-03-10T10:00:00+01:00', receiptAt: '2026-03-10T11:00:00+01:00', protectionAt: '2026-03-10T12:00:00+01:00' }); // decision overdue
+    bot.connector.take();
+    bot.clock.set('2026-03-31T07:30:30+02:00');
+    const calls = await runAndDeliver(bot);
+    const channel = calls.filter((c) => c.body?.channelData?.channel?.id === '19:exempel-ifo-anmalningar@thread.tacv2').flatMap((c) => cardsOf(activityOf(c))).map((c) => checkCard(c));
+    assert.equal(channel.length, 1);
+    const shown = textOf(channel[0]);
+    assert.match(shown, /Att göra i dag/);
+    assert.match(shown, /Skyddsbedömning \(20 kap\. 1 §\)\nFörfaller i dag EX-2026-0010/);
+    assert.match(shown, /Beslut om utredning inom 14 dagar \(20 kap\. 2 §\)\nFörsenade EX-2026-0012\nFörfaller i dag EX-2026-0011/);
+    assert.match(shown, /Utan mottagningskvittens\nFörsenade EX-2026-0010/);
+    assert.doesNotMatch(shown, /violence|våld/i);
+
+    bot.clock.set('2026-04-06T07:30:30+02:00'); // Easter Monday (annandag påsk)
+    const summaries = (calls: ConnectorCall[]) => calls.flatMap((c) => cardsOf(activityOf(c))).filter((c) => /Att göra i dag/.test(textOf(c)));
+    assert.equal(summaries(await runAndDeliver(bot)).length, 0);
+    bot.clock.set('2026-04-07T07:30:30+02:00');
+    assert.equal(summaries(await runAndDeliver(bot)).length, 1);
+  });
+});
+
+
