@@ -294,3 +294,92 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
 });
 
 
+
+describe('reminders at scale: 2,000 principals', () => {
+  let bot: TestBot;
+  afterEach(async () => bot?.destroy());
+
+  it('delivers the term-start reminder to 2,000 principals exactly once, paced, with the connector answering 429 half the time', async function () {
+    this.timeout(90_000); // about 20-30 s: 4,000 real HTTP requests through the Bot Framework client
+    const N = 2_000;
+    const aad = (i: number) => `6f1c2a10-0000-4000-8000-${(100_000 + i).toString().padStart(12, '0')}`;
+    const example = parse(readFileSync('config/example.yaml', 'utf8'));
+    const municipality = {
+      ...example,
+      schools: Array.from({ length: N }, (_, i) => ({ id: `skola-${i}`, name: `Skola ${i}`, type: i % 4 ? 'municipal' : 'independent', district: i % 2 ? 'norra' : 'sodra', principals: [{ aadObjectId: aad(i), name: `Rektor Nummer${i}` }] })),
+      annualCycle: example.annualCycle.filter((e: { id: string }) => e.id === 'terminsstart-ht'),
+      reminders: { ...example.reminders, principalDigest: '0 7 1 1 *' }, // the weekly digest is not due in this test
+    };
+    const file = join(mkdtempSync(join(tmpdir(), 'varna-config-')), 'stor-kommun.json');
+    writeFileSync(file, JSON.stringify(municipality));
+    forbid('Rektor Nummer1');
+
+    bot = await startBot({ clock: new ManualClock('2026-08-03T09:00:00+02:00'), env: { VARNA_CONFIG: file } });
+    const { installations, jobs, outbox, store } = bot.services;
+    for (let i = 0; i < N; i++) {
+      const conversation = { id: `a:p-${i}`, conversationType: 'personal', tenantId: bot.config.allowedTenants[0] };
+      await installations.personal(aad(i), {
+        tenantId: conversation.tenantId!,
+        serviceUrl: bot.connector.url,
+        conversationId: conversation.id,
+        reference: { serviceUrl: bot.connector.url, channelId: 'msteams', conversation, bot: { id: `28:${bot.config.botAppId}` }, user: { id: `29:${aad(i)}`, aadObjectId: aad(i) } },
+      });
+    }
+    await jobs.runDue();
+
+    // Every send attempt, at the bot's clock time; half of them answered 429 with Retry-After: 1 s.
+    const attempts: Array<{ conversation: string; at: number; throttled: boolean }> = [];
+    let seed = 42;
+    const coin = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31) < 0.5;
+    bot.connector.failWith = (call) => {
+      if (call.method !== 'POST' || !call.conversationId.startsWith('a:p-')) return undefined;
+      const throttled = coin();
+      attempts.push({ conversation: call.conversationId, at: bot.clock.now().getTime(), throttled });
+      return throttled ? { status: 429, retryAfterSeconds: 1 } : undefined;
+    };
+
+    const started = Date.now();
+    bot.clock.set('2026-08-10T07:00:30+02:00');
+    await jobs.runDue();
+    const first = bot.clock.now().getTime();
+    for (let step = 0; step < 5_000; step++) {
+      await outbox.drain();
+      const next = await outbox.nextAttemptAt();
+      if (!next) break;
+      bot.clock.set(new Date(Math.max(next.getTime(), bot.clock.now().getTime() + 1)));
+    }
+    const elapsed = Date.now() - started;
+
+    // All delivered, each once.
+    const delivered = new Map<string, number>();
+    for (const c of bot.connector.calls) if (c.method === 'POST' && c.conversationId.startsWith('a:p-')) delivered.set(c.conversationId, (delivered.get(c.conversationId) ?? 0) + 1);
+    assert.equal(delivered.size, N);
+    assert.ok([...delivered.values()].every((n) => n === 1), 'each principal got the reminder exactly once');
+    assert.deepEqual((await store.outbox.counts()).map((r) => [r.status, Number(r.n)]), [['sent', N]]);
+    const throttled = attempts.filter((a) => a.throttled).length;
+    assert.ok(throttled > N * 0.8, `the connector throttled ${throttled} of ${attempts.length} attempts`);
+
+    // Paced: never more than Teams' limits within any window of the bot's clock.
+    const maxIn = (times: number[], ms: number) => {
+      const sorted = [...times].sort((a, b) => a - b);
+      let max = 0;
+      for (let i = 0, j = 0; i < sorted.length; i++) {
+        while (sorted[j]! <= sorted[i]! - ms) j++;
+        max = Math.max(max, i - j + 1);
+      }
+      return max;
+    };
+    assert.ok(maxIn(attempts.map((a) => a.at), 1_000) <= 50, 'at most 50 requests a second for the tenant');
+    const byConversation = new Map<string, Array<{ at: number; throttled: boolean }>>();
+    for (const a of attempts) byConversation.set(a.conversation, [...(byConversation.get(a.conversation) ?? []), a]);
+    for (const [conversation, list] of byConversation) {
+      const times = list.map((a) => a.at);
+      assert.ok(maxIn(times, 1_000) <= 7 && maxIn(times, 30_000) <= 60 && maxIn(times, 3_600_000) <= 1_800, conversation);
+      // Retry-After honoured: no attempt sooner than the second the connector asked for.
+      for (let i = 1; i < list.length; i++) if (list[i - 1]!.throttled) assert.ok(list[i]!.at - list[i - 1]!.at >= 1_000, `${conversation} retried too soon`);
+    }
+    const span = Math.max(...attempts.map((a) => a.at)) - first;
+    assert.ok(span >= ((attempts.length - 50) / 50) * 1_000, `spread over ${span} ms of the clock for ${attempts.length} requests`);
+    console.log(`      ${N} principals, ${attempts.length} requests (${throttled} throttled) over ${Math.round(span / 1000)} s of clock time, in ${elapsed} ms`);
+  });
+});
