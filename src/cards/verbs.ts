@@ -4,6 +4,7 @@ export const verbs = {
   duty: 'duty.show',
   reminderDone: 'reminder.done',
   reminderSnooze: 'reminder.snooze',
+  remindersUnreachable: 'reminders.unreachable',
   /** Answered by the report flow: reopens a draft where it was left. */
   reportResume: 'report.resume',
 } as const;

@@ -217,6 +217,26 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
     assert.equal(cardsTo(bot, bot.connector.take(), as.teacher).length, 0);
   });
 
+  it('retries a nudge the connector refused (502, then 429 with Retry-After) instead of taking it for delivered', async () => {
+    bot = await startBot({ clock: new ManualClock('2026-03-03T10:00:00+01:00') });
+    await bot.installPersonal(as.teacher);
+    await bot.services.jobs.runDue();
+    await insertDraft(bot, 'draft-retry', as.teacher);
+    bot.clock.advanceMinutes(61);
+    let fails = 0;
+    bot.connector.failWith = (c) => (c.method === 'POST' && fails < 2 ? (fails++ === 0 ? { status: 502 } : { status: 429, retryAfterSeconds: 30 }) : undefined);
+    bot.connector.take();
+    assert.equal(cardsTo(bot, await runAndDeliver(bot), as.teacher).length, 0);
+    bot.clock.advance(2_000);
+    assert.equal(cardsTo(bot, await runAndDeliver(bot), as.teacher).length, 0, '429: wait as asked');
+    bot.clock.advance(20_000);
+    assert.equal(cardsTo(bot, await runAndDeliver(bot), as.teacher).length, 0, 'not before Retry-After');
+    bot.clock.advance(15_000);
+    assert.equal(cardsTo(bot, await runAndDeliver(bot), as.teacher).length, 1);
+    assert.equal(fails, 2);
+    assert.ok(!bot.logs.events().some((e) => e.event === 'turn.error'), 'a failed send is not an unhandled turn error');
+  });
+
   it('lists the principals Värna cannot reach to the statistics role only', async () => {
     bot = await startBot({ clock: new ManualClock('2026-03-03T10:00:00+01:00') });
     await bot.installPersonal(as.principal);
@@ -234,6 +254,15 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
     assert.match(shown, /Rektor Lyran: \nFriskolan Lyran/);
     assert.doesNotMatch(shown, /Rektor Ekbacken/);
     assert.match(shown, /Teams administrationscenter/);
+
+    // The same from the statistics role's menu; the menu entry is not offered to others.
+    const menu = cardsOf(activityOf((await bot.send(as.statistician, 'hej'))[0]!));
+    const entry = actionsOf(menu[0]).find((a) => a.title === 'Vem når inte Värna?');
+    assert.ok(entry);
+    const viaMenu = await bot.execute(as.statistician, entry.verb!, {});
+    assert.match(textOf(viaMenu.card), /2 rektorer har inte Värna installerat/);
+    assert.ok(!actionsOf(cardsOf(activityOf((await bot.send(as.principal, 'hej'))[0]!))[0]).some((a) => a.title === 'Vem når inte Värna?'));
+    assert.match(String((await bot.execute(as.principal, entry.verb!, {})).message), /inte behörighet/);
   });
 
   it("gives the principal the week's counts only, and references without content when the routine makes the principal a party", async () => {
@@ -264,6 +293,31 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
       assert.doesNotMatch(shown, /EX-2026-0003/, "another school's report");
       await bot.destroy();
     }
+  });
+
+  it('moves a reminder due on a Sunday to Monday, and lets only members of the intake team mark a channel reminder done', async () => {
+    const team = '19:exempel-ifo-team@thread.tacv2';
+    const channelId = '19:exempel-ifo-anmalningar@thread.tacv2';
+    bot = await startBot({ clock: new ManualClock('2026-02-25T09:00:00+01:00') });
+    await bot.installTeam(team, as.intake);
+    bot.connector.rosters.set(team, new Set([as.intake.aadObjectId]));
+    await bot.services.jobs.runDue();
+    bot.connector.take();
+    const meeting = (calls: ConnectorCall[]) => calls.filter((c) => c.body?.channelData?.channel?.id === channelId).flatMap((c) => cardsOf(activityOf(c))).filter((c) => /samverkansmötet/.test(textOf(c)));
+
+    bot.clock.set('2026-03-01T08:00:30+01:00'); // a Sunday
+    assert.equal(meeting(await runAndDeliver(bot)).length, 0, 'not on a Sunday');
+    bot.clock.set('2026-03-02T08:05:00+01:00');
+    const [card] = meeting(await runAndDeliver(bot)).map((c) => checkCard(c));
+    assert.ok(card, 'on Monday morning');
+    assert.match(textOf(card), /Årligt samverkansmöte med rektorerna/);
+    const reminderId = actionsOf(card)[0]!.data.reminderId as string;
+
+    const inChannel = { conversation: { conversationType: 'channel', tenantId: bot.config.allowedTenants[0], id: `${channelId};messageid=thread-1` }, channelData: { team: { id: team }, channel: { id: channelId } } };
+    const outsider = await bot.execute(as.principal, 'reminder.done', { reminderId }, inChannel);
+    assert.match(String(outsider.message), /inte behörighet/);
+    const done = await bot.execute(as.intake, 'reminder.done', { reminderId }, inChannel);
+    assert.match(textOf(done.card), /Markerat klart 2 mars 2026/);
   });
 
   it("posts the intake unit's daily list of what is due and overdue, and not on a public holiday", async () => {

@@ -77,6 +77,9 @@ export function registerReminders(kit: BotKit): void {
     return cycleReminderCard(view, t);
   });
 
+  kit.onAction(verbs.remindersUnreachable, z.object({}).passthrough(), async ({ actor, t }) => unreachableCard({ principals: await r.unreachablePrincipals(actor) }, t));
+  kit.menu.push(async (actor, t) => (s.directory.isStatistician(actor.aadObjectId) ? [{ title: t.reminders.unreachableMenu, verb: verbs.remindersUnreachable }] : []));
+
   app.message(unreachableCommand, async (ctx) => {
     const actor = actorOf(ctx.activity);
     const t = stringsFor(ctx.activity);

@@ -46,6 +46,7 @@ export const sv = {
   unreachableNoName: 'namn saknas i konfigurationen',
   unreachableMore: (n: number) => `… och ${n} till.`,
   unreachableCommand: 'vem når inte Värna?',
+  unreachableMenu: 'Vem når inte Värna?',
 };
 export type RemindersStrings = typeof sv;
 
@@ -96,4 +97,5 @@ export const en: RemindersStrings = {
   unreachableNoName: 'no name in the configuration',
   unreachableMore: (n: number) => `… and ${n} more.`,
   unreachableCommand: 'who can Värna not reach?',
+  unreachableMenu: 'Who can Värna not reach?',
 };
