@@ -4,6 +4,7 @@ import type { Clock } from './clock';
 import type { Cipher } from './crypto';
 import { makeInstallations } from './installations';
 import { makeJobs } from './jobs';
+import { makeLinks } from './links';
 import { directory } from './municipality';
 import { isOpen } from './office-hours';
 import { makeOutbox } from './outbox';
@@ -33,6 +34,7 @@ export function makeServices(deps: ServiceDeps) {
   return {
     ...deps,
     reports,
+    links: makeLinks({ cipher: deps.cipher, clock }),
     directory: dir,
     outbox,
     installations,
