@@ -1,24 +1,10 @@
-import { CardFactory, MessageFactory, TeamsInfo, type Activity, type ConversationReference, type TurnContext } from 'botbuilder';
+import { CardFactory, MessageFactory, type Activity, type ConversationReference, type TurnContext } from 'botbuilder';
+import type { ConnectorClient } from 'botframework-connector';
 import type { TeamsAdapter } from '@microsoft/teams-ai';
 import type { Card } from '../cards/card';
 import type { Logger } from '../log';
 import { SendFailure, type OutboxMessage, type SendResult, type Sender, type Target } from '../services/outbox';
 import type { Services } from '../services';
-
-const STATUS_POLICY = 'varnaOutboxStatus';
-
-interface Pipeline {
-  removePolicy(o: { phase?: 'Retry'; name?: string }): unknown;
-  addPolicy(policy: {
-    name: string;
-    sendRequest(request: unknown, next: (request: unknown) => Promise<{ status: number; headers: { get(name: string): string | undefined } }>): Promise<unknown>;
-  }): void;
-}
-
-function retryAfterMs(value: string | undefined | null): number | undefined {
-  if (!value) return undefined;
-  return Number.isFinite(Number(value)) ? Number(value) * 1000 : Math.max(0, Date.parse(value) - Date.now());
-}
 
 /** Turns a stored message intent into what Teams should show, from the store's state at send time. */
 export type Renderer = (message: OutboxMessage, target: Target) => Promise<{ card?: Card; text?: string; summary?: string; skip?: boolean }>;
@@ -39,52 +25,44 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
     return MessageFactory.text(r.text ?? '');
   }
 
-  /**
-   * The outbox owns retries: backoff with jitter, Retry-After, pacing that counts every request.
-   * The connector client's own retry policy would sleep on a 429 inside a send slot, unpaced and
-   * uncounted, so it is taken out of the pipeline of the client this turn uses.
-   */
-  function outboxOwnsRetries(ctx: TurnContext): void {
-    const pipeline = (ctx.turnState.get(adapter.ConnectorClientKey) as { client?: { pipeline?: Pipeline } } | undefined)?.client?.pipeline;
-    if (!pipeline) return;
-    pipeline.removePolicy({ phase: 'Retry' });
-    pipeline.removePolicy({ name: STATUS_POLICY });
-    // Without this the compat layer hands an error status (429, 500…) back as a normal response.
-    pipeline.addPolicy({
-      name: STATUS_POLICY,
-      async sendRequest(request, next) {
-        const response = await next(request);
-        if (response.status < 400) return response;
-        const status = response.status;
-        throw new SendFailure(status, retryAfterMs(response.headers.get('retry-after')), status === 400 || status === 403 || status === 404, `HTTP ${status}`);
-      },
-    });
+  function failureOf(error: unknown): SendFailure {
+    if (error instanceof SendFailure) return error;
+    const e = error as { statusCode?: number; response?: { headers?: { get?(name: string): string | undefined } } };
+    const status = e.statusCode;
+    const retryAfter = e.response?.headers?.get?.('retry-after');
+    const retryAfterMs = retryAfter ? (Number.isFinite(Number(retryAfter)) ? Number(retryAfter) * 1000 : Math.max(0, Date.parse(retryAfter) - Date.now())) : undefined;
+    // 400/403/404: the bot was removed or the conversation is gone; retrying will not help.
+    const permanent = status === 400 || status === 403 || status === 404;
+    return new SendFailure(status, retryAfterMs, permanent, (error as Error).name || 'send failed');
   }
 
   /**
-   * A proactive turn whose failure reaches the caller: the app's error handler would otherwise
-   * catch it (and log a turn error), and the outbox would take a failed send for a delivered one.
+   * No hidden retries inside the Connector client for proactive sends: the outbox retries itself,
+   * durably, with Retry-After and pacing. The SDK's own policy would sleep through Retry-After
+   * inside the request and hide the throttling from the outbox.
    */
-  async function proactive(reference: Partial<ConversationReference>, send: (ctx: TurnContext) => Promise<void>): Promise<void> {
+  function withoutSdkRetries(ctx: TurnContext): ConnectorClient {
+    const connector = ctx.turnState.get<ConnectorClient>(adapter.ConnectorClientKey);
+    const inner = (connector as unknown as { client?: { pipeline?: { removePolicy(o: { name: string }): unknown } } }).client;
+    inner?.pipeline?.removePolicy({ name: 'defaultRetryPolicy' });
+    return connector;
+  }
+
+  /**
+   * Runs `logic` in a proactive turn and lets its errors reach the caller: the adapter would
+   * otherwise hand them to the app's turn-error handler and the outbox would count a failed send
+   * as delivered.
+   */
+  async function proactive(reference: Partial<ConversationReference>, logic: (ctx: TurnContext) => Promise<void>): Promise<void> {
     let failure: unknown;
     await adapter.continueConversationAsync(botAppId, reference, async (ctx) => {
       try {
-        outboxOwnsRetries(ctx);
-        await send(ctx);
+        await logic(ctx);
       } catch (error) {
         failure = error;
       }
     });
     if (failure) throw failure;
-  }
-
-  function failureOf(error: unknown): SendFailure {
-    if (error instanceof SendFailure) return error;
-    const e = error as { statusCode?: number; response?: { headers?: { get?(name: string): string | undefined } } };
-    const status = e.statusCode;
-    // 400/403/404: the bot was removed or the conversation is gone; retrying will not help.
-    const permanent = status === 400 || status === 403 || status === 404;
-    return new SendFailure(status, retryAfterMs(e.response?.headers?.get?.('retry-after')), permanent, (error as Error).name || 'send failed');
   }
 
   const sender: Sender = {
@@ -106,6 +84,7 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
           if (!inst) throw new SendFailure(undefined, undefined, false, 'user has no installation');
           let result: SendResult = {};
           await proactive(inst.reference as Partial<ConversationReference>, async (ctx) => {
+            withoutSdkRetries(ctx);
             const res = await ctx.sendActivity(activity);
             result = { activityId: res?.id, conversationId: inst.conversation_id };
           });
@@ -120,12 +99,21 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
         if (target.kind === 'channel') {
           const channelId = target.channel === 'reports' ? unit.reportsChannelId : unit.consultationsChannelId;
           await proactive(reference, async (ctx) => {
-            const [ref, activityId] = await TeamsInfo.sendMessageToTeamsChannel(ctx, activity as Activity, channelId, botAppId);
-            result = { activityId, conversationId: ref.conversation?.id };
+            // What TeamsInfo.sendMessageToTeamsChannel does, on this turn's (retry-free) client.
+            const connector = withoutSdkRetries(ctx);
+            const res = await connector.conversations.createConversation({
+              isGroup: true,
+              channelData: { channel: { id: channelId } },
+              activity: activity as Activity,
+              bot: { id: botAppId, name: 'Värna' },
+              members: [],
+            } as never);
+            result = { activityId: res.activityId, conversationId: res.id };
           });
         } else {
           const threadRef = { ...reference, conversation: { ...(reference.conversation ?? {}), id: target.conversationId } } as Partial<ConversationReference>;
           await proactive(threadRef, async (ctx) => {
+            withoutSdkRetries(ctx);
             const res = await ctx.sendActivity(activity);
             result = { activityId: res?.id, conversationId: target.conversationId };
           });
@@ -146,7 +134,7 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
     },
     /** Replace a card already sent (e.g. the intake card after an action taken elsewhere). */
     async updateCard(reference: Partial<ConversationReference>, activityId: string, card: Card): Promise<void> {
-      await adapter.continueConversationAsync(botAppId, reference, async (ctx) => {
+      await proactive(reference, async (ctx) => {
         const a = MessageFactory.attachment(CardFactory.adaptiveCard(card));
         a.id = activityId;
         await ctx.updateActivity(a);

@@ -2,10 +2,18 @@
 export const verbs = {
   welcome: 'welcome.show',
   duty: 'duty.show',
+  reportStart: 'report.start',
+  reportResume: 'report.resume',
+  reportStep: 'report.step',
+  reportGoTo: 'report.goto',
+  reportLater: 'report.later',
+  reportDiscard: 'report.discard',
+  reportDiscardConfirm: 'report.discardConfirm',
+  reportSubmit: 'report.submit',
+  reportSibling: 'report.sibling',
+  reportOpen: 'report.open',
   reminderDone: 'reminder.done',
   reminderSnooze: 'reminder.snooze',
   remindersUnreachable: 'reminders.unreachable',
-  /** Answered by the report flow: reopens a draft where it was left. */
-  reportResume: 'report.resume',
 } as const;
 export type Verb = (typeof verbs)[keyof typeof verbs];

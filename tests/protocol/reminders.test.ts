@@ -8,6 +8,7 @@ import { actionsOf, cardsOf, checkCard, textOf } from '../support/cards';
 import { ManualClock } from '../support/clock';
 import { activityOf, type ConnectorCall } from '../support/connector';
 import { forbid } from '../support/logs';
+import { draftIdOf, submitReport } from '../support/report';
 import { as, type TestUser } from '../support/users';
 
 const SOLSTRALEN_PRINCIPAL = '6f1c2a10-0000-4000-8000-000000000102';
@@ -194,7 +195,7 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
 
     bot.clock.advanceMinutes(30);
     assert.equal(cardsTo(bot, await runAndDeliver(bot), as.teacher).length, 0);
-    // The report is sent: the report flow removes its draft.
+    // The report is sent: the report flow deletes its draft (as src/services/reports.ts does).
     await bot.services.store.db.deleteFrom('drafts').where('id', '=', 'draft-sent').execute();
 
     bot.clock.advanceMinutes(31);
@@ -215,6 +216,36 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
     await bot.services.store.db.deleteFrom('drafts').where('id', '=', 'draft-late').execute();
     await bot.deliver();
     assert.equal(cardsTo(bot, bot.connector.take(), as.teacher).length, 0);
+  });
+
+  it("nudges a teacher's unsent report once after an hour, back into the draft; a sent report is not nudged", async () => {
+    bot = await startBot({ clock: new ManualClock('2026-03-03T10:00:00+01:00') });
+    await bot.installTeam('19:exempel-ifo-team@thread.tacv2', as.intake);
+    await bot.installPersonal(as.teacher);
+    await bot.installPersonal(as.otherTeacher);
+    await bot.services.jobs.runDue();
+    const start = await bot.execute(as.teacher, 'report.start', {});
+    const draftId = draftIdOf(start.card);
+    await bot.execute(as.teacher, 'report.step', { draftId, step: 'acute', immediateDanger: 'no' });
+    await submitReport(bot, as.otherTeacher); // sent at once: nothing to nudge
+    bot.connector.take();
+
+    bot.clock.advanceMinutes(59);
+    assert.equal(cardsTo(bot, await runAndDeliver(bot), as.teacher).length, 0, 'not before the hour');
+    bot.clock.advanceMinutes(6);
+    let calls = await runAndDeliver(bot);
+    const nudges = cardsTo(bot, calls, as.teacher).filter((c) => /inte skickad/.test(textOf(c)));
+    assert.equal(nudges.length, 1);
+    assert.equal(cardsTo(bot, calls, as.otherTeacher).length, 0);
+    const resume = actionsOf(nudges[0]).find((a) => a.verb === 'report.resume');
+    assert.equal(resume?.data.draftId, draftId);
+    const resumed = await bot.execute(as.teacher, 'report.resume', resume!.data);
+    assert.ok(resumed.card, resumed.message);
+    assert.equal(draftIdOf(resumed.card), draftId, 'back in the same draft');
+
+    bot.clock.advanceMinutes(180);
+    calls = await runAndDeliver(bot);
+    assert.equal(cardsTo(bot, calls, as.teacher).length + cardsTo(bot, calls, as.otherTeacher).length, 0, 'once, not repeatedly');
   });
 
   it('retries a nudge the connector refused (502, then 429 with Retry-After) instead of taking it for delivered', async () => {
