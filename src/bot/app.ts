@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Services } from '../services';
 import { makeKit, type BotKit } from './kit';
+import { registerAdmin } from './routes/admin';
 import { registerInstall } from './routes/install';
 import { registerFallback, registerWelcome } from './routes/welcome';
 import { makeSender } from './sender';
@@ -38,6 +39,7 @@ export function createApp(adapter: TeamsAdapter, config: Config, s: Services, lo
 
   registerInstall(kit);
   registerWelcome(kit);
+  registerAdmin(kit);
   // Flows register here, before the fallback.
   registerFallback(kit);
 
