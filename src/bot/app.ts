@@ -5,6 +5,7 @@ import type { Services } from '../services';
 import { makeKit, type BotKit } from './kit';
 import { registerAdmin } from './routes/admin';
 import { registerInstall } from './routes/install';
+import { registerReport } from './routes/report';
 import { registerFallback, registerWelcome } from './routes/welcome';
 import { makeSender } from './sender';
 import { StoreStorage } from './storage';
@@ -40,6 +41,7 @@ export function createApp(adapter: TeamsAdapter, config: Config, s: Services, lo
   registerInstall(kit);
   registerWelcome(kit);
   registerAdmin(kit);
+  registerReport(kit);
   // Flows register here, before the fallback.
   registerFallback(kit);
 

@@ -4,9 +4,11 @@ import type { Clock } from './clock';
 import type { Cipher } from './crypto';
 import { makeInstallations } from './installations';
 import { makeJobs } from './jobs';
+import { makeLinks } from './links';
 import { directory } from './municipality';
 import { isOpen } from './office-hours';
 import { makeOutbox } from './outbox';
+import { channelCardKind, makeReports } from './reports';
 import type { Store } from './store';
 
 export interface ServiceDeps {
@@ -24,8 +26,15 @@ export function makeServices(deps: ServiceDeps) {
   const outbox = makeOutbox({ store, clock, log });
   const installations = makeInstallations({ store, clock, log });
   const jobs = makeJobs({ store, clock, log });
+  const reports = makeReports({ config, store, clock, log, cipher: deps.cipher, directory: dir, outbox });
+  outbox.on(channelCardKind, {
+    onSent: (m, result, trx) => reports.channelCardSent(String(m.reportId), result.conversationId, result.activityId, trx),
+    onDeadline: (m) => reports.deliveryDelayed(String(m.reportId)),
+  });
   return {
     ...deps,
+    reports,
+    links: makeLinks({ cipher: deps.cipher, clock }),
     directory: dir,
     outbox,
     installations,
