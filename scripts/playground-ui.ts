@@ -29,6 +29,12 @@ async function say(page: Page, text: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
+/** A compact choice set renders as a Fluent combobox: open it, pick the option. */
+async function choose(page: Page, card: Locator, label: string, option: string): Promise<void> {
+  await card.getByRole('combobox', { name: label }).click();
+  await page.getByRole('option', { name: option, exact: true }).click();
+}
+
 async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
   const started = Date.now();
   try {
@@ -75,22 +81,71 @@ async function main(): Promise<void> {
       const overview = lastCard(page, 'Kort om vad lagen kräver av dig');
       await overview.waitFor();
       await overview.getByRole('button', { name: 'Plikten är personlig' }).waitFor();
-      await page.screenshot({ path: join(IMAGES, 'playground-duty.png') });
     });
     await step('a topic opens and cites the act in force', async () => {
       await lastCard(page, 'Kort om vad lagen kräver av dig').getByRole('button', { name: 'Plikten är personlig' }).click();
       await lastCard(page, /2025:400/).waitFor();
     });
-    await step('"värna status" in a team channel gives the ids for the config (admin guide)', async () => {
-      await page.getByText('General', { exact: true }).first().click();
+    await step('"Anmäl oro" walks a report to its receipt (test data: Skatteverket\'s test personnummer)', async () => {
+      const before = await page.locator('.ac-adaptiveCard').count();
+      await say(page, 'hej');
+      await page.locator('.ac-adaptiveCard').nth(before).getByRole('button', { name: 'Anmäl oro' }).click();
+      await lastCard(page, 'Är barnet i akut fara just nu?').getByRole('button', { name: 'Nej', exact: true }).click();
+
+      const child = lastCard(page, 'Barnets namn');
+      await child.getByLabel('Barnets namn').fill('Elin Testbarn');
+      await child.getByLabel('Personnummer eller samordningsnummer').fill('20121212-1212');
+      await choose(page, child, 'Skola eller förskola', 'Ekbackens skola');
+      await child.getByLabel('Klass eller avdelning').fill('5B');
+      await child.getByRole('button', { name: 'Nästa' }).click();
+
+      const guardians = lastCard(page, 'Har skolan berättat för vårdnadshavarna');
+      await guardians.getByLabel('Vårdnadshavare (namn').fill('Gustav Vårdnadshavare');
+      await guardians.getByLabel('Ja, de vet om anmälan').check();
+      await guardians.getByRole('button', { name: 'Nästa' }).click();
+
+      const concern = lastCard(page, 'Vad har du sett eller hört?');
+      await choose(page, concern, 'Vad gäller oron?', 'Brister i omsorgen');
+      await concern.getByLabel('Vad har du sett eller hört?').fill('Eleven kommer ofta hungrig och utan ytterkläder, senast i morse.');
+      await concern.getByLabel('När (datum, tid)?').fill('I dag kl. 08.15');
+      await concern.getByRole('button', { name: 'Nästa' }).click();
+
+      const reporter = lastCard(page, 'Telefon där socialtjänsten når dig');
+      await reporter.getByLabel('Ditt namn').fill('Tina Testlärare');
+      await reporter.getByLabel('Din roll').fill('Lärare');
+      await reporter.getByLabel('Telefon där socialtjänsten når dig').fill('070-111 22 33');
+      await reporter.getByLabel('Ja', { exact: true }).check();
+      await reporter.getByRole('button', { name: 'Nästa' }).click();
+
+      await lastCard(page, 'Återkoppling').getByRole('button', { name: 'Nästa' }).click();
+      const review = lastCard(page, 'Granska och skicka');
+      await review.getByRole('button', { name: 'Skicka anmälan' }).waitFor();
+      await review.getByRole('button', { name: 'Skicka anmälan' }).click();
+      const receipt = lastCard(page, /Anmälan VÄ-\d{4}-\d{5} är skickad/);
+      await receipt.waitFor();
+      await receipt.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(IMAGES, 'playground-report-receipt.png') });
+    });
+    await step('the report reaches the intake channel as a card without the child\'s identity', async () => {
+      await page.getByText('Anmälningar', { exact: true }).first().click();
+      const card = lastCard(page, /Ny orosanmälan VÄ-\d{4}-\d{5}/);
+      await card.waitFor();
+      const text = await card.innerText();
+      for (const secret of ['Elin', 'Testbarn', '1212', 'Gustav', 'hungrig']) if (text.includes(secret)) throw new Error(`the channel card shows "${secret}"`);
+      await page.screenshot({ path: join(IMAGES, 'playground-intake-channel.png') });
+    });
+    await step('"värna status" in the intake channel gives the ids for the config (admin guide)', async () => {
       // In a channel Teams delivers only messages that @mention the bot.
       const box = page.getByRole('textbox').first();
       await box.click();
       await box.pressSequentially('@');
-      await page.locator('#typeahead-menu [role=menuitem]').filter({ hasText: 'Test Bot' }).first().click();
+      await page.locator('#typeahead-menu [role=menuitem]').filter({ hasText: 'Värna' }).first().click();
       await box.pressSequentially(' värna status');
       await page.getByRole('button', { name: 'Post' }).click();
-      await lastCard(page, /Teamets id \(teamId\)/).waitFor();
+      const status = lastCard(page, /Teamets id \(teamId\)/);
+      await status.waitFor();
+      await status.getByText('mottagningsenheten', { exact: false }).waitFor();
+      await status.scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(IMAGES, 'playground-status.png') });
     });
     console.log(`screenshots in ${IMAGES.replace(`${ROOT}/`, '')}/`);
