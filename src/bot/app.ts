@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Services } from '../services';
 import { makeKit, type BotKit } from './kit';
+import { registerAdmin } from './routes/admin';
 import { registerInstall } from './routes/install';
 import { registerReport } from './routes/report';
 import { registerIntake } from './routes/intake';
@@ -40,6 +41,7 @@ export function createApp(adapter: TeamsAdapter, config: Config, s: Services, lo
 
   registerInstall(kit);
   registerWelcome(kit);
+  registerAdmin(kit);
   registerReport(kit);
   registerIntake(kit);
   // Flows register here, before the fallback.
