@@ -3,8 +3,10 @@ import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Services } from '../services';
 import { makeKit, type BotKit } from './kit';
+import { registerAdmin } from './routes/admin';
 import { registerInstall } from './routes/install';
 import { registerReport } from './routes/report';
+import { registerIntake } from './routes/intake';
 import { registerReminders } from './routes/reminders';
 import { registerFallback, registerWelcome } from './routes/welcome';
 import { makeSender } from './sender';
@@ -40,7 +42,9 @@ export function createApp(adapter: TeamsAdapter, config: Config, s: Services, lo
 
   registerInstall(kit);
   registerWelcome(kit);
+  registerAdmin(kit);
   registerReport(kit);
+  registerIntake(kit);
   // Flows register here, before the fallback.
   registerReminders(kit);
   registerFallback(kit);

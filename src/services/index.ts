@@ -3,6 +3,7 @@ import type { Logger } from '../log';
 import type { Clock } from './clock';
 import type { Cipher } from './crypto';
 import { makeInstallations } from './installations';
+import { makeIntake } from './intake';
 import { makeJobs } from './jobs';
 import { makeLinks } from './links';
 import { directory } from './municipality';
@@ -32,11 +33,14 @@ export function makeServices(deps: ServiceDeps) {
     onSent: (m, result, trx) => reports.channelCardSent(String(m.reportId), result.conversationId, result.activityId, trx),
     onDeadline: (m) => reports.deliveryDelayed(String(m.reportId)),
   });
+  const intake = makeIntake({ config, store, clock, log, cipher: deps.cipher, directory: dir, outbox, reports });
+  jobs.every('intake.clocks', 5 * 60_000, async () => void (await intake.checkClocks()));
   const reminders = makeReminders({ config, store, clock, log, outbox, installations, jobs, directory: dir });
   reminders.schedule();
   return {
     ...deps,
     reports,
+    intake,
     links: makeLinks({ cipher: deps.cipher, clock }),
     directory: dir,
     outbox,
