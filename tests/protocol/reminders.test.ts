@@ -248,6 +248,19 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
     assert.equal(cardsTo(bot, calls, as.teacher).length + cardsTo(bot, calls, as.otherTeacher).length, 0, 'once, not repeatedly');
   });
 
+  it('nudges in English a teacher whose Teams speaks English', async () => {
+    bot = await startBot({ clock: new ManualClock('2026-03-03T10:00:00+01:00') });
+    await bot.installPersonal(as.teacherEn);
+    await bot.services.jobs.runDue();
+    await insertDraft(bot, 'draft-en', as.teacherEn);
+    bot.connector.take();
+    bot.clock.advanceMinutes(65);
+    const [nudge] = cardsTo(bot, await runAndDeliver(bot), as.teacherEn);
+    assert.match(textOf(nudge), /Your report has not been sent/);
+    assert.match(textOf(nudge), /at once/);
+    assert.deepEqual(actionsOf(nudge).map((a) => a.title), ['Continue the report']);
+  });
+
   it('retries a nudge the connector refused (502, then 429 with Retry-After) instead of taking it for delivered', async () => {
     bot = await startBot({ clock: new ManualClock('2026-03-03T10:00:00+01:00') });
     await bot.installPersonal(as.teacher);
