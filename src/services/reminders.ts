@@ -424,7 +424,10 @@ export function makeReminders({ config, store, clock, log, outbox, installations
       return out;
     },
 
-    /** Staff: a draft untouched for the configured time gets one nudge; the duty is to report at once. */
+    /**
+     * Staff: a draft untouched for the configured time gets one nudge; the duty is to report at once.
+     * Once per time it is left: the report flow clears nudged_at when the draft is saved again.
+     */
     async nudgeDrafts(): Promise<number> {
       const now = clock.now();
       const cutoff = iso(new Date(now.getTime() - m.reminders.draftNudgeMinutes * 60_000));
@@ -436,7 +439,7 @@ export function makeReminders({ config, store, clock, log, outbox, installations
         for (const d of rows) {
           const res = await trx.updateTable('drafts').set({ nudged_at: iso(now) }).where('id', '=', d.id).where('nudged_at', 'is', null).where('updated_at', '=', d.updated_at).executeTakeFirst();
           if (Number(res.numUpdatedRows) !== 1 || !installed.has(lower(d.owner_aad))) continue;
-          await outbox.enqueue(trx, { dedupeKey: `draft-nudge:${d.id}`, target: { kind: 'user', aadObjectId: lower(d.owner_aad) }, message: { kind: reminderKinds.draft, draftId: d.id } }, now);
+          await outbox.enqueue(trx, { dedupeKey: `draft-nudge:${d.id}:${d.updated_at}`, target: { kind: 'user', aadObjectId: lower(d.owner_aad) }, message: { kind: reminderKinds.draft, draftId: d.id } }, now);
           n++;
         }
       });

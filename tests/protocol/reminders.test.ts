@@ -246,6 +246,13 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
     bot.clock.advanceMinutes(180);
     calls = await runAndDeliver(bot);
     assert.equal(cardsTo(bot, calls, as.teacher).length + cardsTo(bot, calls, as.otherTeacher).length, 0, 'once, not repeatedly');
+
+    // Worked on again and left again: one more nudge, for that time.
+    await bot.execute(as.teacher, 'report.step', { draftId, step: 'acute', immediateDanger: 'no' });
+    bot.clock.advanceMinutes(65);
+    assert.equal(cardsTo(bot, await runAndDeliver(bot), as.teacher).filter((c) => /inte skickad/.test(textOf(c))).length, 1);
+    bot.clock.advanceMinutes(600);
+    assert.equal(cardsTo(bot, await runAndDeliver(bot), as.teacher).length, 0);
   });
 
   it('nudges in English a teacher whose Teams speaks English', async () => {
