@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Services } from '../services';
 import { makeKit, type BotKit } from './kit';
+import { registerConsult } from './routes/consult';
 import { registerInstall } from './routes/install';
 import { registerFallback, registerWelcome } from './routes/welcome';
 import { makeSender } from './sender';
@@ -39,6 +40,7 @@ export function createApp(adapter: TeamsAdapter, config: Config, s: Services, lo
   registerInstall(kit);
   registerWelcome(kit);
   // Flows register here, before the fallback.
+  registerConsult(kit);
   registerFallback(kit);
 
   app.error(async (ctx, error) => {

@@ -2,5 +2,10 @@
 export const verbs = {
   welcome: 'welcome.show',
   duty: 'duty.show',
+  consultStart: 'consult.start',
+  consultSend: 'consult.send',
+  consultAnswer: 'consult.answer',
+  consultClose: 'consult.close',
+  consultReply: 'consult.reply',
 } as const;
 export type Verb = (typeof verbs)[keyof typeof verbs];

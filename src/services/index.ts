@@ -2,6 +2,7 @@ import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Clock } from './clock';
 import type { Cipher } from './crypto';
+import { makeConsultations } from './consultation';
 import { makeInstallations } from './installations';
 import { makeJobs } from './jobs';
 import { directory } from './municipality';
@@ -24,12 +25,14 @@ export function makeServices(deps: ServiceDeps) {
   const outbox = makeOutbox({ store, clock, log });
   const installations = makeInstallations({ store, clock, log });
   const jobs = makeJobs({ store, clock, log });
+  const consultations = makeConsultations({ store, clock, log, cipher: deps.cipher, directory: dir, outbox, retentionDays: config.municipality.retention.consultationDaysAfterClose });
   return {
     ...deps,
     directory: dir,
     outbox,
     installations,
     jobs,
+    consultations,
     /** Phone numbers for acute situations, by the unit's office hours right now. */
     contactsFor(schoolId?: string) {
       const unit = (schoolId && dir.intakeUnitFor(schoolId)) || config.municipality.intakeUnits[0]!;

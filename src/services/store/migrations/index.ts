@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-foundation';
 import * as m0002 from './0002-reports';
 import * as m0020 from './0020-jobs';
+import * as m0010 from './0010-consultations';
 
 /**
  * Versioned migrations, applied in name order at start. Add a file per change and list it here;
@@ -12,6 +13,7 @@ import * as m0020 from './0020-jobs';
 export const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
   '0002-reports': m0002,
+  '0010-consultations': m0010,
   '0020-jobs': m0020,
 };
 
