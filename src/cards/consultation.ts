@@ -1,4 +1,4 @@
-import { card, choiceInput, container, execute, facts, heading, text, textInput, userText, type Card, type Element } from './card';
+import { actionSet, card, choiceInput, container, execute, facts, heading, text, textInput, userText, type Card, type Element } from './card';
 import type { Strings } from './i18n';
 import { verbs } from './verbs';
 
@@ -50,11 +50,16 @@ export interface ThreadView {
   outcome?: Outcome;
 }
 
-function history(view: ThreadView, t: Strings, side: 'intake' | 'teacher'): Element[] {
+/** The question and the latest messages: a card stays well under Teams' size limit. */
+const SHOWN_MESSAGES = 4;
+
+function history(view: ThreadView, t: Strings, side: 'intake' | 'teacher'): Array<Element | false> {
   const c = t.consultation;
+  const hidden = Math.max(0, view.messages.length - SHOWN_MESSAGES);
   return [
     view.question !== undefined ? userText(view.question, { label: c.question }) : text(c.purged, { subtle: true }),
-    ...view.messages.map((m) =>
+    hidden > 0 && text(c.earlier(hidden), { subtle: true, size: 'Small' }),
+    ...view.messages.slice(hidden).map((m) =>
       container(
         [
           text(`${m.author === 'intake' ? c.fromIntake : side === 'teacher' ? c.you : c.fromTeacher} · ${t.dateTime(m.at)}`, { subtle: true, size: 'Small' }),
@@ -100,7 +105,7 @@ export function reviewCard(view: ReviewView, t: Strings): Card {
       view.flagged.length > 0 &&
         container([text(c.flagged, { color: 'Warning', weight: 'Bolder' }), ...view.flagged.map((f) => userText(f.value, { label: c.kinds[f.kind] ?? f.kind }))], { style: 'warning' }),
       !view.replyTo && text(c.heading('K-…', c.origin(view.origin)), { subtle: true }),
-      ...textInput({ id: view.replyTo ? 'reply' : 'text', label: view.replyTo ? c.replyLabel : c.textLabel, multiline: true, maxLength: 4000, isRequired: true, value: view.text }),
+      ...textInput({ id: view.replyTo ? 'reply' : 'text', label: view.replyTo ? c.replyLabel : c.textLabel, multiline: true, maxLength: view.replyTo ? 2000 : 4000, isRequired: true, value: view.text }),
       text(c.notAReport, { size: 'Small' }),
     ],
     [action, execute(c.cancel, verbs.welcome, {}, { associatedInputs: 'none' })],
@@ -135,7 +140,7 @@ export function channelCard(view: ThreadView, t: Strings): Card {
   return card(
     [
       ...body,
-      ...textInput({ id: 'answer', label: c.answerLabel, multiline: true, maxLength: 4000 }),
+      ...textInput({ id: 'answer', label: c.answerLabel, multiline: true, maxLength: 2000 }),
       ...choiceInput({ id: 'outcome', label: c.outcomeLabel, choices: outcomeList.map((o) => [c.outcomes[o], o]) }),
     ],
     [execute(c.answer, verbs.consultAnswer, { id: view.id }, { style: 'positive' }), execute(c.close, verbs.consultClose, { id: view.id })],
@@ -158,7 +163,7 @@ export function teacherThreadCard(view: ThreadView, t: Strings, opts: { reportVe
   ];
   if (view.open) {
     return card(
-      [...body, ...textInput({ id: 'reply', label: c.replyLabel, multiline: true, maxLength: 4000 }), text(c.notAReport, { size: 'Small' })],
+      [...body, ...textInput({ id: 'reply', label: c.replyLabel, multiline: true, maxLength: 2000 }), text(c.notAReport, { size: 'Small' })],
       [execute(c.reply, verbs.consultReply, { id: view.id }, { style: 'positive' })],
     );
   }
@@ -170,5 +175,30 @@ export function teacherThreadCard(view: ThreadView, t: Strings, opts: { reportVe
       report ? container([text(c.closedReport)], { style: 'attention' }) : text(c.closedOther),
     ],
     report && opts.reportVerb ? [execute(c.startReport, opts.reportVerb, { fromConsultation: view.id }, { style: 'positive' })] : [],
+  );
+}
+
+export interface MineView {
+  items: Array<{ id: string; pseudonym: string; open: boolean; outcome?: Outcome; createdAt: Date }>;
+}
+
+/** The teacher's own consultations (found by a keyed hash of their id), newest first. */
+export function mineCard(view: MineView, t: Strings): Card {
+  const c = t.consultation;
+  return card(
+    [
+      heading(c.mineTitle, 'Large'),
+      view.items.length === 0 && text(c.mineEmpty),
+      ...view.items.map((i) =>
+        container(
+          [
+            text(c.mineItem(i.pseudonym, t.date(i.createdAt), i.open ? c.open : i.outcome ? c.outcomes[i.outcome] : c.closed)),
+            actionSet([execute(c.show(i.pseudonym), verbs.consultShow, { id: i.id })]),
+          ],
+          { separator: true },
+        ),
+      ),
+    ],
+    [execute(c.start, verbs.consultStart), execute(t.menu, verbs.welcome)],
   );
 }

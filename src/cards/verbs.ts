@@ -7,5 +7,7 @@ export const verbs = {
   consultAnswer: 'consult.answer',
   consultClose: 'consult.close',
   consultReply: 'consult.reply',
+  consultMine: 'consult.mine',
+  consultShow: 'consult.show',
 } as const;
 export type Verb = (typeof verbs)[keyof typeof verbs];

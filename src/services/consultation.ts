@@ -22,6 +22,8 @@ export const outcomes = ['report', 'noReportNow', 'otherSupport'] as const;
 export type Outcome = (typeof outcomes)[number];
 
 export const MAX_TEXT = 4000;
+/** Answers and replies: shorter, so a card with the question and the latest messages stays small. */
+export const MAX_MESSAGE = 2000;
 const MIN_TEXT = 10;
 
 export type Origin = { kind: 'school'; schoolName: string } | { kind: 'area'; level: string; districtName: string };
@@ -140,10 +142,10 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
     };
   }
 
-  function cleanText(text: string, field: string): string {
+  function cleanText(text: string, field: string, max = MAX_TEXT): string {
     const trimmed = text.trim();
     if (trimmed.length < MIN_TEXT) throw new ValidationError({ [field]: 'tooShort' });
-    if (trimmed.length > MAX_TEXT) throw new ValidationError({ [field]: 'tooLong' });
+    if (trimmed.length > max) throw new ValidationError({ [field]: 'tooLong' });
     return trimmed;
   }
 
@@ -303,7 +305,7 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
 
     /** Intake answers; the answer is relayed to the teacher's 1:1 chat. Caller checked membership. */
     async answer(actor: Actor, id: string, text: string): Promise<ChannelView> {
-      const answer = cleanText(text, 'answer');
+      const answer = cleanText(text, 'answer', MAX_MESSAGE);
       const now = clock.now();
       await store.transaction(async (trx) => {
         const c = await row(id, trx);
@@ -328,7 +330,7 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
       const c = await row(id);
       await assertTeacher(actor, c, 'consultation.reply');
       if (c.status !== 'open') throw new ConflictError('consultation.closed');
-      const verdict = guard(cleanText(text, 'reply'), accepted, c.school_id);
+      const verdict = guard(cleanText(text, 'reply', MAX_MESSAGE), accepted, c.school_id);
       if (verdict.kind === 'review') return verdict;
       const now = clock.now();
       await store.transaction(async (trx) => {

@@ -310,4 +310,40 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     assert.match(textOf(en.card), /Do not write the name of the child or the family/);
     assert.match(textOf(en.card), /Social Services Act \(2025:400\) ch\. 19 s\. 1/);
   });
+
+  it('lists the teacher\'s own consultations, and only theirs, so a lost card can be found again', async () => {
+    const before = cardsIn(await bot.send(as.teacher, 'hej'))[0];
+    assert.ok(!actionsOf(before).some((a) => a.verb === 'consult.mine'), 'no list before the first consultation');
+    await ask();
+    const r = await row();
+    const menu = cardsIn(await bot.send(as.teacher, 'hej'))[0];
+    assert.ok(actionsOf(menu).some((a) => a.title === 'Mina konsultationer'));
+    const mine = await bot.execute(as.teacher, 'consult.mine', {});
+    assert.match(textOf(mine.card), /K-0001 · .* · Öppen/);
+    const show = await bot.execute(as.teacher, 'consult.show', { id: r.id });
+    assert.ok(show.card, show.message);
+    assert.ok(textOf(show.card).includes(QUESTION));
+    assert.ok(inputsOf(show.card).some((i) => i.id === 'reply'));
+    const others = await bot.execute(as.otherTeacher, 'consult.mine', {});
+    assert.doesNotMatch(textOf(others.card), /K-0001/);
+    const peek = await bot.execute(as.otherTeacher, 'consult.show', { id: r.id });
+    assert.match(peek.message ?? '', /inte behörighet/);
+  });
+
+  it('keeps every card small with the longest question and a long thread', async () => {
+    const long = `${'Eleven har berättat om oro hemma och om att hen sover dåligt. '.repeat(64)}`.slice(0, 4000);
+    forbid(long.slice(0, 60));
+    await ask(long);
+    const r = await row();
+    for (let i = 0; i < 6; i++) {
+      const res = await asIntake(as.intake, 'consult.answer', { id: r.id, answer: `${i}: ${'Mottagningen svarar utförligt på frågan om oro. '.repeat(40)}`.slice(0, 2000) });
+      assert.ok(res.card, res.message);
+      assert.ok(textOf(res.card).includes(long.slice(0, 100)), 'the question stays on the card'); // checkCard: under 28 KB
+    }
+    const last = await asIntake(as.intake, 'consult.answer', { id: r.id, answer: 'x'.repeat(2001) });
+    assert.match(last.message ?? '', /för lång/);
+    const toTeacher = cardsIn((await deliver()).filter((c) => c.conversationId === bot.personalConversation(as.teacher)));
+    assert.equal(toTeacher.length, 6);
+    assert.match(textOf(toTeacher[5]), /2 tidigare meddelanden visas inte här/);
+  });
 });

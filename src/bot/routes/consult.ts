@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ConversationReference } from 'botbuilder';
 import { z } from 'zod/v4';
-import { channelCard, composeCard, reviewCard, sentCard, teacherThreadCard, threadReplyCard, type ReviewView } from '../../cards/consultation';
+import { channelCard, composeCard, mineCard, reviewCard, sentCard, teacherThreadCard, threadReplyCard, type ReviewView } from '../../cards/consultation';
 import { strings, type Strings } from '../../cards/i18n';
 import { verbs } from '../../cards/verbs';
 import type { Actor } from '../../services/actor';
@@ -16,6 +16,8 @@ const REPORT_START = 'report.start';
 /** Channel cards are in Swedish whoever presses: a pressed card is replaced for everyone. */
 const channelStrings = strings('sv');
 
+const messageFor = (error: ValidationError, t: Strings) => t.consultation.errors[Object.values(error.fields)[0] ?? ''] ?? t.consultation.answerMissing;
+
 const accepted = z.array(z.string().max(200)).max(50).default([]);
 
 /**
@@ -28,7 +30,20 @@ export function registerConsult(kit: BotKit): void {
   const c = s.consultations;
   const reportVerb = () => kit.reportVerb ?? REPORT_START;
 
-  kit.menu.push(async (_actor, t) => [{ title: t.consultation.start, verb: verbs.consultStart }]);
+  kit.menu.push(async (actor, t) => [
+    { title: t.consultation.start, verb: verbs.consultStart },
+    ...((await c.mine(actor, 1)).length ? [{ title: t.consultation.mine, verb: verbs.consultMine }] : []),
+  ]);
+
+  kit.onAction(verbs.consultMine, z.object({}).passthrough(), async ({ actor, t }) => {
+    if (actor.conversation.kind !== 'personal') return t.errors.notAllowed;
+    return mineCard({ items: await c.mine(actor, 10) }, t);
+  });
+
+  kit.onAction(verbs.consultShow, z.object({ id: z.string().max(64) }).passthrough(), async ({ actor, t, data }) => {
+    if (actor.conversation.kind !== 'personal') return t.errors.notAllowed;
+    return teacherThreadCard(await c.teacherView(actor, data.id), t, { reportVerb: reportVerb() });
+  });
 
   async function compose(actor: Actor, t: Strings, keep: { text?: string; schoolId?: string; showSchool?: boolean; errors?: Record<string, string> } = {}) {
     const schoolId = keep.schoolId || (await c.rememberedSchool(actor));
@@ -97,7 +112,7 @@ export function registerConsult(kit: BotKit): void {
       return channelCard(await c.answer(turn.actor, turn.data.id, turn.data.answer), channelStrings);
     } catch (error) {
       if (error instanceof ConflictError && error.reason === 'consultation.closed') return turn.t.consultation.closedRefusalIntake(await pseudonymOf(turn.data.id));
-      if (error instanceof ValidationError) return turn.t.consultation.answerMissing;
+      if (error instanceof ValidationError) return messageFor(error, turn.t);
       throw error;
     }
   });
@@ -127,7 +142,7 @@ export function registerConsult(kit: BotKit): void {
       return teacherThreadCard(result.view, t, { note: t.consultation.replySent });
     } catch (error) {
       if (error instanceof ConflictError && error.reason === 'consultation.closed') return t.consultation.closedRefusal(await pseudonymOf(data.id));
-      if (error instanceof ValidationError) return t.consultation.answerMissing;
+      if (error instanceof ValidationError) return messageFor(error, t);
       throw error;
     }
   });

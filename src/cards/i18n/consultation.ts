@@ -9,6 +9,11 @@ const enLevel = (level: Level) =>
 
 export const sv = {
   start: 'Konsultera anonymt',
+  mine: 'Mina konsultationer',
+  mineTitle: 'Mina konsultationer',
+  mineEmpty: 'Du har inga konsultationer.',
+  mineItem: (pseudonym: string, date: string, state: string) => `${pseudonym} · ${date} · ${state}`,
+  show: (pseudonym: string) => `Visa ${pseudonym}`,
   title: 'Konsultera socialtjänsten anonymt',
   intro: 'Beskriv situationen och fråga mottagningen om råd. Mottagningen ser inte vem du är: frågan visas under ett löpnummer, och du får svaren här i chatten.',
   warning: '**Skriv inte barnets eller familjens namn**, personnummer, adress eller telefonnummer. Värna tar bort personnummer, telefonnummer och e-postadresser och visar dig namn och adresser innan något skickas.',
@@ -23,7 +28,7 @@ export const sv = {
   showSchoolGeneric: 'Skolans namn ("från Ekbackens skola")',
   send: 'Skicka till mottagningen',
   cancel: 'Avbryt',
-  errors: { tooShort: 'Skriv lite mer, minst några ord.', tooLong: 'Texten är för lång (högst 4 000 tecken).', unknown: 'Välj din skola.', noIntakeUnit: 'Ingen mottagning tar emot frågor från den skolan. Kontakta din rektor.', invalid: 'Kortet är inaktuellt. Börja om från menyn.' } as Record<string, string>,
+  errors: { tooShort: 'Skriv lite mer, minst några ord.', tooLong: 'Texten är för lång (högst 4 000 tecken i frågan, 2 000 i ett svar).', unknown: 'Välj din skola.', noIntakeUnit: 'Ingen mottagning tar emot frågor från den skolan. Kontakta din rektor.', invalid: 'Kortet är inaktuellt. Börja om från menyn.' } as Record<string, string>,
   origin: (o: { kind: 'school'; schoolName: string } | { kind: 'area'; level: string; districtName: string }) =>
     o.kind === 'school' ? `från ${o.schoolName}` : `från ${svLevel(o.level)} i ${o.districtName}`,
   heading: (pseudonym: string, origin: string) => `Konsultation ${pseudonym}, ${origin}`,
@@ -40,6 +45,7 @@ export const sv = {
   fromTeacher: 'Frågeställaren',
   you: 'Du',
   purged: 'Texten har gallrats.',
+  earlier: (n: number) => (n === 1 ? 'Ett tidigare meddelande visas inte här.' : `${n} tidigare meddelanden visas inte här.`),
   askedAt: 'Inkommen',
   status: 'Status',
   open: 'Öppen',
@@ -74,6 +80,11 @@ export type ConsultationStrings = typeof sv;
 
 export const en: ConsultationStrings = {
   start: 'Consult anonymously',
+  mine: 'My consultations',
+  mineTitle: 'My consultations',
+  mineEmpty: 'You have no consultations.',
+  mineItem: (pseudonym, date, state) => `${pseudonym} · ${date} · ${state}`,
+  show: (pseudonym) => `Show ${pseudonym}`,
   title: 'Consult the social services anonymously',
   intro: 'Describe the situation and ask the intake unit for advice. The intake unit does not see who you are: the question is shown under a number, and you get the answers here in the chat.',
   warning: '**Do not write the name of the child or the family**, nor a personal identity number, address or phone number. Värna removes personal identity numbers, phone numbers and e-mail addresses and shows you names and addresses before anything is sent.',
@@ -88,7 +99,7 @@ export const en: ConsultationStrings = {
   showSchoolGeneric: 'The school\'s name ("from Ekbackens skola")',
   send: 'Send to the intake unit',
   cancel: 'Cancel',
-  errors: { tooShort: 'Please write a little more, at least a few words.', tooLong: 'The text is too long (at most 4,000 characters).', unknown: 'Choose your school.', noIntakeUnit: 'No intake unit takes questions from that school. Please contact your principal.', invalid: 'This card is out of date. Start again from the menu.' },
+  errors: { tooShort: 'Please write a little more, at least a few words.', tooLong: 'The text is too long (at most 4,000 characters in the question, 2,000 in an answer).', unknown: 'Choose your school.', noIntakeUnit: 'No intake unit takes questions from that school. Please contact your principal.', invalid: 'This card is out of date. Start again from the menu.' },
   origin: (o) => (o.kind === 'school' ? `from ${o.schoolName}` : `from ${enLevel(o.level)} in ${o.districtName}`),
   heading: (pseudonym, origin) => `Consultation ${pseudonym}, ${origin}`,
   reviewTitle: 'Check before you send',
@@ -104,6 +115,7 @@ export const en: ConsultationStrings = {
   fromTeacher: 'The person asking',
   you: 'You',
   purged: 'The text has been purged.',
+  earlier: (n) => (n === 1 ? 'One earlier message is not shown here.' : `${n} earlier messages are not shown here.`),
   askedAt: 'Received',
   status: 'Status',
   open: 'Open',
