@@ -353,13 +353,21 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
       return { kind: 'sent', view: await service.teacherView(actor, id) };
     },
 
-    /** Intake closes with an outcome; the teacher is told, with a report button on "Gör en anmälan". */
-    async close(actor: Actor, id: string, outcome: Outcome): Promise<ChannelView> {
+    /**
+     * Intake closes with an outcome, and a last answer if one was typed (the closing card carries it
+     * to the teacher); the teacher is told, with a report button on "Gör en anmälan".
+     */
+    async close(actor: Actor, id: string, outcome: Outcome, lastAnswer?: string): Promise<ChannelView> {
+      const answer = lastAnswer?.trim() ? cleanText(lastAnswer, 'answer', MAX_MESSAGE) : undefined;
       const now = clock.now();
       await store.transaction(async (trx) => {
-        const c = await row(id, trx);
+        let c = await row(id, trx);
         if (c.status !== 'open') throw new ConflictError('consultation.closed');
         const sealed = await sealedOf(c, trx);
+        if (answer) {
+          await appendMessage(trx, c, 'intake', answer, now);
+          c = await row(id, trx);
+        }
         const res = await trx
           .updateTable('consultations')
           .set({ status: 'closed', outcome, closed_at: iso(now), version: c.version + 1, updated_at: iso(now) })

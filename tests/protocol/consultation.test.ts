@@ -124,6 +124,11 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     const replied = await bot.execute(as.teacher, 'consult.reply', { id: r.id, reply: 'Tack. Ska jag prata med vårdnadshavarna först?' });
     assert.ok(replied.card, replied.message);
     assert.match(textOf(replied.card), /Ditt svar är skickat/);
+    const refreshed = replied.calls.filter((c) => c.method === 'PUT' && c.conversationId === r.channel_conversation_id);
+    assert.equal(refreshed.length, 1, 'the root card in the channel shows the reply too');
+    assert.equal(refreshed[0]!.activityId, r.channel_activity_id);
+    assert.match(textOf(activityOf(refreshed[0]!)), /vårdnadshavarna först/);
+    intakeSaw.push(...replied.calls.filter(isChannelCall).map((c) => c.body));
     const thread = (await deliver()).filter((c) => c.conversationId === r.channel_conversation_id && c.method === 'POST');
     assert.equal(thread.length, 1);
     assert.match(textOf(activityOf(thread[0]!)), /Frågeställaren i K-0001 svarar[\s\S]*vårdnadshavarna först/);
@@ -177,6 +182,20 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     const all = JSON.stringify(channel.map((c) => c.body));
     assert.ok(!all.includes(PNR) && !all.includes('201212121212') && !all.includes(PHONE) && !all.includes(CHILD));
     assert.match(textOf(cardsIn(channel)[0]), /Eleven \(\[borttaget\]\) säger/);
+
+    // Replies pass the same guard.
+    const r = await row();
+    await asIntake(as.intake, 'consult.answer', { id: r.id, answer: 'Har hen sagt något mer om hoten?' });
+    await deliver();
+    const reply = await bot.execute(as.teacher, 'consult.reply', { id: r.id, reply: `Ja, och ${CHILD} gav mig numret ${PHONE} igen.` });
+    assert.match(textOf(reply.card), /Kontrollera innan du skickar \(K-0001\)/);
+    assert.ok(!textOf(reply.card).includes(PHONE));
+    const confirm = actionsOf(reply.card).find((a) => a.verb === 'consult.reply')!;
+    const confirmed = await bot.execute(as.teacher, 'consult.reply', { ...confirm.data, reply: inputsOf(reply.card).find((i) => i.id === 'reply')!.value });
+    assert.match(textOf(confirmed.card), /Ditt svar är skickat/);
+    const thread = JSON.stringify((await deliver()).filter(isChannelCall).map((c) => c.body));
+    assert.match(thread, /numret \[borttaget\] igen/);
+    assert.ok(!thread.includes(PHONE));
   });
 
   it('shows the school only when the teacher chooses to, and remembers the teacher\'s school', async () => {
@@ -239,9 +258,11 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     const r = await row();
     await asIntake(as.intake, 'consult.answer', { id: r.id, answer: 'Ingen anmälan nu, men håll uppsikt.' });
     await deliver();
-    await asIntake(as.intake, 'consult.close', { id: r.id, outcome: 'noReportNow' });
+    await asIntake(as.intake, 'consult.close', { id: r.id, outcome: 'noReportNow', answer: 'Hör av dig igen om något nytt händer.' });
     const closing = cardsIn((await deliver()).filter((c) => c.conversationId === bot.personalConversation(as.teacher)));
+    assert.equal(closing.length, 1, 'one card: the outcome, with the last answer typed when closing');
     assert.match(textOf(closing[0]), /Utfall: Ingen anmälan nu — fortsätt vara uppmärksam/);
+    assert.match(textOf(closing[0]), /Hör av dig igen om något nytt händer/);
     assert.ok(!actionsOf(closing[0]).some((a) => a.verb === 'report.start'), 'no report button unless the advice is to report');
 
     const late = await bot.execute(as.teacher, 'consult.reply', { id: r.id, reply: 'En sak till: hen kom inte i dag heller.' });

@@ -117,15 +117,16 @@ export function registerConsult(kit: BotKit): void {
     }
   });
 
-  kit.onAction(verbs.consultClose, z.object({ id: z.string().max(64), outcome: z.string().max(40).default('') }).passthrough(), async (turn) => {
+  kit.onAction(verbs.consultClose, z.object({ id: z.string().max(64), outcome: z.string().max(40).default(''), answer: z.string().max(8000).default('') }).passthrough(), async (turn) => {
     const refused = await asIntake(turn);
     if (refused) return refused;
     const outcome = outcomes.find((o) => o === turn.data.outcome);
     if (!outcome) return turn.t.consultation.outcomeMissing;
     try {
-      return channelCard(await c.close(turn.actor, turn.data.id, outcome), channelStrings);
+      return channelCard(await c.close(turn.actor, turn.data.id, outcome, turn.data.answer), channelStrings);
     } catch (error) {
       if (error instanceof ConflictError && error.reason === 'consultation.closed') return turn.t.consultation.closedRefusalIntake(await pseudonymOf(turn.data.id));
+      if (error instanceof ValidationError) return messageFor(error, turn.t);
       throw error;
     }
   });
