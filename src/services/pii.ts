@@ -42,16 +42,23 @@ const NOT_NAMES = new Set(names.notNames.map(lower));
 // samordningsnummer). Not inside a longer digit run.
 const PNR = /(?<![\p{N}+])((?:19|20)?)(\d{2})(\d{2})(\d{2})(\s?[-+]\s?|\s)?(\d{4})(?![\p{N}])/gu;
 // Swedish phone numbers: +46 / 0046 / 0, then 6-11 more digits with spaces or dashes between.
-const PHONE = /(?<![\p{N}+])(?:\+\s?46|0046|0)(?:\s?\(0\))?(?:(?:\s?-\s?|\s)?\d){6,11}(?![\p{N}])/gu;
+// "(070) 174 06 50" and "+46 (0)70-174 06 50" too. Dots are not separators: "01.02.2026" is a date.
+const PHONE = /(?<![\p{N}+])(?:\+\s?46|0046|\(?0)(?:\s?\(0\))?(?:(?:\s?[-–)]\s?|\s)?\d){6,11}(?![\p{N}])/gu;
+// Other countries: "+44 20 7946 0958".
+const FOREIGN_PHONE = /(?<![\p{N}+])(?:\+|00)[1-9]\d{0,2}(?:(?:\s?[-–]\s?|\s)?\(?\d\)?){6,12}(?![\p{N}])/gu;
 const EMAIL = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu;
-// Any 10 or 12 digit run (a personnummer with a typo is still one).
-const LONG_NUMBER = /(?<![\p{N}])\d{10}(?:\d{2})?(?![\p{N}])/gu;
+// "anna(at)example.com", "anna [at] example [dot] com".
+const EMAIL_SPELLED = /[\p{L}\p{N}._%+-]+\s?[([{]at[)\]}]\s?[\p{L}\p{N}-]+(?:\s?(?:\.|[([{]dot[)\]}]|[([{]punkt[)\]}])\s?[\p{L}\p{N}-]+)+/giu;
+// Any 10 to 12 digit run (a personnummer with a typo is still one).
+const LONG_NUMBER = /(?<![\p{N}])\d{10,12}(?![\p{N}])/gu;
 const STREET_SUFFIX = '(?:gatan|vägen|gränd|gränden|stigen|allén|allé|torget|torg|backen|backe|platsen|plan|leden|gata|väg|stig|liden|slingan|höjden|kroken|kullen|ängen|vången|udden|parken)';
 // "Storgatan 12", "Ekbacksvägen 4B", "Lilla Nygatan 5 A", "Storgatan" (a street alone can identify a small place).
 const STREET = new RegExp(`(?<![\\p{L}])(?:(?:Lilla|Stora|Norra|Södra|Östra|Västra|Gamla|Nya)\\s)?\\p{Lu}[\\p{Ll}]*${STREET_SUFFIX}(?:\\s\\d{1,4}(?:\\s?[A-Za-z](?![\\p{L}]))?)?(?![\\p{L}])`, 'gu');
 // Postal code and town: "123 45 Exemplinge".
 const POSTAL = /(?<![\p{N}])\d{3}\s?\d{2}\s+\p{Lu}\p{Ll}+/gu;
 const WORD = /(?<![\p{L}\p{N}])\p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)?(?![\p{L}\p{N}])/gu;
+// "KALLE": all capitals, flagged only when it is a known first name or surname.
+const CAPS = /(?<![\p{L}\p{N}])\p{Lu}{3,}(?![\p{L}\p{N}])/gu;
 
 function plausibleDate(mm: string, dd: string): boolean {
   const m = Number(mm);
@@ -75,7 +82,14 @@ function strongHits(text: string): PiiHit[] {
     // "0701234567": ten digits, no separator, starting 07 is a mobile number first.
     return !(!century && !sep && /^07/.test(m[0]));
   });
-  return [...pnr, ...matches(EMAIL, text, 'email'), ...matches(PHONE, text, 'phone'), ...matches(LONG_NUMBER, text, 'number')];
+  return [
+    ...pnr,
+    ...matches(EMAIL, text, 'email'),
+    ...matches(EMAIL_SPELLED, text, 'email'),
+    ...matches(PHONE, text, 'phone'),
+    ...matches(FOREIGN_PHONE, text, 'phone'),
+    ...matches(LONG_NUMBER, text, 'number'),
+  ];
 }
 
 function isSentenceStart(text: string, index: number): boolean {
@@ -106,6 +120,10 @@ function nameHits(text: string, extraNames: ReadonlySet<string>): PiiHit[] {
     }
     if (name) out.push(w);
   });
+  for (const w of matches(CAPS, text, 'name')) {
+    const l = lower(w.value);
+    if ((FIRST.has(l) || SUR.has(l) || extraNames.has(l)) && !COMMON_WORDS.has(l)) out.push(w);
+  }
   return out;
 }
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { REMOVED, STRONG, checkText, type PiiKind } from '../../src/services/pii';
 
 /**
@@ -27,10 +28,15 @@ const cases: Array<[text: string, expected: Expect]> = [
   ['Mormor har 08-465 004 12.', [['phone', '08-465 004 12']]],
   ['Sms från 0046701740652 kom under lektionen.', [['phone', '0046701740652']]],
   ['Ring 040-628 04 10 om det behövs.', [['phone', '040-628 04 10']]],
+  ['Ring (070) 174 06 54 om hen inte kommer.', [['phone', '(070) 174 06 54']]],
+  ['Pappan har ett engelskt nummer, +44 20 7946 0958.', [['phone', '+44 20 7946 0958']]],
+  ['Kontonumret 123456789012 stod på lappen.', [['number', '123456789012']]],
   // E-mail addresses.
   ['Pappan mejlade från pappa.familjen@example.com igår.', [['email', 'pappa.familjen@example.com']]],
   ['Eleven skrev från elev123@skola.exempel.se.', [['email', 'elev123@skola.exempel.se']]],
   ['Kontakt: för-namn.efter_namn+x@exempel.se', [['email', 'för-namn.efter_namn+x@exempel.se']]],
+  ['Mejla mamman på mamma.x(at)example.com i stället.', [['email', 'mamma.x(at)example.com']]],
+  ['Adressen var anna [at] example [dot] com enligt lappen.', [['email', 'anna [at] example [dot] com']]],
   // Street addresses and postal codes.
   ['Familjen bor på Storgatan 12 sedan i höstas.', [['address', 'Storgatan 12']]],
   ['De har flyttat till Ekbacksvägen 4B.', [['address', 'Ekbacksvägen 4B']]],
@@ -51,6 +57,7 @@ const cases: Array<[text: string, expected: Expect]> = [
   ['Vi har pratat med Lindqvist, hens styvpappa.', [['name', 'Lindqvist']]],
   ['Det var Stig som hämtade, inte mamman.', [['name', 'Stig']]],
   ['Mia-Lotta berättade att hon inte vågar gå hem.', [['name', 'Mia-Lotta']]],
+  ['Det stod KALLE på lappen i hans ficka.', [['name', 'KALLE']]],
   // Mixed texts.
   ['Emil (121212-1212) bor på Storgatan 12, mamma nås på 070-174 06 53.', [['name', 'Emil'], ['personnummer', '121212-1212'], ['address', 'Storgatan 12'], ['phone', '070-174 06 53']]],
   ['Ring Johansson på 08-465 004 55 eller mejla a.b@example.org.', [['name', 'Johansson'], ['phone', '08-465 004 55'], ['email', 'a.b@example.org']]],
@@ -75,6 +82,10 @@ const cases: Array<[text: string, expected: Expect]> = [
   ['Hen går på Ekbackens skola i Norra distriktet.', []],
   ['Frånvaron var 35 % under vecka 5-9.', []],
   ['Betyget i matte var E och i svenska C.', []],
+  ['Det hände 01.02.2026 och igen 15.02.2026.', []],
+  ['Enligt BUP och IFO är det inget akut.', []],
+  ['Klockan var 07:45 när hen kom, 0 minuter för sent.', []],
+  ['Hen har 100 000 kr i skuld, 5 000 000 kr enligt pappan.', []],
 ];
 
 const overlaps = (a: { start: number; end: number }, b: { start: number; end: number }) => a.start < b.end && b.start < a.end;
@@ -151,5 +162,52 @@ describe('the identifying-details guard (PII)', () => {
   it('flags further names when a municipality configures them (a school\'s pupils)', () => {
     assert.deepEqual(checkText('Jag är orolig för Zlatana.').flagged, []);
     assert.deepEqual(checkText('Jag är orolig för Zlatana.', ['Zlatana']).flagged.map((h) => h.value), ['Zlatana']);
+  });
+
+  // Formatting variants of the same few test numbers, in varied surroundings: the strong patterns
+  // must hold whatever the separators and punctuation around them.
+  const context = { prefix: fc.constantFrom('', 'pnr ', 'Personnummer: ', '(', 'nr:', 'Eleven, ', '"'), suffix: fc.constantFrom('', '.', ')', ' och', ',', '"', '!') };
+  const digitsOnly = (t: string) => t.replace(/\D/g, '');
+
+  it('removes Skatteverket\'s test personnummer in any common formatting and surrounding', () => {
+    const pnr = fc.record({
+      century: fc.constantFrom('', '19', '20'),
+      sep: fc.constantFrom('', '-', '+', ' ', ' - '),
+      prefix: context.prefix,
+      suffix: context.suffix,
+    });
+    fc.assert(
+      fc.property(pnr, ({ century, sep, prefix, suffix }) => {
+        const text = `Hen sa ${prefix}${century}121212${sep}1212${suffix} till mig.`;
+        const r = checkText(text);
+        assert.ok(!digitsOnly(r.cleaned).includes('1212121212'), `${text} -> ${r.cleaned}`);
+        assert.ok(!r.cleaned.includes('1212'), `${text} -> ${r.cleaned}`);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('removes phone numbers from the range PTS reserves for fiction, however they are spaced', () => {
+    const phone = fc.record({
+      last: fc.integer({ min: 5, max: 99 }),
+      seps: fc.array(fc.constantFrom('', '', ' ', '-'), { minLength: 9, maxLength: 9 }),
+      international: fc.boolean(),
+      prefix: context.prefix,
+      suffix: context.suffix,
+    });
+    fc.assert(
+      fc.property(phone, ({ last, seps, international, prefix, suffix }) => {
+        const digits = `07017406${String(last).padStart(2, '0')}`;
+        const local = international ? `+46 ${digits.slice(1)}` : digits;
+        let formatted = '';
+        const start = international ? 4 : 0;
+        formatted = local.slice(0, start + 1);
+        for (let i = start + 1; i < local.length; i++) formatted += (seps[i - start - 1] ?? '') + local[i];
+        const text = `Ring ${prefix}${formatted}${suffix} i kväll.`;
+        const r = checkText(text);
+        assert.ok(!digitsOnly(r.cleaned).includes(digits.slice(3)), `${text} -> ${r.cleaned}`);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
