@@ -5,6 +5,7 @@ import type { Services } from '../services';
 import { makeKit, type BotKit } from './kit';
 import { registerConsult } from './routes/consult';
 import { registerInstall } from './routes/install';
+import { registerReport } from './routes/report';
 import { registerFallback, registerWelcome } from './routes/welcome';
 import { makeSender } from './sender';
 import { StoreStorage } from './storage';
@@ -39,6 +40,7 @@ export function createApp(adapter: TeamsAdapter, config: Config, s: Services, lo
 
   registerInstall(kit);
   registerWelcome(kit);
+  registerReport(kit);
   // Flows register here, before the fallback.
   registerConsult(kit);
   registerFallback(kit);

@@ -8,6 +8,7 @@ import { makeJobs } from './jobs';
 import { directory } from './municipality';
 import { isOpen } from './office-hours';
 import { makeOutbox } from './outbox';
+import { channelCardKind, makeReports } from './reports';
 import type { Store } from './store';
 
 export interface ServiceDeps {
@@ -25,9 +26,15 @@ export function makeServices(deps: ServiceDeps) {
   const outbox = makeOutbox({ store, clock, log });
   const installations = makeInstallations({ store, clock, log });
   const jobs = makeJobs({ store, clock, log });
+  const reports = makeReports({ config, store, clock, log, cipher: deps.cipher, directory: dir, outbox });
+  outbox.on(channelCardKind, {
+    onSent: (m, result, trx) => reports.channelCardSent(String(m.reportId), result.conversationId, result.activityId, trx),
+    onDeadline: (m) => reports.deliveryDelayed(String(m.reportId)),
+  });
   const consultations = makeConsultations({ store, clock, log, cipher: deps.cipher, directory: dir, outbox, retentionDays: config.municipality.retention.consultationDaysAfterClose });
   return {
     ...deps,
+    reports,
     directory: dir,
     outbox,
     installations,

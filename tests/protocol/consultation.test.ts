@@ -6,6 +6,7 @@ import { startBot, type TestBot } from '../support/bot';
 import { actionsOf, cardsOf, checkCard, inputsOf, textOf } from '../support/cards';
 import { activityOf, type ConnectorCall } from '../support/connector';
 import { forbid } from '../support/logs';
+import { reportInput } from '../support/report';
 import { TENANT, as, type TestUser } from '../support/users';
 
 const TEAM = '19:exempel-ifo-team@thread.tacv2';
@@ -366,5 +367,40 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     const toTeacher = cardsIn((await deliver()).filter((c) => c.conversationId === bot.personalConversation(as.teacher)));
     assert.equal(toTeacher.length, 6);
     assert.match(textOf(toTeacher[5]), /2 tidigare meddelanden visas inte här/);
+  });
+
+  it('a consultation from question to outcome to a prefilled report', async () => {
+    await ask();
+    const r = await row();
+    await asIntake(as.intake, 'consult.answer', { id: r.id, answer: 'Det du beskriver ska anmälas, i dag.' });
+    await asIntake(as.intake, 'consult.close', { id: r.id, outcome: 'report' });
+    const outcome = cardsIn((await deliver()).filter((c) => c.conversationId === bot.personalConversation(as.teacher)))[0];
+    const button = actionsOf(outcome).find((a) => a.title === 'Gör anmälan nu')!;
+    assert.equal(button.verb, 'report.start');
+
+    // The teacher presses it: the report starts with the acute check, as every report does.
+    const start = await bot.execute(as.teacher, button.verb, button.data);
+    assert.ok(start.card, start.message);
+    assert.match(textOf(start.card), /akut fara/i);
+    const draftId = actionsOf(start.card).find((a) => a.data?.draftId)!.data.draftId as string;
+    const input = reportInput();
+    const step = async (name: string, values: Record<string, unknown>) => {
+      const res = await bot.execute(as.teacher, 'report.step', { draftId, step: name, ...values });
+      assert.ok(res.card, res.message ?? name);
+      return res.card;
+    };
+    await step('acute', { immediateDanger: 'no' });
+    await step('child', input.child);
+    const concern = await step('guardians', input.guardians);
+    // The concern step carries the consultation's text; the teacher adds the child's identity.
+    assert.equal(inputsOf(concern).find((i) => i.id === 'observed')?.value, QUESTION);
+    assert.equal((await row()).led_to_report, 1);
+
+    // Someone else pressing the same button gets an empty report, and the attempt is audited.
+    const other = await bot.execute(as.otherTeacher, 'report.start', { fromConsultation: r.id });
+    assert.ok(other.card, other.message);
+    assert.ok(!JSON.stringify(other.card).includes(QUESTION.slice(0, 40)));
+    const audit = await bot.services.store.audit.forSubject(`consultation:${r.id}`);
+    assert.ok(audit.some((a) => a.actor === as.otherTeacher.aadObjectId && a.outcome === 'refused'));
   });
 });

@@ -6,12 +6,9 @@ import { strings, type Strings } from '../../cards/i18n';
 import { verbs } from '../../cards/verbs';
 import type { Actor } from '../../services/actor';
 import { outcomes, type Review } from '../../services/consultation';
-import { ConflictError, ValidationError } from '../../services/errors';
+import { ConflictError, NotAllowedError, NotFoundError, ValidationError } from '../../services/errors';
 import type { BotKit } from '../kit';
 import type { Turn } from '../turn';
-
-/** Until the report flow registers its verb, the button uses this one (the lead's report.start). */
-const REPORT_START = 'report.start';
 
 /** Channel cards are in Swedish whoever presses: a pressed card is replaced for everyone. */
 const channelStrings = strings('sv');
@@ -28,7 +25,19 @@ const accepted = z.array(z.string().max(200)).max(50).default([]);
 export function registerConsult(kit: BotKit): void {
   const { s } = kit;
   const c = s.consultations;
-  const reportVerb = () => kit.reportVerb ?? REPORT_START;
+  const reportVerb = () => kit.reportVerb ?? verbs.reportStart;
+
+  // "Gör anmälan nu": the report flow asks for the text, which only the teacher who asked gets. A
+  // purged or foreign consultation starts an empty report (the refusal is audited): reporting is
+  // never blocked.
+  kit.consultationText = async (actor, id) => {
+    try {
+      return await c.textForReport(actor, id);
+    } catch (error) {
+      if (error instanceof NotAllowedError || error instanceof NotFoundError) return undefined;
+      throw error;
+    }
+  };
 
   kit.menu.push(async (actor, t) => [
     { title: t.consultation.start, verb: verbs.consultStart },

@@ -1,13 +1,16 @@
 import * as common from './common';
 import * as consultation from './consultation';
 import * as duty from './duty';
+import * as report from './report';
 import * as welcome from './welcome';
 
-export type Locale = 'sv' | 'en';
+import type { Locale } from '../../services/actor';
 
-const sv = { locale: 'sv' as Locale, ...common.sv, welcome: welcome.sv, duty: duty.sv, consultation: consultation.sv };
+export type { Locale };
+
+const sv = { locale: 'sv' as Locale, ...common.sv, welcome: welcome.sv, duty: duty.sv, report: report.sv, consultation: consultation.sv };
 export type Strings = typeof sv;
-const en: Strings = { locale: 'en', ...common.en, welcome: welcome.en, duty: duty.en, consultation: consultation.en };
+const en: Strings = { locale: 'en', ...common.en, welcome: welcome.en, duty: duty.en, report: report.en, consultation: consultation.en };
 
 /** Swedish first; English when the user's Teams locale is English. */
 export function localeOf(teamsLocale: string | undefined | null): Locale {
