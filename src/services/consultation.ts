@@ -5,7 +5,7 @@ import type { Cipher } from './crypto';
 import { ConflictError, NotAllowedError, NotFoundError, ValidationError } from './errors';
 import type { Directory } from './municipality';
 import type { Outbox } from './outbox';
-import { checkText, type PiiHit } from './pii';
+import { checkText, placeTerms, type PiiHit } from './pii';
 import { newId, type Store, type Tx } from './store';
 import type { ConsultationTable } from './store/schema';
 
@@ -150,8 +150,10 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
   }
 
   /** Strong hits are always removed; weak ones need the teacher's confirmation once seen. */
-  function guard(text: string, accepted: string[], schoolId: string): Review | { kind: 'clean'; text: string } {
-    const result = checkText(text, extraNames(schoolId));
+  function guard(text: string, accepted: string[], schoolId: string, showSchool: boolean): Review | { kind: 'clean'; text: string } {
+    // A teacher who chose not to show the school is warned when the text names one.
+    const places = showSchool ? [] : directory.municipality.schools.flatMap((x) => placeTerms(x.name));
+    const result = checkText(text, extraNames(schoolId), places);
     const unseen = result.flagged.filter((h) => !accepted.includes(h.value));
     if (result.removed.length || unseen.length) return { kind: 'review', text: result.cleaned, removed: result.removed, flagged: result.flagged };
     return { kind: 'clean', text: result.cleaned };
@@ -221,7 +223,7 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
       const existing = await store.db.selectFrom('consultations').selectAll().where('submission_key', '=', submissionKey).executeTakeFirst();
       if (existing) return { kind: 'sent', view: { ...(await view(existing)), locale: existing.teacher_locale } };
 
-      const verdict = guard(text, input.accepted, school.id);
+      const verdict = guard(text, input.accepted, school.id, input.showSchool);
       if (verdict.kind === 'review') return verdict;
 
       const now = clock.now();
@@ -330,7 +332,7 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
       const c = await row(id);
       await assertTeacher(actor, c, 'consultation.reply');
       if (c.status !== 'open') throw new ConflictError('consultation.closed');
-      const verdict = guard(cleanText(text, 'reply', MAX_MESSAGE), accepted, c.school_id);
+      const verdict = guard(cleanText(text, 'reply', MAX_MESSAGE), accepted, c.school_id, c.school_shown === 1);
       if (verdict.kind === 'review') return verdict;
       const now = clock.now();
       await store.transaction(async (trx) => {

@@ -7,7 +7,7 @@ import names from './data/names-sv.json';
  * long digit strings) are always removed; weaker ones (names, street addresses, postal codes)
  * are shown to the teacher, who edits or confirms. Pure functions: no I/O, no logging.
  */
-export type PiiKind = 'personnummer' | 'phone' | 'email' | 'number' | 'address' | 'name';
+export type PiiKind = 'personnummer' | 'phone' | 'email' | 'number' | 'address' | 'name' | 'place';
 export const STRONG: ReadonlySet<PiiKind> = new Set<PiiKind>(['personnummer', 'phone', 'email', 'number']);
 
 export interface PiiHit {
@@ -134,11 +134,23 @@ function withoutOverlaps(hits: PiiHit[]): PiiHit[] {
   return out.sort((a, b) => a.start - b.start);
 }
 
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Words of a school's name that point it out ("Ekbackens skola" -> "Ekbacken"), for `places`. */
+const GENERIC = new Set(['skola', 'skolan', 'förskola', 'förskolan', 'friskola', 'friskolan', 'grundskola', 'grundskolan', 'gymnasiet', 'gymnasieskola', 'gymnasieskolan', 'särskola', 'fritidshem']);
+export function placeTerms(schoolName: string): string[] {
+  return schoolName
+    .split(/\s+/u)
+    .filter((w) => w.length >= 5 && !GENERIC.has(lower(w)))
+    .map((w) => (/s$/u.test(w) && w.length > 5 ? w.slice(0, -1) : w));
+}
+
 /**
  * Checks a consultation text. `extraNames` are further names to flag (the school's pupils, if a
- * municipality ever configures them).
+ * municipality ever configures them); `places` are terms that would point out where the teacher
+ * works (the school's name, when they chose not to show it).
  */
-export function checkText(text: string, extraNames: Iterable<string> = []): PiiCheck {
+export function checkText(text: string, extraNames: Iterable<string> = [], places: Iterable<string> = []): PiiCheck {
   const extra = new Set([...extraNames].map(lower));
   const removed = withoutOverlaps(strongHits(text));
   let cleaned = '';
@@ -149,7 +161,8 @@ export function checkText(text: string, extraNames: Iterable<string> = []): PiiC
   }
   cleaned += text.slice(at);
   // Weak hits are looked for in what is left, so their positions refer to the cleaned text.
-  const flagged = withoutOverlaps([...matches(STREET, cleaned, 'address'), ...matches(POSTAL, cleaned, 'address'), ...nameHits(cleaned, extra)]).filter(
+  const placeHits = [...places].filter((p) => p.length >= 3).flatMap((p) => matches(new RegExp(`(?<![\\p{L}])${escape(p)}\\p{L}{0,3}(?![\\p{L}])`, 'giu'), cleaned, 'place'));
+  const flagged = withoutOverlaps([...placeHits, ...matches(STREET, cleaned, 'address'), ...matches(POSTAL, cleaned, 'address'), ...nameHits(cleaned, extra)]).filter(
     (h) => !h.value.includes(REMOVED),
   );
   return { cleaned, removed, flagged };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { REMOVED, STRONG, checkText, type PiiKind } from '../../src/services/pii';
+import { REMOVED, STRONG, checkText, placeTerms, type PiiKind } from '../../src/services/pii';
 
 /**
  * The identifying-details guard, table-driven. Personnummer are Skatteverket's published test
@@ -157,6 +157,14 @@ describe('the identifying-details guard (PII)', () => {
     assert.equal(r.cleaned, `Mamman (${REMOVED}) ringde från ${REMOVED} och mejlade ${REMOVED}.`);
     assert.deepEqual(r.removed.map((h) => h.kind), ['personnummer', 'phone', 'email']);
     assert.deepEqual(r.flagged, []);
+  });
+
+  it('flags the school\'s name when the teacher chose not to show it', () => {
+    const places = ['Ekbackens skola', 'Förskolan Solstrålen', 'Friskolan Lyran'].flatMap(placeTerms);
+    assert.deepEqual(places, ['Ekbacken', 'Solstrålen', 'Lyran']);
+    assert.deepEqual(checkText('Hen går i 5B på Ekbackens skola sedan i höstas.', [], places).flagged.map((h) => [h.kind, h.value]), [['place', 'Ekbackens']]);
+    assert.deepEqual(checkText('På ekbacken har det hänt förut.', [], places).flagged.map((h) => h.value), ['ekbacken']);
+    assert.deepEqual(checkText('Hen går på en skola i norra distriktet.', [], places).flagged, []);
   });
 
   it('flags further names when a municipality configures them (a school\'s pupils)', () => {
