@@ -202,3 +202,8 @@ export function mineCard(view: MineView, t: Strings): Card {
     [execute(c.start, verbs.consultStart), execute(t.menu, verbs.welcome)],
   );
 }
+
+/** The question did not reach the channel in time: the teacher may phone instead. */
+export function delayedCard(view: { pseudonym: string; unitName: string; unitPhone: string }, t: Strings): Card {
+  return card([text(t.consultation.delayed(view.pseudonym, view.unitName, view.unitPhone), { color: 'Attention', weight: 'Bolder' })]);
+}

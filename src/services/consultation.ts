@@ -80,6 +80,8 @@ export interface ConsultationDeps {
   directory: Directory;
   outbox: Outbox;
   retentionDays: number;
+  /** The question not in the channel by then: the teacher is told (and given the phone number). */
+  deliveryDeadlineMinutes?: number;
   /** Further names to flag (the school's pupils), when a municipality configures them. */
   extraNames?: (schoolId: string) => string[];
 }
@@ -94,7 +96,7 @@ export const pseudonymOf = (n: number) => `K-${String(n).padStart(4, '0')}`;
 const aadOf = (id: string) => `consultation:${id}`;
 const messageAad = (id: string, messageId: string) => `consultation:${id}:message:${messageId}`;
 
-export function makeConsultations({ store, clock, log, cipher, directory, outbox, retentionDays, extraNames = () => [] }: ConsultationDeps) {
+export function makeConsultations({ store, clock, log, cipher, directory, outbox, retentionDays, deliveryDeadlineMinutes = 15, extraNames = () => [] }: ConsultationDeps) {
   const teacherKey = (aadObjectId: string) => cipher.keyedHash('consultation.teacher', aadObjectId.toLowerCase());
 
   async function row(id: string, trx: Tx = store.db): Promise<ConsultationTable> {
@@ -266,7 +268,12 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
         await trx.insertInto('consultations').values(values).execute();
         await outbox.enqueue(
           trx,
-          { dedupeKey: `consultation.posted:${id}`, target: { kind: 'channel', unitId: unit.id, channel: 'consultations' }, message: { kind: 'consultation.posted', consultationId: id } },
+          {
+            dedupeKey: `consultation.posted:${id}`,
+            target: { kind: 'channel', unitId: unit.id, channel: 'consultations' },
+            message: { kind: 'consultation.posted', consultationId: id },
+            deadlineAt: new Date(now.getTime() + deliveryDeadlineMinutes * 60_000),
+          },
           now,
         );
         return values;
@@ -400,6 +407,19 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
         .execute();
     },
 
+    /** The question is not in the channel in time: tell the teacher, who may phone instead. */
+    async deliveryDelayed(id: string): Promise<void> {
+      const c = await row(id);
+      const sealed = await sealedOf(c);
+      if (!sealed) return;
+      const now = clock.now();
+      await store.transaction((trx) =>
+        outbox.enqueue(trx, { dedupeKey: `consultation.delayed:${id}`, target: { kind: 'user', aadObjectId: sealed.teacherAad }, message: { kind: 'consultation.delayed', consultationId: id } }, now),
+      );
+      outbox.wake();
+      log.warn({ event: 'consultation.delayed', id }, 'consultation not in the channel by its deadline; the teacher is told');
+    },
+
     async channelCardOf(id: string): Promise<{ unitId: string; conversationId: string; activityId: string } | undefined> {
       const c = await row(id);
       return c.channel_conversation_id && c.channel_activity_id ? { unitId: c.unit_id, conversationId: c.channel_conversation_id, activityId: c.channel_activity_id } : undefined;
@@ -458,6 +478,7 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
 
   outbox.on('consultation.posted', {
     onSent: async (message, result, trx) => service.rememberCard(trx, String(message.consultationId), result),
+    onDeadline: async (message) => service.deliveryDelayed(String(message.consultationId)),
   });
 
   return service;

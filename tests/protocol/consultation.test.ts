@@ -403,4 +403,22 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     const audit = await bot.services.store.audit.forSubject(`consultation:${r.id}`);
     assert.ok(audit.some((a) => a.actor === as.otherTeacher.aadObjectId && a.outcome === 'refused'));
   });
+
+  it('tells the teacher, with the intake phone number, when the question is not in the channel within 15 minutes', async () => {
+    bot.connector.failNext(100, { status: 503 }, (c) => c.method === 'POST' && !c.conversationId);
+    const compose = await bot.execute(as.teacher, 'consult.start', {});
+    const send = actionsOf(compose.card).find((a) => a.verb === 'consult.send')!;
+    await bot.execute(as.teacher, 'consult.send', { ...send.data, text: QUESTION, schoolId: 'ekbacken', showSchool: 'false' });
+    assert.equal((await deliver()).filter((c) => c.conversationId === bot.personalConversation(as.teacher)).length, 0);
+    bot.clock.advanceMinutes(16);
+    await deliver();
+    const told = cardsIn((await deliver()).filter((c) => c.conversationId === bot.personalConversation(as.teacher)));
+    assert.equal(told.length, 1);
+    assert.match(textOf(told[0]), /K-0001 har inte kommit fram till mottagningen än/);
+    assert.match(textOf(told[0]), /ring IFO-mottagningen barn och unga, 0123-456 00/);
+    // Once Teams answers again, the question is posted after all.
+    bot.connector.failWith = undefined;
+    bot.clock.advanceMinutes(10);
+    assert.equal(cardsIn((await deliver()).filter(isChannelCall)).length, 1);
+  });
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ConversationReference } from 'botbuilder';
 import { z } from 'zod/v4';
-import { channelCard, composeCard, mineCard, reviewCard, sentCard, teacherThreadCard, threadReplyCard, type ReviewView } from '../../cards/consultation';
+import { channelCard, composeCard, delayedCard, mineCard, reviewCard, sentCard, teacherThreadCard, threadReplyCard, type ReviewView } from '../../cards/consultation';
 import { strings, type Strings } from '../../cards/i18n';
 import { verbs } from '../../cards/verbs';
 import type { Actor } from '../../services/actor';
@@ -194,5 +194,13 @@ export function registerConsult(kit: BotKit): void {
     const view = await c.viewForDelivery(String(message.consultationId));
     const t = strings(view.locale === 'en' ? 'en' : 'sv');
     return { card: teacherThreadCard(view, t, { reportVerb: reportVerb() }), summary: t.consultation.closedTitle(view.pseudonym) };
+  });
+
+  kit.delivery.register('consultation.delayed', async (message) => {
+    const id = String(message.consultationId);
+    const view = await c.viewForDelivery(id);
+    const unit = await c.unitOf(id);
+    const t = strings(view.locale === 'en' ? 'en' : 'sv');
+    return { card: delayedCard({ pseudonym: view.pseudonym, unitName: unit.name, unitPhone: unit.phone }, t) };
   });
 }

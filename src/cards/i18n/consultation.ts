@@ -75,6 +75,8 @@ export const sv = {
   notMember: 'Bara medlemmar i mottagningens team kan svara på eller avsluta konsultationer. Försöket har loggats.',
   outcomeMissing: 'Välj ett utfall innan du avslutar.',
   answerMissing: 'Skriv ett svar innan du trycker på Svara.',
+  delayed: (pseudonym: string, unitName: string, phone: string) =>
+    `Din konsultation ${pseudonym} har inte kommit fram till mottagningen än. Värna fortsätter att försöka. Behöver du råd nu: ring ${unitName}, ${phone}, och nämn inte barnets namn. Är barnet i akut fara: ring 112.`,
 };
 export type ConsultationStrings = typeof sv;
 
@@ -145,4 +147,6 @@ export const en: ConsultationStrings = {
   notMember: 'Only members of the intake unit\'s team can answer or close consultations. The attempt has been logged.',
   outcomeMissing: 'Choose an outcome before closing.',
   answerMissing: 'Write an answer before pressing Answer.',
+  delayed: (pseudonym, unitName, phone) =>
+    `Your consultation ${pseudonym} has not reached the intake unit yet. Värna keeps trying. If you need advice now, call ${unitName}, ${phone}, and do not name the child. If the child is in immediate danger, call 112.`,
 };
