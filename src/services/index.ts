@@ -5,6 +5,7 @@ import type { Cipher } from './crypto';
 import { makeConsultations } from './consultation';
 import { makeInstallations } from './installations';
 import { makeJobs } from './jobs';
+import { makeLinks } from './links';
 import { directory } from './municipality';
 import { isOpen } from './office-hours';
 import { makeOutbox } from './outbox';
@@ -35,6 +36,7 @@ export function makeServices(deps: ServiceDeps) {
   return {
     ...deps,
     reports,
+    links: makeLinks({ cipher: deps.cipher, clock }),
     directory: dir,
     outbox,
     installations,
