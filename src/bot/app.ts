@@ -4,6 +4,7 @@ import type { Logger } from '../log';
 import type { Services } from '../services';
 import { makeKit, type BotKit } from './kit';
 import { registerAdmin } from './routes/admin';
+import { registerConsult } from './routes/consult';
 import { registerInstall } from './routes/install';
 import { registerReport } from './routes/report';
 import { registerIntake } from './routes/intake';
@@ -45,6 +46,7 @@ export function createApp(adapter: TeamsAdapter, config: Config, s: Services, lo
   registerReport(kit);
   registerIntake(kit);
   // Flows register here, before the fallback.
+  registerConsult(kit);
   registerFallback(kit);
 
   app.error(async (ctx, error) => {

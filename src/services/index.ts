@@ -2,6 +2,7 @@ import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Clock } from './clock';
 import type { Cipher } from './crypto';
+import { makeConsultations } from './consultation';
 import { makeInstallations } from './installations';
 import { makeIntake } from './intake';
 import { makeJobs } from './jobs';
@@ -34,6 +35,7 @@ export function makeServices(deps: ServiceDeps) {
   });
   const intake = makeIntake({ config, store, clock, log, cipher: deps.cipher, directory: dir, outbox, reports });
   jobs.every('intake.clocks', 5 * 60_000, async () => void (await intake.checkClocks()));
+  const consultations = makeConsultations({ store, clock, log, cipher: deps.cipher, directory: dir, outbox, retentionDays: config.municipality.retention.consultationDaysAfterClose, deliveryDeadlineMinutes: config.env.VARNA_DELIVERY_DEADLINE_MINUTES });
   return {
     ...deps,
     reports,
@@ -43,6 +45,7 @@ export function makeServices(deps: ServiceDeps) {
     outbox,
     installations,
     jobs,
+    consultations,
     /** Phone numbers for acute situations, by the unit's office hours right now. */
     contactsFor(schoolId?: string) {
       const unit = (schoolId && dir.intakeUnitFor(schoolId)) || config.municipality.intakeUnits[0]!;
