@@ -44,6 +44,8 @@ export const Env = z
         ctx.addIssue({ code: 'custom', path: ['BOT_APP_ID'], message: 'required in production: without it the bot accepts unauthenticated activities' });
       if (!e.VARNA_DATA_KEY)
         ctx.addIssue({ code: 'custom', path: ['VARNA_DATA_KEY'], message: 'required in production' });
+      if (e.BOT_OPENID_METADATA)
+        ctx.addIssue({ code: 'custom', path: ['BOT_OPENID_METADATA'], message: 'not allowed in production: it decides whose tokens the bot trusts' });
       if (!e.VARNA_INDEX_KEY)
         ctx.addIssue({ code: 'custom', path: ['VARNA_INDEX_KEY'], message: 'required in production' });
     }
