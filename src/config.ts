@@ -30,6 +30,8 @@ export const Env = z
     VARNA_CONFIG: z.string().default('config/example.yaml').describe('path of the municipality config'),
     VARNA_DELIVERY_DEADLINE_MINUTES: z.coerce.number().int().positive().default(15),
     VARNA_MAX_BODY_BYTES: z.coerce.number().int().positive().default(256 * 1024),
+    VARNA_RATE_BURST: z.coerce.number().int().positive().default(30).describe('requests a user may make in a burst'),
+    VARNA_RATE_PER_MINUTE: z.coerce.number().int().positive().default(60).describe('requests a user may make per minute, sustained'),
   })
   .superRefine((e, ctx) => {
     const anyCredential = e.BOT_APP_ID || e.BOT_APP_PASSWORD;

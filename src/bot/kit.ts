@@ -33,6 +33,8 @@ export interface BotKit {
   membership: Membership;
   /** The verb that starts a report, once the report flow is registered. */
   reportVerb?: string;
+  /** Runs a turn: the gate (tenant, rate limit) first, then the application's routes. */
+  run(ctx: TurnContext): Promise<boolean>;
   /** Registers a card action for both Action.Execute (invoke) and Action.Submit (message). */
   onAction<S extends z.ZodType>(verb: string, schema: S, handler: (turn: Turn<z.infer<S>>) => Promise<Card | string>): void;
 }
@@ -46,6 +48,7 @@ export function makeKit(app: App, s: Services, delivery: Delivery, log: Logger):
     menu: [],
     drafts: async () => 0,
     membership: makeMembership(s.clock),
+    run: (ctx) => app.run(ctx),
     onAction(verb, schema, handler) {
       const run = async (ctx: TurnContext, raw: unknown): Promise<Card | string> => {
         const t = stringsFor(ctx.activity);

@@ -66,6 +66,8 @@ export class TestBot {
       VARNA_STORE_URL: `sqlite:${join(this.dataDir, 'varna.db')}`,
       VARNA_CONFIG: 'config/example.yaml',
       BOT_TENANT_ID: TENANT,
+      // Flow tests press many buttons without moving the clock; the rate limit has its own tests.
+      VARNA_RATE_BURST: '100000',
       ...this.opts.identity?.env(),
       ...this.opts.env,
     });
