@@ -9,7 +9,7 @@ import { ValidationError } from '../services/errors';
 import type { Services } from '../services';
 import { makeMembership, type Membership } from './membership';
 import type { Delivery } from './sender';
-import { actorOf, describeError, stringsFor, turnLog, type Turn } from './turn';
+import { NAME, actorOf, describeError, stringsFor, token, turnLog, type Turn } from './turn';
 
 export type App = Application<TurnState>;
 
@@ -55,7 +55,7 @@ export function makeKit(app: App, s: Services, delivery: Delivery, log: Logger):
         const l = turnLog(ctx, log);
         const parsed = schema.safeParse(stripVerb(raw));
         if (!parsed.success) {
-          l.warn({ event: 'action.invalid', verb, fields: parsed.error.issues.map((i) => i.path.join('.')) }, 'card data refused');
+          l.warn({ event: 'action.invalid', verb, fields: parsed.error.issues.map((i) => token(i.path.join('.'), NAME)) }, 'card data refused');
           return t.errors.generic;
         }
         try {

@@ -7,6 +7,7 @@ import { makeJobs } from './jobs';
 import { directory } from './municipality';
 import { isOpen } from './office-hours';
 import { makeOutbox } from './outbox';
+import { makeRetention } from './retention';
 import type { Store } from './store';
 
 export interface ServiceDeps {
@@ -24,12 +25,16 @@ export function makeServices(deps: ServiceDeps) {
   const outbox = makeOutbox({ store, clock, log });
   const installations = makeInstallations({ store, clock, log });
   const jobs = makeJobs({ store, clock, log });
+  const retention = makeRetention({ store, clock, log, retention: config.municipality.retention });
+  // Gallring every night at 02:30 Stockholm time; a missed night is caught up (purge is idempotent).
+  jobs.cron('retention.purge', '30 2 * * *', async () => void (await retention.purge()));
   return {
     ...deps,
     directory: dir,
     outbox,
     installations,
     jobs,
+    retention,
     /** Phone numbers for acute situations, by the unit's office hours right now. */
     contactsFor(schoolId?: string) {
       const unit = (schoolId && dir.intakeUnitFor(schoolId)) || config.municipality.intakeUnits[0]!;

@@ -143,8 +143,16 @@ export interface JobRunTable {
   updated_at: string;
 }
 
+/** The last purged audit entry: the remaining chain starts from its hash. */
+export interface AuditAnchorTable {
+  seq: number;
+  hash: string;
+  purged_at: string;
+}
+
 export interface Database {
   job_runs: JobRunTable;
+  audit_anchor: AuditAnchorTable;
   counters: CounterTable;
   drafts: DraftTable;
   reports: ReportTable;

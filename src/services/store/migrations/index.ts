@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-foundation';
 import * as m0002 from './0002-reports';
 import * as m0020 from './0020-jobs';
+import * as m0040 from './0040-retention';
 
 /**
  * Versioned migrations, applied in name order at start. Add a file per change and list it here;
@@ -13,6 +14,7 @@ export const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
   '0002-reports': m0002,
   '0020-jobs': m0020,
+  '0040-retention': m0040,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
