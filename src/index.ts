@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { DestinationStream } from 'pino';
 import { createAdapter, type CredentialsFactory } from './bot/adapter';
 import { createApp } from './bot/app';
+import { registerExports } from './bot/routes/export';
 import { createServer } from './bot/server';
 import { ConfigError, loadConfig, type Config } from './config';
 import { loadKeyring } from './keys';
@@ -51,6 +52,7 @@ export async function startVarna(opts: StartOptions): Promise<Running> {
   const server = createServer({ adapter, run: (ctx) => kit.run(ctx), s: services, log, maxBodyBytes: config.env.VARNA_MAX_BODY_BYTES });
   await new Promise<void>((resolve) => server.listen(config.env.PORT, '0.0.0.0', resolve));
   const port = (server.address() as AddressInfo).port;
+  registerExports(server, kit, services, config, log, port);
   if (opts.deliverInBackground ?? true) {
     services.outbox.start();
     services.jobs.start();

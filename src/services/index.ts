@@ -4,10 +4,12 @@ import type { Clock } from './clock';
 import type { Cipher } from './crypto';
 import { makeInstallations } from './installations';
 import { makeJobs } from './jobs';
+import { makeLinks } from './links';
 import { directory } from './municipality';
 import { isOpen } from './office-hours';
 import { makeOutbox } from './outbox';
 import { makeRetention } from './retention';
+import { channelCardKind, makeReports } from './reports';
 import type { Store } from './store';
 
 export interface ServiceDeps {
@@ -28,8 +30,15 @@ export function makeServices(deps: ServiceDeps) {
   const retention = makeRetention({ store, clock, log, retention: config.municipality.retention });
   // Gallring every night at 02:30 Stockholm time; a missed night is caught up (purge is idempotent).
   jobs.cron('retention.purge', '30 2 * * *', async () => void (await retention.purge()));
+  const reports = makeReports({ config, store, clock, log, cipher: deps.cipher, directory: dir, outbox });
+  outbox.on(channelCardKind, {
+    onSent: (m, result, trx) => reports.channelCardSent(String(m.reportId), result.conversationId, result.activityId, trx),
+    onDeadline: (m) => reports.deliveryDelayed(String(m.reportId)),
+  });
   return {
     ...deps,
+    reports,
+    links: makeLinks({ cipher: deps.cipher, clock }),
     directory: dir,
     outbox,
     installations,
