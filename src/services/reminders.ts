@@ -72,6 +72,8 @@ export interface DigestView {
   awaitingReceipt: number;
   decisionsOverdue: number;
   feedbackGiven: number;
+  /** Consultations without the child's name started from the school in the week. */
+  consultations: number;
   /** Only when the routine makes the principal a party (principalIsParty): reference and stage, never content. */
   references?: Array<{ reference: string; stage: ReportStage }>;
 }
@@ -490,6 +492,17 @@ export function makeReminders({ config, store, clock, log, outbox, installations
         awaitingReceipt: await countWhere(base.where('receipt_at', 'is', null)),
         decisionsOverdue: await countWhere(base.where('decision_at', 'is', null).where('decision_due_at', '<', iso(to))),
         feedbackGiven: await countWhere(base.where('feedback_given_at', '>=', iso(from)).where('feedback_given_at', '<', iso(to))),
+        consultations: Number(
+          (
+            await db
+              .selectFrom('consultations')
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .where('school_id', '=', schoolId)
+              .where('created_at', '>=', iso(from))
+              .where('created_at', '<', iso(to))
+              .executeTakeFirst()
+          )?.n ?? 0,
+        ),
       };
       if (m.principalIsParty) {
         // The routine makes the principal a party: reference and stage, never content or outcome.

@@ -92,6 +92,20 @@ function insertReport(bot: TestBot, r: ReportSeed): Promise<unknown> {
     .execute();
 }
 
+/** A teacher asks the intake unit without naming the child (the consultation flow's cards). */
+async function consult(bot: TestBot, user: TestUser, schoolId: string): Promise<void> {
+  forbid('ofta kommer hungrig');
+  const compose = await bot.execute(user, 'consult.start', {});
+  assert.ok(compose.card, compose.message);
+  const send = actionsOf(compose.card).find((a) => a.verb === 'consult.send')!;
+  let res = await bot.execute(user, 'consult.send', { ...send.data, text: 'Hur ska vi tänka kring en elev som ofta kommer hungrig till skolan?', schoolId, showSchool: 'false' });
+  if (res.card && /Kontrollera innan du skickar/.test(textOf(res.card))) {
+    const again = actionsOf(res.card).find((a) => a.verb === 'consult.send')!;
+    res = await bot.execute(user, 'consult.send', { ...again.data, text: 'Hur ska vi tänka kring en elev som ofta kommer hungrig till skolan?' });
+  }
+  assert.match(textOf(res.card), /Skickad: konsultation K-\d{4}/);
+}
+
 /** The example municipality with changes, written to a temp file (startBot's VARNA_CONFIG). */
 function configWith(change: (m: any) => void): string {
   const m = parse(readFileSync('config/example.yaml', 'utf8'));
@@ -325,6 +339,7 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
       await insertReport(bot, { reference: 'EX-2026-0001', receivedAt: '2026-03-03T10:00:00+01:00', receiptAt: '2026-03-03T11:00:00+01:00' });
       await insertReport(bot, { reference: 'EX-2026-0002', receivedAt: '2026-03-05T10:00:00+01:00' });
       await insertReport(bot, { reference: 'EX-2026-0003', school: 'friskolan-lyran', receivedAt: '2026-03-05T10:00:00+01:00' });
+      await consult(bot, as.teacher, 'ekbacken');
       bot.connector.take();
       bot.clock.set(day);
       const digests = cardsTo(bot, await runAndDeliver(bot), as.principal).filter((c) => /Veckans sammanfattning/.test(textOf(c)));
@@ -333,6 +348,7 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
       assert.match(shown, /Veckans sammanfattning: Ekbackens skola/);
       assert.match(shown, /Anmälningar skickade 2/);
       assert.match(shown, /Väntar på mottagningskvittens 1/);
+      assert.match(shown, /Konsultationer utan namn 1/);
       assert.doesNotMatch(shown, /violence|våld/i);
       if (party) {
         assert.match(shown, /EX-2026-0001 Mottagen/);

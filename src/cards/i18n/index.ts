@@ -1,5 +1,6 @@
 import * as admin from './admin';
 import * as common from './common';
+import * as consultation from './consultation';
 import * as duty from './duty';
 import * as report from './report';
 import * as intake from './intake';
@@ -19,6 +20,7 @@ const sv = {
   report: report.sv,
   intake: intake.sv,
   admin: admin.sv,
+  consultation: consultation.sv,
   reminders: reminders.sv,
 };
 export type Strings = typeof sv;
@@ -30,6 +32,7 @@ const en: Strings = {
   report: report.en,
   intake: intake.en,
   admin: admin.en,
+  consultation: consultation.en,
   reminders: reminders.en,
 };
 
