@@ -178,6 +178,22 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
     assert.equal(termStart(cardsTo(bot, calls, as.otherPrincipal)).length, 0);
   });
 
+  it('brings a missed reminder to a principal who installs the app later, once', async () => {
+    const solstralen: TestUser = { aadObjectId: SOLSTRALEN_PRINCIPAL, name: 'Förskolechef Solstrålen', locale: 'sv-SE' };
+    bot = await startBot({ clock: new ManualClock('2026-08-03T09:00:00+02:00') });
+    await bot.services.jobs.runDue();
+    bot.clock.set('2026-08-10T07:00:30+02:00');
+    await runAndDeliver(bot);
+    bot.clock.set('2026-08-12T13:00:00+02:00');
+    await bot.installPersonal(solstralen); // the admin's setup policy reached her
+    bot.clock.advanceMinutes(6);
+    const late = termStart(cardsTo(bot, await runAndDeliver(bot), solstralen));
+    assert.equal(late.length, 1);
+    assert.match(textOf(late[0]), /Förskolan Solstrålen/);
+    bot.clock.advanceMinutes(60);
+    assert.equal(termStart(cardsTo(bot, await runAndDeliver(bot), solstralen)).length, 0);
+  });
+
   it('sends each reminder missed while down for three scheduled runs once when back up', async () => {
     bot = await startBot({ clock: new ManualClock('2026-09-15T10:00:00+02:00') });
     await bot.installPersonal(as.principal);
