@@ -10,6 +10,7 @@ import { ManualClock } from './clock';
 import { ConnectorStandIn, activityOf, type ConnectorCall } from './connector';
 import { cardsOf, checkCard } from './cards';
 import { LogCapture } from './logs';
+import { createTestStore, testStoreKind, type TestStore } from './store';
 import { TENANT, type TestUser } from './users';
 
 export interface StartBotOptions {
@@ -36,6 +37,8 @@ export interface PostResult {
 export class TestBot {
   running!: Running;
   config!: Config;
+  /** SQLite file in dataDir, or a fresh PostgreSQL schema (VARNA_TEST_STORE=postgres); kept across restarts. */
+  store?: TestStore;
   readonly logs = new LogCapture();
   private activitySeq = 0;
   /** Last card message id per conversation, used as replyToId when pressing its buttons. */
@@ -56,11 +59,13 @@ export class TestBot {
   }
 
   async start(): Promise<this> {
+    this.store ??= await storeFor(this.dataDir);
     this.config = loadConfig({
       NODE_ENV: 'test',
       PORT: '0',
       LOG_LEVEL: 'debug',
-      VARNA_STORE_URL: `sqlite:${join(this.dataDir, 'varna.db')}`,
+      VARNA_STORE_URL: this.store.url,
+      VARNA_QUEUE_SCHEMA: `${this.store.schema ?? 'pgboss'}_boss`,
       VARNA_CONFIG: 'config/example.yaml',
       BOT_TENANT_ID: TENANT,
       ...this.opts.env,
@@ -88,7 +93,11 @@ export class TestBot {
   async destroy(): Promise<void> {
     await this.stop();
     if (!this.opts.connector) await this.connector.stop();
-    if (!this.opts.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
+    if (!this.opts.dataDir) {
+      rmSync(this.dataDir, { recursive: true, force: true });
+      pgStores.delete(this.dataDir);
+      await this.store?.drop();
+    }
   }
 
   personalConversation(user: TestUser): string {
@@ -234,6 +243,15 @@ export class TestBot {
     this.noteCards();
     return n;
   }
+}
+
+/** On PostgreSQL, a data folder stands for a schema: a second bot on the same folder shares it. */
+const pgStores = new Map<string, TestStore>();
+async function storeFor(dataDir: string): Promise<TestStore> {
+  if (testStoreKind === 'sqlite') return createTestStore(dataDir);
+  let store = pgStores.get(dataDir);
+  if (!store) pgStores.set(dataDir, (store = await createTestStore()));
+  return store;
 }
 
 export async function startBot(opts: StartBotOptions = {}): Promise<TestBot> {
