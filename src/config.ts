@@ -30,6 +30,7 @@ export const Env = z
     VARNA_CONFIG: z.string().default('config/example.yaml').describe('path of the municipality config'),
     VARNA_DELIVERY_DEADLINE_MINUTES: z.coerce.number().int().positive().default(15),
     VARNA_MAX_BODY_BYTES: z.coerce.number().int().positive().default(256 * 1024),
+    VARNA_QUEUE_FAILOVER_SECONDS: z.coerce.number().int().min(3).max(3600).default(60).describe('several instances: how long before another instance takes over the work of one that died'),
     VARNA_QUEUE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('pgboss').describe('PostgreSQL schema of the job queue (pg-boss)'),
   })
   .superRefine((e, ctx) => {

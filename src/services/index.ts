@@ -1,6 +1,7 @@
 import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Clock } from './clock';
+import { makePgCoordinator } from './coordinator';
 import type { Cipher } from './crypto';
 import { makeInstallations } from './installations';
 import { makeJobs } from './jobs';
@@ -21,15 +22,21 @@ export interface ServiceDeps {
 export function makeServices(deps: ServiceDeps) {
   const { config, store, clock, log } = deps;
   const dir = directory(config.municipality);
-  const outbox = makeOutbox({ store, clock, log });
+  // Several instances share PostgreSQL: pg-boss coordinates the background work (one SQLite process needs none).
+  const coordinator =
+    store.dialect === 'postgres'
+      ? makePgCoordinator({ storeUrl: config.env.VARNA_STORE_URL, schema: config.env.VARNA_QUEUE_SCHEMA, failoverSeconds: config.env.VARNA_QUEUE_FAILOVER_SECONDS, log })
+      : undefined;
+  const outbox = makeOutbox({ store, clock, log, coordinator });
   const installations = makeInstallations({ store, clock, log });
-  const jobs = makeJobs({ store, clock, log });
+  const jobs = makeJobs({ store, clock, log, coordinator });
   return {
     ...deps,
     directory: dir,
     outbox,
     installations,
     jobs,
+    coordinator,
     /** Phone numbers for acute situations, by the unit's office hours right now. */
     contactsFor(schoolId?: string) {
       const unit = (schoolId && dir.intakeUnitFor(schoolId)) || config.municipality.intakeUnits[0]!;

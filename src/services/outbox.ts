@@ -1,5 +1,6 @@
 import type { Logger } from '../log';
 import type { Clock } from './clock';
+import type { Coordinator } from './coordinator';
 import { makePacer } from './pacing';
 import type { OutboxRow, Store, Tx } from './store';
 
@@ -52,11 +53,14 @@ export interface OutboxDeps {
   log: Logger;
   /** Milliseconds to wait for real (sleep), separate from the clock, so tests control both. */
   random?: () => number;
+  /** Several instances on PostgreSQL: pg-boss decides which instance delivers (see coordinator.ts). */
+  coordinator?: Coordinator;
 }
 
 const BASE_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 5 * 60_000;
 const LEASE_MS = 60_000;
+const QUEUE = 'varna-outbox';
 const BATCH = 50;
 const PARALLEL = 8;
 
@@ -65,7 +69,9 @@ const PARALLEL = 8;
  * with retries (exponential backoff with jitter, Retry-After honoured), paced under Teams' limits,
  * and never lost on restart. A dedupe key per message keeps retries of the same intent single.
  */
-export function makeOutbox({ store, clock, log, random = Math.random }: OutboxDeps) {
+export function makeOutbox({ store, clock, log, random = Math.random, coordinator }: OutboxDeps) {
+  // A claimed row stays with its instance this long; after a crash another instance may send it.
+  const leaseMs = coordinator ? Math.min(LEASE_MS, coordinator.failoverMs) : LEASE_MS;
   const pacer = makePacer();
   const hooks = new Map<string, DeliveryHooks>();
   let sender: Sender | undefined;
@@ -123,12 +129,12 @@ export function makeOutbox({ store, clock, log, random = Math.random }: OutboxDe
     await hooks.get(message.kind)?.onDeadline?.(message, target);
   }
 
-  /** Sends everything due now; returns how many were sent. */
-  async function deliverDue(): Promise<number> {
+  /** Sends everything due now (or until `until`, a real-time limit); returns how many were sent. */
+  async function deliverDue(until = Infinity): Promise<number> {
     if (!sender) return 0;
     let sent = 0;
-    for (;;) {
-      const rows = await store.outbox.claimDue(clock.now(), BATCH, LEASE_MS);
+    while (Date.now() < until) {
+      const rows = await store.outbox.claimDue(clock.now(), BATCH, leaseMs);
       if (rows.length === 0) break;
       let progress = 0;
       for (let i = 0; i < rows.length; i += PARALLEL) {
@@ -182,12 +188,22 @@ export function makeOutbox({ store, clock, log, random = Math.random }: OutboxDe
     drain,
     /** Wake the loop after a commit, so a stored message goes out at once. */
     wake() {
-      if (running) void drain().catch((error) => log.error({ event: 'outbox.wake', err: error }, 'outbox wake error'));
+      if (!running) return;
+      if (coordinator) coordinator.poke(QUEUE);
+      else void drain().catch((error) => log.error({ event: 'outbox.wake', err: error }, 'outbox wake error'));
     },
     start() {
       if (running) return;
       running = true;
-      void loop();
+      if (!coordinator) return void loop();
+      // One instance delivers at a time; a run stops after a third of the failover time so that
+      // pg-boss never takes a live run for a dead one, and asks for the next run if work is left.
+      coordinator.exclusive(QUEUE, 1_000, async () => {
+        if (!running) return;
+        const until = Date.now() + coordinator.failoverMs / 3;
+        await deliverDue(until);
+        if (Date.now() >= until) coordinator.poke(QUEUE);
+      });
     },
     async stop() {
       running = false;
