@@ -4,6 +4,7 @@ import type { Logger } from '../log';
 import type { Services } from '../services';
 import { makeKit, type BotKit } from './kit';
 import { registerInstall } from './routes/install';
+import { registerReport } from './routes/report';
 import { registerFallback, registerWelcome } from './routes/welcome';
 import { makeSender } from './sender';
 import { StoreStorage } from './storage';
@@ -38,6 +39,7 @@ export function createApp(adapter: TeamsAdapter, config: Config, s: Services, lo
 
   registerInstall(kit);
   registerWelcome(kit);
+  registerReport(kit);
   // Flows register here, before the fallback.
   registerFallback(kit);
 

@@ -33,6 +33,12 @@ export interface BotKit {
   membership: Membership;
   /** The verb that starts a report, once the report flow is registered. */
   reportVerb?: string;
+  /** A consultation's text for its own teacher, to prefill a report (set by the consultation flow). */
+  consultationText?: (actor: Actor, consultationId: string) => Promise<string | undefined>;
+  /** Signed, short-lived export links for intake (set by the export routes). */
+  exportLinks?: (actor: Actor, reference: string) => { json: string; pdf: string };
+  /** The intake channel card for a report, with its actions (set by the intake flow). */
+  intakeCard?: (report: import('../services/reports').Report) => Promise<Card>;
   /** Registers a card action for both Action.Execute (invoke) and Action.Submit (message). */
   onAction<S extends z.ZodType>(verb: string, schema: S, handler: (turn: Turn<z.infer<S>>) => Promise<Card | string>): void;
 }

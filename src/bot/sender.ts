@@ -1,4 +1,5 @@
-import { CardFactory, MessageFactory, TeamsInfo, type Activity, type ConversationReference } from 'botbuilder';
+import { CardFactory, MessageFactory, type Activity, type ConversationReference, type TurnContext } from 'botbuilder';
+import type { ConnectorClient } from 'botframework-connector';
 import type { TeamsAdapter } from '@microsoft/teams-ai';
 import type { Card } from '../cards/card';
 import type { Logger } from '../log';
@@ -35,6 +36,35 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
     return new SendFailure(status, retryAfterMs, permanent, (error as Error).name || 'send failed');
   }
 
+  /**
+   * No hidden retries inside the Connector client for proactive sends: the outbox retries itself,
+   * durably, with Retry-After and pacing. The SDK's own policy would sleep through Retry-After
+   * inside the request and hide the throttling from the outbox.
+   */
+  function withoutSdkRetries(ctx: TurnContext): ConnectorClient {
+    const connector = ctx.turnState.get<ConnectorClient>(adapter.ConnectorClientKey);
+    const inner = (connector as unknown as { client?: { pipeline?: { removePolicy(o: { name: string }): unknown } } }).client;
+    inner?.pipeline?.removePolicy({ name: 'defaultRetryPolicy' });
+    return connector;
+  }
+
+  /**
+   * Runs `logic` in a proactive turn and lets its errors reach the caller: the adapter would
+   * otherwise hand them to the app's turn-error handler and the outbox would count a failed send
+   * as delivered.
+   */
+  async function proactive(reference: Partial<ConversationReference>, logic: (ctx: TurnContext) => Promise<void>): Promise<void> {
+    let failure: unknown;
+    await adapter.continueConversationAsync(botAppId, reference, async (ctx) => {
+      try {
+        await logic(ctx);
+      } catch (error) {
+        failure = error;
+      }
+    });
+    if (failure) throw failure;
+  }
+
   const sender: Sender = {
     conversationOf(target) {
       if (target.kind === 'user') return `user:${target.aadObjectId}`;
@@ -50,7 +80,8 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
           const inst = await s.installations.forUser(target.aadObjectId);
           if (!inst) throw new SendFailure(undefined, undefined, false, 'user has no installation');
           let result: SendResult = {};
-          await adapter.continueConversationAsync(botAppId, inst.reference as Partial<ConversationReference>, async (ctx) => {
+          await proactive(inst.reference as Partial<ConversationReference>, async (ctx) => {
+            withoutSdkRetries(ctx);
             const res = await ctx.sendActivity(activity);
             result = { activityId: res?.id, conversationId: inst.conversation_id };
           });
@@ -64,13 +95,22 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
         let result: SendResult = {};
         if (target.kind === 'channel') {
           const channelId = target.channel === 'reports' ? unit.reportsChannelId : unit.consultationsChannelId;
-          await adapter.continueConversationAsync(botAppId, reference, async (ctx) => {
-            const [ref, activityId] = await TeamsInfo.sendMessageToTeamsChannel(ctx, activity as Activity, channelId, botAppId);
-            result = { activityId, conversationId: ref.conversation?.id };
+          await proactive(reference, async (ctx) => {
+            // What TeamsInfo.sendMessageToTeamsChannel does, on this turn's (retry-free) client.
+            const connector = withoutSdkRetries(ctx);
+            const res = await connector.conversations.createConversation({
+              isGroup: true,
+              channelData: { channel: { id: channelId } },
+              activity: activity as Activity,
+              bot: { id: botAppId, name: 'Värna' },
+              members: [],
+            } as never);
+            result = { activityId: res.activityId, conversationId: res.id };
           });
         } else {
           const threadRef = { ...reference, conversation: { ...(reference.conversation ?? {}), id: target.conversationId } } as Partial<ConversationReference>;
-          await adapter.continueConversationAsync(botAppId, threadRef, async (ctx) => {
+          await proactive(threadRef, async (ctx) => {
+            withoutSdkRetries(ctx);
             const res = await ctx.sendActivity(activity);
             result = { activityId: res?.id, conversationId: target.conversationId };
           });
@@ -91,7 +131,7 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
     },
     /** Replace a card already sent (e.g. the intake card after an action taken elsewhere). */
     async updateCard(reference: Partial<ConversationReference>, activityId: string, card: Card): Promise<void> {
-      await adapter.continueConversationAsync(botAppId, reference, async (ctx) => {
+      await proactive(reference, async (ctx) => {
         const a = MessageFactory.attachment(CardFactory.adaptiveCard(card));
         a.id = activityId;
         await ctx.updateActivity(a);

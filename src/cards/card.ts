@@ -17,7 +17,7 @@ export interface Card {
   [key: string]: unknown;
 }
 
-export function card(body: Array<Element | false | undefined | null>, actions: Action[] = []): Card {
+export function card(body: Array<Element | false | '' | undefined | null>, actions: Action[] = []): Card {
   const c: Card = {
     type: 'AdaptiveCard',
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
@@ -74,7 +74,7 @@ export const facts = (rows: Array<[string, string]>): Element => ({
   facts: rows.map(([title, value]) => ({ title, value })),
 });
 
-export const container = (items: Array<Element | false | undefined | null>, opts: { style?: 'emphasis' | 'attention' | 'warning' | 'good' | 'accent'; separator?: boolean } = {}): Element => ({
+export const container = (items: Array<Element | false | '' | undefined | null>, opts: { style?: 'emphasis' | 'attention' | 'warning' | 'good' | 'accent'; separator?: boolean } = {}): Element => ({
   type: 'Container',
   items: items.filter((e): e is Element => !!e),
   ...(opts.style ? { style: opts.style } : {}),

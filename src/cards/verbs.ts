@@ -2,5 +2,15 @@
 export const verbs = {
   welcome: 'welcome.show',
   duty: 'duty.show',
+  reportStart: 'report.start',
+  reportResume: 'report.resume',
+  reportStep: 'report.step',
+  reportGoTo: 'report.goto',
+  reportLater: 'report.later',
+  reportDiscard: 'report.discard',
+  reportDiscardConfirm: 'report.discardConfirm',
+  reportSubmit: 'report.submit',
+  reportSibling: 'report.sibling',
+  reportOpen: 'report.open',
 } as const;
 export type Verb = (typeof verbs)[keyof typeof verbs];

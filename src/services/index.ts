@@ -8,6 +8,7 @@ import { makeJobs } from './jobs';
 import { directory } from './municipality';
 import { isOpen } from './office-hours';
 import { makeOutbox } from './outbox';
+import { channelCardKind, makeReports } from './reports';
 import type { Store } from './store';
 
 export interface ServiceDeps {
@@ -30,8 +31,14 @@ export function makeServices(deps: ServiceDeps) {
   const outbox = makeOutbox({ store, clock, log, coordinator });
   const installations = makeInstallations({ store, clock, log });
   const jobs = makeJobs({ store, clock, log, coordinator });
+  const reports = makeReports({ config, store, clock, log, cipher: deps.cipher, directory: dir, outbox });
+  outbox.on(channelCardKind, {
+    onSent: (m, result, trx) => reports.channelCardSent(String(m.reportId), result.conversationId, result.activityId, trx),
+    onDeadline: (m) => reports.deliveryDelayed(String(m.reportId)),
+  });
   return {
     ...deps,
+    reports,
     directory: dir,
     outbox,
     installations,

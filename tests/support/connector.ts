@@ -62,6 +62,11 @@ export class ConnectorStandIn {
       send(failure.status, { error: { code: 'Throttled', message: 'stand-in failure' } }, failure.retryAfterSeconds !== undefined ? { 'retry-after': String(failure.retryAfterSeconds) } : {});
       return;
     }
+    if (req.method === 'GET' && m?.[2] === 'members' && m[3] && m[1]!.startsWith('a:')) {
+      // A 1:1 chat: the user's own profile (no phone: Teams does not give one).
+      const aad = m[3].replace(/^29:/, '');
+      return send(200, { id: m[3], aadObjectId: aad, email: `${aad.slice(0, 8)}@skola.exempel.se`, userPrincipalName: `${aad.slice(0, 8)}@skola.exempel.se` });
+    }
     if (req.method === 'GET' && m?.[2] === 'members' && m[3]) {
       const member = this.member(m[1]!, m[3]);
       if (!member) return send(404, { error: { code: 'MemberNotFoundInConversation', message: 'not a member' } });

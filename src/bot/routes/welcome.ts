@@ -14,6 +14,7 @@ import { actorOf, stringsFor, turnLog } from '../turn';
 export const commands = {
   welcome: /^\s*(hej|hejsan|hallå|hjälp|help|hi|hello|meny|menu|start)\s*[!.?]?\s*$/i,
   duty: /^\s*(om anmälningsplikten|anmälningsplikt(en)?|about the duty( to report)?)\s*[?.]?\s*$/i,
+  report: /^\s*(anmäl( oro)?|ny anmälan|orosanmälan|report( a concern)?)\s*[.!]?\s*$/i,
 };
 
 export async function welcomeFor(kit: BotKit, actor: Actor, t: Strings, notUnderstood = false): Promise<Card> {

@@ -1,12 +1,15 @@
 import * as common from './common';
 import * as duty from './duty';
+import * as report from './report';
 import * as welcome from './welcome';
 
-export type Locale = 'sv' | 'en';
+import type { Locale } from '../../services/actor';
 
-const sv = { locale: 'sv' as Locale, ...common.sv, welcome: welcome.sv, duty: duty.sv };
+export type { Locale };
+
+const sv = { locale: 'sv' as Locale, ...common.sv, welcome: welcome.sv, duty: duty.sv, report: report.sv };
 export type Strings = typeof sv;
-const en: Strings = { locale: 'en', ...common.en, welcome: welcome.en, duty: duty.en };
+const en: Strings = { locale: 'en', ...common.en, welcome: welcome.en, duty: duty.en, report: report.en };
 
 /** Swedish first; English when the user's Teams locale is English. */
 export function localeOf(teamsLocale: string | undefined | null): Locale {

@@ -1,0 +1,368 @@
+import type { Config } from '../config';
+import type { Logger } from '../log';
+import type { Actor, Locale } from './actor';
+import type { Clock } from './clock';
+import type { Cipher } from './crypto';
+import { decisionDue, protectionDue, stockholmMonth } from './deadlines';
+import { ConflictError, NotAllowedError, NotFoundError, ValidationError } from './errors';
+import type { Directory } from './municipality';
+import type { Outbox } from './outbox';
+import {
+  checkPersonnummer,
+  isComplete,
+  missingSteps,
+  oversize,
+  steps,
+  validateStep,
+  type DraftContent,
+  type FieldErrors,
+  type ReportContent,
+  type Step,
+} from './report-model';
+import { newId, type Store, type Tx } from './store';
+import type { ReportTable } from './store/schema';
+
+export interface ReportsDeps {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  cipher: Cipher;
+  directory: Directory;
+  outbox: Outbox;
+}
+
+export interface Draft {
+  id: string;
+  step: Step | 'review';
+  content: DraftContent;
+  updatedAt: Date;
+}
+
+export type Report = ReportTable;
+
+/** What the teacher's Teams profile offers to prefill the reporter step. */
+export interface Profile {
+  name: string;
+  email?: string;
+}
+
+export const channelCardKind = 'report.channelCard';
+export const deliveryDelayedKind = 'report.deliveryDelayed';
+
+export function makeReports({ config, store, clock, log, cipher, directory, outbox }: ReportsDeps) {
+  const iso = (d: Date) => d.toISOString();
+
+  async function keyFor(recordId: string, trx: Tx = store.db): Promise<Buffer> {
+    const row = await store.dataKeys.get(recordId, trx);
+    if (!row) throw new NotFoundError('data key', recordId);
+    return cipher.unwrap(recordId, { masterKeyId: row.master_key_id, wrapped: row.wrapped });
+  }
+
+  async function loadDraft(actor: Actor, draftId: string): Promise<Draft> {
+    const row = await store.db.selectFrom('drafts').selectAll().where('id', '=', draftId).executeTakeFirst();
+    if (!row || row.owner_aad !== actor.aadObjectId) throw new NotFoundError('draft', draftId);
+    const content = cipher.open<DraftContent>(await keyFor(row.id), row.sealed, `draft:${row.id}`);
+    return { id: row.id, step: row.step as Step | 'review', content, updatedAt: new Date(row.updated_at) };
+  }
+
+  async function saveDraft(draft: Draft): Promise<Draft> {
+    const now = clock.now();
+    const sealed = cipher.seal(await keyFor(draft.id), draft.content, `draft:${draft.id}`);
+    await store.db.updateTable('drafts').set({ step: draft.step, sealed, updated_at: iso(now), nudged_at: null }).where('id', '=', draft.id).execute();
+    return { ...draft, updatedAt: now };
+  }
+
+  async function createDraft(actor: Actor, content: DraftContent): Promise<Draft> {
+    const now = clock.now();
+    const id = newId(now);
+    const { key, wrapped } = cipher.newDataKey(id);
+    await store.transaction(async (trx) => {
+      await store.dataKeys.put(trx, id, wrapped.masterKeyId, wrapped.wrapped, now);
+      await trx
+        .insertInto('drafts')
+        .values({ id, owner_aad: actor.aadObjectId, step: nextStep(content), sealed: cipher.seal(key, content, `draft:${id}`), created_at: iso(now), updated_at: iso(now), nudged_at: null })
+        .execute();
+    });
+    log.info({ event: 'draft.created', draft: id }, 'report draft started');
+    return { id, step: nextStep(content), content, updatedAt: now };
+  }
+
+  function nextStep(content: DraftContent): Step | 'review' {
+    return missingSteps(content)[0] ?? 'review';
+  }
+
+  async function reporterPrefill(actor: Actor, profile: Profile): Promise<Record<string, string>> {
+    const user = await store.users.get(actor.aadObjectId);
+    return {
+      reporterName: profile.name,
+      ...(profile.email ? { reporterEmail: profile.email } : {}),
+      ...(user?.phone ? { reporterPhone: user.phone } : {}),
+    };
+  }
+
+  async function nextReference(trx: Tx, at: Date): Promise<string> {
+    const year = stockholmMonth(at).slice(0, 4);
+    const row = await trx
+      .insertInto('counters')
+      .values({ name: `report:${year}`, value: 1 })
+      .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('counters.value', '+', 1) })))
+      .returning('value')
+      .executeTakeFirstOrThrow();
+    return `VÄ-${year}-${String(row.value).padStart(5, '0')}`;
+  }
+
+  const isUnique = (error: unknown) => /unique|duplicate/i.test((error as Error).message ?? '');
+
+  const service = {
+    /** The teacher's drafts, newest first (for "Fortsätt utkast"). */
+    async drafts(actor: Actor): Promise<Array<{ id: string; step: string; updatedAt: Date }>> {
+      const rows = await store.db.selectFrom('drafts').select(['id', 'step', 'updated_at']).where('owner_aad', '=', actor.aadObjectId).orderBy('updated_at', 'desc').execute();
+      return rows.map((r) => ({ id: r.id, step: r.step, updatedAt: new Date(r.updated_at) }));
+    },
+
+    /** Starts a report: the acute check first. The reporter step is prefilled from the profile. */
+    async start(actor: Actor, profile: Profile, from: { consultationText?: string; consultationId?: string } = {}): Promise<Draft> {
+      const user = await store.users.get(actor.aadObjectId);
+      const prefill: DraftContent['prefill'] = { reporter: await reporterPrefill(actor, profile) };
+      if (user?.school_id && directory.school(user.school_id)) prefill.child = { schoolId: user.school_id };
+      if (from.consultationText) prefill.concern = { observed: from.consultationText };
+      return createDraft(actor, { prefill, ...(from.consultationId ? { fromConsultation: from.consultationId } : {}) });
+    },
+
+    /** A sibling gets a report of their own, prefilled from the first (everything but the child). */
+    async startSibling(actor: Actor, reference: string): Promise<Draft> {
+      const report = await store.db.selectFrom('reports').selectAll().where('reference', '=', reference).executeTakeFirst();
+      if (!report || report.reporter_aad !== actor.aadObjectId || !report.sealed) throw new NotFoundError('report', reference);
+      const content = cipher.open<ReportContent>(await keyFor(report.id), report.sealed, `report:${report.id}`);
+      const { aadObjectId: _aad, ...reporter } = content.reporter;
+      const asStrings = (o: object) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Record<string, string | boolean>;
+      return createDraft(actor, {
+        acute: content.acute,
+        guardians: content.guardians,
+        concern: content.concern,
+        reporter,
+        wishes: content.wishes,
+        prefill: { child: { schoolId: content.child.schoolId, ...(content.child.address ? { address: content.child.address } : {}) }, reporter: asStrings(reporter) },
+      });
+    },
+
+    get: loadDraft,
+
+    /**
+     * Saves one step. A bad value comes back with its error and every typed value kept (also in the
+     * stored draft, so a restart loses nothing); a good step moves on to the next missing one.
+     */
+    async saveStep(actor: Actor, draftId: string, step: Step, raw: Record<string, unknown>): Promise<{ draft: Draft; errors?: FieldErrors }> {
+      const draft = await loadDraft(actor, draftId);
+      const tooLong = oversize(step, raw);
+      if (tooLong) throw new ValidationError({ [tooLong.field]: `tooLong:${tooLong.max}:${tooLong.length}` });
+      const values = Object.fromEntries(Object.entries(raw).filter(([k, v]) => typeof v === 'string' || typeof v === 'boolean' ? k !== 'draftId' && k !== 'step' : false)) as Record<string, string | boolean>;
+      const result = validateStep(step, values, { at: clock.now(), knownSchool: (id) => !!directory.school(id) });
+      if (!result.ok) {
+        draft.content.prefill = { ...draft.content.prefill, [step]: values };
+        draft.step = step;
+        return { draft: await saveDraft(draft), errors: result.errors };
+      }
+      (draft.content as Record<string, unknown>)[step] = result.data;
+      if (draft.content.prefill) delete draft.content.prefill[step];
+      if (step === 'child') await store.users.update(actor.aadObjectId, { school_id: (result.data as { schoolId: string }).schoolId }, clock.now());
+      if (step === 'reporter') await store.users.update(actor.aadObjectId, { phone: (result.data as { reporterPhone: string }).reporterPhone }, clock.now());
+      draft.step = draft.step === 'review' || missingSteps(draft.content).length === 0 ? 'review' : nextStep(draft.content);
+      return { draft: await saveDraft(draft) };
+    },
+
+    /** Keeps what was typed on a step without validating it (back, save for later): nothing is lost. */
+    async keepValues(actor: Actor, draftId: string, step: Step, raw: Record<string, unknown>): Promise<Draft> {
+      const draft = await loadDraft(actor, draftId);
+      const values = Object.fromEntries(
+        Object.entries(raw).filter(([k, v]) => (typeof v === 'string' || typeof v === 'boolean') && k !== 'draftId' && k !== 'step' && k !== 'from'),
+      ) as Record<string, string | boolean>;
+      if (Object.keys(values).length === 0) return draft;
+      draft.content.prefill = { ...draft.content.prefill, [step]: values };
+      return saveDraft(draft);
+    },
+
+    /** Go to a step (back, or "Ändra" on the review). */
+    async goTo(actor: Actor, draftId: string, step: Step | 'review'): Promise<Draft> {
+      const draft = await loadDraft(actor, draftId);
+      draft.step = step === 'review' && !isComplete(draft.content) ? nextStep(draft.content) : step;
+      return saveDraft(draft);
+    },
+
+    /** Discarding deletes the draft and its data key: gone, not hidden. */
+    async discard(actor: Actor, draftId: string): Promise<void> {
+      await loadDraft(actor, draftId);
+      await store.transaction(async (trx) => {
+        await trx.deleteFrom('drafts').where('id', '=', draftId).execute();
+        await store.dataKeys.destroy(trx, [draftId]);
+      });
+      log.info({ event: 'draft.discarded', draft: draftId }, 'report draft discarded');
+    },
+
+    /**
+     * Submits the report. Idempotent: the draft id is the submission key, so a double press or a
+     * Teams retry returns the one report. Stored encrypted, the channel card queued in the outbox in
+     * the same transaction, the draft deleted, the act audited.
+     */
+    async submit(actor: Actor, draftId: string, locale: Locale): Promise<{ report: Report; created: boolean }> {
+      const existing = await store.db.selectFrom('reports').selectAll().where('submission_key', '=', draftId).executeTakeFirst();
+      if (existing) {
+        if (existing.reporter_aad !== actor.aadObjectId) throw new NotFoundError('report', draftId);
+        return { report: existing, created: false };
+      }
+      const draft = await loadDraft(actor, draftId);
+      if (!isComplete(draft.content)) throw new ValidationError(Object.fromEntries(missingSteps(draft.content).map((s) => [s, 'required'])));
+      const c = draft.content;
+      const school = directory.school(c.child.schoolId);
+      const unit = school && directory.intakeUnitFor(school.id);
+      if (!school || !unit) throw new ValidationError({ schoolId: 'unknownSchool' });
+      const now = clock.now();
+      const pnr = c.child.pnr ? checkPersonnummer(c.child.pnr, now) : undefined;
+      const content: ReportContent = {
+        acute: c.acute,
+        child: { ...c.child, ...(pnr?.ok ? { pnrNormalized: pnr.normalized, coordinationNumber: pnr.coordination } : {}) },
+        guardians: c.guardians,
+        concern: c.concern,
+        reporter: { ...c.reporter, aadObjectId: actor.aadObjectId },
+        wishes: c.wishes,
+      };
+      const id = newId(now);
+      const { key, wrapped } = cipher.newDataKey(id);
+      let report: Report;
+      try {
+        report = await store.transaction(async (trx) => {
+          const again = await trx.selectFrom('reports').select('id').where('submission_key', '=', draftId).executeTakeFirst();
+          if (again) throw new ConflictError('alreadySubmitted');
+          const row: Report = {
+            id,
+            reference: await nextReference(trx, now),
+            submission_key: draftId,
+            reporter_aad: actor.aadObjectId,
+            reporter_locale: locale,
+            school_id: school.id,
+            district_id: school.district,
+            school_type: school.type,
+            intake_unit_id: unit.id,
+            category: c.concern.category,
+            acute: c.acute.immediateDanger === 'yes' ? 1 : 0,
+            feedback_requested: c.wishes.feedbackWanted ? 1 : 0,
+            joint_meeting_wanted: c.wishes.jointMeeting ? 1 : 0,
+            child_key: pnr?.ok ? cipher.keyedHash('child', pnr.normalized) : null,
+            sealed: cipher.seal(key, content, `report:${id}`),
+            received_at: iso(now),
+            received_month: stockholmMonth(now),
+            protection_due_at: iso(protectionDue(now, unit)),
+            decision_due_at: iso(decisionDue(now)),
+            channel_conversation_id: null,
+            channel_activity_id: null,
+            handler_aad: null,
+            handler_name: null,
+            handler_phone: null,
+            receipt_at: null,
+            protection_at: null,
+            protection_immediate: null,
+            decision: null,
+            decision_date: null,
+            decision_at: null,
+            feedback_inappropriate_at: null,
+            feedback_requested_later_at: null,
+            feedback_given_at: null,
+            joint_meeting_offered_at: null,
+            version: 1,
+            purged_at: null,
+            updated_at: iso(now),
+          };
+          await store.dataKeys.put(trx, id, wrapped.masterKeyId, wrapped.wrapped, now);
+          await trx.insertInto('reports').values(row).execute();
+          await trx
+            .insertInto('report_events')
+            .values({ id: newId(now), report_id: id, at: iso(now), actor_aad: actor.aadObjectId, actor_name: '', kind: 'submitted', detail: JSON.stringify({ acute: row.acute === 1 }) })
+            .execute();
+          await store.outbox.enqueue(
+            trx,
+            {
+              dedupeKey: `report:${id}:channel`,
+              target: { kind: 'channel', unitId: unit.id, channel: 'reports' },
+              message: { kind: channelCardKind, reportId: id },
+              deadlineAt: new Date(now.getTime() + config.env.VARNA_DELIVERY_DEADLINE_MINUTES * 60_000),
+            },
+            now,
+          );
+          await store.audit.append(trx, { actor: actor.aadObjectId, action: 'report.submitted', subject: row.reference, outcome: 'allowed', detail: { school: school.id, unit: unit.id } }, now);
+          await trx.deleteFrom('drafts').where('id', '=', draftId).execute();
+          await store.dataKeys.destroy(trx, [draftId]);
+          return row;
+        });
+      } catch (error) {
+        if (error instanceof ConflictError || isUnique(error)) {
+          const winner = await store.db.selectFrom('reports').selectAll().where('submission_key', '=', draftId).executeTakeFirst();
+          if (winner) return { report: winner, created: false };
+        }
+        throw error;
+      }
+      log.info({ event: 'report.submitted', reference: report.reference, school: report.school_id, unit: report.intake_unit_id }, 'report submitted');
+      outbox.wake();
+      return { report, created: true };
+    },
+
+    byReference: (reference: string) => store.db.selectFrom('reports').selectAll().where('reference', '=', reference).executeTakeFirst(),
+    byId: (id: string) => store.db.selectFrom('reports').selectAll().where('id', '=', id).executeTakeFirst(),
+
+    /** The report's content: only for the reporter's own receipt, or intake through `open`. */
+    async content(report: Report): Promise<ReportContent> {
+      if (!report.sealed) throw new NotFoundError('report content (purged)', report.reference);
+      return cipher.open<ReportContent>(await keyFor(report.id), report.sealed, `report:${report.id}`);
+    },
+
+    /**
+     * The full report, for a member of the intake team that received it. Every opening and every
+     * refusal is written to the audit log.
+     */
+    async open(actor: Actor, reference: string, isMemberOfUnitTeam: (teamId: string) => Promise<boolean>, purpose: 'view' | 'export' = 'view'): Promise<{ report: Report; content: ReportContent; earlier: Report[] }> {
+      const report = await service.byReference(reference);
+      if (!report) throw new NotFoundError('report', reference);
+      const unit = directory.intakeUnit(report.intake_unit_id);
+      const allowed = !!unit && (await isMemberOfUnitTeam(unit.teamId));
+      await store.transaction((trx) =>
+        store.audit.append(trx, { actor: actor.aadObjectId, action: `report.${purpose}`, subject: reference, outcome: allowed ? 'allowed' : 'refused' }, clock.now()),
+      );
+      if (!allowed) {
+        log.warn({ event: 'report.open.refused', reference, user: actor.aadObjectId }, 'full report refused: not in the intake team');
+        throw new NotAllowedError(`report.${purpose}`);
+      }
+      const earlier = report.child_key
+        ? await store.db
+            .selectFrom('reports')
+            .selectAll()
+            .where('child_key', '=', report.child_key)
+            .where('id', '!=', report.id)
+            .where('received_at', '>=', new Date(new Date(report.received_at).getTime() - 365 * 86_400_000).toISOString())
+            .where('received_at', '<=', report.received_at)
+            .orderBy('received_at', 'desc')
+            .execute()
+        : [];
+      return { report, content: await service.content(report), earlier };
+    },
+
+    /** Remembers where the channel card landed, so it can be updated and threaded. */
+    async channelCardSent(reportId: string, conversationId: string | undefined, activityId: string | undefined, trx: Tx): Promise<void> {
+      await trx.updateTable('reports').set({ channel_conversation_id: conversationId ?? null, channel_activity_id: activityId ?? null }).where('id', '=', reportId).execute();
+    },
+
+    /** The channel card did not arrive in time: the teacher must phone the intake unit. */
+    async deliveryDelayed(reportId: string): Promise<void> {
+      const report = await service.byId(reportId);
+      if (!report) return;
+      const now = clock.now();
+      await store.transaction((trx) =>
+        store.outbox.enqueue(trx, { dedupeKey: `report:${reportId}:delayed`, target: { kind: 'user', aadObjectId: report.reporter_aad }, message: { kind: deliveryDelayedKind, reportId } }, now),
+      );
+      outbox.wake();
+    },
+
+    steps,
+  };
+  return service;
+}
+export type Reports = ReturnType<typeof makeReports>;

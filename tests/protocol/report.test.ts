@@ -1,0 +1,310 @@
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startBot, type TestBot } from '../support/bot';
+import { actionsOf, cardsOf, checkCard, inputsOf, textOf } from '../support/cards';
+import { activityOf } from '../support/connector';
+import { ManualClock } from '../support/clock';
+import { forbid } from '../support/logs';
+import { TEST_CHILD, TEST_OBSERVED, TEST_PNR, TEST_WORDS, draftIdOf, fillReport, reportInput, submitReport } from '../support/report';
+import { as } from '../support/users';
+
+export const TEAM = '19:exempel-ifo-team@thread.tacv2';
+export const REPORTS_CHANNEL = '19:exempel-ifo-anmalningar@thread.tacv2';
+
+/** The channel cards posted to the intake unit's reports channel. */
+export function channelCards(bot: TestBot): any[] {
+  return bot.connector.calls
+    .filter((c) => c.method === 'POST' && c.body?.channelData?.channel?.id === REPORTS_CHANNEL)
+    .flatMap((c) => cardsOf(activityOf(c)))
+    .map(checkCard);
+}
+
+export async function intakeReady(bot: TestBot): Promise<void> {
+  await bot.installTeam(TEAM, as.intake);
+  bot.connector.rosters.set(TEAM, new Set([as.intake.aadObjectId, as.intake2.aadObjectId]));
+  await bot.installPersonal(as.teacher);
+}
+
+export const channelConversation = (threadId = 'thread-1') => ({
+  conversation: { conversationType: 'channel', tenantId: 'e0e0e0e0-1111-4222-8333-444455556666', id: `${REPORTS_CHANNEL};messageid=${threadId}`, isGroup: true },
+  channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
+});
+
+describe('the report (orosanmälan) over the protocol', () => {
+  let bot: TestBot;
+  beforeEach(async () => {
+    bot = await startBot({ clock: new ManualClock('2026-03-02T09:00:00+01:00') });
+    await intakeReady(bot);
+  });
+  afterEach(async () => bot.destroy());
+
+  it('goes from "Anmäl oro" to the channel card, with the receipt in the teacher\'s chat at once', async () => {
+    const menu = cardsOf(activityOf((await bot.send(as.teacher, 'hej'))[0]!))[0];
+    assert.ok(actionsOf(menu).some((a) => a.title === 'Anmäl oro' && a.verb === 'report.start'));
+
+    const { draftId, review } = await fillReport(bot, as.teacher);
+    assert.match(textOf(review), /Granska och skicka/);
+    assert.match(textOf(review), new RegExp(TEST_CHILD));
+
+    const sent = await bot.execute(as.teacher, 'report.submit', { draftId });
+    const receipt = sent.card;
+    assert.match(textOf(receipt), /Anmälan VÄ-2026-00001 är skickad/);
+    assert.match(textOf(receipt), /IFO-mottagningen barn och unga/);
+    assert.match(textOf(receipt), /skyddsbedömning samma dag/);
+    assert.match(textOf(receipt), /Inom 14 dagar/);
+    assert.match(textOf(receipt), /Du har bett om återkoppling/);
+    assert.match(textOf(receipt), /OSL 40 kap\. 7 g §/);
+
+    // The report is stored before anything is sent; the outbox then delivers the channel card.
+    assert.equal(channelCards(bot).length, 0);
+    await bot.deliver();
+    const [channel] = channelCards(bot);
+    assert.ok(channel, 'the channel card arrived');
+    const shown = textOf(channel);
+    assert.match(shown, /Ny orosanmälan VÄ-2026-00001/);
+    assert.match(shown, /Ekbackens skola \(kommunal\)/);
+    assert.match(shown, /Våld mot barnet/);
+    assert.match(shown, /Skyddsbedömning senast/);
+    assert.match(shown, /Beslut om utredning senast/);
+    assert.match(shown, /vill ha återkoppling/);
+    const raw = JSON.stringify(channel);
+    for (const secret of [TEST_CHILD, 'Elin', TEST_PNR, '201212121212', '1212', TEST_OBSERVED.slice(0, 20), TEST_WORDS, 'Storgatan', 'Gustav', 'Tina'])
+      assert.ok(!raw.includes(secret), `channel card shows "${secret}"`);
+
+    const report = await bot.services.reports.byReference('VÄ-2026-00001');
+    assert.ok(report?.channel_activity_id, 'the card id is kept for updates');
+  });
+
+  it('shows 112 and the phone numbers first when the child is in immediate danger, and goes on', async () => {
+    const start = await bot.execute(as.teacher, 'report.start', {});
+    const draftId = draftIdOf(start.card);
+    const next = await bot.execute(as.teacher, 'report.step', { draftId, step: 'acute', immediateDanger: 'yes' });
+    assert.match(textOf(next.card), /Ring 112 nu/);
+    assert.match(textOf(next.card), /0123-456 00/);
+    assert.match(textOf(next.card), /skriftlig/);
+    assert.ok(inputsOf(next.card).some((i) => i.id === 'childName'), 'the flow continues');
+    bot.clock.set('2026-03-02T20:00:00+01:00');
+    const evening = await bot.execute(as.teacher, 'report.resume', { draftId });
+    assert.match(textOf(evening.card), /socialjouren, 0123-456 99/);
+  });
+
+  it('refuses an invalid personnummer next to the field and keeps everything typed', async () => {
+    const start = await bot.execute(as.teacher, 'report.start', {});
+    const draftId = draftIdOf(start.card);
+    await bot.execute(as.teacher, 'report.step', { draftId, step: 'acute', immediateDanger: 'no' });
+    const child = { ...reportInput().child, pnr: '20121212-1213' };
+    const res = await bot.execute(as.teacher, 'report.step', { draftId, step: 'child', ...child });
+    assert.match(textOf(res.card), /inte ett giltigt personnummer/);
+    const values = Object.fromEntries(inputsOf(res.card).map((i) => [i.id, i.value]));
+    assert.equal(values.childName, TEST_CHILD);
+    assert.equal(values.pnr, '20121212-1213');
+    assert.equal(values.className, '5B');
+    assert.equal(values.address, 'Storgatan 12');
+    // A restart loses nothing either: the rejected values are in the stored draft.
+    await bot.restart();
+    const resumed = await bot.execute(as.teacher, 'report.resume', { draftId });
+    assert.equal(inputsOf(resumed.card).find((i) => i.id === 'childName')?.value, TEST_CHILD);
+  });
+
+  it('accepts a date of birth instead of a personnummer, and refuses an adult', async () => {
+    const start = await bot.execute(as.teacher, 'report.start', {});
+    const draftId = draftIdOf(start.card);
+    await bot.execute(as.teacher, 'report.step', { draftId, step: 'acute', immediateDanger: 'no' });
+    const adult = await bot.execute(as.teacher, 'report.step', { draftId, step: 'child', childName: TEST_CHILD, pnr: '', birthDate: '2001-05-04', schoolId: 'ekbacken' });
+    assert.match(textOf(adult.card), /18 år eller äldre/);
+    const ok = await bot.execute(as.teacher, 'report.step', { draftId, step: 'child', childName: TEST_CHILD, pnr: '', birthDate: '2015-05-04', schoolId: 'ekbacken' });
+    assert.match(textOf(ok.card), /Vårdnadshavare/);
+  });
+
+  it('names every missing required fact on the same card', async () => {
+    const start = await bot.execute(as.teacher, 'report.start', {});
+    const draftId = draftIdOf(start.card);
+    await bot.execute(as.teacher, 'report.step', { draftId, step: 'acute', immediateDanger: 'no' });
+    await bot.execute(as.teacher, 'report.step', { draftId, step: 'child', ...reportInput().child });
+    await bot.execute(as.teacher, 'report.step', { draftId, step: 'guardians', ...reportInput().guardians });
+    const res = await bot.execute(as.teacher, 'report.step', { draftId, step: 'concern', category: 'neglect', observed: '  ', when: '', childWords: TEST_WORDS });
+    const text = textOf(res.card);
+    assert.equal((text.match(/Obligatoriskt – fyll i det här\./g) ?? []).length >= 2, true, text);
+    assert.equal(inputsOf(res.card).find((i) => i.id === 'childWords')?.value, TEST_WORDS);
+    assert.equal(inputsOf(res.card).find((i) => i.id === 'category')?.value, 'neglect');
+  });
+
+  it('answers 20 kB pasted into a field with a clear message and leaves the card as it was', async () => {
+    const { draftId } = await fillReport(bot, as.teacher);
+    const huge = 'Lång text. '.repeat(2000);
+    forbid(huge.slice(0, 60));
+    const res = await bot.execute(as.teacher, 'report.step', { draftId, step: 'concern', ...reportInput().concern, observed: huge });
+    assert.equal(res.card, undefined, 'the card is not replaced');
+    assert.match(res.message!, /Vad har du sett eller hört\?: Texten är 2\d{4} tecken; högst 8000 ryms/);
+    const review = await bot.execute(as.teacher, 'report.goto', { draftId, step: 'review' });
+    assert.match(textOf(review.card), new RegExp(TEST_OBSERVED.slice(0, 30)), 'the earlier text is still there');
+  });
+
+  it('keeps emoji and right-to-left text, and renders markup and links as plain text', async () => {
+    const hostile = '**fet** [klicka](https://evil.example) <b>html</b> ${template} 😢 مرحبا שלום';
+    forbid('evil.example');
+    const input = reportInput();
+    input.concern = { ...input.concern, childWords: hostile };
+    const { review } = await fillReport(bot, as.teacher, input);
+    const json = JSON.stringify(review);
+    assert.ok(json.includes('😢 مرحبا שלום'));
+    // The hostile text appears only inside TextRuns, which Teams never renders as markdown or links.
+    const holders: string[] = [];
+    const walk = (n: any): void => {
+      if (Array.isArray(n)) n.forEach(walk);
+      else if (n && typeof n === 'object') {
+        if (typeof n.text === 'string' && n.text.includes('evil.example')) holders.push(n.type);
+        Object.values(n).forEach(walk);
+      }
+    };
+    walk(review);
+    assert.deepEqual([...new Set(holders)], ['TextRun']);
+  });
+
+  it('creates one report for a double press of "Skicka" and answers the second with the same receipt', async () => {
+    const { draftId } = await fillReport(bot, as.teacher);
+    const [first, second] = await Promise.all([
+      bot.execute(as.teacher, 'report.submit', { draftId }),
+      bot.execute(as.teacher, 'report.submit', { draftId }),
+    ]);
+    const third = await bot.execute(as.teacher, 'report.submit', { draftId });
+    for (const r of [first, second, third]) assert.match(textOf(r.card), /VÄ-2026-00001/);
+    const count = await bot.services.store.db.selectFrom('reports').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    assert.equal(Number(count.n), 1);
+    await bot.deliver();
+    assert.equal(channelCards(bot).length, 1);
+  });
+
+  it('resumes a draft after a restart, from the menu', async () => {
+    const start = await bot.execute(as.teacher, 'report.start', {});
+    const draftId = draftIdOf(start.card);
+    await bot.execute(as.teacher, 'report.step', { draftId, step: 'acute', immediateDanger: 'no' });
+    await bot.execute(as.teacher, 'report.step', { draftId, step: 'child', ...reportInput().child });
+    await bot.restart();
+    const menu = cardsOf(activityOf((await bot.send(as.teacher, 'hej'))[0]!))[0];
+    assert.match(textOf(menu), /påbörjat utkast/);
+    const resume = actionsOf(menu).find((a) => a.title === 'Fortsätt utkast');
+    assert.equal(resume?.data?.draftId, draftId);
+    const card = await bot.execute(as.teacher, 'report.resume', { draftId });
+    assert.match(textOf(card.card), /Steg 3 av 6: Vårdnadshavare/);
+  });
+
+  it('deletes a discarded draft for real (row and data key gone)', async () => {
+    const start = await bot.execute(as.teacher, 'report.start', {});
+    const draftId = draftIdOf(start.card);
+    const confirm = await bot.execute(as.teacher, 'report.discard', { draftId });
+    assert.match(textOf(confirm.card), /raderas helt/);
+    const done = await bot.execute(as.teacher, 'report.discardConfirm', { draftId });
+    assert.match(textOf(done.card), /borttaget/);
+    const db = bot.services.store.db;
+    assert.equal(await db.selectFrom('drafts').select('id').where('id', '=', draftId).executeTakeFirst(), undefined);
+    assert.equal(await db.selectFrom('data_keys').select('record_id').where('record_id', '=', draftId).executeTakeFirst(), undefined);
+  });
+
+  it('lets the teacher report a sibling, prefilled from the first report but for the child', async () => {
+    const { receipt } = await submitReport(bot, as.teacher);
+    const sibling = actionsOf(receipt).find((a) => a.verb === 'report.sibling');
+    assert.ok(sibling);
+    const res = await bot.execute(as.teacher, 'report.sibling', sibling.data);
+    assert.match(textOf(res.card), /Steg 2 av 6: Barnet/);
+    const values = Object.fromEntries(inputsOf(res.card).map((i) => [i.id, i.value]));
+    assert.equal(values.childName, undefined);
+    assert.equal(values.schoolId, 'ekbacken');
+    const draftId = draftIdOf(res.card);
+    const next = await bot.execute(as.teacher, 'report.step', { draftId, step: 'child', childName: 'Olle Testbarn', pnr: '', birthDate: '2017-01-01', schoolId: 'ekbacken' });
+    assert.match(textOf(next.card), /Granska och skicka/, 'the other steps are already filled');
+  });
+
+  it('routes a report from an independent school exactly like a municipal one', async () => {
+    const input = reportInput();
+    input.child = { ...input.child, schoolId: 'friskolan-lyran' };
+    await submitReport(bot, as.teacher, input);
+    await bot.deliver();
+    const [card] = channelCards(bot);
+    assert.match(textOf(card), /Friskolan Lyran \(fristående\)/);
+  });
+
+  it('opens the full report only for intake members; a refusal is audited, and so is every opening', async () => {
+    const { reference } = await submitReport(bot, as.teacher);
+    await bot.deliver();
+    const refused = await bot.taskFetch(as.stranger, { verb: 'report.open', reference }, channelConversation());
+    assert.equal(refused.status, 200);
+    assert.doesNotMatch(JSON.stringify(refused.body), /Elin/);
+    assert.match(JSON.stringify(refused.body), /behörighet/);
+    const opened = await bot.taskFetch(as.intake, { verb: 'report.open', reference }, channelConversation());
+    const dialog = opened.body?.task?.value;
+    assert.equal(opened.body?.task?.type, 'continue');
+    const full = checkCard(dialog.card.content);
+    assert.match(textOf(full), new RegExp(TEST_CHILD));
+    assert.match(textOf(full), /20121212-1212/);
+    assert.match(textOf(full), new RegExp(TEST_WORDS));
+    const audit = await bot.services.store.audit.forSubject(reference);
+    assert.deepEqual(
+      audit.map((a) => [a.action, a.outcome, a.actor]),
+      [
+        ['report.submitted', 'allowed', as.teacher.aadObjectId],
+        ['report.view', 'refused', as.stranger.aadObjectId],
+        ['report.view', 'allowed', as.intake.aadObjectId],
+      ],
+    );
+  });
+
+  it('tells intake about earlier reports on the same child in the last 12 months', async () => {
+    await submitReport(bot, as.teacher);
+    bot.clock.advance(30 * 86_400_000);
+    const { reference } = await submitReport(bot, as.teacher);
+    const opened = await bot.taskFetch(as.intake, { verb: 'report.open', reference }, channelConversation());
+    const full = opened.body.task.value.card.content;
+    assert.match(textOf(full), /Tidigare anmälningar om samma barn de senaste 12 månaderna: 1/);
+    assert.match(textOf(full), /VÄ-2026-00001/);
+  });
+
+  it('delivers the channel card once after the connector fails with 429 and 500 for a while', async () => {
+    bot.connector.failNext(3, { status: 429, retryAfterSeconds: 2 }, (c) => c.method === 'POST' && !c.conversationId);
+    await submitReport(bot, as.teacher);
+    await bot.deliver();
+    assert.equal(channelCards(bot).length, 0);
+    bot.clock.advance(3_000);
+    await bot.deliver();
+    bot.clock.advance(10_000);
+    await bot.deliver();
+    bot.connector.failNext(2, { status: 500 }, (c) => c.method === 'POST' && !c.conversationId);
+    for (let i = 0; i < 6; i++) {
+      bot.clock.advance(60_000);
+      await bot.deliver();
+    }
+    assert.equal(channelCards(bot).length, 1);
+    bot.clock.advance(3_600_000);
+    await bot.deliver();
+    assert.equal(channelCards(bot).length, 1, 'delivered once, not again');
+  });
+
+  it('tells the teacher to phone the intake unit when the card has not arrived within 15 minutes', async () => {
+    bot.connector.failWith = (c) => (c.method === 'POST' && !c.conversationId ? { status: 503 } : undefined);
+    const { reference } = await submitReport(bot, as.teacher);
+    for (let i = 0; i < 20; i++) {
+      bot.clock.advance(60_000);
+      await bot.deliver();
+    }
+    const toTeacher = bot.connector.posted(bot.personalConversation(as.teacher)).flatMap((c) => cardsOf(activityOf(c)));
+    const warning = toTeacher.map(textOf).find((t) => t.includes('har ännu inte kommit fram'));
+    assert.ok(warning, 'the teacher is told');
+    assert.match(warning, new RegExp(`${reference}.*Ring IFO-mottagningen barn och unga, 0123-456 00`));
+    assert.ok(bot.logs.events().some((e) => e.event === 'outbox.deadline' && e.alert === 'operational'));
+    bot.connector.failWith = undefined;
+    bot.clock.advance(10 * 60_000);
+    await bot.deliver();
+    assert.equal(channelCards(bot).length, 1, 'it still arrives, once');
+  });
+
+  it('keeps the child\'s identity and the concern encrypted at rest', async () => {
+    await submitReport(bot, as.teacher);
+    await bot.stop();
+    const files = readdirSync(bot.dataDir).filter((f) => f.startsWith('varna.db'));
+    const bytes = files.map((f) => readFileSync(join(bot.dataDir, f)).toString('latin1')).join('');
+    for (const secret of [TEST_CHILD, '201212121212', TEST_PNR, 'blåmärken', 'Jag vill inte', 'Gustav'])
+      assert.ok(!bytes.includes(Buffer.from(secret, 'utf8').toString('latin1')), `"${secret}" is readable in the database file`);
+    await bot.start();
+  });
+});
