@@ -6,6 +6,7 @@ import { makeKit, type BotKit } from './kit';
 import { registerConsult } from './routes/consult';
 import { registerInstall } from './routes/install';
 import { registerReport } from './routes/report';
+import { registerIntake } from './routes/intake';
 import { registerFallback, registerWelcome } from './routes/welcome';
 import { makeSender } from './sender';
 import { StoreStorage } from './storage';
@@ -41,6 +42,7 @@ export function createApp(adapter: TeamsAdapter, config: Config, s: Services, lo
   registerInstall(kit);
   registerWelcome(kit);
   registerReport(kit);
+  registerIntake(kit);
   // Flows register here, before the fallback.
   registerConsult(kit);
   registerFallback(kit);

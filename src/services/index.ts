@@ -4,6 +4,7 @@ import type { Clock } from './clock';
 import type { Cipher } from './crypto';
 import { makeConsultations } from './consultation';
 import { makeInstallations } from './installations';
+import { makeIntake } from './intake';
 import { makeJobs } from './jobs';
 import { makeLinks } from './links';
 import { directory } from './municipality';
@@ -32,10 +33,13 @@ export function makeServices(deps: ServiceDeps) {
     onSent: (m, result, trx) => reports.channelCardSent(String(m.reportId), result.conversationId, result.activityId, trx),
     onDeadline: (m) => reports.deliveryDelayed(String(m.reportId)),
   });
+  const intake = makeIntake({ config, store, clock, log, cipher: deps.cipher, directory: dir, outbox, reports });
+  jobs.every('intake.clocks', 5 * 60_000, async () => void (await intake.checkClocks()));
   const consultations = makeConsultations({ store, clock, log, cipher: deps.cipher, directory: dir, outbox, retentionDays: config.municipality.retention.consultationDaysAfterClose, deliveryDeadlineMinutes: config.env.VARNA_DELIVERY_DEADLINE_MINUTES });
   return {
     ...deps,
     reports,
+    intake,
     links: makeLinks({ cipher: deps.cipher, clock }),
     directory: dir,
     outbox,

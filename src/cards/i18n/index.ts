@@ -2,15 +2,16 @@ import * as common from './common';
 import * as consultation from './consultation';
 import * as duty from './duty';
 import * as report from './report';
+import * as intake from './intake';
 import * as welcome from './welcome';
 
 import type { Locale } from '../../services/actor';
 
 export type { Locale };
 
-const sv = { locale: 'sv' as Locale, ...common.sv, welcome: welcome.sv, duty: duty.sv, report: report.sv, consultation: consultation.sv };
+const sv = { locale: 'sv' as Locale, ...common.sv, welcome: welcome.sv, duty: duty.sv, report: report.sv, intake: intake.sv, consultation: consultation.sv };
 export type Strings = typeof sv;
-const en: Strings = { locale: 'en', ...common.en, welcome: welcome.en, duty: duty.en, report: report.en, consultation: consultation.en };
+const en: Strings = { locale: 'en', ...common.en, welcome: welcome.en, duty: duty.en, report: report.en, intake: intake.en, consultation: consultation.en };
 
 /** Swedish first; English when the user's Teams locale is English. */
 export function localeOf(teamsLocale: string | undefined | null): Locale {

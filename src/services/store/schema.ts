@@ -121,6 +121,8 @@ export interface ReportTable {
   feedback_requested_later_at: string | null;
   feedback_given_at: string | null;
   joint_meeting_offered_at: string | null;
+  /** 1 when intake chose to send decision feedback that was not asked for. */
+  feedback_sent_unrequested: number | null;
   version: number;
   purged_at: string | null;
   updated_at: string;
@@ -141,6 +143,16 @@ export interface JobRunTable {
   name: string;
   last_due_at: string;
   updated_at: string;
+}
+
+export interface IntakeNoteTable {
+  id: string;
+  report_id: string;
+  at: string;
+  actor_aad: string;
+  kind: string;
+  /** Sealed with the report's data key; null once purged. */
+  sealed: string | null;
 }
 
 /** An anonymous consultation. Clear columns serve statistics; the question and who asked are sealed. */
@@ -184,6 +196,7 @@ export interface ConsultationMessageTable {
 }
 
 export interface Database {
+  intake_notes: IntakeNoteTable;
   consultations: ConsultationTable;
   consultation_messages: ConsultationMessageTable;
   job_runs: JobRunTable;
