@@ -54,6 +54,9 @@ export interface TeacherView extends ChannelView {
   locale: string;
 }
 
+/** Membership of a Teams team, asked of Teams (fails closed). */
+export type IsMember = (teamId: string) => Promise<boolean>;
+
 export interface AskInput {
   text: string;
   schoolId: string;
@@ -164,6 +167,15 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
   async function assertTeacher(actor: Actor, c: ConsultationTable, action: string): Promise<void> {
     if (c.teacher_key === teacherKey(actor.aadObjectId)) return;
     await refuse(actor, c.id, action);
+    throw new NotAllowedError(action);
+  }
+
+  /** Intake actions: members of the unit's Teams team only (asked of Teams by the caller's turn). */
+  async function assertIntake(actor: Actor, id: string, action: string, isMember: IsMember): Promise<void> {
+    const c = await row(id);
+    const unit = directory.intakeUnit(c.unit_id);
+    if (unit && (await isMember(unit.teamId))) return;
+    await refuse(actor, id, action);
     throw new NotAllowedError(action);
   }
 
@@ -310,10 +322,14 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
       return unit;
     },
 
-    refuse,
+    /** For a press that changes nothing: refused (and audited) unless a member of the unit's team. */
+    async checkIntake(actor: Actor, id: string, isMember: IsMember): Promise<void> {
+      await assertIntake(actor, id, 'consultation.intake', isMember);
+    },
 
-    /** Intake answers; the answer is relayed to the teacher's 1:1 chat. Caller checked membership. */
-    async answer(actor: Actor, id: string, text: string): Promise<ChannelView> {
+    /** Intake answers; the answer is relayed to the teacher's 1:1 chat. Members of the unit's team only. */
+    async answer(actor: Actor, id: string, text: string, isMember: IsMember): Promise<ChannelView> {
+      await assertIntake(actor, id, 'consultation.answer', isMember);
       const answer = cleanText(text, 'answer', MAX_MESSAGE);
       const now = clock.now();
       await store.transaction(async (trx) => {
@@ -366,7 +382,8 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
      * Intake closes with an outcome, and a last answer if one was typed (the closing card carries it
      * to the teacher); the teacher is told, with a report button on "Gör en anmälan".
      */
-    async close(actor: Actor, id: string, outcome: Outcome, lastAnswer?: string): Promise<ChannelView> {
+    async close(actor: Actor, id: string, outcome: Outcome, lastAnswer: string | undefined, isMember: IsMember): Promise<ChannelView> {
+      await assertIntake(actor, id, 'consultation.close', isMember);
       const answer = lastAnswer?.trim() ? cleanText(lastAnswer, 'answer', MAX_MESSAGE) : undefined;
       const now = clock.now();
       await store.transaction(async (trx) => {

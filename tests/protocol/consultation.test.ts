@@ -243,11 +243,17 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     assert.equal(answer.calls.filter((c) => c.method === 'PUT').length, 0, 'the card stays as it was');
     const close = await asIntake(as.stranger, 'consult.close', { id: r.id, outcome: 'noReportNow' });
     assert.match(close.message ?? '', /Bara medlemmar/);
+    const blank = await asIntake(as.stranger, 'consult.close', { id: r.id });
+    assert.match(blank.message ?? '', /Bara medlemmar/, 'a refusal, not a hint about the form');
     assert.equal((await row()).status, 'open');
     assert.equal((await row()).messages, 0);
     const audit = await bot.services.store.audit.forSubject(`consultation:${r.id}`);
-    assert.deepEqual(audit.map((a) => [a.actor, a.outcome]), [[as.stranger.aadObjectId, 'refused'], [as.stranger.aadObjectId, 'refused']]);
-    assert.deepEqual(await bot.services.store.audit.verify(), { ok: true, entries: 2 });
+    assert.deepEqual(audit.map((a) => [a.actor, a.action, a.outcome]), [
+      [as.stranger.aadObjectId, 'consultation.answer', 'refused'],
+      [as.stranger.aadObjectId, 'consultation.close', 'refused'],
+      [as.stranger.aadObjectId, 'consultation.intake', 'refused'],
+    ]);
+    assert.deepEqual(await bot.services.store.audit.verify(), { ok: true, entries: 3 });
     assert.equal((await deliver()).length, 0, 'nothing relayed to the teacher');
     // Another teacher cannot reply in someone else's consultation either.
     const other = await bot.execute(as.otherTeacher, 'consult.reply', { id: r.id, reply: 'Jag låtsas vara frågeställaren.' });
