@@ -483,7 +483,22 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
         .execute();
       const ids = due.map((r) => r.id);
       if (ids.length === 0) return 0;
+      const messageIds = (await store.db.selectFrom('consultation_messages').select('id').where('consultation_id', 'in', ids).execute()).map((m) => m.id);
+      // Sent messages to the teacher name their Entra id (target) and 1:1 chat (result): once the
+      // text is gone, so is that link between the teacher and the consultation.
+      const toTeacher = [
+        ...ids.flatMap((id) => [`consultation.closed:${id}`, `consultation.delayed:${id}`]),
+        ...messageIds.map((m) => `consultation.answer:${m}`),
+      ];
       await store.transaction(async (trx) => {
+        for (let i = 0; i < toTeacher.length; i += 200) {
+          await trx
+            .updateTable('outbox')
+            .set({ target: JSON.stringify({ kind: 'user', aadObjectId: 'purged' }), result: null })
+            .where('dedupe_key', 'in', toTeacher.slice(i, i + 200))
+            .where('status', '!=', 'pending')
+            .execute();
+        }
         await trx.updateTable('consultations').set({ sealed: null, purged_at: iso(now), updated_at: iso(now) }).where('id', 'in', ids).execute();
         await trx.updateTable('consultation_messages').set({ sealed: null }).where('consultation_id', 'in', ids).execute();
         await store.dataKeys.destroy(trx, ids);

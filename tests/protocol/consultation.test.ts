@@ -302,6 +302,8 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     assert.equal(purged.sealed, null);
     assert.ok(purged.purged_at);
     assert.equal(await bot.services.store.dataKeys.get(r.id), undefined, 'the data key is destroyed');
+    const outbox = JSON.stringify(await bot.services.store.db.selectFrom('outbox').selectAll().execute());
+    assert.ok(!outbox.includes(as.teacher.aadObjectId), 'no sent message still links the teacher to the consultation');
     const messages = await bot.services.store.db.selectFrom('consultation_messages').select('sealed').execute();
     assert.ok(messages.length === 1 && messages.every((m) => m.sealed === null));
     // Statistics stay: unit, school, district, type, times, outcome.
