@@ -10,6 +10,7 @@ import { makeLinks } from './links';
 import { directory } from './municipality';
 import { isOpen } from './office-hours';
 import { makeOutbox } from './outbox';
+import { makeRetention } from './retention';
 import { channelCardKind, makeReports } from './reports';
 import type { Store } from './store';
 
@@ -28,6 +29,9 @@ export function makeServices(deps: ServiceDeps) {
   const outbox = makeOutbox({ store, clock, log });
   const installations = makeInstallations({ store, clock, log });
   const jobs = makeJobs({ store, clock, log });
+  const retention = makeRetention({ store, clock, log, retention: config.municipality.retention });
+  // Gallring every night at 02:30 Stockholm time; a missed night is caught up (purge is idempotent).
+  jobs.cron('retention.purge', '30 2 * * *', async () => void (await retention.purge()));
   const reports = makeReports({ config, store, clock, log, cipher: deps.cipher, directory: dir, outbox });
   outbox.on(channelCardKind, {
     onSent: (m, result, trx) => reports.channelCardSent(String(m.reportId), result.conversationId, result.activityId, trx),
@@ -46,6 +50,7 @@ export function makeServices(deps: ServiceDeps) {
     installations,
     jobs,
     consultations,
+    retention,
     /** Phone numbers for acute situations, by the unit's office hours right now. */
     contactsFor(schoolId?: string) {
       const unit = (schoolId && dir.intakeUnitFor(schoolId)) || config.municipality.intakeUnits[0]!;

@@ -419,8 +419,7 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     await bot.execute(as.teacher, 'consult.send', { ...send.data, text: QUESTION, schoolId: 'ekbacken', showSchool: 'false' });
     assert.equal((await deliver()).filter((c) => c.conversationId === bot.personalConversation(as.teacher)).length, 0);
     bot.clock.advanceMinutes(16);
-    const calls = [...(await deliver()), ...(await deliver())];
-    const told = cardsIn(calls.filter((c) => c.conversationId === bot.personalConversation(as.teacher)));
+    const told = cardsIn([...(await deliver()), ...(await deliver())].filter((c) => c.conversationId === bot.personalConversation(as.teacher)));
     assert.equal(told.length, 1);
     assert.match(textOf(told[0]), /K-0001 har inte kommit fram till mottagningen än/);
     assert.match(textOf(told[0]), /ring IFO-mottagningen barn och unga, 0123-456 00/);

@@ -1,3 +1,4 @@
+import * as admin from './admin';
 import * as common from './common';
 import * as consultation from './consultation';
 import * as duty from './duty';
@@ -9,9 +10,28 @@ import type { Locale } from '../../services/actor';
 
 export type { Locale };
 
-const sv = { locale: 'sv' as Locale, ...common.sv, welcome: welcome.sv, duty: duty.sv, report: report.sv, intake: intake.sv, consultation: consultation.sv };
+// One section per line: parallel work adds lines, not edits to the same one.
+const sv = {
+  locale: 'sv' as Locale,
+  ...common.sv,
+  welcome: welcome.sv,
+  duty: duty.sv,
+  report: report.sv,
+  intake: intake.sv,
+  admin: admin.sv,
+  consultation: consultation.sv,
+};
 export type Strings = typeof sv;
-const en: Strings = { locale: 'en', ...common.en, welcome: welcome.en, duty: duty.en, report: report.en, intake: intake.en, consultation: consultation.en };
+const en: Strings = {
+  locale: 'en',
+  ...common.en,
+  welcome: welcome.en,
+  duty: duty.en,
+  report: report.en,
+  intake: intake.en,
+  admin: admin.en,
+  consultation: consultation.en,
+};
 
 /** Swedish first; English when the user's Teams locale is English. */
 export function localeOf(teamsLocale: string | undefined | null): Locale {

@@ -195,11 +195,19 @@ export interface ConsultationMessageTable {
   sealed: string | null;
 }
 
+/** The last purged audit entry: the remaining chain starts from its hash. */
+export interface AuditAnchorTable {
+  seq: number;
+  hash: string;
+  purged_at: string;
+}
+
 export interface Database {
   intake_notes: IntakeNoteTable;
   consultations: ConsultationTable;
   consultation_messages: ConsultationMessageTable;
   job_runs: JobRunTable;
+  audit_anchor: AuditAnchorTable;
   counters: CounterTable;
   drafts: DraftTable;
   reports: ReportTable;
