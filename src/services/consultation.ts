@@ -24,6 +24,7 @@ export type Outcome = (typeof outcomes)[number];
 export const MAX_TEXT = 4000;
 /** Answers and replies: shorter, so a card with the question and the latest messages stays small. */
 export const MAX_MESSAGE = 2000;
+const PURGE_BATCH = 500;
 const MIN_TEXT = 10;
 
 export type Origin = { kind: 'school'; schoolName: string } | { kind: 'area'; level: string; districtName: string };
@@ -472,41 +473,51 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
      * data key destroyed, its sealed columns emptied); the statistics columns stay. Returns how many.
      */
     async purgeExpired(now: Date): Promise<number> {
-      const before = iso(new Date(now.getTime() - retentionDays * 86_400_000));
-      const due = await store.db
-        .selectFrom('consultations')
-        .select('id')
-        .where('status', '=', 'closed')
-        .where('closed_at', '<=', before)
-        .where('purged_at', 'is', null)
-        .limit(500)
-        .execute();
-      const ids = due.map((r) => r.id);
-      if (ids.length === 0) return 0;
-      const messageIds = (await store.db.selectFrom('consultation_messages').select('id').where('consultation_id', 'in', ids).execute()).map((m) => m.id);
-      // Sent messages to the teacher name their Entra id (target) and 1:1 chat (result): once the
-      // text is gone, so is that link between the teacher and the consultation.
-      const toTeacher = [
-        ...ids.flatMap((id) => [`consultation.closed:${id}`, `consultation.delayed:${id}`]),
-        ...messageIds.map((m) => `consultation.answer:${m}`),
-      ];
-      await store.transaction(async (trx) => {
-        for (let i = 0; i < toTeacher.length; i += 200) {
-          await trx
-            .updateTable('outbox')
-            .set({ target: JSON.stringify({ kind: 'user', aadObjectId: 'purged' }), result: null })
-            .where('dedupe_key', 'in', toTeacher.slice(i, i + 200))
-            .where('status', '!=', 'pending')
-            .execute();
-        }
-        await trx.updateTable('consultations').set({ sealed: null, purged_at: iso(now), updated_at: iso(now) }).where('id', 'in', ids).execute();
-        await trx.updateTable('consultation_messages').set({ sealed: null }).where('consultation_id', 'in', ids).execute();
-        await store.dataKeys.destroy(trx, ids);
-      });
-      log.info({ event: 'consultation.purged', count: ids.length }, 'consultation texts purged');
-      return ids.length;
+      let total = 0;
+      for (;;) {
+        const n = await purgeBatch(now);
+        total += n;
+        if (n < PURGE_BATCH) return total;
+      }
     },
   };
+
+  /** One batch of the retention purge (see purgeExpired). */
+  async function purgeBatch(now: Date): Promise<number> {
+    const before = iso(new Date(now.getTime() - retentionDays * 86_400_000));
+    const due = await store.db
+      .selectFrom('consultations')
+      .select('id')
+      .where('status', '=', 'closed')
+      .where('closed_at', '<=', before)
+      .where('purged_at', 'is', null)
+      .limit(PURGE_BATCH)
+      .execute();
+    const ids = due.map((r) => r.id);
+    if (ids.length === 0) return 0;
+    const messageIds = (await store.db.selectFrom('consultation_messages').select('id').where('consultation_id', 'in', ids).execute()).map((m) => m.id);
+    // Sent messages to the teacher name their Entra id (target) and 1:1 chat (result): once the
+    // text is gone, so is that link between the teacher and the consultation.
+    const toTeacher = [
+      ...ids.flatMap((id) => [`consultation.closed:${id}`, `consultation.delayed:${id}`]),
+      ...messageIds.map((m) => `consultation.answer:${m}`),
+    ];
+    await store.transaction(async (trx) => {
+      for (let i = 0; i < toTeacher.length; i += 200) {
+        await trx
+          .updateTable('outbox')
+          .set({ target: JSON.stringify({ kind: 'user', aadObjectId: 'purged' }), result: null })
+          .where('dedupe_key', 'in', toTeacher.slice(i, i + 200))
+          .where('status', '!=', 'pending')
+          .execute();
+      }
+      await trx.updateTable('consultations').set({ sealed: null, purged_at: iso(now), updated_at: iso(now) }).where('id', 'in', ids).execute();
+      await trx.updateTable('consultation_messages').set({ sealed: null }).where('consultation_id', 'in', ids).execute();
+      await store.dataKeys.destroy(trx, ids);
+    });
+    log.info({ event: 'consultation.purged', count: ids.length }, 'consultation texts purged');
+    return ids.length;
+  }
 
   outbox.on('consultation.posted', {
     onSent: async (message, result, trx) => service.rememberCard(trx, String(message.consultationId), result),

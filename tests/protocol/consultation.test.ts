@@ -318,6 +318,20 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     await assert.rejects(c.textForReport(actorOf(as.teacher), r.id), NotFoundError);
   });
 
+  it('is purged by the nightly job, without anyone calling it', async () => {
+    await bot.services.jobs.runDue();
+    await ask();
+    const r = await row();
+    await asIntake(as.intake, 'consult.close', { id: r.id, outcome: 'noReportNow' });
+    bot.clock.advance(29 * 86_400_000);
+    await bot.services.jobs.runDue();
+    assert.ok((await row()).sealed, 'kept for 30 days');
+    bot.clock.advance(2 * 86_400_000);
+    await bot.services.jobs.runDue();
+    assert.equal((await row()).sealed, null);
+    assert.equal(await bot.services.store.dataKeys.get(r.id), undefined);
+  });
+
   it('sends the same consultation once when the button is pressed twice', async () => {
     const compose = await bot.execute(as.teacher, 'consult.start', {});
     const send = actionsOf(compose.card).find((a) => a.verb === 'consult.send')!;
