@@ -187,32 +187,28 @@ export function makeReminders({ config, store, clock, log, outbox, installations
     const sendAt = nextWorkingTime(dueAt);
     const unreachable: string[] = [];
     for (let i = 0; i < recipients.length; i += CHUNK) {
-      await store.transaction(async (trx) => {
-        for (const r of recipients.slice(i, i + CHUNK)) {
-          const reachable = !r.aadObjectId || installed.has(r.aadObjectId);
-          if (!reachable) unreachable.push(r.aadObjectId!);
-          await trx
-            .insertInto('reminders')
-            .values({
-              id: newId(now),
-              key: `cycle:${e.id}:${iso(dueAt)}:${r.aadObjectId ?? `unit-${r.unitId}`}:${r.schoolId ?? ''}`,
-              entry_id: e.id,
-              due_at: iso(dueAt),
-              recipient_aad: r.aadObjectId ?? null,
-              unit_id: r.unitId ?? null,
-              school_id: r.schoolId ?? null,
-              status: reachable ? 'open' : 'unreachable',
-              send_at: reachable ? iso(sendAt) : null,
-              sent_count: 0,
-              done_at: null,
-              done_by: null,
-              snoozed_until: null,
-              created_at: iso(now),
-            })
-            .onConflict((oc) => oc.column('key').doNothing())
-            .execute();
-        }
+      // One statement per chunk: a retried run inserts nothing new (unique key).
+      const rows = recipients.slice(i, i + CHUNK).map((r) => {
+        const reachable = !r.aadObjectId || installed.has(r.aadObjectId);
+        if (!reachable) unreachable.push(r.aadObjectId!);
+        return {
+          id: newId(now),
+          key: `cycle:${e.id}:${iso(dueAt)}:${r.aadObjectId ?? `unit-${r.unitId}`}:${r.schoolId ?? ''}`,
+          entry_id: e.id,
+          due_at: iso(dueAt),
+          recipient_aad: r.aadObjectId ?? null,
+          unit_id: r.unitId ?? null,
+          school_id: r.schoolId ?? null,
+          status: reachable ? ('open' as const) : ('unreachable' as const),
+          send_at: reachable ? iso(sendAt) : null,
+          sent_count: 0,
+          done_at: null,
+          done_by: null,
+          snoozed_until: null,
+          created_at: iso(now),
+        };
       });
+      await db.insertInto('reminders').values(rows).onConflict((oc) => oc.column('key').doNothing()).execute();
     }
     log.info({ event: 'reminders.cycle.due', entry: e.id, dueAt: iso(dueAt), recipients: recipients.length, unreachable: unreachable.length }, 'annual-cycle reminder due');
     if (unreachable.length) {
