@@ -9,7 +9,7 @@
  *   B4 peak RSS under B1 and cold start to ready
  *
  * Options (environment): BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_STATS_ROWS (1000000),
- * BENCH_ONLY (e.g. "B1,B4"), VARNA_TEST_PG_URL.
+ * BENCH_ONLY (e.g. "B1,B4"), BENCH_STATS_STORES ("sqlite,postgres"), VARNA_TEST_PG_URL.
  */
 import { execSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -215,8 +215,17 @@ async function b3(): Promise<void> {
   }
 }
 
+const STATS_STORES = (process.env.BENCH_STATS_STORES ?? 'sqlite,postgres').split(',');
+
 async function b2(): Promise<void> {
-  const out: StatsResult[] = [await benchStatsSqlite()];
+  const out: StatsResult[] = STATS_STORES.includes('sqlite') ? [await benchStatsSqlite()] : [];
+  if (STATS_STORES.includes('postgres')) await b2Postgres(out);
+  results.B2_statistics = out;
+  for (const r of out)
+    log(`B2 ${r.store}: a year's statistics over ${r.rows.toLocaleString('en')} reports: roll-up ${r.rollupMs.toFixed(1)} ms, naive aggregate ${r.naiveMs.toFixed(0)} ms (ratio ${r.ratio.toFixed(3)}), ${r.groups} groups; load ${r.loadSeconds.toFixed(0)} s`);
+}
+
+async function b2Postgres(out: StatsResult[]): Promise<void> {
   const schema = `bench_${Date.now().toString(36)}`;
   const admin = async (q: string) => {
     const c = new Client({ connectionString: PG_URL });
@@ -235,9 +244,6 @@ async function b2(): Promise<void> {
   } catch (error) {
     log(`B2 on PostgreSQL skipped: ${(error as Error).message}`);
   }
-  results.B2_statistics = out;
-  for (const r of out)
-    log(`B2 ${r.store}: a year's statistics over ${r.rows.toLocaleString('en')} reports: roll-up ${r.rollupMs.toFixed(1)} ms, naive aggregate ${r.naiveMs.toFixed(0)} ms (ratio ${r.ratio.toFixed(3)}), ${r.groups} groups; load ${r.loadSeconds.toFixed(0)} s`);
 }
 
 function markdown(m: ReturnType<typeof machine>, at: string): string {

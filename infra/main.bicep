@@ -318,7 +318,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             { name: 'VARNA_CONFIG', value: municipalityConfig }
           ]
           probes: [
-            { type: 'Startup', httpGet: { path: '/healthz', port: 3978 }, periodSeconds: 2, failureThreshold: 30 }
+            { type: 'Startup', httpGet: { path: '/healthz', port: 3978 }, initialDelaySeconds: 5, periodSeconds: 3, failureThreshold: 10 }
             { type: 'Liveness', httpGet: { path: '/healthz', port: 3978 }, periodSeconds: 10, failureThreshold: 3 }
             { type: 'Readiness', httpGet: { path: '/readyz', port: 3978 }, periodSeconds: 10, failureThreshold: 3 }
           ]
