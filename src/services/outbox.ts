@@ -52,7 +52,11 @@ export interface OutboxDeps {
   log: Logger;
   /** Milliseconds to wait for real (sleep), separate from the clock, so tests control both. */
   random?: () => number;
+  /** A send that has not answered by then counts as failed and is retried (a hung connection must not stall the outbox). */
+  sendTimeoutMs?: number;
 }
+
+const SEND_TIMEOUT_MS = 30_000;
 
 const BASE_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 5 * 60_000;
@@ -65,7 +69,7 @@ const PARALLEL = 8;
  * with retries (exponential backoff with jitter, Retry-After honoured), paced under Teams' limits,
  * and never lost on restart. A dedupe key per message keeps retries of the same intent single.
  */
-export function makeOutbox({ store, clock, log, random = Math.random }: OutboxDeps) {
+export function makeOutbox({ store, clock, log, random = Math.random, sendTimeoutMs = SEND_TIMEOUT_MS }: OutboxDeps) {
   const pacer = makePacer();
   const hooks = new Map<string, DeliveryHooks>();
   let sender: Sender | undefined;
@@ -91,7 +95,12 @@ export function makeOutbox({ store, clock, log, random = Math.random }: OutboxDe
     }
     pacer.record(conversation, now.getTime());
     try {
-      const result = await sender!.send(target, message);
+      // Real time, not the clock: this bounds waiting on the network.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new SendFailure(undefined, undefined, false, 'send timed out')), sendTimeoutMs);
+      });
+      const result = await Promise.race([sender!.send(target, message), timeout]).finally(() => clearTimeout(timer));
       await store.transaction(async (trx) => {
         await hooks.get(message.kind)?.onSent?.(message, result, trx);
       });
