@@ -134,6 +134,22 @@ describe('the Teams app package (npm run package)', () => {
     assert.ok(problems.some((p) => /\/accentColor/.test(p)), problems.join('\n'));
   });
 
+  it('keeps the Swedish file in step with the manifest, and every string translated to English', async () => {
+    const problems = await checkPackage(
+      await packageWith((files, m) => {
+        m.description.short = 'En annan beskrivning än i sv.json.';
+        m.bots[0].commandLists[0].commands.push({ title: 'meny' });
+        const en = jsonOf(files, 'en.json');
+        delete en['bots[0].commandLists[1].commands[0].description'];
+        files.set('en.json', Buffer.from(JSON.stringify(en)));
+      }),
+      BOT,
+    );
+    assert.ok(problems.includes('sv.json: "description.short" differs from manifest.json'), problems.join('\n'));
+    assert.ok(problems.includes('en.json: "bots[0].commandLists[1].commands[0].description" is not translated (Teams would show the default language)'), problems.join('\n'));
+    assert.ok(problems.includes('manifest.json: bots[0].commandLists[0] declares "meny" twice'), problems.join('\n'));
+  });
+
   it('refuses files in folders and a missing localization file', async () => {
     const problems = await checkPackage(
       await packageWith((files) => {
