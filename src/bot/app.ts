@@ -6,6 +6,7 @@ import { makeKit, type BotKit } from './kit';
 import { registerAdmin } from './routes/admin';
 import { registerInstall } from './routes/install';
 import { registerReport } from './routes/report';
+import { registerIntake } from './routes/intake';
 import { registerFallback, registerWelcome } from './routes/welcome';
 import { makeSender } from './sender';
 import { StoreStorage } from './storage';
@@ -42,6 +43,7 @@ export function createApp(adapter: TeamsAdapter, config: Config, s: Services, lo
   registerWelcome(kit);
   registerAdmin(kit);
   registerReport(kit);
+  registerIntake(kit);
   // Flows register here, before the fallback.
   registerFallback(kit);
 

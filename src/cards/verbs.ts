@@ -12,5 +12,12 @@ export const verbs = {
   reportSubmit: 'report.submit',
   reportSibling: 'report.sibling',
   reportOpen: 'report.open',
+  intakeTake: 'intake.take',
+  intakeProtection: 'intake.protection',
+  intakeDecision: 'intake.decision',
+  intakeInappropriate: 'intake.inappropriate',
+  intakeMeeting: 'intake.meeting',
+  myReports: 'reports.mine',
+  requestFeedback: 'reports.requestFeedback',
 } as const;
 export type Verb = (typeof verbs)[keyof typeof verbs];

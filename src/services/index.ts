@@ -3,6 +3,7 @@ import type { Logger } from '../log';
 import type { Clock } from './clock';
 import type { Cipher } from './crypto';
 import { makeInstallations } from './installations';
+import { makeIntake } from './intake';
 import { makeJobs } from './jobs';
 import { makeLinks } from './links';
 import { directory } from './municipality';
@@ -31,9 +32,12 @@ export function makeServices(deps: ServiceDeps) {
     onSent: (m, result, trx) => reports.channelCardSent(String(m.reportId), result.conversationId, result.activityId, trx),
     onDeadline: (m) => reports.deliveryDelayed(String(m.reportId)),
   });
+  const intake = makeIntake({ config, store, clock, log, cipher: deps.cipher, directory: dir, outbox, reports });
+  jobs.every('intake.clocks', 5 * 60_000, async () => void (await intake.checkClocks()));
   return {
     ...deps,
     reports,
+    intake,
     links: makeLinks({ cipher: deps.cipher, clock }),
     directory: dir,
     outbox,

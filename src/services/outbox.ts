@@ -126,6 +126,11 @@ export function makeOutbox({ store, clock, log, random = Math.random }: OutboxDe
   /** Sends everything due now; returns how many were sent. */
   async function deliverDue(): Promise<number> {
     if (!sender) return 0;
+    // A deadline is noticed even while the message waits for its next retry.
+    const now = clock.now();
+    for (const row of await store.outbox.pastDeadline(now)) {
+      await alertDeadline(row, JSON.parse(row.message) as OutboxMessage, JSON.parse(row.target) as Target, now, false);
+    }
     let sent = 0;
     for (;;) {
       const rows = await store.outbox.claimDue(clock.now(), BATCH, LEASE_MS);

@@ -2,15 +2,33 @@ import * as admin from './admin';
 import * as common from './common';
 import * as duty from './duty';
 import * as report from './report';
+import * as intake from './intake';
 import * as welcome from './welcome';
 
 import type { Locale } from '../../services/actor';
 
 export type { Locale };
 
-const sv = { locale: 'sv' as Locale, ...common.sv, welcome: welcome.sv, duty: duty.sv, report: report.sv, admin: admin.sv };
+// One section per line: parallel work adds lines, not edits to the same one.
+const sv = {
+  locale: 'sv' as Locale,
+  ...common.sv,
+  welcome: welcome.sv,
+  duty: duty.sv,
+  report: report.sv,
+  intake: intake.sv,
+  admin: admin.sv,
+};
 export type Strings = typeof sv;
-const en: Strings = { locale: 'en', ...common.en, welcome: welcome.en, duty: duty.en, report: report.en, admin: admin.en };
+const en: Strings = {
+  locale: 'en',
+  ...common.en,
+  welcome: welcome.en,
+  duty: duty.en,
+  report: report.en,
+  intake: intake.en,
+  admin: admin.en,
+};
 
 /** Swedish first; English when the user's Teams locale is English. */
 export function localeOf(teamsLocale: string | undefined | null): Locale {

@@ -121,6 +121,8 @@ export interface ReportTable {
   feedback_requested_later_at: string | null;
   feedback_given_at: string | null;
   joint_meeting_offered_at: string | null;
+  /** 1 when intake chose to send decision feedback that was not asked for. */
+  feedback_sent_unrequested: number | null;
   version: number;
   purged_at: string | null;
   updated_at: string;
@@ -143,7 +145,18 @@ export interface JobRunTable {
   updated_at: string;
 }
 
+export interface IntakeNoteTable {
+  id: string;
+  report_id: string;
+  at: string;
+  actor_aad: string;
+  kind: string;
+  /** Sealed with the report's data key; null once purged. */
+  sealed: string | null;
+}
+
 export interface Database {
+  intake_notes: IntakeNoteTable;
   job_runs: JobRunTable;
   counters: CounterTable;
   drafts: DraftTable;

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-foundation';
 import * as m0002 from './0002-reports';
+import * as m0003 from './0003-intake';
 import * as m0020 from './0020-jobs';
 
 /**
@@ -12,6 +13,7 @@ import * as m0020 from './0020-jobs';
 export const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
   '0002-reports': m0002,
+  '0003-intake': m0003,
   '0020-jobs': m0020,
 };
 
