@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     executablePath: CHROMIUM,
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 900 },
+    viewport: { width: 1280, height: 1200 },
     locale: 'sv-SE',
   });
   let failed = false;

@@ -104,12 +104,12 @@ describe('the Teams app package (npm run package)', () => {
       await packageWith((files, m) => {
         m.bots[0].commandLists[0].commands.push({ title: 'exportera allt', description: 'finns inte' });
         const en = jsonOf(files, 'en.json');
-        en['bots[0].commandLists[0].commands[2].title'] = 'about us';
+        en['bots[0].commandLists[0].commands[3].title'] = 'about us';
         files.set('en.json', Buffer.from(JSON.stringify(en)));
       }),
       BOT,
     );
-    assert.ok(problems.some((p) => /commands\[3\]: command "exportera allt" is not a command the bot answers in the personal scope/.test(p)), problems.join('\n'));
+    assert.ok(problems.some((p) => /commands\[4\]: command "exportera allt" is not a command the bot answers in the personal scope/.test(p)), problems.join('\n'));
     assert.ok(problems.some((p) => /^en\.json: .*command "about us" is not a command the bot answers/.test(p)), problems.join('\n'));
   });
 
