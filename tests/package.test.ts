@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import JSZip from 'jszip';
 import { PNG } from 'pngjs';
 import { LOCAL_BOT_APP_ID } from '../src/config';
+import { colorIcon, outlineIcon } from '../scripts/icons';
 import { buildPackage, checkPackage, packageFiles, valuesFrom, zipFiles } from '../scripts/package';
 
 const BOT = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
@@ -45,6 +46,11 @@ describe('the Teams app package (npm run package)', () => {
     assert.ok(!JSON.stringify(manifest).includes('${{'), 'every placeholder is filled');
     const en = JSON.parse(await zip.file('en.json')!.async('string'));
     assert.match(en['description.short'], /social services/);
+  });
+
+  it('ships the icons that scripts/icons.ts draws (npm run icons after changing it)', () => {
+    assert.ok(readFileSync('appPackage/color.png').equals(colorIcon()), 'appPackage/color.png is stale');
+    assert.ok(readFileSync('appPackage/outline.png').equals(outlineIcon()), 'appPackage/outline.png is stale');
   });
 
   it('asks for the least: no SSO app, no RSC or Graph permission, no web domains', async () => {
