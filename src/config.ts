@@ -31,6 +31,8 @@ export const Env = z
     VARNA_DELIVERY_DEADLINE_MINUTES: z.coerce.number().int().positive().default(15),
     VARNA_PUBLIC_URL: z.url().optional().describe('public https base URL of the bot (export links); default http://localhost:PORT'),
     VARNA_MAX_BODY_BYTES: z.coerce.number().int().positive().default(256 * 1024),
+    VARNA_RATE_BURST: z.coerce.number().int().positive().default(30).describe('requests a user may make in a burst'),
+    VARNA_RATE_PER_MINUTE: z.coerce.number().int().positive().default(60).describe('requests a user may make per minute, sustained'),
   })
   .superRefine((e, ctx) => {
     const anyCredential = e.BOT_APP_ID || e.BOT_APP_PASSWORD;
@@ -45,6 +47,8 @@ export const Env = z
         ctx.addIssue({ code: 'custom', path: ['BOT_APP_ID'], message: 'required in production: without it the bot accepts unauthenticated activities' });
       if (!e.VARNA_DATA_KEY)
         ctx.addIssue({ code: 'custom', path: ['VARNA_DATA_KEY'], message: 'required in production' });
+      if (e.BOT_OPENID_METADATA)
+        ctx.addIssue({ code: 'custom', path: ['BOT_OPENID_METADATA'], message: 'not allowed in production: it decides whose tokens the bot trusts' });
       if (!e.VARNA_INDEX_KEY)
         ctx.addIssue({ code: 'custom', path: ['VARNA_INDEX_KEY'], message: 'required in production' });
     }

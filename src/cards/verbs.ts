@@ -19,5 +19,12 @@ export const verbs = {
   intakeMeeting: 'intake.meeting',
   myReports: 'reports.mine',
   requestFeedback: 'reports.requestFeedback',
+  consultStart: 'consult.start',
+  consultSend: 'consult.send',
+  consultAnswer: 'consult.answer',
+  consultClose: 'consult.close',
+  consultReply: 'consult.reply',
+  consultMine: 'consult.mine',
+  consultShow: 'consult.show',
 } as const;
 export type Verb = (typeof verbs)[keyof typeof verbs];

@@ -2,6 +2,7 @@ import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Clock } from './clock';
 import type { Cipher } from './crypto';
+import { makeConsultations } from './consultation';
 import { makeInstallations } from './installations';
 import { makeIntake } from './intake';
 import { makeJobs } from './jobs';
@@ -9,6 +10,7 @@ import { makeLinks } from './links';
 import { directory } from './municipality';
 import { isOpen } from './office-hours';
 import { makeOutbox } from './outbox';
+import { makeRetention } from './retention';
 import { channelCardKind, makeReports } from './reports';
 import type { Store } from './store';
 
@@ -27,6 +29,9 @@ export function makeServices(deps: ServiceDeps) {
   const outbox = makeOutbox({ store, clock, log });
   const installations = makeInstallations({ store, clock, log });
   const jobs = makeJobs({ store, clock, log });
+  const retention = makeRetention({ store, clock, log, retention: config.municipality.retention });
+  // Gallring every night at 02:30 Stockholm time; a missed night is caught up (purge is idempotent).
+  jobs.cron('retention.purge', '30 2 * * *', async () => void (await retention.purge()));
   const reports = makeReports({ config, store, clock, log, cipher: deps.cipher, directory: dir, outbox });
   outbox.on(channelCardKind, {
     onSent: (m, result, trx) => reports.channelCardSent(String(m.reportId), result.conversationId, result.activityId, trx),
@@ -34,6 +39,7 @@ export function makeServices(deps: ServiceDeps) {
   });
   const intake = makeIntake({ config, store, clock, log, cipher: deps.cipher, directory: dir, outbox, reports });
   jobs.every('intake.clocks', 5 * 60_000, async () => void (await intake.checkClocks()));
+  const consultations = makeConsultations({ store, clock, log, cipher: deps.cipher, directory: dir, outbox, retentionDays: config.municipality.retention.consultationDaysAfterClose, deliveryDeadlineMinutes: config.env.VARNA_DELIVERY_DEADLINE_MINUTES });
   return {
     ...deps,
     reports,
@@ -43,6 +49,8 @@ export function makeServices(deps: ServiceDeps) {
     outbox,
     installations,
     jobs,
+    consultations,
+    retention,
     /** Phone numbers for acute situations, by the unit's office hours right now. */
     contactsFor(schoolId?: string) {
       const unit = (schoolId && dir.intakeUnitFor(schoolId)) || config.municipality.intakeUnits[0]!;

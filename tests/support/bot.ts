@@ -9,6 +9,7 @@ import { makeKeyring } from '../../src/services/crypto';
 import { ManualClock } from './clock';
 import { ConnectorStandIn, activityOf, type ConnectorCall } from './connector';
 import { cardsOf, checkCard } from './cards';
+import type { TestIdentity } from './identity';
 import { LogCapture } from './logs';
 import { TENANT, type TestUser } from './users';
 
@@ -19,6 +20,8 @@ export interface StartBotOptions {
   dataDir?: string;
   connector?: ConnectorStandIn;
   deliverInBackground?: boolean;
+  /** Start WITH credentials: tokens are checked against this issuer and every post carries one. */
+  identity?: TestIdentity;
 }
 
 const TEST_KEY = Buffer.alloc(32, 7);
@@ -63,6 +66,9 @@ export class TestBot {
       VARNA_STORE_URL: `sqlite:${join(this.dataDir, 'varna.db')}`,
       VARNA_CONFIG: 'config/example.yaml',
       BOT_TENANT_ID: TENANT,
+      // Flow tests press many buttons without moving the clock; the rate limit has its own tests.
+      VARNA_RATE_BURST: '100000',
+      ...this.opts.identity?.env(),
       ...this.opts.env,
     });
     this.running = await startVarna({
@@ -71,6 +77,7 @@ export class TestBot {
       log: createLogger('debug', this.logs),
       keyring: makeKeyring('test', TEST_KEY, [], TEST_INDEX_KEY),
       deliverInBackground: this.opts.deliverInBackground ?? false,
+      ...(this.opts.identity ? { credentialsFactory: this.opts.identity.credentialsFactory() } : {}),
     });
     return this;
   }
@@ -114,9 +121,13 @@ export class TestBot {
 
   /** POST an activity to /api/messages; returns the HTTP status and body (the invoke response). */
   async post(activity: Record<string, any>, headers: Record<string, string> = {}): Promise<PostResult> {
+    // With credentials, sign a channel token for the activity unless the test brings its own.
+    const identity = this.opts.identity;
+    const auth: Record<string, string> = identity && !('authorization' in headers) ? { authorization: `Bearer ${await identity.channelToken(String(activity.serviceUrl ?? ''))}` } : {};
     const res = await fetch(`${this.url}/api/messages`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
+      // An empty header value means: send no such header (a request without a token).
+      headers: Object.fromEntries(Object.entries({ 'content-type': 'application/json', ...auth, ...headers }).filter(([, v]) => v !== '')),
       body: JSON.stringify(activity),
     });
     const text = await res.text();

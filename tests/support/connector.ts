@@ -9,6 +9,8 @@ export interface ConnectorCall {
   activityId?: string;
   body: any;
   at: number;
+  /** The Authorization header the bot sent (its outbound token), if any. */
+  authorization?: string;
 }
 
 type Failure = { status: number; retryAfterSeconds?: number };
@@ -54,7 +56,7 @@ export class ConnectorStandIn {
     const body = raw ? JSON.parse(raw) : undefined;
     const path = decodeURIComponent((req.url ?? '').split('?')[0]!);
     const m = /^\/v3\/conversations(?:\/([^/]+))?(?:\/(activities|members|pagedmembers))?(?:\/([^/]+))?/.exec(path);
-    const call: ConnectorCall = { method: req.method ?? '', path, conversationId: m?.[1] ?? '', activityId: m?.[3], body, at: Date.now() };
+    const call: ConnectorCall = { method: req.method ?? '', path, conversationId: m?.[1] ?? '', activityId: m?.[3], body, at: Date.now(), ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) };
     const send = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(payload === undefined ? '' : JSON.stringify(payload));

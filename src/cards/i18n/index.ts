@@ -1,5 +1,6 @@
 import * as admin from './admin';
 import * as common from './common';
+import * as consultation from './consultation';
 import * as duty from './duty';
 import * as report from './report';
 import * as intake from './intake';
@@ -18,6 +19,7 @@ const sv = {
   report: report.sv,
   intake: intake.sv,
   admin: admin.sv,
+  consultation: consultation.sv,
 };
 export type Strings = typeof sv;
 const en: Strings = {
@@ -28,6 +30,7 @@ const en: Strings = {
   report: report.en,
   intake: intake.en,
   admin: admin.en,
+  consultation: consultation.en,
 };
 
 /** Swedish first; English when the user's Teams locale is English. */

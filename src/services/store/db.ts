@@ -35,6 +35,8 @@ export async function openDb(url: string): Promise<Db> {
       raw.pragma('journal_mode = WAL');
       raw.pragma('synchronous = NORMAL');
       raw.pragma('foreign_keys = ON');
+      // Deleted rows are overwritten with zeros, so purged data does not linger in free pages.
+      raw.pragma('secure_delete = ON');
       // Take the exclusive lock now, not at the first write.
       raw.exec('BEGIN IMMEDIATE; COMMIT;');
     } catch (error) {

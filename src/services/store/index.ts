@@ -273,8 +273,10 @@ export function makeStore(handle: Db) {
       },
       /** Verifies the whole chain; returns the first broken seq, or undefined when intact. */
       async verify(): Promise<{ ok: true; entries: number } | { ok: false; brokenAt: number }> {
-        let prev = 'genesis';
-        let expected = 1;
+        // After retention purged the oldest entries, the chain continues from the last purged hash.
+        const anchor = await db.selectFrom('audit_anchor').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+        let prev = anchor?.hash ?? 'genesis';
+        let expected = anchor ? anchor.seq + 1 : 1;
         let entries = 0;
         const pageSize = 5000;
         for (;;) {

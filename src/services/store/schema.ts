@@ -155,9 +155,59 @@ export interface IntakeNoteTable {
   sealed: string | null;
 }
 
+/** An anonymous consultation. Clear columns serve statistics; the question and who asked are sealed. */
+export interface ConsultationTable {
+  id: string;
+  /** The pseudonym's number: K-0107. */
+  number: number;
+  submission_key: string;
+  /** Keyed hash of the teacher's Entra id ("my consultations"); the id itself is only in `sealed`. */
+  teacher_key: string;
+  teacher_locale: string;
+  unit_id: string;
+  school_id: string;
+  district_id: string;
+  school_type: 'municipal' | 'independent';
+  school_shown: number;
+  /** { teacherAad, text }; null once purged. */
+  sealed: string | null;
+  status: 'open' | 'closed';
+  created_at: string;
+  first_answer_at: string | null;
+  closed_at: string | null;
+  outcome: 'report' | 'noReportNow' | 'otherSupport' | null;
+  led_to_report: number;
+  messages: number;
+  channel_conversation_id: string | null;
+  channel_activity_id: string | null;
+  version: number;
+  purged_at: string | null;
+  updated_at: string;
+}
+
+export interface ConsultationMessageTable {
+  id: string;
+  consultation_id: string;
+  seq: number;
+  author: 'intake' | 'teacher';
+  at: string;
+  /** The message text, sealed with the consultation's data key; null once purged. */
+  sealed: string | null;
+}
+
+/** The last purged audit entry: the remaining chain starts from its hash. */
+export interface AuditAnchorTable {
+  seq: number;
+  hash: string;
+  purged_at: string;
+}
+
 export interface Database {
   intake_notes: IntakeNoteTable;
+  consultations: ConsultationTable;
+  consultation_messages: ConsultationMessageTable;
   job_runs: JobRunTable;
+  audit_anchor: AuditAnchorTable;
   counters: CounterTable;
   drafts: DraftTable;
   reports: ReportTable;
