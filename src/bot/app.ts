@@ -8,6 +8,7 @@ import { registerConsult } from './routes/consult';
 import { registerInstall } from './routes/install';
 import { registerReport } from './routes/report';
 import { registerIntake } from './routes/intake';
+import { registerReminders } from './routes/reminders';
 import { registerFallback, registerWelcome } from './routes/welcome';
 import { makeSender } from './sender';
 import { StoreStorage } from './storage';
@@ -45,6 +46,7 @@ export function createApp(adapter: TeamsAdapter, config: Config, s: Services, lo
   registerIntake(kit);
   // Flows register here, before the fallback.
   registerConsult(kit);
+  registerReminders(kit);
   registerFallback(kit);
 
   app.error(async (ctx, error) => {

@@ -26,5 +26,8 @@ export const verbs = {
   consultReply: 'consult.reply',
   consultMine: 'consult.mine',
   consultShow: 'consult.show',
+  reminderDone: 'reminder.done',
+  reminderSnooze: 'reminder.snooze',
+  remindersUnreachable: 'reminders.unreachable',
 } as const;
 export type Verb = (typeof verbs)[keyof typeof verbs];

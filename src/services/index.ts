@@ -12,6 +12,7 @@ import { isOpen } from './office-hours';
 import { makeOutbox } from './outbox';
 import { makeRetention } from './retention';
 import { channelCardKind, makeReports } from './reports';
+import { makeReminders } from './reminders';
 import type { Store } from './store';
 
 export interface ServiceDeps {
@@ -40,6 +41,8 @@ export function makeServices(deps: ServiceDeps) {
   const intake = makeIntake({ config, store, clock, log, cipher: deps.cipher, directory: dir, outbox, reports });
   jobs.every('intake.clocks', 5 * 60_000, async () => void (await intake.checkClocks()));
   const consultations = makeConsultations({ store, clock, log, cipher: deps.cipher, directory: dir, outbox, retentionDays: config.municipality.retention.consultationDaysAfterClose, deliveryDeadlineMinutes: config.env.VARNA_DELIVERY_DEADLINE_MINUTES });
+  const reminders = makeReminders({ config, store, clock, log, outbox, installations, jobs, directory: dir });
+  reminders.schedule();
   return {
     ...deps,
     reports,
@@ -51,6 +54,7 @@ export function makeServices(deps: ServiceDeps) {
     jobs,
     consultations,
     retention,
+    reminders,
     /** Phone numbers for acute situations, by the unit's office hours right now. */
     contactsFor(schoolId?: string) {
       const unit = (schoolId && dir.intakeUnitFor(schoolId)) || config.municipality.intakeUnits[0]!;

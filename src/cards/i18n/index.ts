@@ -4,6 +4,7 @@ import * as consultation from './consultation';
 import * as duty from './duty';
 import * as report from './report';
 import * as intake from './intake';
+import * as reminders from './reminders';
 import * as welcome from './welcome';
 
 import type { Locale } from '../../services/actor';
@@ -20,6 +21,7 @@ const sv = {
   intake: intake.sv,
   admin: admin.sv,
   consultation: consultation.sv,
+  reminders: reminders.sv,
 };
 export type Strings = typeof sv;
 const en: Strings = {
@@ -31,6 +33,7 @@ const en: Strings = {
   intake: intake.en,
   admin: admin.en,
   consultation: consultation.en,
+  reminders: reminders.en,
 };
 
 /** Swedish first; English when the user's Teams locale is English. */

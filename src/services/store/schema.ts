@@ -145,6 +145,27 @@ export interface JobRunTable {
   updated_at: string;
 }
 
+/** An annual-cycle reminder to one principal (for one school) or to an intake unit's channel. */
+export interface ReminderTable {
+  id: string;
+  /** cycle:<entryId>:<dueAt>:<recipient>:<school>: a retried run inserts nothing new. */
+  key: string;
+  entry_id: string;
+  due_at: string;
+  recipient_aad: string | null;
+  unit_id: string | null;
+  school_id: string | null;
+  /** open: sent or waiting to be sent; unreachable: no installation at the due time. */
+  status: 'open' | 'done' | 'unreachable';
+  /** When the card goes out (next): null once enqueued. */
+  send_at: string | null;
+  sent_count: number;
+  done_at: string | null;
+  done_by: string | null;
+  snoozed_until: string | null;
+  created_at: string;
+}
+
 export interface IntakeNoteTable {
   id: string;
   report_id: string;
@@ -206,6 +227,7 @@ export interface Database {
   intake_notes: IntakeNoteTable;
   consultations: ConsultationTable;
   consultation_messages: ConsultationMessageTable;
+  reminders: ReminderTable;
   job_runs: JobRunTable;
   audit_anchor: AuditAnchorTable;
   counters: CounterTable;

@@ -5,6 +5,7 @@ import * as m0003 from './0003-intake';
 import * as m0020 from './0020-jobs';
 import * as m0010 from './0010-consultations';
 import * as m0040 from './0040-retention';
+import * as m0021 from './0021-reminders';
 
 /**
  * Versioned migrations, applied in name order at start. Add a file per change and list it here;
@@ -19,6 +20,7 @@ export const migrations: Record<string, Migration> = {
   '0010-consultations': m0010,
   '0020-jobs': m0020,
   '0040-retention': m0040,
+  '0021-reminders': m0021,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
