@@ -8,6 +8,12 @@ import { TENANT, as, type TestUser } from '../support/users';
 const TEAM = '19:exempel-ifo-team@thread.tacv2';
 const OTHER_TEAM = '19:annan-ifo-team@thread.tacv2';
 const REPORTS_CHANNEL = '19:exempel-ifo-anmalningar@thread.tacv2';
+const CONSULT_CHANNEL = '19:exempel-ifo-konsultation@thread.tacv2';
+const CONSULT_QUESTION = 'En elev i åk 4 har återkommande blåmärken och vill inte gå hem. Räcker det för en anmälan?';
+const inConsultChannel = (f: Fixture) => ({
+  conversation: { conversationType: 'channel', tenantId: TENANT, id: f.consultationThread, isGroup: true },
+  channelData: { team: { id: TEAM }, channel: { id: CONSULT_CHANNEL } },
+});
 const inChannel = {
   conversation: { conversationType: 'channel', tenantId: TENANT, id: `${REPORTS_CHANNEL};messageid=thread-1`, isGroup: true },
   channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
@@ -36,6 +42,9 @@ interface Fixture {
   reference: string;
   draftId: string;
   exportUrl: string;
+  /** An open consultation of the teacher's, posted in the consultations channel. */
+  consultationId: string;
+  consultationThread: string;
 }
 
 interface Row {
@@ -45,6 +54,8 @@ interface Row {
   allowed: Role[];
   /** Refusals leave an audit entry with outcome "refused" (false: the answer is "not found", which reveals nothing). */
   auditedAs?: string;
+  /** The audit subject of the refusal, when not the report's reference. */
+  subject?: (f: Fixture) => string;
   /** Roles tried, when not all (an allowed attempt would use up the fixture). */
   tried?: Role[];
   /** Tries the action as `user`; true when it was allowed (the protected thing was shown or done). */
@@ -132,6 +143,52 @@ const table: Row[] = [
       return (await bot.services.store.db.selectFrom('drafts').select('id').where('id', '=', f.draftId).executeTakeFirst()) === undefined;
     },
   },
+  {
+    action: 'read a consultation (question and answers) in the 1:1 chat',
+    rule: 'only the teacher who asked; the teacher is anonymous to everyone else, intake included',
+    allowed: ['staff'],
+    auditedAs: 'consultation.view',
+    subject: (f) => `consultation:${f.consultationId}`,
+    async attempt(bot, user, f) {
+      const res = await bot.execute(user, 'consult.show', { id: f.consultationId });
+      return !!res.card && textOf(res.card).includes(CONSULT_QUESTION);
+    },
+  },
+  {
+    action: 'reply in a consultation',
+    rule: 'only the teacher who asked',
+    allowed: ['staff'],
+    auditedAs: 'consultation.reply',
+    subject: (f) => `consultation:${f.consultationId}`,
+    async attempt(bot, user, f) {
+      const res = await bot.execute(user, 'consult.reply', { id: f.consultationId, reply: 'Ett svar till mottagningen i tråden.' });
+      return !!res.card && /Ditt svar är skickat/.test(textOf(res.card));
+    },
+  },
+  {
+    action: 'answer a consultation on the channel card',
+    rule: 'only members of the receiving intake unit\'s team (Teams membership, asked of Teams)',
+    allowed: ['intake'],
+    auditedAs: 'consultation.answer',
+    subject: (f) => `consultation:${f.consultationId}`,
+    async attempt(bot, user, f) {
+      const res = await bot.execute(user, 'consult.answer', { id: f.consultationId, answer: 'Råd från mottagningen: anmäl.' }, { ...inConsultChannel(f), replyToId: 'thread-root' });
+      return !!res.card && textOf(res.card).includes('Råd från mottagningen');
+    },
+  },
+  {
+    action: 'close a consultation with an outcome',
+    rule: 'only members of the receiving intake unit\'s team',
+    allowed: [],
+    tried: ALL.filter((r) => r !== 'intake'),
+    auditedAs: 'consultation.close',
+    subject: (f) => `consultation:${f.consultationId}`,
+    async attempt(bot, user, f) {
+      // Intake's own closing is covered by the consultation tests.
+      const res = await bot.execute(user, 'consult.close', { id: f.consultationId, outcome: 'noReportNow' }, { ...inConsultChannel(f), replyToId: 'thread-root' });
+      return !!res.card && /Utfall/.test(textOf(res.card));
+    },
+  },
 ];
 
 describe('authorization: every action against every role', () => {
@@ -154,7 +211,13 @@ describe('authorization: every action against every role', () => {
     const opened = await bot.taskFetch(as.intake, { verb: 'report.open', reference }, inChannel);
     const exportUrl = (opened.body.task.value.card.content.actions as Array<{ title: string; url?: string }>).find((a) => /JSON/.test(a.title))?.url;
     assert.ok(exportUrl, 'the intake member got an export link');
-    fixture = { reference, draftId, exportUrl };
+    // A consultation of the teacher's, in the consultations channel.
+    const compose = await bot.execute(as.teacher, 'consult.start', {});
+    const send = actionsOf(compose.card).find((a) => a.verb === 'consult.send')!;
+    await bot.execute(as.teacher, 'consult.send', { ...send.data, text: CONSULT_QUESTION, schoolId: 'ekbacken', showSchool: 'false' });
+    await bot.deliver();
+    const consultation = await bot.services.store.db.selectFrom('consultations').select(['id', 'channel_conversation_id']).executeTakeFirstOrThrow();
+    fixture = { reference, draftId, exportUrl, consultationId: consultation.id, consultationThread: consultation.channel_conversation_id ?? '' };
   }
 
   for (const row of table) {
@@ -165,12 +228,12 @@ describe('authorization: every action against every role', () => {
         const expected = row.allowed.includes(role);
         it(`${expected ? 'allows' : 'refuses'} ${role}${expected ? '' : row.auditedAs ? ', and audits the refusal' : ''} (${row.rule})`, async () => {
           const refusedBefore = row.auditedAs
-            ? (await bot.services.store.audit.forSubject(fixture.reference)).filter((a) => a.action === row.auditedAs && a.outcome === 'refused').length
+            ? (await bot.services.store.audit.forSubject(row.subject?.(fixture) ?? fixture.reference)).filter((a) => a.action === row.auditedAs && a.outcome === 'refused').length
             : 0;
           const allowed = await row.attempt(bot, roles[role], fixture);
           assert.equal(allowed, expected, `${role}: expected ${expected ? 'allowed' : 'refused'}`);
           if (!expected && row.auditedAs) {
-            const refused = (await bot.services.store.audit.forSubject(fixture.reference)).filter((a) => a.action === row.auditedAs && a.outcome === 'refused');
+            const refused = (await bot.services.store.audit.forSubject(row.subject?.(fixture) ?? fixture.reference)).filter((a) => a.action === row.auditedAs && a.outcome === 'refused');
             assert.equal(refused.length, refusedBefore + 1, 'the refusal is in the audit log');
           }
         });

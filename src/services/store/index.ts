@@ -241,8 +241,8 @@ export function makeStore(handle: Db) {
           .executeTakeFirst();
         return row?.next ? new Date(row.next) : undefined;
       },
-      counts: () =>
-        db.selectFrom('outbox').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute(),
+      counts: async () =>
+        (await db.selectFrom('outbox').select(['status', (eb) => eb.fn.countAll<number | string | bigint>().as('n')]).groupBy('status').execute()).map((r) => ({ status: r.status, n: Number(r.n) })),
     },
 
     audit: {
