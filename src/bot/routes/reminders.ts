@@ -10,10 +10,6 @@ import type { BotKit } from '../kit';
 import type { TurnContext } from 'botbuilder';
 import { actorOf, describeError, stringsFor, turnLog } from '../turn';
 import { sendCard } from './welcome';
-import { commands } from '../commands';
-
-/** Anchored: "vem når inte Värna?" (and the English form) is an admin command, not a phrase in a sentence. */
-export const unreachableCommand = commands.unreachable.pattern;
 
 const ReminderData = z.object({ reminderId: z.string().min(1).max(64) });
 
