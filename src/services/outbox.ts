@@ -66,7 +66,7 @@ const MAX_BACKOFF_MS = 5 * 60_000;
 const LEASE_MS = 60_000;
 const QUEUE = 'varna-outbox';
 const BATCH = 50;
-const PARALLEL = 25;
+const PARALLEL = 8;
 
 /**
  * The durable outbox: every proactive message is stored before anything is sent, then delivered
