@@ -9,6 +9,7 @@ import { forbid } from '../support/logs';
 import { TEST_CHILD, TEST_OBSERVED, TEST_PNR, TEST_WORDS, draftIdOf, fillReport, reportInput, submitReport } from '../support/report';
 import { as } from '../support/users';
 import { ReportExport } from '../../src/services/report-export';
+import { findInTables } from '../support/scan';
 
 export const TEAM = '19:exempel-ifo-team@thread.tacv2';
 export const REPORTS_CHANNEL = '19:exempel-ifo-anmalningar@thread.tacv2';
@@ -301,10 +302,12 @@ describe('the report (orosanmälan) over the protocol', () => {
 
   it('keeps the child\'s identity and the concern encrypted at rest', async () => {
     await submitReport(bot, as.teacher);
+    const secrets = [TEST_CHILD, '201212121212', TEST_PNR, 'blåmärken', 'Jag vill inte', 'Gustav'];
+    assert.deepEqual(await findInTables(bot.services.store.db, secrets), [], 'no table holds it in clear');
     await bot.stop();
     const files = readdirSync(bot.dataDir).filter((f) => f.startsWith('varna.db'));
     const bytes = files.map((f) => readFileSync(join(bot.dataDir, f)).toString('latin1')).join('');
-    for (const secret of [TEST_CHILD, '201212121212', TEST_PNR, 'blåmärken', 'Jag vill inte', 'Gustav'])
+    for (const secret of secrets)
       assert.ok(!bytes.includes(Buffer.from(secret, 'utf8').toString('latin1')), `"${secret}" is readable in the database file`);
     await bot.start();
   });

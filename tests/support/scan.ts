@@ -1,10 +1,14 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../src/services/store';
+import { testStoreKind } from './store';
 
-/** Every table of the store (SQLite), Kysely's own bookkeeping left out. */
+/** Every table of the store (SQLite or the test's PostgreSQL schema), Kysely's own bookkeeping left out. */
 export async function tableNames(db: Kysely<Database>): Promise<string[]> {
-  const rows = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%'`.execute(db);
+  const rows =
+    testStoreKind === 'postgres'
+      ? await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name not like 'kysely_%'`.execute(db)
+      : await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%'`.execute(db);
   return rows.rows.map((r) => r.name).sort();
 }
 
@@ -36,6 +40,7 @@ export async function findInTables(db: Kysely<Database>, needles: string[]): Pro
  */
 export function findInFiles(dbFile: string, needles: string[]): string[] {
   const hits: string[] = [];
+  if (testStoreKind === 'postgres') return hits; // PostgreSQL's files are the server's; the table scan covers it.
   for (const file of [dbFile, `${dbFile}-wal`, `${dbFile}-journal`]) {
     if (!existsSync(file)) continue;
     const bytes = readFileSync(file);
