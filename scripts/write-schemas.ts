@@ -5,13 +5,21 @@
 import { writeFileSync } from 'node:fs';
 import { z } from 'zod/v4';
 import { Municipality } from '../src/services/municipality';
+import { ReportExport } from '../src/services/report-export';
 
 export function configJsonSchema(): unknown {
   const schema = z.toJSONSchema(Municipality, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   return { ...schema, title: 'Värna municipality configuration', $id: 'https://varna.example/config.schema.json' };
 }
 
+/** The JSON export of a report, for the case system. */
+export function reportJsonSchema(): unknown {
+  const schema = z.toJSONSchema(ReportExport, { io: 'output' }) as Record<string, unknown>;
+  return { ...schema, title: 'Värna report export (varna.report/1)', $id: 'https://varna.example/report-export.schema.json' };
+}
+
 if (require.main === module) {
   writeFileSync('config/schema.json', `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
-  console.log('wrote config/schema.json');
+  writeFileSync('docs/report-export.schema.json', `${JSON.stringify(reportJsonSchema(), null, 2)}\n`);
+  console.log('wrote config/schema.json and docs/report-export.schema.json');
 }

@@ -29,7 +29,10 @@ export const Env = z
     VARNA_INDEX_KEY: base64Key.optional().describe('key for keyed hashes (repeat reports, consultations)'),
     VARNA_CONFIG: z.string().default('config/example.yaml').describe('path of the municipality config'),
     VARNA_DELIVERY_DEADLINE_MINUTES: z.coerce.number().int().positive().default(15),
+    VARNA_PUBLIC_URL: z.url().optional().describe('public https base URL of the bot (export links); default http://localhost:PORT'),
     VARNA_MAX_BODY_BYTES: z.coerce.number().int().positive().default(256 * 1024),
+    VARNA_RATE_BURST: z.coerce.number().int().positive().default(30).describe('requests a user may make in a burst'),
+    VARNA_RATE_PER_MINUTE: z.coerce.number().int().positive().default(60).describe('requests a user may make per minute, sustained'),
     VARNA_QUEUE_FAILOVER_SECONDS: z.coerce.number().int().min(3).max(3600).default(60).describe('several instances: how long before another instance takes over the work of one that died'),
     VARNA_QUEUE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('pgboss').describe('PostgreSQL schema of the job queue (pg-boss)'),
   })
@@ -46,6 +49,8 @@ export const Env = z
         ctx.addIssue({ code: 'custom', path: ['BOT_APP_ID'], message: 'required in production: without it the bot accepts unauthenticated activities' });
       if (!e.VARNA_DATA_KEY)
         ctx.addIssue({ code: 'custom', path: ['VARNA_DATA_KEY'], message: 'required in production' });
+      if (e.BOT_OPENID_METADATA)
+        ctx.addIssue({ code: 'custom', path: ['BOT_OPENID_METADATA'], message: 'not allowed in production: it decides whose tokens the bot trusts' });
       if (!e.VARNA_INDEX_KEY)
         ctx.addIssue({ code: 'custom', path: ['VARNA_INDEX_KEY'], message: 'required in production' });
     }

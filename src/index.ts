@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream } from 'pino';
-import { createAdapter } from './bot/adapter';
+import { createAdapter, type CredentialsFactory } from './bot/adapter';
 import { createApp } from './bot/app';
+import { registerExports } from './bot/routes/export';
 import type { BotKit } from './bot/kit';
 import { createServer } from './bot/server';
 import { ConfigError, loadConfig, type Config } from './config';
@@ -21,6 +22,8 @@ export interface StartOptions {
   keyring?: Keyring;
   /** Run the outbox loop (production); tests may drain it by hand instead. */
   deliverInBackground?: boolean;
+  /** Outbound credentials for the Bot Connector (tests sign their own; production asks Entra). */
+  credentialsFactory?: CredentialsFactory;
 }
 
 export interface Running {
@@ -47,11 +50,12 @@ export async function startVarna(opts: StartOptions): Promise<Running> {
   const store = await openStore(config.env.VARNA_STORE_URL);
   const cipher = makeCipher(opts.keyring ?? loadKeyring(config, log));
   const services = makeServices({ config, store, clock, log, cipher });
-  const adapter = createAdapter(config);
+  const adapter = createAdapter(config, opts.credentialsFactory ? { credentialsFactory: opts.credentialsFactory } : {});
   const kit = createApp(adapter, config, services, log);
-  const server = createServer({ adapter, run: (ctx) => kit.app.run(ctx), s: services, log, maxBodyBytes: config.env.VARNA_MAX_BODY_BYTES });
+  const server = createServer({ adapter, run: (ctx) => kit.run(ctx), s: services, log, maxBodyBytes: config.env.VARNA_MAX_BODY_BYTES });
   await new Promise<void>((resolve) => server.listen(config.env.PORT, '0.0.0.0', resolve));
   const port = (server.address() as AddressInfo).port;
+  registerExports(server, kit, services, config, log, port);
   if (opts.deliverInBackground ?? true) {
     services.outbox.start();
     services.jobs.start();

@@ -35,7 +35,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       base: { app: 'varna' },
       redact: { paths: REDACT_PATHS, remove: true },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { log: (object) => scrubDeep(object) as Record<string, unknown> },
+      // Child loggers' bindings are not log objects: scrub them too.
+      formatters: { log: (object) => scrubDeep(object) as Record<string, unknown>, bindings: (bindings) => scrubDeep(bindings) as Record<string, unknown> },
       hooks: {
         logMethod(args, method) {
           // The message itself is scrubbed too; callers should not put user text there at all.

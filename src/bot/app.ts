@@ -3,12 +3,17 @@ import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Services } from '../services';
 import { makeKit, type BotKit } from './kit';
+import { registerAdmin } from './routes/admin';
+import { registerConsult } from './routes/consult';
 import { registerInstall } from './routes/install';
 import { registerReport } from './routes/report';
+import { registerIntake } from './routes/intake';
+import { registerReminders } from './routes/reminders';
 import { registerFallback, registerWelcome } from './routes/welcome';
 import { makeSender } from './sender';
 import { StoreStorage } from './storage';
-import { actorOf, stringsFor, turnLog } from './turn';
+import { makeGate } from './gate';
+import { stringsFor, turnLog } from './turn';
 
 /**
  * The Teams application: routes per flow, a tenant gate in front of all of them, errors answered
@@ -29,18 +34,19 @@ export function createApp(adapter: TeamsAdapter, config: Config, s: Services, lo
   s.outbox.setSender(delivery.sender);
   const kit = makeKit(app, s, delivery, log);
 
-  // The token check does not restrict tenants: only the municipality's own tenant gets through.
-  app.turn('beforeTurn', async (ctx) => {
-    const tenant = actorOf(ctx.activity).tenantId;
-    if (config.allowedTenants.length === 0 || config.allowedTenants.includes(tenant)) return true;
-    turnLog(ctx, log).warn({ event: 'tenant.refused', tenant: tenant || 'none' }, 'activity from another tenant dropped');
-    return false;
-  });
+  // Only the municipality's own tenant gets through, at a pace a person keeps; checked before any
+  // turn state is read, so a refused activity leaves nothing in the store (see gate.ts).
+  const gate = makeGate({ config, clock: s.clock, log, burst: config.env.VARNA_RATE_BURST, perMinute: config.env.VARNA_RATE_PER_MINUTE });
+  kit.run = async (ctx) => (await gate.admit(ctx)) && app.run(ctx);
 
   registerInstall(kit);
   registerWelcome(kit);
+  registerAdmin(kit);
   registerReport(kit);
+  registerIntake(kit);
   // Flows register here, before the fallback.
+  registerConsult(kit);
+  registerReminders(kit);
   registerFallback(kit);
 
   app.error(async (ctx, error) => {

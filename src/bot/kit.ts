@@ -9,7 +9,7 @@ import { ValidationError } from '../services/errors';
 import type { Services } from '../services';
 import { makeMembership, type Membership } from './membership';
 import type { Delivery } from './sender';
-import { actorOf, describeError, stringsFor, turnLog, type Turn } from './turn';
+import { NAME, actorOf, describeError, stringsFor, token, turnLog, type Turn } from './turn';
 
 export type App = Application<TurnState>;
 
@@ -33,6 +33,8 @@ export interface BotKit {
   membership: Membership;
   /** The verb that starts a report, once the report flow is registered. */
   reportVerb?: string;
+  /** Runs a turn: the gate (tenant, rate limit) first, then the application's routes. */
+  run(ctx: TurnContext): Promise<boolean>;
   /** A consultation's text for its own teacher, to prefill a report (set by the consultation flow). */
   consultationText?: (actor: Actor, consultationId: string) => Promise<string | undefined>;
   /** Signed, short-lived export links for intake (set by the export routes). */
@@ -52,13 +54,14 @@ export function makeKit(app: App, s: Services, delivery: Delivery, log: Logger):
     menu: [],
     drafts: async () => 0,
     membership: makeMembership(s.clock),
+    run: (ctx) => app.run(ctx),
     onAction(verb, schema, handler) {
       const run = async (ctx: TurnContext, raw: unknown): Promise<Card | string> => {
         const t = stringsFor(ctx.activity);
         const l = turnLog(ctx, log);
         const parsed = schema.safeParse(stripVerb(raw));
         if (!parsed.success) {
-          l.warn({ event: 'action.invalid', verb, fields: parsed.error.issues.map((i) => i.path.join('.')) }, 'card data refused');
+          l.warn({ event: 'action.invalid', verb, fields: parsed.error.issues.map((i) => token(i.path.join('.'), NAME)) }, 'card data refused');
           return t.errors.generic;
         }
         try {

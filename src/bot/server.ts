@@ -3,6 +3,7 @@ import type { TurnContext } from 'botbuilder';
 import restify from 'restify';
 import type { Logger } from '../log';
 import type { Services } from '../services';
+import { NAME, token } from './turn';
 
 export interface ServerOptions {
   adapter: VarnaAdapter;
@@ -37,7 +38,7 @@ export function createServer({ adapter, run, s, log, maxBodyBytes, requestTimeou
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      log.error({ event: 'http.timeout', type: body.type }, 'turn took too long');
+      log.error({ event: 'http.timeout', type: token(body.type, NAME) }, 'turn took too long');
       if (!res.headersSent) res.send(503, { error: 'timeout' });
     }, requestTimeoutMs);
     try {
@@ -78,7 +79,7 @@ export function createServer({ adapter, run, s, log, maxBodyBytes, requestTimeou
   });
 
   server.on('restifyError', (req, res, err: { statusCode?: number; name?: string }, next: () => void) => {
-    log.warn({ event: 'http.refused', status: err.statusCode, type: err.name, path: req.path() }, 'request refused');
+    log.warn({ event: 'http.refused', status: err.statusCode, type: err.name, path: token(req.path(), /^\/[\w/.-]{0,64}$/) }, 'request refused');
     next();
   });
   return server;

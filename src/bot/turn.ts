@@ -41,9 +41,16 @@ export function describeError(error: unknown, t: Strings): string {
   return t.errors.generic;
 }
 
+/** A field from the request, logged only when it has the shape of an id or a name we know. */
+export const token = (value: unknown, shape: RegExp): string | undefined => (typeof value === 'string' ? (shape.test(value) ? value : 'other') : undefined);
+const ID = /^[\w:@.;=/+-]{1,160}$/;
+export const NAME = /^[A-Za-z][\w/.-]{0,63}$/;
+const GUID = /^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/;
+
+/** A logger for the turn. Every field comes from the request, so each is checked for shape. */
 export function turnLog(ctx: TurnContext, log: Logger): Logger {
   const a = ctx.activity;
-  return log.child({ reqId: a.id ?? 'none', type: a.type, name: a.name, user: a.from?.aadObjectId });
+  return log.child({ reqId: token(a.id, ID) ?? 'none', type: token(a.type, NAME), name: token(a.name, NAME), user: token(a.from?.aadObjectId, GUID) });
 }
 
 export const stringsFor = (activity: Activity): Strings => strings(localeOf(activity.locale));

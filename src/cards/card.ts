@@ -49,12 +49,25 @@ export const text = (value: string, opts: { subtle?: boolean; color?: 'Attention
   ...(opts.spacing ? { spacing: opts.spacing } : {}),
 });
 
-/** Text from a user or a profile: TextRuns are never markdown-processed. */
+// Bidi embeddings/overrides/isolates (can make text read differently from what is stored) and
+// control characters other than tab and newline. Natural right-to-left text needs none of them.
+const UNSAFE_CHARS = /[\u0000-\u0008\u000B-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g;
+
+/**
+ * User text made inert for a TextRun. TextRuns get no markdown, but renderers still expand
+ * {{DATE(…)}} and {{TIME(…)}} in them, and ${…} is template syntax: a zero-width space between
+ * the characters breaks both without changing what the reader sees.
+ */
+export function plain(value: string): string {
+  return value.replace(UNSAFE_CHARS, '').replace(/\{(?=\{)/g, '{\u200B').replace(/\$(?=\{)/g, '$\u200B');
+}
+
+/** Text from a user or a profile: TextRuns are never markdown-processed, and `plain` does the rest. */
 export const userText = (value: string, opts: { label?: string } = {}): Element => ({
   type: 'RichTextBlock',
   inlines: [
     ...(opts.label ? [{ type: 'TextRun', text: `${opts.label}: `, weight: 'Bolder' }] : []),
-    { type: 'TextRun', text: value },
+    { type: 'TextRun', text: plain(value) },
   ],
 });
 

@@ -8,6 +8,7 @@ import { ManualClock } from '../support/clock';
 import { forbid } from '../support/logs';
 import { TEST_CHILD, TEST_OBSERVED, TEST_PNR, TEST_WORDS, draftIdOf, fillReport, reportInput, submitReport } from '../support/report';
 import { as } from '../support/users';
+import { ReportExport } from '../../src/services/report-export';
 
 export const TEAM = '19:exempel-ifo-team@thread.tacv2';
 export const REPORTS_CHANNEL = '19:exempel-ifo-anmalningar@thread.tacv2';
@@ -306,5 +307,56 @@ describe('the report (orosanmälan) over the protocol', () => {
     for (const secret of [TEST_CHILD, '201212121212', TEST_PNR, 'blåmärken', 'Jag vill inte', 'Gustav'])
       assert.ok(!bytes.includes(Buffer.from(secret, 'utf8').toString('latin1')), `"${secret}" is readable in the database file`);
     await bot.start();
+  });
+});
+
+describe('report exports for the case system', () => {
+  let bot: TestBot;
+  beforeEach(async () => {
+    bot = await startBot({ clock: new ManualClock('2026-03-02T09:00:00+01:00') });
+    await intakeReady(bot);
+  });
+  afterEach(async () => bot.destroy());
+
+  async function exportLinks(reference: string) {
+    const opened = await bot.taskFetch(as.intake, { verb: 'report.open', reference }, channelConversation());
+    const actions = actionsOf(opened.body.task.value.card.content);
+    const json = actions.find((a: any) => /JSON/.test(a.title)) as any;
+    const pdf = actions.find((a: any) => /PDF/.test(a.title)) as any;
+    const urlOf = (a: any) => (opened.body.task.value.card.content.actions as any[]).find((x) => x.title === a.title).url as string;
+    return { json: urlOf(json), pdf: urlOf(pdf) };
+  }
+
+  it('gives intake the report as JSON (matching the published schema) and as a PDF, each download audited', async () => {
+    const { reference } = await submitReport(bot, as.teacher);
+    const links = await exportLinks(reference);
+    const json = await fetch(links.json);
+    assert.equal(json.status, 200);
+    const data = (await json.json()) as any;
+    ReportExport.parse(data);
+    assert.equal(data.reference, reference);
+    assert.equal(data.child.personalIdentityNumber, '201212121212');
+    assert.equal(data.concern.category, 'violence');
+    const pdf = await fetch(links.pdf);
+    assert.equal(pdf.status, 200);
+    assert.equal(pdf.headers.get('content-type'), 'application/pdf');
+    const bytes = Buffer.from(await pdf.arrayBuffer());
+    assert.equal(bytes.subarray(0, 5).toString(), '%PDF-');
+    const exports = (await bot.services.store.audit.forSubject(reference)).filter((a) => a.action === 'report.export');
+    assert.equal(exports.length, 2);
+    assert.ok(exports.every((a) => a.outcome === 'allowed' && a.actor === as.intake.aadObjectId));
+  });
+
+  it('refuses a tampered or expired export link, and audits the refusal', async () => {
+    const { reference } = await submitReport(bot, as.teacher);
+    const links = await exportLinks(reference);
+    const tampered = links.json.replace(/u=[^&]+/, `u=${as.stranger.aadObjectId}`);
+    assert.equal((await fetch(tampered)).status, 403);
+    bot.clock.advance(11 * 60_000);
+    const expired = await fetch(links.json);
+    assert.equal(expired.status, 403);
+    assert.match(((await expired.json()) as any).error, /gått ut/);
+    const refused = (await bot.services.store.audit.forSubject(reference)).filter((a) => a.action === 'report.export' && a.outcome === 'refused');
+    assert.equal(refused.length, 2);
   });
 });

@@ -9,6 +9,7 @@ import { makeKeyring } from '../../src/services/crypto';
 import { ManualClock } from './clock';
 import { ConnectorStandIn, activityOf, type ConnectorCall } from './connector';
 import { cardsOf, checkCard } from './cards';
+import type { TestIdentity } from './identity';
 import { LogCapture } from './logs';
 import { createTestStore, testStoreKind, type TestStore } from './store';
 import { TENANT, type TestUser } from './users';
@@ -20,6 +21,8 @@ export interface StartBotOptions {
   dataDir?: string;
   connector?: ConnectorStandIn;
   deliverInBackground?: boolean;
+  /** Start WITH credentials: tokens are checked against this issuer and every post carries one. */
+  identity?: TestIdentity;
 }
 
 const TEST_KEY = Buffer.alloc(32, 7);
@@ -68,6 +71,9 @@ export class TestBot {
       VARNA_QUEUE_SCHEMA: `${this.store.schema ?? 'pgboss'}_boss`,
       VARNA_CONFIG: 'config/example.yaml',
       BOT_TENANT_ID: TENANT,
+      // Flow tests press many buttons without moving the clock; the rate limit has its own tests.
+      VARNA_RATE_BURST: '100000',
+      ...this.opts.identity?.env(),
       ...this.opts.env,
     });
     this.running = await startVarna({
@@ -76,6 +82,7 @@ export class TestBot {
       log: createLogger('debug', this.logs),
       keyring: makeKeyring('test', TEST_KEY, [], TEST_INDEX_KEY),
       deliverInBackground: this.opts.deliverInBackground ?? false,
+      ...(this.opts.identity ? { credentialsFactory: this.opts.identity.credentialsFactory() } : {}),
     });
     return this;
   }
@@ -123,9 +130,13 @@ export class TestBot {
 
   /** POST an activity to /api/messages; returns the HTTP status and body (the invoke response). */
   async post(activity: Record<string, any>, headers: Record<string, string> = {}): Promise<PostResult> {
+    // With credentials, sign a channel token for the activity unless the test brings its own.
+    const identity = this.opts.identity;
+    const auth: Record<string, string> = identity && !('authorization' in headers) ? { authorization: `Bearer ${await identity.channelToken(String(activity.serviceUrl ?? ''))}` } : {};
     const res = await fetch(`${this.url}/api/messages`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
+      // An empty header value means: send no such header (a request without a token).
+      headers: Object.fromEntries(Object.entries({ 'content-type': 'application/json', ...auth, ...headers }).filter(([, v]) => v !== '')),
       body: JSON.stringify(activity),
     });
     const text = await res.text();

@@ -9,6 +9,8 @@ export interface ConnectorCall {
   activityId?: string;
   body: any;
   at: number;
+  /** The Authorization header the bot sent (its outbound token), if any. */
+  authorization?: string;
 }
 
 type Failure = { status: number; retryAfterSeconds?: number };
@@ -22,6 +24,8 @@ export class ConnectorStandIn {
   readonly calls: ConnectorCall[] = [];
   /** teamId -> member aadObjectIds (membership checked over the Teams API). */
   readonly rosters = new Map<string, Set<string>>();
+  /** teamId -> its channels, as GET /v3/teams/{teamId}/conversations lists them (General has no name). */
+  readonly channels = new Map<string, Array<{ id: string; name?: string }>>();
   /** Decides per request whether to fail it; return undefined to answer normally. */
   failWith: ((call: ConnectorCall) => Failure | undefined) | undefined;
   private server: Server | undefined;
@@ -52,15 +56,21 @@ export class ConnectorStandIn {
     const body = raw ? JSON.parse(raw) : undefined;
     const path = decodeURIComponent((req.url ?? '').split('?')[0]!);
     const m = /^\/v3\/conversations(?:\/([^/]+))?(?:\/(activities|members|pagedmembers))?(?:\/([^/]+))?/.exec(path);
-    const call: ConnectorCall = { method: req.method ?? '', path, conversationId: m?.[1] ?? '', activityId: m?.[3], body, at: Date.now() };
+    const call: ConnectorCall = { method: req.method ?? '', path, conversationId: m?.[1] ?? '', activityId: m?.[3], body, at: Date.now(), ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) };
     const send = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(payload === undefined ? '' : JSON.stringify(payload));
     };
     const failure = this.failWith?.(call);
+    const team = /^\/v3\/teams\/([^/]+)(\/conversations)?$/.exec(path);
     if (failure) {
       send(failure.status, { error: { code: 'Throttled', message: 'stand-in failure' } }, failure.retryAfterSeconds !== undefined ? { 'retry-after': String(failure.retryAfterSeconds) } : {});
       return;
+    }
+    if (req.method === 'GET' && team) {
+      const channels = this.channels.get(team[1]!);
+      if (!channels) return send(404, { error: { code: 'NotFound', message: 'team not found or bot not installed' } });
+      return send(200, team[2] ? { conversations: channels } : { id: team[1], name: 'Team', aadGroupId: team[1] });
     }
     if (req.method === 'GET' && m?.[2] === 'members' && m[3] && m[1]!.startsWith('a:')) {
       // A 1:1 chat: the user's own profile (no phone: Teams does not give one).

@@ -21,7 +21,7 @@ export const sv = {
     validation: 'Något behöver rättas. Se markeringarna i kortet; inget du skrivit har försvunnit.',
     unavailable: 'Värna kan inte nå sin databas just nu, så inget sparades. Försök igen om en stund. Är det bråttom: ring mottagningen, och vid akut fara 112.',
     stale: 'Det här kortet är inaktuellt. Här är det senaste läget.',
-    rateLimited: 'Du skickar väldigt många meddelanden i rad. Vänta en liten stund och försök igen; inget har försvunnit.',
+    rateLimited: 'Du skickar väldigt många förfrågningar i rad, så Värna tog inte emot den senaste. Vänta en halv minut och försök igen; det som redan är sparat finns kvar. Vid akut fara: ring 112.',
   },
 };
 export type CommonStrings = typeof sv;
@@ -42,6 +42,6 @@ export const en: CommonStrings = {
     validation: 'Something needs correcting. See the marks on the card; nothing you typed is lost.',
     unavailable: 'Värna cannot reach its database right now, so nothing was saved. Please try again shortly. If it is urgent, call the intake unit, and 112 in an emergency.',
     stale: 'This card is out of date. Here is the latest state.',
-    rateLimited: 'You are sending a lot of messages in a row. Please wait a moment and try again; nothing is lost.',
+    rateLimited: 'You are sending a lot of requests in a row, so Värna did not take the last one. Please wait half a minute and try again; what is already saved is kept. In an emergency, call 112.',
   },
 };

@@ -178,6 +178,7 @@ export const sv = {
     notInformedSensitive: 'Nej – oron gäller våld, sexuella övergrepp eller heder',
     notInformedOther: 'Nej',
     informedYes: 'Ja',
+    pdfSecrecy: 'Uppgifterna omfattas av sekretess hos socialtjänsten enligt offentlighets- och sekretesslagen (2009:400) 26 kap. 1 §.',
   },
 };
 export type ReportStrings = typeof sv;
@@ -359,5 +360,6 @@ export const en: ReportStrings = {
     notInformedSensitive: 'No – the concern is violence, sexual abuse or honour-related',
     notInformedOther: 'No',
     informedYes: 'Yes',
+    pdfSecrecy: 'The information is secret at the social services under the Public Access to Information and Secrecy Act (2009:400) ch. 26 s. 1.',
   },
 };

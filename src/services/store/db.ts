@@ -38,6 +38,8 @@ export async function openDb(url: string): Promise<Db> {
       raw.pragma('journal_mode = WAL');
       raw.pragma('synchronous = NORMAL');
       raw.pragma('foreign_keys = ON');
+      // Deleted rows are overwritten with zeros, so purged data does not linger in free pages.
+      raw.pragma('secure_delete = ON');
       // Take the exclusive lock now, not at the first write.
       raw.exec('BEGIN IMMEDIATE; COMMIT;');
     } catch (error) {
@@ -54,7 +56,9 @@ export async function openDb(url: string): Promise<Db> {
   // pg is loaded only when used: a SQLite installation starts without it.
   const { Pool, types } = await import('pg');
   const parsers = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === INT8 || oid === NUMERIC ? Number : types.getTypeParser(oid, format as 'text')) };
-  const pool = new Pool({ connectionString: url, max: 10, types: parsers as typeof PgTypes });
+  // Connections per process (the test suite, with many stores open at once, uses fewer).
+  const max = Number(process.env.VARNA_PG_POOL_MAX ?? 10) || 10;
+  const pool = new Pool({ connectionString: url, max, types: parsers as typeof PgTypes });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await sql`select 1`.execute(db);
   const where = new URL(url);

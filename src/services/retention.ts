@@ -1,0 +1,130 @@
+import { sql } from 'kysely';
+import type { Logger } from '../log';
+import type { Clock } from './clock';
+import type { Municipality } from './municipality';
+import type { Store } from './store';
+
+export interface RetentionDeps {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  retention: Municipality['retention'];
+}
+
+/** What one purge removed, per data class (counts only). */
+export interface PurgeResult {
+  drafts: number;
+  reports: number;
+  auditEntries: number;
+  turnState: number;
+  deliveredMessages: number;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+const iso = (d: Date) => d.toISOString();
+const daysBefore = (now: Date, days: number) => iso(new Date(now.getTime() - days * DAY));
+function yearsBefore(now: Date, years: number): string {
+  const d = new Date(now);
+  d.setUTCFullYear(d.getUTCFullYear() - years);
+  return iso(d);
+}
+
+/**
+ * Retention (gallring) per data class, from the municipality's `retention` settings. A purge is
+ * idempotent: it removes what is past its time and nothing else, so running it late, twice, or
+ * after a crash half-way is safe (each data class is purged in its own transaction).
+ *
+ * - drafts: deleted `draftDays` after their last change, with their data keys.
+ * - reports: `reportDaysAfterHandover` days after the intake unit's decision (the report has then
+ *   been handed over to the social services' own records), the sealed content is cleared and the
+ *   data key destroyed (crypto-shredding: backups become unreadable for it), the handler's name
+ *   and phone cleared; the clear columns that statistics need (school, month, category, times,
+ *   outcome) stay, without anything that identifies the child.
+ * - report history: the names in it are cleared with the report; the event codes stay.
+ * - audit log: entries older than `auditYears` deleted; the chain stays verifiable from an anchor.
+ * - conversation state and delivered messages: removed after `draftDays` and
+ *   `reportDaysAfterHandover` respectively.
+ *
+ * Consultations are purged by their own module (`consultationDaysAfterClose`).
+ */
+export function makeRetention({ store, clock, log, retention }: RetentionDeps) {
+  const { db } = store;
+
+  async function purgeDrafts(now: Date): Promise<number> {
+    const cutoff = daysBefore(now, retention.draftDays);
+    return store.transaction(async (trx) => {
+      const ids = (await trx.selectFrom('drafts').select('id').where('updated_at', '<', cutoff).execute()).map((r) => r.id);
+      if (!ids.length) return 0;
+      await store.dataKeys.destroy(trx, ids);
+      await trx.deleteFrom('drafts').where('id', 'in', ids).execute();
+      return ids.length;
+    });
+  }
+
+  async function purgeReports(now: Date): Promise<number> {
+    const cutoff = daysBefore(now, retention.reportDaysAfterHandover);
+    return store.transaction(async (trx) => {
+      const ids = (
+        await trx.selectFrom('reports').select('id').where('purged_at', 'is', null).where('decision_at', 'is not', null).where('decision_at', '<', cutoff).execute()
+      ).map((r) => r.id);
+      if (!ids.length) return 0;
+      await store.dataKeys.destroy(trx, ids);
+      await trx
+        .updateTable('reports')
+        .set({ sealed: null, child_key: null, handler_name: null, handler_phone: null, purged_at: iso(now), updated_at: iso(now), version: sql`version + 1` })
+        .where('id', 'in', ids)
+        .execute();
+      await trx.updateTable('report_events').set({ actor_name: '' }).where('report_id', 'in', ids).execute();
+      return ids.length;
+    });
+  }
+
+  async function purgeAudit(now: Date): Promise<number> {
+    const cutoff = yearsBefore(now, retention.auditYears);
+    return store.transaction(async (trx) => {
+      const last = await trx.selectFrom('audit').select(['seq', 'hash']).where('at', '<', cutoff).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+      if (!last) return 0;
+      // Entries are appended in time order, so everything up to the last old one goes.
+      const res = await trx.deleteFrom('audit').where('seq', '<=', last.seq).executeTakeFirst();
+      await trx.insertInto('audit_anchor').values({ seq: last.seq, hash: last.hash, purged_at: iso(now) }).onConflict((oc) => oc.column('seq').doNothing()).execute();
+      await trx.deleteFrom('audit_anchor').where('seq', '<', last.seq).execute();
+      return Number(res.numDeletedRows);
+    });
+  }
+
+  async function purgeTurnState(now: Date): Promise<number> {
+    const res = await db.deleteFrom('kv').where('updated_at', '<', daysBefore(now, retention.draftDays)).executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+
+  async function purgeDelivered(now: Date): Promise<number> {
+    const res = await db
+      .deleteFrom('outbox')
+      .where('status', 'in', ['sent', 'failed'])
+      .where('created_at', '<', daysBefore(now, retention.reportDaysAfterHandover))
+      .executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+
+  return {
+    /** Purges everything past its retention time at `now`; returns counts per data class. */
+    async purge(now: Date = clock.now()): Promise<PurgeResult> {
+      const result: PurgeResult = {
+        drafts: await purgeDrafts(now),
+        reports: await purgeReports(now),
+        auditEntries: await purgeAudit(now),
+        turnState: await purgeTurnState(now),
+        deliveredMessages: await purgeDelivered(now),
+      };
+      // SQLite: secure_delete zeroes the freed pages; a checkpoint moves them into the file and
+      // empties the write-ahead log, so no copy of purged rows is left in either.
+      if (store.dialect === 'sqlite') await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
+      await store.transaction((trx) =>
+        store.audit.append(trx, { actor: 'system', action: 'retention.purged', subject: 'retention', outcome: 'allowed', detail: { ...result } }, now),
+      );
+      log.info({ event: 'retention.purged', ...result }, 'retention purge done');
+      return result;
+    },
+  };
+}
+export type RetentionService = ReturnType<typeof makeRetention>;

@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startBot, type TestBot } from '../support/bot';
+import { ManualClock } from '../support/clock';
+import { forbid } from '../support/logs';
+import { findInFiles, findInTables } from '../support/scan';
+import { as } from '../support/users';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/** Test data for one child: Skatteverket's published test personnummer, invented names. */
+const child = { name: 'Elin Gallringsson', pnr: '201212121212', concern: 'Elin berättade att hon blir slagen hemma' };
+const handler = { name: 'Hanna Handläggarsson', phone: '0123-456 77' };
+forbid(child.name, child.pnr, child.concern, handler.name, handler.phone, 'Gallringsson', 'Handläggarsson');
+
+/**
+ * Seeds what the report flow stores (the report flow writes the same rows): a report with its
+ * sealed content and data key, its history, the handler's name in clear, an audit entry, a
+ * delivered channel message; and a draft. Returns the ciphertexts, to look for them afterwards.
+ */
+async function seed(bot: TestBot, opts: { id: string; receivedAt: Date; decisionAt?: Date; draftUpdatedAt?: Date }) {
+  const { store, cipher } = bot.services;
+  const iso = (d: Date) => d.toISOString();
+  const reportKey = cipher.newDataKey(opts.id);
+  const sealed = cipher.seal(reportKey.key, { child, guardians: [{ name: 'Gun Gallringsson' }] }, `report:${opts.id}`);
+  const draftId = `draft-${opts.id}`;
+  const draftKey = cipher.newDataKey(draftId);
+  const draftSealed = cipher.seal(draftKey.key, { child }, `draft:${draftId}`);
+  const at = opts.receivedAt;
+  await store.transaction(async (trx) => {
+    await store.dataKeys.put(trx, opts.id, reportKey.wrapped.masterKeyId, reportKey.wrapped.wrapped, at);
+    await trx
+      .insertInto('reports')
+      .values({
+        id: opts.id, reference: `ORO-${opts.id}`, submission_key: `sub-${opts.id}`, reporter_aad: as.teacher.aadObjectId, reporter_locale: 'sv',
+        school_id: 'ekbacken', district_id: 'norra', school_type: 'municipal', intake_unit_id: 'ifo-mottagningen', category: 'violence',
+        acute: 0, feedback_requested: 1, joint_meeting_wanted: 0, child_key: cipher.keyedHash('child', child.pnr), sealed,
+        received_at: iso(at), received_month: iso(at).slice(0, 7), protection_due_at: iso(at), decision_due_at: iso(new Date(at.getTime() + 14 * DAY)),
+        channel_conversation_id: '19:ifo;messageid=1', channel_activity_id: '1', handler_aad: as.intake.aadObjectId, handler_name: handler.name,
+        handler_phone: handler.phone, receipt_at: iso(at), protection_at: iso(at), protection_immediate: 0,
+        decision: opts.decisionAt ? 'opened' : null, decision_date: opts.decisionAt ? iso(opts.decisionAt).slice(0, 10) : null, decision_at: opts.decisionAt ? iso(opts.decisionAt) : null,
+        feedback_inappropriate_at: null, feedback_requested_later_at: null, feedback_given_at: null, joint_meeting_offered_at: null,
+        version: 1, purged_at: null, updated_at: iso(at),
+      })
+      .execute();
+    await trx.insertInto('report_events').values({ id: `ev-${opts.id}`, report_id: opts.id, at: iso(at), actor_aad: as.intake.aadObjectId, actor_name: handler.name, kind: 'receipt', detail: '{}' }).execute();
+    await store.audit.append(trx, { actor: as.intake.aadObjectId, action: 'report.opened', subject: `ORO-${opts.id}`, outcome: 'allowed' }, at);
+    await store.outbox.enqueue(trx, { dedupeKey: `channel:${opts.id}`, target: { kind: 'channel', unitId: 'ifo-mottagningen', channel: 'reports' }, message: { kind: 'report.new', reportId: opts.id } }, at);
+    await store.dataKeys.put(trx, draftId, draftKey.wrapped.masterKeyId, draftKey.wrapped.wrapped, opts.draftUpdatedAt ?? at);
+    await trx.insertInto('drafts').values({ id: draftId, owner_aad: as.teacher.aadObjectId, step: 'concern', sealed: draftSealed, created_at: iso(at), updated_at: iso(opts.draftUpdatedAt ?? at), nudged_at: null }).execute();
+  });
+  await store.db.updateTable('outbox').set({ status: 'sent', sent_at: iso(at) }).where('dedupe_key', '=', `channel:${opts.id}`).execute();
+  // Conversation state as a flow might keep it (teams-ai turn state), with text in it.
+  await store.kv.write(`msteams/${opts.id}/conversation`, JSON.stringify({ lastText: child.concern }), undefined, opts.draftUpdatedAt ?? at);
+  const ct = (s: string) => (JSON.parse(s) as { ct: string }).ct.slice(0, 24);
+  return { reportCt: ct(sealed), draftCt: ct(draftSealed), draftId, wrappedKey: JSON.parse(reportKey.wrapped.wrapped).ct.slice(0, 24) as string };
+}
+
+describe('retention (gallring): purged data is gone from every table and from the file', () => {
+  let bot: TestBot;
+  let dbFile: string;
+  beforeEach(async () => {
+    bot = await startBot({ clock: new ManualClock('2026-01-10T09:00:00+01:00') });
+    dbFile = join(bot.dataDir, 'varna.db');
+  });
+  afterEach(async () => bot.destroy());
+
+  const clearNeedles = [handler.name, handler.phone, child.concern];
+
+  it('shreds a decided report 90 days after the decision: content, data key, names and conversation text gone', async () => {
+    const decisionAt = new Date('2026-01-20T10:00:00Z');
+    const s = await seed(bot, { id: 'r1', receivedAt: new Date('2026-01-10T08:00:00Z'), decisionAt });
+    // Sanity: the scans do find what is there before the purge (the purge checkpoints the file).
+    await bot.services.retention.purge(new Date('2026-01-21T00:00:00Z'));
+    assert.ok((await findInTables(bot.services.store.db, [handler.name, s.reportCt])).length >= 2, 'the tables scan sees the data before the purge');
+    assert.ok(findInFiles(dbFile, [handler.name, s.reportCt]).length >= 2, 'the file scan sees the data before the purge');
+
+    bot.clock.set(new Date(decisionAt.getTime() + 91 * DAY));
+    const result = await bot.services.retention.purge();
+    assert.equal(result.reports, 1);
+    assert.equal(result.drafts, 1);
+
+    assert.deepEqual(await findInTables(bot.services.store.db, [...clearNeedles, s.reportCt, s.draftCt, s.wrappedKey, child.pnr]), []);
+    const report = await bot.services.store.db.selectFrom('reports').selectAll().where('id', '=', 'r1').executeTakeFirstOrThrow();
+    assert.equal(report.sealed, null);
+    assert.equal(report.child_key, null, 'no way left to link a new report to this child');
+    assert.ok(report.purged_at);
+    assert.equal(await bot.services.store.dataKeys.get('r1'), undefined, 'the data key is destroyed: backups are unreadable');
+    // What statistics need stays: school, month, category, outcome, times.
+    assert.equal(report.school_id, 'ekbacken');
+    assert.equal(report.category, 'violence');
+    assert.equal(report.decision, 'opened');
+    assert.equal(report.received_month, '2026-01');
+
+    await bot.stop();
+    assert.deepEqual(findInFiles(dbFile, [...clearNeedles, s.reportCt, s.draftCt, s.wrappedKey]), [], 'nothing left in free pages or the write-ahead log');
+    await bot.start();
+  });
+
+  it('keeps a report until 90 days after the decision, and a report without a decision', async () => {
+    const decisionAt = new Date('2026-01-20T10:00:00Z');
+    await seed(bot, { id: 'r2', receivedAt: new Date('2026-01-10T08:00:00Z'), decisionAt, draftUpdatedAt: new Date('2026-04-01T08:00:00Z') });
+    await seed(bot, { id: 'r3', receivedAt: new Date('2026-01-10T08:00:00Z'), draftUpdatedAt: new Date('2026-04-01T08:00:00Z') });
+    bot.clock.set(new Date(decisionAt.getTime() + 89 * DAY));
+    const result = await bot.services.retention.purge();
+    assert.equal(result.reports, 0);
+    assert.equal(result.drafts, 0, 'drafts changed within 30 days stay');
+    for (const id of ['r2', 'r3']) {
+      const r = await bot.services.store.db.selectFrom('reports').select(['sealed', 'purged_at']).where('id', '=', id).executeTakeFirstOrThrow();
+      assert.ok(r.sealed);
+      assert.equal(r.purged_at, null);
+      assert.ok(await bot.services.store.dataKeys.get(id));
+    }
+  });
+
+  it('deletes a draft 30 days after its last change, with its data key', async () => {
+    const s = await seed(bot, { id: 'r4', receivedAt: new Date('2026-01-10T08:00:00Z'), draftUpdatedAt: new Date('2026-01-10T08:00:00Z') });
+    bot.clock.set('2026-02-08T08:00:00Z');
+    assert.equal((await bot.services.retention.purge()).drafts, 0, 'day 29: kept');
+    bot.clock.set('2026-02-10T08:00:00Z');
+    assert.equal((await bot.services.retention.purge()).drafts, 1);
+    assert.equal(await bot.services.store.dataKeys.get(s.draftId), undefined);
+    assert.deepEqual(await findInTables(bot.services.store.db, [s.draftCt, child.concern]), []);
+  });
+
+  it('deletes audit entries older than five years and the rest of the chain still verifies', async () => {
+    const { store } = bot.services;
+    for (const at of ['2020-01-01T00:00:00Z', '2020-06-01T00:00:00Z', '2024-01-01T00:00:00Z']) {
+      await store.transaction((trx) => store.audit.append(trx, { actor: as.intake.aadObjectId, action: 'report.opened', subject: 'ORO-x', outcome: 'allowed' }, new Date(at)));
+    }
+    bot.clock.set('2026-01-10T00:00:00Z');
+    const result = await bot.services.retention.purge();
+    assert.equal(result.auditEntries, 2);
+    const left = await store.db.selectFrom('audit').select(['at', 'action']).orderBy('seq').execute();
+    assert.deepEqual(left.map((r) => r.action), ['report.opened', 'retention.purged']);
+    assert.deepEqual(await store.audit.verify(), { ok: true, entries: 2 });
+    // Tampering with what remains is still detected.
+    await store.db.updateTable('audit').set({ actor: 'someone-else' }).where('action', '=', 'report.opened').execute();
+    assert.equal((await store.audit.verify()).ok, false);
+  });
+
+  it('is idempotent, audited with counts only, and runs every night by itself', async () => {
+    await seed(bot, { id: 'r5', receivedAt: new Date('2026-01-10T08:00:00Z'), decisionAt: new Date('2026-01-11T08:00:00Z') });
+    bot.clock.set('2026-04-13T12:00:00+02:00');
+    await bot.services.jobs.runDue(); // first sight of the job: nothing is "missed" before it existed
+    bot.clock.set('2026-04-15T03:00:00+02:00');
+    await bot.services.jobs.runDue();
+    const r = await bot.services.store.db.selectFrom('reports').select('purged_at').where('id', '=', 'r5').executeTakeFirstOrThrow();
+    assert.ok(r.purged_at, 'the nightly job purged it');
+    const again = await bot.services.retention.purge();
+    assert.deepEqual({ ...again, turnState: 0 }, { drafts: 0, reports: 0, auditEntries: 0, turnState: 0, deliveredMessages: 0 });
+    const entries = await bot.services.store.db.selectFrom('audit').select(['action', 'detail']).where('action', '=', 'retention.purged').execute();
+    assert.ok(entries.length >= 2);
+    assert.ok(entries.some((e) => JSON.parse(e.detail).reports === 1));
+  });
+});
