@@ -47,8 +47,9 @@ describe(`the store on ${testStoreKind}`, () => {
     assert.equal(claimed.length, 2);
     assert.equal(typeof claimed[0]!.attempts, 'number');
     assert.deepEqual(await store.outbox.claimDue(now, 10, 60_000), [], 'a leased row is not claimed twice');
-    await store.outbox.markSent(claimed[0]!.id, { activityId: '1' }, now);
-    await store.outbox.reschedule(claimed[1]!.id, new Date(now.getTime() + 5_000), '429', true);
+    const byKey = new Map(claimed.map((r) => [r.dedupe_key, r]));
+    await store.outbox.markSent(byKey.get('a')!.id, { activityId: '1' }, now);
+    await store.outbox.reschedule(byKey.get('b')!.id, new Date(now.getTime() + 5_000), '429', true);
     assert.deepEqual(await store.outbox.nextDueAt(), new Date(now.getTime() + 5_000));
     const row = await store.outbox.byDedupeKey('b');
     assert.equal(row?.attempts, 1);

@@ -138,7 +138,6 @@ async function check(bot: TestBot, c: Case): Promise<void> {
 export async function assertStoreConsistent(bot: TestBot): Promise<void> {
   const db = bot.services.store.db;
   if (bot.services.store.dialect === 'sqlite') {
-    // PostgreSQL has no file-level check to ask for; its own crash safety covers that.
     const integrity = await sql<{ integrity_check: string }>`pragma integrity_check`.execute(db);
     assert.equal(integrity.rows[0]?.integrity_check, 'ok');
     const fk = await sql`pragma foreign_key_check`.execute(db);

@@ -1,15 +1,19 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../src/services/store';
-import { testStoreKind } from './store';
 
-/** Every table of the store (SQLite or the test's PostgreSQL schema), Kysely's own bookkeeping left out. */
+/**
+ * Every table of the store (SQLite, or the store's own PostgreSQL schema), Kysely's own
+ * bookkeeping left out.
+ */
 export async function tableNames(db: Kysely<Database>): Promise<string[]> {
-  const rows =
-    testStoreKind === 'postgres'
-      ? await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name not like 'kysely_%'`.execute(db)
-      : await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%'`.execute(db);
-  return rows.rows.map((r) => r.name).sort();
+  const current = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db).catch(() => undefined);
+  const schema = current?.rows[0]?.schema ?? undefined;
+  const tables = await db.introspection.getTables();
+  return tables
+    .filter((t) => !t.isView && !t.name.startsWith('kysely_') && !t.name.startsWith('sqlite_') && (!schema || t.schema === schema))
+    .map((t) => t.name)
+    .sort();
 }
 
 /** Row count per table: a request that was refused must not change any of them. */
@@ -40,7 +44,6 @@ export async function findInTables(db: Kysely<Database>, needles: string[]): Pro
  */
 export function findInFiles(dbFile: string, needles: string[]): string[] {
   const hits: string[] = [];
-  if (testStoreKind === 'postgres') return hits; // PostgreSQL's files are the server's; the table scan covers it.
   for (const file of [dbFile, `${dbFile}-wal`, `${dbFile}-journal`]) {
     if (!existsSync(file)) continue;
     const bytes = readFileSync(file);

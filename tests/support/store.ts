@@ -11,6 +11,8 @@ import { Client } from 'pg';
  */
 export const testStoreKind: 'sqlite' | 'postgres' = process.env.VARNA_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
 export const testPgUrl = process.env.VARNA_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+// Several test suites may share one server (100 connections by default): small pools per store.
+process.env.VARNA_PG_POOL_MAX ??= '3';
 
 export interface TestStore {
   /** VARNA_STORE_URL for this store; the same after a restart. */

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type DatabaseIntrospector, type DatabaseMetadata, type DatabaseMetadataOptions, type SchemaMetadata, type TableMetadata } from 'kysely';
 import type { types as PgTypes } from 'pg';
 import type { Database } from './schema';
 
@@ -13,6 +13,37 @@ export interface Db {
   /** Where the data lives, for log lines (no credentials). */
   where: string;
   close(): Promise<void>;
+}
+
+/**
+ * Kysely's PostgreSQL introspection (used by the Migrator to see whether its bookkeeping tables
+ * exist) reads every schema of the database with catalog functions, and fails when another schema
+ * is dropped meanwhile. Ours looks at the connection's own schema only.
+ */
+class OwnSchemaIntrospector implements DatabaseIntrospector {
+  constructor(private readonly db: Kysely<any>) {}
+  async getSchemas(): Promise<SchemaMetadata[]> {
+    const r = await sql<{ name: string }>`select nspname as name from pg_catalog.pg_namespace`.execute(this.db);
+    return r.rows;
+  }
+  async getTables(options: DatabaseMetadataOptions = { withInternalKyselyTables: false }): Promise<TableMetadata[]> {
+    const r = await sql<{ name: string; schema: string; kind: string }>`
+      select c.relname as name, n.nspname as schema, c.relkind as kind
+      from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = current_schema() and c.relkind in ('r', 'p', 'v')`.execute(this.db);
+    return r.rows
+      .filter((t) => options.withInternalKyselyTables || !t.name.startsWith('kysely_'))
+      .map((t) => ({ name: t.name, schema: t.schema, isView: t.kind === 'v', columns: [] }));
+  }
+  async getMetadata(options?: DatabaseMetadataOptions): Promise<DatabaseMetadata> {
+    return { tables: await this.getTables(options) };
+  }
+}
+
+class VarnaPostgresDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new OwnSchemaIntrospector(db);
+  }
 }
 
 const INT8 = 20;
@@ -56,8 +87,10 @@ export async function openDb(url: string): Promise<Db> {
   // pg is loaded only when used: a SQLite installation starts without it.
   const { Pool, types } = await import('pg');
   const parsers = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === INT8 || oid === NUMERIC ? Number : types.getTypeParser(oid, format as 'text')) };
-  const pool = new Pool({ connectionString: url, max: 10, types: parsers as typeof PgTypes });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // Connections per process (the test suite, with many stores open at once, uses fewer).
+  const max = Number(process.env.VARNA_PG_POOL_MAX ?? 10) || 10;
+  const pool = new Pool({ connectionString: url, max, types: parsers as typeof PgTypes });
+  const db = new Kysely<Database>({ dialect: new VarnaPostgresDialect({ pool }) });
   await sql`select 1`.execute(db);
   const where = new URL(url);
   return { db, dialect: 'postgres', where: `${where.hostname}:${where.port || 5432}${where.pathname}`, close: () => db.destroy() };

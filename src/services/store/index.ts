@@ -7,9 +7,14 @@ import type { Database, InstallationTable, OutboxTable } from './schema';
 export type { Database } from './schema';
 export type Tx = Kysely<Database> | Transaction<Database>;
 
-/** Sortable, unique ids for rows (time prefix keeps inserts in order). */
+let idSeq = 0;
+/**
+ * Sortable, unique ids for rows: time, then a per-process sequence (ids made at the same instant
+ * sort in the order they were made, on both stores), then randomness. Same length as before.
+ */
 export function newId(at: Date = new Date()): string {
-  return `${at.getTime().toString(36).padStart(9, '0')}${randomBytes(8).toString('hex')}`;
+  idSeq = (idSeq + 1) % 36 ** 4;
+  return `${at.getTime().toString(36).padStart(9, '0')}${idSeq.toString(36).padStart(4, '0')}${randomBytes(6).toString('hex')}`;
 }
 const iso = (d: Date) => d.toISOString();
 
@@ -168,31 +173,29 @@ export function makeStore(handle: Db) {
       },
       /** Claims due rows with a lease; a conditional update makes the claim safe across instances. */
       async claimDue(now: Date, limit: number, leaseMs: number): Promise<OutboxRow[]> {
-        const candidates = await db
-          .selectFrom('outbox')
-          .select('id')
-          .where('status', '=', 'pending')
-          .where('next_attempt_at', '<=', iso(now))
-          .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', iso(now))]))
-          .orderBy('next_attempt_at')
-          .limit(limit)
-          .execute();
+        // One statement for the whole batch (UPDATE … RETURNING on both stores). On PostgreSQL a
+        // concurrent claimer blocks on the same rows and then re-checks the lease condition, so a
+        // row is never claimed twice.
         const lease = iso(new Date(now.getTime() + leaseMs));
-        const claimed: OutboxRow[] = [];
-        for (const { id } of candidates) {
-          const res = await db
-            .updateTable('outbox')
-            .set({ locked_until: lease })
-            .where('id', '=', id)
-            .where('status', '=', 'pending')
-            .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', iso(now))]))
-            .executeTakeFirst();
-          if (Number(res.numUpdatedRows) === 1) {
-            const row = await db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-            claimed.push(row);
-          }
-        }
-        return claimed;
+        const rows = await db
+          .updateTable('outbox')
+          .set({ locked_until: lease })
+          .where('id', 'in', (eb) =>
+            eb
+              .selectFrom('outbox')
+              .select('id')
+              .where('status', '=', 'pending')
+              .where('next_attempt_at', '<=', iso(now))
+              .where((e) => e.or([e('locked_until', 'is', null), e('locked_until', '<=', iso(now))]))
+              .orderBy('next_attempt_at')
+              .orderBy('id')
+              .limit(limit),
+          )
+          .where('status', '=', 'pending')
+          .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', iso(now))]))
+          .returningAll()
+          .execute();
+        return rows.sort((a, b) => a.next_attempt_at.localeCompare(b.next_attempt_at) || a.id.localeCompare(b.id));
       },
       async markSent(id: string, result: unknown, now: Date): Promise<void> {
         await db
