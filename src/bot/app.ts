@@ -3,8 +3,12 @@ import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Services } from '../services';
 import { makeKit, type BotKit } from './kit';
+import { registerAdmin } from './routes/admin';
+import { registerConsult } from './routes/consult';
 import { registerInstall } from './routes/install';
 import { registerReport } from './routes/report';
+import { registerIntake } from './routes/intake';
+import { registerReminders } from './routes/reminders';
 import { registerFallback, registerWelcome } from './routes/welcome';
 import { makeSender } from './sender';
 import { StoreStorage } from './storage';
@@ -37,8 +41,12 @@ export function createApp(adapter: TeamsAdapter, config: Config, s: Services, lo
 
   registerInstall(kit);
   registerWelcome(kit);
+  registerAdmin(kit);
   registerReport(kit);
+  registerIntake(kit);
   // Flows register here, before the fallback.
+  registerConsult(kit);
+  registerReminders(kit);
   registerFallback(kit);
 
   app.error(async (ctx, error) => {

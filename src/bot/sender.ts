@@ -7,7 +7,7 @@ import { SendFailure, type OutboxMessage, type SendResult, type Sender, type Tar
 import type { Services } from '../services';
 
 /** Turns a stored message intent into what Teams should show, from the store's state at send time. */
-export type Renderer = (message: OutboxMessage, target: Target) => Promise<{ card?: Card; text?: string; summary?: string }>;
+export type Renderer = (message: OutboxMessage, target: Target) => Promise<{ card?: Card; text?: string; summary?: string; skip?: boolean }>;
 
 /**
  * Delivers outbox messages over the Bot Framework: to a user's 1:1 chat (their installation), as a
@@ -74,7 +74,10 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
     async send(target, message): Promise<SendResult> {
       const render = renderers.get(message.kind);
       if (!render) throw new SendFailure(undefined, undefined, true, `no renderer for ${message.kind}`);
-      const activity = activityOf(await render(message, target));
+      const rendered = await render(message, target);
+      // The intent is void by now (a reminder marked done, a draft already sent): nothing to send.
+      if (rendered.skip) return {};
+      const activity = activityOf(rendered);
       try {
         if (target.kind === 'user') {
           const inst = await s.installations.forUser(target.aadObjectId);

@@ -2,7 +2,9 @@ import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Clock } from './clock';
 import type { Cipher } from './crypto';
+import { makeConsultations } from './consultation';
 import { makeInstallations } from './installations';
+import { makeIntake } from './intake';
 import { makeJobs } from './jobs';
 import { makeLinks } from './links';
 import { directory } from './municipality';
@@ -10,6 +12,7 @@ import { isOpen } from './office-hours';
 import { makeOutbox } from './outbox';
 import { makeRetention } from './retention';
 import { channelCardKind, makeReports } from './reports';
+import { makeReminders } from './reminders';
 import type { Store } from './store';
 
 export interface ServiceDeps {
@@ -28,22 +31,35 @@ export function makeServices(deps: ServiceDeps) {
   const installations = makeInstallations({ store, clock, log });
   const jobs = makeJobs({ store, clock, log });
   const retention = makeRetention({ store, clock, log, retention: config.municipality.retention });
-  // Gallring every night at 02:30 Stockholm time; a missed night is caught up (purge is idempotent).
-  jobs.cron('retention.purge', '30 2 * * *', async () => void (await retention.purge()));
+  // Gallring every night at 02:30 Stockholm time. After downtime only the latest missed night
+  // runs: one purge at "now" covers every earlier one.
+  jobs.cron('retention.purge', '30 2 * * *', async (dueAt) => {
+    if (clock.now().getTime() - dueAt.getTime() >= 24 * 60 * 60 * 1000) return;
+    await retention.purge();
+    await consultations.purgeExpired(clock.now());
+  });
   const reports = makeReports({ config, store, clock, log, cipher: deps.cipher, directory: dir, outbox });
   outbox.on(channelCardKind, {
     onSent: (m, result, trx) => reports.channelCardSent(String(m.reportId), result.conversationId, result.activityId, trx),
     onDeadline: (m) => reports.deliveryDelayed(String(m.reportId)),
   });
+  const intake = makeIntake({ config, store, clock, log, cipher: deps.cipher, directory: dir, outbox, reports });
+  jobs.every('intake.clocks', 5 * 60_000, async () => void (await intake.checkClocks()));
+  const consultations = makeConsultations({ store, clock, log, cipher: deps.cipher, directory: dir, outbox, retentionDays: config.municipality.retention.consultationDaysAfterClose, deliveryDeadlineMinutes: config.env.VARNA_DELIVERY_DEADLINE_MINUTES });
+  const reminders = makeReminders({ config, store, clock, log, outbox, installations, jobs, directory: dir });
+  reminders.schedule();
   return {
     ...deps,
     reports,
+    intake,
     links: makeLinks({ cipher: deps.cipher, clock }),
     directory: dir,
     outbox,
     installations,
     jobs,
+    consultations,
     retention,
+    reminders,
     /** Phone numbers for acute situations, by the unit's office hours right now. */
     contactsFor(schoolId?: string) {
       const unit = (schoolId && dir.intakeUnitFor(schoolId)) || config.municipality.intakeUnits[0]!;

@@ -1,3 +1,4 @@
+import { Cron } from 'croner';
 import { z } from 'zod/v4';
 
 /**
@@ -10,6 +11,14 @@ const id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, dig
 const guid = z.string().regex(/^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/, 'must be a GUID (Entra object id)');
 const phone = z.string().regex(/^\+?[0-9][0-9 -]{4,20}$/, 'must be a phone number, e.g. "0123-456 00"');
 const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'must be a time as HH:MM');
+const cronPattern = z.string().min(9).refine((p) => {
+  try {
+    new Cron(p, { timezone: 'Europe/Stockholm', paused: true });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be a cron expression, e.g. "0 7 * * mon"');
 const localized = z.object({ sv: z.string().min(1), en: z.string().min(1) });
 
 export const Person = z.object({
@@ -55,12 +64,23 @@ export const Audience = z.discriminatedUnion('kind', [
 
 export const CycleEntry = z.object({
   id,
-  schedule: z.string().min(9).describe('cron expression, Europe/Stockholm'),
+  schedule: cronPattern.describe('cron expression, Europe/Stockholm'),
   audience: Audience,
   title: localized,
   text: localized,
   link: z.url().optional(),
+  material: z
+    .enum(['dutyCards'])
+    .optional()
+    .describe('dutyCards: the reminder card offers the "Om anmälningsplikten" cards to use when briefing staff'),
 });
+
+export const Reminders = z.object({
+  draftNudgeMinutes: z.number().int().positive().default(60).describe('A report draft untouched this long gets one nudge: report at once'),
+  principalDigest: cronPattern.default('0 7 * * mon').describe('cron (Europe/Stockholm): the weekly digest to each principal'),
+  intakeSummary: cronPattern.default('30 7 * * mon-fri').describe('cron (Europe/Stockholm): the daily summary in the intake channel (skipped on public holidays)'),
+});
+export const reminderDefaults = { draftNudgeMinutes: 60, principalDigest: '0 7 * * mon', intakeSummary: '30 7 * * mon-fri' };
 
 export const Retention = z.object({
   draftDays: z.number().int().positive().default(30),
@@ -85,6 +105,7 @@ export const Municipality = z
       .default(false)
       .describe('true when the routine makes the principal a party to every report (references and status, never content)'),
     annualCycle: z.array(CycleEntry).default([]),
+    reminders: Reminders.default(reminderDefaults),
     retention: Retention.default({ draftDays: 30, reportDaysAfterHandover: 90, consultationDaysAfterClose: 30, auditYears: 5 }),
   })
   .superRefine((m, ctx) => referenceProblems(m).forEach((p) => ctx.addIssue({ code: 'custom', path: p.path, message: p.message })));

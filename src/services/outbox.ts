@@ -62,7 +62,7 @@ const BASE_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 5 * 60_000;
 const LEASE_MS = 60_000;
 const BATCH = 50;
-const PARALLEL = 8;
+const PARALLEL = 25;
 
 /**
  * The durable outbox: every proactive message is stored before anything is sent, then delivered
@@ -135,9 +135,18 @@ export function makeOutbox({ store, clock, log, random = Math.random, sendTimeou
   /** Sends everything due now; returns how many were sent. */
   async function deliverDue(): Promise<number> {
     if (!sender) return 0;
+    // A deadline is noticed even while the message waits for its next retry.
+    const now = clock.now();
+    for (const row of await store.outbox.pastDeadline(now)) {
+      await alertDeadline(row, JSON.parse(row.message) as OutboxMessage, JSON.parse(row.target) as Target, now, false);
+    }
     let sent = 0;
     for (;;) {
-      const rows = await store.outbox.claimDue(clock.now(), BATCH, LEASE_MS);
+      // Claim no more than the tenant may send this second: rows left unclaimed stay due, instead
+      // of being claimed only to be pushed back by the pacer (which would cost a write each).
+      const { room } = pacer.tenantRoom(clock.now().getTime());
+      if (room === 0) break;
+      const rows = await store.outbox.claimDue(clock.now(), Math.min(BATCH, room), LEASE_MS);
       if (rows.length === 0) break;
       let progress = 0;
       for (let i = 0; i < rows.length; i += PARALLEL) {
@@ -166,6 +175,14 @@ export function makeOutbox({ store, clock, log, random = Math.random, sendTimeou
     return draining;
   }
 
+  /** When the next send may go: the earliest due message, once the tenant's pacing allows. */
+  async function nextAttemptAt(): Promise<Date | undefined> {
+    const due = await store.outbox.nextDueAt();
+    if (!due) return undefined;
+    const now = clock.now().getTime();
+    return new Date(Math.max(due.getTime(), now + pacer.tenantRoom(now).waitMs));
+  }
+
   async function loop(): Promise<void> {
     if (!running) return;
     try {
@@ -174,7 +191,7 @@ export function makeOutbox({ store, clock, log, random = Math.random, sendTimeou
       log.error({ event: 'outbox.loop', err: error }, 'outbox loop error');
     }
     if (!running) return;
-    const next = await store.outbox.nextDueAt().catch(() => undefined);
+    const next = await nextAttemptAt().catch(() => undefined);
     const inMs = next ? Math.min(1_000, Math.max(20, next.getTime() - clock.now().getTime())) : 1_000;
     timer = setTimeout(() => void loop(), inMs);
   }
@@ -189,6 +206,7 @@ export function makeOutbox({ store, clock, log, random = Math.random, sendTimeou
     enqueue: store.outbox.enqueue,
     /** Deliver what is due now and wait for it (tests; the loop calls it too). */
     drain,
+    nextAttemptAt,
     /** Wake the loop after a commit, so a stored message goes out at once. */
     wake() {
       if (running) void drain().catch((error) => log.error({ event: 'outbox.wake', err: error }, 'outbox wake error'));

@@ -32,6 +32,12 @@ export function makePacer() {
       }
       return Math.max(0, wait);
     },
+    /** How many more requests the tenant may make now, and how long until the next one may go. */
+    tenantRoom(now: number): { room: number; waitMs: number } {
+      tenant = prune(tenant, now, 1_000);
+      const room = Math.max(0, TENANT_PER_SECOND - tenant.length);
+      return { room, waitMs: room > 0 ? 0 : Math.max(0, tenant[tenant.length - TENANT_PER_SECOND]! + 1_000 - now) };
+    },
     record(conversation: string, now: number): void {
       tenant.push(now);
       const list = perConversation.get(conversation) ?? [];

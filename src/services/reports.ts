@@ -269,6 +269,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
             feedback_requested_later_at: null,
             feedback_given_at: null,
             joint_meeting_offered_at: null,
+            feedback_sent_unrequested: null,
             version: 1,
             purged_at: null,
             updated_at: iso(now),

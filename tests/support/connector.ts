@@ -25,6 +25,8 @@ export class ConnectorStandIn {
   readonly calls: ConnectorCall[] = [];
   /** teamId -> member aadObjectIds (membership checked over the Teams API). */
   readonly rosters = new Map<string, Set<string>>();
+  /** teamId -> its channels, as GET /v3/teams/{teamId}/conversations lists them (General has no name). */
+  readonly channels = new Map<string, Array<{ id: string; name?: string }>>();
   /** Decides per request whether to fail it; return undefined to answer normally. */
   failWith: ((call: ConnectorCall) => Failure | undefined) | undefined;
   private server: Server | undefined;
@@ -74,9 +76,15 @@ export class ConnectorStandIn {
       this.hung.push(res);
       return;
     }
+    const team = /^\/v3\/teams\/([^/]+)(\/conversations)?$/.exec(path);
     if (failure) {
       send(failure.status, { error: { code: 'Throttled', message: 'stand-in failure' } }, failure.retryAfterSeconds !== undefined ? { 'retry-after': String(failure.retryAfterSeconds) } : {});
       return;
+    }
+    if (req.method === 'GET' && team) {
+      const channels = this.channels.get(team[1]!);
+      if (!channels) return send(404, { error: { code: 'NotFound', message: 'team not found or bot not installed' } });
+      return send(200, team[2] ? { conversations: channels } : { id: team[1], name: 'Team', aadGroupId: team[1] });
     }
     if (req.method === 'GET' && m?.[2] === 'members' && m[3] && m[1]!.startsWith('a:')) {
       // A 1:1 chat: the user's own profile (no phone: Teams does not give one).

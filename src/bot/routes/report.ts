@@ -176,7 +176,7 @@ export function registerReport(kit: BotKit): void {
     return draftCard(s, draft, t);
   }
 
-  app.message(commands.report, async (ctx) => {
+  app.message(commands.report.pattern, async (ctx) => {
     const actor = actorOf(ctx.activity);
     const t = stringsFor(ctx.activity);
     await ctx.sendActivity({ attachments: [CardFactory.adaptiveCard(await start(ctx, actor, t))] });

@@ -8,14 +8,11 @@ import type { Card } from '../../cards/card';
 import type { Strings } from '../../cards/i18n';
 import type { Actor } from '../../services/actor';
 import type { BotKit } from '../kit';
+import { commands } from '../commands';
 import { actorOf, stringsFor, turnLog } from '../turn';
 
-/** Anchored: a keyword inside a sentence is not a command. */
-export const commands = {
-  welcome: /^\s*(hej|hejsan|hallå|hjälp|help|hi|hello|meny|menu|start)\s*[!.?]?\s*$/i,
-  duty: /^\s*(om anmälningsplikten|anmälningsplikt(en)?|about the duty( to report)?)\s*[?.]?\s*$/i,
-  report: /^\s*(anmäl( oro)?|ny anmälan|orosanmälan|report( a concern)?)\s*[.!]?\s*$/i,
-};
+/** The text commands live in ../commands.ts (one registry, checked against the app manifest). */
+export { commands } from '../commands';
 
 export async function welcomeFor(kit: BotKit, actor: Actor, t: Strings, notUnderstood = false): Promise<Card> {
   const entries = (await Promise.all(kit.menu.map((m) => m(actor, t)))).flat();
@@ -29,13 +26,13 @@ export const sendCard = (ctx: TurnContext, card: Card) =>
 export function registerWelcome(kit: BotKit): void {
   const { app, s } = kit;
 
-  app.message(commands.welcome, async (ctx, state) => {
+  app.message(commands.welcome.pattern, async (ctx, state) => {
     const res = await sendCard(ctx, await welcomeFor(kit, actorOf(ctx.activity), stringsFor(ctx.activity)));
     // Turn state (in the store, survives restarts): the menu card's id, for flows that update it.
     Object.assign(state.conversation, { menuCardId: res?.id, menuShownAt: s.clock.now().toISOString() });
   });
 
-  app.message(commands.duty, async (ctx) => {
+  app.message(commands.duty.pattern, async (ctx) => {
     const t = stringsFor(ctx.activity);
     await sendCard(ctx, dutyCard({ contacts: s.contactsFor(), reportVerb: reportVerbOf(kit) }, t));
   });

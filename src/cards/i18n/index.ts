@@ -1,15 +1,40 @@
+import * as admin from './admin';
 import * as common from './common';
+import * as consultation from './consultation';
 import * as duty from './duty';
 import * as report from './report';
+import * as intake from './intake';
+import * as reminders from './reminders';
 import * as welcome from './welcome';
 
 import type { Locale } from '../../services/actor';
 
 export type { Locale };
 
-const sv = { locale: 'sv' as Locale, ...common.sv, welcome: welcome.sv, duty: duty.sv, report: report.sv };
+// One section per line: parallel work adds lines, not edits to the same one.
+const sv = {
+  locale: 'sv' as Locale,
+  ...common.sv,
+  welcome: welcome.sv,
+  duty: duty.sv,
+  report: report.sv,
+  intake: intake.sv,
+  admin: admin.sv,
+  consultation: consultation.sv,
+  reminders: reminders.sv,
+};
 export type Strings = typeof sv;
-const en: Strings = { locale: 'en', ...common.en, welcome: welcome.en, duty: duty.en, report: report.en };
+const en: Strings = {
+  locale: 'en',
+  ...common.en,
+  welcome: welcome.en,
+  duty: duty.en,
+  report: report.en,
+  intake: intake.en,
+  admin: admin.en,
+  consultation: consultation.en,
+  reminders: reminders.en,
+};
 
 /** Swedish first; English when the user's Teams locale is English. */
 export function localeOf(teamsLocale: string | undefined | null): Locale {

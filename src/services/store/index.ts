@@ -221,6 +221,17 @@ export function makeStore(handle: Db) {
           .executeTakeFirst();
         return Number(res.numUpdatedRows) === 1;
       },
+      /** Undelivered messages past their deadline whose alert has not gone out yet. */
+      pastDeadline: (now: Date) =>
+        db
+          .selectFrom('outbox')
+          .selectAll()
+          .where('status', '=', 'pending')
+          .where('deadline_at', 'is not', null)
+          .where('deadline_at', '<=', iso(now))
+          .where('deadline_alerted_at', 'is', null)
+          .limit(100)
+          .execute(),
       byDedupeKey: (key: string) => db.selectFrom('outbox').selectAll().where('dedupe_key', '=', key).executeTakeFirst(),
       nextDueAt: async (): Promise<Date | undefined> => {
         const row = await db

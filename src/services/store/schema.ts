@@ -121,6 +121,8 @@ export interface ReportTable {
   feedback_requested_later_at: string | null;
   feedback_given_at: string | null;
   joint_meeting_offered_at: string | null;
+  /** 1 when intake chose to send decision feedback that was not asked for. */
+  feedback_sent_unrequested: number | null;
   version: number;
   purged_at: string | null;
   updated_at: string;
@@ -143,6 +145,77 @@ export interface JobRunTable {
   updated_at: string;
 }
 
+/** An annual-cycle reminder to one principal (for one school) or to an intake unit's channel. */
+export interface ReminderTable {
+  id: string;
+  /** cycle:<entryId>:<dueAt>:<recipient>:<school>: a retried run inserts nothing new. */
+  key: string;
+  entry_id: string;
+  due_at: string;
+  recipient_aad: string | null;
+  unit_id: string | null;
+  school_id: string | null;
+  /** open: sent or waiting to be sent; unreachable: no installation at the due time. */
+  status: 'open' | 'done' | 'unreachable';
+  /** When the card goes out (next): null once enqueued. */
+  send_at: string | null;
+  sent_count: number;
+  done_at: string | null;
+  done_by: string | null;
+  snoozed_until: string | null;
+  created_at: string;
+}
+
+export interface IntakeNoteTable {
+  id: string;
+  report_id: string;
+  at: string;
+  actor_aad: string;
+  kind: string;
+  /** Sealed with the report's data key; null once purged. */
+  sealed: string | null;
+}
+
+/** An anonymous consultation. Clear columns serve statistics; the question and who asked are sealed. */
+export interface ConsultationTable {
+  id: string;
+  /** The pseudonym's number: K-0107. */
+  number: number;
+  submission_key: string;
+  /** Keyed hash of the teacher's Entra id ("my consultations"); the id itself is only in `sealed`. */
+  teacher_key: string;
+  teacher_locale: string;
+  unit_id: string;
+  school_id: string;
+  district_id: string;
+  school_type: 'municipal' | 'independent';
+  school_shown: number;
+  /** { teacherAad, text }; null once purged. */
+  sealed: string | null;
+  status: 'open' | 'closed';
+  created_at: string;
+  first_answer_at: string | null;
+  closed_at: string | null;
+  outcome: 'report' | 'noReportNow' | 'otherSupport' | null;
+  led_to_report: number;
+  messages: number;
+  channel_conversation_id: string | null;
+  channel_activity_id: string | null;
+  version: number;
+  purged_at: string | null;
+  updated_at: string;
+}
+
+export interface ConsultationMessageTable {
+  id: string;
+  consultation_id: string;
+  seq: number;
+  author: 'intake' | 'teacher';
+  at: string;
+  /** The message text, sealed with the consultation's data key; null once purged. */
+  sealed: string | null;
+}
+
 /** The last purged audit entry: the remaining chain starts from its hash. */
 export interface AuditAnchorTable {
   seq: number;
@@ -151,6 +224,10 @@ export interface AuditAnchorTable {
 }
 
 export interface Database {
+  intake_notes: IntakeNoteTable;
+  consultations: ConsultationTable;
+  consultation_messages: ConsultationMessageTable;
+  reminders: ReminderTable;
   job_runs: JobRunTable;
   audit_anchor: AuditAnchorTable;
   counters: CounterTable;

@@ -1,8 +1,11 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-foundation';
 import * as m0002 from './0002-reports';
+import * as m0003 from './0003-intake';
 import * as m0020 from './0020-jobs';
+import * as m0010 from './0010-consultations';
 import * as m0040 from './0040-retention';
+import * as m0021 from './0021-reminders';
 
 /**
  * Versioned migrations, applied in name order at start. Add a file per change and list it here;
@@ -13,8 +16,11 @@ import * as m0040 from './0040-retention';
 export const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
   '0002-reports': m0002,
+  '0003-intake': m0003,
+  '0010-consultations': m0010,
   '0020-jobs': m0020,
   '0040-retention': m0040,
+  '0021-reminders': m0021,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,0 +1,168 @@
+/**
+ * `npm run ui-check`: drives Värna's main flows in the Microsoft 365 Agents Playground with
+ * Playwright and Debian's Chromium (no browser download), proving that our cards work in a real
+ * Adaptive Cards renderer, and takes the README's screenshots (docs/images/).
+ *
+ *   apt-get install -y chromium      # once; or CHROMIUM=/path/to/chrome
+ *
+ * Not part of `npm test`: it needs a browser. The bot runs in local mode on a fresh store in a
+ * temporary folder, so the developer's own data/ is not touched.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Locator, type Page } from 'playwright-core';
+import { startDevStack } from './dev';
+
+const ROOT = join(__dirname, '..');
+const IMAGES = join(ROOT, 'docs', 'images');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const STEP_TIMEOUT_MS = 20_000;
+
+/** The newest card (bot message) that contains a text. */
+const lastCard = (page: Page, text: string | RegExp): Locator => page.locator('.ac-adaptiveCard').filter({ hasText: text }).last();
+
+async function say(page: Page, text: string): Promise<void> {
+  const box = page.getByRole('textbox').first();
+  await box.click();
+  await box.pressSequentially(text);
+  await page.keyboard.press('Enter');
+}
+
+/** A compact choice set renders as a Fluent combobox: open it, pick the option. */
+async function choose(page: Page, card: Locator, label: string, option: string): Promise<void> {
+  await card.getByRole('combobox', { name: label }).click();
+  await page.getByRole('option', { name: option, exact: true }).click();
+}
+
+async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  try {
+    const result = await run();
+    console.log(`  ok    ${name} (${Date.now() - started} ms)`);
+    return result;
+  } catch (error) {
+    console.error(`  FAIL  ${name}: ${(error as Error).message.split('\n')[0]}`);
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM`);
+  const data = mkdtempSync(join(tmpdir(), 'varna-ui-'));
+  mkdirSync(IMAGES, { recursive: true });
+  const stack = await startDevStack({ botPort: 3979, playgroundPort: 56151, storeUrl: `sqlite:${join(data, 'varna.db')}` });
+  const browser = await chromium.launchPersistentContext(join(data, 'chromium-profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1280, height: 900 },
+    locale: 'sv-SE',
+  });
+  let failed = false;
+  try {
+    const page = browser.pages()[0] ?? (await browser.newPage());
+    page.setDefaultTimeout(STEP_TIMEOUT_MS);
+    console.log(`Agents Playground at ${stack.playgroundUrl}, Värna at ${stack.botUrl}`);
+    await step('the Playground opens the 1:1 chat and Värna welcomes on install', async () => {
+      await page.goto(stack.playgroundUrl, { waitUntil: 'domcontentloaded' });
+      await lastCard(page, 'Värna – stöd när du är orolig för ett barn').waitFor();
+    });
+    await step('"hej" gets the welcome card with the menu', async () => {
+      const before = await page.locator('.ac-adaptiveCard').count();
+      await say(page, 'hej');
+      await page.locator('.ac-adaptiveCard').nth(before).waitFor();
+      const card = lastCard(page, 'Är barnet i akut fara? Ring 112.');
+      await card.getByRole('button', { name: 'Om anmälningsplikten' }).waitFor();
+      await page.screenshot({ path: join(IMAGES, 'playground-welcome.png') });
+    });
+    await step('"Om anmälningsplikten" replaces the card with the overview (Action.Execute)', async () => {
+      await lastCard(page, 'Är barnet i akut fara? Ring 112.').getByRole('button', { name: 'Om anmälningsplikten' }).click();
+      const overview = lastCard(page, 'Kort om vad lagen kräver av dig');
+      await overview.waitFor();
+      await overview.getByRole('button', { name: 'Plikten är personlig' }).waitFor();
+    });
+    await step('a topic opens and cites the act in force', async () => {
+      await lastCard(page, 'Kort om vad lagen kräver av dig').getByRole('button', { name: 'Plikten är personlig' }).click();
+      await lastCard(page, /2025:400/).waitFor();
+    });
+    await step('"Anmäl oro" walks a report to its receipt (test data: Skatteverket\'s test personnummer)', async () => {
+      const before = await page.locator('.ac-adaptiveCard').count();
+      await say(page, 'hej');
+      await page.locator('.ac-adaptiveCard').nth(before).getByRole('button', { name: 'Anmäl oro' }).click();
+      await lastCard(page, 'Är barnet i akut fara just nu?').getByRole('button', { name: 'Nej', exact: true }).click();
+
+      const child = lastCard(page, 'Barnets namn');
+      await child.getByLabel('Barnets namn').fill('Elin Testbarn');
+      await child.getByLabel('Personnummer eller samordningsnummer').fill('20121212-1212');
+      await choose(page, child, 'Skola eller förskola', 'Ekbackens skola');
+      await child.getByLabel('Klass eller avdelning').fill('5B');
+      await child.getByRole('button', { name: 'Nästa' }).click();
+
+      const guardians = lastCard(page, 'Har skolan berättat för vårdnadshavarna');
+      await guardians.getByLabel('Vårdnadshavare (namn').fill('Gustav Vårdnadshavare');
+      await guardians.getByLabel('Ja, de vet om anmälan').check();
+      await guardians.getByRole('button', { name: 'Nästa' }).click();
+
+      const concern = lastCard(page, 'Vad har du sett eller hört?');
+      await choose(page, concern, 'Vad gäller oron?', 'Brister i omsorgen');
+      await concern.getByLabel('Vad har du sett eller hört?').fill('Eleven kommer ofta hungrig och utan ytterkläder, senast i morse.');
+      await concern.getByLabel('När (datum, tid)?').fill('I dag kl. 08.15');
+      await concern.getByRole('button', { name: 'Nästa' }).click();
+
+      const reporter = lastCard(page, 'Telefon där socialtjänsten når dig');
+      await reporter.getByLabel('Ditt namn').fill('Tina Testlärare');
+      await reporter.getByLabel('Din roll').fill('Lärare');
+      await reporter.getByLabel('Telefon där socialtjänsten når dig').fill('070-111 22 33');
+      await reporter.getByLabel('Ja', { exact: true }).check();
+      await reporter.getByRole('button', { name: 'Nästa' }).click();
+
+      await lastCard(page, 'Återkoppling').getByRole('button', { name: 'Nästa' }).click();
+      const review = lastCard(page, 'Granska och skicka');
+      await review.getByRole('button', { name: 'Skicka anmälan' }).waitFor();
+      await review.getByRole('button', { name: 'Skicka anmälan' }).click();
+      const receipt = lastCard(page, /Anmälan VÄ-\d{4}-\d{5} är skickad/);
+      await receipt.waitFor();
+      await receipt.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(IMAGES, 'playground-report-receipt.png') });
+    });
+    await step('the report reaches the intake channel as a card without the child\'s identity', async () => {
+      await page.getByText('Anmälningar', { exact: true }).first().click();
+      const card = lastCard(page, /Ny orosanmälan VÄ-\d{4}-\d{5}/);
+      await card.waitFor();
+      const text = await card.innerText();
+      for (const secret of ['Elin', 'Testbarn', '1212', 'Gustav', 'hungrig']) if (text.includes(secret)) throw new Error(`the channel card shows "${secret}"`);
+      await page.screenshot({ path: join(IMAGES, 'playground-intake-channel.png') });
+    });
+    await step('"värna status" in the intake channel gives the ids for the config (admin guide)', async () => {
+      // In a channel Teams delivers only messages that @mention the bot.
+      const box = page.getByRole('textbox').first();
+      await box.click();
+      await box.pressSequentially('@');
+      await page.locator('#typeahead-menu [role=menuitem]').filter({ hasText: 'Värna' }).first().click();
+      await box.pressSequentially(' värna status');
+      await page.getByRole('button', { name: 'Post' }).click();
+      const status = lastCard(page, /Teamets id \(teamId\)/);
+      await status.waitFor();
+      await status.getByText('mottagningsenheten', { exact: false }).waitFor();
+      await status.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(IMAGES, 'playground-status.png') });
+    });
+    console.log(`screenshots in ${IMAGES.replace(`${ROOT}/`, '')}/`);
+  } catch {
+    failed = true;
+    const shot = join(tmpdir(), 'varna-ui-failure.png');
+    await browser.pages()[0]?.screenshot({ path: shot }).catch(() => undefined);
+    console.error(`what the page showed: ${shot}`);
+  } finally {
+    await browser.close();
+    await stack.stop();
+    rmSync(data, { recursive: true, force: true });
+  }
+  if (failed) process.exit(1);
+}
+
+main().catch((error: Error) => {
+  console.error(`ui-check: ${error.message}`);
+  process.exit(1);
+});

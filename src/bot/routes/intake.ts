@@ -1,0 +1,144 @@
+import { CardFactory } from 'botbuilder';
+import { z } from 'zod/v4';
+import { strings, type Strings } from '../../cards/i18n';
+import { alertCard, feedbackCard, intakeCard, myReportsCard, type IntakeCardView } from '../../cards/intake';
+import { verbs } from '../../cards/verbs';
+import { ConflictError, NotAllowedError, NotFoundError, ValidationError } from '../../services/errors';
+import { asPermittedFeedback, feedbackKind } from '../../services/feedback';
+import { alertKind } from '../../services/intake';
+import { localParts } from '../../services/office-hours';
+import type { Report } from '../../services/reports';
+import type { Services } from '../../services';
+import type { BotKit } from '../kit';
+import type { Turn } from '../turn';
+import { actorOf, describeError, stringsFor } from '../turn';
+import { intakeViewOf } from './report';
+
+const Ref = z.object({ reference: z.string().min(1).max(40) }).passthrough();
+const Take = Ref.extend({ phone: z.string().max(40).optional() });
+const Protection = Ref.extend({ immediate: z.enum(['yes', 'no']).optional() });
+const Decision = Ref.extend({ outcome: z.enum(['opened', 'notOpened', 'alreadyOngoing']).optional(), date: z.string().max(10).optional(), sendUnasked: z.enum(['true', 'false']).optional() });
+const Inappropriate = Ref.extend({ reason: z.string().max(4000).optional() });
+const Page = z.object({ page: z.coerce.number().int().min(0).max(10_000).default(0) }).passthrough();
+const RequestFeedback = Ref.extend({ page: z.coerce.number().int().min(0).max(10_000).default(0) });
+
+export const myReportsCommand = /^\s*(mina anmälningar|my reports)\s*[.!?]?\s*$/i;
+
+export async function intakeCardView(s: Services, report: Report): Promise<IntakeCardView> {
+  const wants = report.feedback_requested === 1 || !!report.feedback_requested_later_at;
+  return {
+    ...intakeViewOf(s, report),
+    ...(report.handler_name ? { handlerName: report.handler_name, handlerPhone: report.handler_phone ?? '' } : {}),
+    ...(report.protection_at ? { protection: { immediate: report.protection_immediate === 1 } } : {}),
+    ...(report.decision ? { decision: report.decision } : {}),
+    feedback: report.feedback_inappropriate_at && !report.feedback_given_at ? 'inappropriate' : report.feedback_given_at ? 'sent' : wants ? 'pending' : 'notAsked',
+    meetingOffered: !!report.joint_meeting_offered_at,
+    clocks: s.intake.clocks(report),
+    history: await s.intake.history(report),
+    today: localParts(s.clock.now()).date,
+  };
+}
+
+/** Intake's actions on the channel card, the feedback the reporter may get, and "Mina anmälningar". */
+export function registerIntake(kit: BotKit): void {
+  const { app, s } = kit;
+  const sv = strings('sv');
+  kit.intakeCard = async (report) => intakeCard(await intakeCardView(s, report), sv);
+
+  /** Runs an intake action; refusals and conflicts are answered as a message and change nothing. */
+  function onIntake<S extends z.ZodType<{ reference: string }>>(verb: string, schema: S, run: (turn: Turn<z.infer<S>>, isMember: (teamId: string) => Promise<boolean>) => Promise<Report>) {
+    kit.onAction(verb, schema, async (turn) => {
+      const { ctx, actor, t } = turn;
+      const isMember = (teamId: string) => kit.membership.isMember(ctx, teamId, actor.aadObjectId, actor.userId);
+      try {
+        const report = await run(turn, isMember);
+        return intakeCard(await intakeCardView(s, report), sv);
+      } catch (error) {
+        return refusal(error, t);
+      }
+    });
+  }
+
+  function refusal(error: unknown, t: Strings): string {
+    const r = t.intake.refusals;
+    if (error instanceof ConflictError) {
+      if (error.reason === 'taken') return r.taken(error.detail.by ?? '');
+      if (error.reason === 'decided') return r.decided;
+      if (error.reason === 'alreadyMarked') return r.alreadyMarked;
+      if (error.reason === 'alreadyOffered') return r.alreadyOffered;
+    }
+    if (error instanceof ValidationError) {
+      const [field, code] = Object.entries(error.fields)[0] ?? [];
+      if (field === 'phone') return code === 'required' ? r.phoneRequired : r.phoneInvalid;
+      if (field === 'reason') return r.reasonRequired;
+      if (field === 'date') return code === 'dateFuture' ? r.dateFuture : r.dateInvalid;
+      if (field === 'outcome' || field === 'immediate') return t.errors.validation;
+    }
+    if (error instanceof NotAllowedError) return t.errors.notAllowed;
+    return describeError(error, t);
+  }
+
+  onIntake(verbs.intakeTake, Take, ({ actor, data }, isMember) => s.intake.take(actor, data.reference, data.phone, isMember));
+
+  onIntake(verbs.intakeProtection, Protection, ({ actor, data }, isMember) => {
+    if (!data.immediate) throw new ValidationError({ immediate: 'required' });
+    return s.intake.protection(actor, data.reference, data.immediate === 'yes', isMember);
+  });
+
+  onIntake(verbs.intakeDecision, Decision, ({ actor, data }, isMember) => {
+    if (!data.outcome) throw new ValidationError({ outcome: 'required' });
+    return s.intake.decide(actor, data.reference, { outcome: data.outcome, date: data.date ?? '', sendUnasked: data.sendUnasked === 'true' }, isMember);
+  });
+
+  onIntake(verbs.intakeInappropriate, Inappropriate, ({ actor, data }, isMember) => s.intake.markInappropriate(actor, data.reference, data.reason ?? '', isMember));
+
+  onIntake(verbs.intakeMeeting, Ref, ({ actor, data }, isMember) => s.intake.offerMeeting(actor, data.reference, isMember));
+
+  // The reporter's side: only the permitted messages, in the reporter's own 1:1 chat.
+  kit.delivery.register(feedbackKind, async (message) => {
+    const report = await s.reports.byId(String(message.reportId));
+    if (!report) throw new NotFoundError('report', String(message.reportId));
+    const t = strings(report.reporter_locale === 'en' ? 'en' : 'sv');
+    return { card: feedbackCard(report.reference, asPermittedFeedback(message.feedback), t), summary: t.intake.feedback.title(report.reference) };
+  });
+
+  kit.delivery.register(alertKind, async (message) => {
+    const report = await s.reports.byId(String(message.reportId));
+    if (!report) throw new NotFoundError('report', String(message.reportId));
+    const a = sv.intake.alerts;
+    return { card: alertCard(message.alert === 'ack' ? a.ack(report.reference) : a.decisionOverdue(report.reference, sv.date(new Date(report.decision_due_at)))) };
+  });
+
+  async function mine(actorAad: Parameters<typeof s.intake.mine>[0], page: number, t: Strings) {
+    const { rows, more } = await s.intake.mine(actorAad, page);
+    return myReportsCard(
+      {
+        page,
+        more,
+        rows: rows.map((r) => {
+          const asked = r.feedback_requested === 1 || !!r.feedback_requested_later_at;
+          return {
+            reference: r.reference,
+            receivedAt: new Date(r.received_at),
+            schoolName: s.directory.school(r.school_id)?.name ?? r.school_id,
+            ...(r.handler_name ? { handlerName: r.handler_name } : {}),
+            ...(r.feedback_given_at && r.decision ? { decisionFeedback: r.decision } : {}),
+            canAskFeedback: !asked && !r.feedback_given_at,
+            asked,
+          };
+        }),
+      },
+      t,
+    );
+  }
+
+  kit.menu.push(async (_actor, t) => [{ title: t.welcome.myReports, verb: verbs.myReports, data: { page: 0 } }]);
+  kit.onAction(verbs.myReports, Page, async ({ actor, t, data }) => mine(actor, data.page, t));
+  kit.onAction(verbs.requestFeedback, RequestFeedback, async ({ actor, t, data }) => {
+    await s.intake.requestFeedback(actor, data.reference);
+    return mine(actor, data.page, t);
+  });
+  app.message(myReportsCommand, async (ctx) => {
+    await ctx.sendActivity({ attachments: [CardFactory.adaptiveCard(await mine(actorOf(ctx.activity), 0, stringsFor(ctx.activity)))] });
+  });
+}

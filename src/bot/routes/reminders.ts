@@ -1,0 +1,95 @@
+import { z } from 'zod/v4';
+import { cycleReminderCard, digestCard, draftNudgeCard, intakeSummaryCard, unreachableCard } from '../../cards/reminders';
+import { localeOf, strings, type Strings } from '../../cards/i18n';
+import { verbs } from '../../cards/verbs';
+import type { Actor } from '../../services/actor';
+import { reminderKinds } from '../../services/reminders';
+import type { Target } from '../../services/outbox';
+import type { BotKit } from '../kit';
+import type { TurnContext } from 'botbuilder';
+import { actorOf, describeError, stringsFor, turnLog } from '../turn';
+import { sendCard } from './welcome';
+
+/** Anchored: "vem når inte Värna?" (and the English form) is an admin command, not a phrase in a sentence. */
+export const unreachableCommand = /^\s*(vem|vilka)\s+når\s+(inte\s+värna|värna\s+inte)\s*\??\s*$|^\s*who\s+can\s+värna\s+not\s+reach\s*\??\s*$/i;
+
+const ReminderData = z.object({ reminderId: z.string().min(1).max(64) });
+
+/**
+ * Reminders: renders the annual-cycle card, the draft nudge, the principal's digest and the intake
+ * summary when the outbox sends them; answers "Klart" and "Påminn mig om en vecka"; and the admin
+ * command listing principals the bot cannot reach.
+ */
+export function registerReminders(kit: BotKit): void {
+  const { app, s, delivery } = kit;
+  const r = s.reminders;
+
+  /** The recipient's language: what their Teams client told us last, else Swedish. */
+  async function stringsOf(target: Target): Promise<Strings> {
+    if (target.kind !== 'user') return strings('sv');
+    const user = await s.store.users.get(target.aadObjectId);
+    return strings(localeOf(user?.locale));
+  }
+
+  delivery.register(reminderKinds.cycle, async (message, target) => {
+    const found = await r.cycleCard(String(message.reminderId));
+    if (!found || found.view.status === 'done') return { skip: true };
+    const t = await stringsOf(target);
+    return { card: cycleReminderCard(found.view, t), summary: found.view.title[t.locale] };
+  });
+
+  delivery.register(reminderKinds.draft, async (message, target) => {
+    const view = await r.draftNudge(String(message.draftId));
+    if (!view) return { skip: true };
+    const t = await stringsOf(target);
+    return { card: draftNudgeCard(view, t), summary: t.reminders.draftTitle };
+  });
+
+  delivery.register(reminderKinds.digest, async (message, target) => {
+    const view = await r.digest(String(message.schoolId), new Date(String(message.to)));
+    if (!view) return { skip: true };
+    const t = await stringsOf(target);
+    return { card: digestCard(view, t), summary: t.reminders.digestTitle(view.schoolName) };
+  });
+
+  delivery.register(reminderKinds.intakeSummary, async (message, target) => {
+    const view = await r.intakeSummary(String(message.unitId), new Date(String(message.at)));
+    if (!view) return { skip: true };
+    const t = await stringsOf(target);
+    return { card: intakeSummaryCard(view, t) };
+  });
+
+  /** A channel reminder (intake unit) may be handled by any member of that unit's team. */
+  async function intakeMember(ctx: TurnContext, actor: Actor, reminderId: string): Promise<boolean> {
+    const found = await s.store.db.selectFrom('reminders').select('unit_id').where('id', '=', reminderId).executeTakeFirst();
+    const unit = found?.unit_id ? s.directory.intakeUnit(found.unit_id) : undefined;
+    if (!unit) return false;
+    return kit.membership.isMember(ctx, unit.teamId, actor.aadObjectId, actor.userId);
+  }
+
+  kit.onAction(verbs.reminderDone, ReminderData, async ({ actor, t, data, ctx }) => {
+    const view = await r.markDone(actor, data.reminderId, { intakeMember: await intakeMember(ctx, actor, data.reminderId) });
+    return cycleReminderCard(view, t);
+  });
+
+  kit.onAction(verbs.reminderSnooze, ReminderData, async ({ actor, t, data, ctx }) => {
+    const view = await r.snooze(actor, data.reminderId, { intakeMember: await intakeMember(ctx, actor, data.reminderId) });
+    return cycleReminderCard(view, t);
+  });
+
+  kit.onAction(verbs.remindersUnreachable, z.object({}).passthrough(), async ({ actor, t }) => unreachableCard({ principals: await r.unreachablePrincipals(actor) }, t));
+  kit.menu.push(async (actor, t) => (s.directory.isStatistician(actor.aadObjectId) ? [{ title: t.reminders.unreachableMenu, verb: verbs.remindersUnreachable }] : []));
+
+  app.message(unreachableCommand, async (ctx) => {
+    const actor = actorOf(ctx.activity);
+    const t = stringsFor(ctx.activity);
+    if (actor.conversation.kind !== 'personal') return;
+    try {
+      const principals = await r.unreachablePrincipals(actor);
+      await sendCard(ctx, unreachableCard({ principals }, t));
+    } catch (error) {
+      turnLog(ctx, kit.log).warn({ event: 'reminders.unreachable.refused', err: error }, 'admin command refused');
+      await ctx.sendActivity(describeError(error, t));
+    }
+  });
+}

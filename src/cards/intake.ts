@@ -1,0 +1,154 @@
+import type { PermittedFeedback } from '../services/feedback';
+import type { ClockState, HistoryEntry, Outcome } from '../services/intake';
+import { card, choiceInput, container, dateInput, execute, facts, heading, text, textInput, toggleInput, userText, type Action, type Card, type Element } from './card';
+import type { Strings } from './i18n';
+import { intakeReportCard, type IntakeView } from './report';
+import { verbs } from './verbs';
+
+/** The shared intake card: triage facts, where the case stands, its clocks and history. Never the child. */
+export interface IntakeCardView extends IntakeView {
+  handlerName?: string;
+  handlerPhone?: string;
+  protection?: { immediate: boolean };
+  decision?: Outcome;
+  feedback: 'sent' | 'notAsked' | 'inappropriate' | 'pending';
+  meetingOffered: boolean;
+  clocks: ClockState[];
+  history: HistoryEntry[];
+  today: string;
+}
+
+/** Universal Action with an Action.Submit fallback for clients without Action.Execute. */
+function act(title: string, verb: string, data: Record<string, unknown>, style?: 'positive' | 'destructive'): Action {
+  const a = execute(title, verb, data, style ? { style } : {});
+  return { ...a, fallback: { type: 'Action.Submit', title, data: a.data } };
+}
+
+function showCard(title: string, body: Element[], action: Action): Action {
+  return { type: 'Action.ShowCard', title, card: { type: 'AdaptiveCard', body, actions: [action] } };
+}
+
+export function intakeCard(v: IntakeCardView, t: Strings): Card {
+  const i = t.intake;
+  const ref = { reference: v.reference };
+  const state: Array<[string, string]> = [
+    [i.state.handler, v.handlerName ? `${v.handlerName}${v.handlerPhone ? `, ${v.handlerPhone}` : ''}` : i.state.notTaken],
+    ...(v.protection ? ([[i.state.protection, v.protection.immediate ? i.state.immediate : i.state.noImmediate]] as Array<[string, string]>) : []),
+    ...(v.decision ? ([[i.state.decision, i.outcomes[v.decision]]] as Array<[string, string]>) : []),
+    [
+      i.state.feedback,
+      { sent: i.state.feedbackSent, notAsked: i.state.feedbackNotAsked, inappropriate: i.state.feedbackInappropriate, pending: i.state.feedbackPending }[v.feedback],
+    ],
+    ...(v.meetingOffered ? ([[i.state.meeting, i.state.meetingOffered]] as Array<[string, string]>) : []),
+  ];
+  const clockLine = (c: ClockState) => {
+    const label = i.clocks[c.name];
+    const when = c.status === 'done' ? i.clocks.done(t.dateTime(c.doneAt!)) : c.status === 'overdue' ? i.clocks.overdue(t.dateTime(c.due)) : i.clocks.due(t.dateTime(c.due));
+    return text(`${c.status === 'done' ? '✔' : c.status === 'overdue' ? '⚠' : '•'} ${label}: ${when}`, c.status === 'overdue' ? { color: 'Attention', weight: 'Bolder' } : {});
+  };
+  const historyLine = (h: HistoryEntry): Element => {
+    const d = h.detail;
+    const line =
+      h.kind === 'submitted' ? i.history.submitted
+      : h.kind === 'take' ? i.history.take(h.who)
+      : h.kind === 'protection' ? i.history.protection(h.who, d.immediate === true)
+      : h.kind === 'decision' ? i.history.decision(h.who, i.outcomes[d.outcome as Outcome] ?? '', d.feedbackSent === true)
+      : h.kind === 'inappropriate' ? i.history.inappropriate(h.who)
+      : h.kind === 'meeting' ? i.history.meeting(h.who)
+      : h.kind === 'feedbackRequested' ? i.history.feedbackRequested(d.sentNow === true)
+      : h.kind;
+    // Names come from Teams profiles: plain text runs, never markdown.
+    return { ...userText(`${t.dateTime(h.at)} – ${line}`), spacing: 'None' };
+  };
+
+  const actions: Action[] = [];
+  if (!v.handlerName)
+    actions.push(showCard(i.take, textInput({ id: 'phone', label: i.phone, style: 'Tel', maxLength: 40 }), act(i.takeConfirm, verbs.intakeTake, ref, 'positive')));
+  if (!v.protection)
+    actions.push(
+      showCard(
+        i.protection,
+        choiceInput({ id: 'immediate', label: i.protectionImmediate, expanded: true, isRequired: true, choices: [[i.protectionYes, 'yes'], [i.protectionNo, 'no']] }),
+        act(i.record, verbs.intakeProtection, ref),
+      ),
+    );
+  if (!v.decision)
+    actions.push(
+      showCard(
+        i.decision,
+        [
+          ...choiceInput({ id: 'outcome', label: i.decisionOutcome, expanded: true, isRequired: true, choices: (Object.keys(i.outcomes) as Outcome[]).map((o) => [i.outcomes[o], o]) }),
+          ...dateInput({ id: 'date', label: i.decisionDate, value: v.today, max: v.today, isRequired: true }),
+          ...(v.feedback === 'notAsked' ? toggleInput({ id: 'sendUnasked', label: i.state.feedback, title: i.sendUnasked }) : []),
+        ],
+        act(i.record, verbs.intakeDecision, ref),
+      ),
+    );
+  if (v.feedback !== 'inappropriate' && v.feedback !== 'sent')
+    actions.push(showCard(i.inappropriate, textInput({ id: 'reason', label: i.inappropriateReason, multiline: true, isRequired: true, maxLength: 2000 }), act(i.record, verbs.intakeInappropriate, ref, 'destructive')));
+  if (!v.meetingOffered) actions.push(showCard(i.meeting, [text(t.report.wishes.meetingInfo)], act(i.meetingConfirm, verbs.intakeMeeting, ref)));
+
+  return intakeReportCard(v, t, {
+    body: [
+      container([facts(state)], { separator: true }),
+      container([text(i.clocks.title, { weight: 'Bolder' }), ...v.clocks.map(clockLine)], { separator: true }),
+      container([text(i.history.title, { weight: 'Bolder' }), ...v.history.slice(-8).map(historyLine)], { separator: true }),
+    ],
+    actions: actions.slice(0, 5),
+  });
+}
+
+/** What the reporter sees: one of the permitted messages, its legal basis, and the secrecy reminder. */
+export function feedbackCard(reference: string, f: PermittedFeedback, t: Strings): Card {
+  const fb = t.intake.feedback;
+  const body =
+    f.kind === 'received' ? fb.received(f.handlerName, f.handlerPhone)
+    : f.kind === 'investigation' ? fb.investigation[f.outcome]
+    : fb.meeting;
+  return card([
+    heading(fb.title(reference)),
+    f.kind === 'received' ? userText(body) : text(body, { weight: 'Bolder' }),
+    f.kind === 'investigation' && f.outcome !== 'notOpened' && text(fb.informationDuty, { subtle: true }),
+    text(f.kind === 'jointMeetingOffered' ? fb.lawMeeting : fb.law, { subtle: true, size: 'Small' }),
+    text(fb.secrecy, { subtle: true, size: 'Small' }),
+  ]);
+}
+
+export function alertCard(message: string): Card {
+  return card([text(message, { color: 'Attention', weight: 'Bolder' })]);
+}
+
+export interface MyReportsView {
+  page: number;
+  more: boolean;
+  rows: Array<{ reference: string; receivedAt: Date; schoolName: string; handlerName?: string; decisionFeedback?: Outcome; canAskFeedback: boolean; asked: boolean }>;
+}
+
+/** The reporter's own reports. Decision news shows only when it was given to them. */
+export function myReportsCard(v: MyReportsView, t: Strings): Card {
+  const m = t.intake.mine;
+  const nav: Action[] = [];
+  if (v.page > 0) nav.push(execute(m.newer, verbs.myReports, { page: v.page - 1 }));
+  if (v.more) nav.push(execute(m.more, verbs.myReports, { page: v.page + 1 }));
+  return card(
+    [
+      heading(m.title, 'Large'),
+      v.rows.length === 0 && text(m.none),
+      ...v.rows.map((r) =>
+        container(
+          [
+            text(`${r.reference} – ${t.date(r.receivedAt)}`, { weight: 'Bolder' }),
+            text(r.schoolName, { subtle: true, spacing: 'None' }),
+            r.handlerName ? userText(m.status.received(r.handlerName)) : text(m.status.sent),
+            r.decisionFeedback && text(t.intake.feedback.investigation[r.decisionFeedback]),
+            r.asked && !r.decisionFeedback && text(m.asked, { subtle: true }),
+            r.canAskFeedback && { type: 'ActionSet', actions: [execute(m.askFeedback, verbs.requestFeedback, { reference: r.reference, page: v.page })] },
+          ],
+          { separator: true },
+        ),
+      ),
+      v.page > 0 && text(m.page(v.page + 1), { subtle: true }),
+    ],
+    [...nav, execute(t.menu, verbs.welcome)],
+  );
+}

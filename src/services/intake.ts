@@ -1,0 +1,303 @@
+import type { Config } from '../config';
+import type { Logger } from '../log';
+import type { Actor } from './actor';
+import type { Clock } from './clock';
+import type { Cipher } from './crypto';
+import { addWorkingHours, feedbackDue } from './deadlines';
+import { ConflictError, NotAllowedError, NotFoundError, ValidationError } from './errors';
+import { feedbackKind, feedbackTarget, type FeedbackMessage, type PermittedFeedback } from './feedback';
+import type { Directory } from './municipality';
+import type { Outbox } from './outbox';
+import type { Report, Reports } from './reports';
+import { newId, type Store, type Tx } from './store';
+
+export type Outcome = 'opened' | 'notOpened' | 'alreadyOngoing';
+export type IntakeAction = 'take' | 'protection' | 'decision' | 'inappropriate' | 'meeting';
+export type IsMember = (teamId: string) => Promise<boolean>;
+export const alertKind = 'intake.alert';
+
+export interface HistoryEntry {
+  at: Date;
+  who: string;
+  kind: string;
+  detail: Record<string, string | boolean | number | null>;
+}
+
+export interface ClockState {
+  name: 'protection' | 'decision' | 'feedback';
+  due: Date;
+  status: 'due' | 'overdue' | 'done';
+  doneAt?: Date;
+}
+
+export interface IntakeDeps {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  cipher: Cipher;
+  directory: Directory;
+  outbox: Outbox;
+  reports: Reports;
+}
+
+const ACK_WORKING_HOURS = 2;
+
+/**
+ * The intake team's work on a report, from its card: take it, record the protection assessment and
+ * the decision, mark feedback inappropriate, offer a joint meeting. Only members of the receiving
+ * unit's team may act; every action and every refusal is audited; what reaches the reporter is the
+ * closed set of PermittedFeedback, in their 1:1 chat only.
+ */
+export function makeIntake({ config, store, clock, log, cipher, directory, outbox, reports }: IntakeDeps) {
+  const iso = (d: Date) => d.toISOString();
+  const ackHours = Number(process.env.VARNA_ACK_ALERT_WORKING_HOURS ?? ACK_WORKING_HOURS) || ACK_WORKING_HOURS;
+
+  async function load(reference: string): Promise<Report> {
+    const report = await reports.byReference(reference);
+    if (!report) throw new NotFoundError('report', reference);
+    return report;
+  }
+
+  async function authorize(actor: Actor, report: Report, action: IntakeAction, isMember: IsMember): Promise<void> {
+    const unit = directory.intakeUnit(report.intake_unit_id);
+    const allowed = !!unit && (await isMember(unit.teamId));
+    if (allowed) return;
+    await store.transaction((trx) =>
+      store.audit.append(trx, { actor: actor.aadObjectId, action: `intake.${action}`, subject: report.reference, outcome: 'refused' }, clock.now()),
+    );
+    log.warn({ event: 'intake.refused', action, reference: report.reference, user: actor.aadObjectId }, 'intake action refused: not in the intake team');
+    throw new NotAllowedError(`intake.${action}`);
+  }
+
+  async function sendFeedback(trx: Tx, report: Report, feedback: PermittedFeedback, now: Date): Promise<void> {
+    const message: FeedbackMessage = { kind: feedbackKind, reportId: report.id, feedback };
+    const key = feedback.kind === 'investigation' ? 'investigation' : feedback.kind === 'received' ? 'received' : 'meeting';
+    await store.outbox.enqueue(trx, { dedupeKey: `feedback:${report.id}:${key}`, target: feedbackTarget(report), message }, now);
+  }
+
+  /**
+   * One intake action: authorize, then change the report only if it is still in the state the
+   * action expects (optimistic version check), with its history entry, audit entry and any
+   * feedback in the same transaction.
+   */
+  async function act(
+    actor: Actor,
+    reference: string,
+    action: IntakeAction,
+    isMember: IsMember,
+    change: (r: Report, now: Date) => { patch: Partial<Report>; detail?: HistoryEntry['detail']; feedback?: PermittedFeedback; note?: string } ,
+  ): Promise<Report> {
+    const report = await load(reference);
+    await authorize(actor, report, action, isMember);
+    const now = clock.now();
+    const { patch, detail = {}, feedback, note } = change(report, now);
+    const updated = await store.transaction(async (trx) => {
+      const res = await trx
+        .updateTable('reports')
+        .set({ ...patch, version: report.version + 1, updated_at: iso(now) })
+        .where('id', '=', report.id)
+        .where('version', '=', report.version)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) throw new ConflictError('changed');
+      await trx
+        .insertInto('report_events')
+        .values({ id: newId(now), report_id: report.id, at: iso(now), actor_aad: actor.aadObjectId, actor_name: actor.name, kind: action, detail: JSON.stringify(detail) })
+        .execute();
+      if (note !== undefined) {
+        const key = await store.dataKeys.get(report.id, trx);
+        const sealed = key ? cipher.seal(cipher.unwrap(report.id, { masterKeyId: key.master_key_id, wrapped: key.wrapped }), note, `note:${report.id}`) : null;
+        await trx.insertInto('intake_notes').values({ id: newId(now), report_id: report.id, at: iso(now), actor_aad: actor.aadObjectId, kind: action, sealed }).execute();
+      }
+      await store.audit.append(trx, { actor: actor.aadObjectId, action: `intake.${action}`, subject: reference, outcome: 'allowed', detail: Object.fromEntries(Object.entries(detail).filter(([, v]) => typeof v !== 'object')) as Record<string, string> }, now);
+      const row = { ...report, ...patch } as Report;
+      if (feedback) await sendFeedback(trx, row, feedback, now);
+      return trx.selectFrom('reports').selectAll().where('id', '=', report.id).executeTakeFirstOrThrow();
+    });
+    log.info({ event: `intake.${action}`, reference, user: actor.aadObjectId }, 'intake action recorded');
+    if (feedback) outbox.wake();
+    return updated;
+  }
+
+  const wantsDecisionFeedback = (r: Report) => r.feedback_requested === 1 || !!r.feedback_requested_later_at;
+
+  const service = {
+    /** "Bekräfta mottagen / Ta ärendet": the reporter always learns who has it, with a phone. */
+    async take(actor: Actor, reference: string, phone: string | undefined, isMember: IsMember): Promise<Report> {
+      const current = await load(reference);
+      await authorize(actor, current, 'take', isMember);
+      if (current.handler_aad) throw new ConflictError('taken', { by: current.handler_name ?? '' });
+      const remembered = (await store.users.get(actor.aadObjectId))?.phone ?? undefined;
+      const handlerPhone = (phone ?? '').trim() || remembered;
+      if (!handlerPhone) throw new ValidationError({ phone: 'required' });
+      if (!/^\+?[0-9][0-9 ()-]{5,}$/.test(handlerPhone)) throw new ValidationError({ phone: 'phoneInvalid' });
+      if (phone && phone.trim()) await store.users.update(actor.aadObjectId, { phone: phone.trim() }, clock.now());
+      try {
+        return await act(actor, reference, 'take', async () => true, (r, now) => {
+          if (r.handler_aad) throw new ConflictError('taken', { by: r.handler_name ?? '' });
+          return {
+            patch: { handler_aad: actor.aadObjectId, handler_name: actor.name, handler_phone: handlerPhone, receipt_at: r.receipt_at ?? iso(now) },
+            feedback: { kind: 'received', handlerName: actor.name, handlerPhone },
+          };
+        });
+      } catch (error) {
+        if (error instanceof ConflictError) {
+          const winner = await load(reference);
+          throw new ConflictError('taken', { by: winner.handler_name ?? '' });
+        }
+        throw error;
+      }
+    },
+
+    /** "Skyddsbedömning gjord" (SoL (2025:400) 20 kap. 1 §): immediate protection needed or not. */
+    protection(actor: Actor, reference: string, immediate: boolean, isMember: IsMember): Promise<Report> {
+      return act(actor, reference, 'protection', isMember, (_r, now) => ({
+        patch: { protection_at: iso(now), protection_immediate: immediate ? 1 : 0 },
+        detail: { immediate },
+      }));
+    },
+
+    /**
+     * "Beslut om utredning" (20 kap. 2 §). Decision feedback goes to a reporter who asked for it,
+     * unless intake marked it inappropriate; intake may also choose to send it unasked (19 kap. 6 §).
+     */
+    async decide(actor: Actor, reference: string, input: { outcome: Outcome; date: string; sendUnasked: boolean }, isMember: IsMember): Promise<Report> {
+      const today = clock.now().toISOString().slice(0, 10);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(input.date) || Number.isNaN(Date.parse(input.date))) throw new ValidationError({ date: 'dateInvalid' });
+      if (input.date > today) throw new ValidationError({ date: 'dateFuture' });
+      const current = await load(reference);
+      if (current.decision) {
+        await authorize(actor, current, 'decision', isMember);
+        throw new ConflictError('decided', { by: '' });
+      }
+      return act(actor, reference, 'decision', isMember, (r, now) => {
+        if (r.decision) throw new ConflictError('decided');
+        const send = !r.feedback_inappropriate_at && (wantsDecisionFeedback(r) || input.sendUnasked);
+        return {
+          patch: {
+            decision: input.outcome,
+            decision_date: input.date,
+            decision_at: iso(now),
+            ...(send ? { feedback_given_at: iso(now), feedback_sent_unrequested: wantsDecisionFeedback(r) ? 0 : 1 } : {}),
+          },
+          detail: { outcome: input.outcome, date: input.date, feedbackSent: send },
+          ...(send ? { feedback: { kind: 'investigation', outcome: input.outcome } as PermittedFeedback } : {}),
+        };
+      });
+    },
+
+    /** "Återkoppling olämplig": no decision feedback; the reason stays in the store, sealed. */
+    markInappropriate(actor: Actor, reference: string, reason: string, isMember: IsMember): Promise<Report> {
+      const text = reason.trim();
+      if (!text) throw new ValidationError({ reason: 'required' });
+      if (text.length > 2000) throw new ValidationError({ reason: 'tooLong:2000' });
+      return act(actor, reference, 'inappropriate', isMember, (r, now) => {
+        if (r.feedback_inappropriate_at) throw new ConflictError('alreadyMarked');
+        return { patch: { feedback_inappropriate_at: iso(now) }, detail: { afterFeedback: !!r.feedback_given_at }, note: text };
+      });
+    },
+
+    /** "Erbjud anmälningsmöte" (19 kap. 5 §): the reporter is told intake will contact them. */
+    offerMeeting(actor: Actor, reference: string, isMember: IsMember): Promise<Report> {
+      return act(actor, reference, 'meeting', isMember, (r, now) => {
+        if (r.joint_meeting_offered_at) throw new ConflictError('alreadyOffered');
+        return { patch: { joint_meeting_offered_at: iso(now) }, feedback: { kind: 'jointMeetingOffered' } };
+      });
+    },
+
+    async history(report: Report): Promise<HistoryEntry[]> {
+      const rows = await store.db.selectFrom('report_events').selectAll().where('report_id', '=', report.id).orderBy('at').orderBy('id').execute();
+      return rows.map((r) => ({ at: new Date(r.at), who: r.actor_name, kind: r.kind, detail: JSON.parse(r.detail) as HistoryEntry['detail'] }));
+    },
+
+    /** What is due, overdue or done: protection the same day, decision in 14 days, feedback a week after. */
+    clocks(r: Report, now: Date = clock.now()): ClockState[] {
+      const state = (due: Date, done: string | null): Pick<ClockState, 'status' | 'doneAt'> =>
+        done ? { status: 'done', doneAt: new Date(done) } : { status: now > due ? 'overdue' : 'due' };
+      const out: ClockState[] = [
+        { name: 'protection', due: new Date(r.protection_due_at), ...state(new Date(r.protection_due_at), r.protection_at) },
+        { name: 'decision', due: new Date(r.decision_due_at), ...state(new Date(r.decision_due_at), r.decision_at) },
+      ];
+      if (r.decision_at && wantsDecisionFeedback(r) && !r.feedback_inappropriate_at) {
+        const due = feedbackDue(new Date(r.decision_at));
+        out.push({ name: 'feedback', due, ...state(due, r.feedback_given_at) });
+      }
+      return out;
+    },
+
+    /** The reporter's own reports, newest first, a page at a time. */
+    async mine(actor: Actor, page: number, pageSize = 5): Promise<{ rows: Report[]; more: boolean }> {
+      const rows = await store.db
+        .selectFrom('reports')
+        .selectAll()
+        .where('reporter_aad', '=', actor.aadObjectId)
+        .orderBy('received_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(pageSize + 1)
+        .offset(page * pageSize)
+        .execute();
+      return { rows: rows.slice(0, pageSize), more: rows.length > pageSize };
+    },
+
+    /** Asked later from "Mina anmälningar": due at once if the decision is already made. */
+    async requestFeedback(actor: Actor, reference: string): Promise<Report> {
+      const report = await load(reference);
+      if (report.reporter_aad !== actor.aadObjectId) throw new NotFoundError('report', reference);
+      if (wantsDecisionFeedback(report)) return report;
+      const now = clock.now();
+      const sendNow = !!report.decision && !report.feedback_inappropriate_at && !report.feedback_given_at;
+      const updated = await store.transaction(async (trx) => {
+        await trx
+          .updateTable('reports')
+          .set({ feedback_requested_later_at: iso(now), ...(sendNow ? { feedback_given_at: iso(now) } : {}), version: report.version + 1, updated_at: iso(now) })
+          .where('id', '=', report.id)
+          .execute();
+        await trx
+          .insertInto('report_events')
+          .values({ id: newId(now), report_id: report.id, at: iso(now), actor_aad: actor.aadObjectId, actor_name: '', kind: 'feedbackRequested', detail: JSON.stringify({ sentNow: sendNow }) })
+          .execute();
+        await store.audit.append(trx, { actor: actor.aadObjectId, action: 'report.feedbackRequested', subject: reference, outcome: 'allowed' }, now);
+        if (sendNow) await sendFeedback(trx, report, { kind: 'investigation', outcome: report.decision! }, now);
+        return trx.selectFrom('reports').selectAll().where('id', '=', report.id).executeTakeFirstOrThrow();
+      });
+      if (sendNow) outbox.wake();
+      return updated;
+    },
+
+    /**
+     * Alerts in the report's thread: not acknowledged within two working hours, decision overdue.
+     * Each alert is queued once (its dedupe key), whenever the check runs.
+     */
+    async checkClocks(now: Date = clock.now()): Promise<number> {
+      const since = iso(new Date(now.getTime() - 60 * 86_400_000));
+      const open = await store.db
+        .selectFrom('reports')
+        .selectAll()
+        .where('received_at', '>=', since)
+        .where('purged_at', 'is', null)
+        .where((eb) => eb.or([eb('receipt_at', 'is', null), eb('decision', 'is', null)]))
+        .execute();
+      let queued = 0;
+      for (const r of open) {
+        const unit = directory.intakeUnit(r.intake_unit_id);
+        if (!unit || !r.channel_conversation_id) continue;
+        const alerts: Array<'ack' | 'decisionOverdue'> = [];
+        if (!r.receipt_at && now >= addWorkingHours(new Date(r.received_at), ackHours, unit)) alerts.push('ack');
+        if (!r.decision && now > new Date(r.decision_due_at)) alerts.push('decisionOverdue');
+        for (const alert of alerts) {
+          await store.transaction((trx) =>
+            store.outbox.enqueue(trx, { dedupeKey: `report:${r.id}:${alert}`, target: { kind: 'thread', unitId: unit.id, conversationId: r.channel_conversation_id! }, message: { kind: alertKind, reportId: r.id, alert } }, now),
+          );
+          queued++;
+        }
+      }
+      if (queued) outbox.wake();
+      return queued;
+    },
+
+    load,
+    config,
+  };
+  return service;
+}
+export type Intake = ReturnType<typeof makeIntake>;

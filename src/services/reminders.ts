@@ -1,0 +1,561 @@
+import type { Config } from '../config';
+import type { Logger } from '../log';
+import type { Actor } from './actor';
+import type { Clock } from './clock';
+import { ConflictError, NotAllowedError, NotFoundError } from './errors';
+import type { Installations } from './installations';
+import type { Jobs } from './jobs';
+import type { CycleEntry, Directory } from './municipality';
+import { isPublicHoliday, localParts } from './office-hours';
+import type { Outbox, Target } from './outbox';
+import { newId, type Store, type Tx } from './store';
+import type { ReminderTable } from './store/schema';
+
+/**
+ * The calendar does the remembering: the municipality's annual cycle (årshjul) to principals and
+ * the intake unit, and the operational nudges (a draft left unsent, the principal's weekly digest,
+ * the intake unit's daily summary of what is due). Every message goes through the outbox; every
+ * run is idempotent for its due time (unique reminder keys, outbox dedupe keys), so a run retried
+ * or caught up after downtime never sends twice.
+ */
+export interface RemindersDeps {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  outbox: Outbox;
+  installations: Installations;
+  jobs: Jobs;
+  directory: Directory;
+}
+
+export const SNOOZE_DAYS = 7;
+const DAY_MS = 24 * 60 * 60_000;
+const CHUNK = 200;
+const LIST_LIMIT = 30;
+
+/** Message kinds the bot renders (src/bot/routes/reminders.ts). */
+export const reminderKinds = {
+  cycle: 'reminder.cycle',
+  draft: 'reminder.draft',
+  digest: 'reminder.digest',
+  intakeSummary: 'reminder.intake-summary',
+} as const;
+
+export interface Recipient {
+  aadObjectId?: string;
+  unitId?: string;
+  schoolId?: string;
+}
+
+export interface CycleReminderView {
+  id: string;
+  entryId: string;
+  title: { sv: string; en: string };
+  text: { sv: string; en: string };
+  link?: string;
+  dutyCards: boolean;
+  schoolName?: string;
+  dueAt: Date;
+  status: 'open' | 'done';
+  doneAt?: Date;
+  /** Name from the municipality config (or the acting user's own Teams name). */
+  doneByName?: string;
+  snoozedUntil?: Date;
+}
+
+export interface DigestView {
+  schoolName: string;
+  from: Date;
+  to: Date;
+  sent: number;
+  awaitingReceipt: number;
+  decisionsOverdue: number;
+  feedbackGiven: number;
+  /** Only when the routine makes the principal a party (principalIsParty): reference and stage, never content. */
+  references?: Array<{ reference: string; stage: ReportStage }>;
+}
+
+/** Where a report is in the intake process; deliberately not the outcome (OSL 40 kap. 7 g §). */
+export type ReportStage = 'awaitingReceipt' | 'received' | 'decided';
+
+export interface IntakeSummaryView {
+  unitName: string;
+  day: Date;
+  protection: DueList;
+  decision: DueList;
+  feedback: DueList;
+  receiptMissing: DueList;
+}
+export interface DueList {
+  overdue: string[];
+  dueToday: string[];
+  more: number;
+}
+
+export interface DraftNudgeView {
+  draftId: string;
+  startedAt: Date;
+}
+
+export interface UnreachablePrincipal {
+  aadObjectId: string;
+  name?: string;
+  schools: string[];
+}
+
+const iso = (d: Date) => d.toISOString();
+
+/** Local (Stockholm) start of the next day after `at`. */
+export function stockholmDayEnd(at: Date): Date {
+  const { date } = localParts(at);
+  const next = new Date(`${date}T00:00:00Z`);
+  next.setUTCDate(next.getUTCDate() + 1);
+  // Local midnight is UTC midnight minus the offset; try both Swedish offsets.
+  for (const hours of [1, 2]) {
+    const candidate = new Date(next.getTime() - hours * 3_600_000);
+    const p = localParts(candidate);
+    if (p.minutes === 0 && p.date === next.toISOString().slice(0, 10)) return candidate;
+  }
+  return new Date(next.getTime() - 3_600_000);
+}
+
+/** A reminder due on a weekend or a Swedish public holiday goes out on the next working day. */
+export function nextWorkingTime(at: Date): Date {
+  let t = at;
+  for (let i = 0; i < 14; i++) {
+    const { weekday } = localParts(t);
+    if (weekday !== 'sat' && weekday !== 'sun' && !isPublicHoliday(t)) return t;
+    t = new Date(t.getTime() + DAY_MS);
+  }
+  return at;
+}
+
+/** Terms as Swedish schools count them: VT January–June, HT July–December (Stockholm time). */
+export function termOf(at: Date): string {
+  const { date } = localParts(at);
+  const month = Number(date.slice(5, 7));
+  return `${date.slice(0, 4)}-${month <= 6 ? 'VT' : 'HT'}`;
+}
+
+export function makeReminders({ config, store, clock, log, outbox, installations, jobs, directory }: RemindersDeps) {
+  const m = config.municipality;
+  const db = store.db;
+  const lower = (s: string) => s.toLowerCase();
+
+  function entry(entryId: string): CycleEntry | undefined {
+    return m.annualCycle.find((e) => e.id === entryId);
+  }
+
+  /** Who an entry goes to: principals (one reminder per school they lead) or an intake unit. */
+  function audienceOf(e: CycleEntry): Recipient[] {
+    const a = e.audience;
+    if (a.kind === 'intakeUnit') return [{ unitId: a.unit }];
+    const schools = m.schools.filter(
+      (s) => a.kind === 'allPrincipals' || (a.kind === 'districtPrincipals' && s.district === a.district) || (a.kind === 'independentPrincipals' && s.type === 'independent'),
+    );
+    const seen = new Set<string>();
+    const out: Recipient[] = [];
+    for (const s of schools) {
+      for (const p of s.principals) {
+        const key = `${lower(p.aadObjectId)}|${s.id}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ aadObjectId: lower(p.aadObjectId), schoolId: s.id });
+      }
+    }
+    return out;
+  }
+
+  async function installedUsers(): Promise<Set<string>> {
+    const rows = await db.selectFrom('installations').select('aad_object_id').where('kind', '=', 'personal').execute();
+    return new Set(rows.map((r) => lower(r.aad_object_id ?? '')).filter(Boolean));
+  }
+
+  function targetOf(row: Pick<ReminderTable, 'recipient_aad' | 'unit_id'>): Target {
+    if (row.unit_id) return { kind: 'channel', unitId: row.unit_id, channel: 'reports' };
+    return { kind: 'user', aadObjectId: row.recipient_aad! };
+  }
+
+  /** One due run of an annual-cycle entry: a reminder row per recipient, then the cards go out. */
+  async function runEntry(e: CycleEntry, dueAt: Date): Promise<void> {
+    const now = clock.now();
+    const recipients = audienceOf(e);
+    const installed = await installedUsers();
+    const sendAt = nextWorkingTime(dueAt);
+    const unreachable: string[] = [];
+    for (let i = 0; i < recipients.length; i += CHUNK) {
+      await store.transaction(async (trx) => {
+        for (const r of recipients.slice(i, i + CHUNK)) {
+          const reachable = !r.aadObjectId || installed.has(r.aadObjectId);
+          if (!reachable) unreachable.push(r.aadObjectId!);
+          await trx
+            .insertInto('reminders')
+            .values({
+              id: newId(now),
+              key: `cycle:${e.id}:${iso(dueAt)}:${r.aadObjectId ?? `unit-${r.unitId}`}:${r.schoolId ?? ''}`,
+              entry_id: e.id,
+              due_at: iso(dueAt),
+              recipient_aad: r.aadObjectId ?? null,
+              unit_id: r.unitId ?? null,
+              school_id: r.schoolId ?? null,
+              status: reachable ? 'open' : 'unreachable',
+              send_at: reachable ? iso(sendAt) : null,
+              sent_count: 0,
+              done_at: null,
+              done_by: null,
+              snoozed_until: null,
+              created_at: iso(now),
+            })
+            .onConflict((oc) => oc.column('key').doNothing())
+            .execute();
+        }
+      });
+    }
+    log.info({ event: 'reminders.cycle.due', entry: e.id, dueAt: iso(dueAt), recipients: recipients.length, unreachable: unreachable.length }, 'annual-cycle reminder due');
+    if (unreachable.length) {
+      // Ids only: the names are the admin's to see, with "vem når inte Värna?".
+      log.warn({ event: 'reminders.unreachable', entry: e.id, dueAt: iso(dueAt), count: unreachable.length, users: unreachable.slice(0, 100) }, 'principals without the app installed: not reminded');
+    }
+    await sendPending(now);
+  }
+
+  /** Enqueues every reminder whose send time has come (first send, after a weekend, after a snooze). */
+  async function sendPending(now: Date): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const rows = await db
+        .selectFrom('reminders')
+        .select(['id', 'key', 'recipient_aad', 'unit_id', 'send_at'])
+        .where('status', '=', 'open')
+        .where('send_at', 'is not', null)
+        .where('send_at', '<=', iso(now))
+        .orderBy('send_at')
+        .limit(CHUNK)
+        .execute();
+      if (!rows.length) break;
+      let enqueued = 0;
+      await store.transaction(async (trx) => {
+        for (const row of rows) {
+          const res = await trx
+            .updateTable('reminders')
+            .set((eb) => ({ send_at: null, sent_count: eb('sent_count', '+', 1) }))
+            .where('id', '=', row.id)
+            .where('send_at', '=', row.send_at)
+            .executeTakeFirst();
+          if (Number(res.numUpdatedRows) !== 1) continue;
+          await outbox.enqueue(trx, { dedupeKey: `${row.key}@${row.send_at}`, target: targetOf(row), message: { kind: reminderKinds.cycle, reminderId: row.id } }, now);
+          enqueued++;
+        }
+      });
+      total += enqueued;
+      if (enqueued === 0) break;
+    }
+    if (total) outbox.wake();
+    return total;
+  }
+
+  /** A principal who installs the app after a reminder was due gets it then (within a month). */
+  async function reachLateInstalls(now: Date): Promise<void> {
+    const rows = await db
+      .selectFrom('reminders')
+      .select(['id', 'recipient_aad'])
+      .where('status', '=', 'unreachable')
+      .where('due_at', '>=', iso(new Date(now.getTime() - 30 * DAY_MS)))
+      .execute();
+    if (!rows.length) return;
+    const installed = await installedUsers();
+    const now_ = iso(now);
+    for (const row of rows) {
+      if (!row.recipient_aad || !installed.has(row.recipient_aad)) continue;
+      await db.updateTable('reminders').set({ status: 'open', send_at: now_ }).where('id', '=', row.id).where('status', '=', 'unreachable').execute();
+    }
+  }
+
+  async function load(id: string): Promise<ReminderTable> {
+    const row = await db.selectFrom('reminders').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new NotFoundError('reminder', id);
+    return row;
+  }
+
+  /** The recipient, another principal of the same school, or (channel reminders) an intake member. */
+  function mayAct(actor: Actor, row: ReminderTable, opts: { intakeMember?: boolean }): boolean {
+    if (row.unit_id) return opts.intakeMember === true;
+    const me = lower(actor.aadObjectId);
+    if (row.recipient_aad === me) return true;
+    return !!row.school_id && directory.schoolsOfPrincipal(me).some((s) => s.id === row.school_id);
+  }
+
+  function nameOf(aad: string | null, actor?: Actor): string | undefined {
+    if (!aad) return undefined;
+    if (actor && lower(actor.aadObjectId) === aad) return actor.name || undefined;
+    for (const s of m.schools) for (const p of s.principals) if (lower(p.aadObjectId) === aad && p.name) return p.name;
+    return undefined;
+  }
+
+  function viewOf(row: ReminderTable, actor?: Actor): CycleReminderView | undefined {
+    const e = entry(row.entry_id);
+    if (!e) return undefined;
+    return {
+      id: row.id,
+      entryId: e.id,
+      title: e.title,
+      text: e.text,
+      ...(e.link ? { link: e.link } : {}),
+      dutyCards: e.material === 'dutyCards',
+      ...(row.school_id ? { schoolName: directory.school(row.school_id)?.name ?? row.school_id } : {}),
+      dueAt: new Date(row.due_at),
+      status: row.status === 'done' ? 'done' : 'open',
+      ...(row.done_at ? { doneAt: new Date(row.done_at) } : {}),
+      ...(row.done_by ? { doneByName: nameOf(row.done_by, actor) } : {}),
+      ...(row.snoozed_until && row.status !== 'done' ? { snoozedUntil: new Date(row.snoozed_until) } : {}),
+    };
+  }
+
+  const reportsOf = (schoolId: string) => db.selectFrom('reports').where('school_id', '=', schoolId).where('purged_at', 'is', null);
+
+  async function countWhere(q: ReturnType<typeof reportsOf>): Promise<number> {
+    const row = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  return {
+    reminderKinds,
+
+    /** Registers the jobs: one per annual-cycle entry, the digest, the intake summary, the nudges. */
+    schedule(): void {
+      for (const e of m.annualCycle) jobs.cron(`cycle:${e.id}`, e.schedule, (dueAt) => runEntry(e, dueAt));
+      jobs.every('reminders.pending', 5 * 60_000, async () => {
+        const now = clock.now();
+        await reachLateInstalls(now);
+        await sendPending(now);
+      });
+      jobs.every('reminders.drafts', 5 * 60_000, async () => void (await this.nudgeDrafts()));
+      jobs.cron('reminders.digest', m.reminders.principalDigest, (dueAt) => this.enqueueDigests(dueAt));
+      jobs.cron('reminders.intake-summary', m.reminders.intakeSummary, (dueAt) => this.enqueueIntakeSummaries(dueAt));
+    },
+
+    /** The card for a reminder, from the store's state now; undefined when it should not be sent. */
+    async cycleCard(id: string, actor?: Actor): Promise<{ view: CycleReminderView; recipient?: string } | undefined> {
+      const row = await db.selectFrom('reminders').selectAll().where('id', '=', id).executeTakeFirst();
+      const view = row && viewOf(row, actor);
+      return view && row ? { view, ...(row.recipient_aad ? { recipient: row.recipient_aad } : {}) } : undefined;
+    },
+
+    /** "Klart": recorded once per school and due run (when, by whom), whoever of its principals presses. */
+    async markDone(actor: Actor, id: string, opts: { intakeMember?: boolean } = {}): Promise<CycleReminderView> {
+      const row = await load(id);
+      if (!mayAct(actor, row, opts)) throw new NotAllowedError('reminder.done');
+      const now = iso(clock.now());
+      const me = lower(actor.aadObjectId);
+      if (row.status !== 'done') {
+        let q = db
+          .updateTable('reminders')
+          .set({ status: 'done', done_at: now, done_by: me, send_at: null, snoozed_until: null })
+          .where('entry_id', '=', row.entry_id)
+          .where('due_at', '=', row.due_at)
+          .where('status', '!=', 'done');
+        q = row.school_id ? q.where('school_id', '=', row.school_id) : q.where('id', '=', row.id);
+        await q.execute();
+        log.info({ event: 'reminders.done', reminder: row.id, entry: row.entry_id, school: row.school_id, unit: row.unit_id }, 'annual-cycle reminder done');
+      }
+      return viewOf(await load(id), actor)!;
+    },
+
+    /** "Påminn mig om en vecka": the same reminder comes back in seven days, through the outbox. */
+    async snooze(actor: Actor, id: string, opts: { intakeMember?: boolean } = {}): Promise<CycleReminderView> {
+      const row = await load(id);
+      if (!mayAct(actor, row, opts)) throw new NotAllowedError('reminder.snooze');
+      if (row.status === 'done') throw new ConflictError('reminder.done');
+      const until = iso(new Date(clock.now().getTime() + SNOOZE_DAYS * DAY_MS));
+      await db.updateTable('reminders').set({ status: 'open', snoozed_until: until, send_at: until }).where('id', '=', id).where('status', '!=', 'done').execute();
+      log.info({ event: 'reminders.snoozed', reminder: id, entry: row.entry_id, until }, 'annual-cycle reminder snoozed');
+      return viewOf(await load(id), actor)!;
+    },
+
+    /** Runs due reminders' sends now (the jobs call it; exposed for tests and admin tools). */
+    sendPending: () => sendPending(clock.now()),
+
+    /**
+     * Done-records per school, entry and term, for the statistics ("staff briefed this term: 11 of
+     * 14 schools"). A school counts once per entry and term however many principals it has.
+     */
+    async doneBySchoolAndTerm(filter: { entryIds?: string[] } = {}): Promise<Array<{ schoolId: string; entryId: string; term: string; done: number }>> {
+      let q = db.selectFrom('reminders').select(['school_id', 'entry_id', 'due_at']).where('status', '=', 'done').where('school_id', 'is not', null);
+      if (filter.entryIds?.length) q = q.where('entry_id', 'in', filter.entryIds);
+      const rows = await q.execute();
+      const seen = new Map<string, { schoolId: string; entryId: string; term: string; runs: Set<string> }>();
+      for (const r of rows) {
+        const term = termOf(new Date(r.due_at));
+        const key = `${r.school_id}|${r.entry_id}|${term}`;
+        const hit = seen.get(key) ?? { schoolId: r.school_id!, entryId: r.entry_id, term, runs: new Set<string>() };
+        hit.runs.add(r.due_at);
+        seen.set(key, hit);
+      }
+      return [...seen.values()].map(({ runs, ...rest }) => ({ ...rest, done: runs.size })).sort((a, b) => `${a.term}${a.schoolId}${a.entryId}`.localeCompare(`${b.term}${b.schoolId}${b.entryId}`));
+    },
+
+    /** Schools that recorded any of `entryIds` as done in `term`, of the schools with principals. */
+    async schoolsDone(entryIds: string[], term: string): Promise<{ done: number; of: number }> {
+      const rows = await this.doneBySchoolAndTerm({ entryIds });
+      const done = new Set(rows.filter((r) => r.term === term).map((r) => r.schoolId));
+      return { done: done.size, of: m.schools.filter((s) => s.principals.length).length };
+    },
+
+    /**
+     * Principals the bot cannot reach (no personal installation), for the admin command. Names come
+     * from the municipality config and are shown to the admin only, never logged.
+     */
+    async unreachablePrincipals(actor: Actor): Promise<UnreachablePrincipal[]> {
+      if (!directory.isStatistician(actor.aadObjectId)) throw new NotAllowedError('reminders.unreachable');
+      const installed = await installedUsers();
+      const byUser = new Map<string, UnreachablePrincipal>();
+      for (const s of m.schools) {
+        for (const p of s.principals) {
+          const aad = lower(p.aadObjectId);
+          if (installed.has(aad)) continue;
+          const hit = byUser.get(aad) ?? { aadObjectId: aad, ...(p.name ? { name: p.name } : {}), schools: [] };
+          hit.schools.push(s.name);
+          byUser.set(aad, hit);
+        }
+      }
+      const out = [...byUser.values()];
+      log.info({ event: 'reminders.unreachable.listed', count: out.length }, 'unreachable principals listed for an admin');
+      return out;
+    },
+
+    /** Staff: a draft untouched for the configured time gets one nudge; the duty is to report at once. */
+    async nudgeDrafts(): Promise<number> {
+      const now = clock.now();
+      const cutoff = iso(new Date(now.getTime() - m.reminders.draftNudgeMinutes * 60_000));
+      const rows = await db.selectFrom('drafts').select(['id', 'owner_aad', 'updated_at']).where('nudged_at', 'is', null).where('updated_at', '<=', cutoff).limit(500).execute();
+      if (!rows.length) return 0;
+      const installed = await installedUsers();
+      let n = 0;
+      await store.transaction(async (trx) => {
+        for (const d of rows) {
+          const res = await trx.updateTable('drafts').set({ nudged_at: iso(now) }).where('id', '=', d.id).where('nudged_at', 'is', null).where('updated_at', '=', d.updated_at).executeTakeFirst();
+          if (Number(res.numUpdatedRows) !== 1 || !installed.has(lower(d.owner_aad))) continue;
+          await outbox.enqueue(trx, { dedupeKey: `draft-nudge:${d.id}`, target: { kind: 'user', aadObjectId: lower(d.owner_aad) }, message: { kind: reminderKinds.draft, draftId: d.id } }, now);
+          n++;
+        }
+      });
+      if (n) {
+        log.info({ event: 'reminders.draft-nudged', count: n }, 'draft nudges enqueued');
+        outbox.wake();
+      }
+      return n;
+    },
+
+    /** The nudge card's facts, or undefined once the draft is gone (sent or purged): then nothing is sent. */
+    async draftNudge(draftId: string): Promise<DraftNudgeView | undefined> {
+      const d = await db.selectFrom('drafts').select(['id', 'created_at']).where('id', '=', draftId).executeTakeFirst();
+      return d ? { draftId: d.id, startedAt: new Date(d.created_at) } : undefined;
+    },
+
+    /** Weekly: one digest per principal and school, counts only unless the principal is a party. */
+    async enqueueDigests(dueAt: Date): Promise<void> {
+      const now = clock.now();
+      // Caught up after downtime: last week's figures have no use, the next digest comes soon.
+      if (now.getTime() - dueAt.getTime() > DAY_MS) return void log.info({ event: 'reminders.digest.stale', dueAt: iso(dueAt) }, 'stale digest skipped');
+      const installed = await installedUsers();
+      const pairs = m.schools.flatMap((s) => s.principals.map((p) => ({ schoolId: s.id, aad: lower(p.aadObjectId) })));
+      const unreachable = pairs.filter((p) => !installed.has(p.aad)).map((p) => p.aad);
+      const reachable = pairs.filter((p) => installed.has(p.aad));
+      for (let i = 0; i < reachable.length; i += CHUNK) {
+        await store.transaction(async (trx: Tx) => {
+          for (const p of reachable.slice(i, i + CHUNK)) {
+            await outbox.enqueue(trx, { dedupeKey: `digest:${iso(dueAt)}:${p.aad}:${p.schoolId}`, target: { kind: 'user', aadObjectId: p.aad }, message: { kind: reminderKinds.digest, schoolId: p.schoolId, to: iso(dueAt) } }, now);
+          }
+        });
+      }
+      if (unreachable.length) log.warn({ event: 'reminders.unreachable', entry: 'digest', dueAt: iso(dueAt), count: unreachable.length, users: [...new Set(unreachable)].slice(0, 100) }, 'principals without the app installed: no digest');
+      outbox.wake();
+    },
+
+    /** The digest's figures for one school and the week before `to`, from the store now. */
+    async digest(schoolId: string, to: Date): Promise<DigestView | undefined> {
+      const school = directory.school(schoolId);
+      if (!school) return undefined;
+      const from = new Date(to.getTime() - 7 * DAY_MS);
+      const base = reportsOf(schoolId);
+      const view: DigestView = {
+        schoolName: school.name,
+        from,
+        to,
+        sent: await countWhere(base.where('received_at', '>=', iso(from)).where('received_at', '<', iso(to))),
+        awaitingReceipt: await countWhere(base.where('receipt_at', 'is', null)),
+        decisionsOverdue: await countWhere(base.where('decision_at', 'is', null).where('decision_due_at', '<', iso(to))),
+        feedbackGiven: await countWhere(base.where('feedback_given_at', '>=', iso(from)).where('feedback_given_at', '<', iso(to))),
+      };
+      if (m.principalIsParty) {
+        // The routine makes the principal a party: reference and stage, never content or outcome.
+        const rows = await base
+          .select(['reference', 'receipt_at', 'decision_at'])
+          .where((eb) => eb.or([eb('received_at', '>=', iso(from)), eb('decision_at', 'is', null)]))
+          .orderBy('received_at', 'desc')
+          .limit(LIST_LIMIT)
+          .execute();
+        view.references = rows.map((r) => ({ reference: r.reference, stage: r.decision_at ? 'decided' : r.receipt_at ? 'received' : 'awaitingReceipt' }));
+      }
+      return view;
+    },
+
+    /** Daily, on working days: what is due today and overdue, in each intake unit's channel. */
+    async enqueueIntakeSummaries(dueAt: Date): Promise<void> {
+      if (isPublicHoliday(dueAt)) return;
+      const now = clock.now();
+      if (now.getTime() - dueAt.getTime() > DAY_MS / 2) return void log.info({ event: 'reminders.intake-summary.stale', dueAt: iso(dueAt) }, 'stale summary skipped');
+      for (const unit of m.intakeUnits) {
+        const view = await this.intakeSummary(unit.id, dueAt);
+        const empty = view && [view.protection, view.decision, view.feedback, view.receiptMissing].every((l) => !l.overdue.length && !l.dueToday.length);
+        if (!view || empty) continue;
+        await store.transaction(async (trx) => {
+          await outbox.enqueue(trx, { dedupeKey: `intake-summary:${unit.id}:${iso(dueAt)}`, target: { kind: 'channel', unitId: unit.id, channel: 'reports' }, message: { kind: reminderKinds.intakeSummary, unitId: unit.id, at: iso(dueAt) } }, now);
+        });
+      }
+      outbox.wake();
+    },
+
+    /**
+     * SoL (2025:400) 20 kap. 1 §: protection assessment at once; 20 kap. 2 §: decide within 14 days
+     * whether to investigate; 19 kap. 6 §: feedback within a week of the decision when requested.
+     */
+    async intakeSummary(unitId: string, at: Date): Promise<IntakeSummaryView | undefined> {
+      const unit = directory.intakeUnit(unitId);
+      if (!unit) return undefined;
+      const end = iso(stockholmDayEnd(at));
+      const open = () => db.selectFrom('reports').select(['reference']).where('intake_unit_id', '=', unitId).where('purged_at', 'is', null);
+      const split = (rows: Array<{ reference: string; due: string }>): DueList => {
+        const sorted = [...rows].sort((a, b) => a.due.localeCompare(b.due));
+        const overdue = sorted.filter((r) => r.due < iso(at)).map((r) => r.reference);
+        const dueToday = sorted.filter((r) => r.due >= iso(at)).map((r) => r.reference);
+        const more = Math.max(0, overdue.length + dueToday.length - LIST_LIMIT);
+        const keepOverdue = overdue.slice(0, LIST_LIMIT);
+        return { overdue: keepOverdue, dueToday: dueToday.slice(0, Math.max(0, LIST_LIMIT - keepOverdue.length)), more };
+      };
+      const protection = await open().select('protection_due_at as due').where('protection_at', 'is', null).where('protection_due_at', '<', end).execute();
+      const decision = await open().select('decision_due_at as due').where('decision_at', 'is', null).where('decision_due_at', '<', end).execute();
+      const weekBefore = iso(new Date(stockholmDayEnd(at).getTime() - 7 * DAY_MS));
+      const feedbackRows = await open()
+        .select('decision_at as due')
+        .where('feedback_requested', '=', 1)
+        .where('decision_at', 'is not', null)
+        .where('decision_at', '<', weekBefore)
+        .where('feedback_given_at', 'is', null)
+        .where('feedback_inappropriate_at', 'is', null)
+        .execute();
+      const feedback = feedbackRows.map((r) => ({ reference: r.reference, due: iso(new Date(new Date(r.due!).getTime() + 7 * DAY_MS)) }));
+      const receipt = await open().select('received_at as due').where('receipt_at', 'is', null).where('received_at', '<', iso(at)).execute();
+      return {
+        unitName: unit.name,
+        day: at,
+        protection: split(protection.map((r) => ({ reference: r.reference, due: r.due }))),
+        decision: split(decision.map((r) => ({ reference: r.reference, due: r.due }))),
+        feedback: split(feedback),
+        receiptMissing: { overdue: receipt.slice(0, LIST_LIMIT).map((r) => r.reference), dueToday: [], more: Math.max(0, receipt.length - LIST_LIMIT) },
+      };
+    },
+  };
+}
+export type Reminders = ReturnType<typeof makeReminders>;

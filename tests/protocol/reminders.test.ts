@@ -1,0 +1,470 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { startBot, type TestBot } from '../support/bot';
+import { actionsOf, cardsOf, checkCard, textOf } from '../support/cards';
+import { ManualClock } from '../support/clock';
+import { activityOf, type ConnectorCall } from '../support/connector';
+import { forbid } from '../support/logs';
+import { draftIdOf, submitReport } from '../support/report';
+import { as, type TestUser } from '../support/users';
+
+const SOLSTRALEN_PRINCIPAL = '6f1c2a10-0000-4000-8000-000000000102';
+forbid('Förskolechef Solstrålen');
+
+/** Cards the bot posted into a user's 1:1 chat since the last take, checked. */
+function cardsTo(bot: TestBot, calls: ConnectorCall[], user: TestUser): any[] {
+  return calls
+    .filter((c) => c.method === 'POST' && c.conversationId === bot.personalConversation(user))
+    .flatMap((c) => cardsOf(activityOf(c)))
+    .map((c) => checkCard(c));
+}
+
+const termStart = (cards: any[]) => cards.filter((c) => /Terminsstart/.test(textOf(c)));
+
+async function runAndDeliver(bot: TestBot): Promise<ConnectorCall[]> {
+  await bot.services.jobs.runDue();
+  await bot.deliver();
+  return bot.connector.take();
+}
+
+function insertDraft(bot: TestBot, id: string, owner: TestUser): Promise<unknown> {
+  const now = bot.clock.now().toISOString();
+  // The report flow is not on main yet: a draft row as it will store one (content sealed, not read here).
+  return bot.services.store.db.insertInto('drafts').values({ id, owner_aad: owner.aadObjectId, step: 'child', sealed: 'sealed-test', created_at: now, updated_at: now, nudged_at: null }).execute();
+}
+
+interface ReportSeed {
+  reference: string;
+  school?: string;
+  receivedAt: string;
+  receiptAt?: string;
+  protectionAt?: string;
+  decisionAt?: string;
+}
+
+function insertReport(bot: TestBot, r: ReportSeed): Promise<unknown> {
+  const received = new Date(r.receivedAt);
+  const day = 24 * 3_600_000;
+  return bot.services.store.db
+    .insertInto('reports')
+    .values({
+      id: `rep-${r.reference}`,
+      reference: r.reference,
+      submission_key: `sub-${r.reference}`,
+      reporter_aad: as.teacher.aadObjectId,
+      reporter_locale: 'sv',
+      school_id: r.school ?? 'ekbacken',
+      district_id: 'norra',
+      school_type: 'municipal',
+      intake_unit_id: 'ifo-mottagningen',
+      category: 'violence',
+      acute: 0,
+      feedback_requested: 1,
+      joint_meeting_wanted: 0,
+      child_key: null,
+      sealed: 'sealed-test',
+      received_at: received.toISOString(),
+      received_month: received.toISOString().slice(0, 7),
+      protection_due_at: new Date(received.getTime() + day).toISOString(),
+      decision_due_at: new Date(received.getTime() + 14 * day).toISOString(),
+      channel_conversation_id: null,
+      channel_activity_id: null,
+      handler_aad: null,
+      handler_name: null,
+      handler_phone: null,
+      receipt_at: r.receiptAt ?? null,
+      protection_at: r.protectionAt ?? null,
+      protection_immediate: null,
+      decision: r.decisionAt ? 'opened' : null,
+      decision_date: r.decisionAt ? r.decisionAt.slice(0, 10) : null,
+      decision_at: r.decisionAt ?? null,
+      feedback_inappropriate_at: null,
+      feedback_requested_later_at: null,
+      feedback_given_at: null,
+      joint_meeting_offered_at: null,
+      version: 1,
+      purged_at: null,
+      updated_at: received.toISOString(),
+    })
+    .execute();
+}
+
+/** The example municipality with changes, written to a temp file (startBot's VARNA_CONFIG). */
+function configWith(change: (m: any) => void): string {
+  const m = parse(readFileSync('config/example.yaml', 'utf8'));
+  change(m);
+  const file = join(mkdtempSync(join(tmpdir(), 'varna-config-')), 'municipality.yaml');
+  writeFileSync(file, stringify(m));
+  return file;
+}
+
+describe('reminders: the annual cycle and the nudges, over the protocol', () => {
+  let bot: TestBot;
+  afterEach(async () => bot?.destroy());
+
+  it('brings the term-start reminder to every principal once; "Klart" is recorded, a snooze brings it back a week later', async () => {
+    bot = await startBot({ clock: new ManualClock('2026-08-03T09:00:00+02:00') });
+    await bot.installPersonal(as.principal);
+    await bot.installPersonal(as.otherPrincipal);
+    await bot.services.jobs.runDue(); // the jobs start counting now
+    bot.connector.take();
+
+    bot.clock.set('2026-08-10T07:00:30+02:00'); // second Monday of August: term start (HT)
+    let calls = await runAndDeliver(bot);
+    const ekbacken = termStart(cardsTo(bot, calls, as.principal));
+    const lyran = termStart(cardsTo(bot, calls, as.otherPrincipal));
+    assert.equal(ekbacken.length, 1);
+    assert.equal(lyran.length, 1);
+    assert.match(textOf(ekbacken[0]), /Ekbackens skola/);
+    assert.match(textOf(ekbacken[0]), /19 kap\. 1 §/);
+    assert.match(textOf(lyran[0]), /Friskolan Lyran/, 'independent schools are first-class');
+    const buttons = actionsOf(ekbacken[0]);
+    assert.deepEqual(buttons.map((b) => b.title), ['Klart', 'Påminn mig om en vecka', 'Om anmälningsplikten – att gå igenom med personalen']);
+    assert.equal(buttons[2]!.verb, 'duty.show');
+
+    // The principal without the app is not reached, and the log names the id, never the name.
+    const unreachable = bot.logs.events().filter((e) => e.event === 'reminders.unreachable' && e.entry === 'terminsstart-ht');
+    assert.equal(unreachable.length, 1);
+    assert.deepEqual(unreachable[0]!.users, [SOLSTRALEN_PRINCIPAL]);
+
+    // Running again (a retried tick, a second instance) sends nothing more.
+    calls = await runAndDeliver(bot);
+    assert.equal(termStart(cardsTo(bot, calls, as.principal)).length, 0);
+
+    // "Klart": when and by whom, and no more buttons.
+    const reminderId = buttons[0]!.data.reminderId as string;
+    const stranger = await bot.execute(as.stranger, 'reminder.done', { reminderId });
+    assert.match(String(stranger.message), /inte behörighet/);
+    const done = await bot.execute(as.principal, 'reminder.done', { reminderId });
+    assert.ok(done.card, done.message);
+    assert.match(textOf(done.card), /Markerat klart 10 aug\. 2026/);
+    assert.match(textOf(done.card), /Markerat av: \nRektor Ekbacken/);
+    assert.deepEqual(actionsOf(done.card).map((a) => a.verb), ['duty.show']);
+    const stats = await bot.services.reminders.doneBySchoolAndTerm();
+    assert.deepEqual(stats, [{ schoolId: 'ekbacken', entryId: 'terminsstart-ht', term: '2026-HT', done: 1 }]);
+    assert.deepEqual(await bot.services.reminders.schoolsDone(['terminsstart-ht', 'terminsstart-vt'], '2026-HT'), { done: 1, of: 3 });
+
+    // "Påminn mig om en vecka": nothing for six days, then the same reminder once more.
+    const lyranId = actionsOf(lyran[0])[0]!.data.reminderId as string;
+    const snoozed = await bot.execute(as.otherPrincipal, 'reminder.snooze', { reminderId: lyranId });
+    assert.match(textOf(snoozed.card), /Jag påminner dig igen 17 aug\. 2026/);
+    bot.clock.set('2026-08-16T12:00:00+02:00');
+    calls = await runAndDeliver(bot);
+    assert.equal(termStart(cardsTo(bot, calls, as.otherPrincipal)).length, 0);
+    bot.clock.set('2026-08-17T07:10:00+02:00');
+    calls = await runAndDeliver(bot);
+    const back = termStart(cardsTo(bot, calls, as.otherPrincipal));
+    assert.equal(back.length, 1);
+    assert.equal(actionsOf(back[0])[0]!.data.reminderId, lyranId, 'the same reminder, so "Klart" still counts for it');
+    assert.equal(termStart(cardsTo(bot, calls, as.principal)).length, 0, 'done is done');
+    calls = await runAndDeliver(bot);
+    assert.equal(termStart(cardsTo(bot, calls, as.otherPrincipal)).length, 0);
+  });
+
+  it('sends each reminder missed while down for three scheduled runs once when back up', async () => {
+    bot = await startBot({ clock: new ManualClock('2026-09-15T10:00:00+02:00') });
+    await bot.installPersonal(as.principal);
+    await bot.services.jobs.runDue();
+    await bot.stop();
+    bot.clock.set('2026-12-20T10:00:00+01:00'); // down over 1 Oct, 1 Nov and 1 Dec
+    await bot.start();
+    bot.connector.take();
+    let calls = await runAndDeliver(bot);
+    const newStaff = cardsTo(bot, calls, as.principal).filter((c) => /nyanställda/.test(textOf(c)));
+    assert.deepEqual(
+      newStaff.map((c) => textOf(c).match(/Påminnelse från (.*)/)?.[1]),
+      ['1 okt. 2026', '1 nov. 2026', '1 dec. 2026'],
+    );
+    assert.equal(cardsTo(bot, calls, as.principal).filter((c) => /Se över skolans rutin/.test(textOf(c))).length, 1);
+    assert.equal(cardsTo(bot, calls, as.principal).filter((c) => /Veckans sammanfattning/.test(textOf(c))).length, 0, 'stale weekly digests are not caught up');
+    await bot.restart();
+    calls = await runAndDeliver(bot);
+    assert.equal(cardsTo(bot, calls, as.principal).length, 0, 'nothing twice after another restart');
+  });
+
+  it('nudges an untouched draft once after an hour, and not a draft that was sent', async () => {
+    bot = await startBot({ clock: new ManualClock('2026-03-03T10:00:00+01:00') });
+    await bot.installPersonal(as.teacher);
+    await bot.services.jobs.runDue();
+    await insertDraft(bot, 'draft-left', as.teacher);
+    await insertDraft(bot, 'draft-sent', as.teacher);
+    bot.connector.take();
+
+    bot.clock.advanceMinutes(30);
+    assert.equal(cardsTo(bot, await runAndDeliver(bot), as.teacher).length, 0);
+    // The report is sent: the report flow deletes its draft (as src/services/reports.ts does).
+    await bot.services.store.db.deleteFrom('drafts').where('id', '=', 'draft-sent').execute();
+
+    bot.clock.advanceMinutes(31);
+    const nudges = cardsTo(bot, await runAndDeliver(bot), as.teacher);
+    assert.equal(nudges.length, 1);
+    assert.match(textOf(nudges[0]), /inte skickad/);
+    assert.match(textOf(nudges[0]), /genast/);
+    assert.match(textOf(nudges[0]), /Ring 112/);
+    assert.deepEqual(actionsOf(nudges[0]).map((a) => [a.verb, a.data?.draftId]), [['report.resume', 'draft-left']]);
+
+    bot.clock.advanceMinutes(180);
+    assert.equal(cardsTo(bot, await runAndDeliver(bot), as.teacher).length, 0, 'once, not repeatedly');
+
+    // A draft sent between the nudge being queued and delivered: nothing reaches the teacher.
+    await insertDraft(bot, 'draft-late', as.teacher);
+    bot.clock.advanceMinutes(61);
+    await bot.services.jobs.runDue();
+    await bot.services.store.db.deleteFrom('drafts').where('id', '=', 'draft-late').execute();
+    await bot.deliver();
+    assert.equal(cardsTo(bot, bot.connector.take(), as.teacher).length, 0);
+  });
+
+  it("nudges a teacher's unsent report once after an hour, back into the draft; a sent report is not nudged", async () => {
+    bot = await startBot({ clock: new ManualClock('2026-03-03T10:00:00+01:00') });
+    await bot.installTeam('19:exempel-ifo-team@thread.tacv2', as.intake);
+    await bot.installPersonal(as.teacher);
+    await bot.installPersonal(as.otherTeacher);
+    await bot.services.jobs.runDue();
+    const start = await bot.execute(as.teacher, 'report.start', {});
+    const draftId = draftIdOf(start.card);
+    await bot.execute(as.teacher, 'report.step', { draftId, step: 'acute', immediateDanger: 'no' });
+    await submitReport(bot, as.otherTeacher); // sent at once: nothing to nudge
+    bot.connector.take();
+
+    bot.clock.advanceMinutes(59);
+    assert.equal(cardsTo(bot, await runAndDeliver(bot), as.teacher).length, 0, 'not before the hour');
+    bot.clock.advanceMinutes(6);
+    let calls = await runAndDeliver(bot);
+    const nudges = cardsTo(bot, calls, as.teacher).filter((c) => /inte skickad/.test(textOf(c)));
+    assert.equal(nudges.length, 1);
+    assert.equal(cardsTo(bot, calls, as.otherTeacher).length, 0);
+    const resume = actionsOf(nudges[0]).find((a) => a.verb === 'report.resume');
+    assert.equal(resume?.data.draftId, draftId);
+    const resumed = await bot.execute(as.teacher, 'report.resume', resume!.data);
+    assert.ok(resumed.card, resumed.message);
+    assert.equal(draftIdOf(resumed.card), draftId, 'back in the same draft');
+
+    bot.clock.advanceMinutes(180);
+    calls = await runAndDeliver(bot);
+    assert.equal(cardsTo(bot, calls, as.teacher).length + cardsTo(bot, calls, as.otherTeacher).length, 0, 'once, not repeatedly');
+  });
+
+  it('retries a nudge the connector refused (502, then 429 with Retry-After) instead of taking it for delivered', async () => {
+    bot = await startBot({ clock: new ManualClock('2026-03-03T10:00:00+01:00') });
+    await bot.installPersonal(as.teacher);
+    await bot.services.jobs.runDue();
+    await insertDraft(bot, 'draft-retry', as.teacher);
+    bot.clock.advanceMinutes(61);
+    let fails = 0;
+    bot.connector.failWith = (c) => (c.method === 'POST' && fails < 2 ? (fails++ === 0 ? { status: 502 } : { status: 429, retryAfterSeconds: 30 }) : undefined);
+    bot.connector.take();
+    assert.equal(cardsTo(bot, await runAndDeliver(bot), as.teacher).length, 0);
+    bot.clock.advance(2_000);
+    assert.equal(cardsTo(bot, await runAndDeliver(bot), as.teacher).length, 0, '429: wait as asked');
+    bot.clock.advance(20_000);
+    assert.equal(cardsTo(bot, await runAndDeliver(bot), as.teacher).length, 0, 'not before Retry-After');
+    bot.clock.advance(15_000);
+    assert.equal(cardsTo(bot, await runAndDeliver(bot), as.teacher).length, 1);
+    assert.equal(fails, 2);
+    assert.ok(!bot.logs.events().some((e) => e.event === 'turn.error'), 'a failed send is not an unhandled turn error');
+  });
+
+  it('lists the principals Värna cannot reach to the statistics role only', async () => {
+    bot = await startBot({ clock: new ManualClock('2026-03-03T10:00:00+01:00') });
+    await bot.installPersonal(as.principal);
+    const refused = await bot.send(as.principal, 'vem når inte Värna?');
+    assert.match(textOf(activityOf(refused[0]!)), /inte behörighet/);
+    const teacher = await bot.send(as.teacher, 'Vem når inte Värna');
+    assert.match(textOf(activityOf(teacher[0]!)), /inte behörighet/);
+    const inSentence = await bot.send(as.statistician, 'jag undrar vem når inte värna idag');
+    assert.doesNotMatch(textOf(activityOf(inSentence[0]!)), /Rektorer som Värna inte når/);
+
+    const answer = cardsOf(activityOf((await bot.send(as.statistician, 'vem når inte Värna?'))[0]!)).map((c) => checkCard(c));
+    const shown = textOf(answer[0]);
+    assert.match(shown, /2 rektorer har inte Värna installerat/);
+    assert.match(shown, /Förskolechef Solstrålen: \nFörskolan Solstrålen/);
+    assert.match(shown, /Rektor Lyran: \nFriskolan Lyran/);
+    assert.doesNotMatch(shown, /Rektor Ekbacken/);
+    assert.match(shown, /Teams administrationscenter/);
+
+    // The same from the statistics role's menu; the menu entry is not offered to others.
+    const menu = cardsOf(activityOf((await bot.send(as.statistician, 'hej'))[0]!));
+    const entry = actionsOf(menu[0]).find((a) => a.title === 'Vem når inte Värna?');
+    assert.ok(entry);
+    const viaMenu = await bot.execute(as.statistician, entry.verb!, {});
+    assert.match(textOf(viaMenu.card), /2 rektorer har inte Värna installerat/);
+    assert.ok(!actionsOf(cardsOf(activityOf((await bot.send(as.principal, 'hej'))[0]!))[0]).some((a) => a.title === 'Vem når inte Värna?'));
+    assert.match(String((await bot.execute(as.principal, entry.verb!, {})).message), /inte behörighet/);
+  });
+
+  it("gives the principal the week's counts only, and references without content when the routine makes the principal a party", async () => {
+    const day = '2026-03-09T07:00:30+01:00'; // a Monday
+    for (const party of [false, true]) {
+      bot = await startBot({ clock: new ManualClock('2026-03-02T09:00:00+01:00'), env: party ? { VARNA_CONFIG: configWith((m) => (m.principalIsParty = true)) } : {} });
+      await bot.installPersonal(as.principal);
+      await bot.services.jobs.runDue();
+      await insertReport(bot, { reference: 'EX-2026-0001', receivedAt: '2026-03-03T10:00:00+01:00', receiptAt: '2026-03-03T11:00:00+01:00' });
+      await insertReport(bot, { reference: 'EX-2026-0002', receivedAt: '2026-03-05T10:00:00+01:00' });
+      await insertReport(bot, { reference: 'EX-2026-0003', school: 'friskolan-lyran', receivedAt: '2026-03-05T10:00:00+01:00' });
+      bot.connector.take();
+      bot.clock.set(day);
+      const digests = cardsTo(bot, await runAndDeliver(bot), as.principal).filter((c) => /Veckans sammanfattning/.test(textOf(c)));
+      assert.equal(digests.length, 1);
+      const shown = textOf(digests[0]);
+      assert.match(shown, /Veckans sammanfattning: Ekbackens skola/);
+      assert.match(shown, /Anmälningar skickade 2/);
+      assert.match(shown, /Väntar på mottagningskvittens 1/);
+      assert.doesNotMatch(shown, /violence|våld/i);
+      if (party) {
+        assert.match(shown, /EX-2026-0001 Mottagen/);
+        assert.match(shown, /EX-2026-0002 Väntar på kvittens/);
+      } else {
+        assert.doesNotMatch(shown, /EX-2026/);
+        assert.match(shown, /40 kap\. 7 g §/);
+      }
+      assert.doesNotMatch(shown, /EX-2026-0003/, "another school's report");
+      await bot.destroy();
+    }
+  });
+
+  it('moves a reminder due on a Sunday to Monday, and lets only members of the intake team mark a channel reminder done', async () => {
+    const team = '19:exempel-ifo-team@thread.tacv2';
+    const channelId = '19:exempel-ifo-anmalningar@thread.tacv2';
+    bot = await startBot({ clock: new ManualClock('2026-02-25T09:00:00+01:00') });
+    await bot.installTeam(team, as.intake);
+    bot.connector.rosters.set(team, new Set([as.intake.aadObjectId]));
+    await bot.services.jobs.runDue();
+    bot.connector.take();
+    const meeting = (calls: ConnectorCall[]) => calls.filter((c) => c.body?.channelData?.channel?.id === channelId).flatMap((c) => cardsOf(activityOf(c))).filter((c) => /samverkansmötet/.test(textOf(c)));
+
+    bot.clock.set('2026-03-01T08:00:30+01:00'); // a Sunday
+    assert.equal(meeting(await runAndDeliver(bot)).length, 0, 'not on a Sunday');
+    bot.clock.set('2026-03-02T08:05:00+01:00');
+    const [card] = meeting(await runAndDeliver(bot)).map((c) => checkCard(c));
+    assert.ok(card, 'on Monday morning');
+    assert.match(textOf(card), /Årligt samverkansmöte med rektorerna/);
+    const reminderId = actionsOf(card)[0]!.data.reminderId as string;
+
+    const inChannel = { conversation: { conversationType: 'channel', tenantId: bot.config.allowedTenants[0], id: `${channelId};messageid=thread-1` }, channelData: { team: { id: team }, channel: { id: channelId } } };
+    const outsider = await bot.execute(as.principal, 'reminder.done', { reminderId }, inChannel);
+    assert.match(String(outsider.message), /inte behörighet/);
+    const done = await bot.execute(as.intake, 'reminder.done', { reminderId }, inChannel);
+    assert.match(textOf(done.card), /Markerat klart 2 mars 2026/);
+  });
+
+  it("posts the intake unit's daily list of what is due and overdue, and not on a public holiday", async () => {
+    bot = await startBot({ clock: new ManualClock('2026-03-30T09:00:00+02:00') });
+    await bot.installTeam('19:exempel-ifo-team@thread.tacv2', as.intake);
+    await bot.services.jobs.runDue();
+    await insertReport(bot, { reference: 'EX-2026-0010', receivedAt: '2026-03-30T10:00:00+02:00' }); // protection due tomorrow
+    await insertReport(bot, { reference: 'EX-2026-0011', receivedAt: '2026-03-17T10:00:00+01:00', receiptAt: '2026-03-17T11:00:00+01:00', protectionAt: '2026-03-17T12:00:00+01:00' }); // decision due 31 Mar
+    await insertReport(bot, { reference: 'EX-2026-0012', receivedAt: '2026-03-10T10:00:00+01:00', receiptAt: '2026-03-10T11:00:00+01:00', protectionAt: '2026-03-10T12:00:00+01:00' }); // decision overdue
+    bot.connector.take();
+    bot.clock.set('2026-03-31T07:30:30+02:00');
+    const calls = await runAndDeliver(bot);
+    const channel = calls.filter((c) => c.body?.channelData?.channel?.id === '19:exempel-ifo-anmalningar@thread.tacv2').flatMap((c) => cardsOf(activityOf(c))).map((c) => checkCard(c));
+    assert.equal(channel.length, 1);
+    const shown = textOf(channel[0]);
+    assert.match(shown, /Att göra i dag/);
+    assert.match(shown, /Skyddsbedömning \(20 kap\. 1 §\)\nFörfaller i dag EX-2026-0010/);
+    assert.match(shown, /Beslut om utredning inom 14 dagar \(20 kap\. 2 §\)\nFörsenade EX-2026-0012\nFörfaller i dag EX-2026-0011/);
+    assert.match(shown, /Utan mottagningskvittens\nFörsenade EX-2026-0010/);
+    assert.doesNotMatch(shown, /violence|våld/i);
+
+    bot.clock.set('2026-04-06T07:30:30+02:00'); // Easter Monday (annandag påsk)
+    const summaries = (calls: ConnectorCall[]) => calls.flatMap((c) => cardsOf(activityOf(c))).filter((c) => /Att göra i dag/.test(textOf(c)));
+    assert.equal(summaries(await runAndDeliver(bot)).length, 0);
+    bot.clock.set('2026-04-07T07:30:30+02:00');
+    assert.equal(summaries(await runAndDeliver(bot)).length, 1);
+  });
+});
+
+
+
+describe('reminders at scale: 2,000 principals', () => {
+  let bot: TestBot;
+  afterEach(async () => bot?.destroy());
+
+  it('delivers the term-start reminder to 2,000 principals exactly once, paced, with the connector answering 429 half the time', async function () {
+    this.timeout(90_000); // about 20-30 s: 4,000 real HTTP requests through the Bot Framework client
+    const N = 2_000;
+    const aad = (i: number) => `6f1c2a10-0000-4000-8000-${(100_000 + i).toString().padStart(12, '0')}`;
+    const example = parse(readFileSync('config/example.yaml', 'utf8'));
+    const municipality = {
+      ...example,
+      schools: Array.from({ length: N }, (_, i) => ({ id: `skola-${i}`, name: `Skola ${i}`, type: i % 4 ? 'municipal' : 'independent', district: i % 2 ? 'norra' : 'sodra', principals: [{ aadObjectId: aad(i), name: `Rektor Nummer${i}` }] })),
+      annualCycle: example.annualCycle.filter((e: { id: string }) => e.id === 'terminsstart-ht'),
+      reminders: { ...example.reminders, principalDigest: '0 7 1 1 *' }, // the weekly digest is not due in this test
+    };
+    const file = join(mkdtempSync(join(tmpdir(), 'varna-config-')), 'stor-kommun.json');
+    writeFileSync(file, JSON.stringify(municipality));
+    forbid('Rektor Nummer1');
+
+    bot = await startBot({ clock: new ManualClock('2026-08-03T09:00:00+02:00'), env: { VARNA_CONFIG: file } });
+    const { installations, jobs, outbox, store } = bot.services;
+    for (let i = 0; i < N; i++) {
+      const conversation = { id: `a:p-${i}`, conversationType: 'personal', tenantId: bot.config.allowedTenants[0] };
+      await installations.personal(aad(i), {
+        tenantId: conversation.tenantId!,
+        serviceUrl: bot.connector.url,
+        conversationId: conversation.id,
+        reference: { serviceUrl: bot.connector.url, channelId: 'msteams', conversation, bot: { id: `28:${bot.config.botAppId}` }, user: { id: `29:${aad(i)}`, aadObjectId: aad(i) } },
+      });
+    }
+    await jobs.runDue();
+
+    // Every send attempt, at the bot's clock time; half of them answered 429 with Retry-After: 1 s.
+    const attempts: Array<{ conversation: string; at: number; throttled: boolean }> = [];
+    let seed = 42;
+    const coin = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31) < 0.5;
+    bot.connector.failWith = (call) => {
+      if (call.method !== 'POST' || !call.conversationId.startsWith('a:p-')) return undefined;
+      const throttled = coin();
+      attempts.push({ conversation: call.conversationId, at: bot.clock.now().getTime(), throttled });
+      return throttled ? { status: 429, retryAfterSeconds: 1 } : undefined;
+    };
+
+    const started = Date.now();
+    bot.clock.set('2026-08-10T07:00:30+02:00');
+    await jobs.runDue();
+    const first = bot.clock.now().getTime();
+    for (let step = 0; step < 5_000; step++) {
+      await outbox.drain();
+      const next = await outbox.nextAttemptAt();
+      if (!next) break;
+      bot.clock.set(new Date(Math.max(next.getTime(), bot.clock.now().getTime() + 1)));
+    }
+    const elapsed = Date.now() - started;
+
+    // All delivered, each once.
+    const delivered = new Map<string, number>();
+    for (const c of bot.connector.calls) if (c.method === 'POST' && c.conversationId.startsWith('a:p-')) delivered.set(c.conversationId, (delivered.get(c.conversationId) ?? 0) + 1);
+    assert.equal(delivered.size, N);
+    assert.ok([...delivered.values()].every((n) => n === 1), 'each principal got the reminder exactly once');
+    assert.deepEqual((await store.outbox.counts()).map((r) => [r.status, Number(r.n)]), [['sent', N]]);
+    const throttled = attempts.filter((a) => a.throttled).length;
+    assert.ok(throttled > N * 0.8, `the connector throttled ${throttled} of ${attempts.length} attempts`);
+
+    // Paced: never more than Teams' limits within any window of the bot's clock.
+    const maxIn = (times: number[], ms: number) => {
+      const sorted = [...times].sort((a, b) => a - b);
+      let max = 0;
+      for (let i = 0, j = 0; i < sorted.length; i++) {
+        while (sorted[j]! <= sorted[i]! - ms) j++;
+        max = Math.max(max, i - j + 1);
+      }
+      return max;
+    };
+    assert.ok(maxIn(attempts.map((a) => a.at), 1_000) <= 50, 'at most 50 requests a second for the tenant');
+    const byConversation = new Map<string, Array<{ at: number; throttled: boolean }>>();
+    for (const a of attempts) byConversation.set(a.conversation, [...(byConversation.get(a.conversation) ?? []), a]);
+    for (const [conversation, list] of byConversation) {
+      const times = list.map((a) => a.at);
+      assert.ok(maxIn(times, 1_000) <= 7 && maxIn(times, 30_000) <= 60 && maxIn(times, 3_600_000) <= 1_800, conversation);
+      // Retry-After honoured: no attempt sooner than the second the connector asked for.
+      for (let i = 1; i < list.length; i++) if (list[i - 1]!.throttled) assert.ok(list[i]!.at - list[i - 1]!.at >= 1_000, `${conversation} retried too soon`);
+    }
+    const span = Math.max(...attempts.map((a) => a.at)) - first;
+    assert.ok(span >= ((attempts.length - 50) / 50) * 1_000, `spread over ${span} ms of the clock for ${attempts.length} requests`);
+    console.log(`      ${N} principals, ${attempts.length} requests (${throttled} throttled) over ${Math.round(span / 1000)} s of clock time, in ${elapsed} ms`);
+  });
+});
