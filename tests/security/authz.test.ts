@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { startBot, type TestBot } from '../support/bot';
-import { actionsOf, textOf } from '../support/cards';
+import { actionsOf, inputsOf, textOf } from '../support/cards';
 import { ManualClock } from '../support/clock';
 import { TEST_CHILD, draftIdOf, submitReport } from '../support/report';
 import { TENANT, as, type TestUser } from '../support/users';
@@ -36,6 +36,7 @@ interface Fixture {
   reference: string;
   draftId: string;
   exportUrl: string;
+  consultationId: string;
 }
 
 interface Row {
@@ -45,6 +46,8 @@ interface Row {
   allowed: Role[];
   /** Refusals leave an audit entry with outcome "refused" (false: the answer is "not found", which reveals nothing). */
   auditedAs?: string;
+  /** The audit subject of a refusal, when not the report's reference. */
+  auditSubject?: (f: Fixture) => string;
   /** Roles tried, when not all (an allowed attempt would use up the fixture). */
   tried?: Role[];
   /** Tries the action as `user`; true when it was allowed (the protected thing was shown or done). */
@@ -162,6 +165,61 @@ table.push(
   intakeRow('record the decision whether to investigate', 'intake.decision', 'intake.decision', { outcome: 'opened', date: '2026-03-02' }, 'SoL 20 kap. 2 §: the receiving intake team; the reporter learns only the outcome (19 kap. 6 §)'),
 );
 
+const CONSULT_CHANNEL = '19:exempel-ifo-konsultation@thread.tacv2';
+
+/** Presses a button on the consultation's card in the consultations channel, as `user`. */
+async function pressOnConsultation(bot: TestBot, user: TestUser, id: string, verb: string, data: Record<string, unknown>) {
+  const r = await bot.services.store.db.selectFrom('consultations').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  return bot.execute(user, verb, { id, ...data }, {
+    conversation: { conversationType: 'channel', tenantId: TENANT, id: r.channel_conversation_id, isGroup: true },
+    channelData: { team: { id: TEAM }, channel: { id: CONSULT_CHANNEL } },
+    replyToId: r.channel_activity_id ?? undefined,
+  });
+}
+
+table.push(
+  {
+    action: 'answer a consultation',
+    rule: 'only the intake team the consultation went to answers it',
+    allowed: ['intake'],
+    auditedAs: 'consultation.intake',
+    auditSubject: (f) => `consultation:${f.consultationId}`,
+    async attempt(bot, user, f) {
+      const res = await pressOnConsultation(bot, user, f.consultationId, 'consult.answer', { answer: 'Vi rekommenderar att du anmäler.' });
+      return !!res.card && !res.message;
+    },
+  },
+  {
+    action: 'close a consultation with an outcome',
+    rule: 'only the intake team the consultation went to records the outcome (statistics)',
+    allowed: [],
+    tried: ALL.filter((r) => r !== 'intake'),
+    auditedAs: 'consultation.intake',
+    auditSubject: (f) => `consultation:${f.consultationId}`,
+    async attempt(bot, user, f) {
+      const res = await pressOnConsultation(bot, user, f.consultationId, 'consult.close', { outcome: 'noReportNow' });
+      return !!res.card && !res.message;
+    },
+  },
+);
+
+/** The teacher asks a consultation (compose -> send, confirming anything flagged); returns its id. */
+async function askConsultation(bot: TestBot): Promise<string> {
+  const compose = await bot.execute(as.teacher, 'consult.start', {});
+  assert.ok(compose.card, compose.message);
+  const send = actionsOf(compose.card).find((a) => a.verb === 'consult.send')!;
+  let res = await bot.execute(as.teacher, 'consult.send', { ...send.data, text: 'Ett barn i årskurs fem har ofta blåmärken och vill inte gå hem efter skolan. Ska vi anmäla?', schoolId: 'ekbacken', showSchool: 'false' });
+  if (res.card && /Kontrollera innan du skickar/.test(textOf(res.card))) {
+    const again = actionsOf(res.card).find((a) => a.verb === 'consult.send')!;
+    const edited = (inputsOf(res.card).find((i) => i.id === 'text')!.value as string) ?? '';
+    res = await bot.execute(as.teacher, 'consult.send', { ...again.data, text: edited });
+  }
+  assert.ok(res.card && /K-\d{4}/.test(textOf(res.card)), res.message);
+  await bot.deliver();
+  const row = await bot.services.store.db.selectFrom('consultations').select('id').orderBy('created_at', 'desc').executeTakeFirstOrThrow();
+  return row.id;
+}
+
 describe('authorization: every action against every role', () => {
   let bot: TestBot;
   let fixture: Fixture;
@@ -182,7 +240,8 @@ describe('authorization: every action against every role', () => {
     const opened = await bot.taskFetch(as.intake, { verb: 'report.open', reference }, inChannel);
     const exportUrl = (opened.body.task.value.card.content.actions as Array<{ title: string; url?: string }>).find((a) => /JSON/.test(a.title))?.url;
     assert.ok(exportUrl, 'the intake member got an export link');
-    fixture = { reference, draftId, exportUrl };
+    const consultationId = await askConsultation(bot);
+    fixture = { reference, draftId, exportUrl, consultationId };
   }
 
   for (const row of table) {
@@ -192,13 +251,14 @@ describe('authorization: every action against every role', () => {
       for (const role of row.tried ?? ALL) {
         const expected = row.allowed.includes(role);
         it(`${expected ? 'allows' : 'refuses'} ${role}${expected ? '' : row.auditedAs ? ', and audits the refusal' : ''} (${row.rule})`, async () => {
+          const subject = row.auditSubject?.(fixture) ?? fixture.reference;
           const refusedBefore = row.auditedAs
-            ? (await bot.services.store.audit.forSubject(fixture.reference)).filter((a) => a.action === row.auditedAs && a.outcome === 'refused').length
+            ? (await bot.services.store.audit.forSubject(subject)).filter((a) => a.action === row.auditedAs && a.outcome === 'refused').length
             : 0;
           const allowed = await row.attempt(bot, roles[role], fixture);
           assert.equal(allowed, expected, `${role}: expected ${expected ? 'allowed' : 'refused'}`);
           if (!expected && row.auditedAs) {
-            const refused = (await bot.services.store.audit.forSubject(fixture.reference)).filter((a) => a.action === row.auditedAs && a.outcome === 'refused');
+            const refused = (await bot.services.store.audit.forSubject(subject)).filter((a) => a.action === row.auditedAs && a.outcome === 'refused');
             assert.equal(refused.length, refusedBefore + 1, 'the refusal is in the audit log');
           }
         });
