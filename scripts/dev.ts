@@ -16,6 +16,13 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
 const ROOT = join(__dirname, '..');
+/** Every child this process started, so a signal at any moment (also during start) stops them. */
+const started = new Set<ChildProcess>();
+const track = (child: ChildProcess): ChildProcess => {
+  started.add(child);
+  child.once('exit', () => started.delete(child));
+  return child;
+};
 const bin = (name: string) => join(ROOT, 'node_modules', '.bin', name);
 
 export interface DevOptions {
@@ -104,10 +111,10 @@ export async function startDevStack(opts: DevOptions = {}): Promise<DevStack> {
   const playgroundPort = opts.playgroundPort ?? 56150;
   const stdio = opts.verbose ? 'inherit' : 'ignore';
   // Local mode: every credential removed, whatever the developer's shell holds.
-  const botEnv: NodeJS.ProcessEnv = { ...process.env, PORT: String(botPort), NODE_ENV: 'development' };
+  const botEnv: NodeJS.ProcessEnv = { ...process.env, PORT: String(botPort), NODE_ENV: 'development', NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --disable-warning=DEP0111`.trim() };
   for (const k of ['BOT_APP_ID', 'BOT_APP_PASSWORD', 'BOT_TENANT_ID', 'VARNA_ALLOWED_TENANTS']) delete botEnv[k];
   if (opts.storeUrl) botEnv.VARNA_STORE_URL = opts.storeUrl;
-  const bot = spawn(bin('tsx'), ['src/index.ts'], { cwd: ROOT, env: botEnv, stdio: ['ignore', stdio, stdio] });
+  const bot = track(spawn(bin('tsx'), ['src/index.ts'], { cwd: ROOT, env: botEnv, stdio: ['ignore', stdio, stdio] }));
   const children: ChildProcess[] = [bot];
   let relay: Server | undefined;
   const stop = async () => {
@@ -121,10 +128,12 @@ export async function startDevStack(opts: DevOptions = {}): Promise<DevStack> {
     const front = await localeRelay(botUrl, opts.locale ?? 'sv-SE');
     relay = front.server;
     const headless = process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY;
-    const playground = spawn(
-      bin('agentsplayground'),
-      ['-e', `${front.url}/api/messages`, '-c', 'msteams', '-p', String(playgroundPort), '--disable-telemetry'],
-      { cwd: ROOT, env: { ...process.env, PATH: headless || !opts.openBrowser ? pathWithoutBrowser() : process.env.PATH }, stdio: ['ignore', stdio, stdio] },
+    const playground = track(
+      spawn(
+        bin('agentsplayground'),
+        ['-e', `${front.url}/api/messages`, '-c', 'msteams', '-p', String(playgroundPort), '--disable-telemetry'],
+        { cwd: ROOT, env: { ...process.env, PATH: headless || !opts.openBrowser ? pathWithoutBrowser() : process.env.PATH }, stdio: ['ignore', stdio, stdio] },
+      ),
     );
     children.push(playground);
     const playgroundUrl = `http://localhost:${playgroundPort}`;
@@ -136,15 +145,27 @@ export async function startDevStack(opts: DevOptions = {}): Promise<DevStack> {
   }
 }
 
+/** Stops every child this process started; for signals that arrive at any moment. */
+export function stopAll(): void {
+  for (const child of started) child.kill('SIGTERM');
+}
+
 async function main(): Promise<void> {
   const i = process.argv.indexOf('--locale');
   const locale = i >= 0 ? process.argv[i + 1] : undefined;
-  const stack = await startDevStack({ verbose: true, openBrowser: true, ...(locale ? { locale } : {}) });
-  console.log(`\n  Värna (local mode):      ${stack.botUrl}/api/messages`);
-  console.log(`  Agents Playground:       ${stack.playgroundUrl}   <- open this, say "hej"\n`);
-  const shutdown = () => void stack.stop().then(() => process.exit(0));
+  let stack: DevStack | undefined;
+  const shutdown = () => {
+    if (stack) void stack.stop().then(() => process.exit(0));
+    else {
+      stopAll();
+      process.exit(0);
+    }
+  };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+  stack = await startDevStack({ verbose: true, openBrowser: true, ...(locale ? { locale } : {}) });
+  console.log(`\n  Värna (local mode):      ${stack.botUrl}/api/messages`);
+  console.log(`  Agents Playground:       ${stack.playgroundUrl}   <- open this, say "hej"\n`);
 }
 
 if (require.main === module) {

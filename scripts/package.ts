@@ -244,6 +244,14 @@ export async function checkPackage(zipData: Buffer, expectedBotId: string): Prom
   problems.push(...pngProblems(files.get(String(manifest.icons?.outline)), String(manifest.icons?.outline ?? 'outline icon'), 32, true));
 
   const lists = (bot.commandLists ?? []) as Json[];
+  lists.forEach((list, i) => {
+    const seen = new Set<string>();
+    for (const c of (list.commands ?? []) as Json[]) {
+      const title = String(c.title ?? '').toLowerCase();
+      if (seen.has(title)) problems.push(`manifest.json: bots[0].commandLists[${i}] declares "${String(c.title)}" twice`);
+      seen.add(title);
+    }
+  });
   const titles = lists.flatMap((list, i) =>
     ((list.commands ?? []) as Json[]).map((c, j) => ({ title: String(c.title ?? ''), scopes: (list.scopes ?? []) as string[], where: `manifest.json: bots[0].commandLists[${i}].commands[${j}]` })),
   );
@@ -255,10 +263,23 @@ export async function checkPackage(zipData: Buffer, expectedBotId: string): Prom
   ];
   if (!info) problems.push('manifest.json: localizationInfo is missing (Swedish and English are expected)');
   const localizationSchema = schemaFor(version, 'MicrosoftTeams.Localization');
+  const defaultFile = info?.defaultLanguageFile ? String(info.defaultLanguageFile) : undefined;
+  let defaultKeys: string[] = [];
   for (const file of languageFiles) {
     const doc = json(file);
     if (!doc) continue;
     if (localizationSchema) problems.push(...schemaProblems(doc, localizationSchema, file));
+    const keys = Object.keys(doc).filter((k) => k !== '$schema');
+    if (file === defaultFile) {
+      // The default language file wins over the manifest's own strings; they must not drift apart.
+      defaultKeys = keys;
+      for (const key of keys) {
+        const inManifest = valueAt(manifest, key);
+        if (inManifest !== undefined && inManifest !== doc[key]) problems.push(`${file}: "${key}" differs from manifest.json`);
+      }
+    } else {
+      for (const key of defaultKeys) if (!(key in doc)) problems.push(`${file}: "${key}" is not translated (Teams would show the default language)`);
+    }
     for (const [key, value] of Object.entries(doc)) {
       const m = /^bots\[0\]\.commandLists\[(\d+)\]\.commands\[(\d+)\]\.(title|description)$/.exec(key);
       if (!m) continue;
@@ -272,6 +293,16 @@ export async function checkPackage(zipData: Buffer, expectedBotId: string): Prom
   }
   problems.push(...commandProblems(titles));
   return problems;
+}
+
+/** The manifest's value at a localization key such as "bots[0].commandLists[1].commands[0].title". */
+function valueAt(doc: Json, key: string): unknown {
+  let node: unknown = doc;
+  for (const part of key.match(/[^.[\]]+/g) ?? []) {
+    if (!node || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
 }
 
 /** Builds and checks the package; writes it only when it has no problem. */

@@ -29,6 +29,21 @@ async function say(page: Page, text: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
+/**
+ * Types into a card's field and checks that it stuck: the Playground re-renders a replaced card
+ * once more after the invoke answer, which can wipe what was typed into the first rendering.
+ */
+async function fillIn(field: Locator, value: string): Promise<void> {
+  await field.waitFor();
+  await field.page().waitForTimeout(300);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await field.fill(value);
+    await field.page().waitForTimeout(200);
+    if ((await field.inputValue()) === value) return;
+  }
+  throw new Error(`the field did not keep "${value}"`);
+}
+
 /** A compact choice set renders as a Fluent combobox: open it, pick the option. */
 async function choose(page: Page, card: Locator, label: string, option: string): Promise<void> {
   await card.getByRole('combobox', { name: label }).click();
@@ -56,7 +71,7 @@ async function main(): Promise<void> {
     executablePath: CHROMIUM,
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 900 },
+    viewport: { width: 1280, height: 1200 },
     locale: 'sv-SE',
   });
   let failed = false;
@@ -93,27 +108,27 @@ async function main(): Promise<void> {
       await lastCard(page, 'Är barnet i akut fara just nu?').getByRole('button', { name: 'Nej', exact: true }).click();
 
       const child = lastCard(page, 'Barnets namn');
-      await child.getByLabel('Barnets namn').fill('Elin Testbarn');
-      await child.getByLabel('Personnummer eller samordningsnummer').fill('20121212-1212');
+      await fillIn(child.getByLabel('Barnets namn'), 'Elin Testbarn');
+      await fillIn(child.getByLabel('Personnummer eller samordningsnummer'), '20121212-1212');
       await choose(page, child, 'Skola eller förskola', 'Ekbackens skola');
-      await child.getByLabel('Klass eller avdelning').fill('5B');
+      await fillIn(child.getByLabel('Klass eller avdelning'), '5B');
       await child.getByRole('button', { name: 'Nästa' }).click();
 
       const guardians = lastCard(page, 'Har skolan berättat för vårdnadshavarna');
-      await guardians.getByLabel('Vårdnadshavare (namn').fill('Gustav Vårdnadshavare');
+      await fillIn(guardians.getByLabel('Vårdnadshavare (namn'), 'Gustav Vårdnadshavare');
       await guardians.getByLabel('Ja, de vet om anmälan').check();
       await guardians.getByRole('button', { name: 'Nästa' }).click();
 
       const concern = lastCard(page, 'Vad har du sett eller hört?');
       await choose(page, concern, 'Vad gäller oron?', 'Brister i omsorgen');
-      await concern.getByLabel('Vad har du sett eller hört?').fill('Eleven kommer ofta hungrig och utan ytterkläder, senast i morse.');
-      await concern.getByLabel('När (datum, tid)?').fill('I dag kl. 08.15');
+      await fillIn(concern.getByLabel('Vad har du sett eller hört?'), 'Eleven kommer ofta hungrig och utan ytterkläder, senast i morse.');
+      await fillIn(concern.getByLabel('När (datum, tid)?'), 'I dag kl. 08.15');
       await concern.getByRole('button', { name: 'Nästa' }).click();
 
       const reporter = lastCard(page, 'Telefon där socialtjänsten når dig');
-      await reporter.getByLabel('Ditt namn').fill('Tina Testlärare');
-      await reporter.getByLabel('Din roll').fill('Lärare');
-      await reporter.getByLabel('Telefon där socialtjänsten når dig').fill('070-111 22 33');
+      await fillIn(reporter.getByLabel('Ditt namn'), 'Tina Testlärare');
+      await fillIn(reporter.getByLabel('Din roll'), 'Lärare');
+      await fillIn(reporter.getByLabel('Telefon där socialtjänsten når dig'), '070-111 22 33');
       await reporter.getByLabel('Ja', { exact: true }).check();
       await reporter.getByRole('button', { name: 'Nästa' }).click();
 

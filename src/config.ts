@@ -33,6 +33,8 @@ export const Env = z
     VARNA_MAX_BODY_BYTES: z.coerce.number().int().positive().default(256 * 1024),
     VARNA_RATE_BURST: z.coerce.number().int().positive().default(30).describe('requests a user may make in a burst'),
     VARNA_RATE_PER_MINUTE: z.coerce.number().int().positive().default(60).describe('requests a user may make per minute, sustained'),
+    VARNA_QUEUE_FAILOVER_SECONDS: z.coerce.number().int().min(3).max(3600).default(60).describe('several instances: how long before another instance takes over the work of one that died'),
+    VARNA_QUEUE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('pgboss').describe('PostgreSQL schema of the job queue (pg-boss)'),
   })
   .superRefine((e, ctx) => {
     const anyCredential = e.BOT_APP_ID || e.BOT_APP_PASSWORD;

@@ -3,6 +3,7 @@ import type { DestinationStream } from 'pino';
 import { createAdapter, type CredentialsFactory } from './bot/adapter';
 import { createApp } from './bot/app';
 import { registerExports } from './bot/routes/export';
+import type { BotKit } from './bot/kit';
 import { createServer } from './bot/server';
 import { ConfigError, loadConfig, type Config } from './config';
 import { loadKeyring } from './keys';
@@ -29,6 +30,8 @@ export interface Running {
   url: string;
   port: number;
   services: Services;
+  /** The Teams app (routes, delivery renderers), e.g. for test-only renderers. */
+  kit: BotKit;
   log: Logger;
   stop(): Promise<void>;
 }
@@ -56,14 +59,17 @@ export async function startVarna(opts: StartOptions): Promise<Running> {
   if (opts.deliverInBackground ?? true) {
     services.outbox.start();
     services.jobs.start();
+    await services.coordinator?.start();
   }
   log.info({ event: 'started', port, store: store.dialect, municipality: config.municipality.municipality.name }, 'Värna is listening');
   return {
     url: `http://127.0.0.1:${port}`,
     port,
     services,
+    kit,
     log,
     async stop() {
+      await services.coordinator?.stop();
       await services.jobs.stop();
       await services.outbox.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));

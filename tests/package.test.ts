@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import JSZip from 'jszip';
 import { PNG } from 'pngjs';
 import { LOCAL_BOT_APP_ID } from '../src/config';
+import { colorIcon, outlineIcon } from '../scripts/icons';
 import { buildPackage, checkPackage, packageFiles, valuesFrom, zipFiles } from '../scripts/package';
 
 const BOT = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
@@ -45,6 +46,11 @@ describe('the Teams app package (npm run package)', () => {
     assert.ok(!JSON.stringify(manifest).includes('${{'), 'every placeholder is filled');
     const en = JSON.parse(await zip.file('en.json')!.async('string'));
     assert.match(en['description.short'], /social services/);
+  });
+
+  it('ships the icons that scripts/icons.ts draws (npm run icons after changing it)', () => {
+    assert.ok(readFileSync('appPackage/color.png').equals(colorIcon()), 'appPackage/color.png is stale');
+    assert.ok(readFileSync('appPackage/outline.png').equals(outlineIcon()), 'appPackage/outline.png is stale');
   });
 
   it('asks for the least: no SSO app, no RSC or Graph permission, no web domains', async () => {
@@ -104,12 +110,12 @@ describe('the Teams app package (npm run package)', () => {
       await packageWith((files, m) => {
         m.bots[0].commandLists[0].commands.push({ title: 'exportera allt', description: 'finns inte' });
         const en = jsonOf(files, 'en.json');
-        en['bots[0].commandLists[0].commands[2].title'] = 'about us';
+        en['bots[0].commandLists[0].commands[3].title'] = 'about us';
         files.set('en.json', Buffer.from(JSON.stringify(en)));
       }),
       BOT,
     );
-    assert.ok(problems.some((p) => /commands\[3\]: command "exportera allt" is not a command the bot answers in the personal scope/.test(p)), problems.join('\n'));
+    assert.ok(problems.some((p) => /commands\[4\]: command "exportera allt" is not a command the bot answers in the personal scope/.test(p)), problems.join('\n'));
     assert.ok(problems.some((p) => /^en\.json: .*command "about us" is not a command the bot answers/.test(p)), problems.join('\n'));
   });
 
@@ -132,6 +138,22 @@ describe('the Teams app package (npm run package)', () => {
     assert.ok(problems.some((p) => /manifest\.json: schema: \/name\/short must NOT have more than 30 characters/.test(p)), problems.join('\n'));
     assert.ok(problems.some((p) => /placeholder \$\{\{PUBLISHER_URL\}\} was not filled/.test(p)), problems.join('\n'));
     assert.ok(problems.some((p) => /\/accentColor/.test(p)), problems.join('\n'));
+  });
+
+  it('keeps the Swedish file in step with the manifest, and every string translated to English', async () => {
+    const problems = await checkPackage(
+      await packageWith((files, m) => {
+        m.description.short = 'En annan beskrivning än i sv.json.';
+        m.bots[0].commandLists[0].commands.push({ title: 'meny' });
+        const en = jsonOf(files, 'en.json');
+        delete en['bots[0].commandLists[1].commands[0].description'];
+        files.set('en.json', Buffer.from(JSON.stringify(en)));
+      }),
+      BOT,
+    );
+    assert.ok(problems.includes('sv.json: "description.short" differs from manifest.json'), problems.join('\n'));
+    assert.ok(problems.includes('en.json: "bots[0].commandLists[1].commands[0].description" is not translated (Teams would show the default language)'), problems.join('\n'));
+    assert.ok(problems.includes('manifest.json: bots[0].commandLists[0] declares "meny" twice'), problems.join('\n'));
   });
 
   it('refuses files in folders and a missing localization file', async () => {

@@ -24,6 +24,7 @@ export type Outcome = (typeof outcomes)[number];
 export const MAX_TEXT = 4000;
 /** Answers and replies: shorter, so a card with the question and the latest messages stays small. */
 export const MAX_MESSAGE = 2000;
+const PURGE_BATCH = 500;
 const MIN_TEXT = 10;
 
 export type Origin = { kind: 'school'; schoolName: string } | { kind: 'area'; level: string; districtName: string };
@@ -53,6 +54,9 @@ export interface ChannelView {
 export interface TeacherView extends ChannelView {
   locale: string;
 }
+
+/** Membership of a Teams team, asked of Teams (fails closed). */
+export type IsMember = (teamId: string) => Promise<boolean>;
 
 export interface AskInput {
   text: string;
@@ -164,6 +168,15 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
   async function assertTeacher(actor: Actor, c: ConsultationTable, action: string): Promise<void> {
     if (c.teacher_key === teacherKey(actor.aadObjectId)) return;
     await refuse(actor, c.id, action);
+    throw new NotAllowedError(action);
+  }
+
+  /** Intake actions: members of the unit's Teams team only (asked of Teams by the caller's turn). */
+  async function assertIntake(actor: Actor, id: string, action: string, isMember: IsMember): Promise<void> {
+    const c = await row(id);
+    const unit = directory.intakeUnit(c.unit_id);
+    if (unit && (await isMember(unit.teamId))) return;
+    await refuse(actor, id, action);
     throw new NotAllowedError(action);
   }
 
@@ -310,10 +323,14 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
       return unit;
     },
 
-    refuse,
+    /** For a press that changes nothing: refused (and audited) unless a member of the unit's team. */
+    async checkIntake(actor: Actor, id: string, isMember: IsMember): Promise<void> {
+      await assertIntake(actor, id, 'consultation.intake', isMember);
+    },
 
-    /** Intake answers; the answer is relayed to the teacher's 1:1 chat. Caller checked membership. */
-    async answer(actor: Actor, id: string, text: string): Promise<ChannelView> {
+    /** Intake answers; the answer is relayed to the teacher's 1:1 chat. Members of the unit's team only. */
+    async answer(actor: Actor, id: string, text: string, isMember: IsMember): Promise<ChannelView> {
+      await assertIntake(actor, id, 'consultation.answer', isMember);
       const answer = cleanText(text, 'answer', MAX_MESSAGE);
       const now = clock.now();
       await store.transaction(async (trx) => {
@@ -366,7 +383,8 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
      * Intake closes with an outcome, and a last answer if one was typed (the closing card carries it
      * to the teacher); the teacher is told, with a report button on "Gör en anmälan".
      */
-    async close(actor: Actor, id: string, outcome: Outcome, lastAnswer?: string): Promise<ChannelView> {
+    async close(actor: Actor, id: string, outcome: Outcome, lastAnswer: string | undefined, isMember: IsMember): Promise<ChannelView> {
+      await assertIntake(actor, id, 'consultation.close', isMember);
       const answer = lastAnswer?.trim() ? cleanText(lastAnswer, 'answer', MAX_MESSAGE) : undefined;
       const now = clock.now();
       await store.transaction(async (trx) => {
@@ -455,26 +473,51 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
      * data key destroyed, its sealed columns emptied); the statistics columns stay. Returns how many.
      */
     async purgeExpired(now: Date): Promise<number> {
-      const before = iso(new Date(now.getTime() - retentionDays * 86_400_000));
-      const due = await store.db
-        .selectFrom('consultations')
-        .select('id')
-        .where('status', '=', 'closed')
-        .where('closed_at', '<=', before)
-        .where('purged_at', 'is', null)
-        .limit(500)
-        .execute();
-      const ids = due.map((r) => r.id);
-      if (ids.length === 0) return 0;
-      await store.transaction(async (trx) => {
-        await trx.updateTable('consultations').set({ sealed: null, purged_at: iso(now), updated_at: iso(now) }).where('id', 'in', ids).execute();
-        await trx.updateTable('consultation_messages').set({ sealed: null }).where('consultation_id', 'in', ids).execute();
-        await store.dataKeys.destroy(trx, ids);
-      });
-      log.info({ event: 'consultation.purged', count: ids.length }, 'consultation texts purged');
-      return ids.length;
+      let total = 0;
+      for (;;) {
+        const n = await purgeBatch(now);
+        total += n;
+        if (n < PURGE_BATCH) return total;
+      }
     },
   };
+
+  /** One batch of the retention purge (see purgeExpired). */
+  async function purgeBatch(now: Date): Promise<number> {
+    const before = iso(new Date(now.getTime() - retentionDays * 86_400_000));
+    const due = await store.db
+      .selectFrom('consultations')
+      .select('id')
+      .where('status', '=', 'closed')
+      .where('closed_at', '<=', before)
+      .where('purged_at', 'is', null)
+      .limit(PURGE_BATCH)
+      .execute();
+    const ids = due.map((r) => r.id);
+    if (ids.length === 0) return 0;
+    const messageIds = (await store.db.selectFrom('consultation_messages').select('id').where('consultation_id', 'in', ids).execute()).map((m) => m.id);
+    // Sent messages to the teacher name their Entra id (target) and 1:1 chat (result): once the
+    // text is gone, so is that link between the teacher and the consultation.
+    const toTeacher = [
+      ...ids.flatMap((id) => [`consultation.closed:${id}`, `consultation.delayed:${id}`]),
+      ...messageIds.map((m) => `consultation.answer:${m}`),
+    ];
+    await store.transaction(async (trx) => {
+      for (let i = 0; i < toTeacher.length; i += 200) {
+        await trx
+          .updateTable('outbox')
+          .set({ target: JSON.stringify({ kind: 'user', aadObjectId: 'purged' }), result: null })
+          .where('dedupe_key', 'in', toTeacher.slice(i, i + 200))
+          .where('status', '!=', 'pending')
+          .execute();
+      }
+      await trx.updateTable('consultations').set({ sealed: null, purged_at: iso(now), updated_at: iso(now) }).where('id', 'in', ids).execute();
+      await trx.updateTable('consultation_messages').set({ sealed: null }).where('consultation_id', 'in', ids).execute();
+      await store.dataKeys.destroy(trx, ids);
+    });
+    log.info({ event: 'consultation.purged', count: ids.length }, 'consultation texts purged');
+    return ids.length;
+  }
 
   outbox.on('consultation.posted', {
     onSent: async (message, result, trx) => service.rememberCard(trx, String(message.consultationId), result),

@@ -1,6 +1,7 @@
 import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Clock } from './clock';
+import { makePgCoordinator } from './coordinator';
 import type { Cipher } from './crypto';
 import { makeConsultations } from './consultation';
 import { makeInstallations } from './installations';
@@ -27,9 +28,14 @@ export interface ServiceDeps {
 export function makeServices(deps: ServiceDeps) {
   const { config, store, clock, log } = deps;
   const dir = directory(config.municipality);
-  const outbox = makeOutbox({ store, clock, log });
+  // Several instances share PostgreSQL: pg-boss coordinates the background work (one SQLite process needs none).
+  const coordinator =
+    store.dialect === 'postgres'
+      ? makePgCoordinator({ storeUrl: config.env.VARNA_STORE_URL, schema: config.env.VARNA_QUEUE_SCHEMA, failoverSeconds: config.env.VARNA_QUEUE_FAILOVER_SECONDS, log })
+      : undefined;
+  const outbox = makeOutbox({ store, clock, log, coordinator });
   const installations = makeInstallations({ store, clock, log });
-  const jobs = makeJobs({ store, clock, log });
+  const jobs = makeJobs({ store, clock, log, coordinator });
   const retention = makeRetention({ store, clock, log, retention: config.municipality.retention });
   // Gallring every night at 02:30 Stockholm time. After downtime only the latest missed night
   // runs: one purge at "now" covers every earlier one.
@@ -46,6 +52,7 @@ export function makeServices(deps: ServiceDeps) {
   const intake = makeIntake({ config, store, clock, log, cipher: deps.cipher, directory: dir, outbox, reports });
   jobs.every('intake.clocks', 5 * 60_000, async () => void (await intake.checkClocks()));
   const consultations = makeConsultations({ store, clock, log, cipher: deps.cipher, directory: dir, outbox, retentionDays: config.municipality.retention.consultationDaysAfterClose, deliveryDeadlineMinutes: config.env.VARNA_DELIVERY_DEADLINE_MINUTES });
+  jobs.cron('consultations.purge', '40 2 * * *', async () => void (await consultations.purgeExpired(clock.now())));
   const reminders = makeReminders({ config, store, clock, log, outbox, installations, jobs, directory: dir });
   reminders.schedule();
   return {
@@ -60,6 +67,7 @@ export function makeServices(deps: ServiceDeps) {
     consultations,
     retention,
     reminders,
+    coordinator,
     /** Phone numbers for acute situations, by the unit's office hours right now. */
     contactsFor(schoolId?: string) {
       const unit = (schoolId && dir.intakeUnitFor(schoolId)) || config.municipality.intakeUnits[0]!;

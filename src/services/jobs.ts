@@ -1,6 +1,7 @@
 import { Cron } from 'croner';
 import type { Logger } from '../log';
 import type { Clock } from './clock';
+import type { Coordinator } from './coordinator';
 import type { Store } from './store';
 
 export type JobHandler = (dueAt: Date) => Promise<void>;
@@ -33,7 +34,11 @@ interface Registered {
 
 const MAX_CATCH_UP = 500;
 
-export function makeJobs({ store, clock, log }: { store: Store; clock: Clock; log: Logger }): Jobs {
+/**
+ * With several instances on PostgreSQL (`coordinator`), pg-boss runs the tick on one instance at a
+ * time and hands it to another if that instance dies; on SQLite the tick is a local timer.
+ */
+export function makeJobs({ store, clock, log, coordinator }: { store: Store; clock: Clock; log: Logger; coordinator?: Coordinator }): Jobs {
   const jobs = new Map<string, Registered>();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -103,6 +108,7 @@ export function makeJobs({ store, clock, log }: { store: Store; clock: Clock; lo
     },
     runDue,
     start(tickMs = 30_000) {
+      if (coordinator) return coordinator.exclusive('varna-jobs', tickMs, runDue);
       if (timer) return;
       const tick = () => void runDue().finally(() => (timer = setTimeout(tick, tickMs)));
       timer = setTimeout(tick, 1_000);

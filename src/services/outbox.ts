@@ -1,5 +1,6 @@
 import type { Logger } from '../log';
 import type { Clock } from './clock';
+import type { Coordinator } from './coordinator';
 import { makePacer } from './pacing';
 import type { OutboxRow, Store, Tx } from './store';
 
@@ -52,6 +53,8 @@ export interface OutboxDeps {
   log: Logger;
   /** Milliseconds to wait for real (sleep), separate from the clock, so tests control both. */
   random?: () => number;
+  /** Several instances on PostgreSQL: pg-boss decides which instance delivers (see coordinator.ts). */
+  coordinator?: Coordinator;
   /** A send that has not answered by then counts as failed and is retried (a hung connection must not stall the outbox). */
   sendTimeoutMs?: number;
 }
@@ -61,6 +64,7 @@ const SEND_TIMEOUT_MS = 30_000;
 const BASE_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 5 * 60_000;
 const LEASE_MS = 60_000;
+const QUEUE = 'varna-outbox';
 const BATCH = 50;
 const PARALLEL = 25;
 
@@ -69,7 +73,9 @@ const PARALLEL = 25;
  * with retries (exponential backoff with jitter, Retry-After honoured), paced under Teams' limits,
  * and never lost on restart. A dedupe key per message keeps retries of the same intent single.
  */
-export function makeOutbox({ store, clock, log, random = Math.random, sendTimeoutMs = SEND_TIMEOUT_MS }: OutboxDeps) {
+export function makeOutbox({ store, clock, log, random = Math.random, coordinator, sendTimeoutMs = SEND_TIMEOUT_MS }: OutboxDeps) {
+  // A claimed row stays with its instance this long; after a crash another instance may send it.
+  const leaseMs = coordinator ? Math.min(LEASE_MS, coordinator.failoverMs) : LEASE_MS;
   const pacer = makePacer();
   const hooks = new Map<string, DeliveryHooks>();
   let sender: Sender | undefined;
@@ -101,9 +107,8 @@ export function makeOutbox({ store, clock, log, random = Math.random, sendTimeou
         timer = setTimeout(() => reject(new SendFailure(undefined, undefined, false, 'send timed out')), sendTimeoutMs);
       });
       const result = await Promise.race([sender!.send(target, message), timeout]).finally(() => clearTimeout(timer));
-      await store.transaction(async (trx) => {
-        await hooks.get(message.kind)?.onSent?.(message, result, trx);
-      });
+      const onSent = hooks.get(message.kind)?.onSent;
+      if (onSent) await store.transaction((trx) => onSent(message, result, trx));
       await store.outbox.markSent(row.id, result, clock.now());
       log.info({ event: 'outbox.sent', id: row.id, kind: message.kind, attempts: row.attempts + 1 }, 'delivered');
       return 'sent';
@@ -132,8 +137,8 @@ export function makeOutbox({ store, clock, log, random = Math.random, sendTimeou
     await hooks.get(message.kind)?.onDeadline?.(message, target);
   }
 
-  /** Sends everything due now; returns how many were sent. */
-  async function deliverDue(): Promise<number> {
+  /** Sends everything due now (or until `until`, a real-time limit); returns how many were sent. */
+  async function deliverDue(until = Infinity): Promise<number> {
     if (!sender) return 0;
     // A deadline is noticed even while the message waits for its next retry.
     const now = clock.now();
@@ -141,12 +146,12 @@ export function makeOutbox({ store, clock, log, random = Math.random, sendTimeou
       await alertDeadline(row, JSON.parse(row.message) as OutboxMessage, JSON.parse(row.target) as Target, now, false);
     }
     let sent = 0;
-    for (;;) {
+    while (Date.now() < until) {
       // Claim no more than the tenant may send this second: rows left unclaimed stay due, instead
       // of being claimed only to be pushed back by the pacer (which would cost a write each).
       const { room } = pacer.tenantRoom(clock.now().getTime());
       if (room === 0) break;
-      const rows = await store.outbox.claimDue(clock.now(), Math.min(BATCH, room), LEASE_MS);
+      const rows = await store.outbox.claimDue(clock.now(), Math.min(BATCH, room), leaseMs);
       if (rows.length === 0) break;
       let progress = 0;
       for (let i = 0; i < rows.length; i += PARALLEL) {
@@ -209,12 +214,22 @@ export function makeOutbox({ store, clock, log, random = Math.random, sendTimeou
     nextAttemptAt,
     /** Wake the loop after a commit, so a stored message goes out at once. */
     wake() {
-      if (running) void drain().catch((error) => log.error({ event: 'outbox.wake', err: error }, 'outbox wake error'));
+      if (!running) return;
+      if (coordinator) coordinator.poke(QUEUE);
+      else void drain().catch((error) => log.error({ event: 'outbox.wake', err: error }, 'outbox wake error'));
     },
     start() {
       if (running) return;
       running = true;
-      void loop();
+      if (!coordinator) return void loop();
+      // One instance delivers at a time; a run stops after a third of the failover time so that
+      // pg-boss never takes a live run for a dead one, and asks for the next run if work is left.
+      coordinator.exclusive(QUEUE, 1_000, async () => {
+        if (!running) return;
+        const until = Date.now() + coordinator.failoverMs / 3;
+        await deliverDue(until);
+        if (Date.now() >= until) coordinator.poke(QUEUE);
+      });
     },
     async stop() {
       running = false;

@@ -106,6 +106,22 @@ describe('"värna status" in a team channel, for the admin filling the config', 
     assert.match(text, /intake unit \*\*IFO-mottagningen barn och unga\*\*/);
   });
 
+  it('in a group chat, explains that it works in a team channel', async () => {
+    bot.connector.take();
+    const mention = '<at>Värna</at>';
+    await bot.post(
+      bot.baseActivity(as.intake, {
+        type: 'message',
+        text: `${mention} värna status`,
+        entities: [{ type: 'mention', text: mention, mentioned: { id: `28:${bot.config.botAppId}`, name: 'Värna' } }],
+        conversation: { conversationType: 'groupChat', tenantId: TENANT, id: '19:gruppchatt@thread.v2', isGroup: true },
+      }),
+    );
+    const [reply, ...rest] = bot.connector.take();
+    assert.equal(rest.length, 0);
+    assert.match(String(activityOf(reply!).text), /fungerar i en kanal i ett team där Värna är installerat/);
+  });
+
   it('is not a command in the 1:1 chat, and not inside a sentence', async () => {
     assert.match(textOf(onlyCard(await bot.send(as.teacher, 'värna status'))), /Jag förstod inte/);
     bot.connector.channels.set(IFO_TEAM, [{ id: IFO_TEAM }]);

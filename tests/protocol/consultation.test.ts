@@ -243,11 +243,17 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     assert.equal(answer.calls.filter((c) => c.method === 'PUT').length, 0, 'the card stays as it was');
     const close = await asIntake(as.stranger, 'consult.close', { id: r.id, outcome: 'noReportNow' });
     assert.match(close.message ?? '', /Bara medlemmar/);
+    const blank = await asIntake(as.stranger, 'consult.close', { id: r.id });
+    assert.match(blank.message ?? '', /Bara medlemmar/, 'a refusal, not a hint about the form');
     assert.equal((await row()).status, 'open');
     assert.equal((await row()).messages, 0);
     const audit = await bot.services.store.audit.forSubject(`consultation:${r.id}`);
-    assert.deepEqual(audit.map((a) => [a.actor, a.outcome]), [[as.stranger.aadObjectId, 'refused'], [as.stranger.aadObjectId, 'refused']]);
-    assert.deepEqual(await bot.services.store.audit.verify(), { ok: true, entries: 2 });
+    assert.deepEqual(audit.map((a) => [a.actor, a.action, a.outcome]), [
+      [as.stranger.aadObjectId, 'consultation.answer', 'refused'],
+      [as.stranger.aadObjectId, 'consultation.close', 'refused'],
+      [as.stranger.aadObjectId, 'consultation.intake', 'refused'],
+    ]);
+    assert.deepEqual(await bot.services.store.audit.verify(), { ok: true, entries: 3 });
     assert.equal((await deliver()).length, 0, 'nothing relayed to the teacher');
     // Another teacher cannot reply in someone else's consultation either.
     const other = await bot.execute(as.otherTeacher, 'consult.reply', { id: r.id, reply: 'Jag låtsas vara frågeställaren.' });
@@ -296,6 +302,8 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     assert.equal(purged.sealed, null);
     assert.ok(purged.purged_at);
     assert.equal(await bot.services.store.dataKeys.get(r.id), undefined, 'the data key is destroyed');
+    const outbox = JSON.stringify(await bot.services.store.db.selectFrom('outbox').selectAll().execute());
+    assert.ok(!outbox.includes(as.teacher.aadObjectId), 'no sent message still links the teacher to the consultation');
     const messages = await bot.services.store.db.selectFrom('consultation_messages').select('sealed').execute();
     assert.ok(messages.length === 1 && messages.every((m) => m.sealed === null));
     // Statistics stay: unit, school, district, type, times, outcome.
@@ -308,6 +316,20 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     assert.equal(view.question, undefined);
     assert.equal(view.messages[0]!.text, undefined);
     await assert.rejects(c.textForReport(actorOf(as.teacher), r.id), NotFoundError);
+  });
+
+  it('is purged by the nightly job, without anyone calling it', async () => {
+    await bot.services.jobs.runDue();
+    await ask();
+    const r = await row();
+    await asIntake(as.intake, 'consult.close', { id: r.id, outcome: 'noReportNow' });
+    bot.clock.advance(29 * 86_400_000);
+    await bot.services.jobs.runDue();
+    assert.ok((await row()).sealed, 'kept for 30 days');
+    bot.clock.advance(2 * 86_400_000);
+    await bot.services.jobs.runDue();
+    assert.equal((await row()).sealed, null);
+    assert.equal(await bot.services.store.dataKeys.get(r.id), undefined);
   });
 
   it('sends the same consultation once when the button is pressed twice', async () => {

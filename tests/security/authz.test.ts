@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { startBot, type TestBot } from '../support/bot';
-import { actionsOf, inputsOf, textOf } from '../support/cards';
+import { actionsOf, textOf } from '../support/cards';
 import { ManualClock } from '../support/clock';
 import { TEST_CHILD, draftIdOf, submitReport } from '../support/report';
 import { TENANT, as, type TestUser } from '../support/users';
@@ -8,6 +8,12 @@ import { TENANT, as, type TestUser } from '../support/users';
 const TEAM = '19:exempel-ifo-team@thread.tacv2';
 const OTHER_TEAM = '19:annan-ifo-team@thread.tacv2';
 const REPORTS_CHANNEL = '19:exempel-ifo-anmalningar@thread.tacv2';
+const CONSULT_CHANNEL = '19:exempel-ifo-konsultation@thread.tacv2';
+const CONSULT_QUESTION = 'En elev i åk 4 har återkommande blåmärken och vill inte gå hem. Räcker det för en anmälan?';
+const inConsultChannel = (f: Fixture) => ({
+  conversation: { conversationType: 'channel', tenantId: TENANT, id: f.consultationThread, isGroup: true },
+  channelData: { team: { id: TEAM }, channel: { id: CONSULT_CHANNEL } },
+});
 const inChannel = {
   conversation: { conversationType: 'channel', tenantId: TENANT, id: `${REPORTS_CHANNEL};messageid=thread-1`, isGroup: true },
   channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
@@ -36,7 +42,9 @@ interface Fixture {
   reference: string;
   draftId: string;
   exportUrl: string;
+  /** An open consultation of the teacher's, posted in the consultations channel. */
   consultationId: string;
+  consultationThread: string;
 }
 
 interface Row {
@@ -46,8 +54,8 @@ interface Row {
   allowed: Role[];
   /** Refusals leave an audit entry with outcome "refused" (false: the answer is "not found", which reveals nothing). */
   auditedAs?: string;
-  /** The audit subject of a refusal, when not the report's reference. */
-  auditSubject?: (f: Fixture) => string;
+  /** The audit subject of the refusal, when not the report's reference. */
+  subject?: (f: Fixture) => string;
   /** Roles tried, when not all (an allowed attempt would use up the fixture). */
   tried?: Role[];
   /** Tries the action as `user`; true when it was allowed (the protected thing was shown or done). */
@@ -135,6 +143,77 @@ const table: Row[] = [
       return (await bot.services.store.db.selectFrom('drafts').select('id').where('id', '=', f.draftId).executeTakeFirst()) === undefined;
     },
   },
+  {
+    action: 'read a consultation (question and answers) in the 1:1 chat',
+    rule: 'only the teacher who asked; the teacher is anonymous to everyone else, intake included',
+    allowed: ['staff'],
+    auditedAs: 'consultation.view',
+    subject: (f) => `consultation:${f.consultationId}`,
+    async attempt(bot, user, f) {
+      const res = await bot.execute(user, 'consult.show', { id: f.consultationId });
+      return !!res.card && textOf(res.card).includes(CONSULT_QUESTION);
+    },
+  },
+  {
+    action: 'reply in a consultation',
+    rule: 'only the teacher who asked',
+    allowed: ['staff'],
+    auditedAs: 'consultation.reply',
+    subject: (f) => `consultation:${f.consultationId}`,
+    async attempt(bot, user, f) {
+      const res = await bot.execute(user, 'consult.reply', { id: f.consultationId, reply: 'Ett svar till mottagningen i tråden.' });
+      return !!res.card && /Ditt svar är skickat/.test(textOf(res.card));
+    },
+  },
+  {
+    action: 'answer a consultation on the channel card',
+    rule: 'only members of the receiving intake unit\'s team (Teams membership, asked of Teams)',
+    allowed: ['intake'],
+    auditedAs: 'consultation.answer',
+    subject: (f) => `consultation:${f.consultationId}`,
+    async attempt(bot, user, f) {
+      const res = await bot.execute(user, 'consult.answer', { id: f.consultationId, answer: 'Råd från mottagningen: anmäl.' }, { ...inConsultChannel(f), replyToId: 'thread-root' });
+      return !!res.card && textOf(res.card).includes('Råd från mottagningen');
+    },
+  },
+  {
+    action: 'close a consultation with an outcome',
+    rule: 'only members of the receiving intake unit\'s team',
+    allowed: [],
+    tried: ALL.filter((r) => r !== 'intake'),
+    auditedAs: 'consultation.close',
+    subject: (f) => `consultation:${f.consultationId}`,
+    async attempt(bot, user, f) {
+      // Intake's own closing is covered by the consultation tests.
+      const res = await bot.execute(user, 'consult.close', { id: f.consultationId, outcome: 'noReportNow' }, { ...inConsultChannel(f), replyToId: 'thread-root' });
+      return !!res.card && /Utfall/.test(textOf(res.card));
+    },
+  },
+  {
+    action: 'list the principals Värna cannot reach (names from the municipality file)',
+    rule: 'an admin view of the whole municipality: the statistics role only',
+    allowed: ['statistics'],
+    async attempt(bot, user) {
+      const [reply] = await bot.send(user, 'vem når inte Värna?');
+      return /Rektorer som Värna inte når/.test(textOf(reply?.body ?? ''));
+    },
+  },
+  {
+    action: "mark a school's annual-cycle reminder done",
+    rule: "a principal of that school (it counts in the school's statistics); no one else",
+    allowed: ['principal'],
+    async attempt(bot, user) {
+      const id = `rem-${user.aadObjectId}`;
+      const now = bot.clock.now().toISOString();
+      await bot.services.store.db
+        .insertInto('reminders')
+        .values({ id, key: `authz:${id}`, entry_id: 'terminsstart-vt', due_at: now, recipient_aad: as.principal.aadObjectId, unit_id: null, school_id: 'ekbacken', status: 'open', send_at: null, sent_count: 1, done_at: null, done_by: null, snoozed_until: null, created_at: now })
+        .execute();
+      await bot.execute(user, 'reminder.done', { reminderId: id });
+      const row = await bot.services.store.db.selectFrom('reminders').select('status').where('id', '=', id).executeTakeFirstOrThrow();
+      return row.status === 'done';
+    },
+  },
 ];
 
 /** Presses a button on the report's card in the intake channel, as `user`. */
@@ -165,61 +244,6 @@ table.push(
   intakeRow('record the decision whether to investigate', 'intake.decision', 'intake.decision', { outcome: 'opened', date: '2026-03-02' }, 'SoL 20 kap. 2 §: the receiving intake team; the reporter learns only the outcome (19 kap. 6 §)'),
 );
 
-const CONSULT_CHANNEL = '19:exempel-ifo-konsultation@thread.tacv2';
-
-/** Presses a button on the consultation's card in the consultations channel, as `user`. */
-async function pressOnConsultation(bot: TestBot, user: TestUser, id: string, verb: string, data: Record<string, unknown>) {
-  const r = await bot.services.store.db.selectFrom('consultations').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-  return bot.execute(user, verb, { id, ...data }, {
-    conversation: { conversationType: 'channel', tenantId: TENANT, id: r.channel_conversation_id, isGroup: true },
-    channelData: { team: { id: TEAM }, channel: { id: CONSULT_CHANNEL } },
-    replyToId: r.channel_activity_id ?? undefined,
-  });
-}
-
-table.push(
-  {
-    action: 'answer a consultation',
-    rule: 'only the intake team the consultation went to answers it',
-    allowed: ['intake'],
-    auditedAs: 'consultation.intake',
-    auditSubject: (f) => `consultation:${f.consultationId}`,
-    async attempt(bot, user, f) {
-      const res = await pressOnConsultation(bot, user, f.consultationId, 'consult.answer', { answer: 'Vi rekommenderar att du anmäler.' });
-      return !!res.card && !res.message;
-    },
-  },
-  {
-    action: 'close a consultation with an outcome',
-    rule: 'only the intake team the consultation went to records the outcome (statistics)',
-    allowed: [],
-    tried: ALL.filter((r) => r !== 'intake'),
-    auditedAs: 'consultation.intake',
-    auditSubject: (f) => `consultation:${f.consultationId}`,
-    async attempt(bot, user, f) {
-      const res = await pressOnConsultation(bot, user, f.consultationId, 'consult.close', { outcome: 'noReportNow' });
-      return !!res.card && !res.message;
-    },
-  },
-);
-
-/** The teacher asks a consultation (compose -> send, confirming anything flagged); returns its id. */
-async function askConsultation(bot: TestBot): Promise<string> {
-  const compose = await bot.execute(as.teacher, 'consult.start', {});
-  assert.ok(compose.card, compose.message);
-  const send = actionsOf(compose.card).find((a) => a.verb === 'consult.send')!;
-  let res = await bot.execute(as.teacher, 'consult.send', { ...send.data, text: 'Ett barn i årskurs fem har ofta blåmärken och vill inte gå hem efter skolan. Ska vi anmäla?', schoolId: 'ekbacken', showSchool: 'false' });
-  if (res.card && /Kontrollera innan du skickar/.test(textOf(res.card))) {
-    const again = actionsOf(res.card).find((a) => a.verb === 'consult.send')!;
-    const edited = (inputsOf(res.card).find((i) => i.id === 'text')!.value as string) ?? '';
-    res = await bot.execute(as.teacher, 'consult.send', { ...again.data, text: edited });
-  }
-  assert.ok(res.card && /K-\d{4}/.test(textOf(res.card)), res.message);
-  await bot.deliver();
-  const row = await bot.services.store.db.selectFrom('consultations').select('id').orderBy('created_at', 'desc').executeTakeFirstOrThrow();
-  return row.id;
-}
-
 describe('authorization: every action against every role', () => {
   let bot: TestBot;
   let fixture: Fixture;
@@ -240,8 +264,13 @@ describe('authorization: every action against every role', () => {
     const opened = await bot.taskFetch(as.intake, { verb: 'report.open', reference }, inChannel);
     const exportUrl = (opened.body.task.value.card.content.actions as Array<{ title: string; url?: string }>).find((a) => /JSON/.test(a.title))?.url;
     assert.ok(exportUrl, 'the intake member got an export link');
-    const consultationId = await askConsultation(bot);
-    fixture = { reference, draftId, exportUrl, consultationId };
+    // A consultation of the teacher's, in the consultations channel.
+    const compose = await bot.execute(as.teacher, 'consult.start', {});
+    const send = actionsOf(compose.card).find((a) => a.verb === 'consult.send')!;
+    await bot.execute(as.teacher, 'consult.send', { ...send.data, text: CONSULT_QUESTION, schoolId: 'ekbacken', showSchool: 'false' });
+    await bot.deliver();
+    const consultation = await bot.services.store.db.selectFrom('consultations').select(['id', 'channel_conversation_id']).executeTakeFirstOrThrow();
+    fixture = { reference, draftId, exportUrl, consultationId: consultation.id, consultationThread: consultation.channel_conversation_id ?? '' };
   }
 
   for (const row of table) {
@@ -251,14 +280,13 @@ describe('authorization: every action against every role', () => {
       for (const role of row.tried ?? ALL) {
         const expected = row.allowed.includes(role);
         it(`${expected ? 'allows' : 'refuses'} ${role}${expected ? '' : row.auditedAs ? ', and audits the refusal' : ''} (${row.rule})`, async () => {
-          const subject = row.auditSubject?.(fixture) ?? fixture.reference;
           const refusedBefore = row.auditedAs
-            ? (await bot.services.store.audit.forSubject(subject)).filter((a) => a.action === row.auditedAs && a.outcome === 'refused').length
+            ? (await bot.services.store.audit.forSubject(row.subject?.(fixture) ?? fixture.reference)).filter((a) => a.action === row.auditedAs && a.outcome === 'refused').length
             : 0;
           const allowed = await row.attempt(bot, roles[role], fixture);
           assert.equal(allowed, expected, `${role}: expected ${expected ? 'allowed' : 'refused'}`);
           if (!expected && row.auditedAs) {
-            const refused = (await bot.services.store.audit.forSubject(subject)).filter((a) => a.action === row.auditedAs && a.outcome === 'refused');
+            const refused = (await bot.services.store.audit.forSubject(row.subject?.(fixture) ?? fixture.reference)).filter((a) => a.action === row.auditedAs && a.outcome === 'refused');
             assert.equal(refused.length, refusedBefore + 1, 'the refusal is in the audit log');
           }
         });

@@ -1,22 +1,25 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createLogger } from '../../src/log';
 import { makeJobs } from '../../src/services/jobs';
 import { openStore, type Store } from '../../src/services/store';
 import { ManualClock } from '../support/clock';
 import { LogCapture } from '../support/logs';
+import { createTestStore, type TestStore } from '../support/store';
 
 describe('scheduled jobs', () => {
   let store: Store;
+  let place: TestStore;
   const clock = new ManualClock('2026-08-10T08:00:00+02:00');
   const log = createLogger('info', new LogCapture());
   beforeEach(async () => {
-    store = await openStore(`sqlite:${join(mkdtempSync(join(tmpdir(), 'varna-jobs-')), 'j.db')}`);
+    place = await createTestStore();
+    store = await openStore(place.url);
     clock.set('2026-08-10T08:00:00+02:00');
   });
-  afterEach(async () => store.close());
+  afterEach(async () => {
+    await store.close();
+    await place.drop();
+  });
 
   it('runs a cron job at its due time, in Stockholm time, once', async () => {
     const jobs = makeJobs({ store, clock, log });

@@ -11,6 +11,7 @@ import { ConnectorStandIn, activityOf, type ConnectorCall } from './connector';
 import { cardsOf, checkCard } from './cards';
 import type { TestIdentity } from './identity';
 import { LogCapture } from './logs';
+import { createTestStore, testStoreKind, type TestStore } from './store';
 import { TENANT, type TestUser } from './users';
 
 export interface StartBotOptions {
@@ -39,6 +40,8 @@ export interface PostResult {
 export class TestBot {
   running!: Running;
   config!: Config;
+  /** SQLite file in dataDir, or a fresh PostgreSQL schema (VARNA_TEST_STORE=postgres); kept across restarts. */
+  store?: TestStore;
   readonly logs = new LogCapture();
   private activitySeq = 0;
   /** Last card message id per conversation, used as replyToId when pressing its buttons. */
@@ -59,11 +62,13 @@ export class TestBot {
   }
 
   async start(): Promise<this> {
+    this.store ??= await storeFor(this.dataDir);
     this.config = loadConfig({
       NODE_ENV: 'test',
       PORT: '0',
       LOG_LEVEL: 'debug',
-      VARNA_STORE_URL: `sqlite:${join(this.dataDir, 'varna.db')}`,
+      VARNA_STORE_URL: this.store.url,
+      VARNA_QUEUE_SCHEMA: `${this.store.schema ?? 'pgboss'}_boss`,
       VARNA_CONFIG: 'config/example.yaml',
       BOT_TENANT_ID: TENANT,
       // Flow tests press many buttons without moving the clock; the rate limit has its own tests.
@@ -95,7 +100,11 @@ export class TestBot {
   async destroy(): Promise<void> {
     await this.stop();
     if (!this.opts.connector) await this.connector.stop();
-    if (!this.opts.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
+    if (!this.opts.dataDir) {
+      rmSync(this.dataDir, { recursive: true, force: true });
+      pgStores.delete(this.dataDir);
+      await this.store?.drop();
+    }
   }
 
   personalConversation(user: TestUser): string {
@@ -245,6 +254,15 @@ export class TestBot {
     this.noteCards();
     return n;
   }
+}
+
+/** On PostgreSQL, a data folder stands for a schema: a second bot on the same folder shares it. */
+const pgStores = new Map<string, TestStore>();
+async function storeFor(dataDir: string): Promise<TestStore> {
+  if (testStoreKind === 'sqlite') return createTestStore(dataDir);
+  let store = pgStores.get(dataDir);
+  if (!store) pgStores.set(dataDir, (store = await createTestStore()));
+  return store;
 }
 
 export async function startBot(opts: StartBotOptions = {}): Promise<TestBot> {

@@ -2,9 +2,15 @@ import { readFileSync, existsSync } from 'node:fs';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../src/services/store';
 
-/** Every table of the store (SQLite), Kysely's own bookkeeping left out. */
+/** Every table of the store (SQLite or PostgreSQL), Kysely's own bookkeeping left out. */
 export async function tableNames(db: Kysely<Database>): Promise<string[]> {
-  const rows = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%'`.execute(db);
+  const sqlite = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%'`
+    .execute(db)
+    .catch(() => undefined);
+  // PostgreSQL: the tables of the connection's schema.
+  const rows =
+    sqlite ??
+    (await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name not like 'kysely_%'`.execute(db));
   return rows.rows.map((r) => r.name).sort();
 }
 

@@ -102,24 +102,18 @@ export function registerConsult(kit: BotKit): void {
     },
   );
 
-  /** Intake side: a member of the unit's team, or a refusal that is audited. */
-  async function asIntake(turn: Turn<{ id: string }>): Promise<string | undefined> {
-    const unit = await c.unitOf(turn.data.id);
-    if (await kit.membership.isMember(turn.ctx, unit.teamId, turn.actor.aadObjectId, turn.actor.userId)) return undefined;
-    await c.refuse(turn.actor, turn.data.id, 'consultation.intake');
-    return turn.t.consultation.notMember;
-  }
+  /** Intake side: the service checks membership of the unit's team over Teams, and audits refusals. */
+  const memberCheck = (turn: Turn<unknown>) => (teamId: string) => kit.membership.isMember(turn.ctx, teamId, turn.actor.aadObjectId, turn.actor.userId);
 
   async function pseudonymOf(id: string): Promise<string> {
     return (await c.channelView(id)).pseudonym;
   }
 
   kit.onAction(verbs.consultAnswer, z.object({ id: z.string().max(64), answer: z.string().max(8000).default('') }).passthrough(), async (turn) => {
-    const refused = await asIntake(turn);
-    if (refused) return refused;
     try {
-      return channelCard(await c.answer(turn.actor, turn.data.id, turn.data.answer), channelStrings);
+      return channelCard(await c.answer(turn.actor, turn.data.id, turn.data.answer, memberCheck(turn)), channelStrings);
     } catch (error) {
+      if (error instanceof NotAllowedError) return turn.t.consultation.notMember;
       if (error instanceof ConflictError && error.reason === 'consultation.closed') return turn.t.consultation.closedRefusalIntake(await pseudonymOf(turn.data.id));
       if (error instanceof ValidationError) return messageFor(error, turn.t);
       throw error;
@@ -127,13 +121,16 @@ export function registerConsult(kit: BotKit): void {
   });
 
   kit.onAction(verbs.consultClose, z.object({ id: z.string().max(64), outcome: z.string().max(40).default(''), answer: z.string().max(8000).default('') }).passthrough(), async (turn) => {
-    const refused = await asIntake(turn);
-    if (refused) return refused;
     const outcome = outcomes.find((o) => o === turn.data.outcome);
-    if (!outcome) return turn.t.consultation.outcomeMissing;
     try {
-      return channelCard(await c.close(turn.actor, turn.data.id, outcome, turn.data.answer), channelStrings);
+      if (!outcome) {
+        // Nothing to close with; a non-member still gets the refusal, not a hint about the form.
+        await c.checkIntake(turn.actor, turn.data.id, memberCheck(turn));
+        return turn.t.consultation.outcomeMissing;
+      }
+      return channelCard(await c.close(turn.actor, turn.data.id, outcome, turn.data.answer, memberCheck(turn)), channelStrings);
     } catch (error) {
+      if (error instanceof NotAllowedError) return turn.t.consultation.notMember;
       if (error instanceof ConflictError && error.reason === 'consultation.closed') return turn.t.consultation.closedRefusalIntake(await pseudonymOf(turn.data.id));
       if (error instanceof ValidationError) return messageFor(error, turn.t);
       throw error;

@@ -13,6 +13,7 @@ import type { BotKit } from '../kit';
 import type { Turn } from '../turn';
 import { actorOf, describeError, stringsFor } from '../turn';
 import { intakeViewOf } from './report';
+import { commands } from '../commands';
 
 const Ref = z.object({ reference: z.string().min(1).max(40) }).passthrough();
 const Take = Ref.extend({ phone: z.string().max(40).optional() });
@@ -22,7 +23,8 @@ const Inappropriate = Ref.extend({ reason: z.string().max(4000).optional() });
 const Page = z.object({ page: z.coerce.number().int().min(0).max(10_000).default(0) }).passthrough();
 const RequestFeedback = Ref.extend({ page: z.coerce.number().int().min(0).max(10_000).default(0) });
 
-export const myReportsCommand = /^\s*(mina anmälningar|my reports)\s*[.!?]?\s*$/i;
+/** In the registry of text commands (../commands.ts), which the app package is checked against. */
+export const myReportsCommand = commands.myReports.pattern;
 
 export async function intakeCardView(s: Services, report: Report): Promise<IntakeCardView> {
   const wants = report.feedback_requested === 1 || !!report.feedback_requested_later_at;

@@ -1,0 +1,139 @@
+import type PgBoss from 'pg-boss';
+import type { Logger } from '../log';
+
+/**
+ * Who runs the background work (outbox delivery, scheduled jobs, purges) when several Värna
+ * instances share one PostgreSQL database: pg-boss decides. Each kind of work is a pg-boss queue
+ * with the `stately` policy, so at most one run is active across all instances (and at most one
+ * more waits); an instance that dies mid-run loses its claim when the job expires, and another
+ * instance takes over. On SQLite (one process by construction) the outbox and the jobs keep their
+ * own in-process timers and need no coordinator.
+ */
+export interface Coordinator {
+  /** True when work is shared through PostgreSQL between instances. */
+  readonly distributed: boolean;
+  /** How long a run may take before another instance may take over (ms). */
+  readonly failoverMs: number;
+  /**
+   * Runs `run` on one instance at a time, at least every `everyMs` and whenever `poke` is called.
+   * `run` should finish within failoverMs / 3; anything left over it leaves for the next run.
+   */
+  exclusive(name: string, everyMs: number, run: () => Promise<void>): void;
+  /** Asks for a run soon (e.g. after a commit that enqueued a message). */
+  poke(name: string): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Work {
+  name: string;
+  everyMs: number;
+  run: () => Promise<void>;
+  timer?: NodeJS.Timeout;
+  workerId?: string;
+}
+
+export interface CoordinatorOptions {
+  storeUrl: string;
+  /** PostgreSQL schema for pg-boss's tables. */
+  schema: string;
+  failoverSeconds: number;
+  log: Logger;
+}
+
+/** pg-boss over the store's PostgreSQL database. */
+export function makePgCoordinator({ storeUrl, schema, failoverSeconds, log }: CoordinatorOptions): Coordinator {
+  const works = new Map<string, Work>();
+  let boss!: PgBoss;
+  const options: PgBoss.ConstructorOptions = {
+    connectionString: storeUrl,
+    schema,
+    max: 4,
+    application_name: 'varna-queue',
+    // A killed instance's run expires after failoverSeconds; supervision (which any live instance
+    // does, under pg-boss's own advisory lock) notices within a quarter of that.
+    expireInSeconds: failoverSeconds,
+    maintenanceIntervalSeconds: Math.max(1, Math.round(failoverSeconds / 4)),
+    retryLimit: 0,
+    // Runs are ticks, not data: keep the job table small.
+    archiveCompletedAfterSeconds: 60,
+    deleteAfterHours: 1,
+    schedule: false,
+  };
+  let started = false;
+  let stopping = false;
+
+  async function tick(work: Work, notify: boolean): Promise<void> {
+    if (!started || stopping) return;
+    try {
+      // With the stately policy a second waiting run is refused (null): ticks never pile up.
+      await boss.send(work.name, {}, { singletonKey: 'run', expireInSeconds: failoverSeconds });
+      if (notify && work.workerId) boss.notifyWorker(work.workerId);
+    } catch (error) {
+      log.warn({ event: 'queue.tick-failed', queue: work.name, err: { name: (error as Error).name } }, 'could not queue a run');
+    }
+  }
+
+  /**
+   * Creating a queue is DDL (a partition of pg-boss's job table); instances starting together can
+   * deadlock on it, so a failed attempt is retried after a short random pause.
+   */
+  async function createQueue(name: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      if (await boss.getQueue(name)) return;
+      try {
+        return await boss.createQueue(name, { name, policy: 'stately', retryLimit: 0, expireInSeconds: failoverSeconds });
+      } catch (error) {
+        if (attempt >= 8) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 250 * attempt));
+      }
+    }
+  }
+
+  async function startWork(work: Work): Promise<void> {
+    await createQueue(work.name);
+    work.workerId = await boss.work(work.name, { pollingIntervalSeconds: 0.5, batchSize: 1 }, async () => {
+      try {
+        await work.run();
+      } catch (error) {
+        log.error({ event: 'queue.run-failed', queue: work.name, err: error }, 'background run failed; the next tick retries');
+      }
+    });
+    const loop = () => {
+      void tick(work, false).finally(() => {
+        if (!stopping) work.timer = setTimeout(loop, work.everyMs);
+      });
+    };
+    loop();
+  }
+
+  return {
+    distributed: true,
+    failoverMs: failoverSeconds * 1000,
+    exclusive(name, everyMs, run) {
+      const work: Work = { name, everyMs, run };
+      works.set(name, work);
+      if (started) void startWork(work).catch((error) => log.error({ event: 'queue.start-failed', queue: name, err: error }, 'could not start a queue'));
+    },
+    poke(name) {
+      const work = works.get(name);
+      if (work) void tick(work, true);
+    },
+    async start() {
+      if (started) return;
+      const { default: Boss } = await import('pg-boss');
+      boss = new Boss(options);
+      boss.on('error', (error) => log.error({ event: 'queue.error', err: { name: error.name, message: error.message } }, 'job queue error'));
+      await boss.start();
+      started = true;
+      for (const work of works.values()) await startWork(work);
+      log.info({ event: 'queue.started', schema, failoverSeconds, queues: [...works.keys()] }, 'background work coordinated through pg-boss');
+    },
+    async stop() {
+      stopping = true;
+      for (const work of works.values()) if (work.timer) clearTimeout(work.timer);
+      if (started) await boss.stop({ graceful: true, wait: true, timeout: Math.min(30_000, failoverSeconds * 1000) });
+      started = false;
+    },
+  };
+}

@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { openStore, type Store } from '../../src/services/store';
+import { startBot } from '../support/bot';
+import { ConnectorStandIn } from '../support/connector';
+import { REMINDERS_PER_RUN, REMINDER_USERS, userOf } from '../support/instance';
+import { createTestStore, testStoreKind, type TestStore } from '../support/store';
+import { TENANT } from '../support/users';
+
+const NODE = [process.execPath, '--disable-warning=DEP0111', '-r', 'tsx/cjs'];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Instance {
+  name: string;
+  child: ChildProcess;
+  /** Real time of this instance's last `outbox.sent` log line. */
+  lastSentAt: number;
+  sent: number;
+  exited: Promise<unknown>;
+}
+
+function startInstance(name: string, env: Record<string, string>): Promise<Instance> {
+  const child = spawn(NODE[0]!, [...NODE.slice(1), 'tests/support/instance.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const instance: Instance = { name, child, lastSentAt: 0, sent: 0, exited: once(child, 'exit') };
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      if (line.includes('"test.ready"')) resolve(instance);
+      if (line.includes('"outbox.sent"')) {
+        instance.lastSentAt = Date.now();
+        instance.sent++;
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}: ${stderr.slice(0, 500)}`)));
+  });
+}
+
+/** The keys of the test.ping messages the Connector stand-in received, with how often each came. */
+function deliveries(connector: ConnectorStandIn): Map<string, number> {
+  const seen = new Map<string, number>();
+  for (const call of connector.calls) {
+    const m = /^ping (.+)$/.exec(String(call.body?.text ?? ''));
+    if (call.method === 'POST' && m) seen.set(m[1]!, (seen.get(m[1]!) ?? 0) + 1);
+  }
+  return seen;
+}
+
+describe('several instances', function () {
+  this.timeout(150_000);
+
+  it('refuses a second process on the same SQLite file, with a message that says why', async function () {
+    if (testStoreKind !== 'sqlite') this.skip();
+    const bot = await startBot();
+    try {
+      const child = spawn(NODE[0]!, [...NODE.slice(1), 'src/index.ts'], {
+        env: { ...process.env, NODE_ENV: 'test', PORT: '0', VARNA_STORE_URL: bot.config.env.VARNA_STORE_URL, VARNA_CONFIG: 'config/example.yaml' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      const [code] = (await once(child, 'exit')) as [number];
+      assert.equal(code, 3);
+      assert.match(stderr, /Cannot start: .*varna\.db is in use by another Värna process; run one process per SQLite file \(use PostgreSQL for several instances\)/);
+      // The first process is unharmed.
+      assert.equal((await fetch(`${bot.url}/readyz`)).status, 200);
+    } finally {
+      await bot.destroy();
+    }
+  });
+
+  describe('two processes on one PostgreSQL database', () => {
+    let place: TestStore;
+    let store: Store;
+    let connector: ConnectorStandIn;
+    const instances: Instance[] = [];
+    before(async function () {
+      if (testStoreKind !== 'postgres') this.skip();
+      place = await createTestStore();
+      store = await openStore(place.url);
+      connector = await new ConnectorStandIn().start();
+    });
+    after(async () => {
+      for (const i of instances) if (i.child.exitCode === null && i.child.signalCode === null) i.child.kill('SIGKILL');
+      await store?.close();
+      await connector?.stop();
+      await place?.drop();
+    });
+
+    it('delivers 500 outbox messages and the reminder runs when one process is killed midway: nothing lost, nothing sent twice but what was in flight at the kill', async () => {
+      const now = new Date();
+      for (let u = 0; u < REMINDER_USERS; u++) {
+        const aad = userOf(u);
+        const conversation = { id: `a:personal-${aad}`, conversationType: 'personal', tenantId: TENANT };
+        const reference = { user: { id: `29:${aad}`, aadObjectId: aad }, bot: { id: '28:local' }, conversation, channelId: 'msteams', serviceUrl: connector.url };
+        await store.installations.upsert({ key: `user:${aad}`, kind: 'personal', aad_object_id: aad, team_id: null, tenant_id: TENANT, service_url: connector.url, conversation_id: conversation.id, reference: JSON.stringify(reference) }, now);
+      }
+      await store.transaction(async (trx) => {
+        for (let i = 0; i < 500; i++)
+          await store.outbox.enqueue(trx, { dedupeKey: `bulk:${i}`, target: { kind: 'user', aadObjectId: userOf(i) }, message: { kind: 'test.ping', key: `bulk:${i}` } }, now);
+      });
+
+      const env = {
+        NODE_ENV: 'test',
+        PORT: '0',
+        LOG_LEVEL: 'info',
+        VARNA_STORE_URL: place.url,
+        VARNA_QUEUE_SCHEMA: `${place.schema}_boss`,
+        VARNA_QUEUE_FAILOVER_SECONDS: '6',
+        VARNA_TEST_REMINDERS: '1',
+        VARNA_CONFIG: 'config/example.yaml',
+        BOT_TENANT_ID: TENANT,
+      };
+      instances.push(...(await Promise.all([startInstance('A', env), startInstance('B', env)])));
+
+      // Midway through the 500, kill the process that is delivering right now.
+      const bulkDelivered = () => [...deliveries(connector).keys()].filter((k) => k.startsWith('bulk:')).length;
+      const started = Date.now();
+      while (bulkDelivered() < 250) {
+        assert.ok(Date.now() - started < 60_000, `only ${bulkDelivered()} delivered after a minute`);
+        await sleep(5);
+      }
+      const victim = instances.reduce((a, b) => (a.lastSentAt >= b.lastSentAt ? a : b));
+      const survivor = instances.find((i) => i !== victim)!;
+      victim.child.kill('SIGKILL');
+      const killedAt = Date.now();
+      await victim.exited;
+
+      // Wait until the survivor has delivered everything, including reminder runs due after the kill.
+      for (;;) {
+        assert.ok(Date.now() - killedAt < 90_000, 'the survivor did not finish within 90 s');
+        const pending = await store.db.selectFrom('outbox').select('id').where('status', '!=', 'sent').limit(1).execute();
+        const lastRun = await store.db.selectFrom('job_runs').select('last_due_at').where('name', '=', 'test.reminder-run').executeTakeFirst();
+        if (bulkDelivered() === 500 && pending.length === 0 && lastRun && Date.parse(lastRun.last_due_at) > killedAt + 8_000) break;
+        await sleep(200);
+      }
+      survivor.child.kill('SIGTERM');
+      await survivor.exited;
+
+      const seen = deliveries(connector);
+      const rows = await store.db.selectFrom('outbox').select(['dedupe_key', 'status']).execute();
+      assert.deepEqual(rows.filter((r) => r.status !== 'sent'), [], 'every stored message was sent');
+      const missing = rows.filter((r) => !seen.has(r.dedupe_key)).map((r) => r.dedupe_key);
+      assert.deepEqual(missing, [], 'nothing lost');
+      const twice = [...seen].filter(([, n]) => n > 1).map(([k]) => k);
+      // A send in flight at the instant of the SIGKILL (Teams got it, the dead process never
+      // recorded it) is sent again by the survivor: at-least-once there, by choice: a report card
+      // must never be lost. At most one batch (8 parallel sends) can be in that state.
+      assert.ok(twice.length <= 8, `sent twice: ${twice.join(', ')}`);
+      if (twice.length) console.log(`      (sent twice, in flight at the kill: ${twice.join(', ')})`);
+
+      // The reminder runs: every due time, 3 s apart, ran once each, none skipped across the kill.
+      const dues = [...new Set(rows.filter((r) => r.dedupe_key.startsWith('reminder:')).map((r) => r.dedupe_key.split(':').slice(1, -1).join(':')))].sort();
+      assert.ok(dues.length >= 4, `reminder runs: ${dues.length}`);
+      for (let i = 1; i < dues.length; i++) assert.equal(Date.parse(dues[i]!) - Date.parse(dues[i - 1]!), 3_000, `gap between reminder runs ${dues[i - 1]} and ${dues[i]}`);
+      for (const due of dues) for (let i = 0; i < REMINDERS_PER_RUN; i++) assert.ok(seen.has(`reminder:${due}:${i}`), `reminder ${due}:${i} delivered`);
+      assert.ok(victim.sent > 0 && survivor.sent > 0, `both processes delivered (${victim.name}: ${victim.sent}, ${survivor.name}: ${survivor.sent})`);
+    });
+  });
+});
