@@ -37,8 +37,13 @@ export function makeServices(deps: ServiceDeps) {
   const installations = makeInstallations({ store, clock, log });
   const jobs = makeJobs({ store, clock, log, coordinator });
   const retention = makeRetention({ store, clock, log, retention: config.municipality.retention });
-  // Gallring every night at 02:30 Stockholm time; a missed night is caught up (purge is idempotent).
-  jobs.cron('retention.purge', '30 2 * * *', async () => void (await retention.purge()));
+  // Gallring every night at 02:30 Stockholm time. After downtime only the latest missed night
+  // runs: one purge at "now" covers every earlier one.
+  jobs.cron('retention.purge', '30 2 * * *', async (dueAt) => {
+    if (clock.now().getTime() - dueAt.getTime() >= 24 * 60 * 60 * 1000) return;
+    await retention.purge();
+    await consultations.purgeExpired(clock.now());
+  });
   const reports = makeReports({ config, store, clock, log, cipher: deps.cipher, directory: dir, outbox });
   outbox.on(channelCardKind, {
     onSent: (m, result, trx) => reports.channelCardSent(String(m.reportId), result.conversationId, result.activityId, trx),

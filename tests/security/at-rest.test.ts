@@ -34,6 +34,7 @@ describe('encryption at rest: the store file holds nothing from a report in clea
     assert.ok(await bot.services.reports.byReference(reference));
 
     assert.deepEqual(await findInTables(bot.services.store.db, secrets), []);
+    if (bot.services.store.dialect !== 'sqlite') return; // PostgreSQL: its files are the server's
     const dbFile = join(bot.dataDir, 'varna.db');
     assert.deepEqual(findInFiles(dbFile, secrets), [], 'the write-ahead log before a checkpoint');
     await bot.stop(); // closing checkpoints the log into the file

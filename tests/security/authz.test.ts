@@ -216,6 +216,34 @@ const table: Row[] = [
   },
 ];
 
+/** Presses a button on the report's card in the intake channel, as `user`. */
+async function pressOnChannelCard(bot: TestBot, user: TestUser, reference: string, verb: string, data: Record<string, unknown>) {
+  const report = await bot.services.reports.byReference(reference);
+  assert.ok(report?.channel_activity_id, 'the card is in the channel');
+  return bot.execute(user, verb, { reference, ...data }, {
+    conversation: { conversationType: 'channel', tenantId: TENANT, id: report.channel_conversation_id, isGroup: true },
+    channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
+    replyToId: report.channel_activity_id,
+  });
+}
+
+const intakeRow = (action: string, verb: string, auditedAs: string, data: Record<string, unknown>, rule: string): Row => ({
+  action,
+  rule,
+  allowed: ['intake'],
+  auditedAs,
+  async attempt(bot, user, f) {
+    const res = await pressOnChannelCard(bot, user, f.reference, verb, data);
+    return !!res.card && !res.message;
+  },
+});
+
+table.push(
+  intakeRow('take the case (the reporter gets the handler\'s name and phone)', 'intake.take', 'intake.take', { phone: '0123-456 01' }, 'only the receiving intake team acts on a report'),
+  intakeRow('record the protection assessment', 'intake.protection', 'intake.protection', { immediate: 'no' }, 'SoL (2025:400) 20 kap. 1 §: the receiving intake team'),
+  intakeRow('record the decision whether to investigate', 'intake.decision', 'intake.decision', { outcome: 'opened', date: '2026-03-02' }, 'SoL 20 kap. 2 §: the receiving intake team; the reporter learns only the outcome (19 kap. 6 §)'),
+);
+
 describe('authorization: every action against every role', () => {
   let bot: TestBot;
   let fixture: Fixture;

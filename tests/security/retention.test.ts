@@ -73,8 +73,8 @@ describe('retention (gallring): purged data is gone from every table and from th
     // Sanity: the scans do find what is there before the purge (the purge checkpoints the file).
     await bot.services.retention.purge(new Date('2026-01-21T00:00:00Z'));
     assert.ok((await findInTables(bot.services.store.db, [handler.name, s.reportCt])).length >= 2, 'the tables scan sees the data before the purge');
-    // The file scan is SQLite's (on PostgreSQL the server's files are not ours to read).
-    if (bot.services.store.dialect === 'sqlite') assert.ok(findInFiles(dbFile, [handler.name, s.reportCt]).length >= 2, 'the file scan sees the data before the purge');
+    const sqlite = bot.services.store.dialect === 'sqlite';
+    if (sqlite) assert.ok(findInFiles(dbFile, [handler.name, s.reportCt]).length >= 2, 'the file scan sees the data before the purge');
 
     bot.clock.set(new Date(decisionAt.getTime() + 91 * DAY));
     const result = await bot.services.retention.purge();
@@ -93,6 +93,7 @@ describe('retention (gallring): purged data is gone from every table and from th
     assert.equal(report.decision, 'opened');
     assert.equal(report.received_month, '2026-01');
 
+    if (!sqlite) return; // PostgreSQL: dead tuples until VACUUM; crypto-shredding covers the content
     await bot.stop();
     assert.deepEqual(findInFiles(dbFile, [...clearNeedles, s.reportCt, s.draftCt, s.wrappedKey]), [], 'nothing left in free pages or the write-ahead log');
     await bot.start();

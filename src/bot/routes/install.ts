@@ -1,6 +1,6 @@
 import { TurnContext, type Activity } from 'botbuilder';
 import type { BotKit } from '../kit';
-import { actorOf, stringsFor, turnLog } from '../turn';
+import { NAME, actorOf, stringsFor, token, turnLog } from '../turn';
 import { sendCard, welcomeFor } from './welcome';
 
 /**
@@ -49,7 +49,7 @@ export function registerInstall(kit: BotKit): void {
     const action = String(ctx.activity.action ?? '');
     if (action.startsWith('add')) await remember(ctx);
     else if (action.startsWith('remove')) await forget(ctx);
-    else turnLog(ctx, kit.log).info({ event: 'installation.unknown', action }, 'installation update ignored');
+    else turnLog(ctx, kit.log).info({ event: 'installation.unknown', action: token(action, NAME) }, 'installation update ignored');
   });
 
   // Any 1:1 message also refreshes the user's reference (service URLs can change).
