@@ -75,6 +75,7 @@ export interface DigestCardView {
   awaitingReceipt: number;
   decisionsOverdue: number;
   feedbackGiven: number;
+  consultations: number;
   references?: Array<{ reference: string; stage: 'awaitingReceipt' | 'received' | 'decided' }>;
 }
 
@@ -101,6 +102,7 @@ export function digestCard(view: DigestCardView, t: Strings): Card {
         [r.digestAwaitingReceipt, String(view.awaitingReceipt)],
         [r.digestDecisionsOverdue, String(view.decisionsOverdue)],
         [r.digestFeedbackGiven, String(view.feedbackGiven)],
+        [r.digestConsultations, String(view.consultations)],
       ]),
       ...refs,
     ],

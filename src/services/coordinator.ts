@@ -1,4 +1,4 @@
-import PgBoss from 'pg-boss';
+import type PgBoss from 'pg-boss';
 import type { Logger } from '../log';
 
 /**
@@ -44,7 +44,8 @@ export interface CoordinatorOptions {
 /** pg-boss over the store's PostgreSQL database. */
 export function makePgCoordinator({ storeUrl, schema, failoverSeconds, log }: CoordinatorOptions): Coordinator {
   const works = new Map<string, Work>();
-  const boss = new PgBoss({
+  let boss!: PgBoss;
+  const options: PgBoss.ConstructorOptions = {
     connectionString: storeUrl,
     schema,
     max: 4,
@@ -58,8 +59,7 @@ export function makePgCoordinator({ storeUrl, schema, failoverSeconds, log }: Co
     archiveCompletedAfterSeconds: 60,
     deleteAfterHours: 1,
     schedule: false,
-  });
-  boss.on('error', (error) => log.error({ event: 'queue.error', err: { name: error.name, message: error.message } }, 'job queue error'));
+  };
   let started = false;
   let stopping = false;
 
@@ -121,6 +121,9 @@ export function makePgCoordinator({ storeUrl, schema, failoverSeconds, log }: Co
     },
     async start() {
       if (started) return;
+      const { default: Boss } = await import('pg-boss');
+      boss = new Boss(options);
+      boss.on('error', (error) => log.error({ event: 'queue.error', err: { name: error.name, message: error.message } }, 'job queue error'));
       await boss.start();
       started = true;
       for (const work of works.values()) await startWork(work);

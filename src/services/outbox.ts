@@ -98,9 +98,8 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
     pacer.record(conversation, now.getTime());
     try {
       const result = await sender!.send(target, message);
-      await store.transaction(async (trx) => {
-        await hooks.get(message.kind)?.onSent?.(message, result, trx);
-      });
+      const onSent = hooks.get(message.kind)?.onSent;
+      if (onSent) await store.transaction((trx) => onSent(message, result, trx));
       await store.outbox.markSent(row.id, result, clock.now());
       log.info({ event: 'outbox.sent', id: row.id, kind: message.kind, attempts: row.attempts + 1 }, 'delivered');
       return 'sent';

@@ -72,6 +72,8 @@ export interface DigestView {
   awaitingReceipt: number;
   decisionsOverdue: number;
   feedbackGiven: number;
+  /** Consultations without the child's name started from the school in the week. */
+  consultations: number;
   /** Only when the routine makes the principal a party (principalIsParty): reference and stage, never content. */
   references?: Array<{ reference: string; stage: ReportStage }>;
 }
@@ -424,7 +426,10 @@ export function makeReminders({ config, store, clock, log, outbox, installations
       return out;
     },
 
-    /** Staff: a draft untouched for the configured time gets one nudge; the duty is to report at once. */
+    /**
+     * Staff: a draft untouched for the configured time gets one nudge; the duty is to report at once.
+     * Once per time it is left: the report flow clears nudged_at when the draft is saved again.
+     */
     async nudgeDrafts(): Promise<number> {
       const now = clock.now();
       const cutoff = iso(new Date(now.getTime() - m.reminders.draftNudgeMinutes * 60_000));
@@ -436,7 +441,7 @@ export function makeReminders({ config, store, clock, log, outbox, installations
         for (const d of rows) {
           const res = await trx.updateTable('drafts').set({ nudged_at: iso(now) }).where('id', '=', d.id).where('nudged_at', 'is', null).where('updated_at', '=', d.updated_at).executeTakeFirst();
           if (Number(res.numUpdatedRows) !== 1 || !installed.has(lower(d.owner_aad))) continue;
-          await outbox.enqueue(trx, { dedupeKey: `draft-nudge:${d.id}`, target: { kind: 'user', aadObjectId: lower(d.owner_aad) }, message: { kind: reminderKinds.draft, draftId: d.id } }, now);
+          await outbox.enqueue(trx, { dedupeKey: `draft-nudge:${d.id}:${d.updated_at}`, target: { kind: 'user', aadObjectId: lower(d.owner_aad) }, message: { kind: reminderKinds.draft, draftId: d.id } }, now);
           n++;
         }
       });
@@ -487,6 +492,17 @@ export function makeReminders({ config, store, clock, log, outbox, installations
         awaitingReceipt: await countWhere(base.where('receipt_at', 'is', null)),
         decisionsOverdue: await countWhere(base.where('decision_at', 'is', null).where('decision_due_at', '<', iso(to))),
         feedbackGiven: await countWhere(base.where('feedback_given_at', '>=', iso(from)).where('feedback_given_at', '<', iso(to))),
+        consultations: Number(
+          (
+            await db
+              .selectFrom('consultations')
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .where('school_id', '=', schoolId)
+              .where('created_at', '>=', iso(from))
+              .where('created_at', '<', iso(to))
+              .executeTakeFirst()
+          )?.n ?? 0,
+        ),
       };
       if (m.principalIsParty) {
         // The routine makes the principal a party: reference and stage, never content or outcome.

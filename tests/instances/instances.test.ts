@@ -110,6 +110,7 @@ describe('several instances', function () {
         VARNA_STORE_URL: place.url,
         VARNA_QUEUE_SCHEMA: `${place.schema}_boss`,
         VARNA_QUEUE_FAILOVER_SECONDS: '6',
+        VARNA_TEST_REMINDERS: '1',
         VARNA_CONFIG: 'config/example.yaml',
         BOT_TENANT_ID: TENANT,
       };

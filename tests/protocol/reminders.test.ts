@@ -92,6 +92,20 @@ function insertReport(bot: TestBot, r: ReportSeed): Promise<unknown> {
     .execute();
 }
 
+/** A teacher asks the intake unit without naming the child (the consultation flow's cards). */
+async function consult(bot: TestBot, user: TestUser, schoolId: string): Promise<void> {
+  forbid('ofta kommer hungrig');
+  const compose = await bot.execute(user, 'consult.start', {});
+  assert.ok(compose.card, compose.message);
+  const send = actionsOf(compose.card).find((a) => a.verb === 'consult.send')!;
+  let res = await bot.execute(user, 'consult.send', { ...send.data, text: 'Hur ska vi tänka kring en elev som ofta kommer hungrig till skolan?', schoolId, showSchool: 'false' });
+  if (res.card && /Kontrollera innan du skickar/.test(textOf(res.card))) {
+    const again = actionsOf(res.card).find((a) => a.verb === 'consult.send')!;
+    res = await bot.execute(user, 'consult.send', { ...again.data, text: 'Hur ska vi tänka kring en elev som ofta kommer hungrig till skolan?' });
+  }
+  assert.match(textOf(res.card), /Skickad: konsultation K-\d{4}/);
+}
+
 /** The example municipality with changes, written to a temp file (startBot's VARNA_CONFIG). */
 function configWith(change: (m: any) => void): string {
   const m = parse(readFileSync('config/example.yaml', 'utf8'));
@@ -162,6 +176,22 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
     assert.equal(termStart(cardsTo(bot, calls, as.principal)).length, 0, 'done is done');
     calls = await runAndDeliver(bot);
     assert.equal(termStart(cardsTo(bot, calls, as.otherPrincipal)).length, 0);
+  });
+
+  it('brings a missed reminder to a principal who installs the app later, once', async () => {
+    const solstralen: TestUser = { aadObjectId: SOLSTRALEN_PRINCIPAL, name: 'Förskolechef Solstrålen', locale: 'sv-SE' };
+    bot = await startBot({ clock: new ManualClock('2026-08-03T09:00:00+02:00') });
+    await bot.services.jobs.runDue();
+    bot.clock.set('2026-08-10T07:00:30+02:00');
+    await runAndDeliver(bot);
+    bot.clock.set('2026-08-12T13:00:00+02:00');
+    await bot.installPersonal(solstralen); // the admin's setup policy reached her
+    bot.clock.advanceMinutes(6);
+    const late = termStart(cardsTo(bot, await runAndDeliver(bot), solstralen));
+    assert.equal(late.length, 1);
+    assert.match(textOf(late[0]), /Förskolan Solstrålen/);
+    bot.clock.advanceMinutes(60);
+    assert.equal(termStart(cardsTo(bot, await runAndDeliver(bot), solstralen)).length, 0);
   });
 
   it('sends each reminder missed while down for three scheduled runs once when back up', async () => {
@@ -246,6 +276,26 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
     bot.clock.advanceMinutes(180);
     calls = await runAndDeliver(bot);
     assert.equal(cardsTo(bot, calls, as.teacher).length + cardsTo(bot, calls, as.otherTeacher).length, 0, 'once, not repeatedly');
+
+    // Worked on again and left again: one more nudge, for that time.
+    await bot.execute(as.teacher, 'report.step', { draftId, step: 'acute', immediateDanger: 'no' });
+    bot.clock.advanceMinutes(65);
+    assert.equal(cardsTo(bot, await runAndDeliver(bot), as.teacher).filter((c) => /inte skickad/.test(textOf(c))).length, 1);
+    bot.clock.advanceMinutes(600);
+    assert.equal(cardsTo(bot, await runAndDeliver(bot), as.teacher).length, 0);
+  });
+
+  it('nudges in English a teacher whose Teams speaks English', async () => {
+    bot = await startBot({ clock: new ManualClock('2026-03-03T10:00:00+01:00') });
+    await bot.installPersonal(as.teacherEn);
+    await bot.services.jobs.runDue();
+    await insertDraft(bot, 'draft-en', as.teacherEn);
+    bot.connector.take();
+    bot.clock.advanceMinutes(65);
+    const [nudge] = cardsTo(bot, await runAndDeliver(bot), as.teacherEn);
+    assert.match(textOf(nudge), /Your report has not been sent/);
+    assert.match(textOf(nudge), /at once/);
+    assert.deepEqual(actionsOf(nudge).map((a) => a.title), ['Continue the report']);
   });
 
   it('retries a nudge the connector refused (502, then 429 with Retry-After) instead of taking it for delivered', async () => {
@@ -305,6 +355,7 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
       await insertReport(bot, { reference: 'EX-2026-0001', receivedAt: '2026-03-03T10:00:00+01:00', receiptAt: '2026-03-03T11:00:00+01:00' });
       await insertReport(bot, { reference: 'EX-2026-0002', receivedAt: '2026-03-05T10:00:00+01:00' });
       await insertReport(bot, { reference: 'EX-2026-0003', school: 'friskolan-lyran', receivedAt: '2026-03-05T10:00:00+01:00' });
+      await consult(bot, as.teacher, 'ekbacken');
       bot.connector.take();
       bot.clock.set(day);
       const digests = cardsTo(bot, await runAndDeliver(bot), as.principal).filter((c) => /Veckans sammanfattning/.test(textOf(c)));
@@ -313,6 +364,7 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
       assert.match(shown, /Veckans sammanfattning: Ekbackens skola/);
       assert.match(shown, /Anmälningar skickade 2/);
       assert.match(shown, /Väntar på mottagningskvittens 1/);
+      assert.match(shown, /Konsultationer utan namn 1/);
       assert.doesNotMatch(shown, /violence|våld/i);
       if (party) {
         assert.match(shown, /EX-2026-0001 Mottagen/);

@@ -189,6 +189,31 @@ const table: Row[] = [
       return !!res.card && /Utfall/.test(textOf(res.card));
     },
   },
+  {
+    action: 'list the principals Värna cannot reach (names from the municipality file)',
+    rule: 'an admin view of the whole municipality: the statistics role only',
+    allowed: ['statistics'],
+    async attempt(bot, user) {
+      const [reply] = await bot.send(user, 'vem når inte Värna?');
+      return /Rektorer som Värna inte når/.test(textOf(reply?.body ?? ''));
+    },
+  },
+  {
+    action: "mark a school's annual-cycle reminder done",
+    rule: "a principal of that school (it counts in the school's statistics); no one else",
+    allowed: ['principal'],
+    async attempt(bot, user) {
+      const id = `rem-${user.aadObjectId}`;
+      const now = bot.clock.now().toISOString();
+      await bot.services.store.db
+        .insertInto('reminders')
+        .values({ id, key: `authz:${id}`, entry_id: 'terminsstart-vt', due_at: now, recipient_aad: as.principal.aadObjectId, unit_id: null, school_id: 'ekbacken', status: 'open', send_at: null, sent_count: 1, done_at: null, done_by: null, snoozed_until: null, created_at: now })
+        .execute();
+      await bot.execute(user, 'reminder.done', { reminderId: id });
+      const row = await bot.services.store.db.selectFrom('reminders').select('status').where('id', '=', id).executeTakeFirstOrThrow();
+      return row.status === 'done';
+    },
+  },
 ];
 
 describe('authorization: every action against every role', () => {

@@ -23,6 +23,19 @@ describe(`the store on ${testStoreKind}`, () => {
     else await (again as Store).close();
   });
 
+  it('migrates a database next to another Värna store (its own migration bookkeeping)', async () => {
+    const other = await createTestStore();
+    try {
+      const second = await openStore(other.url);
+      await second.kv.write('k', 'v', undefined, now);
+      assert.equal((await second.kv.read(['k'])).get('k')?.value, 'v');
+      assert.equal((await store.kv.read(['k'])).size, 0, 'the stores do not share rows');
+      await second.close();
+    } finally {
+      await other.drop();
+    }
+  });
+
   it('keeps outbox messages single per dedupe key and counts them as numbers', async () => {
     await store.transaction(async (trx) => {
       await store.outbox.enqueue(trx, { dedupeKey: 'a', target: { kind: 'user', aadObjectId: 'x' }, message: { kind: 'k' } }, now);

@@ -1,12 +1,13 @@
 /**
  * A real Värna process for the several-instances test (tests/instances/): the production entry
  * (`startVarna` with the environment's configuration, system clock, logs as JSON on stdout) plus
- * two test-only hooks: a renderer for `test.ping` messages, and a reminder run every 3 seconds that
- * enqueues 10 reminders through the outbox, as the reminder service does. Started with
+ * two test-only hooks: a renderer for `test.ping` messages, and (VARNA_TEST_REMINDERS=1) a reminder
+ * run every 3 seconds that enqueues 10 reminders through the outbox, as the reminder service does.
+ * Also the Värna of benchmark B3. Started with
  * `node -r tsx/cjs tests/support/instance.ts`.
  */
 import { loadConfig } from '../../src/config';
-import { startVarna } from '../../src/index';
+import { startVarna, type Running } from '../../src/index';
 import { makeKeyring } from '../../src/services/crypto';
 
 export const REMINDER_USERS = 25;
@@ -18,6 +19,13 @@ async function main(): Promise<void> {
   const running = await startVarna({ config, keyring: makeKeyring('test', Buffer.alloc(32, 7), [], Buffer.alloc(32, 9)) });
   const { services, kit } = running;
   kit.delivery.register('test.ping', async (message) => ({ text: `ping ${String(message.key)}` }));
+  if (process.env.VARNA_TEST_REMINDERS === '1') registerReminderRun(running);
+  process.stdout.write(`${JSON.stringify({ event: 'test.ready', pid: process.pid })}\n`);
+  const stop = () => void running.stop().then(() => process.exit(0));
+  process.once('SIGTERM', stop);
+}
+
+function registerReminderRun({ services }: Running): void {
   services.jobs.cron('test.reminder-run', '*/3 * * * * *', async (dueAt) => {
     await services.store.transaction(async (trx) => {
       for (let i = 0; i < REMINDERS_PER_RUN; i++) {
@@ -29,9 +37,6 @@ async function main(): Promise<void> {
   });
   // The production tick is 30 s; ask for a jobs run every second here so the test is short.
   setInterval(() => services.coordinator?.poke('varna-jobs'), 1_000).unref();
-  process.stdout.write(`${JSON.stringify({ event: 'test.ready', pid: process.pid })}\n`);
-  const stop = () => void running.stop().then(() => process.exit(0));
-  process.once('SIGTERM', stop);
 }
 
 if (require.main === module)

@@ -5,14 +5,12 @@ import { verbs } from '../../cards/verbs';
 import type { Actor } from '../../services/actor';
 import { reminderKinds } from '../../services/reminders';
 import type { Target } from '../../services/outbox';
+import { commands } from '../commands';
 import type { BotKit } from '../kit';
 import type { TurnContext } from 'botbuilder';
 import { actorOf, describeError, stringsFor, turnLog } from '../turn';
 import { sendCard } from './welcome';
-import { commands } from '../commands';
 
-/** Anchored: "vem når inte Värna?" (and the English form) is an admin command, not a phrase in a sentence. */
-export const unreachableCommand = commands.unreachable.pattern;
 
 const ReminderData = z.object({ reminderId: z.string().min(1).max(64) });
 
@@ -31,6 +29,20 @@ export function registerReminders(kit: BotKit): void {
     const user = await s.store.users.get(target.aadObjectId);
     return strings(localeOf(user?.locale));
   }
+
+  // Remember the language of each user's Teams client, so proactive cards speak it too.
+  app.turn('beforeTurn', async (ctx) => {
+    const a = ctx.activity;
+    const actor = actorOf(a);
+    if (actor.conversation.kind !== 'personal' || !actor.aadObjectId || !a.locale) return true;
+    try {
+      const known = await s.store.users.get(actor.aadObjectId);
+      if (known?.locale !== actor.locale) await s.store.users.update(actor.aadObjectId, { locale: actor.locale }, s.clock.now());
+    } catch (error) {
+      turnLog(ctx, kit.log).warn({ event: 'reminders.locale-unsaved', err: error }, 'could not remember the user\'s language');
+    }
+    return true;
+  });
 
   delivery.register(reminderKinds.cycle, async (message, target) => {
     const found = await r.cycleCard(String(message.reminderId));
@@ -81,7 +93,7 @@ export function registerReminders(kit: BotKit): void {
   kit.onAction(verbs.remindersUnreachable, z.object({}).passthrough(), async ({ actor, t }) => unreachableCard({ principals: await r.unreachablePrincipals(actor) }, t));
   kit.menu.push(async (actor, t) => (s.directory.isStatistician(actor.aadObjectId) ? [{ title: t.reminders.unreachableMenu, verb: verbs.remindersUnreachable }] : []));
 
-  app.message(unreachableCommand, async (ctx) => {
+  app.message(commands.unreachable.pattern, async (ctx) => {
     const actor = actorOf(ctx.activity);
     const t = stringsFor(ctx.activity);
     if (actor.conversation.kind !== 'personal') return;

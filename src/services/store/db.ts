@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import { Pool, types } from 'pg';
+import type { types as PgTypes } from 'pg';
 import type { Database } from './schema';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -53,8 +53,10 @@ export async function openDb(url: string): Promise<Db> {
   }
   // Counts and sums come back as numbers on both dialects (pg's default for bigint/numeric is a
   // string, to keep precision beyond 2^53, which no count here approaches).
+  // pg is loaded only when used: a SQLite installation starts without it.
+  const { Pool, types } = await import('pg');
   const parsers = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === INT8 || oid === NUMERIC ? Number : types.getTypeParser(oid, format as 'text')) };
-  const pool = new Pool({ connectionString: url, max: 10, types: parsers as typeof types });
+  const pool = new Pool({ connectionString: url, max: 10, types: parsers as typeof PgTypes });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await sql`select 1`.execute(db);
   const where = new URL(url);

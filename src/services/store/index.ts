@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
-import { openDb, type Db } from './db';
+import { openDb, type Db, type Dialect } from './db';
 import { migrationProvider } from './migrations';
 import type { Database, InstallationTable, OutboxTable } from './schema';
 
@@ -13,8 +13,12 @@ export function newId(at: Date = new Date()): string {
 }
 const iso = (d: Date) => d.toISOString();
 
-export async function migrate(db: Kysely<Database>): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true }).migrateToLatest();
+export async function migrate(db: Kysely<Database>, dialect: Dialect = 'sqlite'): Promise<void> {
+  // On PostgreSQL the migration tables live in the connection's schema, named explicitly: otherwise
+  // Kysely takes a kysely_migration table in any other schema of the database for ours.
+  const migrationTableSchema =
+    dialect === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
+  const { error, results } = await new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true, ...(migrationTableSchema ? { migrationTableSchema } : {}) }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${(error as Error)?.message ?? ''}`);
 }
@@ -300,7 +304,7 @@ export type Store = ReturnType<typeof makeStore>;
 export async function openStore(url: string): Promise<Store> {
   const handle = await openDb(url);
   try {
-    await migrate(handle.db);
+    await migrate(handle.db, handle.dialect);
   } catch (error) {
     await handle.close();
     throw error;

@@ -1,0 +1,36 @@
+# Värna: production image. Build: docker build -t varna . (or in Azure: az acr build -r <acr> -t varna:1.0 .)
+# Two stages: the first compiles TypeScript with the dev dependencies; the second holds only the
+# production dependencies, the compiled code and the configuration schema, and runs as a non-root user.
+
+# --- build ---------------------------------------------------------------------------------------
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+# better-sqlite3 ships prebuilt binaries for this platform; the tools are the fallback if one is missing.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build \
+ && npm prune --omit=dev --no-audit --no-fund
+
+# --- runtime -------------------------------------------------------------------------------------
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    PORT=3978 \
+    VARNA_STORE_URL=sqlite:/app/data/varna.db
+WORKDIR /app
+COPY --from=build --chown=root:root /app/node_modules ./node_modules
+COPY --from=build --chown=root:root /app/dist ./dist
+COPY --chown=root:root package.json ./
+COPY --chown=root:root config ./config
+# The code is owned by root and read-only for the app user; only data/ (the embedded SQLite store,
+# unused with PostgreSQL) is writable.
+RUN mkdir -p /app/data && chown node:node /app/data
+USER node
+EXPOSE 3978
+# /healthz answers when the process is up (the platform's probes use /readyz for the store too).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3978)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# The same flags as `npm start` (see docs/benchmarks.md for the heap flag).
+CMD ["node", "--disable-warning=DEP0111", "--max-semi-space-size=32", "dist/src/index.js"]
