@@ -15,7 +15,7 @@ export const commands = {
   duty: { pattern: /^\s*(om anmälningsplikten|anmälningsplikt(en)?|about the duty( to report)?)\s*[?.]?\s*$/i, scopes: ['personal'] },
   report: { pattern: /^\s*(anmäl( oro)?|ny anmälan|orosanmälan|report( a concern)?)\s*[.!]?\s*$/i, scopes: ['personal'] },
   myReports: { pattern: /^\s*(mina anmälningar|my reports)\s*[.!?]?\s*$/i, scopes: ['personal'] },
-  /** For the statistics role: principals without the app (names from the config, in the 1:1 chat only). */
+  /** For the statistics role: principals Värna cannot reach (no app installed). Not in the command menu. */
   unreachable: { pattern: /^\s*(vem|vilka)\s+når\s+(inte\s+värna|värna\s+inte)\s*\??\s*$|^\s*who\s+can\s+värna\s+not\s+reach\s*\??\s*$/i, scopes: ['personal'] },
   /** In a team channel, @mentioned (Teams strips the mention): ids for the config, and a post check. */
   status: { pattern: /^\s*(värna\s+)?status\s*[!.?]?\s*$/i, scopes: ['team'] },

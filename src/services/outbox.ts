@@ -55,7 +55,11 @@ export interface OutboxDeps {
   random?: () => number;
   /** Several instances on PostgreSQL: pg-boss decides which instance delivers (see coordinator.ts). */
   coordinator?: Coordinator;
+  /** A send that has not answered by then counts as failed and is retried (a hung connection must not stall the outbox). */
+  sendTimeoutMs?: number;
 }
+
+const SEND_TIMEOUT_MS = 30_000;
 
 const BASE_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 5 * 60_000;
@@ -69,7 +73,7 @@ const PARALLEL = 25;
  * with retries (exponential backoff with jitter, Retry-After honoured), paced under Teams' limits,
  * and never lost on restart. A dedupe key per message keeps retries of the same intent single.
  */
-export function makeOutbox({ store, clock, log, random = Math.random, coordinator }: OutboxDeps) {
+export function makeOutbox({ store, clock, log, random = Math.random, coordinator, sendTimeoutMs = SEND_TIMEOUT_MS }: OutboxDeps) {
   // A claimed row stays with its instance this long; after a crash another instance may send it.
   const leaseMs = coordinator ? Math.min(LEASE_MS, coordinator.failoverMs) : LEASE_MS;
   const pacer = makePacer();
@@ -97,7 +101,12 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
     }
     pacer.record(conversation, now.getTime());
     try {
-      const result = await sender!.send(target, message);
+      // Real time, not the clock: this bounds waiting on the network.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new SendFailure(undefined, undefined, false, 'send timed out')), sendTimeoutMs);
+      });
+      const result = await Promise.race([sender!.send(target, message), timeout]).finally(() => clearTimeout(timer));
       const onSent = hooks.get(message.kind)?.onSent;
       if (onSent) await store.transaction((trx) => onSent(message, result, trx));
       await store.outbox.markSent(row.id, result, clock.now());

@@ -13,6 +13,7 @@ export interface ConnectorCall {
   authorization?: string;
 }
 
+/** status 0: never answer (a hung connection), until `releaseHung()`. */
 type Failure = { status: number; retryAfterSeconds?: number };
 
 /**
@@ -40,7 +41,16 @@ export class ConnectorStandIn {
     return this;
   }
 
+  /** Responses held open by a `status: 0` failure. */
+  private readonly hung: ServerResponse[] = [];
+
+  /** Ends every hung connection (as a dropped connection). */
+  releaseHung(): void {
+    for (const res of this.hung.splice(0)) res.destroy();
+  }
+
   async stop(): Promise<void> {
+    this.releaseHung();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
 
@@ -62,6 +72,10 @@ export class ConnectorStandIn {
       res.end(payload === undefined ? '' : JSON.stringify(payload));
     };
     const failure = this.failWith?.(call);
+    if (failure?.status === 0) {
+      this.hung.push(res);
+      return;
+    }
     const team = /^\/v3\/teams\/([^/]+)(\/conversations)?$/.exec(path);
     if (failure) {
       send(failure.status, { error: { code: 'Throttled', message: 'stand-in failure' } }, failure.retryAfterSeconds !== undefined ? { 'retry-after': String(failure.retryAfterSeconds) } : {});

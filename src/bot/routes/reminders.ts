@@ -11,7 +11,6 @@ import type { TurnContext } from 'botbuilder';
 import { actorOf, describeError, stringsFor, turnLog } from '../turn';
 import { sendCard } from './welcome';
 
-
 const ReminderData = z.object({ reminderId: z.string().min(1).max(64) });
 
 /**
