@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import ExcelJS from 'exceljs';
 import { startBot, type TestBot } from '../support/bot';
 import { actionsOf, cardsOf, checkCard, inputsOf, textOf } from '../support/cards';
 import { ManualClock } from '../support/clock';
@@ -72,5 +73,39 @@ describe('statistics in the 1:1 chat', () => {
 
     const inSentence = await bot.send(as.statistician, 'finns det statistik på det här?');
     assert.ok(!cardsOf(activityOf(inSentence[0]!)).some((c: any) => c.body?.some((e: any) => e.type === 'Table')));
+  });
+
+  it('downloads the same suppressed figures as CSV and Excel through a signed link that expires, each download audited', async () => {
+    const card = cardsOf(activityOf((await bot.send(as.statistician, 'statistik'))[0]!))[0];
+    const url = (title: RegExp) => (card.actions as any[]).find((a) => title.test(a.title)).url as string;
+    const csv = await fetch(url(/CSV/));
+    assert.equal(csv.status, 200);
+    const body = await csv.text();
+    const lines = body.replace(/^\uFEFF/, '').trim().split('\r\n');
+    assert.match(lines[0]!, /2026-01-01 – 2026-12-31/);
+    assert.deepEqual(lines.slice(3).map((l) => l.split(';').slice(0, 2)), [
+      ['Ekbackens skola', '8'],
+      ['Förskolan Solstrålen', '<5'],
+      ['Friskolan Lyran', '..'],
+      ['Totalt', '17'],
+    ]);
+    const xlsx = await fetch(url(/Excel/));
+    assert.equal(xlsx.status, 200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.from(await xlsx.arrayBuffer()) as any);
+    const sheet = wb.getWorksheet('Statistik')!;
+    assert.deepEqual([4, 5, 6, 7].map((r) => [sheet.getRow(r).getCell(1).value, sheet.getRow(r).getCell(2).value]), [
+      ['Ekbackens skola', 8],
+      ['Förskolan Solstrålen', '<5'],
+      ['Friskolan Lyran', '..'],
+      ['Totalt', 17],
+    ]);
+    assert.ok(wb.getWorksheet('Definitioner')!.rowCount > 20, 'each measure with its definition');
+
+    assert.equal((await fetch(url(/CSV/).replace(/u=[^&]+/, `u=${as.teacher.aadObjectId}`))).status, 403);
+    bot.clock.advance(11 * 60_000);
+    assert.equal((await fetch(url(/CSV/))).status, 403);
+    const audit = (await bot.services.store.db.selectFrom('audit').select(['action', 'outcome']).where('action', '=', 'statistics.export').execute()).map((a) => a.outcome);
+    assert.deepEqual(audit, ['allowed', 'allowed', 'refused', 'refused']);
   });
 });

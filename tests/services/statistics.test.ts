@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log';
@@ -125,6 +129,30 @@ describe('statistics for committees', () => {
     assert.deepEqual(
       audit.map((a) => [a.actor, a.outcome]),
       [['someone-else', 'refused']],
+    );
+  });
+});
+
+describe('statistics from the command line (npm run report)', () => {
+  it('prints the same suppressed figures as CSV for scheduled exports', async function () {
+    this.timeout(60_000);
+    const url = `sqlite:${join(mkdtempSync(join(tmpdir(), 'varna-report-')), 'v.db')}`;
+    const store = await openStore(url);
+    await seed(store);
+    await store.close();
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/report.ts', '--from', '2026-01-01', '--to', '2026-12-31', '--by', 'school', '--format', 'csv'], {
+      env: { ...process.env, NODE_ENV: 'test', VARNA_CONFIG: 'config/example.yaml', VARNA_STORE_URL: url },
+      encoding: 'utf8',
+    });
+    const lines = out.replace(/^\uFEFF/, '').trim().split('\r\n');
+    assert.deepEqual(
+      lines.slice(3).map((l) => l.split(';').slice(0, 5)),
+      [
+        ['Ekbackens skola', '8', '6', '6', '7'],
+        ['Förskolan Solstrålen', '<5', '<5', '<5', '<5'],
+        ['Friskolan Lyran', '..', '<5', '<5', '<5'],
+        ['Totalt', '17', '9', '6', '7'],
+      ],
     );
   });
 });
