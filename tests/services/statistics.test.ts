@@ -8,7 +8,8 @@ import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log';
 import { NotAllowedError } from '../../src/services/errors';
 import { directory } from '../../src/services/municipality';
-import { countKeys, emptyAcc, makeStatistics, show, showDerived, tabulate, type CountKey, type Statistics, type StatRow } from '../../src/services/statistics';
+import { localParts } from '../../src/services/office-hours';
+import { countKeys, emptyAcc, stockholmDate, makeStatistics, show, showDerived, tabulate, type CountKey, type Statistics, type StatRow } from '../../src/services/statistics';
 import { openStore, type Store } from '../../src/services/store';
 import { seed } from '../support/statistics';
 import { createTestStore, type TestStore } from '../support/store';
@@ -217,5 +218,14 @@ describe('small-number suppression', () => {
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe('Stockholm dates for statistics', () => {
+  it('agrees with the time-zone database around the clock changes and midnight', () => {
+    for (let ms = Date.parse('2025-12-30T00:00:00Z'); ms < Date.parse('2027-01-02T00:00:00Z'); ms += 1_800_000) {
+      const at = new Date(ms).toISOString();
+      assert.equal(stockholmDate(at), localParts(new Date(ms)).date, at);
+    }
   });
 });
