@@ -11,7 +11,7 @@ export interface StatisticsCardView {
   period: string;
   periodChoices: string[];
   ownSchoolOnly: boolean;
-  downloads?: { csv: string; xlsx: string };
+  downloads?: { csv: string; xlsx: string; pdf: string };
   error?: string;
 }
 
@@ -71,7 +71,7 @@ export function statisticsCard(view: StatisticsCardView, t: Strings): Card {
     ],
   };
   const actions: Action[] = [execute(s.show, verbs.statistics, {})];
-  if (view.downloads) actions.push(openUrl(s.csv, view.downloads.csv), openUrl(s.xlsx, view.downloads.xlsx));
+  if (view.downloads) actions.push(openUrl(s.csv, view.downloads.csv), openUrl(s.xlsx, view.downloads.xlsx), openUrl(s.pdf, view.downloads.pdf));
   return card(
     [
       heading(s.title),

@@ -101,11 +101,17 @@ describe('statistics in the 1:1 chat', () => {
       ['Totalt', 17],
     ]);
     assert.ok(wb.getWorksheet('Definitioner')!.rowCount > 20, 'each measure with its definition');
+    const pdf = await fetch(url(/PDF/));
+    assert.equal(pdf.status, 200);
+    assert.equal(pdf.headers.get('content-type'), 'application/pdf');
+    const bytes = Buffer.from(await pdf.arrayBuffer()).toString('latin1');
+    assert.ok(bytes.startsWith('%PDF-'));
+    assert.equal((bytes.match(/\/Type \/Page\b/g) ?? []).length, 2, 'charts and headline figures, then the table and the definitions');
 
     assert.equal((await fetch(url(/CSV/).replace(/u=[^&]+/, `u=${as.teacher.aadObjectId}`))).status, 403);
     bot.clock.advance(11 * 60_000);
     assert.equal((await fetch(url(/CSV/))).status, 403);
     const audit = (await bot.services.store.db.selectFrom('audit').select(['action', 'outcome']).where('action', '=', 'statistics.export').execute()).map((a) => a.outcome);
-    assert.deepEqual(audit, ['allowed', 'allowed', 'refused', 'refused']);
+    assert.deepEqual(audit, ['allowed', 'allowed', 'allowed', 'refused', 'refused']);
   });
 });
