@@ -3,6 +3,7 @@ import type { DestinationStream } from 'pino';
 import { createAdapter, type CredentialsFactory } from './bot/adapter';
 import { createApp } from './bot/app';
 import { registerExports } from './bot/routes/export';
+import { registerStatisticsExports } from './bot/routes/statistics-export';
 import type { BotKit } from './bot/kit';
 import { createServer } from './bot/server';
 import { ConfigError, loadConfig, type Config } from './config';
@@ -56,6 +57,7 @@ export async function startVarna(opts: StartOptions): Promise<Running> {
   await new Promise<void>((resolve) => server.listen(config.env.PORT, '0.0.0.0', resolve));
   const port = (server.address() as AddressInfo).port;
   registerExports(server, kit, services, config, log, port);
+  registerStatisticsExports(server, kit, services, config, log, port);
   if (opts.deliverInBackground ?? true) {
     services.outbox.start();
     services.jobs.start();

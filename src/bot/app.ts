@@ -9,6 +9,7 @@ import { registerInstall } from './routes/install';
 import { registerReport } from './routes/report';
 import { registerIntake } from './routes/intake';
 import { registerReminders } from './routes/reminders';
+import { registerStatistics } from './routes/statistics';
 import { registerFallback, registerWelcome } from './routes/welcome';
 import { makeSender } from './sender';
 import { StoreStorage } from './storage';
@@ -47,6 +48,7 @@ export function createApp(adapter: TeamsAdapter, config: Config, s: Services, lo
   // Flows register here, before the fallback.
   registerConsult(kit);
   registerReminders(kit);
+  registerStatistics(kit);
   registerFallback(kit);
 
   app.error(async (ctx, error) => {

@@ -39,6 +39,8 @@ export interface BotKit {
   consultationText?: (actor: Actor, consultationId: string) => Promise<string | undefined>;
   /** Signed, short-lived export links for intake (set by the export routes). */
   exportLinks?: (actor: Actor, reference: string) => { json: string; pdf: string };
+  /** Signed, short-lived statistics downloads (set by the export routes). */
+  statisticsLinks?: (actor: Actor, from: string, to: string, groupBy: string) => { csv: string; xlsx: string; pdf: string };
   /** The intake channel card for a report, with its actions (set by the intake flow). */
   intakeCard?: (report: import('../services/reports').Report) => Promise<Card>;
   /** Registers a card action for both Action.Execute (invoke) and Action.Submit (message). */

@@ -29,5 +29,6 @@ export const verbs = {
   reminderDone: 'reminder.done',
   reminderSnooze: 'reminder.snooze',
   remindersUnreachable: 'reminders.unreachable',
+  statistics: 'statistics.show',
 } as const;
 export type Verb = (typeof verbs)[keyof typeof verbs];

@@ -14,6 +14,7 @@ import { makeOutbox } from './outbox';
 import { makeRetention } from './retention';
 import { channelCardKind, makeReports } from './reports';
 import { makeReminders } from './reminders';
+import { makeStatistics } from './statistics';
 import type { Store } from './store';
 
 export interface ServiceDeps {
@@ -55,6 +56,7 @@ export function makeServices(deps: ServiceDeps) {
   jobs.cron('consultations.purge', '40 2 * * *', async () => void (await consultations.purgeExpired(clock.now())));
   const reminders = makeReminders({ config, store, clock, log, outbox, installations, jobs, directory: dir });
   reminders.schedule();
+  const statistics = makeStatistics({ store, clock, log, directory: dir, reminders });
   return {
     ...deps,
     reports,
@@ -67,6 +69,7 @@ export function makeServices(deps: ServiceDeps) {
     consultations,
     retention,
     reminders,
+    statistics,
     coordinator,
     /** Phone numbers for acute situations, by the unit's office hours right now. */
     contactsFor(schoolId?: string) {

@@ -12,7 +12,7 @@ const TTL_MS = 10 * 60_000;
 export function makeLinks({ cipher, clock }: { cipher: Cipher; clock: Clock }) {
   const sign = (reference: string, format: string, user: string, exp: number) => cipher.keyedHash('export-link', `${reference}|${format}|${user}|${exp}`);
   return {
-    query(reference: string, format: 'json' | 'pdf', user: string): string {
+    query(reference: string, format: 'json' | 'pdf' | 'csv' | 'xlsx', user: string): string {
       const exp = clock.now().getTime() + TTL_MS;
       return new URLSearchParams({ u: user, e: String(exp), s: sign(reference, format, user, exp) }).toString();
     },

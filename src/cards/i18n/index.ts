@@ -6,6 +6,7 @@ import * as report from './report';
 import * as intake from './intake';
 import * as reminders from './reminders';
 import * as welcome from './welcome';
+import * as statistics from './statistics';
 
 import type { Locale } from '../../services/actor';
 
@@ -22,6 +23,7 @@ const sv = {
   admin: admin.sv,
   consultation: consultation.sv,
   reminders: reminders.sv,
+  statistics: statistics.sv,
 };
 export type Strings = typeof sv;
 const en: Strings = {
@@ -34,6 +36,7 @@ const en: Strings = {
   admin: admin.en,
   consultation: consultation.en,
   reminders: reminders.en,
+  statistics: statistics.en,
 };
 
 /** Swedish first; English when the user's Teams locale is English. */

@@ -1,0 +1,60 @@
+import type restify from 'restify';
+import { statisticsPdf } from '../../cards/statistics-pdf';
+import type { Config } from '../../config';
+import type { Logger } from '../../log';
+import type { Services } from '../../services';
+import { groupBys, type GroupBy } from '../../services/statistics';
+import { statisticsCsv, statisticsXlsx } from '../../services/statistics-export';
+import type { BotKit } from '../kit';
+
+/**
+ * Statistics downloads: GET /exports/statistik/statistik-<from>-<to>-<groupBy>.csv|xlsx|pdf with a
+ * signed, short-lived link that names its user. The figures are computed again for that user (a
+ * principal still sees their own school only), with the same suppression; every download is audited.
+ */
+export function registerStatisticsExports(server: restify.Server, kit: BotKit, s: Services, config: Config, log: Logger, port: number): void {
+  const base = (config.env.VARNA_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
+  const name = (from: string, to: string, groupBy: string) => `statistik-${from}-${to}-${groupBy}`;
+  kit.statisticsLinks = (actor, from, to, groupBy) => {
+    const file = name(from, to, groupBy);
+    return {
+      csv: `${base}/exports/statistik/${file}.csv?${s.links.query(file, 'csv', actor.aadObjectId)}`,
+      xlsx: `${base}/exports/statistik/${file}.xlsx?${s.links.query(file, 'xlsx', actor.aadObjectId)}`,
+      pdf: `${base}/exports/statistik/${file}.pdf?${s.links.query(file, 'pdf', actor.aadObjectId)}`,
+    };
+  };
+
+  server.get('/exports/statistik/:file', async (req, res) => {
+    const m = /^(statistik-(\d{4}-\d{2}-\d{2})-(\d{4}-\d{2}-\d{2})-([a-zA-Z]+))\.(csv|xlsx|pdf)$/.exec(String(req.params.file ?? ''));
+    if (!m || !groupBys.includes(m[4] as GroupBy)) {
+      res.send(404, { error: 'not found' });
+      return;
+    }
+    const [, file, from, to, groupBy, format] = m as unknown as [string, string, string, string, GroupBy, 'csv' | 'xlsx' | 'pdf'];
+    const q = Object.fromEntries(new URL(req.url ?? '', 'http://x').searchParams) as { u?: string; e?: string; s?: string };
+    const verdict = s.links.verify(file, format, q);
+    const allowed = verdict.ok && s.statistics.mayView({ aadObjectId: verdict.user });
+    await s.store.transaction((trx) =>
+      s.store.audit.append(trx, { actor: verdict.ok ? verdict.user : 'anonymous', action: 'statistics.export', subject: file, outcome: allowed ? 'allowed' : 'refused', detail: { format } }, s.clock.now()),
+    );
+    if (!verdict.ok || !allowed) {
+      log.warn({ event: 'statistics.export.refused', why: verdict.ok ? 'role' : verdict.why }, 'statistics export refused');
+      res.send(403, { error: !verdict.ok && verdict.why === 'expired' ? 'Länken har gått ut. Öppna statistiken i Teams igen.' : 'Ogiltig länk.' });
+      return;
+    }
+    const stats = await s.statistics.figures({ aadObjectId: verdict.user }, { period: { kind: 'custom', from, to }, groupBy });
+    res.header('Cache-Control', 'no-store');
+    res.header('Content-Disposition', `attachment; filename="${file}.${format}"`);
+    if (format === 'csv') {
+      res.header('Content-Type', 'text/csv; charset=utf-8');
+      res.sendRaw(200, statisticsCsv(stats));
+    } else if (format === 'pdf') {
+      res.header('Content-Type', 'application/pdf');
+      res.sendRaw(200, await statisticsPdf(stats, s.directory.municipality.municipality.name));
+    } else {
+      res.header('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+      res.sendRaw(200, await statisticsXlsx(stats));
+    }
+    log.info({ event: 'statistics.export.sent', format, groupBy }, 'statistics exported');
+  });
+}

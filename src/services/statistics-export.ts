@@ -1,0 +1,64 @@
+import ExcelJS from 'exceljs';
+import { countKeys, derivedKeys, show, showDerived, type CountKey, type DerivedKey, type Statistics } from './statistics';
+
+/** Column headings of the exports (Swedish: the committee's language), each with its definition. */
+export const measures: Record<CountKey | DerivedKey, { title: string; definition: string }> = {
+  reports: { title: 'Anmälningar', definition: 'Orosanmälningar mottagna under perioden (svensk tid).' },
+  feedbackRequested: { title: 'Begärt återkoppling', definition: 'Anmälningar där anmälaren begärt återkoppling, vid anmälan eller senare.' },
+  feedbackGiven: { title: 'Fått återkoppling om beslut', definition: 'Av dem som begärt återkoppling: återkoppling om beslut lämnad (SoL (2025:400) 19 kap. 6 §).' },
+  decisions: { title: 'Beslut', definition: 'Anmälningar med beslut om att inleda utredning eller inte (20 kap. 2 §).' },
+  opened: { title: 'Utredning inleds', definition: 'Beslut: utredning inleds.' },
+  notOpened: { title: 'Utredning inleds inte', definition: 'Beslut: utredning inleds inte.' },
+  alreadyOngoing: { title: 'Utredning pågår redan', definition: 'Beslut: utredning pågår redan.' },
+  decidedWithin14: { title: 'Beslut inom 14 dagar', definition: 'Beslutsdatum högst 14 kalenderdagar efter mottagningsdagen.' },
+  jointMeetings: { title: 'Erbjudna samverkansmöten', definition: 'Anmälningar där socialtjänsten erbjudit ett gemensamt möte.' },
+  consultations: { title: 'Konsultationer', definition: 'Anonyma konsultationer ställda under perioden.' },
+  consultReport: { title: 'Konsultation: anmälan', definition: 'Avslutade med utfallet att anmälan görs.' },
+  consultNoReportNow: { title: 'Konsultation: ingen anmälan nu', definition: 'Avslutade med utfallet ingen anmälan nu.' },
+  consultOtherSupport: { title: 'Konsultation: annat stöd', definition: 'Avslutade med utfallet annat stöd.' },
+  consultNoOutcome: { title: 'Konsultation: utan utfall', definition: 'Öppna eller avslutade utan angivet utfall.' },
+  ledToReport: { title: 'Konsultation ledde till anmälan', definition: 'Konsultationer som följdes av en anmälan i Värna.' },
+  shareFeedbackRequested: { title: 'Andel begärt återkoppling (%)', definition: 'Begärt återkoppling / anmälningar.' },
+  shareFeedbackGiven: { title: 'Andel fått återkoppling (%)', definition: 'Fått återkoppling om beslut / begärt återkoppling.' },
+  feedbackDaysMedian: { title: 'Dagar till återkoppling (median)', definition: 'Kalenderdagar från mottagning till lämnad återkoppling, median.' },
+  receiptHoursMedian: { title: 'Timmar till mottagningsbekräftelse (median)', definition: 'Timmar från mottagning till bekräftelse, median.' },
+  receiptHoursP90: { title: 'Timmar till mottagningsbekräftelse (90:e percentil)', definition: '90:e percentilen (närmaste rang).' },
+  protectionHoursMedian: { title: 'Timmar till skyddsbedömning (median)', definition: 'Timmar från mottagning till skyddsbedömning (20 kap. 1 §), median.' },
+  protectionHoursP90: { title: 'Timmar till skyddsbedömning (90:e percentil)', definition: '90:e percentilen (närmaste rang).' },
+  decisionDaysMedian: { title: 'Dagar till beslut (median)', definition: 'Kalenderdagar från mottagning till beslutsdatum, median.' },
+  decisionDaysP90: { title: 'Dagar till beslut (90:e percentil)', definition: '90:e percentilen (närmaste rang).' },
+  shareWithin14: { title: 'Andel beslut inom 14 dagar (%)', definition: 'Beslut inom 14 dagar / beslut.' },
+  firstAnswerHoursMedian: { title: 'Timmar till första svar på konsultation (median)', definition: 'Timmar från fråga till första svar, median.' },
+  shareLedToReport: { title: 'Andel konsultationer som ledde till anmälan (%)', definition: 'Ledde till anmälan / konsultationer.' },
+};
+
+export const suppressionNote =
+  'Antal under 5 visas som "<5". ".." = dolt för att skydda ett annat tal, eller (för andelar och tider) färre än 5 fall. Inga personuppgifter.';
+
+const groupTitles = { school: 'Skola', district: 'Område', schoolType: 'Skoltyp', category: 'Kategori' } as const;
+
+/** The table as rows of strings: the same suppressed cells as the card, never a hidden count. */
+export function statisticsTable(stats: Statistics): string[][] {
+  const head = [groupTitles[stats.groupBy], ...countKeys.map((k) => measures[k].title), ...derivedKeys.map((k) => measures[k].title)];
+  const line = (label: string, r: Statistics['total']) => [label, ...countKeys.map((k) => show(r.counts[k])), ...derivedKeys.map((k) => showDerived(r.derived[k], 1))];
+  return [head, ...stats.rows.map((r) => line(r.label, r)), line('Totalt', stats.total)];
+}
+
+const csvField = (v: string) => (/[";\n\r]|^[=+\-@]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+
+/** Semicolon-separated (Swedish Excel), UTF-8 with BOM; a formula-looking field is quoted. */
+export function statisticsCsv(stats: Statistics): string {
+  const lines = [[`Värna statistik ${stats.from} – ${stats.to}`, `Skapad ${stats.generatedAt}`], [suppressionNote], ...statisticsTable(stats)];
+  return `\uFEFF${lines.map((l) => l.map(csvField).join(';')).join('\r\n')}\r\n`;
+}
+
+export async function statisticsXlsx(stats: Statistics): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  const ws = wb.addWorksheet('Statistik');
+  ws.addRow([`Värna statistik ${stats.from} – ${stats.to}`]);
+  ws.addRow([suppressionNote]);
+  for (const r of statisticsTable(stats)) ws.addRow(r.map((v) => (/^\d+(\.\d+)?$/.test(v) ? Number(v) : v)));
+  const defs = wb.addWorksheet('Definitioner');
+  for (const [, m] of Object.entries(measures)) defs.addRow([m.title, m.definition]);
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
