@@ -111,6 +111,9 @@ describe('several instances', function () {
         VARNA_QUEUE_SCHEMA: `${place.schema}_boss`,
         VARNA_QUEUE_FAILOVER_SECONDS: '6',
         VARNA_TEST_REMINDERS: '1',
+        // The production pool: with the test suite's small pools, sends queue up behind their
+        // "sent" marks and more of them are in flight at the kill.
+        VARNA_PG_POOL_MAX: '10',
         VARNA_CONFIG: 'config/example.yaml',
         BOT_TENANT_ID: TENANT,
       };
@@ -148,8 +151,9 @@ describe('several instances', function () {
       const twice = [...seen].filter(([, n]) => n > 1).map(([k]) => k);
       // A send in flight at the instant of the SIGKILL (Teams got it, the dead process never
       // recorded it) is sent again by the survivor: at-least-once there, by choice: a report card
-      // must never be lost. At most one batch (8 parallel sends) can be in that state.
-      assert.ok(twice.length <= 8, `sent twice: ${twice.join(', ')}`);
+      // must never be lost. At most one group of parallel sends (PARALLEL = 25 in outbox.ts) can
+      // be in that state.
+      assert.ok(twice.length <= 25, `sent twice: ${twice.join(', ')}`);
       if (twice.length) console.log(`      (sent twice, in flight at the kill: ${twice.join(', ')})`);
 
       // The reminder runs: every due time, 3 s apart, ran once each, none skipped across the kill.
