@@ -93,8 +93,8 @@ describe('several instances', function () {
     it('delivers 500 outbox messages and the reminder runs when one process is killed midway: nothing lost, nothing sent twice but what was in flight at the kill', async function () {
       // PENDING (issue 12 stays open): since the outbox's tenant-paced claims (reminders) met the
       // pg-boss coordinator, the survivor does not finish within 90 s after the kill, also on a quiet
-      // machine. Passed on the pg branch before that merge. Un-skip when fixed.
-      this.skip();
+      // machine. Passed on the pg branch before that merge. Run it with VARNA_RUN_KILL_TEST=1.
+      if (process.env.VARNA_RUN_KILL_TEST !== '1') this.skip();
       const now = new Date();
       for (let u = 0; u < REMINDER_USERS; u++) {
         const aad = userOf(u);
