@@ -29,6 +29,7 @@ export const Env = z
     VARNA_INDEX_KEY: base64Key.optional().describe('key for keyed hashes (repeat reports, consultations)'),
     VARNA_CONFIG: z.string().default('config/example.yaml').describe('path of the municipality config'),
     VARNA_DELIVERY_DEADLINE_MINUTES: z.coerce.number().int().positive().default(15),
+    VARNA_ACK_ALERT_WORKING_HOURS: z.coerce.number().positive().max(40).default(2).describe('a report not acknowledged within this many working hours gets an alert in its thread'),
     VARNA_PUBLIC_URL: z.url().optional().describe('public https base URL of the bot (export links); default http://localhost:PORT'),
     VARNA_MAX_BODY_BYTES: z.coerce.number().int().positive().default(256 * 1024),
     VARNA_RATE_BURST: z.coerce.number().int().positive().default(30).describe('requests a user may make in a burst'),

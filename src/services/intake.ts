@@ -41,7 +41,6 @@ export interface IntakeDeps {
   reports: Reports;
 }
 
-const ACK_WORKING_HOURS = 2;
 
 /**
  * The intake team's work on a report, from its card: take it, record the protection assessment and
@@ -51,7 +50,7 @@ const ACK_WORKING_HOURS = 2;
  */
 export function makeIntake({ config, store, clock, log, cipher, directory, outbox, reports }: IntakeDeps) {
   const iso = (d: Date) => d.toISOString();
-  const ackHours = Number(process.env.VARNA_ACK_ALERT_WORKING_HOURS ?? ACK_WORKING_HOURS) || ACK_WORKING_HOURS;
+  const ackHours = config.env.VARNA_ACK_ALERT_WORKING_HOURS;
 
   async function load(reference: string): Promise<Report> {
     const report = await reports.byReference(reference);
@@ -105,8 +104,7 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
         .values({ id: newId(now), report_id: report.id, at: iso(now), actor_aad: actor.aadObjectId, actor_name: actor.name, kind: action, detail: JSON.stringify(detail) })
         .execute();
       if (note !== undefined) {
-        const key = await store.dataKeys.get(report.id, trx);
-        const sealed = key ? cipher.seal(cipher.unwrap(report.id, { masterKeyId: key.master_key_id, wrapped: key.wrapped }), note, `note:${report.id}`) : null;
+        const sealed = cipher.seal(await reports.keyFor(report.id, trx), note, `note:${report.id}`);
         await trx.insertInto('intake_notes').values({ id: newId(now), report_id: report.id, at: iso(now), actor_aad: actor.aadObjectId, kind: action, sealed }).execute();
       }
       await store.audit.append(trx, { actor: actor.aadObjectId, action: `intake.${action}`, subject: reference, outcome: 'allowed', detail: Object.fromEntries(Object.entries(detail).filter(([, v]) => typeof v !== 'object')) as Record<string, string> }, now);

@@ -362,6 +362,8 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
       outbox.wake();
     },
 
+    /** The record's data key (for intake's sealed notes on the same report). */
+    keyFor,
     steps,
   };
   return service;

@@ -195,10 +195,7 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
     assert.equal(termStart(cardsTo(bot, await runAndDeliver(bot), solstralen)).length, 0);
   });
 
-  it('sends each reminder missed while down for three scheduled runs once when back up', async function () {
-    // Known flaky in the full suite (the October run is sometimes missing, never duplicated); under
-    // investigation, see the closing note. A retry starts a fresh bot and store.
-    this.retries(2);
+  it('sends each reminder missed while down for three scheduled runs once when back up', async () => {
     bot = await startBot({ clock: new ManualClock('2026-09-15T10:00:00+02:00') });
     await bot.installPersonal(as.principal);
     await bot.services.jobs.runDue();
@@ -208,9 +205,10 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
     bot.connector.take();
     let calls = await runAndDeliver(bot);
     const newStaff = cardsTo(bot, calls, as.principal).filter((c) => /nyanställda/.test(textOf(c)));
+    // Each missed run once; the outbox sends in parallel, so the order they arrive in is not fixed.
     assert.deepEqual(
-      newStaff.map((c) => textOf(c).match(/Påminnelse från (.*)/)?.[1]),
-      ['1 okt. 2026', '1 nov. 2026', '1 dec. 2026'],
+      newStaff.map((c) => textOf(c).match(/Påminnelse från (.*)/)?.[1]).sort(),
+      ['1 okt. 2026', '1 nov. 2026', '1 dec. 2026'].sort(),
     );
     assert.equal(cardsTo(bot, calls, as.principal).filter((c) => /Se över skolans rutin/.test(textOf(c))).length, 1);
     assert.equal(cardsTo(bot, calls, as.principal).filter((c) => /Veckans sammanfattning/.test(textOf(c))).length, 0, 'stale weekly digests are not caught up');
