@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Logger } from '../log';
 import type { Actor } from './actor';
 import type { Clock } from './clock';
@@ -84,6 +85,8 @@ export interface ConsultationDeps {
   directory: Directory;
   outbox: Outbox;
   retentionDays: number;
+  /** An open consultation quiet this long is closed without an outcome (then purged after retentionDays). */
+  maxOpenDays?: number;
   /** The question not in the channel by then: the teacher is told (and given the phone number). */
   deliveryDeadlineMinutes?: number;
   /** Further names to flag (the school's pupils), when a municipality configures them. */
@@ -100,7 +103,7 @@ export const pseudonymOf = (n: number) => `K-${String(n).padStart(4, '0')}`;
 const aadOf = (id: string) => `consultation:${id}`;
 const messageAad = (id: string, messageId: string) => `consultation:${id}:message:${messageId}`;
 
-export function makeConsultations({ store, clock, log, cipher, directory, outbox, retentionDays, deliveryDeadlineMinutes = 15, extraNames = () => [] }: ConsultationDeps) {
+export function makeConsultations({ store, clock, log, cipher, directory, outbox, retentionDays, maxOpenDays = 180, deliveryDeadlineMinutes = 15, extraNames = () => [] }: ConsultationDeps) {
   const teacherKey = (aadObjectId: string) => cipher.keyedHash('consultation.teacher', aadObjectId.toLowerCase());
 
   async function row(id: string, trx: Tx = store.db): Promise<ConsultationTable> {
@@ -473,6 +476,7 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
      * data key destroyed, its sealed columns emptied); the statistics columns stay. Returns how many.
      */
     async purgeExpired(now: Date): Promise<number> {
+      await closeAbandoned(now);
       let total = 0;
       for (;;) {
         const n = await purgeBatch(now);
@@ -481,6 +485,32 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
       }
     },
   };
+
+  /**
+   * Retention for consultations nobody closed: after `maxOpenDays` without a message they are
+   * closed without an outcome (counted as such in the statistics), so their text is purged
+   * `retentionDays` later like any closed one. An answer pressed later on the old card is refused
+   * as "closed".
+   */
+  async function closeAbandoned(now: Date): Promise<number> {
+    const before = iso(new Date(now.getTime() - maxOpenDays * 86_400_000));
+    return store.transaction(async (trx) => {
+      const ids = (await trx.selectFrom('consultations').select('id').where('status', '=', 'open').where('updated_at', '<=', before).execute()).map((r) => r.id);
+      for (let i = 0; i < ids.length; i += 200) {
+        await trx
+          .updateTable('consultations')
+          .set({ status: 'closed', closed_at: iso(now), updated_at: iso(now), version: sql`version + 1` })
+          .where('id', 'in', ids.slice(i, i + 200))
+          .where('status', '=', 'open')
+          .execute();
+      }
+      if (ids.length) {
+        await store.audit.append(trx, { actor: 'system', action: 'consultation.closedUnused', subject: 'retention', outcome: 'allowed', detail: { count: ids.length } }, now);
+        log.info({ event: 'consultation.closedUnused', count: ids.length }, 'consultations left open closed by retention');
+      }
+      return ids.length;
+    });
+  }
 
   /** One batch of the retention purge (see purgeExpired). */
   async function purgeBatch(now: Date): Promise<number> {

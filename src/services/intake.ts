@@ -240,7 +240,11 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
     /** Asked later from "Mina anmälningar": due at once if the decision is already made. */
     async requestFeedback(actor: Actor, reference: string): Promise<Report> {
       const report = await load(reference);
-      if (report.reporter_aad !== actor.aadObjectId) throw new NotFoundError('report', reference);
+      if (report.reporter_aad !== actor.aadObjectId) {
+        // "Not found" to the asker (it reveals nothing); the attempt is audited like every refusal.
+        await store.transaction((trx) => store.audit.append(trx, { actor: actor.aadObjectId, action: 'report.requestFeedback', subject: report.reference, outcome: 'refused' }, clock.now()));
+        throw new NotFoundError('report', reference);
+      }
       if (wantsDecisionFeedback(report)) return report;
       const now = clock.now();
       const sendNow = !!report.decision && !report.feedback_inappropriate_at && !report.feedback_given_at;

@@ -87,6 +87,15 @@ export const Retention = z.object({
   reportDaysAfterHandover: z.number().int().positive().default(90),
   consultationDaysAfterClose: z.number().int().positive().default(30),
   auditYears: z.number().int().positive().default(5),
+  /**
+   * A report that never got a decision in Värna (handled outside it) is shredded this long after it
+   * was received. Long, so that no report is lost before the intake unit has surely acted on it.
+   */
+  undecidedReportDays: z.number().int().positive().default(730),
+  /** A consultation left open (no message, no close) this long is closed and then purged as closed ones are. */
+  consultationMaxOpenDays: z.number().int().positive().default(180),
+  /** A user's stored preferences (school, phone, language) are deleted this long after their last use. */
+  userDays: z.number().int().positive().default(365),
 });
 
 export const Municipality = z
@@ -106,7 +115,7 @@ export const Municipality = z
       .describe('true when the routine makes the principal a party to every report (references and status, never content)'),
     annualCycle: z.array(CycleEntry).default([]),
     reminders: Reminders.default(reminderDefaults),
-    retention: Retention.default({ draftDays: 30, reportDaysAfterHandover: 90, consultationDaysAfterClose: 30, auditYears: 5 }),
+    retention: Retention.default({ draftDays: 30, reportDaysAfterHandover: 90, consultationDaysAfterClose: 30, auditYears: 5, undecidedReportDays: 730, consultationMaxOpenDays: 180, userDays: 365 }),
   })
   .superRefine((m, ctx) => referenceProblems(m).forEach((p) => ctx.addIssue({ code: 'custom', path: p.path, message: p.message })));
 

@@ -59,9 +59,20 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
     return cipher.unwrap(recordId, { masterKeyId: row.master_key_id, wrapped: row.wrapped });
   }
 
+  /**
+   * Someone tried to reach a draft or report that is not theirs. The answer stays "not found"
+   * (which reveals nothing), but the attempt is audited like every other refusal.
+   */
+  async function refuse(actor: Actor, action: string, subject: string): Promise<never> {
+    await store.transaction((trx) => store.audit.append(trx, { actor: actor.aadObjectId, action, subject, outcome: 'refused' }, clock.now()));
+    log.warn({ event: 'access.refused', action }, 'refused: not the owner');
+    throw new NotFoundError(action.startsWith('draft') ? 'draft' : 'report', subject);
+  }
+
   async function loadDraft(actor: Actor, draftId: string): Promise<Draft> {
     const row = await store.db.selectFrom('drafts').selectAll().where('id', '=', draftId).executeTakeFirst();
-    if (!row || row.owner_aad !== actor.aadObjectId) throw new NotFoundError('draft', draftId);
+    if (!row) throw new NotFoundError('draft', draftId);
+    if (row.owner_aad !== actor.aadObjectId) return refuse(actor, 'draft.access', `draft:${draftId}`);
     const content = cipher.open<DraftContent>(await keyFor(row.id), row.sealed, `draft:${row.id}`);
     return { id: row.id, step: row.step as Step | 'review', content, updatedAt: new Date(row.updated_at) };
   }
@@ -133,7 +144,8 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
     /** A sibling gets a report of their own, prefilled from the first (everything but the child). */
     async startSibling(actor: Actor, reference: string): Promise<Draft> {
       const report = await store.db.selectFrom('reports').selectAll().where('reference', '=', reference).executeTakeFirst();
-      if (!report || report.reporter_aad !== actor.aadObjectId || !report.sealed) throw new NotFoundError('report', reference);
+      if (report && report.reporter_aad !== actor.aadObjectId) return refuse(actor, 'report.sibling', report.reference);
+      if (!report || !report.sealed) throw new NotFoundError('report', reference);
       const content = cipher.open<ReportContent>(await keyFor(report.id), report.sealed, `report:${report.id}`);
       const { aadObjectId: _aad, ...reporter } = content.reporter;
       const asStrings = (o: object) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Record<string, string | boolean>;
@@ -208,7 +220,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
     async submit(actor: Actor, draftId: string, locale: Locale): Promise<{ report: Report; created: boolean }> {
       const existing = await store.db.selectFrom('reports').selectAll().where('submission_key', '=', draftId).executeTakeFirst();
       if (existing) {
-        if (existing.reporter_aad !== actor.aadObjectId) throw new NotFoundError('report', draftId);
+        if (existing.reporter_aad !== actor.aadObjectId) return refuse(actor, 'report.submit', existing.reference);
         return { report: existing, created: false };
       }
       const draft = await loadDraft(actor, draftId);

@@ -1,8 +1,9 @@
-import { sql } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import type { Logger } from '../log';
 import type { Clock } from './clock';
 import type { Municipality } from './municipality';
 import type { Store } from './store';
+import type { Database } from './store/schema';
 
 export interface RetentionDeps {
   store: Store;
@@ -15,12 +16,17 @@ export interface RetentionDeps {
 export interface PurgeResult {
   drafts: number;
   reports: number;
+  /** Of `reports`: those shredded without a decision, `undecidedReportDays` after receipt. */
+  undecidedReports: number;
+  users: number;
   auditEntries: number;
   turnState: number;
   deliveredMessages: number;
 }
 
 const DAY = 24 * 60 * 60 * 1000;
+/** What a purged person reference reads (the column stays non-null). */
+const PURGED = 'purged';
 const iso = (d: Date) => d.toISOString();
 const daysBefore = (now: Date, days: number) => iso(new Date(now.getTime() - days * DAY));
 function yearsBefore(now: Date, years: number): string {
@@ -40,7 +46,14 @@ function yearsBefore(now: Date, years: number): string {
  *   data key destroyed (crypto-shredding: backups become unreadable for it), the handler's name
  *   and phone cleared; the clear columns that statistics need (school, month, category, times,
  *   outcome) stay, without anything that identifies the child.
+ * - reports without a decision in Värna: the same, `undecidedReportDays` after they were received
+ *   (the intake unit handled them outside Värna; the long default keeps any report from being lost
+ *   before someone acted on it).
+ * - with a report: the reporter's Entra id (the link between a named teacher and a child's case,
+ *   which OSL 26 kap. 5 § protects), the actors in its history, and where its messages went.
  * - report history: the names in it are cleared with the report; the event codes stay.
+ * - users: the saved school, phone and language, `userDays` after their last change, unless the
+ *   user still has a report that is not yet shredded.
  * - audit log: entries older than `auditYears` deleted; the chain stays verifiable from an anchor.
  * - conversation state and delivered messages: removed after `draftDays` and
  *   `reportDaysAfterHandover` respectively.
@@ -61,22 +74,51 @@ export function makeRetention({ store, clock, log, retention }: RetentionDeps) {
     });
   }
 
-  async function purgeReports(now: Date): Promise<number> {
+  async function purgeReports(now: Date): Promise<{ reports: number; undecided: number }> {
     const cutoff = daysBefore(now, retention.reportDaysAfterHandover);
+    const undecidedCutoff = daysBefore(now, retention.undecidedReportDays);
     return store.transaction(async (trx) => {
-      const ids = (
-        await trx.selectFrom('reports').select('id').where('purged_at', 'is', null).where('decision_at', 'is not', null).where('decision_at', '<', cutoff).execute()
-      ).map((r) => r.id);
-      if (!ids.length) return 0;
-      await store.dataKeys.destroy(trx, ids);
-      await trx
-        .updateTable('reports')
-        .set({ sealed: null, child_key: null, handler_name: null, handler_phone: null, purged_at: iso(now), updated_at: iso(now), version: sql`version + 1` })
-        .where('id', 'in', ids)
+      const rows = await trx
+        .selectFrom('reports')
+        .select(['id', 'decision_at'])
+        .where('purged_at', 'is', null)
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('decision_at', 'is not', null), eb('decision_at', '<', cutoff)]),
+            eb.and([eb('decision_at', 'is', null), eb('received_at', '<', undecidedCutoff)]),
+          ]),
+        )
         .execute();
-      await trx.updateTable('report_events').set({ actor_name: '' }).where('report_id', 'in', ids).execute();
-      return ids.length;
+      const ids = rows.map((r) => r.id);
+      if (!ids.length) return { reports: 0, undecided: 0 };
+      await store.dataKeys.destroy(trx, ids);
+      for (let i = 0; i < ids.length; i += 200) {
+        const batch = ids.slice(i, i + 200);
+        await trx
+          .updateTable('reports')
+          .set({ sealed: null, child_key: null, reporter_aad: PURGED, handler_aad: null, handler_name: null, handler_phone: null, purged_at: iso(now), updated_at: iso(now), version: sql`version + 1` })
+          .where('id', 'in', batch)
+          .execute();
+        await trx.updateTable('report_events').set({ actor_aad: PURGED, actor_name: '' }).where('report_id', 'in', batch).execute();
+      }
+      // Where the report's messages went (the teacher's 1:1 chat) goes with it; one not yet sent
+      // by now never will be.
+      for (const id of ids) {
+        const ofReport = (eb: ExpressionBuilder<Database, 'outbox'>) => eb.or([eb('dedupe_key', 'like', `report:${id}:%`), eb('dedupe_key', 'like', `feedback:${id}:%`)]);
+        await trx.updateTable('outbox').set({ status: 'failed', last_error: 'purged' }).where(ofReport).where('status', '=', 'pending').execute();
+        await trx.updateTable('outbox').set({ target: JSON.stringify({ kind: 'user', aadObjectId: PURGED }), result: null }).where(ofReport).execute();
+      }
+      return { reports: ids.length, undecided: rows.filter((r) => !r.decision_at).length };
     });
+  }
+
+  async function purgeUsers(now: Date): Promise<number> {
+    const res = await db
+      .deleteFrom('users')
+      .where('updated_at', '<', daysBefore(now, retention.userDays))
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('reports').select('id').whereRef('reports.reporter_aad', '=', 'users.aad_object_id').where('reports.purged_at', 'is', null))))
+      .executeTakeFirst();
+    return Number(res.numDeletedRows);
   }
 
   async function purgeAudit(now: Date): Promise<number> {
@@ -109,9 +151,13 @@ export function makeRetention({ store, clock, log, retention }: RetentionDeps) {
   return {
     /** Purges everything past its retention time at `now`; returns counts per data class. */
     async purge(now: Date = clock.now()): Promise<PurgeResult> {
+      const drafts = await purgeDrafts(now);
+      const reports = await purgeReports(now);
       const result: PurgeResult = {
-        drafts: await purgeDrafts(now),
-        reports: await purgeReports(now),
+        drafts,
+        reports: reports.reports,
+        undecidedReports: reports.undecided,
+        users: await purgeUsers(now),
         auditEntries: await purgeAudit(now),
         turnState: await purgeTurnState(now),
         deliveredMessages: await purgeDelivered(now),

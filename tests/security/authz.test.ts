@@ -99,15 +99,29 @@ const table: Row[] = [
     action: 'start a report for a sibling from a sent report (reads its content)',
     rule: 'only the reporter, for their own report',
     allowed: ['staff'],
+    auditedAs: 'report.sibling',
     async attempt(bot, user, f) {
       const res = await bot.execute(user, 'report.sibling', { reference: f.reference });
       return !!res.card && actionsOf(res.card).some((a) => a.data?.draftId);
     },
   },
   {
+    action: 'ask for decision feedback on a sent report, from "Mina anmälningar"',
+    rule: 'only the reporter: feedback goes to the one who reported (SoL (2025:400) 19 kap.)',
+    allowed: ['staff'],
+    auditedAs: 'report.requestFeedback',
+    async attempt(bot, user, f) {
+      // Allowed: the answer is the asker's own list, with the report on it; refused: "not found".
+      const res = await bot.execute(user, 'reports.requestFeedback', { reference: f.reference });
+      return !!res.card && textOf(res.card).includes(f.reference);
+    },
+  },
+  {
     action: 'resume someone\'s draft',
     rule: 'a draft is its author\'s alone',
     allowed: ['staff'],
+    auditedAs: 'draft.access',
+    subject: (f) => `draft:${f.draftId}`,
     async attempt(bot, user, f) {
       const res = await bot.execute(user, 'report.resume', { draftId: f.draftId });
       return !!res.card && actionsOf(res.card).some((a) => a.data?.draftId === f.draftId);
@@ -117,6 +131,8 @@ const table: Row[] = [
     action: 'write into someone\'s draft',
     rule: 'a draft is its author\'s alone',
     allowed: ['staff'],
+    auditedAs: 'draft.access',
+    subject: (f) => `draft:${f.draftId}`,
     async attempt(bot, user, f) {
       const res = await bot.execute(user, 'report.step', { draftId: f.draftId, step: 'concern', category: 'neglect', observed: 'ändrat av någon annan', when: 'i dag', childWords: '', schoolActions: '' });
       return !!res.card && actionsOf(res.card).some((a) => a.data?.draftId === f.draftId);
@@ -126,6 +142,8 @@ const table: Row[] = [
     action: 'send someone\'s draft',
     rule: 'only the author sends their report (the duty is personal, SoL 19 kap. 1 §)',
     allowed: [],
+    auditedAs: 'draft.access',
+    subject: (f) => `draft:${f.draftId}`,
     tried: ALL.filter((r) => r !== 'staff'),
     async attempt(bot, user, f) {
       // The author's own sending is covered by the report tests.
@@ -137,6 +155,8 @@ const table: Row[] = [
     action: 'discard someone\'s draft',
     rule: 'a draft is its author\'s alone',
     allowed: [],
+    auditedAs: 'draft.access',
+    subject: (f) => `draft:${f.draftId}`,
     tried: ALL.filter((r) => r !== 'staff'),
     async attempt(bot, user, f) {
       await bot.execute(user, 'report.discardConfirm', { draftId: f.draftId });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startBot, type TestBot } from '../support/bot';
+import { actionsOf } from '../support/cards';
 import { ManualClock } from '../support/clock';
 import { forbid } from '../support/logs';
 import { findInFiles, findInTables } from '../support/scan';
@@ -45,11 +46,13 @@ async function seed(bot: TestBot, opts: { id: string; receivedAt: Date; decision
       .execute();
     await trx.insertInto('report_events').values({ id: `ev-${opts.id}`, report_id: opts.id, at: iso(at), actor_aad: as.intake.aadObjectId, actor_name: handler.name, kind: 'receipt', detail: '{}' }).execute();
     await store.audit.append(trx, { actor: as.intake.aadObjectId, action: 'report.opened', subject: `ORO-${opts.id}`, outcome: 'allowed' }, at);
+    await store.outbox.enqueue(trx, { dedupeKey: `report:${opts.id}:delayed`, target: { kind: 'user', aadObjectId: as.teacher.aadObjectId }, message: { kind: 'report.delayed', reportId: opts.id } }, at);
     await store.outbox.enqueue(trx, { dedupeKey: `channel:${opts.id}`, target: { kind: 'channel', unitId: 'ifo-mottagningen', channel: 'reports' }, message: { kind: 'report.new', reportId: opts.id } }, at);
     await store.dataKeys.put(trx, draftId, draftKey.wrapped.masterKeyId, draftKey.wrapped.wrapped, opts.draftUpdatedAt ?? at);
     await trx.insertInto('drafts').values({ id: draftId, owner_aad: as.teacher.aadObjectId, step: 'concern', sealed: draftSealed, created_at: iso(at), updated_at: iso(opts.draftUpdatedAt ?? at), nudged_at: null }).execute();
   });
   await store.db.updateTable('outbox').set({ status: 'sent', sent_at: iso(at) }).where('dedupe_key', '=', `channel:${opts.id}`).execute();
+  await store.db.updateTable('outbox').set({ dedupe_key: `report:${opts.id}:channel` }).where('dedupe_key', '=', `channel:${opts.id}`).execute();
   // Conversation state as a flow might keep it (teams-ai turn state), with text in it.
   await store.kv.write(`msteams/${opts.id}/conversation`, JSON.stringify({ lastText: child.concern }), undefined, opts.draftUpdatedAt ?? at);
   const ct = (s: string) => (JSON.parse(s) as { ct: string }).ct.slice(0, 24);
@@ -75,6 +78,8 @@ describe('retention (gallring): purged data is gone from every table and from th
     assert.ok((await findInTables(bot.services.store.db, [handler.name, s.reportCt])).length >= 2, 'the tables scan sees the data before the purge');
     const sqlite = bot.services.store.dialect === 'sqlite';
     if (sqlite) assert.ok(findInFiles(dbFile, [handler.name, s.reportCt]).length >= 2, 'the file scan sees the data before the purge');
+    const queued = await bot.services.store.db.selectFrom('outbox').select('target').where('dedupe_key', 'like', 'report:r1:%').execute();
+    assert.equal(queued.filter((m) => m.target.includes(as.teacher.aadObjectId)).length, 1, 'before: a message to the teacher is queued');
 
     bot.clock.set(new Date(decisionAt.getTime() + 91 * DAY));
     const result = await bot.services.retention.purge();
@@ -87,6 +92,15 @@ describe('retention (gallring): purged data is gone from every table and from th
     assert.equal(report.child_key, null, 'no way left to link a new report to this child');
     assert.ok(report.purged_at);
     assert.equal(await bot.services.store.dataKeys.get('r1'), undefined, 'the data key is destroyed: backups are unreadable');
+    // Nothing links the teacher to the child's case any more (OSL 26 kap. 5 §): not the report,
+    // not its history, not where its messages went.
+    assert.equal(report.reporter_aad, 'purged');
+    assert.equal(report.handler_aad, null);
+    const events = await bot.services.store.db.selectFrom('report_events').select(['actor_aad', 'actor_name']).where('report_id', '=', 'r1').execute();
+    assert.deepEqual(events, [{ actor_aad: 'purged', actor_name: '' }]);
+    const messages = await bot.services.store.db.selectFrom('outbox').select(['target', 'status']).where('dedupe_key', 'like', 'report:r1:%').execute();
+    assert.ok(messages.every((m) => !m.target.includes(as.teacher.aadObjectId)), 'no message row names the teacher');
+    assert.ok(messages.every((m) => m.status !== 'pending'), 'a message not sent by now never will be');
     // What statistics need stays: school, month, category, outcome, times.
     assert.equal(report.school_id, 'ekbacken');
     assert.equal(report.category, 'violence');
@@ -150,9 +164,68 @@ describe('retention (gallring): purged data is gone from every table and from th
     const r = await bot.services.store.db.selectFrom('reports').select('purged_at').where('id', '=', 'r5').executeTakeFirstOrThrow();
     assert.ok(r.purged_at, 'the nightly job purged it');
     const again = await bot.services.retention.purge();
-    assert.deepEqual({ ...again, turnState: 0 }, { drafts: 0, reports: 0, auditEntries: 0, turnState: 0, deliveredMessages: 0 });
+    assert.deepEqual({ ...again, turnState: 0 }, { drafts: 0, reports: 0, undecidedReports: 0, users: 0, auditEntries: 0, turnState: 0, deliveredMessages: 0 });
     const entries = await bot.services.store.db.selectFrom('audit').select(['action', 'detail']).where('action', '=', 'retention.purged').execute();
     assert.ok(entries.length >= 2);
     assert.ok(entries.some((e) => JSON.parse(e.detail).reports === 1));
+  });
+
+  it('shreds a report that never got a decision in Värna two years after it came in, not before', async () => {
+    await seed(bot, { id: 'r6', receivedAt: new Date('2026-01-10T08:00:00Z') });
+    bot.clock.set(new Date(new Date('2026-01-10T08:00:00Z').getTime() + 729 * DAY));
+    assert.equal((await bot.services.retention.purge()).reports, 0, 'day 729: kept');
+    bot.clock.set(new Date(new Date('2026-01-10T08:00:00Z').getTime() + 731 * DAY));
+    const result = await bot.services.retention.purge();
+    assert.equal(result.reports, 1);
+    assert.equal(result.undecidedReports, 1);
+    const r = await bot.services.store.db.selectFrom('reports').select(['sealed', 'reporter_aad', 'decision']).where('id', '=', 'r6').executeTakeFirstOrThrow();
+    assert.deepEqual(r, { sealed: null, reporter_aad: 'purged', decision: null });
+    assert.equal(await bot.services.store.dataKeys.get('r6'), undefined);
+  });
+
+  it("deletes a user's saved school, phone and language a year after last use, but not while a report of theirs is kept", async () => {
+    const { store } = bot.services;
+    await store.users.update(as.teacher.aadObjectId, { phone: handler.phone, school_id: 'ekbacken' }, new Date('2026-01-10T08:00:00Z'));
+    await store.users.update(as.otherTeacher.aadObjectId, { phone: '0123-456 78', school_id: 'ekbacken' }, new Date('2026-01-10T08:00:00Z'));
+    await seed(bot, { id: 'r7', receivedAt: new Date('2026-01-10T08:00:00Z') }); // the teacher's, undecided
+    bot.clock.set('2027-01-09T08:00:00Z');
+    assert.equal((await bot.services.retention.purge()).users, 0, 'day 364: kept');
+    bot.clock.set('2027-01-11T08:00:00Z');
+    assert.equal((await bot.services.retention.purge()).users, 1);
+    assert.equal(await store.users.get(as.otherTeacher.aadObjectId), undefined);
+    assert.ok(await store.users.get(as.teacher.aadObjectId), 'kept: the report r7 is not shredded yet');
+    bot.clock.set('2028-01-11T08:00:00Z'); // r7 shredded (undecided, 730 days): now the user row goes too
+    const result = await bot.services.retention.purge();
+    assert.equal(result.reports, 1);
+    assert.equal(result.users, 1);
+    assert.equal(await store.users.get(as.teacher.aadObjectId), undefined);
+  });
+
+  it('closes a consultation nobody closed after 180 quiet days, and purges its text 30 days later', async () => {
+    await bot.installPersonal(as.teacher);
+    const question = 'En elev har återkommande blåmärken och vill inte gå hem efter skolan. Räcker det?';
+    forbid(question);
+    const compose = await bot.execute(as.teacher, 'consult.start', {});
+    const send = actionsOf(compose.card).find((a) => a.verb === 'consult.send')!;
+    await bot.execute(as.teacher, 'consult.send', { ...send.data, text: question, schoolId: 'ekbacken', showSchool: 'false' });
+    const { store } = bot.services;
+    const c = await store.db.selectFrom('consultations').select(['id', 'status']).executeTakeFirstOrThrow();
+    assert.equal(c.status, 'open');
+    bot.clock.set(new Date(bot.clock.now().getTime() + 179 * DAY));
+    await bot.services.consultations.purgeExpired(bot.clock.now());
+    assert.equal((await store.db.selectFrom('consultations').select('status').where('id', '=', c.id).executeTakeFirstOrThrow()).status, 'open', 'day 179: still open');
+    bot.clock.set(new Date(bot.clock.now().getTime() + 2 * DAY));
+    await bot.services.consultations.purgeExpired(bot.clock.now());
+    const closed = await store.db.selectFrom('consultations').select(['status', 'outcome', 'sealed']).where('id', '=', c.id).executeTakeFirstOrThrow();
+    assert.equal(closed.status, 'closed');
+    assert.equal(closed.outcome, null, 'closed without an outcome');
+    assert.ok(closed.sealed, 'the text stays for the 30 days any closed consultation keeps it');
+    const audit = await store.db.selectFrom('audit').select('detail').where('action', '=', 'consultation.closedUnused').execute();
+    assert.equal(audit.length, 1);
+    bot.clock.set(new Date(bot.clock.now().getTime() + 31 * DAY));
+    assert.equal(await bot.services.consultations.purgeExpired(bot.clock.now()), 1);
+    const purged = await store.db.selectFrom('consultations').select(['sealed', 'purged_at']).where('id', '=', c.id).executeTakeFirstOrThrow();
+    assert.equal(purged.sealed, null);
+    assert.ok(purged.purged_at);
   });
 });
