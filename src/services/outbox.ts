@@ -293,7 +293,16 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
     start() {
       if (running) return;
       running = true;
-      if (!coordinator) return void loop();
+      if (!coordinator) {
+        // One process per SQLite file (the store's lock): claims left in the store are a dead
+        // process's, so free them now instead of waiting out their lease; rows it left in doubt
+        // are settled on the first run.
+        void (store.dialect === 'sqlite' ? store.outbox.releaseLeases() : Promise.resolve(0))
+          .then((n) => n && log.info({ event: 'outbox.leases-released', rows: n }, 'claims of a stopped process released'))
+          .catch((error) => log.error({ event: 'outbox.leases', err: error }, 'could not release old claims'))
+          .finally(() => void loop());
+        return;
+      }
       // One instance delivers at a time; a run stops after a third of the failover time so that
       // pg-boss never takes a live run for a dead one, and asks for the next run if work is left.
       coordinator.exclusive(QUEUE, 1_000, async () => {

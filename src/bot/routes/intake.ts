@@ -71,6 +71,7 @@ export function registerIntake(kit: BotKit): void {
     if (error instanceof ConflictError) {
       if (error.reason === 'taken') return r.taken(error.detail.by ?? '');
       if (error.reason === 'decided') return r.decided;
+      if (error.reason === 'assessed') return r.assessed;
       if (error.reason === 'alreadyMarked') return r.alreadyMarked;
       if (error.reason === 'alreadyOffered') return r.alreadyOffered;
     }

@@ -236,6 +236,11 @@ export function makeStore(handle: Db) {
           .where('id', '=', id)
           .execute();
       },
+      /** Frees every claim (a single process starting after a crash: no one else can hold one). */
+      async releaseLeases(): Promise<number> {
+        const res = await db.updateTable('outbox').set({ locked_until: null }).where('status', '=', 'pending').where('locked_until', 'is not', null).executeTakeFirst();
+        return Number(res.numUpdatedRows);
+      },
       /** The in-doubt attempt is settled (Graph said the message is not there): a plain send follows. */
       async clearDoubt(id: string): Promise<void> {
         await db.updateTable('outbox').set({ attempt_at: null }).where('id', '=', id).execute();
