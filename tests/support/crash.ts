@@ -27,6 +27,8 @@ export interface CrashOptions {
   /** Longest time before a kill, ms (each kill lands at a random moment up to this). */
   maxRunMs?: number;
   log?: (line: string) => void;
+  /** What the child runs: the TypeScript source through tsx (default), or the build (`dist/src/index.js`, faster to start). */
+  entry?: string;
 }
 
 export interface CrashResult {
@@ -63,6 +65,7 @@ class Child {
   constructor(
     private readonly dataDir: string,
     private readonly connectorUrl: string,
+    private readonly entry = 'src/index.ts',
   ) {}
 
   async start(): Promise<void> {
@@ -80,13 +83,15 @@ class Child {
       VARNA_GRAPH_URL: `${this.connectorUrl}graph/v1.0`,
     };
     delete (env as Record<string, unknown>).BOT_APP_ID;
-    const proc = spawn(process.execPath, ['--disable-warning=DEP0111', '-r', 'tsx/cjs', 'src/index.ts'], { env, cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = this.entry.endsWith('.ts') ? ['-r', 'tsx/cjs', this.entry] : [this.entry];
+    const proc = spawn(process.execPath, ['--disable-warning=DEP0111', ...args], { env, cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     const errors: string[] = [];
     proc.stderr!.on('data', (d: Buffer) => errors.push(d.toString()));
     this.url = await new Promise<string>((resolve, reject) => {
       const lines = createInterface({ input: proc.stdout! });
-      const timer = setTimeout(() => reject(new Error(`child did not start: ${errors.join('').slice(0, 500)}`)), 30_000);
+      // Generous: on a loaded machine transpiling and opening the store can take half a minute.
+      const timer = setTimeout(() => reject(new Error(`child did not start: ${errors.join('').slice(0, 500)}`)), 120_000);
       lines.on('line', (line) => {
         try {
           const entry = JSON.parse(line) as { event?: string; port?: number };
@@ -136,7 +141,7 @@ export async function crashTest(opts: CrashOptions): Promise<CrashResult> {
   const log = opts.log ?? (() => undefined);
   const dataDir = mkdtempSync(join(tmpdir(), 'varna-crash-'));
   const connector = await new ConnectorStandIn().start();
-  const child = new Child(dataDir, connector.url);
+  const child = new Child(dataDir, connector.url, opts.entry);
   const receipts = new Set<string>();
   let submissions = 0;
   /** How far intake got with each report, as intake saw it (answers and refusals). */
