@@ -12,7 +12,7 @@ describe('SIGKILL during report submission and intake actions', () => {
     // The child runs on its own SQLite file whatever the suite's store; once per `npm test` is enough.
     if (testStoreKind !== 'sqlite') this.skip();
     this.timeout(240_000);
-    const result = await crashTest({ kills: 8, checkDelivery: true });
+    const result = await crashTest({ kills: 6, checkDelivery: true });
     assertNoProblems(result);
     assert.ok(result.receiptsSeen > 0 && result.actionsSeen > 0, `too little happened: ${JSON.stringify(result)}`);
     assert.equal(result.channelPosts, result.reportsStored, 'each stored report once in the channel');
