@@ -145,9 +145,19 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
       return 'absent';
     }
     log.warn({ event: 'outbox.possible-repeat', id: row.id, kind: message.kind, reason: found.reason }, 'cannot tell whether an interrupted send arrived: sending again, marked as a possible repeat');
-    await store.transaction((trx) =>
-      store.audit.append(trx, { actor: 'system', action: 'outbox.possibleRepeat', subject: `outbox:${row.id}`, outcome: 'allowed', detail: { kind: message.kind, reason: found.reason } }, clock.now()),
-    );
+    // Several rows may be settled at once; on PostgreSQL a clash on the audit chain's next seq
+    // aborts the whole transaction, so the retry is of the transaction.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await store.transaction((trx) =>
+          store.audit.append(trx, { actor: 'system', action: 'outbox.possibleRepeat', subject: `outbox:${row.id}`, outcome: 'allowed', detail: { kind: message.kind, reason: found.reason } }, clock.now()),
+        );
+        break;
+      } catch (error) {
+        if (attempt >= 8) throw error;
+        await new Promise((r) => setTimeout(r, 5 + random() * 20 * attempt));
+      }
+    }
     return 'unknown';
   }
 

@@ -64,6 +64,35 @@ describe('delivery after an interrupted send', () => {
     assert.doesNotMatch(textOf(card), REPEAT);
   });
 
+  it('asks Teams once for the group id of a team installed before it was stored, and remembers it', async () => {
+    await bot.services.store.db.updateTable('installations').set({ aad_group_id: null }).where('key', '=', `team:${TEAM}`).execute();
+    bot.connector.channels.set(TEAM, [{ id: TEAM }, { id: REPORTS_CHANNEL, name: 'Anmälningar' }]);
+    bot.connector.groupIds.set(TEAM, TEAM_GROUP_ID);
+    await interruptedChannelPost();
+    bot.clock.advanceMinutes(2);
+    await bot.deliver();
+    assert.equal(bot.connector.calls.filter(channelPost).length, 1, 'found over Graph, not posted again');
+    assert.equal((await bot.services.installations.forTeam(TEAM))?.aad_group_id, TEAM_GROUP_ID);
+  });
+
+  it('finds an interrupted reply in the report\'s thread (an intake alert) over Graph and does not post it again', async () => {
+    const { reference } = await submitReport(bot, as.teacher, reportInput());
+    await bot.deliver();
+    const report = (await bot.services.reports.byReference(reference))!;
+    const inThread = (c: ConnectorCall) => c.method === 'POST' && c.conversationId === report.channel_conversation_id;
+    bot.connector.failNext(1, { status: 200, arrive: true }, inThread);
+    bot.clock.set('2026-03-02T13:00:00+01:00'); // past two working hours: the acknowledgement alert
+    await bot.services.intake.checkClocks();
+    await bot.deliver();
+    assert.equal(bot.connector.calls.filter(inThread).length, 1);
+    bot.clock.advanceMinutes(2);
+    await bot.deliver();
+    assert.equal(bot.connector.calls.filter(inThread).length, 1, 'the alert once in the thread');
+    assert.ok(bot.connector.graphCalls.some((c) => c.path.includes(`/messages/${report.channel_activity_id}/replies`)));
+    const row = (await bot.services.store.db.selectFrom('outbox').selectAll().where('dedupe_key', '=', `report:${report.id}:ack`).executeTakeFirst())!;
+    assert.equal(row.status, 'sent');
+  });
+
   it('posts a channel card whose interrupted send did not arrive, once and unmarked', async () => {
     bot.connector.failNext(1, { status: 0 }, channelPost); // hangs: never arrives
     const { reference } = await submitReport(bot, as.teacher, reportInput());

@@ -38,6 +38,8 @@ export class ConnectorStandIn {
   readonly rosters = new Map<string, Set<string>>();
   /** teamId -> its channels, as GET /v3/teams/{teamId}/conversations lists them (General has no name). */
   readonly channels = new Map<string, Array<{ id: string; name?: string }>>();
+  /** teamId -> its Microsoft 365 group id, as GET /v3/teams/{teamId} (team details) gives it. */
+  readonly groupIds = new Map<string, string>();
   /** Decides per request whether to fail it; return undefined to answer normally. */
   failWith: ((call: ConnectorCall) => Failure | undefined) | undefined;
   /**
@@ -107,7 +109,7 @@ export class ConnectorStandIn {
     if (req.method === 'GET' && team) {
       const channels = this.channels.get(team[1]!);
       if (!channels) return send(404, { error: { code: 'NotFound', message: 'team not found or bot not installed' } });
-      return send(200, team[2] ? { conversations: channels } : { id: team[1], name: 'Team', aadGroupId: team[1] });
+      return send(200, team[2] ? { conversations: channels } : { id: team[1], name: 'Team', aadGroupId: this.groupIds.get(team[1]!) ?? team[1] });
     }
     if (req.method === 'GET' && m?.[2] === 'members' && m[3] && m[1]!.startsWith('a:')) {
       // A 1:1 chat: the user's own profile (no phone: Teams does not give one).
