@@ -233,9 +233,17 @@ export async function checkPackage(zipData: Buffer, expectedBotId: string): Prom
   for (const scope of ['personal', 'team']) if (!((bot.scopes ?? []) as string[]).includes(scope)) problems.push(`manifest.json: the bot must be offered in the ${scope} scope`);
 
   // The least: a bot that posts through the Bot Framework into a team it is installed in needs no
-  // Graph or resource-specific consent, no SSO app and no device access.
-  if (manifest.webApplicationInfo) problems.push('manifest.json: webApplicationInfo is not needed (the bot uses no SSO or Graph)');
-  if (manifest.authorization?.permissions) problems.push('manifest.json: authorization.permissions (RSC) is not needed: the bot posts through the Bot Framework only');
+  // SSO app and no device access. One resource-specific permission, read by the bot's own app
+  // registration: ChannelMessage.Read.Group (Application), so the outbox can check over Graph
+  // whether a channel post whose send was interrupted arrived (docs/security.md). Nothing more.
+  const rsc = (manifest.authorization?.permissions?.resourceSpecific ?? []) as Json[];
+  const expectedRsc = [{ name: 'ChannelMessage.Read.Group', type: 'Application' }];
+  if (JSON.stringify(rsc.map((p) => ({ name: p.name, type: p.type }))) !== JSON.stringify(expectedRsc))
+    problems.push(`manifest.json: authorization.permissions.resourceSpecific must be exactly ChannelMessage.Read.Group (Application), not ${JSON.stringify(rsc.map((p) => `${String(p.name)} (${String(p.type)})`))}`);
+  if (Object.keys(manifest.authorization?.permissions ?? {}).some((k) => k !== 'resourceSpecific')) problems.push('manifest.json: authorization.permissions: only resourceSpecific is needed');
+  const web = manifest.webApplicationInfo as Json | undefined;
+  if (!web || String(web.id).toLowerCase() !== expectedBotId.toLowerCase()) problems.push('manifest.json: webApplicationInfo.id must be the bot\'s own app registration (BOT_APP_ID): RSC is granted to it');
+  else if (Object.keys(web).some((k) => k !== 'id' && k !== 'resource')) problems.push('manifest.json: webApplicationInfo: only id and resource (no SSO)');
   if (((manifest.permissions ?? []) as unknown[]).length) problems.push('manifest.json: permissions are not needed');
   if (((manifest.devicePermissions ?? []) as unknown[]).length) problems.push('manifest.json: devicePermissions are not needed');
   if (((manifest.validDomains ?? []) as unknown[]).length) problems.push('manifest.json: validDomains should be empty (the bot opens no web content)');

@@ -35,6 +35,7 @@ export const Env = z
     VARNA_RATE_BURST: z.coerce.number().int().positive().default(30).describe('requests a user may make in a burst'),
     VARNA_RATE_PER_MINUTE: z.coerce.number().int().positive().default(60).describe('requests a user may make per minute, sustained'),
     VARNA_QUEUE_FAILOVER_SECONDS: z.coerce.number().int().min(3).max(3600).default(60).describe('several instances: how long before another instance takes over the work of one that died'),
+    VARNA_GRAPH_URL: z.url().default('https://graph.microsoft.com/v1.0').describe('Microsoft Graph base URL: settles interrupted channel posts (permission ChannelMessage.Read.Group, resource-specific consent)'),
     VARNA_QUEUE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('pgboss').describe('PostgreSQL schema of the job queue (pg-boss)'),
   })
   .superRefine((e, ctx) => {
@@ -52,6 +53,8 @@ export const Env = z
         ctx.addIssue({ code: 'custom', path: ['VARNA_DATA_KEY'], message: 'required in production' });
       if (e.BOT_OPENID_METADATA)
         ctx.addIssue({ code: 'custom', path: ['BOT_OPENID_METADATA'], message: 'not allowed in production: it decides whose tokens the bot trusts' });
+      if (!e.VARNA_GRAPH_URL.startsWith('https://'))
+        ctx.addIssue({ code: 'custom', path: ['VARNA_GRAPH_URL'], message: 'must be https in production: the bot sends its Graph token there' });
       if (!e.VARNA_INDEX_KEY)
         ctx.addIssue({ code: 'custom', path: ['VARNA_INDEX_KEY'], message: 'required in production' });
     }

@@ -53,20 +53,23 @@ describe('the Teams app package (npm run package)', () => {
     assert.ok(readFileSync('appPackage/outline.png').equals(outlineIcon()), 'appPackage/outline.png is stale');
   });
 
-  it('asks for the least: no SSO app, no RSC or Graph permission, no web domains', async () => {
+  it('asks for the least: one resource-specific permission (read the team\'s channel messages, to settle interrupted posts), no SSO, no web domains', async () => {
     const files = packageFiles(valuesFrom(env).values);
     const manifest = jsonOf(files, 'manifest.json');
-    assert.equal(manifest.webApplicationInfo, undefined);
-    assert.equal(manifest.authorization, undefined);
+    assert.deepEqual(manifest.authorization, { permissions: { resourceSpecific: [{ name: 'ChannelMessage.Read.Group', type: 'Application' }] } });
+    assert.deepEqual(Object.keys(manifest.webApplicationInfo).sort(), ['id', 'resource']);
+    assert.equal(manifest.webApplicationInfo.id, BOT);
     assert.equal(manifest.permissions, undefined);
     assert.deepEqual(manifest.validDomains, []);
-    const withRsc = await packageWith((_f, m) => {
-      m.webApplicationInfo = { id: BOT, resource: 'api://varna' };
-      m.authorization = { permissions: { resourceSpecific: [{ name: 'ChannelMessage.Read.Group', type: 'Application' }] } };
+    const more = await packageWith((_f, m) => {
+      m.authorization.permissions.resourceSpecific.push({ name: 'ChatMessage.Read.Chat', type: 'Application' });
+      m.webApplicationInfo = { id: BOT, resource: 'api://varna', applicationPermissions: ['Chat.Read.All'] };
     });
-    const problems = await checkPackage(withRsc, BOT);
-    assert.ok(problems.some((p) => /webApplicationInfo is not needed/.test(p)), problems.join('\n'));
-    assert.ok(problems.some((p) => /RSC\) is not needed/.test(p)), problems.join('\n'));
+    const problems = await checkPackage(more, BOT);
+    assert.ok(problems.some((p) => /resourceSpecific must be exactly ChannelMessage\.Read\.Group/.test(p)), problems.join('\n'));
+    assert.ok(problems.some((p) => /webApplicationInfo: only id and resource/.test(p)), problems.join('\n'));
+    const otherApp = await packageWith((_f, m) => (m.webApplicationInfo.id = '11111111-2222-4333-8444-555555555555'));
+    assert.ok((await checkPackage(otherApp, BOT)).some((p) => /webApplicationInfo\.id must be the bot's own/.test(p)));
   });
 
   it('fills the fixed local bot id without credentials, and needs the public URLs for a real tenant', () => {

@@ -11,6 +11,7 @@ import { registerIntake } from './routes/intake';
 import { registerReminders } from './routes/reminders';
 import { registerStatistics } from './routes/statistics';
 import { registerFallback, registerWelcome } from './routes/welcome';
+import { makeGraphLookup } from './graph';
 import { makeSender } from './sender';
 import { StoreStorage } from './storage';
 import { makeGate } from './gate';
@@ -31,7 +32,9 @@ export function createApp(adapter: TeamsAdapter, config: Config, s: Services, lo
     adaptiveCards: { actionExecuteResponseType: AdaptiveCardActionExecuteResponseType.REPLACE_FOR_ALL, actionSubmitFilter: 'verb' },
   });
 
-  const delivery = makeSender(adapter, config.botAppId, s, log);
+  // Graph settles channel posts whose send was interrupted (see outbox.ts, docs/security.md).
+  const graph = makeGraphLookup(config, (adapter as { credentialsFactory?: ConstructorParameters<typeof TeamsAdapter>[1] }).credentialsFactory, log);
+  const delivery = makeSender(adapter, config.botAppId, s, log, graph);
   s.outbox.setSender(delivery.sender);
   const kit = makeKit(app, s, delivery, log);
 

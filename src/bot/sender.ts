@@ -1,10 +1,12 @@
-import { CardFactory, MessageFactory, type Activity, type ConversationReference, type TurnContext } from 'botbuilder';
+import { CardFactory, MessageFactory, TeamsInfo, type Activity, type ConversationReference, type TurnContext } from 'botbuilder';
 import type { ConnectorClient } from 'botframework-connector';
 import type { TeamsAdapter } from '@microsoft/teams-ai';
 import type { Card } from '../cards/card';
+import { markForDelivery, possibleRepeatLine } from '../cards/delivery';
 import type { Logger } from '../log';
-import { SendFailure, type OutboxMessage, type SendResult, type Sender, type Target } from '../services/outbox';
+import { SendFailure, type FindResult, type OutboxMessage, type SendOptions, type SendResult, type Sender, type Target } from '../services/outbox';
 import type { Services } from '../services';
+import type { GraphLookup } from './graph';
 
 /** Turns a stored message intent into what Teams should show, from the store's state at send time. */
 export type Renderer = (message: OutboxMessage, target: Target) => Promise<{ card?: Card; text?: string; summary?: string; skip?: boolean }>;
@@ -13,27 +15,54 @@ export type Renderer = (message: OutboxMessage, target: Target) => Promise<{ car
  * Delivers outbox messages over the Bot Framework: to a user's 1:1 chat (their installation), as a
  * new thread in an intake unit's channel, or as a reply in an existing thread.
  */
-export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services, log: Logger) {
+export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services, log: Logger, graph?: GraphLookup) {
   const renderers = new Map<string, Renderer>();
 
-  function activityOf(r: { card?: Card; text?: string; summary?: string }): Partial<Activity> {
+  function activityOf(r: { card?: Card; text?: string; summary?: string }, opts: SendOptions): Partial<Activity> {
     if (r.card) {
-      const a = MessageFactory.attachment(CardFactory.adaptiveCard(r.card));
+      const a = MessageFactory.attachment(CardFactory.adaptiveCard(markForDelivery(r.card, opts.marker, opts.possibleRepeat)));
       if (r.summary) a.summary = r.summary;
       return a;
     }
-    return MessageFactory.text(r.text ?? '');
+    return MessageFactory.text(opts.possibleRepeat ? `${possibleRepeatLine()}\n\n${r.text ?? ''}` : (r.text ?? ''));
+  }
+
+  /**
+   * The team's Microsoft 365 group id, which Graph needs: stored at install; for teams installed
+   * before it was stored, asked of Teams once (team details) and remembered.
+   */
+  async function groupIdOf(teamId: string): Promise<string | undefined> {
+    const inst = await s.installations.forTeam(teamId);
+    if (!inst) return undefined;
+    if (inst.aad_group_id) return inst.aad_group_id;
+    let groupId: string | undefined;
+    try {
+      await proactive(inst.reference as Partial<ConversationReference>, async (ctx) => {
+        groupId = (await TeamsInfo.getTeamDetails(ctx, teamId)).aadGroupId ?? undefined;
+      });
+    } catch (error) {
+      log.warn({ event: 'graph.group-id-failed', status: (error as { statusCode?: number }).statusCode }, 'could not learn the team\'s group id');
+      return undefined;
+    }
+    if (groupId && /^[0-9a-f-]{36}$/i.test(groupId)) {
+      await s.installations.setTeamGroupId(teamId, groupId);
+      return groupId;
+    }
+    return undefined;
   }
 
   function failureOf(error: unknown): SendFailure {
     if (error instanceof SendFailure) return error;
-    const e = error as { statusCode?: number; response?: { headers?: { get?(name: string): string | undefined } } };
+    const e = error as { statusCode?: number; code?: string; response?: { headers?: { get?(name: string): string | undefined } } };
     const status = e.statusCode;
     const retryAfter = e.response?.headers?.get?.('retry-after');
     const retryAfterMs = retryAfter ? (Number.isFinite(Number(retryAfter)) ? Number(retryAfter) * 1000 : Math.max(0, Date.parse(retryAfter) - Date.now())) : undefined;
     // 400/403/404: the bot was removed or the conversation is gone; retrying will not help.
     const permanent = status === 400 || status === 403 || status === 404;
-    return new SendFailure(status, retryAfterMs, permanent, (error as Error).name || 'send failed');
+    // No answer from the Connector (dropped connection, reset): the message may have arrived,
+    // unless the connection was never made.
+    const uncertain = status === undefined && e.code !== 'ECONNREFUSED' && e.code !== 'ENOTFOUND';
+    return new SendFailure(status, retryAfterMs, permanent, (error as Error).name || 'send failed', uncertain);
   }
 
   /**
@@ -71,13 +100,13 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
       if (target.kind === 'channel') return `channel:${target.unitId}:${target.channel}`;
       return `thread:${target.conversationId}`;
     },
-    async send(target, message): Promise<SendResult> {
+    async send(target, message, opts): Promise<SendResult> {
       const render = renderers.get(message.kind);
       if (!render) throw new SendFailure(undefined, undefined, true, `no renderer for ${message.kind}`);
       const rendered = await render(message, target);
       // The intent is void by now (a reminder marked done, a draft already sent): nothing to send.
       if (rendered.skip) return {};
-      const activity = activityOf(rendered);
+      const activity = activityOf(rendered, opts);
       try {
         if (target.kind === 'user') {
           const inst = await s.installations.forUser(target.aadObjectId);
@@ -123,6 +152,26 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
         const failure = failureOf(error);
         log.debug({ event: 'send.failure', kind: message.kind, status: failure.status }, 'send failed');
         throw failure;
+      }
+    },
+    async find(target, marker, since): Promise<FindResult> {
+      // A 1:1 chat cannot be read back with a permission a municipality should grant (only the
+      // tenant-wide Chat.Read.All): such a message is resent, marked (docs/security.md §7).
+      if (target.kind === 'user') return { status: 'unknown', reason: 'one-to-one' };
+      if (!graph) return { status: 'unknown', reason: 'no-graph' };
+      const unit = s.directory.intakeUnit(target.unitId);
+      if (!unit) return { status: 'unknown', reason: 'unknown-unit' };
+      const groupId = await groupIdOf(unit.teamId);
+      if (!groupId) return { status: 'unknown', reason: 'no-group-id' };
+      try {
+        if (target.kind === 'channel') {
+          const channelId = target.channel === 'reports' ? unit.reportsChannelId : unit.consultationsChannelId;
+          return await graph.channelPost(groupId, channelId, marker, since);
+        }
+        return await graph.threadReply(groupId, target.conversationId, marker);
+      } catch (error) {
+        log.warn({ event: 'graph.lookup-failed', reason: (error as Error).name }, 'Graph look-up for an interrupted send failed');
+        return { status: 'unknown', reason: 'graph-unavailable' };
       }
     },
   };

@@ -8,6 +8,8 @@ export interface InstallationRef {
   conversationId: string;
   /** The Bot Framework conversation reference, as JSON (kept opaque here). */
   reference: unknown;
+  /** A team's Microsoft 365 group id (`channelData.team.aadGroupId`): Graph names the team by it. */
+  aadGroupId?: string;
 }
 
 /**
@@ -25,10 +27,14 @@ export function makeInstallations({ store, clock, log }: { store: Store; clock: 
     },
     async team(teamId: string, ref: InstallationRef): Promise<void> {
       await store.installations.upsert(
-        { key: `team:${teamId}`, kind: 'team', aad_object_id: null, team_id: teamId, tenant_id: ref.tenantId, service_url: ref.serviceUrl, conversation_id: ref.conversationId, reference: JSON.stringify(ref.reference) },
+        { key: `team:${teamId}`, kind: 'team', aad_object_id: null, team_id: teamId, tenant_id: ref.tenantId, service_url: ref.serviceUrl, conversation_id: ref.conversationId, reference: JSON.stringify(ref.reference), ...(ref.aadGroupId ? { aad_group_id: ref.aadGroupId } : {}) },
         clock.now(),
       );
       log.info({ event: 'installation.team', team: teamId }, 'installed in a team');
+    },
+    /** Remembers a team's group id learnt later (installations from before it was stored). */
+    async setTeamGroupId(teamId: string, aadGroupId: string): Promise<void> {
+      await store.db.updateTable('installations').set({ aad_group_id: aadGroupId }).where('key', '=', `team:${teamId}`).execute();
     },
     async removePersonal(aadObjectId: string): Promise<void> {
       await store.installations.remove(`user:${aadObjectId}`);

@@ -149,10 +149,12 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
 
     /** "Skyddsbedömning gjord" (SoL (2025:400) 20 kap. 1 §): immediate protection needed or not. */
     protection(actor: Actor, reference: string, immediate: boolean, isMember: IsMember): Promise<Report> {
-      return act(actor, reference, 'protection', isMember, (_r, now) => ({
-        patch: { protection_at: iso(now), protection_immediate: immediate ? 1 : 0 },
-        detail: { immediate },
-      }));
+      // Recorded once: the card no longer offers it, so a second press comes from a stale card
+      // (e.g. a press repeated because its answer was lost) and must not add a second entry.
+      return act(actor, reference, 'protection', isMember, (r, now) => {
+        if (r.protection_at) throw new ConflictError('assessed');
+        return { patch: { protection_at: iso(now), protection_immediate: immediate ? 1 : 0 }, detail: { immediate } };
+      });
     },
 
     /**

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from '../log';
 import type { Clock } from './clock';
 import type { Coordinator } from './coordinator';
@@ -29,15 +30,39 @@ export class SendFailure extends Error {
     readonly retryAfterMs: number | undefined,
     readonly permanent: boolean,
     message: string,
+    /** The request may have reached Teams (a timeout, a dropped connection): the row is in doubt. */
+    readonly uncertain = false,
   ) {
     super(message);
   }
 }
 
+/** How a send is made: the row's marker goes into what is sent, so Graph can find it later. */
+export interface SendOptions {
+  /** Unique per message intent (from its dedupe key); carried in the card, never shown. */
+  marker: string;
+  /** The message may already have arrived and could not be checked: say so on it. */
+  possibleRepeat: boolean;
+}
+
+/** What a look for an earlier, unconfirmed send found. */
+export type FindResult = { status: 'found'; result: SendResult } | { status: 'absent' } | { status: 'unknown'; reason: string };
+
 export interface Sender {
   /** Pacing key: the conversation the send lands in. */
   conversationOf(target: Target): string;
-  send(target: Target, message: OutboxMessage): Promise<SendResult>;
+  send(target: Target, message: OutboxMessage, opts: SendOptions): Promise<SendResult>;
+  /**
+   * Looks in Teams (over Microsoft Graph) for a message with this marker sent since `since`.
+   * 'unknown' when it cannot tell: a 1:1 chat (no fitting permission), Graph unreachable or not
+   * permitted.
+   */
+  find?(target: Target, marker: string, since: Date): Promise<FindResult>;
+}
+
+/** The marker of a message intent: a hash of its dedupe key (ids only, but no need to show them). */
+export function markerOf(dedupeKey: string): string {
+  return `varna-${createHash('sha256').update(dedupeKey).digest('hex').slice(0, 24)}`;
 }
 
 export interface DeliveryHooks {
@@ -89,6 +114,53 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
     return Math.round(base * (0.5 + random()));
   }
 
+  async function recordSent(row: OutboxRow, message: OutboxMessage, result: SendResult): Promise<void> {
+    // The sent-hook's writes and the sent mark commit together: a crash leaves both or neither.
+    const onSent = hooks.get(message.kind)?.onSent;
+    await store.transaction(async (trx) => {
+      if (onSent) await onSent(message, result, trx);
+      await store.outbox.markSent(row.id, result, clock.now(), trx);
+    });
+  }
+
+  /**
+   * A row whose last send was never confirmed (the process died, the send timed out): ask Teams
+   * whether the message is there before sending it again.
+   */
+  async function settle(row: OutboxRow, target: Target, message: OutboxMessage): Promise<'found' | 'absent' | 'unknown'> {
+    let found: FindResult;
+    try {
+      found = sender!.find ? await sender!.find(target, markerOf(row.dedupe_key), new Date(row.attempt_at!)) : { status: 'unknown', reason: 'no-lookup' };
+    } catch (error) {
+      found = { status: 'unknown', reason: (error as Error).name || 'error' };
+    }
+    if (found.status === 'found') {
+      await recordSent(row, message, found.result);
+      log.info({ event: 'outbox.reconciled', id: row.id, kind: message.kind }, 'delivered before the interruption: recorded, not sent again');
+      return 'found';
+    }
+    if (found.status === 'absent') {
+      await store.outbox.clearDoubt(row.id);
+      log.info({ event: 'outbox.not-arrived', id: row.id, kind: message.kind }, 'the interrupted send did not arrive: sending it');
+      return 'absent';
+    }
+    log.warn({ event: 'outbox.possible-repeat', id: row.id, kind: message.kind, reason: found.reason }, 'cannot tell whether an interrupted send arrived: sending again, marked as a possible repeat');
+    // Several rows may be settled at once; on PostgreSQL a clash on the audit chain's next seq
+    // aborts the whole transaction, so the retry is of the transaction.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await store.transaction((trx) =>
+          store.audit.append(trx, { actor: 'system', action: 'outbox.possibleRepeat', subject: `outbox:${row.id}`, outcome: 'allowed', detail: { kind: message.kind, reason: found.reason } }, clock.now()),
+        );
+        break;
+      } catch (error) {
+        if (attempt >= 8) throw error;
+        await new Promise((r) => setTimeout(r, 5 + random() * 20 * attempt));
+      }
+    }
+    return 'unknown';
+  }
+
   async function deliverOne(row: OutboxRow): Promise<'sent' | 'paced' | 'retry' | 'failed'> {
     const target = JSON.parse(row.target) as Target;
     const message = JSON.parse(row.message) as OutboxMessage;
@@ -100,20 +172,27 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
       return 'paced';
     }
     pacer.record(conversation, now.getTime());
+    let possibleRepeat = false;
+    if (row.attempt_at) {
+      const settled = await settle(row, target, message);
+      if (settled === 'found') return 'sent';
+      possibleRepeat = settled === 'unknown';
+    }
+    // Committed before the request leaves: a crash from here on leaves the row in doubt.
+    await store.outbox.markAttempt(row.id, clock.now());
     try {
       // Real time, not the clock: this bounds waiting on the network.
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new SendFailure(undefined, undefined, false, 'send timed out')), sendTimeoutMs);
+        timer = setTimeout(() => reject(new SendFailure(undefined, undefined, false, 'send timed out', true)), sendTimeoutMs);
       });
-      const result = await Promise.race([sender!.send(target, message), timeout]).finally(() => clearTimeout(timer));
-      const onSent = hooks.get(message.kind)?.onSent;
-      if (onSent) await store.transaction((trx) => onSent(message, result, trx));
-      await store.outbox.markSent(row.id, result, clock.now());
-      log.info({ event: 'outbox.sent', id: row.id, kind: message.kind, attempts: row.attempts + 1 }, 'delivered');
+      const send = sender!.send(target, message, { marker: markerOf(row.dedupe_key), possibleRepeat });
+      const result = await Promise.race([send, timeout]).finally(() => clearTimeout(timer));
+      await recordSent(row, message, result);
+      log.info({ event: 'outbox.sent', id: row.id, kind: message.kind, attempts: row.attempts + 1, ...(possibleRepeat ? { possibleRepeat } : {}) }, 'delivered');
       return 'sent';
     } catch (error) {
-      const failure = error instanceof SendFailure ? error : new SendFailure(undefined, undefined, false, (error as Error).name);
+      const failure = error instanceof SendFailure ? error : new SendFailure(undefined, undefined, false, (error as Error).name, true);
       const later = clock.now();
       if (failure.permanent) {
         await store.outbox.markFailed(row.id, `${failure.status ?? ''} ${failure.message}`.trim());
@@ -122,8 +201,11 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
         return 'failed';
       }
       const delay = Math.max(failure.retryAfterMs ?? 0, backoff(row.attempts));
-      await store.outbox.reschedule(row.id, new Date(later.getTime() + delay), `${failure.status ?? 'error'}`, true);
-      log.warn({ event: 'outbox.retry', id: row.id, kind: message.kind, status: failure.status, inMs: delay }, 'delivery will be retried');
+      // Teams answered with an error: this send did not arrive. It clears the doubt unless an
+      // earlier, unsettled send may still have arrived.
+      const doubt = failure.uncertain || possibleRepeat ? 'keep' : 'clear';
+      await store.outbox.reschedule(row.id, new Date(later.getTime() + delay), `${failure.status ?? 'error'}`, true, doubt);
+      log.warn({ event: 'outbox.retry', id: row.id, kind: message.kind, status: failure.status, inMs: delay, inDoubt: doubt === 'keep' }, 'delivery will be retried');
       await alertDeadline(row, message, target, later, false);
       return 'retry';
     }
@@ -221,7 +303,16 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
     start() {
       if (running) return;
       running = true;
-      if (!coordinator) return void loop();
+      if (!coordinator) {
+        // One process per SQLite file (the store's lock): claims left in the store are a dead
+        // process's, so free them now instead of waiting out their lease; rows it left in doubt
+        // are settled on the first run.
+        void (store.dialect === 'sqlite' ? store.outbox.releaseLeases() : Promise.resolve(0))
+          .then((n) => n && log.info({ event: 'outbox.leases-released', rows: n }, 'claims of a stopped process released'))
+          .catch((error) => log.error({ event: 'outbox.leases', err: error }, 'could not release old claims'))
+          .finally(() => void loop());
+        return;
+      }
       // One instance delivers at a time; a run stops after a third of the failover time so that
       // pg-boss never takes a live run for a dead one, and asks for the next run if work is left.
       coordinator.exclusive(QUEUE, 1_000, async () => {

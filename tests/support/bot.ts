@@ -26,6 +26,8 @@ export interface StartBotOptions {
 }
 
 const TEST_KEY = Buffer.alloc(32, 7);
+/** The intake team's Microsoft 365 group id, as Teams sends it in the install event. */
+export const TEAM_GROUP_ID = '6f1c2a4e-0b7d-4c1e-9a55-2d3e4f5a6b7c';
 const TEST_INDEX_KEY = Buffer.alloc(32, 9);
 
 export interface PostResult {
@@ -73,6 +75,8 @@ export class TestBot {
       BOT_TENANT_ID: TENANT,
       // Flow tests press many buttons without moving the clock; the rate limit has its own tests.
       VARNA_RATE_BURST: '100000',
+      // Graph (settling interrupted channel posts) is the Connector stand-in too.
+      VARNA_GRAPH_URL: `${this.connector.url}graph/v1.0`,
       ...this.opts.identity?.env(),
       ...this.opts.env,
     });
@@ -186,7 +190,7 @@ export class TestBot {
         type: 'conversationUpdate',
         membersAdded: [bot],
         conversation: { conversationType: 'channel', tenantId: TENANT, id: teamId, isGroup: true },
-        channelData: { tenant: { id: TENANT }, team: { id: teamId, name: 'IFO' }, eventType: 'teamMemberAdded' },
+        channelData: { tenant: { id: TENANT }, team: { id: teamId, name: 'IFO', aadGroupId: TEAM_GROUP_ID }, eventType: 'teamMemberAdded' },
       }),
     );
   }

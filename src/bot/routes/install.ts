@@ -15,12 +15,15 @@ export function registerInstall(kit: BotKit): void {
     const actor = actorOf(a);
     const reference = TurnContext.getConversationReference(a);
     const base = { tenantId: actor.tenantId, serviceUrl: a.serviceUrl, reference };
-    const teamId = (a.channelData as { team?: { id?: string } } | undefined)?.team?.id;
+    const team = (a.channelData as { team?: { id?: string; aadGroupId?: string } } | undefined)?.team;
+    const teamId = team?.id;
+    // Graph (which settles interrupted channel posts) names a team by its group id, not this id.
+    const aadGroupId = typeof team?.aadGroupId === 'string' && /^[0-9a-f-]{36}$/i.test(team.aadGroupId) ? team.aadGroupId : undefined;
     if (actor.conversation.kind === 'personal') {
       await s.installations.personal(actor.aadObjectId, { ...base, conversationId: a.conversation.id });
     } else if (teamId) {
       // Proactive posts to the team go through its General channel's conversation (the team id).
-      await s.installations.team(teamId, { ...base, conversationId: teamId, reference: { ...reference, conversation: { ...reference.conversation, id: teamId } } });
+      await s.installations.team(teamId, { ...base, conversationId: teamId, reference: { ...reference, conversation: { ...reference.conversation, id: teamId } }, ...(aadGroupId ? { aadGroupId } : {}) });
     }
   }
 

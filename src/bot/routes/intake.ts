@@ -2,11 +2,13 @@ import { CardFactory } from 'botbuilder';
 import { z } from 'zod/v4';
 import { strings, type Strings } from '../../cards/i18n';
 import { alertCard, feedbackCard, intakeCard, myReportsCard, type IntakeCardView } from '../../cards/intake';
+import { markForDelivery } from '../../cards/delivery';
 import { verbs } from '../../cards/verbs';
 import { ConflictError, NotAllowedError, NotFoundError, ValidationError } from '../../services/errors';
 import { asPermittedFeedback, feedbackKind } from '../../services/feedback';
 import { alertKind } from '../../services/intake';
 import { localParts } from '../../services/office-hours';
+import { markerOf } from '../../services/outbox';
 import type { Report } from '../../services/reports';
 import type { Services } from '../../services';
 import type { BotKit } from '../kit';
@@ -45,7 +47,10 @@ export async function intakeCardView(s: Services, report: Report): Promise<Intak
 export function registerIntake(kit: BotKit): void {
   const { app, s } = kit;
   const sv = strings('sv');
-  kit.intakeCard = async (report) => intakeCard(await intakeCardView(s, report), sv);
+  // The channel card keeps its outbox marker through every update, so an interrupted post can
+  // still be found over Graph after intake has acted on it (see outbox.ts).
+  const channelCard = async (report: Report) => markForDelivery(intakeCard(await intakeCardView(s, report), sv), markerOf(`report:${report.id}:channel`), false);
+  kit.intakeCard = channelCard;
 
   /** Runs an intake action; refusals and conflicts are answered as a message and change nothing. */
   function onIntake<S extends z.ZodType<{ reference: string }>>(verb: string, schema: S, run: (turn: Turn<z.infer<S>>, isMember: (teamId: string) => Promise<boolean>) => Promise<Report>) {
@@ -54,7 +59,7 @@ export function registerIntake(kit: BotKit): void {
       const isMember = (teamId: string) => kit.membership.isMember(ctx, teamId, actor.aadObjectId, actor.userId);
       try {
         const report = await run(turn, isMember);
-        return intakeCard(await intakeCardView(s, report), sv);
+        return await channelCard(report);
       } catch (error) {
         return refusal(error, t);
       }
@@ -66,6 +71,7 @@ export function registerIntake(kit: BotKit): void {
     if (error instanceof ConflictError) {
       if (error.reason === 'taken') return r.taken(error.detail.by ?? '');
       if (error.reason === 'decided') return r.decided;
+      if (error.reason === 'assessed') return r.assessed;
       if (error.reason === 'alreadyMarked') return r.alreadyMarked;
       if (error.reason === 'alreadyOffered') return r.alreadyOffered;
     }

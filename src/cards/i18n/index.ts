@@ -7,6 +7,7 @@ import * as intake from './intake';
 import * as reminders from './reminders';
 import * as welcome from './welcome';
 import * as statistics from './statistics';
+import * as delivery from './delivery';
 
 import type { Locale } from '../../services/actor';
 
@@ -24,6 +25,7 @@ const sv = {
   consultation: consultation.sv,
   reminders: reminders.sv,
   statistics: statistics.sv,
+  delivery: delivery.sv,
 };
 export type Strings = typeof sv;
 const en: Strings = {
@@ -37,6 +39,7 @@ const en: Strings = {
   consultation: consultation.en,
   reminders: reminders.en,
   statistics: statistics.en,
+  delivery: delivery.en,
 };
 
 /** Swedish first; English when the user's Teams locale is English. */

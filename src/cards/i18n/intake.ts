@@ -56,6 +56,7 @@ export const sv = {
   refusals: {
     taken: (by: string) => `${by || 'En kollega'} har redan tagit ärendet.`,
     decided: 'Beslutet är redan registrerat. Kortet visar det senaste läget.',
+    assessed: 'Skyddsbedömningen är redan registrerad. Kortet visar det senaste läget.',
     alreadyMarked: 'Återkopplingen är redan markerad som olämplig.',
     alreadyOffered: 'Anmälningsmöte är redan erbjudet.',
     phoneRequired: 'Fyll i ditt telefonnummer: anmälaren ska få en kontaktperson med telefon.',

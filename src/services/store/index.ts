@@ -112,6 +112,8 @@ export function makeStore(handle: Db) {
               conversation_id: row.conversation_id,
               reference: row.reference,
               tenant_id: row.tenant_id,
+              // An update that does not know the group id keeps the one stored.
+              ...(row.aad_group_id ? { aad_group_id: row.aad_group_id } : {}),
               updated_at: iso(now),
             }),
           )
@@ -197,14 +199,31 @@ export function makeStore(handle: Db) {
           .execute();
         return rows.sort((a, b) => a.next_attempt_at.localeCompare(b.next_attempt_at) || a.id.localeCompare(b.id));
       },
-      async markSent(id: string, result: unknown, now: Date): Promise<void> {
+      /**
+       * Committed before the send: from here until `markSent` the row is in doubt if the process
+       * dies. The first unresolved attempt's time is kept (a retry does not move it).
+       */
+      async markAttempt(id: string, now: Date): Promise<void> {
         await db
           .updateTable('outbox')
-          .set({ status: 'sent', sent_at: iso(now), result: JSON.stringify(result ?? null), locked_until: null, last_error: null })
+          .set((eb) => ({ attempt_at: eb.fn.coalesce('attempt_at', eb.val(iso(now))) }))
           .where('id', '=', id)
           .execute();
       },
-      async reschedule(id: string, at: Date, error: string | null, countAttempt: boolean): Promise<void> {
+      /** Marks a row sent (in the caller's transaction, with the sent-hook's writes). */
+      async markSent(id: string, result: unknown, now: Date, trx: Tx = db): Promise<void> {
+        await trx
+          .updateTable('outbox')
+          .set({ status: 'sent', sent_at: iso(now), result: JSON.stringify(result ?? null), locked_until: null, last_error: null, attempt_at: null })
+          .where('id', '=', id)
+          .execute();
+      },
+      /**
+       * Back to pending at `at`. `doubt`: 'keep' leaves the in-doubt mark as it is, 'clear' removes it
+       * (the earlier attempt is known not to have arrived), or a time sets it (this send may have
+       * arrived: a timeout or a dropped connection).
+       */
+      async reschedule(id: string, at: Date, error: string | null, countAttempt: boolean, doubt: 'keep' | 'clear' | Date = 'keep'): Promise<void> {
         await db
           .updateTable('outbox')
           .set((eb) => ({
@@ -212,9 +231,19 @@ export function makeStore(handle: Db) {
             locked_until: null,
             last_error: error,
             attempts: countAttempt ? eb('attempts', '+', 1) : eb.ref('attempts'),
+            ...(doubt === 'clear' ? { attempt_at: null } : doubt === 'keep' ? {} : { attempt_at: eb.fn.coalesce('attempt_at', eb.val(iso(doubt))) }),
           }))
           .where('id', '=', id)
           .execute();
+      },
+      /** Frees every claim (a single process starting after a crash: no one else can hold one). */
+      async releaseLeases(): Promise<number> {
+        const res = await db.updateTable('outbox').set({ locked_until: null }).where('status', '=', 'pending').where('locked_until', 'is not', null).executeTakeFirst();
+        return Number(res.numUpdatedRows);
+      },
+      /** The in-doubt attempt is settled (Graph said the message is not there): a plain send follows. */
+      async clearDoubt(id: string): Promise<void> {
+        await db.updateTable('outbox').set({ attempt_at: null }).where('id', '=', id).execute();
       },
       async markFailed(id: string, error: string): Promise<void> {
         await db.updateTable('outbox').set({ status: 'failed', last_error: error, locked_until: null }).where('id', '=', id).execute();

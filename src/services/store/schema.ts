@@ -19,6 +19,8 @@ export interface InstallationTable {
   service_url: string;
   conversation_id: string;
   reference: string;
+  /** A team's Microsoft 365 group id (Graph's team id); null for 1:1 installations and old rows. */
+  aad_group_id?: string | null;
   installed_at: string;
   updated_at: string;
 }
@@ -53,6 +55,8 @@ export interface OutboxTable {
   result: string | null;
   created_at: string;
   sent_at: string | null;
+  /** Set before a send, cleared when it is recorded: a row that keeps it is in doubt (see 0050). */
+  attempt_at?: string | null;
 }
 
 export interface AuditTable {
