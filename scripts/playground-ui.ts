@@ -101,11 +101,15 @@ async function statisticsCard(): Promise<void> {
       await card.waitFor();
       await card.getByText('Ekbackens skola', { exact: true }).first().waitFor();
       await page.waitForTimeout(1500);
-      // Teams' chart components render SVG or styled divs with role="img"/"alert"; the fallback is a FactSet.
-      const drawn = await card.locator('[role="alert"], [role="img"], svg').count();
-      const fallbacks = await card.locator('.ac-factset').count();
-      console.log(`        chart elements drawn by the Playground: ${drawn}; FactSets on the card (headline + any chart fallbacks): ${fallbacks}`);
-      await card.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+      // Teams' chart components carry the chart's title in their aria-label; a fallback is plain text.
+      const titles = ['Anmälningar per skola', 'Beslut om utredning, efter utfall', 'Timmar från anmälan'];
+      const drawn: string[] = [];
+      for (const title of titles) if ((await card.locator(`[aria-label*="${title}"]`).count()) > 0) drawn.push(title);
+      console.log(`        charts drawn by the Playground's renderer: ${drawn.length} of ${titles.length}${drawn.length < titles.length ? ' (the others show their fallback)' : ''}`);
+      if (drawn.length === 0 && !(await card.getByText('Förskolan Solstrålen').count())) throw new Error('neither a chart nor its fallback is on the card');
+      // Tall enough for the whole card in the chat pane, then a picture of the card alone.
+      await page.setViewportSize({ width: 1280, height: 4000 });
+      await page.waitForTimeout(500);
       await card.screenshot({ path: join(IMAGES, 'playground-statistics.png') });
     });
   } finally {
