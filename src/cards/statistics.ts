@@ -49,15 +49,15 @@ const plotted = (c: CountCell | DerivedCell): number | undefined => ('n' in c ? 
 
 /**
  * A Teams chart (Chart.*, rendered by Teams' own Adaptive Cards renderer) under a heading, with a
- * note when figures are left out, and as its fallback the same figures as a FactSet, which every
- * other client (and the adaptivecards library) renders instead.
+ * note naming the figures left out (with their "<5" or ".."), and as its fallback the same figures
+ * as a FactSet, which every other client (and the adaptivecards library) renders instead.
  */
-function chartBlock(title: string, chart: Record<string, unknown> & { type: `Chart.${string}` }, figures: Array<[string, string]>, leftOut: number, t: Strings): Element {
+function chartBlock(title: string, chart: Record<string, unknown> & { type: `Chart.${string}` }, figures: Array<[string, string]>, leftOut: Array<[string, string]>, t: Strings): Element {
   return container(
     [
       text(title, { weight: 'Bolder' }),
       { ...chart, title, fallback: facts(figures) },
-      leftOut > 0 && text(t.statistics.charts.leftOut(leftOut), { subtle: true, size: 'Small', spacing: 'None' }),
+      leftOut.length > 0 && text(t.statistics.charts.leftOut(leftOut.map(([name, value]) => `${name} ${value}`).join(', ')), { subtle: true, size: 'Small', spacing: 'None' }),
     ],
     { separator: true },
   );
@@ -94,11 +94,12 @@ export function statisticsCard(view: StatisticsCardView, t: Strings): Card {
   const rows = stats.rows.slice(page * STATISTICS_PAGE_SIZE, (page + 1) * STATISTICS_PAGE_SIZE);
   const label = (r: StatRow) => groupLabel(r, stats.groupBy, t);
 
-  /** Bars for the shown figures; the count of those left out goes into the chart's note. */
+  const shown = (c: CountCell | DerivedCell) => ('value' in c || 'hidden' in c ? dec(c) : show(c));
+  /** Bars for the shown figures; those left out are named in the chart's note. */
   const bars = (points: Array<[string, CountCell | DerivedCell]>) => {
     const data = points.flatMap(([x, c]) => (plotted(c) === undefined ? [] : [{ x, y: plotted(c)! }]));
-    const figures = points.map(([x, c]): [string, string] => [x, 'value' in c || 'hidden' in c ? dec(c) : show(c)]);
-    return { data, figures, leftOut: points.length - data.length };
+    const figures = points.map(([x, c]): [string, string] => [x, shown(c)]);
+    return { data, figures, leftOut: figures.filter((_, i) => plotted(points[i]![1]) === undefined) };
   };
   const charts: Element[] = [];
   const perGroup = bars(rows.map((r) => [label(r), r.counts.reports]));
@@ -123,9 +124,11 @@ export function statisticsCard(view: StatisticsCardView, t: Strings): Card {
   });
   const times = [series(ch.median, (x) => x[1], 'categoricalBlue'), series(ch.p90, (x) => x[2], 'categoricalMarigold')].filter((x) => x.values.length > 0);
   if (times.length > 0) {
-    const shownTimes = times.reduce((n, x) => n + x.values.length, 0);
     const figures = steps.map(([x, m, p]): [string, string] => [`${x} (${ch.median.toLowerCase()} / ${ch.p90})`, pair(m, p)]);
-    charts.push(chartBlock(ch.times, { type: 'Chart.VerticalBar.Grouped', showBarValues: true, yAxisTitle: ch.hours, data: times }, figures, steps.length * 2 - shownTimes, t));
+    const leftOut = steps.flatMap(([x, m, p]): Array<[string, string]> =>
+      ([[ch.median, m], [ch.p90, p]] as const).filter(([, c]) => plotted(c) === undefined).map(([name, c]) => [`${x}, ${name.toLowerCase()}`, dec(c)]),
+    );
+    charts.push(chartBlock(ch.times, { type: 'Chart.VerticalBar.Grouped', showBarValues: true, yAxisTitle: ch.hours, data: times }, figures, leftOut, t));
   }
   const consultations = bars([
     [ch.consultReport, tot.counts.consultReport],
