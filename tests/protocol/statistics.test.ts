@@ -62,6 +62,9 @@ describe('statistics in the 1:1 chat', () => {
     ]);
     const custom = await bot.execute(as.statistician, 'statistics.show', { period: 'custom', from: '2026-03-01', to: '2026-03-31', groupBy: 'district' });
     assert.match(textOf(custom.card), /2026-03-01 – 2026-03-31/);
+    const beyond = await bot.execute(as.statistician, 'statistics.show', { period: 'year:2026', groupBy: 'school', page: 7 });
+    assert.equal(tableOf(checkCard(beyond.card)).length, 5, 'a page past the end shows the last page (3 schools: one page, no paging buttons)');
+    assert.ok(!actionsOf(beyond.card).some((a) => a.data?.page !== undefined));
     const bad = await bot.execute(as.statistician, 'statistics.show', { period: 'custom', from: '2026-04-01', groupBy: 'school' });
     assert.match(textOf(bad.card), /Perioden går inte att använda/);
   });
