@@ -23,7 +23,7 @@ export interface StatisticsCardView {
 
 /**
  * Groups per card page. A table row costs about 550 bytes; 20 rows with long school names, the
- * charts and their fallbacks stay under 28 KB (tests/protocol/statistics-card.test.ts measures it).
+ * charts and their fallbacks stay under 28 KB (tests/protocol/statistics.test.ts measures it).
  */
 export const STATISTICS_PAGE_SIZE = 20;
 
@@ -52,7 +52,9 @@ const plotted = (c: CountCell | DerivedCell): number | undefined => ('n' in c ? 
  * note naming the figures left out (with their "<5" or ".."), and as its fallback the same figures
  * as a FactSet, which every other client (and the adaptivecards library) renders instead.
  */
-function chartBlock(title: string, chart: Record<string, unknown> & { type: `Chart.${string}` }, figures: Array<[string, string]>, leftOut: Array<[string, string]>, t: Strings): Element {
+function chartBlock(title: string, chart: { type: `Chart.${string}`; data: unknown[] } & Record<string, unknown>, figures: Array<[string, string]>, leftOut: Array<[string, string]>, t: Strings): Element {
+  // Nothing to draw (every figure "<5" or ".."): the figures as text, no empty chart.
+  if (chart.data.length === 0) return container([text(title, { weight: 'Bolder' }), facts(figures)], { separator: true });
   return container(
     [
       text(title, { weight: 'Bolder' }),
@@ -103,15 +105,13 @@ export function statisticsCard(view: StatisticsCardView, t: Strings): Card {
   };
   const charts: Element[] = [];
   const perGroup = bars(rows.map((r) => [label(r), r.counts.reports]));
-  if (perGroup.data.length > 0)
-    charts.push(chartBlock(ch.perGroup(s.groups[stats.groupBy]), { type: 'Chart.HorizontalBar', displayMode: 'AbsoluteNoAxis', color: 'categoricalBlue', data: perGroup.data }, perGroup.figures, perGroup.leftOut, t));
+  charts.push(chartBlock(ch.perGroup(s.groups[stats.groupBy]), { type: 'Chart.HorizontalBar', displayMode: 'AbsoluteNoAxis', color: 'categoricalBlue', data: perGroup.data }, perGroup.figures, perGroup.leftOut, t));
   const decisions = bars([
     [ch.opened, tot.counts.opened],
     [ch.notOpened, tot.counts.notOpened],
     [ch.alreadyOngoing, tot.counts.alreadyOngoing],
   ]);
-  if (decisions.data.length > 0)
-    charts.push(chartBlock(ch.decisions, { type: 'Chart.VerticalBar', showBarValues: true, colorSet: 'categorical', yAxisTitle: ch.count, data: decisions.data }, decisions.figures, decisions.leftOut, t));
+  charts.push(chartBlock(ch.decisions, { type: 'Chart.VerticalBar', showBarValues: true, colorSet: 'categorical', yAxisTitle: ch.count, data: decisions.data }, decisions.figures, decisions.leftOut, t));
   // Median and 90th percentile side by side per step; a hidden value is left out of its series.
   const steps: Array<[string, DerivedCell, DerivedCell]> = [
     [ch.receipt, d.receiptHoursMedian, d.receiptHoursP90],
@@ -123,21 +123,18 @@ export function statisticsCard(view: StatisticsCardView, t: Strings): Card {
     values: steps.flatMap((x) => (plotted(pick(x)) === undefined ? [] : [{ x: x[0], y: plotted(pick(x))! }])),
   });
   const times = [series(ch.median, (x) => x[1], 'categoricalBlue'), series(ch.p90, (x) => x[2], 'categoricalMarigold')].filter((x) => x.values.length > 0);
-  if (times.length > 0) {
-    const figures = steps.map(([x, m, p]): [string, string] => [`${x} (${ch.median.toLowerCase()} / ${ch.p90})`, pair(m, p)]);
-    const leftOut = steps.flatMap(([x, m, p]): Array<[string, string]> =>
-      ([[ch.median, m], [ch.p90, p]] as const).filter(([, c]) => plotted(c) === undefined).map(([name, c]) => [`${x}, ${name.toLowerCase()}`, dec(c)]),
-    );
-    charts.push(chartBlock(ch.times, { type: 'Chart.VerticalBar.Grouped', showBarValues: true, yAxisTitle: ch.hours, data: times }, figures, leftOut, t));
-  }
+  const timeFigures = steps.map(([x, m, p]): [string, string] => [`${x} (${ch.median.toLowerCase()} / ${ch.p90})`, pair(m, p)]);
+  const timesLeftOut = steps.flatMap(([x, m, p]): Array<[string, string]> =>
+    ([[ch.median, m], [ch.p90, p]] as const).filter(([, c]) => plotted(c) === undefined).map(([name, c]) => [`${x}, ${name.toLowerCase()}`, dec(c)]),
+  );
+  charts.push(chartBlock(ch.times, { type: 'Chart.VerticalBar.Grouped', showBarValues: true, yAxisTitle: ch.hours, data: times }, timeFigures, timesLeftOut, t));
   const consultations = bars([
     [ch.consultReport, tot.counts.consultReport],
     [ch.consultNoReportNow, tot.counts.consultNoReportNow],
     [ch.consultOtherSupport, tot.counts.consultOtherSupport],
     [ch.consultNoOutcome, tot.counts.consultNoOutcome],
   ]);
-  if (consultations.data.length > 0)
-    charts.push(chartBlock(ch.consultations, { type: 'Chart.VerticalBar', showBarValues: true, colorSet: 'categorical', yAxisTitle: ch.count, data: consultations.data }, consultations.figures, consultations.leftOut, t));
+  charts.push(chartBlock(ch.consultations, { type: 'Chart.VerticalBar', showBarValues: true, colorSet: 'categorical', yAxisTitle: ch.count, data: consultations.data }, consultations.figures, consultations.leftOut, t));
 
   const c = s.columns;
   const header = [s.groups[stats.groupBy], c.reports, c.decisions, c.opened, c.within14, c.jointMeetings, c.consultations];

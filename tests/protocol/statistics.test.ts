@@ -120,7 +120,18 @@ describe('statistics in the 1:1 chat', () => {
       ],
     );
     assert.equal(times.note, undefined, 'nothing left out');
-    assert.equal(elementsOf(card, 'Chart.VerticalBar').length, 1, 'every consultation outcome is under 5: no consultation chart, the figures stay in the facts');
+    assert.equal(elementsOf(card, 'Chart.VerticalBar').length, 1, 'every consultation outcome is under 5: nothing to draw, so no chart');
+    const consultations = elementsOf(card, 'Container').find((c: any) => c.items[0]?.text === 'Konsultationer, efter utfall');
+    assert.deepEqual(
+      consultations.items[1].facts.map((f: any) => [f.title, f.value]),
+      [
+        ['Anmälan', '<5'],
+        ['Ingen anmälan nu', '<5'],
+        ['Annat stöd', '<5'],
+        ['Utan utfall', '<5'],
+      ],
+      'but the figures as text',
+    );
 
     const t = textOf(card);
     assert.match(t, /Andel som fått återkoppling om beslut\s+66,7 %/);
