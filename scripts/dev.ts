@@ -36,6 +36,8 @@ export interface DevOptions {
   openBrowser?: boolean;
   /** The Teams locale the user appears to have (default sv-SE; the Playground itself always says en-US). */
   locale?: string;
+  /** More environment for the bot (e.g. VARNA_CONFIG for another municipality file). */
+  env?: Record<string, string>;
 }
 
 export interface DevStack {
@@ -114,6 +116,7 @@ export async function startDevStack(opts: DevOptions = {}): Promise<DevStack> {
   const botEnv: NodeJS.ProcessEnv = { ...process.env, PORT: String(botPort), NODE_ENV: 'development', NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --disable-warning=DEP0111`.trim() };
   for (const k of ['BOT_APP_ID', 'BOT_APP_PASSWORD', 'BOT_TENANT_ID', 'VARNA_ALLOWED_TENANTS']) delete botEnv[k];
   if (opts.storeUrl) botEnv.VARNA_STORE_URL = opts.storeUrl;
+  Object.assign(botEnv, opts.env);
   const bot = track(spawn(bin('tsx'), ['src/index.ts'], { cwd: ROOT, env: botEnv, stdio: ['ignore', stdio, stdio] }));
   const children: ChildProcess[] = [bot];
   let relay: Server | undefined;

@@ -1,5 +1,5 @@
 /**
- * `npm run ui-check`: drives Värna's main flows in the Microsoft 365 Agents Playground with
+ * `npm run ui-check` (`-- --statistics` for the Statistik card alone): drives Värna's main flows in the Microsoft 365 Agents Playground with
  * Playwright and Debian's Chromium (no browser download), proving that our cards work in a real
  * Adaptive Cards renderer, and takes the README's screenshots (docs/images/).
  *
@@ -8,10 +8,13 @@
  * Not part of `npm test`: it needs a browser. The bot runs in local mode on a fresh store in a
  * temporary folder, so the developer's own data/ is not touched.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Locator, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { parse, stringify } from 'yaml';
+import { openStore } from '../src/services/store';
+import { seed } from '../tests/support/statistics';
 import { startDevStack } from './dev';
 
 const ROOT = join(__dirname, '..');
@@ -62,18 +65,72 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
   }
 }
 
-async function main(): Promise<void> {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM`);
-  const data = mkdtempSync(join(tmpdir(), 'varna-ui-'));
-  mkdirSync(IMAGES, { recursive: true });
-  const stack = await startDevStack({ botPort: 3979, playgroundPort: 56151, storeUrl: `sqlite:${join(data, 'varna.db')}` });
-  const browser = await chromium.launchPersistentContext(join(data, 'chromium-profile'), {
+const launch = (data: string): Promise<BrowserContext> =>
+  chromium.launchPersistentContext(join(data, 'chromium-profile'), {
     executablePath: CHROMIUM,
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: { width: 1280, height: 1200 },
     locale: 'sv-SE',
   });
+
+/**
+ * The Statistik card on a store seeded with the statistics test data (tests/support/statistics.ts),
+ * the Playground's user (Tina) given the statistics role in a copy of the example municipality.
+ * Reports which chart elements the Playground drew (Teams' renderer) and which fell back.
+ */
+async function statisticsCard(): Promise<void> {
+  const data = mkdtempSync(join(tmpdir(), 'varna-ui-stats-'));
+  const storeUrl = `sqlite:${join(data, 'varna.db')}`;
+  const store = await openStore(storeUrl);
+  await seed(store);
+  await store.close();
+  const config = parse(readFileSync(join(ROOT, 'config', 'example.yaml'), 'utf8')) as { roles: { statistics: Array<{ aadObjectId: string; name: string }> } };
+  config.roles.statistics.push({ aadObjectId: 'a1a1a1a1-0000-4000-8000-000000000001', name: 'Tina Testlärare (statistik i UI-kontrollen)' });
+  writeFileSync(join(data, 'municipality.yaml'), stringify(config));
+  const stack = await startDevStack({ botPort: 3980, playgroundPort: 56152, storeUrl, env: { VARNA_CONFIG: join(data, 'municipality.yaml') } });
+  const browser = await launch(data);
+  try {
+    const page = browser.pages()[0] ?? (await browser.newPage());
+    page.setDefaultTimeout(STEP_TIMEOUT_MS);
+    await page.goto(stack.playgroundUrl, { waitUntil: 'domcontentloaded' });
+    await lastCard(page, 'Värna – stöd när du är orolig för ett barn').waitFor();
+    await step('"statistik" gives the Statistik card with Teams charts (or their fallbacks) and the table', async () => {
+      await say(page, 'statistik');
+      const card = lastCard(page, 'Anmälningar per skola');
+      await card.waitFor();
+      await card.getByText('Ekbackens skola', { exact: true }).first().waitFor();
+      await page.waitForTimeout(1500);
+      // Teams' chart components carry the chart's title in their aria-label; a fallback is plain text.
+      const titles = ['Anmälningar per skola', 'Beslut om utredning, efter utfall', 'Timmar från anmälan'];
+      const drawn: string[] = [];
+      for (const title of titles) if ((await card.locator(`[aria-label*="${title}"]`).count()) > 0) drawn.push(title);
+      console.log(`        charts drawn by the Playground's renderer: ${drawn.length} of ${titles.length}${drawn.length < titles.length ? ' (the others show their fallback)' : ''}`);
+      if (drawn.length === 0 && !(await card.getByText('Förskolan Solstrålen').count())) throw new Error('neither a chart nor its fallback is on the card');
+      // Tall enough for the whole card in the chat pane, then a picture of the card alone.
+      await page.setViewportSize({ width: 1280, height: 4000 });
+      await page.waitForTimeout(500);
+      await card.screenshot({ path: join(IMAGES, 'playground-statistics.png') });
+    });
+  } finally {
+    await browser.close();
+    await stack.stop();
+    rmSync(data, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--statistics')) {
+    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM`);
+    mkdirSync(IMAGES, { recursive: true });
+    await statisticsCard();
+    return;
+  }
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM`);
+  const data = mkdtempSync(join(tmpdir(), 'varna-ui-'));
+  mkdirSync(IMAGES, { recursive: true });
+  const stack = await startDevStack({ botPort: 3979, playgroundPort: 56151, storeUrl: `sqlite:${join(data, 'varna.db')}` });
+  const browser = await launch(data);
   let failed = false;
   try {
     const page = browser.pages()[0] ?? (await browser.newPage());
@@ -175,6 +232,10 @@ async function main(): Promise<void> {
     rmSync(data, { recursive: true, force: true });
   }
   if (failed) process.exit(1);
+  await statisticsCard().catch(async (error: Error) => {
+    console.error(`  the statistics step failed: ${error.message.split('\n')[0]}`);
+    process.exit(1);
+  });
 }
 
 main().catch((error: Error) => {

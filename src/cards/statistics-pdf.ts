@@ -1,15 +1,25 @@
 import PDFDocument from 'pdfkit';
-import { show, showDerived, type CountCell, type Statistics } from '../services/statistics';
+import { show, showDerived, type CountCell, type DerivedCell, type Statistics } from '../services/statistics';
 import { measures, statisticsTable, suppressionNote } from '../services/statistics-export';
+import { strings } from './i18n';
+import { groupLabel } from './statistics';
 
 const FONT = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf');
 const BOLD = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf');
+
+/** The charts' colours (the PDF-to-PNG test looks for them in the rendered page). */
+export const PDF_COLORS = { bar: '#2b6cb0', p90: '#dd6b20' } as const;
+/** Rows of the per-group chart on page 1; the table on page 2 has every group. */
+export const PDF_MAX_GROUP_BARS = 18;
+
+const dec = (c: DerivedCell) => showDerived(c, 1).replace(/^(\d+)\.(\d)$/, '$1,$2');
 
 /**
  * The committee report: dated, the period, headline figures, bar charts drawn as vectors (no
  * browser), the table, and the definition of every measure. Hidden cells get no bar, only "<5"/"..".
  */
 export function statisticsPdf(stats: Statistics, municipality: string): Promise<Buffer> {
+  const t = strings('sv');
   const doc = new PDFDocument({ size: 'A4', layout: 'landscape', margin: 40, info: { Title: `Värna statistik ${stats.from} – ${stats.to}`, Producer: 'Värna' } });
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
@@ -21,48 +31,99 @@ export function statisticsPdf(stats: Statistics, municipality: string): Promise<
   doc.font('body').fontSize(10).text(`Period ${stats.from} – ${stats.to}. Skapad ${stats.generatedAt.slice(0, 10)}.`);
   doc.fontSize(9).fillColor('#555').text(suppressionNote).fillColor('black').moveDown(0.8);
 
-  const t = stats.total;
+  const tot = stats.total;
+  const d = tot.derived;
+  const both = (a: DerivedCell, b: DerivedCell) => `${dec(a)} / ${dec(b)}`;
   const headline: Array<[string, string]> = [
-    ['Anmälningar', show(t.counts.reports)],
-    ['Andel som begärt återkoppling (%)', showDerived(t.derived.shareFeedbackRequested, 1)],
-    ['Andel som fått återkoppling om beslut (%)', showDerived(t.derived.shareFeedbackGiven, 1)],
-    ['Dagar till beslut, median / 90:e percentil', `${showDerived(t.derived.decisionDaysMedian, 1)} / ${showDerived(t.derived.decisionDaysP90, 1)}`],
-    ['Andel beslut inom 14 dagar (%)', showDerived(t.derived.shareWithin14, 1)],
-    ['Konsultationer', show(t.counts.consultations)],
+    ['Anmälningar', show(tot.counts.reports)],
+    ['Andel som begärt återkoppling (%)', dec(d.shareFeedbackRequested)],
+    ['Andel som fått återkoppling om beslut (%)', `${dec(d.shareFeedbackGiven)}, median ${dec(d.feedbackDaysMedian)} dagar efter mottagandet`],
+    ['Timmar till mottagningsbekräftelse, median / 90:e percentil', both(d.receiptHoursMedian, d.receiptHoursP90)],
+    ['Timmar till skyddsbedömning, median / 90:e percentil', both(d.protectionHoursMedian, d.protectionHoursP90)],
+    ['Dagar till beslut om utredning, median / 90:e percentil', both(d.decisionDaysMedian, d.decisionDaysP90)],
+    ['Andel beslut inom 14 dagar (%)', dec(d.shareWithin14)],
+    ['Erbjudna samverkansmöten', show(tot.counts.jointMeetings)],
+    ['Konsultationer', `${show(tot.counts.consultations)}; första svar efter ${dec(d.firstAnswerHoursMedian)} timmar (median); ${dec(d.shareLedToReport)} % ledde till anmälan`],
   ];
-  for (const [label, value] of headline) doc.font('bold').fontSize(10).text(`${label}: `, { continued: true }).font('body').text(value);
+  for (const [label, value] of headline) doc.font('bold').fontSize(9).text(`${label}: `, { continued: true }).font('body').text(value);
 
-  /** A horizontal bar chart; bars only for shown counts. */
-  const chart = (title: string, bars: Array<[string, CountCell]>, x: number, y: number, width: number) => {
-    doc.font('bold').fontSize(11).text(title, x, y);
-    const max = Math.max(1, ...bars.map(([, c]) => ('n' in c ? c.n : 0)));
-    const labelW = 150;
-    let yy = y + 20;
-    for (const [label, c] of bars) {
-      doc.font('body').fontSize(9).text(label, x, yy, { width: labelW - 6, ellipsis: true, lineBreak: false });
-      if ('n' in c) {
-        const w = ((width - labelW - 40) * c.n) / max;
-        doc.rect(x + labelW, yy, Math.max(1, w), 11).fill('#2b6cb0').fillColor('black');
-        doc.text(String(c.n), x + labelW + w + 4, yy, { lineBreak: false });
-      } else doc.fillColor('#777').text(show(c), x + labelW, yy, { lineBreak: false }).fillColor('black');
-      yy += 16;
+  /** The label cut to fit one line (a long school name must not run into the next bar). */
+  const fit = (label: string, width: number) => {
+    if (doc.widthOfString(label) <= width) return label;
+    let s = label;
+    while (s.length > 1 && doc.widthOfString(`${s}…`) > width) s = s.slice(0, -1);
+    return `${s}…`;
+  };
+  type Bar = [label: string, value: CountCell | DerivedCell, color?: string];
+  /** A horizontal bar chart; bars only for shown figures, "<5"/".." as grey text instead. */
+  const chart = (title: string, bars: Bar[], x: number, y: number, width: number, note?: string) => {
+    doc.font('bold').fontSize(11).text(title, x, y, { width });
+    let yy = doc.y + 4;
+    if (note) {
+      doc.font('body').fontSize(8).fillColor('#555').text(note, x, yy, { width }).fillColor('black');
+      yy = doc.y + 4;
+    }
+    const num = (c: CountCell | DerivedCell) => ('n' in c ? c.n : 'value' in c ? c.value : undefined);
+    const max = Math.max(1, ...bars.map(([, c]) => num(c) ?? 0));
+    const labelW = 170;
+    for (const [label, c, color] of bars) {
+      doc.font('body').fontSize(8).text(fit(label, labelW - 6), x, yy, { lineBreak: false });
+      const n = num(c);
+      if (n !== undefined) {
+        const w = ((width - labelW - 40) * n) / max;
+        doc.rect(x + labelW, yy, Math.max(1, w), 9).fill(color ?? PDF_COLORS.bar).fillColor('black');
+        doc.text('n' in c ? String(n) : dec(c as DerivedCell), x + labelW + w + 4, yy, { lineBreak: false });
+      } else doc.fillColor('#777').text('n' in c || 'suppressed' in c ? show(c as CountCell) : '..', x + labelW, yy, { lineBreak: false }).fillColor('black');
+      yy += 13;
     }
     return yy;
   };
-  const top = doc.y + 14;
-  const left = chart('Anmälningar per grupp', stats.rows.map((r) => [r.label, r.counts.reports]), 40, top, 370);
-  const right = chart(
-    'Beslut om utredning (alla grupper)',
+
+  const top = doc.y + 12;
+  const shownRows = stats.rows.slice(0, PDF_MAX_GROUP_BARS);
+  const more = stats.rows.length - shownRows.length;
+  const left = chart(
+    `Anmälningar per ${t.statistics.groups[stats.groupBy].toLowerCase()}`,
+    shownRows.map((r) => [groupLabel(r, stats.groupBy, t), r.counts.reports]),
+    40,
+    top,
+    370,
+    more > 0 ? `De ${PDF_MAX_GROUP_BARS} första av ${stats.rows.length}; alla finns i tabellen.` : undefined,
+  );
+  const mid = chart(
+    'Beslut om utredning, efter utfall (alla grupper)',
     [
-      ['Utredning inleds', t.counts.opened],
-      ['Inleds inte', t.counts.notOpened],
-      ['Pågår redan', t.counts.alreadyOngoing],
+      ['Utredning inleds', tot.counts.opened],
+      ['Inleds inte', tot.counts.notOpened],
+      ['Pågår redan', tot.counts.alreadyOngoing],
     ],
     430,
     top,
     370,
   );
-  doc.y = Math.max(left, right) + 10;
+  const right = chart(
+    'Tider: median (blå) och 90:e percentil (orange)',
+    [
+      ['Mottagning, median (tim.)', d.receiptHoursMedian],
+      ['Mottagning, 90:e pct (tim.)', d.receiptHoursP90, PDF_COLORS.p90],
+      ['Skyddsbedömning, median (tim.)', d.protectionHoursMedian],
+      ['Skyddsbedömning, 90:e pct (tim.)', d.protectionHoursP90, PDF_COLORS.p90],
+    ],
+    430,
+    mid + 10,
+    370,
+  );
+  const days = chart(
+    'Dagar till beslut om utredning',
+    [
+      ['Median', d.decisionDaysMedian],
+      ['90:e percentil', d.decisionDaysP90, PDF_COLORS.p90],
+    ],
+    430,
+    right + 10,
+    370,
+  );
+  doc.y = Math.max(left, days) + 10;
   doc.x = 40;
 
   doc.addPage();
@@ -70,10 +131,11 @@ export function statisticsPdf(stats: Statistics, municipality: string): Promise<
   const table = statisticsTable(stats);
   const cols = [0, 1, 2, 3, 4, 5, 8, 9, 10, 16, 17, 24];
   for (const [i, line] of table.entries()) {
+    if (doc.y > doc.page.height - 60) doc.addPage();
     const cells = cols.map((c) => line[c] ?? '');
     doc.font(i === 0 || i === table.length - 1 ? 'bold' : 'body').fontSize(7);
     const y = doc.y;
-    cells.forEach((v, j) => doc.text(v, 40 + (j === 0 ? 0 : 130 + (j - 1) * 60), y, { width: j === 0 ? 126 : 56, lineBreak: i === 0 }));
+    cells.forEach((v, j) => doc.text(j === 0 ? fit(v, 122) : v, 40 + (j === 0 ? 0 : 130 + (j - 1) * 60), y, { width: j === 0 ? 126 : 56, lineBreak: i === 0 }));
     doc.y = y + (i === 0 ? 34 : 12);
   }
   doc.x = 40;

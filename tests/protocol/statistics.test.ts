@@ -1,15 +1,30 @@
 import assert from 'node:assert/strict';
 import ExcelJS from 'exceljs';
+import { STATISTICS_PAGE_SIZE, statisticsCard } from '../../src/cards/statistics';
+import { strings } from '../../src/cards/i18n';
 import { startBot, type TestBot } from '../support/bot';
-import { actionsOf, cardsOf, checkCard, inputsOf, textOf } from '../support/cards';
+import { actionsOf, cardsOf, checkCard, inputsOf, MAX_CARD_BYTES, textOf } from '../support/cards';
 import { ManualClock } from '../support/clock';
 import { activityOf } from '../support/connector';
-import { seed } from '../support/statistics';
+import { seed, statisticsFixture } from '../support/statistics';
 import { as } from '../support/users';
 
-const tableOf = (card: any): string[][] => {
-  const table = card.body.find((e: any) => e.type === 'Table');
-  return table.rows.map((r: any) => r.cells.map((c: any) => c.items[0].text));
+/** Every element of a type, anywhere in the card (charts' fallbacks included). */
+const elementsOf = (node: any, type: string, found: any[] = []): any[] => {
+  if (Array.isArray(node)) node.forEach((n) => elementsOf(n, type, found));
+  else if (node && typeof node === 'object') {
+    if (node.type === type) found.push(node);
+    Object.values(node).forEach((v) => elementsOf(v, type, found));
+  }
+  return found;
+};
+const tableOf = (card: any): string[][] => elementsOf(card, 'Table')[0].rows.map((r: any) => r.cells.map((c: any) => c.items[0].text));
+/** A chart's heading, its points, its fallback's facts and its note. */
+const chartOf = (card: any, type: string, title: RegExp) => {
+  const block = elementsOf(card, 'Container').find((c: any) => c.items.some((i: any) => i.type === type && title.test(i.title)));
+  assert.ok(block, `a ${type} titled ${title}`);
+  const chart = block.items.find((i: any) => i.type === type);
+  return { chart, facts: chart.fallback.facts.map((f: any) => [f.title, f.value]), note: block.items.find((i: any) => i.isSubtle)?.text as string | undefined };
 };
 
 describe('statistics in the 1:1 chat', () => {
@@ -47,6 +62,9 @@ describe('statistics in the 1:1 chat', () => {
     ]);
     const custom = await bot.execute(as.statistician, 'statistics.show', { period: 'custom', from: '2026-03-01', to: '2026-03-31', groupBy: 'district' });
     assert.match(textOf(custom.card), /2026-03-01 – 2026-03-31/);
+    const beyond = await bot.execute(as.statistician, 'statistics.show', { period: 'year:2026', groupBy: 'school', page: 7 });
+    assert.equal(tableOf(checkCard(beyond.card)).length, 5, 'a page past the end shows the last page (3 schools: one page, no paging buttons)');
+    assert.ok(!actionsOf(beyond.card).some((a) => a.data?.page !== undefined));
     const bad = await bot.execute(as.statistician, 'statistics.show', { period: 'custom', from: '2026-04-01', groupBy: 'school' });
     assert.match(textOf(bad.card), /Perioden går inte att använda/);
   });
@@ -72,7 +90,62 @@ describe('statistics in the 1:1 chat', () => {
     ]);
 
     const inSentence = await bot.send(as.statistician, 'finns det statistik på det här?');
-    assert.ok(!cardsOf(activityOf(inSentence[0]!)).some((c: any) => c.body?.some((e: any) => e.type === 'Table')));
+    assert.ok(!cardsOf(activityOf(inSentence[0]!)).some((c: any) => elementsOf(c, 'Table').length > 0));
+  });
+
+  it('draws Teams charts of the shown figures only ("<5" and ".." never become bars), each falling back to the same figures as text, with every median and 90th percentile', async () => {
+    const card = checkCard(cardsOf(activityOf((await bot.send(as.statistician, 'statistik'))[0]!))[0]);
+    const perSchool = chartOf(card, 'Chart.HorizontalBar', /^Anmälningar per skola$/);
+    assert.deepEqual(perSchool.chart.data, [{ x: 'Ekbackens skola', y: 8 }], 'Solstrålen (<5) and Lyran (..) get no bar');
+    assert.deepEqual(perSchool.facts, [
+      ['Ekbackens skola', '8'],
+      ['Förskolan Solstrålen', '<5'],
+      ['Friskolan Lyran', '..'],
+    ]);
+    assert.equal(perSchool.note, 'Utan stapel (”<5” och ”..” ritas aldrig): Förskolan Solstrålen <5, Friskolan Lyran ..');
+    const decisions = chartOf(card, 'Chart.VerticalBar', /^Beslut om utredning, efter utfall$/);
+    assert.deepEqual(decisions.chart.data, [{ x: 'Inleds', y: 5 }]);
+    assert.deepEqual(decisions.facts, [
+      ['Inleds', '5'],
+      ['Inleds inte', '<5'],
+      ['Pågår redan', '<5'],
+    ]);
+    assert.equal(decisions.note, 'Utan stapel (”<5” och ”..” ritas aldrig): Inleds inte <5, Pågår redan <5', 'where Teams draws the chart, the fallback is not shown: the note carries what has no bar');
+    const times = chartOf(card, 'Chart.VerticalBar.Grouped', /^Timmar från anmälan$/);
+    assert.deepEqual(
+      times.chart.data.map((s: any) => [s.legend, s.values.map((v: any) => [v.x, v.y])]),
+      [
+        ['Median', [['Mottagning', 3], ['Skyddsbedömning', 9]]],
+        ['90:e percentil', [['Mottagning', 10], ['Skyddsbedömning', 16]]],
+      ],
+    );
+    assert.equal(times.note, undefined, 'nothing left out');
+    assert.equal(elementsOf(card, 'Chart.VerticalBar').length, 1, 'every consultation outcome is under 5: nothing to draw, so no chart');
+    const consultations = elementsOf(card, 'Container').find((c: any) => c.items[0]?.text === 'Konsultationer, efter utfall');
+    assert.deepEqual(
+      consultations.items[1].facts.map((f: any) => [f.title, f.value]),
+      [
+        ['Anmälan', '<5'],
+        ['Ingen anmälan nu', '<5'],
+        ['Annat stöd', '<5'],
+        ['Utan utfall', '<5'],
+      ],
+      'but the figures as text',
+    );
+
+    const t = textOf(card);
+    assert.match(t, /Andel som fått återkoppling om beslut\s+66,7 %/);
+    assert.match(t, /Dagar till återkoppling \(median\)\s+10,5/);
+    assert.match(t, /Timmar till mottagningsbekräftelse \(median \/ 90:e percentil\)\s+3,0 \/ 10,0/);
+    assert.match(t, /Timmar till skyddsbedömning \(median \/ 90:e percentil\)\s+9,0 \/ 16,0/);
+    assert.match(t, /Dagar till beslut om utredning \(median \/ 90:e percentil\)\s+12,0 \/ 21,0/);
+    assert.match(t, /Andel beslut inom 14 dagar\s+\.\./);
+    assert.match(t, /Erbjudna samverkansmöten\s+5/);
+    assert.match(t, /Timmar till första svar på konsultation \(median\)\s+3,0/);
+
+    const en = checkCard(cardsOf(activityOf((await bot.send({ ...as.statistician, locale: 'en-US' }, 'statistics'))[0]!))[0]);
+    assert.match(textOf(en), /Hours to protection assessment \(median \/ 90th percentile\)\s+9\.0 \/ 16\.0/);
+    assert.equal(chartOf(en, 'Chart.HorizontalBar', /^Reports per school$/).note, 'No bar ("<5" and ".." are never drawn): Förskolan Solstrålen <5, Friskolan Lyran ..');
   });
 
   it('downloads the same suppressed figures as CSV and Excel through a signed link that expires, each download audited', async () => {
@@ -107,11 +180,62 @@ describe('statistics in the 1:1 chat', () => {
     const bytes = Buffer.from(await pdf.arrayBuffer()).toString('latin1');
     assert.ok(bytes.startsWith('%PDF-'));
     assert.equal((bytes.match(/\/Type \/Page\b/g) ?? []).length, 2, 'charts and headline figures, then the table and the definitions');
+    // The PDF's pixels are checked in tests/services/statistics-pdf.test.ts.
 
     assert.equal((await fetch(url(/CSV/).replace(/u=[^&]+/, `u=${as.teacher.aadObjectId}`))).status, 403);
     bot.clock.advance(11 * 60_000);
     assert.equal((await fetch(url(/CSV/))).status, 403);
     const audit = (await bot.services.store.db.selectFrom('audit').select(['action', 'outcome']).where('action', '=', 'statistics.export').execute()).map((a) => a.outcome);
     assert.deepEqual(audit, ['allowed', 'allowed', 'allowed', 'refused', 'refused']);
+  });
+});
+
+describe('the statistics card for a large directory', () => {
+  const t = strings('sv');
+  const choices = ['year:2026', 'year:2025', 'term:2026-HT', 'term:2026-VT', 'month:2026-11', 'month:2026-10', 'month:2026-09'];
+  const link = (ext: string) => `https://varna.exempel.se/exports/statistik/statistik-2026-01-01-2026-12-31-school.${ext}?u=6f1c2a10-0000-4000-8000-000000000201&e=1790000000000&s=${'x'.repeat(43)}`;
+  const view = (schools: number, groupBy: 'school' | 'district' | 'schoolType' | 'category', page = 0) =>
+    statisticsCard({ stats: statisticsFixture(schools, groupBy), period: 'year:2026', periodChoices: choices, ownSchoolOnly: false, page, downloads: { csv: link('csv'), xlsx: link('xlsx'), pdf: link('pdf') } }, t);
+
+  it(`stays under ${MAX_CARD_BYTES / 1024} KB for every grouping of 3, ${STATISTICS_PAGE_SIZE} and 400 schools, pages the groups, and keeps every chart valid with its fallback`, () => {
+    for (const schools of [3, STATISTICS_PAGE_SIZE, 400])
+      for (const groupBy of ['school', 'district', 'schoolType', 'category'] as const) {
+        const card = checkCard(view(schools, groupBy));
+        const rows = tableOf(card).length - 2;
+        assert.equal(rows, Math.min(schools, STATISTICS_PAGE_SIZE), `${schools} ${groupBy}`);
+        assert.equal(elementsOf(card, 'Chart.HorizontalBar')[0].fallback.facts.length, rows);
+      }
+    const last = checkCard(view(400, 'school', 19));
+    assert.match(textOf(last), /Visar 381–400 av 400\. Alla finns i nedladdningarna\./);
+    assert.deepEqual(actionsOf(last).filter((a) => a.data?.page !== undefined).map((a) => [a.title, a.data.page]), [['Föregående sida', 18]]);
+    assert.deepEqual(actionsOf(view(400, 'school')).filter((a) => a.data?.page !== undefined).map((a) => [a.title, a.data.page]), [['Nästa sida', 1]]);
+    assert.match(textOf(view(400, 'district')), /Välj ”Gruppera efter: Skola” för att se årshjulet per skola\./);
+  });
+
+  it('never plots a "<5" or ".." of the fixture, and names each one left out', () => {
+    const card = checkCard(view(STATISTICS_PAGE_SIZE, 'school'));
+    const { chart, note } = chartOf(card, 'Chart.HorizontalBar', /^Anmälningar per skola$/);
+    const hiddenRows = statisticsFixture(STATISTICS_PAGE_SIZE).rows.filter((r) => !('n' in r.counts.reports));
+    assert.ok(hiddenRows.length >= 4);
+    assert.equal(chart.data.length, STATISTICS_PAGE_SIZE - hiddenRows.length);
+    for (const r of hiddenRows) {
+      assert.ok(!chart.data.some((p: any) => p.x === r.label), `${r.label} has no bar`);
+      assert.ok(note!.includes(`${r.label} ${'suppressed' in r.counts.reports && r.counts.reports.suppressed === 'under5' ? '<5' : '..'}`), r.label);
+    }
+    const times = chartOf(card, 'Chart.VerticalBar.Grouped', /^Timmar från anmälan$/);
+    assert.equal(times.note, undefined);
+  });
+
+  it('refuses a chart without a fallback, with a "<5" as a value, or falling back to another chart', () => {
+    const good = view(3, 'school');
+    const mutate = (f: (chart: any) => void) => {
+      const c = JSON.parse(JSON.stringify(good));
+      f(elementsOf(c, 'Chart.HorizontalBar')[0]);
+      return c;
+    };
+    assert.throws(() => checkCard(mutate((ch) => delete ch.fallback)), /fallback/);
+    assert.throws(() => checkCard(mutate((ch) => ch.data.push({ x: 'Förskolan Solstrålen', y: '<5' }))), /Chart\.HorizontalBar/);
+    assert.throws(() => checkCard(mutate((ch) => (ch.fallback = { type: 'Chart.Pie', title: 'x', data: [{ legend: 'a', value: 1 }], fallback: { type: 'TextBlock', text: 'x' } }))), /falls back to Chart\.Pie/);
+    assert.throws(() => checkCard(mutate((ch) => (ch.type = 'Chart.Radar'))), /not a chart Teams renders/);
   });
 });

@@ -1,13 +1,46 @@
 import assert from 'node:assert/strict';
+import { z } from 'zod/v4';
 // The package's lib/ is ESM without file extensions; its UMD bundle loads in Node.
 const AC = require('adaptivecards/dist/adaptivecards.js') as typeof import('adaptivecards');
 
-/** What Teams renders in bot cards (schema 1.5). Charts are Teams' own extension elements. */
+/** What Teams renders in bot cards (schema 1.5). */
 const ELEMENTS = new Set([
   'TextBlock', 'RichTextBlock', 'TextRun', 'Image', 'ImageSet', 'Container', 'ColumnSet', 'Column', 'FactSet', 'ActionSet',
   'Table', 'TableRow', 'TableCell', 'Input.Text', 'Input.Number', 'Input.Date', 'Input.Time', 'Input.Toggle', 'Input.ChoiceSet',
-  'Chart.VerticalBar', 'Chart.HorizontalBar', 'Chart.Pie', 'Chart.Donut', 'Chart.Line', 'Chart.VerticalBar.Grouped', 'Chart.HorizontalBar.Stacked',
 ]);
+
+/**
+ * Teams' chart elements (learn.microsoft.com, "Charts in Adaptive Cards"; property names as in
+ * Teams' renderer, which the Agents Playground bundles). Other clients and the adaptivecards
+ * library do not know them, so each must carry a `fallback` element that shows the same figures;
+ * every plotted value is a finite number (a "<5" or ".." can never be one).
+ */
+const num = z.number().refine(Number.isFinite, 'a finite number');
+const color = z.string().optional();
+const point = z.object({ x: z.union([z.string().min(1), num]), y: num, color });
+const slice = z.object({ legend: z.string().min(1), value: num, color });
+const seriesOf = z.array(z.object({ legend: z.string().min(1), values: z.array(point).min(1), color })).min(1);
+const base = { title: z.string().min(1), colorSet: z.string().optional(), fallback: z.object({ type: z.string() }).passthrough() };
+const axes = { xAxisTitle: z.string().optional(), yAxisTitle: z.string().optional(), color };
+const CHARTS: Record<string, z.ZodType> = {
+  'Chart.VerticalBar': z.object({ ...base, ...axes, showBarValues: z.boolean().optional(), data: z.array(point).min(1) }),
+  'Chart.HorizontalBar': z.object({ ...base, ...axes, displayMode: z.enum(['AbsoluteWithAxis', 'AbsoluteNoAxis', 'PartToWhole']).optional(), data: z.array(point).min(1) }),
+  'Chart.VerticalBar.Grouped': z.object({ ...base, ...axes, stacked: z.boolean().optional(), showBarValues: z.boolean().optional(), data: seriesOf }),
+  'Chart.Line': z.object({ ...base, ...axes, yMin: num.optional(), yMax: num.optional(), data: seriesOf }),
+  'Chart.HorizontalBar.Stacked': z.object({ ...base, ...axes, data: z.array(z.object({ title: z.string(), data: z.array(slice).min(1) })).min(1) }),
+  'Chart.Pie': z.object({ ...base, data: z.array(slice).min(1) }),
+  'Chart.Donut': z.object({ ...base, data: z.array(slice).min(1) }),
+  'Chart.Gauge': z.object({ ...base, value: num, min: num.optional(), max: num.optional(), segments: z.array(z.object({ size: num, legend: z.string(), color })).optional() }),
+};
+
+/** The card as a client without chart support shows it: every chart replaced by its fallback. */
+function withoutCharts(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutCharts);
+  if (!node || typeof node !== 'object') return node;
+  const o = node as Record<string, unknown>;
+  if (typeof o.type === 'string' && o.type.startsWith('Chart.')) return withoutCharts(o.fallback);
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, withoutCharts(v)]));
+}
 const ACTIONS = new Set(['Action.Execute', 'Action.Submit', 'Action.OpenUrl', 'Action.ShowCard', 'Action.ToggleVisibility']);
 export const MAX_CARD_BYTES = 28 * 1024;
 
@@ -32,18 +65,25 @@ export function checkCard(card: any): any {
   walk(card.body ?? [], (o) => {
     if (typeof o.type !== 'string' || o.type === 'AdaptiveCard') return;
     if (o.type.startsWith('Action.')) assert.ok(ACTIONS.has(o.type), `action ${o.type} is not rendered by Teams`);
-    else assert.ok(ELEMENTS.has(o.type), `element ${o.type} is not rendered by Teams`);
+    else if (o.type.startsWith('Chart.')) {
+      const schema = CHARTS[o.type];
+      assert.ok(schema, `element ${o.type} is not a chart Teams renders`);
+      const shape = schema.safeParse(o);
+      assert.ok(shape.success, `${o.type}: ${shape.success ? '' : z.prettifyError(shape.error)}`);
+      const fallback = o.fallback as { type: string };
+      assert.ok(ELEMENTS.has(fallback.type), `${o.type} falls back to ${fallback.type}: a plain element must show its figures to clients without charts`);
+    } else assert.ok(ELEMENTS.has(o.type), `element ${o.type} is not rendered by Teams`);
     if (o.type.startsWith('Input.')) assert.ok(typeof o.label === 'string' && o.label.length > 0, `input ${String(o.id)} has no label`);
     if (o.type === 'Action.Execute') assert.ok(typeof o.verb === 'string', 'Action.Execute without verb');
   });
   for (const a of card.actions ?? []) assert.ok(ACTIONS.has(a.type), `action ${a.type} is not rendered by Teams`);
+  // Parsed as a client without charts sees it (each chart's fallback in its place), without a warning.
   const parsed = new AC.AdaptiveCard();
   const ctx = new AC.SerializationContext();
-  parsed.parse(card, ctx);
+  parsed.parse(withoutCharts(card), ctx);
   const problems: string[] = [];
   for (let i = 0; i < ctx.eventCount; i++) problems.push(ctx.getEventAt(i).message);
-  const chartsOnly = problems.filter((p) => !/Unknown element type "Chart\./.test(p));
-  assert.deepEqual(chartsOnly, [], `adaptivecards parse problems: ${chartsOnly.join('; ')}`);
+  assert.deepEqual(problems, [], `adaptivecards parse problems: ${problems.join('; ')}`);
   return card;
 }
 

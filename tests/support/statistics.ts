@@ -1,5 +1,6 @@
 import { loadConfig } from '../../src/config';
 import { directory } from '../../src/services/municipality';
+import { countKeys, derivedKeys, type CountCell, type CountKey, type DerivedCell, type DerivedKey, type Statistics, type StatRow } from '../../src/services/statistics';
 import type { Store } from '../../src/services/store';
 import type { ReportTable } from '../../src/services/store/schema';
 
@@ -122,3 +123,48 @@ export async function seed(store: Store): Promise<void> {
     .execute();
 }
 
+
+/**
+ * A Statistics result built directly (no store), for the card and PDF tests: `schools` groups with
+ * long names, deterministic counts, and a few cells suppressed ("<5") or hidden ("..") the way the
+ * service marks them. The figures are made up; only the shape of the result type matters here.
+ */
+export function statisticsFixture(schools = 3, groupBy: Statistics['groupBy'] = 'school'): Statistics {
+  const shown = (n: number): CountCell => ({ n });
+  const under5: CountCell = { suppressed: 'under5' };
+  const hidden: CountCell = { suppressed: 'protects' };
+  const value = (v: number): DerivedCell => ({ value: v });
+  const none: DerivedCell = { hidden: true };
+  const rowOf = (key: string, label: string, i: number): StatRow => {
+    const base = 6 + ((i * 7) % 40);
+    const counts = Object.fromEntries(countKeys.map((k, j) => [k, shown(Math.max(5, base - j))])) as Record<CountKey, CountCell>;
+    if (i % 5 === 1) Object.assign(counts, { reports: under5, decisions: under5, opened: under5, notOpened: under5, alreadyOngoing: under5 });
+    if (i % 5 === 2) Object.assign(counts, { reports: hidden, alreadyOngoing: under5 });
+    const derived = Object.fromEntries(derivedKeys.map((k, j) => [k, value(((i + 1) * (j + 3)) % 97)])) as Record<DerivedKey, DerivedCell>;
+    if (i % 5 === 1) for (const k of derivedKeys) derived[k] = none;
+    return { key, label, counts, derived };
+  };
+  const rows = Array.from({ length: schools }, (_, i) => rowOf(`school-${i}`, `${['Ekbackens', 'Solstrålens', 'Lyrans', 'Västra Stenhagens', 'Norrbyskärs'][i % 5]} skola och förskola enhet ${i + 1}`, i));
+  const total = rowOf('total', '', 0);
+  Object.assign(total.counts, { reports: shown(17 * schools), decisions: shown(9 * schools), opened: shown(5 * schools), notOpened: shown(3 * schools), alreadyOngoing: under5 });
+  Object.assign(total.counts, { consultations: shown(12), consultReport: shown(5), consultNoReportNow: shown(5), consultOtherSupport: under5, consultNoOutcome: under5 });
+  Object.assign(total.derived, {
+    receiptHoursMedian: value(3.5),
+    receiptHoursP90: value(20),
+    protectionHoursMedian: value(6),
+    protectionHoursP90: value(30.5),
+    decisionDaysMedian: value(9),
+    decisionDaysP90: value(16),
+    feedbackDaysMedian: value(11),
+    firstAnswerHoursMedian: none,
+  });
+  return {
+    from: '2026-01-01',
+    to: '2026-12-31',
+    groupBy,
+    rows,
+    total,
+    cycle: rows.map((r, i) => ({ schoolId: r.key, label: r.label, done: i % 4 })),
+    generatedAt: '2027-01-05T08:00:00.000Z',
+  };
+}

@@ -18,6 +18,8 @@ const Query = z.object({
   groupBy: z.enum(['school', 'district', 'schoolType', 'category']).optional(),
   from: z.string().max(10).optional(),
   to: z.string().max(10).optional(),
+  /** The card's page of groups (a large directory is paged to keep the card small). */
+  page: z.number().int().min(0).max(10_000).optional(),
 });
 
 /** The picker's value -> a period (custom needs both dates). */
@@ -68,7 +70,7 @@ export function registerStatistics(kit: BotKit): void {
     }
     const downloads = kit.statisticsLinks?.(actor, stats.from, stats.to, groupBy);
     return statisticsCard(
-      { stats, period: error ? periodChoices[0]! : value, periodChoices, ownSchoolOnly: !s.directory.isStatistician(actor.aadObjectId), ...(downloads ? { downloads } : {}), ...(error ? { error } : {}) },
+      { stats, period: error ? periodChoices[0]! : value, periodChoices, ownSchoolOnly: !s.directory.isStatistician(actor.aadObjectId), page: q.page ?? 0, ...(downloads ? { downloads } : {}), ...(error ? { error } : {}) },
       t,
     );
   }
