@@ -223,7 +223,16 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
         if (existing.reporter_aad !== actor.aadObjectId) return refuse(actor, 'report.submit', existing.reference);
         return { report: existing, created: false };
       }
-      const draft = await loadDraft(actor, draftId);
+      let draft: Draft;
+      try {
+        draft = await loadDraft(actor, draftId);
+      } catch (error) {
+        // A second press that lost the race: the first submit deleted the draft as it stored the
+        // report, after this press looked for the report. It gets the one report, like any repeat.
+        const winner = error instanceof NotFoundError && (await store.db.selectFrom('reports').selectAll().where('submission_key', '=', draftId).executeTakeFirst());
+        if (winner && winner.reporter_aad === actor.aadObjectId) return { report: winner, created: false };
+        throw error;
+      }
       if (!isComplete(draft.content)) throw new ValidationError(Object.fromEntries(missingSteps(draft.content).map((s) => [s, 'required'])));
       const c = draft.content;
       const school = directory.school(c.child.schoolId);

@@ -74,6 +74,22 @@ describe(`the store on ${testStoreKind}`, () => {
     assert.deepEqual(await store.audit.verify(), { ok: false, brokenAt: 2 });
   });
 
+  it('appends to the audit chain from many transactions at once without failing any of them', async () => {
+    // On PostgreSQL several transactions take the same next seq; all must still commit (a failed
+    // audit insert would otherwise abort, say, a teacher's report submission).
+    const results = await Promise.allSettled(
+      Array.from({ length: 24 }, (_, i) =>
+        store.transaction(async (trx) => {
+          await trx.insertInto('counters').values({ name: `c${i}`, value: i }).execute();
+          await store.audit.append(trx, { actor: 'a', action: 'report.submitted', subject: `r${i}`, outcome: 'allowed' }, now);
+        }),
+      ),
+    );
+    assert.deepEqual(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)), []);
+    assert.deepEqual(await store.audit.verify(), { ok: true, entries: 24 });
+    assert.equal((await store.db.selectFrom('counters').select('name').execute()).length, 24, 'each transaction committed whole');
+  });
+
   it('writes key-value state with optimistic concurrency', async () => {
     const etag = await store.kv.write('s', 'one', undefined, now);
     assert.equal(await store.kv.write('s', 'two', 'stale', now), 'conflict');

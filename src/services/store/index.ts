@@ -299,11 +299,19 @@ export function makeStore(handle: Db) {
             detail: JSON.stringify(entry.detail ?? {}),
           };
           const prev = last?.hash ?? 'genesis';
+          // PostgreSQL: two transactions may take the same seq; the later one waits for the first
+          // and then fails on the key. A failed statement aborts the whole transaction there, so
+          // the insert runs under a savepoint and a clash rolls back to it and takes the next seq
+          // (now visible). SQLite has one writer at a time and needs none of this.
+          const guarded = handle.dialect === 'postgres';
+          if (guarded) await sql`savepoint audit_append`.execute(trx);
           try {
             await trx.insertInto('audit').values({ seq, ...row, prev_hash: prev, hash: auditHash(prev, seq, row) }).execute();
+            if (guarded) await sql`release savepoint audit_append`.execute(trx);
             return;
           } catch (error) {
-            if (attempt >= 5 || !/unique|duplicate|constraint/i.test((error as Error).message)) throw error;
+            if (guarded) await sql`rollback to savepoint audit_append`.execute(trx);
+            if (attempt >= 20 || !/unique|duplicate|constraint/i.test((error as Error).message)) throw error;
           }
         }
       },
