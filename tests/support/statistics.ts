@@ -1,5 +1,6 @@
 import { loadConfig } from '../../src/config';
 import { directory } from '../../src/services/municipality';
+import { rebuildRollup } from '../../src/services/stat-rollup';
 import type { Store } from '../../src/services/store';
 import type { ReportTable } from '../../src/services/store/schema';
 
@@ -120,5 +121,7 @@ export async function seed(store: Store): Promise<void> {
       })),
     )
     .execute();
+  // Rows written straight to the tables, as a bulk load: the roll-up is filled as the migration does.
+  await rebuildRollup(store.db);
 }
 

@@ -6,6 +6,7 @@ import * as m0020 from './0020-jobs';
 import * as m0010 from './0010-consultations';
 import * as m0040 from './0040-retention';
 import * as m0021 from './0021-reminders';
+import * as m0030 from './0030-statistics-rollup';
 
 /**
  * Versioned migrations, applied in name order at start. Add a file per change and list it here;
@@ -21,6 +22,7 @@ export const migrations: Record<string, Migration> = {
   '0020-jobs': m0020,
   '0040-retention': m0040,
   '0021-reminders': m0021,
+  '0030-statistics-rollup': m0030,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
