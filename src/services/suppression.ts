@@ -344,10 +344,7 @@ export class SuppressionPattern {
             }
       sensitive.sort((p, q) => p.box.r.size - q.box.r.size || (p.box.c < 0 ? 1 : 0) - (q.box.c < 0 ? 1 : 0) || p.box.b - p.box.a - (q.box.b - q.box.a) || q.k - p.k);
       for (const { k, box } of sensitive)
-        if (!pattern.hit(k, box)) {
-          pattern.protect(k, box, familyTotal);
-          if (process.env.VARNA_DEBUG_PATTERN) console.log(fam[k], leaves.filter((_, i) => box.r.members[i]).map((l) => l.school).join('+'), box.c, months[box.a], months[box.b], JSON.stringify(pattern.cycles.at(-1)));
-        }
+        if (!pattern.hit(k, box)) pattern.protect(k, box, familyTotal);
       fam.forEach((k, index) =>
         this.families.set(k, {
           pattern,
