@@ -332,7 +332,9 @@ export async function recomputeRollup(db: Kysely<Database> | Tx): Promise<Rollup
 /** Empties the roll-up and fills it from the raw rows, in one transaction. */
 export async function rebuildRollup(db: Kysely<Database>): Promise<void> {
   const delta = await recomputeRollup(db);
-  await db.transaction().execute(async (trx) => {
+  // In a migration on PostgreSQL this already runs in a transaction.
+  const inTransaction = (fn: (trx: Kysely<Database>) => Promise<void>) => (db.isTransaction ? fn(db) : db.transaction().execute(fn));
+  await inTransaction(async (trx) => {
     await trx.deleteFrom('stat_counts').execute();
     await trx.deleteFrom('stat_durations').execute();
     const counts = [...delta.counts.values()].filter((e) => countColumns.some((k) => e.v[k] !== 0)).map((e) => ({ ...e.cell, ...toRow(e.v) }) as never);
@@ -360,4 +362,35 @@ export async function rebuildRollup(db: Kysely<Database>): Promise<void> {
       .where('id', '=', 1)
       .execute();
   });
+}
+
+/**
+ * Where the stored roll-up differs from a recomputation from the raw rows (empty when it is
+ * right). For the tests and for an operator's check; reads every row, so not for a hot path.
+ */
+export async function rollupDifferences(db: Kysely<Database>): Promise<string[]> {
+  const want = await recomputeRollup(db);
+  const out: string[] = [];
+  const counts = new Map<string, Record<string, number>>();
+  for (const e of want.counts.values()) if (countColumns.some((k) => e.v[k] !== 0)) counts.set(cellId(e.cell), toRow(e.v));
+  for (const r of await db.selectFrom('stat_counts').selectAll().execute()) {
+    const id = cellId(r);
+    const expected = counts.get(id) ?? {};
+    counts.delete(id);
+    for (const k of countColumns) {
+      const have = Number((r as unknown as Record<string, number>)[columnOf(k)]);
+      if (have !== (expected[columnOf(k)] ?? 0)) out.push(`stat_counts ${id.replace(/\u001f/g, '/')} ${k}: stored ${have}, from the rows ${expected[columnOf(k)] ?? 0}`);
+    }
+  }
+  for (const [id, v] of counts) out.push(`stat_counts ${id.replace(/\u001f/g, '/')} missing: ${JSON.stringify(v)}`);
+  const durations = new Map<string, number>();
+  for (const d of want.durations.values()) if (d.n !== 0) durations.set(`${cellId(d.cell)}\u001f${d.measure}\u001f${d.bucket}`, d.n);
+  for (const r of await db.selectFrom('stat_durations').selectAll().execute()) {
+    const id = `${cellId(r)}\u001f${r.measure}\u001f${r.bucket}`;
+    const expected = durations.get(id) ?? 0;
+    durations.delete(id);
+    if (Number(r.n) !== expected) out.push(`stat_durations ${id.replace(/\u001f/g, '/')}: stored ${r.n}, from the rows ${expected}`);
+  }
+  for (const [id, n] of durations) out.push(`stat_durations ${id.replace(/\u001f/g, '/')} missing: ${n}`);
+  return out;
 }
