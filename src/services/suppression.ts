@@ -104,9 +104,15 @@ class FamilyPattern {
   /** The count of key `k` (index in the family) over a box. */
   value(k: number, box: Box): number {
     const { L, C, M } = this.cube.dims;
-    const p = this.prefix[k]!;
-    let sum = 0;
     const cats = box.c < 0 ? this.cats : [box.c];
+    // A school set of the query system: its own prefix sums (summed over its schools once).
+    const perSet = box.r.key ? this.setPrefix(k, box.r) : undefined;
+    let sum = 0;
+    if (perSet) {
+      for (const c of cats) sum += perSet[c * (M + 1) + box.b + 1]! - perSet[c * (M + 1) + box.a]!;
+      return sum;
+    }
+    const p = this.prefix[k]!;
     for (let l = 0; l < L; l++) {
       if (!box.r.members[l]) continue;
       for (const c of cats) {
@@ -115,6 +121,22 @@ class FamilyPattern {
       }
     }
     return sum;
+  }
+
+  private readonly setPrefixes = new Map<string, Float64Array>();
+  private setPrefix(k: number, r: RowSet): Float64Array {
+    const id = `${k}:${r.key}`;
+    let out = this.setPrefixes.get(id);
+    if (out) return out;
+    const { L, C, M } = this.cube.dims;
+    const p = this.prefix[k]!;
+    out = new Float64Array(C * (M + 1));
+    for (let l = 0; l < L; l++) {
+      if (!r.members[l]) continue;
+      for (let i = 0; i < C * (M + 1); i++) out[i]! += p[l * C * (M + 1) + i]!;
+    }
+    this.setPrefixes.set(id, out);
+    return out;
   }
 
   /** The key's factor of a cycle: a component's own weight, or (the sum key) the sum of the weights. */
@@ -128,18 +150,28 @@ class FamilyPattern {
   /** Does some cycle not cancel over this box for key k (so it is protected, and not published)? */
   hit(k: number, box: Box): boolean {
     const m = box.r.members;
-    for (const z of this.cycles) {
-      if (!this.keyFactor(k, z)) continue;
-      const fr = m[z.rx]! - (z.ry >= 0 ? m[z.ry]! : 0);
-      if (!fr) continue;
-      const inC = (c: number) => (box.c < 0 || box.c === c ? 1 : 0);
-      const fc = inC(z.cx) - (z.cy >= 0 ? inC(z.cy) : 0);
-      if (!fc) continue;
-      const inM = (x: number) => (x >= box.a && x <= box.b ? 1 : 0);
-      const fm = inM(z.mx) - (z.my >= 0 ? inM(z.my) : 0);
-      if (fm) return true;
+    // Only cycles with exactly one of their schools in the box can fail to cancel: look those up
+    // by school (a box of every school meets only the cycles with a single school).
+    for (let l = 0; l < m.length; l++) {
+      if (!m[l]) continue;
+      for (const z of this.byLeaf[l] ?? []) {
+        if (z.rx !== l && z.ry !== l) continue;
+        const fr = m[z.rx]! - (z.ry >= 0 ? m[z.ry]! : 0);
+        if (!fr || !this.keyFactor(k, z)) continue;
+        const fc = (box.c < 0 || box.c === z.cx ? 1 : 0) - (z.cy >= 0 && (box.c < 0 || box.c === z.cy) ? 1 : 0);
+        if (!fc) continue;
+        const fm = (z.mx >= box.a && z.mx <= box.b ? 1 : 0) - (z.my >= 0 && z.my >= box.a && z.my <= box.b ? 1 : 0);
+        if (fm) return true;
+      }
     }
     return false;
+  }
+
+  /** The cycles by each of their schools. */
+  private readonly byLeaf: Cycle[][] = [];
+  private add(z: Cycle): void {
+    this.cycles.push(z);
+    for (const l of z.ry >= 0 ? [z.rx, z.ry] : [z.rx]) (this.byLeaf[l] ??= []).push(z);
   }
 
   /** A cycle that does not cancel over `box`, chosen to cancel over as many other boxes as it can. */
@@ -160,7 +192,9 @@ class FamilyPattern {
     const single = (l: number): RowSet => {
       const members = new Uint8Array(L);
       members[l] = 1;
-      return { key: '', members, size: 1 };
+      // The school's own set (so its sums are cached) when it is one: a leaf is a school unless
+      // the school changed district or type.
+      return this.cube.rowSets.get(membershipKey(members)) ?? { key: '', members, size: 1 };
     };
     // Schools: a pair (inside, outside) that as many school sets as possible hold both or neither
     // of; a point (the school with the fewest cases) when the box holds every school.
@@ -237,7 +271,7 @@ class FamilyPattern {
         );
       }
     }
-    this.cycles.push({ kx, ky, rx, ry, cx, cy, mx, my });
+    this.add({ kx, ky, rx, ry, cx, cy, mx, my });
   }
 }
 
