@@ -123,19 +123,22 @@ class FamilyPattern {
     return sum;
   }
 
-  private readonly setPrefixes = new Map<string, Float64Array>();
+  private readonly setPrefixes = new Map<RowSet, Float64Array[]>();
   private setPrefix(k: number, r: RowSet): Float64Array {
-    const id = `${k}:${r.key}`;
-    let out = this.setPrefixes.get(id);
+    let perKey = this.setPrefixes.get(r);
+    if (!perKey) this.setPrefixes.set(r, (perKey = []));
+    let out = perKey[k];
     if (out) return out;
     const { L, C, M } = this.cube.dims;
     const p = this.prefix[k]!;
-    out = new Float64Array(C * (M + 1));
+    const n = C * (M + 1);
+    out = new Float64Array(n);
     for (let l = 0; l < L; l++) {
       if (!r.members[l]) continue;
-      for (let i = 0; i < C * (M + 1); i++) out[i]! += p[l * C * (M + 1) + i]!;
+      const base = l * n;
+      for (let i = 0; i < n; i++) out[i] = out[i]! + p[base + i]!;
     }
-    this.setPrefixes.set(id, out);
+    perKey[k] = out;
     return out;
   }
 
@@ -371,10 +374,15 @@ export class SuppressionPattern {
           for (let a = 0; a < M; a++)
             for (let b = a; b < M; b++) {
               const box = { r, c, a, b };
+              let small = false;
               fam.forEach((_, k) => {
                 const v = pattern.value(k, box);
+                if (v < MIN_CELL) small = true;
                 if (v > 0 && v < MIN_CELL) sensitive.push({ k, box });
               });
+              // Counts never go below 0: once every count of the family is 5 or more, every longer
+              // run of months is too.
+              if (!small) break;
             }
       sensitive.sort((p, q) => p.box.r.size - q.box.r.size || (p.box.c < 0 ? 1 : 0) - (q.box.c < 0 ? 1 : 0) || p.box.b - p.box.a - (q.box.b - q.box.a) || q.k - p.k);
       for (const { k, box } of sensitive)
