@@ -223,7 +223,7 @@ async function b2(): Promise<void> {
   results.B2_statistics = out;
   for (const r of out)
     log(
-      `B2 ${r.store}: a year's statistics over ${r.rows.toLocaleString('en')} reports, the service call: ${r.rollupMs.toFixed(1)} ms warm, ${r.coldMs.toFixed(0)} ms cold (first after a change); naive aggregate ${r.naiveMs.toFixed(0)} ms (ratio ${r.ratio.toFixed(4)}); ${r.groups} rows; load ${r.loadSeconds.toFixed(0)} s, roll-up backfill ${r.backfillSeconds.toFixed(0)} s`,
+      `B2 ${r.store}: a year's statistics over ${r.rows.toLocaleString('en')} reports, the service call: ${r.rollupMs.toFixed(1)} ms warm, ${r.coldMs.toFixed(0)} ms cold (first after the load), ${r.afterChangeMs.toFixed(1)} ms a second after a change; naive aggregate ${r.naiveMs.toFixed(0)} ms (ratio ${r.ratio.toFixed(4)}); ${r.groups} rows; load ${r.loadSeconds.toFixed(0)} s, roll-up backfill ${r.backfillSeconds.toFixed(0)} s`,
     );
 }
 
@@ -277,7 +277,7 @@ function markdown(m: ReturnType<typeof machine>, at: string): string {
   if (r.B2_statistics)
     for (const s of r.B2_statistics as StatsResult[])
       lines.push(
-        `| B2 a year's statistics, ${s.rows.toLocaleString('en')} reports, ${s.store} (the service call) | ${f(s.rollupMs, 1)} ms warm, ${f(s.coldMs)} ms cold (naive aggregate ${f(s.naiveMs)} ms) | ≤ 100 ms | ratio to naive **${f(s.ratio, 4)}** |`,
+        `| B2 a year's statistics, ${s.rows.toLocaleString('en')} reports, ${s.store} (the service call) | ${f(s.rollupMs, 1)} ms warm, ${f(s.coldMs)} ms cold, ${f(s.afterChangeMs, 1)} ms a second after a change (naive aggregate ${f(s.naiveMs)} ms) | ≤ 100 ms | ratio to naive **${f(s.ratio, 4)}** |`,
       );
   if (r.B3_throttled) {
     const b = r.B3_throttled;

@@ -246,13 +246,22 @@ export class RollupDelta {
         .onConflict((oc) => oc.columns(['month', 'school_id', 'district_id', 'school_type', 'category', 'measure', 'bucket']).doUpdateSet({ n: sql`stat_durations.n + ${n}` }))
         .execute();
     }
-    if (changed)
-      await trx
-        .updateTable('stat_version')
-        .set({ v: sql`v + 1` })
-        .where('id', '=', 1)
-        .execute();
+    if (changed) {
+      await trx.updateTable('stat_version').set({ v: sql`v + 1` }).where('id', '=', 1).execute();
+      for (const l of listeners) l();
+    }
   }
+}
+
+const listeners = new Set<() => void>();
+/**
+ * Told when a write changed the roll-up (before its transaction commits: debounce, then read). The
+ * statistics service uses it to work out the new suppression pattern in the background, so a view
+ * after a change does not wait for it. Returns the unsubscribe.
+ */
+export function onRollupChange(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
 }
 
 async function reportFacts(trx: Tx, id: string): Promise<ReportFacts | undefined> {

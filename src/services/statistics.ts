@@ -3,7 +3,7 @@ import type { Clock } from './clock';
 import { NotAllowedError, ValidationError } from './errors';
 import type { Actor } from './actor';
 import type { Directory } from './municipality';
-import { columnOf, type DurationMeasure } from './stat-rollup';
+import { columnOf, onRollupChange, type DurationMeasure } from './stat-rollup';
 import type { Store } from './store';
 import { MIN_CELL, SuppressionPattern, type CubeRow, type Leaf } from './suppression';
 
@@ -195,6 +195,8 @@ export interface StatisticsDeps {
   reminders: {
     doneBySchoolAndTerm(): Promise<Array<{ schoolId: string; entryId: string; term: string; done: number }>>;
   };
+  /** Work the suppression pattern out again in the background shortly after each change (the running bot). */
+  warmAfterChanges?: boolean;
 }
 
 export interface StatisticsQuery {
@@ -202,7 +204,7 @@ export interface StatisticsQuery {
   groupBy: GroupBy;
 }
 
-export function makeStatistics({ store, clock, log, directory, reminders }: StatisticsDeps) {
+export function makeStatistics({ store, clock, log, directory, reminders, warmAfterChanges = false }: StatisticsDeps) {
   const db = store.db;
   const m = directory.municipality;
 
@@ -394,7 +396,22 @@ export function makeStatistics({ store, clock, log, directory, reminders }: Stat
     };
   }
 
+  // After a change, the pattern is worked out in the background (debounced), so the next view is warm.
+  let warmTimer: NodeJS.Timeout | undefined;
+  const unsubscribe = warmAfterChanges
+    ? onRollupChange(() => {
+        clearTimeout(warmTimer);
+        warmTimer = setTimeout(() => void currentPattern().catch(() => undefined), 300);
+        warmTimer.unref();
+      })
+    : undefined;
+
   return {
+    /** Stops the background work (at shutdown). */
+    stop() {
+      unsubscribe?.();
+      clearTimeout(warmTimer);
+    },
     /** May this person see statistics at all (statistics role, or a principal for their school)? */
     mayView: (actor: Pick<Actor, 'aadObjectId'>) => {
       try {
