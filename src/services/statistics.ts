@@ -8,10 +8,11 @@ import type { Store } from './store';
 import { MIN_CELL, SuppressionPattern, type CubeRow, type Leaf } from './suppression';
 
 /**
- * Follow-up statistics for committees and managers: counts, shares and times for a period, grouped
- * by school, district, school type or category. Only clear columns are read (never `sealed`), and
- * every count under 5 is suppressed so that no child or case can be singled out; a second cell is
- * suppressed where a total would otherwise give the first one away (see `suppress`).
+ * Follow-up statistics for committees and managers: counts, shares and times for a period of whole
+ * months, grouped by school, district, school type or category. Read from the roll-up
+ * (`stat-rollup.ts`, migration 0030), never from the raw rows or `sealed`. Every count under 5 is
+ * "<5", and one suppression pattern over every query anyone can ask (`suppression.ts`) hides what a
+ * combination of published figures would give away ("..").
  */
 
 export type GroupBy = 'school' | 'district' | 'schoolType' | 'category';
