@@ -222,7 +222,9 @@ async function b2(): Promise<void> {
   if (STATS_STORES.includes('postgres')) await b2Postgres(out);
   results.B2_statistics = out;
   for (const r of out)
-    log(`B2 ${r.store}: a year's statistics over ${r.rows.toLocaleString('en')} reports: roll-up ${r.rollupMs.toFixed(1)} ms, naive aggregate ${r.naiveMs.toFixed(0)} ms (ratio ${r.ratio.toFixed(3)}), ${r.groups} groups; load ${r.loadSeconds.toFixed(0)} s`);
+    log(
+      `B2 ${r.store}: a year's statistics over ${r.rows.toLocaleString('en')} reports, the service call: ${r.rollupMs.toFixed(1)} ms warm, ${r.coldMs.toFixed(0)} ms cold (first after the load), ${r.afterChangeMs.toFixed(1)} ms a second after a change; naive aggregate ${r.naiveMs.toFixed(0)} ms (ratio ${r.ratio.toFixed(4)}); ${r.groups} rows; load ${r.loadSeconds.toFixed(0)} s, roll-up backfill ${r.backfillSeconds.toFixed(0)} s`,
+    );
 }
 
 async function b2Postgres(out: StatsResult[]): Promise<void> {
@@ -274,7 +276,9 @@ function markdown(m: ReturnType<typeof machine>, at: string): string {
   }
   if (r.B2_statistics)
     for (const s of r.B2_statistics as StatsResult[])
-      lines.push(`| B2 a year's statistics, ${s.rows.toLocaleString('en')} reports, ${s.store} | ${f(s.rollupMs, 1)} ms (naive aggregate ${f(s.naiveMs)} ms) | ≤ 100 ms | ratio to naive **${f(s.ratio, 3)}** |`);
+      lines.push(
+        `| B2 a year's statistics, ${s.rows.toLocaleString('en')} reports, ${s.store} (the service call) | ${f(s.rollupMs, 1)} ms warm, ${f(s.coldMs)} ms cold, ${f(s.afterChangeMs, 1)} ms a second after a change (naive aggregate ${f(s.naiveMs)} ms) | ≤ 100 ms | ratio to naive **${f(s.ratio, 4)}** |`,
+      );
   if (r.B3_throttled) {
     const b = r.B3_throttled;
     lines.push(`| B3 ${b.messages} proactive sends through a throttling stand-in | ${f(b.tookSeconds, 1)} s (${b.refused429} × 429) | ≤ 1.1× the ${b.allowedSeconds} s the throttle allows | **${f(b.ratio, 3)}×** |`);

@@ -1,16 +1,23 @@
 /**
  * B2: a year's statistics over 1,000,000 reports, on SQLite and on PostgreSQL.
  *
- * The naive aggregate groups the `reports` rows of the year directly. The candidate reads a
- * monthly roll-up (`report_month_stats`: one row per month, school, category and outcome with
- * its counts), which the statistics service keeps current in the same transaction as each report
- * change (a +1/-1 upsert; see docs/benchmarks.md). Both queries are one Kysely query for both
- * dialects; only the bulk generation of test rows is dialect-specific.
+ * Measures the REAL service call: `makeStatistics(...).forOperator({ period: year 2025, groupBy:
+ * school })`, the same function the Statistik card, the exports and `npm run report` use. It reads
+ * the roll-up (migration 0030: stat_counts, stat_durations), filled from the generated rows by
+ * `rebuildRollup` (the migration's backfill) and afterwards kept current by the services in each
+ * write's transaction. The first call after a change works out the suppression pattern over the
+ * whole roll-up ("cold"); later calls reuse it until the next change ("warm"). Both are printed.
+ * In the same run, a naive aggregate (`GROUP BY` over the year's raw `reports` rows) gives the ratio.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
+import { loadConfig } from '../src/config';
+import { createLogger } from '../src/log';
+import { directory } from '../src/services/municipality';
+import { rebuildRollup, trackReport } from '../src/services/stat-rollup';
+import { makeStatistics } from '../src/services/statistics';
 import { openStore, type Store } from '../src/services/store';
 import { median } from './lib';
 
@@ -22,8 +29,15 @@ export interface StatsResult {
   store: string;
   rows: number;
   loadSeconds: number;
+  /** Filling the roll-up from the rows (the migration's backfill). */
+  backfillSeconds: number;
   naiveMs: number;
+  /** The service call, warm (median of 5): what the ≤ 100 ms target is measured on. */
   rollupMs: number;
+  /** The first service call after the bulk load (works out the suppression pattern). */
+  coldMs: number;
+  /** A call a second after a change through `trackReport` (the pattern was worked out in the background). */
+  afterChangeMs: number;
   ratio: number;
   groups: number;
 }
@@ -63,42 +77,6 @@ async function load(store: Store): Promise<void> {
   await sql`analyze`.execute(db);
 }
 
-/** The roll-up table and its initial fill (the statistics service would keep it current). */
-async function buildRollup(store: Store): Promise<number> {
-  const db = store.db as unknown as Kysely<any>;
-  await db.schema
-    .createTable('report_month_stats')
-    .addColumn('received_month', 'text', (c) => c.notNull())
-    .addColumn('school_id', 'text', (c) => c.notNull())
-    .addColumn('category', 'text', (c) => c.notNull())
-    .addColumn('decision', 'text', (c) => c.notNull())
-    .addColumn('reports', 'integer', (c) => c.notNull())
-    .addColumn('acute', 'integer', (c) => c.notNull())
-    .addColumn('decided_in_time', 'integer', (c) => c.notNull())
-    .addPrimaryKeyConstraint('report_month_stats_pk', ['received_month', 'school_id', 'category', 'decision'])
-    .execute();
-  await db
-    .insertInto('report_month_stats')
-    .columns(['received_month', 'school_id', 'category', 'decision', 'reports', 'acute', 'decided_in_time'])
-    .expression((eb) =>
-      eb
-        .selectFrom('reports')
-        .select((e) => [
-          'received_month',
-          'school_id',
-          'category',
-          e.fn.coalesce('decision', sql.lit('none')).as('decision'),
-          e.fn.countAll().as('reports'),
-          e.fn.sum('acute').as('acute'),
-          e.fn.sum(e.case().when('decision_at', '<=', e.ref('decision_due_at')).then(1).else(0).end()).as('decided_in_time'),
-        ])
-        .groupBy(['received_month', 'school_id', 'category', 'decision']),
-    )
-    .execute();
-  const n = await db.selectFrom('report_month_stats').select((e) => e.fn.countAll().as('n')).executeTakeFirstOrThrow();
-  return Number(n.n);
-}
-
 const FROM = '2025-01';
 const TO = '2025-12';
 
@@ -114,16 +92,6 @@ function naive(db: Kysely<any>) {
       e.fn.sum('acute').as('acute'),
       e.fn.sum(e.case().when('decision_at', '<=', e.ref('decision_due_at')).then(1).else(0).end()).as('decided_in_time'),
     ])
-    .where('received_month', '>=', FROM)
-    .where('received_month', '<=', TO)
-    .groupBy(['received_month', 'school_id', 'category', 'decision'])
-    .execute();
-}
-
-function rollup(db: Kysely<any>) {
-  return db
-    .selectFrom('report_month_stats')
-    .select((e) => ['received_month', 'school_id', 'category', 'decision', e.fn.sum('reports').as('reports'), e.fn.sum('acute').as('acute'), e.fn.sum('decided_in_time').as('decided_in_time')])
     .where('received_month', '>=', FROM)
     .where('received_month', '<=', TO)
     .groupBy(['received_month', 'school_id', 'category', 'decision'])
@@ -147,12 +115,39 @@ export async function benchStats(storeUrl: string, label: string, cleanup: () =>
     const t = performance.now();
     await load(store);
     const loadSeconds = (performance.now() - t) / 1000;
-    await buildRollup(store);
+    const tb = performance.now();
+    await rebuildRollup(store.db);
+    const backfillSeconds = (performance.now() - tb) / 1000;
     const db = store.db as unknown as Kysely<any>;
+    const base = loadConfig({ NODE_ENV: 'test', VARNA_CONFIG: 'config/example.yaml' }).municipality;
+    const dir = directory({
+      ...base,
+      districts: [0, 1, 2, 3].map((d) => ({ id: `d${d}`, name: `Område ${d}` })) as typeof base.districts,
+      schools: Array.from({ length: SCHOOLS }, (_, i) => ({ ...base.schools[0]!, id: `school-${i}`, name: `Skola ${i}`, district: `d${i % 4}`, type: 'municipal' as const, principals: [] })),
+    });
+    const stats = makeStatistics({ store, clock: { now: () => new Date() }, log: createLogger('silent'), directory: dir, reminders: { doneBySchoolAndTerm: async () => [] }, warmAfterChanges: true });
+    const year = () => stats.forOperator({ period: { kind: 'year', year: 2025 }, groupBy: 'school' });
+    const firstRow = await store.db.selectFrom('reports').selectAll().where('id', '=', 'r1').executeTakeFirstOrThrow();
+    const tc = performance.now();
+    const first = await year();
+    const coldMs = performance.now() - tc;
     const a = await timeIt(() => naive(db));
-    const b = await timeIt(() => rollup(db));
-    if (a.rows !== b.rows) throw new Error(`roll-up disagrees with the naive aggregate: ${a.rows} vs ${b.rows} groups`);
-    return { store: label, rows: ROWS, loadSeconds, naiveMs: a.ms, rollupMs: b.ms, ratio: b.ms / a.ms, groups: b.rows };
+    const b = await timeIt(async () => (await year()).rows);
+    // A change (one more report, as the report service writes it), then a view a second later: the
+    // pattern was worked out in the background meanwhile.
+    await store.transaction((trx) =>
+      trackReport(trx, 'bench-extra', () =>
+        trx.insertInto('reports').values({ ...(firstRow as object), id: 'bench-extra', reference: 'REF-extra', submission_key: 'sk-extra' } as never).execute(),
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const ta = performance.now();
+    await year();
+    const afterChangeMs = performance.now() - ta;
+    stats.stop();
+    const total = first.total.counts.reports;
+    if (!('n' in total) || total.n !== ROWS) throw new Error(`the service's year total is not the ${ROWS} generated reports: ${JSON.stringify(total)}`);
+    return { store: label, rows: ROWS, loadSeconds, backfillSeconds, naiveMs: a.ms, rollupMs: b.ms, coldMs, afterChangeMs, ratio: b.ms / a.ms, groups: b.rows };
   } finally {
     await store.close();
     await cleanup();

@@ -71,6 +71,7 @@ export async function startVarna(opts: StartOptions): Promise<Running> {
     kit,
     log,
     async stop() {
+      services.statistics.stop();
       await services.coordinator?.stop();
       await services.jobs.stop();
       await services.outbox.stop();

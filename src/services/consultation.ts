@@ -4,6 +4,7 @@ import type { Actor } from './actor';
 import type { Clock } from './clock';
 import type { Cipher } from './crypto';
 import { ConflictError, NotAllowedError, NotFoundError, ValidationError } from './errors';
+import { trackConsultation } from './stat-rollup';
 import type { Directory } from './municipality';
 import type { Outbox } from './outbox';
 import { checkText, placeTerms, type PiiHit } from './pii';
@@ -194,7 +195,7 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
     if (!key) throw new NotFoundError('consultation', c.id);
     const messageId = newId(now);
     const seq = c.messages + 1;
-    const res = await trx
+    const res = await trackConsultation(trx, c.id, () => trx
       .updateTable('consultations')
       .set({
         messages: seq,
@@ -205,7 +206,7 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
       .where('id', '=', c.id)
       .where('version', '=', c.version)
       .where('status', '=', 'open')
-      .executeTakeFirst();
+      .executeTakeFirst());
     if (Number(res.numUpdatedRows) !== 1) throw new ConflictError('consultation.changed');
     await trx
       .insertInto('consultation_messages')
@@ -281,7 +282,7 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
           purged_at: null,
           updated_at: iso(now),
         };
-        await trx.insertInto('consultations').values(values).execute();
+        await trackConsultation(trx, id, () => trx.insertInto('consultations').values(values).execute());
         await outbox.enqueue(
           trx,
           {
@@ -398,12 +399,14 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
           await appendMessage(trx, c, 'intake', answer, now);
           c = await row(id, trx);
         }
-        const res = await trx
-          .updateTable('consultations')
-          .set({ status: 'closed', outcome, closed_at: iso(now), version: c.version + 1, updated_at: iso(now) })
-          .where('id', '=', id)
-          .where('version', '=', c.version)
-          .executeTakeFirst();
+        const res = await trackConsultation(trx, id, () =>
+          trx
+            .updateTable('consultations')
+            .set({ status: 'closed', outcome, closed_at: iso(now), version: c.version + 1, updated_at: iso(now) })
+            .where('id', '=', id)
+            .where('version', '=', c.version)
+            .executeTakeFirst(),
+        );
         if (Number(res.numUpdatedRows) !== 1) throw new ConflictError('consultation.changed');
         if (sealed) {
           await outbox.enqueue(
@@ -455,7 +458,10 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
       await assertTeacher(actor, c, 'consultation.textForReport');
       const sealed = await sealedOf(c);
       if (!sealed) throw new NotFoundError('consultation', id);
-      if (!c.led_to_report) await store.db.updateTable('consultations').set({ led_to_report: 1, updated_at: iso(clock.now()) }).where('id', '=', id).execute();
+      if (!c.led_to_report)
+        await store.transaction((trx) =>
+          trackConsultation(trx, id, () => trx.updateTable('consultations').set({ led_to_report: 1, updated_at: iso(clock.now()) }).where('id', '=', id).where('led_to_report', '=', 0).execute()),
+        );
       return sealed.text;
     },
 

@@ -56,7 +56,7 @@ export function makeServices(deps: ServiceDeps) {
   jobs.cron('consultations.purge', '40 2 * * *', async () => void (await consultations.purgeExpired(clock.now())));
   const reminders = makeReminders({ config, store, clock, log, outbox, installations, jobs, directory: dir });
   reminders.schedule();
-  const statistics = makeStatistics({ store, clock, log, directory: dir, reminders });
+  const statistics = makeStatistics({ store, clock, log, directory: dir, reminders, warmAfterChanges: true });
   return {
     ...deps,
     reports,

@@ -5,6 +5,7 @@ import type { Clock } from './clock';
 import type { Cipher } from './crypto';
 import { addWorkingHours, feedbackDue } from './deadlines';
 import { ConflictError, NotAllowedError, NotFoundError, ValidationError } from './errors';
+import { trackReport } from './stat-rollup';
 import { feedbackKind, feedbackTarget, type FeedbackMessage, type PermittedFeedback } from './feedback';
 import type { Directory } from './municipality';
 import type { Outbox } from './outbox';
@@ -91,7 +92,7 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
     await authorize(actor, report, action, isMember);
     const now = clock.now();
     const { patch, detail = {}, feedback, note } = change(report, now);
-    const updated = await store.transaction(async (trx) => {
+    const updated = await store.transaction((trx) => trackReport(trx, report.id, async () => {
       const res = await trx
         .updateTable('reports')
         .set({ ...patch, version: report.version + 1, updated_at: iso(now) })
@@ -111,7 +112,7 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
       const row = { ...report, ...patch } as Report;
       if (feedback) await sendFeedback(trx, row, feedback, now);
       return trx.selectFrom('reports').selectAll().where('id', '=', report.id).executeTakeFirstOrThrow();
-    });
+    }));
     log.info({ event: `intake.${action}`, reference, user: actor.aadObjectId }, 'intake action recorded');
     if (feedback) outbox.wake();
     return updated;
@@ -250,7 +251,7 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
       if (wantsDecisionFeedback(report)) return report;
       const now = clock.now();
       const sendNow = !!report.decision && !report.feedback_inappropriate_at && !report.feedback_given_at;
-      const updated = await store.transaction(async (trx) => {
+      const updated = await store.transaction((trx) => trackReport(trx, report.id, async () => {
         await trx
           .updateTable('reports')
           .set({ feedback_requested_later_at: iso(now), ...(sendNow ? { feedback_given_at: iso(now) } : {}), version: report.version + 1, updated_at: iso(now) })
@@ -263,7 +264,7 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
         await store.audit.append(trx, { actor: actor.aadObjectId, action: 'report.feedbackRequested', subject: reference, outcome: 'allowed' }, now);
         if (sendNow) await sendFeedback(trx, report, { kind: 'investigation', outcome: report.decision! }, now);
         return trx.selectFrom('reports').selectAll().where('id', '=', report.id).executeTakeFirstOrThrow();
-      });
+      }));
       if (sendNow) outbox.wake();
       return updated;
     },

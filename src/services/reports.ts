@@ -5,6 +5,7 @@ import type { Clock } from './clock';
 import type { Cipher } from './crypto';
 import { decisionDue, protectionDue, stockholmMonth } from './deadlines';
 import { ConflictError, NotAllowedError, NotFoundError, ValidationError } from './errors';
+import { trackReport } from './stat-rollup';
 import type { Directory } from './municipality';
 import type { Outbox } from './outbox';
 import {
@@ -296,7 +297,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
             updated_at: iso(now),
           };
           await store.dataKeys.put(trx, id, wrapped.masterKeyId, wrapped.wrapped, now);
-          await trx.insertInto('reports').values(row).execute();
+          await trackReport(trx, id, () => trx.insertInto('reports').values(row).execute());
           await trx
             .insertInto('report_events')
             .values({ id: newId(now), report_id: id, at: iso(now), actor_aad: actor.aadObjectId, actor_name: '', kind: 'submitted', detail: JSON.stringify({ acute: row.acute === 1 }) })

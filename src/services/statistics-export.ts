@@ -20,20 +20,20 @@ export const measures: Record<CountKey | DerivedKey, { title: string; definition
   ledToReport: { title: 'Konsultation ledde till anmälan', definition: 'Konsultationer som följdes av en anmälan i Värna.' },
   shareFeedbackRequested: { title: 'Andel begärt återkoppling (%)', definition: 'Begärt återkoppling / anmälningar.' },
   shareFeedbackGiven: { title: 'Andel fått återkoppling (%)', definition: 'Fått återkoppling om beslut / begärt återkoppling.' },
-  feedbackDaysMedian: { title: 'Dagar till återkoppling (median)', definition: 'Kalenderdagar från mottagning till lämnad återkoppling, median.' },
-  receiptHoursMedian: { title: 'Timmar till mottagningsbekräftelse (median)', definition: 'Timmar från mottagning till bekräftelse, median.' },
+  feedbackDaysMedian: { title: 'Dagar till återkoppling (median)', definition: 'Kalenderdagar från mottagning till lämnad återkoppling, median. Upplösning: hela kalenderdagar, högst 365.' },
+  receiptHoursMedian: { title: 'Timmar till mottagningsbekräftelse (median)', definition: 'Timmar från mottagning till bekräftelse, median. Upplösning: hela timmar (avrundat nedåt) upp till en vecka, därefter hela dygn, högst 365 dygn.' },
   receiptHoursP90: { title: 'Timmar till mottagningsbekräftelse (90:e percentil)', definition: '90:e percentilen (närmaste rang).' },
-  protectionHoursMedian: { title: 'Timmar till skyddsbedömning (median)', definition: 'Timmar från mottagning till skyddsbedömning (20 kap. 1 §), median.' },
+  protectionHoursMedian: { title: 'Timmar till skyddsbedömning (median)', definition: 'Timmar från mottagning till skyddsbedömning (20 kap. 1 §), median. Upplösning: hela timmar (avrundat nedåt) upp till en vecka, därefter hela dygn, högst 365 dygn.' },
   protectionHoursP90: { title: 'Timmar till skyddsbedömning (90:e percentil)', definition: '90:e percentilen (närmaste rang).' },
-  decisionDaysMedian: { title: 'Dagar till beslut (median)', definition: 'Kalenderdagar från mottagning till beslutsdatum, median.' },
+  decisionDaysMedian: { title: 'Dagar till beslut (median)', definition: 'Kalenderdagar från mottagning till beslutsdatum, median. Upplösning: hela kalenderdagar, högst 365.' },
   decisionDaysP90: { title: 'Dagar till beslut (90:e percentil)', definition: '90:e percentilen (närmaste rang).' },
   shareWithin14: { title: 'Andel beslut inom 14 dagar (%)', definition: 'Beslut inom 14 dagar / beslut.' },
-  firstAnswerHoursMedian: { title: 'Timmar till första svar på konsultation (median)', definition: 'Timmar från fråga till första svar, median.' },
+  firstAnswerHoursMedian: { title: 'Timmar till första svar på konsultation (median)', definition: 'Timmar från fråga till första svar, median. Upplösning: hela timmar (avrundat nedåt) upp till en vecka, därefter hela dygn, högst 365 dygn.' },
   shareLedToReport: { title: 'Andel konsultationer som ledde till anmälan (%)', definition: 'Ledde till anmälan / konsultationer.' },
 };
 
 export const suppressionNote =
-  'Antal under 5 visas som "<5". ".." = dolt för att skydda ett annat tal, eller (för andelar och tider) färre än 5 fall. Inga personuppgifter.';
+  'Antal under 5 visas som "<5". ".." = dolt för att skydda ett annat tal, eller (för andelar och tider) färre än 5 fall. Samma tal döljs i alla urval och perioder (hela månader), så att inget litet tal kan räknas fram genom att jämföra tabeller. Inga personuppgifter.';
 
 const groupTitles = { school: 'Skola', district: 'Område', schoolType: 'Skoltyp', category: 'Kategori' } as const;
 

@@ -1,25 +1,23 @@
 import type { Logger } from '../log';
 import type { Clock } from './clock';
-import { stockholmInstant } from './deadlines';
 import { NotAllowedError, ValidationError } from './errors';
 import type { Actor } from './actor';
 import type { Directory } from './municipality';
+import { columnOf, onRollupChange, type DurationMeasure } from './stat-rollup';
 import type { Store } from './store';
+import { MIN_CELL, SuppressionPattern, type CubeRow, type Leaf } from './suppression';
 
 /**
- * Follow-up statistics for committees and managers: counts, shares and times for a period, grouped
- * by school, district, school type or category. Only clear columns are read (never `sealed`), and
- * every count under 5 is suppressed so that no child or case can be singled out; a second cell is
- * suppressed where a total would otherwise give the first one away (see `suppress`).
+ * Follow-up statistics for committees and managers: counts, shares and times for a period of whole
+ * months, grouped by school, district, school type or category. Read from the roll-up
+ * (`stat-rollup.ts`, migration 0030), never from the raw rows or `sealed`. Every count under 5 is
+ * "<5", and one suppression pattern over every query anyone can ask (`suppression.ts`) hides what a
+ * combination of published figures would give away ("..").
  */
 
 export type GroupBy = 'school' | 'district' | 'schoolType' | 'category';
 export const groupBys: GroupBy[] = ['school', 'district', 'schoolType', 'category'];
-export type Period =
-  | { kind: 'month'; month: string }
-  | { kind: 'term'; term: string }
-  | { kind: 'year'; year: number }
-  | { kind: 'custom'; from: string; to: string };
+export type Period = { kind: 'month'; month: string } | { kind: 'term'; term: string } | { kind: 'year'; year: number } | { kind: 'custom'; from: string; to: string };
 
 /** Counts in the table, in column order. Each is a cell that can be suppressed. */
 export const countKeys = [
@@ -81,16 +79,14 @@ export interface Statistics {
   generatedAt: string;
 }
 
-export const MIN_CELL = 5;
-const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
+export { MIN_CELL };
+export { stockholmDate } from './stat-rollup';
 
 export const show = (c: CountCell): string => ('n' in c ? String(c.n) : c.suppressed === 'under5' ? '<5' : '..');
 export const showDerived = (c: DerivedCell, digits = 0): string => ('value' in c ? c.value.toFixed(digits) : '..');
 
 // --- periods -------------------------------------------------------------------------------------
 
-const nextDay = (date: string) => new Date(Date.parse(`${date}T12:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
 const lastDayOfMonth = (month: string) => {
   const [y, m] = month.split('-').map(Number) as [number, number];
   return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
@@ -112,9 +108,15 @@ export function resolvePeriod(p: Period): { from: string; to: string } {
       if (!Number.isInteger(p.year) || p.year < 2000 || p.year > 2100) throw bad();
       return { from: `${p.year}-01-01`, to: `${p.year}-12-31` };
     case 'custom': {
-      const ok = (d: string) => /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`));
-      if (!ok(p.from) || !ok(p.to) || p.from > p.to) throw bad();
-      return { from: p.from, to: p.to };
+      // Whole months only (a day range would let two overlapping ranges be subtracted): a date
+      // or YYYY-MM widens to its month.
+      const ok = (d: string) =>
+        /^\d{4}-(0[1-9]|1[0-2])(-\d{2})?$/.test(d) && !Number.isNaN(Date.parse(`${d.slice(0, 7)}-01T00:00:00Z`)) && (d.length === 7 || !Number.isNaN(Date.parse(`${d}T00:00:00Z`)));
+      if (!ok(p.from) || !ok(p.to) || p.from.slice(0, 7) > p.to.slice(0, 7)) throw bad();
+      return {
+        from: `${p.from.slice(0, 7)}-01`,
+        to: lastDayOfMonth(p.to.slice(0, 7)),
+      };
     }
   }
 }
@@ -130,33 +132,6 @@ const termsBetween = (from: string, to: string): Set<string> => {
 
 // --- figures -------------------------------------------------------------------------------------
 
-/** The clear columns statistics read from a report. */
-export interface ReportFacts {
-  school_id: string;
-  district_id: string;
-  school_type: string;
-  category: string;
-  received_at: string;
-  feedback_requested: number;
-  feedback_requested_later_at: string | null;
-  feedback_given_at: string | null;
-  receipt_at: string | null;
-  protection_at: string | null;
-  decision: string | null;
-  decision_date: string | null;
-  decision_at: string | null;
-  joint_meeting_offered_at: string | null;
-}
-export interface ConsultationFacts {
-  school_id: string;
-  district_id: string;
-  school_type: string;
-  created_at: string;
-  first_answer_at: string | null;
-  outcome: string | null;
-  led_to_report: number;
-}
-
 /** Median (mean of the two middle values when even). */
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -169,204 +144,47 @@ export function percentile(xs: number[], p: number): number {
   return s[Math.max(0, Math.ceil(p * s.length) - 1)]!;
 }
 
-/** Summer time in Stockholm (EU rule since 1996): last Sunday of March 01:00 UTC to last Sunday of October 01:00 UTC. */
-const summer = new Map<number, [number, number]>();
-const lastSunday = (y: number, month: number) => {
-  const last = new Date(Date.UTC(y, month + 1, 0, 1));
-  return last.getTime() - last.getUTCDay() * DAY_MS;
+/** A histogram (bucket -> cases): the value at a 0-based rank. */
+function atRank(h: Map<number, number>, rank: number): number {
+  let seen = 0;
+  for (const b of [...h.keys()].sort((x, y) => x - y)) {
+    seen += h.get(b)!;
+    if (rank < seen) return b;
+  }
+  return NaN;
+}
+const casesIn = (h: Map<number, number>) => [...h.values()].reduce((a, b) => a + b, 0);
+/** Median of a histogram (mean of the two middle buckets when even), as `median` over the bucket values. */
+export function histogramMedian(h: Map<number, number>): number {
+  const n = casesIn(h);
+  return n % 2 ? atRank(h, n >> 1) : (atRank(h, n / 2 - 1) + atRank(h, n / 2)) / 2;
+}
+/** Nearest-rank percentile of a histogram, as `percentile` over the bucket values. */
+export function histogramPercentile(h: Map<number, number>, p: number): number {
+  return atRank(h, Math.max(0, Math.ceil(p * casesIn(h)) - 1));
+}
+
+/** Counts that share one suppression pattern (a sum rule holds among them), and those without a category. */
+export const families: CountKey[][] = [
+  ['reports'],
+  ['feedbackRequested'],
+  ['feedbackGiven'],
+  ['decisions', 'opened', 'notOpened', 'alreadyOngoing'],
+  ['decidedWithin14'],
+  ['jointMeetings'],
+  ['consultations', 'consultReport', 'consultNoReportNow', 'consultOtherSupport', 'consultNoOutcome'],
+  ['ledToReport'],
+];
+export const consultationKeys = new Set<string>(['consultations', 'consultReport', 'consultNoReportNow', 'consultOtherSupport', 'consultNoOutcome', 'ledToReport']);
+
+/** The count a time figure rests on: shown only when that count is shown (and at least 5 cases). */
+const restsOn: Record<DurationMeasure, CountKey> = {
+  feedbackDays: 'feedbackGiven',
+  receiptHours: 'reports',
+  protectionHours: 'reports',
+  decisionDays: 'decisions',
+  firstAnswerHours: 'consultations',
 };
-/** The Stockholm date of an instant, without Intl per row (a year's statistics read a million rows). */
-export function stockholmDate(isoAt: string): string {
-  const ms = Date.parse(isoAt);
-  const y = Number(isoAt.slice(0, 4));
-  let range = summer.get(y);
-  if (!range) summer.set(y, (range = [lastSunday(y, 2), lastSunday(y, 9)]));
-  const offset = ms >= range[0] && ms < range[1] ? 2 : 1;
-  return new Date(ms + offset * HOUR_MS).toISOString().slice(0, 10);
-}
-const hoursBetween = (a: string, b: string) => (Date.parse(b) - Date.parse(a)) / HOUR_MS;
-const daysBetweenDates = (a: string, b: string) => Math.round((Date.parse(`${b}T12:00:00Z`) - Date.parse(`${a}T12:00:00Z`)) / DAY_MS);
-
-export interface Acc {
-  counts: Record<CountKey, number>;
-  feedbackDays: number[];
-  receiptHours: number[];
-  protectionHours: number[];
-  decisionDays: number[];
-  firstAnswerHours: number[];
-}
-export const emptyAcc = (): Acc => ({
-  counts: Object.fromEntries(countKeys.map((k) => [k, 0])) as Record<CountKey, number>,
-  feedbackDays: [],
-  receiptHours: [],
-  protectionHours: [],
-  decisionDays: [],
-  firstAnswerHours: [],
-});
-
-function addReport(a: Acc, r: ReportFacts): void {
-  const c = a.counts;
-  c.reports++;
-  const requested = r.feedback_requested === 1 || r.feedback_requested_later_at !== null;
-  if (requested) c.feedbackRequested++;
-  if (requested && r.feedback_given_at) {
-    c.feedbackGiven++;
-    a.feedbackDays.push(daysBetweenDates(stockholmDate(r.received_at), stockholmDate(r.feedback_given_at)));
-  }
-  if (r.receipt_at) a.receiptHours.push(hoursBetween(r.received_at, r.receipt_at));
-  if (r.protection_at) a.protectionHours.push(hoursBetween(r.received_at, r.protection_at));
-  if (r.decision) {
-    c.decisions++;
-    if (r.decision === 'opened') c.opened++;
-    else if (r.decision === 'notOpened') c.notOpened++;
-    else c.alreadyOngoing++;
-    const decidedOn = r.decision_date ?? stockholmDate(r.decision_at ?? r.received_at);
-    const days = daysBetweenDates(stockholmDate(r.received_at), decidedOn);
-    a.decisionDays.push(days);
-    if (days <= 14) c.decidedWithin14++;
-  }
-  if (r.joint_meeting_offered_at) c.jointMeetings++;
-}
-
-function addConsultation(a: Acc, k: ConsultationFacts): void {
-  const c = a.counts;
-  c.consultations++;
-  if (k.outcome === 'report') c.consultReport++;
-  else if (k.outcome === 'noReportNow') c.consultNoReportNow++;
-  else if (k.outcome === 'otherSupport') c.consultOtherSupport++;
-  else c.consultNoOutcome++;
-  if (k.led_to_report === 1) c.ledToReport++;
-  if (k.first_answer_at) a.firstAnswerHours.push(hoursBetween(k.created_at, k.first_answer_at));
-}
-
-// --- suppression ---------------------------------------------------------------------------------
-
-type State = 'shown' | 'under5' | 'protects';
-/** whole = sum(parts) ('eq'), or part <= whole ('le', parts has one element). */
-export interface Relation {
-  kind: 'eq' | 'le';
-  whole: number;
-  parts: number[];
-}
-
-/**
- * What someone who sees the table can work out about each cell: a shown cell is exact, `<5` is
- * 0..4, `..` is at least 5. Bounds are tightened through every relation until nothing changes.
- */
-export function deducibleBounds(states: State[], values: Array<number | null>, relations: Relation[]): Array<[number, number]> {
-  const b: Array<[number, number]> = states.map((s, i) => (s === 'shown' ? [values[i]!, values[i]!] : s === 'under5' ? [0, MIN_CELL - 1] : [MIN_CELL, Infinity]));
-  for (let round = 0, changed = true; changed && round < 200; round++) {
-    changed = false;
-    const tighten = (i: number, lo: number, hi: number) => {
-      const cur = b[i]!;
-      const nlo = Math.max(cur[0], Math.ceil(lo));
-      const nhi = Math.min(cur[1], Math.floor(hi));
-      if (nlo !== cur[0] || nhi !== cur[1]) {
-        b[i] = [nlo, nhi];
-        changed = true;
-      }
-    };
-    for (const r of relations) {
-      if (r.kind === 'le') {
-        tighten(r.parts[0]!, -Infinity, b[r.whole]![1]);
-        tighten(r.whole, b[r.parts[0]!]![0], Infinity);
-        continue;
-      }
-      const los = r.parts.map((p) => b[p]![0]);
-      const his = r.parts.map((p) => b[p]![1]);
-      const sumLo = los.reduce((x, y) => x + y, 0);
-      // The sum of the others' upper bounds without Infinity - Infinity (a '..' has no upper bound).
-      const finiteHi = his.filter(Number.isFinite).reduce((x, y) => x + y, 0);
-      const unbounded = his.length - his.filter(Number.isFinite).length;
-      const othersHi = (i: number) => (unbounded - (Number.isFinite(his[i]!) ? 0 : 1) > 0 ? Infinity : finiteHi - (Number.isFinite(his[i]!) ? his[i]! : 0));
-      tighten(r.whole, sumLo, unbounded ? Infinity : finiteHi);
-      const [wlo, whi] = b[r.whole]!;
-      r.parts.forEach((p, i) => tighten(p, wlo - othersHi(i), whi - (sumLo - los[i]!)));
-    }
-  }
-  return b;
-}
-
-/**
- * Primary suppression (every count under 5) and secondary suppression: while some suppressed cell
- * with 1-4 cases could be worked out from the shown cells and the totals, hide the smallest shown
- * cell of a relation it takes part in (a part before the total).
- */
-export function suppress(values: number[], relations: Relation[]): State[] {
-  const states: State[] = values.map((v) => (v < MIN_CELL ? 'under5' : 'shown'));
-  for (let guard = 0; guard < values.length; guard++) {
-    const bounds = deducibleBounds(states, values, relations);
-    const exposed = values.findIndex((v, i) => states[i] !== 'shown' && v > 0 && v < MIN_CELL && bounds[i]![0] === bounds[i]![1]);
-    if (exposed < 0) return states;
-    const pinned = (i: number) => states[i] !== 'shown' && bounds[i]![0] === bounds[i]![1];
-    const touching = (test: (i: number) => boolean) => relations.filter((r) => r.kind === 'eq' && (test(r.whole) || r.parts.some(test)));
-    const smallest = (ids: number[]) => ids.filter((i) => states[i] === 'shown').sort((a, b) => values[a]! - values[b]!)[0];
-    const choose = (rs: Relation[]) => smallest(rs.flatMap((r) => r.parts)) ?? smallest(rs.map((r) => r.whole));
-    // The exposed cell's own relations first; else those of any hidden cell that can be worked out.
-    const pick = choose(touching((i) => i === exposed)) ?? choose(touching(pinned));
-    if (pick === undefined) break;
-    states[pick] = 'protects';
-  }
-  // Could not protect one cell at a time: hide every count (never reached in the tests).
-  return values.map((v) => (v < MIN_CELL ? 'under5' : 'protects'));
-}
-
-/** Groups' accumulated figures -> the public table. Raw counts of hidden cells do not leave here. */
-export function tabulate(groups: Array<{ key: string; label: string; acc: Acc }>, total: Acc): { rows: StatRow[]; total: StatRow } {
-  const all = [...groups.map((g) => g.acc), total];
-  const K = countKeys.length;
-  const idx = (row: number, key: CountKey) => row * K + countKeys.indexOf(key);
-  const values = all.flatMap((a) => countKeys.map((k) => a.counts[k]));
-  const relations: Relation[] = [];
-  const t = groups.length;
-  for (const k of countKeys) relations.push({ kind: 'eq', whole: idx(t, k), parts: groups.map((_, g) => idx(g, k)) });
-  for (let row = 0; row <= t; row++) {
-    relations.push({ kind: 'eq', whole: idx(row, 'decisions'), parts: (['opened', 'notOpened', 'alreadyOngoing'] as const).map((k) => idx(row, k)) });
-    relations.push({
-      kind: 'eq',
-      whole: idx(row, 'consultations'),
-      parts: (['consultReport', 'consultNoReportNow', 'consultOtherSupport', 'consultNoOutcome'] as const).map((k) => idx(row, k)),
-    });
-    const le = (part: CountKey, whole: CountKey) => relations.push({ kind: 'le', whole: idx(row, whole), parts: [idx(row, part)] });
-    le('feedbackRequested', 'reports');
-    le('feedbackGiven', 'feedbackRequested');
-    le('decisions', 'reports');
-    le('decidedWithin14', 'decisions');
-    le('jointMeetings', 'reports');
-    le('ledToReport', 'consultations');
-  }
-  const states = suppress(values, relations);
-  const toRow = (key: string, label: string, a: Acc, row: number): StatRow => {
-    const counts = Object.fromEntries(
-      countKeys.map((k) => {
-        const s = states[idx(row, k)]!;
-        return [k, s === 'shown' ? { n: a.counts[k] } : { suppressed: s }];
-      }),
-    ) as Record<CountKey, CountCell>;
-    const shown = (k: CountKey) => 'n' in counts[k];
-    const share = (num: CountKey, base: CountKey): DerivedCell =>
-      shown(num) && shown(base) && a.counts[base] >= MIN_CELL ? { value: Math.round((1000 * a.counts[num]) / a.counts[base]) / 10 } : { hidden: true };
-    const stat = (xs: number[], f: (xs: number[]) => number): DerivedCell => (xs.length >= MIN_CELL ? { value: Math.round(10 * f(xs)) / 10 } : { hidden: true });
-    const med = (xs: number[]) => stat(xs, median);
-    const p90 = (xs: number[]) => stat(xs, (v) => percentile(v, 0.9));
-    const derived: Record<DerivedKey, DerivedCell> = {
-      shareFeedbackRequested: share('feedbackRequested', 'reports'),
-      shareFeedbackGiven: share('feedbackGiven', 'feedbackRequested'),
-      feedbackDaysMedian: med(a.feedbackDays),
-      receiptHoursMedian: med(a.receiptHours),
-      receiptHoursP90: p90(a.receiptHours),
-      protectionHoursMedian: med(a.protectionHours),
-      protectionHoursP90: p90(a.protectionHours),
-      decisionDaysMedian: med(a.decisionDays),
-      decisionDaysP90: p90(a.decisionDays),
-      shareWithin14: share('decidedWithin14', 'decisions'),
-      firstAnswerHoursMedian: med(a.firstAnswerHours),
-      shareLedToReport: share('ledToReport', 'consultations'),
-    };
-    return { key, label, counts, derived };
-  };
-  return { rows: groups.map((g, row) => toRow(g.key, g.label, g.acc, row)), total: toRow('total', '', total, t) };
-}
 
 // --- the service ---------------------------------------------------------------------------------
 
@@ -375,7 +193,11 @@ export interface StatisticsDeps {
   clock: Clock;
   log: Logger;
   directory: Directory;
-  reminders: { doneBySchoolAndTerm(): Promise<Array<{ schoolId: string; entryId: string; term: string; done: number }>> };
+  reminders: {
+    doneBySchoolAndTerm(): Promise<Array<{ schoolId: string; entryId: string; term: string; done: number }>>;
+  };
+  /** Work the suppression pattern out again in the background shortly after each change (the running bot). */
+  warmAfterChanges?: boolean;
 }
 
 export interface StatisticsQuery {
@@ -383,7 +205,7 @@ export interface StatisticsQuery {
   groupBy: GroupBy;
 }
 
-export function makeStatistics({ store, clock, log, directory, reminders }: StatisticsDeps) {
+export function makeStatistics({ store, clock, log, directory, reminders, warmAfterChanges = false }: StatisticsDeps) {
   const db = store.db;
   const m = directory.municipality;
 
@@ -395,85 +217,202 @@ export function makeStatistics({ store, clock, log, directory, reminders }: Stat
     throw new NotAllowedError('statistics');
   }
 
-  function groupOf(groupBy: GroupBy, r: { school_id: string; district_id: string; school_type: string; category?: string }): string {
-    return groupBy === 'school' ? r.school_id : groupBy === 'district' ? r.district_id : groupBy === 'schoolType' ? r.school_type : (r.category ?? '');
+  /** Every principal's own schools: views the pattern must hold for as well as the committee's. */
+  function principalScopes(): string[][] {
+    const byPrincipal = new Map<string, Set<string>>();
+    for (const s of m.schools)
+      for (const p of s.principals) {
+        const id = p.aadObjectId.toLowerCase();
+        if (!byPrincipal.has(id)) byPrincipal.set(id, new Set());
+        byPrincipal.get(id)!.add(s.id);
+      }
+    return [...byPrincipal.values()].map((set) => [...set].sort());
   }
 
-  /** Every group the scope has (so that an absent row reveals nothing), then any others found. */
-  function knownGroups(groupBy: GroupBy, scope: string[] | undefined): Array<{ key: string; label: string }> {
+  /** The suppression pattern over the whole roll-up, worked out again only after a change. */
+  let cached: { version: number; pattern: SuppressionPattern } | undefined;
+  async function currentPattern(): Promise<SuppressionPattern> {
+    const version = Number((await db.selectFrom('stat_version').select('v').where('id', '=', 1).executeTakeFirst())?.v ?? 0);
+    if (cached?.version === version) return cached.pattern;
+    const started = Date.now();
+    const rows = await db.selectFrom('stat_counts').selectAll().execute();
+    const cube: CubeRow[] = rows.map((r) => ({
+      month: r.month,
+      school_id: r.school_id,
+      district_id: r.district_id,
+      school_type: r.school_type,
+      category: r.category,
+      counts: Object.fromEntries(countKeys.map((k) => [k, Number((r as unknown as Record<string, number>)[columnOf(k)])])),
+    }));
+    const leaves = m.schools.map((s) => ({
+      school: s.id,
+      district: s.district,
+      type: s.type,
+    }));
+    const pattern = new SuppressionPattern(cube, families, consultationKeys, principalScopes(), leaves);
+    cached = { version, pattern };
+    log.info(
+      {
+        event: 'statistics.pattern',
+        cells: rows.length,
+        cycles: pattern.size,
+        ms: Date.now() - started,
+      },
+      'statistics suppression pattern worked out',
+    );
+    return pattern;
+  }
+
+  const groupOfLeaf = (groupBy: GroupBy, l: Leaf): string => (groupBy === 'school' ? l.school : groupBy === 'district' ? l.district : l.type);
+
+  /** Every group the scope has (so that an absent row reveals nothing), then any others in the data. */
+  function groupsOf(groupBy: GroupBy, scope: string[] | undefined, pattern: SuppressionPattern): Array<{ key: string; label: string }> {
+    if (groupBy === 'category') return pattern.categories.map((c) => ({ key: c, label: c }));
     const schools = m.schools.filter((s) => !scope || scope.includes(s.id));
-    if (groupBy === 'school') return schools.map((s) => ({ key: s.id, label: s.name }));
-    if (groupBy === 'district')
-      return [...new Set(schools.map((s) => s.district))].map((d) => ({ key: d, label: directory.district(d)?.name ?? d }));
-    if (groupBy === 'schoolType') return [...new Set(schools.map((s) => s.type))].sort().map((t) => ({ key: t, label: t }));
-    return [];
+    const known: Array<{ key: string; label: string }> =
+      groupBy === 'school'
+        ? schools.map((s) => ({ key: s.id, label: s.name }))
+        : groupBy === 'district'
+          ? [...new Set(schools.map((s) => s.district))].map((d) => ({
+              key: d,
+              label: directory.district(d)?.name ?? d,
+            }))
+          : [...new Set(schools.map((s) => s.type))].sort().map((t) => ({ key: t, label: t }));
+    const seen = new Set(known.map((g) => g.key));
+    for (const l of pattern.leaves) {
+      if (scope && !scope.includes(l.school)) continue;
+      const key = groupOfLeaf(groupBy, l);
+      if (!seen.has(key)) {
+        seen.add(key);
+        known.push({ key, label: key });
+      }
+    }
+    return known;
+  }
+
+  async function durations(groupBy: GroupBy, fromMonth: string, toMonth: string, scope: string[] | undefined) {
+    const col = groupBy === 'school' ? 'school_id' : groupBy === 'district' ? 'district_id' : groupBy === 'schoolType' ? 'school_type' : 'category';
+    let q = db
+      .selectFrom('stat_durations')
+      .select((e) => [e.ref(col).as('g'), 'measure', 'bucket', e.fn.sum<number>('n').as('n')])
+      .where('month', '>=', fromMonth)
+      .where('month', '<=', toMonth)
+      .groupBy([col, 'measure', 'bucket']);
+    if (scope) q = q.where('school_id', 'in', scope);
+    const out = new Map<string, Map<DurationMeasure, Map<number, number>>>();
+    const add = (g: string, measure: DurationMeasure, bucket: number, n: number) => {
+      let byMeasure = out.get(g);
+      if (!byMeasure) out.set(g, (byMeasure = new Map()));
+      let h = byMeasure.get(measure);
+      if (!h) byMeasure.set(measure, (h = new Map()));
+      h.set(bucket, (h.get(bucket) ?? 0) + n);
+    };
+    for (const r of await q.execute()) {
+      const n = Number(r.n);
+      if (!n) continue;
+      add(String(r.g), r.measure as DurationMeasure, Number(r.bucket), n);
+      add('\u0000total', r.measure as DurationMeasure, Number(r.bucket), n);
+    }
+    return out;
   }
 
   async function compute(query: StatisticsQuery, scope: string[] | undefined): Promise<Statistics> {
     const { from, to } = resolvePeriod(query.period);
-    const start = stockholmInstant(from, '00:00').toISOString();
-    const end = stockholmInstant(nextDay(to), '00:00').toISOString();
-    const wholeMonths = from.endsWith('-01') && to === lastDayOfMonth(to.slice(0, 7));
+    const fromMonth = from.slice(0, 7);
+    const toMonth = to.slice(0, 7);
+    const [pattern, times, done] = await Promise.all([currentPattern(), durations(query.groupBy, fromMonth, toMonth, scope), reminders.doneBySchoolAndTerm()]);
+    const inScope = (l: Leaf) => !scope || scope.includes(l.school);
 
-    let rq = db
-      .selectFrom('reports')
-      .select([
-        'school_id',
-        'district_id',
-        'school_type',
-        'category',
-        'received_at',
-        'feedback_requested',
-        'feedback_requested_later_at',
-        'feedback_given_at',
-        'receipt_at',
-        'protection_at',
-        'decision',
-        'decision_date',
-        'decision_at',
-        'joint_meeting_offered_at',
-      ]);
-    rq = wholeMonths ? rq.where('received_month', '>=', from.slice(0, 7)).where('received_month', '<=', to.slice(0, 7)) : rq.where('received_at', '>=', start).where('received_at', '<', end);
-    if (scope) rq = rq.where('school_id', 'in', scope);
-    let cq = db
-      .selectFrom('consultations')
-      .select(['school_id', 'district_id', 'school_type', 'created_at', 'first_answer_at', 'outcome', 'led_to_report'])
-      .where('created_at', '>=', start)
-      .where('created_at', '<', end);
-    if (scope) cq = cq.where('school_id', 'in', scope);
-    const [reports, consultations, done] = await Promise.all([rq.execute(), query.groupBy === 'category' ? Promise.resolve([]) : cq.execute(), reminders.doneBySchoolAndTerm()]);
-
-    const groups = new Map<string, { key: string; label: string; acc: Acc }>();
-    for (const g of knownGroups(query.groupBy, scope)) groups.set(g.key, { ...g, acc: emptyAcc() });
-    const accOf = (key: string) => {
-      let g = groups.get(key);
-      if (!g) groups.set(key, (g = { key, label: key, acc: emptyAcc() }));
-      return g.acc;
+    const toRow = (
+      key: string,
+      label: string,
+      schools: (l: Leaf) => boolean,
+      category: string | undefined,
+      hist: Map<DurationMeasure, Map<number, number>> | undefined,
+    ): StatRow => {
+      const counts = Object.fromEntries(
+        countKeys.map((k) => {
+          const c = pattern.cell(k, schools, category, fromMonth, toMonth);
+          return [k, c.state === 'shown' ? { n: c.value } : { suppressed: c.state }];
+        }),
+      ) as Record<CountKey, CountCell>;
+      const shownN = (k: CountKey) => {
+        const c = counts[k];
+        return 'n' in c ? c.n : undefined;
+      };
+      const share = (num: CountKey, base: CountKey): DerivedCell => {
+        const a = shownN(num);
+        const b = shownN(base);
+        return a !== undefined && b !== undefined && b >= MIN_CELL ? { value: Math.round((1000 * a) / b) / 10 } : { hidden: true };
+      };
+      const stat = (measure: DurationMeasure, f: (h: Map<number, number>) => number): DerivedCell => {
+        const h = hist?.get(measure);
+        return h && shownN(restsOn[measure]) !== undefined && casesIn(h) >= MIN_CELL ? { value: Math.round(10 * f(h)) / 10 } : { hidden: true };
+      };
+      const med = (measure: DurationMeasure) => stat(measure, histogramMedian);
+      const p90 = (measure: DurationMeasure) => stat(measure, (h) => histogramPercentile(h, 0.9));
+      const derived: Record<DerivedKey, DerivedCell> = {
+        shareFeedbackRequested: share('feedbackRequested', 'reports'),
+        shareFeedbackGiven: share('feedbackGiven', 'feedbackRequested'),
+        feedbackDaysMedian: med('feedbackDays'),
+        receiptHoursMedian: med('receiptHours'),
+        receiptHoursP90: p90('receiptHours'),
+        protectionHoursMedian: med('protectionHours'),
+        protectionHoursP90: p90('protectionHours'),
+        decisionDaysMedian: med('decisionDays'),
+        decisionDaysP90: p90('decisionDays'),
+        shareWithin14: share('decidedWithin14', 'decisions'),
+        firstAnswerHoursMedian: med('firstAnswerHours'),
+        shareLedToReport: share('ledToReport', 'consultations'),
+      };
+      return { key, label, counts, derived };
     };
-    const total = emptyAcc();
-    for (const r of reports) {
-      addReport(accOf(groupOf(query.groupBy, r)), r);
-      addReport(total, r);
-    }
-    for (const k of consultations) {
-      addConsultation(accOf(groupOf(query.groupBy, k)), k);
-      addConsultation(total, k);
-    }
-    const ordered = [...groups.values()];
-    if (query.groupBy === 'category') ordered.sort((a, b) => a.key.localeCompare(b.key));
-    const table = tabulate(ordered, total);
+
+    const rows = groupsOf(query.groupBy, scope, pattern).map((g) =>
+      query.groupBy === 'category'
+        ? toRow(g.key, g.label, inScope, g.key, times.get(g.key))
+        : toRow(g.key, g.label, (l) => inScope(l) && groupOfLeaf(query.groupBy, l) === g.key, undefined, times.get(g.key)),
+    );
+    const total = toRow('total', '', inScope, undefined, times.get('\u0000total'));
 
     const terms = termsBetween(from, to);
     const perSchool = new Map<string, number>();
     for (const d of done) if (terms.has(d.term) && (!scope || scope.includes(d.schoolId))) perSchool.set(d.schoolId, (perSchool.get(d.schoolId) ?? 0) + d.done);
     const cycle = m.schools
       .filter((s) => !scope || scope.includes(s.id))
-      .map((s) => ({ schoolId: s.id, label: s.name, done: perSchool.get(s.id) ?? 0 }));
+      .map((s) => ({
+        schoolId: s.id,
+        label: s.name,
+        done: perSchool.get(s.id) ?? 0,
+      }));
 
-    return { from, to, groupBy: query.groupBy, ...table, cycle, generatedAt: clock.now().toISOString() };
+    return {
+      from,
+      to,
+      groupBy: query.groupBy,
+      rows,
+      total,
+      cycle,
+      generatedAt: clock.now().toISOString(),
+    };
   }
 
+  // After a change, the pattern is worked out in the background (debounced), so the next view is warm.
+  let warmTimer: NodeJS.Timeout | undefined;
+  const unsubscribe = warmAfterChanges
+    ? onRollupChange(() => {
+        clearTimeout(warmTimer);
+        warmTimer = setTimeout(() => void currentPattern().catch(() => undefined), 300);
+        warmTimer.unref();
+      })
+    : undefined;
+
   return {
+    /** Stops the background work (at shutdown). */
+    stop() {
+      unsubscribe?.();
+      clearTimeout(warmTimer);
+    },
     /** May this person see statistics at all (statistics role, or a principal for their school)? */
     mayView: (actor: Pick<Actor, 'aadObjectId'>) => {
       try {
@@ -489,13 +428,35 @@ export function makeStatistics({ store, clock, log, directory, reminders }: Stat
       try {
         scope = scopeOf(actor);
       } catch (error) {
-        await store.transaction((trx) => store.audit.append(trx, { actor: actor.aadObjectId, action: 'statistics.view', subject: 'statistics', outcome: 'refused', detail: {} }, clock.now()));
+        await store.transaction((trx) =>
+          store.audit.append(
+            trx,
+            {
+              actor: actor.aadObjectId,
+              action: 'statistics.view',
+              subject: 'statistics',
+              outcome: 'refused',
+              detail: {},
+            },
+            clock.now(),
+          ),
+        );
         log.warn({ event: 'statistics.refused' }, 'statistics refused: no statistics role');
         throw error;
       }
       const started = Date.now();
       const result = await compute(query, scope);
-      log.info({ event: 'statistics.computed', groupBy: query.groupBy, from: result.from, to: result.to, scoped: Boolean(scope), ms: Date.now() - started }, 'statistics computed');
+      log.info(
+        {
+          event: 'statistics.computed',
+          groupBy: query.groupBy,
+          from: result.from,
+          to: result.to,
+          scoped: Boolean(scope),
+          ms: Date.now() - started,
+        },
+        'statistics computed',
+      );
       return result;
     },
     /** All schools, no actor (the command line for scheduled exports, run by the operator). */

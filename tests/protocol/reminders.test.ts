@@ -1,3 +1,4 @@
+import { trackReport } from '../../src/services/stat-rollup';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,7 +50,9 @@ interface ReportSeed {
 function insertReport(bot: TestBot, r: ReportSeed): Promise<unknown> {
   const received = new Date(r.receivedAt);
   const day = 24 * 3_600_000;
-  return bot.services.store.db
+  // Written as the report service would: the statistics roll-up in the same transaction.
+  const store = bot.services.store;
+  return store.transaction((trx) => trackReport(trx, `rep-${r.reference}`, () => trx
     .insertInto('reports')
     .values({
       id: `rep-${r.reference}`,
@@ -90,7 +93,7 @@ function insertReport(bot: TestBot, r: ReportSeed): Promise<unknown> {
       purged_at: null,
       updated_at: received.toISOString(),
     })
-    .execute();
+    .execute()));
 }
 
 /** A teacher asks the intake unit without naming the child (the consultation flow's cards). */

@@ -56,8 +56,9 @@ describe('statistics in the 1:1 chat', () => {
 
     const byType = await bot.execute(as.statistician, 'statistics.show', { period: 'term:2026-VT', groupBy: 'schoolType' });
     assert.deepEqual(tableOf(byType.card).slice(1).map((r) => r.slice(0, 2)), [
-      ['Fristående', '6'],
-      ['Kommunal', '11'],
+      // Hidden: with Ekbacken's 8 (by school) they would give Solstrålen's 3 away (11 - 8).
+      ['Fristående', '..'],
+      ['Kommunal', '..'],
       ['Totalt', '17'],
     ]);
     const custom = await bot.execute(as.statistician, 'statistics.show', { period: 'custom', from: '2026-03-01', to: '2026-03-31', groupBy: 'district' });

@@ -1,3 +1,4 @@
+import { trackReport } from '../../src/services/stat-rollup';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startBot, type TestBot } from '../support/bot';
@@ -30,7 +31,7 @@ async function seed(bot: TestBot, opts: { id: string; receivedAt: Date; decision
   const at = opts.receivedAt;
   await store.transaction(async (trx) => {
     await store.dataKeys.put(trx, opts.id, reportKey.wrapped.masterKeyId, reportKey.wrapped.wrapped, at);
-    await trx
+    await trackReport(trx, opts.id, () => trx
       .insertInto('reports')
       .values({
         id: opts.id, reference: `ORO-${opts.id}`, submission_key: `sub-${opts.id}`, reporter_aad: as.teacher.aadObjectId, reporter_locale: 'sv',
@@ -43,7 +44,7 @@ async function seed(bot: TestBot, opts: { id: string; receivedAt: Date; decision
         feedback_inappropriate_at: null, feedback_requested_later_at: null, feedback_given_at: null, joint_meeting_offered_at: null,
         version: 1, purged_at: null, updated_at: iso(at),
       })
-      .execute();
+      .execute());
     await trx.insertInto('report_events').values({ id: `ev-${opts.id}`, report_id: opts.id, at: iso(at), actor_aad: as.intake.aadObjectId, actor_name: handler.name, kind: 'receipt', detail: '{}' }).execute();
     await store.audit.append(trx, { actor: as.intake.aadObjectId, action: 'report.opened', subject: `ORO-${opts.id}`, outcome: 'allowed' }, at);
     await store.outbox.enqueue(trx, { dedupeKey: `report:${opts.id}:delayed`, target: { kind: 'user', aadObjectId: as.teacher.aadObjectId }, message: { kind: 'report.delayed', reportId: opts.id } }, at);

@@ -13,6 +13,7 @@ import type { TestIdentity } from './identity';
 import { LogCapture } from './logs';
 import { createTestStore, testStoreKind, type TestStore } from './store';
 import { TENANT, type TestUser } from './users';
+import { rollupDifferences } from '../../src/services/stat-rollup';
 
 export interface StartBotOptions {
   clock?: ManualClock;
@@ -63,7 +64,10 @@ export class TestBot {
     return this.running.services;
   }
 
+  private destroyed = false;
+
   async start(): Promise<this> {
+    this.destroyed = false;
     this.store ??= await storeFor(this.dataDir);
     this.config = loadConfig({
       NODE_ENV: 'test',
@@ -102,6 +106,10 @@ export class TestBot {
   }
 
   async destroy(): Promise<void> {
+    // Every protocol test ends with the statistics roll-up checked against the raw rows: each write
+    // the services made kept it current in its own transaction (issue 7).
+    const differences = this.running && !this.destroyed ? await rollupDifferences(this.running.services.store.db) : [];
+    this.destroyed = true;
     await this.stop();
     if (!this.opts.connector) await this.connector.stop();
     if (!this.opts.dataDir) {
@@ -109,6 +117,7 @@ export class TestBot {
       pgStores.delete(this.dataDir);
       await this.store?.drop();
     }
+    if (differences.length) throw new Error(`the statistics roll-up differs from the rows:\n${differences.slice(0, 20).join('\n')}`);
   }
 
   personalConversation(user: TestUser): string {

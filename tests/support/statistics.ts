@@ -1,6 +1,7 @@
 import { loadConfig } from '../../src/config';
 import { directory } from '../../src/services/municipality';
 import { countKeys, derivedKeys, type CountCell, type CountKey, type DerivedCell, type DerivedKey, type Statistics, type StatRow } from '../../src/services/statistics';
+import { rebuildRollup } from '../../src/services/stat-rollup';
 import type { Store } from '../../src/services/store';
 import type { ReportTable } from '../../src/services/store/schema';
 
@@ -121,6 +122,8 @@ export async function seed(store: Store): Promise<void> {
       })),
     )
     .execute();
+  // Rows written straight to the tables, as a bulk load: the roll-up is filled as the migration does.
+  await rebuildRollup(store.db);
 }
 
 

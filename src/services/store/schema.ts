@@ -227,7 +227,49 @@ export interface AuditAnchorTable {
   purged_at: string;
 }
 
+/** Statistics roll-up (0030): counts by month × school × category; see src/services/stat-rollup.ts. */
+export interface StatCountsTable {
+  month: string;
+  school_id: string;
+  district_id: string;
+  school_type: string;
+  category: string;
+  reports: number;
+  feedback_requested: number;
+  feedback_given: number;
+  decisions: number;
+  opened: number;
+  not_opened: number;
+  already_ongoing: number;
+  decided_within14: number;
+  joint_meetings: number;
+  consultations: number;
+  consult_report: number;
+  consult_no_report_now: number;
+  consult_other_support: number;
+  consult_no_outcome: number;
+  led_to_report: number;
+}
+/** How many cases took `bucket` hours or days (measure), per month × school × category. */
+export interface StatDurationsTable {
+  month: string;
+  school_id: string;
+  district_id: string;
+  school_type: string;
+  category: string;
+  measure: string;
+  bucket: number;
+  n: number;
+}
+export interface StatVersionTable {
+  id: number;
+  v: number;
+}
+
 export interface Database {
+  stat_counts: StatCountsTable;
+  stat_durations: StatDurationsTable;
+  stat_version: StatVersionTable;
   intake_notes: IntakeNoteTable;
   consultations: ConsultationTable;
   consultation_messages: ConsultationMessageTable;

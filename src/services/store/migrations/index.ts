@@ -7,6 +7,7 @@ import * as m0010 from './0010-consultations';
 import * as m0040 from './0040-retention';
 import * as m0021 from './0021-reminders';
 import * as m0050 from './0050-delivery-doubt';
+import * as m0030 from './0030-statistics-rollup';
 
 /**
  * Versioned migrations, applied in name order at start. Add a file per change and list it here;
@@ -23,6 +24,7 @@ export const migrations: Record<string, Migration> = {
   '0040-retention': m0040,
   '0021-reminders': m0021,
   '0050-delivery-doubt': m0050,
+  '0030-statistics-rollup': m0030,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,0 +1,405 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, Tx } from './store';
+
+/**
+ * The statistics roll-up: what the committee figures are made of, pre-aggregated by month,
+ * school and category, kept current in the same transaction as every change to a report or a
+ * consultation (the row's contribution before the change is taken off, the contribution after
+ * it is added: +1/-1 per count and per duration bucket). The statistics service reads only
+ * these tables, so a year's figures over a million reports is a read of a few thousand rows.
+ *
+ *   stat_counts     one row per month × school (with its district and school type) × category:
+ *                   the counts of `countKeys`. Consultations have no category: category ''.
+ *   stat_durations  one row per month × school × category × measure × bucket: how many cases
+ *                   took that long. Medians and 90th percentiles are computed from the buckets.
+ *   stat_version    one row: raised by every change, so a cached suppression pattern is known stale.
+ *
+ * Duration buckets (the resolution of every time figure):
+ *   hours (receipt, protection assessment, first answer): whole hours, rounded down, up to
+ *   168 h (one week); from there whole days (counted in hours: 168, 192, ...) up to 8,760 h
+ *   (365 days), where everything longer is counted as 8,760 h.
+ *   days (decision, decision feedback): whole calendar days (Stockholm dates), 0 to 365, where
+ *   everything longer is counted as 365. Negative durations (clock skew) count as 0.
+ */
+
+export const countColumns = [
+  'reports',
+  'feedbackRequested',
+  'feedbackGiven',
+  'decisions',
+  'opened',
+  'notOpened',
+  'alreadyOngoing',
+  'decidedWithin14',
+  'jointMeetings',
+  'consultations',
+  'consultReport',
+  'consultNoReportNow',
+  'consultOtherSupport',
+  'consultNoOutcome',
+  'ledToReport',
+] as const;
+export type CountColumn = (typeof countColumns)[number];
+/** The column of a count in `stat_counts` (snake case, like every column). */
+export const columnOf = (k: CountColumn): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const toRow = (v: Record<CountColumn, number>) => Object.fromEntries(countColumns.map((k) => [columnOf(k), v[k]]));
+
+export const durationMeasures = ['feedbackDays', 'receiptHours', 'protectionHours', 'decisionDays', 'firstAnswerHours'] as const;
+export type DurationMeasure = (typeof durationMeasures)[number];
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+export const MAX_HOURS = 8_760;
+export const MAX_DAYS = 365;
+
+/** The bucket of a duration in hours (see the module comment). */
+export function hourBucket(hours: number): number {
+  if (!(hours > 0)) return 0;
+  if (hours < 168) return Math.floor(hours);
+  return Math.min(MAX_HOURS, Math.floor(hours / 24) * 24);
+}
+export const dayBucket = (days: number): number => Math.max(0, Math.min(MAX_DAYS, Math.round(days)));
+
+/** Summer time in Stockholm (EU rule since 1996): last Sunday of March 01:00 UTC to last Sunday of October 01:00 UTC. */
+const summer = new Map<number, [number, number]>();
+const lastSunday = (y: number, month: number) => {
+  const last = new Date(Date.UTC(y, month + 1, 0, 1));
+  return last.getTime() - last.getUTCDay() * DAY_MS;
+};
+/** The Stockholm date of an instant, without Intl per row. */
+export function stockholmDate(isoAt: string): string {
+  const ms = Date.parse(isoAt);
+  const y = Number(isoAt.slice(0, 4));
+  let range = summer.get(y);
+  if (!range) summer.set(y, (range = [lastSunday(y, 2), lastSunday(y, 9)]));
+  const offset = ms >= range[0] && ms < range[1] ? 2 : 1;
+  return new Date(ms + offset * HOUR_MS).toISOString().slice(0, 10);
+}
+const hoursBetween = (a: string, b: string) => (Date.parse(b) - Date.parse(a)) / HOUR_MS;
+const daysBetweenDates = (a: string, b: string) => Math.round((Date.parse(`${b}T12:00:00Z`) - Date.parse(`${a}T12:00:00Z`)) / DAY_MS);
+
+/** The clear columns statistics read from a report. */
+export const reportFactColumns = [
+  'school_id',
+  'district_id',
+  'school_type',
+  'category',
+  'received_at',
+  'received_month',
+  'feedback_requested',
+  'feedback_requested_later_at',
+  'feedback_given_at',
+  'receipt_at',
+  'protection_at',
+  'decision',
+  'decision_date',
+  'decision_at',
+  'joint_meeting_offered_at',
+] as const;
+export type ReportFacts = {
+  [K in (typeof reportFactColumns)[number]]: Database['reports'][K];
+};
+export const consultationFactColumns = ['school_id', 'district_id', 'school_type', 'created_at', 'first_answer_at', 'outcome', 'led_to_report'] as const;
+export type ConsultationFacts = {
+  [K in (typeof consultationFactColumns)[number]]: Database['consultations'][K];
+};
+
+/** A cell of the roll-up: month × school (district, type) × category. */
+export interface CellKey {
+  month: string;
+  school_id: string;
+  district_id: string;
+  school_type: string;
+  category: string;
+}
+export interface Contribution {
+  cell: CellKey;
+  counts: Partial<Record<CountColumn, number>>;
+  durations: Array<{ measure: DurationMeasure; bucket: number }>;
+}
+
+export function reportContribution(r: ReportFacts): Contribution {
+  const counts: Partial<Record<CountColumn, number>> = { reports: 1 };
+  const durations: Contribution['durations'] = [];
+  const requested = r.feedback_requested === 1 || r.feedback_requested_later_at !== null;
+  if (requested) counts.feedbackRequested = 1;
+  if (requested && r.feedback_given_at) {
+    counts.feedbackGiven = 1;
+    durations.push({
+      measure: 'feedbackDays',
+      bucket: dayBucket(daysBetweenDates(stockholmDate(r.received_at), stockholmDate(r.feedback_given_at))),
+    });
+  }
+  if (r.receipt_at)
+    durations.push({
+      measure: 'receiptHours',
+      bucket: hourBucket(hoursBetween(r.received_at, r.receipt_at)),
+    });
+  if (r.protection_at)
+    durations.push({
+      measure: 'protectionHours',
+      bucket: hourBucket(hoursBetween(r.received_at, r.protection_at)),
+    });
+  if (r.decision) {
+    counts.decisions = 1;
+    counts[r.decision === 'opened' ? 'opened' : r.decision === 'notOpened' ? 'notOpened' : 'alreadyOngoing'] = 1;
+    const decidedOn = r.decision_date ?? stockholmDate(r.decision_at ?? r.received_at);
+    const days = daysBetweenDates(stockholmDate(r.received_at), decidedOn);
+    durations.push({ measure: 'decisionDays', bucket: dayBucket(days) });
+    if (days <= 14) counts.decidedWithin14 = 1;
+  }
+  if (r.joint_meeting_offered_at) counts.jointMeetings = 1;
+  return {
+    cell: {
+      month: r.received_month,
+      school_id: r.school_id,
+      district_id: r.district_id,
+      school_type: r.school_type,
+      category: r.category,
+    },
+    counts,
+    durations,
+  };
+}
+
+export function consultationContribution(k: ConsultationFacts): Contribution {
+  const counts: Partial<Record<CountColumn, number>> = { consultations: 1 };
+  counts[
+    k.outcome === 'report' ? 'consultReport' : k.outcome === 'noReportNow' ? 'consultNoReportNow' : k.outcome === 'otherSupport' ? 'consultOtherSupport' : 'consultNoOutcome'
+  ] = 1;
+  if (k.led_to_report === 1) counts.ledToReport = 1;
+  const durations: Contribution['durations'] = k.first_answer_at
+    ? [
+        {
+          measure: 'firstAnswerHours',
+          bucket: hourBucket(hoursBetween(k.created_at, k.first_answer_at)),
+        },
+      ]
+    : [];
+  return {
+    cell: {
+      month: stockholmDate(k.created_at).slice(0, 7),
+      school_id: k.school_id,
+      district_id: k.district_id,
+      school_type: k.school_type,
+      category: '',
+    },
+    counts,
+    durations,
+  };
+}
+
+const cellId = (c: CellKey) => [c.month, c.school_id, c.district_id, c.school_type, c.category].join('\u001f');
+
+/** Contributions summed: counts per cell, duration buckets per cell. Signs allow a delta. */
+export class RollupDelta {
+  readonly counts = new Map<string, { cell: CellKey; v: Record<CountColumn, number> }>();
+  readonly durations = new Map<string, { cell: CellKey; measure: DurationMeasure; bucket: number; n: number }>();
+  add(c: Contribution, sign: 1 | -1): void {
+    const id = cellId(c.cell);
+    let e = this.counts.get(id);
+    if (!e)
+      this.counts.set(
+        id,
+        (e = {
+          cell: c.cell,
+          v: Object.fromEntries(countColumns.map((k) => [k, 0])) as Record<CountColumn, number>,
+        }),
+      );
+    for (const [k, n] of Object.entries(c.counts) as Array<[CountColumn, number]>) e.v[k] += sign * n;
+    for (const d of c.durations) {
+      const did = `${id}\u001f${d.measure}\u001f${d.bucket}`;
+      const x = this.durations.get(did);
+      if (x) x.n += sign;
+      else
+        this.durations.set(did, {
+          cell: c.cell,
+          measure: d.measure,
+          bucket: d.bucket,
+          n: sign,
+        });
+    }
+  }
+  /** Writes the non-zero parts as +/- upserts. */
+  async apply(trx: Tx): Promise<void> {
+    let changed = false;
+    for (const { cell, v } of this.counts.values()) {
+      const nonZero = countColumns.filter((k) => v[k] !== 0);
+      if (!nonZero.length) continue;
+      changed = true;
+      await trx
+        .insertInto('stat_counts')
+        .values({ ...cell, ...toRow(v) } as never)
+        .onConflict((oc) =>
+          oc
+            .columns(['month', 'school_id', 'district_id', 'school_type', 'category'])
+            .doUpdateSet(Object.fromEntries(nonZero.map((k) => [columnOf(k), sql`stat_counts.${sql.ref(columnOf(k))} + ${v[k]}`])) as never),
+        )
+        .execute();
+    }
+    for (const { cell, measure, bucket, n } of this.durations.values()) {
+      if (n === 0) continue;
+      changed = true;
+      await trx
+        .insertInto('stat_durations')
+        .values({ ...cell, measure, bucket, n })
+        .onConflict((oc) => oc.columns(['month', 'school_id', 'district_id', 'school_type', 'category', 'measure', 'bucket']).doUpdateSet({ n: sql`stat_durations.n + ${n}` }))
+        .execute();
+    }
+    if (changed) {
+      await trx.updateTable('stat_version').set({ v: sql`v + 1` }).where('id', '=', 1).execute();
+      for (const l of listeners) l();
+    }
+  }
+}
+
+const listeners = new Set<() => void>();
+/**
+ * Told when a write changed the roll-up (before its transaction commits: debounce, then read). The
+ * statistics service uses it to work out the new suppression pattern in the background, so a view
+ * after a change does not wait for it. Returns the unsubscribe.
+ */
+export function onRollupChange(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+async function reportFacts(trx: Tx, id: string): Promise<ReportFacts | undefined> {
+  return trx
+    .selectFrom('reports')
+    .select([...reportFactColumns])
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+async function consultationFacts(trx: Tx, id: string): Promise<ConsultationFacts | undefined> {
+  return trx
+    .selectFrom('consultations')
+    .select([...consultationFactColumns])
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+/**
+ * Runs `change` (which writes report `id` inside `trx`) and moves the report's contribution in the
+ * roll-up from what it was to what it is now, in the same transaction. Use for every write that
+ * can change a figure: a new report (nothing before), an intake action, feedback asked later.
+ */
+export async function trackReport<T>(trx: Tx, id: string, change: () => Promise<T>): Promise<T> {
+  const before = await reportFacts(trx, id);
+  const result = await change();
+  const after = await reportFacts(trx, id);
+  const delta = new RollupDelta();
+  if (before) delta.add(reportContribution(before), -1);
+  if (after) delta.add(reportContribution(after), 1);
+  await delta.apply(trx);
+  return result;
+}
+
+/** The same for a consultation (asked, first answer, closed with an outcome, led to a report). */
+export async function trackConsultation<T>(trx: Tx, id: string, change: () => Promise<T>): Promise<T> {
+  const before = await consultationFacts(trx, id);
+  const result = await change();
+  const after = await consultationFacts(trx, id);
+  const delta = new RollupDelta();
+  if (before) delta.add(consultationContribution(before), -1);
+  if (after) delta.add(consultationContribution(after), 1);
+  await delta.apply(trx);
+  return result;
+}
+
+/** The roll-up worked out from the raw rows (the migration's backfill, bulk loads, and the tests' check). */
+export async function recomputeRollup(db: Kysely<Database> | Tx): Promise<RollupDelta> {
+  const delta = new RollupDelta();
+  const page = 20_000;
+  for (let last = ''; ;) {
+    const rows = await db
+      .selectFrom('reports')
+      .select(['id', ...reportFactColumns])
+      .where('id', '>', last)
+      .orderBy('id')
+      .limit(page)
+      .execute();
+    for (const r of rows) delta.add(reportContribution(r), 1);
+    if (rows.length < page) break;
+    last = rows[rows.length - 1]!.id;
+  }
+  for (let last = ''; ;) {
+    const rows = await db
+      .selectFrom('consultations')
+      .select(['id', ...consultationFactColumns])
+      .where('id', '>', last)
+      .orderBy('id')
+      .limit(page)
+      .execute();
+    for (const k of rows) delta.add(consultationContribution(k), 1);
+    if (rows.length < page) break;
+    last = rows[rows.length - 1]!.id;
+  }
+  return delta;
+}
+
+/** Empties the roll-up and fills it from the raw rows, in one transaction. */
+export async function rebuildRollup(db: Kysely<Database>): Promise<void> {
+  const delta = await recomputeRollup(db);
+  // In a migration on PostgreSQL this already runs in a transaction.
+  const inTransaction = (fn: (trx: Kysely<Database>) => Promise<void>) => (db.isTransaction ? fn(db) : db.transaction().execute(fn));
+  await inTransaction(async (trx) => {
+    await trx.deleteFrom('stat_counts').execute();
+    await trx.deleteFrom('stat_durations').execute();
+    const counts = [...delta.counts.values()].filter((e) => countColumns.some((k) => e.v[k] !== 0)).map((e) => ({ ...e.cell, ...toRow(e.v) }) as never);
+    for (let i = 0; i < counts.length; i += 200)
+      await trx
+        .insertInto('stat_counts')
+        .values(counts.slice(i, i + 200))
+        .execute();
+    const durations = [...delta.durations.values()]
+      .filter((d) => d.n !== 0)
+      .map((d) => ({
+        ...d.cell,
+        measure: d.measure,
+        bucket: d.bucket,
+        n: d.n,
+      }));
+    for (let i = 0; i < durations.length; i += 200)
+      await trx
+        .insertInto('stat_durations')
+        .values(durations.slice(i, i + 200))
+        .execute();
+    await trx
+      .updateTable('stat_version')
+      .set({ v: sql`v + 1` })
+      .where('id', '=', 1)
+      .execute();
+  });
+}
+
+/**
+ * Where the stored roll-up differs from a recomputation from the raw rows (empty when it is
+ * right). For the tests and for an operator's check; reads every row, so not for a hot path.
+ */
+export async function rollupDifferences(db: Kysely<Database>): Promise<string[]> {
+  const want = await recomputeRollup(db);
+  const out: string[] = [];
+  const counts = new Map<string, Record<string, number>>();
+  for (const e of want.counts.values()) if (countColumns.some((k) => e.v[k] !== 0)) counts.set(cellId(e.cell), toRow(e.v));
+  for (const r of await db.selectFrom('stat_counts').selectAll().execute()) {
+    const id = cellId(r);
+    const expected = counts.get(id) ?? {};
+    counts.delete(id);
+    for (const k of countColumns) {
+      const have = Number((r as unknown as Record<string, number>)[columnOf(k)]);
+      if (have !== (expected[columnOf(k)] ?? 0)) out.push(`stat_counts ${id.replace(/\u001f/g, '/')} ${k}: stored ${have}, from the rows ${expected[columnOf(k)] ?? 0}`);
+    }
+  }
+  for (const [id, v] of counts) out.push(`stat_counts ${id.replace(/\u001f/g, '/')} missing: ${JSON.stringify(v)}`);
+  const durations = new Map<string, number>();
+  for (const d of want.durations.values()) if (d.n !== 0) durations.set(`${cellId(d.cell)}\u001f${d.measure}\u001f${d.bucket}`, d.n);
+  for (const r of await db.selectFrom('stat_durations').selectAll().execute()) {
+    const id = `${cellId(r)}\u001f${r.measure}\u001f${r.bucket}`;
+    const expected = durations.get(id) ?? 0;
+    durations.delete(id);
+    if (Number(r.n) !== expected) out.push(`stat_durations ${id.replace(/\u001f/g, '/')}: stored ${r.n}, from the rows ${expected}`);
+  }
+  for (const [id, n] of durations) out.push(`stat_durations ${id.replace(/\u001f/g, '/')} missing: ${n}`);
+  return out;
+}

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { hourBucket, dayBucket, rollupDifferences, trackConsultation, trackReport } from '../../src/services/stat-rollup';
+import { openStore, type Store } from '../../src/services/store';
+import type { ReportTable } from '../../src/services/store/schema';
+import { createTestStore, type TestStore } from '../support/store';
+
+/**
+ * The roll-up (issue 7) after any sequence of changes equals a recomputation from the raw rows.
+ * The protocol tests check the same after every flow through the real services (TestBot.destroy);
+ * here the changes are random: new reports and consultations, and any clear column set or cleared
+ * again (decision, feedback, times, joint meeting, outcome), on both stores.
+ */
+
+const SCHOOLS = [
+  ['ekbacken', 'norra', 'municipal'],
+  ['solstralen', 'sodra', 'municipal'],
+  ['friskolan-lyran', 'sodra', 'independent'],
+] as const;
+const MONTHS = ['2026-06', '2026-07'];
+
+function reportRow(id: string, school: number, month: string, category: string): ReportTable {
+  const [s, d, t] = SCHOOLS[school]!;
+  const at = `${month}-30T21:30:00.000Z`; // late evening UTC: the next day in Stockholm
+  return {
+    id, reference: id, submission_key: id, reporter_aad: 'r', reporter_locale: 'sv', school_id: s, district_id: d, school_type: t, intake_unit_id: 'u', category,
+    acute: 0, feedback_requested: 0, joint_meeting_wanted: 0, child_key: null, sealed: null, received_at: at, received_month: month, protection_due_at: at, decision_due_at: at,
+    channel_conversation_id: null, channel_activity_id: null, handler_aad: null, handler_name: null, handler_phone: null, receipt_at: null, protection_at: null,
+    protection_immediate: null, decision: null, decision_date: null, decision_at: null, feedback_inappropriate_at: null, feedback_requested_later_at: null,
+    feedback_given_at: null, joint_meeting_offered_at: null, feedback_sent_unrequested: null, version: 1, purged_at: null, updated_at: at,
+  };
+}
+
+const later = (hours: number) => new Date(Date.parse('2026-07-01T00:00:00Z') + hours * 3_600_000).toISOString();
+const op = fc.oneof(
+  fc.record({ kind: fc.constant('report' as const), school: fc.integer({ min: 0, max: 2 }), month: fc.constantFrom(...MONTHS), category: fc.constantFrom('neglect', 'violence') }),
+  fc.record({ kind: fc.constant('consultation' as const), school: fc.integer({ min: 0, max: 2 }), hours: fc.integer({ min: -800, max: 800 }) }),
+  fc.record({
+    kind: fc.constant('change' as const),
+    pick: fc.nat(),
+    patch: fc.record(
+      {
+        decision: fc.constantFrom(null, 'opened', 'notOpened', 'alreadyOngoing'),
+        decision_date: fc.constantFrom(null, '2026-07-05', '2026-08-30'),
+        feedback_requested: fc.constantFrom(0, 1),
+        feedback_requested_later_at: fc.option(fc.integer({ min: 0, max: 900 }).map(later)),
+        feedback_given_at: fc.option(fc.integer({ min: 0, max: 9000 }).map(later)),
+        receipt_at: fc.option(fc.integer({ min: 0, max: 300 }).map(later)),
+        protection_at: fc.option(fc.integer({ min: 0, max: 20_000 }).map(later)),
+        joint_meeting_offered_at: fc.option(fc.constant(later(3))),
+        category: fc.constantFrom('neglect', 'violence'),
+      },
+      { requiredKeys: [] },
+    ),
+  }),
+  fc.record({
+    kind: fc.constant('consult' as const),
+    pick: fc.nat(),
+    patch: fc.record(
+      { outcome: fc.constantFrom(null, 'report', 'noReportNow', 'otherSupport'), led_to_report: fc.constantFrom(0, 1), first_answer_at: fc.option(fc.integer({ min: 0, max: 400 }).map(later)) },
+      { requiredKeys: [] },
+    ),
+  }),
+);
+
+describe('the statistics roll-up', () => {
+  let place: TestStore;
+  let store: Store;
+  beforeEach(async () => {
+    place = await createTestStore();
+    store = await openStore(place.url);
+  });
+  afterEach(async () => {
+    await store.close();
+    await place.drop();
+  });
+
+  it('equals a recomputation from the raw rows after any sequence of changes, each in its own transaction', async function () {
+    this.timeout(300_000);
+    let run = 0;
+    let numbers = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 25 }), async (ops) => {
+        run++;
+        const reports: string[] = [];
+        const consultations: string[] = [];
+        for (const [i, o] of ops.entries()) {
+          const id = `x${run}-${i}`;
+          if (o.kind === 'report') {
+            await store.transaction((trx) => trackReport(trx, id, () => trx.insertInto('reports').values(reportRow(id, o.school, o.month, o.category)).execute()));
+            reports.push(id);
+          } else if (o.kind === 'consultation') {
+            const [s, d, t] = SCHOOLS[o.school]!;
+            await store.transaction((trx) =>
+              trackConsultation(trx, id, () =>
+                trx
+                  .insertInto('consultations')
+                  .values({
+                    id, number: ++numbers, submission_key: id, teacher_key: 't', teacher_locale: 'sv', unit_id: 'u', school_id: s, district_id: d, school_type: t, school_shown: 1,
+                    sealed: null, status: 'open', created_at: later(o.hours), first_answer_at: null, closed_at: null, outcome: null, led_to_report: 0, messages: 0,
+                    channel_conversation_id: null, channel_activity_id: null, version: 1, purged_at: null, updated_at: later(o.hours),
+                  })
+                  .execute(),
+              ),
+            );
+            consultations.push(id);
+          } else if (o.kind === 'change' && reports.length) {
+            const target = reports[o.pick % reports.length]!;
+            if (Object.keys(o.patch).length) await store.transaction((trx) => trackReport(trx, target, () => trx.updateTable('reports').set(o.patch as never).where('id', '=', target).execute()));
+          } else if (o.kind === 'consult' && consultations.length) {
+            const target = consultations[o.pick % consultations.length]!;
+            if (Object.keys(o.patch).length)
+              await store.transaction((trx) => trackConsultation(trx, target, () => trx.updateTable('consultations').set(o.patch as never).where('id', '=', target).execute()));
+          }
+        }
+        assert.deepEqual(await rollupDifferences(store.db), []);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('rolls a change back with its transaction', async () => {
+    await assert.rejects(
+      store.transaction(async (trx) => {
+        await trackReport(trx, 'r1', () => trx.insertInto('reports').values(reportRow('r1', 0, '2026-06', 'neglect')).execute());
+        throw new Error('later step failed');
+      }),
+    );
+    assert.equal((await store.db.selectFrom('stat_counts').selectAll().execute()).length, 0);
+    assert.deepEqual(await rollupDifferences(store.db), []);
+  });
+
+  it('buckets times by the documented resolution', () => {
+    assert.deepEqual([0, 0.5, 1, 23.9, 167.9, 168, 191, 192, 10_000, -3].map(hourBucket), [0, 0, 1, 23, 167, 168, 168, 192, 8760, 0]);
+    assert.deepEqual([0, 14, 365, 900, -2].map(dayBucket), [0, 14, 365, 365, 0]);
+  });
+});

@@ -1,0 +1,299 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/log';
+import { directory } from '../../src/services/municipality';
+import { countKeys, groupBys, makeStatistics, type CountKey, type GroupBy, type Period } from '../../src/services/statistics';
+import { statisticsTable } from '../../src/services/statistics-export';
+import { rebuildRollup } from '../../src/services/stat-rollup';
+import { openStore, type Store } from '../../src/services/store';
+import type { ConsultationTable, ReportTable } from '../../src/services/store/schema';
+import { createTestStore } from '../support/store';
+
+/**
+ * The attacker (issue 7): someone who can ask every query there is. On a generated data set we
+ * collect every count that every query prints (all months, terms, the year and every custom range
+ * of whole months over the data and a month either side; grouped by school, district, school type
+ * and category; as the committee, and as each principal, one of whom has two schools), read
+ * through `statisticsTable` (what the card, CSV and Excel show). Each printed count is a linear
+ * equation over the hidden base cells (month × school × category × the finest count). By exact
+ * Gaussian elimination (integers, checked to stay exact) we check that no base cell with 1-4 cases,
+ * and no printed "<5" or ".." cell with 1-4, lies in the row space: none can be worked out by any
+ * sum or difference of published figures.
+ */
+
+const config = loadConfig({ NODE_ENV: 'test', VARNA_CONFIG: 'config/example.yaml' });
+const STATISTICIAN = '6f1c2a10-0000-4000-8000-000000000201';
+const PRINCIPALS = ['6f1c2a10-0000-4000-8000-000000000101', '6f1c2a10-0000-4000-8000-000000000102', '6f1c2a10-0000-4000-8000-000000000103'];
+// Ekbacken's principal leads Solstrålen too: a scope of two schools in two districts.
+const m = config.municipality;
+const dir = directory({
+  ...m,
+  schools: m.schools.map((s) => (s.id === 'solstralen' ? { ...s, principals: [...s.principals, ...m.schools.find((x) => x.id === 'ekbacken')!.principals] } : s)),
+});
+const schools = dir.municipality.schools;
+const CATEGORIES = ['neglect', 'violence'];
+const MONTHS = ['2026-05', '2026-06', '2026-07', '2026-08'];
+const SHOWN_MONTHS = ['2026-04', ...MONTHS, '2026-09'];
+
+/** The finest counts: a sum key is the sum of its parts. */
+const parts: Partial<Record<CountKey, CountKey[]>> = {
+  decisions: ['opened', 'notOpened', 'alreadyOngoing'],
+  consultations: ['consultReport', 'consultNoReportNow', 'consultOtherSupport', 'consultNoOutcome'],
+};
+const finest = countKeys.filter((k) => !parts[k]);
+const noCategory = new Set<CountKey>(['consultations', 'consultReport', 'consultNoReportNow', 'consultOtherSupport', 'consultNoOutcome', 'ledToReport']);
+
+interface Fact {
+  school: string;
+  month: string;
+  category: string;
+  keys: CountKey[];
+}
+
+// --- exact linear algebra -------------------------------------------------------------------------
+
+const gcd = (a: number, b: number): number => (b === 0 ? Math.abs(a) : gcd(b, a % b));
+/** Row space over the rationals, kept in reduced echelon form with integer rows (each divided by its gcd). */
+class RowSpace {
+  private readonly rows = new Map<number, number[]>();
+  constructor(private readonly n: number) {}
+  private reduce(v: number[]): number[] {
+    const out = [...v];
+    for (const [p, r] of this.rows) {
+      if (!out[p]) continue;
+      const f = out[p]!;
+      const g = r[p]!;
+      for (let i = 0; i < this.n; i++) out[i] = g * out[i]! - f * r[i]!;
+      let d = 0;
+      for (const x of out) d = gcd(d, x);
+      if (d > 1) for (let i = 0; i < this.n; i++) out[i]! /= d;
+      for (const x of out) assert.ok(Number.isSafeInteger(x), 'elimination left exact integers');
+    }
+    return out;
+  }
+  add(v: number[]): void {
+    const r = this.reduce(v);
+    const p = r.findIndex((x) => x !== 0);
+    if (p < 0) return;
+    for (const [q, row] of this.rows) {
+      if (!row[p]) continue;
+      const f = row[p]!;
+      const g = r[p]!;
+      const next = row.map((x, i) => g * x - f * r[i]!);
+      let d = 0;
+      for (const x of next) d = gcd(d, x);
+      this.rows.set(q, d > 1 ? next.map((x) => x / d) : next);
+    }
+    this.rows.set(p, r);
+  }
+  contains(v: number[]): boolean {
+    return this.reduce(v).every((x) => x === 0);
+  }
+}
+
+// --- the data set and every query ------------------------------------------------------------------
+
+async function load(store: Store, facts: Fact[], consults: Fact[]): Promise<void> {
+  const reports: ReportTable[] = facts.map((f, i) => {
+    const s = dir.school(f.school)!;
+    const at = `${f.month}-10T08:00:00.000Z`;
+    const has = (k: CountKey) => f.keys.includes(k);
+    const decision = has('opened') ? 'opened' : has('notOpened') ? 'notOpened' : has('alreadyOngoing') ? 'alreadyOngoing' : null;
+    return {
+      id: `r${i}`, reference: `R-${i}`, submission_key: `k${i}`, reporter_aad: 'r', reporter_locale: 'sv', school_id: s.id, district_id: s.district, school_type: s.type,
+      intake_unit_id: 'ifo-mottagningen', category: f.category, acute: 0, feedback_requested: has('feedbackRequested') ? 1 : 0, joint_meeting_wanted: 0, child_key: null, sealed: null,
+      received_at: at, received_month: f.month, protection_due_at: at, decision_due_at: at, channel_conversation_id: null, channel_activity_id: null, handler_aad: null,
+      handler_name: null, handler_phone: null, receipt_at: null, protection_at: null, protection_immediate: null, decision,
+      decision_date: decision ? `${f.month}-${has('decidedWithin14') ? '20' : '28'}` : null, decision_at: null, feedback_inappropriate_at: null, feedback_requested_later_at: null,
+      feedback_given_at: has('feedbackGiven') ? `${f.month}-21T08:00:00.000Z` : null, joint_meeting_offered_at: has('jointMeetings') ? at : null, feedback_sent_unrequested: null,
+      version: 1, purged_at: null, updated_at: at,
+    };
+  });
+  for (let i = 0; i < reports.length; i += 100) await store.db.insertInto('reports').values(reports.slice(i, i + 100)).execute();
+  const rows: ConsultationTable[] = consults.map((f, i) => {
+    const s = dir.school(f.school)!;
+    const outcome = f.keys.includes('consultReport') ? 'report' : f.keys.includes('consultNoReportNow') ? 'noReportNow' : f.keys.includes('consultOtherSupport') ? 'otherSupport' : null;
+    return {
+      id: `c${i}`, number: i + 1, submission_key: `ck${i}`, teacher_key: 't', teacher_locale: 'sv', unit_id: 'ifo-mottagningen', school_id: s.id, district_id: s.district,
+      school_type: s.type, school_shown: 1, sealed: null, status: outcome ? 'closed' : 'open', created_at: `${f.month}-10T08:00:00.000Z`, first_answer_at: null, closed_at: null,
+      outcome, led_to_report: f.keys.includes('ledToReport') ? 1 : 0, messages: 1, channel_conversation_id: null, channel_activity_id: null, version: 1, purged_at: null,
+      updated_at: `${f.month}-10T08:00:00.000Z`,
+    };
+  });
+  for (let i = 0; i < rows.length; i += 100) await store.db.insertInto('consultations').values(rows.slice(i, i + 100)).execute();
+  await rebuildRollup(store.db);
+}
+
+function periods(): Period[] {
+  const out: Period[] = SHOWN_MONTHS.map((month) => ({ kind: 'month', month }));
+  out.push({ kind: 'term', term: '2026-VT' }, { kind: 'term', term: '2026-HT' }, { kind: 'year', year: 2026 });
+  for (let a = 0; a < SHOWN_MONTHS.length; a++) for (let b = a; b < SHOWN_MONTHS.length; b++) out.push({ kind: 'custom', from: `${SHOWN_MONTHS[a]}-01`, to: `${SHOWN_MONTHS[b]}-01` });
+  return out;
+}
+
+interface Printed {
+  key: CountKey;
+  schools: string[];
+  category: string | undefined;
+  months: string[];
+  text: string;
+}
+
+/** Every count every query prints, read from the export table, with the box it sums over. */
+async function everything(store: Store): Promise<Printed[]> {
+  const stats = makeStatistics({ store, clock: { now: () => new Date('2027-01-15T08:00:00Z') }, log: createLogger('silent'), directory: dir, reminders: { doneBySchoolAndTerm: async () => [] } });
+  const out: Printed[] = [];
+  for (const actor of [STATISTICIAN, ...PRINCIPALS]) {
+    const scope = dir.isStatistician(actor) ? schools.map((s) => s.id) : dir.schoolsOfPrincipal(actor).map((s) => s.id);
+    for (const period of periods())
+      for (const groupBy of groupBys) {
+        const s = await stats.figures({ aadObjectId: actor }, { period, groupBy });
+        const months = SHOWN_MONTHS.filter((mm) => mm >= s.from.slice(0, 7) && mm <= s.to.slice(0, 7));
+        const table = statisticsTable(s).slice(1);
+        const groupSchools = (g: string, by: GroupBy) =>
+          scope.filter((id) => {
+            const x = dir.school(id)!;
+            return by === 'school' ? id === g : by === 'district' ? x.district === g : by === 'schoolType' ? x.type === g : true;
+          });
+        [...s.rows, s.total].forEach((row, i) => {
+          const isTotal = i === s.rows.length;
+          countKeys.forEach((key, c) =>
+            out.push({
+              key,
+              schools: isTotal ? scope : groupSchools(row.key, groupBy),
+              category: !isTotal && groupBy === 'category' ? row.key : undefined,
+              months,
+              text: table[i]![c + 1]!,
+            }),
+          );
+        });
+      }
+  }
+  return out;
+}
+
+/** The attack: returns every protected figure or base cell with 1-4 that the published figures pin down. */
+function attack(printed: Printed[], facts: Fact[], consults: Fact[]): string[] {
+  const unknowns = new Map<string, number>();
+  const id = (key: CountKey, school: string, category: string, month: string) => `${key}|${school}|${category}|${month}`;
+  for (const key of finest)
+    for (const s of schools)
+      for (const c of noCategory.has(key) ? [''] : CATEGORIES)
+        for (const mm of SHOWN_MONTHS) unknowns.set(id(key, s.id, c, mm), unknowns.size);
+  const truth = new Array<number>(unknowns.size).fill(0);
+  for (const f of facts) for (const k of f.keys) if (!noCategory.has(k)) truth[unknowns.get(id(k, f.school, f.category, f.month))!]!++;
+  for (const f of consults) for (const k of f.keys) if (noCategory.has(k)) truth[unknowns.get(id(k, f.school, '', f.month))!]!++;
+  const vectorOf = (p: Printed) => {
+    const v = new Array<number>(unknowns.size).fill(0);
+    if (p.category !== undefined && noCategory.has(p.key)) return v; // no consultations by category
+    for (const k of parts[p.key] ?? [p.key])
+      for (const s of p.schools)
+        for (const c of noCategory.has(k) ? [''] : p.category !== undefined ? [p.category] : CATEGORIES)
+          for (const mm of p.months) v[unknowns.get(id(k, s, c, mm))!] = 1;
+    return v;
+  };
+  const value = (v: number[]) => v.reduce((sum, x, i) => sum + x * truth[i]!, 0);
+  const space = new RowSpace(unknowns.size);
+  const seen = new Set<string>();
+  const found: string[] = [];
+  for (const p of printed) {
+    const v = vectorOf(p);
+    const n = value(v);
+    // Every printed figure is right, and every count under 5 is printed as "<5".
+    if (/^\d+$/.test(p.text)) assert.equal(Number(p.text), n, `${p.key} ${p.schools} ${p.category} ${p.months}`);
+    else if (n < 5) assert.equal(p.text, '<5', `${p.key} ${p.schools} ${p.category} ${p.months} = ${n}`);
+    else assert.equal(p.text, '..');
+    const sig = v.join('');
+    if (/^\d+$/.test(p.text) && !seen.has(sig)) {
+      seen.add(sig);
+      space.add(v);
+    }
+  }
+  for (const p of printed) {
+    if (/^\d+$/.test(p.text)) continue;
+    const v = vectorOf(p);
+    const n = value(v);
+    if (n >= 1 && n <= 4 && space.contains(v)) found.push(`printed ${p.text}: ${p.key} ${p.schools.join('+')} ${p.category ?? 'all'} ${p.months.join(',')} = ${n}`);
+  }
+  for (const [name, i] of unknowns) {
+    if (truth[i]! < 1 || truth[i]! > 4) continue;
+    const v = new Array<number>(unknowns.size).fill(0);
+    v[i] = 1;
+    if (space.contains(v)) found.push(`base cell ${name} = ${truth[i]}`);
+  }
+  return found;
+}
+
+describe('suppression against an attacker who asks every query there is', function () {
+  this.timeout(600_000);
+
+  async function run(facts: Fact[], consults: Fact[]): Promise<{ printed: Printed[]; found: string[] }> {
+    const place = await createTestStore();
+    const store = await openStore(place.url);
+    try {
+      await load(store, facts, consults);
+      const printed = await everything(store);
+      return { printed, found: attack(printed, facts, consults) };
+    } finally {
+      await store.close();
+      await place.drop();
+    }
+  }
+
+  it('Jan-Feb minus Jan, and the district minus its other school, give nothing away (hand-made)', async () => {
+    const many = (n: number, f: Omit<Fact, 'keys'>, keys: CountKey[] = []): Fact[] => Array.from({ length: n }, () => ({ ...f, keys: ['reports', ...keys] }));
+    const facts = [
+      // Ekbacken: 9 in May, 2 in June: May-June minus May would be June's 2.
+      ...many(9, { school: 'ekbacken', month: '2026-05', category: 'neglect' }),
+      ...many(2, { school: 'ekbacken', month: '2026-06', category: 'neglect' }),
+      // Södra: Solstrålen 3, Lyran 8 in May: the district minus Lyran would be Solstrålen's 3.
+      ...many(3, { school: 'solstralen', month: '2026-05', category: 'violence' }),
+      ...many(8, { school: 'friskolan-lyran', month: '2026-05', category: 'violence' }),
+      ...many(7, { school: 'friskolan-lyran', month: '2026-06', category: 'violence' }),
+    ];
+    const { printed, found } = await run(facts, []);
+    assert.deepEqual(found, []);
+    const text = (schools: string[], months: string[]) =>
+      printed.find((p) => p.key === 'reports' && p.category === undefined && p.schools.join() === schools.join() && p.months.join() === months.join())?.text;
+    assert.equal(text(['ekbacken'], ['2026-06']), '<5');
+    assert.ok(text(['ekbacken'], ['2026-05']) === '..' || text(['ekbacken'], ['2026-05', '2026-06']) === '..', 'May or May-June is hidden for Ekbacken');
+    assert.equal(text(['solstralen'], ['2026-05']), '<5');
+    const sodra = text(['solstralen', 'friskolan-lyran'], ['2026-05']);
+    const lyran = text(['friskolan-lyran'], ['2026-05']);
+    assert.ok(sodra === '..' || lyran === '..', `Södra (${sodra}) or Lyran (${lyran}) is hidden in May`);
+    // What can be shown is: the whole municipality's May-August total (29).
+    assert.equal(text(schools.map((s) => s.id), MONTHS), '29');
+  });
+
+  it('no cell under 5 can be recovered from any combination of everything published (generated data sets)', async () => {
+    const fact = fc.record({
+      school: fc.constantFrom(...schools.map((s) => s.id)),
+      month: fc.constantFrom(...MONTHS),
+      category: fc.constantFrom(...CATEGORIES),
+      decision: fc.constantFrom<Array<CountKey | null>>(null, 'opened', 'notOpened', 'alreadyOngoing'),
+      flags: fc.subarray(['feedbackRequested', 'jointMeetings'] as CountKey[]),
+      fast: fc.boolean(),
+    });
+    const consult = fc.record({
+      school: fc.constantFrom(...schools.map((s) => s.id)),
+      month: fc.constantFrom(...MONTHS),
+      outcome: fc.constantFrom<CountKey>('consultReport', 'consultNoReportNow', 'consultOtherSupport', 'consultNoOutcome'),
+      led: fc.boolean(),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fact, { minLength: 5, maxLength: 70 }), fc.array(consult, { maxLength: 25 }), async (fs, cs) => {
+        const facts: Fact[] = fs.map((f) => {
+          const keys: CountKey[] = ['reports', ...f.flags];
+          if (f.flags.includes('feedbackRequested') && f.decision) keys.push('feedbackGiven');
+          if (f.decision) keys.push(f.decision, ...(f.fast ? (['decidedWithin14'] as CountKey[]) : []));
+          return { school: f.school, month: f.month, category: f.category, keys };
+        });
+        const consults: Fact[] = cs.map((c) => ({ school: c.school, month: c.month, category: '', keys: [c.outcome, ...(c.led ? (['ledToReport'] as CountKey[]) : [])] }));
+        const { found } = await run(facts, consults);
+        assert.deepEqual(found, []);
+      }),
+      { numRuns: Number(process.env.VARNA_ATTACK_RUNS ?? 12) },
+    );
+  });
+});
