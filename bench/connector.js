@@ -38,7 +38,15 @@ const server = http.createServer((req, res) => {
       res.end();
       return;
     }
-    const m = /^\/v3\/conversations\/([^/]+)\/activities/.exec(decodeURIComponent(req.url || ''));
+    const path = decodeURIComponent(req.url || '');
+    // Membership checks (intake actions): everyone asked about is a member of the team.
+    const member = /^\/v3\/conversations\/[^/]+\/members\/([^/?]+)/.exec(path);
+    if (req.method === 'GET' && member) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: member[1], aadObjectId: member[1].replace(/^29:/, ''), name: 'Bench Mottagning' }));
+      return;
+    }
+    const m = /^\/v3\/conversations\/([^/]+)\/activities/.exec(path);
     const conversation = m ? m[1] : '';
     const now = Date.now();
     if (!allowed(conversation, now)) {
@@ -55,7 +63,9 @@ const server = http.createServer((req, res) => {
       if (accepted.length > 10000) accepted = accepted.slice(-5000);
     } else accepted.length = accepted.length; // counting only
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ id: `act-${++seq}` }));
+    // A new conversation (a thread in a channel) answers with its id and the first activity's.
+    if (req.method === 'POST' && /^\/v3\/conversations\/?$/.test(path)) res.end(JSON.stringify({ id: `bench-conversation-${++seq}`, activityId: `act-${seq}` }));
+    else res.end(JSON.stringify({ id: `act-${++seq}` }));
   });
 });
 server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => process.stdout.write(`ready ${server.address().port}\n`));

@@ -1,9 +1,10 @@
-import Holidays from 'date-holidays';
+import type HolidaysType from 'date-holidays';
 import type { IntakeUnit } from './municipality';
 
 const TZ = 'Europe/Stockholm';
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
-const holidays = new Holidays('SE');
+/** date-holidays is loaded at the first question, not at start (it is a large module tree). */
+let holidays: HolidaysType | undefined;
 const parts = new Intl.DateTimeFormat('en-GB', { timeZone: TZ, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit' });
 
 /** Local (Stockholm) calendar facts of an instant. */
@@ -13,10 +14,27 @@ export function localParts(at: Date): { date: string; weekday: (typeof DAYS)[num
   return { date: `${p.year}-${p.month}-${p.day}`, weekday, minutes: Number(p.hour) * 60 + Number(p.minute) };
 }
 
-/** Swedish public holidays (and the eves that are days off in practice) from a maintained library. */
+/** Answers per Stockholm date: the library's answer is costly (it evaluates every rule of the year). */
+const holidayByDate = new Map<string, boolean>();
+
+/**
+ * Swedish public holidays (and the eves that are days off in practice) from a maintained library.
+ * Its public and bank holidays run from local midnight to local midnight (checked for 2000–2100 in
+ * tests/services/office-hours.test.ts), so the answer depends on the Stockholm date alone and is
+ * remembered per date.
+ */
 export function isPublicHoliday(at: Date): boolean {
-  const found = holidays.isHoliday(at);
-  return Array.isArray(found) && found.some((h) => h.type === 'public' || h.type === 'bank');
+  const date = localParts(at).date;
+  let answer = holidayByDate.get(date);
+  if (answer === undefined) {
+    // The package's CommonJS export is the class itself.
+    holidays ??= new (require('date-holidays') as typeof HolidaysType)('SE');
+    const found = holidays.isHoliday(at);
+    answer = Array.isArray(found) && found.some((h) => h.type === 'public' || h.type === 'bank');
+    if (holidayByDate.size >= 4096) holidayByDate.clear();
+    holidayByDate.set(date, answer);
+  }
+  return answer;
 }
 
 const toMinutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));

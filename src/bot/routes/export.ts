@@ -1,6 +1,5 @@
 import type restify from 'restify';
 import { strings } from '../../cards/i18n';
-import { reportPdf } from '../../cards/report-pdf';
 import type { Config } from '../../config';
 import type { Logger } from '../../log';
 import { toExport } from '../../services/report-export';
@@ -49,6 +48,8 @@ export function registerExports(server: restify.Server, kit: BotKit, s: Services
       res.sendRaw(200, JSON.stringify(data, null, 2));
     } else {
       res.header('Content-Type', 'application/pdf');
+      // pdfkit is loaded at the first PDF, not at start (cold start and memory: docs/benchmarks.md).
+      const { reportPdf } = require('../../cards/report-pdf') as typeof import('../../cards/report-pdf');
       res.sendRaw(200, await reportPdf(data, strings('sv')));
     }
     log.info({ event: 'export.sent', reference, format }, 'report exported');

@@ -1,10 +1,8 @@
 import type restify from 'restify';
-import { statisticsPdf } from '../../cards/statistics-pdf';
 import type { Config } from '../../config';
 import type { Logger } from '../../log';
 import type { Services } from '../../services';
 import { groupBys, type GroupBy } from '../../services/statistics';
-import { statisticsCsv, statisticsXlsx } from '../../services/statistics-export';
 import type { BotKit } from '../kit';
 
 /**
@@ -43,6 +41,8 @@ export function registerStatisticsExports(server: restify.Server, kit: BotKit, s
       return;
     }
     const stats = await s.statistics.figures({ aadObjectId: verdict.user }, { period: { kind: 'custom', from, to }, groupBy });
+    // exceljs and pdfkit are loaded at the first download, not at start (docs/benchmarks.md, B4).
+    const { statisticsCsv, statisticsXlsx } = require('../../services/statistics-export') as typeof import('../../services/statistics-export');
     res.header('Cache-Control', 'no-store');
     res.header('Content-Disposition', `attachment; filename="${file}.${format}"`);
     if (format === 'csv') {
@@ -50,6 +50,7 @@ export function registerStatisticsExports(server: restify.Server, kit: BotKit, s
       res.sendRaw(200, statisticsCsv(stats));
     } else if (format === 'pdf') {
       res.header('Content-Type', 'application/pdf');
+      const { statisticsPdf } = require('../../cards/statistics-pdf') as typeof import('../../cards/statistics-pdf');
       res.sendRaw(200, await statisticsPdf(stats, s.directory.municipality.municipality.name));
     } else {
       res.header('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');

@@ -54,6 +54,31 @@ export class StoreLockedError extends Error {
 }
 
 /**
+ * Kysely's SQLite driver prepares every statement anew (parsing and planning the SQL each time);
+ * the store runs the same few dozen statements over and over. This hands it prepared statements
+ * from a small LRU cache keyed by the SQL text instead. Parameters are bound at each run, so a
+ * cached statement is as good as a fresh one; SQLite re-prepares a statement itself when the schema
+ * changed under it. Nothing here streams (Kysely's `stream()` would hold a statement busy).
+ */
+export function withStatementCache(raw: SqliteDatabase.Database, max = 256): { close(): void; prepare(sql: string): SqliteDatabase.Statement } {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (stmt) {
+        cache.delete(sql); // re-inserted below: the map stays ordered by last use
+      } else {
+        stmt = raw.prepare(sql);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, stmt);
+      return stmt;
+    },
+  };
+}
+
+/**
  * Opens the store named by the URL: `sqlite:<file>` (the embedded default) or `postgres://…`.
  * SQLite is opened in exclusive locking mode: one Värna process owns the file, and a second one
  * is refused with a clear message instead of both delivering the same outbox.
@@ -79,7 +104,7 @@ export async function openDb(url: string): Promise<Db> {
         throw new StoreLockedError(`${path} is in use by another Värna process; run one process per SQLite file (use PostgreSQL for several instances)`);
       throw error;
     }
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
     return { db, dialect: 'sqlite', where: path, close: () => db.destroy() };
   }
   // Counts and sums come back as numbers on both dialects (pg's default for bigint/numeric is a
