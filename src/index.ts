@@ -61,6 +61,7 @@ export async function startVarna(opts: StartOptions): Promise<Running> {
   if (opts.deliverInBackground ?? true) {
     services.outbox.start();
     services.jobs.start();
+    services.statistics.warm();
     await services.coordinator?.start();
   }
   log.info({ event: 'started', port, store: store.dialect, municipality: config.municipality.municipality.name }, 'Värna is listening');

@@ -231,9 +231,19 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
 
   /** The suppression pattern over the whole roll-up, worked out again only after a change. */
   let cached: { version: number; pattern: SuppressionPattern } | undefined;
+  // A view that arrives while the pattern is being worked out waits for that work, not a second copy.
+  let working: { version: number; pattern: Promise<SuppressionPattern> } | undefined;
   async function currentPattern(): Promise<SuppressionPattern> {
     const version = Number((await db.selectFrom('stat_version').select('v').where('id', '=', 1).executeTakeFirst())?.v ?? 0);
     if (cached?.version === version) return cached.pattern;
+    if (working?.version === version) return working.pattern;
+    const pattern = workOut(version);
+    working = { version, pattern };
+    return pattern.finally(() => {
+      if (working?.pattern === pattern) working = undefined;
+    });
+  }
+  async function workOut(version: number): Promise<SuppressionPattern> {
     const started = Date.now();
     const rows = await db.selectFrom('stat_counts').selectAll().execute();
     const cube: CubeRow[] = rows.map((r) => ({
@@ -408,6 +418,14 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
     : undefined;
 
   return {
+    /**
+     * Works the suppression pattern out in the background (at start), so that the first view
+     * after a restart is as fast as any other.
+     */
+    warm() {
+      warmTimer = setTimeout(() => void currentPattern().catch((error: unknown) => log.warn({ event: 'statistics.warm', err: error }, 'could not prepare the statistics')), 0);
+      warmTimer.unref();
+    },
     /** Stops the background work (at shutdown). */
     stop() {
       unsubscribe?.();
