@@ -168,6 +168,8 @@ describe('several instances', function () {
           const open = await store.db.selectFrom('outbox').select(['status', 'next_attempt_at', 'locked_until', 'attempt_at']).where('status', '!=', 'sent').limit(5).execute();
           assert.fail(`the survivor did not finish within 90 s: ${bulkDelivered()} of 500 delivered; open rows e.g. ${JSON.stringify(open)}\n  ${story(survivor, killedAt - 2_000)}`);
         }
+        const failed = await store.db.selectFrom('outbox').select(['dedupe_key', 'last_error']).where('status', '=', 'failed').limit(3).execute();
+        assert.deepEqual(failed, [], 'a message failed for good (it can never be delivered now)');
         const pending = await store.db.selectFrom('outbox').select('id').where('status', '!=', 'sent').limit(1).execute();
         const lastRun = await store.db.selectFrom('job_runs').select('last_due_at').where('name', '=', 'test.reminder-run').executeTakeFirst();
         if (bulkDelivered() === 500 && pending.length === 0 && lastRun && Date.parse(lastRun.last_due_at) > killedAt + 8_000) break;

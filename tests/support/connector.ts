@@ -50,6 +50,8 @@ export class ConnectorStandIn {
   readonly graphMessages: GraphMessage[] = [];
   readonly graphCalls: Array<{ path: string; authorization?: string }> = [];
   graphStatus: number | undefined;
+  /** Messages per Graph page (small by default, so tests go through `@odata.nextLink`). */
+  graphPageSize = 2;
   private server: Server | undefined;
   private seq = 0;
   private seen = 0;
@@ -164,7 +166,7 @@ export class ConnectorStandIn {
   /**
    * The Graph calls Värna makes to settle an interrupted send, answered from what was posted:
    * GET /teams/{group}/channels/{channel}/messages/delta?$filter=lastModifiedDateTime gt {t}
-   * (root messages, two per page to exercise paging) and
+   * (root messages, `graphPageSize` per page) and
    * GET /teams/{group}/channels/{channel}/messages/{root}/replies.
    */
   private graph(req: IncomingMessage, res: ServerResponse, path: string): void {
@@ -177,8 +179,9 @@ export class ConnectorStandIn {
     const query = new URL(req.url ?? '', 'http://x').searchParams;
     const page = (list: GraphMessage[], base: string) => {
       const skip = Number(query.get('$skiptoken') ?? 0);
-      const next = skip + 2 < list.length ? `${this.url.replace(/\/$/, '')}${base}?${new URLSearchParams({ ...Object.fromEntries(query), $skiptoken: String(skip + 2) })}` : undefined;
-      return send(200, { value: list.slice(skip, skip + 2), ...(next ? { '@odata.nextLink': next } : { '@odata.deltaLink': `${base}?$deltatoken=x` }) });
+      const size = this.graphPageSize;
+      const next = skip + size < list.length ? `${this.url.replace(/\/$/, '')}${base}?${new URLSearchParams({ ...Object.fromEntries(query), $skiptoken: String(skip + size) })}` : undefined;
+      return send(200, { value: list.slice(skip, skip + size), ...(next ? { '@odata.nextLink': next } : { '@odata.deltaLink': `${base}?$deltatoken=x` }) });
     };
     const delta = /^\/graph\/v1\.0\/teams\/([^/]+)\/channels\/([^/]+)\/messages\/delta$/.exec(path);
     if (req.method === 'GET' && delta) {

@@ -62,6 +62,8 @@ class Child {
   url = '';
   /** Channel posts the outbox found over Graph after a restart (log lines, across restarts). */
   reconciled = 0;
+  /** Why sends in doubt could not be settled (log event and reason), across restarts. */
+  readonly doubts = new Map<string, number>();
   constructor(
     private readonly dataDir: string,
     private readonly connectorUrl: string,
@@ -96,6 +98,10 @@ class Child {
         try {
           const entry = JSON.parse(line) as { event?: string; port?: number };
           if (entry.event === 'outbox.reconciled') this.reconciled++;
+          if (entry.event === 'outbox.possible-repeat' || entry.event === 'graph.lookup-failed') {
+            const why = `${entry.event}:${String((entry as { reason?: string }).reason ?? (entry as { status?: number }).status ?? '')}`;
+            this.doubts.set(why, (this.doubts.get(why) ?? 0) + 1);
+          }
           if (entry.event === 'started') {
             clearTimeout(timer);
             resolve(`http://127.0.0.1:${entry.port}`);
@@ -141,6 +147,7 @@ export async function crashTest(opts: CrashOptions): Promise<CrashResult> {
   const log = opts.log ?? (() => undefined);
   const dataDir = mkdtempSync(join(tmpdir(), 'varna-crash-'));
   const connector = await new ConnectorStandIn().start();
+  connector.graphPageSize = 50; // as Graph: a busy channel is read in pages of up to 50
   const child = new Child(dataDir, connector.url, opts.entry);
   const receipts = new Set<string>();
   let submissions = 0;
@@ -347,6 +354,7 @@ export async function crashTest(opts: CrashOptions): Promise<CrashResult> {
       }
     }
     db.close();
+    if (child.doubts.size) log(`not settled over Graph: ${JSON.stringify(Object.fromEntries(child.doubts))}`);
     log(`${submissions} submissions tried, ${receipts.size} receipts seen, ${reports.length} reports stored, ${actionsSeen} intake answers seen, ${actionsStored} actions stored`);
     return { kills: opts.kills, receiptsSeen: receipts.size, reportsStored: reports.length, actionsSeen, actionsStored, channelPosts, teacherMessages, possibleRepeats, reconciled: child.reconciled, problems };
   } finally {

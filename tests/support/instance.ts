@@ -16,10 +16,16 @@ export const userOf = (i: number) => `00000000-0000-4000-8000-${String(i % REMIN
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const running = await startVarna({ config, keyring: makeKeyring('test', Buffer.alloc(32, 7), [], Buffer.alloc(32, 9)) });
+  // Background work starts only once the test's renderer and job are registered: the store already
+  // holds the 500 messages, and a run that claimed them first found no renderer for `test.ping`,
+  // marked a batch of 50 failed for good, and the survivor "never finished" (the stall of issue 12).
+  const running = await startVarna({ config, keyring: makeKeyring('test', Buffer.alloc(32, 7), [], Buffer.alloc(32, 9)), deliverInBackground: false });
   const { services, kit } = running;
   kit.delivery.register('test.ping', async (message) => ({ text: `ping ${String(message.key)}` }));
   if (process.env.VARNA_TEST_REMINDERS === '1') registerReminderRun(running);
+  services.outbox.start();
+  services.jobs.start();
+  await services.coordinator?.start();
   process.stdout.write(`${JSON.stringify({ event: 'test.ready', pid: process.pid })}\n`);
   const stop = () => void running.stop().then(() => process.exit(0));
   process.once('SIGTERM', stop);
