@@ -451,17 +451,14 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
 
     /**
      * The consultation's text, to prefill a report, for the teacher who asked and nobody else.
-     * Marks the consultation as having led to a report (statistics).
+     * Starting a report is not yet a report: the consultation counts as having led to one when
+     * the report is sent (`markLedToReport`, in the report's own transaction).
      */
     async textForReport(actor: Actor, id: string): Promise<string> {
       const c = await row(id);
       await assertTeacher(actor, c, 'consultation.textForReport');
       const sealed = await sealedOf(c);
       if (!sealed) throw new NotFoundError('consultation', id);
-      if (!c.led_to_report)
-        await store.transaction((trx) =>
-          trackConsultation(trx, id, () => trx.updateTable('consultations').set({ led_to_report: 1, updated_at: iso(clock.now()) }).where('id', '=', id).where('led_to_report', '=', 0).execute()),
-        );
       return sealed.text;
     },
 

@@ -5,7 +5,7 @@ import type { Clock } from './clock';
 import type { Cipher } from './crypto';
 import { decisionDue, protectionDue, stockholmMonth } from './deadlines';
 import { ConflictError, NotAllowedError, NotFoundError, ValidationError } from './errors';
-import { trackReport } from './stat-rollup';
+import { markLedToReport, trackReport } from './stat-rollup';
 import type { Directory } from './municipality';
 import type { Outbox } from './outbox';
 import {
@@ -313,6 +313,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
             now,
           );
           await store.audit.append(trx, { actor: actor.aadObjectId, action: 'report.submitted', subject: row.reference, outcome: 'allowed', detail: { school: school.id, unit: unit.id } }, now);
+          if (draft.content.fromConsultation) await markLedToReport(trx, draft.content.fromConsultation, now);
           await trx.deleteFrom('drafts').where('id', '=', draftId).execute();
           await store.dataKeys.destroy(trx, [draftId]);
           return row;

@@ -403,3 +403,13 @@ export async function rollupDifferences(db: Kysely<Database>): Promise<string[]>
   for (const [id, n] of durations) out.push(`stat_durations ${id.replace(/\u001f/g, '/')} missing: ${n}`);
   return out;
 }
+
+/**
+ * A report started from a consultation was sent: the consultation counts as having led to a
+ * report (statistics only; nothing links the two records). In the report's own transaction.
+ */
+export async function markLedToReport(trx: Tx, consultationId: string, now: Date): Promise<void> {
+  await trackConsultation(trx, consultationId, () =>
+    trx.updateTable('consultations').set({ led_to_report: 1, updated_at: now.toISOString() }).where('id', '=', consultationId).where('led_to_report', '=', 0).execute(),
+  );
+}

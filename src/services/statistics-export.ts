@@ -17,7 +17,7 @@ export const measures: Record<CountKey | DerivedKey, { title: string; definition
   consultNoReportNow: { title: 'Konsultation: ingen anmälan nu', definition: 'Avslutade med utfallet ingen anmälan nu.' },
   consultOtherSupport: { title: 'Konsultation: annat stöd', definition: 'Avslutade med utfallet annat stöd.' },
   consultNoOutcome: { title: 'Konsultation: utan utfall', definition: 'Öppna eller avslutade utan angivet utfall.' },
-  ledToReport: { title: 'Konsultation ledde till anmälan', definition: 'Konsultationer som följdes av en anmälan i Värna.' },
+  ledToReport: { title: 'Konsultation ledde till anmälan', definition: 'Konsultationer där läraren skickade en anmälan som startats från konsultationen (räknas när anmälan skickas, inte när den påbörjas).' },
   shareFeedbackRequested: { title: 'Andel begärt återkoppling (%)', definition: 'Begärt återkoppling / anmälningar.' },
   shareFeedbackGiven: { title: 'Andel fått återkoppling (%)', definition: 'Fått återkoppling om beslut / begärt återkoppling.' },
   feedbackDaysMedian: { title: 'Dagar till återkoppling (median)', definition: 'Kalenderdagar från mottagning till lämnad återkoppling, median. Upplösning: hela kalenderdagar, högst 365.' },

@@ -153,7 +153,7 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     await assert.rejects(bot.services.consultations.textForReport(actorOf(as.otherTeacher), r.id), NotAllowedError);
     const stats = await row();
     assert.equal(stats.outcome, 'report');
-    assert.equal(stats.led_to_report, 1);
+    assert.equal(stats.led_to_report, 0, 'reading the text to start a report is not yet a report');
     assert.equal(stats.messages, 3);
   });
 
@@ -416,7 +416,13 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     const concern = await step('guardians', input.guardians);
     // The concern step carries the consultation's text; the teacher adds the child's identity.
     assert.equal(inputsOf(concern).find((i) => i.id === 'observed')?.value, QUESTION);
-    assert.equal((await row()).led_to_report, 1);
+    assert.equal((await row()).led_to_report, 0, 'a started report is not a report yet');
+    await step('concern', input.concern);
+    await step('reporter', input.reporter);
+    await step('wishes', { feedbackWanted: String(input.wishes.feedbackWanted), jointMeeting: String(input.wishes.jointMeeting) });
+    const sent = await bot.execute(as.teacher, 'report.submit', { draftId });
+    assert.match(textOf(sent.card), /VÄ-\d{4}-\d{5}/);
+    assert.equal((await row()).led_to_report, 1, 'the consultation led to a report once the report was sent');
 
     // Someone else pressing the same button gets an empty report, and the attempt is audited.
     const other = await bot.execute(as.otherTeacher, 'report.start', { fromConsultation: r.id });
