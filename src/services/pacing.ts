@@ -44,6 +44,22 @@ export function makePacer() {
       const room = Math.max(0, TENANT_PER_SECOND - tenant.length);
       return { room, waitMs: room > 0 ? 0 : Math.max(0, tenant[tenant.length - TENANT_PER_SECOND]! + 1_000 - now) };
     },
+    /**
+     * Moves a recorded send from `from` to `to` (a send reserved when its batch was paced is
+     * recorded again when it actually leaves, so the windows count from the real send time).
+     */
+    retime(conversation: string, from: number, to: number): void {
+      const move = (list: number[]): number[] => {
+        const i = list.indexOf(from);
+        if (i >= 0) list.splice(i, 1);
+        let j = list.length;
+        while (j > 0 && list[j - 1]! > to) j--;
+        list.splice(j, 0, to);
+        return list;
+      };
+      tenant = move(tenant);
+      perConversation.set(conversation, move(perConversation.get(conversation) ?? []));
+    },
     record(conversation: string, now: number): void {
       tenant.push(now);
       const list = perConversation.get(conversation) ?? [];

@@ -236,6 +236,15 @@ export function makeStore(handle: Db) {
           .where('id', '=', id)
           .execute();
       },
+      /**
+       * Hands claimed rows back, due again at `at`, in one statement (the pacer says their
+       * conversation has no room now). Attempts, errors and doubts are left as they are.
+       */
+      async defer(ids: string[], at: Date): Promise<void> {
+        for (let i = 0; i < ids.length; i += 500) {
+          await db.updateTable('outbox').set({ next_attempt_at: iso(at), locked_until: null }).where('id', 'in', ids.slice(i, i + 500)).execute();
+        }
+      },
       /** Frees every claim (a single process starting after a crash: no one else can hold one). */
       async releaseLeases(): Promise<number> {
         const res = await db.updateTable('outbox').set({ locked_until: null }).where('status', '=', 'pending').where('locked_until', 'is not', null).executeTakeFirst();

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { createLogger } from '../../src/log';
+import { makeOutbox, type OutboxMessage, type Sender, type Target } from '../../src/services/outbox';
+import { openStore, type Store } from '../../src/services/store';
+import { ManualClock } from '../support/clock';
+import { LogCapture } from '../support/logs';
+import { createTestStore, testStoreKind, type TestStore } from '../support/store';
+
+/**
+ * Every report card goes to the same intake channel, which Teams lets a bot post to 7 times a
+ * second. A burst of reports must go out at that pace without costing a store write for every
+ * message that has to wait its turn on every round.
+ */
+describe(`outbox pacing on ${testStoreKind}: one busy conversation`, () => {
+  let place: TestStore;
+  let store: Store;
+  beforeEach(async () => {
+    place = await createTestStore();
+    store = await openStore(place.url);
+  });
+  afterEach(async () => {
+    await store.close();
+    await place.drop();
+  });
+
+  it('sends 7 a second to one channel and hands the waiting ones back in one statement, not one write each', async () => {
+    const clock = new ManualClock('2026-03-02T09:00:00+01:00');
+    const outbox = makeOutbox({ store, clock, log: createLogger('info', new LogCapture()), random: () => 0.5 });
+    const sent: Array<{ id: string; at: number }> = [];
+    const sender: Sender = {
+      conversationOf: (t: Target) => JSON.stringify(t),
+      async send(_t: Target, m: OutboxMessage) {
+        sent.push({ id: String(m.id), at: clock.now().getTime() });
+        return { activityId: `a-${String(m.id)}` };
+      },
+    };
+    outbox.setSender(sender);
+    for (let i = 0; i < 40; i++) {
+      await store.transaction((trx) => outbox.enqueue(trx, { dedupeKey: `r${i}`, target: { kind: 'channel', unitId: 'ifo', channel: 'reports' }, message: { kind: 'test', id: `r${i}` } }, clock.now()));
+    }
+    // Count the writes that hand rows back.
+    const calls = { reschedule: 0, defer: 0 };
+    const { reschedule, defer } = store.outbox;
+    store.outbox.reschedule = async (...args) => (calls.reschedule++, reschedule(...args));
+    store.outbox.defer = async (...args) => (calls.defer++, defer(...args));
+
+    assert.equal(await outbox.drain(), 7, 'the first second: the channel takes 7');
+    assert.deepEqual(calls, { reschedule: 0, defer: 1 }, 'the 33 waiting were handed back in one statement');
+    const waiting = await store.db.selectFrom('outbox').select(['next_attempt_at', 'locked_until', 'attempts']).where('status', '=', 'pending').execute();
+    assert.equal(waiting.length, 33);
+    assert.ok(waiting.every((r) => r.locked_until === null && r.attempts === 0), 'handed back unclaimed, no attempt counted');
+    assert.ok(waiting.every((r) => new Date(r.next_attempt_at).getTime() > clock.now().getTime()), 'due again once the channel has room');
+
+    for (let round = 0; round < 20 && sent.length < 40; round++) {
+      clock.advance(1_100);
+      await outbox.drain();
+    }
+    assert.deepEqual(sent.map((s) => s.id).sort(), Array.from({ length: 40 }, (_, i) => `r${i}`).sort(), 'each once');
+    for (const s of sent) assert.ok(sent.filter((o) => o.at > s.at - 1_000 && o.at <= s.at).length <= 7, 'never more than 7 in a second');
+    assert.equal(calls.reschedule, 0, 'pacing never costs a write per message');
+  });
+});
