@@ -26,10 +26,9 @@ export const sendCard = (ctx: TurnContext, card: Card) =>
 export function registerWelcome(kit: BotKit): void {
   const { app, s } = kit;
 
-  app.message(commands.welcome.pattern, async (ctx, state) => {
-    const res = await sendCard(ctx, await welcomeFor(kit, actorOf(ctx.activity), stringsFor(ctx.activity)));
-    // Turn state (in the store, survives restarts): the menu card's id, for flows that update it.
-    Object.assign(state.conversation, { menuCardId: res?.id, menuShownAt: s.clock.now().toISOString() });
+  // Nothing is kept in turn state: an unchanged state is not written, so "hej" costs no store write.
+  app.message(commands.welcome.pattern, async (ctx) => {
+    await sendCard(ctx, await welcomeFor(kit, actorOf(ctx.activity), stringsFor(ctx.activity)));
   });
 
   app.message(commands.duty.pattern, async (ctx) => {
