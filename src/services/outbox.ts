@@ -93,6 +93,14 @@ const QUEUE = 'varna-outbox';
 const BATCH = 50;
 const PARALLEL = 8;
 
+/** A claimed row the pacer let go now, with its send reserved in the pacer at `reservedAt`. */
+interface Paced {
+  row: OutboxRow;
+  target: Target;
+  conversation: string;
+  reservedAt: number;
+}
+
 /**
  * The durable outbox: every proactive message is stored before anything is sent, then delivered
  * with retries (exponential backoff with jitter, Retry-After honoured), paced under Teams' limits,
@@ -145,19 +153,9 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
       return 'absent';
     }
     log.warn({ event: 'outbox.possible-repeat', id: row.id, kind: message.kind, reason: found.reason }, 'cannot tell whether an interrupted send arrived: sending again, marked as a possible repeat');
-    // Several rows may be settled at once; on PostgreSQL a clash on the audit chain's next seq
-    // aborts the whole transaction, so the retry is of the transaction.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await store.transaction((trx) =>
-          store.audit.append(trx, { actor: 'system', action: 'outbox.possibleRepeat', subject: `outbox:${row.id}`, outcome: 'allowed', detail: { kind: message.kind, reason: found.reason } }, clock.now()),
-        );
-        break;
-      } catch (error) {
-        if (attempt >= 8) throw error;
-        await new Promise((r) => setTimeout(r, 5 + random() * 20 * attempt));
-      }
-    }
+    await store.transaction((trx) =>
+      store.audit.append(trx, { actor: 'system', action: 'outbox.possibleRepeat', subject: `outbox:${row.id}`, outcome: 'allowed', detail: { kind: message.kind, reason: found.reason } }, clock.now()),
+    );
     return 'unknown';
   }
 
@@ -167,12 +165,13 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
    * not one write each: every report card goes to the same intake channel (7 a second), so a
    * burst would otherwise cost a write for nearly every claimed row on every round.
    */
-  async function pace(rows: OutboxRow[]): Promise<Array<{ row: OutboxRow; reservedAt: number }>> {
+  async function pace(rows: OutboxRow[]): Promise<Paced[]> {
     const now = clock.now().getTime();
-    const go: Array<{ row: OutboxRow; reservedAt: number }> = [];
+    const go: Paced[] = [];
     const deferred = new Map<string, { ids: string[]; wait: number }>();
     for (const row of rows) {
-      const conversation = sender!.conversationOf(JSON.parse(row.target) as Target);
+      const target = JSON.parse(row.target) as Target;
+      const conversation = sender!.conversationOf(target);
       const held = deferred.get(conversation);
       if (held) {
         held.ids.push(row.id);
@@ -184,14 +183,13 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
         continue;
       }
       pacer.record(conversation, now);
-      go.push({ row, reservedAt: now });
+      go.push({ row, target, conversation, reservedAt: now });
     }
     for (const { ids, wait } of deferred.values()) await store.outbox.defer(ids, new Date(now + wait));
     return go;
   }
 
-  async function deliverOne({ row, reservedAt }: { row: OutboxRow; reservedAt: number }): Promise<'sent' | 'retry' | 'failed'> {
-    const target = JSON.parse(row.target) as Target;
+  async function deliverOne({ row, target, conversation, reservedAt }: Paced): Promise<'sent' | 'retry' | 'failed'> {
     const message = JSON.parse(row.message) as OutboxMessage;
     let possibleRepeat = false;
     if (row.attempt_at) {
@@ -202,7 +200,7 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
     // Committed before the request leaves: a crash from here on leaves the row in doubt.
     await store.outbox.markAttempt(row.id, clock.now());
     // The send was reserved when the batch was paced; count it from when it really leaves.
-    pacer.retime(sender!.conversationOf(target), reservedAt, clock.now().getTime());
+    pacer.retime(conversation, reservedAt, clock.now().getTime());
     try {
       // Real time, not the clock: this bounds waiting on the network.
       let timer: NodeJS.Timeout | undefined;

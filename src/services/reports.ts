@@ -64,16 +64,16 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
    * Someone tried to reach a draft or report that is not theirs. The answer stays "not found"
    * (which reveals nothing), but the attempt is audited like every other refusal.
    */
-  async function refuse(actor: Actor, action: string, subject: string): Promise<never> {
+  async function refuse(actor: Actor, what: 'draft' | 'report', action: string, subject: string): Promise<never> {
     await store.transaction((trx) => store.audit.append(trx, { actor: actor.aadObjectId, action, subject, outcome: 'refused' }, clock.now()));
     log.warn({ event: 'access.refused', action }, 'refused: not the owner');
-    throw new NotFoundError(action.startsWith('draft') ? 'draft' : 'report', subject);
+    throw new NotFoundError(what, subject);
   }
 
   async function loadDraft(actor: Actor, draftId: string): Promise<Draft> {
     const row = await store.db.selectFrom('drafts').selectAll().where('id', '=', draftId).executeTakeFirst();
     if (!row) throw new NotFoundError('draft', draftId);
-    if (row.owner_aad !== actor.aadObjectId) return refuse(actor, 'draft.access', `draft:${draftId}`);
+    if (row.owner_aad !== actor.aadObjectId) return refuse(actor, 'draft', 'draft.access', `draft:${draftId}`);
     const content = cipher.open<DraftContent>(await keyFor(row.id), row.sealed, `draft:${row.id}`);
     return { id: row.id, step: row.step as Step | 'review', content, updatedAt: new Date(row.updated_at) };
   }
@@ -145,7 +145,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
     /** A sibling gets a report of their own, prefilled from the first (everything but the child). */
     async startSibling(actor: Actor, reference: string): Promise<Draft> {
       const report = await store.db.selectFrom('reports').selectAll().where('reference', '=', reference).executeTakeFirst();
-      if (report && report.reporter_aad !== actor.aadObjectId) return refuse(actor, 'report.sibling', report.reference);
+      if (report && report.reporter_aad !== actor.aadObjectId) return refuse(actor, 'report', 'report.sibling', report.reference);
       if (!report || !report.sealed) throw new NotFoundError('report', reference);
       const content = cipher.open<ReportContent>(await keyFor(report.id), report.sealed, `report:${report.id}`);
       const { aadObjectId: _aad, ...reporter } = content.reporter;
@@ -221,7 +221,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
     async submit(actor: Actor, draftId: string, locale: Locale): Promise<{ report: Report; created: boolean }> {
       const existing = await store.db.selectFrom('reports').selectAll().where('submission_key', '=', draftId).executeTakeFirst();
       if (existing) {
-        if (existing.reporter_aad !== actor.aadObjectId) return refuse(actor, 'report.submit', existing.reference);
+        if (existing.reporter_aad !== actor.aadObjectId) return refuse(actor, 'report', 'report.submit', existing.reference);
         return { report: existing, created: false };
       }
       let draft: Draft;

@@ -3,7 +3,7 @@ import type { Clock } from './clock';
 import { NotAllowedError, ValidationError } from './errors';
 import type { Actor } from './actor';
 import type { Directory } from './municipality';
-import { columnOf, onRollupChange, type DurationMeasure } from './stat-rollup';
+import { columnOf, countColumns, onRollupChange, type CountColumn, type DurationMeasure } from './stat-rollup';
 import type { Store } from './store';
 import { MIN_CELL, SuppressionPattern, type CubeRow, type Leaf } from './suppression';
 
@@ -19,25 +19,9 @@ export type GroupBy = 'school' | 'district' | 'schoolType' | 'category';
 export const groupBys: GroupBy[] = ['school', 'district', 'schoolType', 'category'];
 export type Period = { kind: 'month'; month: string } | { kind: 'term'; term: string } | { kind: 'year'; year: number } | { kind: 'custom'; from: string; to: string };
 
-/** Counts in the table, in column order. Each is a cell that can be suppressed. */
-export const countKeys = [
-  'reports',
-  'feedbackRequested',
-  'feedbackGiven',
-  'decisions',
-  'opened',
-  'notOpened',
-  'alreadyOngoing',
-  'decidedWithin14',
-  'jointMeetings',
-  'consultations',
-  'consultReport',
-  'consultNoReportNow',
-  'consultOtherSupport',
-  'consultNoOutcome',
-  'ledToReport',
-] as const;
-export type CountKey = (typeof countKeys)[number];
+/** Counts in the table, in column order (the roll-up's columns). Each is a cell that can be suppressed. */
+export const countKeys = countColumns;
+export type CountKey = CountColumn;
 
 /** Shares and times, shown only when what they rest on is shown (and at least 5 cases). */
 export const derivedKeys = [
