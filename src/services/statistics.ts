@@ -416,14 +416,9 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
       clearTimeout(warmTimer);
     },
     /** May this person see statistics at all (statistics role, or a principal for their school)? */
-    mayView: (actor: Pick<Actor, 'aadObjectId'>) => {
-      try {
-        scopeOf(actor);
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    /** Asked on every welcome turn: answered without building (and throwing) a refusal. */
+    mayView: (actor: Pick<Actor, 'aadObjectId'>) =>
+      directory.isStatistician(actor.aadObjectId) || directory.schoolsOfPrincipal(actor.aadObjectId).length > 0,
     /** Figures the actor may see; refused (and audited) for anyone else. */
     async figures(actor: Pick<Actor, 'aadObjectId'>, query: StatisticsQuery): Promise<Statistics> {
       let scope: string[] | undefined;

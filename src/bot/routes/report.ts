@@ -161,14 +161,21 @@ export function registerReport(kit: BotKit): void {
   kit.reportVerb = verbs.reportStart;
   const sv = strings('sv');
 
+  // The menu entry and the welcome card's counter ask in the same turn, with the same actor: one query.
+  const draftsOnce = new WeakMap<Actor, ReturnType<typeof s.reports.drafts>>();
+  const draftsOf = (actor: Actor) => {
+    let drafts = draftsOnce.get(actor);
+    if (!drafts) draftsOnce.set(actor, (drafts = s.reports.drafts(actor)));
+    return drafts;
+  };
   kit.menu.push(async (actor, t) => {
-    const drafts = await s.reports.drafts(actor);
+    const drafts = await draftsOf(actor);
     return [
       { title: t.report.menu.report, verb: verbs.reportStart },
       ...(drafts[0] ? [{ title: t.report.menu.resume, verb: verbs.reportResume, data: { draftId: drafts[0].id } }] : []),
     ];
   });
-  kit.drafts = async (actor) => (await s.reports.drafts(actor)).length;
+  kit.drafts = async (actor) => (await draftsOf(actor)).length;
 
   async function start(ctx: TurnContext, actor: Actor, t: Strings, fromConsultation?: string) {
     const consultationText = fromConsultation && kit.consultationText ? await kit.consultationText(actor, fromConsultation) : undefined;
