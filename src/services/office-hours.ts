@@ -7,11 +7,22 @@ const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 let holidays: HolidaysType | undefined;
 const parts = new Intl.DateTimeFormat('en-GB', { timeZone: TZ, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit' });
 
+type LocalParts = { readonly date: string; readonly weekday: (typeof DAYS)[number]; readonly minutes: number };
+/** Answers per UTC minute (the parts have no seconds, and every zone offset is whole minutes). */
+const partsByMinute = new Map<number, LocalParts>();
+
 /** Local (Stockholm) calendar facts of an instant. */
-export function localParts(at: Date): { date: string; weekday: (typeof DAYS)[number]; minutes: number } {
+export function localParts(at: Date): LocalParts {
+  const minute = Math.floor(at.getTime() / 60_000);
+  const known = partsByMinute.get(minute);
+  if (known) return known;
   const p = Object.fromEntries(parts.formatToParts(at).map((x) => [x.type, x.value]));
   const weekday = String(p.weekday).toLowerCase().slice(0, 3) as (typeof DAYS)[number];
-  return { date: `${p.year}-${p.month}-${p.day}`, weekday, minutes: Number(p.hour) * 60 + Number(p.minute) };
+  const found: LocalParts = Object.freeze({ date: `${p.year}-${p.month}-${p.day}`, weekday, minutes: Number(p.hour) * 60 + Number(p.minute) });
+  // Formatting with a time zone is costly; a turn asks for the same few instants again and again.
+  if (partsByMinute.size >= 4096) partsByMinute.clear();
+  partsByMinute.set(minute, found);
+  return found;
 }
 
 /** Answers per Stockholm date: the library's answer is costly (it evaluates every rule of the year). */
