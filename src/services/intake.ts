@@ -73,7 +73,7 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
   async function sendFeedback(trx: Tx, report: Report, feedback: PermittedFeedback, now: Date): Promise<void> {
     const message: FeedbackMessage = { kind: feedbackKind, reportId: report.id, feedback };
     const key = feedback.kind === 'investigation' ? 'investigation' : feedback.kind === 'received' ? 'received' : 'meeting';
-    await store.outbox.enqueue(trx, { dedupeKey: `feedback:${report.id}:${key}`, target: feedbackTarget(report), message }, now);
+    await outbox.enqueue(trx, { dedupeKey: `feedback:${report.id}:${key}`, target: feedbackTarget(report), message }, now);
   }
 
   /**
@@ -291,7 +291,7 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
         if (!r.decision && now > new Date(r.decision_due_at)) alerts.push('decisionOverdue');
         for (const alert of alerts) {
           await store.transaction((trx) =>
-            store.outbox.enqueue(trx, { dedupeKey: `report:${r.id}:${alert}`, target: { kind: 'thread', unitId: unit.id, conversationId: r.channel_conversation_id! }, message: { kind: alertKind, reportId: r.id, alert } }, now),
+            outbox.enqueue(trx, { dedupeKey: `report:${r.id}:${alert}`, target: { kind: 'thread', unitId: unit.id, conversationId: r.channel_conversation_id! }, message: { kind: alertKind, reportId: r.id, alert } }, now),
           );
           queued++;
         }

@@ -3,7 +3,7 @@ import type { Logger } from '../log';
 import type { Clock } from './clock';
 import type { Coordinator } from './coordinator';
 import { makePacer } from './pacing';
-import type { OutboxRow, Store, Tx } from './store';
+import type { NewOutboxMessage, OutboxRow, Store, Tx } from './store';
 
 /** Where a proactive message goes. Only the 1:1 chat of a user, or a configured channel. */
 export type Target =
@@ -92,6 +92,9 @@ const LEASE_MS = 60_000;
 const QUEUE = 'varna-outbox';
 const BATCH = 50;
 const PARALLEL = 8;
+/** At most this many full conversations are left out of a claim (the SQL stays small). */
+const MAX_SKIPPED = 50;
+const DEADLINE_CHECK_MS = 1_000;
 
 /** A claimed row the pacer let go now, with its send reserved in the pacer at `reservedAt`. */
 interface Paced {
@@ -116,6 +119,36 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
   let running = false;
   let draining: Promise<number> | undefined;
   let wakeRequested = false;
+  // Targets (as stored) whose conversation the pacer had no room for, and until when: the claim
+  // leaves their rows alone until then. Every report card goes to the same intake channel (7 a
+  // second); without this a burst of reports would claim and hand back dozens of rows per round.
+  const full = new Map<string, number>();
+  // Deadlines are minutes away: looking for missed ones once a second is enough.
+  let deadlinesCheckedAt = -Infinity;
+
+  // Targets of messages stored since the last delivery round (see wake).
+  const stored = new Set<string>();
+  let timerAt = Infinity;
+
+  /** Makes sure the loop runs again by `at` (clock time). */
+  function comeBackBy(at: number): void {
+    if (!running || timerAt <= at) return;
+    if (timer) clearTimeout(timer);
+    schedule(Math.max(0, at - clock.now().getTime()));
+  }
+
+  function schedule(inMs: number): void {
+    timerAt = clock.now().getTime() + inMs;
+    timer = setTimeout(() => {
+      timerAt = Infinity;
+      void loop();
+    }, inMs);
+  }
+
+  function fullTargets(now: number): string[] {
+    for (const [target, until] of full) if (until <= now) full.delete(target);
+    return full.size > MAX_SKIPPED ? [...full.keys()].slice(0, MAX_SKIPPED) : [...full.keys()];
+  }
 
   function backoff(attempts: number): number {
     const base = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** attempts);
@@ -165,8 +198,11 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
    * not one write each: every report card goes to the same intake channel (7 a second), so a
    * burst would otherwise cost a write for nearly every claimed row on every round.
    */
-  async function pace(rows: OutboxRow[]): Promise<Paced[]> {
+  async function pace(claimed: OutboxRow[]): Promise<Paced[]> {
     const now = clock.now().getTime();
+    // Oldest first (ids begin with the time they were stored): a row deferred earlier is due again
+    // later than one stored while its conversation was full, and must still go first.
+    const rows = [...claimed].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const go: Paced[] = [];
     const deferred = new Map<string, { ids: string[]; wait: number }>();
     for (const row of rows) {
@@ -180,6 +216,7 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
       const wait = pacer.delayFor(conversation, now);
       if (wait > 0) {
         deferred.set(conversation, { ids: [row.id], wait });
+        full.set(row.target, now + wait);
         continue;
       }
       pacer.record(conversation, now);
@@ -240,13 +277,35 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
     await hooks.get(message.kind)?.onDeadline?.(message, target);
   }
 
+  /**
+   * Different conversations are served in parallel (up to PARALLEL at once); one conversation's
+   * messages go one after the other, in the order they were stored, so a consultation thread or
+   * a teacher's chat reads in order.
+   */
+  async function deliverInOrder(rows: Paced[]): Promise<Array<'sent' | 'retry' | 'failed'>> {
+    const byConversation = new Map<string, Paced[]>();
+    for (const p of rows) byConversation.set(p.conversation, [...(byConversation.get(p.conversation) ?? []), p]);
+    const queues = [...byConversation.values()];
+    const results: Array<'sent' | 'retry' | 'failed'> = [];
+    const worker = async () => {
+      for (let queue = queues.shift(); queue; queue = queues.shift()) {
+        for (const p of queue) results.push(await deliverOne(p));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL, queues.length) }, worker));
+    return results;
+  }
+
   /** Sends everything due now (or until `until`, a real-time limit); returns how many were sent. */
   async function deliverDue(until = Infinity): Promise<number> {
     if (!sender) return 0;
     // A deadline is noticed even while the message waits for its next retry.
     const now = clock.now();
-    for (const row of await store.outbox.pastDeadline(now)) {
-      await alertDeadline(row, JSON.parse(row.message) as OutboxMessage, JSON.parse(row.target) as Target, now, false);
+    if (Math.abs(now.getTime() - deadlinesCheckedAt) >= DEADLINE_CHECK_MS) {
+      deadlinesCheckedAt = now.getTime();
+      for (const row of await store.outbox.pastDeadline(now)) {
+        await alertDeadline(row, JSON.parse(row.message) as OutboxMessage, JSON.parse(row.target) as Target, now, false);
+      }
     }
     let sent = 0;
     while (Date.now() < until) {
@@ -254,16 +313,12 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
       // of being claimed only to be pushed back by the pacer (which would cost a write each).
       const { room } = pacer.tenantRoom(clock.now().getTime());
       if (room === 0) break;
-      const claimed = await store.outbox.claimDue(clock.now(), Math.min(BATCH, room), leaseMs);
+      const at = clock.now();
+      const claimed = await store.outbox.claimDue(at, Math.min(BATCH, room), leaseMs, fullTargets(at.getTime()));
       if (claimed.length === 0) break;
-      const rows = await pace(claimed);
-      let progress = 0;
-      for (let i = 0; i < rows.length; i += PARALLEL) {
-        const results = await Promise.all(rows.slice(i, i + PARALLEL).map(deliverOne));
-        sent += results.filter((r) => r === 'sent').length;
-        progress += results.filter((r) => r === 'sent' || r === 'failed').length;
-      }
-      if (progress === 0) break;
+      const results = await deliverInOrder(await pace(claimed));
+      sent += results.filter((r) => r === 'sent').length;
+      if (!results.some((r) => r === 'sent' || r === 'failed')) break;
     }
     return sent;
   }
@@ -286,10 +341,13 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
 
   /** When the next send may go: the earliest due message, once the tenant's pacing allows. */
   async function nextAttemptAt(): Promise<Date | undefined> {
-    const due = await store.outbox.nextDueAt();
-    if (!due) return undefined;
     const now = clock.now().getTime();
-    return new Date(Math.max(due.getTime(), now + pacer.tenantRoom(now).waitMs));
+    const skipped = fullTargets(now);
+    let due = (await store.outbox.nextDueAt(skipped))?.getTime() ?? Infinity;
+    // Rows of a skipped target are due when its conversation has room again (if any wait).
+    if (skipped.length && (await store.outbox.nextDueAt())) due = Math.min(due, ...skipped.map((t) => full.get(t)!));
+    if (due === Infinity) return undefined;
+    return new Date(Math.max(due, now + pacer.tenantRoom(now).waitMs));
   }
 
   async function loop(): Promise<void> {
@@ -302,7 +360,8 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
     if (!running) return;
     const next = await nextAttemptAt().catch(() => undefined);
     const inMs = next ? Math.min(1_000, Math.max(20, next.getTime() - clock.now().getTime())) : 1_000;
-    timer = setTimeout(() => void loop(), inMs);
+    if (timer) clearTimeout(timer);
+    schedule(inMs);
   }
 
   return {
@@ -312,15 +371,26 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
     on(kind: string, h: DeliveryHooks) {
       hooks.set(kind, h);
     },
-    enqueue: store.outbox.enqueue,
+    /** Stores a message in the caller's transaction; `wake` after the commit sends it. */
+    enqueue(trx: Tx, m: NewOutboxMessage, now: Date): Promise<void> {
+      stored.add(JSON.stringify(m.target));
+      return store.outbox.enqueue(trx, m, now);
+    },
     /** Deliver what is due now and wait for it (tests; the loop calls it too). */
     drain,
     nextAttemptAt,
     /** Wake the loop after a commit, so a stored message goes out at once. */
     wake() {
       if (!running) return;
-      if (coordinator) coordinator.poke(QUEUE);
-      else void drain().catch((error) => log.error({ event: 'outbox.wake', err: error }, 'outbox wake error'));
+      if (coordinator) return coordinator.poke(QUEUE);
+      // Everything stored since the last round waits for a conversation that has no room now (a
+      // burst of report cards to the intake channel): the loop comes back when it has room, and
+      // a round now would only look at rows it cannot send.
+      const now = clock.now().getTime();
+      const waiting = stored.size > 0 && [...stored].every((target) => (full.get(target) ?? 0) > now);
+      stored.clear();
+      if (waiting && !wakeRequested) return comeBackBy(Math.min(...full.values()));
+      void drain().catch((error) => log.error({ event: 'outbox.wake', err: error }, 'outbox wake error'));
     },
     start() {
       if (running) return;

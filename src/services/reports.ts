@@ -302,7 +302,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
             .insertInto('report_events')
             .values({ id: newId(now), report_id: id, at: iso(now), actor_aad: actor.aadObjectId, actor_name: '', kind: 'submitted', detail: JSON.stringify({ acute: row.acute === 1 }) })
             .execute();
-          await store.outbox.enqueue(
+          await outbox.enqueue(
             trx,
             {
               dedupeKey: `report:${id}:channel`,
@@ -380,7 +380,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
       if (!report) return;
       const now = clock.now();
       await store.transaction((trx) =>
-        store.outbox.enqueue(trx, { dedupeKey: `report:${reportId}:delayed`, target: { kind: 'user', aadObjectId: report.reporter_aad }, message: { kind: deliveryDelayedKind, reportId } }, now),
+        outbox.enqueue(trx, { dedupeKey: `report:${reportId}:delayed`, target: { kind: 'user', aadObjectId: report.reporter_aad }, message: { kind: deliveryDelayedKind, reportId } }, now),
       );
       outbox.wake();
     },

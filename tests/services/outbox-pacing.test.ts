@@ -50,12 +50,30 @@ describe(`outbox pacing on ${testStoreKind}: one busy conversation`, () => {
     assert.equal(waiting.length, 33);
     assert.ok(waiting.every((r) => r.locked_until === null && r.attempts === 0), 'handed back unclaimed, no attempt counted');
     assert.ok(waiting.every((r) => new Date(r.next_attempt_at).getTime() > clock.now().getTime()), 'due again once the channel has room');
+    const next = await outbox.nextAttemptAt();
+    assert.ok(next && next.getTime() > clock.now().getTime() && next.getTime() <= clock.now().getTime() + 1_100, 'the loop wakes when the channel has room (a second and the pacer margin), not before');
 
-    for (let round = 0; round < 20 && sent.length < 40; round++) {
+    // Reports keep arriving while the channel is full: they wait without being claimed, and go
+    // after the ones stored before them.
+    const claims: number[] = [];
+    const { claimDue } = store.outbox;
+    store.outbox.claimDue = async (...args) => {
+      const rows = await claimDue(...args);
+      claims.push(rows.length);
+      return rows;
+    };
+    for (let i = 40; i < 45; i++) {
+      await store.transaction((trx) => outbox.enqueue(trx, { dedupeKey: `r${i}`, target: { kind: 'channel', unitId: 'ifo', channel: 'reports' }, message: { kind: 'test', id: `r${i}` } }, clock.now()));
+      await outbox.drain();
+    }
+    assert.deepEqual(claims, [0, 0, 0, 0, 0], 'nothing is claimed for a full channel');
+    assert.equal(calls.defer, 1, 'and nothing is handed back');
+
+    for (let round = 0; round < 20 && sent.length < 45; round++) {
       clock.advance(1_100);
       await outbox.drain();
     }
-    assert.deepEqual(sent.map((s) => s.id).sort(), Array.from({ length: 40 }, (_, i) => `r${i}`).sort(), 'each once');
+    assert.deepEqual(sent.map((s) => s.id), Array.from({ length: 45 }, (_, i) => `r${i}`), 'each once, in the order stored');
     for (const s of sent) assert.ok(sent.filter((o) => o.at > s.at - 1_000 && o.at <= s.at).length <= 7, 'never more than 7 in a second');
     assert.equal(calls.reschedule, 0, 'pacing never costs a write per message');
   });

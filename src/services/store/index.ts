@@ -174,7 +174,7 @@ export function makeStore(handle: Db) {
           .execute();
       },
       /** Claims due rows with a lease; a conditional update makes the claim safe across instances. */
-      async claimDue(now: Date, limit: number, leaseMs: number): Promise<OutboxRow[]> {
+      async claimDue(now: Date, limit: number, leaseMs: number, skipTargets: readonly string[] = []): Promise<OutboxRow[]> {
         // One statement for the whole batch (UPDATE … RETURNING on both stores). On PostgreSQL a
         // concurrent claimer blocks on the same rows and then re-checks the lease condition, so a
         // row is never claimed twice.
@@ -189,12 +189,17 @@ export function makeStore(handle: Db) {
               .where('status', '=', 'pending')
               .where('next_attempt_at', '<=', iso(now))
               .where((e) => e.or([e('locked_until', 'is', null), e('locked_until', '<=', iso(now))]))
+              // Conversations the caller knows have no room now (its pacer): claiming their rows
+              // would only hand them back.
+              .$if(skipTargets.length > 0, (q) => q.where('target', 'not in', skipTargets))
               .orderBy('next_attempt_at')
               .orderBy('id')
               .limit(limit),
           )
-          .where('status', '=', 'pending')
-          .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', iso(now))]))
+          // The re-check is PostgreSQL's (see above). SQLite has one process per file and runs the
+          // statement at once; there the same condition would make its planner walk every pending
+          // row through the status index instead of looking up the chosen ids by key.
+          .$if(handle.dialect === 'postgres', (q) => q.where('status', '=', 'pending').where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', iso(now))])))
           .returningAll()
           .execute();
         return rows.sort((a, b) => a.next_attempt_at.localeCompare(b.next_attempt_at) || a.id.localeCompare(b.id));
@@ -278,11 +283,18 @@ export function makeStore(handle: Db) {
           .limit(100)
           .execute(),
       byDedupeKey: (key: string) => db.selectFrom('outbox').selectAll().where('dedupe_key', '=', key).executeTakeFirst(),
-      nextDueAt: async (): Promise<Date | undefined> => {
+      /** The earliest pending row's time, leaving out the given targets (their time is the caller's to know). */
+      nextDueAt: async (skipTargets: readonly string[] = []): Promise<Date | undefined> => {
+        // A row is claimable at its due time or when its claim runs out, whichever is later.
         const row = await db
           .selectFrom('outbox')
-          .select((eb) => eb.fn.min('next_attempt_at').as('next'))
+          .select((eb) =>
+            eb.fn
+              .min(eb.case().when('locked_until', '>', eb.ref('next_attempt_at')).then(eb.ref('locked_until')).else(eb.ref('next_attempt_at')).end())
+              .as('next'),
+          )
           .where('status', '=', 'pending')
+          .$if(skipTargets.length > 0, (q) => q.where('target', 'not in', skipTargets))
           .executeTakeFirst();
         return row?.next ? new Date(row.next) : undefined;
       },
