@@ -108,10 +108,12 @@ async function b1b4(connectorUrl: string): Promise<void> {
     log(`B4 cold start (median of 5): raw ${coldMedian.raw!.toFixed(0)} ms, echo ${coldMedian.echo!.toFixed(0)} ms, Värna ${coldMedian.varna!.toFixed(0)} ms`);
 
     // B1 throughput: interleaved rounds (raw, echo, Värna …), each with a warm-up.
+    // The echo bot also runs with the heap flag of `npm start` (echoSemi32): B4 compares memory
+    // like for like as well as against the echo bot's defaults.
     const procs: Record<string, Proc> = {};
-    for (const k of ['raw', 'echo', 'varna']) procs[k] = await launch(c[k]!);
-    const rps: Record<string, number[]> = { raw: [], echo: [], varna: [] };
-    const bad: Record<string, number> = { raw: 0, echo: 0, varna: 0 };
+    for (const k of ['raw', 'echo', 'varna', 'echoSemi32']) procs[k] = await launch(c[k]!);
+    const rps: Record<string, number[]> = { raw: [], echo: [], varna: [], echoSemi32: [] };
+    const bad: Record<string, number> = { raw: 0, echo: 0, varna: 0, echoSemi32: 0 };
     for (let round = 1; round <= ROUNDS; round++) {
       for (const k of Object.keys(rps)) {
         await throughput(procs[k]!, connectorUrl, 2);
@@ -124,6 +126,8 @@ async function b1b4(connectorUrl: string): Promise<void> {
     const rss: Record<string, number> = Object.fromEntries(Object.entries(procs).map(([k, p]) => [k, peakRssMb(p.child.pid!)]));
     await procs.varna!.stop();
     delete procs.varna;
+    await procs.echoSemi32!.stop();
+    delete procs.echoSemi32;
     const med = Object.fromEntries(Object.entries(rps).map(([k, v]) => [k, median(v)]));
     log(`B1 welcome turn: Värna ${med.varna!.toFixed(0)} req/s = ${(med.varna! / med.echo!).toFixed(2)}× echo (${med.echo!.toFixed(0)}); echo = ${(med.echo! / med.raw!).toFixed(2)}× raw restify (${med.raw!.toFixed(0)})`);
 
@@ -185,10 +189,10 @@ async function b1b4(connectorUrl: string): Promise<void> {
       work: { medianRps: wmed, failedRequests: workBad, submitVsEcho: wmed.submit! / wmed.echo!, takeVsEcho: wmed.take! / wmed.echo!, prepared: need, reused, answered: ok, reportsCreated: submitted, reportsTaken: taken },
     };
     const varnaRss = Math.max(rss.varna!, rss.work!);
-    results.B4_peakRssMb = { ...rss, varnaMinusEcho: varnaRss - rss.echo! };
+    results.B4_peakRssMb = { ...rss, varnaMinusEcho: varnaRss - rss.echo!, varnaMinusEchoSameFlags: varnaRss - rss.echoSemi32! };
     log(`B1 submit turn: ${wmed.submit!.toFixed(0)} req/s = ${(wmed.submit! / wmed.echo!).toFixed(2)}× echo (${wmed.echo!.toFixed(0)}); ${submitted} reports created for ${ok.submit} answered submits${reused.submit ? ` (${reused.submit} reused drafts!)` : ''}`);
     log(`B1 intake take: ${wmed.take!.toFixed(0)} req/s = ${(wmed.take! / wmed.echo!).toFixed(2)}× echo; ${taken} reports taken for ${ok.take} answered takes${reused.take ? ` (${reused.take} reused reports!)` : ''}`);
-    log(`B4 peak RSS under B1: raw ${rss.raw!.toFixed(0)} MB, echo ${rss.echo!.toFixed(0)} MB, Värna ${rss.varna!.toFixed(0)} MB (welcome) / ${rss.work!.toFixed(0)} MB (work turns) (+${(varnaRss - rss.echo!).toFixed(0)} MB)`);
+    log(`B4 peak RSS under B1: raw ${rss.raw!.toFixed(0)} MB, echo ${rss.echo!.toFixed(0)} MB, Värna ${rss.varna!.toFixed(0)} MB (welcome) / ${rss.work!.toFixed(0)} MB (work turns) (+${(varnaRss - rss.echo!).toFixed(0)} MB); echo with the flags of npm start ${rss.echoSemi32!.toFixed(0)} MB (Värna +${(varnaRss - rss.echoSemi32!).toFixed(0)} MB)`);
 
     // B1 latency: evenly paced at half the echo bot's maximum rate (the target), and at half
     // Värna's own maximum (where Värna is not saturated, so the p99 says something about pauses
@@ -356,6 +360,8 @@ function markdown(m: ReturnType<typeof machine>, at: string): string {
   if (r.B4_peakRssMb) {
     const p = r.B4_peakRssMb;
     lines.push(`| B4 peak RSS under B1 | Värna ${f(p.varna)} MB (welcome), ${f(p.work)} MB (work turns); echo ${f(p.echo)} MB | ≤ echo + 50 MB | **+${f(p.varnaMinusEcho)} MB** |`);
+    if (p.echoSemi32 !== undefined)
+      lines.push(`| B4 the same, echo with the heap flag of npm start (like for like) | echo ${f(p.echoSemi32)} MB | ≤ echo + 50 MB | **+${f(p.varnaMinusEchoSameFlags)} MB** |`);
   }
   if (r.B4_coldStartMs) {
     const c = r.B4_coldStartMs;
