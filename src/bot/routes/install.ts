@@ -7,6 +7,10 @@ import { sendCard, welcomeFor } from './welcome';
  * Installation bookkeeping: remember where the bot can reach a user or a team proactively, and
  * forget it on uninstall. The 1:1 chat gets the welcome card on install.
  */
+/** How long a stored 1:1 reference counts as confirmed without reading it again, and for how many users. */
+const CONFIRMED_MS = 5 * 60_000;
+const CONFIRMED_MAX = 10_000;
+
 export function registerInstall(kit: BotKit): void {
   const { app, s } = kit;
 
@@ -29,6 +33,7 @@ export function registerInstall(kit: BotKit): void {
 
   async function forget(ctx: TurnContext): Promise<void> {
     const actor = actorOf(ctx.activity);
+    confirmed.delete(actor.aadObjectId);
     const teamId = (ctx.activity.channelData as { team?: { id?: string } } | undefined)?.team?.id;
     if (actor.conversation.kind === 'personal') await s.installations.removePersonal(actor.aadObjectId);
     else if (teamId) await s.installations.removeTeam(teamId);
@@ -55,12 +60,22 @@ export function registerInstall(kit: BotKit): void {
     else turnLog(ctx, kit.log).info({ event: 'installation.unknown', action: token(action, NAME) }, 'installation update ignored');
   });
 
-  // Any 1:1 message also refreshes the user's reference (service URLs can change).
+  // Any 1:1 message also refreshes the user's reference (service URLs can change). A reference
+  // this process saw stored a moment ago with the same service URL is not read again on every
+  // message (a chat is many messages); after CONFIRMED_MS it is checked again, so a row removed
+  // elsewhere (another instance, retention) comes back within minutes.
+  const confirmed = new Map<string, { serviceUrl: string; at: number }>();
   app.turn('beforeTurn', async (ctx) => {
     const a = ctx.activity;
     if (a.type === 'message' && actorOf(a).conversation.kind === 'personal' && a.from?.aadObjectId) {
-      const known = await s.installations.forUser(actorOf(a).aadObjectId);
+      const aad = actorOf(a).aadObjectId;
+      const now = s.clock.now().getTime();
+      const seen = confirmed.get(aad);
+      if (seen && seen.serviceUrl === a.serviceUrl && now - seen.at < CONFIRMED_MS) return true;
+      const known = await s.installations.forUser(aad);
       if (!known || known.service_url !== a.serviceUrl) await remember(ctx);
+      if (confirmed.size >= CONFIRMED_MAX) confirmed.clear();
+      confirmed.set(aad, { serviceUrl: a.serviceUrl, at: now });
     }
     return true;
   });
