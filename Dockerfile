@@ -32,5 +32,5 @@ EXPOSE 3978
 # /healthz answers when the process is up (the platform's probes use /readyz for the store too).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3978)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# The same flags as `npm start` (see docs/benchmarks.md for the heap flag).
-CMD ["node", "--disable-warning=DEP0111", "--max-semi-space-size=32", "dist/src/index.js"]
+# The same flags as `npm start` (no heap flags: docs/benchmarks.md says why).
+CMD ["node", "--disable-warning=DEP0111", "dist/src/index.js"]

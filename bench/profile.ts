@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const prepared = await prepare(env, kind === 'submit' ? N : 0, kind === 'take' ? N : 0);
   const conn = await launch({ name: 'connector', args: ['bench/connector.js'], readyPath: '/stats' });
   const connectorUrl = `${conn.url}/`;
-  const varna = await launch({ name: 'Värna', args: ['--disable-warning=DEP0111', '--max-semi-space-size=32', '--cpu-prof', `--cpu-prof-dir=${out}`, 'dist/src/index.js'], env, readyPath: '/readyz' });
+  const varna = await launch({ name: 'Värna', args: ['--disable-warning=DEP0111', '--cpu-prof', `--cpu-prof-dir=${out}`, 'dist/src/index.js'], env, readyPath: '/readyz' });
   try {
     await fetch(`${varna.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: teamInstallActivity(connectorUrl) });
     let i = 0;
