@@ -9,7 +9,8 @@
  *   B4 peak RSS under B1 and cold start to ready
  *
  * Options (environment): BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_STATS_ROWS (1000000),
- * BENCH_ONLY (e.g. "B1,B4"), BENCH_STATS_STORES ("sqlite,postgres"), VARNA_TEST_PG_URL.
+ * BENCH_ONLY (e.g. "B1,B4"), BENCH_STATS_STORES ("sqlite,postgres"), VARNA_TEST_PG_URL,
+ * BENCH_STORE ("sqlite", or "postgres": B1/B4 with Värna on PostgreSQL, a schema per candidate).
  */
 import { execSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,6 +28,38 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ONLY = (process.env.BENCH_ONLY ?? 'B1,B2,B3,B4').split(',');
 const PG_URL = process.env.VARNA_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const STORE = process.env.BENCH_STORE === 'postgres' ? 'postgres' : 'sqlite';
+/** PostgreSQL schemas made for this run (dropped at the end). */
+const schemas: string[] = [];
+
+/** Where a candidate keeps its data: a SQLite file, or a fresh schema of its own (and one for its job queue). */
+function storeFor(dataDir: string, name: string): { VARNA_STORE_URL: string; VARNA_QUEUE_SCHEMA?: string } {
+  if (STORE === 'sqlite') return { VARNA_STORE_URL: `sqlite:${join(dataDir, `${name}.db`)}` };
+  const schema = `bench_${name.replace(/[^a-z0-9]/g, '_')}_${Date.now().toString(36)}`;
+  schemas.push(schema, `${schema}_boss`);
+  const url = new URL(PG_URL);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return { VARNA_STORE_URL: url.toString(), VARNA_QUEUE_SCHEMA: `${schema}_boss` };
+}
+
+/** Creates the schemas `storeFor` named (Värna migrates inside its schema but does not make it). */
+async function ensureSchemas(): Promise<void> {
+  for (const schema of schemas) await pgQuery(`create schema if not exists ${schema}`);
+}
+
+async function dropSchemas(): Promise<void> {
+  for (const schema of schemas.splice(0)) await pgQuery(`drop schema if exists ${schema} cascade`);
+}
+
+async function pgQuery(text: string): Promise<void> {
+  const client = new Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
 import { TENANT } from './activities';
 const KEY = Buffer.alloc(32, 7).toString('base64');
 const INDEX_KEY = Buffer.alloc(32, 9).toString('base64');
@@ -62,7 +95,7 @@ function candidates(connectorUrl: string, dataDir: string): Record<string, Candi
   const varnaEnv = (name: string) => ({
     NODE_ENV: 'development',
     LOG_LEVEL: 'info',
-    VARNA_STORE_URL: `sqlite:${join(dataDir, `${name}.db`)}`,
+    ...storeFor(dataDir, name),
     VARNA_CONFIG: 'config/example.yaml',
     VARNA_DATA_KEY: KEY,
     VARNA_INDEX_KEY: INDEX_KEY,
@@ -97,6 +130,7 @@ async function throughput(p: Proc, connectorUrl: string, seconds: number, body: 
 async function b1b4(connectorUrl: string): Promise<void> {
   const dataDir = mkdtempSync(join(os.tmpdir(), 'varna-bench-'));
   const c = candidates(connectorUrl, dataDir);
+  if (STORE === 'postgres') await ensureSchemas();
   try {
     // B4 cold start: spawn to ready, interleaved, five times each.
     const cold: Record<string, number[]> = { raw: [], echo: [], varna: [] };
@@ -138,7 +172,8 @@ async function b1b4(connectorUrl: string): Promise<void> {
     // says so: a reused draft is answered from its report, which is not the work to measure.
     const need = Math.ceil(Math.max(...rps.varna!) * 0.6 * (2 + SECONDS) * ROUNDS * 1.3) + 100;
     const tPrep = performance.now();
-    const workEnv = { ...c.varna!.env!, VARNA_STORE_URL: `sqlite:${join(dataDir, 'work.db')}` };
+    const workEnv = { ...c.varna!.env!, ...storeFor(dataDir, 'work') };
+    if (STORE === 'postgres') await ensureSchemas();
     const prepared = await prepare(workEnv, need, need);
     log(`B1 prepared ${need} complete drafts and ${need} untaken reports in ${((performance.now() - tPrep) / 1000).toFixed(0)} s`);
     procs.work = await launch({ ...c.varna!, env: workEnv, name: 'Värna (work turns)' });
@@ -234,6 +269,7 @@ async function b1b4(connectorUrl: string): Promise<void> {
     log(`B1 latency at ${ownRate}/s: Värna p99 ${at('varna', ownRate).p99.toFixed(1)} ms vs echo ${at('echo', ownRate).p99.toFixed(1)} ms (${(at('varna', ownRate).p99 / at('echo', ownRate).p99).toFixed(2)}×)`);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
+    if (STORE === 'postgres') await dropSchemas();
   }
 }
 
@@ -328,7 +364,7 @@ function markdown(m: ReturnType<typeof machine>, at: string): string {
     '',
     `Last run: ${at}`,
     '',
-    `Machine: ${m.cpu}, ${m.memoryGb} GB, ${m.os}, Node ${m.node}, PostgreSQL ${m.postgres}; load average at start ${m.loadAverageAtStart}${r.loadAverageDuringRun ? `, during the run ${f(r.loadAverageDuringRun.min, 1)}–${f(r.loadAverageDuringRun.max, 1)} (median ${f(r.loadAverageDuringRun.median, 1)}, 1-minute average every 10 s)` : ''}.`,
+    `Machine: ${m.cpu}, ${m.memoryGb} GB, ${m.os}, Node ${m.node}, PostgreSQL ${m.postgres}; load average at start ${m.loadAverageAtStart}${r.loadAverageDuringRun ? `, during the run ${f(r.loadAverageDuringRun.min, 1)}–${f(r.loadAverageDuringRun.max, 1)} (median ${f(r.loadAverageDuringRun.median, 1)}, 1-minute average every 10 s)` : ''}. Värna's store in B1/B4: ${STORE === 'postgres' ? 'PostgreSQL (a schema per candidate on the server above)' : 'SQLite (the embedded default)'}.`,
     '',
     '| | measured | target | |',
     '| --- | --- | --- | --- |',
@@ -387,7 +423,8 @@ async function main(): Promise<void> {
   const sampler = setInterval(() => loadSamples.push(os.loadavg()[0]!), 10_000);
   sampler.unref();
   const at = new Date().toISOString();
-  log(`Värna benchmarks, ${at}\n${JSON.stringify(m)}`);
+  results.store = STORE;
+  log(`Värna benchmarks, ${at} (B1/B4 store: ${STORE})\n${JSON.stringify(m)}`);
   execSync('npm run build --silent', { stdio: 'inherit' });
   const conn = await launch({ name: 'connector', args: ['bench/connector.js'], readyPath: '/stats' });
   try {
