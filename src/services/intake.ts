@@ -108,10 +108,13 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
         const sealed = cipher.seal(await reports.keyFor(report.id, trx), note, `note:${report.id}`);
         await trx.insertInto('intake_notes').values({ id: newId(now), report_id: report.id, at: iso(now), actor_aad: actor.aadObjectId, kind: action, sealed }).execute();
       }
-      await store.audit.append(trx, { actor: actor.aadObjectId, action: `intake.${action}`, subject: reference, outcome: 'allowed', detail: Object.fromEntries(Object.entries(detail).filter(([, v]) => typeof v !== 'object')) as Record<string, string> }, now);
       const row = { ...report, ...patch } as Report;
       if (feedback) await sendFeedback(trx, row, feedback, now);
       return trx.selectFrom('reports').selectAll().where('id', '=', report.id).executeTakeFirstOrThrow();
+    }).then(async (changed) => {
+      // The audit chain is shared by every transaction: appended last, so it is held only until the commit.
+      await store.audit.append(trx, { actor: actor.aadObjectId, action: `intake.${action}`, subject: reference, outcome: 'allowed', detail: Object.fromEntries(Object.entries(detail).filter(([, v]) => typeof v !== 'object')) as Record<string, string> }, now);
+      return changed;
     }));
     log.info({ event: `intake.${action}`, reference, user: actor.aadObjectId }, 'intake action recorded');
     if (feedback) outbox.wake();
@@ -261,9 +264,12 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
           .insertInto('report_events')
           .values({ id: newId(now), report_id: report.id, at: iso(now), actor_aad: actor.aadObjectId, actor_name: '', kind: 'feedbackRequested', detail: JSON.stringify({ sentNow: sendNow }) })
           .execute();
-        await store.audit.append(trx, { actor: actor.aadObjectId, action: 'report.feedbackRequested', subject: reference, outcome: 'allowed' }, now);
         if (sendNow) await sendFeedback(trx, report, { kind: 'investigation', outcome: report.decision! }, now);
         return trx.selectFrom('reports').selectAll().where('id', '=', report.id).executeTakeFirstOrThrow();
+      }).then(async (changed) => {
+        // Last, like every audit append in a transaction that also changes the roll-up (see act).
+        await store.audit.append(trx, { actor: actor.aadObjectId, action: 'report.feedbackRequested', subject: reference, outcome: 'allowed' }, now);
+        return changed;
       }));
       if (sendNow) outbox.wake();
       return updated;

@@ -258,7 +258,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
           if (again) throw new ConflictError('alreadySubmitted');
           const row: Report = {
             id,
-            reference: await nextReference(trx, now),
+            reference: '', // taken last (below)
             submission_key: draftId,
             reporter_aad: actor.aadObjectId,
             reporter_locale: locale,
@@ -296,8 +296,10 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
             purged_at: null,
             updated_at: iso(now),
           };
+          // Rows no other submit touches first; the rows every submit shares (the reference
+          // counter, the statistics roll-up, the audit chain) last, so that on PostgreSQL each
+          // transaction holds them only for its last few statements before the commit.
           await store.dataKeys.put(trx, id, wrapped.masterKeyId, wrapped.wrapped, now);
-          await trackReport(trx, id, () => trx.insertInto('reports').values(row).execute());
           await trx
             .insertInto('report_events')
             .values({ id: newId(now), report_id: id, at: iso(now), actor_aad: actor.aadObjectId, actor_name: '', kind: 'submitted', detail: JSON.stringify({ acute: row.acute === 1 }) })
@@ -312,10 +314,12 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
             },
             now,
           );
-          await store.audit.append(trx, { actor: actor.aadObjectId, action: 'report.submitted', subject: row.reference, outcome: 'allowed', detail: { school: school.id, unit: unit.id } }, now);
-          if (draft.content.fromConsultation) await markLedToReport(trx, draft.content.fromConsultation, now);
           await trx.deleteFrom('drafts').where('id', '=', draftId).execute();
           await store.dataKeys.destroy(trx, [draftId]);
+          row.reference = await nextReference(trx, now);
+          await trackReport(trx, id, () => trx.insertInto('reports').values(row).execute());
+          if (draft.content.fromConsultation) await markLedToReport(trx, draft.content.fromConsultation, now);
+          await store.audit.append(trx, { actor: actor.aadObjectId, action: 'report.submitted', subject: row.reference, outcome: 'allowed', detail: { school: school.id, unit: unit.id } }, now);
           return row;
         });
       } catch (error) {

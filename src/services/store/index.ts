@@ -17,6 +17,8 @@ export function newId(at: Date = new Date()): string {
   return `${at.getTime().toString(36).padStart(9, '0')}${idSeq.toString(36).padStart(4, '0')}${randomBytes(6).toString('hex')}`;
 }
 const iso = (d: Date) => d.toISOString();
+/** The advisory lock key that serializes audit appends on PostgreSQL ('VARNAAUD' read as a 64-bit number). */
+const AUDIT_LOCK = '6215339456803722564';
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect = 'sqlite'): Promise<void> {
   // On PostgreSQL the migration tables live in the connection's schema, named explicitly: otherwise
@@ -308,33 +310,23 @@ export function makeStore(handle: Db) {
        * deleted row breaks the chain. The primary key on seq serializes concurrent writers.
        */
       async append(trx: Tx, entry: AuditEntry, now: Date): Promise<void> {
-        for (let attempt = 0; ; attempt++) {
-          const last = await trx.selectFrom('audit').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-          const seq = (last?.seq ?? 0) + 1;
-          const row = {
-            at: iso(now),
-            actor: entry.actor,
-            action: entry.action,
-            subject: entry.subject,
-            outcome: entry.outcome,
-            detail: JSON.stringify(entry.detail ?? {}),
-          };
-          const prev = last?.hash ?? 'genesis';
-          // PostgreSQL: two transactions may take the same seq; the later one waits for the first
-          // and then fails on the key. A failed statement aborts the whole transaction there, so
-          // the insert runs under a savepoint and a clash rolls back to it and takes the next seq
-          // (now visible). SQLite has one writer at a time and needs none of this.
-          const guarded = handle.dialect === 'postgres';
-          if (guarded) await sql`savepoint audit_append`.execute(trx);
-          try {
-            await trx.insertInto('audit').values({ seq, ...row, prev_hash: prev, hash: auditHash(prev, seq, row) }).execute();
-            if (guarded) await sql`release savepoint audit_append`.execute(trx);
-            return;
-          } catch (error) {
-            if (guarded) await sql`rollback to savepoint audit_append`.execute(trx);
-            if (attempt >= 20 || !/unique|duplicate|constraint/i.test((error as Error).message)) throw error;
-          }
-        }
+        // PostgreSQL: appenders take turns on a transaction-scoped advisory lock, so the next one
+        // reads the sequence number the previous one committed (no clash, no retry). Callers
+        // append last in their transactions, so the turn is held only until the commit. SQLite
+        // has one writer at a time and needs none of this.
+        if (handle.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${AUDIT_LOCK}::bigint)`.execute(trx);
+        const last = await trx.selectFrom('audit').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+        const seq = (last?.seq ?? 0) + 1;
+        const row = {
+          at: iso(now),
+          actor: entry.actor,
+          action: entry.action,
+          subject: entry.subject,
+          outcome: entry.outcome,
+          detail: JSON.stringify(entry.detail ?? {}),
+        };
+        const prev = last?.hash ?? 'genesis';
+        await trx.insertInto('audit').values({ seq, ...row, prev_hash: prev, hash: auditHash(prev, seq, row) }).execute();
       },
       /** Verifies the whole chain; returns the first broken seq, or undefined when intact. */
       async verify(): Promise<{ ok: true; entries: number } | { ok: false; brokenAt: number }> {
