@@ -280,7 +280,8 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
   /**
    * Different conversations are served in parallel (up to PARALLEL at once); one conversation's
    * messages go one after the other, in the order they were stored, so a consultation thread or
-   * a teacher's chat reads in order.
+   * a teacher's chat reads in order. A send that fails and is retried later is the exception: the
+   * messages behind it still go now (holding them would let one bad message stop a chat).
    */
   async function deliverInOrder(rows: Paced[]): Promise<Array<'sent' | 'retry' | 'failed'>> {
     const byConversation = new Map<string, Paced[]>();
