@@ -28,6 +28,16 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ONLY = (process.env.BENCH_ONLY ?? 'B1,B2,B3,B4').split(',');
 const PG_URL = process.env.VARNA_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+import { TENANT } from './activities';
+const KEY = Buffer.alloc(32, 7).toString('base64');
+const INDEX_KEY = Buffer.alloc(32, 9).toString('base64');
+const NODE_FLAGS = ['--disable-warning=DEP0111'];
+/**
+ * The heap flags `npm start` uses: none since 2026-12-03 (a larger young generation cost 30-40 MB
+ * of peak RSS and bought no p99; docs/benchmarks.md). The variants below keep measuring that.
+ */
+const START_FLAGS: string[] = [];
+
 const STORE = process.env.BENCH_STORE === 'postgres' ? 'postgres' : 'sqlite';
 /** PostgreSQL schemas made for this run (dropped at the end). */
 const schemas: string[] = [];
@@ -37,9 +47,7 @@ function storeFor(dataDir: string, name: string): { VARNA_STORE_URL: string; VAR
   if (STORE === 'sqlite') return { VARNA_STORE_URL: `sqlite:${join(dataDir, `${name}.db`)}` };
   const schema = `bench_${name.replace(/[^a-z0-9]/g, '_')}_${Date.now().toString(36)}`;
   schemas.push(schema, `${schema}_boss`);
-  const url = new URL(PG_URL);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return { VARNA_STORE_URL: url.toString(), VARNA_QUEUE_SCHEMA: `${schema}_boss` };
+  return { VARNA_STORE_URL: schemaUrl(schema), VARNA_QUEUE_SCHEMA: `${schema}_boss` };
 }
 
 /** Creates the schemas `storeFor` named (Värna migrates inside its schema but does not make it). */
@@ -51,6 +59,14 @@ async function dropSchemas(): Promise<void> {
   for (const schema of schemas.splice(0)) await pgQuery(`drop schema if exists ${schema} cascade`);
 }
 
+/** PG_URL limited to one schema. */
+function schemaUrl(schema: string): string {
+  const url = new URL(PG_URL);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.toString();
+}
+
+/** One statement on a connection of its own (schemas are made and dropped outside any store). */
 async function pgQuery(text: string): Promise<void> {
   const client = new Client({ connectionString: PG_URL });
   await client.connect();
@@ -60,15 +76,6 @@ async function pgQuery(text: string): Promise<void> {
     await client.end();
   }
 }
-import { TENANT } from './activities';
-const KEY = Buffer.alloc(32, 7).toString('base64');
-const INDEX_KEY = Buffer.alloc(32, 9).toString('base64');
-const NODE_FLAGS = ['--disable-warning=DEP0111'];
-/**
- * The heap flags `npm start` uses: none since 2026-12-03 (a larger young generation cost 30-40 MB
- * of peak RSS and bought no p99; docs/benchmarks.md). The variants below keep measuring that.
- */
-const START_FLAGS: string[] = [];
 
 const log = (...a: unknown[]) => console.log(...a);
 const results: Record<string, unknown> = {};
@@ -333,20 +340,9 @@ async function b2(): Promise<void> {
 
 async function b2Postgres(out: StatsResult[]): Promise<void> {
   const schema = `bench_${Date.now().toString(36)}`;
-  const admin = async (q: string) => {
-    const c = new Client({ connectionString: PG_URL });
-    await c.connect();
-    try {
-      await c.query(q);
-    } finally {
-      await c.end();
-    }
-  };
   try {
-    await admin(`create schema ${schema}`);
-    const url = new URL(PG_URL);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    out.push(await benchStats(url.toString(), 'PostgreSQL', () => admin(`drop schema ${schema} cascade`)));
+    await pgQuery(`create schema ${schema}`);
+    out.push(await benchStats(schemaUrl(schema), 'PostgreSQL', () => pgQuery(`drop schema ${schema} cascade`)));
   } catch (error) {
     log(`B2 on PostgreSQL skipped: ${(error as Error).message}`);
   }

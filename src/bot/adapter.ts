@@ -27,21 +27,37 @@ interface Authenticator {
   createUserTokenClient(claims: { getClaimValue(type: string): string | null }): Promise<unknown>;
 }
 
-/** How many Connector clients a process keeps for replies (one per app id, service URL and audience). */
-const TURN_CONNECTORS = 64;
+/** How many clients of each kind a process keeps (one per app id, service URL and audience). */
+const TURN_CLIENTS = 64;
+
+/** A bounded cache of clients being made; a creation that fails (credentials unavailable) is not kept. */
+function clientCache() {
+  const clients = new Map<string, Promise<unknown>>();
+  return (key: string, create: () => Promise<unknown>): Promise<unknown> => {
+    let client = clients.get(key);
+    if (!client) {
+      if (clients.size >= TURN_CLIENTS) clients.delete(clients.keys().next().value!);
+      client = create();
+      client.catch(() => clients.delete(key));
+      clients.set(key, client);
+    }
+    return client;
+  };
+}
 
 /**
  * botbuilder builds a new Connector client for every incoming activity (a full HTTP pipeline of
  * a dozen policies, a quarter of the CPU of a small turn). Its inputs are the same on every turn
  * (our app id, Teams' service URL for the region, the audience), and the client keeps no state of
  * a turn: it is reused for replies. The same goes for the user token client botbuilder also
- * builds on every turn (for sign-in flows, which Värna does not use). Tokens stay the credentials'
- * own business (cached and renewed by them). Proactive sends (continueConversationAsync) keep fresh clients of their own: the
- * outbox's sender strips the SDK's retry policy from those, which replies keep.
+ * builds on every turn (for sign-in flows, which Värna does not use). Tokens stay the
+ * credentials' own business (cached and renewed by them); every request's token is still checked.
+ * Proactive sends (continueConversationAsync) keep fresh clients of their own: the outbox's sender
+ * strips the SDK's retry policy from those, which replies keep.
  */
 function reuseTurnConnectors(adapter: { botFrameworkAuthentication: Authenticator }): void {
   const auth = adapter.botFrameworkAuthentication;
-  const clients = new Map<string, Promise<unknown>>();
+  const connectors = clientCache();
   const authenticate = auth.authenticateRequest.bind(auth);
   auth.authenticateRequest = async (...args: unknown[]) => {
     const result = await authenticate(...args);
@@ -49,35 +65,14 @@ function reuseTurnConnectors(adapter: { botFrameworkAuthentication: Authenticato
     if (!inner) return result;
     const appId = (inner as { appId?: string }).appId ?? '';
     const connectorFactory: ConnectorFactoryLike = {
-      create(serviceUrl: string, audience?: string) {
-        const key = `${appId}\n${serviceUrl}\n${audience ?? ''}`;
-        let client = clients.get(key);
-        if (!client) {
-          if (clients.size >= TURN_CONNECTORS) clients.delete(clients.keys().next().value!);
-          client = inner.create(serviceUrl, audience);
-          // A failed creation (credentials unavailable) is not kept.
-          client.catch(() => clients.delete(key));
-          clients.set(key, client);
-        }
-        return client;
-      },
+      create: (serviceUrl: string, audience?: string) => connectors(`${appId}\n${serviceUrl}\n${audience ?? ''}`, () => inner.create(serviceUrl, audience)),
     };
     return { ...result, connectorFactory };
   };
-  const tokenClients = new Map<string, Promise<unknown>>();
+  const tokenClients = clientCache();
   const createUserTokenClient = auth.createUserTokenClient.bind(auth);
-  auth.createUserTokenClient = (claims) => {
-    // The app id botbuilder builds the client for: the audience claim, else the appid claim.
-    const key = claims.getClaimValue('aud') ?? claims.getClaimValue('appid') ?? '';
-    let client = tokenClients.get(key);
-    if (!client) {
-      if (tokenClients.size >= TURN_CONNECTORS) tokenClients.delete(tokenClients.keys().next().value!);
-      client = createUserTokenClient(claims);
-      client.catch(() => tokenClients.delete(key));
-      tokenClients.set(key, client);
-    }
-    return client;
-  };
+  // Keyed by the app id botbuilder builds the client for: the audience claim, else the appid claim.
+  auth.createUserTokenClient = (claims) => tokenClients(claims.getClaimValue('aud') ?? claims.getClaimValue('appid') ?? '', () => createUserTokenClient(claims));
 }
 
 /** The credentials factory's type, as botbuilder's own factory implements it. */

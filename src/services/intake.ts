@@ -92,30 +92,31 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
     await authorize(actor, report, action, isMember);
     const now = clock.now();
     const { patch, detail = {}, feedback, note } = change(report, now);
-    const updated = await store.transaction((trx) => trackReport(trx, report.id, async () => {
-      const res = await trx
-        .updateTable('reports')
-        .set({ ...patch, version: report.version + 1, updated_at: iso(now) })
-        .where('id', '=', report.id)
-        .where('version', '=', report.version)
-        .executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== 1) throw new ConflictError('changed');
-      await trx
-        .insertInto('report_events')
-        .values({ id: newId(now), report_id: report.id, at: iso(now), actor_aad: actor.aadObjectId, actor_name: actor.name, kind: action, detail: JSON.stringify(detail) })
-        .execute();
-      if (note !== undefined) {
-        const sealed = cipher.seal(await reports.keyFor(report.id, trx), note, `note:${report.id}`);
-        await trx.insertInto('intake_notes').values({ id: newId(now), report_id: report.id, at: iso(now), actor_aad: actor.aadObjectId, kind: action, sealed }).execute();
-      }
-      const row = { ...report, ...patch } as Report;
-      if (feedback) await sendFeedback(trx, row, feedback, now);
-      return trx.selectFrom('reports').selectAll().where('id', '=', report.id).executeTakeFirstOrThrow();
-    }).then(async (changed) => {
+    const updated = await store.transaction(async (trx) => {
+      const changed = await trackReport(trx, report.id, async () => {
+        const res = await trx
+          .updateTable('reports')
+          .set({ ...patch, version: report.version + 1, updated_at: iso(now) })
+          .where('id', '=', report.id)
+          .where('version', '=', report.version)
+          .executeTakeFirst();
+        if (Number(res.numUpdatedRows) !== 1) throw new ConflictError('changed');
+        await trx
+          .insertInto('report_events')
+          .values({ id: newId(now), report_id: report.id, at: iso(now), actor_aad: actor.aadObjectId, actor_name: actor.name, kind: action, detail: JSON.stringify(detail) })
+          .execute();
+        if (note !== undefined) {
+          const sealed = cipher.seal(await reports.keyFor(report.id, trx), note, `note:${report.id}`);
+          await trx.insertInto('intake_notes').values({ id: newId(now), report_id: report.id, at: iso(now), actor_aad: actor.aadObjectId, kind: action, sealed }).execute();
+        }
+        const row = { ...report, ...patch } as Report;
+        if (feedback) await sendFeedback(trx, row, feedback, now);
+        return trx.selectFrom('reports').selectAll().where('id', '=', report.id).executeTakeFirstOrThrow();
+      });
       // The audit chain is shared by every transaction: appended last, so it is held only until the commit.
       await store.audit.append(trx, { actor: actor.aadObjectId, action: `intake.${action}`, subject: reference, outcome: 'allowed', detail: Object.fromEntries(Object.entries(detail).filter(([, v]) => typeof v !== 'object')) as Record<string, string> }, now);
       return changed;
-    }));
+    });
     log.info({ event: `intake.${action}`, reference, user: actor.aadObjectId }, 'intake action recorded');
     if (feedback) outbox.wake();
     return updated;
@@ -254,23 +255,24 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
       if (wantsDecisionFeedback(report)) return report;
       const now = clock.now();
       const sendNow = !!report.decision && !report.feedback_inappropriate_at && !report.feedback_given_at;
-      const updated = await store.transaction((trx) => trackReport(trx, report.id, async () => {
-        await trx
-          .updateTable('reports')
-          .set({ feedback_requested_later_at: iso(now), ...(sendNow ? { feedback_given_at: iso(now) } : {}), version: report.version + 1, updated_at: iso(now) })
-          .where('id', '=', report.id)
-          .execute();
-        await trx
-          .insertInto('report_events')
-          .values({ id: newId(now), report_id: report.id, at: iso(now), actor_aad: actor.aadObjectId, actor_name: '', kind: 'feedbackRequested', detail: JSON.stringify({ sentNow: sendNow }) })
-          .execute();
-        if (sendNow) await sendFeedback(trx, report, { kind: 'investigation', outcome: report.decision! }, now);
-        return trx.selectFrom('reports').selectAll().where('id', '=', report.id).executeTakeFirstOrThrow();
-      }).then(async (changed) => {
+      const updated = await store.transaction(async (trx) => {
+        const changed = await trackReport(trx, report.id, async () => {
+          await trx
+            .updateTable('reports')
+            .set({ feedback_requested_later_at: iso(now), ...(sendNow ? { feedback_given_at: iso(now) } : {}), version: report.version + 1, updated_at: iso(now) })
+            .where('id', '=', report.id)
+            .execute();
+          await trx
+            .insertInto('report_events')
+            .values({ id: newId(now), report_id: report.id, at: iso(now), actor_aad: actor.aadObjectId, actor_name: '', kind: 'feedbackRequested', detail: JSON.stringify({ sentNow: sendNow }) })
+            .execute();
+          if (sendNow) await sendFeedback(trx, report, { kind: 'investigation', outcome: report.decision! }, now);
+          return trx.selectFrom('reports').selectAll().where('id', '=', report.id).executeTakeFirstOrThrow();
+        });
         // Last, like every audit append in a transaction that also changes the roll-up (see act).
         await store.audit.append(trx, { actor: actor.aadObjectId, action: 'report.feedbackRequested', subject: reference, outcome: 'allowed' }, now);
         return changed;
-      }));
+      });
       if (sendNow) outbox.wake();
       return updated;
     },

@@ -285,7 +285,11 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
    */
   async function deliverInOrder(rows: Paced[]): Promise<Array<'sent' | 'retry' | 'failed'>> {
     const byConversation = new Map<string, Paced[]>();
-    for (const p of rows) byConversation.set(p.conversation, [...(byConversation.get(p.conversation) ?? []), p]);
+    for (const p of rows) {
+      const queue = byConversation.get(p.conversation);
+      if (queue) queue.push(p);
+      else byConversation.set(p.conversation, [p]);
+    }
     const queues = [...byConversation.values()];
     const results: Array<'sent' | 'retry' | 'failed'> = [];
     const worker = async () => {
@@ -344,9 +348,9 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
   async function nextAttemptAt(): Promise<Date | undefined> {
     const now = clock.now().getTime();
     const skipped = fullTargets(now);
-    let due = (await store.outbox.nextDueAt(skipped))?.getTime() ?? Infinity;
-    // Rows of a skipped target are due when its conversation has room again (if any wait).
-    if (skipped.length && (await store.outbox.nextDueAt())) due = Math.min(due, ...skipped.map((t) => full.get(t)!));
+    // A skipped target's conversation has room again at its time (the loop then finds out whether
+    // anything waits there).
+    const due = Math.min((await store.outbox.nextDueAt(skipped))?.getTime() ?? Infinity, ...skipped.map((t) => full.get(t)!));
     if (due === Infinity) return undefined;
     return new Date(Math.max(due, now + pacer.tenantRoom(now).waitMs));
   }
@@ -388,9 +392,9 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
       // burst of report cards to the intake channel): the loop comes back when it has room, and
       // a round now would only look at rows it cannot send.
       const now = clock.now().getTime();
-      const waiting = stored.size > 0 && [...stored].every((target) => (full.get(target) ?? 0) > now);
+      const reopens = [...stored].map((target) => full.get(target) ?? 0);
       stored.clear();
-      if (waiting && !wakeRequested) return comeBackBy(Math.min(...full.values()));
+      if (reopens.length && reopens.every((at) => at > now) && !wakeRequested) return comeBackBy(Math.min(...reopens));
       void drain().catch((error) => log.error({ event: 'outbox.wake', err: error }, 'outbox wake error'));
     },
     start() {

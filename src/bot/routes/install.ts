@@ -3,14 +3,14 @@ import type { BotKit } from '../kit';
 import { NAME, actorOf, stringsFor, token, turnLog } from '../turn';
 import { sendCard, welcomeFor } from './welcome';
 
-/**
- * Installation bookkeeping: remember where the bot can reach a user or a team proactively, and
- * forget it on uninstall. The 1:1 chat gets the welcome card on install.
- */
 /** How long a stored 1:1 reference counts as confirmed without reading it again, and for how many users. */
 const CONFIRMED_MS = 5 * 60_000;
 const CONFIRMED_MAX = 10_000;
 
+/**
+ * Installation bookkeeping: remember where the bot can reach a user or a team proactively, and
+ * forget it on uninstall. The 1:1 chat gets the welcome card on install.
+ */
 export function registerInstall(kit: BotKit): void {
   const { app, s } = kit;
 
