@@ -21,8 +21,38 @@ export function scrub(value: string): string {
   return value.replace(PNR, '[pnr]').replace(EMAIL, '[email]').replace(PHONE, '[phone]');
 }
 
+/** Stack frames are shown relative to the working directory. */
+const CWD = `${process.cwd()}/`;
+
+/**
+ * What a log line keeps of an error: its class, code and HTTP status, and where it was thrown (the
+ * stack's frames: function names and file positions). Not its message, which may quote user input
+ * (a JSON parser's, a database driver's, an HTTP response's), and not its other fields (a driver's
+ * `detail` holds the values of the row). A system error's message (`connect ECONNREFUSED …`) says
+ * what failed and carries no user data: it is kept, scrubbed.
+ */
+export function errorFields(error: Error): Record<string, unknown> {
+  const e = error as Error & { code?: unknown; statusCode?: unknown; syscall?: unknown };
+  const type = e.constructor && e.constructor.name !== 'Error' ? e.constructor.name : e.name;
+  const at = (e.stack ?? '')
+    .split('\n')
+    .filter((line) => /^\s+at /.test(line))
+    .slice(0, 5)
+    .map((line) => line.trim().slice(3).replace(CWD, ''));
+  return {
+    type,
+    ...(e.code !== undefined ? { code: e.code } : {}),
+    ...(e.statusCode !== undefined ? { statusCode: e.statusCode } : {}),
+    ...(typeof e.syscall === 'string' ? { syscall: e.syscall, message: scrub(e.message).slice(0, 200) } : {}),
+    ...(at.length ? { at } : {}),
+  };
+}
+
 function scrubDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return scrub(value);
+  // An error anywhere in a log object: its safe fields only (Object.entries would see none of its
+  // own, which are not enumerable, and all of a driver's, which are).
+  if (value instanceof Error) return errorFields(value);
   if (depth > 4 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => scrubDeep(v, depth + 1));
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubDeep(v, depth + 1)]));
@@ -45,14 +75,13 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
         },
       },
       serializers: {
-        // Errors: class and code only. A message may quote user input (a parser's, a driver's).
+        // `err` fields are errors already reduced by `errorFields` (the log formatter runs first);
+        // anything else there is shown by type and code.
         err: (error: unknown) => {
-          if (!(error instanceof Error)) {
-            const o = (error ?? {}) as { name?: unknown; code?: unknown; statusCode?: unknown };
-            return { type: typeof error, name: typeof o.name === 'string' ? o.name : undefined, code: o.code, statusCode: o.statusCode };
-          }
-          const e = error as Error & { code?: unknown; statusCode?: unknown };
-          return { type: e.name, code: e.code, statusCode: e.statusCode, message: scrub(e.message).slice(0, 200) };
+          if (error instanceof Error) return errorFields(error);
+          if (error === null || typeof error !== 'object') return { type: typeof error };
+          const o = error as { type?: unknown; code?: unknown; statusCode?: unknown };
+          return typeof o.type === 'string' ? error : { type: 'object', code: o.code, statusCode: o.statusCode };
         },
       },
     },
