@@ -48,7 +48,9 @@ export async function startVarna(opts: StartOptions): Promise<Running> {
       'LOCAL MODE: no bot credentials (BOT_APP_ID); activities are NOT authenticated. For the Agents Playground and tests only.',
     );
   }
-  const store = await openStore(config.env.VARNA_STORE_URL);
+  const store = await openStore(config.env.VARNA_STORE_URL, {
+    onConnectionLost: (err) => log.warn({ event: 'store.connection-lost', err }, 'the database closed a connection; the next query opens a new one'),
+  });
   const cipher = makeCipher(opts.keyring ?? loadKeyring(config, log));
   const services = makeServices({ config, store, clock, log, cipher });
   const adapter = createAdapter(config, opts.credentialsFactory ? { credentialsFactory: opts.credentialsFactory } : {});

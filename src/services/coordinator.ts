@@ -30,8 +30,16 @@ interface Work {
   everyMs: number;
   run: () => Promise<void>;
   timer?: NodeJS.Timeout;
-  workerId?: string;
+  /** The fetch loop; done when it has seen `stopping`. */
+  loop?: Promise<void>;
+  /** Ends the loop's pause between fetches early (a poke). */
+  wake?: () => void;
 }
+
+/** Pause between fetches when a queue is empty (pg-boss's own work() polled as often). */
+const POLL_MS = 500;
+/** Attempts to mark a finished run complete while the database is away (a failover). */
+const COMPLETE_ATTEMPTS = 10;
 
 export interface CoordinatorOptions {
   storeUrl: string;
@@ -68,9 +76,9 @@ export function makePgCoordinator({ storeUrl, schema, failoverSeconds, log }: Co
     try {
       // With the stately policy a second waiting run is refused (null): ticks never pile up.
       await boss.send(work.name, {}, { singletonKey: 'run', expireInSeconds: failoverSeconds });
-      if (notify && work.workerId) boss.notifyWorker(work.workerId);
+      if (notify) work.wake?.();
     } catch (error) {
-      log.warn({ event: 'queue.tick-failed', queue: work.name, err: { name: (error as Error).name } }, 'could not queue a run');
+      log.warn({ event: 'queue.tick-failed', queue: work.name, err: error }, 'could not queue a run');
     }
   }
 
@@ -90,15 +98,61 @@ export function makePgCoordinator({ storeUrl, schema, failoverSeconds, log }: Co
     }
   }
 
-  async function startWork(work: Work): Promise<void> {
-    await createQueue(work.name);
-    work.workerId = await boss.work(work.name, { pollingIntervalSeconds: 0.5, batchSize: 1 }, async () => {
+  /**
+   * Fetches the queue's next run, runs it, marks it complete; pauses when there is none. Our own
+   * loop rather than pg-boss's work(): pg-boss 10 does not wait for its completion write, so when
+   * the database drops the connection at that moment (a failover, a restart) the rejection goes
+   * unhandled and ends the process. Here every database call has its answer. A run whose
+   * completion cannot be written within the attempts stays active until it expires (failoverSeconds),
+   * and the queue's next run waits until then: late, not lost.
+   */
+  async function fetchLoop(work: Work): Promise<void> {
+    const pause = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(done, ms);
+        function done() {
+          clearTimeout(timer);
+          work.wake = undefined;
+          resolve();
+        }
+        work.wake = done;
+      });
+    while (!stopping) {
+      let jobs: Array<{ id: string }>;
+      try {
+        jobs = await boss.fetch(work.name, { batchSize: 1 });
+      } catch (error) {
+        log.warn({ event: 'queue.fetch-failed', queue: work.name, err: error }, 'could not fetch a run; trying again');
+        await pause(POLL_MS * 2);
+        continue;
+      }
+      if (jobs.length === 0) {
+        await pause(POLL_MS);
+        continue;
+      }
       try {
         await work.run();
       } catch (error) {
         log.error({ event: 'queue.run-failed', queue: work.name, err: error }, 'background run failed; the next tick retries');
       }
-    });
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await boss.complete(work.name, jobs.map((j) => j.id));
+          break;
+        } catch (error) {
+          if (attempt >= COMPLETE_ATTEMPTS || stopping) {
+            log.error({ event: 'queue.complete-failed', queue: work.name, err: error }, 'could not mark a run complete; the queue waits until it expires');
+            break;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+        }
+      }
+    }
+  }
+
+  async function startWork(work: Work): Promise<void> {
+    await createQueue(work.name);
+    work.loop = fetchLoop(work);
     const loop = () => {
       void tick(work, false).finally(() => {
         if (!stopping) work.timer = setTimeout(loop, work.everyMs);
@@ -123,7 +177,9 @@ export function makePgCoordinator({ storeUrl, schema, failoverSeconds, log }: Co
       if (started) return;
       const { default: Boss } = await import('pg-boss');
       boss = new Boss(options);
-      boss.on('error', (error) => log.error({ event: 'queue.error', err: { name: error.name, message: error.message } }, 'job queue error'));
+      // The error itself: the log keeps its class, code and a scrubbed message (a plain object's
+      // `name` and `message` were dropped as possible personal data, leaving nothing to go on).
+      boss.on('error', (error) => log.error({ event: 'queue.error', err: error }, 'job queue error'));
       await boss.start();
       started = true;
       for (const work of works.values()) await startWork(work);
@@ -131,7 +187,12 @@ export function makePgCoordinator({ storeUrl, schema, failoverSeconds, log }: Co
     },
     async stop() {
       stopping = true;
-      for (const work of works.values()) if (work.timer) clearTimeout(work.timer);
+      for (const work of works.values()) {
+        if (work.timer) clearTimeout(work.timer);
+        work.wake?.();
+      }
+      // A run in progress finishes (and is marked complete) before pg-boss closes its pool.
+      await Promise.all([...works.values()].flatMap((work) => (work.loop ? [work.loop] : [])));
       if (started) await boss.stop({ graceful: true, wait: true, timeout: Math.min(30_000, failoverSeconds * 1000) });
       started = false;
     },

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { sql } from 'kysely';
 import { openStore, type Store } from '../../src/services/store';
 import { startBot } from '../support/bot';
 import { ConnectorStandIn } from '../support/connector';
@@ -15,12 +16,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 interface Instance {
   name: string;
   child: ChildProcess;
+  /** Its HTTP front (from its ready line). */
+  url: string;
   /** Real time of this instance's last `outbox.sent` log line. */
   lastSentAt: number;
   sent: number;
   exited: Promise<unknown>;
   /** Its log lines (JSON), for the failure message. */
   lines: string[];
+  /** What it wrote to stderr (a crash's stack). */
+  stderr: string;
 }
 
 /** What an instance did since `since` (ms), by log event, and its last lines: for a failure message. */
@@ -37,25 +42,28 @@ function story(i: Instance, since: number): string {
       /* not JSON */
     }
   }
-  return `${i.name}: ${JSON.stringify(Object.fromEntries(events))}\n    ${recent.slice(-15).join('\n    ')}`;
+  const stderr = i.stderr.split('\n').filter((l) => l && !l.includes('DEP0111') && !l.includes('--trace-deprecation'));
+  return `${i.name}: ${JSON.stringify(Object.fromEntries(events))}\n    ${recent.slice(-15).join('\n    ')}${stderr.length ? `\n  stderr:\n    ${stderr.slice(0, 30).join('\n    ')}` : ''}`;
 }
 
 function startInstance(name: string, env: Record<string, string>): Promise<Instance> {
   const child = spawn(NODE[0]!, [...NODE.slice(1), 'tests/support/instance.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const instance: Instance = { name, child, lastSentAt: 0, sent: 0, exited: once(child, 'exit'), lines: [] };
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const instance: Instance = { name, child, url: '', lastSentAt: 0, sent: 0, exited: once(child, 'exit'), lines: [], stderr: '' };
+  child.stderr!.on('data', (d: Buffer) => (instance.stderr += d.toString()));
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       instance.lines.push(line);
-      if (line.includes('"test.ready"')) resolve(instance);
+      if (line.includes('"test.ready"')) {
+        instance.url = (JSON.parse(line) as { url: string }).url;
+        resolve(instance);
+      }
       if (line.includes('"outbox.sent"')) {
         instance.lastSentAt = Date.now();
         instance.sent++;
       }
     });
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}: ${stderr.slice(0, 500)}`)));
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}: ${instance.stderr.slice(0, 500)}`)));
   });
 }
 
@@ -201,6 +209,112 @@ describe('several instances', function () {
       for (let i = 1; i < dues.length; i++) assert.equal(Date.parse(dues[i]!) - Date.parse(dues[i - 1]!), 3_000, `gap between reminder runs ${dues[i - 1]} and ${dues[i]}`);
       for (const due of dues) for (let i = 0; i < REMINDERS_PER_RUN; i++) assert.ok(seen.has(`reminder:${due}:${i}`), `reminder ${due}:${i} delivered`);
       assert.ok(victim.sent > 0 && survivor.sent > 0, `both processes delivered (${victim.name}: ${victim.sent}, ${survivor.name}: ${survivor.sent})`);
+    });
+  });
+
+  describe('one process when PostgreSQL drops its connections (a failover, a restart, an idle cut)', () => {
+    let place: TestStore;
+    let store: Store;
+    let connector: ConnectorStandIn;
+    let instance: Instance | undefined;
+    before(async function () {
+      if (testStoreKind !== 'postgres') this.skip();
+      place = await createTestStore();
+      store = await openStore(place.url);
+      connector = await new ConnectorStandIn().start();
+    });
+    after(async () => {
+      if (instance && instance.child.exitCode === null && instance.child.signalCode === null) instance.child.kill('SIGKILL');
+      await store?.close();
+      await connector?.stop();
+      await place?.drop();
+    });
+
+    it('stays up, keeps delivering and answers turns again: nothing lost, nothing sent twice unmarked', async function () {
+      const now = new Date();
+      for (let u = 0; u < REMINDER_USERS; u++) {
+        const aad = userOf(u);
+        const conversation = { id: `a:personal-${aad}`, conversationType: 'personal', tenantId: TENANT };
+        const reference = { user: { id: `29:${aad}`, aadObjectId: aad }, bot: { id: '28:local' }, conversation, channelId: 'msteams', serviceUrl: connector.url };
+        await store.installations.upsert({ key: `user:${aad}`, kind: 'personal', aad_object_id: aad, team_id: null, tenant_id: TENANT, service_url: connector.url, conversation_id: conversation.id, reference: JSON.stringify(reference) }, now);
+      }
+      await store.transaction(async (trx) => {
+        for (let i = 0; i < 300; i++) await store.outbox.enqueue(trx, { dedupeKey: `drop:${i}`, target: { kind: 'user', aadObjectId: userOf(i) }, message: { kind: 'test.ping', key: `drop:${i}` } }, now);
+      });
+      // Its connections (the store's pool and pg-boss's) carry a name of their own, so the test
+      // can cut exactly those, as the server does in a failover.
+      const appName = `varna-drop-${process.pid}`;
+      const url = new URL(place.url);
+      url.searchParams.set('application_name', appName);
+      instance = await startInstance('A', {
+        NODE_ENV: 'test',
+        PORT: '0',
+        LOG_LEVEL: 'info',
+        VARNA_STORE_URL: url.toString(),
+        VARNA_QUEUE_SCHEMA: `${place.schema}_boss`,
+        VARNA_QUEUE_FAILOVER_SECONDS: '6',
+        VARNA_PG_POOL_MAX: '10',
+        VARNA_CONFIG: 'config/example.yaml',
+        BOT_TENANT_ID: TENANT,
+      });
+      const delivered = () => [...deliveries(connector).keys()].filter((k) => k.startsWith('drop:')).length;
+      const started = Date.now();
+      while (delivered() < 80) {
+        assert.ok(Date.now() - started < 60_000, `only ${delivered()} delivered after a minute`);
+        await sleep(5);
+      }
+      // Cut every connection twice: mid-delivery, then again while the pools reconnect.
+      const cutAt = Date.now();
+      let cut = 0;
+      for (let round = 0; round < 2; round++) {
+        const r = await sql<{ cut: boolean }>`select pg_terminate_backend(pid) as cut from pg_stat_activity where application_name = ${appName}`.execute(store.db);
+        cut += r.rows.filter((row) => row.cut).length;
+        await sleep(300);
+      }
+      assert.ok(cut >= 2, `connections cut: ${cut}`);
+
+      for (;;) {
+        assert.equal(instance.child.exitCode, null, `the process ended after the connections were cut\n  ${story(instance, cutAt - 1_000)}`);
+        if (Date.now() - cutAt > 60_000) assert.fail(`not finished within 60 s of the cut: ${delivered()} of 300 delivered\n  ${story(instance, cutAt - 1_000)}`);
+        const open = await store.db.selectFrom('outbox').select('status').where('status', '!=', 'sent').limit(1).execute();
+        if (delivered() === 300 && open.length === 0) break;
+        await sleep(200);
+      }
+      const failed = await store.db.selectFrom('outbox').select('dedupe_key').where('status', '=', 'failed').execute();
+      assert.deepEqual(failed, [], 'no message given up');
+      const seen = deliveries(connector);
+      assert.deepEqual([...seen].filter(([, n]) => n.plain > 1).map(([k]) => k), [], 'no message reached anyone twice unmarked');
+      assert.ok([...seen.values()].filter((n) => n.marked > 0).length <= 8, 'at most the sends in flight at the cut resent as possible repeats');
+
+      // The cut was noticed and logged with the server's code, not as a crash.
+      const lost = instance.lines.filter((l) => l.includes('"57P01"'));
+      assert.ok(lost.length > 0, `no log line with the server's code 57P01\n  ${story(instance, cutAt - 1_000)}`);
+      // It answers: ready, and a turn gets its reply.
+      assert.equal((await fetch(`${instance.url}/readyz`)).status, 200);
+      const aad = userOf(0);
+      const before = connector.calls.length;
+      const res = await fetch(`${instance.url}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          type: 'message',
+          text: 'hej',
+          id: 'after-the-cut',
+          timestamp: new Date().toISOString(),
+          channelId: 'msteams',
+          serviceUrl: connector.url,
+          from: { id: `29:${aad}`, aadObjectId: aad, name: 'Lärare' },
+          recipient: { id: '28:local', name: 'Värna' },
+          conversation: { conversationType: 'personal', tenantId: TENANT, id: `a:personal-${aad}` },
+          channelData: { tenant: { id: TENANT } },
+          locale: 'sv-SE',
+        }),
+      });
+      assert.equal(res.status, 200);
+      const replies = connector.calls.slice(before).filter((c) => c.method === 'POST' && c.conversationId === `a:personal-${aad}` && c.body?.attachments);
+      assert.equal(replies.length, 1, 'the welcome card came back');
+      instance.child.kill('SIGTERM');
+      await instance.exited;
     });
   });
 });

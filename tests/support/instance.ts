@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   services.outbox.start();
   services.jobs.start();
   await services.coordinator?.start();
-  process.stdout.write(`${JSON.stringify({ event: 'test.ready', pid: process.pid })}\n`);
+  process.stdout.write(`${JSON.stringify({ event: 'test.ready', pid: process.pid, url: running.url })}\n`);
   const stop = () => void running.stop().then(() => process.exit(0));
   process.once('SIGTERM', stop);
 }

@@ -78,12 +78,21 @@ export function withStatementCache(raw: SqliteDatabase.Database, max = 256): { c
   };
 }
 
+export interface OpenOptions {
+  /**
+   * PostgreSQL: the server closed an idle pooled connection (a failover, a restart, an idle
+   * timeout on the way). The pool drops that connection and opens a new one at the next query;
+   * this only tells. Without a listener the pool's error event would end the process.
+   */
+  onConnectionLost?: (error: Error) => void;
+}
+
 /**
  * Opens the store named by the URL: `sqlite:<file>` (the embedded default) or `postgres://…`.
  * SQLite is opened in exclusive locking mode: one Värna process owns the file, and a second one
  * is refused with a clear message instead of both delivering the same outbox.
  */
-export async function openDb(url: string): Promise<Db> {
+export async function openDb(url: string, options: OpenOptions = {}): Promise<Db> {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
     const path = file === ':memory:' ? file : resolve(file);
@@ -114,7 +123,14 @@ export async function openDb(url: string): Promise<Db> {
   const parsers = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === INT8 || oid === NUMERIC ? Number : types.getTypeParser(oid, format as 'text')) };
   // Connections per process (the test suite, with many stores open at once, uses fewer).
   const max = Number(process.env.VARNA_PG_POOL_MAX ?? 10) || 10;
-  const pool = new Pool({ connectionString: url, max, types: parsers as typeof PgTypes });
+  // application_name shows Värna's connections in pg_stat_activity (one in the URL wins).
+  const pool = new Pool({ connectionString: url, max, application_name: 'varna', types: parsers as typeof PgTypes });
+  // The pool listens on idle connections; one in use (a transaction between statements) reports
+  // on its client, and there, too, an error event nobody hears would end the process. The
+  // statement in flight fails with the error; the pool discards the connection when it returns.
+  const lost = (error: Error) => options.onConnectionLost?.(error);
+  pool.on('error', lost);
+  pool.on('connect', (client) => client.on('error', lost));
   const db = new Kysely<Database>({ dialect: new VarnaPostgresDialect({ pool }) });
   await sql`select 1`.execute(db);
   const where = new URL(url);

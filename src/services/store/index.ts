@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
-import { openDb, type Db, type Dialect } from './db';
+import { openDb, type Db, type Dialect, type OpenOptions } from './db';
 import { migrationProvider } from './migrations';
 import type { Database, InstallationTable, OutboxTable } from './schema';
 
@@ -354,8 +354,8 @@ export function makeStore(handle: Db) {
 }
 export type Store = ReturnType<typeof makeStore>;
 
-export async function openStore(url: string): Promise<Store> {
-  const handle = await openDb(url);
+export async function openStore(url: string, options: OpenOptions = {}): Promise<Store> {
+  const handle = await openDb(url, options);
   try {
     await migrate(handle.db, handle.dialect);
   } catch (error) {
