@@ -112,6 +112,15 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+  // An error nobody handled is a bug. Node would print it whole to stderr, message and all (and a
+  // message can quote what a user typed); it is logged like every error instead (class, code,
+  // stack frames), and the process ends so that the platform starts it again in a known state.
+  const fatal = (kind: string) => (error: unknown) => {
+    running.log.fatal({ event: 'process.fatal', kind, err: error }, 'unexpected error; stopping so that Värna is restarted');
+    process.exit(1);
+  };
+  process.on('uncaughtException', fatal('uncaughtException'));
+  process.on('unhandledRejection', fatal('unhandledRejection'));
 }
 
 if (require.main === module) void main();
