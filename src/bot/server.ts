@@ -23,6 +23,9 @@ const isActivity = (body: unknown): body is { type: string } =>
  * reachable, config loaded). Authentication failures are 401 whatever botbuilder throws; a
  * malformed body is 400; an internal error is 500 without internals.
  */
+/** How long /readyz waits for the store's answer. */
+const READY_WAIT_MS = 3_000;
+
 export function createServer({ adapter, run, s, log, maxBodyBytes, requestTimeoutMs = 15_000 }: ServerOptions): restify.Server {
   const server = restify.createServer({ name: 'varna', handleUncaughtExceptions: false });
   server.use(restify.plugins.bodyParser({ maxBodySize: maxBodyBytes, mapParams: false, mapFiles: false, rejectUnknown: true }));
@@ -69,12 +72,18 @@ export function createServer({ adapter, run, s, log, maxBodyBytes, requestTimeou
     res.send(200, { status: 'ok' });
   });
 
+  // A database that does not answer (packets dropped during a failover) must not hold the probe:
+  // after READY_WAIT_MS it is "not ready" like one that refuses.
   server.get('/readyz', async (_req, res) => {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), READY_WAIT_MS)));
     try {
-      await s.store.ping();
-      res.send(200, { status: 'ready', store: s.store.dialect, municipality: s.config.municipality.municipality.name });
+      if ((await Promise.race([s.store.ping(), waited])) === 'timeout') res.send(503, { status: 'store not answering' });
+      else res.send(200, { status: 'ready', store: s.store.dialect, municipality: s.config.municipality.municipality.name });
     } catch {
       res.send(503, { status: 'store unreachable' });
+    } finally {
+      clearTimeout(timer);
     }
   });
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { sql } from 'kysely';
 import { openStore, type Store } from '../../src/services/store';
@@ -9,6 +10,62 @@ import { ConnectorStandIn } from '../support/connector';
 import { REMINDERS_PER_RUN, REMINDER_USERS, userOf } from '../support/instance';
 import { createTestStore, testStoreKind, type TestStore } from '../support/store';
 import { TENANT } from '../support/users';
+
+/**
+ * A TCP relay between an instance and PostgreSQL that the test can take down: `down()` closes
+ * every relayed connection and refuses new ones (a server that is gone); `silent()` lets nothing
+ * through either way and answers nothing, neither on open connections nor on new ones (packets
+ * dropped while a database fails over); `up()` ends the silenced connections, as the network
+ * eventually does, and lets new ones through again.
+ */
+class DbRelay {
+  private readonly sockets = new Set<Socket>();
+  private mode: 'open' | 'down' | 'silent' = 'open';
+  private server?: Server;
+  port = 0;
+  constructor(private readonly target: { host: string; port: number }) {}
+  async start(): Promise<this> {
+    this.server = createServer((client) => {
+      if (this.mode === 'down') return client.destroy();
+      this.sockets.add(client);
+      client.on('error', () => undefined);
+      client.on('close', () => this.sockets.delete(client));
+      if (this.mode === 'silent') return;
+      const upstream = connect(this.target.port, this.target.host);
+      for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+        this.sockets.add(a);
+        a.on('error', () => b.destroy());
+        a.on('close', () => {
+          this.sockets.delete(a);
+          b.destroy();
+        });
+        a.pipe(b);
+      }
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server!.address() as AddressInfo).port;
+    return this;
+  }
+  down(): void {
+    this.mode = 'down';
+    for (const s of this.sockets) s.destroy();
+  }
+  silent(): void {
+    this.mode = 'silent';
+    for (const s of this.sockets) {
+      s.unpipe();
+      s.pause();
+    }
+  }
+  up(): void {
+    for (const s of this.sockets) s.destroy();
+    this.mode = 'open';
+  }
+  async stop(): Promise<void> {
+    this.down();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+}
 
 const NODE = [process.execPath, '--disable-warning=DEP0111', '-r', 'tsx/cjs'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -217,6 +274,7 @@ describe('several instances', function () {
     let store: Store;
     let connector: ConnectorStandIn;
     let instance: Instance | undefined;
+    let relay: DbRelay | undefined;
     before(async function () {
       if (testStoreKind !== 'postgres') this.skip();
       place = await createTestStore();
@@ -225,6 +283,7 @@ describe('several instances', function () {
     });
     after(async () => {
       if (instance && instance.child.exitCode === null && instance.child.signalCode === null) instance.child.kill('SIGKILL');
+      await relay?.stop();
       await store?.close();
       await connector?.stop();
       await place?.drop();
@@ -241,10 +300,13 @@ describe('several instances', function () {
       await store.transaction(async (trx) => {
         for (let i = 0; i < 300; i++) await store.outbox.enqueue(trx, { dedupeKey: `drop:${i}`, target: { kind: 'user', aadObjectId: userOf(i) }, message: { kind: 'test.ping', key: `drop:${i}` } }, now);
       });
-      // Its connections (the store's pool and pg-boss's) carry a name of their own, so the test
-      // can cut exactly those, as the server does in a failover.
+      // The instance reaches PostgreSQL through a relay the test can take down, and its
+      // connections (the store's pool and pg-boss's) carry a name of their own, so the test can
+      // also have the server end exactly those.
       const appName = `varna-drop-${process.pid}`;
       const url = new URL(place.url);
+      relay = await new DbRelay({ host: url.hostname, port: Number(url.port || 5432) }).start();
+      url.port = String(relay.port);
       url.searchParams.set('application_name', appName);
       instance = await startInstance('A', {
         NODE_ENV: 'test',
@@ -263,7 +325,8 @@ describe('several instances', function () {
         assert.ok(Date.now() - started < 60_000, `only ${delivered()} delivered after a minute`);
         await sleep(5);
       }
-      // Cut every connection twice: mid-delivery, then again while the pools reconnect.
+      // The server ends every connection (as at a restart), twice: mid-delivery, then again
+      // while the pools reconnect.
       const cutAt = Date.now();
       let cut = 0;
       for (let round = 0; round < 2; round++) {
@@ -271,7 +334,19 @@ describe('several instances', function () {
         cut += r.rows.filter((row) => row.cut).length;
         await sleep(300);
       }
-      assert.ok(cut >= 2, `connections cut: ${cut}`);
+      assert.ok(cut >= 2, `connections ended by the server: ${cut}`);
+      // Then the database is out of reach for a few seconds (as during a failover): first
+      // refusing, then not answering at all. Not ready, but up, and the probe is answered in time.
+      relay.down();
+      await sleep(1_500);
+      assert.equal(instance.child.exitCode, null, `the process ended while the database was out of reach\n  ${story(instance, cutAt - 1_000)}`);
+      assert.equal((await fetch(`${instance.url}/readyz`)).status, 503, 'not ready while the database refuses connections');
+      relay.silent();
+      const asked = Date.now();
+      const probe = await fetch(`${instance.url}/readyz`);
+      assert.equal(probe.status, 503, 'not ready while the database does not answer');
+      assert.ok(Date.now() - asked < 4_500, `the probe waited ${Date.now() - asked} ms`);
+      relay.up();
 
       for (;;) {
         assert.equal(instance.child.exitCode, null, `the process ended after the connections were cut\n  ${story(instance, cutAt - 1_000)}`);

@@ -46,6 +46,13 @@ class VarnaPostgresDialect extends PostgresDialect {
   }
 }
 
+/**
+ * Connection settings for every PostgreSQL pool (the store's and the job queue's). A new connection
+ * that gets no answer (a server failing over, packets dropped) fails after 5 s instead of waiting
+ * for the operating system's TCP timeout; TCP keep-alive lets a silently dead connection be noticed.
+ */
+export const PG_CONNECTION = { connectionTimeoutMillis: 5_000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 } as const;
+
 const INT8 = 20;
 const NUMERIC = 1700;
 
@@ -124,7 +131,7 @@ export async function openDb(url: string, options: OpenOptions = {}): Promise<Db
   // Connections per process (the test suite, with many stores open at once, uses fewer).
   const max = Number(process.env.VARNA_PG_POOL_MAX ?? 10) || 10;
   // application_name shows Värna's connections in pg_stat_activity (one in the URL wins).
-  const pool = new Pool({ connectionString: url, max, application_name: 'varna', types: parsers as typeof PgTypes });
+  const pool = new Pool({ connectionString: url, max, application_name: 'varna', ...PG_CONNECTION, types: parsers as typeof PgTypes });
   // The pool listens on idle connections; one in use (a transaction between statements) reports
   // on its client, and there, too, an error event nobody hears would end the process. The
   // statement in flight fails with the error; the pool discards the connection when it returns.
