@@ -14,7 +14,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
-  chmodSync, closeSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync,
+  chmodSync, closeSync, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync,
   readFileSync, readdirSync, rmSync, statSync,
 } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
@@ -654,6 +654,12 @@ async function checkRuntime(stage: Stage, host: Host, tmp: string): Promise<void
 
   checkProductionOnly(stage);
   checkRequires(stage);
+  const megabytes = (dir: string) => {
+    let bytes = 0;
+    walk(dir, (p) => (bytes += lstatSync(p).size));
+    return `${Math.round(bytes / 1e6)} MB`;
+  };
+  note(`${stage.workdir} in the image (without the base image): ${megabytes(onHost(stage, stage.workdir))}, of which node_modules ${megabytes(onHost(stage, 'node_modules'))}`);
 
   // The production start without credentials must refuse (fail closed), before touching any data.
   const bare = startApp(stage, host, stageEnv(stage, { PORT: String(await freePort()), HOME: '/nonexistent' }), join(tmp, 'app-no-credentials.log'));
