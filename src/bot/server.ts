@@ -18,14 +18,14 @@ export interface ServerOptions {
 const isActivity = (body: unknown): body is { type: string } =>
   !!body && typeof body === 'object' && !Array.isArray(body) && typeof (body as { type?: unknown }).type === 'string';
 
+/** How long /readyz waits for the store's answer. */
+const READY_WAIT_MS = 3_000;
+
 /**
  * The HTTP front: /api/messages for the Bot Framework, /healthz (process up), /readyz (store
  * reachable, config loaded). Authentication failures are 401 whatever botbuilder throws; a
  * malformed body is 400; an internal error is 500 without internals.
  */
-/** How long /readyz waits for the store's answer. */
-const READY_WAIT_MS = 3_000;
-
 export function createServer({ adapter, run, s, log, maxBodyBytes, requestTimeoutMs = 15_000 }: ServerOptions): restify.Server {
   const server = restify.createServer({ name: 'varna', handleUncaughtExceptions: false });
   server.use(restify.plugins.bodyParser({ maxBodySize: maxBodyBytes, mapParams: false, mapFiles: false, rejectUnknown: true }));

@@ -180,8 +180,7 @@ export function makePgCoordinator({ storeUrl, schema, failoverSeconds, log }: Co
       if (started) return;
       const { default: Boss } = await import('pg-boss');
       boss = new Boss(options);
-      // The error itself: the log keeps its class, code and a scrubbed message (a plain object's
-      // `name` and `message` were dropped as possible personal data, leaving nothing to go on).
+      // The error itself: the log keeps its class, code and stack frames (src/log.ts).
       boss.on('error', (error) => log.error({ event: 'queue.error', err: error }, 'job queue error'));
       await boss.start();
       started = true;

@@ -87,9 +87,9 @@ export function withStatementCache(raw: SqliteDatabase.Database, max = 256): { c
 
 export interface OpenOptions {
   /**
-   * PostgreSQL: the server closed an idle pooled connection (a failover, a restart, an idle
-   * timeout on the way). The pool drops that connection and opens a new one at the next query;
-   * this only tells. Without a listener the pool's error event would end the process.
+   * PostgreSQL: the server or the network closed a connection (a failover, a restart, an idle
+   * timeout on the way). The pool drops that connection and opens a new one at the next query; a
+   * statement in flight on it fails. This only tells.
    */
   onConnectionLost?: (error: Error) => void;
 }
@@ -132,12 +132,11 @@ export async function openDb(url: string, options: OpenOptions = {}): Promise<Db
   const max = Number(process.env.VARNA_PG_POOL_MAX ?? 10) || 10;
   // application_name shows Värna's connections in pg_stat_activity (one in the URL wins).
   const pool = new Pool({ connectionString: url, max, application_name: 'varna', ...PG_CONNECTION, types: parsers as typeof PgTypes });
-  // The pool listens on idle connections; one in use (a transaction between statements) reports
-  // on its client, and there, too, an error event nobody hears would end the process. The
-  // statement in flight fails with the error; the pool discards the connection when it returns.
-  const lost = (error: Error) => options.onConnectionLost?.(error);
-  pool.on('error', lost);
-  pool.on('connect', (client) => client.on('error', lost));
+  // A lost connection is an error event on its client (whether idle in the pool or in use, e.g. a
+  // transaction between statements), and on the pool too when idle; an error event nobody hears
+  // ends the process. Each client's own listener tells once; the pool's only keeps it quiet.
+  pool.on('connect', (client) => client.on('error', (error) => options.onConnectionLost?.(error)));
+  pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new VarnaPostgresDialect({ pool }) });
   await sql`select 1`.execute(db);
   const where = new URL(url);
