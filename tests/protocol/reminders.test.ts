@@ -303,6 +303,25 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
     assert.deepEqual(actionsOf(nudge).map((a) => a.title), ['Continue the report']);
   });
 
+  it("remembers a user's Teams language at once when it changes, without asking the store on every message", async () => {
+    bot = await startBot({ clock: new ManualClock('2026-03-03T10:00:00+01:00') });
+    const aad = as.teacher.aadObjectId;
+    const stored = async () => (await bot.services.store.users.get(aad))?.locale;
+    await bot.send(as.teacher, 'hej');
+    assert.equal(await stored(), 'sv');
+    await bot.send({ ...as.teacher, locale: 'en-US' }, 'hello');
+    assert.equal(await stored(), 'en', 'a changed language is stored with that message');
+    // A row removed elsewhere (another instance, retention) is not looked for on every message…
+    await bot.services.store.db.deleteFrom('users').where('aad_object_id', '=', aad).execute();
+    bot.clock.advanceMinutes(2);
+    await bot.send({ ...as.teacher, locale: 'en-US' }, 'hello');
+    assert.equal(await stored(), undefined);
+    // …but within minutes: proactive cards then speak the user's language again.
+    bot.clock.advanceMinutes(4);
+    await bot.send({ ...as.teacher, locale: 'en-US' }, 'hello');
+    assert.equal(await stored(), 'en');
+  });
+
   it('retries a nudge the connector refused (502, then 429 with Retry-After) instead of taking it for delivered', async () => {
     bot = await startBot({ clock: new ManualClock('2026-03-03T10:00:00+01:00') });
     await bot.installPersonal(as.teacher);

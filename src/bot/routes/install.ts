@@ -1,11 +1,11 @@
 import { TurnContext, type Activity } from 'botbuilder';
 import type { BotKit } from '../kit';
+import { recentlyStored } from '../recently';
 import { NAME, actorOf, stringsFor, token, turnLog } from '../turn';
 import { sendCard, welcomeFor } from './welcome';
 
-/** How long a stored 1:1 reference counts as confirmed without reading it again, and for how many users. */
+/** How long a stored 1:1 reference counts as confirmed without reading it again. */
 const CONFIRMED_MS = 5 * 60_000;
-const CONFIRMED_MAX = 10_000;
 
 /**
  * Installation bookkeeping: remember where the bot can reach a user or a team proactively, and
@@ -33,7 +33,7 @@ export function registerInstall(kit: BotKit): void {
 
   async function forget(ctx: TurnContext): Promise<void> {
     const actor = actorOf(ctx.activity);
-    confirmed.delete(actor.aadObjectId);
+    confirmed.forget(actor.aadObjectId);
     const teamId = (ctx.activity.channelData as { team?: { id?: string } } | undefined)?.team?.id;
     if (actor.conversation.kind === 'personal') await s.installations.removePersonal(actor.aadObjectId);
     else if (teamId) await s.installations.removeTeam(teamId);
@@ -64,18 +64,15 @@ export function registerInstall(kit: BotKit): void {
   // this process saw stored a moment ago with the same service URL is not read again on every
   // message (a chat is many messages); after CONFIRMED_MS it is checked again, so a row removed
   // elsewhere (another instance, retention) comes back within minutes.
-  const confirmed = new Map<string, { serviceUrl: string; at: number }>();
+  const confirmed = recentlyStored<string>(s.clock, CONFIRMED_MS);
   app.turn('beforeTurn', async (ctx) => {
     const a = ctx.activity;
     if (a.type === 'message' && actorOf(a).conversation.kind === 'personal' && a.from?.aadObjectId) {
       const aad = actorOf(a).aadObjectId;
-      const now = s.clock.now().getTime();
-      const seen = confirmed.get(aad);
-      if (seen && seen.serviceUrl === a.serviceUrl && now - seen.at < CONFIRMED_MS) return true;
+      if (confirmed.holds(aad, a.serviceUrl)) return true;
       const known = await s.installations.forUser(aad);
       if (!known || known.service_url !== a.serviceUrl) await remember(ctx);
-      if (confirmed.size >= CONFIRMED_MAX) confirmed.clear();
-      confirmed.set(aad, { serviceUrl: a.serviceUrl, at: now });
+      confirmed.remember(aad, a.serviceUrl);
     }
     return true;
   });

@@ -9,9 +9,12 @@ import { commands } from '../commands';
 import type { BotKit } from '../kit';
 import type { TurnContext } from 'botbuilder';
 import { actorOf, describeError, stringsFor, turnLog } from '../turn';
+import { recentlyStored } from '../recently';
 import { sendCard } from './welcome';
 
 const ReminderData = z.object({ reminderId: z.string().min(1).max(64) });
+/** How long a user's stored language counts as confirmed without reading it again. */
+const LOCALE_CONFIRMED_MS = 5 * 60_000;
 
 /**
  * Reminders: renders the annual-cycle card, the draft nudge, the principal's digest and the intake
@@ -29,14 +32,18 @@ export function registerReminders(kit: BotKit): void {
     return strings(localeOf(user?.locale));
   }
 
-  // Remember the language of each user's Teams client, so proactive cards speak it too.
+  // Remember the language of each user's Teams client, so proactive cards speak it too. A language
+  // this process saw stored a moment ago is not read again on every message.
+  const localeStored = recentlyStored<string>(s.clock, LOCALE_CONFIRMED_MS);
   app.turn('beforeTurn', async (ctx) => {
     const a = ctx.activity;
     const actor = actorOf(a);
     if (actor.conversation.kind !== 'personal' || !actor.aadObjectId || !a.locale) return true;
+    if (localeStored.holds(actor.aadObjectId, actor.locale)) return true;
     try {
       const known = await s.store.users.get(actor.aadObjectId);
       if (known?.locale !== actor.locale) await s.store.users.update(actor.aadObjectId, { locale: actor.locale }, s.clock.now());
+      localeStored.remember(actor.aadObjectId, actor.locale);
     } catch (error) {
       turnLog(ctx, kit.log).warn({ event: 'reminders.locale-unsaved', err: error }, 'could not remember the user\'s language');
     }
