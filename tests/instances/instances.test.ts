@@ -15,8 +15,8 @@ import { TENANT } from '../support/users';
  * A TCP relay between an instance and PostgreSQL that the test can take down: `down()` closes
  * every relayed connection and refuses new ones (a server that is gone); `silent()` lets nothing
  * through either way and answers nothing, neither on open connections nor on new ones (packets
- * dropped while a database fails over); `up()` ends the silenced connections, as the network
- * eventually does, and lets new ones through again.
+ * dropped while a database fails over); `up()` lets new connections through again, and ends the
+ * silenced ones as the network eventually does (or leaves them silent for good).
  */
 class DbRelay {
   private readonly sockets = new Set<Socket>();
@@ -57,8 +57,9 @@ class DbRelay {
       s.pause();
     }
   }
-  up(): void {
-    for (const s of this.sockets) s.destroy();
+  /** `keepSilent`: the silenced connections stay silent (old server gone, no reset ever comes). */
+  up({ keepSilent = false } = {}): void {
+    if (!keepSilent) for (const s of this.sockets) s.destroy();
     this.mode = 'open';
   }
   async stop(): Promise<void> {
@@ -298,7 +299,7 @@ describe('several instances', function () {
         await store.installations.upsert({ key: `user:${aad}`, kind: 'personal', aad_object_id: aad, team_id: null, tenant_id: TENANT, service_url: connector.url, conversation_id: conversation.id, reference: JSON.stringify(reference) }, now);
       }
       await store.transaction(async (trx) => {
-        for (let i = 0; i < 300; i++) await store.outbox.enqueue(trx, { dedupeKey: `drop:${i}`, target: { kind: 'user', aadObjectId: userOf(i) }, message: { kind: 'test.ping', key: `drop:${i}` } }, now);
+        for (let i = 0; i < 400; i++) await store.outbox.enqueue(trx, { dedupeKey: `drop:${i}`, target: { kind: 'user', aadObjectId: userOf(i) }, message: { kind: 'test.ping', key: `drop:${i}` } }, now);
       });
       // The instance reaches PostgreSQL through a relay the test can take down, and its
       // connections (the store's pool and pg-boss's) carry a name of their own, so the test can
@@ -316,6 +317,7 @@ describe('several instances', function () {
         VARNA_QUEUE_SCHEMA: `${place.schema}_boss`,
         VARNA_QUEUE_FAILOVER_SECONDS: '6',
         VARNA_PG_POOL_MAX: '10',
+        VARNA_PG_QUERY_TIMEOUT_MS: '2000',
         VARNA_CONFIG: 'config/example.yaml',
         BOT_TENANT_ID: TENANT,
       });
@@ -335,24 +337,34 @@ describe('several instances', function () {
         await sleep(300);
       }
       assert.ok(cut >= 2, `connections ended by the server: ${cut}`);
-      // Then the database is out of reach for a few seconds (as during a failover): first
-      // refusing, then not answering at all. Not ready, but up, and the probe is answered in time.
+      // Then the database is out of reach for a few seconds (as during a failover): refusing
+      // connections. Not ready, but up.
       relay.down();
       await sleep(1_500);
       assert.equal(instance.child.exitCode, null, `the process ended while the database was out of reach\n  ${story(instance, cutAt - 1_000)}`);
       assert.equal((await fetch(`${instance.url}/readyz`)).status, 503, 'not ready while the database refuses connections');
+      relay.up();
+      while ((await fetch(`${instance.url}/readyz`)).status !== 200) {
+        assert.ok(Date.now() - cutAt < 30_000, 'ready again once the database is back');
+        await sleep(200);
+      }
+      // Then the connections in use go silent and stay so (the old server vanished; no reset ever
+      // comes), and new ones are not answered either: not ready, and the probe answered in time.
+      // Once new connections work again, the silent ones are given up after the statement
+      // timeout (2 s here) instead of hanging the turns and the delivery that use them.
+      assert.ok(delivered() < 400, `still delivering when the connections go silent (${delivered()} of 400)`);
       relay.silent();
       const asked = Date.now();
       const probe = await fetch(`${instance.url}/readyz`);
       assert.equal(probe.status, 503, 'not ready while the database does not answer');
       assert.ok(Date.now() - asked < 4_500, `the probe waited ${Date.now() - asked} ms`);
-      relay.up();
+      relay.up({ keepSilent: true });
 
       for (;;) {
         assert.equal(instance.child.exitCode, null, `the process ended after the connections were cut\n  ${story(instance, cutAt - 1_000)}`);
-        if (Date.now() - cutAt > 60_000) assert.fail(`not finished within 60 s of the cut: ${delivered()} of 300 delivered\n  ${story(instance, cutAt - 1_000)}`);
+        if (Date.now() - cutAt > 60_000) assert.fail(`not finished within 60 s of the cut: ${delivered()} of 400 delivered\n  ${story(instance, cutAt - 1_000)}`);
         const open = await store.db.selectFrom('outbox').select('status').where('status', '!=', 'sent').limit(1).execute();
-        if (delivered() === 300 && open.length === 0) break;
+        if (delivered() === 400 && open.length === 0) break;
         await sleep(200);
       }
       const failed = await store.db.selectFrom('outbox').select('dedupe_key').where('status', '=', 'failed').execute();

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type DatabaseIntrospector, type DatabaseMetadata, type DatabaseMetadataOptions, type SchemaMetadata, type TableMetadata } from 'kysely';
-import type { types as PgTypes } from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type PostgresPool, type PostgresPoolClient, type DatabaseIntrospector, type DatabaseMetadata, type DatabaseMetadataOptions, type SchemaMetadata, type TableMetadata } from 'kysely';
+import type { Pool, types as PgTypes } from 'pg';
 import type { Database } from './schema';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -49,9 +49,51 @@ class VarnaPostgresDialect extends PostgresDialect {
 /**
  * Connection settings for every PostgreSQL pool (the store's and the job queue's). A new connection
  * that gets no answer (a server failing over, packets dropped) fails after 5 s instead of waiting
- * for the operating system's TCP timeout; TCP keep-alive lets a silently dead connection be noticed.
+ * for the operating system's TCP timeout. A statement without an answer for VARNA_PG_QUERY_TIMEOUT_MS
+ * (default 60 s; no statement of Värna's takes near that) fails, and its connection is dropped:
+ * after a failover, connections to the old server can go silent rather than closed, and the
+ * operating system would take a quarter of an hour to give up on them. TCP keep-alive lets an idle
+ * dead connection be noticed.
  */
-export const PG_CONNECTION = { connectionTimeoutMillis: 5_000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 } as const;
+export const PG_CONNECTION = {
+  connectionTimeoutMillis: 5_000,
+  query_timeout: Number(process.env.VARNA_PG_QUERY_TIMEOUT_MS ?? 60_000) || 60_000,
+  keepAlive: true,
+  keepAliveInitialDelayMillis: 10_000,
+} as const;
+
+const QUERY_TIMED_OUT = 'Query read timeout';
+
+/**
+ * pg's pool as Kysely gets it: a connection on which a statement timed out is dropped when it is
+ * given back (pg-pool ends a connection released with an error), and refuses further statements
+ * meanwhile (the unanswered one still occupies it: a ROLLBACK would only wait behind it). Kysely
+ * gives connections back without an error, so without this a silent connection would go back to
+ * the pool and hang the next turn that takes it. (pg-boss uses `pool.query`, which already gives
+ * the connection back with the error.)
+ */
+function droppingTimedOut(pool: Pool): PostgresPool {
+  return {
+    async connect() {
+      const client = await pool.connect();
+      let timedOut: Error | undefined;
+      const wrapped = {
+        async query(sql: string, parameters: ReadonlyArray<unknown>) {
+          if (timedOut) throw timedOut;
+          try {
+            return await client.query(sql, [...parameters]);
+          } catch (error) {
+            if ((error as Error).message === QUERY_TIMED_OUT) timedOut = error as Error;
+            throw error;
+          }
+        },
+        release: () => client.release(timedOut),
+      };
+      return wrapped as unknown as PostgresPoolClient;
+    },
+    end: () => pool.end(),
+  };
+}
 
 const INT8 = 20;
 const NUMERIC = 1700;
@@ -137,7 +179,7 @@ export async function openDb(url: string, options: OpenOptions = {}): Promise<Db
   // ends the process. Each client's own listener tells once; the pool's only keeps it quiet.
   pool.on('connect', (client) => client.on('error', (error) => options.onConnectionLost?.(error)));
   pool.on('error', () => undefined);
-  const db = new Kysely<Database>({ dialect: new VarnaPostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new VarnaPostgresDialect({ pool: droppingTimedOut(pool) }) });
   await sql`select 1`.execute(db);
   const where = new URL(url);
   return { db, dialect: 'postgres', where: `${where.hostname}:${where.port || 5432}${where.pathname}`, close: () => db.destroy() };
