@@ -145,6 +145,38 @@ function deliveries(connector: ConnectorStandIn): Map<string, { plain: number; m
   return seen;
 }
 
+/** The 25 reminder users' 1:1 chats, installed, and `count` test.ping messages to them in the outbox. */
+async function storePings(store: Store, connector: ConnectorStandIn, prefix: string, count: number): Promise<void> {
+  const now = new Date();
+  for (let u = 0; u < REMINDER_USERS; u++) {
+    const aad = userOf(u);
+    const conversation = { id: `a:personal-${aad}`, conversationType: 'personal', tenantId: TENANT };
+    const reference = { user: { id: `29:${aad}`, aadObjectId: aad }, bot: { id: '28:local' }, conversation, channelId: 'msteams', serviceUrl: connector.url };
+    await store.installations.upsert({ key: `user:${aad}`, kind: 'personal', aad_object_id: aad, team_id: null, tenant_id: TENANT, service_url: connector.url, conversation_id: conversation.id, reference: JSON.stringify(reference) }, now);
+  }
+  await store.transaction(async (trx) => {
+    for (let i = 0; i < count; i++)
+      await store.outbox.enqueue(trx, { dedupeKey: `${prefix}:${i}`, target: { kind: 'user', aadObjectId: userOf(i) }, message: { kind: 'test.ping', key: `${prefix}:${i}` } }, now);
+  });
+}
+
+/** A PostgreSQL instance's environment: the test's schema (reached at `storeUrl`), a short failover. */
+function instanceEnv(place: TestStore, storeUrl: string): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    VARNA_STORE_URL: storeUrl,
+    VARNA_QUEUE_SCHEMA: `${place.schema}_boss`,
+    VARNA_QUEUE_FAILOVER_SECONDS: '6',
+    // The production pool: with the test suite's small pools, sends queue up behind their
+    // "sent" marks and more of them are in flight at the kill.
+    VARNA_PG_POOL_MAX: '10',
+    VARNA_CONFIG: 'config/example.yaml',
+    BOT_TENANT_ID: TENANT,
+  };
+}
+
 describe('several instances', function () {
   this.timeout(150_000);
 
@@ -187,32 +219,8 @@ describe('several instances', function () {
     });
 
     it('delivers 500 outbox messages and the reminder runs when one process is killed midway: nothing lost, nothing sent twice unmarked', async function () {
-      const now = new Date();
-      for (let u = 0; u < REMINDER_USERS; u++) {
-        const aad = userOf(u);
-        const conversation = { id: `a:personal-${aad}`, conversationType: 'personal', tenantId: TENANT };
-        const reference = { user: { id: `29:${aad}`, aadObjectId: aad }, bot: { id: '28:local' }, conversation, channelId: 'msteams', serviceUrl: connector.url };
-        await store.installations.upsert({ key: `user:${aad}`, kind: 'personal', aad_object_id: aad, team_id: null, tenant_id: TENANT, service_url: connector.url, conversation_id: conversation.id, reference: JSON.stringify(reference) }, now);
-      }
-      await store.transaction(async (trx) => {
-        for (let i = 0; i < 500; i++)
-          await store.outbox.enqueue(trx, { dedupeKey: `bulk:${i}`, target: { kind: 'user', aadObjectId: userOf(i) }, message: { kind: 'test.ping', key: `bulk:${i}` } }, now);
-      });
-
-      const env = {
-        NODE_ENV: 'test',
-        PORT: '0',
-        LOG_LEVEL: 'info',
-        VARNA_STORE_URL: place.url,
-        VARNA_QUEUE_SCHEMA: `${place.schema}_boss`,
-        VARNA_QUEUE_FAILOVER_SECONDS: '6',
-        VARNA_TEST_REMINDERS: '1',
-        // The production pool: with the test suite's small pools, sends queue up behind their
-        // "sent" marks and more of them are in flight at the kill.
-        VARNA_PG_POOL_MAX: '10',
-        VARNA_CONFIG: 'config/example.yaml',
-        BOT_TENANT_ID: TENANT,
-      };
+      await storePings(store, connector, 'bulk', 500);
+      const env = { ...instanceEnv(place, place.url), VARNA_TEST_REMINDERS: '1' };
       instances.push(...(await Promise.all([startInstance('A', env), startInstance('B', env)])));
 
       // Midway through the 500, kill the process that is delivering right now.
@@ -291,16 +299,7 @@ describe('several instances', function () {
     });
 
     it('stays up, keeps delivering and answers turns again: nothing lost, nothing sent twice unmarked', async function () {
-      const now = new Date();
-      for (let u = 0; u < REMINDER_USERS; u++) {
-        const aad = userOf(u);
-        const conversation = { id: `a:personal-${aad}`, conversationType: 'personal', tenantId: TENANT };
-        const reference = { user: { id: `29:${aad}`, aadObjectId: aad }, bot: { id: '28:local' }, conversation, channelId: 'msteams', serviceUrl: connector.url };
-        await store.installations.upsert({ key: `user:${aad}`, kind: 'personal', aad_object_id: aad, team_id: null, tenant_id: TENANT, service_url: connector.url, conversation_id: conversation.id, reference: JSON.stringify(reference) }, now);
-      }
-      await store.transaction(async (trx) => {
-        for (let i = 0; i < 400; i++) await store.outbox.enqueue(trx, { dedupeKey: `drop:${i}`, target: { kind: 'user', aadObjectId: userOf(i) }, message: { kind: 'test.ping', key: `drop:${i}` } }, now);
-      });
+      await storePings(store, connector, 'drop', 400);
       // The instance reaches PostgreSQL through a relay the test can take down, and its
       // connections (the store's pool and pg-boss's) carry a name of their own, so the test can
       // also have the server end exactly those.
@@ -309,18 +308,7 @@ describe('several instances', function () {
       relay = await new DbRelay({ host: url.hostname, port: Number(url.port || 5432) }).start();
       url.port = String(relay.port);
       url.searchParams.set('application_name', appName);
-      instance = await startInstance('A', {
-        NODE_ENV: 'test',
-        PORT: '0',
-        LOG_LEVEL: 'info',
-        VARNA_STORE_URL: url.toString(),
-        VARNA_QUEUE_SCHEMA: `${place.schema}_boss`,
-        VARNA_QUEUE_FAILOVER_SECONDS: '6',
-        VARNA_PG_POOL_MAX: '10',
-        VARNA_PG_QUERY_TIMEOUT_MS: '2000',
-        VARNA_CONFIG: 'config/example.yaml',
-        BOT_TENANT_ID: TENANT,
-      });
+      instance = await startInstance('A', { ...instanceEnv(place, url.toString()), VARNA_PG_QUERY_TIMEOUT_MS: '2000' });
       const delivered = () => [...deliveries(connector).keys()].filter((k) => k.startsWith('drop:')).length;
       const started = Date.now();
       while (delivered() < 80) {
