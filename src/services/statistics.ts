@@ -5,7 +5,7 @@ import type { Actor } from './actor';
 import type { Directory } from './municipality';
 import { columnOf, countColumns, onRollupChange, type CountColumn, type DurationMeasure } from './stat-rollup';
 import type { Store } from './store';
-import { MIN_CELL, SuppressionPattern, type CubeRow, type Leaf } from './suppression';
+import { MIN_CELL, workOutPattern, type CubeRow, type Leaf, type SuppressionPattern } from './suppression';
 
 /**
  * Follow-up statistics for committees and managers: counts, shares and times for a period of whole
@@ -230,21 +230,22 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
   async function workOut(version: number): Promise<SuppressionPattern> {
     const started = Date.now();
     const rows = await db.selectFrom('stat_counts').selectAll().execute();
-    const cube: CubeRow[] = rows.map((r) => ({
-      month: r.month,
-      school_id: r.school_id,
-      district_id: r.district_id,
-      school_type: r.school_type,
-      category: r.category,
-      counts: Object.fromEntries(countKeys.map((k) => [k, Number((r as unknown as Record<string, number>)[columnOf(k)])])),
-    }));
+    const columns = countKeys.map((k) => [k, columnOf(k)] as const);
+    const cube: CubeRow[] = rows.map((r) => {
+      const counts: Record<string, number> = {};
+      for (const [k, column] of columns) counts[k] = Number((r as unknown as Record<string, number>)[column]);
+      return { month: r.month, school_id: r.school_id, district_id: r.district_id, school_type: r.school_type, category: r.category, counts };
+    });
     const leaves = m.schools.map((s) => ({
       school: s.id,
       district: s.district,
       type: s.type,
     }));
-    const pattern = new SuppressionPattern(cube, families, consultationKeys, principalScopes(), leaves);
-    cached = { version, pattern };
+    // In slices: years of sparse figures take a few hundred milliseconds to work out, and turns go
+    // on meanwhile.
+    const pattern = await workOutPattern(cube, families, consultationKeys, principalScopes(), leaves);
+    // A pattern of an older version finished later does not replace a newer one.
+    if (!cached || cached.version <= version) cached = { version, pattern };
     log.info(
       {
         event: 'statistics.pattern',

@@ -103,28 +103,76 @@ class FamilyPattern {
 
   /** The count of key `k` (index in the family) over a box. */
   value(k: number, box: Box): number {
-    const { L, C, M } = this.cube.dims;
-    const cats = box.c < 0 ? this.cats : [box.c];
+    const { L, M } = this.cube.dims;
     // A school set of the query system: its own prefix sums (summed over its schools once).
-    const perSet = box.r.key ? this.setPrefix(k, box.r) : undefined;
+    if (box.r.key) return this.sumOver(this.setPrefix(k, box.r), 0, box.c, box.a, box.b);
     let sum = 0;
-    if (perSet) {
-      for (const c of cats) sum += perSet[c * (M + 1) + box.b + 1]! - perSet[c * (M + 1) + box.a]!;
-      return sum;
-    }
-    const p = this.prefix[k]!;
-    for (let l = 0; l < L; l++) {
-      if (!box.r.members[l]) continue;
-      for (const c of cats) {
-        const base = (l * C + c) * (M + 1);
-        sum += p[base + box.b + 1]! - p[base + box.a]!;
-      }
-    }
+    for (let l = 0; l < L; l++) if (box.r.members[l]) sum += this.sumOver(this.prefix[k]!, l * this.cube.dims.C * (M + 1), box.c, box.a, box.b);
     return sum;
   }
 
+  /** Months a..b of category c (or all the family's categories when c < 0) in prefix sums laid out [cat][month + 1] from `base`. */
+  private sumOver(p: Float64Array, base: number, c: number, a: number, b: number): number {
+    const M1 = this.cube.dims.M + 1;
+    if (c >= 0) return p[base + c * M1 + b + 1]! - p[base + c * M1 + a]!;
+    let sum = 0;
+    for (const cc of this.cats) sum += p[base + cc * M1 + b + 1]! - p[base + cc * M1 + a]!;
+    return sum;
+  }
+
+  /** The family's total (every key, as `familyTotal`) over one school: months a..b, category c or all. */
+  private leafTotal(l: number, c: number, a: number, b: number): number {
+    const base = l * this.cube.dims.C * (this.cube.dims.M + 1);
+    let sum = 0;
+    for (const p of this.prefix) sum += this.sumOver(p, base, c, a, b);
+    return sum;
+  }
+
+  /** `leafTotal` of every school for a category (or all) and months a..b; many boxes share them. */
+  private leafTotals(c: number, a: number, b: number): Float64Array {
+    const M = this.cube.dims.M;
+    const key = ((c + 1) * M + a) * M + b;
+    let out = this.leafTotalsOf.get(key);
+    if (!out) {
+      out = new Float64Array(this.cube.dims.L);
+      for (let l = 0; l < out.length; l++) out[l] = this.leafTotal(l, c, a, b);
+      this.leafTotalsOf.set(key, out);
+    }
+    return out;
+  }
+  private readonly leafTotalsOf = new Map<number, Float64Array>();
+
+  /** Lets go of what only working the cycles out needed (the pattern is kept until the next change). */
+  settle(): void {
+    this.leafTotalsOf.clear();
+  }
+
+  /**
+   * A month's harm as a point of a cycle: the family's cases in its month, its term and its year
+   * over every school and category (the figures the point hides). The same for every box, so
+   * worked out once.
+   */
+  private monthHarm(familyTotal: (b: Box) => number): Float64Array {
+    if (this.harmOfMonth) return this.harmOfMonth;
+    const { M } = this.cube.dims;
+    const months = this.cube.months;
+    const span = (x: number, same: (m: string) => boolean) => {
+      let a = x;
+      let b = x;
+      while (a > 0 && same(months[a - 1]!)) a--;
+      while (b < M - 1 && same(months[b + 1]!)) b++;
+      return familyTotal({ r: this.cube.allRows, c: -1, a, b });
+    };
+    const out = new Float64Array(M);
+    for (let x = 0; x < M; x++)
+      out[x] = span(x, (mm) => mm === months[x]) + span(x, (mm) => termOf(mm) === termOf(months[x]!)) + span(x, (mm) => mm.slice(0, 4) === months[x]!.slice(0, 4));
+    return (this.harmOfMonth = out);
+  }
+  private harmOfMonth: Float64Array | undefined;
+
   private readonly setPrefixes = new Map<RowSet, Float64Array[]>();
-  private setPrefix(k: number, r: RowSet): Float64Array {
+  /** Key k's prefix sums over the schools of a set, [cat][month + 1] (worked out once per set). */
+  setPrefix(k: number, r: RowSet): Float64Array {
     let perKey = this.setPrefixes.get(r);
     if (!perKey) this.setPrefixes.set(r, (perKey = []));
     let out = perKey[k];
@@ -153,28 +201,34 @@ class FamilyPattern {
   /** Does some cycle not cancel over this box for key k (so it is protected, and not published)? */
   hit(k: number, box: Box): boolean {
     const m = box.r.members;
-    // Only cycles with exactly one of their schools in the box can fail to cancel: look those up
-    // by school (a box of every school meets only the cycles with a single school).
+    const M = this.cube.dims.M;
+    // Only a cycle with exactly one of its schools in the box, and exactly one of its months in the
+    // range, can fail to cancel: look those up by school and month (a box of every school meets
+    // only the cycles with a single school).
     for (let l = 0; l < m.length; l++) {
       if (!m[l]) continue;
-      for (const z of this.byLeaf[l] ?? []) {
-        if (z.rx !== l && z.ry !== l) continue;
-        const fr = m[z.rx]! - (z.ry >= 0 ? m[z.ry]! : 0);
-        if (!fr || !this.keyFactor(k, z)) continue;
-        const fc = (box.c < 0 || box.c === z.cx ? 1 : 0) - (z.cy >= 0 && (box.c < 0 || box.c === z.cy) ? 1 : 0);
-        if (!fc) continue;
-        const fm = (z.mx >= box.a && z.mx <= box.b ? 1 : 0) - (z.my >= 0 && z.my >= box.a && z.my <= box.b ? 1 : 0);
-        if (fm) return true;
+      for (let month = box.a; month <= box.b; month++) {
+        const bucket = this.byLeafMonth[l * M + month];
+        if (!bucket) continue;
+        for (const z of bucket) {
+          const fr = m[z.rx]! - (z.ry >= 0 ? m[z.ry]! : 0);
+          if (!fr || !this.keyFactor(k, z)) continue;
+          const fc = (box.c < 0 || box.c === z.cx ? 1 : 0) - (z.cy >= 0 && (box.c < 0 || box.c === z.cy) ? 1 : 0);
+          if (!fc) continue;
+          const fm = (z.mx >= box.a && z.mx <= box.b ? 1 : 0) - (z.my >= 0 && z.my >= box.a && z.my <= box.b ? 1 : 0);
+          if (fm) return true;
+        }
       }
     }
     return false;
   }
 
-  /** The cycles by each of their schools. */
-  private readonly byLeaf: Cycle[][] = [];
+  /** The cycles by each of their schools and months: [leaf * M + month]. */
+  private readonly byLeafMonth: Cycle[][] = [];
   private add(z: Cycle): void {
     this.cycles.push(z);
-    for (const l of z.ry >= 0 ? [z.rx, z.ry] : [z.rx]) (this.byLeaf[l] ??= []).push(z);
+    const M = this.cube.dims.M;
+    for (const l of z.ry >= 0 ? [z.rx, z.ry] : [z.rx]) for (const month of z.my >= 0 ? [z.mx, z.my] : [z.mx]) (this.byLeafMonth[l * M + month] ??= []).push(z);
   }
 
   /** A cycle that does not cancel over `box`, chosen to cancel over as many other boxes as it can. */
@@ -192,13 +246,6 @@ class FamilyPattern {
       return best;
     };
     const whole: Box = { r: this.cube.allRows, c: -1, a: 0, b: M - 1 };
-    const single = (l: number): RowSet => {
-      const members = new Uint8Array(L);
-      members[l] = 1;
-      // The school's own set (so its sums are cached) when it is one: a leaf is a school unless
-      // the school changed district or type.
-      return this.cube.rowSets.get(membershipKey(members)) ?? { key: '', members, size: 1 };
-    };
     // Schools: a pair (inside, outside) that as many school sets as possible hold both or neither
     // of; a point (the school with the fewest cases) when the box holds every school.
     let rx = -1;
@@ -207,19 +254,20 @@ class FamilyPattern {
       // Ties go to the outside school with the fewest cases (hiding it costs least).
       let best = -1;
       let bestV = Infinity;
-      const outside = new Map<number, number>();
-      for (let y = 0; y < L; y++) if (!m[y]) outside.set(y, familyTotal({ ...box, r: single(y) }));
+      const cases = this.leafTotals(box.c, box.a, box.b);
+      const { pairScore } = this.cube;
       for (let x = 0; x < L; x++) {
         if (!m[x]) continue;
-        for (const [y, v] of outside) {
-          const score = this.cube.pairScore[x * L + y]!;
-          if (score > best || (score === best && v < bestV)) [best, bestV, rx, ry] = [score, v, x, y];
+        for (let y = 0; y < L; y++) {
+          if (m[y]) continue;
+          const score = pairScore[x * L + y]!;
+          if (score > best || (score === best && cases[y]! < bestV)) [best, bestV, rx, ry] = [score, cases[y]!, x, y];
         }
       }
     } else
       rx = smallest(
         [...m.keys()].filter((l) => m[l]),
-        (l) => familyTotal({ ...whole, r: single(l) }),
+        (l) => this.leafTotal(l, -1, 0, M - 1),
       );
     // Categories: a pair with the smallest other category (likely hidden already); for all
     // categories a point (the category with the fewest cases).
@@ -240,15 +288,9 @@ class FamilyPattern {
     const months = this.cube.months;
     const cost = (x: number, y: number) => (termOf(months[x]!) === termOf(months[y]!) ? 2 : months[x]!.slice(0, 4) === months[y]!.slice(0, 4) ? 8 : 26);
     const inRange = Array.from({ length: box.b - box.a + 1 }, (_, i) => box.a + i);
-    const span = (x: number, same: (m: string) => boolean) => {
-      let a = x;
-      let b = x;
-      while (a > 0 && same(months[a - 1]!)) a--;
-      while (b < M - 1 && same(months[b + 1]!)) b++;
-      return familyTotal({ ...whole, a, b });
-    };
     // A point's harm: the cases in its month, term and year (the figures it hides).
-    let mx = smallest(inRange, (x) => span(x, (mm) => mm === months[x]) + span(x, (mm) => termOf(mm) === termOf(months[x]!)) + span(x, (mm) => mm.slice(0, 4) === months[x]!.slice(0, 4)));
+    const harm = this.monthHarm(familyTotal);
+    let mx = smallest(inRange, (x) => harm[x]!);
     let my = -1;
     let bestCost = 13;
     for (const [x, y] of [
@@ -304,6 +346,15 @@ const nextMonth = (m: string) => {
 
 export type CellState = 'shown' | 'under5' | 'protects';
 
+/** The number of bits set in a 32-bit word. */
+function bitCount(v: number): number {
+  v -= (v >>> 1) & 0x55555555;
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
+}
+
+const leafKey = (l: Leaf) => `${l.school}\u001f${l.district}\u001f${l.type}`;
+
 /**
  * The pattern over the whole cube. `families` lists the counts that share a pattern;
  * `noCategory` the families counted without a category (consultations, category '').
@@ -314,12 +365,15 @@ export class SuppressionPattern {
   private readonly catIndex = new Map<string, number>();
   private readonly leafIndex = new Map<string, number>();
 
-  constructor(rows: CubeRow[], families: string[][], noCategory: Set<string>, scopes: string[][], extraLeaves: Leaf[] = []) {
+  /**
+   * Works the pattern out in one go (`finish`), or only sets it up: `workOutPattern` then does the
+   * work in slices.
+   */
+  constructor(rows: CubeRow[], families: string[][], noCategory: Set<string>, scopes: string[][], extraLeaves: Leaf[] = [], finish = true) {
     const present = rows.filter((r) => Object.values(r.counts).some((n) => n !== 0));
     const monthsSeen = present.map((r) => r.month).sort();
     const months: string[] = [];
     if (monthsSeen.length) for (let m = monthsSeen[0]!; m <= monthsSeen[monthsSeen.length - 1]!; m = nextMonth(m)) months.push(m);
-    const leafKey = (l: Leaf) => `${l.school}\u001f${l.district}\u001f${l.type}`;
     const leaves: Leaf[] = [];
     for (const l of [
       ...extraLeaves,
@@ -340,53 +394,128 @@ export class SuppressionPattern {
     const M = months.length;
     const rowSets = rowSetsOf(leaves, scopes);
     const sets = [...rowSets.values()];
-    const pairScore = new Int32Array(L * L);
-    for (let x = 0; x < L; x++) for (let y = 0; y < L; y++) for (const s of sets) if (s.members[x] === s.members[y]) pairScore[x * L + y]!++;
-    this.cube = { months, leaves, cats, dims: { L, C, M }, rowSets, allRows: sets[0]!, pairScore };
-    const monthIndex = new Map(months.map((m, i) => [m, i]));
+    this.cube = { months, leaves, cats, dims: { L, C, M }, rowSets, allRows: sets[0]!, pairScore: new Int32Array(L * L) };
+    this.work = this.workOut(present, sets, families, noCategory);
+    if (finish) this.finish();
+  }
 
+  /** The steps left (for `workOutPattern`). */
+  steps(): Iterable<void> {
+    return { [Symbol.iterator]: () => this.work };
+  }
+
+  /** Does the rest of the work in one go. */
+  private finish(): void {
+    for (let step = this.work.next(); !step.done; step = this.work.next());
+  }
+
+  /** What is left to work out: one step at a time, so that a caller can give the event loop turns in between. */
+  private readonly work: Generator<void, void>;
+
+  /** The steps of working the pattern out (small ones: a school set or a few protected boxes each). */
+  private *workOut(present: CubeRow[], sets: RowSet[], families: string[][], noCategory: Set<string>): Generator<void, void> {
+    const { L, C, M } = this.cube.dims;
+    const { pairScore, leaves, months, cats } = this.cube;
+    // How many school sets hold both or neither of two schools (a pair of schools that many sets
+    // treat alike makes a cycle that cancels in many figures): the sets less those that hold one
+    // of them only, counted on each school's sets as bits.
+    const words = (sets.length + 31) >> 5;
+    const bits = new Uint32Array(L * words);
+    sets.forEach((s, i) => {
+      for (let x = 0; x < L; x++) if (s.members[x]) bits[x * words + (i >> 5)]! |= 1 << (i & 31);
+    });
+    for (let x = 0; x < L; x++) {
+      for (let y = 0; y < L; y++) {
+        let apart = 0;
+        for (let w = 0; w < words; w++) apart += bitCount(bits[x * words + w]! ^ bits[y * words + w]!);
+        pairScore[x * L + y] = sets.length - apart;
+      }
+      if (x % 16 === 15) yield;
+    }
+    const monthIndex = new Map(months.map((m, i) => [m, i]));
+    const M1 = M + 1;
+
+    // Where each row's counts go in a family's prefix sums: [leaf][cat][month + 1].
+    const at = present.map((r) => (this.leafIndex.get(leafKey({ school: r.school_id, district: r.district_id, type: r.school_type }))! * C + this.catIndex.get(r.category)!) * M1 + monthIndex.get(r.month)! + 1);
     const catSets = (fam: string[]) => (fam.some((k) => noCategory.has(k)) ? [this.catIndex.get('')!] : cats.map((_, i) => i).filter((i) => cats[i] !== ''));
     for (const fam of families) {
       const famCats = catSets(fam);
-      const prefix = fam.map(() => new Float64Array(L * C * (M + 1)));
-      for (const r of present) {
-        const l = this.leafIndex.get(
-          leafKey({
-            school: r.school_id,
-            district: r.district_id,
-            type: r.school_type,
-          }),
-        )!;
-        const c = this.catIndex.get(r.category)!;
-        const mi = monthIndex.get(r.month)!;
-        fam.forEach((k, i) => {
-          prefix[i]![(l * C + c) * (M + 1) + mi + 1]! += r.counts[k] ?? 0;
-        });
-      }
-      for (const p of prefix) for (let base = 0; base < L * C * (M + 1); base += M + 1) for (let i = 1; i <= M; i++) p[base + i]! += p[base + i - 1]!;
-      const pattern = new FamilyPattern(this.cube, prefix, famCats, fam.length);
-      const familyTotal = (b: Box) => fam.reduce((s, _, i) => s + pattern.value(i, b), 0);
-      // Every box anyone can ask for; the sensitive ones (some count 1-4), finest first.
-      const sensitive: Array<{ k: number; box: Box }> = [];
+      const K = fam.length;
+      const prefix = fam.map(() => new Float64Array(L * C * M1));
+      present.forEach((r, j) => {
+        for (let i = 0; i < K; i++) prefix[i]![at[j]!]! += r.counts[fam[i]!] ?? 0;
+      });
+      for (const p of prefix) for (let base = 0; base < L * C * M1; base += M1) for (let i = 1; i <= M; i++) p[base + i]! += p[base + i - 1]!;
+      const pattern = new FamilyPattern(this.cube, prefix, famCats, K);
+      const familyTotal = (b: Box) => {
+        let sum = 0;
+        for (let i = 0; i < K; i++) sum += pattern.value(i, b);
+        return sum;
+      };
+      // Every box anyone can ask for; the sensitive ones (some count 1-4), finest first. Per school
+      // set and category: each key's sums over months (row[k][month + 1]), then every run of months.
+      // Kept as numbers, not objects: years of sparse figures have a million of them.
+      const sensitive = { set: [] as number[], c: [] as number[], a: [] as number[], b: [] as number[], k: [] as number[] };
       const catChoices = famCats.length > 1 ? [...famCats, -1] : [-1];
-      for (const r of sets)
-        for (const c of catChoices)
-          for (let a = 0; a < M; a++)
+      const row = new Float64Array(K * M1);
+      for (let si = 0; si < sets.length; si++) {
+        const perKey = fam.map((_, k) => pattern.setPrefix(k, sets[si]!));
+        for (const c of catChoices) {
+          for (let k = 0; k < K; k++) {
+            const sp = perKey[k]!;
+            for (let i = 0; i <= M; i++) {
+              if (c >= 0) row[k * M1 + i] = sp[c * M1 + i]!;
+              else {
+                let sum = 0;
+                for (const cc of famCats) sum += sp[cc * M1 + i]!;
+                row[k * M1 + i] = sum;
+              }
+            }
+          }
+          for (let a = 0; a < M; a++) {
+            // Nothing from month a on: no box starting there or later holds a case.
+            let rest = 0;
+            for (let k = 0; k < K; k++) rest += row[k * M1 + M]! - row[k * M1 + a]!;
+            if (!rest) break;
             for (let b = a; b < M; b++) {
-              const box = { r, c, a, b };
               let small = false;
-              fam.forEach((_, k) => {
-                const v = pattern.value(k, box);
+              for (let k = 0; k < K; k++) {
+                const v = row[k * M1 + b + 1]! - row[k * M1 + a]!;
                 if (v < MIN_CELL) small = true;
-                if (v > 0 && v < MIN_CELL) sensitive.push({ k, box });
-              });
+                if (v > 0 && v < MIN_CELL) {
+                  sensitive.set.push(si);
+                  sensitive.c.push(c);
+                  sensitive.a.push(a);
+                  sensitive.b.push(b);
+                  sensitive.k.push(k);
+                }
+              }
               // Counts never go below 0: once every count of the family is 5 or more, every longer
               // run of months is too.
               if (!small) break;
             }
-      sensitive.sort((p, q) => p.box.r.size - q.box.r.size || (p.box.c < 0 ? 1 : 0) - (q.box.c < 0 ? 1 : 0) || p.box.b - p.box.a - (q.box.b - q.box.a) || q.k - p.k);
-      for (const { k, box } of sensitive)
+          }
+          yield;
+        }
+      }
+      // Finest first: fewest schools, one category before all, fewest months, the family's parts
+      // before its sum; as they came otherwise (a stable counting sort: there can be a million).
+      const n = sensitive.k.length;
+      const rank = (i: number) => ((sets[sensitive.set[i]!]!.size * 2 + (sensitive.c[i]! < 0 ? 1 : 0)) * M + sensitive.b[i]! - sensitive.a[i]!) * K + K - 1 - sensitive.k[i]!;
+      const starts = new Int32Array((L + 1) * 2 * M * K + 1);
+      for (let i = 0; i < n; i++) starts[rank(i) + 1]!++;
+      for (let i = 1; i < starts.length; i++) starts[i]! += starts[i - 1]!;
+      const ordered = new Int32Array(n);
+      for (let i = 0; i < n; i++) ordered[starts[rank(i)]!++] = i;
+      yield;
+      for (let j = 0; j < n; j++) {
+        const i = ordered[j]!;
+        const k = sensitive.k[i]!;
+        const box: Box = { r: sets[sensitive.set[i]!]!, c: sensitive.c[i]!, a: sensitive.a[i]!, b: sensitive.b[i]! };
         if (!pattern.hit(k, box)) pattern.protect(k, box, familyTotal);
+        if (j % 8 === 7) yield;
+      }
+      pattern.settle();
       fam.forEach((k, index) =>
         this.families.set(k, {
           pattern,
@@ -394,6 +523,7 @@ export class SuppressionPattern {
           noCategory: fam.some((f) => noCategory.has(f)),
         }),
       );
+      yield;
     }
   }
 
@@ -451,4 +581,27 @@ export class SuppressionPattern {
       new Set([...this.families.values()].map((f) => f.pattern)).size && [...new Set([...this.families.values()].map((f) => f.pattern))].reduce((s, p) => s + p.cycles.length, 0)
     );
   }
+}
+
+/**
+ * Works a pattern out in slices of about `sliceMs`, giving the event loop a turn after each, so
+ * that turns and deliveries go on while a large pattern (years of sparse figures: seconds) is
+ * worked out.
+ */
+export async function workOutPattern(
+  rows: CubeRow[],
+  families: string[][],
+  noCategory: Set<string>,
+  scopes: string[][],
+  extraLeaves: Leaf[] = [],
+  sliceMs = 10,
+): Promise<SuppressionPattern> {
+  const pattern = new SuppressionPattern(rows, families, noCategory, scopes, extraLeaves, false);
+  let sliceStart = performance.now();
+  for (const _ of pattern.steps()) {
+    if (performance.now() - sliceStart < sliceMs) continue;
+    await new Promise((resolve) => setImmediate(resolve));
+    sliceStart = performance.now();
+  }
+  return pattern;
 }

@@ -8,7 +8,8 @@ import { createLogger } from '../../src/log';
 import { NotAllowedError } from '../../src/services/errors';
 import { directory } from '../../src/services/municipality';
 import { localParts } from '../../src/services/office-hours';
-import { stockholmDate, makeStatistics, show, showDerived, type CountKey, type Statistics, type StatRow } from '../../src/services/statistics';
+import { consultationKeys, families, stockholmDate, makeStatistics, show, showDerived, type CountKey, type Statistics, type StatRow } from '../../src/services/statistics';
+import { SuppressionPattern, workOutPattern, type CubeRow, type Leaf } from '../../src/services/suppression';
 import { openStore, type Store } from '../../src/services/store';
 import { seed } from '../support/statistics';
 import { createTestStore, type TestStore } from '../support/store';
@@ -180,5 +181,50 @@ describe('Stockholm dates for statistics', () => {
       const at = new Date(ms).toISOString();
       assert.equal(stockholmDate(at), localParts(new Date(ms)).date, at);
     }
+  });
+});
+
+describe('the suppression pattern over years of figures', () => {
+  it('is worked out in slices, giving the event loop turns, with the same result as in one go', async () => {
+    // Three years of sparse figures (0-2 reports a month per school and category), the shape that
+    // makes the most protecting cycles.
+    let state = 11;
+    const random = () => (state = (state * 1103515245 + 12345) & 0x7fffffff) % 3;
+    const rows: CubeRow[] = [];
+    for (let month = 0; month < 36; month++)
+      for (let school = 0; school < 8; school++)
+        for (const category of ['neglect', 'violence', 'other']) {
+          const n = random();
+          rows.push({
+            month: `${2024 + Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}`,
+            school_id: `s${school}`,
+            district_id: `d${school % 3}`,
+            school_type: school % 4 ? 'municipal' : 'independent',
+            category,
+            counts: { reports: n, feedbackRequested: n > 1 ? 1 : 0 },
+          });
+        }
+    const scopes = [['s0', 's1'], ['s2']];
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 0);
+    const sliced = await workOutPattern(rows, families, consultationKeys, scopes, [], 0).finally(() => clearInterval(ticker));
+    const inOneGo = new SuppressionPattern(rows, families, consultationKeys, scopes);
+    assert.ok(turns > 10, `timers ran while the pattern was worked out (${turns})`);
+    assert.ok(sliced.size > 0 && sliced.size === inOneGo.size, `the same protecting cycles (${sliced.size}, ${inOneGo.size})`);
+    const views: Array<[(l: Leaf) => boolean, string | undefined]> = [
+      [() => true, undefined],
+      [(l) => l.school === 's0', 'neglect'],
+      [(l) => l.district === 'd1', undefined],
+      [(l) => l.school === 's0' || l.school === 's1', 'violence'],
+    ];
+    for (const [schools, category] of views)
+      for (const [from, to] of [
+        ['2024-01', '2024-01'],
+        ['2024-01', '2024-06'],
+        ['2025-07', '2025-12'],
+        ['2024-01', '2026-12'],
+      ] as const)
+        for (const key of ['reports', 'feedbackRequested'])
+          assert.deepEqual(sliced.cell(key, schools, category, from, to), inOneGo.cell(key, schools, category, from, to), `${key} ${from}..${to}`);
   });
 });
