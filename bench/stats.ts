@@ -17,7 +17,8 @@ import { loadConfig } from '../src/config';
 import { createLogger } from '../src/log';
 import { directory } from '../src/services/municipality';
 import { rebuildRollup, trackReport } from '../src/services/stat-rollup';
-import { makeStatistics } from '../src/services/statistics';
+import { consultationKeys, countKeys, families, makeStatistics } from '../src/services/statistics';
+import { SuppressionPattern, workOutPattern, type CubeRow } from '../src/services/suppression';
 import { openStore, type Store } from '../src/services/store';
 import { median } from './lib';
 
@@ -157,4 +158,71 @@ export async function benchStats(storeUrl: string, label: string, cleanup: () =>
 export async function benchStatsSqlite(): Promise<StatsResult> {
   const dir = mkdtempSync(join(tmpdir(), 'varna-bench-'));
   return benchStats(`sqlite:${join(dir, 'stats.db')}`, 'SQLite', async () => rmSync(dir, { recursive: true, force: true }));
+}
+
+export interface PatternResult {
+  years: number;
+  schools: number;
+  cells: number;
+  cycles: number;
+  /** The first time in the process (V8 has not compiled the code yet). */
+  firstMs: number;
+  /** Median of 3 afterwards. */
+  warmMs: number;
+  /** Worked out in slices (as the service does): the whole time, and the longest the event loop waited meanwhile. */
+  slicedMs: number;
+  longestStallMs: number;
+}
+
+/**
+ * The suppression pattern over five years of sparse figures (0-2 reports a month per school and
+ * category, the shape with the most protecting cycles: a mid-sized municipality's real one): how
+ * long it takes to work out, and how long turns wait meanwhile (a timer every millisecond records
+ * the longest gap).
+ */
+export async function benchPattern(years = 5, schools = SCHOOLS): Promise<PatternResult> {
+  let state = 7;
+  const random = (below: number) => (state = (state * 1103515245 + 12345) & 0x7fffffff) % below;
+  const rows: CubeRow[] = [];
+  for (let month = 0; month < years * 12; month++)
+    for (let school = 0; school < schools; school++)
+      for (const category of ['', ...CATEGORIES]) {
+        const n = random(3);
+        const counts: Record<string, number> = Object.fromEntries(countKeys.map((k) => [k, 0]));
+        if (category === '') {
+          counts.consultReport = random(2);
+          counts.consultations = counts.consultReport + random(2);
+          counts.ledToReport = counts.consultReport;
+        } else {
+          counts.reports = n;
+          counts.feedbackRequested = random(n + 1);
+          counts.opened = n > 1 ? 1 : 0;
+          counts.decisions = counts.opened;
+        }
+        rows.push({ month: `${2021 + Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}`, school_id: `school-${school}`, district_id: `d${school % 4}`, school_type: school % 5 ? 'municipal' : 'independent', category, counts });
+      }
+  const scopes = Array.from({ length: schools }, (_, i) => (i % 7 ? [`school-${i}`] : [`school-${i}`, `school-${(i + 1) % schools}`]));
+  let t = performance.now();
+  const first = new SuppressionPattern(rows, families, consultationKeys, scopes);
+  const firstMs = performance.now() - t;
+  const warm: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    t = performance.now();
+    new SuppressionPattern(rows, families, consultationKeys, scopes);
+    warm.push(performance.now() - t);
+  }
+  let longestStallMs = 0;
+  let last = performance.now();
+  const probe = setInterval(() => {
+    const now = performance.now();
+    longestStallMs = Math.max(longestStallMs, now - last);
+    last = now;
+  }, 1);
+  t = performance.now();
+  last = t;
+  await workOutPattern(rows, families, consultationKeys, scopes);
+  const slicedMs = performance.now() - t;
+  clearInterval(probe);
+  longestStallMs = Math.max(longestStallMs, performance.now() - last);
+  return { years, schools, cells: rows.length, cycles: first.size, firstMs, warmMs: median(warm), slicedMs, longestStallMs };
 }
