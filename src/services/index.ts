@@ -56,7 +56,8 @@ export function makeServices(deps: ServiceDeps) {
   jobs.cron('consultations.purge', '40 2 * * *', async () => void (await consultations.purgeExpired(clock.now())));
   const reminders = makeReminders({ config, store, clock, log, outbox, installations, jobs, directory: dir });
   reminders.schedule();
-  const statistics = makeStatistics({ store, clock, log, directory: dir, reminders, warmAfterChanges: true });
+  // Several instances share a PostgreSQL: each looks for the others' changes every 15 s.
+  const statistics = makeStatistics({ store, clock, log, directory: dir, reminders, warmAfterChanges: true, watchMs: store.dialect === 'postgres' ? 15_000 : 0 });
   return {
     ...deps,
     reports,

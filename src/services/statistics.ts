@@ -182,6 +182,12 @@ export interface StatisticsDeps {
   };
   /** Work the suppression pattern out again in the background shortly after each change (the running bot). */
   warmAfterChanges?: boolean;
+  /**
+   * After `warm()`, how often to look for a change made by another instance (another process on
+   * the same PostgreSQL: it is not told of this one's changes), to work the pattern out before
+   * anyone asks. 0 = never.
+   */
+  watchMs?: number;
 }
 
 export interface StatisticsQuery {
@@ -189,7 +195,7 @@ export interface StatisticsQuery {
   groupBy: GroupBy;
 }
 
-export function makeStatistics({ store, clock, log, directory, reminders, warmAfterChanges = false }: StatisticsDeps) {
+export function makeStatistics({ store, clock, log, directory, reminders, warmAfterChanges = false, watchMs = 0 }: StatisticsDeps) {
   const db = store.db;
   const m = directory.municipality;
 
@@ -217,8 +223,9 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
   let cached: { version: number; pattern: SuppressionPattern } | undefined;
   // A view that arrives while the pattern is being worked out waits for that work, not a second copy.
   let working: { version: number; pattern: Promise<SuppressionPattern> } | undefined;
+  const currentVersion = async () => Number((await db.selectFrom('stat_version').select('v').where('id', '=', 1).executeTakeFirst())?.v ?? 0);
   async function currentPattern(): Promise<SuppressionPattern> {
-    const version = Number((await db.selectFrom('stat_version').select('v').where('id', '=', 1).executeTakeFirst())?.v ?? 0);
+    const version = await currentVersion();
     if (cached?.version === version) return cached.pattern;
     if (working?.version === version) return working.pattern;
     const pattern = workOut(version);
@@ -394,6 +401,7 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
 
   // After a change, the pattern is worked out in the background (debounced), so the next view is warm.
   let warmTimer: NodeJS.Timeout | undefined;
+  let watchTimer: NodeJS.Timeout | undefined;
   const unsubscribe = warmAfterChanges
     ? onRollupChange(() => {
         clearTimeout(warmTimer);
@@ -405,16 +413,29 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
   return {
     /**
      * Works the suppression pattern out in the background (at start), so that the first view
-     * after a restart is as fast as any other.
+     * after a restart is as fast as any other; then, every `watchMs`, again if another instance
+     * changed a figure.
      */
     warm() {
       warmTimer = setTimeout(() => void currentPattern().catch((error: unknown) => log.warn({ event: 'statistics.warm', err: error }, 'could not prepare the statistics')), 0);
       warmTimer.unref();
+      if (!watchMs || watchTimer) return;
+      // One small read per interval. A failure (the database away) is logged by the store, and
+      // the next round tries again.
+      watchTimer = setInterval(() => {
+        if (working) return;
+        void currentVersion()
+          .then((version) => (cached && cached.version === version ? undefined : currentPattern()))
+          .catch(() => undefined);
+      }, watchMs);
+      watchTimer.unref();
     },
     /** Stops the background work (at shutdown). */
     stop() {
       unsubscribe?.();
       clearTimeout(warmTimer);
+      clearInterval(watchTimer);
+      watchTimer = undefined;
     },
     /** May this person see statistics at all (statistics role, or a principal for their school)? */
     /** Asked on every welcome turn: answered without building (and throwing) a refusal. */

@@ -57,6 +57,38 @@ describe('statistics for committees', () => {
     fresh.stop();
   });
 
+  it("works the pattern out again in the background after another instance's change, so the next view does not wait", async () => {
+    const lines: string[] = [];
+    const log = createLogger('info', { write: (line: string) => void lines.push(line) });
+    const instance = makeStatistics({ store, clock: { now: () => now }, log, directory: dir, reminders: { doneBySchoolAndTerm: async () => [] }, watchMs: 20 });
+    const workedOut = () => lines.filter((l) => l.includes('"statistics.pattern"')).length;
+    const waitFor = async (n: number) => {
+      for (let i = 0; i < 300 && workedOut() < n; i++) await new Promise((r) => setTimeout(r, 10));
+    };
+    const year = () => instance.figures({ aadObjectId: STATISTICIAN }, { period: { kind: 'year', year: 2026 }, groupBy: 'school' });
+    instance.warm();
+    await waitFor(1);
+    const before = row(await year(), 'ekbacken').counts.reports;
+    // Another instance's change: written to the roll-up directly, so this process is not told.
+    await store.db
+      .updateTable('stat_counts')
+      .set((e) => ({ reports: e('reports', '+', 10) }))
+      .where('school_id', '=', 'ekbacken')
+      .where('month', '=', '2026-03')
+      .where('category', '=', 'neglect')
+      .execute();
+    await store.db.updateTable('stat_version').set((e) => ({ v: e('v', '+', 1) })).where('id', '=', 1).execute();
+    await waitFor(2);
+    assert.equal(workedOut(), 2, 'worked out again without a view');
+    const after = row(await year(), 'ekbacken').counts.reports;
+    assert.equal(workedOut(), 2, 'the view used it');
+    assert.ok('n' in before && 'n' in after && after.n === before.n + 10, `the view shows the change (${JSON.stringify(before)} -> ${JSON.stringify(after)})`);
+    // Nothing changed since: no more work.
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(workedOut(), 2);
+    instance.stop();
+  });
+
   it('gives a year by school with the hand-computed counts, shares and times (Stockholm year, not UTC)', async () => {
     const s = await stats.figures({ aadObjectId: STATISTICIAN }, { period: { kind: 'year', year: 2026 }, groupBy: 'school' });
     assert.deepEqual(
