@@ -1,6 +1,6 @@
 import type PgBoss from 'pg-boss';
 import type { Logger } from '../log';
-import { PG_CONNECTION } from './store/db';
+import { pgConnection } from './store/db';
 
 /**
  * Who runs the background work (outbox delivery, scheduled jobs, purges) when several Värna
@@ -60,7 +60,7 @@ export function makePgCoordinator({ storeUrl, schema, failoverSeconds, log }: Co
     max: 4,
     application_name: 'varna-queue',
     // pg-boss hands its options to pg's Pool; its types do not list these.
-    ...(PG_CONNECTION as object),
+    ...(pgConnection() as object),
     // A killed instance's run expires after failoverSeconds; supervision (which any live instance
     // does, under pg-boss's own advisory lock) notices within a quarter of that.
     expireInSeconds: failoverSeconds,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { openStore, type Store } from '../../src/services/store';
 import { createTestStore, testStoreKind, type TestStore } from '../support/store';
 
@@ -21,6 +22,36 @@ describe(`the store on ${testStoreKind}`, () => {
     // SQLite refuses a second opener (exclusive lock); PostgreSQL shares the migrated schema.
     if (testStoreKind === 'sqlite') assert.match(String(again), /in use by another Värna process/);
     else await (again as Store).close();
+  });
+
+  it('waits for another instance\'s migrations however long they take, yet limits every other statement (PostgreSQL)', async function () {
+    if (testStoreKind !== 'postgres') this.skip();
+    const { Client } = await import('pg');
+    const saved = process.env.VARNA_PG_QUERY_TIMEOUT_MS;
+    process.env.VARNA_PG_QUERY_TIMEOUT_MS = '300';
+    // Another instance, starting at the same time, holds the migration lock for a second (as while
+    // it fills a new table from a large database).
+    const other = new Client({ connectionString: place.url });
+    await other.connect();
+    try {
+      // Kysely's migration lock (one advisory lock for the database).
+      await other.query('select pg_advisory_lock(3853314791062309107)');
+      const opening = openStore(place.url);
+      await new Promise((r) => setTimeout(r, 1000));
+      await other.query('select pg_advisory_unlock(3853314791062309107)');
+      const second = await opening;
+      try {
+        // The limit holds for everything else the store does.
+        await assert.rejects(sql`select pg_sleep(1)`.execute(second.db), /timeout/i);
+        assert.equal((await sql<{ one: number }>`select 1 as one`.execute(second.db)).rows[0]?.one, 1);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      if (saved === undefined) delete process.env.VARNA_PG_QUERY_TIMEOUT_MS;
+      else process.env.VARNA_PG_QUERY_TIMEOUT_MS = saved;
+      await other.end();
+    }
   });
 
   it('migrates a database next to another Värna store (its own migration bookkeeping)', async () => {

@@ -55,12 +55,12 @@ class VarnaPostgresDialect extends PostgresDialect {
  * operating system would take a quarter of an hour to give up on them. TCP keep-alive lets an idle
  * dead connection be noticed.
  */
-export const PG_CONNECTION = {
+export const pgConnection = () => ({
   connectionTimeoutMillis: 5_000,
   query_timeout: Number(process.env.VARNA_PG_QUERY_TIMEOUT_MS ?? 60_000) || 60_000,
   keepAlive: true,
   keepAliveInitialDelayMillis: 10_000,
-} as const;
+});
 
 const QUERY_TIMED_OUT = 'Query read timeout';
 
@@ -134,6 +134,11 @@ export interface OpenOptions {
    * statement in flight on it fails. This only tells.
    */
   onConnectionLost?: (error: Error) => void;
+  /**
+   * PostgreSQL: no time limit per statement (the migrations: filling a new table from a large
+   * database, or waiting for another instance's migrations to finish, can take minutes).
+   */
+  noQueryTimeout?: boolean;
 }
 
 /**
@@ -173,7 +178,7 @@ export async function openDb(url: string, options: OpenOptions = {}): Promise<Db
   // Connections per process (the test suite, with many stores open at once, uses fewer).
   const max = Number(process.env.VARNA_PG_POOL_MAX ?? 10) || 10;
   // application_name shows Värna's connections in pg_stat_activity (one in the URL wins).
-  const pool = new Pool({ connectionString: url, max, application_name: 'varna', ...PG_CONNECTION, types: parsers as typeof PgTypes });
+  const pool = new Pool({ connectionString: url, max, application_name: 'varna', ...pgConnection(), ...(options.noQueryTimeout ? { query_timeout: 0 } : {}), types: parsers as typeof PgTypes });
   // A lost connection is an error event on its client (whether idle in the pool or in use, e.g. a
   // transaction between statements), and on the pool too when idle; an error event nobody hears
   // ends the process. Each client's own listener tells once; the pool's only keeps it quiet.

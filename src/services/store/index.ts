@@ -357,7 +357,16 @@ export type Store = ReturnType<typeof makeStore>;
 export async function openStore(url: string, options: OpenOptions = {}): Promise<Store> {
   const handle = await openDb(url, options);
   try {
-    await migrate(handle.db, handle.dialect);
+    if (handle.dialect === 'sqlite') await migrate(handle.db, handle.dialect);
+    else {
+      // On connections of their own without the time limit per statement (see noQueryTimeout).
+      const migrations = await openDb(url, { ...options, noQueryTimeout: true });
+      try {
+        await migrate(migrations.db, migrations.dialect);
+      } finally {
+        await migrations.close();
+      }
+    }
   } catch (error) {
     await handle.close();
     throw error;
