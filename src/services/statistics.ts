@@ -219,6 +219,8 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
     return [...byPrincipal.values()].map((set) => [...set].sort());
   }
 
+  /** Aborted by `stop()`: a pattern being worked out is given up. */
+  const stopping = new AbortController();
   /** The suppression pattern over the whole roll-up, worked out again only after a change. */
   let cached: { version: number; pattern: SuppressionPattern } | undefined;
   // A view that arrives while the pattern is being worked out waits for that work, not a second copy.
@@ -250,7 +252,7 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
     }));
     // In slices: years of sparse figures take a few hundred milliseconds to work out, and turns go
     // on meanwhile.
-    const pattern = await workOutPattern(cube, families, consultationKeys, principalScopes(), leaves);
+    const pattern = await workOutPattern(cube, families, consultationKeys, principalScopes(), leaves, { signal: stopping.signal });
     // A pattern of an older version finished later does not replace a newer one.
     if (!cached || cached.version <= version) cached = { version, pattern };
     log.info(
@@ -417,7 +419,13 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
      * changed a figure.
      */
     warm() {
-      warmTimer = setTimeout(() => void currentPattern().catch((error: unknown) => log.warn({ event: 'statistics.warm', err: error }, 'could not prepare the statistics')), 0);
+      warmTimer = setTimeout(
+        () =>
+          void currentPattern().catch((error: unknown) => {
+            if (!stopping.signal.aborted) log.warn({ event: 'statistics.warm', err: error }, 'could not prepare the statistics');
+          }),
+        0,
+      );
       warmTimer.unref();
       if (!watchMs || watchTimer) return;
       // One small read per interval. A failure (the database away) is logged by the store, and
@@ -432,6 +440,7 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
     },
     /** Stops the background work (at shutdown). */
     stop() {
+      stopping.abort();
       unsubscribe?.();
       clearTimeout(warmTimer);
       clearInterval(watchTimer);

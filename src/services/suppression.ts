@@ -586,7 +586,7 @@ export class SuppressionPattern {
 /**
  * Works a pattern out in slices of about `sliceMs`, giving the event loop a turn after each, so
  * that turns and deliveries go on while a large pattern (years of sparse figures: seconds) is
- * worked out.
+ * worked out. Gives up (rejects) once `signal` is aborted.
  */
 export async function workOutPattern(
   rows: CubeRow[],
@@ -594,13 +594,15 @@ export async function workOutPattern(
   noCategory: Set<string>,
   scopes: string[][],
   extraLeaves: Leaf[] = [],
-  sliceMs = 10,
+  { sliceMs = 10, signal }: { sliceMs?: number; signal?: AbortSignal } = {},
 ): Promise<SuppressionPattern> {
   const pattern = new SuppressionPattern(rows, families, noCategory, scopes, extraLeaves, false);
   let sliceStart = performance.now();
   for (const _ of pattern.steps()) {
     if (performance.now() - sliceStart < sliceMs) continue;
     await new Promise((resolve) => setImmediate(resolve));
+    // Stopped (the process is shutting down): no reason to finish.
+    signal?.throwIfAborted();
     sliceStart = performance.now();
   }
   return pattern;

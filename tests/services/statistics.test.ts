@@ -239,7 +239,7 @@ describe('the suppression pattern over years of figures', () => {
     const scopes = [['s0', 's1'], ['s2']];
     let turns = 0;
     const ticker = setInterval(() => turns++, 0);
-    const sliced = await workOutPattern(rows, families, consultationKeys, scopes, [], 0).finally(() => clearInterval(ticker));
+    const sliced = await workOutPattern(rows, families, consultationKeys, scopes, [], { sliceMs: 0 }).finally(() => clearInterval(ticker));
     const inOneGo = new SuppressionPattern(rows, families, consultationKeys, scopes);
     assert.ok(turns > 10, `timers ran while the pattern was worked out (${turns})`);
     assert.ok(sliced.size > 0 && sliced.size === inOneGo.size, `the same protecting cycles (${sliced.size}, ${inOneGo.size})`);
@@ -258,5 +258,11 @@ describe('the suppression pattern over years of figures', () => {
       ] as const)
         for (const key of ['reports', 'feedbackRequested'])
           assert.deepEqual(sliced.cell(key, schools, category, from, to), inOneGo.cell(key, schools, category, from, to), `${key} ${from}..${to}`);
+    // Stopped halfway (the process shutting down): it gives up at the next slice.
+    const stop = new AbortController();
+    const giving = workOutPattern(rows, families, consultationKeys, scopes, [], { sliceMs: 0, signal: stop.signal });
+    await new Promise((r) => setImmediate(r));
+    stop.abort();
+    await assert.rejects(giving, { name: 'AbortError' });
   });
 });
