@@ -34,6 +34,8 @@ export interface RowSet {
   key: string;
   members: Uint8Array;
   size: number;
+  /** The members' indexes, ascending. */
+  list: number[];
 }
 
 const membershipKey = (m: Uint8Array) => Buffer.from(m).toString('base64');
@@ -46,10 +48,10 @@ export function rowSetsOf(leaves: Leaf[], scopes: string[][]): Map<string, RowSe
   const out = new Map<string, RowSet>();
   const add = (test: (l: Leaf) => boolean) => {
     const members = Uint8Array.from(leaves.map((l) => (test(l) ? 1 : 0)));
-    const size = members.reduce((a, b) => a + b, 0);
-    if (!size) return;
+    const list = [...members.keys()].filter((l) => members[l]);
+    if (!list.length) return;
     const key = membershipKey(members);
-    if (!out.has(key)) out.set(key, { key, members, size });
+    if (!out.has(key)) out.set(key, { key, members, size: list.length, list });
   };
   const schools = [...new Set(leaves.map((l) => l.school))];
   const districts = [...new Set(leaves.map((l) => l.district))];
@@ -142,9 +144,13 @@ class FamilyPattern {
   }
   private readonly leafTotalsOf = new Map<number, Float64Array>();
 
+  /** The schools outside each set (for `protect`). */
+  private readonly outsideOf = new Map<RowSet, number[]>();
+
   /** Lets go of what only working the cycles out needed (the pattern is kept until the next change). */
   settle(): void {
     this.leafTotalsOf.clear();
+    this.outsideOf.clear();
   }
 
   /**
@@ -205,8 +211,7 @@ class FamilyPattern {
     // Only a cycle with exactly one of its schools in the box, and exactly one of its months in the
     // range, can fail to cancel: look those up by school and month (a box of every school meets
     // only the cycles with a single school).
-    for (let l = 0; l < m.length; l++) {
-      if (!m[l]) continue;
+    for (const l of box.r.list) {
       for (let month = box.a; month <= box.b; month++) {
         const bucket = this.byLeafMonth[l * M + month];
         if (!bucket) continue;
@@ -256,19 +261,16 @@ class FamilyPattern {
       let bestV = Infinity;
       const cases = this.leafTotals(box.c, box.a, box.b);
       const { pairScore } = this.cube;
-      for (let x = 0; x < L; x++) {
-        if (!m[x]) continue;
-        for (let y = 0; y < L; y++) {
-          if (m[y]) continue;
+      let outside = this.outsideOf.get(box.r);
+      if (!outside) this.outsideOf.set(box.r, (outside = [...m.keys()].filter((y) => !m[y])));
+      for (const x of box.r.list) {
+        for (const y of outside) {
           const score = pairScore[x * L + y]!;
           if (score > best || (score === best && cases[y]! < bestV)) [best, bestV, rx, ry] = [score, cases[y]!, x, y];
         }
       }
     } else
-      rx = smallest(
-        [...m.keys()].filter((l) => m[l]),
-        (l) => this.leafTotal(l, -1, 0, M - 1),
-      );
+      rx = smallest(box.r.list, (l) => this.leafTotal(l, -1, 0, M - 1));
     // Categories: a pair with the smallest other category (likely hidden already); for all
     // categories a point (the category with the fewest cases).
     let cx: number;
