@@ -5,10 +5,15 @@
 # --- build ---------------------------------------------------------------------------------------
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
-# better-sqlite3 ships prebuilt binaries for this platform; the tools are the fallback if one is missing.
+# better-sqlite3 ships prebuilt binaries for this platform (downloaded from github.com); the tools are
+# the fallback if one is missing or cannot be downloaded.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json .npmrc ./
-RUN npm ci --no-audit --no-fund
+# nodedir: node-gyp then compiles against the headers next to node (the base image has them in
+# /usr/local/include/node) instead of downloading them from nodejs.org, so the fallback also works
+# where only the npm registry and the Debian mirrors are reachable. Derived from node's path, not
+# written out, so that `npm run deploy:check` (this machine's node in /usr) follows it as well.
+RUN npm_config_nodedir="$(dirname "$(dirname "$(command -v node)")")" npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build \
