@@ -12,6 +12,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { sql, type Kysely } from 'kysely';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/log';
@@ -172,6 +174,8 @@ export interface PatternResult {
   /** Worked out in slices (as the service does): the whole time, and the longest the event loop waited meanwhile. */
   slicedMs: number;
   longestStallMs: number;
+  /** The heap the pattern keeps (after a full garbage collection; the service keeps one until the next change). */
+  keptMb: number;
 }
 
 /**
@@ -218,11 +222,18 @@ export async function benchPattern(years = 5, schools = SCHOOLS): Promise<Patter
     longestStallMs = Math.max(longestStallMs, now - last);
     last = now;
   }, 1);
+  v8.setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
   t = performance.now();
   last = t;
-  await workOutPattern(rows, families, consultationKeys, scopes);
+  const kept = await workOutPattern(rows, families, consultationKeys, scopes);
   const slicedMs = performance.now() - t;
   clearInterval(probe);
   longestStallMs = Math.max(longestStallMs, performance.now() - last);
-  return { years, schools, cells: rows.length, cycles: first.size, firstMs, warmMs: median(warm), slicedMs, longestStallMs };
+  gc();
+  const keptMb = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
+  if (!kept.size) throw new Error('no cycles');
+  return { years, schools, cells: rows.length, cycles: first.size, firstMs, warmMs: median(warm), slicedMs, longestStallMs, keptMb };
 }
