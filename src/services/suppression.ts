@@ -348,6 +348,20 @@ const nextMonth = (m: string) => {
 
 export type CellState = 'shown' | 'under5' | 'protects';
 
+/** A growing column of 32-bit integers. */
+class Ints {
+  values = new Int32Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.values.length) {
+      const grown = new Int32Array(2 * this.length);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.length++] = v;
+  }
+}
+
 /** The number of bits set in a 32-bit word. */
 function bitCount(v: number): number {
   v -= (v >>> 1) & 0x55555555;
@@ -456,8 +470,8 @@ export class SuppressionPattern {
       };
       // Every box anyone can ask for; the sensitive ones (some count 1-4), finest first. Per school
       // set and category: each key's sums over months (row[k][month + 1]), then every run of months.
-      // Kept as numbers, not objects: years of sparse figures have a million of them.
-      const sensitive = { set: [] as number[], c: [] as number[], a: [] as number[], b: [] as number[], k: [] as number[] };
+      // Kept as columns of numbers, not objects: years of sparse figures have a million of them.
+      const sensitive = { set: new Ints(), c: new Ints(), a: new Ints(), b: new Ints(), k: new Ints() };
       const catChoices = famCats.length > 1 ? [...famCats, -1] : [-1];
       const row = new Float64Array(K * M1);
       for (let si = 0; si < sets.length; si++) {
@@ -503,7 +517,8 @@ export class SuppressionPattern {
       // Finest first: fewest schools, one category before all, fewest months, the family's parts
       // before its sum; as they came otherwise (a stable counting sort: there can be a million).
       const n = sensitive.k.length;
-      const rank = (i: number) => ((sets[sensitive.set[i]!]!.size * 2 + (sensitive.c[i]! < 0 ? 1 : 0)) * M + sensitive.b[i]! - sensitive.a[i]!) * K + K - 1 - sensitive.k[i]!;
+      const [setOf, cOf, aOf, bOf, kOf] = [sensitive.set.values, sensitive.c.values, sensitive.a.values, sensitive.b.values, sensitive.k.values];
+      const rank = (i: number) => ((sets[setOf[i]!]!.size * 2 + (cOf[i]! < 0 ? 1 : 0)) * M + bOf[i]! - aOf[i]!) * K + K - 1 - kOf[i]!;
       const starts = new Int32Array((L + 1) * 2 * M * K + 1);
       for (let i = 0; i < n; i++) starts[rank(i) + 1]!++;
       for (let i = 1; i < starts.length; i++) starts[i]! += starts[i - 1]!;
@@ -512,8 +527,8 @@ export class SuppressionPattern {
       yield;
       for (let j = 0; j < n; j++) {
         const i = ordered[j]!;
-        const k = sensitive.k[i]!;
-        const box: Box = { r: sets[sensitive.set[i]!]!, c: sensitive.c[i]!, a: sensitive.a[i]!, b: sensitive.b[i]! };
+        const k = kOf[i]!;
+        const box: Box = { r: sets[setOf[i]!]!, c: cOf[i]!, a: aOf[i]!, b: bOf[i]! };
         if (!pattern.hit(k, box)) pattern.protect(k, box, familyTotal);
         if (j % 8 === 7) yield;
       }
