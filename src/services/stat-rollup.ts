@@ -40,9 +40,9 @@ export const countColumns = [
   'ledToReport',
 ] as const;
 export type CountColumn = (typeof countColumns)[number];
+const columns = Object.fromEntries(countColumns.map((k) => [k, k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)])) as Record<CountColumn, string>;
 /** The column of a count in `stat_counts` (snake case, like every column). */
 export const columnOf = (k: CountColumn): string => columns[k];
-const columns = Object.fromEntries(countColumns.map((k) => [k, k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)])) as Record<CountColumn, string>;
 const toRow = (v: Record<CountColumn, number>) => Object.fromEntries(countColumns.map((k) => [columnOf(k), v[k]]));
 
 export const durationMeasures = ['feedbackDays', 'receiptHours', 'protectionHours', 'decisionDays', 'firstAnswerHours'] as const;

@@ -250,8 +250,7 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
       district: s.district,
       type: s.type,
     }));
-    // In slices: years of sparse figures take a few hundred milliseconds to work out, and turns go
-    // on meanwhile.
+    // In slices: years of sparse figures take seconds to work out, and turns go on meanwhile.
     const pattern = await workOutPattern(cube, families, consultationKeys, principalScopes(), leaves, { signal: stopping.signal });
     // A pattern of an older version finished later does not replace a newer one.
     if (!cached || cached.version <= version) cached = { version, pattern };
@@ -428,8 +427,8 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
       );
       warmTimer.unref();
       if (!watchMs || watchTimer) return;
-      // One small read per interval. A failure (the database away) is logged by the store, and
-      // the next round tries again.
+      // One small read per interval. A failure (the database away: /readyz and the store's own
+      // warnings tell) is not logged again here; the next round tries again.
       watchTimer = setInterval(() => {
         if (working) return;
         void currentVersion()
