@@ -12,7 +12,8 @@ COPY package.json package-lock.json .npmrc ./
 # nodedir: node-gyp then compiles against the headers next to node (the base image has them in
 # /usr/local/include/node) instead of downloading them from nodejs.org, so the fallback also works
 # where only the npm registry and the Debian mirrors are reachable. Derived from node's path, not
-# written out, so that `npm run deploy:check` (this machine's node in /usr) follows it as well.
+# written out, so that `npm run deploy:check` (which runs these steps with the host's node, e.g. in /usr)
+# follows it as well.
 RUN npm_config_nodedir="$(dirname "$(dirname "$(command -v node)")")" npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
