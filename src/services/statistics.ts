@@ -333,12 +333,8 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
       category: string | undefined,
       hist: Map<DurationMeasure, Map<number, number>> | undefined,
     ): StatRow => {
-      const counts = Object.fromEntries(
-        countKeys.map((k) => {
-          const c = pattern.cell(k, schools, category, fromMonth, toMonth);
-          return [k, c.state === 'shown' ? { n: c.value } : { suppressed: c.state }];
-        }),
-      ) as Record<CountKey, CountCell>;
+      const cells = pattern.cells(countKeys, schools, category, fromMonth, toMonth);
+      const counts = Object.fromEntries(countKeys.map((k, i) => [k, cells[i]!.state === 'shown' ? { n: cells[i]!.value } : { suppressed: cells[i]!.state }])) as Record<CountKey, CountCell>;
       const shownN = (k: CountKey) => {
         const c = counts[k];
         return 'n' in c ? c.n : undefined;

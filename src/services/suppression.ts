@@ -210,10 +210,11 @@ class FamilyPattern {
     const M = this.cube.dims.M;
     // Only a cycle with exactly one of its schools in the box, and exactly one of its months in the
     // range, can fail to cancel: look those up by school and month (a box of every school meets
-    // only the cycles with a single school).
-    for (const l of box.r.list) {
+    // only the cycles with a single school: looked up by month alone).
+    const every = box.r.size === this.cube.dims.L;
+    for (const l of every ? [0] : box.r.list) {
       for (let month = box.a; month <= box.b; month++) {
-        const bucket = this.byLeafMonth[l * M + month];
+        const bucket = every ? this.pointsByMonth[month] : this.byLeafMonth[l * M + month];
         if (!bucket) continue;
         for (const z of bucket) {
           const fr = m[z.rx]! - (z.ry >= 0 ? m[z.ry]! : 0);
@@ -230,10 +231,14 @@ class FamilyPattern {
 
   /** The cycles by each of their schools and months: [leaf * M + month]. */
   private readonly byLeafMonth: Cycle[][] = [];
+  /** The cycles with a single school, by each of their months. */
+  private readonly pointsByMonth: Cycle[][] = [];
   private add(z: Cycle): void {
     this.cycles.push(z);
     const M = this.cube.dims.M;
-    for (const l of z.ry >= 0 ? [z.rx, z.ry] : [z.rx]) for (const month of z.my >= 0 ? [z.mx, z.my] : [z.mx]) (this.byLeafMonth[l * M + month] ??= []).push(z);
+    const months = z.my >= 0 ? [z.mx, z.my] : [z.mx];
+    for (const l of z.ry >= 0 ? [z.rx, z.ry] : [z.rx]) for (const month of months) (this.byLeafMonth[l * M + month] ??= []).push(z);
+    if (z.ry < 0) for (const month of months) (this.pointsByMonth[month] ??= []).push(z);
   }
 
   /** A cycle that does not cancel over `box`, chosen to cancel over as many other boxes as it can. */
@@ -574,9 +579,18 @@ export class SuppressionPattern {
    * A box no query can ask for (never happens) is hidden.
    */
   cell(key: string, schools: (l: Leaf) => boolean, category: string | undefined, from: string, to: string): { value: number; state: CellState } {
+    return this.cells([key], schools, category, from, to)[0]!;
+  }
+
+  /** `cell` for several counts over the same schools, category and months (a row of a table). */
+  cells(keys: readonly string[], schools: (l: Leaf) => boolean, category: string | undefined, from: string, to: string): Array<{ value: number; state: CellState }> {
+    const where = this.box(schools, from, to);
+    return keys.map((key) => this.cellIn(key, where, category));
+  }
+
+  private cellIn(key: string, where: ReturnType<SuppressionPattern['box']>, category: string | undefined): { value: number; state: CellState } {
     const fam = this.families.get(key);
     if (!fam) throw new Error(`no pattern for ${key}`);
-    const where = this.box(schools, from, to);
     if (!where) return { value: 0, state: 'under5' };
     let c = -1;
     if (category !== undefined) {
