@@ -12,16 +12,16 @@
  * Takes a few minutes (a full `npm ci`); not part of `npm test`. Exit code 1 on any failure.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   chmodSync, closeSync, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync,
   readFileSync, readdirSync, rmSync, statSync,
 } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, posix, relative } from 'node:path';
 import { Client } from 'pg';
+import { check, freePort, note, productionSecrets, skipped, summary as checkSummary } from './checks';
 
 const REPO = join(__dirname, '..');
 const DOCKERFILE = join(REPO, 'Dockerfile');
@@ -192,21 +192,6 @@ function seconds(duration: string | undefined, fallback: number): number {
   for (const [, n, unit] of duration.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g))
     total += Number(n) * { ms: 0.001, s: 1, m: 60, h: 3600 }[unit as 'ms' | 's' | 'm' | 'h'];
   return total || fallback;
-}
-
-// ---- results ----------------------------------------------------------------------------------
-
-const results: { ok: boolean; what: string; detail?: string }[] = [];
-const skipped: string[] = [];
-
-function check(ok: boolean, what: string, detail?: string): boolean {
-  results.push(detail === undefined ? { ok, what } : { ok, what, detail });
-  console.log(`  ${ok ? 'ok    ' : 'FAILED'}  ${what}${detail ? ` (${detail})` : ''}`);
-  return ok;
-}
-
-function note(text: string): void {
-  console.log(`  ·       ${text}`);
 }
 
 // ---- the build context: git-tracked files, less .dockerignore ---------------------------------
@@ -524,17 +509,6 @@ function checkRequires(stage: Stage): void {
   check(missing.length === 0, `every package the compiled code requires resolves inside the image (${count} require and require.resolve calls, lazy ones too)`, missing.length ? missing.join('; ') : undefined);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 function exited(child: ChildProcess, withinMs: number): Promise<number | 'running'> {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);
   if (child.signalCode !== null) return Promise.resolve(128);
@@ -602,17 +576,6 @@ function uidOf(pid: number): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** The least a production start needs (src/config.ts): bot credentials, both keys; throwaway values. */
-function productionSecrets(): Record<string, string> {
-  return {
-    BOT_APP_ID: randomUUID(),
-    BOT_APP_PASSWORD: randomBytes(24).toString('base64url'),
-    BOT_TENANT_ID: randomUUID(),
-    VARNA_DATA_KEY: randomBytes(32).toString('base64'),
-    VARNA_INDEX_KEY: randomBytes(32).toString('base64'),
-  };
 }
 
 /** (c)-(f) one start of the image's CMD: health check, /readyz, refusal without a token, SIGTERM. */
@@ -812,18 +775,16 @@ async function main(): Promise<number> {
 }
 
 function summary(started: number): number {
-  const failed = results.filter((r) => !r.ok);
-  console.log(`\nSummary: ${results.length - failed.length} passed, ${failed.length} failed (${Math.round((Date.now() - started) / 1000)} s)`);
-  for (const r of results) console.log(`  ${r.ok ? 'ok    ' : 'FAILED'}  ${r.what}`);
-  console.log('\nNot checked here (no Docker engine on this machine):');
-  for (const line of [
-    'the base image itself (pull, its node and npm: this machine\'s stood in), and its `node` user (uid 1000)',
-    ...skipped.map((s) => `skipped ${s}`),
-    'the image\'s own filesystem layers (what the base image has, layer ownership, image size); `docker build` once',
-    'the HEALTHCHECK schedule (interval, retries): its command was run once a second within the start period',
-    'the Bicep templates (infra/): no Bicep CLI here; `az bicep build -f infra/main.bicep`',
-  ]) console.log(`  -  ${line}`);
-  return failed.length ? 1 : 0;
+  return checkSummary(started, {
+    heading: 'Not checked here (no Docker engine on this machine; `npm run docker:check` where there is one):',
+    lines: [
+      'the base image itself (pull, its node and npm: this machine\'s stood in), and its `node` user (uid 1000)',
+      ...skipped.map((s) => `skipped ${s}`),
+      'the image\'s own filesystem layers (what the base image has, layer ownership, image size); `docker build` once',
+      'the HEALTHCHECK schedule (interval, retries): its command was run once a second within the start period',
+      'the Bicep templates (infra/): no Bicep CLI here; `az bicep build -f infra/main.bicep`',
+    ],
+  });
 }
 
 if (require.main === module) {
