@@ -177,6 +177,32 @@ function instanceEnv(place: TestStore, storeUrl: string): Record<string, string>
   };
 }
 
+/**
+ * A fresh PostgreSQL store and a connector stand-in for one describe block (skipped on SQLite);
+ * `cleanUp` runs first in `after` (the block's processes and relays).
+ */
+function postgresFixture(cleanUp: () => void | Promise<void>): { place: TestStore; store: Store; connector: ConnectorStandIn } {
+  const pg = {} as { place: TestStore; store: Store; connector: ConnectorStandIn };
+  before(async function () {
+    if (testStoreKind !== 'postgres') this.skip();
+    pg.place = await createTestStore();
+    pg.store = await openStore(pg.place.url);
+    pg.connector = await new ConnectorStandIn().start();
+  });
+  after(async () => {
+    await cleanUp();
+    await pg.store?.close();
+    await pg.connector?.stop();
+    await pg.place?.drop();
+  });
+  return pg;
+}
+
+/** Kills a test's process if it is still running (a failed test leaves it). */
+function killLeftOver(instance: Instance): void {
+  if (instance.child.exitCode === null && instance.child.signalCode === null) instance.child.kill('SIGKILL');
+}
+
 describe('several instances', function () {
   this.timeout(150_000);
 
@@ -201,24 +227,13 @@ describe('several instances', function () {
   });
 
   describe('two processes on one PostgreSQL database', () => {
-    let place: TestStore;
-    let store: Store;
-    let connector: ConnectorStandIn;
     const instances: Instance[] = [];
-    before(async function () {
-      if (testStoreKind !== 'postgres') this.skip();
-      place = await createTestStore();
-      store = await openStore(place.url);
-      connector = await new ConnectorStandIn().start();
-    });
-    after(async () => {
-      for (const i of instances) if (i.child.exitCode === null && i.child.signalCode === null) i.child.kill('SIGKILL');
-      await store?.close();
-      await connector?.stop();
-      await place?.drop();
+    const pg = postgresFixture(() => {
+      for (const i of instances) killLeftOver(i);
     });
 
     it('delivers 500 outbox messages and the reminder runs when one process is killed midway: nothing lost, nothing sent twice unmarked', async function () {
+      const { place, store, connector } = pg;
       await storePings(store, connector, 'bulk', 500);
       const env = { ...instanceEnv(place, place.url), VARNA_TEST_REMINDERS: '1' };
       instances.push(...(await Promise.all([startInstance('A', env), startInstance('B', env)])));
@@ -279,26 +294,15 @@ describe('several instances', function () {
   });
 
   describe('one process when PostgreSQL drops its connections (a failover, a restart, an idle cut)', () => {
-    let place: TestStore;
-    let store: Store;
-    let connector: ConnectorStandIn;
     let instance: Instance | undefined;
     let relay: DbRelay | undefined;
-    before(async function () {
-      if (testStoreKind !== 'postgres') this.skip();
-      place = await createTestStore();
-      store = await openStore(place.url);
-      connector = await new ConnectorStandIn().start();
-    });
-    after(async () => {
-      if (instance && instance.child.exitCode === null && instance.child.signalCode === null) instance.child.kill('SIGKILL');
+    const pg = postgresFixture(async () => {
+      if (instance) killLeftOver(instance);
       await relay?.stop();
-      await store?.close();
-      await connector?.stop();
-      await place?.drop();
     });
 
     it('stays up, keeps delivering and answers turns again: nothing lost, nothing sent twice unmarked', async function () {
+      const { place, store, connector } = pg;
       await storePings(store, connector, 'drop', 400);
       // The instance reaches PostgreSQL through a relay the test can take down, and its
       // connections (the store's pool and pg-boss's) carry a name of their own, so the test can
