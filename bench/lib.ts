@@ -1,6 +1,7 @@
 /** Helpers for the benchmarks: processes, ports, readiness, paced load, statistics. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
@@ -75,6 +76,24 @@ export async function launch(c: Candidate): Promise<Proc> {
       if (child.exitCode === null) child.kill('SIGKILL');
     },
   };
+}
+
+/**
+ * What a process started with bench/heap-probe.js keeps alive: it is told to collect all garbage
+ * (SIGUSR2) and answers in a file. Heap in use plus memory outside it (Buffers, native), in MB.
+ */
+export async function liveHeapMb(p: Proc, dir: string): Promise<number> {
+  const file = join(dir, `${p.child.pid}.json`);
+  rmSync(file, { force: true });
+  p.child.kill('SIGUSR2');
+  for (let waited = 0; waited < 10_000; waited += 20) {
+    if (existsSync(file)) {
+      const m = JSON.parse(readFileSync(file, 'utf8')) as { heapUsed: number; external: number };
+      return (m.heapUsed + m.external) / 2 ** 20;
+    }
+    await sleep(20);
+  }
+  return NaN;
 }
 
 /** Peak resident set size of a process so far (VmHWM), in MB. */

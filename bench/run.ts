@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { openStore } from '../src/services/store';
-import { launch, median, paced, peakRssMb, percentile, sleep, type Candidate, type Proc } from './lib';
+import { launch, liveHeapMb, median, paced, peakRssMb, percentile, sleep, type Candidate, type Proc } from './lib';
 import { activity, submitActivity, takeActivity, teamInstallActivity } from './activities';
 import { prepare } from './prepare';
 import { benchPattern, benchStats, benchStatsSqlite, type PatternResult, type StatsResult } from './stats';
@@ -31,7 +31,8 @@ const PG_URL = process.env.VARNA_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5
 import { TENANT } from './activities';
 const KEY = Buffer.alloc(32, 7).toString('base64');
 const INDEX_KEY = Buffer.alloc(32, 9).toString('base64');
-const NODE_FLAGS = ['--disable-warning=DEP0111'];
+/** Every candidate: the same warnings off, and the probe that reports live memory (bench/heap-probe.js). */
+const NODE_FLAGS = ['--disable-warning=DEP0111', '--expose-gc', '-r', './bench/heap-probe.js'];
 /**
  * The heap flags `npm start` uses: none since 2026-12-03 (a larger young generation cost 30-40 MB
  * of peak RSS and bought no p99; docs/benchmarks.md). The variants below keep measuring that.
@@ -99,7 +100,9 @@ function machine() {
 }
 
 function candidates(connectorUrl: string, dataDir: string): Record<string, Candidate> {
+  const probe = { BENCH_HEAP_DIR: dataDir };
   const varnaEnv = (name: string) => ({
+    ...probe,
     NODE_ENV: 'development',
     LOG_LEVEL: 'info',
     ...storeFor(dataDir, name),
@@ -113,12 +116,12 @@ function candidates(connectorUrl: string, dataDir: string): Record<string, Candi
   });
   void connectorUrl;
   return {
-    raw: { name: 'raw restify', args: [...NODE_FLAGS, 'bench/raw.js'], readyPath: '/healthz' },
-    echo: { name: 'echo bot', args: [...NODE_FLAGS, 'bench/echo.js'], readyPath: '/healthz' },
+    raw: { name: 'raw restify', args: [...NODE_FLAGS, 'bench/raw.js'], env: probe, readyPath: '/healthz' },
+    echo: { name: 'echo bot', args: [...NODE_FLAGS, 'bench/echo.js'], env: probe, readyPath: '/healthz' },
     varna: { name: 'Värna', args: [...NODE_FLAGS, ...START_FLAGS, 'dist/src/index.js'], env: varnaEnv('varna'), readyPath: '/readyz' },
     varnaSemi32: { name: 'Värna, --max-semi-space-size=32', args: [...NODE_FLAGS, '--max-semi-space-size=32', 'dist/src/index.js'], env: varnaEnv('varna-32'), readyPath: '/readyz' },
     varnaSemi64: { name: 'Värna, --max-semi-space-size=64', args: [...NODE_FLAGS, '--max-semi-space-size=64', 'dist/src/index.js'], env: varnaEnv('varna-64'), readyPath: '/readyz' },
-    echoSemi32: { name: 'echo bot, --max-semi-space-size=32', args: [...NODE_FLAGS, '--max-semi-space-size=32', 'bench/echo.js'], readyPath: '/healthz' },
+    echoSemi32: { name: 'echo bot, --max-semi-space-size=32', args: [...NODE_FLAGS, '--max-semi-space-size=32', 'bench/echo.js'], env: probe, readyPath: '/healthz' },
   };
 }
 
@@ -166,6 +169,10 @@ async function b1b4(connectorUrl: string): Promise<void> {
       }
     }
     const rss: Record<string, number> = Object.fromEntries(Object.entries(procs).map(([k, p]) => [k, peakRssMb(p.child.pid!)]));
+    // What each keeps once its garbage is collected (after the peak was read: the collection
+    // itself does not raise it).
+    const live: Record<string, number> = {};
+    for (const [k, p] of Object.entries(procs)) live[k] = await liveHeapMb(p, dataDir);
     await procs.varna!.stop();
     delete procs.varna;
     const med = Object.fromEntries(Object.entries(rps).map(([k, v]) => [k, median(v)]));
@@ -215,6 +222,8 @@ async function b1b4(connectorUrl: string): Promise<void> {
     }
     rss.work = peakRssMb(procs.work.child.pid!);
     rss.echo = Math.max(rss.echo!, peakRssMb(procs.echo!.child.pid!));
+    live.work = await liveHeapMb(procs.work, dataDir);
+    live.echo = Math.max(live.echo!, await liveHeapMb(procs.echo!, dataDir));
     for (const p of Object.values(procs)) await p.stop();
     // Proof of work: every answered submit made a report, every answered take took one.
     const check = await openStore(workEnv.VARNA_STORE_URL);
@@ -231,9 +240,11 @@ async function b1b4(connectorUrl: string): Promise<void> {
     };
     const varnaRss = Math.max(rss.varna!, rss.work!);
     results.B4_peakRssMb = { ...rss, varnaMinusEcho: varnaRss - rss.echo! };
+    results.B4_liveHeapMb = { ...live, varnaMinusEcho: Math.max(live.varna!, live.work!) - live.echo! };
     log(`B1 submit turn: ${wmed.submit!.toFixed(0)} req/s = ${(wmed.submit! / wmed.echo!).toFixed(2)}× echo (${wmed.echo!.toFixed(0)}); ${submitted} reports created for ${ok.submit} answered submits${reused.submit ? ` (${reused.submit} reused drafts!)` : ''}`);
     log(`B1 intake take: ${wmed.take!.toFixed(0)} req/s = ${(wmed.take! / wmed.echo!).toFixed(2)}× echo; ${taken} reports taken for ${ok.take} answered takes${reused.take ? ` (${reused.take} reused reports!)` : ''}`);
     log(`B4 peak RSS under B1: raw ${rss.raw!.toFixed(0)} MB, echo ${rss.echo!.toFixed(0)} MB, Värna ${rss.varna!.toFixed(0)} MB (welcome) / ${rss.work!.toFixed(0)} MB (work turns) (+${(varnaRss - rss.echo!).toFixed(0)} MB)`);
+    log(`B4 live heap after a full collection (heap used + external): raw ${live.raw!.toFixed(0)} MB, echo ${live.echo!.toFixed(0)} MB, Värna ${live.varna!.toFixed(0)} MB (welcome) / ${live.work!.toFixed(0)} MB (work turns)`);
 
     // B1 latency: evenly paced at half the echo bot's maximum rate (the target), and at half
     // Värna's own maximum (where Värna is not saturated, so the p99 says something about pauses
@@ -402,6 +413,8 @@ function markdown(m: ReturnType<typeof machine>, at: string): string {
   if (r.B4_peakRssMb) {
     const p = r.B4_peakRssMb;
     lines.push(`| B4 peak RSS under B1 | Värna ${f(p.varna)} MB (welcome), ${f(p.work)} MB (work turns); echo ${f(p.echo)} MB | ≤ echo + 50 MB | **+${f(p.varnaMinusEcho)} MB** |`);
+    const h = r.B4_liveHeapMb;
+    if (h) lines.push(`| B4 live heap after B1, all garbage collected (informative: what the process keeps) | Värna ${f(h.varna)} MB (welcome), ${f(h.work)} MB (work turns); echo ${f(h.echo)} MB | – | +${f(h.varnaMinusEcho)} MB |`);
   }
   if (r.B4_coldStartMs) {
     const c = r.B4_coldStartMs;
