@@ -782,7 +782,7 @@ function summary(started: number): number {
       ...skipped.map((s) => `skipped ${s}`),
       'the image\'s own filesystem layers (what the base image has, layer ownership, image size); `docker build` once',
       'the HEALTHCHECK schedule (interval, retries): its command was run once a second within the start period',
-      'the Bicep templates (infra/): no Bicep CLI here; `az bicep build -f infra/main.bicep`',
+      'the Bicep templates (infra/) against Azure\'s resource schemas: no Bicep CLI here (`npm run bicep:check` checks syntax and names); `az bicep build -f infra/main.bicep`',
     ],
   });
 }
