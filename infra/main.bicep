@@ -170,11 +170,13 @@ resource database 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2023-06-0
   properties: { charset: 'UTF8', collation: 'en_US.utf8' }
 }
 
-// Encrypted connections only.
+// Encrypted connections only. After the database: a flexible server takes one change at a time and
+// refuses a second one made while the first runs (the two would otherwise be deployed in parallel).
 resource requireTls 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2023-06-01-preview' = {
   parent: postgres
   name: 'require_secure_transport'
   properties: { value: 'on', source: 'user-override' }
+  dependsOn: [database]
 }
 
 resource postgresDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
