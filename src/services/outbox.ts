@@ -236,8 +236,12 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
     }
     // Committed before the request leaves: a crash from here on leaves the row in doubt.
     await store.outbox.markAttempt(row.id, clock.now());
-    // The send was reserved when the batch was paced; count it from when it really leaves.
-    pacer.retime(conversation, reservedAt, clock.now().getTime());
+    // The send was reserved when the batch was paced; count it from when it really leaves, and
+    // then from its answer: the request reached Teams at some moment before that, so a send a
+    // whole window later can never land in the same window at Teams, however long this one took
+    // on the way (counted from the moment it left, a send delayed by 50 ms on the way met a 429).
+    const leftAt = clock.now().getTime();
+    pacer.retime(conversation, reservedAt, leftAt);
     try {
       // Real time, not the clock: this bounds waiting on the network.
       let timer: NodeJS.Timeout | undefined;
@@ -245,7 +249,10 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
         timer = setTimeout(() => reject(new SendFailure(undefined, undefined, false, 'send timed out', true)), sendTimeoutMs);
       });
       const send = sender!.send(target, message, { marker: markerOf(row.dedupe_key), possibleRepeat });
-      const result = await Promise.race([send, timeout]).finally(() => clearTimeout(timer));
+      const result = await Promise.race([send, timeout]).finally(() => {
+        clearTimeout(timer);
+        pacer.retime(conversation, leftAt, clock.now().getTime());
+      });
       await recordSent(row, message, result);
       log.info({ event: 'outbox.sent', id: row.id, kind: message.kind, attempts: row.attempts + 1, ...(possibleRepeat ? { possibleRepeat } : {}) }, 'delivered');
       return 'sent';

@@ -10,11 +10,14 @@ const WINDOWS: Array<[ms: number, max: number]> = [
 ];
 const TENANT_PER_SECOND = 50;
 /**
- * Each window is kept a little longer than Teams' own: a send reaches Teams a few milliseconds
- * after it leaves, so pacing exactly at the limit earns 429s at the window's edge (measured in
- * benchmark B3), each costing a Retry-After. 5% less than the limit is cheaper.
+ * Each window is kept a little longer than Teams' own. The outbox counts a send from Teams' answer
+ * (`retime`), which comes after Teams counted the request, so the windows here never start before
+ * Teams' do; the 2 % covers how Teams rounds its windows. (Counted from the moment a send left, a
+ * 5 % margin still met 429s in benchmark B3: a send held up 50 ms on its way landed inside the
+ * window of the one fifty before it.)
  */
-const MARGIN = 1.05;
+const MARGIN = 1.02;
+const TENANT_WINDOW_MS = 1_000 * MARGIN;
 
 export function makePacer() {
   const perConversation = new Map<string, number[]>();
@@ -28,8 +31,8 @@ export function makePacer() {
 
   return {
     delayFor(conversation: string, now: number): number {
-      tenant = prune(tenant, now, 1_000 * MARGIN);
-      let wait = tenant.length >= TENANT_PER_SECOND ? tenant[tenant.length - TENANT_PER_SECOND]! + 1_000 * MARGIN - now : 0;
+      tenant = prune(tenant, now, TENANT_WINDOW_MS);
+      let wait = tenant.length >= TENANT_PER_SECOND ? tenant[tenant.length - TENANT_PER_SECOND]! + TENANT_WINDOW_MS - now : 0;
       const sent = prune(perConversation.get(conversation) ?? [], now, 3_600_000 * MARGIN);
       perConversation.set(conversation, sent);
       for (const [ms, max] of WINDOWS) {
@@ -38,15 +41,20 @@ export function makePacer() {
       }
       return Math.max(0, wait);
     },
-    /** How many more requests the tenant may make now, and how long until the next one may go. */
+    /**
+     * How many more requests the tenant may make now, and how long until the next one may go. The
+     * same window as `delayFor` (with the margin): pruning with a shorter one dropped sends
+     * `delayFor` still had to count, so the tenant's margin did not hold.
+     */
     tenantRoom(now: number): { room: number; waitMs: number } {
-      tenant = prune(tenant, now, 1_000);
+      tenant = prune(tenant, now, TENANT_WINDOW_MS);
       const room = Math.max(0, TENANT_PER_SECOND - tenant.length);
-      return { room, waitMs: room > 0 ? 0 : Math.max(0, tenant[tenant.length - TENANT_PER_SECOND]! + 1_000 - now) };
+      return { room, waitMs: room > 0 ? 0 : Math.max(0, tenant[tenant.length - TENANT_PER_SECOND]! + TENANT_WINDOW_MS - now) };
     },
     /**
-     * Moves a recorded send from `from` to `to` (a send reserved when its batch was paced is
-     * recorded again when it actually leaves, so the windows count from the real send time).
+     * Moves a recorded send from `from` to `to`: a send reserved when its batch was paced is
+     * recorded again when it actually leaves, and once more when Teams answers, so the windows
+     * count from a moment no earlier than the one Teams counted it at.
      */
     retime(conversation: string, from: number, to: number): void {
       const move = (list: number[]): number[] => {

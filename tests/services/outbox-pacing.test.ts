@@ -77,4 +77,41 @@ describe(`outbox pacing on ${testStoreKind}: one busy conversation`, () => {
     for (const s of sent) assert.ok(sent.filter((o) => o.at > s.at - 1_000 && o.at <= s.at).length <= 7, 'never more than 7 in a second');
     assert.equal(calls.reschedule, 0, 'pacing never costs a write per message');
   });
+
+  it("counts a send from Teams' answer, so a slow send cannot make the next window overlap Teams' own", async () => {
+    const clock = new ManualClock('2026-03-02T09:00:00+01:00');
+    const start = clock.now().getTime();
+    const outbox = makeOutbox({ store, clock, log: createLogger('info', new LogCapture()), random: () => 0.5 });
+    const sent: Array<{ id: string; left: number; answered: number }> = [];
+    outbox.setSender({
+      conversationOf: (t: Target) => JSON.stringify(t),
+      async send(_t: Target, m: OutboxMessage) {
+        // Each send is 100 ms on its way: Teams counts it somewhere within that time.
+        const left = clock.now().getTime() - start;
+        clock.advance(100);
+        sent.push({ id: String(m.id), left, answered: clock.now().getTime() - start });
+        return { activityId: `a-${String(m.id)}` };
+      },
+    });
+    for (let i = 0; i < 8; i++) {
+      await store.transaction((trx) => outbox.enqueue(trx, { dedupeKey: `s${i}`, target: { kind: 'channel', unitId: 'ifo', channel: 'reports' }, message: { kind: 'test', id: `s${i}` } }, clock.now()));
+    }
+    assert.equal(await outbox.drain(), 7, 'the channel takes 7 in its second');
+    assert.deepEqual(sent.map((s) => s.left), [0, 100, 200, 300, 400, 500, 600], 'one after the other');
+
+    // A second and a bit after the first one left, but not yet a second (and the margin) after
+    // Teams answered it: counted from when it left, the eighth would go now and could arrive
+    // within Teams' second of the first.
+    clock.set(new Date(start + 1_100));
+    assert.equal(await outbox.drain(), 0, 'the eighth waits');
+    const next = await outbox.nextAttemptAt();
+    assert.equal(next!.getTime() - start, 100 + 1_020, "it may go a second and 2 % after Teams answered the first");
+    clock.set(next!);
+    assert.equal(await outbox.drain(), 1);
+    assert.equal(sent.length, 8);
+    for (const s of sent) {
+      const arrivedBefore = sent.filter((o) => o.left < s.left && o.answered > s.left - 1_000).length;
+      assert.ok(arrivedBefore < 7, `at most 7 may have reached Teams in the second before ${s.id}`);
+    }
+  });
 });
