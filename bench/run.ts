@@ -6,7 +6,7 @@
  *   B1 turn throughput (autocannon) and paced latency: raw restify, echo bot, Värna
  *   B2 a year's statistics over 1,000,000 reports, SQLite and PostgreSQL
  *   B3 2,000 proactive messages through a throttling Connector stand-in
- *   B4 peak RSS under B1 and cold start to ready
+ *   B4 peak RSS under B1, the live heap after it (all garbage collected), and cold start to ready
  *
  * Options (environment): BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_STATS_ROWS (1000000),
  * BENCH_ONLY (e.g. "B1,B4"), BENCH_STATS_STORES ("sqlite,postgres"), VARNA_TEST_PG_URL,
