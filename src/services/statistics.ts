@@ -225,9 +225,8 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
   let cached: { version: number; pattern: SuppressionPattern } | undefined;
   // A view that arrives while the pattern is being worked out waits for that work, not a second copy.
   let working: { version: number; pattern: Promise<SuppressionPattern> } | undefined;
-  const currentVersion = async () => Number((await db.selectFrom('stat_version').select('v').where('id', '=', 1).executeTakeFirst())?.v ?? 0);
   async function currentPattern(): Promise<SuppressionPattern> {
-    const version = await currentVersion();
+    const version = Number((await db.selectFrom('stat_version').select('v').where('id', '=', 1).executeTakeFirst())?.v ?? 0);
     if (cached?.version === version) return cached.pattern;
     if (working?.version === version) return working.pattern;
     const pattern = workOut(version);
@@ -426,10 +425,8 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
       // One small read per interval. A failure (the database away: /readyz and the store's own
       // warnings tell) is not logged again here; the next round tries again.
       watchTimer = setInterval(() => {
-        if (working) return;
-        void currentVersion()
-          .then((version) => (cached && cached.version === version ? undefined : currentPattern()))
-          .catch(() => undefined);
+        // currentPattern reads the version and answers from the cache when nothing changed.
+        if (!working) void currentPattern().catch(() => undefined);
       }, watchMs);
       watchTimer.unref();
     },
