@@ -246,6 +246,8 @@ export interface ReceiptView {
   unitName: string;
   feedbackWanted: boolean;
   already: boolean;
+  /** Sent outside the intake unit's office hours: read on the next working day; socialjouren's number. */
+  afterHours?: { onCallPhone: string };
 }
 
 export function receiptCard(view: ReceiptView, t: Strings): Card {
@@ -260,6 +262,7 @@ export function receiptCard(view: ReceiptView, t: Strings): Card {
       ]),
       text(r.next, { weight: 'Bolder' }),
       ...r.nextSteps.map((s) => text(`• ${s}`)),
+      view.afterHours && container([text(r.afterHours(view.afterHours.onCallPhone), { weight: 'Bolder' })], { style: 'warning' }),
       text(view.feedbackWanted ? r.feedbackYes : r.feedbackNo),
       text(r.secrecy, { subtle: true, size: 'Small' }),
     ],

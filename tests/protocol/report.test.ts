@@ -53,7 +53,8 @@ describe('the report (orosanmälan) over the protocol', () => {
     const receipt = sent.card;
     assert.match(textOf(receipt), /Anmälan VÄ-2026-00001 är skickad/);
     assert.match(textOf(receipt), /IFO-mottagningen barn och unga/);
-    assert.match(textOf(receipt), /skyddsbedömning samma dag/);
+    assert.match(textOf(receipt), /genast bedöma om barnet behöver skydd: samma dag som anmälan kommer in/);
+    assert.doesNotMatch(textOf(receipt), /läses nästa arbetsdag/, 'sent in office hours');
     assert.match(textOf(receipt), /Inom 14 dagar/);
     assert.match(textOf(receipt), /Du har bett om återkoppling/);
     assert.match(textOf(receipt), /OSL 40 kap\. 7 g §/);
