@@ -114,7 +114,9 @@ export function feedbackCard(reference: string, f: PermittedFeedback, t: Strings
     heading(fb.title(reference)),
     f.kind === 'received' ? userText(body) : text(body, { weight: 'Bolder' }),
     f.kind === 'investigation' && f.outcome !== 'notOpened' && text(fb.informationDuty, { subtle: true }),
-    text(f.kind === 'jointMeetingOffered' ? fb.lawMeeting : fb.law, { subtle: true, size: 'Small' }),
+    // The receipt is not decision feedback: it cites no provision (19 kap. 6 § and OSL 26 kap. 9 a §
+    // are about the decision).
+    f.kind !== 'received' && text(f.kind === 'jointMeetingOffered' ? fb.lawMeeting : fb.law, { subtle: true, size: 'Small' }),
     text(fb.secrecy, { subtle: true, size: 'Small' }),
   ]);
 }

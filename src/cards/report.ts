@@ -127,6 +127,7 @@ export function reportStepCard(view: StepView, t: Strings): Card {
             choices: [
               [r.guardians.informedYes, 'yes'],
               [r.guardians.informedNoSensitive, 'noSensitive'],
+              [r.guardians.informedNotYet, 'notYet'],
               [r.guardians.informedNoOther, 'noOther'],
             ],
             value: str(v.informed),

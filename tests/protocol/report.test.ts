@@ -67,7 +67,7 @@ describe('the report (orosanmälan) over the protocol', () => {
     const shown = textOf(channel);
     assert.match(shown, /Ny orosanmälan VÄ-2026-00001/);
     assert.match(shown, /Ekbackens skola \(kommunal\)/);
-    assert.match(shown, /Våld mot barnet/);
+    assert.match(shown, /Våld eller hot mot barnet/);
     assert.match(shown, /Skyddsbedömning senast/);
     assert.match(shown, /Beslut om utredning senast/);
     assert.match(shown, /vill ha återkoppling/);

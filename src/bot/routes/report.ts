@@ -54,7 +54,11 @@ function sectionsOf(content: Partial<ReportContent>, t: Strings, s: Services, fu
   const r = t.report;
   const yesNo = (b: boolean | undefined) => (b === undefined ? undefined : b ? t.yes : t.no);
   const informed = (v: string | undefined) =>
-    v === 'yes' ? r.full.informedYes : v === 'noSensitive' ? r.full.notInformedSensitive : v === 'noOther' ? r.full.notInformedOther : undefined;
+    v === 'yes' ? r.full.informedYes
+    : v === 'noSensitive' ? r.full.notInformedSensitive
+    : v === 'notYet' ? r.full.notInformedNotYet
+    : v === 'noOther' ? r.full.notInformedOther
+    : undefined;
   const child = content.child;
   const g = content.guardians;
   const c = content.concern;
