@@ -205,7 +205,7 @@ describe('the report (orosanmälan) over the protocol', () => {
     assert.equal(await db.selectFrom('data_keys').select('record_id').where('record_id', '=', draftId).executeTakeFirst(), undefined);
   });
 
-  it('lets the teacher report a sibling, prefilled from the first report but for the child', async () => {
+  it('lets the teacher report a sibling: the facts prefilled for review, the first child\'s own words left out', async () => {
     const { receipt } = await submitReport(bot, as.teacher);
     const sibling = actionsOf(receipt).find((a) => a.verb === 'report.sibling');
     assert.ok(sibling);
@@ -216,7 +216,16 @@ describe('the report (orosanmälan) over the protocol', () => {
     assert.equal(values.schoolId, 'ekbacken');
     const draftId = draftIdOf(res.card);
     const next = await bot.execute(as.teacher, 'report.step', { draftId, step: 'child', childName: 'Olle Testbarn', pnr: '', birthDate: '2017-01-01', schoolId: 'ekbacken' });
-    assert.match(textOf(next.card), /Granska och skicka/, 'the other steps are already filled');
+    assert.match(textOf(next.card), /Steg 4 av 6: Oron/, 'the concern is not marked complete: the teacher reviews it');
+    const concern = Object.fromEntries(inputsOf(next.card).map((i) => [i.id, i.value]));
+    assert.equal(concern.observed, TEST_OBSERVED, 'the facts are prefilled');
+    assert.equal(concern.category, 'violence');
+    assert.equal(concern.when, '2026-03-02 kl. 08.15');
+    assert.equal(concern.childWords, undefined, 'the first child\'s own words are not the sibling\'s');
+    assert.doesNotMatch(JSON.stringify(next.card), new RegExp(TEST_WORDS));
+    const reviewed = await bot.execute(as.teacher, 'report.step', { draftId, step: 'concern', ...concern });
+    assert.match(textOf(reviewed.card), /Granska och skicka/, 'guardians, reporter and wishes are already filled');
+    assert.doesNotMatch(textOf(reviewed.card), new RegExp(TEST_WORDS));
   });
 
   it('routes a report from an independent school exactly like a municipal one', async () => {
