@@ -326,6 +326,8 @@ export interface FullReportView {
   receivedAt: Date;
   sections: Array<{ title: string; rows: Array<[string, string | undefined]> }>;
   earlier: Array<{ reference: string; receivedAt: Date }>;
+  /** How many days after the decision Värna purges a report (and with it the link to the child). */
+  purgeDays: number;
   exportJsonUrl?: string;
   exportPdfUrl?: string;
   truncated: boolean;
@@ -340,7 +342,7 @@ export function fullReportCard(view: FullReportView, t: Strings): Card {
       facts([[t.report.channel.received, t.dateTime(view.receivedAt)]]),
       view.earlier.length > 0 &&
         container(
-          [text(f.earlier(view.earlier.length), { weight: 'Bolder', color: 'Warning' }), ...view.earlier.map((e) => text(`${e.reference} – ${t.date(e.receivedAt)}`))],
+          [text(f.earlier(view.earlier.length, view.purgeDays), { weight: 'Bolder', color: 'Warning' }), ...view.earlier.map((e) => text(`${e.reference} – ${t.date(e.receivedAt)}`))],
           { style: 'warning' },
         ),
       ...view.sections.map((s) => container([text(s.title, { weight: 'Bolder' }), userFacts(s.rows)], { separator: true })),

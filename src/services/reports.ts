@@ -367,6 +367,9 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
         log.warn({ event: 'report.open.refused', reference, user: actor.aadObjectId }, 'full report refused: not in the intake team');
         throw new NotAllowedError(`report.${purpose}`);
       }
+      // Earlier reports on the same child (keyed hash, never in clear) from the last 12 months, of
+      // those Värna still holds: purging clears the hash `reportDaysAfterHandover` days after the
+      // decision (retention.ts). The card's label names that period; the case system has the rest.
       const earlier = report.child_key
         ? await store.db
             .selectFrom('reports')

@@ -262,13 +262,14 @@ describe('the report (orosanmälan) over the protocol', () => {
     );
   });
 
-  it('tells intake about earlier reports on the same child in the last 12 months', async () => {
+  it('tells intake about earlier reports on the same child that Värna still holds, and says which period that is', async () => {
     await submitReport(bot, as.teacher);
     bot.clock.advance(30 * 86_400_000);
     const { reference } = await submitReport(bot, as.teacher);
     const opened = await bot.taskFetch(as.intake, { verb: 'report.open', reference }, channelConversation());
     const full = opened.body.task.value.card.content;
-    assert.match(textOf(full), /Tidigare anmälningar om samma barn de senaste 12 månaderna: 1/);
+    assert.match(textOf(full), /Tidigare anmälningar om samma barn som Värna har kvar: 1\. Värna visar högst 12 månader bakåt och gallrar en anmälan 90 dagar efter beslutet om utredning/);
+    assert.doesNotMatch(textOf(full), /de senaste 12 månaderna/);
     assert.match(textOf(full), /VÄ-2026-00001/);
   });
 

@@ -286,6 +286,7 @@ export function registerReport(kit: BotKit): void {
           receivedAt: new Date(opened.report.received_at),
           sections,
           earlier: opened.earlier.map((e) => ({ reference: e.reference, receivedAt: new Date(e.received_at) })),
+          purgeDays: s.config.municipality.retention.reportDaysAfterHandover,
           truncated,
           ...(links ? { exportJsonUrl: links.json, exportPdfUrl: links.pdf } : {}),
         },

@@ -172,7 +172,8 @@ export const sv = {
     concern: 'Oron',
     reporter: 'Anmälare',
     wishes: 'Önskemål',
-    earlier: (n: number) => `Tidigare anmälningar om samma barn de senaste 12 månaderna: ${n}`,
+    earlier: (n: number, purgeDays: number) =>
+      `Tidigare anmälningar om samma barn som Värna har kvar: ${n}. Värna visar högst 12 månader bakåt och gallrar en anmälan ${purgeDays} dagar efter beslutet om utredning – äldre anmälningar finns bara i verksamhetssystemet.`,
     exportJson: 'Exportera (JSON)',
     exportPdf: 'Exportera (PDF)',
     truncated: 'Texten är förkortad här. Hela texten finns i exporten.',
@@ -356,7 +357,8 @@ export const en: ReportStrings = {
     concern: 'The concern',
     reporter: 'Reporter',
     wishes: 'Wishes',
-    earlier: (n) => `Earlier reports about the same child in the last 12 months: ${n}`,
+    earlier: (n, purgeDays) =>
+      `Earlier reports about the same child that Värna still holds: ${n}. Värna looks back at most 12 months and purges a report ${purgeDays} days after the decision on investigation – older reports are only in the case management system.`,
     exportJson: 'Export (JSON)',
     exportPdf: 'Export (PDF)',
     truncated: 'The text is shortened here. The whole text is in the export.',
