@@ -5,6 +5,7 @@ import { strings, type Strings } from '../../src/cards/i18n';
 import { dutyTopics } from '../../src/cards/i18n/duty';
 import { feedbackCard } from '../../src/cards/intake';
 import { receiptCard, reportStepCard, reviewCard, type StepView } from '../../src/cards/report';
+import { measures } from '../../src/services/statistics-export';
 import { checkCard, inputsOf, textOf } from '../support/cards';
 
 /**
@@ -110,6 +111,13 @@ describe('what the law says, said right (cards)', () => {
     assert.match(textOf(checkCard(receiptCard({ ...base, feedbackWanted: false }, sv))), /är beslutet redan fattat får du den då genast, om det inte är olämpligt/);
     assert.match(textOf(checkCard(receiptCard({ ...base, feedbackWanted: true }, en))), /unless that is inappropriate you will hear here/);
     assert.match(duty('feedback', sv), /om det inte är olämpligt: inom en vecka från beslutet, och genast om en utredning redan pågår/);
+  });
+
+  it('7. the 19 kap. 5 § meeting is an anmälningsmöte in the statistics card texts and the exports', () => {
+    assert.equal(sv.statistics.headline.jointMeetings, 'Erbjudna anmälningsmöten');
+    assert.equal(measures.jointMeetings.title, 'Erbjudna anmälningsmöten');
+    assert.match(measures.jointMeetings.definition, /19 kap\. 5 §/);
+    assert.doesNotMatch(JSON.stringify([sv.statistics, measures]), /samverkansmöte|Samv\./i);
   });
 
   it('9. the receipt: assessment the same day or the next calendar day; outside office hours, read next working day and socialjouren\'s number', () => {
