@@ -171,6 +171,21 @@ describe('the Teams app package (npm run package)', () => {
     assert.ok(problems.includes('en.json: missing from the package'), problems.join('\n'));
   });
 
+  it('says what is true about where the data goes: no AI, case data encrypted in the municipality\'s database, messages through Teams and the Bot Framework', () => {
+    const files = packageFiles(valuesFrom(env).values);
+    const sv = jsonOf(files, 'manifest.json').description.full as string;
+    assert.equal(jsonOf(files, 'sv.json')['description.full'], sv);
+    const en = jsonOf(files, 'en.json')['description.full'] as string;
+    assert.match(sv, /Ingen AI-tjänst används/);
+    assert.match(sv, /lagras krypterade i kommunens egen databas/);
+    assert.match(sv, /genom Microsoft Teams och Bot Framework/);
+    assert.match(sv, /kommunens Microsoft 365/);
+    assert.match(en, /No AI service is used/);
+    assert.match(en, /stored encrypted in the municipality's own database/);
+    assert.match(en, /through Microsoft Teams and the Bot Framework/);
+    for (const text of [sv, en]) assert.doesNotMatch(text, /Inga uppgifter lämnar|No data leaves/, 'messages do pass through Microsoft');
+  });
+
   it('does not write a broken package', async () => {
     const out = join(dir, 'broken.zip');
     const { problems } = await buildPackage({ BOT_APP_ID: 'not-a-guid', ...{ VARNA_PUBLISHER_URL: 'https://x.se', VARNA_PRIVACY_URL: 'https://x.se/p', VARNA_TERMS_URL: 'https://x.se/t' } }, out);

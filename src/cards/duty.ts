@@ -1,5 +1,5 @@
 import { actionSet, card, container, execute, heading, text, type Card } from './card';
-import type { Contacts, DutyTopic } from './i18n/duty';
+import type { Contacts, DutyTopic, Topic } from './i18n/duty';
 import { dutyTopics } from './i18n/duty';
 import type { Strings } from './i18n';
 import { verbs } from './verbs';
@@ -25,13 +25,19 @@ export function dutyCard(view: DutyView, t: Strings): Card {
       [...report, execute(t.menu, verbs.welcome)],
     );
   }
-  const topic = t.duty.topics[view.topic];
+  const topic: Topic = t.duty.topics[view.topic];
   return card(
     [
       text(t.duty.title, { subtle: true }),
       heading(topic.title, 'Large'),
       ...topic.body(view.contacts).map((p) => text(p)),
-      container([text(`${t.duty.lawLabel}: ${topic.law}`, { subtle: true, size: 'Small' })], { separator: true }),
+      container(
+        [
+          topic.law && text(`${t.duty.lawLabel}: ${topic.law}`, { subtle: true, size: 'Small' }),
+          topic.guidance && text(`${t.duty.guidanceLabel}: ${topic.guidance}`, { subtle: true, size: 'Small' }),
+        ],
+        { separator: true },
+      ),
     ],
     [execute(t.duty.overview, verbs.duty, {}), ...report, execute(t.menu, verbs.welcome)],
   );

@@ -43,8 +43,13 @@ export function intakeCard(v: IntakeCardView, t: Strings): Card {
   ];
   const clockLine = (c: ClockState) => {
     const label = i.clocks[c.name];
-    const when = c.status === 'done' ? i.clocks.done(t.dateTime(c.doneAt!)) : c.status === 'overdue' ? i.clocks.overdue(t.dateTime(c.due)) : i.clocks.due(t.dateTime(c.due));
-    return text(`${c.status === 'done' ? '✔' : c.status === 'overdue' ? '⚠' : '•'} ${label}: ${when}`, c.status === 'overdue' ? { color: 'Attention', weight: 'Bolder' } : {});
+    const doneOn = c.doneDate ? t.date(new Date(`${c.doneDate}T12:00:00Z`)) : c.doneAt ? t.dateTime(c.doneAt) : '';
+    const when =
+      c.status === 'done' ? (c.late ? i.clocks.doneLate(doneOn, t.dateTime(c.due)) : i.clocks.done(doneOn))
+      : c.status === 'overdue' ? i.clocks.overdue(t.dateTime(c.due))
+      : i.clocks.due(t.dateTime(c.due));
+    const warn = c.status === 'overdue' || (c.status === 'done' && c.late);
+    return text(`${c.status === 'done' && !c.late ? '✔' : warn ? '⚠' : '•'} ${label}: ${when}`, warn ? { color: 'Attention', weight: 'Bolder' } : {});
   };
   const historyLine = (h: HistoryEntry): Element => {
     const d = h.detail;
@@ -109,7 +114,9 @@ export function feedbackCard(reference: string, f: PermittedFeedback, t: Strings
     heading(fb.title(reference)),
     f.kind === 'received' ? userText(body) : text(body, { weight: 'Bolder' }),
     f.kind === 'investigation' && f.outcome !== 'notOpened' && text(fb.informationDuty, { subtle: true }),
-    text(f.kind === 'jointMeetingOffered' ? fb.lawMeeting : fb.law, { subtle: true, size: 'Small' }),
+    // The receipt is not decision feedback: it cites no provision (19 kap. 6 § and OSL 26 kap. 9 a §
+    // are about the decision).
+    f.kind !== 'received' && text(f.kind === 'jointMeetingOffered' ? fb.lawMeeting : fb.law, { subtle: true, size: 'Small' }),
     text(fb.secrecy, { subtle: true, size: 'Small' }),
   ]);
 }

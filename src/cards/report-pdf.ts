@@ -41,7 +41,8 @@ export function reportPdf(e: ReportExport, t: Strings): Promise<Buffer> {
 
   section(r.full.guardians);
   row(r.guardians.who, e.guardians.who);
-  row(r.guardians.informed, e.guardians.informedBySchool === 'yes' ? r.full.informedYes : e.guardians.informedBySchool === 'noSensitive' ? r.full.notInformedSensitive : r.full.notInformedOther);
+  const informed = e.guardians.informedBySchool;
+  row(r.guardians.informed, informed === 'yes' ? r.full.informedYes : informed === 'noSensitive' ? r.full.notInformedSensitive : informed === 'notYet' ? r.full.notInformedNotYet : r.full.notInformedOther);
   row(r.guardians.reason, e.guardians.notInformedReason);
 
   section(r.full.concern);

@@ -127,6 +127,7 @@ export function reportStepCard(view: StepView, t: Strings): Card {
             choices: [
               [r.guardians.informedYes, 'yes'],
               [r.guardians.informedNoSensitive, 'noSensitive'],
+              [r.guardians.informedNotYet, 'notYet'],
               [r.guardians.informedNoOther, 'noOther'],
             ],
             value: str(v.informed),
@@ -246,6 +247,8 @@ export interface ReceiptView {
   unitName: string;
   feedbackWanted: boolean;
   already: boolean;
+  /** Sent outside the intake unit's office hours: read on the next working day; socialjouren's number. */
+  afterHours?: { onCallPhone: string };
 }
 
 export function receiptCard(view: ReceiptView, t: Strings): Card {
@@ -260,6 +263,7 @@ export function receiptCard(view: ReceiptView, t: Strings): Card {
       ]),
       text(r.next, { weight: 'Bolder' }),
       ...r.nextSteps.map((s) => text(`• ${s}`)),
+      view.afterHours && container([text(r.afterHours(view.afterHours.onCallPhone), { weight: 'Bolder' })], { style: 'warning' }),
       text(view.feedbackWanted ? r.feedbackYes : r.feedbackNo),
       text(r.secrecy, { subtle: true, size: 'Small' }),
     ],
@@ -322,6 +326,8 @@ export interface FullReportView {
   receivedAt: Date;
   sections: Array<{ title: string; rows: Array<[string, string | undefined]> }>;
   earlier: Array<{ reference: string; receivedAt: Date }>;
+  /** How many days after the decision Värna purges a report (and with it the link to the child). */
+  purgeDays: number;
   exportJsonUrl?: string;
   exportPdfUrl?: string;
   truncated: boolean;
@@ -336,7 +342,7 @@ export function fullReportCard(view: FullReportView, t: Strings): Card {
       facts([[t.report.channel.received, t.dateTime(view.receivedAt)]]),
       view.earlier.length > 0 &&
         container(
-          [text(f.earlier(view.earlier.length), { weight: 'Bolder', color: 'Warning' }), ...view.earlier.map((e) => text(`${e.reference} – ${t.date(e.receivedAt)}`))],
+          [text(f.earlier(view.earlier.length, view.purgeDays), { weight: 'Bolder', color: 'Warning' }), ...view.earlier.map((e) => text(`${e.reference} – ${t.date(e.receivedAt)}`))],
           { style: 'warning' },
         ),
       ...view.sections.map((s) => container([text(s.title, { weight: 'Bolder' }), userFacts(s.rows)], { separator: true })),

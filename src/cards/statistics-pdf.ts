@@ -42,7 +42,7 @@ export function statisticsPdf(stats: Statistics, municipality: string): Promise<
     ['Timmar till skyddsbedömning, median / 90:e percentil', both(d.protectionHoursMedian, d.protectionHoursP90)],
     ['Dagar till beslut om utredning, median / 90:e percentil', both(d.decisionDaysMedian, d.decisionDaysP90)],
     ['Andel beslut inom 14 dagar (%)', dec(d.shareWithin14)],
-    ['Erbjudna samverkansmöten', show(tot.counts.jointMeetings)],
+    ['Erbjudna anmälningsmöten', show(tot.counts.jointMeetings)],
     ['Konsultationer', `${show(tot.counts.consultations)}; första svar efter ${dec(d.firstAnswerHoursMedian)} timmar (median); ${dec(d.shareLedToReport)} % ledde till anmälan`],
   ];
   for (const [label, value] of headline) doc.font('bold').fontSize(9).text(`${label}: `, { continued: true }).font('body').text(value);

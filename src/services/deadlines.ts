@@ -19,27 +19,63 @@ export function isWorkingDay(unit: Pick<IntakeUnit, 'officeHours'>, at: Date): b
   return unit.officeHours.days.includes(localParts(at).weekday) && !isPublicHoliday(at);
 }
 
+/** The Stockholm calendar date (YYYY-MM-DD) of an instant: every deadline and decision date is one. */
+export const stockholmDate = (at: Date): string => localParts(at).date;
+
+/** A calendar date `days` days after `date` (both YYYY-MM-DD; no time of day, so no DST step). */
+export function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** The last instant of a Stockholm calendar date (shown as 23:59; DST handled). */
+export function endOfStockholmDay(date: string): Date {
+  return new Date(stockholmInstant(addDays(date, 1), '00:00').getTime() - 1);
+}
+
+/** Is `value` a real calendar date written YYYY-MM-DD (not 2026-02-30)? */
+export const isCalendarDate = (value: string): boolean => /^\d{4}-\d{2}-\d{2}$/.test(value) && addDays(value, 0) === value;
+
 /**
- * Protection assessment (skyddsbedömning, SoL (2025:400) 20 kap. 1 §): the same day the report
- * arrives; the next working day when it arrives after office hours (or on a day off).
+ * Is a report "late" that day in the sense of the preparatory works (below): it arrived at or
+ * after the intake unit's closing time, on any day of the week. The unit's office hours are the
+ * only measure Värna has of when a report can still be assessed the same day.
+ */
+export function arrivedLate(receivedAt: Date, unit: Pick<IntakeUnit, 'officeHours'>): boolean {
+  return localParts(receivedAt).minutes >= toMinutes(unit.officeHours.close);
+}
+
+/**
+ * Protection assessment (skyddsbedömning): SoL (2025:400) 20 kap. 1 § says "genast"; the
+ * preparatory works of the provision (prop. 2012/13:10 s. 60) say the same day the report arrives,
+ * or at the latest the day after when it arrives late that day. Calendar days, not working days:
+ * a report sent on a Friday evening is due on Saturday (socialjouren covers the days the unit is
+ * closed), so on Monday it shows as overdue, as it is. Due at the end of that Stockholm day.
  */
 export function protectionDue(receivedAt: Date, unit: Pick<IntakeUnit, 'officeHours'>): Date {
-  const close = unit.officeHours.close;
-  const local = localParts(receivedAt);
-  if (isWorkingDay(unit, receivedAt) && local.minutes < toMinutes(close)) return stockholmInstant(local.date, close);
-  let day = new Date(stockholmInstant(local.date, '12:00').getTime() + DAY_MS);
-  for (let i = 0; i < 14 && !isWorkingDay(unit, day); i++) day = new Date(day.getTime() + DAY_MS);
-  return stockholmInstant(localParts(day).date, close);
+  const day = stockholmDate(receivedAt);
+  return endOfStockholmDay(arrivedLate(receivedAt, unit) ? addDays(day, 1) : day);
 }
 
-/** Decision whether to open an investigation (förhandsbedömning, 20 kap. 2 §): within 14 days. */
+/**
+ * Decision whether to open an investigation (förhandsbedömning, 20 kap. 2 §): within 14 days of
+ * the report, counted in Stockholm calendar days (as the statistics count "within 14 days"), so a
+ * change to or from summer time in between does not move it.
+ */
 export function decisionDue(receivedAt: Date): Date {
-  return new Date(receivedAt.getTime() + 14 * DAY_MS);
+  return endOfStockholmDay(addDays(stockholmDate(receivedAt), 14));
 }
 
-/** Feedback to a reporter who asked for it: within one week of the decision (19 kap. 6 §). */
-export function feedbackDue(decisionAt: Date): Date {
-  return new Date(decisionAt.getTime() + 7 * DAY_MS);
+/**
+ * Feedback to a reporter who asked for it (19 kap. 6 §): within one week of the decision, counted
+ * from the decision date intake entered (not from when it was recorded, so a decision entered late
+ * does not look on time); at once, the same day, when the investigation was already ongoing or
+ * when the reporter asked only after the decision (`askedAfterDecision`, the day they asked).
+ */
+export function feedbackDue(decision: { date: string; outcome: string }, askedAfterDecision?: Date): Date {
+  if (askedAfterDecision) return endOfStockholmDay(stockholmDate(askedAfterDecision));
+  return endOfStockholmDay(decision.outcome === 'alreadyOngoing' ? decision.date : addDays(decision.date, 7));
 }
 
 /** The instant `hours` working hours after `from` (for "not acknowledged within 2 working hours"). */

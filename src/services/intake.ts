@@ -3,7 +3,7 @@ import type { Logger } from '../log';
 import type { Actor } from './actor';
 import type { Clock } from './clock';
 import type { Cipher } from './crypto';
-import { addWorkingHours, feedbackDue } from './deadlines';
+import { addWorkingHours, feedbackDue, isCalendarDate, stockholmDate } from './deadlines';
 import { ConflictError, NotAllowedError, NotFoundError, ValidationError } from './errors';
 import { trackReport } from './stat-rollup';
 import { feedbackKind, feedbackTarget, type FeedbackMessage, type PermittedFeedback } from './feedback';
@@ -29,6 +29,10 @@ export interface ClockState {
   due: Date;
   status: 'due' | 'overdue' | 'done';
   doneAt?: Date;
+  /** The decision clock: the decision date intake entered (the clock is judged by it). */
+  doneDate?: string;
+  /** Done, but after the deadline. */
+  late?: boolean;
 }
 
 export interface IntakeDeps {
@@ -167,10 +171,13 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
      * unless intake marked it inappropriate; intake may also choose to send it unasked (19 kap. 6 §).
      */
     async decide(actor: Actor, reference: string, input: { outcome: Outcome; date: string; sendUnasked: boolean }, isMember: IsMember): Promise<Report> {
-      const today = clock.now().toISOString().slice(0, 10);
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(input.date) || Number.isNaN(Date.parse(input.date))) throw new ValidationError({ date: 'dateInvalid' });
+      // Stockholm dates throughout: the card offers today's Stockholm date, and just after
+      // midnight in Stockholm the UTC date is still yesterday.
+      const today = stockholmDate(clock.now());
+      if (!isCalendarDate(input.date)) throw new ValidationError({ date: 'dateInvalid' });
       if (input.date > today) throw new ValidationError({ date: 'dateFuture' });
       const current = await load(reference);
+      if (input.date < stockholmDate(new Date(current.received_at))) throw new ValidationError({ date: 'dateBeforeReport' });
       if (current.decision) {
         await authorize(actor, current, 'decision', isMember);
         throw new ConflictError('decided', { by: '' });
@@ -215,16 +222,23 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
       return rows.map((r) => ({ at: new Date(r.at), who: r.actor_name, kind: r.kind, detail: JSON.parse(r.detail) as HistoryEntry['detail'] }));
     },
 
-    /** What is due, overdue or done: protection the same day, decision in 14 days, feedback a week after. */
+    /**
+     * What is due, overdue or done: protection the same calendar day (the next one when the report
+     * came in late), decision within 14 days, feedback a week after the decision date. A clock done
+     * after its deadline says so: the decision clock by the decision date intake entered.
+     */
     clocks(r: Report, now: Date = clock.now()): ClockState[] {
-      const state = (due: Date, done: string | null): Pick<ClockState, 'status' | 'doneAt'> =>
-        done ? { status: 'done', doneAt: new Date(done) } : { status: now > due ? 'overdue' : 'due' };
-      const out: ClockState[] = [
-        { name: 'protection', due: new Date(r.protection_due_at), ...state(new Date(r.protection_due_at), r.protection_at) },
-        { name: 'decision', due: new Date(r.decision_due_at), ...state(new Date(r.decision_due_at), r.decision_at) },
-      ];
-      if (r.decision_at && wantsDecisionFeedback(r) && !r.feedback_inappropriate_at) {
-        const due = feedbackDue(new Date(r.decision_at));
+      const state = (due: Date, done: string | null): Pick<ClockState, 'status' | 'doneAt' | 'late'> =>
+        done ? { status: 'done', doneAt: new Date(done), ...(new Date(done) > due ? { late: true } : {}) } : { status: now > due ? 'overdue' : 'due' };
+      const decisionDueAt = new Date(r.decision_due_at);
+      const decision: ClockState =
+        r.decision_at && r.decision_date
+          ? { name: 'decision', due: decisionDueAt, status: 'done', doneAt: new Date(r.decision_at), doneDate: r.decision_date, ...(r.decision_date > stockholmDate(decisionDueAt) ? { late: true } : {}) }
+          : { name: 'decision', due: decisionDueAt, ...state(decisionDueAt, r.decision_at) };
+      const out: ClockState[] = [{ name: 'protection', due: new Date(r.protection_due_at), ...state(new Date(r.protection_due_at), r.protection_at) }, decision];
+      if (r.decision && r.decision_at && wantsDecisionFeedback(r) && !r.feedback_inappropriate_at) {
+        const askedLater = r.feedback_requested_later_at && r.feedback_requested_later_at > r.decision_at ? new Date(r.feedback_requested_later_at) : undefined;
+        const due = feedbackDue({ date: r.decision_date ?? stockholmDate(new Date(r.decision_at)), outcome: r.decision }, askedLater);
         out.push({ name: 'feedback', due, ...state(due, r.feedback_given_at) });
       }
       return out;

@@ -27,7 +27,7 @@ export const ReportExport = z.object({
   }),
   guardians: z.object({
     who: z.string(),
-    informedBySchool: z.enum(['yes', 'noSensitive', 'noOther']),
+    informedBySchool: z.enum(['yes', 'noSensitive', 'notYet', 'noOther']),
     notInformedReason: z.string().optional(),
   }),
   concern: z.object({

@@ -18,7 +18,13 @@ export const categories = [
 ] as const;
 export type Category = (typeof categories)[number];
 
-/** When the concern is one of these, the guardians are NOT informed: the social services decide. */
+/**
+ * When the concern is one of these, the school does not tell the guardians: it consults the social
+ * services first, and they decide when and how the guardians learn of it. No provision says so; it
+ * is guidance: Skolverket, "Skolans ansvar för barn som far illa" (hot, våld, övergrepp, a
+ * hedersrelaterad kontext), and Socialstyrelsen, "Att anmäla oro för barn". Threats are reported
+ * under `violence` ("Våld eller hot mot barnet"). See docs/legal.md.
+ */
 export const doNotInformGuardians: ReadonlySet<Category> = new Set(['violence', 'sexualAbuse', 'honour']);
 
 export const steps = ['acute', 'child', 'guardians', 'concern', 'reporter', 'wishes'] as const;
@@ -62,7 +68,8 @@ export const ChildStep = z.object({
 
 export const GuardiansStep = z.object({
   guardians: requiredText(limits.guardians),
-  informed: z.enum(['yes', 'noSensitive', 'noOther'], { error: 'required' }),
+  /** `notYet`: the report comes first. No provision obliges the school to tell the guardians, so no reason is asked for. */
+  informed: z.enum(['yes', 'noSensitive', 'notYet', 'noOther'], { error: 'required' }),
   notInformedReason: optionalText(limits.reason),
 });
 
@@ -183,9 +190,6 @@ export function validateStep(step: Step, raw: Record<string, unknown>, ctx: { at
       else if (ageOn(d, ctx.at) >= 18) errors.birthDate = 'notAChild';
     }
     if (typeof raw.schoolId === 'string' && raw.schoolId && !ctx.knownSchool(raw.schoolId)) errors.schoolId = 'unknownSchool';
-  }
-  if (step === 'guardians' && raw.informed === 'noOther' && !(typeof raw.notInformedReason === 'string' && raw.notInformedReason.trim())) {
-    errors.notInformedReason = 'reasonRequired';
   }
   if (step === 'reporter') {
     const phone = typeof raw.reporterPhone === 'string' ? raw.reporterPhone.trim() : '';

@@ -142,7 +142,11 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
       return createDraft(actor, { prefill, ...(from.consultationId ? { fromConsultation: from.consultationId } : {}) });
     },
 
-    /** A sibling gets a report of their own, prefilled from the first (everything but the child). */
+    /**
+     * A sibling gets a report of their own, prefilled from the first. The child step is empty; the
+     * concern step is prefilled with the facts but not the first child's own words (they are that
+     * child's, not the sibling's), and is left for the teacher to review: not marked complete.
+     */
     async startSibling(actor: Actor, reference: string): Promise<Draft> {
       const report = await store.db.selectFrom('reports').selectAll().where('reference', '=', reference).executeTakeFirst();
       if (report && report.reporter_aad !== actor.aadObjectId) return refuse(actor, 'report', 'report.sibling', report.reference);
@@ -150,13 +154,17 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
       const content = cipher.open<ReportContent>(await keyFor(report.id), report.sealed, `report:${report.id}`);
       const { aadObjectId: _aad, ...reporter } = content.reporter;
       const asStrings = (o: object) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Record<string, string | boolean>;
+      const { childWords: _words, ...facts } = content.concern;
       return createDraft(actor, {
         acute: content.acute,
         guardians: content.guardians,
-        concern: content.concern,
         reporter,
         wishes: content.wishes,
-        prefill: { child: { schoolId: content.child.schoolId, ...(content.child.address ? { address: content.child.address } : {}) }, reporter: asStrings(reporter) },
+        prefill: {
+          child: { schoolId: content.child.schoolId, ...(content.child.address ? { address: content.child.address } : {}) },
+          concern: asStrings(facts),
+          reporter: asStrings(reporter),
+        },
       });
     },
 
@@ -359,6 +367,9 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
         log.warn({ event: 'report.open.refused', reference, user: actor.aadObjectId }, 'full report refused: not in the intake team');
         throw new NotAllowedError(`report.${purpose}`);
       }
+      // Earlier reports on the same child (keyed hash, never in clear) from the last 12 months, of
+      // those Värna still holds: purging clears the hash `reportDaysAfterHandover` days after the
+      // decision (retention.ts). The card's label names that period; the case system has the rest.
       const earlier = report.child_key
         ? await store.db
             .selectFrom('reports')

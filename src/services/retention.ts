@@ -50,7 +50,9 @@ function yearsBefore(now: Date, years: number): string {
  *   (the intake unit handled them outside Värna; the long default keeps any report from being lost
  *   before someone acted on it).
  * - with a report: the reporter's Entra id (the link between a named teacher and a child's case,
- *   which OSL 26 kap. 5 § protects), the actors in its history, and where its messages went.
+ *   secret at the school under OSL 40 kap. 7 g §), the actors in its history, where its messages
+ *   went, and the keyed child hash (so "earlier reports" in `reports.open` covers only reports
+ *   Värna still holds, and its label says so).
  * - report history: the names in it are cleared with the report; the event codes stay.
  * - users: the saved school, phone and language, `userDays` after their last change, unless the
  *   user still has a report that is not yet shredded.

@@ -11,7 +11,7 @@ export const measures: Record<CountKey | DerivedKey, { title: string; definition
   notOpened: { title: 'Utredning inleds inte', definition: 'Beslut: utredning inleds inte.' },
   alreadyOngoing: { title: 'Utredning pågår redan', definition: 'Beslut: utredning pågår redan.' },
   decidedWithin14: { title: 'Beslut inom 14 dagar', definition: 'Beslutsdatum högst 14 kalenderdagar efter mottagningsdagen.' },
-  jointMeetings: { title: 'Erbjudna samverkansmöten', definition: 'Anmälningar där socialtjänsten erbjudit ett gemensamt möte.' },
+  jointMeetings: { title: 'Erbjudna anmälningsmöten', definition: 'Anmälningar där socialtjänsten erbjudit ett anmälningsmöte med barnet, vårdnadshavarna och anmälaren (SoL (2025:400) 19 kap. 5 §).' },
   consultations: { title: 'Konsultationer', definition: 'Anonyma konsultationer ställda under perioden.' },
   consultReport: { title: 'Konsultation: anmälan', definition: 'Avslutade med utfallet att anmälan görs.' },
   consultNoReportNow: { title: 'Konsultation: ingen anmälan nu', definition: 'Avslutade med utfallet ingen anmälan nu.' },

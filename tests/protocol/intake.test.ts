@@ -194,7 +194,11 @@ describe('intake triage and the permitted feedback', () => {
     assert.equal(alerts().length, 1);
     assert.match(alerts()[0]!, new RegExp(`${reference} är inte bekräftad som mottagen`));
     await press(bot, as.intake, reference, 'intake.take', { phone: '0123-456 01' });
-    bot.clock.set('2026-03-20T16:00:00+01:00'); // 14 days after arrival, plus an hour
+    bot.clock.set('2026-03-20T23:50:00+01:00'); // the 14th day after arrival, not yet over
+    await bot.services.intake.checkClocks();
+    await bot.deliver();
+    assert.equal(alerts().length, 1, '14 calendar days: the whole of 20 March is still on time');
+    bot.clock.set('2026-03-21T00:01:00+01:00');
     await bot.services.intake.checkClocks();
     await bot.deliver();
     assert.equal(alerts().length, 2);

@@ -53,7 +53,8 @@ describe('the report (orosanmälan) over the protocol', () => {
     const receipt = sent.card;
     assert.match(textOf(receipt), /Anmälan VÄ-2026-00001 är skickad/);
     assert.match(textOf(receipt), /IFO-mottagningen barn och unga/);
-    assert.match(textOf(receipt), /skyddsbedömning samma dag/);
+    assert.match(textOf(receipt), /genast bedöma om barnet behöver skydd: samma dag som anmälan kommer in/);
+    assert.doesNotMatch(textOf(receipt), /läses nästa arbetsdag/, 'sent in office hours');
     assert.match(textOf(receipt), /Inom 14 dagar/);
     assert.match(textOf(receipt), /Du har bett om återkoppling/);
     assert.match(textOf(receipt), /OSL 40 kap\. 7 g §/);
@@ -66,7 +67,7 @@ describe('the report (orosanmälan) over the protocol', () => {
     const shown = textOf(channel);
     assert.match(shown, /Ny orosanmälan VÄ-2026-00001/);
     assert.match(shown, /Ekbackens skola \(kommunal\)/);
-    assert.match(shown, /Våld mot barnet/);
+    assert.match(shown, /Våld eller hot mot barnet/);
     assert.match(shown, /Skyddsbedömning senast/);
     assert.match(shown, /Beslut om utredning senast/);
     assert.match(shown, /vill ha återkoppling/);
@@ -204,7 +205,7 @@ describe('the report (orosanmälan) over the protocol', () => {
     assert.equal(await db.selectFrom('data_keys').select('record_id').where('record_id', '=', draftId).executeTakeFirst(), undefined);
   });
 
-  it('lets the teacher report a sibling, prefilled from the first report but for the child', async () => {
+  it('lets the teacher report a sibling: the facts prefilled for review, the first child\'s own words left out', async () => {
     const { receipt } = await submitReport(bot, as.teacher);
     const sibling = actionsOf(receipt).find((a) => a.verb === 'report.sibling');
     assert.ok(sibling);
@@ -215,7 +216,16 @@ describe('the report (orosanmälan) over the protocol', () => {
     assert.equal(values.schoolId, 'ekbacken');
     const draftId = draftIdOf(res.card);
     const next = await bot.execute(as.teacher, 'report.step', { draftId, step: 'child', childName: 'Olle Testbarn', pnr: '', birthDate: '2017-01-01', schoolId: 'ekbacken' });
-    assert.match(textOf(next.card), /Granska och skicka/, 'the other steps are already filled');
+    assert.match(textOf(next.card), /Steg 4 av 6: Oron/, 'the concern is not marked complete: the teacher reviews it');
+    const concern = Object.fromEntries(inputsOf(next.card).map((i) => [i.id, i.value]));
+    assert.equal(concern.observed, TEST_OBSERVED, 'the facts are prefilled');
+    assert.equal(concern.category, 'violence');
+    assert.equal(concern.when, '2026-03-02 kl. 08.15');
+    assert.equal(concern.childWords, undefined, 'the first child\'s own words are not the sibling\'s');
+    assert.doesNotMatch(JSON.stringify(next.card), new RegExp(TEST_WORDS));
+    const reviewed = await bot.execute(as.teacher, 'report.step', { draftId, step: 'concern', ...concern });
+    assert.match(textOf(reviewed.card), /Granska och skicka/, 'guardians, reporter and wishes are already filled');
+    assert.doesNotMatch(textOf(reviewed.card), new RegExp(TEST_WORDS));
   });
 
   it('routes a report from an independent school exactly like a municipal one', async () => {
@@ -252,13 +262,14 @@ describe('the report (orosanmälan) over the protocol', () => {
     );
   });
 
-  it('tells intake about earlier reports on the same child in the last 12 months', async () => {
+  it('tells intake about earlier reports on the same child that Värna still holds, and says which period that is', async () => {
     await submitReport(bot, as.teacher);
     bot.clock.advance(30 * 86_400_000);
     const { reference } = await submitReport(bot, as.teacher);
     const opened = await bot.taskFetch(as.intake, { verb: 'report.open', reference }, channelConversation());
     const full = opened.body.task.value.card.content;
-    assert.match(textOf(full), /Tidigare anmälningar om samma barn de senaste 12 månaderna: 1/);
+    assert.match(textOf(full), /Tidigare anmälningar om samma barn som Värna har kvar: 1\. Värna visar högst 12 månader bakåt och gallrar en anmälan 90 dagar efter beslutet om utredning/);
+    assert.doesNotMatch(textOf(full), /de senaste 12 månaderna/);
     assert.match(textOf(full), /VÄ-2026-00001/);
   });
 

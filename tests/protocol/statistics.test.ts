@@ -141,7 +141,8 @@ describe('statistics in the 1:1 chat', () => {
     assert.match(t, /Timmar till skyddsbedömning \(median \/ 90:e percentil\)\s+9,0 \/ 16,0/);
     assert.match(t, /Dagar till beslut om utredning \(median \/ 90:e percentil\)\s+12,0 \/ 21,0/);
     assert.match(t, /Andel beslut inom 14 dagar\s+\.\./);
-    assert.match(t, /Erbjudna samverkansmöten\s+5/);
+    assert.match(t, /Erbjudna anmälningsmöten\s+5/, 'the 19 kap. 5 § meeting is an anmälningsmöte');
+    assert.doesNotMatch(t, /samverkansmöte|Samv\.möte/);
     assert.match(t, /Timmar till första svar på konsultation \(median\)\s+3,0/);
 
     const en = checkCard(cardsOf(activityOf((await bot.send({ ...as.statistician, locale: 'en-US' }, 'statistics'))[0]!))[0]);

@@ -36,6 +36,8 @@ describe('committee report (PDF) rendered to PNG', function () {
     assert.ok(countColor(image, '#000000', { x0: 0, y0: title.y - 30, x1: w, y1: title.y + 5 }, 60) > 1500, 'the title is rendered as glyphs');
     at('Anmälningar per skola');
     at('Timmar till skyddsbedömning, median / 90:e percentil');
+    at('Erbjudna anmälningsmöten'); // the 19 kap. 5 § meeting, not a "samverkansmöte"
+    assert.ok(!text.some((i) => /samverkansmöte/i.test(i.str)));
 
     // Charts: the per-group chart (left half) and the decisions and times charts (right half).
     const charts = at('Anmälningar per skola').y;

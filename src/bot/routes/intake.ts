@@ -79,7 +79,7 @@ export function registerIntake(kit: BotKit): void {
       const [field, code] = Object.entries(error.fields)[0] ?? [];
       if (field === 'phone') return code === 'required' ? r.phoneRequired : r.phoneInvalid;
       if (field === 'reason') return r.reasonRequired;
-      if (field === 'date') return code === 'dateFuture' ? r.dateFuture : r.dateInvalid;
+      if (field === 'date') return code === 'dateFuture' ? r.dateFuture : code === 'dateBeforeReport' ? r.dateBeforeReport : r.dateInvalid;
       if (field === 'outcome' || field === 'immediate') return t.errors.validation;
     }
     if (error instanceof NotAllowedError) return t.errors.notAllowed;

@@ -15,6 +15,7 @@ import { card, execute, heading, text } from '../../cards/card';
 import { verbs } from '../../cards/verbs';
 import type { Actor } from '../../services/actor';
 import { NotAllowedError, NotFoundError, ValidationError } from '../../services/errors';
+import { isOpen } from '../../services/office-hours';
 import { doNotInformGuardians, steps, type Category, type DraftContent, type ReportContent, type Step } from '../../services/report-model';
 import { channelCardKind, deliveryDelayedKind, type Draft, type Report } from '../../services/reports';
 import type { Services } from '../../services';
@@ -53,7 +54,11 @@ function sectionsOf(content: Partial<ReportContent>, t: Strings, s: Services, fu
   const r = t.report;
   const yesNo = (b: boolean | undefined) => (b === undefined ? undefined : b ? t.yes : t.no);
   const informed = (v: string | undefined) =>
-    v === 'yes' ? r.full.informedYes : v === 'noSensitive' ? r.full.notInformedSensitive : v === 'noOther' ? r.full.notInformedOther : undefined;
+    v === 'yes' ? r.full.informedYes
+    : v === 'noSensitive' ? r.full.notInformedSensitive
+    : v === 'notYet' ? r.full.notInformedNotYet
+    : v === 'noOther' ? r.full.notInformedOther
+    : undefined;
   const child = content.child;
   const g = content.guardians;
   const c = content.concern;
@@ -246,7 +251,9 @@ export function registerReport(kit: BotKit): void {
     try {
       const { report, created } = await s.reports.submit(actor, data.draftId, t.locale);
       const unit = s.directory.intakeUnit(report.intake_unit_id);
-      return receiptCard({ reference: report.reference, sentAt: new Date(report.received_at), unitName: unit?.name ?? '', feedbackWanted: report.feedback_requested === 1, already: !created }, t);
+      const receivedAt = new Date(report.received_at);
+      const afterHours = unit && !isOpen(unit, receivedAt) ? { onCallPhone: unit.onCallPhone } : undefined;
+      return receiptCard({ reference: report.reference, sentAt: receivedAt, unitName: unit?.name ?? '', feedbackWanted: report.feedback_requested === 1, already: !created, ...(afterHours ? { afterHours } : {}) }, t);
     } catch (error) {
       if (error instanceof ValidationError) {
         const draft = await s.reports.goTo(actor, data.draftId, 'review');
@@ -279,6 +286,7 @@ export function registerReport(kit: BotKit): void {
           receivedAt: new Date(opened.report.received_at),
           sections,
           earlier: opened.earlier.map((e) => ({ reference: e.reference, receivedAt: new Date(e.received_at) })),
+          purgeDays: s.config.municipality.retention.reportDaysAfterHandover,
           truncated,
           ...(links ? { exportJsonUrl: links.json, exportPdfUrl: links.pdf } : {}),
         },

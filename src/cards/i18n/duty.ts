@@ -12,10 +12,13 @@ export interface Contacts {
   open: boolean;
 }
 
-interface Topic {
+export interface Topic {
   title: string;
   body: (c: Contacts) => string[];
-  law: string;
+  /** The provisions the text rests on. */
+  law?: string;
+  /** Guidance the text rests on where no provision says it (Skolverket, Socialstyrelsen). */
+  guidance?: string;
 }
 
 export const sv = {
@@ -23,13 +26,14 @@ export const sv = {
   intro: 'Kort om vad lagen kräver av dig som arbetar i skola eller förskola. Välj ett avsnitt.',
   overview: 'Översikt',
   lawLabel: 'Lagstöd',
+  guidanceLabel: 'Vägledning',
   reportNow: 'Anmäl oro nu',
   topics: {
     personal: {
       title: 'Plikten är personlig',
       body: () => [
         'Du som arbetar i skola, förskola, fritidshem eller elevhälsa måste **genast** anmäla till socialtjänsten om du i arbetet får veta något om eller misstänker att ett barn far illa.',
-        'Plikten gäller dig personligen. Den kan inte lämnas över till rektor eller någon annan. Skolans rutin kan säga att du ska informera rektor eller elevhälsan, men du får alltid anmäla direkt själv – också om rektor inte håller med.',
+        'Plikten gäller dig personligen. Den kan inte lämnas över till rektor eller någon annan. Skolans rutin kan säga att du ska informera rektor eller elevhälsan, men du måste anmäla själv, också om rektor inte håller med.',
         'Den som har oron ska synas i anmälan: har någon annan berättat för dig, anges den personen som uppgiftslämnare.',
       ],
       law: 'Socialtjänstlagen (2025:400) 19 kap. 1 §; skollagen (2010:800) 29 kap. 13 §',
@@ -58,25 +62,27 @@ export const sv = {
     guardians: {
       title: 'Vårdnadshavarna',
       body: () => [
-        'Normalt berättar skolan för vårdnadshavarna att en anmälan görs.',
-        '**Men inte när oron gäller våld, sexuella övergrepp eller hedersrelaterat våld och förtryck.** Informera då inte vårdnadshavarna – kontakta socialtjänsten först. Det är socialtjänsten som avgör när och hur vårdnadshavarna får veta.',
+        'Normalt berättar skolan för vårdnadshavarna att en anmälan görs. Ingen lag kräver det, och anmälan väntar aldrig på det.',
+        '**Men inte när oron gäller våld, hot, övergrepp eller hedersrelaterat våld och förtryck.** Berätta då inte för vårdnadshavarna – kontakta socialtjänsten först. Det är socialtjänsten som avgör när och hur vårdnadshavarna får veta.',
+        'Har vårdnadshavarna redan fått veta: säg det till mottagningen.',
       ],
-      law: 'Socialtjänstlagen (2025:400) 19 kap. 1 § och 20 kap. 1 §',
+      guidance: 'Skolverket, Skolans ansvar för barn som far illa; Socialstyrelsen, Att anmäla oro för barn',
     },
     consultation: {
       title: 'Konsultation utan namn',
       body: () => [
-        'Är du osäker kan du rådfråga socialtjänsten utan att nämna barnets eller familjens namn (avidentifierad konsultation). I Värna är du anonym för socialtjänsten när du konsulterar.',
-        '**En konsultation ersätter inte en anmälan.** Blir rådet att anmäla, måste du anmäla.',
+        'Är du osäker kan du rådfråga socialtjänsten utan att nämna barnets eller familjens namn (avidentifierad konsultation). När du konsulterar i Värna ser mottagningen inte vem du är.',
+        '**En konsultation ersätter inte en anmälan.** Blir rådet att anmäla, måste du anmäla. Misstänker du fortfarande att barnet far illa måste du anmäla.',
         'En anmälan kan du som anställd inte göra anonymt.',
       ],
       law: 'Socialtjänstlagen (2025:400) 19 kap. 1 §',
+      guidance: 'Socialstyrelsen, Att anmäla oro för barn',
     },
     feedback: {
       title: 'Vad du får veta efteråt',
       body: () => [
         'Mottagningen bekräftar att anmälan kommit in och ger dig namn och telefon till en kontaktperson.',
-        'Har du begärt det får du veta om en utredning **inleds, inte inleds eller redan pågår** – inom en vecka från beslutet, om det inte är olämpligt. Mer än så får socialtjänsten inte berätta, på grund av sekretess.',
+        'Har du begärt det får du veta om en utredning **inleds, inte inleds eller redan pågår**, om det inte är olämpligt: inom en vecka från beslutet, och genast om en utredning redan pågår eller om du ber om det först efter beslutet. Mer än så får socialtjänsten inte berätta, på grund av sekretess.',
         'Du kan också bli erbjuden ett anmälningsmöte med socialtjänsten och vårdnadshavarna.',
         'Inleds en utredning kan socialtjänsten behöva uppgifter från skolan; dem är skolan skyldig att lämna.',
       ],
@@ -87,9 +93,10 @@ export const sv = {
       body: () => [
         'Sekretessen i skolan hindrar inte en anmälan: du får lämna de uppgifter som behövs.',
         'I skolan är anmälan och återkopplingen omfattade av stark sekretess. Bara du som anmält ser återkopplingen i Värna; rektor ser antal, inte innehåll.',
-        'Ditt namn kan inte hållas hemligt för familjen i en anmälan du gör i tjänsten, annat än om det finns risk för våld eller annan allvarlig skada.',
+        'Du som anmäler i ditt arbete kan inte vara anonym, och familjen kan få veta att anmälan kommer från dig. Det är socialtjänsten som avgör vad i anmälan som kan hållas hemligt.',
       ],
       law: 'Offentlighets- och sekretesslagen (2009:400) 10 kap. 28 §, 26 kap. 5 §, 40 kap. 7 g §',
+      guidance: 'Socialstyrelsen, Att anmäla oro för barn',
     },
   } satisfies Record<DutyTopic, Topic>,
 };
@@ -100,13 +107,14 @@ export const en: DutyStrings = {
   intro: 'In short, what the law requires of you who work in a school or preschool. Choose a section.',
   overview: 'Overview',
   lawLabel: 'Legal basis',
+  guidanceLabel: 'Guidance',
   reportNow: 'Report a concern now',
   topics: {
     personal: {
       title: 'The duty is personal',
       body: () => [
         'If you work in a school, preschool, after-school centre or pupil health, you must report to the social services **at once** when at work you learn of or suspect that a child is being harmed.',
-        'The duty rests on you personally. It cannot be handed to the principal or anyone else. The school routine may ask you to inform the principal or pupil health, but you may always report directly yourself – even if the principal disagrees.',
+        'The duty rests on you personally. It cannot be handed to the principal or anyone else. The school routine may ask you to inform the principal or pupil health, but you must report yourself, also if the principal disagrees.',
         'The report shows who carried the concern: if someone else told you, that person is named as the informant.',
       ],
       law: 'Social Services Act (2025:400) ch. 19 s. 1; Education Act (2010:800) ch. 29 s. 13',
@@ -135,25 +143,27 @@ export const en: DutyStrings = {
     guardians: {
       title: 'The guardians',
       body: () => [
-        'Normally the school tells the guardians that a report is being made.',
-        '**But not when the concern is violence, sexual abuse or honour-related violence and oppression.** Then do not inform the guardians – contact the social services first. The social services decide when and how the guardians are told.',
+        'Normally the school tells the guardians that a report is being made. No law requires it, and the report never waits for it.',
+        '**But not when the concern is violence, threats, abuse or honour-related violence and oppression.** Then do not tell the guardians – contact the social services first. The social services decide when and how the guardians are told.',
+        'If the guardians have already been told: say so to the intake unit.',
       ],
-      law: 'Social Services Act (2025:400) ch. 19 s. 1 and ch. 20 s. 1',
+      guidance: 'Skolverket (Swedish National Agency for Education), Skolans ansvar för barn som far illa; Socialstyrelsen (National Board of Health and Welfare), Att anmäla oro för barn',
     },
     consultation: {
       title: 'Consulting without names',
       body: () => [
-        'If you are unsure you can consult the social services without naming the child or family (anonymous consultation). In Värna you are anonymous to the social services when you consult.',
-        '**A consultation does not replace a report.** If the advice is to report, you must report.',
+        'If you are unsure you can consult the social services without naming the child or family (anonymous consultation). When you consult in Värna the intake unit does not see who you are.',
+        '**A consultation does not replace a report.** If the advice is to report, you must report. If you still suspect that the child is being harmed, you must report.',
         'As an employee you cannot make a report anonymously.',
       ],
       law: 'Social Services Act (2025:400) ch. 19 s. 1',
+      guidance: 'Socialstyrelsen (National Board of Health and Welfare), Att anmäla oro för barn',
     },
     feedback: {
       title: 'What you will hear afterwards',
       body: () => [
         'The intake unit confirms that the report has arrived and gives you the name and phone number of a contact person.',
-        'If you asked for it you will be told whether an investigation **is opened, not opened or already ongoing** – within a week of the decision, unless that is inappropriate. The social services may not tell you more, because of secrecy.',
+        'If you asked for it you will be told whether an investigation **is opened, not opened or already ongoing**, unless that is inappropriate: within a week of the decision, and at once if an investigation is already ongoing or if you ask only after the decision. The social services may not tell you more, because of secrecy.',
         'You may also be offered a joint meeting with the social services and the guardians.',
         'If an investigation is opened the social services may need information from the school; the school must provide it.',
       ],
@@ -164,9 +174,10 @@ export const en: DutyStrings = {
       body: () => [
         'Secrecy at school does not stop a report: you may give the information that is needed.',
         'At the school, the report and the feedback are covered by strong secrecy. Only you who reported see the feedback in Värna; the principal sees numbers, not content.',
-        'Your name cannot be kept from the family in a report you make at work, unless there is a risk of violence or other serious harm.',
+        'When you report in your job you cannot be anonymous, and the family may learn that the report comes from you. The social services decide what in the report can be kept secret.',
       ],
       law: 'Public Access to Information and Secrecy Act (2009:400) ch. 10 s. 28, ch. 26 s. 5, ch. 40 s. 7 g',
+      guidance: 'Socialstyrelsen (National Board of Health and Welfare), Att anmäla oro för barn',
     },
   },
 };

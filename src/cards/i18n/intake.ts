@@ -42,6 +42,7 @@ export const sv = {
     due: (d: string) => `senast ${d}`,
     overdue: (d: string) => `FÖRSENAD – skulle vara klar ${d}`,
     done: (d: string) => `klar ${d}`,
+    doneLate: (d: string, due: string) => `klar ${d} – EFTER fristen ${due}`,
   },
   history: {
     title: 'Historik',
@@ -64,6 +65,7 @@ export const sv = {
     reasonRequired: 'Skriv varför återkoppling är olämplig.',
     dateInvalid: 'Skriv beslutsdatumet som ÅÅÅÅ-MM-DD.',
     dateFuture: 'Beslutsdatumet ligger i framtiden.',
+    dateBeforeReport: 'Beslutsdatumet ligger före dagen då anmälan kom in.',
   },
   alerts: {
     ack: (ref: string) => `Påminnelse: anmälan ${ref} är inte bekräftad som mottagen. Anmälaren väntar på en kontaktperson.`,
