@@ -55,7 +55,7 @@ export async function startVarna(opts: StartOptions): Promise<Running> {
   const services = makeServices({ config, store, clock, log, cipher });
   const adapter = createAdapter(config, opts.credentialsFactory ? { credentialsFactory: opts.credentialsFactory } : {});
   const kit = createApp(adapter, config, services, log);
-  const server = createServer({ adapter, run: (ctx) => kit.run(ctx), s: services, log, maxBodyBytes: config.env.VARNA_MAX_BODY_BYTES });
+  const server = createServer({ adapter, run: (ctx) => kit.run(ctx), s: services, log, maxBodyBytes: config.env.VARNA_MAX_BODY_BYTES, requireToken: !config.localMode });
   await new Promise<void>((resolve) => server.listen(config.env.PORT, '0.0.0.0', resolve));
   const port = (server.address() as AddressInfo).port;
   registerExports(server, kit, services, config, log, port);
