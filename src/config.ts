@@ -57,6 +57,11 @@ export const Env = z
         ctx.addIssue({ code: 'custom', path: ['VARNA_GRAPH_URL'], message: 'must be https in production: the bot sends its Graph token there' });
       if (!e.VARNA_INDEX_KEY)
         ctx.addIssue({ code: 'custom', path: ['VARNA_INDEX_KEY'], message: 'required in production' });
+      // The export links intake gets point here; without it they would point at http://localhost.
+      if (!e.VARNA_PUBLIC_URL)
+        ctx.addIssue({ code: 'custom', path: ['VARNA_PUBLIC_URL'], message: 'required in production: the public https address of Värna (export links point there)' });
+      else if (!e.VARNA_PUBLIC_URL.startsWith('https://'))
+        ctx.addIssue({ code: 'custom', path: ['VARNA_PUBLIC_URL'], message: 'must be https in production: an export link carries its signature in the address' });
     }
     if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(e.VARNA_STORE_URL))
       ctx.addIssue({ code: 'custom', path: ['VARNA_STORE_URL'], message: 'must start with sqlite: or postgres://' });
