@@ -6,6 +6,7 @@ import type { Cipher } from './crypto';
 import { decisionDue, protectionDue, stockholmMonth } from './deadlines';
 import { ConflictError, NotAllowedError, NotFoundError, ValidationError } from './errors';
 import { markLedToReport, trackReport } from './stat-rollup';
+import { memberUnits, referenceSubject } from './intake-access';
 import type { Directory } from './municipality';
 import type { Outbox } from './outbox';
 import {
@@ -345,18 +346,19 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
 
     /**
      * The full report, for a member of the intake team that received it. Every opening and every
-     * refusal is written to the audit log.
+     * refusal is written to the audit log. Membership is asked first, of every intake unit's team:
+     * a reference that does not exist and one that is not the actor's to open get the same
+     * refusal (NotAllowedError), so a non-member cannot tell which references exist.
      */
     async open(actor: Actor, reference: string, isMemberOfUnitTeam: (teamId: string) => Promise<boolean>, purpose: 'view' | 'export' = 'view'): Promise<{ report: Report; content: ReportContent; earlier: Report[] }> {
-      const report = await service.byReference(reference);
-      if (!report) throw new NotFoundError('report', reference);
-      const unit = directory.intakeUnit(report.intake_unit_id);
-      const allowed = !!unit && (await isMemberOfUnitTeam(unit.teamId));
+      const units = await memberUnits(directory, isMemberOfUnitTeam);
+      const found = units.size > 0 ? await service.byReference(reference) : undefined;
+      const report = found && units.has(found.intake_unit_id) ? found : undefined;
       await store.transaction((trx) =>
-        store.audit.append(trx, { actor: actor.aadObjectId, action: `report.${purpose}`, subject: reference, outcome: allowed ? 'allowed' : 'refused' }, clock.now()),
+        store.audit.append(trx, { actor: actor.aadObjectId, action: `report.${purpose}`, subject: referenceSubject(reference), outcome: report ? 'allowed' : 'refused' }, clock.now()),
       );
-      if (!allowed) {
-        log.warn({ event: 'report.open.refused', reference, user: actor.aadObjectId }, 'full report refused: not in the intake team');
+      if (!report) {
+        log.warn({ event: 'report.open.refused', reference: referenceSubject(reference), user: actor.aadObjectId }, 'full report refused: not in the intake team');
         throw new NotAllowedError(`report.${purpose}`);
       }
       const earlier = report.child_key
