@@ -4,6 +4,7 @@ import { createAdapter, type CredentialsFactory } from './bot/adapter';
 import { createApp } from './bot/app';
 import { registerExports } from './bot/routes/export';
 import { registerStatisticsExports } from './bot/routes/statistics-export';
+import { makeDownloadGuard } from './bot/download-guard';
 import type { BotKit } from './bot/kit';
 import { createServer } from './bot/server';
 import { ConfigError, loadConfig, type Config } from './config';
@@ -58,8 +59,9 @@ export async function startVarna(opts: StartOptions): Promise<Running> {
   const server = createServer({ adapter, run: (ctx) => kit.run(ctx), s: services, log, maxBodyBytes: config.env.VARNA_MAX_BODY_BYTES, requireToken: !config.localMode });
   await new Promise<void>((resolve) => server.listen(config.env.PORT, '0.0.0.0', resolve));
   const port = (server.address() as AddressInfo).port;
-  registerExports(server, kit, services, config, log, port);
-  registerStatisticsExports(server, kit, services, config, log, port);
+  const downloads = makeDownloadGuard(services, log);
+  registerExports(server, kit, services, config, log, port, downloads);
+  registerStatisticsExports(server, kit, services, config, log, port, downloads);
   if (opts.deliverInBackground ?? true) {
     services.outbox.start();
     services.jobs.start();
@@ -79,6 +81,7 @@ export async function startVarna(opts: StartOptions): Promise<Running> {
       await services.jobs.stop();
       await services.outbox.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await downloads.flush();
       await store.close();
     },
   };
