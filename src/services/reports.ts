@@ -272,6 +272,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
             feedback_requested: c.wishes.feedbackWanted ? 1 : 0,
             joint_meeting_wanted: c.wishes.jointMeeting ? 1 : 0,
             child_key: pnr?.ok ? cipher.keyedHash('child', pnr.normalized) : null,
+            index_key_id: pnr?.ok ? cipher.indexKeyId : null,
             sealed: cipher.seal(key, content, `report:${id}`),
             received_at: iso(now),
             received_month: stockholmMonth(now),
@@ -361,18 +362,21 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
         log.warn({ event: 'report.open.refused', reference: referenceSubject(reference), user: actor.aadObjectId }, 'full report refused: not in the intake team');
         throw new NotAllowedError(`report.${purpose}`);
       }
-      const earlier = report.child_key
+      const content = await service.content(report);
+      // Under every configured index key: during a rotation some reports still carry the old one's hash.
+      const childKeys = report.child_key && content.child.pnrNormalized ? [report.child_key, ...cipher.keyedHashes('child', content.child.pnrNormalized)] : [];
+      const earlier = childKeys.length
         ? await store.db
             .selectFrom('reports')
             .selectAll()
-            .where('child_key', '=', report.child_key)
+            .where('child_key', 'in', [...new Set(childKeys)])
             .where('id', '!=', report.id)
             .where('received_at', '>=', new Date(new Date(report.received_at).getTime() - 365 * 86_400_000).toISOString())
             .where('received_at', '<=', report.received_at)
             .orderBy('received_at', 'desc')
             .execute()
         : [];
-      return { report, content: await service.content(report), earlier };
+      return { report, content, earlier };
     },
 
     /** Remembers where the channel card landed, so it can be updated and threaded. */
