@@ -39,6 +39,7 @@ export function productionSecrets(): Record<string, string> {
     BOT_TENANT_ID: randomUUID(),
     VARNA_DATA_KEY: randomBytes(32).toString('base64'),
     VARNA_INDEX_KEY: randomBytes(32).toString('base64'),
+    VARNA_PUBLIC_URL: 'https://varna.exempel.se',
   };
 }
 

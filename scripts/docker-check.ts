@@ -273,7 +273,7 @@ async function startAndStop(label: string, store: 'sqlite' | 'postgres', extra: 
   if (!health.ok) return;
   const ready = await waitFor(`${base}/readyz`, READY_SECONDS, (s, b) => s === 200 && /"status":"ready"/.test(b), name);
   check(ready.ok, `${label}: GET /readyz answers 200 with "status":"ready" within ${READY_SECONDS} s`, ready.ok ? `after ${ready.after.toFixed(1)} s: ${ready.last.replace(/^200 /, '')}` : ready.last);
-  if (store === 'postgres') check(/"store":"postgres"/.test(ready.last), `${label}: /readyz says "store":"postgres"`, ready.last);
+  check(/^200 \{"status":"ready"\}$/.test(ready.last.trim()), `${label}: /readyz says ready and nothing else (no store, no municipality)`, ready.last);
 
   const id = await docker(['exec', name, 'sh', '-c', 'id -u; id -un']);
   const [uid, user] = id.out.trim().split('\n');

@@ -11,6 +11,39 @@ const base64Key = z
   .string()
   .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64 (openssl rand -base64 32)');
 
+/** A key id: stored with every record it protects, so it names one key for good. */
+const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
+
+/**
+ * Retired (or not yet current) keys: `id:base64,id:base64`. Each entry must be a valid id and 32
+ * bytes; the problem names the entry by position and id, never the key.
+ */
+export function keyListProblems(value: string | undefined, currentId: string): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  (value ?? '').split(',').map((e) => e.trim()).forEach((entry, i) => {
+    if (!entry) return;
+    const colon = entry.indexOf(':');
+    const id = colon > 0 ? entry.slice(0, colon) : '';
+    const key = colon > 0 ? entry.slice(colon + 1) : '';
+    if (!KEY_ID.test(id)) return void problems.push(`entry ${i + 1} must be id:key (id of letters, digits, - or _; key 32 bytes, base64)`);
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key) || Buffer.from(key, 'base64').length !== 32) problems.push(`entry ${i + 1} (id ${id}): the key must be 32 bytes, base64`);
+    if (id === currentId) problems.push(`entry ${i + 1}: id ${id} is the current key's id; a key id names one key`);
+    if (seen.has(id)) problems.push(`entry ${i + 1}: id ${id} is given twice`);
+    seen.add(id);
+  });
+  return problems;
+}
+
+/** The entries of a key list already checked by keyListProblems. */
+export function parseKeyList(value: string | undefined): Array<[string, Buffer]> {
+  return (value ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)
+    .map((entry) => [entry.slice(0, entry.indexOf(':')), Buffer.from(entry.slice(entry.indexOf(':') + 1), 'base64')]);
+}
+
 export const Env = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -24,9 +57,11 @@ export const Env = z
     VARNA_ALLOWED_TENANTS: z.string().optional().describe('extra tenant ids, comma separated'),
     VARNA_STORE_URL: z.string().default('sqlite:data/varna.db').describe('sqlite:<file> or postgres://…'),
     VARNA_DATA_KEY: base64Key.optional().describe('master key that wraps the per-record data keys'),
-    VARNA_DATA_KEY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('k1'),
-    VARNA_OLD_DATA_KEYS: z.string().optional().describe('retired keys still needed to read: id:base64,id:base64'),
+    VARNA_DATA_KEY_ID: z.string().regex(KEY_ID).default('k1'),
+    VARNA_OLD_DATA_KEYS: z.string().optional().describe('other data keys still needed to read (retired, or about to become current): id:base64,id:base64'),
     VARNA_INDEX_KEY: base64Key.optional().describe('key for keyed hashes (repeat reports, consultations)'),
+    VARNA_INDEX_KEY_ID: z.string().regex(KEY_ID).default('i1').describe('id of VARNA_INDEX_KEY (stored with every keyed hash)'),
+    VARNA_OLD_INDEX_KEYS: z.string().optional().describe('other index keys still needed to look up (during a rotation): id:base64,id:base64'),
     VARNA_CONFIG: z.string().default('config/example.yaml').describe('path of the municipality config'),
     VARNA_DELIVERY_DEADLINE_MINUTES: z.coerce.number().int().positive().default(15),
     VARNA_ACK_ALERT_WORKING_HOURS: z.coerce.number().positive().max(40).default(2).describe('a report not acknowledged within this many working hours gets an alert in its thread'),
@@ -57,7 +92,14 @@ export const Env = z
         ctx.addIssue({ code: 'custom', path: ['VARNA_GRAPH_URL'], message: 'must be https in production: the bot sends its Graph token there' });
       if (!e.VARNA_INDEX_KEY)
         ctx.addIssue({ code: 'custom', path: ['VARNA_INDEX_KEY'], message: 'required in production' });
+      // The export links intake gets point here; without it they would point at http://localhost.
+      if (!e.VARNA_PUBLIC_URL)
+        ctx.addIssue({ code: 'custom', path: ['VARNA_PUBLIC_URL'], message: 'required in production: the public https address of Värna (export links point there)' });
+      else if (!e.VARNA_PUBLIC_URL.startsWith('https://'))
+        ctx.addIssue({ code: 'custom', path: ['VARNA_PUBLIC_URL'], message: 'must be https in production: an export link carries its signature in the address' });
     }
+    for (const problem of keyListProblems(e.VARNA_OLD_DATA_KEYS, e.VARNA_DATA_KEY_ID)) ctx.addIssue({ code: 'custom', path: ['VARNA_OLD_DATA_KEYS'], message: problem });
+    for (const problem of keyListProblems(e.VARNA_OLD_INDEX_KEYS, e.VARNA_INDEX_KEY_ID)) ctx.addIssue({ code: 'custom', path: ['VARNA_OLD_INDEX_KEYS'], message: problem });
     if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(e.VARNA_STORE_URL))
       ctx.addIssue({ code: 'custom', path: ['VARNA_STORE_URL'], message: 'must start with sqlite: or postgres://' });
   });

@@ -4,6 +4,7 @@ import { createAdapter, type CredentialsFactory } from './bot/adapter';
 import { createApp } from './bot/app';
 import { registerExports } from './bot/routes/export';
 import { registerStatisticsExports } from './bot/routes/statistics-export';
+import { makeDownloadGuard } from './bot/download-guard';
 import type { BotKit } from './bot/kit';
 import { createServer } from './bot/server';
 import { ConfigError, loadConfig, type Config } from './config';
@@ -11,6 +12,7 @@ import { loadKeyring } from './keys';
 import { createLogger, type Logger } from './log';
 import { systemClock, type Clock } from './services/clock';
 import { makeCipher, type Keyring } from './services/crypto';
+import { KeyCheckError, makeKeyRotation } from './services/key-rotation';
 import { makeServices, type Services } from './services';
 import { StoreLockedError } from './services/store/db';
 import { openStore } from './services/store';
@@ -52,14 +54,28 @@ export async function startVarna(opts: StartOptions): Promise<Running> {
     onConnectionLost: (err) => log.warn({ event: 'store.connection-lost', err }, 'the database closed a connection; the next query opens a new one'),
   });
   const cipher = makeCipher(opts.keyring ?? loadKeyring(config, log));
+  // A key that is not the one its id stood for, or a key the data needs and the configuration
+  // lacks, stops the start here, before anything is served (main: one line, exit code 2).
+  const rotation = makeKeyRotation({ store, cipher, clock, log });
+  try {
+    await rotation.verify();
+    const keys = await rotation.status();
+    if (keys.dataPending || keys.indexPending) log.info({ event: 'keys.rotation.pending', dataLeft: keys.dataPending, indexLeft: keys.indexPending }, 'records under an older key: rewrapped and rehashed in the background (or npm run keys:rotate)');
+    if (keys.removable.data.length || keys.removable.index.length)
+      log.info({ event: 'keys.old-unneeded', dataKeys: keys.removable.data.join(',') || null, indexKeys: keys.removable.index.join(',') || null }, 'configured old keys no record needs any more: they can be removed');
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const services = makeServices({ config, store, clock, log, cipher });
   const adapter = createAdapter(config, opts.credentialsFactory ? { credentialsFactory: opts.credentialsFactory } : {});
   const kit = createApp(adapter, config, services, log);
-  const server = createServer({ adapter, run: (ctx) => kit.run(ctx), s: services, log, maxBodyBytes: config.env.VARNA_MAX_BODY_BYTES });
+  const server = createServer({ adapter, run: (ctx) => kit.run(ctx), s: services, log, maxBodyBytes: config.env.VARNA_MAX_BODY_BYTES, requireToken: !config.localMode });
   await new Promise<void>((resolve) => server.listen(config.env.PORT, '0.0.0.0', resolve));
   const port = (server.address() as AddressInfo).port;
-  registerExports(server, kit, services, config, log, port);
-  registerStatisticsExports(server, kit, services, config, log, port);
+  const downloads = makeDownloadGuard(services, log);
+  registerExports(server, kit, services, config, log, port, downloads);
+  registerStatisticsExports(server, kit, services, config, log, port, downloads);
   if (opts.deliverInBackground ?? true) {
     services.outbox.start();
     services.jobs.start();
@@ -79,6 +95,7 @@ export async function startVarna(opts: StartOptions): Promise<Running> {
       await services.jobs.stop();
       await services.outbox.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await downloads.flush();
       await store.close();
     },
   };
@@ -102,6 +119,10 @@ async function main(): Promise<void> {
     if (error instanceof StoreLockedError) {
       console.error(`Cannot start: ${error.message}`);
       process.exit(3);
+    }
+    if (error instanceof KeyCheckError) {
+      console.error(`Cannot start: ${error.message}`);
+      process.exit(2);
     }
     console.error(`Cannot start: ${(error as Error).name}: ${(error as Error).message}`);
     process.exit(1);

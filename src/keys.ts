@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Config } from './config';
+import { parseKeyList, type Config } from './config';
 import type { Logger } from './log';
 import { makeKeyring, type Keyring } from './services/crypto';
 
@@ -14,16 +14,11 @@ const DEV_KEY_FILE = 'data/dev-keys.json';
  */
 export function loadKeyring(config: Config, log: Logger): Keyring {
   const { env } = config;
-  const old = (env.VARNA_OLD_DATA_KEYS ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((pair): [string, Buffer] => {
-      const [id, key] = pair.split(':');
-      return [id!, Buffer.from(key ?? '', 'base64')];
-    });
+  // Checked by loadConfig (keyListProblems): every entry is id:32 bytes, no id twice.
+  const old = parseKeyList(env.VARNA_OLD_DATA_KEYS);
+  const index = { id: env.VARNA_INDEX_KEY_ID, old: parseKeyList(env.VARNA_OLD_INDEX_KEYS) };
   if (env.VARNA_DATA_KEY) {
-    return makeKeyring(env.VARNA_DATA_KEY_ID, Buffer.from(env.VARNA_DATA_KEY, 'base64'), old, env.VARNA_INDEX_KEY ? Buffer.from(env.VARNA_INDEX_KEY, 'base64') : undefined);
+    return makeKeyring(env.VARNA_DATA_KEY_ID, Buffer.from(env.VARNA_DATA_KEY, 'base64'), old, env.VARNA_INDEX_KEY ? Buffer.from(env.VARNA_INDEX_KEY, 'base64') : undefined, index);
   }
   let dev: { id: string; key: string; index: string };
   if (existsSync(DEV_KEY_FILE)) {
@@ -34,5 +29,5 @@ export function loadKeyring(config: Config, log: Logger): Keyring {
     writeFileSync(DEV_KEY_FILE, JSON.stringify(dev), { mode: 0o600 });
   }
   log.warn({ event: 'keys.development' }, `NO VARNA_DATA_KEY: using a development key from ${DEV_KEY_FILE}. Never use this with real data.`);
-  return makeKeyring(dev.id, Buffer.from(dev.key, 'base64'), old, Buffer.from(dev.index, 'base64'));
+  return makeKeyring(dev.id, Buffer.from(dev.key, 'base64'), old, Buffer.from(dev.index, 'base64'), index);
 }

@@ -4,6 +4,7 @@ import type { TeamsAdapter } from '@microsoft/teams-ai';
 import type { Card } from '../cards/card';
 import { markForDelivery, possibleRepeatLine } from '../cards/delivery';
 import type { Logger } from '../log';
+import { UnavailableError } from '../services/errors';
 import { SendFailure, type FindResult, type OutboxMessage, type SendOptions, type SendResult, type Sender, type Target } from '../services/outbox';
 import type { Services } from '../services';
 import type { GraphLookup } from './graph';
@@ -180,6 +181,30 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
     sender,
     register(kind: string, renderer: Renderer) {
       renderers.set(kind, renderer);
+    },
+    /**
+     * Whether a user is a member of a team now, asked of Teams outside any turn (a browser download
+     * has none) through the team's installation. Not cached: a member who left is refused at once.
+     * Fails closed: UnavailableError when Teams cannot be asked (no installation, an error, no answer).
+     */
+    async isTeamMember(teamId: string, aadObjectId: string): Promise<boolean> {
+      const inst = await s.installations.forTeam(teamId);
+      if (!inst) throw new UnavailableError('membership: the team has no installation');
+      let member = false;
+      try {
+        await proactive(inst.reference as Partial<ConversationReference>, async (ctx) => {
+          withoutSdkRetries(ctx);
+          const found = await TeamsInfo.getTeamMember(ctx, teamId, aadObjectId);
+          member = (found.aadObjectId ?? '').toLowerCase() === aadObjectId.toLowerCase();
+        });
+      } catch (error) {
+        const status = (error as { statusCode?: number }).statusCode;
+        // Teams answers 404 for someone who is not (or no longer) in the team.
+        if (status === 404) return false;
+        log.warn({ event: 'membership.unavailable', status }, 'could not ask Teams about team membership');
+        throw new UnavailableError('membership check failed');
+      }
+      return member;
     },
     /** Replace a card already sent (e.g. the intake card after an action taken elsewhere). */
     async updateCard(reference: Partial<ConversationReference>, activityId: string, card: Card): Promise<void> {

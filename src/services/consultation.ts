@@ -106,6 +106,8 @@ const messageAad = (id: string, messageId: string) => `consultation:${id}:messag
 
 export function makeConsultations({ store, clock, log, cipher, directory, outbox, retentionDays, maxOpenDays = 180, deliveryDeadlineMinutes = 15, extraNames = () => [] }: ConsultationDeps) {
   const teacherKey = (aadObjectId: string) => cipher.keyedHash('consultation.teacher', aadObjectId.toLowerCase());
+  /** The teacher's keyed hash under every configured index key (rows not yet rehashed in a rotation). */
+  const teacherKeys = (aadObjectId: string) => cipher.keyedHashes('consultation.teacher', aadObjectId.toLowerCase());
 
   async function row(id: string, trx: Tx = store.db): Promise<ConsultationTable> {
     const found = await trx.selectFrom('consultations').selectAll().where('id', '=', id).executeTakeFirst();
@@ -170,7 +172,7 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
   }
 
   async function assertTeacher(actor: Actor, c: ConsultationTable, action: string): Promise<void> {
-    if (c.teacher_key === teacherKey(actor.aadObjectId)) return;
+    if (teacherKeys(actor.aadObjectId).includes(c.teacher_key)) return;
     await refuse(actor, c.id, action);
     throw new NotAllowedError(action);
   }
@@ -239,7 +241,8 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
       if (!/^[A-Za-z0-9_-]{8,64}$/.test(input.nonce)) throw new ValidationError({ nonce: 'invalid' });
       const text = cleanText(input.text, 'text');
       const submissionKey = cipher.keyedHash('consultation.submission', `${actor.aadObjectId.toLowerCase()}|${input.nonce}`);
-      const existing = await store.db.selectFrom('consultations').selectAll().where('submission_key', '=', submissionKey).executeTakeFirst();
+      const submissionKeys = cipher.keyedHashes('consultation.submission', `${actor.aadObjectId.toLowerCase()}|${input.nonce}`);
+      const existing = await store.db.selectFrom('consultations').selectAll().where('submission_key', 'in', submissionKeys).executeTakeFirst();
       if (existing) return { kind: 'sent', view: { ...(await view(existing)), locale: existing.teacher_locale } };
 
       const verdict = guard(text, input.accepted, school.id, input.showSchool);
@@ -262,6 +265,7 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
           number: counter.value,
           submission_key: submissionKey,
           teacher_key: teacherKey(actor.aadObjectId),
+          index_key_id: cipher.indexKeyId,
           teacher_locale: actor.locale,
           unit_id: unit.id,
           school_id: school.id,
@@ -467,7 +471,7 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
       const rows = await store.db
         .selectFrom('consultations')
         .select(['id', 'number', 'status', 'outcome', 'created_at'])
-        .where('teacher_key', '=', teacherKey(actor.aadObjectId))
+        .where('teacher_key', 'in', teacherKeys(actor.aadObjectId))
         .orderBy('created_at', 'desc')
         .limit(limit)
         .execute();

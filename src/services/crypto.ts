@@ -10,6 +10,21 @@ export interface Keyring {
   keys: Map<string, Buffer>;
   /** HMAC key for keyed hashes (repeat reports, consultation references); never rotates silently. */
   indexKey: Buffer;
+  /** Its id, stored with every keyed hash (so a rotation knows what is left to rehash). */
+  indexKeyId: string;
+  /** Every index key configured: the current one and those a rotation still needs to look up. */
+  indexKeys: Map<string, Buffer>;
+  /** The index key was derived from the data key (no VARNA_INDEX_KEY: development only). */
+  indexDerived: boolean;
+}
+
+/** Which key, which kind: for the key check values stored per key id (see key-rotation.ts). */
+export interface KeyCheck {
+  kind: 'data' | 'index';
+  id: string;
+  current: boolean;
+  /** HMAC-SHA256 of a fixed text under the key: names the key without revealing it. */
+  check: string;
 }
 
 export interface Sealed {
@@ -24,13 +39,26 @@ export interface WrappedKey {
   wrapped: string;
 }
 
-export function makeKeyring(currentId: string, current: Buffer, old: Array<[string, Buffer]> = [], indexKey?: Buffer): Keyring {
+export function makeKeyring(
+  currentId: string,
+  current: Buffer,
+  old: Array<[string, Buffer]> = [],
+  indexKey?: Buffer,
+  index: { id?: string; old?: Array<[string, Buffer]> } = {},
+): Keyring {
+  const indexKeyId = index.id ?? 'i1';
+  const currentIndex = indexKey ?? Buffer.from(hkdfSync('sha256', current, Buffer.alloc(0), 'varna-index-v1', 32));
   return {
     currentId,
     keys: new Map([[currentId, current], ...old]),
-    indexKey: indexKey ?? Buffer.from(hkdfSync('sha256', current, Buffer.alloc(0), 'varna-index-v1', 32)),
+    indexKey: currentIndex,
+    indexKeyId,
+    indexKeys: new Map([[indexKeyId, currentIndex], ...(index.old ?? [])]),
+    indexDerived: !indexKey,
   };
 }
+
+const checkValue = (kind: KeyCheck['kind'], key: Buffer) => createHmac('sha256', key).update(`varna ${kind} key check v1`).digest('base64url');
 
 function encrypt(key: Buffer, plaintext: Buffer, aad: string): Sealed {
   const iv = randomBytes(12);
@@ -78,6 +106,26 @@ export function makeCipher(keyring: Keyring) {
     keyedHash(purpose: string, value: string): string {
       return createHmac('sha256', keyring.indexKey).update(`${purpose}\u0000${value}`).digest('base64url');
     },
+    /**
+     * The keyed hash under every configured index key, the current one first: what a look-up must
+     * match while a rotation is under way (rows not yet rehashed carry an older key's hash).
+     */
+    keyedHashes(purpose: string, value: string): string[] {
+      return [...keyring.indexKeys.values()].map((key) => createHmac('sha256', key).update(`${purpose}\u0000${value}`).digest('base64url'));
+    },
+    /** The id stored with a new keyed hash. */
+    indexKeyId: keyring.indexKeyId,
+    /** The id stored with a newly wrapped data key. */
+    dataKeyId: keyring.currentId,
+    /** One check value per configured key, to compare with those stored under the same ids. */
+    keyChecks(): KeyCheck[] {
+      return [
+        ...[...keyring.keys].map(([id, key]) => ({ kind: 'data' as const, id, current: id === keyring.currentId, check: checkValue('data', key) })),
+        ...[...keyring.indexKeys].map(([id, key]) => ({ kind: 'index' as const, id, current: id === keyring.indexKeyId, check: checkValue('index', key) })),
+      ];
+    },
+    hasKey: (kind: KeyCheck['kind'], id: string) => (kind === 'data' ? keyring.keys : keyring.indexKeys).has(id),
+    indexDerived: keyring.indexDerived,
   };
 }
 export type Cipher = ReturnType<typeof makeCipher>;

@@ -7,6 +7,7 @@ import { makeConsultations } from './consultation';
 import { makeInstallations } from './installations';
 import { makeIntake } from './intake';
 import { makeJobs } from './jobs';
+import { makeKeyRotation } from './key-rotation';
 import { makeLinks } from './links';
 import { directory } from './municipality';
 import { isOpen } from './office-hours';
@@ -54,6 +55,9 @@ export function makeServices(deps: ServiceDeps) {
   jobs.every('intake.clocks', 5 * 60_000, async () => void (await intake.checkClocks()));
   const consultations = makeConsultations({ store, clock, log, cipher: deps.cipher, directory: dir, outbox, retentionDays: config.municipality.retention.consultationDaysAfterClose, maxOpenDays: config.municipality.retention.consultationMaxOpenDays, deliveryDeadlineMinutes: config.env.VARNA_DELIVERY_DEADLINE_MINUTES });
   jobs.cron('consultations.purge', '40 2 * * *', async () => void (await consultations.purgeExpired(clock.now())));
+  // After a start with a new current key: rewrap and rehash in the background, a few batches a minute.
+  const keys = makeKeyRotation({ store, cipher: deps.cipher, clock, log });
+  jobs.every('keys.rotate', 60_000, async () => keys.backgroundRun());
   const reminders = makeReminders({ config, store, clock, log, outbox, installations, jobs, directory: dir });
   reminders.schedule();
   // Several instances share a PostgreSQL: each looks for the others' changes every 15 s.
@@ -72,6 +76,7 @@ export function makeServices(deps: ServiceDeps) {
     reminders,
     statistics,
     coordinator,
+    keys,
     /** Phone numbers for acute situations, by the unit's office hours right now. */
     contactsFor(schoolId?: string) {
       const unit = (schoolId && dir.intakeUnitFor(schoolId)) || config.municipality.intakeUnits[0]!;

@@ -6,6 +6,7 @@ import type { Cipher } from './crypto';
 import { addWorkingHours, feedbackDue, isCalendarDate, stockholmDate } from './deadlines';
 import { ConflictError, NotAllowedError, NotFoundError, ValidationError } from './errors';
 import { trackReport } from './stat-rollup';
+import { memberUnits, referenceSubject } from './intake-access';
 import { feedbackKind, feedbackTarget, type FeedbackMessage, type PermittedFeedback } from './feedback';
 import type { Directory } from './municipality';
 import type { Outbox } from './outbox';
@@ -63,14 +64,18 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
     return report;
   }
 
-  async function authorize(actor: Actor, report: Report, action: IntakeAction, isMember: IsMember): Promise<void> {
-    const unit = directory.intakeUnit(report.intake_unit_id);
-    const allowed = !!unit && (await isMember(unit.teamId));
-    if (allowed) return;
-    await store.transaction((trx) =>
-      store.audit.append(trx, { actor: actor.aadObjectId, action: `intake.${action}`, subject: report.reference, outcome: 'refused' }, clock.now()),
-    );
-    log.warn({ event: 'intake.refused', action, reference: report.reference, user: actor.aadObjectId }, 'intake action refused: not in the intake team');
+  /**
+   * The report, for a member of its intake unit's team. Membership is asked first, of every unit's
+   * team, so a reference that does not exist and one of another unit get the same refusal
+   * (audited); a non-member cannot tell which references exist.
+   */
+  async function loadAs(actor: Actor, reference: string, action: IntakeAction, isMember: IsMember): Promise<Report> {
+    const units = await memberUnits(directory, isMember);
+    const report = units.size > 0 ? await reports.byReference(reference) : undefined;
+    if (report && units.has(report.intake_unit_id)) return report;
+    const subject = referenceSubject(reference);
+    await store.transaction((trx) => store.audit.append(trx, { actor: actor.aadObjectId, action: `intake.${action}`, subject, outcome: 'refused' }, clock.now()));
+    log.warn({ event: 'intake.refused', action, reference: subject, user: actor.aadObjectId }, 'intake action refused: not in the intake team');
     throw new NotAllowedError(`intake.${action}`);
   }
 
@@ -92,8 +97,7 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
     isMember: IsMember,
     change: (r: Report, now: Date) => { patch: Partial<Report>; detail?: HistoryEntry['detail']; feedback?: PermittedFeedback; note?: string } ,
   ): Promise<Report> {
-    const report = await load(reference);
-    await authorize(actor, report, action, isMember);
+    const report = await loadAs(actor, reference, action, isMember);
     const now = clock.now();
     const { patch, detail = {}, feedback, note } = change(report, now);
     const updated = await store.transaction(async (trx) => {
@@ -131,8 +135,7 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
   const service = {
     /** "Bekräfta mottagen / Ta ärendet": the reporter always learns who has it, with a phone. */
     async take(actor: Actor, reference: string, phone: string | undefined, isMember: IsMember): Promise<Report> {
-      const current = await load(reference);
-      await authorize(actor, current, 'take', isMember);
+      const current = await loadAs(actor, reference, 'take', isMember);
       if (current.handler_aad) throw new ConflictError('taken', { by: current.handler_name ?? '' });
       const remembered = (await store.users.get(actor.aadObjectId))?.phone ?? undefined;
       const handlerPhone = (phone ?? '').trim() || remembered;
@@ -176,12 +179,9 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
       const today = stockholmDate(clock.now());
       if (!isCalendarDate(input.date)) throw new ValidationError({ date: 'dateInvalid' });
       if (input.date > today) throw new ValidationError({ date: 'dateFuture' });
-      const current = await load(reference);
+      const current = await loadAs(actor, reference, 'decision', isMember);
       if (input.date < stockholmDate(new Date(current.received_at))) throw new ValidationError({ date: 'dateBeforeReport' });
-      if (current.decision) {
-        await authorize(actor, current, 'decision', isMember);
-        throw new ConflictError('decided', { by: '' });
-      }
+      if (current.decision) throw new ConflictError('decided', { by: '' });
       return act(actor, reference, 'decision', isMember, (r, now) => {
         if (r.decision) throw new ConflictError('decided');
         const send = !r.feedback_inappropriate_at && (wantsDecisionFeedback(r) || input.sendUnasked);

@@ -6,6 +6,7 @@ import type { Cipher } from './crypto';
 import { decisionDue, protectionDue, stockholmMonth } from './deadlines';
 import { ConflictError, NotAllowedError, NotFoundError, ValidationError } from './errors';
 import { markLedToReport, trackReport } from './stat-rollup';
+import { memberUnits, referenceSubject } from './intake-access';
 import type { Directory } from './municipality';
 import type { Outbox } from './outbox';
 import {
@@ -279,6 +280,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
             feedback_requested: c.wishes.feedbackWanted ? 1 : 0,
             joint_meeting_wanted: c.wishes.jointMeeting ? 1 : 0,
             child_key: pnr?.ok ? cipher.keyedHash('child', pnr.normalized) : null,
+            index_key_id: pnr?.ok ? cipher.indexKeyId : null,
             sealed: cipher.seal(key, content, `report:${id}`),
             received_at: iso(now),
             received_month: stockholmMonth(now),
@@ -353,35 +355,39 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
 
     /**
      * The full report, for a member of the intake team that received it. Every opening and every
-     * refusal is written to the audit log.
+     * refusal is written to the audit log. Membership is asked first, of every intake unit's team:
+     * a reference that does not exist and one that is not the actor's to open get the same
+     * refusal (NotAllowedError), so a non-member cannot tell which references exist.
      */
     async open(actor: Actor, reference: string, isMemberOfUnitTeam: (teamId: string) => Promise<boolean>, purpose: 'view' | 'export' = 'view'): Promise<{ report: Report; content: ReportContent; earlier: Report[] }> {
-      const report = await service.byReference(reference);
-      if (!report) throw new NotFoundError('report', reference);
-      const unit = directory.intakeUnit(report.intake_unit_id);
-      const allowed = !!unit && (await isMemberOfUnitTeam(unit.teamId));
+      const units = await memberUnits(directory, isMemberOfUnitTeam);
+      const found = units.size > 0 ? await service.byReference(reference) : undefined;
+      const report = found && units.has(found.intake_unit_id) ? found : undefined;
       await store.transaction((trx) =>
-        store.audit.append(trx, { actor: actor.aadObjectId, action: `report.${purpose}`, subject: reference, outcome: allowed ? 'allowed' : 'refused' }, clock.now()),
+        store.audit.append(trx, { actor: actor.aadObjectId, action: `report.${purpose}`, subject: referenceSubject(reference), outcome: report ? 'allowed' : 'refused' }, clock.now()),
       );
-      if (!allowed) {
-        log.warn({ event: 'report.open.refused', reference, user: actor.aadObjectId }, 'full report refused: not in the intake team');
+      if (!report) {
+        log.warn({ event: 'report.open.refused', reference: referenceSubject(reference), user: actor.aadObjectId }, 'full report refused: not in the intake team');
         throw new NotAllowedError(`report.${purpose}`);
       }
       // Earlier reports on the same child (keyed hash, never in clear) from the last 12 months, of
       // those Värna still holds: purging clears the hash `reportDaysAfterHandover` days after the
       // decision (retention.ts). The card's label names that period; the case system has the rest.
-      const earlier = report.child_key
+      const content = await service.content(report);
+      // Under every configured index key: during a rotation some reports still carry the old one's hash.
+      const childKeys = report.child_key && content.child.pnrNormalized ? [report.child_key, ...cipher.keyedHashes('child', content.child.pnrNormalized)] : [];
+      const earlier = childKeys.length
         ? await store.db
             .selectFrom('reports')
             .selectAll()
-            .where('child_key', '=', report.child_key)
+            .where('child_key', 'in', [...new Set(childKeys)])
             .where('id', '!=', report.id)
             .where('received_at', '>=', new Date(new Date(report.received_at).getTime() - 365 * 86_400_000).toISOString())
             .where('received_at', '<=', report.received_at)
             .orderBy('received_at', 'desc')
             .execute()
         : [];
-      return { report, content: await service.content(report), earlier };
+      return { report, content, earlier };
     },
 
     /** Remembers where the channel card landed, so it can be updated and threaded. */

@@ -85,12 +85,12 @@ const table: Row[] = [
     },
   },
   {
-    action: 'download the report export (JSON) with a link in one\'s own name',
-    rule: 'links are minted for the intake member who opened the report; a link re-signed for someone else is refused',
+    action: 'download the report export (JSON) with a validly signed link in one\'s own name',
+    rule: 'the team\'s membership is asked of Teams again at the download: a link does not outlive its holder\'s place in the intake team',
     allowed: ['intake'],
     auditedAs: 'report.export',
     async attempt(bot, user, f) {
-      const url = f.exportUrl.replace(/u=[^&]+/, `u=${user.aadObjectId}`);
+      const url = `${f.exportUrl.split('?')[0]}?${bot.services.links.query(f.reference, 'json', user.aadObjectId)}`;
       const res = await fetch(url);
       return res.status === 200;
     },

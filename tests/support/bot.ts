@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../src/config';
 import { startVarna, type Running } from '../../src/index';
 import { createLogger } from '../../src/log';
-import { makeKeyring } from '../../src/services/crypto';
+import { makeKeyring, type Keyring } from '../../src/services/crypto';
 import { ManualClock } from './clock';
 import { ConnectorStandIn, activityOf, type ConnectorCall } from './connector';
 import { cardsOf, checkCard } from './cards';
@@ -24,6 +24,8 @@ export interface StartBotOptions {
   deliverInBackground?: boolean;
   /** Start WITH credentials: tokens are checked against this issuer and every post carries one. */
   identity?: TestIdentity;
+  /** The master and index keys (default: fixed test keys). */
+  keyring?: Keyring;
 }
 
 const TEST_KEY = Buffer.alloc(32, 7);
@@ -88,7 +90,7 @@ export class TestBot {
       config: this.config,
       clock: this.clock,
       log: createLogger('debug', this.logs),
-      keyring: makeKeyring('test', TEST_KEY, [], TEST_INDEX_KEY),
+      keyring: this.opts.keyring ?? makeKeyring('test', TEST_KEY, [], TEST_INDEX_KEY),
       deliverInBackground: this.opts.deliverInBackground ?? false,
       ...(this.opts.identity ? { credentialsFactory: this.opts.identity.credentialsFactory() } : {}),
     });

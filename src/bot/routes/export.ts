@@ -2,15 +2,25 @@ import type restify from 'restify';
 import { strings } from '../../cards/i18n';
 import type { Config } from '../../config';
 import type { Logger } from '../../log';
+import type { Actor } from '../../services/actor';
+import { NotAllowedError, NotFoundError, UnavailableError } from '../../services/errors';
+import { referenceSubject } from '../../services/intake-access';
 import { toExport } from '../../services/report-export';
 import type { Services } from '../../services';
+import { sourceOf, type DownloadGuard } from '../download-guard';
 import type { BotKit } from '../kit';
+
+/** The person a valid link names (its signature proves the name; there is no Teams turn). */
+const linkUser = (aadObjectId: string): Actor => ({ aadObjectId, userId: '', name: '', tenantId: '', locale: 'sv', conversation: { kind: 'personal', id: '' } });
 
 /**
  * Exports for the case system: GET /exports/<reference>.json|pdf with a signed, short-lived link
- * that the full-report dialog hands to an intake member. Every download is audited.
+ * that the full-report dialog hands to an intake member. The signature is checked first and costs
+ * nothing else when it is wrong (counted by the download guard, one audit entry a minute); a
+ * valid link is checked against the CURRENT membership of the report's intake team, asked of
+ * Teams at the download (fails closed), and audited, allowed or refused.
  */
-export function registerExports(server: restify.Server, kit: BotKit, s: Services, config: Config, log: Logger, port: number): void {
+export function registerExports(server: restify.Server, kit: BotKit, s: Services, config: Config, log: Logger, port: number, guard: DownloadGuard): void {
   const base = (config.env.VARNA_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
   kit.exportLinks = (actor, reference) => ({
     json: `${base}/exports/${encodeURIComponent(reference)}.json?${s.links.query(reference, 'json', actor.aadObjectId)}`,
@@ -26,21 +36,39 @@ export function registerExports(server: restify.Server, kit: BotKit, s: Services
     const [, reference, format] = m as unknown as [string, string, 'json' | 'pdf'];
     const q = Object.fromEntries(new URL(req.url ?? '', 'http://x').searchParams) as { u?: string; e?: string; s?: string };
     const verdict = s.links.verify(reference, format, q);
-    const report = await s.reports.byReference(reference);
-    const actor = verdict.ok ? verdict.user : 'anonymous';
-    await s.store.transaction((trx) =>
-      s.store.audit.append(trx, { actor, action: 'report.export', subject: reference, outcome: verdict.ok && report ? 'allowed' : 'refused', detail: { format } }, s.clock.now()),
-    );
     if (!verdict.ok) {
-      log.warn({ event: 'export.refused', reference, why: verdict.why }, 'export link refused');
-      res.send(403, { error: verdict.why === 'expired' ? 'Länken har gått ut. Öppna anmälan i Teams igen.' : 'Ogiltig länk.' });
+      const { limited, retryAfterSeconds } = guard.refused(sourceOf(req), 'report.export', verdict.why);
+      if (limited) {
+        res.header('Retry-After', String(retryAfterSeconds));
+        res.send(429, { error: 'För många ogiltiga länkar. Försök igen om en stund.' });
+      } else res.send(403, { error: verdict.why === 'expired' ? 'Länken har gått ut. Öppna anmälan i Teams igen.' : 'Ogiltig länk.' });
       return;
     }
-    if (!report?.sealed) {
-      res.send(404, { error: 'not found' });
-      return;
+    let opened: Awaited<ReturnType<Services['reports']['open']>>;
+    try {
+      opened = await s.reports.open(linkUser(verdict.user), reference, (teamId) => kit.delivery.isTeamMember(teamId, verdict.user), 'export');
+    } catch (error) {
+      if (error instanceof UnavailableError) {
+        await s.store.transaction((trx) =>
+          s.store.audit.append(trx, { actor: verdict.user, action: 'report.export', subject: referenceSubject(reference), outcome: 'refused', detail: { format, why: 'teamsUnavailable' } }, s.clock.now()),
+        );
+        res.send(503, { error: 'Teams kunde inte svara på om du är med i mottagningens team. Försök igen om en stund.' });
+        return;
+      }
+      // Not a member any more, or no such report: the same answer (audited by reports.open).
+      if (error instanceof NotAllowedError) {
+        res.send(403, { error: 'Du har inte behörighet att hämta den här anmälan. Försöket har loggats.' });
+        return;
+      }
+      // A report whose content was purged (gallrad).
+      if (error instanceof NotFoundError) {
+        res.send(404, { error: 'not found' });
+        return;
+      }
+      throw error;
     }
-    const data = toExport(report, await s.reports.content(report), s.directory);
+    const { report } = opened;
+    const data = toExport(report, opened.content, s.directory);
     res.header('Cache-Control', 'no-store');
     res.header('Content-Disposition', `attachment; filename="${reference}.${format}"`);
     if (format === 'json') {

@@ -3,14 +3,17 @@ import type { Config } from '../../config';
 import type { Logger } from '../../log';
 import type { Services } from '../../services';
 import { groupBys, type GroupBy } from '../../services/statistics';
+import { sourceOf, type DownloadGuard } from '../download-guard';
 import type { BotKit } from '../kit';
 
 /**
  * Statistics downloads: GET /exports/statistik/statistik-<from>-<to>-<groupBy>.csv|xlsx|pdf with a
  * signed, short-lived link that names its user. The figures are computed again for that user (a
- * principal still sees their own school only), with the same suppression; every download is audited.
+ * principal still sees their own school only), with the same suppression; every download with a
+ * valid link is audited. A wrong or expired signature costs nothing else: it is counted by the
+ * download guard (one audit entry a minute for all of them).
  */
-export function registerStatisticsExports(server: restify.Server, kit: BotKit, s: Services, config: Config, log: Logger, port: number): void {
+export function registerStatisticsExports(server: restify.Server, kit: BotKit, s: Services, config: Config, log: Logger, port: number, guard: DownloadGuard): void {
   const base = (config.env.VARNA_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
   const name = (from: string, to: string, groupBy: string) => `statistik-${from}-${to}-${groupBy}`;
   kit.statisticsLinks = (actor, from, to, groupBy) => {
@@ -31,13 +34,21 @@ export function registerStatisticsExports(server: restify.Server, kit: BotKit, s
     const [, file, from, to, groupBy, format] = m as unknown as [string, string, string, string, GroupBy, 'csv' | 'xlsx' | 'pdf'];
     const q = Object.fromEntries(new URL(req.url ?? '', 'http://x').searchParams) as { u?: string; e?: string; s?: string };
     const verdict = s.links.verify(file, format, q);
-    const allowed = verdict.ok && s.statistics.mayView({ aadObjectId: verdict.user });
+    if (!verdict.ok) {
+      const { limited, retryAfterSeconds } = guard.refused(sourceOf(req), 'statistics.export', verdict.why);
+      if (limited) {
+        res.header('Retry-After', String(retryAfterSeconds));
+        res.send(429, { error: 'För många ogiltiga länkar. Försök igen om en stund.' });
+      } else res.send(403, { error: verdict.why === 'expired' ? 'Länken har gått ut. Öppna statistiken i Teams igen.' : 'Ogiltig länk.' });
+      return;
+    }
+    const allowed = s.statistics.mayView({ aadObjectId: verdict.user });
     await s.store.transaction((trx) =>
-      s.store.audit.append(trx, { actor: verdict.ok ? verdict.user : 'anonymous', action: 'statistics.export', subject: file, outcome: allowed ? 'allowed' : 'refused', detail: { format } }, s.clock.now()),
+      s.store.audit.append(trx, { actor: verdict.user, action: 'statistics.export', subject: file, outcome: allowed ? 'allowed' : 'refused', detail: { format } }, s.clock.now()),
     );
-    if (!verdict.ok || !allowed) {
-      log.warn({ event: 'statistics.export.refused', why: verdict.ok ? 'role' : verdict.why }, 'statistics export refused');
-      res.send(403, { error: !verdict.ok && verdict.why === 'expired' ? 'Länken har gått ut. Öppna statistiken i Teams igen.' : 'Ogiltig länk.' });
+    if (!allowed) {
+      log.warn({ event: 'statistics.export.refused', why: 'role' }, 'statistics export refused');
+      res.send(403, { error: 'Ogiltig länk.' });
       return;
     }
     const stats = await s.statistics.figures({ aadObjectId: verdict.user }, { period: { kind: 'custom', from, to }, groupBy });

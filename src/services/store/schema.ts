@@ -130,6 +130,8 @@ export interface ReportTable {
   version: number;
   purged_at: string | null;
   updated_at: string;
+  /** Id of the index key child_key was made with; null: before ids were stored (0070). */
+  index_key_id?: string | null;
 }
 
 export interface ReportEventTable {
@@ -208,6 +210,8 @@ export interface ConsultationTable {
   version: number;
   purged_at: string | null;
   updated_at: string;
+  /** Id of the index key teacher_key was made with; null: before ids were stored (0070). */
+  index_key_id?: string | null;
 }
 
 export interface ConsultationMessageTable {
@@ -266,7 +270,16 @@ export interface StatVersionTable {
   v: number;
 }
 
+/** One key check value per key id (0070): a changed key under a used id stops the start. */
+export interface KeyCheckTable {
+  kind: 'data' | 'index';
+  key_id: string;
+  check_value: string;
+  created_at: string;
+}
+
 export interface Database {
+  key_checks: KeyCheckTable;
   stat_counts: StatCountsTable;
   stat_durations: StatDurationsTable;
   stat_version: StatVersionTable;

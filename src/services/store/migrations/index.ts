@@ -9,13 +9,14 @@ import * as m0021 from './0021-reminders';
 import * as m0050 from './0050-delivery-doubt';
 import * as m0030 from './0030-statistics-rollup';
 import * as m0060 from './0060-outbox-deadline';
+import * as m0070 from './0070-key-checks';
 
 /**
  * Versioned migrations, applied in name order at start. Add a file per change and list it here;
  * never edit one that has shipped. Numbers by area leave room for parallel work: 0002-0009 reports
  * and intake, 0010-0019 consultation, 0020-0029 reminders and jobs, 0030-0039 statistics,
  * 0040-0049 security and retention, 0050-0059 security (delivery), 0060-0069 scale.
- * 0040-0049 security and retention, 0060-0069 scale.
+ * 0040-0049 security and retention, 0060-0069 scale, 0070-0079 keys and the HTTP front.
  */
 export const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
@@ -28,6 +29,7 @@ export const migrations: Record<string, Migration> = {
   '0050-delivery-doubt': m0050,
   '0030-statistics-rollup': m0030,
   '0060-outbox-deadline': m0060,
+  '0070-key-checks': m0070,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
