@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# infra/deploy.sh <environment>: installs, upgrades or reconfigures Värna on Azure, from the values
+# in env/.env.<environment> (docs/deployment.md). The one command for every change:
+#   - the first time: the resources with Värna not started, then Värna's database role (the
+#     db-setup job), then Värna started;
+#   - a new VARNA_VERSION: first the database migrations in the migrate job, with the version still
+#     running; only when they succeed the new version starts (a new revision; Container Apps moves
+#     the traffic when it is ready). If they fail, nothing else changes;
+#   - a changed municipality file, key version or setting: a new revision with it (no image build).
+# Writes BOT_APP_ID (the bot's client id, for the Teams app package) and VARNA_PUBLIC_URL back into
+# the environment file. Needs bash and the Azure CLI; run it from the repository (Azure Cloud Shell will do).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. infra/lib.sh
+
+[ $# -eq 1 ] || { say "usage: infra/deploy.sh <environment>   (reads env/.env.<environment> and .env.<environment>.user)"; exit 2; }
+load_env "$1"
+
+: "${BOT_APP_TYPE:=UserAssignedMSI}"
+require AZURE_RESOURCE_GROUP_NAME VARNA_NAME VARNA_ACR VARNA_VERSION BOT_TENANT_ID VARNA_KEY_VAULT \
+  VARNA_DATA_KEY_ID VARNA_DATA_KEY_VERSION VARNA_INDEX_KEY_VERSION VARNA_DB_PASSWORD_VERSION \
+  SECRET_PG_ADMIN_PASSWORD VARNA_MUNICIPALITY_FILE
+case "$BOT_APP_TYPE" in
+  UserAssignedMSI) ;;
+  SingleTenant) require BOT_APP_ID BOT_APP_PASSWORD_VERSION ;;
+  *) say "BOT_APP_TYPE must be UserAssignedMSI or SingleTenant, not $BOT_APP_TYPE"; exit 2 ;;
+esac
+case "$SECRET_PG_ADMIN_PASSWORD" in
+  crypto_*) say "SECRET_PG_ADMIN_PASSWORD is encrypted by the Agents Toolkit: run this through atk, or set it in your shell"; exit 2 ;;
+esac
+[ -f "$VARNA_MUNICIPALITY_FILE" ] || { say "VARNA_MUNICIPALITY_FILE: no file $VARNA_MUNICIPALITY_FILE"; exit 2; }
+VARNA_MUNICIPALITY_YAML=$(cat "$VARNA_MUNICIPALITY_FILE")
+export VARNA_MUNICIPALITY_YAML BOT_APP_TYPE
+
+rg=$AZURE_RESOURCE_GROUP_NAME
+image="$VARNA_ACR.azurecr.io/varna:$VARNA_VERSION"
+setup_job="$VARNA_NAME-db-setup"
+migrate_job="$VARNA_NAME-migrate"
+poll=${VARNA_POLL_SECONDS:-15}
+
+# run_job <name>: starts one execution of a Container Apps job and waits for its end.
+run_job() {
+  local job=$1 execution status
+  execution=$(az_sub containerapp job start -g "$rg" -n "$job" --query name -o tsv)
+  say "  job $job: execution $execution started"
+  while :; do
+    status=$(az_sub containerapp job execution show -g "$rg" -n "$job" --job-execution-name "$execution" --query properties.status -o tsv)
+    case "$status" in
+      Succeeded) say "  job $job: succeeded"; return 0 ;;
+      Failed | Stopped | Degraded)
+        say "  job $job: $status. Its log: Log Analytics, ContainerAppConsoleLogs_CL | where ContainerJobName_s == '$job'"
+        return 1 ;;
+    esac
+    sleep "$poll"
+  done
+}
+
+# deploy <true|false>: infra/main.bicep with infra/main.bicepparam; false leaves Värna stopped.
+deploy() {
+  local outputs
+  export VARNA_START=$1
+  outputs=$(az_sub deployment group create -g "$rg" -n "varna-$VARNA_NAME" -p infra/main.bicepparam \
+    --query '[properties.outputs.botAppId.value, properties.outputs.publicUrl.value]' -o tsv)
+  BOT_OUT=$(printf '%s\n' "$outputs" | sed -n 1p)
+  URL_OUT=$(printf '%s\n' "$outputs" | sed -n 2p)
+}
+
+if az_sub containerapp job show -g "$rg" -n "$setup_job" --query name -o tsv >/dev/null 2>&1; then
+  current=$(az_sub containerapp job show -g "$rg" -n "$migrate_job" --query 'properties.template.containers[0].image' -o tsv)
+  if [ "$current" != "$image" ]; then
+    say "Upgrade from $current to $image: the database migrations first (job $migrate_job), while the running version keeps serving."
+    az_sub containerapp job update -g "$rg" -n "$migrate_job" --image "$image" -o none
+    run_job "$migrate_job" || fail "The migrations did not finish: nothing else was changed, and the running version keeps serving. Fix the cause (the job's log) and run this again. If it is an old version meeting a newer database, deploy the newer version."
+  fi
+  say "Deploying $image to $rg."
+  deploy true
+else
+  say "First installation in $rg: the resources, with Värna not started yet."
+  deploy false
+  say "Värna's own database role (job $setup_job)."
+  run_job "$setup_job" || fail "The database role could not be set up; Värna is not started. See the job's log, then run this again."
+  say "Starting Värna ($image)."
+  deploy true
+fi
+
+record BOT_APP_ID "$BOT_OUT"
+record VARNA_PUBLIC_URL "$URL_OUT"
+say "Done. Messaging endpoint: $URL_OUT/api/messages. Check: curl -s $URL_OUT/readyz"
