@@ -7,6 +7,9 @@
 #     running; only when they succeed the new version starts (a new revision; Container Apps moves
 #     the traffic when it is ready). If they fail, nothing else changes;
 #   - a changed municipality file, key version or setting: a new revision with it (no image build).
+# Before changing the data key it compares with what runs and refuses a combination that would lose
+# reports: a new key under the old id, a new id with the old key, or a new id whose old key is not
+# among the retired keys (docs/deployment.md, "Rotating keys on Azure"). VARNA_FORCE_KEYS=1 skips that.
 # Writes BOT_APP_ID (the bot's client id, for the Teams app package) and VARNA_PUBLIC_URL back into
 # the environment file. Needs bash and the Azure CLI; run it from the repository (Azure Cloud Shell will do).
 set -euo pipefail
@@ -55,6 +58,26 @@ run_job() {
   done
 }
 
+# check_keys: the data key, its id and the retired keys change together, or not at all.
+check_keys() {
+  local app="$VARNA_NAME-app" running_id running_key running_old
+  running_id=$(az_sub containerapp show -g "$rg" -n "$app" --query "properties.template.containers[0].env[?name=='VARNA_DATA_KEY_ID'].value | [0]" -o tsv)
+  running_key=$(az_sub containerapp show -g "$rg" -n "$app" --query "properties.configuration.secrets[?name=='data-key'].keyVaultUrl | [0]" -o tsv)
+  running_old=$(az_sub containerapp show -g "$rg" -n "$app" --query "properties.configuration.secrets[?name=='old-data-keys'].keyVaultUrl | [0]" -o tsv)
+  running_key=${running_key##*/}
+  running_old=${running_old##*/}
+  [ -n "$running_id" ] || return 0
+  if [ "$VARNA_DATA_KEY_ID" = "$running_id" ] && [ "$VARNA_DATA_KEY_VERSION" != "$running_key" ]; then
+    fail "VARNA_DATA_KEY_VERSION is new but VARNA_DATA_KEY_ID is still $running_id: a new data key needs a new id (and the old key among the retired keys). Nothing was changed. See docs/deployment.md, \"Rotating keys on Azure\"."
+  fi
+  if [ "$VARNA_DATA_KEY_ID" != "$running_id" ]; then
+    [ "$VARNA_DATA_KEY_VERSION" != "$running_key" ] ||
+      fail "VARNA_DATA_KEY_ID is new ($VARNA_DATA_KEY_ID) but VARNA_DATA_KEY_VERSION is the running key's: store the new key first (infra/put-secret.sh). Nothing was changed."
+    [ -n "${VARNA_OLD_DATA_KEYS_VERSION:-}" ] && [ "${VARNA_OLD_DATA_KEYS_VERSION:-}" != "$running_old" ] ||
+      fail "VARNA_DATA_KEY_ID is new ($VARNA_DATA_KEY_ID) but the retired keys are unchanged: store varna-old-data-keys with $running_id:<the old key> in it first (infra/put-secret.sh), or reports written under $running_id could not be opened. Nothing was changed."
+  fi
+}
+
 # deploy <true|false>: infra/main.bicep with infra/main.bicepparam; false leaves Värna stopped.
 deploy() {
   local outputs
@@ -67,6 +90,7 @@ deploy() {
 
 if az_sub containerapp job show -g "$rg" -n "$setup_job" --query name -o tsv >/dev/null 2>&1; then
   current=$(az_sub containerapp job show -g "$rg" -n "$migrate_job" --query 'properties.template.containers[0].image' -o tsv)
+  [ -n "${VARNA_FORCE_KEYS:-}" ] || check_keys
   if [ "$current" != "$image" ]; then
     say "Upgrade from $current to $image: the database migrations first (job $migrate_job), while the running version keeps serving."
     az_sub containerapp job update -g "$rg" -n "$migrate_job" --image "$image" -o none

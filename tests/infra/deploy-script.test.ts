@@ -15,6 +15,9 @@ case "$*" in
   "containerapp job show"*"-n varna-test-db-setup"*) [ -f "$STUB_DIR/installed" ] && echo varna-test-db-setup || { echo "ResourceNotFound" >&2; exit 3; } ;;
   "containerapp job show"*"-n varna-test-migrate"*) cat "$STUB_DIR/image" ;;
   "containerapp job update"*) ;;
+  "containerapp show"*"VARNA_DATA_KEY_ID"*) cat "$STUB_DIR/running_id" 2>/dev/null || true ;;
+  "containerapp show"*"'data-key'"*) cat "$STUB_DIR/running_key" 2>/dev/null || true ;;
+  "containerapp show"*"'old-data-keys'"*) cat "$STUB_DIR/running_old" 2>/dev/null || true ;;
   "containerapp job start"*) echo "exec-1" ;;
   "containerapp job execution show"*) cat "$STUB_DIR/status" ;;
   "deployment group create"*"infra/main.bicepparam"*)
@@ -72,12 +75,25 @@ describe('infra/deploy.sh: one command installs, upgrades and reconfigures, in a
       env: { PATH: `${join(repo, 'bin')}:${process.env.PATH}`, HOME: repo, STUB_DIR: stub, VARNA_POLL_SECONDS: '0' },
     });
   const calls = () => (existsSync(join(stub, 'calls')) ? readFileSync(join(stub, 'calls'), 'utf8').trim().split('\n') : []);
-  const kinds = () => calls().map((c) => {
+  const kinds = () => calls().filter((c) => !c.startsWith('containerapp show')).map((c) => {
     if (c.startsWith('deployment group create')) return 'deploy';
     const m = /^containerapp job (show|update|start|execution show) .*-n (\S+)/.exec(c);
     return m ? `${m[1]} ${m[2]}` : c;
   });
   const deployments = () => readFileSync(join(stub, 'deployments'), 'utf8');
+  /** Värna as it runs now: installed, with this image and data key (id, Key Vault versions). */
+  const running = (image: string, id = 'k1', key = 'd1', old = '') => {
+    writeFileSync(join(stub, 'installed'), '');
+    writeFileSync(join(stub, 'image'), `${image}\n`);
+    writeFileSync(join(stub, 'running_id'), `${id}\n`);
+    writeFileSync(join(stub, 'running_key'), `https://kvvarnatest12345678.vault.azure.net/secrets/varna-data-key/${key}\n`);
+    writeFileSync(join(stub, 'running_old'), old ? `https://kvvarnatest12345678.vault.azure.net/secrets/varna-old-data-keys/${old}\n` : '\n');
+  };
+  const setEnv = (values: Record<string, string>) => {
+    let env = readFileSync(join(repo, 'env', '.env.test'), 'utf8');
+    for (const [k, v] of Object.entries(values)) env = env.replace(new RegExp(`^${k}=.*$`, 'm'), `${k}=${v}`);
+    writeFileSync(join(repo, 'env', '.env.test'), env);
+  };
   const envFile = () => readFileSync(join(repo, 'env', '.env.test'), 'utf8');
 
   it('installs the first time: the resources with Värna stopped, then its database role, then Värna started', () => {
@@ -96,8 +112,7 @@ describe('infra/deploy.sh: one command installs, upgrades and reconfigures, in a
   });
 
   it('upgrades by migrating the database first, with the running version still serving, then deploying the new one', () => {
-    writeFileSync(join(stub, 'installed'), '');
-    writeFileSync(join(stub, 'image'), `${OLD_IMAGE}\n`);
+    running(OLD_IMAGE);
     const result = run('deploy.sh', ['test']);
     assert.equal(result.status, 0, result.stderr);
     assert.deepEqual(kinds(), ['show varna-test-db-setup', 'show varna-test-migrate', 'update varna-test-migrate', 'start varna-test-migrate', 'execution show varna-test-migrate', 'deploy']);
@@ -106,8 +121,7 @@ describe('infra/deploy.sh: one command installs, upgrades and reconfigures, in a
   });
 
   it('deploys nothing when the migrations fail, and says the running version keeps serving', () => {
-    writeFileSync(join(stub, 'installed'), '');
-    writeFileSync(join(stub, 'image'), `${OLD_IMAGE}\n`);
+    running(OLD_IMAGE);
     writeFileSync(join(stub, 'status'), 'Failed\n');
     const result = run('deploy.sh', ['test']);
     assert.equal(result.status, 1);
@@ -116,13 +130,41 @@ describe('infra/deploy.sh: one command installs, upgrades and reconfigures, in a
   });
 
   it('applies a changed municipality file or setting without a migration or an image build', () => {
-    writeFileSync(join(stub, 'installed'), '');
-    writeFileSync(join(stub, 'image'), `${NEW_IMAGE}\n`);
+    running(NEW_IMAGE);
     writeFileSync(join(repo, FILLED.VARNA_MUNICIPALITY_FILE!), 'municipality:\n  name: Testkommun\n# team ids filled in\n');
     const result = run('deploy.sh', ['test']);
     assert.equal(result.status, 0, result.stderr);
     assert.deepEqual(kinds(), ['show varna-test-db-setup', 'show varna-test-migrate', 'deploy']);
     assert.match(deployments(), /# team ids filled in/);
+  });
+
+  it('refuses a data key change that would lose reports, whatever order the values were changed in, and deploys the complete one', () => {
+    // A new key under the old id: the original mistake (reports under k1 could not be opened).
+    running(NEW_IMAGE);
+    setEnv({ VARNA_DATA_KEY_VERSION: 'd2' });
+    const sameId = run('deploy.sh', ['test']);
+    assert.equal(sameId.status, 1);
+    assert.match(sameId.stderr, /a new data key needs a new id/);
+    // A new id, but the old key not yet among the retired keys.
+    setEnv({ VARNA_DATA_KEY_ID: 'k2' });
+    const noRetired = run('deploy.sh', ['test']);
+    assert.equal(noRetired.status, 1);
+    assert.match(noRetired.stderr, /store varna-old-data-keys with k1:<the old key> in it first/);
+    // A new id with the running key.
+    setEnv({ VARNA_DATA_KEY_VERSION: 'd1', VARNA_OLD_DATA_KEYS_VERSION: 'o1' });
+    const oldKey = run('deploy.sh', ['test']);
+    assert.equal(oldKey.status, 1);
+    assert.match(oldKey.stderr, /store the new key first/);
+    assert.ok(!kinds().includes('deploy'), calls().join('\n'));
+    // All three together: deployed.
+    setEnv({ VARNA_DATA_KEY_VERSION: 'd2' });
+    const complete = run('deploy.sh', ['test']);
+    assert.equal(complete.status, 0, complete.stderr);
+    assert.equal(kinds().filter((k) => k === 'deploy').length, 1);
+    // Later, once no record needs k1: the retired keys change alone.
+    running(NEW_IMAGE, 'k2', 'd2', 'o1');
+    setEnv({ VARNA_OLD_DATA_KEYS_VERSION: '' });
+    assert.equal(run('deploy.sh', ['test']).status, 0);
   });
 
   it('names every missing value and touches nothing; a client-secret bot needs its app id and secret version', () => {
