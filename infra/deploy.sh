@@ -6,7 +6,8 @@
 #   - a new VARNA_VERSION: first the database migrations in the migrate job, with the version still
 #     running; only when they succeed the new version starts (a new revision; Container Apps moves
 #     the traffic when it is ready). If they fail, nothing else changes;
-#   - a changed municipality file, key version or setting: a new revision with it (no image build).
+#   - a changed municipality file, key version or setting: a new revision with it (no image build);
+#   - a new database password version: the db-setup job gives it to the role, then the deployment.
 # Before changing the data key it compares with what runs and refuses a combination that would lose
 # reports: a new key under the old id, a new id with the old key, or a new id whose old key is not
 # among the retired keys (docs/deployment.md, "Rotating keys on Azure"). VARNA_FORCE_KEYS=1 skips that.
@@ -78,6 +79,21 @@ check_keys() {
   fi
 }
 
+# rotate_db_password: a new VARNA_DB_PASSWORD_VERSION is given to Värna's database role first (the
+# db-setup job with that version), then deployed. PostgreSQL has one password per role: in between,
+# a minute or two, Värna cannot open new connections.
+rotate_db_password() {
+  local running identity
+  running=$(az_sub containerapp show -g "$rg" -n "$VARNA_NAME-app" --query "properties.configuration.secrets[?name=='db-password'].keyVaultUrl | [0]" -o tsv)
+  running=${running##*/}
+  [ -n "$running" ] && [ "$running" != "$VARNA_DB_PASSWORD_VERSION" ] || return 0
+  say "A new database password (version $VARNA_DB_PASSWORD_VERSION): the role first (job $setup_job); Värna cannot open new database connections until its new instances start."
+  identity=$(az_sub identity show -g "$rg" -n "$VARNA_NAME-id" --query id -o tsv)
+  az_sub containerapp job secret set -g "$rg" -n "$setup_job" \
+    --secrets "db-password=keyvaultref:https://$VARNA_KEY_VAULT.vault.azure.net/secrets/varna-db-password/$VARNA_DB_PASSWORD_VERSION,identityref:$identity" -o none
+  run_job "$setup_job" || fail "The database role did not take the new password; Värna keeps the old one. See the job's log, then run this again."
+}
+
 # deploy <true|false>: infra/main.bicep with infra/main.bicepparam; false leaves Värna stopped.
 deploy() {
   local outputs
@@ -91,6 +107,7 @@ deploy() {
 if az_sub containerapp job show -g "$rg" -n "$setup_job" --query name -o tsv >/dev/null 2>&1; then
   current=$(az_sub containerapp job show -g "$rg" -n "$migrate_job" --query 'properties.template.containers[0].image' -o tsv)
   [ -n "${VARNA_FORCE_KEYS:-}" ] || check_keys
+  rotate_db_password
   if [ "$current" != "$image" ]; then
     say "Upgrade from $current to $image: the database migrations first (job $migrate_job), while the running version keeps serving."
     az_sub containerapp job update -g "$rg" -n "$migrate_job" --image "$image" -o none

@@ -389,8 +389,10 @@ var appEnv = concat(storeEnv, [
   { name: 'VARNA_DATA_KEY_ID', value: dataKeyId }
   { name: 'VARNA_INDEX_KEY', secretRef: 'index-key' }
   { name: 'VARNA_CONFIG', value: '${configDir}/municipality.yaml' }
-  // Changes with the file, so that a changed file starts new instances (a new revision).
+  // Change with the file and with any secret's version, so that either starts new instances (a new
+  // revision): Container Apps does not make one for a changed secret alone.
   { name: 'VARNA_CONFIG_VERSION', value: uniqueString(municipalityYaml) }
+  { name: 'VARNA_SECRETS_VERSION', value: uniqueString(dataKeyVersion, oldDataKeysVersion, indexKeyVersion, dbPasswordVersion, botPasswordVersion) }
   { name: 'VARNA_PUBLIC_URL', value: publicUrl }
 ], empty(oldDataKeysVersion) ? [] : [
   { name: 'VARNA_OLD_DATA_KEYS', secretRef: 'old-data-keys' }

@@ -18,6 +18,9 @@ case "$*" in
   "containerapp show"*"VARNA_DATA_KEY_ID"*) cat "$STUB_DIR/running_id" 2>/dev/null || true ;;
   "containerapp show"*"'data-key'"*) cat "$STUB_DIR/running_key" 2>/dev/null || true ;;
   "containerapp show"*"'old-data-keys'"*) cat "$STUB_DIR/running_old" 2>/dev/null || true ;;
+  "containerapp show"*"'db-password'"*) cat "$STUB_DIR/running_db" 2>/dev/null || true ;;
+  "identity show"*) echo "/subscriptions/s/resourceGroups/rg-test/providers/Microsoft.ManagedIdentity/userAssignedIdentities/varna-test-id" ;;
+  "containerapp job secret set"*) ;;
   "containerapp job start"*) echo "exec-1" ;;
   "containerapp job execution show"*) cat "$STUB_DIR/status" ;;
   "deployment group create"*"infra/main.bicepparam"*)
@@ -77,7 +80,8 @@ describe('infra/deploy.sh: one command installs, upgrades and reconfigures, in a
   const calls = () => (existsSync(join(stub, 'calls')) ? readFileSync(join(stub, 'calls'), 'utf8').trim().split('\n') : []);
   const kinds = () => calls().filter((c) => !c.startsWith('containerapp show')).map((c) => {
     if (c.startsWith('deployment group create')) return 'deploy';
-    const m = /^containerapp job (show|update|start|execution show) .*-n (\S+)/.exec(c);
+    if (c.startsWith('identity show')) return 'identity';
+    const m = /^containerapp job (show|update|start|execution show|secret set) .*-n (\S+)/.exec(c);
     return m ? `${m[1]} ${m[2]}` : c;
   });
   const deployments = () => readFileSync(join(stub, 'deployments'), 'utf8');
@@ -88,6 +92,7 @@ describe('infra/deploy.sh: one command installs, upgrades and reconfigures, in a
     writeFileSync(join(stub, 'running_id'), `${id}\n`);
     writeFileSync(join(stub, 'running_key'), `https://kvvarnatest12345678.vault.azure.net/secrets/varna-data-key/${key}\n`);
     writeFileSync(join(stub, 'running_old'), old ? `https://kvvarnatest12345678.vault.azure.net/secrets/varna-old-data-keys/${old}\n` : '\n');
+    writeFileSync(join(stub, 'running_db'), 'https://kvvarnatest12345678.vault.azure.net/secrets/varna-db-password/p1\n');
   };
   const setEnv = (values: Record<string, string>) => {
     let env = readFileSync(join(repo, 'env', '.env.test'), 'utf8');
@@ -165,6 +170,16 @@ describe('infra/deploy.sh: one command installs, upgrades and reconfigures, in a
     running(NEW_IMAGE, 'k2', 'd2', 'o1');
     setEnv({ VARNA_OLD_DATA_KEYS_VERSION: '' });
     assert.equal(run('deploy.sh', ['test']).status, 0);
+  });
+
+  it('rotates the database password by giving it to the role first (the db-setup job), then deploying it', () => {
+    running(NEW_IMAGE);
+    setEnv({ VARNA_DB_PASSWORD_VERSION: 'p2' });
+    const result = run('deploy.sh', ['test']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(kinds(), ['show varna-test-db-setup', 'show varna-test-migrate', 'identity', 'secret set varna-test-db-setup', 'start varna-test-db-setup', 'execution show varna-test-db-setup', 'deploy']);
+    assert.ok(calls().some((c) => c.includes('db-password=keyvaultref:https://kvvarnatest12345678.vault.azure.net/secrets/varna-db-password/p2,identityref:')), calls().join('\n'));
+    assert.match(result.stderr, /cannot open new database connections/);
   });
 
   it('names every missing value and touches nothing; a client-secret bot needs its app id and secret version', () => {
