@@ -645,7 +645,7 @@ var countAlerts = [
     severity: 1
     title: 'the nightly retention purge has not run for 26 hours'
     description: 'No job.ran for retention.purge in 26 hours while Värna has been running longer than that. Data past its retention time is kept until it runs.'
-    query: 'let app = ${appLogs}; let purged = toscalar(app | where TimeGenerated > ago(26h) | where ${has('job.ran')} and Log_s has \'"job":"retention.purge"\' | count); let running = toscalar(app | where TimeGenerated < ago(26h) | count); print purged, running | where purged == 0 and running > 0'
+    query: 'let app = ${appLogs}; let purged = toscalar(app | where TimeGenerated > ago(26h) | where ${has('job.ran')} and Log_s has \'"job":"retention.purge"\' | count); let running = toscalar(app | where TimeGenerated < ago(26h) | count); print ranPurge = purged, logLines = running | where ranPurge == 0 and logLines > 0'
     frequency: 'PT1H'
     window: 'P1D'
   }
