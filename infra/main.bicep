@@ -671,8 +671,8 @@ var countAlerts = [
     key: 'restarts'
     severity: 1
     title: 'instances stop or restart'
-    description: 'process.fatal, a refusal to start (a wrong setting, a key that does not match), or more starts than a deployment makes.'
-    query: '${appLogs} | summarize fatal = countif(${has('process.fatal')} or Log_s startswith \'Invalid configuration\' or Log_s startswith \'Cannot start\'), starts = countif(${has('started')}) | where fatal > 0 or starts > ${2 * replicas}'
+    description: 'process.fatal; a refusal to start (Värna then prints its reason, e.g. a wrong setting or a key that does not match, outside its JSON log lines); or more starts than a deployment makes.'
+    query: '${appLogs} | summarize fatal = countif(${has('process.fatal')} or (Log_s !startswith \'{\' and Log_s !startswith \'(node:\' and isnotempty(trim(\' \', Log_s)))), starts = countif(${has('started')}) | where fatal > 0 or starts > ${2 * replicas}'
     frequency: 'PT5M'
     window: 'PT30M'
   }
