@@ -1,7 +1,11 @@
 // Värna on Azure: two container instances behind Container Apps' ingress, Azure Database for
-// PostgreSQL (flexible server) on a private network, the keys in Key Vault, the bot registered as
-// a single-tenant Azure Bot with the Teams channel, and every log in Log Analytics.
-// Deploy: see docs/deployment.md. Resource group scope.
+// PostgreSQL (flexible server) on a private network, the keys in a Key Vault reachable from that
+// network only, the bot registered as a single-tenant, EU-regional Azure Bot with the Teams channel,
+// every log in Log Analytics, and the alerts that need a person.
+// Deploy with infra/deploy.sh (docs/deployment.md), which also runs the database steps in order.
+// Made before this, once: the Key Vault (infra/vault.bicep) and its secrets (infra/secret.bicep).
+// This template writes no secret and no key: it reads each Key Vault secret by the version it is
+// given, so deploying again never changes a key, its id or the retired keys.
 targetScope = 'resourceGroup'
 
 @description('Short name used in every resource name, e.g. "varna-exempel". Lowercase letters, digits and dashes.')
@@ -9,7 +13,7 @@ targetScope = 'resourceGroup'
 @maxLength(20)
 param name string
 
-@description('Azure region, e.g. swedencentral.')
+@description('Azure region of every resource with a region of its own, e.g. swedencentral.')
 param location string = resourceGroup().location
 
 @description('The container image, e.g. myacr.azurecr.io/varna:1.0.0.')
@@ -18,35 +22,73 @@ param image string
 @description('Name of the Azure Container Registry (in this resource group) that holds the image.')
 param registryName string
 
-@description('The municipality\'s Entra tenant id.')
-param tenantId string = subscription().tenantId
+@description('The image with psql that sets up Värna\'s database role, imported into the registry once (docs/deployment.md).')
+param psqlImage string = '${registryName}.azurecr.io/postgres:16-alpine'
 
-@description('Client (application) id of the bot\'s Entra app registration (single tenant).')
-param botAppId string
+@description('The municipality\'s Entra tenant id ("Directory (tenant) ID"). No default: a wrong tenant would lock everyone out.')
+param tenantId string
 
-@description('Client secret of that app registration. Stored in Key Vault only.')
+@description('How the bot signs in: UserAssignedMSI (a managed identity made here; no secret to expire) or SingleTenant (an Entra app registration with a client secret).')
+@allowed([
+  'UserAssignedMSI'
+  'SingleTenant'
+])
+param botAuth string = 'UserAssignedMSI'
+
+@description('SingleTenant only: the app registration\'s Application (client) ID.')
+param botAppId string = ''
+
+@description('SingleTenant only: the Key Vault version of the secret bot-app-password.')
+param botPasswordVersion string = ''
+
+@description('SingleTenant only: the day the client secret expires (YYYY-MM-DD); an alert fires 30 days before.')
+param botPasswordExpiresOn string = ''
+
+@description('Where the Azure Bot keeps and processes its data: westeurope is Microsoft\'s EU-regional bot service; global is not limited to a region.')
+@allowed([
+  'westeurope'
+  'global'
+])
+param botLocation string = 'westeurope'
+
+@description('Name of the Key Vault (output keyVaultName of infra/vault.bicep).')
+param keyVaultName string
+
+@description('Id of the current data key, stored with every key it wraps (VARNA_DATA_KEY_ID). No default: a deployment must never reset it.')
+@minLength(1)
+@maxLength(32)
+param dataKeyId string
+
+@description('Key Vault version of varna-data-key: the current data key.')
+param dataKeyVersion string
+
+@description('Key Vault version of varna-old-data-keys (retired data keys still needed to read, id:base64,…); empty when there are none.')
+param oldDataKeysVersion string = ''
+
+@description('Key Vault version of varna-index-key.')
+param indexKeyVersion string
+
+@description('Key Vault version of varna-db-password: the password of Värna\'s own database role.')
+param dbPasswordVersion string
+
+@description('Administrator password of the PostgreSQL server. Used by the server and by the database set-up job only; Värna itself signs in as its own role.')
 @secure()
-param botAppPassword string
+param postgresAdminPassword string
 
-@description('Master data key: 32 random bytes, base64 (openssl rand -base64 32). Stored in Key Vault only. Keep an offline copy: without it no report can be read.')
+@description('The municipality file\'s text (YAML). Mounted into the containers; a change starts new instances with it, no image build.')
 @secure()
-param dataKey string
-
-@description('Key for keyed hashes (repeat reports): 32 random bytes, base64. Stored in Key Vault only. Keep it when the data key is rotated.')
-@secure()
-param indexKey string
-
-@description('Administrator password of the PostgreSQL server. Stored in Key Vault only.')
-@secure()
-param postgresPassword string
-
-@description('Path of the municipality file inside the image (see docs/deployment.md).')
-param municipalityConfig string = '/app/config/municipality.yaml'
+param municipalityYaml string
 
 @description('Instances of Värna. Two or more share the work through PostgreSQL (pg-boss).')
 @minValue(1)
 @maxValue(10)
 param replicas int = 2
+
+@description('false: no instance runs (infra/deploy.sh, at the first installation, until the database role exists).')
+param start bool = true
+
+@description('Name of the PostgreSQL server; empty for the default. After a restore to a new server, that server\'s name.')
+param postgresServerName string = ''
 
 @description('PostgreSQL compute: Burstable B2s is enough for most municipalities.')
 param postgresSku string = 'Standard_B2s'
@@ -57,15 +99,32 @@ param postgresTier string = 'Burstable'
 @maxValue(35)
 param backupRetentionDays int = 35
 
+@description('Longest a migration job may run, in seconds.')
+@minValue(600)
+@maxValue(86400)
+param migrateTimeoutSeconds int = 7200
+
 @description('Azure Bot pricing tier: Teams is a standard channel, free and unlimited on F0.')
 param botSku string = 'F0'
 
 @description('Days Log Analytics keeps logs.')
 param logRetentionDays int = 90
 
+@description('E-mail addresses the alerts go to (the operations on-call).')
+param alertEmails array = []
+
+@description('Where the alerts\' action group is kept and processed: Sweden Central is one of the regions Azure Monitor offers for regional action groups.')
+param alertsLocation string = 'swedencentral'
+
 var suffix = uniqueString(resourceGroup().id, name)
 var postgresAdmin = 'varnaadmin'
 var databaseName = 'varna'
+var appRole = 'varna_app'
+var appSchema = 'varna'
+var appName = '${name}-app'
+var pgName = empty(postgresServerName) ? '${name}-pg-${suffix}' : postgresServerName
+var withSecret = botAuth == 'SingleTenant'
+var emails = filter(alertEmails, e => !empty(trim(string(e))))
 
 // Built-in role ids.
 var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6'
@@ -81,12 +140,21 @@ resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
   }
 }
 
-// --- identity -------------------------------------------------------------------------------------
+// --- identities -----------------------------------------------------------------------------------
 // The app's own identity: reads the secrets in Key Vault and pulls the image; no passwords in config.
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
   name: '${name}-id'
   location: location
 }
+
+// The bot's identity when botAuth is UserAssignedMSI: Teams and the Bot Framework know the bot by
+// its client id. It has no role in Azure. (Made in both cases; with SingleTenant it is unused.)
+resource botIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: '${name}-bot-id'
+  location: location
+}
+
+var botClientId = withSecret ? botAppId : botIdentity.properties.clientId
 
 resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' existing = {
   name: registryName
@@ -103,7 +171,8 @@ resource pullRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 }
 
 // --- network --------------------------------------------------------------------------------------
-// PostgreSQL has no public endpoint: it lives in its own subnet, reachable from the app's subnet only.
+// PostgreSQL and Key Vault have no public endpoint: PostgreSQL lives in its own subnet, Key Vault has
+// a private endpoint in the endpoints subnet; both are reachable from the apps subnet only.
 resource vnet 'Microsoft.Network/virtualNetworks@2023-11-01' = {
   name: '${name}-vnet'
   location: location
@@ -122,6 +191,12 @@ resource vnet 'Microsoft.Network/virtualNetworks@2023-11-01' = {
         properties: {
           addressPrefix: '10.40.2.0/24'
           delegations: [{ name: 'postgres', properties: { serviceName: 'Microsoft.DBforPostgreSQL/flexibleServers' } }]
+        }
+      }
+      {
+        name: 'endpoints'
+        properties: {
+          addressPrefix: '10.40.3.0/24'
         }
       }
     ]
@@ -143,15 +218,30 @@ resource pgDnsLink 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2020-0
   }
 }
 
+resource vaultDns 'Microsoft.Network/privateDnsZones@2020-06-01' = {
+  name: 'privatelink.vaultcore.azure.net'
+  location: 'global'
+}
+
+resource vaultDnsLink 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2020-06-01' = {
+  parent: vaultDns
+  name: '${name}-vnet'
+  location: 'global'
+  properties: {
+    registrationEnabled: false
+    virtualNetwork: { id: vnet.id }
+  }
+}
+
 // --- PostgreSQL -----------------------------------------------------------------------------------
 resource postgres 'Microsoft.DBforPostgreSQL/flexibleServers@2023-06-01-preview' = {
-  name: '${name}-pg-${suffix}'
+  name: pgName
   location: location
   sku: { name: postgresSku, tier: postgresTier }
   properties: {
     version: '16'
     administratorLogin: postgresAdmin
-    administratorLoginPassword: postgresPassword
+    administratorLoginPassword: postgresAdminPassword
     storage: { storageSizeGB: 64, autoGrow: 'Enabled' }
     backup: { backupRetentionDays: backupRetentionDays, geoRedundantBackup: 'Disabled' }
     highAvailability: { mode: 'Disabled' }
@@ -179,57 +269,26 @@ resource requireTls 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@20
   dependsOn: [database]
 }
 
+// Logs, and the metrics the CPU and storage alerts read (table AzureMetrics).
 resource postgresDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   name: 'to-log-analytics'
   scope: postgres
   properties: {
     workspaceId: logs.id
     logs: [{ categoryGroup: 'allLogs', enabled: true }]
+    metrics: [{ category: 'AllMetrics', enabled: true }]
   }
 }
+
+// Värna signs in as its own role (infra/postgres-app-role.sql), with the password from Key Vault in
+// PGPASSWORD, and checks the server's certificate and name (verify-full, against the root
+// certificates Node.js carries, among them the DigiCert and Microsoft roots Azure's servers use).
+var storeUrl = 'postgres://${appRole}@${postgres.properties.fullyQualifiedDomainName}:5432/${databaseName}?sslmode=verify-full'
 
 // --- Key Vault ------------------------------------------------------------------------------------
-// Holds the data key, the index key, the bot secret and the store URL (with the database password).
-// Purge protection: a deleted vault or secret can be recovered for 90 days and never purged early;
-// losing the data key would make every stored report unreadable.
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
-  name: 'kv${take(replace(name, '-', ''), 10)}${take(suffix, 8)}'
-  location: location
-  properties: {
-    tenantId: tenantId
-    sku: { family: 'A', name: 'standard' }
-    enableRbacAuthorization: true
-    enableSoftDelete: true
-    softDeleteRetentionInDays: 90
-    enablePurgeProtection: true
-    publicNetworkAccess: 'Enabled'
-  }
-}
-
-resource secretDataKey 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
-  parent: vault
-  name: 'varna-data-key'
-  properties: { value: dataKey, contentType: 'base64 AES-256 master key (VARNA_DATA_KEY)' }
-}
-
-resource secretIndexKey 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
-  parent: vault
-  name: 'varna-index-key'
-  properties: { value: indexKey, contentType: 'base64 HMAC key (VARNA_INDEX_KEY)' }
-}
-
-resource secretBot 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
-  parent: vault
-  name: 'bot-app-password'
-  properties: { value: botAppPassword }
-}
-
-resource secretStore 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
-  parent: vault
-  name: 'varna-store-url'
-  properties: {
-    value: 'postgres://${postgresAdmin}:${uriComponent(postgresPassword)}@${postgres.properties.fullyQualifiedDomainName}:5432/${databaseName}?sslmode=require'
-  }
+// Made by infra/vault.bicep. Here: Värna's read access, the private endpoint, the audit log.
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
+  name: keyVaultName
 }
 
 resource secretsRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
@@ -242,6 +301,32 @@ resource secretsRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
+resource vaultEndpoint 'Microsoft.Network/privateEndpoints@2023-11-01' = {
+  name: '${name}-kv-pe'
+  location: location
+  properties: {
+    subnet: { id: '${vnet.id}/subnets/endpoints' }
+    privateLinkServiceConnections: [
+      {
+        name: 'vault'
+        properties: {
+          privateLinkServiceId: vault.id
+          groupIds: ['vault']
+        }
+      }
+    ]
+  }
+}
+
+resource vaultEndpointDns 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups@2023-11-01' = {
+  parent: vaultEndpoint
+  name: 'vault'
+  properties: {
+    privateDnsZoneConfigs: [{ name: 'vault', properties: { privateDnsZoneId: vaultDns.id } }]
+  }
+  dependsOn: [vaultDnsLink]
+}
+
 resource vaultDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   name: 'to-log-analytics'
   scope: vault
@@ -250,6 +335,20 @@ resource vaultDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-prev
     logs: [{ category: 'AuditEvent', enabled: true }]
   }
 }
+
+// Each secret by its version: Container Apps never picks up a newer one by itself.
+var vaultUri = vault.properties.vaultUri
+var keySecrets = concat([
+  { name: 'data-key', keyVaultUrl: '${vaultUri}secrets/varna-data-key/${dataKeyVersion}', identity: identity.id }
+  { name: 'index-key', keyVaultUrl: '${vaultUri}secrets/varna-index-key/${indexKeyVersion}', identity: identity.id }
+], empty(oldDataKeysVersion) ? [] : [
+  { name: 'old-data-keys', keyVaultUrl: '${vaultUri}secrets/varna-old-data-keys/${oldDataKeysVersion}', identity: identity.id }
+])
+var dbSecret = { name: 'db-password', keyVaultUrl: '${vaultUri}secrets/varna-db-password/${dbPasswordVersion}', identity: identity.id }
+var botSecrets = withSecret ? [
+  { name: 'bot-password', keyVaultUrl: '${vaultUri}secrets/bot-app-password/${botPasswordVersion}', identity: identity.id }
+] : []
+var appSecrets = concat(keySecrets, [dbSecret, { name: 'municipality', value: municipalityYaml }], botSecrets)
 
 // --- Container Apps -------------------------------------------------------------------------------
 resource environment 'Microsoft.App/managedEnvironments@2024-03-01' = {
@@ -271,14 +370,49 @@ resource environment 'Microsoft.App/managedEnvironments@2024-03-01' = {
   }
 }
 
-var vaultUri = vault.properties.vaultUri
+// The app's address: Container Apps gives it <app name>.<environment's default domain>.
+var publicUrl = 'https://${appName}.${environment.properties.defaultDomain}'
+var configDir = '/app/municipality'
+
+var storeEnv = [
+  { name: 'NODE_ENV', value: 'production' }
+  { name: 'LOG_LEVEL', value: 'info' }
+  { name: 'VARNA_STORE_URL', value: storeUrl }
+  { name: 'PGPASSWORD', secretRef: 'db-password' }
+]
+var appEnv = concat(storeEnv, [
+  { name: 'PORT', value: '3978' }
+  { name: 'BOT_APP_ID', value: botClientId }
+  { name: 'BOT_APP_TYPE', value: botAuth }
+  { name: 'BOT_TENANT_ID', value: tenantId }
+  { name: 'VARNA_DATA_KEY', secretRef: 'data-key' }
+  { name: 'VARNA_DATA_KEY_ID', value: dataKeyId }
+  { name: 'VARNA_INDEX_KEY', secretRef: 'index-key' }
+  { name: 'VARNA_CONFIG', value: '${configDir}/municipality.yaml' }
+  // Change with the file and with any secret's version, so that either starts new instances (a new
+  // revision): Container Apps does not make one for a changed secret alone.
+  { name: 'VARNA_CONFIG_VERSION', value: uniqueString(municipalityYaml) }
+  { name: 'VARNA_SECRETS_VERSION', value: uniqueString(dataKeyVersion, oldDataKeysVersion, indexKeyVersion, dbPasswordVersion, botPasswordVersion) }
+  { name: 'VARNA_PUBLIC_URL', value: publicUrl }
+], empty(oldDataKeysVersion) ? [] : [
+  { name: 'VARNA_OLD_DATA_KEYS', secretRef: 'old-data-keys' }
+], withSecret ? [
+  { name: 'BOT_APP_PASSWORD', secretRef: 'bot-password' }
+] : [])
+var municipalityVolume = {
+  name: 'municipality'
+  storageType: 'Secret'
+  secrets: [{ secretRef: 'municipality', path: 'municipality.yaml' }]
+}
+var registries = [{ server: registry.properties.loginServer, identity: identity.id }]
+var appIdentities = withSecret ? { '${identity.id}': {} } : { '${identity.id}': {}, '${botIdentity.id}': {} }
 
 resource app 'Microsoft.App/containerApps@2024-03-01' = {
-  name: '${name}-app'
+  name: appName
   location: location
   identity: {
     type: 'UserAssigned'
-    userAssignedIdentities: { '${identity.id}': {} }
+    userAssignedIdentities: appIdentities
   }
   properties: {
     environmentId: environment.id
@@ -291,13 +425,8 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
         transport: 'http'
         allowInsecure: false
       }
-      registries: [{ server: registry.properties.loginServer, identity: identity.id }]
-      secrets: [
-        { name: 'data-key', keyVaultUrl: '${vaultUri}secrets/varna-data-key', identity: identity.id }
-        { name: 'index-key', keyVaultUrl: '${vaultUri}secrets/varna-index-key', identity: identity.id }
-        { name: 'bot-password', keyVaultUrl: '${vaultUri}secrets/bot-app-password', identity: identity.id }
-        { name: 'store-url', keyVaultUrl: '${vaultUri}secrets/varna-store-url', identity: identity.id }
-      ]
+      registries: registries
+      secrets: appSecrets
     }
     template: {
       containers: [
@@ -305,60 +434,359 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
           name: 'varna'
           image: image
           resources: { cpu: json('1.0'), memory: '2Gi' }
-          env: [
-            { name: 'NODE_ENV', value: 'production' }
-            { name: 'PORT', value: '3978' }
-            { name: 'LOG_LEVEL', value: 'info' }
-            { name: 'BOT_APP_ID', value: botAppId }
-            { name: 'BOT_APP_TYPE', value: 'SingleTenant' }
-            { name: 'BOT_TENANT_ID', value: tenantId }
-            { name: 'BOT_APP_PASSWORD', secretRef: 'bot-password' }
-            { name: 'VARNA_STORE_URL', secretRef: 'store-url' }
-            { name: 'VARNA_DATA_KEY', secretRef: 'data-key' }
-            { name: 'VARNA_DATA_KEY_ID', value: 'k1' }
-            { name: 'VARNA_INDEX_KEY', secretRef: 'index-key' }
-            { name: 'VARNA_CONFIG', value: municipalityConfig }
-          ]
+          env: appEnv
+          volumeMounts: [{ volumeName: 'municipality', mountPath: configDir }]
           probes: [
-            { type: 'Startup', httpGet: { path: '/healthz', port: 3978 }, initialDelaySeconds: 5, periodSeconds: 3, failureThreshold: 10 }
+            // Up to about five minutes before the first answer: Värna migrates at start. An upgrade
+            // runs the migrations before, in the migrate job (infra/deploy.sh); then there is nothing
+            // left to do here and Värna answers within seconds.
+            { type: 'Startup', httpGet: { path: '/healthz', port: 3978 }, initialDelaySeconds: 10, periodSeconds: 30, failureThreshold: 10 }
             { type: 'Liveness', httpGet: { path: '/healthz', port: 3978 }, periodSeconds: 10, failureThreshold: 3 }
             { type: 'Readiness', httpGet: { path: '/readyz', port: 3978 }, periodSeconds: 10, failureThreshold: 3 }
           ]
         }
       ]
-      scale: { minReplicas: replicas, maxReplicas: replicas }
+      volumes: [municipalityVolume]
+      scale: { minReplicas: start ? replicas : 0, maxReplicas: start ? replicas : 1 }
     }
   }
-  dependsOn: [pullRole, secretsRole, secretDataKey, secretIndexKey, secretBot, secretStore, database, requireTls]
+  dependsOn: [pullRole, secretsRole, vaultEndpointDns, requireTls]
+}
+
+// --- jobs: the steps that run before or beside the app --------------------------------------------
+// Migrations of an upgrade, before the new version starts (infra/deploy.sh runs it when the image
+// changes). Needs the store only.
+resource migrateJob 'Microsoft.App/jobs@2024-03-01' = {
+  name: '${name}-migrate'
+  location: location
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identity.id}': {} }
+  }
+  properties: {
+    environmentId: environment.id
+    workloadProfileName: 'Consumption'
+    configuration: {
+      triggerType: 'Manual'
+      manualTriggerConfig: { parallelism: 1, replicaCompletionCount: 1 }
+      replicaTimeout: migrateTimeoutSeconds
+      replicaRetryLimit: 0
+      registries: registries
+      secrets: [dbSecret]
+    }
+    template: {
+      containers: [
+        {
+          name: 'migrate'
+          image: image
+          command: ['node', 'dist/src/migrate.js']
+          resources: { cpu: json('0.5'), memory: '1Gi' }
+          env: storeEnv
+        }
+      ]
+    }
+  }
+  dependsOn: [pullRole, secretsRole, vaultEndpointDns, requireTls]
+}
+
+// Värna's own database role (infra/postgres-app-role.sql), run as the server administrator at the
+// first installation, after a restore, and to rotate the database password.
+resource dbSetupJob 'Microsoft.App/jobs@2024-03-01' = {
+  name: '${name}-db-setup'
+  location: location
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identity.id}': {} }
+  }
+  properties: {
+    environmentId: environment.id
+    workloadProfileName: 'Consumption'
+    configuration: {
+      triggerType: 'Manual'
+      manualTriggerConfig: { parallelism: 1, replicaCompletionCount: 1 }
+      replicaTimeout: 600
+      replicaRetryLimit: 0
+      registries: registries
+      secrets: [
+        dbSecret
+        { name: 'admin-password', value: postgresAdminPassword }
+        { name: 'role-sql', value: loadTextContent('postgres-app-role.sql') }
+      ]
+    }
+    template: {
+      containers: [
+        {
+          name: 'psql'
+          image: psqlImage
+          command: ['sh', '-c', 'exec psql -X -q -v app_role="$APP_ROLE" -v app_schema="$APP_SCHEMA" -v app_password="$APP_PASSWORD" -f /sql/postgres-app-role.sql']
+          resources: { cpu: json('0.25'), memory: '0.5Gi' }
+          env: [
+            { name: 'PGHOST', value: postgres.properties.fullyQualifiedDomainName }
+            { name: 'PGPORT', value: '5432' }
+            { name: 'PGDATABASE', value: databaseName }
+            { name: 'PGUSER', value: postgresAdmin }
+            { name: 'PGPASSWORD', secretRef: 'admin-password' }
+            { name: 'PGSSLMODE', value: 'verify-full' }
+            { name: 'PGSSLROOTCERT', value: 'system' }
+            { name: 'APP_ROLE', value: appRole }
+            { name: 'APP_SCHEMA', value: appSchema }
+            { name: 'APP_PASSWORD', secretRef: 'db-password' }
+          ]
+          volumeMounts: [{ volumeName: 'sql', mountPath: '/sql' }]
+        }
+      ]
+      volumes: [
+        {
+          name: 'sql'
+          storageType: 'Secret'
+          secrets: [{ secretRef: 'role-sql', path: 'postgres-app-role.sql' }]
+        }
+      ]
+    }
+  }
+  dependsOn: [pullRole, secretsRole, vaultEndpointDns, requireTls]
+}
+
+// Key rotation (`npm run keys:rotate`, docs/deployment.md "Rotating keys on Azure"): the app's own
+// settings, keys and municipality file, on demand.
+resource keysJob 'Microsoft.App/jobs@2024-03-01' = {
+  name: '${name}-keys'
+  location: location
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: appIdentities
+  }
+  properties: {
+    environmentId: environment.id
+    workloadProfileName: 'Consumption'
+    configuration: {
+      triggerType: 'Manual'
+      manualTriggerConfig: { parallelism: 1, replicaCompletionCount: 1 }
+      replicaTimeout: 86400
+      replicaRetryLimit: 0
+      registries: registries
+      secrets: appSecrets
+    }
+    template: {
+      containers: [
+        {
+          name: 'keys'
+          image: image
+          command: ['npm', 'run', '--silent', 'keys:rotate']
+          resources: { cpu: json('0.5'), memory: '1Gi' }
+          env: appEnv
+          volumeMounts: [{ volumeName: 'municipality', mountPath: configDir }]
+        }
+      ]
+      volumes: [municipalityVolume]
+    }
+  }
+  dependsOn: [pullRole, secretsRole, vaultEndpointDns, requireTls]
 }
 
 // --- Azure Bot ------------------------------------------------------------------------------------
+// The one Azure Bot of this installation (nothing is made in the portal). EU-regional by default.
 resource bot 'Microsoft.BotService/botServices@2022-09-15' = {
   name: '${name}-bot'
-  location: 'global'
+  location: botLocation
   kind: 'azurebot'
   sku: { name: botSku }
-  properties: {
+  properties: union({
     displayName: 'Värna'
-    endpoint: 'https://${app.properties.configuration.ingress.fqdn}/api/messages'
-    msaAppId: botAppId
-    msaAppType: 'SingleTenant'
+    endpoint: '${publicUrl}/api/messages'
+    msaAppId: botClientId
+    msaAppType: botAuth
     msaAppTenantId: tenantId
     disableLocalAuth: false
-  }
+  }, withSecret ? {} : { msaAppMSIResourceId: botIdentity.id })
 }
 
 resource teams 'Microsoft.BotService/botServices/channels@2022-09-15' = {
   parent: bot
   name: 'MsTeamsChannel'
-  location: 'global'
+  location: botLocation
   properties: {
     channelName: 'MsTeamsChannel'
     properties: { isEnabled: true }
   }
 }
 
-output endpoint string = 'https://${app.properties.configuration.ingress.fqdn}/api/messages'
-output keyVault string = vault.name
+// --- alerts ---------------------------------------------------------------------------------------
+// What needs a person, as Log Analytics queries over Värna's log lines (each a JSON object with an
+// "event"; docs/deployment.md lists them) and the database's metrics. Each alert mails alertEmails.
+resource alertGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
+  name: '${name}-alerts'
+  location: alertsLocation
+  properties: {
+    groupShortName: 'Varna'
+    enabled: true
+    emailReceivers: [for (email, i) in emails: {
+      name: 'email-${i}'
+      emailAddress: email
+      useCommonAlertSchema: true
+    }]
+  }
+}
+
+var appLogs = 'ContainerAppConsoleLogs_CL | where ContainerAppName_s == \'${appName}\''
+func has(event string) string => 'Log_s has \'"event":"${event}"\''
+var countAlerts = [
+  {
+    key: 'job-failed'
+    severity: 1
+    title: 'a scheduled job failed (e.g. the nightly retention purge)'
+    description: 'A scheduled job logged job.failed; it is retried every half minute. The line names the job (retention.purge, consultations.purge, intake.clocks, reminders.*). See docs/deployment.md, "When an alert comes".'
+    query: '${appLogs} | where ${has('job.failed')}'
+    frequency: 'PT5M'
+    window: 'PT15M'
+  }
+  {
+    key: 'purge-not-run'
+    severity: 1
+    title: 'the nightly retention purge has not run for 26 hours'
+    description: 'No job.ran for retention.purge in 26 hours while Värna has been running longer than that. Data past its retention time is kept until it runs.'
+    query: 'let app = ${appLogs}; let purged = toscalar(app | where TimeGenerated > ago(26h) | where ${has('job.ran')} and Log_s has \'"job":"retention.purge"\' | count); let running = toscalar(app | where TimeGenerated < ago(26h) | count); print ranPurge = purged, logLines = running | where ranPurge == 0 and logLines > 0'
+    frequency: 'PT1H'
+    window: 'P1D'
+  }
+  {
+    key: 'outbox-deadline'
+    severity: 1
+    title: 'a report did not reach the intake channel in time'
+    description: 'outbox.deadline: a message was not delivered by its deadline; the reporter has been told to phone the intake unit.'
+    query: '${appLogs} | where ${has('outbox.deadline')}'
+    frequency: 'PT5M'
+    window: 'PT5M'
+  }
+  {
+    key: 'delivery-failing'
+    severity: 2
+    title: 'messages to Teams are failing'
+    description: 'outbox.failed (a message given up), or more than 30 outbox.retry in 15 minutes (Teams or the Bot Connector refusing or unreachable; also an expired client secret).'
+    query: '${appLogs} | summarize failed = countif(${has('outbox.failed')}), retries = countif(${has('outbox.retry')}) | where failed > 0 or retries > 30'
+    frequency: 'PT5M'
+    window: 'PT15M'
+  }
+  {
+    key: 'restarts'
+    severity: 1
+    title: 'instances stop or restart'
+    description: 'process.fatal; a refusal to start (Värna then prints its reason, e.g. a wrong setting or a key that does not match, outside its JSON log lines); or more starts than a deployment makes.'
+    query: '${appLogs} | summarize fatal = countif(${has('process.fatal')} or (Log_s !startswith \'{\' and Log_s !startswith \'(node:\' and isnotempty(trim(\' \', Log_s)))), starts = countif(${has('started')}) | where fatal > 0 or starts > ${2 * replicas}'
+    frequency: 'PT5M'
+    window: 'PT30M'
+  }
+  {
+    key: 'database-unreachable'
+    severity: 2
+    title: 'an instance cannot reach the database'
+    description: 'More than 20 store.connection-lost or queue.error lines in 10 minutes. A short burst during Azure maintenance is expected and does not fire this.'
+    query: '${appLogs} | where ${has('store.connection-lost')} or ${has('queue.error')} | summarize n = count() | where n > 20'
+    frequency: 'PT5M'
+    window: 'PT10M'
+  }
+]
+
+resource countAlertRules 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = [for a in countAlerts: {
+  name: '${name}-${a.key}'
+  location: location
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Värna (${name}): ${a.title}'
+    description: a.description
+    severity: a.severity
+    enabled: true
+    evaluationFrequency: a.frequency
+    windowSize: a.window
+    overrideQueryTimeRange: a.key == 'purge-not-run' ? 'P2D' : null
+    scopes: [logs.id]
+    criteria: {
+      allOf: [
+        {
+          query: a.query
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: { actionGroups: [alertGroup.id] }
+  }
+}]
+
+var metricAlerts = [
+  { key: 'postgres-cpu', metric: 'cpu_percent', threshold: 80, title: 'the database server\'s CPU is above 80 %', window: 'PT15M' }
+  { key: 'postgres-storage', metric: 'storage_percent', threshold: 85, title: 'the database server\'s storage is above 85 % full', window: 'PT30M' }
+]
+
+resource metricAlertRules 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = [for m in metricAlerts: {
+  name: '${name}-${m.key}'
+  location: location
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Värna (${name}): ${m.title}'
+    description: 'Average of the PostgreSQL metric ${m.metric} (AzureMetrics, from the server\'s diagnostic setting) over ${m.window}.'
+    severity: 2
+    enabled: true
+    evaluationFrequency: 'PT5M'
+    windowSize: m.window
+    scopes: [logs.id]
+    criteria: {
+      allOf: [
+        {
+          query: 'AzureMetrics | where ResourceId =~ \'${postgres.id}\' and MetricName == \'${m.metric}\''
+          timeAggregation: 'Average'
+          metricMeasureColumn: 'Average'
+          operator: 'GreaterThan'
+          threshold: m.threshold
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: { actionGroups: [alertGroup.id] }
+  }
+  dependsOn: [postgresDiagnostics]
+}]
+
+// The bot's client secret stops working on its expiry date: the bot then cannot answer at all.
+resource secretExpiryRule 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = if (withSecret && !empty(botPasswordExpiresOn)) {
+  name: '${name}-bot-secret-expiry'
+  location: location
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Värna (${name}): the bot\'s client secret expires within 30 days'
+    description: 'The client secret expires on ${botPasswordExpiresOn}. Rotate it: docs/deployment.md, "Rotate the bot\'s client secret".'
+    severity: 2
+    enabled: true
+    evaluationFrequency: 'P1D'
+    windowSize: 'P1D'
+    scopes: [logs.id]
+    criteria: {
+      allOf: [
+        {
+          query: 'print daysLeft = datetime_diff(\'day\', datetime(${botPasswordExpiresOn}), now()) | where daysLeft <= 30'
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: { actionGroups: [alertGroup.id] }
+  }
+}
+
+output publicUrl string = publicUrl
+output endpoint string = '${publicUrl}/api/messages'
+@description('BOT_APP_ID for the Teams app package: the managed identity\'s client id, or the app registration\'s.')
+output botAppId string = botClientId
+output appName string = app.name
+output migrateJob string = migrateJob.name
+output dbSetupJob string = dbSetupJob.name
+output keysJob string = keysJob.name
 output postgresServer string = postgres.properties.fullyQualifiedDomainName
 output logAnalyticsWorkspace string = logs.name

@@ -1,14 +1,29 @@
-// Parameters for infra/main.bicep. Secrets are read from environment variables at deploy time and
-// end up only in Key Vault: nothing secret is written to this file. See docs/deployment.md.
+// Parameters for infra/main.bicep, all read from the environment: infra/deploy.sh loads them from
+// env/.env.<environment> (and .env.<environment>.user for the one secret), the same files the
+// Microsoft 365 Agents Toolkit uses. Nothing secret is written in this file or in the template's
+// deployment history. See docs/deployment.md for each variable.
 using './main.bicep'
 
-param name = 'varna-exempel'
-param location = 'swedencentral'
+param name = readEnvironmentVariable('VARNA_NAME')
+param location = readEnvironmentVariable('AZURE_LOCATION', 'swedencentral')
 param registryName = readEnvironmentVariable('VARNA_ACR')
-param image = '${readEnvironmentVariable('VARNA_ACR')}.azurecr.io/varna:${readEnvironmentVariable('VARNA_VERSION', '1.0.0')}'
-param botAppId = readEnvironmentVariable('BOT_APP_ID')
-param botAppPassword = readEnvironmentVariable('BOT_APP_PASSWORD')
-param dataKey = readEnvironmentVariable('VARNA_DATA_KEY')
-param indexKey = readEnvironmentVariable('VARNA_INDEX_KEY')
-param postgresPassword = readEnvironmentVariable('VARNA_PG_PASSWORD')
-param replicas = 2
+param image = '${readEnvironmentVariable('VARNA_ACR')}.azurecr.io/varna:${readEnvironmentVariable('VARNA_VERSION')}'
+param tenantId = readEnvironmentVariable('BOT_TENANT_ID')
+param botAuth = readEnvironmentVariable('BOT_APP_TYPE', 'UserAssignedMSI')
+param botAppId = readEnvironmentVariable('BOT_APP_ID', '')
+param botPasswordVersion = readEnvironmentVariable('BOT_APP_PASSWORD_VERSION', '')
+param botPasswordExpiresOn = readEnvironmentVariable('BOT_APP_PASSWORD_EXPIRES_ON', '')
+param botLocation = readEnvironmentVariable('VARNA_BOT_LOCATION', 'westeurope')
+param keyVaultName = readEnvironmentVariable('VARNA_KEY_VAULT')
+param dataKeyId = readEnvironmentVariable('VARNA_DATA_KEY_ID')
+param dataKeyVersion = readEnvironmentVariable('VARNA_DATA_KEY_VERSION')
+param oldDataKeysVersion = readEnvironmentVariable('VARNA_OLD_DATA_KEYS_VERSION', '')
+param indexKeyVersion = readEnvironmentVariable('VARNA_INDEX_KEY_VERSION')
+param dbPasswordVersion = readEnvironmentVariable('VARNA_DB_PASSWORD_VERSION')
+param postgresAdminPassword = readEnvironmentVariable('SECRET_PG_ADMIN_PASSWORD')
+param municipalityYaml = readEnvironmentVariable('VARNA_MUNICIPALITY_YAML')
+param replicas = int(readEnvironmentVariable('VARNA_REPLICAS', '2'))
+param start = bool(readEnvironmentVariable('VARNA_START', 'true'))
+param postgresServerName = readEnvironmentVariable('VARNA_PG_SERVER', '')
+param alertEmails = split(readEnvironmentVariable('VARNA_ALERT_EMAILS', ''), ',')
+param alertsLocation = readEnvironmentVariable('VARNA_ALERTS_LOCATION', 'swedencentral')

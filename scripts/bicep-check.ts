@@ -4,8 +4,9 @@
  * parameter file with a small line parser, and the checks below are ones the Bicep compiler or its
  * linter also makes, so a broken template is caught before an admin runs `az deployment group create`.
  *
- *   npm run bicep:check
- *   npx tsx scripts/bicep-check.ts [template.bicep [params.bicepparam]]   (defaults: infra/main.*)
+ *   npm run bicep:check        infra/main.bicep with main.bicepparam, then every other infra/*.bicep
+ *                              (with its own .bicepparam when it has one)
+ *   npx tsx scripts/bicep-check.ts template.bicep [params.bicepparam]   (default: infra/main.bicepparam)
  *
  * Template:
  *   - it parses: no syntax error, no missing token, brackets and strings closed; and what the grammar
@@ -44,7 +45,7 @@
  * Syntax newer than the grammar (e.g. `extension`, typed lambda parameters) is reported as a syntax
  * error: check such a case with the real Bicep CLI.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, posix, relative, resolve, sep } from 'node:path';
 import Parser from 'web-tree-sitter';
 
@@ -1226,16 +1227,33 @@ export async function checkBicep(templateText: string, paramText?: string, optio
   }
 }
 
+/** With no arguments: infra/main.bicep with its parameter file, then every other template in infra/, each with its .bicepparam when it has one. */
+function filesToCheck(args: string[]): [string, string | undefined][] {
+  if (args.length) return [[args[0]!, args[1] ?? 'infra/main.bicepparam']];
+  const others = readdirSync('infra').filter((f) => f.endsWith('.bicep') && f !== 'main.bicep').sort();
+  return [
+    ['infra/main.bicep', 'infra/main.bicepparam'],
+    ...others.map((f): [string, string | undefined] => {
+      const paramFile = `infra/${f.replace(/\.bicep$/, '.bicepparam')}`;
+      return [`infra/${f}`, existsSync(paramFile) ? paramFile : undefined];
+    }),
+  ];
+}
+
 async function main(): Promise<number> {
-  const [templateFile = 'infra/main.bicep', paramFile = 'infra/main.bicepparam'] = process.argv.slice(2);
-  const using = relative(dirname(resolve(paramFile)), resolve(templateFile)).split(sep).join('/');
-  const problems = await checkBicep(readFileSync(templateFile, 'utf8'), readFileSync(paramFile, 'utf8'), { using: using.startsWith('.') ? using : `./${using}` });
-  if (!problems.length) {
-    console.log(`ok: ${templateFile} and ${paramFile} pass the syntax and reference checks (not a type check against Azure's resource schemas)`);
-    return 0;
+  let count = 0;
+  for (const [templateFile, paramFile] of filesToCheck(process.argv.slice(2))) {
+    const using = paramFile ? relative(dirname(resolve(paramFile)), resolve(templateFile)).split(sep).join('/') : '';
+    const problems = await checkBicep(readFileSync(templateFile, 'utf8'), paramFile ? readFileSync(paramFile, 'utf8') : undefined, { using: using.startsWith('.') ? using : `./${using}` });
+    if (!problems.length) {
+      console.log(`ok: ${templateFile}${paramFile ? ` and ${paramFile}` : ''} pass${paramFile ? '' : 'es'} the syntax and reference checks (not a type check against Azure's resource schemas)`);
+      continue;
+    }
+    for (const p of problems) console.error(`${p.file === 'template' ? templateFile : paramFile}:${p.line}: ${p.message}`);
+    count += problems.length;
   }
-  for (const p of problems) console.error(`${p.file === 'template' ? templateFile : paramFile}:${p.line}: ${p.message}`);
-  console.error(`${problems.length} problem${problems.length === 1 ? '' : 's'}`);
+  if (!count) return 0;
+  console.error(`${count} problem${count === 1 ? '' : 's'}`);
   return 1;
 }
 

@@ -679,6 +679,12 @@ async function postgres(stage: Stage, host: Host, tmp: string, dataDir: string):
     const url = new URL(base);
     url.searchParams.set('options', `-c search_path=${schema}`);
     const before = readdirSync(dataDir).sort().join(',');
+    // The upgrade's first step on Azure, the migrate job (infra/main.bicep): its command in the image,
+    // as the app user, with the store only (no credentials, no keys, no municipality file).
+    const migrateArgv = asUser(host, hostUser(host, stage.user, 0), [stage.cmd![0]!, 'dist/src/migrate.js'].map((a) => rewritePaths(stage, a)));
+    const migrated = spawnSync(migrateArgv[0]!, migrateArgv.slice(1), { cwd: onHost(stage, stage.workdir), env: stageEnv(stage, { VARNA_STORE_URL: url.toString(), HOME: '/nonexistent' }), encoding: 'utf8', timeout: 60_000 });
+    const migrateOk = migrated.status === 0 && /"event":"migrate\.done"/.test(migrated.stdout);
+    check(migrateOk, 'PostgreSQL: the migrate job\'s command (node dist/src/migrate.js) migrates the store with the image ENV and the store URL alone', migrateOk ? undefined : `exit ${migrated.status}\n${migrated.stderr}${migrated.stdout}`.trim());
     await startAndStop(stage, host, tmp, 'PostgreSQL', { VARNA_STORE_URL: url.toString(), VARNA_QUEUE_SCHEMA: `${schema}_boss` });
     const { rows } = await client.query<{ n: number }>('select count(*)::int as n from information_schema.tables where table_schema = $1', [schema]);
     check((rows[0]?.n ?? 0) > 0, `PostgreSQL: the tables were created in the schema ${schema}`, `${rows[0]?.n ?? 0} tables`);

@@ -8,7 +8,11 @@
  *
  * Environment: BOT_APP_ID (the bot's Entra app id), TEAMS_APP_ID (the app's id in Teams; defaults
  * to BOT_APP_ID), VARNA_PUBLISHER_NAME (defaults to the municipality's name in VARNA_CONFIG),
- * VARNA_PUBLISHER_URL, VARNA_PRIVACY_URL, VARNA_TERMS_URL (required once BOT_APP_ID is set).
+ * VARNA_PUBLISHER_URL, VARNA_PRIVACY_URL, VARNA_TERMS_URL (required once BOT_APP_ID is set),
+ * VARNA_APP_VERSION. Each may also be given by its placeholder's own name (PUBLISHER_URL,
+ * APP_VERSION…), as in the environment files of env/ (infra/deploy.sh, m365agents.yml).
+ * BOT_APP_TYPE=UserAssignedMSI (a managed identity as the bot): the package asks for no
+ * resource-specific consent, which Teams grants to an app registration only.
  */
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -42,31 +46,33 @@ export interface PackageValues {
 }
 
 /** The placeholder values from the environment; problems name the variable to set. */
-export function valuesFrom(env: NodeJS.ProcessEnv): { values: PackageValues; botAppId: string; problems: string[] } {
+export function valuesFrom(env: NodeJS.ProcessEnv): { values: PackageValues; botAppId: string; rsc: boolean; problems: string[] } {
   const problems: string[] = [];
   const get = (name: string) => (env[name] ?? '').trim();
   const botAppId = get('BOT_APP_ID') || LOCAL_BOT_APP_ID;
   const local = !get('BOT_APP_ID');
+  const publisherName = get('VARNA_PUBLISHER_NAME') || get('PUBLISHER_NAME');
   let municipality = 'Värna';
   try {
-    municipality = loadMunicipality(resolve(get('VARNA_CONFIG') || 'config/example.yaml')).municipality.name;
+    municipality = loadMunicipality(resolve(get('VARNA_CONFIG') || get('VARNA_MUNICIPALITY_FILE') || 'config/example.yaml')).municipality.name;
   } catch (error) {
-    if (!get('VARNA_PUBLISHER_NAME')) problems.push(error instanceof ConfigError ? error.problems.join('; ') : String(error));
+    if (!publisherName) problems.push(error instanceof ConfigError ? error.problems.join('; ') : String(error));
   }
   const url = (name: string, fallback: string) => {
-    const v = get(name);
+    const v = get(name) || get(name.replace(/^VARNA_/, ''));
     if (!v && !local) problems.push(`${name}: required for a package for a real tenant (BOT_APP_ID is set)`);
     return v || fallback;
   };
   const version = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
   return {
     botAppId,
+    rsc: get('BOT_APP_TYPE') !== 'UserAssignedMSI',
     problems,
     values: {
       BOT_APP_ID: botAppId,
       TEAMS_APP_ID: get('TEAMS_APP_ID') || botAppId,
-      APP_VERSION: get('VARNA_APP_VERSION') || version,
-      PUBLISHER_NAME: get('VARNA_PUBLISHER_NAME') || municipality,
+      APP_VERSION: get('VARNA_APP_VERSION') || get('APP_VERSION') || version,
+      PUBLISHER_NAME: publisherName || municipality,
       PUBLISHER_URL: url('VARNA_PUBLISHER_URL', 'https://example.org/varna'),
       PRIVACY_URL: url('VARNA_PRIVACY_URL', 'https://example.org/varna/privacy'),
       TERMS_URL: url('VARNA_TERMS_URL', 'https://example.org/varna/terms'),
@@ -179,7 +185,7 @@ function commandProblems(titles: Array<{ title: string; scopes: string[]; where:
  * localization files, ids are GUIDs, the bot id is the configured one, version, icons, declared
  * commands exist in the bot, no placeholder left, and no permission the bot does not use.
  */
-export async function checkPackage(zipData: Buffer, expectedBotId: string): Promise<string[]> {
+export async function checkPackage(zipData: Buffer, expectedBotId: string, { rsc = true }: { rsc?: boolean } = {}): Promise<string[]> {
   const problems: string[] = [];
   let zip: JSZip;
   try {
@@ -236,14 +242,21 @@ export async function checkPackage(zipData: Buffer, expectedBotId: string): Prom
   // SSO app and no device access. One resource-specific permission, read by the bot's own app
   // registration: ChannelMessage.Read.Group (Application), so the outbox can check over Graph
   // whether a channel post whose send was interrupted arrived (docs/security.md). Nothing more.
-  const rsc = (manifest.authorization?.permissions?.resourceSpecific ?? []) as Json[];
-  const expectedRsc = [{ name: 'ChannelMessage.Read.Group', type: 'Application' }];
-  if (JSON.stringify(rsc.map((p) => ({ name: p.name, type: p.type }))) !== JSON.stringify(expectedRsc))
-    problems.push(`manifest.json: authorization.permissions.resourceSpecific must be exactly ChannelMessage.Read.Group (Application), not ${JSON.stringify(rsc.map((p) => `${String(p.name)} (${String(p.type)})`))}`);
-  if (Object.keys(manifest.authorization?.permissions ?? {}).some((k) => k !== 'resourceSpecific')) problems.push('manifest.json: authorization.permissions: only resourceSpecific is needed');
+  // With a managed identity as the bot (BOT_APP_TYPE=UserAssignedMSI) there is no app registration
+  // to grant it to: the package asks for none, and interrupted posts are resent marked instead.
   const web = manifest.webApplicationInfo as Json | undefined;
-  if (!web || String(web.id).toLowerCase() !== expectedBotId.toLowerCase()) problems.push('manifest.json: webApplicationInfo.id must be the bot\'s own app registration (BOT_APP_ID): RSC is granted to it');
-  else if (Object.keys(web).some((k) => k !== 'id' && k !== 'resource')) problems.push('manifest.json: webApplicationInfo: only id and resource (no SSO)');
+  if (!rsc) {
+    if (manifest.authorization !== undefined || web !== undefined)
+      problems.push('manifest.json: with a managed identity as the bot (BOT_APP_TYPE=UserAssignedMSI) the package must ask for no resource-specific consent (no authorization, no webApplicationInfo): Teams grants it to an app registration only');
+  } else {
+    const granted = (manifest.authorization?.permissions?.resourceSpecific ?? []) as Json[];
+    const expectedRsc = [{ name: 'ChannelMessage.Read.Group', type: 'Application' }];
+    if (JSON.stringify(granted.map((p) => ({ name: p.name, type: p.type }))) !== JSON.stringify(expectedRsc))
+      problems.push(`manifest.json: authorization.permissions.resourceSpecific must be exactly ChannelMessage.Read.Group (Application), not ${JSON.stringify(granted.map((p) => `${String(p.name)} (${String(p.type)})`))}`);
+    if (Object.keys(manifest.authorization?.permissions ?? {}).some((k) => k !== 'resourceSpecific')) problems.push('manifest.json: authorization.permissions: only resourceSpecific is needed');
+    if (!web || String(web.id).toLowerCase() !== expectedBotId.toLowerCase()) problems.push('manifest.json: webApplicationInfo.id must be the bot\'s own app registration (BOT_APP_ID): RSC is granted to it');
+    else if (Object.keys(web).some((k) => k !== 'id' && k !== 'resource')) problems.push('manifest.json: webApplicationInfo: only id and resource (no SSO)');
+  }
   if (((manifest.permissions ?? []) as unknown[]).length) problems.push('manifest.json: permissions are not needed');
   if (((manifest.devicePermissions ?? []) as unknown[]).length) problems.push('manifest.json: devicePermissions are not needed');
   if (((manifest.validDomains ?? []) as unknown[]).length) problems.push('manifest.json: validDomains should be empty (the bot opens no web content)');
@@ -315,9 +328,16 @@ function valueAt(doc: Json, key: string): unknown {
 
 /** Builds and checks the package; writes it only when it has no problem. */
 export async function buildPackage(env: NodeJS.ProcessEnv, out = OUT_FILE): Promise<{ problems: string[]; zip?: Buffer }> {
-  const { values, botAppId, problems } = valuesFrom(env);
-  const zip = await zipFiles(packageFiles(values));
-  problems.push(...(await checkPackage(zip, botAppId)));
+  const { values, botAppId, rsc, problems } = valuesFrom(env);
+  const files = packageFiles(values);
+  if (!rsc) {
+    const manifest = JSON.parse(files.get('manifest.json')!.toString('utf8')) as Json;
+    delete manifest.webApplicationInfo;
+    delete manifest.authorization;
+    files.set('manifest.json', Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+  }
+  const zip = await zipFiles(files);
+  problems.push(...(await checkPackage(zip, botAppId, { rsc })));
   if (problems.length) return { problems };
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, zip);
@@ -330,7 +350,8 @@ async function main(): Promise<void> {
   if (checkIndex >= 0) {
     const file = args[checkIndex + 1];
     if (!file) throw new Error('--check needs a zip file');
-    const problems = await checkPackage(readFileSync(file), valuesFrom(process.env).botAppId);
+    const { botAppId, rsc } = valuesFrom(process.env);
+    const problems = await checkPackage(readFileSync(file), botAppId, { rsc });
     report(problems, `${file} passes the checks`);
     return;
   }

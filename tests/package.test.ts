@@ -72,6 +72,26 @@ describe('the Teams app package (npm run package)', () => {
     assert.ok((await checkPackage(otherApp, BOT)).some((p) => /webApplicationInfo\.id must be the bot's own/.test(p)));
   });
 
+  it('with a managed identity as the bot asks for no resource-specific consent, which Teams grants to an app registration only', async () => {
+    const out = join(dir, 'msi.zip');
+    const { problems, zip } = await buildPackage({ ...env, BOT_APP_TYPE: 'UserAssignedMSI' }, out);
+    assert.deepEqual(problems, []);
+    const manifest = JSON.parse(await (await JSZip.loadAsync(zip!)).file('manifest.json')!.async('string'));
+    assert.equal(manifest.bots[0].botId, BOT);
+    assert.equal(manifest.webApplicationInfo, undefined);
+    assert.equal(manifest.authorization, undefined);
+    // A package with the consent is refused for a managed identity, and one without it for an app registration.
+    const withConsent = await zipFiles(packageFiles(valuesFrom(env).values));
+    assert.ok((await checkPackage(withConsent, BOT, { rsc: false })).some((p) => /must ask for no resource-specific consent/.test(p)));
+    assert.ok((await checkPackage(zip!, BOT)).some((p) => /resourceSpecific must be exactly ChannelMessage\.Read\.Group/.test(p)));
+  });
+
+  it('takes the values by their placeholders\' names too, as the environment files in env/ give them', () => {
+    const { values, problems } = valuesFrom({ BOT_APP_ID: BOT, PUBLISHER_NAME: 'Testkommun', PUBLISHER_URL: 'https://t.se/v', PRIVACY_URL: 'https://t.se/p', TERMS_URL: 'https://t.se/t', APP_VERSION: '1.2.3' });
+    assert.deepEqual(problems, []);
+    assert.deepEqual([values.PUBLISHER_NAME, values.PUBLISHER_URL, values.PRIVACY_URL, values.TERMS_URL, values.APP_VERSION], ['Testkommun', 'https://t.se/v', 'https://t.se/p', 'https://t.se/t', '1.2.3']);
+  });
+
   it('fills the fixed local bot id without credentials, and needs the public URLs for a real tenant', () => {
     const local = valuesFrom({});
     assert.equal(local.values.BOT_APP_ID, LOCAL_BOT_APP_ID);

@@ -5,8 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkBicep, type Problem } from '../../scripts/bicep-check';
 
-const TEMPLATE = readFileSync('infra/main.bicep', 'utf8');
-const PARAMS = readFileSync('infra/main.bicepparam', 'utf8');
+// The checker's own behaviour is shown on a frozen copy of an earlier infra/main.bicep and its
+// parameter file (tests/infra/fixtures/), so that its line numbers and error recovery stay put
+// while the real template changes; the real templates are checked at the end.
+const TEMPLATE = readFileSync('tests/infra/fixtures/main.bicep', 'utf8');
+const PARAMS = readFileSync('tests/infra/fixtures/main.bicepparam', 'utf8');
 
 /** `text` with `from` (which must occur exactly once) replaced by `to`, and the line the edit starts on. */
 function edit(text: string, from: string, to: string): { text: string; line: number } {
@@ -37,8 +40,8 @@ function assertProblems(problems: Problem[], ...expected: [Problem['file'], numb
 const template = (text: string) => checkBicep(text, PARAMS);
 const params = (text: string) => checkBicep(TEMPLATE, text);
 
-describe('the Azure template (scripts/bicep-check.ts on infra/main.bicep and main.bicepparam)', () => {
-  it('finds no problem in the committed template and parameter file', async () => {
+describe('the Bicep check (scripts/bicep-check.ts)', () => {
+  it('finds no problem in the fixture template and parameter file', async () => {
     assertProblems(await checkBicep(TEMPLATE, PARAMS));
   });
 
@@ -208,10 +211,12 @@ describe('the Azure template (scripts/bicep-check.ts on infra/main.bicep and mai
 
     const run = (...files: string[]) => spawnSync(process.execPath, [require.resolve('tsx/cli'), 'scripts/bicep-check.ts', ...files], { encoding: 'utf8' });
 
-    it('prints ok and exits 0 for the committed files', () => {
+    it('checks every committed template, prints ok for each and exits 0', () => {
       const result = run();
       assert.equal(result.status, 0, result.stderr);
       assert.match(result.stdout, /^ok: infra\/main\.bicep and infra\/main\.bicepparam pass/);
+      assert.match(result.stdout, /\nok: infra\/secret\.bicep and infra\/secret\.bicepparam pass/);
+      assert.match(result.stdout, /\nok: infra\/vault\.bicep passes/);
     });
 
     it('prints each problem as file:line and exits 1', () => {
@@ -221,5 +226,57 @@ describe('the Azure template (scripts/bicep-check.ts on infra/main.bicep and mai
       assert.equal(result.status, 1, result.stdout);
       assert.equal(result.stderr, `${join(dir, 'main.bicep')}:80: \`logRetentionDay\` is not declared: no param, var, resource, module, loop variable or lambda parameter has that name (did you mean \`logRetentionDays\`?)\n1 problem\n`);
     });
+  });
+});
+
+describe('the committed Azure templates (infra/)', () => {
+  const MAIN = readFileSync('infra/main.bicep', 'utf8');
+  const MAIN_PARAMS = readFileSync('infra/main.bicepparam', 'utf8');
+  const VAULT = readFileSync('infra/vault.bicep', 'utf8');
+  const SECRET = readFileSync('infra/secret.bicep', 'utf8');
+  const SECRET_PARAMS = readFileSync('infra/secret.bicepparam', 'utf8');
+
+  it('pass the Bicep check: main.bicep, vault.bicep and secret.bicep with their parameter files', async () => {
+    assertProblems(await checkBicep(MAIN, MAIN_PARAMS));
+    assertProblems(await checkBicep(VAULT));
+    assertProblems(await checkBicep(SECRET, SECRET_PARAMS, { using: './secret.bicep' }));
+  });
+
+  it('write no key when deploying: main.bicep makes no Key Vault secret and reads each one by the version it is given', () => {
+    assert.doesNotMatch(MAIN, /Microsoft\.KeyVault\/vaults\/secrets/);
+    const urls = [...MAIN.matchAll(/keyVaultUrl: '([^']*)'/g)].map((m) => m[1]!);
+    assert.deepEqual(urls.map((u) => u.replace(/^\$\{vaultUri\}secrets\//, '')).sort(), [
+      'bot-app-password/${botPasswordVersion}',
+      'varna-data-key/${dataKeyVersion}',
+      'varna-db-password/${dbPasswordVersion}',
+      'varna-index-key/${indexKeyVersion}',
+      'varna-old-data-keys/${oldDataKeysVersion}',
+    ]);
+  });
+
+  it('never reset the key id or the tenant: neither has a default, and both come from the environment without a fallback', () => {
+    assert.match(MAIN, /^param dataKeyId string$/m);
+    assert.match(MAIN, /^param tenantId string$/m);
+    assert.match(MAIN_PARAMS, /^param dataKeyId = readEnvironmentVariable\('VARNA_DATA_KEY_ID'\)$/m);
+    assert.match(MAIN_PARAMS, /^param tenantId = readEnvironmentVariable\('BOT_TENANT_ID'\)$/m);
+    assert.match(MAIN, /\{ name: 'VARNA_DATA_KEY_ID', value: dataKeyId \}/);
+  });
+
+  it('keep the Key Vault off the internet: public access off, read by the app through a private endpoint', () => {
+    assert.match(VAULT, /publicNetworkAccess: 'Disabled'/);
+    assert.match(VAULT, /networkAcls: \{ defaultAction: 'Deny', bypass: 'None' \}/);
+    assert.match(MAIN, /resource vaultEndpoint 'Microsoft\.Network\/privateEndpoints@[\d-]+' = \{[^]*?privateLinkServiceId: vault\.id[^]*?groupIds: \['vault'\]/);
+    assert.match(MAIN, /name: 'privatelink\.vaultcore\.azure\.net'/);
+  });
+
+  it('connect to PostgreSQL as Värna\'s own role with the server\'s certificate checked, never as the administrator', () => {
+    assert.match(MAIN, /var storeUrl = 'postgres:\/\/\$\{appRole\}@[^']*\?sslmode=verify-full'/);
+    assert.match(MAIN, /var appRole = 'varna_app'/);
+    // The administrator's password reaches the server and the database set-up job, nothing else.
+    const uses = MAIN.split('\n').filter((l) => /\bpostgresAdminPassword\b/.test(l) && !/^param |^@/.test(l.trim()));
+    assert.deepEqual(uses.map((l) => l.trim()), [
+      'administratorLoginPassword: postgresAdminPassword',
+      "{ name: 'admin-password', value: postgresAdminPassword }",
+    ]);
   });
 });
