@@ -9,6 +9,12 @@ export interface CycleReminderCardView {
   text: { sv: string; en: string };
   link?: string;
   dutyCards: boolean;
+  /** Värna's figures for this period (the statistics PDF) come with the card. */
+  figures?: { kind: 'year'; year: number } | { kind: 'term'; term: string };
+  /** The signed download of those figures for the person the card is shown to (short-lived). */
+  figuresPdf?: string;
+  /** Entra object id of that person: Teams fetches the card again when they look at it. */
+  viewer?: string;
   schoolName?: string;
   dueAt: Date;
   status: 'open' | 'done';
@@ -20,6 +26,7 @@ export interface CycleReminderCardView {
 export function cycleReminderCard(view: CycleReminderCardView, t: Strings): Card {
   const r = t.reminders;
   const actions: Action[] = [];
+  if (view.figuresPdf && view.figures) actions.push(openUrl(r.figuresPdf(r.period(view.figures)), view.figuresPdf));
   if (view.status === 'open') {
     actions.push(execute(r.done, verbs.reminderDone, { reminderId: view.id }, { style: 'positive' }));
     actions.push(execute(r.snooze, verbs.reminderSnooze, { reminderId: view.id }));
@@ -29,7 +36,7 @@ export function cycleReminderCard(view: CycleReminderCardView, t: Strings): Card
   const rows: Array<[string, string]> = [];
   if (view.schoolName) rows.push([r.school, view.schoolName]);
   rows.push([r.due, t.date(view.dueAt)]);
-  return card(
+  const c = card(
     [
       text(r.cycleLabel, { subtle: true }),
       heading(view.title[t.locale]),
@@ -41,10 +48,15 @@ export function cycleReminderCard(view: CycleReminderCardView, t: Strings): Card
           { separator: true },
         ),
       view.status === 'open' && view.snoozedUntil && container([text(r.snoozedNote(t.date(view.snoozedUntil)), { color: 'Accent' })], { separator: true }),
-      view.status === 'open' && text(r.statsNote, { subtle: true, size: 'Small' }),
+      view.figures && text(view.figuresPdf ? r.figuresNote : r.figuresUnavailable, { subtle: true, size: 'Small' }),
+      view.status === 'open' && view.schoolName && text(r.statsNote, { subtle: true, size: 'Small' }),
     ],
     actions,
   );
+  // The download link is short-lived: Teams asks for the card again whenever it is shown
+  // (Universal Actions' refresh), so the link is fresh when it is pressed.
+  if (view.figuresPdf && view.viewer) c.refresh = { action: { type: 'Action.Execute', title: r.refresh, verb: verbs.reminderShow, data: { reminderId: view.id } }, userIds: [`8:orgid:${view.viewer}`] };
+  return c;
 }
 
 export interface DraftNudgeCardView {

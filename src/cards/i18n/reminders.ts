@@ -11,6 +11,11 @@ export const sv = {
   doneBy: 'Markerat av',
   snoozedNote: (when: string) => `Jag påminner dig igen ${when}.`,
   statsNote: 'När du trycker Klart räknas det i uppföljningen för skolan (till exempel hur många skolor som gått igenom anmälningsplikten med personalen den här terminen).',
+  period: (p: { kind: 'year'; year: number } | { kind: 'term'; term: string }) => (p.kind === 'year' ? String(p.year) : `${p.term.slice(5)} ${p.term.slice(0, 4)}`),
+  figuresPdf: (period: string) => `Värnas siffror för ${period} (PDF)`,
+  figuresNote: 'Samma siffror som i statistiken, för det du har behörighet att se; tal under 5 visas som <5. Länken gäller en kort stund och förnyas när du öppnar kortet.',
+  figuresUnavailable: 'Siffrorna finns i statistiken: skriv "statistik".',
+  refresh: 'Uppdatera',
 
   draftTitle: 'Din anmälan är inte skickad',
   draftText: 'Du har påbörjat en orosanmälan som inte är skickad. Anmälningsplikten gäller **genast** – skicka den nu, inte i slutet av veckan. Misstanke räcker; socialtjänsten utreder.',
@@ -63,6 +68,11 @@ export const en: RemindersStrings = {
   doneBy: 'Marked by',
   snoozedNote: (when: string) => `I will remind you again ${when}.`,
   statsNote: 'Pressing Done counts for the school in the follow-up (for example how many schools briefed their staff on the duty to report this term).',
+  period: (p: { kind: 'year'; year: number } | { kind: 'term'; term: string }) => (p.kind === 'year' ? String(p.year) : `${p.term.endsWith('VT') ? 'the spring term' : 'the autumn term'} ${p.term.slice(0, 4)}`),
+  figuresPdf: (period: string) => `Värna's figures for ${period} (PDF)`,
+  figuresNote: 'The same figures as in the statistics, for what you may see; numbers under 5 are shown as <5. The link is valid for a short while and renewed when you open the card.',
+  figuresUnavailable: 'The figures are in the statistics: type "statistics".',
+  refresh: 'Refresh',
 
   draftTitle: 'Your report has not been sent',
   draftText: 'You have started a report of concern that is not sent. The duty is to report **at once** – send it now, not at the end of the week. Suspicion is enough; the social services investigate.',
