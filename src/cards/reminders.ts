@@ -79,15 +79,20 @@ export function draftNudgeCard(view: DraftNudgeCardView, t: Strings): Card {
   );
 }
 
+/** A count, or that it is under 5 (the service does not give the card a small number). */
+export type DigestCountView = { n: number } | { under: number };
+/** "<5" as the statistics show it (services/statistics.ts `show`), written here for the digest. */
+const shown = (c: DigestCountView): string => ('n' in c ? String(c.n) : `<${c.under}`);
+
 export interface DigestCardView {
   schoolName: string;
   from: Date;
   to: Date;
-  sent: number;
-  awaitingReceipt: number;
-  decisionsOverdue: number;
-  feedbackGiven: number;
-  consultations: number;
+  sent: DigestCountView;
+  awaitingReceipt: DigestCountView;
+  decisionsOverdue: DigestCountView;
+  feedbackGiven: DigestCountView;
+  consultations: DigestCountView;
   references?: Array<{ reference: string; stage: 'awaitingReceipt' | 'received' | 'decided' }>;
 }
 
@@ -110,12 +115,13 @@ export function digestCard(view: DigestCardView, t: Strings): Card {
       heading(r.digestTitle(view.schoolName)),
       text(r.digestPeriod(t.date(view.from), t.date(view.to)), { subtle: true }),
       facts([
-        [r.digestSent, String(view.sent)],
-        [r.digestAwaitingReceipt, String(view.awaitingReceipt)],
-        [r.digestDecisionsOverdue, String(view.decisionsOverdue)],
-        [r.digestFeedbackGiven, String(view.feedbackGiven)],
-        [r.digestConsultations, String(view.consultations)],
+        [r.digestSent, shown(view.sent)],
+        [r.digestAwaitingReceipt, shown(view.awaitingReceipt)],
+        [r.digestDecisionsOverdue, shown(view.decisionsOverdue)],
+        [r.digestFeedbackGiven, shown(view.feedbackGiven)],
+        [r.digestConsultations, shown(view.consultations)],
       ]),
+      text(r.digestSmall, { subtle: true, size: 'Small' }),
       ...refs,
     ],
     [],

@@ -9,6 +9,7 @@ import type { Jobs } from './jobs';
 import { durationMs, type CycleEntry, type Directory } from './municipality';
 import { isPublicHoliday, localParts } from './office-hours';
 import type { Outbox, Target } from './outbox';
+import { MIN_CELL } from './suppression';
 import { newId, type Store, type Tx } from './store';
 import type { ReminderTable } from './store/schema';
 
@@ -75,21 +76,31 @@ export interface CycleReminderView {
   snoozedUntil?: Date;
 }
 
+/**
+ * A count in the digest: one school's week is small numbers, so under 5 is not given (as in the
+ * statistics, `MIN_CELL`): the card cannot show what the view does not hold.
+ */
+export type DigestCount = { n: number } | { under: typeof MIN_CELL };
+
 export interface DigestView {
   schoolName: string;
   from: Date;
   to: Date;
-  sent: number;
-  awaitingReceipt: number;
-  decisionsOverdue: number;
-  feedbackGiven: number;
+  sent: DigestCount;
+  awaitingReceipt: DigestCount;
+  decisionsOverdue: DigestCount;
+  feedbackGiven: DigestCount;
   /** Consultations without the child's name started from the school in the week. */
-  consultations: number;
+  consultations: DigestCount;
   /** Only when the routine makes the principal a party (principalIsParty): reference and stage, never content. */
   references?: Array<{ reference: string; stage: ReportStage }>;
 }
 
-/** Where a report is in the intake process; deliberately not the outcome (OSL 40 kap. 7 g §). */
+/**
+ * Where a report is in the intake process; deliberately not the outcome (OSL 40 kap. 7 g §).
+ * 'decided' only on the principal's own reports whose feedback they were given: nothing in SoL
+ * (2025:400) 19 kap. 6 § or OSL 26 kap. lets the social services tell anyone else (issue 21 §12).
+ */
 export type ReportStage = 'awaitingReceipt' | 'received' | 'decided';
 
 export interface IntakeSummaryView {
@@ -424,6 +435,9 @@ export function makeReminders({ config, store, clock, log, outbox, installations
     return Number(row?.n ?? 0);
   }
 
+  /** The statistics' rule (suppression.ts): a count under 5, zero included, is shown as "<5". */
+  const protect = (n: number): DigestCount => (n < MIN_CELL ? { under: MIN_CELL } : { n });
+
   return {
     reminderKinds,
 
@@ -602,8 +616,11 @@ export function makeReminders({ config, store, clock, log, outbox, installations
       outbox.wake();
     },
 
-    /** The digest's figures for one school and the week before `to`, from the store now. */
-    async digest(schoolId: string, to: Date): Promise<DigestView | undefined> {
+    /**
+     * The digest's figures for one school and the week before `to`, from the store now, for the
+     * principal it goes to (`principal`: their own reports may show more, see ReportStage).
+     */
+    async digest(schoolId: string, to: Date, principal?: string): Promise<DigestView | undefined> {
       const school = directory.school(schoolId);
       if (!school) return undefined;
       const from = new Date(to.getTime() - 7 * DAY_MS);
@@ -612,11 +629,11 @@ export function makeReminders({ config, store, clock, log, outbox, installations
         schoolName: school.name,
         from,
         to,
-        sent: await countWhere(base.where('received_at', '>=', iso(from)).where('received_at', '<', iso(to))),
-        awaitingReceipt: await countWhere(base.where('receipt_at', 'is', null)),
-        decisionsOverdue: await countWhere(base.where('decision_at', 'is', null).where('decision_due_at', '<', iso(to))),
-        feedbackGiven: await countWhere(base.where('feedback_given_at', '>=', iso(from)).where('feedback_given_at', '<', iso(to))),
-        consultations: Number(
+        sent: protect(await countWhere(base.where('received_at', '>=', iso(from)).where('received_at', '<', iso(to)))),
+        awaitingReceipt: protect(await countWhere(base.where('receipt_at', 'is', null))),
+        decisionsOverdue: protect(await countWhere(base.where('decision_at', 'is', null).where('decision_due_at', '<', iso(to)))),
+        feedbackGiven: protect(await countWhere(base.where('feedback_given_at', '>=', iso(from)).where('feedback_given_at', '<', iso(to)))),
+        consultations: protect(Number(
           (
             await db
               .selectFrom('consultations')
@@ -626,17 +643,26 @@ export function makeReminders({ config, store, clock, log, outbox, installations
               .where('created_at', '<', iso(to))
               .executeTakeFirst()
           )?.n ?? 0,
-        ),
+        )),
       };
       if (m.principalIsParty) {
         // The routine makes the principal a party: reference and stage, never content or outcome.
+        // The stage stops at "received": that a decision is made reaches the reporter as feedback
+        // (SoL 19 kap. 6 §, asked for and not inappropriate), and no one else; a principal who made
+        // the report sees "decided" once they were given that feedback. Which reports are listed
+        // (the week's, and those still awaiting receipt) does not depend on the decision either: a
+        // reference that dropped off the list when it was decided would tell the same thing.
+        const me = principal ? lower(principal) : undefined;
         const rows = await base
-          .select(['reference', 'receipt_at', 'decision_at'])
-          .where((eb) => eb.or([eb('received_at', '>=', iso(from)), eb('decision_at', 'is', null)]))
+          .select(['reference', 'receipt_at', 'reporter_aad', 'feedback_given_at'])
+          .where((eb) => eb.or([eb('received_at', '>=', iso(from)), eb('receipt_at', 'is', null)]))
           .orderBy('received_at', 'desc')
           .limit(LIST_LIMIT)
           .execute();
-        view.references = rows.map((r) => ({ reference: r.reference, stage: r.decision_at ? 'decided' : r.receipt_at ? 'received' : 'awaitingReceipt' }));
+        view.references = rows.map((r) => ({
+          reference: r.reference,
+          stage: !r.receipt_at ? 'awaitingReceipt' : me && lower(r.reporter_aad) === me && r.feedback_given_at ? 'decided' : 'received',
+        }));
       }
       return view;
     },

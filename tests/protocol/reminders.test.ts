@@ -12,7 +12,8 @@ import { forbid } from '../support/logs';
 import { durationMs } from '../../src/services/municipality';
 import { isWorkingTime, nextWorkingTime } from '../../src/services/reminders';
 import { testStoreKind } from '../support/store';
-import { draftIdOf, submitReport } from '../support/report';
+import { draftIdOf, reportInput, submitReport } from '../support/report';
+import { channelConversation, intakeReady } from './report.test';
 import { as, type TestUser } from '../support/users';
 
 const SOLSTRALEN_PRINCIPAL = '6f1c2a10-0000-4000-8000-000000000102';
@@ -366,9 +367,12 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
       assert.equal(digests.length, 1);
       const shown = textOf(digests[0]);
       assert.match(shown, /Veckans sammanfattning: Ekbackens skola/);
-      assert.match(shown, /Anmälningar skickade 2/);
-      assert.match(shown, /Väntar på mottagningskvittens 1/);
-      assert.match(shown, /Konsultationer utan namn 1/);
+      // Small numbers as the statistics show them (2, 1 and 1 here).
+      assert.match(shown, /Anmälningar skickade <5/);
+      assert.match(shown, /Väntar på mottagningskvittens <5/);
+      assert.match(shown, /Konsultationer utan namn <5/);
+      assert.match(shown, /Färre än 5 visas som <5/);
+      assert.doesNotMatch(shown, /skickade [0-4]\b|kvittens [0-4]\b|utan namn [0-4]\b/);
       assert.doesNotMatch(shown, /violence|våld/i);
       if (party) {
         assert.match(shown, /EX-2026-0001 Mottagen/);
@@ -380,6 +384,57 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
       assert.doesNotMatch(shown, /EX-2026-0003/, "another school's report");
       await bot.destroy();
     }
+  });
+
+  it('shows a principal who is party to the reports no decision on reports others made, only "received"; their own feedback they see; counts under 5 as <5', async () => {
+    bot = await startBot({ clock: new ManualClock('2026-03-02T09:00:00+01:00'), env: { VARNA_CONFIG: configWith((m) => (m.principalIsParty = true)) } });
+    await intakeReady(bot);
+    await bot.installPersonal(as.principal);
+    await bot.services.jobs.runDue();
+    const press = async (reference: string, verb: string, data: Record<string, unknown> = {}) => {
+      const report = (await bot.services.reports.byReference(reference))!;
+      const res = await bot.execute(as.intake, verb, { reference, ...data }, { ...channelConversation(), replyToId: report.channel_activity_id! });
+      assert.ok(res.card, res.message);
+    };
+    const report = async (by: TestUser, feedbackWanted: boolean) => {
+      const { reference } = await submitReport(bot, by, reportInput({ wishes: { feedbackWanted, jointMeeting: false } }));
+      await bot.deliver();
+      await press(reference, 'intake.take', { phone: '0123-456 01' });
+      return reference;
+    };
+    const askedDecided = await report(as.teacher, true); // the teacher gets the feedback: the principal does not
+    const notAsked = await report(as.teacher, false);
+    const inappropriate = await report(as.teacher, true);
+    const ownGiven = await report(as.principal, true); // the principal reported and was given the feedback
+    const ownNotAsked = await report(as.principal, false);
+    const undecided = await report(as.teacher, true);
+    const { reference: waiting } = await submitReport(bot, as.teacher, reportInput());
+    await press(inappropriate, 'intake.inappropriate', { reason: 'Olämpligt med hänsyn till barnet.' });
+    for (const ref of [askedDecided, notAsked, inappropriate, ownGiven, ownNotAsked]) await press(ref, 'intake.decision', { outcome: 'opened', date: '2026-03-02' });
+    await bot.deliver();
+    bot.connector.take();
+
+    bot.clock.set('2026-03-09T07:00:30+01:00');
+    const digests = cardsTo(bot, await runAndDeliver(bot), as.principal).filter((c) => /Veckans sammanfattning/.test(textOf(c)));
+    assert.equal(digests.length, 1);
+    const shown = textOf(digests[0]);
+    for (const ref of [askedDecided, notAsked, inappropriate, ownNotAsked, undecided]) assert.match(shown, new RegExp(`${ref} Mottagen`), ref);
+    assert.match(shown, new RegExp(`${ownGiven} Förhandsbedömning klar`), 'what the principal was told as the reporter');
+    assert.match(shown, new RegExp(`${waiting} Väntar på kvittens`));
+    assert.equal(shown.match(/VÄ-\d{4}-\d{5} Förhandsbedömning klar/g)?.length, 1, shown);
+    // Seven reports sent: shown; one awaiting receipt, two feedbacks given, no consultation: <5.
+    assert.match(shown, /Anmälningar skickade 7/);
+    assert.match(shown, /Väntar på mottagningskvittens <5/);
+    assert.match(shown, /Återkoppling lämnad till anmälare <5/);
+    assert.match(shown, /Förhandsbedömning mer än 14 dagar <5/);
+    assert.match(shown, /Konsultationer utan namn <5/);
+
+    // A week on, the decided reports and the undecided one drop off the list alike: which reports
+    // are listed does not tell a decision either.
+    bot.clock.set('2026-03-16T07:00:30+01:00');
+    const next = textOf(cardsTo(bot, await runAndDeliver(bot), as.principal).find((c) => /Veckans sammanfattning/.test(textOf(c))));
+    assert.doesNotMatch(next, new RegExp(`${askedDecided}|${notAsked}|${inappropriate}|${ownGiven}|${ownNotAsked}|${undecided}`));
+    assert.match(next, new RegExp(`${waiting} Väntar på kvittens`), 'still awaiting receipt');
   });
 
   it("brings the yearly report to the committees to the statistics role with last year's figures one press away, fresh whenever the card is shown", async () => {

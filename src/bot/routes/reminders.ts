@@ -71,7 +71,7 @@ export function registerReminders(kit: BotKit): void {
   });
 
   delivery.register(reminderKinds.digest, async (message, target) => {
-    const view = await r.digest(String(message.schoolId), new Date(String(message.to)));
+    const view = await r.digest(String(message.schoolId), new Date(String(message.to)), target.kind === 'user' ? target.aadObjectId : undefined);
     if (!view) return { skip: true };
     const t = await stringsOf(target);
     return { card: digestCard(view, t), summary: t.reminders.digestTitle(view.schoolName) };
