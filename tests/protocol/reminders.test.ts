@@ -608,7 +608,9 @@ describe('reminders after downtime: each routine once, while relevant, in workin
     bot.connector.take();
   }
 
-  it('down for a week: the missed term start arrives once on Monday morning, not on the Saturday night Värna came back; an interrupted send is not repeated', async () => {
+  it('down for a week: the missed term start arrives once on Monday morning, not on the Saturday night Värna came back; an interrupted send is not repeated', async function () {
+    // An hour at a time over days of the clock: every step runs the jobs and the outbox.
+    this.timeout(testStoreKind === 'postgres' ? 180_000 : 60_000);
     await upWithEveryone('2026-08-03T09:00:00+02:00');
     bot.clock.set('2026-08-07T12:00:00+02:00');
     await runAndDeliver(bot);
@@ -642,7 +644,9 @@ describe('reminders after downtime: each routine once, while relevant, in workin
     assert.ok(!cycle.some((c) => c.recipient === bot.personalConversation(as.principal) && c.entryId === 'fristaende-skolor'), 'a municipal school is not an independent one');
   });
 
-  it('down for a month: the monthly routine comes once (its latest run), older runs are logged', async () => {
+  it('down for a month: the monthly routine comes once (its latest run), older runs are logged', async function () {
+    // An hour at a time over days of the clock: every step runs the jobs and the outbox.
+    this.timeout(testStoreKind === 'postgres' ? 180_000 : 60_000);
     await upWithEveryone('2026-08-24T09:00:00+02:00');
     await bot.stop();
     bot.clock.set('2026-10-04T23:00:30+02:00'); // back on a Sunday night; missed 1 Sep, 1 Oct, 14 Sep, 21 Sep…
@@ -667,7 +671,9 @@ describe('reminders after downtime: each routine once, while relevant, in workin
     assert.ok(cycle.every((c) => c.at >= new Date('2026-10-05T07:00:00+02:00')), 'Monday morning, not Sunday night');
   });
 
-  it('down for three years: 36 missed runs of a monthly routine give at most one card, and nothing older than its window', async () => {
+  it('down for three years: 36 missed runs of a monthly routine give at most one card, and nothing older than its window', async function () {
+    // An hour at a time over days of the clock: every step runs the jobs and the outbox.
+    this.timeout(testStoreKind === 'postgres' ? 180_000 : 60_000);
     await upWithEveryone('2026-09-15T10:00:00+02:00');
     // The run of 1 October is in the outbox when Värna goes down, not yet delivered.
     bot.clock.set('2026-10-01T07:00:30+02:00');
