@@ -355,9 +355,11 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
       const at = clock.now();
       const claimed = await store.outbox.claimDue(at, Math.min(BATCH, room), leaseMs, fullTargets(at.getTime()));
       if (claimed.length === 0) break;
-      const results = await deliverInOrder(await pace(await holdBack(claimed, at)));
+      const ready = await holdBack(claimed, at);
+      const results = await deliverInOrder(await pace(ready));
       sent += results.filter((r) => r === 'sent').length;
-      if (!results.some((r) => r === 'sent' || r === 'failed')) break;
+      // Rows held back were put off (not claimable now): the next claim finds the others.
+      if (!results.some((r) => r === 'sent' || r === 'failed') && ready.length === claimed.length) break;
     }
     return sent;
   }
