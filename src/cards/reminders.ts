@@ -9,6 +9,12 @@ export interface CycleReminderCardView {
   text: { sv: string; en: string };
   link?: string;
   dutyCards: boolean;
+  /** Värna's figures for this period (the statistics PDF) come with the card. */
+  figures?: { kind: 'year'; year: number } | { kind: 'term'; term: string };
+  /** The signed download of those figures for the person the card is shown to (short-lived). */
+  figuresPdf?: string;
+  /** Entra object id of that person: Teams fetches the card again when they look at it. */
+  viewer?: string;
   schoolName?: string;
   dueAt: Date;
   status: 'open' | 'done';
@@ -20,6 +26,7 @@ export interface CycleReminderCardView {
 export function cycleReminderCard(view: CycleReminderCardView, t: Strings): Card {
   const r = t.reminders;
   const actions: Action[] = [];
+  if (view.figuresPdf && view.figures) actions.push(openUrl(r.figuresPdf(r.period(view.figures)), view.figuresPdf));
   if (view.status === 'open') {
     actions.push(execute(r.done, verbs.reminderDone, { reminderId: view.id }, { style: 'positive' }));
     actions.push(execute(r.snooze, verbs.reminderSnooze, { reminderId: view.id }));
@@ -29,7 +36,7 @@ export function cycleReminderCard(view: CycleReminderCardView, t: Strings): Card
   const rows: Array<[string, string]> = [];
   if (view.schoolName) rows.push([r.school, view.schoolName]);
   rows.push([r.due, t.date(view.dueAt)]);
-  return card(
+  const c = card(
     [
       text(r.cycleLabel, { subtle: true }),
       heading(view.title[t.locale]),
@@ -41,10 +48,15 @@ export function cycleReminderCard(view: CycleReminderCardView, t: Strings): Card
           { separator: true },
         ),
       view.status === 'open' && view.snoozedUntil && container([text(r.snoozedNote(t.date(view.snoozedUntil)), { color: 'Accent' })], { separator: true }),
-      view.status === 'open' && text(r.statsNote, { subtle: true, size: 'Small' }),
+      view.figures && text(view.figuresPdf ? r.figuresNote : r.figuresUnavailable, { subtle: true, size: 'Small' }),
+      view.status === 'open' && view.schoolName && text(r.statsNote, { subtle: true, size: 'Small' }),
     ],
     actions,
   );
+  // The download link is short-lived: Teams asks for the card again whenever it is shown
+  // (Universal Actions' refresh), so the link is fresh when it is pressed.
+  if (view.figuresPdf && view.viewer) c.refresh = { action: { type: 'Action.Execute', title: r.refresh, verb: verbs.reminderShow, data: { reminderId: view.id } }, userIds: [`8:orgid:${view.viewer}`] };
+  return c;
 }
 
 export interface DraftNudgeCardView {
@@ -67,15 +79,20 @@ export function draftNudgeCard(view: DraftNudgeCardView, t: Strings): Card {
   );
 }
 
+/** A count, or that it is under 5 (the service does not give the card a small number). */
+export type DigestCountView = { n: number } | { under: number };
+/** "<5" as the statistics show it (services/statistics.ts `show`), written here for the digest. */
+const shown = (c: DigestCountView): string => ('n' in c ? String(c.n) : `<${c.under}`);
+
 export interface DigestCardView {
   schoolName: string;
   from: Date;
   to: Date;
-  sent: number;
-  awaitingReceipt: number;
-  decisionsOverdue: number;
-  feedbackGiven: number;
-  consultations: number;
+  sent: DigestCountView;
+  awaitingReceipt: DigestCountView;
+  decisionsOverdue: DigestCountView;
+  feedbackGiven: DigestCountView;
+  consultations: DigestCountView;
   references?: Array<{ reference: string; stage: 'awaitingReceipt' | 'received' | 'decided' }>;
 }
 
@@ -98,12 +115,13 @@ export function digestCard(view: DigestCardView, t: Strings): Card {
       heading(r.digestTitle(view.schoolName)),
       text(r.digestPeriod(t.date(view.from), t.date(view.to)), { subtle: true }),
       facts([
-        [r.digestSent, String(view.sent)],
-        [r.digestAwaitingReceipt, String(view.awaitingReceipt)],
-        [r.digestDecisionsOverdue, String(view.decisionsOverdue)],
-        [r.digestFeedbackGiven, String(view.feedbackGiven)],
-        [r.digestConsultations, String(view.consultations)],
+        [r.digestSent, shown(view.sent)],
+        [r.digestAwaitingReceipt, shown(view.awaitingReceipt)],
+        [r.digestDecisionsOverdue, shown(view.decisionsOverdue)],
+        [r.digestFeedbackGiven, shown(view.feedbackGiven)],
+        [r.digestConsultations, shown(view.consultations)],
       ]),
+      text(r.digestSmall, { subtle: true, size: 'Small' }),
       ...refs,
     ],
     [],

@@ -28,6 +28,7 @@ export const verbs = {
   consultShow: 'consult.show',
   reminderDone: 'reminder.done',
   reminderSnooze: 'reminder.snooze',
+  reminderShow: 'reminder.show',
   remindersUnreachable: 'reminders.unreachable',
   statistics: 'statistics.show',
 } as const;

@@ -7,16 +7,24 @@ import type { Store } from './store';
 export type JobHandler = (dueAt: Date) => Promise<void>;
 
 /**
+ * What a cron job does with runs missed while the bot was down: `each` runs every one of them, in
+ * order (a purge, where each night counts); `latest` runs only the most recent one and logs how
+ * many older ones it left out (a reminder: one card per routine, not one per missed run).
+ */
+export type MissedRuns = 'each' | 'latest';
+
+/**
  * Scheduled work: the annual cycle, nudges, clocks and purges. Each job remembers in the store the
  * last due time it completed; on every tick each due time since then runs once, in order, so runs
- * missed while the bot was down are caught up once each, never several times. A handler must be
- * idempotent for its due time (outbox dedupe keys make sends so): the completion mark is written
- * after the handler, with a conditional update, so two instances never both complete a due time
- * and a crash mid-handler means the run is retried.
+ * missed while the bot was down are caught up once each, never several times (or, for a job that
+ * asks for it, only the latest of them). A handler must be idempotent for its due time (outbox
+ * dedupe keys make sends so): the completion mark is written after the handler, with a conditional
+ * update, so two instances never both complete a due time and a crash mid-handler means the run is
+ * retried.
  */
 export interface Jobs {
-  /** Cron pattern in Europe/Stockholm time; every missed due time runs once. */
-  cron(name: string, pattern: string, handler: JobHandler): void;
+  /** Cron pattern in Europe/Stockholm time; every missed due time runs once (or only the latest). */
+  cron(name: string, pattern: string, handler: JobHandler, opts?: { missed?: MissedRuns }): void;
   /** Housekeeping every `ms`; missed periods collapse into one run. */
   every(name: string, ms: number, handler: JobHandler): void;
   /** Runs everything due at the clock's now (the loop calls it; tests call it after moving time). */
@@ -29,6 +37,8 @@ interface Registered {
   name: string;
   next: (after: Date) => Date | undefined;
   catchUp: boolean;
+  /** Log the runs a collapse leaves out (cron jobs; housekeeping periods are not worth a line). */
+  logSkipped: boolean;
   handler: JobHandler;
 }
 
@@ -65,7 +75,14 @@ export function makeJobs({ store, clock, log, coordinator }: { store: Store; clo
       if (!job.catchUp) {
         // Collapse missed periods: run once for the latest due time.
         let latest = due;
-        for (let n = job.next(due); n && n <= now; n = job.next(n)) latest = n;
+        let skipped = 0;
+        let lastSkipped = due;
+        for (let n = job.next(due); n && n <= now; n = job.next(n)) {
+          lastSkipped = latest;
+          latest = n;
+          skipped++;
+        }
+        if (skipped && job.logSkipped) log.info({ event: 'job.skipped', job: job.name, runs: skipped, from: iso(due), to: iso(lastSkipped), latest: iso(latest) }, 'missed runs left out: only the latest runs');
         due = latest;
       }
       await job.handler(due);
@@ -99,12 +116,12 @@ export function makeJobs({ store, clock, log, coordinator }: { store: Store; clo
   }
 
   return {
-    cron(name, pattern, handler) {
+    cron(name, pattern, handler, { missed = 'each' } = {}) {
       const cron = new Cron(pattern, { timezone: 'Europe/Stockholm', paused: true });
-      jobs.set(name, { name, handler, catchUp: true, next: (after) => cron.nextRun(after) ?? undefined });
+      jobs.set(name, { name, handler, catchUp: missed === 'each', logSkipped: true, next: (after) => cron.nextRun(after) ?? undefined });
     },
     every(name, ms, handler) {
-      jobs.set(name, { name, handler, catchUp: false, next: (after) => new Date(after.getTime() + ms) });
+      jobs.set(name, { name, handler, catchUp: false, logSkipped: false, next: (after) => new Date(after.getTime() + ms) });
     },
     runDue,
     start(tickMs = 30_000) {

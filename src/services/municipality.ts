@@ -58,21 +58,35 @@ export const IntakeUnit = z.object({
 export const Audience = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('allPrincipals') }),
   z.object({ kind: z.literal('districtPrincipals'), district: id }),
-  z.object({ kind: z.literal('independentPrincipals') }),
+  z.object({ kind: z.literal('independentPrincipals') }).describe('the principals of the independent schools (fristående skolor)'),
   z.object({ kind: z.literal('intakeUnit'), unit: id }),
+  z.object({ kind: z.literal('statistics') }).describe('the people in roles.statistics (committee secretaries, managers): each in their 1:1 chat'),
 ]);
+
+/** "14d", "2w", "36h": how long after its due time a missed run is still worth sending. */
+const duration = z.string().regex(/^\d{1,4}[hdw]$/, 'must be a duration such as "14d", "2w" or "36h"');
+const DURATION_MS = { h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 } as const;
+export const durationMs = (d: string): number => Number(d.slice(0, -1)) * DURATION_MS[d.slice(-1) as keyof typeof DURATION_MS];
 
 export const CycleEntry = z.object({
   id,
-  schedule: cronPattern.describe('cron expression, Europe/Stockholm'),
+  schedule: cronPattern.describe('cron expression, Europe/Stockholm; each term: e.g. "0 8 * 2,9 mon#1" (first Monday of February and September)'),
   audience: Audience,
   title: localized,
   text: localized,
+  description: z.string().min(1).optional().describe('Why the entry is in the cycle and where it comes from (an audit, a decision): for whoever keeps this file; not shown in Teams'),
   link: z.url().optional(),
   material: z
     .enum(['dutyCards'])
     .optional()
     .describe('dutyCards: the reminder card offers the "Om anmälningsplikten" cards to use when briefing staff'),
+  figures: z
+    .enum(['previousYear', 'previousTerm'])
+    .optional()
+    .describe("The card carries a download of Värna's figures (the statistics PDF, small numbers suppressed) for the calendar year or school term before the due date; each recipient gets the figures they may see. Not for an intakeUnit audience"),
+  catchUpWithin: duration
+    .default('14d')
+    .describe('After Värna was down: the latest missed run is still sent if it is no older than this (counted from the first working morning after its due time); older runs are logged, not sent'),
 });
 
 export const Reminders = z.object({
@@ -123,7 +137,7 @@ interface Problem {
   path: Array<string | number>;
   message: string;
 }
-type Loose = { id?: unknown; district?: unknown; serves?: { districts?: unknown; schools?: unknown }; audience?: { kind?: unknown; district?: unknown; unit?: unknown } };
+type Loose = { id?: unknown; district?: unknown; figures?: unknown; serves?: { districts?: unknown; schools?: unknown }; audience?: { kind?: unknown; district?: unknown; unit?: unknown } };
 const list = (v: unknown): Loose[] => (Array.isArray(v) ? (v as Loose[]) : []);
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
@@ -162,6 +176,9 @@ export function referenceProblems(raw: unknown): Problem[] {
       out.push({ path: ['annualCycle', i, 'audience', 'district'], message: `unknown district "${a.district}"` });
     if (a.kind === 'intakeUnit' && typeof a.unit === 'string' && !units.has(a.unit))
       out.push({ path: ['annualCycle', i, 'audience', 'unit'], message: `unknown intake unit "${a.unit}"` });
+    // A download link names the person it was made for; a channel has no one person.
+    if (a.kind === 'intakeUnit' && e.figures !== undefined)
+      out.push({ path: ['annualCycle', i, 'figures'], message: 'figures go to people (principals or statistics), not to an intake channel' });
   });
   return out;
 }

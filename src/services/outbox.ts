@@ -70,6 +70,13 @@ export interface DeliveryHooks {
   onSent?(message: OutboxMessage, result: SendResult, trx: Tx): Promise<void>;
   /** Called once when a message with a deadline is still not delivered at its deadline. */
   onDeadline?(message: OutboxMessage, target: Target): Promise<void>;
+  /** Not before this time (reminders wait for working hours): asked whenever the message is due. */
+  holdUntil?(message: OutboxMessage, now: Date): Date | undefined;
+  /**
+   * At most once: a send that was interrupted and cannot be checked is recorded, not sent again
+   * (a reminder: a second copy is worse than a card that may be missing).
+   */
+  atMostOnce?: boolean;
 }
 
 export interface OutboxDeps {
@@ -185,6 +192,11 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
       log.info({ event: 'outbox.not-arrived', id: row.id, kind: message.kind }, 'the interrupted send did not arrive: sending it');
       return 'absent';
     }
+    if (hooks.get(message.kind)?.atMostOnce) {
+      await recordSent(row, message, {});
+      log.warn({ event: 'outbox.not-resent', id: row.id, kind: message.kind, reason: found.reason }, 'cannot tell whether an interrupted send arrived: not sent again (at most once)');
+      return 'found';
+    }
     log.warn({ event: 'outbox.possible-repeat', id: row.id, kind: message.kind, reason: found.reason }, 'cannot tell whether an interrupted send arrived: sending again, marked as a possible repeat');
     await store.transaction((trx) =>
       store.audit.append(trx, { actor: 'system', action: 'outbox.possibleRepeat', subject: `outbox:${row.id}`, outcome: 'allowed', detail: { kind: message.kind, reason: found.reason } }, clock.now()),
@@ -224,6 +236,21 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
     }
     for (const { ids, wait } of deferred.values()) await store.outbox.defer(ids, new Date(now + wait));
     return go;
+  }
+
+  /** Claimed rows whose kind says "not yet" (a reminder at night) go back until then, unsent. */
+  async function holdBack(claimed: OutboxRow[], now: Date): Promise<OutboxRow[]> {
+    if (![...hooks.values()].some((h) => h.holdUntil)) return claimed;
+    const ready: OutboxRow[] = [];
+    const held = new Map<number, string[]>();
+    for (const row of claimed) {
+      const message = JSON.parse(row.message) as OutboxMessage;
+      const until = hooks.get(message.kind)?.holdUntil?.(message, now);
+      if (until && until > now) held.set(until.getTime(), [...(held.get(until.getTime()) ?? []), row.id]);
+      else ready.push(row);
+    }
+    for (const [until, ids] of held) await store.outbox.defer(ids, new Date(until));
+    return ready;
   }
 
   async function deliverOne({ row, target, conversation, reservedAt }: Paced): Promise<'sent' | 'retry' | 'failed'> {
@@ -328,9 +355,11 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
       const at = clock.now();
       const claimed = await store.outbox.claimDue(at, Math.min(BATCH, room), leaseMs, fullTargets(at.getTime()));
       if (claimed.length === 0) break;
-      const results = await deliverInOrder(await pace(claimed));
+      const ready = await holdBack(claimed, at);
+      const results = await deliverInOrder(await pace(ready));
       sent += results.filter((r) => r === 'sent').length;
-      if (!results.some((r) => r === 'sent' || r === 'failed')) break;
+      // Rows held back were put off (not claimable now): the next claim finds the others.
+      if (!results.some((r) => r === 'sent' || r === 'failed') && ready.length === claimed.length) break;
     }
     return sent;
   }

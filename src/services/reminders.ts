@@ -1,3 +1,4 @@
+import { Cron } from 'croner';
 import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Actor } from './actor';
@@ -5,9 +6,10 @@ import type { Clock } from './clock';
 import { ConflictError, NotAllowedError, NotFoundError } from './errors';
 import type { Installations } from './installations';
 import type { Jobs } from './jobs';
-import type { CycleEntry, Directory } from './municipality';
+import { durationMs, type CycleEntry, type Directory } from './municipality';
 import { isPublicHoliday, localParts } from './office-hours';
 import type { Outbox, Target } from './outbox';
+import { MIN_CELL } from './suppression';
 import { newId, type Store, type Tx } from './store';
 import type { ReminderTable } from './store/schema';
 
@@ -17,6 +19,11 @@ import type { ReminderTable } from './store/schema';
  * the intake unit's daily summary of what is due). Every message goes through the outbox; every
  * run is idempotent for its due time (unique reminder keys, outbox dedupe keys), so a run retried
  * or caught up after downtime never sends twice.
+ *
+ * After downtime each routine comes once, and only while it is still relevant: the latest missed
+ * run of an entry, if it is within the entry's `catchUpWithin`; older runs are logged. No reminder
+ * arrives outside working hours (07:00-18:00 Stockholm time on working days): one due then waits
+ * for the next working morning.
  */
 export interface RemindersDeps {
   config: Config;
@@ -48,6 +55,9 @@ export interface Recipient {
   schoolId?: string;
 }
 
+/** The period of Värna's figures a reminder carries (the statistics PDF): inclusive Stockholm dates. */
+export type FiguresPeriod = { kind: 'year'; year: number; from: string; to: string } | { kind: 'term'; term: string; from: string; to: string };
+
 export interface CycleReminderView {
   id: string;
   entryId: string;
@@ -55,6 +65,8 @@ export interface CycleReminderView {
   text: { sv: string; en: string };
   link?: string;
   dutyCards: boolean;
+  /** The figures for the committees (or a principal's own school) one press away. */
+  figures?: FiguresPeriod;
   schoolName?: string;
   dueAt: Date;
   status: 'open' | 'done';
@@ -64,21 +76,31 @@ export interface CycleReminderView {
   snoozedUntil?: Date;
 }
 
+/**
+ * A count in the digest: one school's week is small numbers, so under 5 is not given (as in the
+ * statistics, `MIN_CELL`): the card cannot show what the view does not hold.
+ */
+export type DigestCount = { n: number } | { under: typeof MIN_CELL };
+
 export interface DigestView {
   schoolName: string;
   from: Date;
   to: Date;
-  sent: number;
-  awaitingReceipt: number;
-  decisionsOverdue: number;
-  feedbackGiven: number;
+  sent: DigestCount;
+  awaitingReceipt: DigestCount;
+  decisionsOverdue: DigestCount;
+  feedbackGiven: DigestCount;
   /** Consultations without the child's name started from the school in the week. */
-  consultations: number;
+  consultations: DigestCount;
   /** Only when the routine makes the principal a party (principalIsParty): reference and stage, never content. */
   references?: Array<{ reference: string; stage: ReportStage }>;
 }
 
-/** Where a report is in the intake process; deliberately not the outcome (OSL 40 kap. 7 g §). */
+/**
+ * Where a report is in the intake process; deliberately not the outcome (OSL 40 kap. 7 g §).
+ * 'decided' only on the principal's own reports whose feedback they were given: nothing in SoL
+ * (2025:400) 19 kap. 6 § or OSL 26 kap. lets the social services tell anyone else (issue 21 §12).
+ */
 export type ReportStage = 'awaitingReceipt' | 'received' | 'decided';
 
 export interface IntakeSummaryView {
@@ -122,15 +144,26 @@ export function stockholmDayEnd(at: Date): Date {
   return new Date(next.getTime() - 3_600_000);
 }
 
-/** A reminder due on a weekend or a Swedish public holiday goes out on the next working day. */
+/** Reminders arrive 07:00-18:00 Stockholm time, Monday to Friday, not on Swedish public holidays. */
+const WORK_FROM = 7 * 60;
+const WORK_UNTIL = 18 * 60;
+const workingMornings = new Cron('0 7 * * mon-fri', { timezone: 'Europe/Stockholm', paused: true });
+
+export function isWorkingTime(at: Date): boolean {
+  const { weekday, minutes } = localParts(at);
+  return weekday !== 'sat' && weekday !== 'sun' && minutes >= WORK_FROM && minutes < WORK_UNTIL && !isPublicHoliday(at);
+}
+
+/**
+ * `at` if it is working time, else the next working morning (07:00): a reminder due at night, on a
+ * weekend or on a public holiday waits for it (Good Friday to the Tuesday after Easter Monday).
+ */
 export function nextWorkingTime(at: Date): Date {
-  let t = at;
-  for (let i = 0; i < 14; i++) {
-    const { weekday } = localParts(t);
-    if (weekday !== 'sat' && weekday !== 'sun' && !isPublicHoliday(t)) return t;
-    t = new Date(t.getTime() + DAY_MS);
-  }
-  return at;
+  if (isWorkingTime(at)) return at;
+  let t = workingMornings.nextRun(at);
+  // Public holidays come at most a few in a row (Christmas to Boxing Day and a weekend).
+  for (let i = 0; t && i < 20 && isPublicHoliday(t); i++) t = workingMornings.nextRun(t);
+  return t ?? at;
 }
 
 /** Terms as Swedish schools count them: VT January–June, HT July–December (Stockholm time). */
@@ -149,10 +182,39 @@ export function makeReminders({ config, store, clock, log, outbox, installations
     return m.annualCycle.find((e) => e.id === entryId);
   }
 
-  /** Who an entry goes to: principals (one reminder per school they lead) or an intake unit. */
+  // Every reminder waits for working hours, also when its send is retried or held up (outbox), and
+  // a reminder whose send was interrupted is not sent a second time: one card per routine.
+  const inWorkingHours = { holdUntil: (_message: unknown, now: Date) => (isWorkingTime(now) ? undefined : nextWorkingTime(now)) };
+  outbox.on(reminderKinds.cycle, { ...inWorkingHours, atMostOnce: true });
+  outbox.on(reminderKinds.digest, { ...inWorkingHours, atMostOnce: true });
+  outbox.on(reminderKinds.draft, inWorkingHours);
+  outbox.on(reminderKinds.intakeSummary, inWorkingHours);
+
+  /**
+   * A run is relevant from the first working moment after it was meant to arrive (its due time, or
+   * the end of a snooze) for the entry's `catchUpWithin`; after that it is not sent.
+   */
+  function isStale(e: CycleEntry, row: { due_at: string; snoozed_until: string | null }, now: Date): boolean {
+    const meant = row.snoozed_until && row.snoozed_until > row.due_at ? row.snoozed_until : row.due_at;
+    return now.getTime() - nextWorkingTime(new Date(meant)).getTime() > durationMs(e.catchUpWithin);
+  }
+
+  /** The calendar year or school term before the due date (Stockholm time). */
+  function figuresOf(e: CycleEntry, dueAt: Date): FiguresPeriod | undefined {
+    if (!e.figures) return undefined;
+    const term = termOf(dueAt);
+    const year = Number(term.slice(0, 4));
+    if (e.figures === 'previousYear') return { kind: 'year', year: year - 1, from: `${year - 1}-01-01`, to: `${year - 1}-12-31` };
+    return term.endsWith('HT')
+      ? { kind: 'term', term: `${year}-VT`, from: `${year}-01-01`, to: `${year}-06-30` }
+      : { kind: 'term', term: `${year - 1}-HT`, from: `${year - 1}-07-01`, to: `${year - 1}-12-31` };
+  }
+
+  /** Who an entry goes to: principals (one reminder per school they lead), the statistics role, or an intake unit. */
   function audienceOf(e: CycleEntry): Recipient[] {
     const a = e.audience;
     if (a.kind === 'intakeUnit') return [{ unitId: a.unit }];
+    if (a.kind === 'statistics') return [...new Set(m.roles.statistics.map((p) => lower(p.aadObjectId)))].map((aadObjectId) => ({ aadObjectId }));
     const schools = m.schools.filter(
       (s) => a.kind === 'allPrincipals' || (a.kind === 'districtPrincipals' && s.district === a.district) || (a.kind === 'independentPrincipals' && s.type === 'independent'),
     );
@@ -179,12 +241,30 @@ export function makeReminders({ config, store, clock, log, outbox, installations
     return { kind: 'user', aadObjectId: row.recipient_aad! };
   }
 
-  /** One due run of an annual-cycle entry: a reminder row per recipient, then the cards go out. */
+  /**
+   * One due run of an annual-cycle entry: a reminder row per recipient, then the cards go out. After
+   * downtime this is the entry's latest missed run (jobs.ts logs the older ones), and only while it
+   * is within `catchUpWithin`.
+   */
   async function runEntry(e: CycleEntry, dueAt: Date): Promise<void> {
     const now = clock.now();
+    if (isStale(e, { due_at: iso(dueAt), snoozed_until: null }, now)) {
+      log.info({ event: 'reminders.cycle.stale', entry: e.id, dueAt: iso(dueAt), catchUpWithin: e.catchUpWithin }, 'missed annual-cycle run older than its catchUpWithin: logged, not sent');
+      return;
+    }
+    // A newer run of the routine replaces an older one still waiting to go out (a weekend, a snooze).
+    const replaced = await db
+      .updateTable('reminders')
+      .set({ send_at: null })
+      .where('entry_id', '=', e.id)
+      .where('status', '=', 'open')
+      .where('send_at', 'is not', null)
+      .where('due_at', '<', iso(dueAt))
+      .executeTakeFirst();
+    if (Number(replaced.numUpdatedRows)) log.info({ event: 'reminders.cycle.replaced', entry: e.id, dueAt: iso(dueAt), count: Number(replaced.numUpdatedRows) }, 'older runs still waiting replaced by the newer one');
     const recipients = audienceOf(e);
     const installed = await installedUsers();
-    const sendAt = nextWorkingTime(dueAt);
+    const sendAt = nextWorkingTime(dueAt > now ? dueAt : now);
     const unreachable: string[] = [];
     for (let i = 0; i < recipients.length; i += CHUNK) {
       // One statement per chunk: a retried run inserts nothing new (unique key).
@@ -218,13 +298,19 @@ export function makeReminders({ config, store, clock, log, outbox, installations
     await sendPending(now);
   }
 
-  /** Enqueues every reminder whose send time has come (first send, after a weekend, after a snooze). */
+  /**
+   * Enqueues every reminder whose send time has come (first send, after a weekend, after a snooze),
+   * in working hours only; one that is no longer relevant (its window passed while Värna was down)
+   * is logged and dropped instead.
+   */
   async function sendPending(now: Date): Promise<number> {
+    if (!isWorkingTime(now)) return 0;
     let total = 0;
+    let stale = 0;
     for (;;) {
       const rows = await db
         .selectFrom('reminders')
-        .select(['id', 'key', 'recipient_aad', 'unit_id', 'send_at'])
+        .select(['id', 'key', 'entry_id', 'due_at', 'snoozed_until', 'recipient_aad', 'unit_id', 'send_at'])
         .where('status', '=', 'open')
         .where('send_at', 'is not', null)
         .where('send_at', '<=', iso(now))
@@ -232,41 +318,68 @@ export function makeReminders({ config, store, clock, log, outbox, installations
         .limit(CHUNK)
         .execute();
       if (!rows.length) break;
-      let enqueued = 0;
+      let handled = 0;
       await store.transaction(async (trx) => {
         for (const row of rows) {
+          const e = entry(row.entry_id);
+          const send = !!e && !isStale(e, row, now);
           const res = await trx
             .updateTable('reminders')
-            .set((eb) => ({ send_at: null, sent_count: eb('sent_count', '+', 1) }))
+            .set((eb) => ({ send_at: null, sent_count: send ? eb('sent_count', '+', 1) : eb.ref('sent_count') }))
             .where('id', '=', row.id)
             .where('send_at', '=', row.send_at)
             .executeTakeFirst();
           if (Number(res.numUpdatedRows) !== 1) continue;
+          handled++;
+          if (!send) {
+            stale++;
+            continue;
+          }
           await outbox.enqueue(trx, { dedupeKey: `${row.key}@${row.send_at}`, target: targetOf(row), message: { kind: reminderKinds.cycle, reminderId: row.id } }, now);
-          enqueued++;
+          total++;
         }
       });
-      total += enqueued;
-      if (enqueued === 0) break;
+      if (handled === 0) break;
     }
+    if (stale) log.info({ event: 'reminders.cycle.stale', count: stale }, 'reminders past their catchUpWithin: logged, not sent');
     if (total) outbox.wake();
     return total;
   }
 
-  /** A principal who installs the app after a reminder was due gets it then (within a month). */
+  /**
+   * A principal who installs the app after a reminder was due gets it then, while it is still
+   * relevant (the entry's `catchUpWithin`), and only the latest run of each routine.
+   */
   async function reachLateInstalls(now: Date): Promise<void> {
+    if (!m.annualCycle.length) return;
+    // The oldest due time any window can still reach (a window counts from the next working morning).
+    const reach = Math.max(...m.annualCycle.map((e) => durationMs(e.catchUpWithin))) + 7 * DAY_MS;
+    const since = iso(new Date(now.getTime() - reach));
     const rows = await db
       .selectFrom('reminders')
-      .select(['id', 'recipient_aad'])
+      .select(['id', 'entry_id', 'due_at', 'snoozed_until', 'recipient_aad', 'school_id'])
       .where('status', '=', 'unreachable')
-      .where('due_at', '>=', iso(new Date(now.getTime() - 30 * DAY_MS)))
+      .where('due_at', '>=', since)
       .execute();
     if (!rows.length) return;
     const installed = await installedUsers();
-    const now_ = iso(now);
-    for (const row of rows) {
-      if (!row.recipient_aad || !installed.has(row.recipient_aad)) continue;
-      await db.updateTable('reminders').set({ status: 'open', send_at: now_ }).where('id', '=', row.id).where('status', '=', 'unreachable').execute();
+    const candidates = rows.filter((r) => {
+      const e = entry(r.entry_id);
+      return !!e && !!r.recipient_aad && installed.has(r.recipient_aad) && !isStale(e, r, now);
+    });
+    if (!candidates.length) return;
+    // The latest run of each routine per recipient and school, whatever became of it.
+    const keyOf = (r: { entry_id: string; recipient_aad: string | null; school_id: string | null }) => `${r.entry_id}|${r.recipient_aad}|${r.school_id ?? ''}`;
+    const latest = new Map<string, string>();
+    const recipients = [...new Set(candidates.map((r) => r.recipient_aad!))];
+    for (let i = 0; i < recipients.length; i += CHUNK) {
+      const all = await db.selectFrom('reminders').select(['entry_id', 'recipient_aad', 'school_id', 'due_at']).where('recipient_aad', 'in', recipients.slice(i, i + CHUNK)).where('due_at', '>=', since).execute();
+      for (const r of all) if ((latest.get(keyOf(r)) ?? '') < r.due_at) latest.set(keyOf(r), r.due_at);
+    }
+    const sendAt = iso(nextWorkingTime(now));
+    for (const row of candidates) {
+      if (latest.get(keyOf(row)) !== row.due_at) continue;
+      await db.updateTable('reminders').set({ status: 'open', send_at: sendAt }).where('id', '=', row.id).where('status', '=', 'unreachable').execute();
     }
   }
 
@@ -276,11 +389,15 @@ export function makeReminders({ config, store, clock, log, outbox, installations
     return row;
   }
 
-  /** The recipient, another principal of the same school, or (channel reminders) an intake member. */
+  /** A reminder to the statistics role is the municipality's: one of them is enough. */
+  const forStatistics = (row: Pick<ReminderTable, 'entry_id' | 'school_id' | 'unit_id'>) => !row.school_id && !row.unit_id && entry(row.entry_id)?.audience.kind === 'statistics';
+
+  /** The recipient, another principal of the same school, another in the statistics role, or (channel reminders) an intake member. */
   function mayAct(actor: Actor, row: ReminderTable, opts: { intakeMember?: boolean }): boolean {
     if (row.unit_id) return opts.intakeMember === true;
     const me = lower(actor.aadObjectId);
     if (row.recipient_aad === me) return true;
+    if (forStatistics(row)) return directory.isStatistician(me);
     return !!row.school_id && directory.schoolsOfPrincipal(me).some((s) => s.id === row.school_id);
   }
 
@@ -301,6 +418,7 @@ export function makeReminders({ config, store, clock, log, outbox, installations
       text: e.text,
       ...(e.link ? { link: e.link } : {}),
       dutyCards: e.material === 'dutyCards',
+      ...(e.figures && !row.unit_id ? { figures: figuresOf(e, new Date(row.due_at))! } : {}),
       ...(row.school_id ? { schoolName: directory.school(row.school_id)?.name ?? row.school_id } : {}),
       dueAt: new Date(row.due_at),
       status: row.status === 'done' ? 'done' : 'open',
@@ -317,27 +435,49 @@ export function makeReminders({ config, store, clock, log, outbox, installations
     return Number(row?.n ?? 0);
   }
 
+  /** The statistics' rule (suppression.ts): a count under 5, zero included, is shown as "<5". */
+  const protect = (n: number): DigestCount => (n < MIN_CELL ? { under: MIN_CELL } : { n });
+
   return {
     reminderKinds,
 
     /** Registers the jobs: one per annual-cycle entry, the digest, the intake summary, the nudges. */
     schedule(): void {
-      for (const e of m.annualCycle) jobs.cron(`cycle:${e.id}`, e.schedule, (dueAt) => runEntry(e, dueAt));
+      // After downtime only each entry's latest missed run (and only within its window).
+      for (const e of m.annualCycle) jobs.cron(`cycle:${e.id}`, e.schedule, (dueAt) => runEntry(e, dueAt), { missed: 'latest' });
       jobs.every('reminders.pending', 5 * 60_000, async () => {
         const now = clock.now();
         await reachLateInstalls(now);
         await sendPending(now);
       });
       jobs.every('reminders.drafts', 5 * 60_000, async () => void (await this.nudgeDrafts()));
-      jobs.cron('reminders.digest', m.reminders.principalDigest, (dueAt) => this.enqueueDigests(dueAt));
-      jobs.cron('reminders.intake-summary', m.reminders.intakeSummary, (dueAt) => this.enqueueIntakeSummaries(dueAt));
+      jobs.cron('reminders.digest', m.reminders.principalDigest, (dueAt) => this.enqueueDigests(dueAt), { missed: 'latest' });
+      jobs.cron('reminders.intake-summary', m.reminders.intakeSummary, (dueAt) => this.enqueueIntakeSummaries(dueAt), { missed: 'latest' });
     },
 
-    /** The card for a reminder, from the store's state now; undefined when it should not be sent. */
-    async cycleCard(id: string, actor?: Actor): Promise<{ view: CycleReminderView; recipient?: string } | undefined> {
+    /**
+     * The card for a reminder as it is sent, from the store's state now; undefined when it should not
+     * be sent (gone, or its window passed while the send waited in the outbox).
+     */
+    async cycleCard(id: string): Promise<{ view: CycleReminderView; recipient?: string } | undefined> {
       const row = await db.selectFrom('reminders').selectAll().where('id', '=', id).executeTakeFirst();
-      const view = row && viewOf(row, actor);
-      return view && row ? { view, ...(row.recipient_aad ? { recipient: row.recipient_aad } : {}) } : undefined;
+      const e = row && entry(row.entry_id);
+      if (!row || !e) return undefined;
+      if (row.status !== 'done' && isStale(e, row, clock.now())) {
+        log.info({ event: 'reminders.cycle.stale', reminder: row.id, entry: row.entry_id, dueAt: row.due_at }, 'reminder past its catchUpWithin when its turn to be sent came: not sent');
+        return undefined;
+      }
+      const view = viewOf(row);
+      return view ? { view, ...(row.recipient_aad ? { recipient: row.recipient_aad } : {}) } : undefined;
+    },
+
+    /** The card as it is now, for someone who may act on it (Teams refreshes a card when it is shown). */
+    async show(actor: Actor, id: string, opts: { intakeMember?: boolean } = {}): Promise<CycleReminderView> {
+      const row = await load(id);
+      if (!mayAct(actor, row, opts)) throw new NotAllowedError('reminder.show');
+      const view = viewOf(row, actor);
+      if (!view) throw new NotFoundError('reminder', id);
+      return view;
     },
 
     /** "Klart": recorded once per school and due run (when, by whom), whoever of its principals presses. */
@@ -353,19 +493,21 @@ export function makeReminders({ config, store, clock, log, outbox, installations
           .where('entry_id', '=', row.entry_id)
           .where('due_at', '=', row.due_at)
           .where('status', '!=', 'done');
-        q = row.school_id ? q.where('school_id', '=', row.school_id) : q.where('id', '=', row.id);
+        if (row.school_id) q = q.where('school_id', '=', row.school_id);
+        else if (forStatistics(row)) q = q.where('school_id', 'is', null).where('unit_id', 'is', null);
+        else q = q.where('id', '=', row.id);
         await q.execute();
         log.info({ event: 'reminders.done', reminder: row.id, entry: row.entry_id, school: row.school_id, unit: row.unit_id }, 'annual-cycle reminder done');
       }
       return viewOf(await load(id), actor)!;
     },
 
-    /** "Påminn mig om en vecka": the same reminder comes back in seven days, through the outbox. */
+    /** "Påminn mig om en vecka": the same reminder comes back in seven days (in working hours), through the outbox. */
     async snooze(actor: Actor, id: string, opts: { intakeMember?: boolean } = {}): Promise<CycleReminderView> {
       const row = await load(id);
       if (!mayAct(actor, row, opts)) throw new NotAllowedError('reminder.snooze');
       if (row.status === 'done') throw new ConflictError('reminder.done');
-      const until = iso(new Date(clock.now().getTime() + SNOOZE_DAYS * DAY_MS));
+      const until = iso(nextWorkingTime(new Date(clock.now().getTime() + SNOOZE_DAYS * DAY_MS)));
       await db.updateTable('reminders').set({ status: 'open', snoozed_until: until, send_at: until }).where('id', '=', id).where('status', '!=', 'done').execute();
       log.info({ event: 'reminders.snoozed', reminder: id, entry: row.entry_id, until }, 'annual-cycle reminder snoozed');
       return viewOf(await load(id), actor)!;
@@ -474,8 +616,11 @@ export function makeReminders({ config, store, clock, log, outbox, installations
       outbox.wake();
     },
 
-    /** The digest's figures for one school and the week before `to`, from the store now. */
-    async digest(schoolId: string, to: Date): Promise<DigestView | undefined> {
+    /**
+     * The digest's figures for one school and the week before `to`, from the store now, for the
+     * principal it goes to (`principal`: their own reports may show more, see ReportStage).
+     */
+    async digest(schoolId: string, to: Date, principal?: string): Promise<DigestView | undefined> {
       const school = directory.school(schoolId);
       if (!school) return undefined;
       const from = new Date(to.getTime() - 7 * DAY_MS);
@@ -484,11 +629,11 @@ export function makeReminders({ config, store, clock, log, outbox, installations
         schoolName: school.name,
         from,
         to,
-        sent: await countWhere(base.where('received_at', '>=', iso(from)).where('received_at', '<', iso(to))),
-        awaitingReceipt: await countWhere(base.where('receipt_at', 'is', null)),
-        decisionsOverdue: await countWhere(base.where('decision_at', 'is', null).where('decision_due_at', '<', iso(to))),
-        feedbackGiven: await countWhere(base.where('feedback_given_at', '>=', iso(from)).where('feedback_given_at', '<', iso(to))),
-        consultations: Number(
+        sent: protect(await countWhere(base.where('received_at', '>=', iso(from)).where('received_at', '<', iso(to)))),
+        awaitingReceipt: protect(await countWhere(base.where('receipt_at', 'is', null))),
+        decisionsOverdue: protect(await countWhere(base.where('decision_at', 'is', null).where('decision_due_at', '<', iso(to)))),
+        feedbackGiven: protect(await countWhere(base.where('feedback_given_at', '>=', iso(from)).where('feedback_given_at', '<', iso(to)))),
+        consultations: protect(Number(
           (
             await db
               .selectFrom('consultations')
@@ -498,17 +643,26 @@ export function makeReminders({ config, store, clock, log, outbox, installations
               .where('created_at', '<', iso(to))
               .executeTakeFirst()
           )?.n ?? 0,
-        ),
+        )),
       };
       if (m.principalIsParty) {
         // The routine makes the principal a party: reference and stage, never content or outcome.
+        // The stage stops at "received": that a decision is made reaches the reporter as feedback
+        // (SoL 19 kap. 6 §, asked for and not inappropriate), and no one else; a principal who made
+        // the report sees "decided" once they were given that feedback. Which reports are listed
+        // (the week's, and those still awaiting receipt) does not depend on the decision either: a
+        // reference that dropped off the list when it was decided would tell the same thing.
+        const me = principal ? lower(principal) : undefined;
         const rows = await base
-          .select(['reference', 'receipt_at', 'decision_at'])
-          .where((eb) => eb.or([eb('received_at', '>=', iso(from)), eb('decision_at', 'is', null)]))
+          .select(['reference', 'receipt_at', 'reporter_aad', 'feedback_given_at'])
+          .where((eb) => eb.or([eb('received_at', '>=', iso(from)), eb('receipt_at', 'is', null)]))
           .orderBy('received_at', 'desc')
           .limit(LIST_LIMIT)
           .execute();
-        view.references = rows.map((r) => ({ reference: r.reference, stage: r.decision_at ? 'decided' : r.receipt_at ? 'received' : 'awaitingReceipt' }));
+        view.references = rows.map((r) => ({
+          reference: r.reference,
+          stage: !r.receipt_at ? 'awaitingReceipt' : me && lower(r.reporter_aad) === me && r.feedback_given_at ? 'decided' : 'received',
+        }));
       }
       return view;
     },
@@ -517,7 +671,9 @@ export function makeReminders({ config, store, clock, log, outbox, installations
     async enqueueIntakeSummaries(dueAt: Date): Promise<void> {
       if (isPublicHoliday(dueAt)) return;
       const now = clock.now();
-      if (now.getTime() - dueAt.getTime() > DAY_MS / 2) return void log.info({ event: 'reminders.intake-summary.stale', dueAt: iso(dueAt) }, 'stale summary skipped');
+      // "Att göra i dag" is for the day it names, in working hours; the next day has its own.
+      if (now.getTime() - dueAt.getTime() > DAY_MS / 2 || !isWorkingTime(now) || localParts(now).date !== localParts(dueAt).date)
+        return void log.info({ event: 'reminders.intake-summary.stale', dueAt: iso(dueAt) }, 'stale summary skipped');
       for (const unit of m.intakeUnits) {
         const view = await this.intakeSummary(unit.id, dueAt);
         const empty = view && [view.protection, view.decision, view.feedback, view.receiptMissing].every((l) => !l.overdue.length && !l.dueToday.length);
@@ -535,7 +691,8 @@ export function makeReminders({ config, store, clock, log, outbox, installations
      */
     async intakeSummary(unitId: string, at: Date): Promise<IntakeSummaryView | undefined> {
       const unit = directory.intakeUnit(unitId);
-      if (!unit) return undefined;
+      // A summary held up until another day is not sent: that day has its own.
+      if (!unit || localParts(clock.now()).date !== localParts(at).date) return undefined;
       const end = iso(stockholmDayEnd(at));
       const open = () => db.selectFrom('reports').select(['reference']).where('intake_unit_id', '=', unitId).where('purged_at', 'is', null);
       const split = (rows: Array<{ reference: string; due: string }>): DueList => {

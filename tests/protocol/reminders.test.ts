@@ -9,8 +9,11 @@ import { actionsOf, cardsOf, checkCard, textOf } from '../support/cards';
 import { ManualClock } from '../support/clock';
 import { activityOf, type ConnectorCall } from '../support/connector';
 import { forbid } from '../support/logs';
+import { durationMs } from '../../src/services/municipality';
+import { isWorkingTime, nextWorkingTime } from '../../src/services/reminders';
 import { testStoreKind } from '../support/store';
-import { draftIdOf, submitReport } from '../support/report';
+import { draftIdOf, reportInput, submitReport } from '../support/report';
+import { channelConversation, intakeReady } from './report.test';
 import { as, type TestUser } from '../support/users';
 
 const SOLSTRALEN_PRINCIPAL = '6f1c2a10-0000-4000-8000-000000000102';
@@ -198,28 +201,6 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
     assert.equal(termStart(cardsTo(bot, await runAndDeliver(bot), solstralen)).length, 0);
   });
 
-  it('sends each reminder missed while down for three scheduled runs once when back up', async () => {
-    bot = await startBot({ clock: new ManualClock('2026-09-15T10:00:00+02:00') });
-    await bot.installPersonal(as.principal);
-    await bot.services.jobs.runDue();
-    await bot.stop();
-    bot.clock.set('2026-12-20T10:00:00+01:00'); // down over 1 Oct, 1 Nov and 1 Dec
-    await bot.start();
-    bot.connector.take();
-    let calls = await runAndDeliver(bot);
-    const newStaff = cardsTo(bot, calls, as.principal).filter((c) => /nyanställda/.test(textOf(c)));
-    // Each missed run once; the outbox sends in parallel, so the order they arrive in is not fixed.
-    assert.deepEqual(
-      newStaff.map((c) => textOf(c).match(/Påminnelse från (.*)/)?.[1]).sort(),
-      ['1 okt. 2026', '1 nov. 2026', '1 dec. 2026'].sort(),
-    );
-    assert.equal(cardsTo(bot, calls, as.principal).filter((c) => /Se över skolans rutin/.test(textOf(c))).length, 1);
-    assert.equal(cardsTo(bot, calls, as.principal).filter((c) => /Veckans sammanfattning/.test(textOf(c))).length, 0, 'stale weekly digests are not caught up');
-    await bot.restart();
-    calls = await runAndDeliver(bot);
-    assert.equal(cardsTo(bot, calls, as.principal).length, 0, 'nothing twice after another restart');
-  });
-
   it('nudges an untouched draft once after an hour, and not a draft that was sent', async () => {
     bot = await startBot({ clock: new ManualClock('2026-03-03T10:00:00+01:00') });
     await bot.installPersonal(as.teacher);
@@ -386,9 +367,12 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
       assert.equal(digests.length, 1);
       const shown = textOf(digests[0]);
       assert.match(shown, /Veckans sammanfattning: Ekbackens skola/);
-      assert.match(shown, /Anmälningar skickade 2/);
-      assert.match(shown, /Väntar på mottagningskvittens 1/);
-      assert.match(shown, /Konsultationer utan namn 1/);
+      // Small numbers as the statistics show them (2, 1 and 1 here).
+      assert.match(shown, /Anmälningar skickade <5/);
+      assert.match(shown, /Väntar på mottagningskvittens <5/);
+      assert.match(shown, /Konsultationer utan namn <5/);
+      assert.match(shown, /Färre än 5 visas som <5/);
+      assert.doesNotMatch(shown, /skickade [0-4]\b|kvittens [0-4]\b|utan namn [0-4]\b/);
       assert.doesNotMatch(shown, /violence|våld/i);
       if (party) {
         assert.match(shown, /EX-2026-0001 Mottagen/);
@@ -402,22 +386,119 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
     }
   });
 
+  it('shows a principal who is party to the reports no decision on reports others made, only "received"; their own feedback they see; counts under 5 as <5', async () => {
+    bot = await startBot({ clock: new ManualClock('2026-03-02T09:00:00+01:00'), env: { VARNA_CONFIG: configWith((m) => (m.principalIsParty = true)) } });
+    await intakeReady(bot);
+    await bot.installPersonal(as.principal);
+    await bot.services.jobs.runDue();
+    const press = async (reference: string, verb: string, data: Record<string, unknown> = {}) => {
+      const report = (await bot.services.reports.byReference(reference))!;
+      const res = await bot.execute(as.intake, verb, { reference, ...data }, { ...channelConversation(), replyToId: report.channel_activity_id! });
+      assert.ok(res.card, res.message);
+    };
+    const report = async (by: TestUser, feedbackWanted: boolean) => {
+      const { reference } = await submitReport(bot, by, reportInput({ wishes: { feedbackWanted, jointMeeting: false } }));
+      await bot.deliver();
+      await press(reference, 'intake.take', { phone: '0123-456 01' });
+      return reference;
+    };
+    const askedDecided = await report(as.teacher, true); // the teacher gets the feedback: the principal does not
+    const notAsked = await report(as.teacher, false);
+    const inappropriate = await report(as.teacher, true);
+    const ownGiven = await report(as.principal, true); // the principal reported and was given the feedback
+    const ownNotAsked = await report(as.principal, false);
+    const undecided = await report(as.teacher, true);
+    const { reference: waiting } = await submitReport(bot, as.teacher, reportInput());
+    await press(inappropriate, 'intake.inappropriate', { reason: 'Olämpligt med hänsyn till barnet.' });
+    for (const ref of [askedDecided, notAsked, inappropriate, ownGiven, ownNotAsked]) await press(ref, 'intake.decision', { outcome: 'opened', date: '2026-03-02' });
+    await bot.deliver();
+    bot.connector.take();
+
+    bot.clock.set('2026-03-09T07:00:30+01:00');
+    const digests = cardsTo(bot, await runAndDeliver(bot), as.principal).filter((c) => /Veckans sammanfattning/.test(textOf(c)));
+    assert.equal(digests.length, 1);
+    const shown = textOf(digests[0]);
+    for (const ref of [askedDecided, notAsked, inappropriate, ownNotAsked, undecided]) assert.match(shown, new RegExp(`${ref} Mottagen`), ref);
+    assert.match(shown, new RegExp(`${ownGiven} Förhandsbedömning klar`), 'what the principal was told as the reporter');
+    assert.match(shown, new RegExp(`${waiting} Väntar på kvittens`));
+    assert.equal(shown.match(/VÄ-\d{4}-\d{5} Förhandsbedömning klar/g)?.length, 1, shown);
+    // Seven reports sent: shown; one awaiting receipt, two feedbacks given, no consultation: <5.
+    assert.match(shown, /Anmälningar skickade 7/);
+    assert.match(shown, /Väntar på mottagningskvittens <5/);
+    assert.match(shown, /Återkoppling lämnad till anmälare <5/);
+    assert.match(shown, /Förhandsbedömning mer än 14 dagar <5/);
+    assert.match(shown, /Konsultationer utan namn <5/);
+
+    // A week on, the decided reports and the undecided one drop off the list alike: which reports
+    // are listed does not tell a decision either.
+    bot.clock.set('2026-03-16T07:00:30+01:00');
+    const next = textOf(cardsTo(bot, await runAndDeliver(bot), as.principal).find((c) => /Veckans sammanfattning/.test(textOf(c))));
+    assert.doesNotMatch(next, new RegExp(`${askedDecided}|${notAsked}|${inappropriate}|${ownGiven}|${ownNotAsked}|${undecided}`));
+    assert.match(next, new RegExp(`${waiting} Väntar på kvittens`), 'still awaiting receipt');
+  });
+
+  it("brings the yearly report to the committees to the statistics role with last year's figures one press away, fresh whenever the card is shown", async () => {
+    bot = await startBot({ clock: new ManualClock('2027-01-25T10:00:00+01:00') });
+    await bot.installPersonal(as.statistician);
+    await bot.installPersonal(as.principal);
+    await bot.services.jobs.runDue();
+    for (let i = 1; i <= 6; i++) await insertReport(bot, { reference: `EX-2026-00${10 + i}`, receivedAt: `2026-0${i}-10T10:00:00+01:00`, receiptAt: `2026-0${i}-10T11:00:00+01:00` });
+    bot.connector.take();
+
+    bot.clock.set('2027-02-01T08:00:30+01:00'); // the first Monday in February
+    const calls = await runAndDeliver(bot);
+    const yearly = cardsTo(bot, calls, as.statistician).filter((c) => /Årsrapport till nämnderna och kommunstyrelsen/.test(textOf(c)));
+    assert.equal(yearly.length, 1);
+    assert.equal(cardsTo(bot, calls, as.principal).filter((c) => /Årsrapport/.test(textOf(c))).length, 0, 'for the statistics role, not the principals');
+    const card = yearly[0];
+    assert.match(textOf(card), /kommunstyrelsen/);
+    assert.doesNotMatch(textOf(card), /räknas det i uppföljningen för skolan/, 'not a school task');
+    const pdfUrl = (c: any) => (c.actions as Array<{ title: string; url?: string }>).find((a) => a.title === 'Värnas siffror för 2026 (PDF)')?.url as string;
+    assert.ok(pdfUrl(card), 'the PDF is one press away');
+    assert.equal(card.refresh?.action?.verb, 'reminder.show', 'Teams fetches the card again when it is shown');
+    assert.deepEqual(card.refresh?.userIds, [`8:orgid:${as.statistician.aadObjectId}`]);
+
+    const pdf = await fetch(pdfUrl(card));
+    assert.equal(pdf.status, 200);
+    assert.equal(pdf.headers.get('content-type'), 'application/pdf');
+    assert.match(String(pdf.headers.get('content-disposition')), /statistik-2026-01-01-2026-12-31-school\.pdf/, 'the calendar year before');
+    assert.ok(Buffer.from(await pdf.arrayBuffer()).toString('latin1').startsWith('%PDF-'));
+
+    // Days later the link in the message has expired; the card Teams fetches when it is shown has a fresh one.
+    bot.clock.set('2027-02-04T13:00:00+01:00');
+    assert.equal((await fetch(pdfUrl(card))).status, 403);
+    const reminderId = card.refresh.action.data.reminderId as string;
+    const shown = await bot.execute(as.statistician, 'reminder.show', { reminderId });
+    assert.ok(shown.card, shown.message);
+    checkCard(shown.card);
+    assert.equal((await fetch(pdfUrl(shown.card))).status, 200);
+    // Nobody else's: a principal asking for that card is refused.
+    assert.match(String((await bot.execute(as.principal, 'reminder.show', { reminderId })).message), /inte behörighet/);
+
+    // "Klart": done for the municipality; the figures stay one press away.
+    const done = await bot.execute(as.statistician, 'reminder.done', { reminderId });
+    assert.match(textOf(done.card), /Markerat klart 4 feb\. 2027/);
+    assert.ok(pdfUrl(done.card));
+  });
+
   it('moves a reminder due on a Sunday to Monday, and lets only members of the intake team mark a channel reminder done', async () => {
     const team = '19:exempel-ifo-team@thread.tacv2';
     const channelId = '19:exempel-ifo-anmalningar@thread.tacv2';
-    bot = await startBot({ clock: new ManualClock('2026-02-25T09:00:00+01:00') });
+    // The meeting with the principals, on 1 March (a Sunday in 2026).
+    const config = configWith((m) => (m.annualCycle.find((e: { id: string }) => e.id === 'samverkansmote-ifo').schedule = '0 8 1 3 *'));
+    bot = await startBot({ clock: new ManualClock('2026-02-25T09:00:00+01:00'), env: { VARNA_CONFIG: config } });
     await bot.installTeam(team, as.intake);
     bot.connector.rosters.set(team, new Set([as.intake.aadObjectId]));
     await bot.services.jobs.runDue();
     bot.connector.take();
-    const meeting = (calls: ConnectorCall[]) => calls.filter((c) => c.body?.channelData?.channel?.id === channelId).flatMap((c) => cardsOf(activityOf(c))).filter((c) => /samverkansmötet/.test(textOf(c)));
+    const meeting = (calls: ConnectorCall[]) => calls.filter((c) => c.body?.channelData?.channel?.id === channelId).flatMap((c) => cardsOf(activityOf(c))).filter((c) => /terminens samverkansmöte/.test(textOf(c)));
 
     bot.clock.set('2026-03-01T08:00:30+01:00'); // a Sunday
     assert.equal(meeting(await runAndDeliver(bot)).length, 0, 'not on a Sunday');
     bot.clock.set('2026-03-02T08:05:00+01:00');
     const [card] = meeting(await runAndDeliver(bot)).map((c) => checkCard(c));
     assert.ok(card, 'on Monday morning');
-    assert.match(textOf(card), /Årligt samverkansmöte med rektorerna/);
+    assert.match(textOf(card), /Bjud in rektorerna till terminens samverkansmöte/);
     const reminderId = actionsOf(card)[0]!.data.reminderId as string;
 
     const inChannel = { conversation: { conversationType: 'channel', tenantId: bot.config.allowedTenants[0], id: `${channelId};messageid=thread-1` }, channelData: { team: { id: team }, channel: { id: channelId } } };
@@ -455,6 +536,179 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
 });
 
 
+
+/** A card the bot delivered, with the bot's clock at the moment it went out. */
+interface Delivered {
+  at: Date;
+  conversation: string;
+  card: any;
+}
+
+/**
+ * Moves the clock from `from` to `to` an hour at a time (at half a minute past), running the jobs
+ * and delivering at each step as the running bot would, and keeps every card it sent with the time.
+ */
+async function observe(bot: TestBot, from: string, to: string): Promise<Delivered[]> {
+  const out: Delivered[] = [];
+  for (let t = new Date(from).getTime(); t <= new Date(to).getTime(); t += 3_600_000) {
+    bot.clock.set(new Date(t));
+    for (const call of await runAndDeliver(bot)) {
+      if (call.method !== 'POST') continue;
+      const conversation = call.body?.channelData?.channel?.id ?? call.conversationId;
+      for (const card of cardsOf(activityOf(call))) out.push({ at: new Date(t), conversation, card: checkCard(card) });
+    }
+  }
+  return out;
+}
+
+interface CycleDelivery extends Delivered {
+  entryId: string;
+  dueAt: string;
+  recipient: string;
+  school: string;
+}
+
+/** The annual-cycle cards among them, each with its reminder row (entry, due time, school). */
+async function cycleCards(bot: TestBot, delivered: Delivered[]): Promise<CycleDelivery[]> {
+  const out: CycleDelivery[] = [];
+  for (const d of delivered) {
+    const id = actionsOf(d.card).find((a) => a.verb === 'reminder.done')?.data.reminderId as string | undefined;
+    if (!id) continue;
+    const row = await bot.services.store.db.selectFrom('reminders').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    out.push({ ...d, entryId: row.entry_id, dueAt: row.due_at, recipient: d.conversation, school: row.school_id ?? '' });
+  }
+  return out;
+}
+
+/** What a person expects after an outage: one card per routine, still relevant, in working hours. */
+function assertRelevantOnce(bot: TestBot, delivered: Delivered[], cycle: CycleDelivery[]): void {
+  for (const d of delivered) assert.ok(isWorkingTime(d.at), `a card went out outside working hours: ${d.at.toISOString()} ${textOf(d.card).slice(0, 60)}`);
+  const seen = new Map<string, string[]>();
+  for (const c of cycle) {
+    const key = `${c.entryId} to ${c.recipient} ${c.school}`;
+    seen.set(key, [...(seen.get(key) ?? []), c.dueAt]);
+    const window = durationMs(bot.config.municipality.annualCycle.find((e) => e.id === c.entryId)!.catchUpWithin);
+    assert.ok(c.at.getTime() - nextWorkingTime(new Date(c.dueAt)).getTime() <= window, `${key}: the run of ${c.dueAt} is older than its window at ${c.at.toISOString()}`);
+  }
+  for (const [key, runs] of seen) assert.equal(runs.length, 1, `${key} came ${runs.length} times: ${runs.join(', ')}`);
+}
+
+describe('reminders after downtime: each routine once, while relevant, in working hours', () => {
+  let bot: TestBot;
+  afterEach(async () => bot?.destroy());
+
+  async function upWithEveryone(at: string): Promise<void> {
+    bot = await startBot({ clock: new ManualClock(at) });
+    await bot.installTeam('19:exempel-ifo-team@thread.tacv2', as.intake);
+    await bot.installPersonal(as.principal);
+    await bot.installPersonal(as.otherPrincipal);
+    await bot.installPersonal(as.statistician);
+    await bot.services.jobs.runDue(); // the jobs start counting now
+    await bot.deliver();
+    bot.connector.take();
+  }
+
+  it('down for a week: the missed term start arrives once on Monday morning, not on the Saturday night Värna came back; an interrupted send is not repeated', async function () {
+    // An hour at a time over days of the clock: every step runs the jobs and the outbox.
+    this.timeout(testStoreKind === 'postgres' ? 180_000 : 60_000);
+    await upWithEveryone('2026-08-03T09:00:00+02:00');
+    bot.clock.set('2026-08-07T12:00:00+02:00');
+    await runAndDeliver(bot);
+    await bot.stop();
+    bot.clock.set('2026-08-15T22:00:30+02:00'); // back on a Saturday night, past the term start of 10 August
+    await bot.start();
+    bot.connector.take();
+    // Teams takes the principal's term-start card, but its answer never reaches Värna.
+    bot.connector.failNext(1, { status: 200, arrive: true }, (c) => c.method === 'POST' && c.conversationId === bot.personalConversation(as.principal) && /Terminsstart/.test(JSON.stringify(c.body)));
+
+    const delivered = await observe(bot, '2026-08-15T22:00:30+02:00', '2026-08-18T12:00:30+02:00');
+    const cycle = await cycleCards(bot, delivered);
+    assertRelevantOnce(bot, delivered, cycle);
+
+    assert.ok(!delivered.some((d) => d.at < new Date('2026-08-17T07:00:00+02:00')), 'nothing on Saturday night or Sunday');
+    for (const user of [as.principal, as.otherPrincipal]) {
+      const start = cycle.filter((c) => c.entryId === 'terminsstart-ht' && c.recipient === bot.personalConversation(user));
+      assert.equal(start.length, 1, user.name);
+      assert.equal(start[0]!.at.toISOString(), new Date('2026-08-17T07:00:30+02:00').toISOString(), 'the first working morning');
+      assert.match(textOf(start[0]!.card), /Påminnelse från 10 aug\. 2026/);
+    }
+    // The interrupted send could not be checked (a 1:1 chat): recorded, not sent a second time.
+    assert.ok(bot.logs.events().some((e) => e.event === 'outbox.not-resent' && e.kind === 'reminder.cycle'));
+    assert.ok(!delivered.some((d) => /Kan upprepa ett tidigare meddelande/.test(textOf(d.card))));
+    // The weekly digest of 10 August is not caught up; that of 17 August comes at 07:00.
+    const digests = delivered.filter((d) => d.conversation === bot.personalConversation(as.principal) && /Veckans sammanfattning/.test(textOf(d.card)));
+    assert.deepEqual(digests.map((d) => d.at.toISOString()), [new Date('2026-08-17T07:00:30+02:00').toISOString()]);
+    // The routines due on 17 August itself come at their time (independent schools' principals too).
+    const lyran = cycle.filter((c) => c.recipient === bot.personalConversation(as.otherPrincipal)).map((c) => c.entryId).sort();
+    assert.deepEqual(lyran, ['fristaende-skolor', 'kontaktpersoner', 'terminsstart-ht']);
+    assert.ok(!cycle.some((c) => c.recipient === bot.personalConversation(as.principal) && c.entryId === 'fristaende-skolor'), 'a municipal school is not an independent one');
+  });
+
+  it('down for a month: the monthly routine comes once (its latest run), older runs are logged', async function () {
+    // An hour at a time over days of the clock: every step runs the jobs and the outbox.
+    this.timeout(testStoreKind === 'postgres' ? 180_000 : 60_000);
+    await upWithEveryone('2026-08-24T09:00:00+02:00');
+    await bot.stop();
+    bot.clock.set('2026-10-04T23:00:30+02:00'); // back on a Sunday night; missed 1 Sep, 1 Oct, 14 Sep, 21 Sep…
+    await bot.start();
+    bot.connector.take();
+    const delivered = await observe(bot, '2026-10-04T23:00:30+02:00', '2026-10-06T12:00:30+02:00');
+    const cycle = await cycleCards(bot, delivered);
+    assertRelevantOnce(bot, delivered, cycle);
+
+    const newStaff = cycle.filter((c) => c.entryId === 'nyanstallda' && c.recipient === bot.personalConversation(as.principal));
+    assert.equal(newStaff.length, 1);
+    assert.match(textOf(newStaff[0]!.card), /Påminnelse från 1 okt\. 2026/, 'the latest run, not the one of 1 September');
+    const skipped = bot.logs.events().find((e) => e.event === 'job.skipped' && e.job === 'cycle:nyanstallda');
+    assert.equal(skipped?.runs, 1);
+    assert.equal(String(skipped?.from).slice(0, 10), '2026-09-01');
+    // The term's meeting (14 Sep, window 3 weeks) and the internal control (21 Sep, 4 weeks) still make sense.
+    assert.equal(cycle.filter((c) => c.entryId === 'samverkansmote' && c.recipient === bot.personalConversation(as.principal)).length, 1);
+    const control = cycle.filter((c) => c.entryId === 'internkontroll');
+    assert.equal(control.length, 1);
+    assert.equal(control[0]!.recipient, bot.personalConversation(as.statistician));
+    assert.ok(actionsOf(control[0]!.card).some((a) => a.title === 'Värnas siffror för VT 2026 (PDF)'), 'last term\'s figures with the internal-control check');
+    assert.ok(cycle.every((c) => c.at >= new Date('2026-10-05T07:00:00+02:00')), 'Monday morning, not Sunday night');
+  });
+
+  it('down for three years: 36 missed runs of a monthly routine give at most one card, and nothing older than its window', async function () {
+    // An hour at a time over days of the clock: every step runs the jobs and the outbox.
+    this.timeout(testStoreKind === 'postgres' ? 180_000 : 60_000);
+    await upWithEveryone('2026-09-15T10:00:00+02:00');
+    // The run of 1 October is in the outbox when Värna goes down, not yet delivered.
+    bot.clock.set('2026-10-01T07:00:30+02:00');
+    await bot.services.jobs.runDue();
+    await bot.stop();
+    bot.clock.set('2029-09-15T10:00:30+02:00'); // a Saturday three years later
+    await bot.start();
+    bot.connector.take();
+    const delivered = await observe(bot, '2029-09-15T10:00:30+02:00', '2029-09-18T12:00:30+02:00');
+    const cycle = await cycleCards(bot, delivered);
+    assertRelevantOnce(bot, delivered, cycle);
+
+    assert.ok(cycle.filter((c) => c.entryId === 'nyanstallda').length <= 2, 'at most once for each of the two principals');
+    assert.ok(!delivered.some((d) => /2026|2027|2028/.test(textOf(d.card))), 'nothing from before the outage, not even the card waiting in the outbox');
+    assert.ok(bot.logs.events().some((e) => e.event === 'reminders.cycle.stale' && e.reminder), 'the waiting card is logged, not sent');
+    // The term start of 13 August 2029 is five weeks old: logged, not sent.
+    assert.ok(bot.logs.events().some((e) => e.event === 'reminders.cycle.stale' && e.entry === 'terminsstart-ht' && String(e.dueAt).startsWith('2029-08-13')));
+    assert.ok(!cycle.some((c) => c.entryId === 'terminsstart-ht'));
+    // Still relevant: this term's meeting of 10 September (window three weeks).
+    assert.equal(cycle.filter((c) => c.entryId === 'samverkansmote' && c.recipient === bot.personalConversation(as.principal)).length, 1);
+    await bot.restart();
+    bot.connector.take();
+    assert.equal((await observe(bot, '2029-09-18T13:00:30+02:00', '2029-09-18T14:00:30+02:00')).length, 0, 'nothing twice after another restart');
+  });
+
+  it("holds a draft nudge due in the evening until the next working morning", async () => {
+    bot = await startBot({ clock: new ManualClock('2026-03-06T17:30:00+01:00') }); // a Friday
+    await bot.installPersonal(as.teacher);
+    await bot.services.jobs.runDue();
+    await insertDraft(bot, 'draft-evening', as.teacher);
+    bot.connector.take();
+    const delivered = await observe(bot, '2026-03-06T18:30:30+01:00', '2026-03-09T08:00:30+01:00');
+    assert.deepEqual(delivered.map((d) => [d.at.toISOString(), /inte skickad/.test(textOf(d.card))]), [[new Date('2026-03-09T07:30:30+01:00').toISOString(), true]]);
+  });
+});
 
 describe('reminders at scale: 2,000 principals', () => {
   let bot: TestBot;

@@ -46,6 +46,26 @@ describe('scheduled jobs', () => {
     assert.deepEqual(runs, ['2026-08-17', '2026-08-24', '2026-08-31']);
   });
 
+  it('runs only the latest missed run of a job that asks for it, and logs the ones left out', async () => {
+    const capture = new LogCapture();
+    let jobs = makeJobs({ store, clock, log: createLogger('info', capture) });
+    const runs: string[] = [];
+    const handler = async (due: Date) => void runs.push(due.toISOString().slice(0, 10));
+    jobs.cron('monthly', '0 7 1 * *', handler, { missed: 'latest' });
+    await jobs.runDue();
+    clock.set('2029-09-15T12:00:00+02:00'); // three years down
+    jobs = makeJobs({ store, clock, log: createLogger('info', capture) });
+    jobs.cron('monthly', '0 7 1 * *', handler, { missed: 'latest' });
+    await jobs.runDue();
+    await jobs.runDue();
+    assert.deepEqual(runs, ['2029-09-01']);
+    const skipped = capture.events().filter((e) => e.event === 'job.skipped');
+    assert.equal(skipped.length, 1);
+    assert.equal(skipped[0]!.runs, 36, 'Sep 2026 to Aug 2029');
+    assert.equal(String(skipped[0]!.from).slice(0, 10), '2026-09-01');
+    assert.equal(String(skipped[0]!.to).slice(0, 10), '2029-08-01');
+  });
+
   it('retries a run whose handler failed, and does not skip it', async () => {
     const jobs = makeJobs({ store, clock, log });
     let fail = true;

@@ -59,6 +59,10 @@ export class ConnectorStandIn {
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
+    // The real Connector keeps an idle connection for minutes. With Node's 5 s a connection could
+    // close while a busy test held the event loop, and the bot's next send on it failed with
+    // ECONNRESET: a send in doubt that no real Teams would have caused.
+    this.server.keepAliveTimeout = 10 * 60_000;
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
     return this;

@@ -3,7 +3,7 @@ import { cycleReminderCard, digestCard, draftNudgeCard, intakeSummaryCard, unrea
 import { localeOf, strings, type Strings } from '../../cards/i18n';
 import { verbs } from '../../cards/verbs';
 import type { Actor } from '../../services/actor';
-import { reminderKinds } from '../../services/reminders';
+import { reminderKinds, type CycleReminderView } from '../../services/reminders';
 import type { Target } from '../../services/outbox';
 import { commands } from '../commands';
 import type { BotKit } from '../kit';
@@ -50,11 +50,17 @@ export function registerReminders(kit: BotKit): void {
     return true;
   });
 
+  /** The reminder card for one person: with figures, their own signed download (principals see their school's). */
+  function cycleCardFor(view: CycleReminderView, viewer: string | undefined, t: Strings) {
+    const links = view.figures && viewer ? kit.statisticsLinks?.({ aadObjectId: viewer } as Actor, view.figures.from, view.figures.to, 'school') : undefined;
+    return cycleReminderCard({ ...view, ...(links ? { figuresPdf: links.pdf, viewer } : {}) }, t);
+  }
+
   delivery.register(reminderKinds.cycle, async (message, target) => {
     const found = await r.cycleCard(String(message.reminderId));
     if (!found || found.view.status === 'done') return { skip: true };
     const t = await stringsOf(target);
-    return { card: cycleReminderCard(found.view, t), summary: found.view.title[t.locale] };
+    return { card: cycleCardFor(found.view, found.recipient, t), summary: found.view.title[t.locale] };
   });
 
   delivery.register(reminderKinds.draft, async (message, target) => {
@@ -65,7 +71,7 @@ export function registerReminders(kit: BotKit): void {
   });
 
   delivery.register(reminderKinds.digest, async (message, target) => {
-    const view = await r.digest(String(message.schoolId), new Date(String(message.to)));
+    const view = await r.digest(String(message.schoolId), new Date(String(message.to)), target.kind === 'user' ? target.aadObjectId : undefined);
     if (!view) return { skip: true };
     const t = await stringsOf(target);
     return { card: digestCard(view, t), summary: t.reminders.digestTitle(view.schoolName) };
@@ -88,12 +94,18 @@ export function registerReminders(kit: BotKit): void {
 
   kit.onAction(verbs.reminderDone, ReminderData, async ({ actor, t, data, ctx }) => {
     const view = await r.markDone(actor, data.reminderId, { intakeMember: await intakeMember(ctx, actor, data.reminderId) });
-    return cycleReminderCard(view, t);
+    return cycleCardFor(view, actor.aadObjectId, t);
   });
 
   kit.onAction(verbs.reminderSnooze, ReminderData, async ({ actor, t, data, ctx }) => {
     const view = await r.snooze(actor, data.reminderId, { intakeMember: await intakeMember(ctx, actor, data.reminderId) });
-    return cycleReminderCard(view, t);
+    return cycleCardFor(view, actor.aadObjectId, t);
+  });
+
+  // Teams asks for a card with figures again when it is shown (its refresh): a fresh download link.
+  kit.onAction(verbs.reminderShow, ReminderData, async ({ actor, t, data, ctx }) => {
+    const view = await r.show(actor, data.reminderId, { intakeMember: await intakeMember(ctx, actor, data.reminderId) });
+    return cycleCardFor(view, actor.aadObjectId, t);
   });
 
   kit.onAction(verbs.remindersUnreachable, z.object({}).passthrough(), async ({ actor, t }) => unreachableCard({ principals: await r.unreachablePrincipals(actor) }, t));
