@@ -88,11 +88,25 @@ export interface Turn<TData> {
 /** Domain errors in Swedish (or English) words; the log line carries the class, never the data. */
 export function describeError(error: unknown, t: Strings): string {
   if (error instanceof ValidationError) return t.errors.validation;
-  if (error instanceof NotAllowedError) return t.errors.notAllowed;
+  if (error instanceof NotAllowedError) return refusalOf(error.action, t);
   if (error instanceof NotFoundError) return t.errors.notFound;
   if (error instanceof ConflictError) return t.errors.conflict;
   if (error instanceof UnavailableError) return t.errors.unavailable;
   return t.errors.generic;
+}
+
+/**
+ * A refusal says what was refused, who may do it and whom to ask (issue 22 §5). The attempt is
+ * audited by the service; the user is not told so.
+ */
+function refusalOf(action: string, t: Strings): string {
+  if (action === 'statistics') return t.statistics.refused;
+  if (action === 'reminders.unreachable') return t.reminders.unreachableRefused;
+  if (action.startsWith('reminder.')) return t.reminders.refused;
+  if (action.startsWith('intake.') || action === 'report.view' || action === 'report.export') return t.intake.refusals.notMember;
+  if (action === 'consultation.view' || action === 'consultation.reply') return t.consultation.notYours;
+  if (action.startsWith('consultation.')) return t.consultation.notMember;
+  return t.errors.notAllowed;
 }
 
 /** A field from the request, logged only when it has the shape of an id or a name we know. */

@@ -479,3 +479,30 @@ describe('scope: a display name is plain text on the intake card and in "X har r
     assert.ok(message.length < 250, `capped: ${message.length}`);
   });
 });
+
+/** Issue 22 §5: a refusal says what happened and what to do. */
+describe('scope: refusals that help', () => {
+  let bot: TestBot;
+  before(async () => {
+    bot = await startBot({ clock: new ManualClock('2026-03-02T09:00:00+01:00') });
+    await bot.installPersonal(as.teacher);
+  });
+  after(async () => bot.destroy());
+
+  it('tells a teacher who types "statistik" what Statistik is, who may use it and whom to ask; the attempt is audited, not announced', async () => {
+    const [reply] = await bot.send(as.teacher, 'statistik');
+    const text = String(activityOf(reply!).text);
+    assert.match(text, /Statistik visar hur många orosanmälningar/);
+    assert.match(text, /statistikrollen/);
+    assert.match(text, /rektorer, som ser sin egen skola/);
+    assert.match(text, /be den som sköter Värna i kommunen/);
+    assert.doesNotMatch(text, /loggats/);
+    const audit = await bot.services.store.audit.forSubject('statistics');
+    assert.deepEqual(audit.map((a) => [a.actor, a.outcome]), [[as.teacher.aadObjectId, 'refused']]);
+  });
+
+  it('never tells a user that an attempt was logged, in either language', () => {
+    const all = JSON.stringify([strings('sv'), strings('en')], (_k, v) => (typeof v === 'function' ? String(v) : v));
+    assert.doesNotMatch(all, /loggats|has been logged/);
+  });
+});
