@@ -2,7 +2,7 @@ import { AdaptiveCardActionExecuteResponseType, Application, type TeamsAdapter }
 import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Services } from '../services';
-import { makeKit, type BotKit } from './kit';
+import { addressedElsewhere, makeKit, type BotKit } from './kit';
 import { registerAdmin } from './routes/admin';
 import { registerConsult } from './routes/consult';
 import { registerInstall } from './routes/install';
@@ -39,9 +39,11 @@ export function createApp(adapter: TeamsAdapter, config: Config, s: Services, lo
   const kit = makeKit(app, s, delivery, log);
 
   // Only the municipality's own tenant gets through, at a pace a person keeps; checked before any
-  // turn state is read, so a refused activity leaves nothing in the store (see gate.ts).
+  // turn state is read, so a refused activity leaves nothing in the store (see gate.ts). Before
+  // that, a channel message that does not @mention Värna is dropped unread: the RSC permission
+  // ChannelMessage.Read.Group makes Teams deliver every post in the intake team's channels.
   const gate = makeGate({ config, clock: s.clock, log, burst: config.env.VARNA_RATE_BURST, perMinute: config.env.VARNA_RATE_PER_MINUTE });
-  kit.run = async (ctx) => (await gate.admit(ctx)) && app.run(ctx);
+  kit.run = async (ctx) => !addressedElsewhere(ctx.activity) && (await gate.admit(ctx)) && app.run(ctx);
 
   registerInstall(kit);
   registerWelcome(kit);

@@ -2,7 +2,7 @@ import { ActivityTypes, type Activity, type TurnContext } from 'botbuilder';
 import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Clock } from '../services/clock';
-import { stringsFor, turnLog } from './turn';
+import { NAME, stringsFor, token, turnLog } from './turn';
 
 /**
  * What stands between an authenticated activity and the application: the tenant gate and the
@@ -74,6 +74,13 @@ export function makeGate({ config, clock, log, burst = 30, perMinute = 60 }: Gat
     /** True when the turn may run; otherwise the activity has been answered (or dropped) here. */
     async admit(ctx: TurnContext): Promise<boolean> {
       const a = ctx.activity;
+      // With credentials (always in production) only Teams gets in: the Azure Bot's other channels
+      // (Web Chat is on by default) carry no Entra identity, so they could act as anyone.
+      if (!config.localMode && a.channelId !== 'msteams') {
+        turnLog(ctx, log).warn({ event: 'channel.refused', channel: token(a.channelId, NAME) ?? 'none' }, 'activity from a channel other than Teams dropped');
+        if (a.type === ActivityTypes.Invoke) await answerInvoke(ctx, 403);
+        return false;
+      }
       const tenant = tenantOf(a);
       if (config.allowedTenants.length > 0 && (!tenant || !config.allowedTenants.includes(tenant))) {
         // The token says the activity came through Teams, not from which organisation.

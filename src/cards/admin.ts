@@ -1,4 +1,4 @@
-import { card, container, heading, text, type Card, type Element } from './card';
+import { card, container, heading, teamsText, text, type Card, type Element } from './card';
 import type { Strings } from './i18n';
 
 export interface ChannelView {
@@ -27,15 +27,16 @@ const code = (value: string, label?: string): Element => ({
   type: 'RichTextBlock',
   inlines: [
     ...(label ? [{ type: 'TextRun', text: `${label}: `, weight: 'Bolder' }] : []),
-    { type: 'TextRun', text: value, fontType: 'Monospace' },
+    { type: 'TextRun', text: teamsText(value, 200), fontType: 'Monospace' },
   ],
 });
 
 const channelLine = (c: ChannelView, t: Strings): Element => ({
   type: 'RichTextBlock',
   inlines: [
-    { type: 'TextRun', text: `${c.name ?? t.admin.general}: ` },
-    { type: 'TextRun', text: c.id, fontType: 'Monospace' },
+    // Channel names and ids come from Teams: plain lines, capped (card.ts).
+    { type: 'TextRun', text: `${c.name ? teamsText(c.name) : t.admin.general}: ` },
+    { type: 'TextRun', text: teamsText(c.id, 200), fontType: 'Monospace' },
   ],
 });
 

@@ -62,6 +62,35 @@ export function plain(value: string): string {
   return value.replace(UNSAFE_CHARS, '').replace(/\{(?=\{)/g, '{\u200B').replace(/\$(?=\{)/g, '$\u200B');
 }
 
+/** The longest name or other Teams-supplied string a card shows (Teams allows 256 in a display name). */
+export const TEAMS_TEXT_MAX = 80;
+
+/**
+ * A string Teams supplies (a display name, a channel name) as one plain line: `plain`, line breaks
+ * and tabs made spaces, and cut to `max` characters (code points, so no emoji is split in half).
+ * For a TextRun, where nothing is markdown.
+ */
+export function teamsText(value: string, max = TEAMS_TEXT_MAX): string {
+  const line = plain(value).replace(/[\t\r\n]+/g, ' ').trim();
+  const chars = [...line];
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : line;
+}
+
+/**
+ * The same, for a place that renders markdown (a message's text, a TextBlock, a FactSet value):
+ * emphasis, link, code and HTML characters escaped with a backslash (so `[text](url)` is no link
+ * and `**` is not bold), a list or heading marker at the start escaped too, and a bare address
+ * broken with a zero-width space so that Teams does not make it a link.
+ */
+export function markdownText(value: string, max = TEAMS_TEXT_MAX): string {
+  return teamsText(value, max)
+    .replace(/[\\`*_[\]<>~|]/g, '\\$&')
+    .replace(/^[#>+-]/, '\\$&')
+    .replace(/^(\d+)([.)])/, '$1\\$2')
+    .replace(/:\/\//g, ':\u200B//')
+    .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}\u200B.`);
+}
+
 /** Text from a user or a profile: TextRuns are never markdown-processed, and `plain` does the rest. */
 export const userText = (value: string, opts: { label?: string } = {}): Element => ({
   type: 'RichTextBlock',

@@ -1,6 +1,6 @@
 import type { PermittedFeedback } from '../services/feedback';
 import type { ClockState, HistoryEntry, Outcome } from '../services/intake';
-import { card, choiceInput, container, dateInput, execute, facts, heading, text, textInput, toggleInput, userText, type Action, type Card, type Element } from './card';
+import { card, choiceInput, container, dateInput, execute, heading, teamsText, text, textInput, toggleInput, userFacts, userText, type Action, type Card, type Element } from './card';
 import type { Strings } from './i18n';
 import { intakeReportCard, type IntakeView } from './report';
 import { verbs } from './verbs';
@@ -31,8 +31,10 @@ function showCard(title: string, body: Element[], action: Action): Action {
 export function intakeCard(v: IntakeCardView, t: Strings): Card {
   const i = t.intake;
   const ref = { reference: v.reference };
+  // The handler's name is their Teams display name and the phone what they typed: plain text runs
+  // (userFacts), one line each, capped, whatever they contain (issue 20 §5).
   const state: Array<[string, string]> = [
-    [i.state.handler, v.handlerName ? `${v.handlerName}${v.handlerPhone ? `, ${v.handlerPhone}` : ''}` : i.state.notTaken],
+    [i.state.handler, v.handlerName ? `${teamsText(v.handlerName)}${v.handlerPhone ? `, ${teamsText(v.handlerPhone, 40)}` : ''}` : i.state.notTaken],
     ...(v.protection ? ([[i.state.protection, v.protection.immediate ? i.state.immediate : i.state.noImmediate]] as Array<[string, string]>) : []),
     ...(v.decision ? ([[i.state.decision, i.outcomes[v.decision]]] as Array<[string, string]>) : []),
     [
@@ -51,7 +53,8 @@ export function intakeCard(v: IntakeCardView, t: Strings): Card {
     const warn = c.status === 'overdue' || (c.status === 'done' && c.late);
     return text(`${c.status === 'done' && !c.late ? '✔' : warn ? '⚠' : '•'} ${label}: ${when}`, warn ? { color: 'Attention', weight: 'Bolder' } : {});
   };
-  const historyLine = (h: HistoryEntry): Element => {
+  const historyLine = (entry: HistoryEntry): Element => {
+    const h = { ...entry, who: teamsText(entry.who) };
     const d = h.detail;
     const line =
       h.kind === 'submitted' ? i.history.submitted
@@ -95,7 +98,7 @@ export function intakeCard(v: IntakeCardView, t: Strings): Card {
 
   return intakeReportCard(v, t, {
     body: [
-      container([facts(state)], { separator: true }),
+      container([userFacts(state)], { separator: true }),
       container([text(i.clocks.title, { weight: 'Bolder' }), ...v.clocks.map(clockLine)], { separator: true }),
       container([text(i.history.title, { weight: 'Bolder' }), ...v.history.slice(-8).map(historyLine)], { separator: true }),
     ],
@@ -107,7 +110,7 @@ export function intakeCard(v: IntakeCardView, t: Strings): Card {
 export function feedbackCard(reference: string, f: PermittedFeedback, t: Strings): Card {
   const fb = t.intake.feedback;
   const body =
-    f.kind === 'received' ? fb.received(f.handlerName, f.handlerPhone)
+    f.kind === 'received' ? fb.received(teamsText(f.handlerName), teamsText(f.handlerPhone, 40))
     : f.kind === 'investigation' ? fb.investigation[f.outcome]
     : fb.meeting;
   return card([
@@ -146,7 +149,7 @@ export function myReportsCard(v: MyReportsView, t: Strings): Card {
           [
             text(`${r.reference} – ${t.date(r.receivedAt)}`, { weight: 'Bolder' }),
             text(r.schoolName, { subtle: true, spacing: 'None' }),
-            r.handlerName ? userText(m.status.received(r.handlerName)) : text(m.status.sent),
+            r.handlerName ? userText(m.status.received(teamsText(r.handlerName))) : text(m.status.sent),
             r.decisionFeedback && text(t.intake.feedback.investigation[r.decisionFeedback]),
             r.asked && !r.decisionFeedback && text(m.asked, { subtle: true }),
             r.canAskFeedback && { type: 'ActionSet', actions: [execute(m.askFeedback, verbs.requestFeedback, { reference: r.reference, page: v.page })] },

@@ -1,4 +1,4 @@
-import { card, container, execute, facts, heading, openUrl, text, userFacts, userText, type Action, type Card, type Element } from './card';
+import { card, container, execute, facts, heading, openUrl, teamsText, text, userFacts, userText, type Action, type Card, type Element } from './card';
 import type { Strings } from './i18n';
 import { verbs } from './verbs';
 
@@ -44,7 +44,7 @@ export function cycleReminderCard(view: CycleReminderCardView, t: Strings): Card
       facts(rows),
       view.status === 'done' &&
         container(
-          [text(r.doneNote(view.doneAt ? t.dateTime(view.doneAt) : ''), { color: 'Good', weight: 'Bolder' }), view.doneByName ? userFacts([[r.doneBy, view.doneByName]]) : undefined],
+          [text(r.doneNote(view.doneAt ? t.dateTime(view.doneAt) : ''), { color: 'Good', weight: 'Bolder' }), view.doneByName ? userFacts([[r.doneBy, teamsText(view.doneByName)]]) : undefined],
           { separator: true },
         ),
       view.status === 'open' && view.snoozedUntil && container([text(r.snoozedNote(t.date(view.snoozedUntil)), { color: 'Accent' })], { separator: true }),

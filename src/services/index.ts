@@ -12,6 +12,7 @@ import { makeLinks } from './links';
 import { directory } from './municipality';
 import { isOpen } from './office-hours';
 import { makeOutbox } from './outbox';
+import { makeRefusals } from './refusals';
 import { makeRetention } from './retention';
 import { channelCardKind, makeReports } from './reports';
 import { makeReminders } from './reminders';
@@ -77,6 +78,7 @@ export function makeServices(deps: ServiceDeps) {
     statistics,
     coordinator,
     keys,
+    refusals: makeRefusals({ store, clock }),
     /** Phone numbers for acute situations, by the unit's office hours right now. */
     contactsFor(schoolId?: string) {
       const unit = (schoolId && dir.intakeUnitFor(schoolId)) || config.municipality.intakeUnits[0]!;

@@ -35,6 +35,12 @@ export class TestIdentity {
   /** How many times the bot fetched the metadata and the keys. */
   fetches = 0;
 
+  /**
+   * The channels the signing key is endorsed for (botbuilder refuses an activity whose channelId
+   * the key does not endorse). Microsoft's own keys endorse Web Chat, Direct Line and others too.
+   */
+  constructor(readonly endorsements: string[] = ['msteams']) {}
+
   get metadataUrl(): string {
     return `${this.url}/v1/.well-known/openidconfiguration`;
   }
@@ -43,7 +49,7 @@ export class TestIdentity {
     this.channelKey = await generateKeyPair('RS256', { extractable: true });
     this.entraKey = await generateKeyPair('RS256', { extractable: true });
     this.forgerKey = await generateKeyPair('RS256', { extractable: true });
-    const jwk = { ...(await exportJWK(this.channelKey.publicKey)), kid: this.kid, use: 'sig', alg: 'RS256', endorsements: ['msteams'] };
+    const jwk = { ...(await exportJWK(this.channelKey.publicKey)), kid: this.kid, use: 'sig', alg: 'RS256', endorsements: this.endorsements };
     this.server = createServer((req, res) => {
       this.fetches++;
       res.setHeader('content-type', 'application/json');

@@ -1,9 +1,5 @@
-import { TeamsInfo, type TurnContext } from 'botbuilder';
 import { statusCard, type ChannelView } from '../../cards/admin';
-import { commands } from '../commands';
 import type { BotKit } from '../kit';
-import { actorOf, stringsFor, turnLog } from '../turn';
-import { sendCard } from './welcome';
 
 /**
  * "värna status", for the admin who installs Värna in the intake team: @mention the bot in a
@@ -13,46 +9,32 @@ import { sendCard } from './welcome';
  * shown (no members), and only in the team itself, to people who can see it anyway.
  */
 export function registerAdmin(kit: BotKit): void {
-  const { app, s, log } = kit;
+  const { s } = kit;
 
-  // Not in the 1:1 chat: there "status" is free for the flows, and the fallback answers the rest.
-  const statusSelector = async (ctx: TurnContext): Promise<boolean> =>
-    ctx.activity.type === 'message' && actorOf(ctx.activity).conversation.kind !== 'personal' && commands.status.pattern.test(ctx.activity.text ?? '');
-
-  app.message(statusSelector, async (ctx) => {
-    const actor = actorOf(ctx.activity);
-    const t = stringsFor(ctx.activity);
-    const l = turnLog(ctx, log);
-    const { teamId, channelId } = actor.conversation;
-    if (actor.conversation.kind !== 'channel' || !teamId) {
-      await ctx.sendActivity(t.admin.onlyInTeams);
-      return;
-    }
+  // In the 1:1 chat "status" is no command: the word is free for the flows, and the fallback
+  // answers it. In a group chat the adapter says where the command works.
+  kit.onCommand('status', { where: 'teamChannel', notACommandIn: ['personal'] }, async ({ actor, t, teams, log: l }) => {
+    const { channelId } = actor.conversation;
+    const teamId = actor.conversation.teamId!;
     const thisChannel = channelId ?? teamId;
     let otherChannels: ChannelView[] | undefined;
     try {
-      const all = await TeamsInfo.getTeamChannels(ctx, teamId);
-      otherChannels = all
-        .filter((c): c is typeof c & { id: string } => typeof c.id === 'string' && c.id !== thisChannel)
-        .map((c) => ({ id: c.id, ...(c.name ? { name: c.name } : {}) }));
+      otherChannels = (await teams.channels(teamId)).filter((c) => c.id !== thisChannel);
     } catch (error) {
       l.warn({ event: 'admin.status.channels-failed', status: (error as { statusCode?: number }).statusCode }, 'could not list the team\'s channels');
     }
     const unit = s.directory.intakeUnitByTeam(teamId);
     const installationKnown = !!(await s.installations.forTeam(teamId));
     l.info({ event: 'admin.status', teamId, unit: unit?.id ?? 'none', channels: otherChannels?.length, installationKnown }, 'status shown in a team channel');
-    await sendCard(
-      ctx,
-      statusCard(
-        {
-          teamId,
-          channelId: thisChannel,
-          otherChannels,
-          installationKnown,
-          ...(unit ? { unit: { name: unit.name, reportsChannelId: unit.reportsChannelId, consultationsChannelId: unit.consultationsChannelId } } : {}),
-        },
-        t,
-      ),
+    return statusCard(
+      {
+        teamId,
+        channelId: thisChannel,
+        otherChannels,
+        installationKnown,
+        ...(unit ? { unit: { name: unit.name, reportsChannelId: unit.reportsChannelId, consultationsChannelId: unit.consultationsChannelId } } : {}),
+      },
+      t,
     );
   });
 }

@@ -44,15 +44,12 @@ export function registerConsult(kit: BotKit): void {
     ...((await c.mine(actor, 1)).length ? [{ title: t.consultation.mine, verb: verbs.consultMine }] : []),
   ]);
 
-  kit.onAction(verbs.consultMine, z.object({}).passthrough(), async ({ actor, t }) => {
-    if (actor.conversation.kind !== 'personal') return t.errors.notAllowed;
-    return mineCard({ items: await c.mine(actor, 10) }, t);
-  });
+  // The teacher's side lives in the 1:1 chat; intake's on the card in the consultations channel.
+  kit.onAction(verbs.consultMine, { where: 'personal', data: z.object({}).passthrough() }, async ({ actor, t }) => mineCard({ items: await c.mine(actor, 10) }, t));
 
-  kit.onAction(verbs.consultShow, z.object({ id: z.string().max(64) }).passthrough(), async ({ actor, t, data }) => {
-    if (actor.conversation.kind !== 'personal') return t.errors.notAllowed;
-    return teacherThreadCard(await c.teacherView(actor, data.id), t, { reportVerb: reportVerb() });
-  });
+  kit.onAction(verbs.consultShow, { where: 'personal', data: z.object({ id: z.string().max(64) }).passthrough() }, async ({ actor, t, data }) =>
+    teacherThreadCard(await c.teacherView(actor, data.id), t, { reportVerb: reportVerb() }),
+  );
 
   async function compose(actor: Actor, t: Strings, keep: { text?: string; schoolId?: string; showSchool?: boolean; errors?: Record<string, string> } = {}) {
     const schoolId = keep.schoolId || (await c.rememberedSchool(actor));
@@ -79,16 +76,15 @@ export function registerConsult(kit: BotKit): void {
     flagged: r.flagged.map((h) => ({ kind: h.kind, value: h.value })),
   });
 
-  kit.onAction(verbs.consultStart, z.object({}).passthrough(), async ({ actor, t }) => {
-    if (actor.conversation.kind !== 'personal') return t.errors.notAllowed;
-    return compose(actor, t);
-  });
+  kit.onAction(verbs.consultStart, { where: 'personal', data: z.object({}).passthrough() }, async ({ actor, t }) => compose(actor, t));
 
   kit.onAction(
     verbs.consultSend,
-    z.object({ nonce: z.string().max(64), text: z.string().max(8000).default(''), schoolId: z.string().max(100).default(''), showSchool: z.enum(['true', 'false']).default('false'), accepted }).passthrough(),
+    {
+      where: 'personal',
+      data: z.object({ nonce: z.string().max(64), text: z.string().max(8000).default(''), schoolId: z.string().max(100).default(''), showSchool: z.enum(['true', 'false']).default('false'), accepted }).passthrough(),
+    },
     async ({ actor, t, data }) => {
-      if (actor.conversation.kind !== 'personal') return t.errors.notAllowed;
       const showSchool = data.showSchool === 'true';
       try {
         const result = await c.ask(actor, { text: data.text, schoolId: data.schoolId, showSchool, nonce: data.nonce, accepted: data.accepted });
@@ -103,13 +99,13 @@ export function registerConsult(kit: BotKit): void {
   );
 
   /** Intake side: the service checks membership of the unit's team over Teams, and audits refusals. */
-  const memberCheck = (turn: Turn<unknown>) => (teamId: string) => kit.membership.isMember(turn.ctx, teamId, turn.actor.aadObjectId, turn.actor.userId);
+  const memberCheck = (turn: Turn<unknown>) => (teamId: string) => turn.teams.isMember(teamId);
 
   async function pseudonymOf(id: string): Promise<string> {
     return (await c.channelView(id)).pseudonym;
   }
 
-  kit.onAction(verbs.consultAnswer, z.object({ id: z.string().max(64), answer: z.string().max(8000).default('') }).passthrough(), async (turn) => {
+  kit.onAction(verbs.consultAnswer, { where: 'consultationChannel', data: z.object({ id: z.string().max(64), answer: z.string().max(8000).default('') }).passthrough() }, async (turn) => {
     try {
       return channelCard(await c.answer(turn.actor, turn.data.id, turn.data.answer, memberCheck(turn)), channelStrings);
     } catch (error) {
@@ -120,7 +116,7 @@ export function registerConsult(kit: BotKit): void {
     }
   });
 
-  kit.onAction(verbs.consultClose, z.object({ id: z.string().max(64), outcome: z.string().max(40).default(''), answer: z.string().max(8000).default('') }).passthrough(), async (turn) => {
+  kit.onAction(verbs.consultClose, { where: 'consultationChannel', data: z.object({ id: z.string().max(64), outcome: z.string().max(40).default(''), answer: z.string().max(8000).default('') }).passthrough() }, async (turn) => {
     const outcome = outcomes.find((o) => o === turn.data.outcome);
     try {
       if (!outcome) {
@@ -137,8 +133,7 @@ export function registerConsult(kit: BotKit): void {
     }
   });
 
-  kit.onAction(verbs.consultReply, z.object({ id: z.string().max(64), reply: z.string().max(8000).default(''), accepted }).passthrough(), async ({ actor, t, data }) => {
-    if (actor.conversation.kind !== 'personal') return t.errors.notAllowed;
+  kit.onAction(verbs.consultReply, { where: 'personal', data: z.object({ id: z.string().max(64), reply: z.string().max(8000).default(''), accepted }).passthrough() }, async ({ actor, t, data }) => {
     try {
       const result = await c.reply(actor, data.id, data.reply, data.accepted);
       if (result.kind === 'review') {

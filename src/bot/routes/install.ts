@@ -1,8 +1,8 @@
-import { TurnContext, type Activity } from 'botbuilder';
+import type { Actor } from '../../services/actor';
 import type { BotKit } from '../kit';
 import { recentlyStored } from '../recently';
-import { NAME, actorOf, stringsFor, token, turnLog } from '../turn';
-import { sendCard, welcomeFor } from './welcome';
+import { NAME, token, type Teams } from '../turn';
+import { welcomeFor } from './welcome';
 
 /** How long a stored 1:1 reference counts as confirmed without reading it again. */
 const CONFIRMED_MS = 5 * 60_000;
@@ -12,52 +12,44 @@ const CONFIRMED_MS = 5 * 60_000;
  * forget it on uninstall. The 1:1 chat gets the welcome card on install.
  */
 export function registerInstall(kit: BotKit): void {
-  const { app, s } = kit;
+  const { s } = kit;
 
-  async function remember(ctx: TurnContext): Promise<void> {
-    const a = ctx.activity;
-    const actor = actorOf(a);
-    const reference = TurnContext.getConversationReference(a);
-    const base = { tenantId: actor.tenantId, serviceUrl: a.serviceUrl, reference };
-    const team = (a.channelData as { team?: { id?: string; aadGroupId?: string } } | undefined)?.team;
-    const teamId = team?.id;
+  async function remember(actor: Actor, teams: Teams): Promise<void> {
+    const { reference, serviceUrl, team } = teams.conversation();
+    const base = { tenantId: actor.tenantId, serviceUrl, reference };
     // Graph (which settles interrupted channel posts) names a team by its group id, not this id.
-    const aadGroupId = typeof team?.aadGroupId === 'string' && /^[0-9a-f-]{36}$/i.test(team.aadGroupId) ? team.aadGroupId : undefined;
+    const aadGroupId = team?.aadGroupId && /^[0-9a-f-]{36}$/i.test(team.aadGroupId) ? team.aadGroupId : undefined;
     if (actor.conversation.kind === 'personal') {
-      await s.installations.personal(actor.aadObjectId, { ...base, conversationId: a.conversation.id });
-    } else if (teamId) {
+      // A 1:1 chat is keyed by the user's Entra object id; without one there is no one to remember.
+      if (actor.aadObjectId) await s.installations.personal(actor.aadObjectId, { ...base, conversationId: actor.conversation.id });
+    } else if (team) {
       // Proactive posts to the team go through its General channel's conversation (the team id).
-      await s.installations.team(teamId, { ...base, conversationId: teamId, reference: { ...reference, conversation: { ...reference.conversation, id: teamId } }, ...(aadGroupId ? { aadGroupId } : {}) });
+      await s.installations.team(team.id, { ...base, conversationId: team.id, reference: { ...reference, conversation: { ...reference.conversation, id: team.id } }, ...(aadGroupId ? { aadGroupId } : {}) });
     }
   }
 
-  async function forget(ctx: TurnContext): Promise<void> {
-    const actor = actorOf(ctx.activity);
+  async function forget(actor: Actor, teams: Teams): Promise<void> {
     confirmed.forget(actor.aadObjectId);
-    const teamId = (ctx.activity.channelData as { team?: { id?: string } } | undefined)?.team?.id;
-    if (actor.conversation.kind === 'personal') await s.installations.removePersonal(actor.aadObjectId);
-    else if (teamId) await s.installations.removeTeam(teamId);
+    const team = teams.conversation().team;
+    if (actor.conversation.kind === 'personal') {
+      if (actor.aadObjectId) await s.installations.removePersonal(actor.aadObjectId);
+    } else if (team) await s.installations.removeTeam(team.id);
   }
 
-  const botAdded = (a: Activity) => (a.membersAdded ?? []).some((m) => m.id === a.recipient?.id);
-  const botRemoved = (a: Activity) => (a.membersRemoved ?? []).some((m) => m.id === a.recipient?.id);
-
-  app.conversationUpdate('membersAdded', async (ctx) => {
-    if (!botAdded(ctx.activity)) return;
-    await remember(ctx);
-    const actor = actorOf(ctx.activity);
-    if (actor.conversation.kind === 'personal') await sendCard(ctx, await welcomeFor(kit, actor, stringsFor(ctx.activity)));
+  kit.onEvent('membersAdded', { where: 'anyConversation' }, async ({ actor, t, teams, data }) => {
+    if (!data.botAdded) return;
+    await remember(actor, teams);
+    if (actor.conversation.kind === 'personal' && actor.aadObjectId) return welcomeFor(kit, actor, t);
   });
 
-  app.conversationUpdate('membersRemoved', async (ctx) => {
-    if (botRemoved(ctx.activity)) await forget(ctx);
+  kit.onEvent('membersRemoved', { where: 'anyConversation' }, async ({ actor, teams, data }) => {
+    if (data.botRemoved) await forget(actor, teams);
   });
 
-  app.activity('installationUpdate', async (ctx) => {
-    const action = String(ctx.activity.action ?? '');
-    if (action.startsWith('add')) await remember(ctx);
-    else if (action.startsWith('remove')) await forget(ctx);
-    else turnLog(ctx, kit.log).info({ event: 'installation.unknown', action: token(action, NAME) }, 'installation update ignored');
+  kit.onEvent('installationUpdate', { where: 'anyConversation' }, async ({ actor, teams, data, log }) => {
+    if (data.action.startsWith('add')) await remember(actor, teams);
+    else if (data.action.startsWith('remove')) await forget(actor, teams);
+    else log.info({ event: 'installation.unknown', action: token(data.action, NAME) }, 'installation update ignored');
   });
 
   // Any 1:1 message also refreshes the user's reference (service URLs can change). A reference
@@ -65,15 +57,12 @@ export function registerInstall(kit: BotKit): void {
   // message (a chat is many messages); after CONFIRMED_MS it is checked again, so a row removed
   // elsewhere (another instance, retention) comes back within minutes.
   const confirmed = recentlyStored<string>(s.clock, CONFIRMED_MS);
-  app.turn('beforeTurn', async (ctx) => {
-    const a = ctx.activity;
-    if (a.type === 'message' && actorOf(a).conversation.kind === 'personal' && a.from?.aadObjectId) {
-      const aad = actorOf(a).aadObjectId;
-      if (confirmed.holds(aad, a.serviceUrl)) return true;
-      const known = await s.installations.forUser(aad);
-      if (!known || known.service_url !== a.serviceUrl) await remember(ctx);
-      confirmed.remember(aad, a.serviceUrl);
-    }
-    return true;
+  kit.onEvent('beforeTurn', { where: 'personal' }, async ({ actor, teams, data }) => {
+    if (!data.isMessage || !actor.aadObjectId) return;
+    const { serviceUrl } = teams.conversation();
+    if (confirmed.holds(actor.aadObjectId, serviceUrl)) return;
+    const known = await s.installations.forUser(actor.aadObjectId);
+    if (!known || known.service_url !== serviceUrl) await remember(actor, teams);
+    confirmed.remember(actor.aadObjectId, serviceUrl);
   });
 }

@@ -1,10 +1,10 @@
-import { CardFactory } from 'botbuilder';
 import { z } from 'zod/v4';
 import { strings, type Strings } from '../../cards/i18n';
 import { alertCard, feedbackCard, intakeCard, myReportsCard, type IntakeCardView } from '../../cards/intake';
+import { markdownText } from '../../cards/card';
 import { markForDelivery } from '../../cards/delivery';
 import { verbs } from '../../cards/verbs';
-import { ConflictError, NotAllowedError, NotFoundError, ValidationError } from '../../services/errors';
+import { ConflictError, NotFoundError, ValidationError } from '../../services/errors';
 import { asPermittedFeedback, feedbackKind } from '../../services/feedback';
 import { alertKind } from '../../services/intake';
 import { localParts } from '../../services/office-hours';
@@ -12,10 +12,8 @@ import { markerOf } from '../../services/outbox';
 import type { Report } from '../../services/reports';
 import type { Services } from '../../services';
 import type { BotKit } from '../kit';
-import type { Turn } from '../turn';
-import { actorOf, describeError, stringsFor } from '../turn';
+import { describeError, type Turn } from '../turn';
 import { intakeViewOf } from './report';
-import { commands } from '../commands';
 
 const Ref = z.object({ reference: z.string().min(1).max(40) }).passthrough();
 const Take = Ref.extend({ phone: z.string().max(40).optional() });
@@ -24,9 +22,6 @@ const Decision = Ref.extend({ outcome: z.enum(['opened', 'notOpened', 'alreadyOn
 const Inappropriate = Ref.extend({ reason: z.string().max(4000).optional() });
 const Page = z.object({ page: z.coerce.number().int().min(0).max(10_000).default(0) }).passthrough();
 const RequestFeedback = Ref.extend({ page: z.coerce.number().int().min(0).max(10_000).default(0) });
-
-/** In the registry of text commands (../commands.ts), which the app package is checked against. */
-export const myReportsCommand = commands.myReports.pattern;
 
 export async function intakeCardView(s: Services, report: Report): Promise<IntakeCardView> {
   const wants = report.feedback_requested === 1 || !!report.feedback_requested_later_at;
@@ -45,7 +40,7 @@ export async function intakeCardView(s: Services, report: Report): Promise<Intak
 
 /** Intake's actions on the channel card, the feedback the reporter may get, and "Mina anmälningar". */
 export function registerIntake(kit: BotKit): void {
-  const { app, s } = kit;
+  const { s } = kit;
   const sv = strings('sv');
   // The channel card keeps its outbox marker through every update, so an interrupted post can
   // still be found over Graph after intake has acted on it (see outbox.ts).
@@ -54,11 +49,11 @@ export function registerIntake(kit: BotKit): void {
 
   /** Runs an intake action; refusals and conflicts are answered as a message and change nothing. */
   function onIntake<S extends z.ZodType<{ reference: string }>>(verb: string, schema: S, run: (turn: Turn<z.infer<S>>, isMember: (teamId: string) => Promise<boolean>) => Promise<Report>) {
-    kit.onAction(verb, schema, async (turn) => {
-      const { ctx, actor, t } = turn;
-      const isMember = (teamId: string) => kit.membership.isMember(ctx, teamId, actor.aadObjectId, actor.userId);
+    // On the report's card in the intake unit's reports channel, and nowhere else.
+    kit.onAction(verb, { where: 'intakeChannel', data: schema }, async (turn) => {
+      const { t } = turn;
       try {
-        const report = await run(turn, isMember);
+        const report = await run(turn, turn.teams.isMember);
         return await channelCard(report);
       } catch (error) {
         return refusal(error, t);
@@ -69,7 +64,8 @@ export function registerIntake(kit: BotKit): void {
   function refusal(error: unknown, t: Strings): string {
     const r = t.intake.refusals;
     if (error instanceof ConflictError) {
-      if (error.reason === 'taken') return r.taken(error.detail.by ?? '');
+      // The name is the handler's Teams display name: plain, in a message that renders markdown.
+      if (error.reason === 'taken') return r.taken(markdownText(error.detail.by ?? ''));
       if (error.reason === 'decided') return r.decided;
       if (error.reason === 'assessed') return r.assessed;
       if (error.reason === 'alreadyMarked') return r.alreadyMarked;
@@ -82,7 +78,6 @@ export function registerIntake(kit: BotKit): void {
       if (field === 'date') return code === 'dateFuture' ? r.dateFuture : code === 'dateBeforeReport' ? r.dateBeforeReport : r.dateInvalid;
       if (field === 'outcome' || field === 'immediate') return t.errors.validation;
     }
-    if (error instanceof NotAllowedError) return t.errors.notAllowed;
     return describeError(error, t);
   }
 
@@ -141,12 +136,11 @@ export function registerIntake(kit: BotKit): void {
   }
 
   kit.menu.push(async (_actor, t) => [{ title: t.welcome.myReports, verb: verbs.myReports, data: { page: 0 } }]);
-  kit.onAction(verbs.myReports, Page, async ({ actor, t, data }) => mine(actor, data.page, t));
-  kit.onAction(verbs.requestFeedback, RequestFeedback, async ({ actor, t, data }) => {
+  // The reporter's own list and feedback: secret inside the school (OSL 40 kap. 7 g §), so 1:1 only.
+  kit.onAction(verbs.myReports, { where: 'personal', data: Page }, async ({ actor, t, data }) => mine(actor, data.page, t));
+  kit.onAction(verbs.requestFeedback, { where: 'personal', data: RequestFeedback }, async ({ actor, t, data }) => {
     await s.intake.requestFeedback(actor, data.reference);
     return mine(actor, data.page, t);
   });
-  app.message(myReportsCommand, async (ctx) => {
-    await ctx.sendActivity({ attachments: [CardFactory.adaptiveCard(await mine(actorOf(ctx.activity), 0, stringsFor(ctx.activity)))] });
-  });
+  kit.onCommand('myReports', { where: 'personal' }, async ({ actor, t }) => mine(actor, 0, t));
 }

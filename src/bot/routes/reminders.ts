@@ -5,12 +5,9 @@ import { verbs } from '../../cards/verbs';
 import type { Actor } from '../../services/actor';
 import { reminderKinds, type CycleReminderView } from '../../services/reminders';
 import type { Target } from '../../services/outbox';
-import { commands } from '../commands';
 import type { BotKit } from '../kit';
-import type { TurnContext } from 'botbuilder';
-import { actorOf, describeError, stringsFor, turnLog } from '../turn';
+import type { Teams } from '../turn';
 import { recentlyStored } from '../recently';
-import { sendCard } from './welcome';
 
 const ReminderData = z.object({ reminderId: z.string().min(1).max(64) });
 /** How long a user's stored language counts as confirmed without reading it again. */
@@ -22,7 +19,7 @@ const LOCALE_CONFIRMED_MS = 5 * 60_000;
  * command listing principals the bot cannot reach.
  */
 export function registerReminders(kit: BotKit): void {
-  const { app, s, delivery } = kit;
+  const { s, delivery } = kit;
   const r = s.reminders;
 
   /** The recipient's language: what their Teams client told us last, else Swedish. */
@@ -35,19 +32,16 @@ export function registerReminders(kit: BotKit): void {
   // Remember the language of each user's Teams client, so proactive cards speak it too. A language
   // this process saw stored a moment ago is not read again on every message.
   const localeStored = recentlyStored<string>(s.clock, LOCALE_CONFIRMED_MS);
-  app.turn('beforeTurn', async (ctx) => {
-    const a = ctx.activity;
-    const actor = actorOf(a);
-    if (actor.conversation.kind !== 'personal' || !actor.aadObjectId || !a.locale) return true;
-    if (localeStored.holds(actor.aadObjectId, actor.locale)) return true;
+  kit.onEvent('beforeTurn', { where: 'personal' }, async ({ actor, data, log }) => {
+    if (!actor.aadObjectId || !data.localeGiven) return;
+    if (localeStored.holds(actor.aadObjectId, actor.locale)) return;
     try {
       const known = await s.store.users.get(actor.aadObjectId);
       if (known?.locale !== actor.locale) await s.store.users.update(actor.aadObjectId, { locale: actor.locale }, s.clock.now());
       localeStored.remember(actor.aadObjectId, actor.locale);
     } catch (error) {
-      turnLog(ctx, kit.log).warn({ event: 'reminders.locale-unsaved', err: error }, 'could not remember the user\'s language');
+      log.warn({ event: 'reminders.locale-unsaved', err: error }, 'could not remember the user\'s language');
     }
-    return true;
   });
 
   /** The reminder card for one person: with figures, their own signed download (principals see their school's). */
@@ -85,42 +79,32 @@ export function registerReminders(kit: BotKit): void {
   });
 
   /** A channel reminder (intake unit) may be handled by any member of that unit's team. */
-  async function intakeMember(ctx: TurnContext, actor: Actor, reminderId: string): Promise<boolean> {
+  async function intakeMember(teams: Teams, reminderId: string): Promise<boolean> {
     const found = await s.store.db.selectFrom('reminders').select('unit_id').where('id', '=', reminderId).executeTakeFirst();
     const unit = found?.unit_id ? s.directory.intakeUnit(found.unit_id) : undefined;
     if (!unit) return false;
-    return kit.membership.isMember(ctx, unit.teamId, actor.aadObjectId, actor.userId);
+    return teams.isMember(unit.teamId);
   }
 
-  kit.onAction(verbs.reminderDone, ReminderData, async ({ actor, t, data, ctx }) => {
-    const view = await r.markDone(actor, data.reminderId, { intakeMember: await intakeMember(ctx, actor, data.reminderId) });
+  // A principal's reminder is in their 1:1 chat; an intake unit's in its reports channel.
+  kit.onAction(verbs.reminderDone, { where: ['personal', 'intakeChannel'], data: ReminderData }, async ({ actor, t, data, teams }) => {
+    const view = await r.markDone(actor, data.reminderId, { intakeMember: await intakeMember(teams, data.reminderId) });
     return cycleCardFor(view, actor.aadObjectId, t);
   });
 
-  kit.onAction(verbs.reminderSnooze, ReminderData, async ({ actor, t, data, ctx }) => {
-    const view = await r.snooze(actor, data.reminderId, { intakeMember: await intakeMember(ctx, actor, data.reminderId) });
+  kit.onAction(verbs.reminderSnooze, { where: ['personal', 'intakeChannel'], data: ReminderData }, async ({ actor, t, data, teams }) => {
+    const view = await r.snooze(actor, data.reminderId, { intakeMember: await intakeMember(teams, data.reminderId) });
     return cycleCardFor(view, actor.aadObjectId, t);
   });
 
   // Teams asks for a card with figures again when it is shown (its refresh): a fresh download link.
-  kit.onAction(verbs.reminderShow, ReminderData, async ({ actor, t, data, ctx }) => {
-    const view = await r.show(actor, data.reminderId, { intakeMember: await intakeMember(ctx, actor, data.reminderId) });
+  kit.onAction(verbs.reminderShow, { where: ['personal', 'intakeChannel'], data: ReminderData }, async ({ actor, t, data, teams }) => {
+    const view = await r.show(actor, data.reminderId, { intakeMember: await intakeMember(teams, data.reminderId) });
     return cycleCardFor(view, actor.aadObjectId, t);
   });
 
-  kit.onAction(verbs.remindersUnreachable, z.object({}).passthrough(), async ({ actor, t }) => unreachableCard({ principals: await r.unreachablePrincipals(actor) }, t));
+  kit.onAction(verbs.remindersUnreachable, { where: 'personal', data: z.object({}).passthrough() }, async ({ actor, t }) => unreachableCard({ principals: await r.unreachablePrincipals(actor) }, t));
   kit.menu.push(async (actor, t) => (s.directory.isStatistician(actor.aadObjectId) ? [{ title: t.reminders.unreachableMenu, verb: verbs.remindersUnreachable }] : []));
 
-  app.message(commands.unreachable.pattern, async (ctx) => {
-    const actor = actorOf(ctx.activity);
-    const t = stringsFor(ctx.activity);
-    if (actor.conversation.kind !== 'personal') return;
-    try {
-      const principals = await r.unreachablePrincipals(actor);
-      await sendCard(ctx, unreachableCard({ principals }, t));
-    } catch (error) {
-      turnLog(ctx, kit.log).warn({ event: 'reminders.unreachable.refused', err: error }, 'admin command refused');
-      await ctx.sendActivity(describeError(error, t));
-    }
-  });
+  kit.onCommand('unreachable', { where: 'personal' }, async ({ actor, t }) => unreachableCard({ principals: await r.unreachablePrincipals(actor) }, t));
 }

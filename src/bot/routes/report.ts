@@ -1,4 +1,3 @@
-import { CardFactory, TeamsInfo, type TurnContext } from 'botbuilder';
 import { z } from 'zod/v4';
 import { strings, type Strings } from '../../cards/i18n';
 import {
@@ -20,8 +19,7 @@ import { doNotInformGuardians, steps, type Category, type DraftContent, type Rep
 import { channelCardKind, deliveryDelayedKind, type Draft, type Report } from '../../services/reports';
 import type { Services } from '../../services';
 import type { BotKit } from '../kit';
-import { actorOf, describeError, stringsFor, turnLog } from '../turn';
-import { commands } from './welcome';
+import { describeError, type Turn } from '../turn';
 
 const DraftRef = z.object({ draftId: z.string().min(1).max(64) }).passthrough();
 const StepData = z.object({ draftId: z.string().min(1).max(64), step: z.enum(steps) }).passthrough();
@@ -33,16 +31,6 @@ const ResumeData = z.object({ draftId: z.string().max(64).optional() }).passthro
 
 const asValues = (o: object | undefined): Record<string, string | boolean | undefined> =>
   Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => typeof v === 'string' || typeof v === 'boolean')) as Record<string, string | boolean | undefined>;
-
-/** The teacher's Teams profile (name, e-mail), to prefill the reporter step. Best effort. */
-async function profileOf(ctx: TurnContext, actor: Actor): Promise<{ name: string; email?: string }> {
-  try {
-    const member = await TeamsInfo.getMember(ctx, ctx.activity.from.id);
-    return { name: member.name || actor.name, ...(member.email ? { email: member.email } : {}) };
-  } catch {
-    return { name: actor.name };
-  }
-}
 
 export function acuteViewFor(s: Services, content: DraftContent): AcuteView | undefined {
   if (content.acute?.immediateDanger !== 'yes') return undefined;
@@ -162,7 +150,7 @@ const DIALOG_TEXT = 3000;
 
 /** The report flow in the 1:1 chat, the channel card and the full report for intake. */
 export function registerReport(kit: BotKit): void {
-  const { app, s } = kit;
+  const { s } = kit;
   kit.reportVerb = verbs.reportStart;
   const sv = strings('sv');
 
@@ -182,21 +170,21 @@ export function registerReport(kit: BotKit): void {
   });
   kit.drafts = async (actor) => (await draftsOf(actor)).length;
 
-  async function start(ctx: TurnContext, actor: Actor, t: Strings, fromConsultation?: string) {
+  /** Starts a draft, the reporter step prefilled from the teacher's Teams profile (best effort). */
+  async function start({ actor, t, teams }: Turn<unknown>, fromConsultation?: string) {
     const consultationText = fromConsultation && kit.consultationText ? await kit.consultationText(actor, fromConsultation) : undefined;
-    const draft = await s.reports.start(actor, await profileOf(ctx, actor), { ...(consultationText ? { consultationText, consultationId: fromConsultation } : {}) });
+    const draft = await s.reports.start(actor, await teams.profile(), { ...(consultationText ? { consultationText, consultationId: fromConsultation } : {}) });
     return draftCard(s, draft, t);
   }
 
-  app.message(commands.report.pattern, async (ctx) => {
-    const actor = actorOf(ctx.activity);
-    const t = stringsFor(ctx.activity);
-    await ctx.sendActivity({ attachments: [CardFactory.adaptiveCard(await start(ctx, actor, t))] });
-  });
+  // Every step of a report shows the child: the whole flow, its commands and its buttons, runs in
+  // the 1:1 chat only (OSL 40 kap. 7 g §); the adapter points anyone elsewhere to that chat.
+  const personal = 'personal' as const;
+  kit.onCommand('report', { where: personal }, async (turn) => start(turn));
 
-  kit.onAction(verbs.reportStart, StartData, async ({ ctx, actor, t, data }) => start(ctx, actor, t, data.fromConsultation));
+  kit.onAction(verbs.reportStart, { where: personal, data: StartData }, async (turn) => start(turn, turn.data.fromConsultation));
 
-  kit.onAction(verbs.reportResume, ResumeData, async ({ actor, t, data }) => {
+  kit.onAction(verbs.reportResume, { where: personal, data: ResumeData }, async ({ actor, t, data }) => {
     const id = data.draftId ?? (await s.reports.drafts(actor))[0]?.id;
     if (!id) return t.report.errors.draftGone;
     try {
@@ -207,7 +195,7 @@ export function registerReport(kit: BotKit): void {
     }
   });
 
-  kit.onAction(verbs.reportStep, StepData, async ({ actor, t, data }) => {
+  kit.onAction(verbs.reportStep, { where: personal, data: StepData }, async ({ actor, t, data }) => {
     const { draftId, step, ...raw } = data;
     try {
       const { draft, errors } = await s.reports.saveStep(actor, draftId, step, raw);
@@ -224,21 +212,21 @@ export function registerReport(kit: BotKit): void {
     }
   });
 
-  kit.onAction(verbs.reportGoTo, GoToData, async ({ actor, t, data }) => {
+  kit.onAction(verbs.reportGoTo, { where: personal, data: GoToData }, async ({ actor, t, data }) => {
     const { draftId, step, from, ...raw } = data;
     if (from) await s.reports.keepValues(actor, draftId, from, raw);
     return draftCard(s, await s.reports.goTo(actor, draftId, step), t);
   });
 
-  kit.onAction(verbs.reportLater, LaterData, async ({ actor, t, data }) => {
+  kit.onAction(verbs.reportLater, { where: personal, data: LaterData }, async ({ actor, t, data }) => {
     const { draftId, from, ...raw } = data;
     if (from) await s.reports.keepValues(actor, draftId, from, raw);
     return card([heading(t.report.title), text(t.report.saved, { weight: 'Bolder' })], [execute(t.report.menu.resume, verbs.reportResume, { draftId }), execute(t.menu, verbs.welcome)]);
   });
 
-  kit.onAction(verbs.reportDiscard, DraftRef, async ({ t, data }) => discardConfirmCard(data.draftId, t));
+  kit.onAction(verbs.reportDiscard, { where: personal, data: DraftRef }, async ({ t, data }) => discardConfirmCard(data.draftId, t));
 
-  kit.onAction(verbs.reportDiscardConfirm, DraftRef, async ({ actor, t, data }) => {
+  kit.onAction(verbs.reportDiscardConfirm, { where: personal, data: DraftRef }, async ({ actor, t, data }) => {
     try {
       await s.reports.discard(actor, data.draftId);
     } catch (error) {
@@ -247,7 +235,7 @@ export function registerReport(kit: BotKit): void {
     return card([heading(t.report.title), text(t.report.discarded)], [execute(t.menu, verbs.welcome)]);
   });
 
-  kit.onAction(verbs.reportSubmit, DraftRef, async ({ actor, t, data }) => {
+  kit.onAction(verbs.reportSubmit, { where: personal, data: DraftRef }, async ({ actor, t, data }) => {
     try {
       const { report, created } = await s.reports.submit(actor, data.draftId, t.locale);
       const unit = s.directory.intakeUnit(report.intake_unit_id);
@@ -264,16 +252,14 @@ export function registerReport(kit: BotKit): void {
     }
   });
 
-  kit.onAction(verbs.reportSibling, Reference, async ({ actor, t, data }) => draftCard(s, await s.reports.startSibling(actor, data.reference), t));
+  kit.onAction(verbs.reportSibling, { where: personal, data: Reference }, async ({ actor, t, data }) => draftCard(s, await s.reports.startSibling(actor, data.reference), t));
 
-  // The full report opens in a dialog, for members of the receiving intake team only.
-  app.taskModules.fetch(verbs.reportOpen, async (ctx, _state, data) => {
+  // The full report opens in a dialog, from its card in the intake channel, for members of the
+  // receiving intake team only.
+  kit.onDialog('fetch', verbs.reportOpen, { where: 'intakeChannel', data: Reference }, async ({ actor, teams, data, log }) => {
     const t = sv;
-    const actor = actorOf(ctx.activity);
-    const parsed = Reference.safeParse(data);
-    if (!parsed.success) return t.errors.generic;
     try {
-      const opened = await s.reports.open(actor, parsed.data.reference, (teamId) => kit.membership.isMember(ctx, teamId, actor.aadObjectId, actor.userId));
+      const opened = await s.reports.open(actor, data.reference, teams.isMember);
       const sections = sectionsOf(opened.content, t, s, true).map((sec) => ({
         title: sec.title,
         rows: sec.rows.map(([label, value]) => [label, value && value.length > DIALOG_TEXT ? `${value.slice(0, DIALOG_TEXT)}…` : value] as [string, string | undefined]),
@@ -292,10 +278,9 @@ export function registerReport(kit: BotKit): void {
         },
         t,
       );
-      return { title: t.report.full.title(opened.report.reference), width: 'large', height: 'large', card: CardFactory.adaptiveCard(full) };
+      return { title: t.report.full.title(opened.report.reference), card: full };
     } catch (error) {
-      turnLog(ctx, kit.log).info({ event: 'report.open.error', err: error }, 'full report not shown');
-      if (error instanceof NotAllowedError) return t.errors.notAllowed;
+      log.info({ event: 'report.open.error', err: error }, 'full report not shown');
       return describeError(error, t);
     }
   });

@@ -7,11 +7,6 @@ import { termOf } from '../../services/reminders';
 import { ValidationError } from '../../services/errors';
 import type { GroupBy, Period } from '../../services/statistics';
 import type { BotKit } from '../kit';
-import { actorOf, describeError, stringsFor, turnLog } from '../turn';
-import { sendCard } from './welcome';
-
-/** Anchored: "statistik" (or "statistics") alone opens the card; the word in a sentence does not. */
-export const statisticsCommand = /^\s*(statistik|statistics)\s*$/i;
 
 const Query = z.object({
   period: z.string().max(20).optional(),
@@ -37,7 +32,7 @@ export function periodOf(value: string, from?: string, to?: string): Period {
  * school): the "statistik" command, a menu entry, and the pickers on the card.
  */
 export function registerStatistics(kit: BotKit): void {
-  const { app, s } = kit;
+  const { s } = kit;
 
   function choices(now: Date): string[] {
     const year = Number(now.toISOString().slice(0, 4));
@@ -75,18 +70,8 @@ export function registerStatistics(kit: BotKit): void {
     );
   }
 
-  kit.onAction(verbs.statistics, Query, async ({ actor, t, data }) => render(actor, t, data));
+  kit.onAction(verbs.statistics, { where: 'personal', data: Query }, async ({ actor, t, data }) => render(actor, t, data));
   kit.menu.push(async (actor, t) => (s.statistics.mayView(actor) ? [{ title: t.statistics.menu, verb: verbs.statistics }] : []));
 
-  app.message(statisticsCommand, async (ctx) => {
-    const actor = actorOf(ctx.activity);
-    const t = stringsFor(ctx.activity);
-    if (actor.conversation.kind !== 'personal') return;
-    try {
-      await sendCard(ctx, await render(actor, t, {}));
-    } catch (error) {
-      turnLog(ctx, kit.log).info({ event: 'statistics.refused' }, 'statistics refused');
-      await ctx.sendActivity(describeError(error, t));
-    }
-  });
+  kit.onCommand('statistics', { where: 'personal' }, async ({ actor, t }) => render(actor, t, {}));
 }

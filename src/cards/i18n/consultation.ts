@@ -71,8 +71,9 @@ export const sv = {
   closedOther: 'Konsultationen är avslutad. Misstänker du fortfarande att barnet far illa måste du anmäla – rådet tar inte bort din anmälningsplikt (socialtjänstlagen (2025:400) 19 kap. 1 §). Ändras situationen, eller blir du mer orolig, kan du anmäla när som helst eller konsultera igen.',
   startReport: 'Gör anmälan nu',
   closedRefusal: (pseudonym: string) => `Konsultation ${pseudonym} är avslutad, så svaret skickades inte. Vill du fråga mer: starta en ny konsultation från menyn. Är du orolig för barnet: gör en anmälan.`,
-  closedRefusalIntake: (pseudonym: string) => `Konsultation ${pseudonym} är redan avslutad. Svaret skickades inte.`,
-  notMember: 'Bara medlemmar i mottagningens team kan svara på eller avsluta konsultationer. Försöket har loggats.',
+  closedRefusalIntake: (pseudonym: string) => `Konsultation ${pseudonym} är redan avslutad, så svaret skickades inte. Inget mer behöver göras.`,
+  notMember: 'Bara medlemmar i mottagningens team kan svara på eller avsluta konsultationer, så inget skickades. Hör du till mottagningen: be teamets ägare att lägga till dig i teamet.',
+  notYours: 'Du har inte behörighet: den här konsultationen är någon annans. Dina egna hittar du under "Mina konsultationer" i menyn.',
   outcomeMissing: 'Välj ett utfall innan du avslutar.',
   answerMissing: 'Skriv ett svar innan du trycker på Svara.',
   delayed: (pseudonym: string, unitName: string, phone: string) =>
@@ -143,8 +144,9 @@ export const en: ConsultationStrings = {
   closedOther: 'The consultation is closed. If you still suspect that the child is being harmed, you must report – the advice does not lift your duty to report (Social Services Act (2025:400) ch. 19 s. 1). If the situation changes or you become more worried, you can report at any time or consult again.',
   startReport: 'Make the report now',
   closedRefusal: (pseudonym) => `Consultation ${pseudonym} is closed, so your answer was not sent. To ask more, start a new consultation from the menu. If you are worried about the child, make a report.`,
-  closedRefusalIntake: (pseudonym) => `Consultation ${pseudonym} is already closed. The answer was not sent.`,
-  notMember: 'Only members of the intake unit\'s team can answer or close consultations. The attempt has been logged.',
+  closedRefusalIntake: (pseudonym) => `Consultation ${pseudonym} is already closed, so the answer was not sent. Nothing more needs doing.`,
+  notMember: 'Only members of the intake unit\'s team can answer or close consultations, so nothing was sent. If you belong to intake, ask the team\'s owner to add you to the team.',
+  notYours: 'You are not allowed: this consultation is someone else\'s. Yours are under "My consultations" in the menu.',
   outcomeMissing: 'Choose an outcome before closing.',
   answerMissing: 'Write an answer before pressing Answer.',
   delayed: (pseudonym, unitName, phone) =>

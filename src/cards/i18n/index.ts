@@ -8,6 +8,7 @@ import * as reminders from './reminders';
 import * as welcome from './welcome';
 import * as statistics from './statistics';
 import * as delivery from './delivery';
+import * as scope from './scope';
 
 import type { Locale } from '../../services/actor';
 
@@ -26,6 +27,7 @@ const sv = {
   reminders: reminders.sv,
   statistics: statistics.sv,
   delivery: delivery.sv,
+  scope: scope.sv,
 };
 export type Strings = typeof sv;
 const en: Strings = {
@@ -40,6 +42,7 @@ const en: Strings = {
   reminders: reminders.en,
   statistics: statistics.en,
   delivery: delivery.en,
+  scope: scope.en,
 };
 
 /** Swedish first; English when the user's Teams locale is English. */

@@ -54,6 +54,8 @@ export const sv = {
   unreachableMore: (n: number) => `… och ${n} till.`,
   unreachableCommand: 'vem når inte Värna?',
   unreachableMenu: 'Vem når inte Värna?',
+  unreachableRefused: 'Du har inte behörighet till listan över rektorer som Värna inte når; den är till för statistikrollen. Behöver du den: fråga den som sköter Värna i kommunen.',
+  refused: 'Du har inte behörighet att bocka av den här påminnelsen, så inget ändrades. Det gör rektorn för skolan, eller mottagningens team för mottagningens påminnelser.',
 };
 export type RemindersStrings = typeof sv;
 
@@ -112,4 +114,6 @@ export const en: RemindersStrings = {
   unreachableMore: (n: number) => `… and ${n} more.`,
   unreachableCommand: 'who can Värna not reach?',
   unreachableMenu: 'Who can Värna not reach?',
+  unreachableRefused: 'You do not have access to the list of principals Värna cannot reach; it is for the statistics role. If you need it, ask whoever runs Värna in your municipality.',
+  refused: 'You are not allowed to tick off this reminder, so nothing was changed. The principal of the school does that, or the intake team for the intake unit\'s reminders.',
 };

@@ -143,7 +143,7 @@ export const sv = {
     tooLong: (max: number, length?: number) =>
       length ? `Texten är ${length} tecken; högst ${max} ryms. Korta ner den – kortet är oförändrat och inget har skickats.` : `Högst ${max} tecken.`,
     incomplete: 'Anmälan är inte komplett. Fyll i de steg som saknas.',
-    draftGone: 'Utkastet finns inte längre (det har skickats eller tagits bort).',
+    draftGone: 'Utkastet finns inte längre: det har skickats eller tagits bort. Behöver du anmäla: börja en ny anmälan från menyn.',
   },
   menu: {
     report: 'Anmäl oro',
@@ -328,7 +328,7 @@ export const en: ReportStrings = {
     tooLong: (max, length) =>
       length ? `The text is ${length} characters; at most ${max} fit. Please shorten it – the card is unchanged and nothing has been sent.` : `At most ${max} characters.`,
     incomplete: 'The report is not complete. Fill in the missing steps.',
-    draftGone: 'The draft no longer exists (it was sent or deleted).',
+    draftGone: 'The draft no longer exists: it was sent or deleted. If you need to report, start a new report from the menu.',
   },
   menu: {
     report: 'Report a concern',
