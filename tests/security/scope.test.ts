@@ -96,6 +96,7 @@ const table: Record<string, VerbRow> = {
   [verbs.consultClose]: { runs: ['consultationChannel'], user: as.intake, data: (f) => ({ id: f.consultationId, outcome: 'report' }) },
   [verbs.reminderSnooze]: { runs: ['personal', 'intakeChannel'], user: as.principal, data: (f) => ({ reminderId: f.reminderId }) },
   [verbs.reminderDone]: { runs: ['personal', 'intakeChannel'], user: as.principal, data: (f) => ({ reminderId: f.reminderId }) },
+  [verbs.reminderShow]: { runs: ['personal', 'intakeChannel'], user: as.principal, data: (f) => ({ reminderId: f.reminderId }) },
   [verbs.remindersUnreachable]: { runs: ['personal'], user: as.statistician, data: () => ({}) },
   [verbs.statistics]: { runs: ['personal'], user: as.statistician, data: () => ({}) },
 };
