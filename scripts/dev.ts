@@ -188,14 +188,16 @@ function listeningPort(child: ChildProcess, timeoutMs = 60_000): Promise<number>
   return new Promise((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => reject(new Error(`the Agents Playground did not say its port within ${timeoutMs / 1000} s`)), timeoutMs);
-    child.stdout?.on('data', (chunk: Buffer) => {
+    const read = (chunk: Buffer) => {
       seen += chunk.toString('utf8');
       const m = /Listening on (\d+)/.exec(seen);
       if (m) {
         clearTimeout(timer);
+        child.stdout?.off('data', read);
         resolve(Number(m[1]));
       }
-    });
+    };
+    child.stdout?.on('data', read);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`the Agents Playground exited with code ${code} (its log: devTools/m365agentsplayground.log)`));
@@ -264,7 +266,7 @@ export async function startDevStack(opts: DevOptions = {}): Promise<DevStack> {
     // Should the port have been taken since it was chosen, the Playground takes another: its word counts.
     const listening = await listeningPort(playground);
     const playgroundUrl = `http://localhost:${listening}`;
-    await waitFor(playgroundUrl, playground, 'the Agents Playground');
+    await waitFor(playgroundUrl, playground, 'the Agents Playground', () => 'its log: devTools/m365agentsplayground.log');
     await installInTeam(playgroundUrl);
     return { botUrl, playgroundUrl, botPort, playgroundPort: listening, stop };
   } catch (error) {
