@@ -2,7 +2,9 @@
  * `npm test`: the whole suite on SQLite, then again on PostgreSQL when a server is reachable
  * (127.0.0.1:5432, or VARNA_TEST_PG_URL). Without one the PostgreSQL run is skipped and says so,
  * unless VARNA_REQUIRE_POSTGRES=1 (CI), where that fails the run. Arguments go to mocha
- * (`npm test -- tests/services/jobs.test.ts`).
+ * (`npm test -- tests/services/jobs.test.ts`). The whole suite is the default spec only when no
+ * file is named: a spec in .mocharc.json would be added to the files named, so `npx mocha FILE`
+ * and `npm test -- FILE` ran everything.
  */
 import { spawnSync } from 'node:child_process';
 import { Client } from 'pg';
@@ -12,7 +14,11 @@ const where = (() => {
   const u = new URL(pgUrl);
   return `${u.hostname}:${u.port || 5432}${u.pathname}`;
 })();
-const args = process.argv.slice(2);
+const ALL = 'tests/**/*.test.ts';
+const given = process.argv.slice(2);
+// Mocha's own parser (untyped) tells the files named from the options' values (`--grep foo` names none).
+const { loadOptions } = require('mocha/lib/cli/options') as { loadOptions(argv: string[]): { _: unknown[] } };
+const args = loadOptions(given)._.length > 0 ? given : [...given, ALL];
 
 function mocha(store: 'sqlite' | 'postgres'): number {
   console.log(`\n=== test suite on ${store === 'sqlite' ? 'SQLite' : `PostgreSQL (${where})`} ===`);

@@ -16,9 +16,26 @@ const REDACT_PATHS = [
 const PNR = /(?<![\w-])(?:\d{2})?\d{6}[-+ ]?\d{4}(?![\w-])/g;
 const PHONE = /(?<![\w-])(?:\+46|0)[\d\- ]{6,14}\d(?![\w-])/g;
 const EMAIL = /[\w.+-]+@[\w-]+\.[\w.-]+/g;
+/**
+ * Teams ids, which an operator needs and which name no one: thread ids of teams, channels, group
+ * and 1:1 chats (`19:…@thread.tacv2`, `…@unq.gbl.spaces`), user, bot and org ids (`29:…`,
+ * `28:…`, `8:orgid:…`). A thread id has the shape of an e-mail address and was logged as
+ * `19:[email]`. A user or bot id must have a letter and end where the id ends, so that
+ * `29:anna@skola.se` or `28:201212121212` is no id and is scrubbed.
+ */
+const TEAMS_ID = /\b(?:19:[\w.-]+@(?:thread\.(?:tacv2|skype|v2)|unq\.gbl\.spaces)|(?:2[89]|8:orgid):(?=[\w-]*[a-z])[\w-]+)(?![\w@.+-])/gi;
 
+const scrubText = (value: string): string => value.replace(PNR, '[pnr]').replace(EMAIL, '[email]').replace(PHONE, '[phone]');
+
+/** Personal data out, ids kept: the text between Teams ids is scrubbed, the ids themselves are not. */
 export function scrub(value: string): string {
-  return value.replace(PNR, '[pnr]').replace(EMAIL, '[email]').replace(PHONE, '[phone]');
+  let out = '';
+  let from = 0;
+  for (const id of value.matchAll(TEAMS_ID)) {
+    out += scrubText(value.slice(from, id.index)) + id[0];
+    from = id.index + id[0].length;
+  }
+  return from === 0 ? scrubText(value) : out + scrubText(value.slice(from));
 }
 
 /** Stack frames are shown relative to the working directory. */
