@@ -152,6 +152,7 @@ describe('authentication settings', () => {
           BOT_OPENID_METADATA: 'https://example.com/.well-known/openidconfiguration',
           VARNA_DATA_KEY: Buffer.alloc(32, 1).toString('base64'),
           VARNA_INDEX_KEY: Buffer.alloc(32, 2).toString('base64'),
+          VARNA_AUDIT_KEY: Buffer.alloc(32, 3).toString('base64'),
         }),
       (e: unknown) => e instanceof ConfigError && e.problems.some((p) => /BOT_OPENID_METADATA: not allowed in production/.test(p)) && e.problems.length === 1,
     );

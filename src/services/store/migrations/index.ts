@@ -9,6 +9,7 @@ import * as m0021 from './0021-reminders';
 import * as m0050 from './0050-delivery-doubt';
 import * as m0030 from './0030-statistics-rollup';
 import * as m0060 from './0060-outbox-deadline';
+import * as m0080 from './0080-audit-chains';
 
 /**
  * Versioned migrations, applied in name order at start. Add a file per change and list it here;
@@ -28,6 +29,7 @@ export const migrations: Record<string, Migration> = {
   '0050-delivery-doubt': m0050,
   '0030-statistics-rollup': m0030,
   '0060-outbox-deadline': m0060,
+  '0080-audit-chains': m0080,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
