@@ -215,6 +215,22 @@ describe('the audit log proves what it claims', () => {
     assert.match(wrong.lines.join('\n'), /does not match its HMAC/);
   });
 
+  it('keeps each chain verifiable after retention purged its oldest entries, from a signed start that cannot be moved', async () => {
+    bot.clock.set('2031-03-03T09:00:00+01:00');
+    const purged = await bot.services.retention.purge();
+    assert.equal(purged.auditEntries, 4);
+    const ok = await verify();
+    assert.equal(ok.code, 0, ok.lines.join('\n'));
+    // Someone removes a newer entry and moves the start of its chain past it.
+    await bot.services.store.transaction((trx) => bot.services.store.audit.append(trx, { actor: as.intake.aadObjectId, action: 'report.opened', subject: first, outcome: 'allowed' }, bot.clock.now()));
+    await db().deleteFrom('audit').where('chain', '=', first).execute();
+    const head = await db().selectFrom('audit_head').selectAll().where('chain', '=', first).executeTakeFirstOrThrow();
+    await db().updateTable('audit_chain_anchor').set({ n: head.n, hash: head.hash }).where('chain', '=', first).execute();
+    const result = await verify();
+    assert.equal(result.code, 1);
+    assert.match(result.lines.join('\n'), new RegExp(`anchor: the start of chain "${first}" after retention was altered: entries before it may have been removed`));
+  });
+
   it('runs as npm run audit:verify: exit 0 when intact, 1 with the finding, 2 for a checkpoint it cannot read', async function () {
     this.timeout(120_000);
     const [, taken] = await chainOf(first);
@@ -235,6 +251,33 @@ describe('the audit log proves what it claims', () => {
     assert.equal(res.status, 2);
     assert.match(res.stderr, /no audit checkpoint in/);
     await bot.start();
+  });
+});
+
+describe('audit checkpoints at start and at shutdown', () => {
+  let bot: TestBot;
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'varna-audit-'));
+  });
+  afterEach(async () => {
+    await bot.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('seals the heads when Värna starts and when it stops, so what was written before a restart is in the checkpoint file', async () => {
+    const file = join(dir, 'checkpoints.jsonl');
+    bot = await startBot({ clock: new ManualClock('2026-03-02T09:00:00+01:00'), deliverInBackground: true, env: { VARNA_AUDIT_KEY: KEY_A, VARNA_AUDIT_CHECKPOINT_FILE: file } });
+    await bot.installPersonal(as.teacher);
+    const { reference } = await submitReport(bot, as.teacher, reportInput());
+    await bot.stop();
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { checkpoint: number; chains: number; entries: number });
+    assert.deepEqual(lines.map((l) => [l.checkpoint, l.chains, l.entries]), [[1, 0, 0], [2, 1, 1]]);
+    assert.deepEqual(bot.logs.events().filter((e) => e.event === 'audit.checkpoint').map((e) => [e.reason, e.checkpoint]), [['start', 1], ['shutdown', 2]]);
+    await bot.start();
+    const result = await verifyAudit(['--checkpoint', file], { NODE_ENV: 'test', VARNA_CONFIG: 'config/example.yaml', VARNA_STORE_URL: bot.store!.url, VARNA_AUDIT_KEY: KEY_A, VARNA_DATA_KEY: DATA_KEY, VARNA_INDEX_KEY: DATA_KEY }, bot.services.store);
+    assert.equal(result.code, 0, result.lines.join('\n'));
+    assert.equal((await bot.services.store.db.selectFrom('audit').select('chain').executeTakeFirstOrThrow()).chain, reference);
   });
 });
 
