@@ -31,7 +31,7 @@ export function summary(started: number, notChecked: { heading: string; lines: s
   return failed.length ? 1 : 0;
 }
 
-/** The least a production start needs (src/config.ts): bot credentials, both keys; throwaway values. */
+/** The least a production start needs (src/config.ts): bot credentials, the keys; throwaway values. */
 export function productionSecrets(): Record<string, string> {
   return {
     BOT_APP_ID: randomUUID(),
@@ -40,6 +40,7 @@ export function productionSecrets(): Record<string, string> {
     VARNA_DATA_KEY: randomBytes(32).toString('base64'),
     VARNA_INDEX_KEY: randomBytes(32).toString('base64'),
     VARNA_PUBLIC_URL: 'https://varna.exempel.se',
+    VARNA_AUDIT_KEY: randomBytes(32).toString('base64'),
   };
 }
 

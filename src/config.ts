@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod/v4';
+import { parseOldAuditKeys } from './services/audit';
 import { Municipality, referenceProblems } from './services/municipality';
 
 /** Fixed bot id for local mode: proactive sends need some id, and no real app has this one. */
@@ -63,6 +64,11 @@ export const Env = z
     VARNA_INDEX_KEY_ID: z.string().regex(KEY_ID).default('i1').describe('id of VARNA_INDEX_KEY (stored with every keyed hash)'),
     VARNA_OLD_INDEX_KEYS: z.string().optional().describe('other index keys still needed to look up (during a rotation): id:base64,id:base64'),
     VARNA_CONFIG: z.string().default('config/example.yaml').describe('path of the municipality config'),
+    VARNA_AUDIT_KEY: base64Key.optional().describe('HMAC key of the audit log\'s chains (never in the database)'),
+    VARNA_AUDIT_KEY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('a1'),
+    VARNA_OLD_AUDIT_KEYS: z.string().refine((v) => !!parseOldAuditKeys(v), 'must be id:base64,id:base64, each key 32 bytes').optional().describe('retired audit keys, needed to verify the entries they signed'),
+    VARNA_AUDIT_CHECKPOINT_FILE: z.string().optional().describe('file each audit checkpoint is appended to (outside the database: a share or an append-only store)'),
+    VARNA_AUDIT_CHECKPOINT_MINUTES: z.coerce.number().int().min(1).max(1440).default(5).describe('minutes between audit checkpoints'),
     VARNA_DELIVERY_DEADLINE_MINUTES: z.coerce.number().int().positive().default(15),
     VARNA_ACK_ALERT_WORKING_HOURS: z.coerce.number().positive().max(40).default(2).describe('a report not acknowledged within this many working hours gets an alert in its thread'),
     VARNA_PUBLIC_URL: z.url().optional().describe('public https base URL of the bot (export links); default http://localhost:PORT'),
@@ -100,6 +106,10 @@ export const Env = z
     }
     for (const problem of keyListProblems(e.VARNA_OLD_DATA_KEYS, e.VARNA_DATA_KEY_ID)) ctx.addIssue({ code: 'custom', path: ['VARNA_OLD_DATA_KEYS'], message: problem });
     for (const problem of keyListProblems(e.VARNA_OLD_INDEX_KEYS, e.VARNA_INDEX_KEY_ID)) ctx.addIssue({ code: 'custom', path: ['VARNA_OLD_INDEX_KEYS'], message: problem });
+    if (e.NODE_ENV === 'production' && !e.VARNA_AUDIT_KEY)
+      ctx.addIssue({ code: 'custom', path: ['VARNA_AUDIT_KEY'], message: 'required in production: it signs the audit log' });
+    if (e.VARNA_AUDIT_KEY && (e.VARNA_AUDIT_KEY === e.VARNA_DATA_KEY || e.VARNA_AUDIT_KEY === e.VARNA_INDEX_KEY))
+      ctx.addIssue({ code: 'custom', path: ['VARNA_AUDIT_KEY'], message: 'must be a key of its own, not the data or index key' });
     if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(e.VARNA_STORE_URL))
       ctx.addIssue({ code: 'custom', path: ['VARNA_STORE_URL'], message: 'must start with sqlite: or postgres://' });
   });

@@ -81,6 +81,7 @@ export async function startVarna(opts: StartOptions): Promise<Running> {
     services.jobs.start();
     services.statistics.warm();
     await services.coordinator?.start();
+    await checkpoint(services, log, 'start');
   }
   log.info({ event: 'started', port, store: store.dialect, municipality: config.municipality.municipality.name }, 'Värna is listening');
   return {
@@ -96,9 +97,19 @@ export async function startVarna(opts: StartOptions): Promise<Running> {
       await services.outbox.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await downloads.flush();
+      if (opts.deliverInBackground ?? true) await checkpoint(services, log, 'shutdown');
       await store.close();
     },
   };
+}
+
+/** An audit checkpoint at start and at shutdown (issue 20 §3); a failure is logged, and the next one comes in a few minutes. */
+async function checkpoint(services: Services, log: Logger, reason: 'start' | 'shutdown'): Promise<void> {
+  try {
+    await services.auditCheckpoints.write(reason);
+  } catch (error) {
+    log.error({ event: 'audit.checkpoint.failed', reason, err: error }, 'audit checkpoint failed');
+  }
 }
 
 async function main(): Promise<void> {

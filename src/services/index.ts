@@ -1,5 +1,6 @@
 import type { Config } from '../config';
 import type { Logger } from '../log';
+import { auditKeys, makeAuditCheckpoints } from './audit';
 import type { Clock } from './clock';
 import { makePgCoordinator } from './coordinator';
 import type { Cipher } from './crypto';
@@ -40,6 +41,13 @@ export function makeServices(deps: ServiceDeps) {
   const installations = makeInstallations({ store, clock, log });
   const jobs = makeJobs({ store, clock, log, coordinator });
   const retention = makeRetention({ store, clock, log, retention: config.municipality.retention });
+  // The audit log is signed with a key that is not in the database, and its chain heads are
+  // checkpointed outside it every few minutes (and at start and shutdown, src/index.ts).
+  const audit = auditKeys(config.env, deps.cipher);
+  store.audit.useKeys(audit.keys);
+  if (audit.development) log.warn({ event: 'audit.key.development' }, 'NO VARNA_AUDIT_KEY: the audit log is signed with a development key. Never use this with real data.');
+  const auditCheckpoints = makeAuditCheckpoints({ store, clock, log, file: config.env.VARNA_AUDIT_CHECKPOINT_FILE });
+  jobs.every('audit.checkpoint', config.env.VARNA_AUDIT_CHECKPOINT_MINUTES * 60_000, async () => void (await auditCheckpoints.write('interval')));
   // Gallring every night at 02:30 Stockholm time. After downtime only the latest missed night
   // runs: one purge at "now" covers every earlier one.
   jobs.cron('retention.purge', '30 2 * * *', async (dueAt) => {
@@ -74,6 +82,7 @@ export function makeServices(deps: ServiceDeps) {
     jobs,
     consultations,
     retention,
+    auditCheckpoints,
     reminders,
     statistics,
     coordinator,

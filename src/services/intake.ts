@@ -101,6 +101,9 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
     const now = clock.now();
     const { patch, detail = {}, feedback, note } = change(report, now);
     const updated = await store.transaction(async (trx) => {
+      // The report's own audit chain first: only another action on this report waits for it. The
+      // roll-up's rows, which every report shares, come last so they are held only until the commit.
+      await store.audit.append(trx, { actor: actor.aadObjectId, action: `intake.${action}`, subject: reference, outcome: 'allowed', detail: Object.fromEntries(Object.entries(detail).filter(([, v]) => typeof v !== 'object')) as Record<string, string> }, now);
       const changed = await trackReport(trx, report.id, async () => {
         const res = await trx
           .updateTable('reports')
@@ -121,8 +124,6 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
         if (feedback) await sendFeedback(trx, row, feedback, now);
         return trx.selectFrom('reports').selectAll().where('id', '=', report.id).executeTakeFirstOrThrow();
       });
-      // The audit chain is shared by every transaction: appended last, so it is held only until the commit.
-      await store.audit.append(trx, { actor: actor.aadObjectId, action: `intake.${action}`, subject: reference, outcome: 'allowed', detail: Object.fromEntries(Object.entries(detail).filter(([, v]) => typeof v !== 'object')) as Record<string, string> }, now);
       return changed;
     });
     log.info({ event: `intake.${action}`, reference, user: actor.aadObjectId }, 'intake action recorded');
@@ -270,6 +271,9 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
       const now = clock.now();
       const sendNow = !!report.decision && !report.feedback_inappropriate_at && !report.feedback_given_at;
       const updated = await store.transaction(async (trx) => {
+        // First, like every audit append in a transaction that also changes the roll-up (see act):
+        // the same order everywhere, so two such transactions cannot deadlock.
+        await store.audit.append(trx, { actor: actor.aadObjectId, action: 'report.feedbackRequested', subject: reference, outcome: 'allowed' }, now);
         const changed = await trackReport(trx, report.id, async () => {
           await trx
             .updateTable('reports')
@@ -283,8 +287,6 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
           if (sendNow) await sendFeedback(trx, report, { kind: 'investigation', outcome: report.decision! }, now);
           return trx.selectFrom('reports').selectAll().where('id', '=', report.id).executeTakeFirstOrThrow();
         });
-        // Last, like every audit append in a transaction that also changes the roll-up (see act).
-        await store.audit.append(trx, { actor: actor.aadObjectId, action: 'report.feedbackRequested', subject: reference, outcome: 'allowed' }, now);
         return changed;
       });
       if (sendNow) outbox.wake();

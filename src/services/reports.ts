@@ -307,7 +307,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
             updated_at: iso(now),
           };
           // Rows no other submit touches first; the rows every submit shares (the reference
-          // counter, the statistics roll-up, the audit chain) last, so that on PostgreSQL each
+          // counter, the statistics roll-up) last, then the report's own audit chain, so that on PostgreSQL each
           // transaction holds them only for its last few statements before the commit.
           await store.dataKeys.put(trx, id, wrapped.masterKeyId, wrapped.wrapped, now);
           await trx

@@ -56,7 +56,7 @@ function yearsBefore(now: Date, years: number): string {
  * - report history: the names in it are cleared with the report; the event codes stay.
  * - users: the saved school, phone and language, `userDays` after their last change, unless the
  *   user still has a report that is not yet shredded.
- * - audit log: entries older than `auditYears` deleted; the chain stays verifiable from an anchor.
+ * - audit log: entries older than `auditYears` deleted; each chain stays verifiable from a signed anchor.
  * - conversation state and delivered messages: removed after `draftDays` and
  *   `reportDaysAfterHandover` respectively.
  *
@@ -124,16 +124,8 @@ export function makeRetention({ store, clock, log, retention }: RetentionDeps) {
   }
 
   async function purgeAudit(now: Date): Promise<number> {
-    const cutoff = yearsBefore(now, retention.auditYears);
-    return store.transaction(async (trx) => {
-      const last = await trx.selectFrom('audit').select(['seq', 'hash']).where('at', '<', cutoff).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-      if (!last) return 0;
-      // Entries are appended in time order, so everything up to the last old one goes.
-      const res = await trx.deleteFrom('audit').where('seq', '<=', last.seq).executeTakeFirst();
-      await trx.insertInto('audit_anchor').values({ seq: last.seq, hash: last.hash, purged_at: iso(now) }).onConflict((oc) => oc.column('seq').doNothing()).execute();
-      await trx.deleteFrom('audit_anchor').where('seq', '<', last.seq).execute();
-      return Number(res.numDeletedRows);
-    });
+    // Each chain keeps its newer entries and a signed record of where it now starts (audit.ts).
+    return store.audit.purge(new Date(yearsBefore(now, retention.auditYears)), now);
   }
 
   async function purgeTurnState(now: Date): Promise<number> {

@@ -153,6 +153,7 @@ describe('authentication settings', () => {
           VARNA_DATA_KEY: Buffer.alloc(32, 1).toString('base64'),
           VARNA_INDEX_KEY: Buffer.alloc(32, 2).toString('base64'),
           VARNA_PUBLIC_URL: 'https://varna.exempel.se',
+          VARNA_AUDIT_KEY: Buffer.alloc(32, 3).toString('base64'),
         }),
       (e: unknown) => e instanceof ConfigError && e.problems.some((p) => /BOT_OPENID_METADATA: not allowed in production/.test(p)) && e.problems.length === 1,
     );

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createLogger } from '../../src/log';
 import { SendFailure, makeOutbox, type OutboxMessage, type Sender, type Target } from '../../src/services/outbox';
 import { openStore, type Store } from '../../src/services/store';
+import { TEST_AUDIT_KEYS } from '../support/audit';
 import { ManualClock } from '../support/clock';
 import { LogCapture } from '../support/logs';
 
@@ -19,6 +20,7 @@ describe('the connector failing for minutes: everything is delivered afterwards'
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'varna-outage-'));
     store = await openStore(`sqlite:${join(dir, 'varna.db')}`);
+    store.audit.useKeys(TEST_AUDIT_KEYS);
   });
   afterEach(async () => {
     await store.close();

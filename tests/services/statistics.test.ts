@@ -11,6 +11,7 @@ import { localParts } from '../../src/services/office-hours';
 import { consultationKeys, families, stockholmDate, makeStatistics, show, showDerived, type CountKey, type Statistics, type StatRow } from '../../src/services/statistics';
 import { SuppressionPattern, workOutPattern, type CubeRow, type Leaf } from '../../src/services/suppression';
 import { openStore, type Store } from '../../src/services/store';
+import { TEST_AUDIT_KEYS } from '../support/audit';
 import { seed } from '../support/statistics';
 import { createTestStore, type TestStore } from '../support/store';
 
@@ -30,6 +31,7 @@ describe('statistics for committees', () => {
   beforeEach(async () => {
     place = await createTestStore();
     store = await openStore(place.url);
+    store.audit.useKeys(TEST_AUDIT_KEYS);
     const done = async () => [
       { schoolId: 'ekbacken', entryId: 'nyanstallda', term: '2026-VT', done: 1 },
       { schoolId: 'ekbacken', entryId: 'terminsstart-ht', term: '2026-HT', done: 1 },

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { openStore, type Store } from '../../src/services/store';
+import { TEST_AUDIT_KEYS } from '../support/audit';
 import { createTestStore, testStoreKind, type TestStore } from '../support/store';
 
 /** The same store behaviour on SQLite and PostgreSQL (`npm test` runs this file on both). */
@@ -11,6 +12,7 @@ describe(`the store on ${testStoreKind}`, () => {
   beforeEach(async () => {
     place = await createTestStore();
     store = await openStore(place.url);
+    store.audit.useKeys(TEST_AUDIT_KEYS);
   });
   afterEach(async () => {
     await store.close();

@@ -1,10 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
+import { makeAuditLog } from './audit';
 import { openDb, type Db, type Dialect, type OpenOptions } from './db';
 import { migrationProvider } from './migrations';
 import type { Database, InstallationTable, OutboxTable } from './schema';
 
 export type { Database } from './schema';
+export type { AuditEntry, AuditKeys, AuditCheck, AuditFinding, CheckpointRecord } from './audit';
 export type Tx = Kysely<Database> | Transaction<Database>;
 
 let idSeq = 0;
@@ -17,8 +19,6 @@ export function newId(at: Date = new Date()): string {
   return `${at.getTime().toString(36).padStart(9, '0')}${idSeq.toString(36).padStart(4, '0')}${randomBytes(6).toString('hex')}`;
 }
 const iso = (d: Date) => d.toISOString();
-/** The advisory lock key that serializes audit appends on PostgreSQL ('VARNAAUD' read as a 64-bit number). */
-const AUDIT_LOCK = '6215339456803722564';
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect = 'sqlite'): Promise<void> {
   // On PostgreSQL the migration tables live in the connection's schema, named explicitly: otherwise
@@ -28,21 +28,6 @@ export async function migrate(db: Kysely<Database>, dialect: Dialect = 'sqlite')
   const { error, results } = await new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true, ...(migrationTableSchema ? { migrationTableSchema } : {}) }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${(error as Error)?.message ?? ''}`);
-}
-
-export interface AuditEntry {
-  actor: string;
-  action: string;
-  subject: string;
-  outcome: 'allowed' | 'refused';
-  /** Ids and codes only: never names, personnummer or free text. */
-  detail?: Record<string, string | number | boolean | null>;
-}
-
-function auditHash(prev: string, seq: number, row: { at: string; actor: string; action: string; subject: string; outcome: string; detail: string }): string {
-  return createHash('sha256')
-    .update([prev, seq, row.at, row.actor, row.action, row.subject, row.outcome, row.detail].join('\u001f'))
-    .digest('hex');
 }
 
 export type OutboxRow = OutboxTable;
@@ -304,51 +289,8 @@ export function makeStore(handle: Db) {
         (await db.selectFrom('outbox').select(['status', (eb) => eb.fn.countAll<number | string | bigint>().as('n')]).groupBy('status').execute()).map((r) => ({ status: r.status, n: Number(r.n) })),
     },
 
-    audit: {
-      /**
-       * Append-only, hash-chained: each entry carries the hash of the one before, so an altered or
-       * deleted row breaks the chain. The primary key on seq serializes concurrent writers.
-       */
-      async append(trx: Tx, entry: AuditEntry, now: Date): Promise<void> {
-        // PostgreSQL: appenders take turns on a transaction-scoped advisory lock, so the next one
-        // reads the sequence number the previous one committed (no clash, no retry). Callers
-        // append last in their transactions, so the turn is held only until the commit. SQLite
-        // has one writer at a time and needs none of this.
-        if (handle.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${AUDIT_LOCK}::bigint)`.execute(trx);
-        const last = await trx.selectFrom('audit').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-        const seq = (last?.seq ?? 0) + 1;
-        const row = {
-          at: iso(now),
-          actor: entry.actor,
-          action: entry.action,
-          subject: entry.subject,
-          outcome: entry.outcome,
-          detail: JSON.stringify(entry.detail ?? {}),
-        };
-        const prev = last?.hash ?? 'genesis';
-        await trx.insertInto('audit').values({ seq, ...row, prev_hash: prev, hash: auditHash(prev, seq, row) }).execute();
-      },
-      /** Verifies the whole chain; returns the first broken seq, or undefined when intact. */
-      async verify(): Promise<{ ok: true; entries: number } | { ok: false; brokenAt: number }> {
-        // After retention purged the oldest entries, the chain continues from the last purged hash.
-        const anchor = await db.selectFrom('audit_anchor').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-        let prev = anchor?.hash ?? 'genesis';
-        let expected = anchor ? anchor.seq + 1 : 1;
-        let entries = 0;
-        const pageSize = 5000;
-        for (;;) {
-          const rows = await db.selectFrom('audit').selectAll().where('seq', '>=', expected).orderBy('seq').limit(pageSize).execute();
-          for (const r of rows) {
-            if (r.seq !== expected || r.prev_hash !== prev || auditHash(prev, r.seq, r) !== r.hash) return { ok: false, brokenAt: expected };
-            prev = r.hash;
-            expected++;
-            entries++;
-          }
-          if (rows.length < pageSize) return { ok: true, entries };
-        }
-      },
-      forSubject: (subject: string) => db.selectFrom('audit').selectAll().where('subject', '=', subject).orderBy('seq').execute(),
-    },
+    /** Hash-chained, keyed, checkpointed: see audit.ts. */
+    audit: makeAuditLog(db, handle.dialect),
   };
   return store;
 }

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * Table types. Times are ISO-8601 UTC strings, booleans 0/1, JSON as text: the same in SQLite and
  * PostgreSQL, so one set of queries serves both. Anything that identifies a child or carries
@@ -60,7 +62,14 @@ export interface OutboxTable {
 }
 
 export interface AuditTable {
-  seq: number;
+  /** Listing order (assigned by the database: a sequence on PostgreSQL, the rowid on SQLite). */
+  seq: Generated<number>;
+  /** The entry's chain (its subject; 0080), null for an entry of the old unkeyed chain. */
+  chain: string | null;
+  /** Position in its chain, from 1 (0080); null for the old chain (ordered by seq). */
+  n: number | null;
+  /** Id of the HMAC key of `hash` (0080); null: the old scheme, plain SHA-256. */
+  key_id: string | null;
   at: string;
   actor: string;
   action: string;
@@ -231,6 +240,38 @@ export interface AuditAnchorTable {
   purged_at: string;
 }
 
+/** The newest entry of each audit chain (0080): appenders lock their chain's row, no other. */
+export interface AuditHeadTable {
+  chain: string;
+  n: number;
+  hash: string;
+}
+/** A checkpoint of every chain head (0080); the same record is written outside the database. */
+export interface AuditCheckpointTable {
+  id: number;
+  at: string;
+  chains: number;
+  entries: number;
+  key_id: string;
+  digest: string;
+}
+/** The heads a checkpoint sealed that had moved since the checkpoint before (0080). */
+export interface AuditSealTable {
+  chain: string;
+  checkpoint: number;
+  n: number;
+  hash: string;
+}
+/** Where a chain starts after retention purged its oldest entries (0080), signed with the audit key. */
+export interface AuditChainAnchorTable {
+  chain: string;
+  n: number;
+  hash: string;
+  purged_at: string;
+  key_id: string | null;
+  mac: string | null;
+}
+
 /** Statistics roll-up (0030): counts by month × school × category; see src/services/stat-rollup.ts. */
 export interface StatCountsTable {
   month: string;
@@ -289,6 +330,10 @@ export interface Database {
   reminders: ReminderTable;
   job_runs: JobRunTable;
   audit_anchor: AuditAnchorTable;
+  audit_head: AuditHeadTable;
+  audit_checkpoint: AuditCheckpointTable;
+  audit_seal: AuditSealTable;
+  audit_chain_anchor: AuditChainAnchorTable;
   counters: CounterTable;
   drafts: DraftTable;
   reports: ReportTable;
