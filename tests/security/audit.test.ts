@@ -385,7 +385,7 @@ describe('audit entries written before the audit key', () => {
 
 describe('the audit key in production', () => {
   it('is required, and must not be the data or index key', () => {
-    const base = { NODE_ENV: 'production', BOT_APP_ID: '00000000-0000-4000-8000-0000000000aa', BOT_APP_PASSWORD: 'x', BOT_TENANT_ID: TENANT, VARNA_DATA_KEY: KEY_A, VARNA_INDEX_KEY: KEY_B, VARNA_CONFIG: 'config/example.yaml' };
+    const base = { NODE_ENV: 'production', BOT_APP_ID: '00000000-0000-4000-8000-0000000000aa', BOT_APP_PASSWORD: 'x', BOT_TENANT_ID: TENANT, VARNA_DATA_KEY: KEY_A, VARNA_INDEX_KEY: KEY_B, VARNA_CONFIG: 'config/example.yaml', VARNA_PUBLIC_URL: 'https://varna.exempel.se' };
     assert.throws(() => loadConfig(base), /VARNA_AUDIT_KEY: required in production/);
     assert.throws(() => loadConfig({ ...base, VARNA_AUDIT_KEY: KEY_A }), /VARNA_AUDIT_KEY: must be a key of its own/);
     assert.throws(() => loadConfig({ ...base, VARNA_AUDIT_KEY: Buffer.alloc(32, 3).toString('base64'), VARNA_OLD_AUDIT_KEYS: 'a0:short' }), /VARNA_OLD_AUDIT_KEYS: must be id:base64/);
