@@ -13,6 +13,7 @@ const production = (extra: Record<string, string | undefined> = {}): Record<stri
       VARNA_DATA_KEY: key(1),
       VARNA_INDEX_KEY: key(2),
       VARNA_PUBLIC_URL: 'https://varna.exempel.se',
+      VARNA_AUDIT_KEY: key(3),
       ...extra,
     }).filter((e): e is [string, string] => e[1] !== undefined),
   );
@@ -28,7 +29,7 @@ function problems(env: Record<string, string>): string[] {
 }
 
 describe('configuration in production', () => {
-  it('starts with credentials, both keys and an https public address', () => {
+  it('starts with credentials, the data, index and audit keys and an https public address', () => {
     assert.deepEqual(problems(production()), []);
   });
 
