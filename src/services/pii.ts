@@ -166,13 +166,17 @@ function nameHits(text: string, extraNames: ReadonlySet<string>): PiiHit[] {
       if (prev && adjacent(prev, w) && inList(FIRST, lower(prev.value)) && !inList(COMMON_WORDS, lower(prev.value))) hits.add(i);
     }
   });
-  // "Ask kom inte. Jag pratade med Ask." / "Ask Hassan kom inte.": the same word used as a name
-  // elsewhere, or a name right after it, makes a sentence-opening everyday word a name too.
+  // "Ask kom inte. Jag pratade med Ask." / "Ask Hassan kom inte." / "Elin Testbarn kom inte.": the
+  // same word used as a name elsewhere, or a name or capitalised word right after it, makes a
+  // sentence-opening everyday word a name too (and that capitalised word its surname).
   const asNames = new Set([...hits].map((i) => lower(words[i]!.value)));
+  const capitalised = (w: string) => /^\p{Lu}\p{Ll}/u.test(w);
   for (const i of ambiguous) {
     const w = words[i]!;
     const next = words[i + 1];
-    if (asNames.has(lower(w.value)) || (next && hits.has(i + 1) && adjacent(w, next))) hits.add(i);
+    const followed = next !== undefined && adjacent(w, next) && (hits.has(i + 1) || capitalised(next.value));
+    if (asNames.has(lower(w.value)) || followed) hits.add(i);
+    if (followed) hits.add(i + 1);
   }
   return [...hits].sort((a, b) => a - b).map((i) => words[i]!);
 }

@@ -68,6 +68,7 @@ const cases: Array<[text: string, expected: Expect]> = [
   ['Det är Bjorn och Goran som aldrig hämtar i tid.', [['name', 'Bjorn'], ['name', 'Goran']]],
   ['Ask kom inte i dag. Jag pratade med Ask i går.', [['name', 'Ask']]],
   ['Ask Hassan kom inte till skolan.', [['name', 'Ask'], ['name', 'Hassan']]],
+  ['Elin Testbarn kom inte till skolan i dag.', [['name', 'Elin'], ['name', 'Testbarn']]],
   ['Hen berättade det för Per och Klara på rasten.', [['name', 'Per'], ['name', 'Klara']]],
   // Mixed texts.
   ['Emil (121212-1212) bor på Storgatan 12, mamma nås på 070-174 06 53.', [['name', 'Emil'], ['personnummer', '121212-1212'], ['address', 'Storgatan 12'], ['phone', '070-174 06 53']]],
