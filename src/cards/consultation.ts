@@ -98,7 +98,22 @@ export function composeCard(view: ComposeView, t: Strings): Card {
 }
 
 /** At most this many replacements get their own button; the rest are changed by editing the text. */
-export const REVIEW_BUTTONS = 25;
+export const REVIEW_BUTTONS = 20;
+/** At most this many replacements are highlighted (the card stays small with a text full of names). */
+export const REVIEW_HIGHLIGHTS = 120;
+
+function highlightedText(segments: ReviewView['segments']): Element {
+  const inlines: Array<{ type: 'TextRun'; text: string; highlight?: true; weight?: 'Bolder' }> = [];
+  let marks = 0;
+  for (const s of segments) {
+    const mark = s.mark !== undefined && marks++ < REVIEW_HIGHLIGHTS;
+    const last = inlines.at(-1);
+    if (mark) inlines.push({ type: 'TextRun', text: plain(s.text), highlight: true, weight: 'Bolder' });
+    else if (last && !last.highlight) last.text += plain(s.text);
+    else inlines.push({ type: 'TextRun', text: plain(s.text) });
+  }
+  return { type: 'RichTextBlock', inlines };
+}
 
 /**
  * Step 2, when the guard found something: the text as it will be sent, with every replacement
@@ -149,15 +164,7 @@ export function reviewCard(view: ReviewView, t: Strings): Card {
       view.removed > 0 && container([text(c.removed(view.removed))], { style: 'emphasis' }),
       view.origin && text(c.heading('K-…', c.origin(view.origin)), { subtle: true }),
       text(view.replyTo ? c.willSendReply : c.willSend, { weight: 'Bolder' }),
-      container(
-        [
-          {
-            type: 'RichTextBlock',
-            inlines: view.segments.map((s) => (s.mark ? { type: 'TextRun', text: plain(s.text), highlight: true, weight: 'Bolder' } : { type: 'TextRun', text: plain(s.text) })),
-          },
-        ],
-        { style: 'emphasis' },
-      ),
+      container([highlightedText(view.segments)], { style: 'emphasis' }),
       shown.length > 0 && container([text(c.replacedTitle, { weight: 'Bolder' }), ...shown.map(row)], { separator: true }),
       view.hits.length > shown.length && text(c.moreReplaced(view.hits.length - shown.length), { subtle: true }),
       text(c.notAReport, { size: 'Small' }),

@@ -305,6 +305,21 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     assert.equal((await row()).messages, 2);
   });
 
+  it('keeps the review card small with a text full of names, and still sends none of them', async () => {
+    const names = ['Ahmed', 'Fatima', 'Hassan', 'Kalle', 'Emma', 'Oscar', 'Maja', 'Noah'];
+    let text = '';
+    for (let i = 0; text.length < 3900; i++) text += `${names[i % names.length]} och ${names[(i + 3) % names.length]} på Storgatan ${i + 1}. `;
+    const review = await compose(text.trim()); // checkCard: under 28 KB
+    assert.ok(review.card, review.message);
+    assert.ok(actionsOf(review.card).filter((a) => a.verb === 'consult.restore').length <= 20);
+    assert.match(textOf(review.card), /ord till är utbytta/);
+    const sent = willSend(review.card);
+    for (const name of names) assert.ok(!sent.includes(name), name);
+    await bot.execute(as.teacher, 'consult.confirm', actionsOf(review.card).find((a) => a.verb === 'consult.confirm')!.data);
+    const channel = JSON.stringify((await deliver()).filter(isChannelCall).map((c) => c.body));
+    for (const name of [...names, 'Storgatan']) assert.ok(!channel.includes(name), name);
+  });
+
   it('"Avbryt" on a review sends nothing and removes the text from Värna', async () => {
     const review = await compose('Jag är orolig för Kalle Hemligsson i 3A, han är ofta hungrig.');
     const cancel = actionsOf(review.card).find((a) => a.verb === 'consult.cancel')!;
