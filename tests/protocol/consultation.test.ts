@@ -320,6 +320,20 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     for (const name of [...names, 'Storgatan']) assert.ok(!channel.includes(name), name);
   });
 
+  it('deletes a review nobody sent or cancelled, with its data key, after draftDays', async () => {
+    const review = await compose('Jag är orolig för Kalle Hemligsson i 3A, han är ofta hungrig.');
+    const id = String(actionsOf(review.card).find((a) => a.verb === 'consult.confirm')!.data.review);
+    bot.clock.advance(29 * 86_400_000);
+    await bot.services.consultations.purgeExpired(bot.clock.now());
+    assert.ok(await bot.services.store.dataKeys.get(id), 'kept for 30 days');
+    bot.clock.advance(2 * 86_400_000);
+    await bot.services.consultations.purgeExpired(bot.clock.now());
+    assert.deepEqual(await bot.services.store.db.selectFrom('consultation_reviews').selectAll().execute(), []);
+    assert.equal(await bot.services.store.dataKeys.get(id), undefined);
+    const late = await bot.execute(as.teacher, 'consult.confirm', actionsOf(review.card).find((a) => a.verb === 'consult.confirm')!.data);
+    assert.match(late.message ?? '', /gäller inte längre/);
+  });
+
   it('"Avbryt" on a review sends nothing and removes the text from Värna', async () => {
     const review = await compose('Jag är orolig för Kalle Hemligsson i 3A, han är ofta hungrig.');
     const cancel = actionsOf(review.card).find((a) => a.verb === 'consult.cancel')!;
