@@ -1,4 +1,4 @@
-import { actionSet, card, choiceInput, container, execute, facts, heading, text, textInput, userText, type Card, type Element } from './card';
+import { actionSet, card, choiceInput, container, execute, facts, heading, plain, text, textInput, userText, type Card, type Element } from './card';
 import type { Strings } from './i18n';
 import { verbs } from './verbs';
 
@@ -12,6 +12,8 @@ const outcomeList: Outcome[] = ['report', 'noReportNow', 'otherSupport'];
 
 export interface ComposeView {
   nonce: string;
+  /** Set when the teacher came back from a review to edit ("Ändra texten"). */
+  edited?: boolean;
   schools: Array<{ id: string; name: string }>;
   schoolId?: string;
   showSchool: boolean;
@@ -22,15 +24,20 @@ export interface ComposeView {
 }
 
 export interface ReviewView {
-  nonce: string;
-  schoolId: string;
-  showSchool: boolean;
-  origin: Origin;
-  text: string;
-  removedKinds: string[];
-  flagged: Array<{ kind: string; value: string }>;
+  reviewId: string;
+  version: number;
+  /** What intake will see as the origin (a question only). */
+  origin?: Origin;
   /** Set when reviewing a reply in an open consultation. */
-  replyTo?: { id: string; pseudonym: string };
+  replyTo?: { pseudonym: string };
+  /** How many personnummer, phone numbers or e-mail addresses were removed. */
+  removed: number;
+  /** The text that will be sent, in pieces: replaced and removed ones are highlighted. */
+  segments: Array<{ text: string; mark?: 'replaced' | 'removed' }>;
+  /** Each replacement, with the word it replaced and whether the teacher restored it. */
+  hits: Array<{ index: number; kind: string; value: string; restored: boolean }>;
+  /** A line above the text (e.g. "the card had changed: check again"). */
+  note?: string;
 }
 
 export interface Message {
@@ -80,36 +87,99 @@ export function composeCard(view: ComposeView, t: Strings): Card {
   return card(
     [
       heading(c.title, 'Large'),
-      text(c.intro),
+      text(view.edited ? c.editIntro : c.intro),
       container([text(c.warning), text(c.notAReport)], { style: 'warning' }),
-      ...textInput({ id: 'text', label: c.textLabel, placeholder: c.textPlaceholder, multiline: true, maxLength: 4000, isRequired: true, value: view.text, error: err('text') }),
-      ...choiceInput({ id: 'schoolId', label: c.schoolLabel, choices: view.schools.map((s) => [s.name, s.id]), value: view.schoolId, isRequired: true, error: err('schoolId') }),
+      ...textInput({ id: 'text', label: c.textLabel, placeholder: c.textPlaceholder, multiline: true, maxLength: 4000, isRequired: true, errorMessage: c.errors.tooShort, value: view.text, error: err('text') }),
+      ...choiceInput({ id: 'schoolId', label: c.schoolLabel, choices: view.schools.map((s) => [s.name, s.id]), value: view.schoolId, isRequired: true, errorMessage: c.errors.unknown, error: err('schoolId') }),
       ...choiceInput({ id: 'showSchool', label: c.showSchoolLabel, choices: [[hide, 'false'], [show, 'true']], value: view.showSchool ? 'true' : 'false', expanded: true }),
     ],
     [execute(c.send, verbs.consultSend, { nonce: view.nonce }, { style: 'positive' }), execute(c.cancel, verbs.welcome, {}, { associatedInputs: 'none' })],
   );
 }
 
-/** Step 2, when the guard found something: what was removed, what may be a name, the text to edit. */
+/** At most this many replacements get their own button; the rest are changed by editing the text. */
+export const REVIEW_BUTTONS = 20;
+/** At most this many replacements are highlighted (the card stays small with a text full of names). */
+export const REVIEW_HIGHLIGHTS = 120;
+
+function highlightedText(segments: ReviewView['segments']): Element {
+  const inlines: Array<{ type: 'TextRun'; text: string; highlight?: true; weight?: 'Bolder' }> = [];
+  let marks = 0;
+  for (const s of segments) {
+    const mark = s.mark !== undefined && marks++ < REVIEW_HIGHLIGHTS;
+    const last = inlines.at(-1);
+    if (mark) inlines.push({ type: 'TextRun', text: plain(s.text), highlight: true, weight: 'Bolder' });
+    else if (last && !last.highlight) last.text += plain(s.text);
+    else inlines.push({ type: 'TextRun', text: plain(s.text) });
+  }
+  return { type: 'RichTextBlock', inlines };
+}
+
+/**
+ * Step 2, when the guard found something: the text as it will be sent, with every replacement
+ * highlighted in place, and next to each replaced word a button that restores that word only.
+ * The buttons carry the review's id, version and the replacement's index: the server holds the
+ * text, so the primary button can only send what the server cleaned.
+ */
 export function reviewCard(view: ReviewView, t: Strings): Card {
   const c = t.consultation;
-  const accepted = view.flagged.map((f) => f.value);
-  const action = view.replyTo
-    ? execute(c.sendAnyway, verbs.consultReply, { id: view.replyTo.id, accepted }, { style: 'positive' })
-    : execute(c.sendAnyway, verbs.consultSend, { nonce: view.nonce, schoolId: view.schoolId, showSchool: String(view.showSchool), accepted }, { style: 'positive' });
+  const ref = { review: view.reviewId, v: String(view.version) };
+  const shown = view.hits.slice(0, REVIEW_BUTTONS);
+  const row = (h: ReviewView['hits'][number]): Element => ({
+    type: 'ColumnSet',
+    spacing: 'Small',
+    columns: [
+      {
+        type: 'Column',
+        width: 'stretch',
+        verticalContentAlignment: 'Center',
+        items: [
+          {
+            type: 'RichTextBlock',
+            inlines: [
+              { type: 'TextRun', text: `"${plain(h.value)}"`, weight: 'Bolder' },
+              { type: 'TextRun', text: h.restored ? ` ${c.restoredNote}` : ` → ${c.placeholders[h.kind] ?? ''}` },
+            ],
+          },
+        ],
+      },
+      {
+        type: 'Column',
+        width: 'auto',
+        items: [
+          actionSet([
+            h.restored
+              ? execute(c.replaceAgain, verbs.consultReplace, { ...ref, hit: String(h.index) })
+              : execute(c.restore[h.kind] ?? c.restore.name!, verbs.consultRestore, { ...ref, hit: String(h.index) }),
+          ]),
+        ],
+      },
+    ],
+  });
   return card(
     [
       heading(view.replyTo ? `${c.reviewTitle} (${view.replyTo.pseudonym})` : c.reviewTitle, 'Large'),
-      text(c.reviewIntro),
-      view.removedKinds.length > 0 && container([text(c.removed(view.removedKinds.length), { color: 'Good' })], { style: 'good' }),
-      view.flagged.length > 0 &&
-        container([text(c.flagged, { color: 'Warning', weight: 'Bolder' }), ...view.flagged.map((f) => userText(f.value, { label: c.kinds[f.kind] ?? f.kind }))], { style: 'warning' }),
-      !view.replyTo && text(c.heading('K-…', c.origin(view.origin)), { subtle: true }),
-      ...textInput({ id: view.replyTo ? 'reply' : 'text', label: view.replyTo ? c.replyLabel : c.textLabel, multiline: true, maxLength: view.replyTo ? 2000 : 4000, isRequired: true, value: view.text }),
+      text(view.hits.length ? c.reviewIntro : c.reviewIntroRemovedOnly),
+      view.note !== undefined && container([text(view.note, { weight: 'Bolder' })], { style: 'attention' }),
+      view.removed > 0 && container([text(c.removed(view.removed))], { style: 'emphasis' }),
+      view.origin && text(c.heading('K-…', c.origin(view.origin)), { subtle: true }),
+      text(view.replyTo ? c.willSendReply : c.willSend, { weight: 'Bolder' }),
+      container([highlightedText(view.segments)], { style: 'emphasis' }),
+      shown.length > 0 && container([text(c.replacedTitle, { weight: 'Bolder' }), ...shown.map(row)], { separator: true }),
+      view.hits.length > shown.length && text(c.moreReplaced(view.hits.length - shown.length), { subtle: true }),
       text(c.notAReport, { size: 'Small' }),
     ],
-    [action, execute(c.cancel, verbs.welcome, {}, { associatedInputs: 'none' })],
+    [
+      execute(c.sendAnyway, verbs.consultConfirm, ref, { style: 'positive' }),
+      execute(view.replyTo ? c.editReply : c.editText, verbs.consultEdit, { review: view.reviewId }),
+      execute(c.cancel, verbs.consultCancel, { review: view.reviewId }),
+    ],
   );
+}
+
+/** After "Avbryt" on a review: nothing was sent, and the text is gone from Värna. */
+export function cancelledCard(t: Strings): Card {
+  return card([text(t.consultation.cancelled)], [execute(t.menu, verbs.welcome)]);
 }
 
 /** The teacher's receipt: sent under a pseudonym; answers will come here. */
@@ -154,7 +224,7 @@ export function threadReplyCard(view: ThreadView, text_: string | undefined, t: 
 }
 
 /** The teacher's 1:1 card for a running consultation: the thread and a reply box, or the outcome. */
-export function teacherThreadCard(view: ThreadView, t: Strings, opts: { reportVerb?: string; note?: string } = {}): Card {
+export function teacherThreadCard(view: ThreadView, t: Strings, opts: { reportVerb?: string; note?: string; reply?: string } = {}): Card {
   const c = t.consultation;
   const body: Array<Element | false> = [
     heading(view.open ? c.answerTitle(view.pseudonym) : c.closedTitle(view.pseudonym)),
@@ -163,7 +233,7 @@ export function teacherThreadCard(view: ThreadView, t: Strings, opts: { reportVe
   ];
   if (view.open) {
     return card(
-      [...body, ...textInput({ id: 'reply', label: c.replyLabel, multiline: true, maxLength: 2000 }), text(c.notAReport, { size: 'Small' })],
+      [...body, ...textInput({ id: 'reply', label: c.replyLabel, multiline: true, maxLength: 2000, isRequired: true, errorMessage: c.errors['reply.tooShort'], value: opts.reply }), text(c.notAReport, { size: 'Small' })],
       [execute(c.reply, verbs.consultReply, { id: view.id }, { style: 'positive' })],
     );
   }

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { z } from 'zod/v4';
 import type { Logger } from '../log';
 import type { Actor } from './actor';
 import type { Clock } from './clock';
@@ -7,9 +8,9 @@ import { ConflictError, NotAllowedError, NotFoundError, ValidationError } from '
 import { trackConsultation } from './stat-rollup';
 import type { Directory } from './municipality';
 import type { Outbox } from './outbox';
-import { checkText, placeTerms, type PiiHit } from './pii';
+import { checkText, placeTerms, replaceFlagged, REMOVED, type PiiHit, type WeakKind } from './pii';
 import { newId, type Store, type Tx } from './store';
-import type { ConsultationTable } from './store/schema';
+import type { ConsultationReviewTable, ConsultationTable } from './store/schema';
 
 /**
  * Anonymous consultation (avidentifierad konsultation): a teacher asks the intake unit for advice
@@ -66,16 +67,44 @@ export interface AskInput {
   showSchool: boolean;
   /** Random per compose card: a repeated press creates one consultation. */
   nonce: string;
-  /** Weak hits (names, addresses) the teacher has seen and let stand. */
-  accepted: string[];
 }
 
-/** The guard's verdict shown to the teacher before anything leaves the chat. */
+/** A weak hit under review: replaced by its placeholder unless the teacher restored it. */
+export interface ReviewHit {
+  kind: WeakKind;
+  value: string;
+  start: number;
+  end: number;
+  restored: boolean;
+}
+
+/**
+ * The guard's verdict shown to the teacher before anything leaves the chat, kept on the server
+ * (consultation_reviews): the card carries its id and version, never the text to send.
+ */
 export interface Review {
   kind: 'review';
+  id: string;
+  version: number;
+  for: { kind: 'ask'; nonce: string; schoolId: string; showSchool: boolean } | { kind: 'reply'; consultationId: string };
+  /** The text after the strong hits were removed, weak hits still in it (positions in `hits`). */
   text: string;
-  removed: PiiHit[];
-  flagged: PiiHit[];
+  hits: ReviewHit[];
+  /** How many strong hits (personnummer, phone, e-mail) were removed. */
+  removed: number;
+  /** What "Skicka" sends: `text` with every hit not restored replaced ("[namn]"). */
+  outgoing: string;
+}
+
+/** What is sealed in a review row. */
+interface ReviewState {
+  for: Review['for'];
+  text: string;
+  hits: Array<{ kind: WeakKind; value: string; start: number; end: number }>;
+  restored: number[];
+  removed: number;
+  /** "kind:value" the teacher restored in this review before an edit: still restored after it. */
+  kept: string[];
 }
 
 export interface ConsultationDeps {
@@ -92,6 +121,8 @@ export interface ConsultationDeps {
   deliveryDeadlineMinutes?: number;
   /** Further names to flag (the school's pupils), when a municipality configures them. */
   extraNames?: (schoolId: string) => string[];
+  /** A review neither sent nor cancelled is deleted, with its data key, after this many days. */
+  reviewDays?: number;
 }
 
 interface Sealed {
@@ -103,8 +134,14 @@ const iso = (d: Date) => d.toISOString();
 export const pseudonymOf = (n: number) => `K-${String(n).padStart(4, '0')}`;
 const aadOf = (id: string) => `consultation:${id}`;
 const messageAad = (id: string, messageId: string) => `consultation:${id}:message:${messageId}`;
+const reviewAad = (id: string) => `consultation-review:${id}`;
+const hitKey = (h: { kind: string; value: string }) => `${h.kind}:${h.value}`;
+const outgoingOf = (state: Pick<ReviewState, 'text' | 'hits' | 'restored'>) =>
+  replaceFlagged(state.text, state.hits, new Set(state.restored));
+/** A review is stale once changed elsewhere: the card's version must be the server's. */
+const StaleVersion = (version: number) => z.object({ v: z.coerce.number().int().refine((v) => v === version) });
 
-export function makeConsultations({ store, clock, log, cipher, directory, outbox, retentionDays, maxOpenDays = 180, deliveryDeadlineMinutes = 15, extraNames = () => [] }: ConsultationDeps) {
+export function makeConsultations({ store, clock, log, cipher, directory, outbox, retentionDays, maxOpenDays = 180, deliveryDeadlineMinutes = 15, extraNames = () => [], reviewDays = 30 }: ConsultationDeps) {
   const teacherKey = (aadObjectId: string) => cipher.keyedHash('consultation.teacher', aadObjectId.toLowerCase());
   /** The teacher's keyed hash under every configured index key (rows not yet rehashed in a rotation). */
   const teacherKeys = (aadObjectId: string) => cipher.keyedHashes('consultation.teacher', aadObjectId.toLowerCase());
@@ -161,13 +198,17 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
     return trimmed;
   }
 
-  /** Strong hits are always removed; weak ones need the teacher's confirmation once seen. */
-  function guard(text: string, accepted: string[], schoolId: string, showSchool: boolean): Review | { kind: 'clean'; text: string } {
+  /**
+   * Strong hits are always removed; weak ones (names, addresses, postal codes, the school's name)
+   * are replaced in what is sent unless the teacher restored that very word in this review.
+   */
+  function guard(text: string, kept: readonly string[], schoolId: string, showSchool: boolean): { kind: 'review'; state: Omit<ReviewState, 'for'> } | { kind: 'clean'; text: string } {
     // A teacher who chose not to show the school is warned when the text names one.
     const places = showSchool ? [] : directory.municipality.schools.flatMap((x) => placeTerms(x.name));
     const result = checkText(text, extraNames(schoolId), places);
-    const unseen = result.flagged.filter((h) => !accepted.includes(h.value));
-    if (result.removed.length || unseen.length) return { kind: 'review', text: result.cleaned, removed: result.removed, flagged: result.flagged };
+    const hits = result.flagged.map((h) => ({ kind: h.kind as WeakKind, value: h.value, start: h.start, end: h.end }));
+    const restored = hits.flatMap((h, i) => (kept.includes(hitKey(h)) ? [i] : []));
+    if (result.removed.length || restored.length < hits.length) return { kind: 'review', state: { text: result.cleaned, hits, restored, removed: result.removed.length, kept: [...kept] } };
     return { kind: 'clean', text: result.cleaned };
   }
 
@@ -217,6 +258,198 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
     return messageId;
   }
 
+  const replyKey = (actor: Actor, id: string) => cipher.keyedHash('consultation.replyReview', `${actor.aadObjectId.toLowerCase()}|${id}`);
+
+  async function reviewKey(id: string, trx: Tx = store.db): Promise<Buffer> {
+    const k = await store.dataKeys.get(id, trx);
+    if (!k) throw new NotFoundError('consultationReview', id);
+    return cipher.unwrap(id, { masterKeyId: k.master_key_id, wrapped: k.wrapped });
+  }
+
+  /** A review row and, while pending, its state; a sent one keeps only what it was for. */
+  async function openReview(r: ConsultationReviewTable): Promise<{ row: ConsultationReviewTable; state?: ReviewState; for: Review['for'] }> {
+    if (!r.sealed) throw new NotFoundError('consultationReview', r.id);
+    const opened = cipher.open<ReviewState | { for: Review['for'] }>(await reviewKey(r.id), r.sealed, reviewAad(r.id));
+    return r.status === 'pending' ? { row: r, state: opened as ReviewState, for: opened.for } : { row: r, for: opened.for };
+  }
+
+  /** The teacher's own review, or a refusal (audited): a review id from another chat gets nothing. */
+  async function loadReview(actor: Actor, reviewId: string) {
+    const r = await store.db.selectFrom('consultation_reviews').selectAll().where('id', '=', reviewId).executeTakeFirst();
+    if (!r) throw new NotFoundError('consultationReview', reviewId);
+    if (!teacherKeys(actor.aadObjectId).includes(r.owner_key)) {
+      await store.transaction((trx) => store.audit.append(trx, { actor: actor.aadObjectId, action: 'consultation.review', subject: `consultation-review:${r.id}`, outcome: 'refused' }, clock.now()));
+      log.warn({ event: 'consultation.refused', review: r.id, action: 'consultation.review' }, 'consultation review refused');
+      throw new NotAllowedError('consultation.review');
+    }
+    return openReview(r);
+  }
+
+  async function reviewByKey(actor: Actor, keys: string[]) {
+    const r = await store.db.selectFrom('consultation_reviews').selectAll().where('key', 'in', keys).executeTakeFirst();
+    if (!r || !teacherKeys(actor.aadObjectId).includes(r.owner_key)) return undefined;
+    return openReview(r);
+  }
+
+  function reviewOf(r: Pick<ConsultationReviewTable, 'id' | 'version'>, state: ReviewState): Review {
+    const restored = new Set(state.restored);
+    return {
+      kind: 'review',
+      id: r.id,
+      version: r.version,
+      for: state.for,
+      text: state.text,
+      hits: state.hits.map((h, i) => ({ ...h, restored: restored.has(i) })),
+      removed: state.removed,
+      outgoing: outgoingOf(state),
+    };
+  }
+
+  /** Stores the review (a new row, or the pending one of the same compose card or thread). */
+  async function saveReview(actor: Actor, key: string, existing: Awaited<ReturnType<typeof reviewByKey>>, state: ReviewState): Promise<Review> {
+    const now = clock.now();
+    if (existing) {
+      const k = await reviewKey(existing.row.id);
+      const version = existing.row.version + 1;
+      const res = await store.db
+        .updateTable('consultation_reviews')
+        .set({ sealed: cipher.seal(k, state, reviewAad(existing.row.id)), version, status: 'pending', updated_at: iso(now) })
+        .where('id', '=', existing.row.id)
+        .where('version', '=', existing.row.version)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) throw new ConflictError('consultation.reviewChanged');
+      log.info({ event: 'consultation.review', review: existing.row.id, hits: state.hits.length, removed: state.removed }, 'consultation text held for review');
+      return reviewOf({ id: existing.row.id, version }, state);
+    }
+    const id = newId(now);
+    const { key: dataKey, wrapped } = cipher.newDataKey(id);
+    await store.transaction(async (trx) => {
+      await store.dataKeys.put(trx, id, wrapped.masterKeyId, wrapped.wrapped, now);
+      await trx
+        .insertInto('consultation_reviews')
+        .values({ id, key, owner_key: teacherKey(actor.aadObjectId), kind: state.for.kind, version: 1, status: 'pending', sealed: cipher.seal(dataKey, state, reviewAad(id)), updated_at: iso(now) })
+        .execute();
+    });
+    log.info({ event: 'consultation.review', review: id, hits: state.hits.length, removed: state.removed }, 'consultation text held for review');
+    return reviewOf({ id, version: 1 }, state);
+  }
+
+  /** In the sending transaction: the review's text is gone; only what it was for stays (a second press). */
+  async function markSent(trx: Tx, reviewId: string, target: Review['for'], now: Date): Promise<void> {
+    const k = await reviewKey(reviewId, trx);
+    const res = await trx
+      .updateTable('consultation_reviews')
+      .set({ status: 'sent', sealed: cipher.seal(k, { for: target }, reviewAad(reviewId)), version: sql`version + 1`, updated_at: iso(now) })
+      .where('id', '=', reviewId)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1) throw new ConflictError('consultation.reviewSent');
+  }
+
+  async function sentViewOf(actor: Actor, target: Review['for']): Promise<TeacherView> {
+    if (target.kind === 'reply') return service.teacherView(actor, target.consultationId);
+    const keys = cipher.keyedHashes('consultation.submission', `${actor.aadObjectId.toLowerCase()}|${target.nonce}`);
+    const c = await store.db.selectFrom('consultations').selectAll().where('submission_key', 'in', keys).executeTakeFirst();
+    if (!c) throw new NotFoundError('consultation', 'submission');
+    return service.teacherView(actor, c.id);
+  }
+
+  /** Sends the checked text: a new consultation or a reply, and the review marked sent with it. */
+  async function post(actor: Actor, target: Review['for'], text: string, reviewId?: string): Promise<TeacherView> {
+    try {
+      return target.kind === 'ask' ? await create(actor, target, text, reviewId) : await appendReply(actor, target.consultationId, text, reviewId);
+    } catch (error) {
+      if (error instanceof ConflictError && error.reason === 'consultation.reviewSent') return sentViewOf(actor, target);
+      throw error;
+    }
+  }
+
+  async function create(actor: Actor, target: Extract<Review['for'], { kind: 'ask' }>, text: string, reviewId?: string): Promise<TeacherView> {
+    const school = directory.school(target.schoolId);
+    const unit = school && directory.intakeUnitFor(school.id);
+    if (!school || !unit) throw new ValidationError({ schoolId: school ? 'noIntakeUnit' : 'unknown' });
+    const submissionKey = cipher.keyedHash('consultation.submission', `${actor.aadObjectId.toLowerCase()}|${target.nonce}`);
+    const now = clock.now();
+    const id = newId(now);
+    const created = await store.transaction(async (trx) => {
+      const counter = await trx
+        .insertInto('counters')
+        .values({ name: 'consultation', value: 1 })
+        .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('counters.value', '+', 1) })))
+        .returning('value')
+        .executeTakeFirstOrThrow();
+      const { key, wrapped } = cipher.newDataKey(id);
+      await store.dataKeys.put(trx, id, wrapped.masterKeyId, wrapped.wrapped, now);
+      const sealed: Sealed = { teacherAad: actor.aadObjectId.toLowerCase(), text };
+      const values: ConsultationTable = {
+        id,
+        number: counter.value,
+        submission_key: submissionKey,
+        teacher_key: teacherKey(actor.aadObjectId),
+        index_key_id: cipher.indexKeyId,
+        teacher_locale: actor.locale,
+        unit_id: unit.id,
+        school_id: school.id,
+        district_id: school.district,
+        school_type: school.type,
+        school_shown: target.showSchool ? 1 : 0,
+        sealed: cipher.seal(key, sealed, aadOf(id)),
+        status: 'open',
+        created_at: iso(now),
+        first_answer_at: null,
+        closed_at: null,
+        outcome: null,
+        led_to_report: 0,
+        messages: 0,
+        channel_conversation_id: null,
+        channel_activity_id: null,
+        version: 1,
+        purged_at: null,
+        updated_at: iso(now),
+      };
+      if (reviewId) await markSent(trx, reviewId, target, now);
+      await trackConsultation(trx, id, () => trx.insertInto('consultations').values(values).execute());
+      await outbox.enqueue(
+        trx,
+        {
+          dedupeKey: `consultation.posted:${id}`,
+          target: { kind: 'channel', unitId: unit.id, channel: 'consultations' },
+          message: { kind: 'consultation.posted', consultationId: id },
+          deadlineAt: new Date(now.getTime() + deliveryDeadlineMinutes * 60_000),
+        },
+        now,
+      );
+      return values;
+    });
+    outbox.wake();
+    await store.users.update(actor.aadObjectId, { school_id: school.id }, now);
+    log.info({ event: 'consultation.asked', id, number: created.number, unit: unit.id }, 'consultation posted to intake');
+    return { ...(await view(created)), locale: created.teacher_locale };
+  }
+
+  async function appendReply(actor: Actor, id: string, text: string, reviewId?: string): Promise<TeacherView> {
+    const now = clock.now();
+    await store.transaction(async (trx) => {
+      const fresh = await row(id, trx);
+      if (fresh.status !== 'open') throw new ConflictError('consultation.closed');
+      if (!fresh.channel_conversation_id) throw new ConflictError('consultation.notPosted');
+      if (reviewId) await markSent(trx, reviewId, { kind: 'reply', consultationId: id }, now);
+      const messageId = await appendMessage(trx, fresh, 'teacher', text, now);
+      await outbox.enqueue(
+        trx,
+        {
+          dedupeKey: `consultation.reply:${messageId}`,
+          target: { kind: 'thread', unitId: fresh.unit_id, conversationId: fresh.channel_conversation_id },
+          message: { kind: 'consultation.reply', consultationId: id, messageId },
+        },
+        now,
+      );
+    });
+    outbox.wake();
+    log.info({ event: 'consultation.replied', id }, 'teacher replied in a consultation');
+    return service.teacherView(actor, id);
+  }
+
   const service = {
     /** The school the teacher chose last time (remembered in store.users). */
     async rememberedSchool(actor: Actor): Promise<string | undefined> {
@@ -230,79 +463,29 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
     },
 
     /**
-     * Asks the intake unit. Returns a review when the guard removed something or found names or
-     * addresses the teacher has not yet seen; otherwise posts under a pseudonym.
+     * Asks the intake unit. Returns a review when the guard removed something or found names,
+     * addresses or postal codes (replaced unless restored); otherwise posts under a pseudonym.
      */
     async ask(actor: Actor, input: AskInput): Promise<Review | { kind: 'sent'; view: TeacherView }> {
       const school = directory.school(input.schoolId);
-      if (!school) throw new ValidationError({ schoolId: 'unknown' });
-      const unit = directory.intakeUnitFor(school.id);
-      if (!unit) throw new ValidationError({ schoolId: 'noIntakeUnit' });
+      const errors: Record<string, string> = {};
+      if (!school) errors.schoolId = 'unknown';
+      else if (!directory.intakeUnitFor(school.id)) errors.schoolId = 'noIntakeUnit';
       if (!/^[A-Za-z0-9_-]{8,64}$/.test(input.nonce)) throw new ValidationError({ nonce: 'invalid' });
-      const text = cleanText(input.text, 'text');
+      const trimmed = input.text.trim();
+      if (trimmed.length < MIN_TEXT) errors.text = 'tooShort';
+      else if (trimmed.length > MAX_TEXT) errors.text = 'tooLong';
+      if (Object.keys(errors).length || !school) throw new ValidationError(errors);
       const submissionKey = cipher.keyedHash('consultation.submission', `${actor.aadObjectId.toLowerCase()}|${input.nonce}`);
       const submissionKeys = cipher.keyedHashes('consultation.submission', `${actor.aadObjectId.toLowerCase()}|${input.nonce}`);
       const existing = await store.db.selectFrom('consultations').selectAll().where('submission_key', 'in', submissionKeys).executeTakeFirst();
       if (existing) return { kind: 'sent', view: { ...(await view(existing)), locale: existing.teacher_locale } };
 
-      const verdict = guard(text, input.accepted, school.id, input.showSchool);
-      if (verdict.kind === 'review') return verdict;
-
-      const now = clock.now();
-      const id = newId(now);
-      const created = await store.transaction(async (trx) => {
-        const counter = await trx
-          .insertInto('counters')
-          .values({ name: 'consultation', value: 1 })
-          .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('counters.value', '+', 1) })))
-          .returning('value')
-          .executeTakeFirstOrThrow();
-        const { key, wrapped } = cipher.newDataKey(id);
-        await store.dataKeys.put(trx, id, wrapped.masterKeyId, wrapped.wrapped, now);
-        const sealed: Sealed = { teacherAad: actor.aadObjectId.toLowerCase(), text: verdict.text };
-        const values: ConsultationTable = {
-          id,
-          number: counter.value,
-          submission_key: submissionKey,
-          teacher_key: teacherKey(actor.aadObjectId),
-          index_key_id: cipher.indexKeyId,
-          teacher_locale: actor.locale,
-          unit_id: unit.id,
-          school_id: school.id,
-          district_id: school.district,
-          school_type: school.type,
-          school_shown: input.showSchool ? 1 : 0,
-          sealed: cipher.seal(key, sealed, aadOf(id)),
-          status: 'open',
-          created_at: iso(now),
-          first_answer_at: null,
-          closed_at: null,
-          outcome: null,
-          led_to_report: 0,
-          messages: 0,
-          channel_conversation_id: null,
-          channel_activity_id: null,
-          version: 1,
-          purged_at: null,
-          updated_at: iso(now),
-        };
-        await trackConsultation(trx, id, () => trx.insertInto('consultations').values(values).execute());
-        await outbox.enqueue(
-          trx,
-          {
-            dedupeKey: `consultation.posted:${id}`,
-            target: { kind: 'channel', unitId: unit.id, channel: 'consultations' },
-            message: { kind: 'consultation.posted', consultationId: id },
-            deadlineAt: new Date(now.getTime() + deliveryDeadlineMinutes * 60_000),
-          },
-          now,
-        );
-        return values;
-      });
-      outbox.wake();
-      await store.users.update(actor.aadObjectId, { school_id: school.id }, now);
-      log.info({ event: 'consultation.asked', id, number: created.number, unit: unit.id }, 'consultation posted to intake');
-      return { kind: 'sent', view: { ...(await view(created)), locale: created.teacher_locale } };
+      const pending = await reviewByKey(actor, submissionKeys);
+      const verdict = guard(trimmed, pending?.state?.kept ?? [], school.id, input.showSchool);
+      const target: Review['for'] = { kind: 'ask', nonce: input.nonce, schoolId: school.id, showSchool: input.showSchool };
+      if (verdict.kind === 'review') return saveReview(actor, submissionKey, pending, { for: target, ...verdict.state });
+      return { kind: 'sent', view: await post(actor, target, verdict.text, pending?.state ? pending.row.id : undefined) };
     },
 
     /** The channel card's view: never who asked. */
@@ -360,31 +543,97 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
     },
 
     /** The teacher replies in the thread; the same guard runs before it leaves the chat. */
-    async reply(actor: Actor, id: string, text: string, accepted: string[]): Promise<Review | { kind: 'sent'; view: TeacherView }> {
+    async reply(actor: Actor, id: string, text: string): Promise<Review | { kind: 'sent'; view: TeacherView }> {
       const c = await row(id);
       await assertTeacher(actor, c, 'consultation.reply');
       if (c.status !== 'open') throw new ConflictError('consultation.closed');
-      const verdict = guard(cleanText(text, 'reply', MAX_MESSAGE), accepted, c.school_id, c.school_shown === 1);
-      if (verdict.kind === 'review') return verdict;
+      const cleaned = cleanText(text, 'reply', MAX_MESSAGE);
+      const key = replyKey(actor, id);
+      const pending = await reviewByKey(actor, cipher.keyedHashes('consultation.replyReview', `${actor.aadObjectId.toLowerCase()}|${id}`));
+      const verdict = guard(cleaned, pending?.state?.kept ?? [], c.school_id, c.school_shown === 1);
+      const target: Review['for'] = { kind: 'reply', consultationId: id };
+      if (verdict.kind === 'review') return saveReview(actor, key, pending, { for: target, ...verdict.state });
+      return { kind: 'sent', view: await post(actor, target, verdict.text, pending?.state ? pending.row.id : undefined) };
+    },
+
+    /** The review, for its card (the teacher who wrote it only). */
+    async review(actor: Actor, reviewId: string): Promise<Review> {
+      const loaded = await loadReview(actor, reviewId);
+      if (!loaded.state) throw new ConflictError('consultation.reviewSent');
+      return reviewOf(loaded.row, loaded.state);
+    },
+
+    /**
+     * "Det är inget namn" (restore) or "Byt ut igen" (replace again) on one hit. `pressed` is the
+     * button's data from the client: checked against the server's own list of hits and version,
+     * so no other word, and no word from another version of the card, can be restored.
+     */
+    async restore(actor: Actor, reviewId: string, pressed: unknown, restore: boolean): Promise<Review> {
+      const { row: r, state } = await loadReview(actor, reviewId);
+      if (!state) throw new ConflictError('consultation.reviewSent');
+      if (!StaleVersion(r.version).safeParse(pressed).success) throw new ConflictError('consultation.reviewChanged');
+      const ids = state.hits.map((_, i) => String(i));
+      const parsed = z.object({ hit: z.enum(ids as [string, ...string[]]) }).safeParse(pressed);
+      if (!ids.length || !parsed.success) throw new ValidationError({ hit: 'invalid' });
+      const i = Number(parsed.data.hit);
+      const hit = state.hits[i]!;
+      const restored = new Set(state.restored);
+      const kept = new Set(state.kept);
+      if (restore) {
+        restored.add(i);
+        kept.add(hitKey(hit));
+      } else {
+        restored.delete(i);
+        // Replaced again: the same word elsewhere in the text is not restored on a later check.
+        if (!state.hits.some((h, j) => j !== i && restored.has(j) && hitKey(h) === hitKey(hit))) kept.delete(hitKey(hit));
+      }
+      const next: ReviewState = { ...state, restored: [...restored].sort((a, b) => a - b), kept: [...kept] };
+      const key = await reviewKey(r.id);
       const now = clock.now();
+      const res = await store.db
+        .updateTable('consultation_reviews')
+        .set({ sealed: cipher.seal(key, next, reviewAad(r.id)), version: r.version + 1, updated_at: iso(now) })
+        .where('id', '=', r.id)
+        .where('version', '=', r.version)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) throw new ConflictError('consultation.reviewChanged');
+      log.info({ event: 'consultation.review.restore', review: r.id, restore }, restore ? 'teacher restored a replaced word' : 'teacher replaced a word again');
+      return reviewOf({ ...r, version: r.version + 1 }, next);
+    },
+
+    /**
+     * "Skicka" on the review card: sends the server's cleaned text (placeholders in, restored
+     * words back), never text from the client. A press on an older version of the card is not
+     * sent (the route shows the current one); a second press on a sent review answers as the first.
+     */
+    async confirm(actor: Actor, reviewId: string, pressed: unknown): Promise<{ kind: 'stale'; review: Review } | { kind: 'sent'; view: TeacherView; again: boolean; target: Review['for'] }> {
+      const { row: r, state, for: target } = await loadReview(actor, reviewId);
+      if (!state) return { kind: 'sent', view: await sentViewOf(actor, target), again: true, target };
+      const review = reviewOf(r, state);
+      if (!StaleVersion(r.version).safeParse(pressed).success) return { kind: 'stale', review };
+      return { kind: 'sent', view: await post(actor, target, review.outgoing, r.id), again: false, target };
+    },
+
+    /** What a review is (or was) for, sent or not: the teacher's own only. */
+    async reviewFor(actor: Actor, reviewId: string): Promise<Review['for']> {
+      return (await loadReview(actor, reviewId)).for;
+    },
+
+    /** "Ändra texten": what the teacher edits is what would have been sent, placeholders and all. */
+    async editText(actor: Actor, reviewId: string): Promise<{ for: Review['for']; text: string }> {
+      const review = await service.review(actor, reviewId);
+      return { for: review.for, text: review.outgoing };
+    },
+
+    /** "Avbryt": the review and its data key are gone; nothing was sent. */
+    async cancel(actor: Actor, reviewId: string): Promise<void> {
+      const { row: r } = await loadReview(actor, reviewId);
       await store.transaction(async (trx) => {
-        const fresh = await row(id, trx);
-        if (fresh.status !== 'open') throw new ConflictError('consultation.closed');
-        if (!fresh.channel_conversation_id) throw new ConflictError('consultation.notPosted');
-        const messageId = await appendMessage(trx, fresh, 'teacher', verdict.text, now);
-        await outbox.enqueue(
-          trx,
-          {
-            dedupeKey: `consultation.reply:${messageId}`,
-            target: { kind: 'thread', unitId: fresh.unit_id, conversationId: fresh.channel_conversation_id },
-            message: { kind: 'consultation.reply', consultationId: id, messageId },
-          },
-          now,
-        );
+        await store.dataKeys.destroy(trx, [r.id]);
+        await trx.deleteFrom('consultation_reviews').where('id', '=', r.id).execute();
       });
-      outbox.wake();
-      log.info({ event: 'consultation.replied', id }, 'teacher replied in a consultation');
-      return { kind: 'sent', view: await service.teacherView(actor, id) };
+      log.info({ event: 'consultation.review.cancelled', review: r.id }, 'teacher cancelled a consultation text under review');
     },
 
     /**
@@ -484,6 +733,7 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
      */
     async purgeExpired(now: Date): Promise<number> {
       await closeAbandoned(now);
+      await purgeReviews(now);
       let total = 0;
       for (;;) {
         const n = await purgeBatch(now);
@@ -515,6 +765,19 @@ export function makeConsultations({ store, clock, log, cipher, directory, outbox
         await store.audit.append(trx, { actor: 'system', action: 'consultation.closedUnused', subject: 'retention', outcome: 'allowed', detail: { count: ids.length } }, now);
         log.info({ event: 'consultation.closedUnused', count: ids.length }, 'consultations left open closed by retention');
       }
+      return ids.length;
+    });
+  }
+
+  /** Reviews neither sent nor cancelled, and sent ones (kept for a repeated press), after `reviewDays`. */
+  async function purgeReviews(now: Date): Promise<number> {
+    const before = iso(new Date(now.getTime() - reviewDays * 86_400_000));
+    return store.transaction(async (trx) => {
+      const ids = (await trx.selectFrom('consultation_reviews').select('id').where('updated_at', '<', before).limit(PURGE_BATCH).execute()).map((r) => r.id);
+      if (!ids.length) return 0;
+      await store.dataKeys.destroy(trx, ids);
+      await trx.deleteFrom('consultation_reviews').where('id', 'in', ids).execute();
+      log.info({ event: 'consultation.review.purged', count: ids.length }, 'consultation reviews purged');
       return ids.length;
     });
   }

@@ -62,7 +62,7 @@ export function makeServices(deps: ServiceDeps) {
   });
   const intake = makeIntake({ config, store, clock, log, cipher: deps.cipher, directory: dir, outbox, reports });
   jobs.every('intake.clocks', 5 * 60_000, async () => void (await intake.checkClocks()));
-  const consultations = makeConsultations({ store, clock, log, cipher: deps.cipher, directory: dir, outbox, retentionDays: config.municipality.retention.consultationDaysAfterClose, maxOpenDays: config.municipality.retention.consultationMaxOpenDays, deliveryDeadlineMinutes: config.env.VARNA_DELIVERY_DEADLINE_MINUTES });
+  const consultations = makeConsultations({ store, clock, log, cipher: deps.cipher, directory: dir, outbox, retentionDays: config.municipality.retention.consultationDaysAfterClose, maxOpenDays: config.municipality.retention.consultationMaxOpenDays, deliveryDeadlineMinutes: config.env.VARNA_DELIVERY_DEADLINE_MINUTES, reviewDays: config.municipality.retention.draftDays });
   jobs.cron('consultations.purge', '40 2 * * *', async () => void (await consultations.purgeExpired(clock.now())));
   // After a start with a new current key: rewrap and rehash in the background, a few batches a minute.
   const keys = makeKeyRotation({ store, cipher: deps.cipher, clock, log });

@@ -7,8 +7,10 @@ import names from './data/names-sv.json';
  * long digit strings) are always removed; weaker ones (names, street addresses, postal codes)
  * are shown to the teacher, who edits or confirms. Pure functions: no I/O, no logging.
  */
-export type PiiKind = 'personnummer' | 'phone' | 'email' | 'number' | 'address' | 'name' | 'place';
+export type PiiKind = 'personnummer' | 'phone' | 'email' | 'number' | 'address' | 'postalCode' | 'name' | 'place';
 export const STRONG: ReadonlySet<PiiKind> = new Set<PiiKind>(['personnummer', 'phone', 'email', 'number']);
+/** The weak kinds: replaced in what is sent, and the teacher may restore each one. */
+export type WeakKind = 'address' | 'postalCode' | 'name' | 'place';
 
 export interface PiiHit {
   kind: PiiKind;
@@ -18,25 +20,36 @@ export interface PiiHit {
 }
 
 export interface PiiCheck {
-  /** The text with every strong hit replaced by `REMOVED`. */
+  /** The text (NFC, invisible characters dropped) with every strong hit replaced by `REMOVED`. */
   cleaned: string;
   /** Strong hits, removed from `cleaned`. */
   removed: PiiHit[];
-  /** Weak hits, still in `cleaned`, for the teacher to edit or confirm (positions in `cleaned`). */
+  /** Weak hits, still in `cleaned` (positions in `cleaned`): `replaceFlagged` replaces them. */
   flagged: PiiHit[];
 }
 
 export const REMOVED = '[borttaget]';
+/** What stands in for a weak hit in the text that is sent. Swedish: intake reads it. */
+export const PLACEHOLDER: Record<WeakKind, string> = { name: '[namn]', address: '[adress]', postalCode: '[postnummer]', place: '[skolan]' };
 
 const lower = (s: string) => s.toLocaleLowerCase('sv-SE');
-const FIRST = new Set(names.firstNames.map(lower));
-const SUR = new Set(names.surnames.map(lower));
-/** Names that are also everyday words ("Alla", "Bo", "Stig"): only flagged when not opening a sentence. */
-const COMMON_WORDS = new Set(names.alsoCommonWords.map(lower));
+/** "Björn" typed as "Bjorn": names are also known without their Swedish letters. */
+const fold = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '');
+const withFolded = (list: string[]) => new Set(list.flatMap((n) => [lower(n), fold(lower(n))]));
+const FIRST = withFolded(names.firstNames);
+const SUR = withFolded(names.surnames);
+/**
+ * Names that are also everyday words ("Alla", "Bo", "Per", "Ask", "Mon"): a name when capitalised
+ * inside a sentence; at a sentence start only when the same text uses it as a name elsewhere or a
+ * name follows it ("Ask Hassan"); in lower case never (a word: "en ask", "per dag").
+ */
+const COMMON_WORDS = withFolded(names.alsoCommonWords);
+/** Names that are ordinary words in lower case only ("klara", "karl", "jan"): a name when capitalised. */
+const LOWER_WORDS = withFolded(names.alsoLowercaseWords);
 /** Swedish surname endings: a capitalised word ending like this is very likely a surname. */
 const SURNAME_ENDING = /(?:sson|son|dotter|berg|ström|qvist|kvist|gren|lund|holm|stedt|blad|bäck|dahl)$/u;
 /** Places and institutions that share a surname's ending (Stockholm, Lund). */
-const NOT_NAMES = new Set(names.notNames.map(lower));
+const NOT_NAMES = withFolded(names.notNames);
 
 // Personnummer and samordningsnummer: [CC]YYMMDD[-+ ]NNNN, with a plausible date (day + 60 for
 // samordningsnummer). Not inside a longer digit run.
@@ -54,11 +67,18 @@ const LONG_NUMBER = /(?<![\p{N}])\d{10,12}(?![\p{N}])/gu;
 const STREET_SUFFIX = '(?:gatan|vägen|gränd|gränden|stigen|allén|allé|torget|torg|backen|backe|platsen|plan|leden|gata|väg|stig|liden|slingan|höjden|kroken|kullen|ängen|vången|udden|parken)';
 // "Storgatan 12", "Ekbacksvägen 4B", "Lilla Nygatan 5 A", "Storgatan" (a street alone can identify a small place).
 const STREET = new RegExp(`(?<![\\p{L}])(?:(?:Lilla|Stora|Norra|Södra|Östra|Västra|Gamla|Nya)\\s)?\\p{Lu}[\\p{Ll}]*${STREET_SUFFIX}(?:\\s\\d{1,4}(?:\\s?[A-Za-z](?![\\p{L}]))?)?(?![\\p{L}])`, 'gu');
-// Postal code and town: "123 45 Exemplinge".
-const POSTAL = /(?<![\p{N}])\d{3}\s?\d{2}\s+\p{Lu}\p{Ll}+/gu;
-const WORD = /(?<![\p{L}\p{N}])\p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)?(?![\p{L}\p{N}])/gu;
-// "KALLE": all capitals, flagged only when it is a known first name or surname.
-const CAPS = /(?<![\p{L}\p{N}])\p{Lu}{3,}(?![\p{L}\p{N}])/gu;
+// "storgatan 12" typed in lower case: only with a house number ("på hemvägen" is the way home),
+// and not a count ("hemvägen 3 gånger").
+const STREET_LOWER = new RegExp(`(?<![\\p{L}])\\p{Ll}{2,}${STREET_SUFFIX}\\s\\d{1,4}(?:\\s?[a-z](?![\\p{L}]))?(?![\\p{L}\\p{N}])(?!\\s*(?:gång|dag|veck|tim|min|månad|år|kr|st\\b|meter|km))`, 'gu');
+// Postal codes: "123 45" (the Swedish form: three digits, a space, two), "SE-123 45"; "12345"
+// only before a town or after "postnummer". Not part of a longer group ("100 000").
+const POSTAL = /(?<![\p{N}][\s.,]?)(?:SE-?\s?)?[1-9]\d{2}\s\d{2}(?![\p{N}]|[\s.,]\d)/gu;
+const POSTAL_TOWN = /(?<![\p{N}])[1-9]\d{4}(?=\s+\p{Lu}\p{Ll}+)/gu;
+const POSTAL_SAID = /(?<=post(?:nummer|nr|nr\.)\s?:?\s?)[1-9]\d{4}(?![\p{N}])/giu;
+// Any word, in any case, with hyphenated parts ("Lill-Kalle", "mia-lotta").
+const WORD = /(?<![\p{L}\p{N}])\p{L}+(?:-\p{L}+)*(?![\p{L}\p{N}])/gu;
+// Characters that do not show but split a word for a pattern ("Ah\u200Bmed"), dropped first.
+const INVISIBLE = /[\u00AD\u200B\u2060\uFEFF]/g;
 
 function plausibleDate(mm: string, dd: string): boolean {
   const m = Number(mm);
@@ -97,34 +117,68 @@ function isSentenceStart(text: string, index: number): boolean {
   return before === '' || /[.!?:\n"”»–-]$/u.test(before);
 }
 
+const inList = (set: ReadonlySet<string>, w: string) => set.has(w) || set.has(fold(w));
+
+/**
+ * Names, in any case. A capitalised known name is a name (at a sentence start too); a known name
+ * typed in lower case ("ahmed", "fatima") is a name unless it is also an ordinary word ("per",
+ * "klara", "hans"); in capitals ("KALLE") when it is not an everyday word. A possessive ("Ahmeds")
+ * counts as its name. Names that are also everyday words: see COMMON_WORDS.
+ */
 function nameHits(text: string, extraNames: ReadonlySet<string>): PiiHit[] {
   const words = matches(WORD, text, 'name');
-  const known = (w: string) => {
-    const l = lower(w);
-    const parts = l.split('-');
-    const base = (p: string) => FIRST.has(p) || SUR.has(p) || extraNames.has(p) || (p.endsWith('s') && (FIRST.has(p.slice(0, -1)) || SUR.has(p.slice(0, -1)) || extraNames.has(p.slice(0, -1))));
-    return parts.every(base) || parts.some((p) => FIRST.has(p) || extraNames.has(p));
-  };
-  const out: PiiHit[] = [];
+  const isName = (p: string) => inList(FIRST, p) || inList(SUR, p) || inList(extraNames, p);
+  const baseOf = (p: string): string | undefined => (isName(p) ? p : p.length > 3 && p.endsWith('s') && isName(p.slice(0, -1)) ? p.slice(0, -1) : undefined);
+  const adjacent = (a: PiiHit, b: PiiHit) => /^\s+$/u.test(text.slice(a.end, b.start));
+  const hits = new Set<number>();
+  const ambiguous: number[] = [];
   words.forEach((w, i) => {
-    const atStart = isSentenceStart(text, w.start);
     const l = lower(w.value);
-    let name = false;
-    if (NOT_NAMES.has(l)) name = false;
-    else if (known(w.value)) name = !(atStart && COMMON_WORDS.has(l));
-    else if (!atStart && SURNAME_ENDING.test(l) && l.length > 4) name = true;
+    if (inList(NOT_NAMES, l) || (l.endsWith('s') && inList(NOT_NAMES, l.slice(0, -1)))) return;
+    const parts = l.split('-');
+    const bases = parts.map(baseOf);
+    const knownAll = bases.every((b) => b !== undefined);
+    const knownSome = parts.some((p) => inList(FIRST, p) || inList(extraNames, p));
+    const single = parts.length === 1 ? bases[0] : undefined;
+    const common = single !== undefined && inList(COMMON_WORDS, single) && !inList(extraNames, single);
+    const lowerWord = single !== undefined && inList(LOWER_WORDS, single) && !inList(extraNames, single);
+    const caps = w.value === w.value.toLocaleUpperCase('sv-SE');
+    const lowerCase = w.value === l;
+    if (caps) {
+      if (w.value.length >= 3 && knownAll && !common) hits.add(i);
+      return;
+    }
+    if (lowerCase) {
+      if ((knownAll || (parts.length > 1 && knownSome)) && !common && !lowerWord) hits.add(i);
+      else if (l.length >= 7 && l.endsWith('sson')) hits.add(i);
+      return;
+    }
+    const atStart = isSentenceStart(text, w.start);
+    if (knownAll || knownSome) {
+      if (!common || !atStart) hits.add(i);
+      else ambiguous.push(i);
+      return;
+    }
+    if (!atStart && SURNAME_ENDING.test(l) && l.length > 4) hits.add(i);
     else {
       // "Kalle Hemligsson": a capitalised word right after a known first name is its surname.
       const prev = words[i - 1];
-      if (prev && /^\s+$/u.test(text.slice(prev.end, w.start)) && FIRST.has(lower(prev.value))) name = true;
+      if (prev && adjacent(prev, w) && inList(FIRST, lower(prev.value)) && !inList(COMMON_WORDS, lower(prev.value))) hits.add(i);
     }
-    if (name) out.push(w);
   });
-  for (const w of matches(CAPS, text, 'name')) {
-    const l = lower(w.value);
-    if ((FIRST.has(l) || SUR.has(l) || extraNames.has(l)) && !COMMON_WORDS.has(l)) out.push(w);
+  // "Ask kom inte. Jag pratade med Ask." / "Ask Hassan kom inte." / "Elin Testbarn kom inte.": the
+  // same word used as a name elsewhere, or a name or capitalised word right after it, makes a
+  // sentence-opening everyday word a name too (and that capitalised word its surname).
+  const asNames = new Set([...hits].map((i) => lower(words[i]!.value)));
+  const capitalised = (w: string) => /^\p{Lu}\p{Ll}/u.test(w);
+  for (const i of ambiguous) {
+    const w = words[i]!;
+    const next = words[i + 1];
+    const followed = next !== undefined && adjacent(w, next) && (hits.has(i + 1) || capitalised(next.value));
+    if (asNames.has(lower(w.value)) || followed) hits.add(i);
+    if (followed) hits.add(i + 1);
   }
-  return out;
+  return [...hits].sort((a, b) => a - b).map((i) => words[i]!);
 }
 
 /** Keeps the first of overlapping hits (strong ones are listed first). */
@@ -148,9 +202,11 @@ export function placeTerms(schoolName: string): string[] {
 /**
  * Checks a consultation text. `extraNames` are further names to flag (the school's pupils, if a
  * municipality ever configures them); `places` are terms that would point out where the teacher
- * works (the school's name, when they chose not to show it).
+ * works (the school's name, when they chose not to show it). The text is taken in NFC with
+ * invisible characters dropped, so "Åsa" typed with a combining ring and "Ah\u200Bmed" are found.
  */
-export function checkText(text: string, extraNames: Iterable<string> = [], places: Iterable<string> = []): PiiCheck {
+export function checkText(input: string, extraNames: Iterable<string> = [], places: Iterable<string> = []): PiiCheck {
+  const text = input.normalize('NFC').replace(INVISIBLE, '');
   const extra = new Set([...extraNames].map(lower));
   const removed = withoutOverlaps(strongHits(text));
   let cleaned = '';
@@ -162,8 +218,29 @@ export function checkText(text: string, extraNames: Iterable<string> = [], place
   cleaned += text.slice(at);
   // Weak hits are looked for in what is left, so their positions refer to the cleaned text.
   const placeHits = [...places].filter((p) => p.length >= 3).flatMap((p) => matches(new RegExp(`(?<![\\p{L}])${escape(p)}\\p{L}{0,3}(?![\\p{L}])`, 'giu'), cleaned, 'place'));
-  const flagged = withoutOverlaps([...placeHits, ...matches(STREET, cleaned, 'address'), ...matches(POSTAL, cleaned, 'address'), ...nameHits(cleaned, extra)]).filter(
-    (h) => !h.value.includes(REMOVED),
-  );
+  const flagged = withoutOverlaps([
+    ...placeHits,
+    ...matches(STREET, cleaned, 'address'),
+    ...matches(STREET_LOWER, cleaned, 'address'),
+    ...matches(POSTAL, cleaned, 'postalCode'),
+    ...matches(POSTAL_TOWN, cleaned, 'postalCode'),
+    ...matches(POSTAL_SAID, cleaned, 'postalCode'),
+    ...nameHits(cleaned, extra),
+  ]).filter((h) => !h.value.includes(REMOVED));
   return { cleaned, removed, flagged };
+}
+
+/**
+ * The text that is sent: every weak hit replaced by its placeholder ("[namn]"), except those the
+ * teacher restored (`restored`: indexes into `flagged`).
+ */
+export function replaceFlagged(cleaned: string, flagged: readonly PiiHit[], restored: ReadonlySet<number> = new Set()): string {
+  let out = '';
+  let at = 0;
+  flagged.forEach((h, i) => {
+    if (restored.has(i) || STRONG.has(h.kind)) return;
+    out += cleaned.slice(at, h.start) + PLACEHOLDER[h.kind as WeakKind];
+    at = h.end;
+  });
+  return out + cleaned.slice(at);
 }

@@ -76,9 +76,8 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     const send = actionsOf(compose.card).find((a) => a.verb === 'consult.send')!;
     let res = await bot.execute(as.teacher, 'consult.send', { ...send.data, text, schoolId: 'ekbacken', showSchool: String(opts.showSchool ?? false) });
     if (res.card && /Kontrollera innan du skickar/.test(textOf(res.card))) {
-      const again = actionsOf(res.card).find((a) => a.verb === 'consult.send')!;
-      const edited = inputsOf(res.card).find((i) => i.id === 'text')!.value as string;
-      res = await bot.execute(as.teacher, 'consult.send', { ...again.data, text: edited });
+      const confirm = actionsOf(res.card).find((a) => a.verb === 'consult.confirm')!;
+      res = await bot.execute(as.teacher, 'consult.confirm', confirm.data);
     }
     assert.ok(res.card, res.message);
     assert.match(textOf(res.card), /Skickad: konsultation K-\d{4}/);
@@ -157,46 +156,194 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     assert.equal(stats.messages, 3);
   });
 
-  it('removes personnummer and phone numbers before anything leaves, and shows possible names to the teacher', async () => {
-    const text = `Eleven ${CHILD} (${PNR}) säger att pappan ringer från ${PHONE} och hotar. Vad gör jag?`;
-    forbid(text);
-    const compose = await bot.execute(as.teacher, 'consult.start', {});
-    const send = actionsOf(compose.card).find((a) => a.verb === 'consult.send')!;
-    const review = await bot.execute(as.teacher, 'consult.send', { ...send.data, text, schoolId: 'ekbacken', showSchool: 'false' });
+  /** The text as the review card shows it (the highlighted RichTextBlock, joined). */
+  const willSend = (card: any): string => {
+    const block = card.body.find((e: any) => e.type === 'Container' && e.style === 'emphasis' && e.items?.[0]?.type === 'RichTextBlock');
+    return block.items[0].inlines.map((r: any) => r.text).join('');
+  };
+  const highlighted = (card: any): string[] => {
+    const block = card.body.find((e: any) => e.type === 'Container' && e.style === 'emphasis' && e.items?.[0]?.type === 'RichTextBlock');
+    return block.items[0].inlines.filter((r: any) => r.highlight).map((r: any) => r.text);
+  };
+  async function compose(text: string) {
+    const start = await bot.execute(as.teacher, 'consult.start', {});
+    const send = actionsOf(start.card).find((a) => a.verb === 'consult.send')!;
+    return bot.execute(as.teacher, 'consult.send', { ...send.data, text, schoolId: 'ekbacken', showSchool: 'false' });
+  }
+
+  it('replaces names, addresses and postal codes in what is sent, and the primary button sends only the cleaned text', async () => {
+    const text = `Ahmed Hassan i 4B (${PNR}) säger att pappan slår. Mamma Fatima ringer från ${PHONE} och bor på Storgatan 12, 123 45 Exemplinge. Ska jag anmäla?`;
+    forbid(text, 'Ahmed', 'Hassan', 'Fatima', 'Storgatan 12', 'Ahmed Hassan');
+    const review = await compose(text);
     assert.ok(review.card, review.message);
     const shown = textOf(review.card);
     assert.match(shown, /Kontrollera innan du skickar/);
     assert.match(shown, /2 uppgifter .* har tagits bort/);
-    assert.match(shown, /namn: \s*Kalle/);
     assert.ok(!shown.includes(PNR) && !shown.includes(PHONE), 'strong hits are gone from the review card too');
-    const edited = inputsOf(review.card).find((i) => i.id === 'text')!.value as string;
-    assert.equal(edited, 'Eleven Kalle ([borttaget]) säger att pappan ringer från [borttaget] och hotar. Vad gör jag?');
-    assert.equal(await bot.services.store.db.selectFrom('consultations').select('id').executeTakeFirst(), undefined, 'nothing stored before the teacher confirms');
+    const cleaned = '[namn] [namn] i 4B ([borttaget]) säger att pappan slår. Mamma [namn] ringer från [borttaget] och bor på [adress], [postnummer] Exemplinge. Ska jag anmäla?';
+    assert.equal(willSend(review.card), cleaned, 'the text that will be sent, in place on the card');
+    assert.deepEqual(highlighted(review.card), ['[namn]', '[namn]', '[borttaget]', '[namn]', '[borttaget]', '[adress]', '[postnummer]']);
+    assert.deepEqual(inputsOf(review.card), [], 'no free text on the review card: what is sent is the server\'s');
+    const restores = actionsOf(review.card).filter((a) => a.verb === 'consult.restore');
+    assert.deepEqual(restores.map((a) => a.title), ['Det är inget namn', 'Det är inget namn', 'Det är inget namn', 'Det är ingen adress', 'Det är inget postnummer']);
+    assert.equal(await bot.services.store.db.selectFrom('consultations').select('id').executeTakeFirst(), undefined, 'nothing sent before the teacher presses Skicka');
+    // The review is kept on the server, sealed: not a name in clear in any table.
+    const stored = JSON.stringify(await bot.services.store.db.selectFrom('consultation_reviews').selectAll().execute());
+    for (const secret of ['Ahmed', 'Hassan', 'Fatima', 'Storgatan', 'ringer från']) assert.ok(!stored.includes(secret), secret);
 
-    // The teacher removes the name and sends; a re-added personnummer is removed again.
-    const again = actionsOf(review.card).find((a) => a.verb === 'consult.send')!;
-    const sent = await bot.execute(as.teacher, 'consult.send', { ...again.data, text: `Eleven (${PNR}) säger att pappan ringer från [borttaget] och hotar. Vad gör jag?` });
-    assert.match(textOf(sent.card), /Kontrollera innan du skickar/);
-    const final = await bot.execute(as.teacher, 'consult.send', { ...again.data, text: inputsOf(sent.card).find((i) => i.id === 'text')!.value });
-    assert.match(textOf(final.card), /Skickad: konsultation K-0001/);
+    // The hurried teacher presses the primary button: the channel gets the cleaned text only.
+    const primary = actionsOf(review.card).find((a) => a.verb === 'consult.confirm')!;
+    assert.equal(primary.title, 'Skicka');
+    assert.deepEqual(Object.keys(primary.data).sort(), ['review', 'v', 'verb'], 'the button carries no text');
+    const sent = await bot.execute(as.teacher, 'consult.confirm', { ...primary.data, text: text, reply: text });
+    assert.match(textOf(sent.card), /Skickad: konsultation K-0001/);
     const channel = (await deliver()).filter(isChannelCall);
     const all = JSON.stringify(channel.map((c) => c.body));
-    assert.ok(!all.includes(PNR) && !all.includes('201212121212') && !all.includes(PHONE) && !all.includes(CHILD));
-    assert.match(textOf(cardsIn(channel)[0]), /Eleven \(\[borttaget\]\) säger/);
+    for (const secret of ['Ahmed', 'Hassan', 'Fatima', 'Storgatan', '123 45', PNR, '201212121212', PHONE]) assert.ok(!all.includes(secret), `the channel got "${secret}"`);
+    assert.ok(textOf(cardsIn(channel)[0]).includes(cleaned));
+    assert.equal(await bot.services.consultations.textForReport(actorOf(as.teacher), (await row()).id), cleaned);
+    // Pressed again (a double tap): the same consultation, nothing more in the channel.
+    const again = await bot.execute(as.teacher, 'consult.confirm', primary.data);
+    assert.match(textOf(again.card), /Skickad: konsultation K-0001/);
+    assert.equal((await deliver()).filter(isChannelCall).length, 0);
+    assert.equal((await bot.services.store.db.selectFrom('consultations').select('id').execute()).length, 1);
+    const left = await bot.services.store.db.selectFrom('consultation_reviews').selectAll().execute();
+    assert.deepEqual(left.map((r) => r.status), ['sent']);
+  });
 
-    // Replies pass the same guard.
+  it('"Det är inget namn" restores that one word, re-renders the card from the server, and only what the card showed can be restored', async () => {
+    forbid('Ahmeds', 'Ahmed');
+    const review = await compose('Jag pratade med Mon om Ahmeds mamma. Mon tror att Ahmed far illa hemma.');
+    assert.ok(review.card, review.message);
+    assert.equal(willSend(review.card), 'Jag pratade med [namn] om [namn] mamma. [namn] tror att [namn] far illa hemma.');
+    const rows = actionsOf(review.card).filter((a) => a.verb === 'consult.restore');
+    assert.equal(rows.length, 4);
+    const mon = rows[0]!;
+    assert.match(textOf(review.card), /"Mon"\s*→ \[namn\]/);
+    const restored = await bot.execute(as.teacher, 'consult.restore', mon.data);
+    assert.ok(restored.card, restored.message);
+    assert.equal(willSend(restored.card), 'Jag pratade med Mon om [namn] mamma. [namn] tror att [namn] far illa hemma.', 'that one word, in its place');
+    assert.match(textOf(restored.card), /"Mon"\s*står kvar/);
+    assert.ok(actionsOf(restored.card).some((a) => a.verb === 'consult.replace' && a.title === 'Byt ut igen'));
+
+    // The client's data is checked against the server's list: another index, a made-up one, a value
+    // instead of an index, or a press on the card as it was before the restore all restore nothing.
+    const v2 = actionsOf(restored.card).find((a) => a.verb === 'consult.confirm')!.data.v as string;
+    for (const forged of [
+      { ...mon.data, v: v2, hit: '9' },
+      { ...mon.data, v: v2, hit: '-1' },
+      { ...mon.data, v: v2, hit: 'Ahmed' },
+      { ...mon.data, v: v2, hit: '1e0' },
+      { ...mon.data, hit: '1' }, // the old version of the card
+    ]) {
+      const res = await bot.execute(as.teacher, 'consult.restore', forged);
+      assert.ok(res.card, res.message);
+      assert.match(textOf(res.card), /Kortet hade ändrats/);
+      assert.equal(willSend(res.card), 'Jag pratade med Mon om [namn] mamma. [namn] tror att [namn] far illa hemma.', JSON.stringify(forged));
+    }
+    // Another teacher cannot restore (or send) this teacher's review.
+    const other = await bot.execute(as.otherTeacher, 'consult.restore', { ...mon.data, v: v2, hit: '1' });
+    assert.match(other.message ?? '', /inte behörighet/);
+    const otherSend = await bot.execute(as.otherTeacher, 'consult.confirm', { ...mon.data, v: v2 });
+    assert.match(otherSend.message ?? '', /inte behörighet/);
+    // Skicka on the card as it was before the restore sends nothing and shows the current card.
+    const stale = await bot.execute(as.teacher, 'consult.confirm', { review: mon.data.review, v: mon.data.v });
+    assert.match(textOf(stale.card), /Kortet hade ändrats sedan du såg det, så inget skickades/);
+    assert.equal(await bot.services.store.db.selectFrom('consultations').select('id').executeTakeFirst(), undefined);
+
+    // "Ändra texten": the compose card with the text as it would be sent (nothing typed lost); the
+    // restored "Mon" stays restored when it is checked again, the names stay replaced.
+    const edit = await bot.execute(as.teacher, 'consult.edit', { review: mon.data.review });
+    const input = inputsOf(edit.card).find((i) => i.id === 'text')!;
+    assert.equal(input.value, 'Jag pratade med Mon om [namn] mamma. [namn] tror att [namn] far illa hemma.');
+    assert.equal(inputsOf(edit.card).find((i) => i.id === 'schoolId')!.value, 'ekbacken');
+    const send = actionsOf(edit.card).find((a) => a.verb === 'consult.send')!;
+    const done = await bot.execute(as.teacher, 'consult.send', { ...send.data, text: `${input.value as string} Hen heter egentligen Ahmed.`, schoolId: 'ekbacken', showSchool: 'false' });
+    assert.equal(willSend(done.card), 'Jag pratade med Mon om [namn] mamma. [namn] tror att [namn] far illa hemma. Hen heter egentligen [namn].');
+    const final = await bot.execute(as.teacher, 'consult.confirm', actionsOf(done.card).find((a) => a.verb === 'consult.confirm')!.data);
+    assert.match(textOf(final.card), /Skickad: konsultation K-0001/);
+    const channel = JSON.stringify((await deliver()).filter(isChannelCall).map((c) => c.body));
+    assert.ok(!channel.includes('Ahmed'));
+    assert.ok(channel.includes('Jag pratade med Mon om [namn] mamma.'));
+  });
+
+  it('replies in the thread pass the same review: replaced, restorable, and only the cleaned reply reaches the channel', async () => {
+    await ask();
     const r = await row();
     await asIntake(as.intake, 'consult.answer', { id: r.id, answer: 'Har hen sagt något mer om hoten?' });
     await deliver();
-    const reply = await bot.execute(as.teacher, 'consult.reply', { id: r.id, reply: `Ja, och ${CHILD} gav mig numret ${PHONE} igen.` });
+    forbid('Fatimas', 'Storgatan 7');
+    const reply = await bot.execute(as.teacher, 'consult.reply', { id: r.id, reply: `Ja, fatimas pappa ringde från ${PHONE} och sa att de flyttat till storgatan 7.` });
+    assert.ok(reply.card, reply.message);
     assert.match(textOf(reply.card), /Kontrollera innan du skickar \(K-0001\)/);
+    assert.equal(willSend(reply.card), 'Ja, [namn] pappa ringde från [borttaget] och sa att de flyttat till [adress].');
     assert.ok(!textOf(reply.card).includes(PHONE));
-    const confirm = actionsOf(reply.card).find((a) => a.verb === 'consult.reply')!;
-    const confirmed = await bot.execute(as.teacher, 'consult.reply', { ...confirm.data, reply: inputsOf(reply.card).find((i) => i.id === 'reply')!.value });
+    // Restore the address, change one's mind, and edit: the reply box comes back with the text.
+    const restoreAddress = actionsOf(reply.card).find((a) => a.verb === 'consult.restore' && a.title === 'Det är ingen adress')!;
+    const restored = await bot.execute(as.teacher, 'consult.restore', restoreAddress.data);
+    assert.equal(willSend(restored.card), 'Ja, [namn] pappa ringde från [borttaget] och sa att de flyttat till storgatan 7.');
+    const replaced = await bot.execute(as.teacher, 'consult.replace', actionsOf(restored.card).find((a) => a.verb === 'consult.replace')!.data);
+    assert.equal(willSend(replaced.card), 'Ja, [namn] pappa ringde från [borttaget] och sa att de flyttat till [adress].');
+    const edit = await bot.execute(as.teacher, 'consult.edit', { review: restoreAddress.data.review });
+    assert.equal(inputsOf(edit.card).find((i) => i.id === 'reply')!.value, 'Ja, [namn] pappa ringde från [borttaget] och sa att de flyttat till [adress].');
+    assert.match(textOf(edit.card), /Svar på din konsultation K-0001/);
+
+    const confirm = actionsOf(replaced.card).find((a) => a.verb === 'consult.confirm')!;
+    const confirmed = await bot.execute(as.teacher, 'consult.confirm', confirm.data);
+    assert.ok(confirmed.card, confirmed.message);
     assert.match(textOf(confirmed.card), /Ditt svar är skickat/);
+    const refreshed = JSON.stringify(confirmed.calls.filter(isChannelCall).map((c) => c.body));
     const thread = JSON.stringify((await deliver()).filter(isChannelCall).map((c) => c.body));
-    assert.match(thread, /numret \[borttaget\] igen/);
-    assert.ok(!thread.includes(PHONE));
+    for (const seen of [refreshed, thread]) {
+      assert.ok(!/fatima|storgatan/i.test(seen) && !seen.includes(PHONE));
+    }
+    assert.match(thread, /Ja, \[namn\] pappa ringde från \[borttaget\] och sa att de flyttat till \[adress\]\./);
+    // A double tap does not post the reply twice.
+    const twice = await bot.execute(as.teacher, 'consult.confirm', confirm.data);
+    assert.match(textOf(twice.card), /Ditt svar är skickat/);
+    assert.equal((await deliver()).filter(isChannelCall).length, 0);
+    assert.equal((await row()).messages, 2);
+  });
+
+  it('keeps the review card small with a text full of names, and still sends none of them', async () => {
+    const names = ['Ahmed', 'Fatima', 'Hassan', 'Kalle', 'Emma', 'Oscar', 'Maja', 'Noah'];
+    let text = '';
+    for (let i = 0; text.length < 3900; i++) text += `${names[i % names.length]} och ${names[(i + 3) % names.length]} på Storgatan ${i + 1}. `;
+    const review = await compose(text.trim()); // checkCard: under 28 KB
+    assert.ok(review.card, review.message);
+    assert.ok(actionsOf(review.card).filter((a) => a.verb === 'consult.restore').length <= 20);
+    assert.match(textOf(review.card), /ord till är utbytta/);
+    const sent = willSend(review.card);
+    for (const name of names) assert.ok(!sent.includes(name), name);
+    await bot.execute(as.teacher, 'consult.confirm', actionsOf(review.card).find((a) => a.verb === 'consult.confirm')!.data);
+    const channel = JSON.stringify((await deliver()).filter(isChannelCall).map((c) => c.body));
+    for (const name of [...names, 'Storgatan']) assert.ok(!channel.includes(name), name);
+  });
+
+  it('deletes a review nobody sent or cancelled, with its data key, after draftDays', async () => {
+    const review = await compose('Jag är orolig för Kalle Hemligsson i 3A, han är ofta hungrig.');
+    const id = String(actionsOf(review.card).find((a) => a.verb === 'consult.confirm')!.data.review);
+    bot.clock.advance(29 * 86_400_000);
+    await bot.services.consultations.purgeExpired(bot.clock.now());
+    assert.ok(await bot.services.store.dataKeys.get(id), 'kept for 30 days');
+    bot.clock.advance(2 * 86_400_000);
+    await bot.services.consultations.purgeExpired(bot.clock.now());
+    assert.deepEqual(await bot.services.store.db.selectFrom('consultation_reviews').selectAll().execute(), []);
+    assert.equal(await bot.services.store.dataKeys.get(id), undefined);
+    const late = await bot.execute(as.teacher, 'consult.confirm', actionsOf(review.card).find((a) => a.verb === 'consult.confirm')!.data);
+    assert.match(late.message ?? '', /gäller inte längre/);
+  });
+
+  it('"Avbryt" on a review sends nothing and removes the text from Värna', async () => {
+    const review = await compose('Jag är orolig för Kalle Hemligsson i 3A, han är ofta hungrig.');
+    const cancel = actionsOf(review.card).find((a) => a.verb === 'consult.cancel')!;
+    const res = await bot.execute(as.teacher, 'consult.cancel', cancel.data);
+    assert.match(textOf(res.card), /Inget skickades, och texten är borttagen ur Värna/);
+    assert.deepEqual(await bot.services.store.db.selectFrom('consultation_reviews').selectAll().execute(), []);
+    assert.equal(await bot.services.store.dataKeys.get(cancel.data.review), undefined, 'its data key is destroyed');
+    const late = await bot.execute(as.teacher, 'consult.confirm', actionsOf(review.card).find((a) => a.verb === 'consult.confirm')!.data);
+    assert.match(late.message ?? '', /gäller inte längre/);
+    assert.equal((await deliver()).length, 0);
   });
 
   it('shows the school only when the teacher chooses to, and remembers the teacher\'s school', async () => {
@@ -347,9 +494,14 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
   it('keeps what the teacher wrote when the text is too short, and speaks English to an English user', async () => {
     const compose = await bot.execute(as.teacher, 'consult.start', {});
     const send = actionsOf(compose.card).find((a) => a.verb === 'consult.send')!;
-    const short = await bot.execute(as.teacher, 'consult.send', { ...send.data, text: 'Hjälp', schoolId: 'ekbacken', showSchool: 'false' });
-    assert.match(textOf(short.card), /Skriv lite mer/);
+    const short = await bot.execute(as.teacher, 'consult.send', { ...send.data, text: 'Hjälp', schoolId: '', showSchool: 'false' });
+    // Each error says what is wrong, next to its field, and nothing typed is lost.
+    const errors = short.card.body.filter((e: any) => e.type === 'TextBlock' && e.color === 'Attention').map((e: any) => e.text);
+    assert.deepEqual(errors, ['Skriv din fråga, några meningar räcker.', 'Välj din skola.']);
     assert.equal(inputsOf(short.card).find((i) => i.id === 'text')!.value, 'Hjälp');
+    // What Teams shows when a required field is left empty: the problem, not the label again.
+    const required = Object.fromEntries(inputsOf(compose.card).filter((i) => i.isRequired).map((i) => [i.id, i.errorMessage]));
+    assert.deepEqual(required, { text: 'Skriv din fråga, några meningar räcker.', schoolId: 'Välj din skola.' });
     const en = await bot.execute(as.teacherEn, 'consult.start', {});
     assert.match(textOf(en.card), /Do not write the name of the child or the family/);
     assert.match(textOf(en.card), /Social Services Act \(2025:400\) ch\. 19 s\. 1/);

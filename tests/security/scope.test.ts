@@ -37,6 +37,8 @@ interface Fixture {
   draftId: string;
   spareDraftId: string;
   consultationId: string;
+  /** A consultation text held for review (it names a child). */
+  reviewId: string;
   reminderId: string;
   /** Thread ids as Teams sends them in the channels. */
   reportThread: string;
@@ -92,6 +94,11 @@ const table: Record<string, VerbRow> = {
   [verbs.consultMine]: { runs: ['personal'], user: as.teacher, data: () => ({}) },
   [verbs.consultShow]: { runs: ['personal'], user: as.teacher, data: (f) => ({ id: f.consultationId }) },
   [verbs.consultReply]: { runs: ['personal'], user: as.teacher, data: (f) => ({ id: f.consultationId, reply: 'Eleven berättade mer i dag.' }) },
+  [verbs.consultRestore]: { runs: ['personal'], user: as.teacher, data: (f) => ({ review: f.reviewId, v: '1', hit: '0' }) },
+  [verbs.consultReplace]: { runs: ['personal'], user: as.teacher, data: (f) => ({ review: f.reviewId, v: '2', hit: '0' }) },
+  [verbs.consultConfirm]: { runs: ['personal'], user: as.teacher, data: (f) => ({ review: f.reviewId, v: '1' }) },
+  [verbs.consultEdit]: { runs: ['personal'], user: as.teacher, data: (f) => ({ review: f.reviewId }) },
+  [verbs.consultCancel]: { runs: ['personal'], user: as.teacher, data: (f) => ({ review: f.reviewId }) },
   [verbs.consultAnswer]: { runs: ['consultationChannel'], user: as.intake, data: (f) => ({ id: f.consultationId, answer: 'Råd från mottagningen: anmäl.' }) },
   [verbs.consultClose]: { runs: ['consultationChannel'], user: as.intake, data: (f) => ({ id: f.consultationId, outcome: 'report' }) },
   [verbs.reminderSnooze]: { runs: ['personal', 'intakeChannel'], user: as.principal, data: (f) => ({ reminderId: f.reminderId }) },
@@ -162,6 +169,9 @@ describe('scope: the report, its list and its feedback live in the 1:1 chat only
     const send = actionsOf(compose.card).find((a) => a.verb === 'consult.send')!;
     await bot.execute(as.teacher, 'consult.send', { ...send.data, text: QUESTION, schoolId: 'ekbacken', showSchool: 'false' });
     await bot.deliver();
+    const again = await bot.execute(as.teacher, 'consult.start', {});
+    const named = await bot.execute(as.teacher, 'consult.send', { ...actionsOf(again.card).find((a) => a.verb === 'consult.send')!.data, text: `${TEST_CHILD} har sagt samma sak i dag.`, schoolId: 'ekbacken', showSchool: 'false' });
+    const reviewId = String(actionsOf(named.card).find((a) => a.verb === 'consult.confirm')!.data.review);
     const consultation = await bot.services.store.db.selectFrom('consultations').select(['id', 'channel_conversation_id']).executeTakeFirstOrThrow();
     const now = bot.clock.now().toISOString();
     const reminderId = 'rem-scope-test';
@@ -169,7 +179,7 @@ describe('scope: the report, its list and its feedback live in the 1:1 chat only
       .insertInto('reminders')
       .values({ id: reminderId, key: `scope:${reminderId}`, entry_id: 'terminsstart-vt', due_at: now, recipient_aad: as.principal.aadObjectId, unit_id: null, school_id: 'ekbacken', status: 'open', send_at: null, sent_count: 1, done_at: null, done_by: null, snoozed_until: null, created_at: now })
       .execute();
-    f = { reference, draftId, spareDraftId, consultationId: consultation.id, reminderId, reportThread: report!.channel_conversation_id!, consultThread: consultation.channel_conversation_id! };
+    f = { reference, draftId, spareDraftId, consultationId: consultation.id, reviewId, reminderId, reportThread: report!.channel_conversation_id!, consultThread: consultation.channel_conversation_id! };
     secrets = [TEST_CHILD, TEST_PNR, reference, sv.intake.outcomes.opened, sv.intake.feedback.investigation.opened, QUESTION, as.teacher.name];
   });
   after(async () => bot.destroy());

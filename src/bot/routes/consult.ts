@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { ConversationReference } from 'botbuilder';
 import { z } from 'zod/v4';
-import { channelCard, composeCard, delayedCard, mineCard, reviewCard, sentCard, teacherThreadCard, threadReplyCard, type ReviewView } from '../../cards/consultation';
+import { cancelledCard, channelCard, composeCard, delayedCard, mineCard, reviewCard, sentCard, teacherThreadCard, threadReplyCard, type ReviewView } from '../../cards/consultation';
 import { strings, type Strings } from '../../cards/i18n';
 import { verbs } from '../../cards/verbs';
 import type { Actor } from '../../services/actor';
 import { outcomes, type Review } from '../../services/consultation';
+import { PLACEHOLDER, REMOVED } from '../../services/pii';
 import { ConflictError, NotAllowedError, NotFoundError, ValidationError } from '../../services/errors';
 import type { BotKit } from '../kit';
 import type { Turn } from '../turn';
@@ -13,9 +14,37 @@ import type { Turn } from '../turn';
 /** Channel cards are in Swedish whoever presses: a pressed card is replaced for everyone. */
 const channelStrings = strings('sv');
 
-const messageFor = (error: ValidationError, t: Strings) => t.consultation.errors[Object.values(error.fields)[0] ?? ''] ?? t.consultation.answerMissing;
+const messageFor = (error: ValidationError, t: Strings) => {
+  const [field, code] = Object.entries(error.fields)[0] ?? ['', ''];
+  return t.consultation.errors[`${field}.${code}`] ?? t.consultation.errors[code] ?? t.consultation.answerMissing;
+};
 
-const accepted = z.array(z.string().max(200)).max(50).default([]);
+/** A review card's buttons: the review, its version and (restore) the index of one replacement. */
+const ReviewRef = z.object({ review: z.string().max(64) }).passthrough();
+const ReviewPress = z.object({ review: z.string().max(64), v: z.string().max(12), hit: z.string().max(6).optional() }).passthrough();
+
+/** The text that will be sent, in pieces for the card: replacements and removals highlighted. */
+export function segmentsOf(review: Review): ReviewView['segments'] {
+  const out: ReviewView['segments'] = [];
+  const plainText = (value: string) => {
+    value.split(REMOVED).forEach((part, i) => {
+      if (i > 0) out.push({ text: REMOVED, mark: 'removed' });
+      if (!part) return;
+      const last = out.at(-1);
+      if (last && !last.mark) last.text += part;
+      else out.push({ text: part });
+    });
+  };
+  let at = 0;
+  for (const h of review.hits) {
+    plainText(review.text.slice(at, h.start));
+    if (h.restored) plainText(h.value);
+    else out.push({ text: PLACEHOLDER[h.kind], mark: 'replaced' });
+    at = h.end;
+  }
+  plainText(review.text.slice(at));
+  return out;
+}
 
 /**
  * Anonymous consultation: the teacher's side in the 1:1 chat (compose, review, replies) and the
@@ -51,13 +80,14 @@ export function registerConsult(kit: BotKit): void {
     teacherThreadCard(await c.teacherView(actor, data.id), t, { reportVerb: reportVerb() }),
   );
 
-  async function compose(actor: Actor, t: Strings, keep: { text?: string; schoolId?: string; showSchool?: boolean; errors?: Record<string, string> } = {}) {
+  async function compose(actor: Actor, t: Strings, keep: { text?: string; schoolId?: string; showSchool?: boolean; errors?: Record<string, string>; nonce?: string; edited?: boolean } = {}) {
     const schoolId = keep.schoolId || (await c.rememberedSchool(actor));
     const hidden = schoolId ? c.originPreview(schoolId, false) : undefined;
     const shown = schoolId ? c.originPreview(schoolId, true) : undefined;
     return composeCard(
       {
-        nonce: randomBytes(12).toString('base64url'),
+        nonce: keep.nonce ?? randomBytes(12).toString('base64url'),
+        ...(keep.edited ? { edited: true } : {}),
         schools: s.directory.municipality.schools.map((x) => ({ id: x.id, name: x.name })),
         ...(schoolId ? { schoolId } : {}),
         showSchool: keep.showSchool ?? false,
@@ -69,12 +99,30 @@ export function registerConsult(kit: BotKit): void {
     );
   }
 
-  const toReview = (r: Review, base: Omit<ReviewView, 'text' | 'removedKinds' | 'flagged'>): ReviewView => ({
-    ...base,
-    text: r.text,
-    removedKinds: r.removed.map((h) => h.kind),
-    flagged: r.flagged.map((h) => ({ kind: h.kind, value: h.value })),
-  });
+  /** The review card for a review: the origin (a question) or the consultation's pseudonym (a reply). */
+  async function reviewCardFor(actor: Actor, t: Strings, review: Review, note?: string) {
+    const base = {
+      reviewId: review.id,
+      version: review.version,
+      removed: review.removed,
+      segments: segmentsOf(review),
+      hits: review.hits.map((h, index) => ({ index, kind: h.kind, value: h.value, restored: h.restored })),
+      ...(note !== undefined ? { note } : {}),
+    };
+    if (review.for.kind === 'reply') return reviewCard({ ...base, replyTo: { pseudonym: (await c.teacherView(actor, review.for.consultationId)).pseudonym } }, t);
+    const origin = c.originPreview(review.for.schoolId, review.for.showSchool);
+    return reviewCard({ ...base, ...(origin ? { origin } : {}) }, t);
+  }
+
+  /** What a press on a review card answers when the review is gone, changed, or not the presser's. */
+  async function onReviewError(error: unknown, actor: Actor, t: Strings, reviewId: string): Promise<string | Awaited<ReturnType<typeof reviewCardFor>>> {
+    if (error instanceof NotFoundError || (error instanceof ConflictError && error.reason === 'consultation.reviewSent')) return t.consultation.reviewGone;
+    if (error instanceof NotAllowedError) return t.consultation.notYours;
+    if ((error instanceof ConflictError && error.reason === 'consultation.reviewChanged') || (error instanceof ValidationError && error.fields.hit)) {
+      return reviewCardFor(actor, t, await c.review(actor, reviewId), t.consultation.staleReview);
+    }
+    throw error;
+  }
 
   kit.onAction(verbs.consultStart, { where: 'personal', data: z.object({}).passthrough() }, async ({ actor, t }) => compose(actor, t));
 
@@ -82,17 +130,16 @@ export function registerConsult(kit: BotKit): void {
     verbs.consultSend,
     {
       where: 'personal',
-      data: z.object({ nonce: z.string().max(64), text: z.string().max(8000).default(''), schoolId: z.string().max(100).default(''), showSchool: z.enum(['true', 'false']).default('false'), accepted }).passthrough(),
+      data: z.object({ nonce: z.string().max(64), text: z.string().max(8000).default(''), schoolId: z.string().max(100).default(''), showSchool: z.enum(['true', 'false']).default('false') }).passthrough(),
     },
     async ({ actor, t, data }) => {
       const showSchool = data.showSchool === 'true';
       try {
-        const result = await c.ask(actor, { text: data.text, schoolId: data.schoolId, showSchool, nonce: data.nonce, accepted: data.accepted });
+        const result = await c.ask(actor, { text: data.text, schoolId: data.schoolId, showSchool, nonce: data.nonce });
         if (result.kind === 'sent') return sentCard(result.view, t);
-        const origin = c.originPreview(data.schoolId, showSchool)!;
-        return reviewCard(toReview(result, { nonce: data.nonce, schoolId: data.schoolId, showSchool, origin }), t);
+        return reviewCardFor(actor, t, result);
       } catch (error) {
-        if (error instanceof ValidationError && !error.fields.nonce) return compose(actor, t, { text: data.text, schoolId: data.schoolId, showSchool, errors: error.fields });
+        if (error instanceof ValidationError && !error.fields.nonce) return compose(actor, t, { text: data.text, schoolId: data.schoolId, showSchool, errors: error.fields, nonce: data.nonce });
         throw error;
       }
     },
@@ -133,19 +180,64 @@ export function registerConsult(kit: BotKit): void {
     }
   });
 
-  kit.onAction(verbs.consultReply, { where: 'personal', data: z.object({ id: z.string().max(64), reply: z.string().max(8000).default(''), accepted }).passthrough() }, async ({ actor, t, data }) => {
+  kit.onAction(verbs.consultReply, { where: 'personal', data: z.object({ id: z.string().max(64), reply: z.string().max(8000).default('') }).passthrough() }, async ({ actor, t, data }) => {
     try {
-      const result = await c.reply(actor, data.id, data.reply, data.accepted);
-      if (result.kind === 'review') {
-        const view = await c.teacherView(actor, data.id);
-        return reviewCard(toReview(result, { nonce: 'reply', schoolId: '', showSchool: false, origin: view.origin, replyTo: { id: data.id, pseudonym: view.pseudonym } }), t);
-      }
+      const result = await c.reply(actor, data.id, data.reply);
+      if (result.kind === 'review') return reviewCardFor(actor, t, result);
       await refreshChannelCard(data.id);
       return teacherThreadCard(result.view, t, { note: t.consultation.replySent });
     } catch (error) {
       if (error instanceof ConflictError && error.reason === 'consultation.closed') return t.consultation.closedRefusal(await pseudonymOf(data.id));
       if (error instanceof ValidationError) return messageFor(error, t);
       throw error;
+    }
+  });
+
+  // The review card (a question or a reply): restore one word, replace it again, send, edit, cancel.
+  // Each press names the review; the service checks it is the presser's, and the version and the
+  // replacement's index against its own list.
+  for (const [verb, restore] of [[verbs.consultRestore, true], [verbs.consultReplace, false]] as const) {
+    kit.onAction(verb, { where: 'personal', data: ReviewPress }, async ({ actor, t, data }) => {
+      try {
+        return await reviewCardFor(actor, t, await c.restore(actor, data.review, { v: data.v, hit: data.hit }, restore));
+      } catch (error) {
+        return onReviewError(error, actor, t, data.review);
+      }
+    });
+  }
+
+  kit.onAction(verbs.consultConfirm, { where: 'personal', data: ReviewPress }, async ({ actor, t, data }) => {
+    try {
+      const result = await c.confirm(actor, data.review, { v: data.v });
+      if (result.kind === 'stale') return await reviewCardFor(actor, t, result.review, t.consultation.staleReview);
+      if (result.target.kind === 'ask') return sentCard(result.view, t);
+      if (!result.again) await refreshChannelCard(result.view.id);
+      return teacherThreadCard(result.view, t, { note: t.consultation.replySent });
+    } catch (error) {
+      if (error instanceof ConflictError && error.reason === 'consultation.closed') {
+        const target = await c.reviewFor(actor, data.review);
+        return target.kind === 'reply' ? t.consultation.closedRefusal(await pseudonymOf(target.consultationId)) : t.consultation.reviewGone;
+      }
+      return onReviewError(error, actor, t, data.review);
+    }
+  });
+
+  kit.onAction(verbs.consultEdit, { where: 'personal', data: ReviewRef }, async ({ actor, t, data }) => {
+    try {
+      const { for: target, text } = await c.editText(actor, data.review);
+      if (target.kind === 'reply') return teacherThreadCard(await c.teacherView(actor, target.consultationId), t, { reply: text });
+      return await compose(actor, t, { text, schoolId: target.schoolId, showSchool: target.showSchool, nonce: target.nonce, edited: true });
+    } catch (error) {
+      return onReviewError(error, actor, t, data.review);
+    }
+  });
+
+  kit.onAction(verbs.consultCancel, { where: 'personal', data: ReviewRef }, async ({ actor, t, data }) => {
+    try {
+      await c.cancel(actor, data.review);
+      return cancelledCard(t);
+    } catch (error) {
+      return onReviewError(error, actor, t, data.review);
     }
   });
 

@@ -233,6 +233,21 @@ export interface ConsultationMessageTable {
   sealed: string | null;
 }
 
+/** A consultation text under review (0130): sealed, and only until it is sent or cancelled. */
+export interface ConsultationReviewTable {
+  id: string;
+  /** Keyed hash of what it is for: the compose card's nonce (a question) or the consultation (a reply). */
+  key: string;
+  /** Keyed hash of the teacher's Entra id. */
+  owner_key: string;
+  kind: 'ask' | 'reply';
+  version: number;
+  status: 'pending' | 'sent';
+  /** The text, the hits and what was restored; null once sent. */
+  sealed: string | null;
+  updated_at: string;
+}
+
 /** The last purged audit entry: the remaining chain starts from its hash. */
 export interface AuditAnchorTable {
   seq: number;
@@ -327,6 +342,7 @@ export interface Database {
   intake_notes: IntakeNoteTable;
   consultations: ConsultationTable;
   consultation_messages: ConsultationMessageTable;
+  consultation_reviews: ConsultationReviewTable;
   reminders: ReminderTable;
   job_runs: JobRunTable;
   audit_anchor: AuditAnchorTable;
