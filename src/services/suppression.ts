@@ -229,6 +229,26 @@ class FamilyPattern {
     return false;
   }
 
+  /**
+   * Does the box's row, as it would be printed now (the total, and each part: a number, "<5" as
+   * 0-4, ".." as 5 or more), narrow part k (a component) beyond 1-4? Hiding more only widens it.
+   */
+  rowPins(k: number, box: Box): boolean {
+    if (this.keys === 1 || k === 0) return false;
+    const bounds = (key: number): [number, number] => {
+      const n = this.value(key, box);
+      return n < MIN_CELL ? [0, MIN_CELL - 1] : this.hit(key, box) ? [MIN_CELL, Infinity] : [n, n];
+    };
+    let [lo, hi] = bounds(0);
+    for (let j = 1; j < this.keys; j++) {
+      if (j === k) continue;
+      const [min, max] = bounds(j);
+      lo -= max;
+      hi -= min;
+    }
+    return lo > 1 || hi < MIN_CELL - 1;
+  }
+
   /** The cycles by each of their schools and months: [leaf * M + month]. */
   private readonly byLeafMonth: Cycle[][] = [];
   /** The cycles with a single school, by each of their months. */
@@ -551,7 +571,9 @@ export class SuppressionPattern {
         const i = ordered[j]!;
         const k = kOf[i]!;
         const box: Box = { r: sets[setOf[i]!]!, c: cOf[i]!, a: aOf[i]!, b: bOf[i]! };
-        if (!pattern.hit(k, box)) pattern.protect(k, box, familyTotal);
+        // Protected already by another box's cycle, unless its own row (the total and the parts as
+        // printed so far) still pins it: that cycle was chosen for another box's row.
+        if (!pattern.hit(k, box) || pattern.rowPins(k, box)) pattern.protect(k, box, familyTotal);
         if (j % 8 === 7) yield;
       }
       pattern.settle();
