@@ -384,7 +384,12 @@ describe('suppression against an attacker who asks every query there is', functi
         assert.deepEqual(rows, []);
         assert.deepEqual(pinned, []);
       }),
-      { numRuns: Number(process.env.VARNA_ATTACK_RUNS ?? 12), ...(process.env.VARNA_ATTACK_SEED ? { seed: Number(process.env.VARNA_ATTACK_SEED) } : {}) },
+      {
+        numRuns: Number(process.env.VARNA_ATTACK_RUNS ?? (fullBounds ? 1 : 12)),
+        ...(process.env.VARNA_ATTACK_SEED ? { seed: Number(process.env.VARNA_ATTACK_SEED) } : {}),
+        // The linear program takes minutes on a data set: report the first failing one, unshrunk.
+        ...(fullBounds ? { endOnFailure: true } : {}),
+      },
     );
   });
 });
