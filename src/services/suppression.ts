@@ -229,6 +229,26 @@ class FamilyPattern {
     return false;
   }
 
+  /**
+   * Does the box's row, as it would be printed now (the total, and each part: a number, "<5" as
+   * 0-4, ".." as 5 or more), narrow part k (a component) beyond 1-4? Hiding more only widens it.
+   */
+  rowPins(k: number, box: Box): boolean {
+    if (this.keys === 1 || k === 0) return false;
+    const bounds = (key: number): [number, number] => {
+      const n = this.value(key, box);
+      return n < MIN_CELL ? [0, MIN_CELL - 1] : this.hit(key, box) ? [MIN_CELL, Infinity] : [n, n];
+    };
+    let [lo, hi] = bounds(0);
+    for (let j = 1; j < this.keys; j++) {
+      if (j === k) continue;
+      const [min, max] = bounds(j);
+      lo -= max;
+      hi -= min;
+    }
+    return lo > 1 || hi < MIN_CELL - 1;
+  }
+
   /** The cycles by each of their schools and months: [leaf * M + month]. */
   private readonly byLeafMonth: Cycle[][] = [];
   /** The cycles with a single school, by each of their months. */
@@ -307,8 +327,13 @@ class FamilyPattern {
       if (y < 0 || y >= M) continue;
       if (cost(x, y) < bestCost) [bestCost, mx, my] = [cost(x, y), x, y];
     }
-    // Keys: a component pairs with the family's smallest other component in the box (the sum then
-    // cancels, so the total can be shown); the sum key itself takes its smallest component.
+    // Keys: a component pairs with another component of the family in the box, so that the sum
+    // cancels and the total can be shown, only where what the row then prints still leaves the
+    // component anywhere in 1-4: the attacker reads the total, each part shown, "<5" as 0-4 and
+    // ".." as 5 or more (issue 24: 16 = 8 + "<5" + "<5" pinned both to 4). The partner is hidden
+    // ("..") when 5 or more; the other parts are as they are. Of the partners that leave the range
+    // open, the largest (the most room); with none, the component is a point: the total is hidden
+    // too. The sum key itself takes its smallest component.
     let kx = 0;
     let ky = -1;
     if (this.keys > 1) {
@@ -317,10 +342,22 @@ class FamilyPattern {
       if (k === 0) kx = smallest(comps, v);
       else {
         kx = k - 1;
-        ky = smallest(
-          comps.filter((j) => j !== kx),
-          v,
-        );
+        const parts = comps.map(v);
+        const total = parts.reduce((a, b) => a + b, 0);
+        const leavesOpen = (partner: number) => {
+          let lo = total;
+          let hi = total;
+          for (const j of comps) {
+            if (j === kx) continue;
+            const p = parts[j]!;
+            const [min, max] = p < MIN_CELL ? [0, MIN_CELL - 1] : j === partner ? [MIN_CELL, Infinity] : [p, p];
+            lo -= max;
+            hi -= min;
+          }
+          return lo <= 1 && hi >= MIN_CELL - 1;
+        };
+        let best = -1;
+        for (const j of comps) if (j !== kx && parts[j]! > best && leavesOpen(j)) [best, ky] = [parts[j]!, j];
       }
     }
     this.add({ kx, ky, rx, ry, cx, cy, mx, my });
@@ -534,7 +571,9 @@ export class SuppressionPattern {
         const i = ordered[j]!;
         const k = kOf[i]!;
         const box: Box = { r: sets[setOf[i]!]!, c: cOf[i]!, a: aOf[i]!, b: bOf[i]! };
-        if (!pattern.hit(k, box)) pattern.protect(k, box, familyTotal);
+        // Protected already by another box's cycle, unless its own row (the total and the parts as
+        // printed so far) still pins it: that cycle was chosen for another box's row.
+        if (!pattern.hit(k, box) || pattern.rowPins(k, box)) pattern.protect(k, box, familyTotal);
         if (j % 8 === 7) yield;
       }
       pattern.settle();

@@ -3,11 +3,12 @@ import fc from 'fast-check';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log';
 import { directory } from '../../src/services/municipality';
-import { countKeys, groupBys, makeStatistics, type CountKey, type GroupBy, type Period } from '../../src/services/statistics';
+import { countKeys, families, groupBys, makeStatistics, type CountKey, type GroupBy, type Period } from '../../src/services/statistics';
 import { statisticsTable } from '../../src/services/statistics-export';
 import { rebuildRollup } from '../../src/services/stat-rollup';
 import { openStore, type Store } from '../../src/services/store';
 import type { ConsultationTable, ReportTable } from '../../src/services/store/schema';
+import { narrowed, rangesOfParts, type Target } from '../support/interval-audit';
 import { createTestStore } from '../support/store';
 
 /**
@@ -173,8 +174,8 @@ async function everything(store: Store): Promise<Printed[]> {
   return out;
 }
 
-/** The attack: returns every protected figure or base cell with 1-4 that the published figures pin down. */
-function attack(printed: Printed[], facts: Fact[], consults: Fact[]): string[] {
+/** The unknowns (base cells), their true values, and a printed figure as the base cells it sums. */
+function cellsOf(facts: Fact[], consults: Fact[]) {
   const unknowns = new Map<string, number>();
   const id = (key: CountKey, school: string, category: string, month: string) => `${key}|${school}|${category}|${month}`;
   for (const key of finest)
@@ -194,6 +195,14 @@ function attack(printed: Printed[], facts: Fact[], consults: Fact[]): string[] {
     return v;
   };
   const value = (v: number[]) => v.reduce((sum, x, i) => sum + x * truth[i]!, 0);
+  return { unknowns, truth, vectorOf, value };
+}
+
+const describePrinted = (p: Printed) => `${p.key} ${p.schools.join('+')} ${p.category ?? 'all'} ${p.months.join(',')}`;
+
+/** The attack: returns every protected figure or base cell with 1-4 that the published figures pin down. */
+function attack(printed: Printed[], facts: Fact[], consults: Fact[]): string[] {
+  const { unknowns, truth, vectorOf, value } = cellsOf(facts, consults);
   const space = new RowSpace(unknowns.size);
   const seen = new Set<string>();
   const found: string[] = [];
@@ -214,7 +223,7 @@ function attack(printed: Printed[], facts: Fact[], consults: Fact[]): string[] {
     if (/^\d+$/.test(p.text)) continue;
     const v = vectorOf(p);
     const n = value(v);
-    if (n >= 1 && n <= 4 && space.contains(v)) found.push(`printed ${p.text}: ${p.key} ${p.schools.join('+')} ${p.category ?? 'all'} ${p.months.join(',')} = ${n}`);
+    if (n >= 1 && n <= 4 && space.contains(v)) found.push(`printed ${p.text}: ${describePrinted(p)} = ${n}`);
   }
   for (const [name, i] of unknowns) {
     if (truth[i]! < 1 || truth[i]! > 4) continue;
@@ -225,16 +234,82 @@ function attack(printed: Printed[], facts: Fact[], consults: Fact[]): string[] {
   return found;
 }
 
+/**
+ * The attack with bounds (issue 24): every printed figure with what it says (a number, "<5" = 0-4,
+ * ".." = 5 or more) and every base cell 0 or more, by linear programming: every printed "<5" of
+ * 1-4 must still range over 1-4. Within one family (decisions and their outcomes; consultations
+ * and theirs): the pattern protects each family on its own.
+ */
+/**
+ * The same on each printed row alone: a sum and its parts over one box, as one viewer gets them
+ * (the 4 + 4 of issue 24). Every "<5" part of 1-4 must still range over 1-4.
+ */
+function rowAttack(printed: Printed[], facts: Fact[], consults: Fact[]): string[] {
+  const { vectorOf, value } = cellsOf(facts, consults);
+  const byBox = new Map<string, Map<CountKey, Printed>>();
+  printed.forEach((p, i) => {
+    // Consecutive runs of one table row: the keys of one box as one query printed them.
+    const box = `${Math.floor(i / countKeys.length)}`;
+    if (!byBox.has(box)) byBox.set(box, new Map());
+    byBox.get(box)!.set(p.key, p);
+  });
+  const found: string[] = [];
+  for (const row of byBox.values())
+    for (const [sum, ps] of Object.entries(parts) as Array<[CountKey, CountKey[]]>) {
+      const total = row.get(sum);
+      if (!total || (total.category !== undefined && noCategory.has(sum))) continue;
+      const texts = ps.map((k) => row.get(k)!.text);
+      rangesOfParts(total.text, texts).forEach(([lo, hi], i) => {
+        const p = row.get(ps[i]!)!;
+        const n = value(vectorOf(p));
+        if (p.text === '<5' && n >= 1 && n <= 4 && (lo > 1 || hi < 4)) found.push(`${describePrinted(p)} = ${n}: ${lo}-${hi} from ${sum} ${total.text}, ${ps.map((k, j) => `${k} ${texts[j]}`).join(', ')}`);
+      });
+    }
+  return [...new Set(found)];
+}
+
+async function boundsAttack(printed: Printed[], facts: Fact[], consults: Fact[]): Promise<string[]> {
+  const { unknowns, vectorOf, value } = cellsOf(facts, consults);
+  const found: string[] = [];
+  for (const family of families) {
+    const inFamily = printed.filter((p) => family.includes(p.key));
+    const figures = inFamily.map((p) => ({ cells: vectorOf(p).flatMap((x, i) => (x ? [i] : [])), text: p.text, label: describePrinted(p) }));
+    const targets = new Map<string, Target>();
+    inFamily.forEach((p, i) => {
+      const n = value(vectorOf(p));
+      const cells = figures[i]!.cells;
+      if (p.text === '<5' && n >= 1 && n <= 4 && !targets.has(cells.join())) targets.set(cells.join(), { cells, label: `<5: ${describePrinted(p)} = ${n}` });
+    });
+    found.push(...(await narrowed(unknowns.size, figures, [...targets.values()], Boolean(process.env.VARNA_ATTACK_EXPLAIN))));
+  }
+  return found;
+}
+
+/** Issue 7's hand-made data set: a month minus a month, a district minus a school. */
+function issue7(): Fact[] {
+  const many = (n: number, f: Omit<Fact, 'keys'>, keys: CountKey[] = []): Fact[] => Array.from({ length: n }, () => ({ ...f, keys: ['reports', ...keys] }));
+  return [
+    // Ekbacken: 9 in May, 2 in June: May-June minus May would be June's 2.
+    ...many(9, { school: 'ekbacken', month: '2026-05', category: 'neglect' }),
+    ...many(2, { school: 'ekbacken', month: '2026-06', category: 'neglect' }),
+    // Södra: Solstrålen 3, Lyran 8 in May: the district minus Lyran would be Solstrålen's 3.
+    ...many(3, { school: 'solstralen', month: '2026-05', category: 'violence' }),
+    ...many(8, { school: 'friskolan-lyran', month: '2026-05', category: 'violence' }),
+    ...many(7, { school: 'friskolan-lyran', month: '2026-06', category: 'violence' }),
+  ];
+}
+
 describe('suppression against an attacker who asks every query there is', function () {
   this.timeout(600_000);
 
-  async function run(facts: Fact[], consults: Fact[]): Promise<{ printed: Printed[]; found: string[] }> {
+  /** Exact combinations and each row's bounds always; the bounds of everything at once (linear programming) when `lp`. */
+  async function run(facts: Fact[], consults: Fact[], lp = false): Promise<{ printed: Printed[]; found: string[]; rows: string[]; narrowed: string[] }> {
     const place = await createTestStore();
     const store = await openStore(place.url);
     try {
       await load(store, facts, consults);
       const printed = await everything(store);
-      return { printed, found: attack(printed, facts, consults) };
+      return { printed, found: attack(printed, facts, consults), rows: rowAttack(printed, facts, consults), narrowed: lp ? await boundsAttack(printed, facts, consults) : [] };
     } finally {
       await store.close();
       await place.drop();
@@ -242,18 +317,10 @@ describe('suppression against an attacker who asks every query there is', functi
   }
 
   it('Jan-Feb minus Jan, and the district minus its other school, give nothing away (hand-made)', async () => {
-    const many = (n: number, f: Omit<Fact, 'keys'>, keys: CountKey[] = []): Fact[] => Array.from({ length: n }, () => ({ ...f, keys: ['reports', ...keys] }));
-    const facts = [
-      // Ekbacken: 9 in May, 2 in June: May-June minus May would be June's 2.
-      ...many(9, { school: 'ekbacken', month: '2026-05', category: 'neglect' }),
-      ...many(2, { school: 'ekbacken', month: '2026-06', category: 'neglect' }),
-      // Södra: Solstrålen 3, Lyran 8 in May: the district minus Lyran would be Solstrålen's 3.
-      ...many(3, { school: 'solstralen', month: '2026-05', category: 'violence' }),
-      ...many(8, { school: 'friskolan-lyran', month: '2026-05', category: 'violence' }),
-      ...many(7, { school: 'friskolan-lyran', month: '2026-06', category: 'violence' }),
-    ];
-    const { printed, found } = await run(facts, []);
+    const facts = issue7();
+    const { printed, found, rows } = await run(facts, []);
     assert.deepEqual(found, []);
+    assert.deepEqual(rows, []);
     const text = (schools: string[], months: string[]) =>
       printed.find((p) => p.key === 'reports' && p.category === undefined && p.schools.join() === schools.join() && p.months.join() === months.join())?.text;
     assert.equal(text(['ekbacken'], ['2026-06']), '<5');
@@ -266,7 +333,30 @@ describe('suppression against an attacker who asks every query there is', functi
     assert.equal(text(schools.map((s) => s.id), MONTHS), '29');
   });
 
-  it('no cell under 5 can be recovered from any combination of everything published (generated data sets)', async () => {
+  it('16 decisions = 8 opened + 4 not opened + 4 already ongoing: no "<5" is pinned by the bounds (issue 24)', async () => {
+    const decided = (n: number, outcome: CountKey): Fact[] => Array.from({ length: n }, () => ({ school: 'ekbacken', month: '2026-05', category: 'neglect', keys: ['reports', outcome] }));
+    const facts = [...decided(8, 'opened'), ...decided(4, 'notOpened'), ...decided(4, 'alreadyOngoing')];
+    const { printed, found, rows, narrowed: pinned } = await run(facts, [], true);
+    assert.deepEqual(found, []);
+    assert.deepEqual(rows, []);
+    assert.deepEqual(pinned, []);
+    const text = (key: CountKey) => printed.find((p) => p.key === key && p.category === undefined && p.schools.join() === schools.map((s) => s.id).join() && p.months.join() === '2026-05')!.text;
+    assert.deepEqual([text('notOpened'), text('alreadyOngoing')], ['<5', '<5']);
+    assert.ok(text('decisions') === '..' || text('opened') === '..', 'the total or the opened is hidden');
+  });
+
+  // The bounds of everything at once, across periods, groupings and viewers (the full audit issue 24
+  // asks for). Not yet met: a pair of schools or categories in a cycle can rest on a cell of 0 that
+  // cannot go lower, so the bounds of other figures narrow the cell (see docs/security.md). Run with
+  // VARNA_ATTACK_BOUNDS=1 (and VARNA_ATTACK_SEED to replay a data set: seed 1 fails, e.g. Solstrålen's
+  // 3 reports in May narrowed to 2-3 and Ekbacken + Solstrålen's 3 to exactly 3; seed 24 passes).
+  const fullBounds = Boolean(process.env.VARNA_ATTACK_BOUNDS);
+  (fullBounds ? it : it.skip)('no "<5" of issue 7\'s data set is narrowed by the bounds of everything published (linear programming)', async () => {
+    const { narrowed: pinned } = await run(issue7(), [], true);
+    assert.deepEqual(pinned, []);
+  });
+
+  it(`no cell under 5 can be recovered from any combination of everything published${fullBounds ? ', nor narrowed by the bounds of everything published' : ', nor narrowed by the bounds its own row prints'} (generated data sets)`, async () => {
     const fact = fc.record({
       school: fc.constantFrom(...schools.map((s) => s.id)),
       month: fc.constantFrom(...MONTHS),
@@ -290,10 +380,17 @@ describe('suppression against an attacker who asks every query there is', functi
           return { school: f.school, month: f.month, category: f.category, keys };
         });
         const consults: Fact[] = cs.map((c) => ({ school: c.school, month: c.month, category: '', keys: [c.outcome, ...(c.led ? (['ledToReport'] as CountKey[]) : [])] }));
-        const { found } = await run(facts, consults);
+        const { found, rows, narrowed: pinned } = await run(facts, consults, fullBounds);
         assert.deepEqual(found, []);
+        assert.deepEqual(rows, []);
+        assert.deepEqual(pinned, []);
       }),
-      { numRuns: Number(process.env.VARNA_ATTACK_RUNS ?? 12) },
+      {
+        numRuns: Number(process.env.VARNA_ATTACK_RUNS ?? (fullBounds ? 1 : 12)),
+        ...(process.env.VARNA_ATTACK_SEED ? { seed: Number(process.env.VARNA_ATTACK_SEED) } : {}),
+        // The linear program takes minutes on a data set: report the first failing one, unshrunk.
+        ...(fullBounds ? { endOnFailure: true } : {}),
+      },
     );
   });
 });
