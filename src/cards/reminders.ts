@@ -140,6 +140,7 @@ export interface IntakeSummaryCardView {
   decision: DueListView;
   feedback: DueListView;
   receiptMissing: DueListView;
+  unregistered: string[];
 }
 
 /** The intake unit's daily list: references and deadlines only (the channel card has no child). */
@@ -159,6 +160,7 @@ export function intakeSummaryCard(view: IntakeSummaryCardView, t: Strings): Card
     section(r.summaryDecision, view.decision),
     section(r.summaryFeedback, view.feedback),
     section(r.summaryReceipt, view.receiptMissing),
+    view.unregistered.length > 0 && container([text(r.summaryUnregistered, { weight: 'Bolder' }), text(view.unregistered.join(', '))], { separator: true }),
     text(r.summaryLaw, { subtle: true, size: 'Small' }),
   ]);
 }
