@@ -352,12 +352,13 @@ export async function recomputeRollup(db: Kysely<Database> | Tx): Promise<Rollup
   const delta = new RollupDelta();
   const page = 20_000;
   // Purged reports are deleted (retention.ts); what they contributed is kept by month, school and
-  // category only (0150), and counts as rows here.
-  for (const r of await db.selectFrom('stat_purged_counts').selectAll().execute()) {
+  // category only (0150), and counts as rows here. (Migration 0030 runs before those tables exist.)
+  const hasPurged = (await db.introspection.getTables()).some((t) => t.name === 'stat_purged_counts');
+  if (hasPurged) for (const r of await db.selectFrom('stat_purged_counts').selectAll().execute()) {
     const row = r as unknown as Record<string, number>;
     delta.addStored(cellOf(r), Object.fromEntries(countColumns.map((k) => [k, Number(row[columnOf(k)])])) as Record<CountColumn, number>);
   }
-  for (const d of await db.selectFrom('stat_purged_durations').selectAll().execute()) delta.addStored(cellOf(d), {}, [{ measure: d.measure as DurationMeasure, bucket: Number(d.bucket), n: Number(d.n) }]);
+  if (hasPurged) for (const d of await db.selectFrom('stat_purged_durations').selectAll().execute()) delta.addStored(cellOf(d), {}, [{ measure: d.measure as DurationMeasure, bucket: Number(d.bucket), n: Number(d.n) }]);
   for (let last = ''; ;) {
     const rows = await db
       .selectFrom('reports')
