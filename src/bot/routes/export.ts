@@ -74,6 +74,7 @@ export function registerExports(server: restify.Server, kit: BotKit, s: Services
     // An audited export is how a report reaches the case system: it counts as "Registrerad i
     // verksamhetssystemet" (the purge waits for that; retention.ts).
     const registered = await s.intake.registeredByExport(verdict.user, report.id, format);
+    if (registered) await refreshCard(registered);
     res.header('Cache-Control', 'no-store');
     res.header('Content-Disposition', `attachment; filename="${reference}.${format}"`);
     if (format === 'json') {
@@ -86,7 +87,6 @@ export function registerExports(server: restify.Server, kit: BotKit, s: Services
       res.sendRaw(200, await reportPdf(data, strings('sv')));
     }
     log.info({ event: 'export.sent', reference, format }, 'report exported');
-    if (registered) await refreshCard(registered);
   });
 
   /** Best effort: the channel card shows the registration; the registration itself is stored. */
