@@ -77,19 +77,13 @@ function yearsBefore(now: Date, years: number): string {
  * after a crash half-way is safe (each data class is purged in its own transaction).
  *
  * - drafts: deleted `draftDays` after their last change, with their data keys.
- * - reports: `reportDaysAfterHandover` days after the intake unit's decision (the report has then
- *   been handed over to the social services' own records), the sealed content is cleared and the
- *   data key destroyed (crypto-shredding: backups become unreadable for it), the handler's name
- *   and phone cleared; the clear columns that statistics need (school, month, category, times,
- *   outcome) stay, without anything that identifies the child.
- * - reports without a decision in Värna: the same, `undecidedReportDays` after they were received
- *   (the intake unit handled them outside Värna; the long default keeps any report from being lost
- *   before someone acted on it).
- * - with a report: the reporter's Entra id (the link between a named teacher and a child's case,
- *   secret at the school under OSL 40 kap. 7 g §), the actors in its history, where its messages
- *   went, and the keyed child hash (so "earlier reports" in `reports.open` covers only reports
- *   Värna still holds, and its label says so).
- * - report history: the names in it are cleared with the report; the event codes stay.
+ * - reports: only once intake has registered the report in the case system (the card's
+ *   "Registrerad i verksamhetssystemet", or an export): the report is an allmän handling at the
+ *   social services from the moment it arrives, and Värna's copy may be cleared only once the
+ *   original lives in the case system. A registered report is purged `reportDaysAfterHandover` days
+ *   after the intake unit's decision, or `undecidedReportDays` after it was received when no
+ *   decision was recorded in Värna. The purge deletes it (see purgeReports); an unregistered one is
+ *   kept and alerted once, `registrationWarningDays` before its purge date (warnUnregistered).
  * - users: the saved school, phone and language, `userDays` after their last change, unless the
  *   user still has a report that is not yet shredded.
  * - audit log: entries older than `auditYears` deleted; each chain stays verifiable from a signed anchor.
