@@ -112,6 +112,7 @@ export interface IntakeSummaryView {
   receiptMissing: DueList;
   /** Reports approaching their purge date that nobody marked registered in the case system (listed once). */
   unregistered: string[];
+  unregisteredMore: number;
 }
 export interface DueList {
   overdue: string[];
@@ -731,7 +732,10 @@ export function makeReminders({ config, store, clock, log, outbox, installations
         decision: split(decision.map((r) => ({ reference: r.reference, due: r.due }))),
         feedback: split(feedback),
         receiptMissing: { overdue: receipt.slice(0, LIST_LIMIT).map((r) => r.reference), dueToday: [], more: Math.max(0, receipt.length - LIST_LIMIT) },
-        unregistered: (await open().where('registered_at', 'is', null).where('purge_listed_at', '=', iso(at)).orderBy('reference').execute()).map((r) => r.reference),
+        ...(await (async () => {
+          const rows = await open().where('registered_at', 'is', null).where('purge_listed_at', '=', iso(at)).orderBy('reference').execute();
+          return { unregistered: rows.slice(0, LIST_LIMIT).map((r) => r.reference), unregisteredMore: Math.max(0, rows.length - LIST_LIMIT) };
+        })()),
       };
     },
   };

@@ -189,7 +189,7 @@ export function makeRetention({ store, clock, log, outbox, retention }: Retentio
     const ahead = retention.registrationWarningDays;
     const rows = await db
       .selectFrom('reports')
-      .select(['id', 'intake_unit_id', 'channel_conversation_id'])
+      .select(['id', 'intake_unit_id', 'channel_conversation_id', 'decision_at', 'received_at'])
       .where('purged_at', 'is', null)
       .where('registered_at', 'is', null)
       .where('purge_warned_at', 'is', null)
@@ -203,7 +203,10 @@ export function makeRetention({ store, clock, log, outbox, retention }: Retentio
     for (const r of rows) {
       await store.transaction(async (trx) => {
         await trx.updateTable('reports').set({ purge_warned_at: iso(now) }).where('id', '=', r.id).where('purge_warned_at', 'is', null).execute();
-        if (r.channel_conversation_id)
+        // Long past its purge date (reports from before registration existed, on the first night
+        // after the upgrade): the daily summary lists it, without a thread alert for each.
+        const longPast = purgeDateOf(r, retention).getTime() < now.getTime() - ahead * DAY;
+        if (r.channel_conversation_id && !longPast)
           await outbox.enqueue(trx, { dedupeKey: `report:${r.id}:purgeDue`, target: { kind: 'thread', unitId: r.intake_unit_id, conversationId: r.channel_conversation_id }, message: { kind: alertKind, reportId: r.id, alert: 'purgeDue' } }, now);
       });
     }

@@ -124,6 +124,23 @@ describe('retention (gallring): purged data is gone from every table and from th
     }
   });
 
+  it('keeps a report nobody registered, and alerts on it once: in its thread only while its purge date is near', async () => {
+    const decisionAt = new Date('2026-01-20T10:00:00Z');
+    await seed(bot, { id: 'r8', receivedAt: new Date('2026-01-10T08:00:00Z'), decisionAt, registered: false });
+    await seed(bot, { id: 'r9', receivedAt: new Date('2026-01-10T08:00:00Z'), decisionAt, registered: false });
+    // r9 was long past its purge date already (as reports from before the upgrade are).
+    await bot.services.store.db.updateTable('reports').set({ decision_at: '2025-06-01T10:00:00.000Z' }).where('id', '=', 'r9').execute();
+    bot.clock.set(new Date(decisionAt.getTime() + 91 * DAY));
+    const result = await bot.services.retention.purge();
+    assert.equal(result.reports, 0, 'not purged: not registered');
+    assert.equal(result.unregisteredAlerts, 2);
+    const alerts = await bot.services.store.db.selectFrom('outbox').select('dedupe_key').where('dedupe_key', 'like', '%:purgeDue').execute();
+    assert.deepEqual(alerts.map((a) => a.dedupe_key), ['report:r8:purgeDue'], 'no thread alert for one long past its date: the daily summary lists it');
+    assert.equal((await bot.services.retention.purge()).unregisteredAlerts, 0, 'once');
+    const kept = await bot.services.store.db.selectFrom('reports').select(['sealed', 'purge_warned_at']).where('id', 'in', ['r8', 'r9']).execute();
+    assert.ok(kept.every((r) => r.sealed && r.purge_warned_at));
+  });
+
   it('deletes a draft 30 days after its last change, with its data key', async () => {
     const s = await seed(bot, { id: 'r4', receivedAt: new Date('2026-01-10T08:00:00Z'), draftUpdatedAt: new Date('2026-01-10T08:00:00Z') });
     bot.clock.set('2026-02-08T08:00:00Z');
