@@ -92,9 +92,9 @@ export function registerExports(server: restify.Server, kit: BotKit, s: Services
   /** Best effort: the channel card shows the registration; the registration itself is stored. */
   async function refreshCard(report: Report): Promise<void> {
     try {
-      const unit = report && s.directory.intakeUnit(report.intake_unit_id);
+      const unit = s.directory.intakeUnit(report.intake_unit_id);
       const inst = unit && (await s.installations.forTeam(unit.teamId));
-      if (!report || !inst || !kit.intakeCard || !report.channel_conversation_id || !report.channel_activity_id) return;
+      if (!inst || !kit.intakeCard || !report.channel_conversation_id || !report.channel_activity_id) return;
       const base = inst.reference as Partial<ConversationReference>;
       const thread = { ...base, conversation: { ...(base.conversation ?? {}), id: report.channel_conversation_id } } as Partial<ConversationReference>;
       await kit.delivery.updateCard(thread, report.channel_activity_id, await kit.intakeCard(report));
