@@ -10,7 +10,10 @@ import type { Services } from '../services';
 import type { GraphLookup } from './graph';
 
 /** Turns a stored message intent into what Teams should show, from the store's state at send time. */
-export type Renderer = (message: OutboxMessage, target: Target) => Promise<{ card?: Card; text?: string; summary?: string; skip?: boolean }>;
+export type Renderer = (
+  message: OutboxMessage,
+  target: Target,
+) => Promise<{ card?: Card; text?: string; summary?: string; skip?: boolean; /** Update this message instead of sending a new one. */ replaces?: string; /** Delete this message. */ deletes?: string }>;
 
 /**
  * Delivers outbox messages over the Bot Framework: to a user's 1:1 chat (their installation), as a
@@ -109,6 +112,27 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
       if (rendered.skip) return {};
       const activity = activityOf(rendered, opts);
       try {
+        const existing = rendered.replaces ?? rendered.deletes;
+        if (existing) {
+          // A message Värna sent earlier (a purged report's): updated or deleted where it is.
+          if (target.kind === 'channel') throw new SendFailure(undefined, undefined, true, 'a channel post is changed in its thread');
+          const inst = target.kind === 'user' ? await s.installations.forUser(target.aadObjectId) : await s.installations.forTeam(s.directory.intakeUnit(target.unitId)?.teamId ?? '');
+          if (!inst) throw new SendFailure(undefined, undefined, false, 'no installation');
+          const base = inst.reference as Partial<ConversationReference>;
+          const reference = target.kind === 'thread' ? ({ ...base, conversation: { ...(base.conversation ?? {}), id: target.conversationId } } as Partial<ConversationReference>) : base;
+          try {
+            await proactive(reference, async (ctx) => {
+              withoutSdkRetries(ctx);
+              if (rendered.deletes) await ctx.deleteActivity(existing);
+              else await ctx.updateActivity({ ...activity, id: existing });
+            });
+          } catch (error) {
+            // Gone already (deleted in Teams): nothing left to replace.
+            if ((error as { statusCode?: number }).statusCode === 404) return {};
+            throw error;
+          }
+          return { activityId: existing, conversationId: reference.conversation?.id };
+        }
         if (target.kind === 'user') {
           const inst = await s.installations.forUser(target.aadObjectId);
           if (!inst) throw new SendFailure(undefined, undefined, false, 'user has no installation');

@@ -47,6 +47,8 @@ export interface Teams {
   channels(teamId: string): Promise<Array<{ id: string; name?: string }>>;
   /** The conversation's reference and team, to reach it proactively later. */
   conversation(): { reference: Partial<ConversationReference>; serviceUrl: string; team?: { id: string; aadGroupId?: string } };
+  /** Where the card whose button was pressed is (an Action.Execute answer replaces it there). */
+  card(): { conversationId: string; activityId: string } | undefined;
 }
 
 export function teamsOf(ctx: TurnContext, actor: Actor, membership: Membership): Teams {
@@ -64,6 +66,9 @@ export function teamsOf(ctx: TurnContext, actor: Actor, membership: Membership):
     async channels(teamId) {
       const all = await TeamsInfo.getTeamChannels(ctx, teamId);
       return all.filter((c): c is typeof c & { id: string } => typeof c.id === 'string').map((c) => ({ id: c.id, ...(c.name ? { name: c.name } : {}) }));
+    },
+    card() {
+      return a.type === 'invoke' && a.replyToId && a.conversation?.id ? { conversationId: a.conversation.id, activityId: a.replyToId } : undefined;
     },
     conversation() {
       const team = (a.channelData as { team?: { id?: unknown; aadGroupId?: unknown } } | undefined)?.team;

@@ -13,6 +13,8 @@ export interface IntakeCardView extends IntakeView {
   decision?: Outcome;
   feedback: 'sent' | 'notAsked' | 'inappropriate' | 'pending';
   meetingOffered: boolean;
+  /** "Registrerad i verksamhetssystemet": when, and by whom (no name when an export registered it). */
+  registered?: { at: Date; who: string };
   clocks: ClockState[];
   history: HistoryEntry[];
   today: string;
@@ -42,6 +44,7 @@ export function intakeCard(v: IntakeCardView, t: Strings): Card {
       { sent: i.state.feedbackSent, notAsked: i.state.feedbackNotAsked, inappropriate: i.state.feedbackInappropriate, pending: i.state.feedbackPending }[v.feedback],
     ],
     ...(v.meetingOffered ? ([[i.state.meeting, i.state.meetingOffered]] as Array<[string, string]>) : []),
+    [i.registration.state, v.registered ? i.registration.done(t.dateTime(v.registered.at), teamsText(v.registered.who)) : i.registration.notYet],
   ];
   const clockLine = (c: ClockState) => {
     const label = i.clocks[c.name];
@@ -64,6 +67,7 @@ export function intakeCard(v: IntakeCardView, t: Strings): Card {
       : h.kind === 'inappropriate' ? i.history.inappropriate(h.who)
       : h.kind === 'meeting' ? i.history.meeting(h.who)
       : h.kind === 'feedbackRequested' ? i.history.feedbackRequested(d.sentNow === true)
+      : h.kind === 'register' ? i.registration.history(h.who, d.via === 'export')
       : h.kind;
     // Names come from Teams profiles: plain text runs, never markdown.
     return { ...userText(`${t.dateTime(h.at)} – ${line}`), spacing: 'None' };
@@ -95,6 +99,7 @@ export function intakeCard(v: IntakeCardView, t: Strings): Card {
   if (v.feedback !== 'inappropriate' && v.feedback !== 'sent')
     actions.push(showCard(i.inappropriate, textInput({ id: 'reason', label: i.inappropriateReason, multiline: true, isRequired: true, maxLength: 2000 }), act(i.record, verbs.intakeInappropriate, ref, 'destructive')));
   if (!v.meetingOffered) actions.push(showCard(i.meeting, [text(t.report.wishes.meetingInfo)], act(i.meetingConfirm, verbs.intakeMeeting, ref)));
+  if (!v.registered) actions.push(showCard(i.registration.action, [text(i.registration.explain)], act(i.registration.confirm, verbs.intakeRegister, ref, 'positive')));
 
   return intakeReportCard(v, t, {
     body: [

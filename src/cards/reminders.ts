@@ -140,6 +140,8 @@ export interface IntakeSummaryCardView {
   decision: DueListView;
   feedback: DueListView;
   receiptMissing: DueListView;
+  unregistered: string[];
+  unregisteredMore: number;
 }
 
 /** The intake unit's daily list: references and deadlines only (the channel card has no child). */
@@ -159,6 +161,8 @@ export function intakeSummaryCard(view: IntakeSummaryCardView, t: Strings): Card
     section(r.summaryDecision, view.decision),
     section(r.summaryFeedback, view.feedback),
     section(r.summaryReceipt, view.receiptMissing),
+    view.unregistered.length > 0 &&
+      container([text(r.summaryUnregistered, { weight: 'Bolder' }), text(view.unregistered.join(', ')), view.unregisteredMore > 0 && text(r.more(view.unregisteredMore), { subtle: true })], { separator: true }),
     text(r.summaryLaw, { subtle: true, size: 'Small' }),
   ]);
 }

@@ -17,6 +17,7 @@ export const verbs = {
   intakeDecision: 'intake.decision',
   intakeInappropriate: 'intake.inappropriate',
   intakeMeeting: 'intake.meeting',
+  intakeRegister: 'intake.register',
   myReports: 'reports.mine',
   requestFeedback: 'reports.requestFeedback',
   consultStart: 'consult.start',

@@ -6,19 +6,20 @@ import { makePgCoordinator } from './coordinator';
 import type { Cipher } from './crypto';
 import { makeConsultations } from './consultation';
 import { makeInstallations } from './installations';
-import { makeIntake } from './intake';
+import { feedbackKind } from './feedback';
+import { alertKind, makeIntake } from './intake';
 import { makeJobs } from './jobs';
 import { makeKeyRotation } from './key-rotation';
 import { makeLinks } from './links';
 import { directory } from './municipality';
 import { isOpen } from './office-hours';
-import { makeOutbox } from './outbox';
+import { makeOutbox, type OutboxMessage, type SendResult, type Target } from './outbox';
 import { makeRefusals } from './refusals';
-import { makeRetention } from './retention';
-import { channelCardKind, makeReports } from './reports';
+import { makeRetention, purgedMessageKind, recordReportMessage } from './retention';
+import { channelCardKind, deliveryDelayedKind, makeReports } from './reports';
 import { makeReminders } from './reminders';
 import { makeStatistics } from './statistics';
-import type { Store } from './store';
+import type { Store, Tx } from './store';
 
 export interface ServiceDeps {
   config: Config;
@@ -40,7 +41,7 @@ export function makeServices(deps: ServiceDeps) {
   const outbox = makeOutbox({ store, clock, log, coordinator });
   const installations = makeInstallations({ store, clock, log });
   const jobs = makeJobs({ store, clock, log, coordinator });
-  const retention = makeRetention({ store, clock, log, retention: config.municipality.retention });
+  const retention = makeRetention({ store, clock, log, outbox, retention: config.municipality.retention });
   // The audit log is signed with a key that is not in the database, and its chain heads are
   // checkpointed outside it every few minutes (and at start and shutdown, src/index.ts).
   const audit = auditKeys(config.env, deps.cipher);
@@ -60,6 +61,25 @@ export function makeServices(deps: ServiceDeps) {
     onSent: (m, result, trx) => reports.channelCardSent(String(m.reportId), result.conversationId, result.activityId, trx),
     onDeadline: (m) => reports.deliveryDelayed(String(m.reportId)),
   });
+  // Where Värna's own messages about a report land in Teams, so that its purge can replace them
+  // (retention.ts): the receipt (report route), feedback and the delivery notice in the teacher's
+  // chat, alerts in the card's thread; the channel card's own ids are on the report.
+  const remember = (target: (r: { reporter_aad: string; intake_unit_id: string }) => Target) => ({
+    onSent: async (m: OutboxMessage, result: SendResult, trx: Tx) => {
+      const r = await trx.selectFrom('reports').select(['reporter_aad', 'intake_unit_id']).where('id', '=', String(m.reportId)).executeTakeFirst();
+      if (r) await recordReportMessage(trx, String(m.reportId), target(r), result.conversationId, result.activityId, clock.now());
+    },
+  });
+  outbox.on(feedbackKind, remember((r) => ({ kind: 'user', aadObjectId: r.reporter_aad })));
+  outbox.on(deliveryDelayedKind, remember((r) => ({ kind: 'user', aadObjectId: r.reporter_aad })));
+  outbox.on(alertKind, {
+    onSent: async (m, result, trx) => {
+      const r = await trx.selectFrom('reports').select(['intake_unit_id']).where('id', '=', String(m.reportId)).executeTakeFirst();
+      if (r && result.conversationId) await recordReportMessage(trx, String(m.reportId), { kind: 'thread', unitId: r.intake_unit_id, conversationId: result.conversationId }, result.conversationId, result.activityId, clock.now());
+    },
+  });
+  // Replacing a message is the same request again: an interrupted one is simply made again.
+  outbox.on(purgedMessageKind, { idempotent: true });
   const intake = makeIntake({ config, store, clock, log, cipher: deps.cipher, directory: dir, outbox, reports });
   jobs.every('intake.clocks', 5 * 60_000, async () => void (await intake.checkClocks()));
   const consultations = makeConsultations({ store, clock, log, cipher: deps.cipher, directory: dir, outbox, retentionDays: config.municipality.retention.consultationDaysAfterClose, maxOpenDays: config.municipality.retention.consultationMaxOpenDays, deliveryDeadlineMinutes: config.env.VARNA_DELIVERY_DEADLINE_MINUTES, reviewDays: config.municipality.retention.draftDays });

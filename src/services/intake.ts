@@ -14,7 +14,7 @@ import type { Report, Reports } from './reports';
 import { newId, type Store, type Tx } from './store';
 
 export type Outcome = 'opened' | 'notOpened' | 'alreadyOngoing';
-export type IntakeAction = 'take' | 'protection' | 'decision' | 'inappropriate' | 'meeting';
+export type IntakeAction = 'take' | 'protection' | 'decision' | 'inappropriate' | 'meeting' | 'register';
 export type IsMember = (teamId: string) => Promise<boolean>;
 export const alertKind = 'intake.alert';
 
@@ -218,6 +218,36 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
       });
     },
 
+    /**
+     * "Registrerad i verksamhetssystemet": the report is taken into the social services' case
+     * system. It is an allmän handling there from the moment it arrived; Värna's copy is only a
+     * working copy, and is purged (retention.ts) only once this is recorded.
+     */
+    register(actor: Actor, reference: string, isMember: IsMember): Promise<Report> {
+      return act(actor, reference, 'register', isMember, (r, now) => {
+        if (r.registered_at) throw new ConflictError('registered');
+        return { patch: { registered_at: iso(now) }, detail: { via: 'card' } };
+      });
+    },
+
+    /**
+     * An export (JSON or PDF) downloaded by a member of the intake team counts as registration: it
+     * is how the report reaches the case system. Recorded once, audited with the export's format.
+     * Returns the report when this export registered it (the channel card then shows it).
+     */
+    async registeredByExport(actorAad: string, reportId: string, format: 'json' | 'pdf'): Promise<Report | undefined> {
+      const now = clock.now();
+      return store.transaction(async (trx) => {
+        const report = await trx.selectFrom('reports').selectAll().where('id', '=', reportId).executeTakeFirst();
+        if (!report || report.registered_at || report.purged_at) return undefined;
+        await store.audit.append(trx, { actor: actorAad, action: 'intake.register', subject: report.reference, outcome: 'allowed', detail: { via: 'export', format } }, now);
+        const res = await trx.updateTable('reports').set({ registered_at: iso(now), version: report.version + 1, updated_at: iso(now) }).where('id', '=', reportId).where('registered_at', 'is', null).executeTakeFirst();
+        if (Number(res.numUpdatedRows) !== 1) return undefined;
+        await trx.insertInto('report_events').values({ id: newId(now), report_id: reportId, at: iso(now), actor_aad: actorAad, actor_name: '', kind: 'register', detail: JSON.stringify({ via: 'export', format }) }).execute();
+        return trx.selectFrom('reports').selectAll().where('id', '=', reportId).executeTakeFirstOrThrow();
+      });
+    },
+
     async history(report: Report): Promise<HistoryEntry[]> {
       const rows = await store.db.selectFrom('report_events').selectAll().where('report_id', '=', report.id).orderBy('at').orderBy('id').execute();
       return rows.map((r) => ({ at: new Date(r.at), who: r.actor_name, kind: r.kind, detail: JSON.parse(r.detail) as HistoryEntry['detail'] }));
@@ -251,6 +281,8 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
         .selectFrom('reports')
         .selectAll()
         .where('reporter_aad', '=', actor.aadObjectId)
+        // A purged report is gone from the list: no reference, no time (retention.ts).
+        .where('purged_at', 'is', null)
         .orderBy('received_at', 'desc')
         .orderBy('id', 'desc')
         .limit(pageSize + 1)

@@ -110,6 +110,19 @@ export const Retention = z.object({
   consultationMaxOpenDays: z.number().int().positive().default(180),
   /** A user's stored preferences (school, phone, language) are deleted this long after their last use. */
   userDays: z.number().int().positive().default(365),
+  /**
+   * The municipality's retention decision (gallringsbeslut) that Värna's purges follow, as the
+   * committee's records name it (e.g. "SN 2026-01-15 § 12"). Shown where purges are described.
+   */
+  decision: z.string().trim().min(1).max(120).optional().describe('the retention decision (gallringsbeslut) the purges follow, e.g. "SN 2026-01-15 § 12"'),
+  /**
+   * A report not yet registered in the case system this many days before its purge date is
+   * alerted (once) in its channel thread and in the intake unit's daily summary. It is not purged
+   * until it is registered.
+   */
+  registrationWarningDays: z.number().int().positive().default(14),
+  /** What becomes of Värna's own messages about a purged report in Teams: replaced by a short note, or deleted. */
+  teamsMessages: z.enum(['replace', 'delete']).default('replace').describe("on purge, Värna's messages about the report in Teams are replaced by a note (replace) or deleted (delete)"),
 });
 
 export const Municipality = z
@@ -129,7 +142,7 @@ export const Municipality = z
       .describe('true when the routine makes the principal a party to every report (references and status, never content)'),
     annualCycle: z.array(CycleEntry).default([]),
     reminders: Reminders.default(reminderDefaults),
-    retention: Retention.default({ draftDays: 30, reportDaysAfterHandover: 90, consultationDaysAfterClose: 30, auditYears: 5, undecidedReportDays: 730, consultationMaxOpenDays: 180, userDays: 365 }),
+    retention: Retention.default({ draftDays: 30, reportDaysAfterHandover: 90, consultationDaysAfterClose: 30, auditYears: 5, undecidedReportDays: 730, consultationMaxOpenDays: 180, userDays: 365, registrationWarningDays: 14, teamsMessages: 'replace' }),
   })
   .superRefine((m, ctx) => referenceProblems(m).forEach((p) => ctx.addIssue({ code: 'custom', path: p.path, message: p.message })));
 

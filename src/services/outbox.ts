@@ -77,6 +77,11 @@ export interface DeliveryHooks {
    * (a reminder: a second copy is worse than a card that may be missing).
    */
   atMostOnce?: boolean;
+  /**
+   * Sending it again does no harm (an update or a delete of a message already sent): a send that
+   * was interrupted is simply made again, without a look in Teams or a "may repeat" mark.
+   */
+  idempotent?: boolean;
 }
 
 export interface OutboxDeps {
@@ -176,6 +181,10 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
    * whether the message is there before sending it again.
    */
   async function settle(row: OutboxRow, target: Target, message: OutboxMessage): Promise<'found' | 'absent' | 'unknown'> {
+    if (hooks.get(message.kind)?.idempotent) {
+      await store.outbox.clearDoubt(row.id);
+      return 'absent';
+    }
     let found: FindResult;
     try {
       found = sender!.find ? await sender!.find(target, markerOf(row.dedupe_key), new Date(row.attempt_at!)) : { status: 'unknown', reason: 'no-lookup' };

@@ -110,6 +110,9 @@ export interface IntakeSummaryView {
   decision: DueList;
   feedback: DueList;
   receiptMissing: DueList;
+  /** Reports approaching their purge date that nobody marked registered in the case system (listed once). */
+  unregistered: string[];
+  unregisteredMore: number;
 }
 export interface DueList {
   overdue: string[];
@@ -676,9 +679,15 @@ export function makeReminders({ config, store, clock, log, outbox, installations
         return void log.info({ event: 'reminders.intake-summary.stale', dueAt: iso(dueAt) }, 'stale summary skipped');
       for (const unit of m.intakeUnits) {
         const view = await this.intakeSummary(unit.id, dueAt);
-        const empty = view && [view.protection, view.decision, view.feedback, view.receiptMissing].every((l) => !l.overdue.length && !l.dueToday.length);
+        // Reports alerted as approaching their purge date unregistered (retention.ts) are listed in
+        // one summary only: this one claims them.
+        const unlisted = db.selectFrom('reports').where('intake_unit_id', '=', unit.id).where('purged_at', 'is', null).where('registered_at', 'is', null).where('purge_warned_at', 'is not', null).where('purge_listed_at', 'is', null);
+        const toList = (await unlisted.select('id').execute()).length;
+        const empty = view && !toList && !view.unregistered.length && [view.protection, view.decision, view.feedback, view.receiptMissing].every((l) => !l.overdue.length && !l.dueToday.length);
         if (!view || empty) continue;
         await store.transaction(async (trx) => {
+          if (toList)
+            await trx.updateTable('reports').set({ purge_listed_at: iso(dueAt) }).where('intake_unit_id', '=', unit.id).where('purged_at', 'is', null).where('registered_at', 'is', null).where('purge_warned_at', 'is not', null).where('purge_listed_at', 'is', null).execute();
           await outbox.enqueue(trx, { dedupeKey: `intake-summary:${unit.id}:${iso(dueAt)}`, target: { kind: 'channel', unitId: unit.id, channel: 'reports' }, message: { kind: reminderKinds.intakeSummary, unitId: unit.id, at: iso(dueAt) } }, now);
         });
       }
@@ -723,6 +732,10 @@ export function makeReminders({ config, store, clock, log, outbox, installations
         decision: split(decision.map((r) => ({ reference: r.reference, due: r.due }))),
         feedback: split(feedback),
         receiptMissing: { overdue: receipt.slice(0, LIST_LIMIT).map((r) => r.reference), dueToday: [], more: Math.max(0, receipt.length - LIST_LIMIT) },
+        ...(await (async () => {
+          const rows = await open().where('registered_at', 'is', null).where('purge_listed_at', '=', iso(at)).orderBy('reference').execute();
+          return { unregistered: rows.slice(0, LIST_LIMIT).map((r) => r.reference), unregisteredMore: Math.max(0, rows.length - LIST_LIMIT) };
+        })()),
       };
     },
   };

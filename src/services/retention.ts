@@ -1,15 +1,47 @@
 import { sql, type ExpressionBuilder } from 'kysely';
 import type { Logger } from '../log';
 import type { Clock } from './clock';
+import { alertKind } from './intake';
 import type { Municipality } from './municipality';
-import type { Store } from './store';
+import type { Outbox, Target } from './outbox';
+import { reportContribution, reportFactColumns, RollupDelta } from './stat-rollup';
+import type { Store, Tx } from './store';
 import type { Database } from './store/schema';
 
 export interface RetentionDeps {
   store: Store;
   clock: Clock;
   log: Logger;
+  outbox: Outbox;
   retention: Municipality['retention'];
+}
+
+/** Replace (or delete) one of Värna's own messages about a purged report in Teams. Ids only. */
+export const purgedMessageKind = 'report.purgedMessage';
+export interface PurgedMessage {
+  kind: typeof purgedMessageKind;
+  [key: string]: unknown;
+  activityId: string;
+  locale: 'sv' | 'en';
+  mode: 'replace' | 'delete';
+}
+
+/** The day a report is due to be purged, if registered by then (the alert names it). */
+export function purgeDateOf(r: { decision_at: string | null; received_at: string }, retention: Municipality['retention']): Date {
+  return r.decision_at ? new Date(Date.parse(r.decision_at) + retention.reportDaysAfterHandover * DAY) : new Date(Date.parse(r.received_at) + retention.undecidedReportDays * DAY);
+}
+
+/**
+ * Remembers where one of Värna's messages about a report landed in Teams (from the send's answer),
+ * so the purge can replace it. Idempotent.
+ */
+export async function recordReportMessage(trx: Tx, reportId: string, target: Target, conversationId: string | undefined, activityId: string | undefined, now: Date): Promise<void> {
+  if (!conversationId || !activityId) return;
+  await trx
+    .insertInto('report_messages')
+    .values({ id: `${reportId}:${activityId}`.slice(0, 200), report_id: reportId, target: JSON.stringify(target), conversation_id: conversationId, activity_id: activityId, created_at: now.toISOString() })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
 }
 
 /** What one purge removed, per data class (counts only). */
@@ -18,6 +50,10 @@ export interface PurgeResult {
   reports: number;
   /** Of `reports`: those shredded without a decision, `undecidedReportDays` after receipt. */
   undecidedReports: number;
+  /** Värna's messages in Teams queued to be replaced or deleted (the purged reports'). */
+  teamsMessages: number;
+  /** Reports newly alerted as approaching their purge date unregistered. */
+  unregisteredAlerts: number;
   users: number;
   auditEntries: number;
   turnState: number;
@@ -41,19 +77,13 @@ function yearsBefore(now: Date, years: number): string {
  * after a crash half-way is safe (each data class is purged in its own transaction).
  *
  * - drafts: deleted `draftDays` after their last change, with their data keys.
- * - reports: `reportDaysAfterHandover` days after the intake unit's decision (the report has then
- *   been handed over to the social services' own records), the sealed content is cleared and the
- *   data key destroyed (crypto-shredding: backups become unreadable for it), the handler's name
- *   and phone cleared; the clear columns that statistics need (school, month, category, times,
- *   outcome) stay, without anything that identifies the child.
- * - reports without a decision in Värna: the same, `undecidedReportDays` after they were received
- *   (the intake unit handled them outside Värna; the long default keeps any report from being lost
- *   before someone acted on it).
- * - with a report: the reporter's Entra id (the link between a named teacher and a child's case,
- *   secret at the school under OSL 40 kap. 7 g §), the actors in its history, where its messages
- *   went, and the keyed child hash (so "earlier reports" in `reports.open` covers only reports
- *   Värna still holds, and its label says so).
- * - report history: the names in it are cleared with the report; the event codes stay.
+ * - reports: only once intake has registered the report in the case system (the card's
+ *   "Registrerad i verksamhetssystemet", or an export): the report is an allmän handling at the
+ *   social services from the moment it arrives, and Värna's copy may be cleared only once the
+ *   original lives in the case system. A registered report is purged `reportDaysAfterHandover` days
+ *   after the intake unit's decision, or `undecidedReportDays` after it was received when no
+ *   decision was recorded in Värna. The purge deletes it (see purgeReports); an unregistered one is
+ *   kept and alerted once, `registrationWarningDays` before its purge date (warnUnregistered).
  * - users: the saved school, phone and language, `userDays` after their last change, unless the
  *   user still has a report that is not yet shredded.
  * - audit log: entries older than `auditYears` deleted; each chain stays verifiable from a signed anchor.
@@ -62,7 +92,7 @@ function yearsBefore(now: Date, years: number): string {
  *
  * Consultations are purged by their own module (`consultationDaysAfterClose`).
  */
-export function makeRetention({ store, clock, log, retention }: RetentionDeps) {
+export function makeRetention({ store, clock, log, outbox, retention }: RetentionDeps) {
   const { db } = store;
 
   async function purgeDrafts(now: Date): Promise<number> {
@@ -76,42 +106,111 @@ export function makeRetention({ store, clock, log, retention }: RetentionDeps) {
     });
   }
 
-  async function purgeReports(now: Date): Promise<{ reports: number; undecided: number }> {
-    const cutoff = daysBefore(now, retention.reportDaysAfterHandover);
-    const undecidedCutoff = daysBefore(now, retention.undecidedReportDays);
+  /**
+   * Reports whose purge date is past: only those intake has registered in the case system (the
+   * report is an allmän handling at the social services from the moment it arrived, and Värna's
+   * copy may be cleared only once the original lives there), and any left from the earlier purge,
+   * which cleared the content but kept the row.
+   */
+  function dueForPurge(eb: ExpressionBuilder<Database, 'reports'>, now: Date) {
+    return eb.or([
+      eb('purged_at', 'is not', null),
+      eb.and([
+        eb('registered_at', 'is not', null),
+        eb.or([
+          eb.and([eb('decision_at', 'is not', null), eb('decision_at', '<', daysBefore(now, retention.reportDaysAfterHandover))]),
+          eb.and([eb('decision_at', 'is', null), eb('received_at', '<', daysBefore(now, retention.undecidedReportDays))]),
+        ]),
+      ]),
+    ]);
+  }
+
+  /**
+   * The purge of a report deletes it: content and data key (crypto-shredding: backups become
+   * unreadable for it), its history, intake's notes, where its messages went, and the row itself
+   * with its reference, exact times and the link to the reporter. The statistics roll-up already
+   * holds its figures and is not touched; what the report contributed is also added to
+   * stat_purged_* (month, school, category: no reference), so the roll-up can still be checked
+   * against what remains. Värna's own messages about it in Teams (the receipt and the feedback in
+   * the teacher's chat, the channel card and its thread replies) are replaced or deleted through
+   * the outbox, so a restart between the purge and the delivery loses nothing.
+   */
+  async function purgeReports(now: Date): Promise<{ reports: number; undecided: number; messages: number }> {
     return store.transaction(async (trx) => {
       const rows = await trx
         .selectFrom('reports')
-        .select(['id', 'decision_at'])
-        .where('purged_at', 'is', null)
-        .where((eb) =>
-          eb.or([
-            eb.and([eb('decision_at', 'is not', null), eb('decision_at', '<', cutoff)]),
-            eb.and([eb('decision_at', 'is', null), eb('received_at', '<', undecidedCutoff)]),
-          ]),
-        )
+        .select(['id', 'decision_at', 'purged_at', 'reporter_locale', 'intake_unit_id', 'channel_conversation_id', 'channel_activity_id', ...reportFactColumns])
+        .where((eb) => dueForPurge(eb, now))
         .execute();
       const ids = rows.map((r) => r.id);
-      if (!ids.length) return { reports: 0, undecided: 0 };
+      if (!ids.length) return { reports: 0, undecided: 0, messages: 0 };
       await store.dataKeys.destroy(trx, ids);
+      const contribution = new RollupDelta();
+      let messages = 0;
+      for (const r of rows) {
+        contribution.add(reportContribution(r), 1);
+        const recorded = await trx.selectFrom('report_messages').select(['target', 'conversation_id', 'activity_id']).where('report_id', '=', r.id).execute();
+        const own = recorded.map((m) => ({ target: JSON.parse(m.target) as Target, conversationId: m.conversation_id, activityId: m.activity_id }));
+        // The channel card: its thread is its conversation, and it is the thread's root message.
+        if (r.channel_conversation_id && r.channel_activity_id)
+          own.push({ target: { kind: 'thread', unitId: r.intake_unit_id, conversationId: r.channel_conversation_id }, conversationId: r.channel_conversation_id, activityId: r.channel_activity_id });
+        for (const m of own) {
+          const message: PurgedMessage = { kind: purgedMessageKind, activityId: m.activityId, locale: m.target.kind === 'user' && r.reporter_locale === 'en' ? 'en' : 'sv', mode: retention.teamsMessages };
+          // Ids only: nothing in the row says which report, or which child, the message was about.
+          await outbox.enqueue(trx, { dedupeKey: `purged:${m.conversationId}:${m.activityId}`, target: m.target, message }, now);
+          messages++;
+        }
+      }
+      await contribution.apply(trx, 'purged');
       for (let i = 0; i < ids.length; i += 200) {
         const batch = ids.slice(i, i + 200);
-        await trx
-          .updateTable('reports')
-          .set({ sealed: null, child_key: null, reporter_aad: PURGED, handler_aad: null, handler_name: null, handler_phone: null, purged_at: iso(now), updated_at: iso(now), version: sql`version + 1` })
-          .where('id', 'in', batch)
-          .execute();
-        await trx.updateTable('report_events').set({ actor_aad: PURGED, actor_name: '' }).where('report_id', 'in', batch).execute();
+        await trx.deleteFrom('report_messages').where('report_id', 'in', batch).execute();
+        await trx.deleteFrom('intake_notes').where('report_id', 'in', batch).execute();
+        await trx.deleteFrom('report_events').where('report_id', 'in', batch).execute();
+        await trx.deleteFrom('reports').where('id', 'in', batch).execute();
       }
       // Where the report's messages went (the teacher's 1:1 chat) goes with it; one not yet sent
       // by now never will be.
       for (const id of ids) {
         const ofReport = (eb: ExpressionBuilder<Database, 'outbox'>) => eb.or([eb('dedupe_key', 'like', `report:${id}:%`), eb('dedupe_key', 'like', `feedback:${id}:%`)]);
         await trx.updateTable('outbox').set({ status: 'failed', last_error: 'purged' }).where(ofReport).where('status', '=', 'pending').execute();
-        await trx.updateTable('outbox').set({ target: JSON.stringify({ kind: 'user', aadObjectId: PURGED }), result: null }).where(ofReport).execute();
+        await trx.updateTable('outbox').set({ target: JSON.stringify({ kind: 'user', aadObjectId: PURGED }), message: JSON.stringify({ kind: 'purged' }), result: null }).where(ofReport).execute();
       }
-      return { reports: ids.length, undecided: rows.filter((r) => !r.decision_at).length };
+      return { reports: rows.filter((r) => !r.purged_at).length, undecided: rows.filter((r) => !r.purged_at && !r.decision_at).length, messages };
     });
+  }
+
+  /**
+   * Reports that reach their purge date within `registrationWarningDays` and are not registered:
+   * an alert in the report's thread in the intake channel, and a line in the unit's next daily
+   * summary (reminders.ts), each once.
+   */
+  async function warnUnregistered(now: Date): Promise<number> {
+    const ahead = retention.registrationWarningDays;
+    const rows = await db
+      .selectFrom('reports')
+      .select(['id', 'intake_unit_id', 'channel_conversation_id', 'decision_at', 'received_at'])
+      .where('purged_at', 'is', null)
+      .where('registered_at', 'is', null)
+      .where('purge_warned_at', 'is', null)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('decision_at', 'is not', null), eb('decision_at', '<', daysBefore(now, retention.reportDaysAfterHandover - ahead))]),
+          eb.and([eb('decision_at', 'is', null), eb('received_at', '<', daysBefore(now, retention.undecidedReportDays - ahead))]),
+        ]),
+      )
+      .execute();
+    for (const r of rows) {
+      await store.transaction(async (trx) => {
+        await trx.updateTable('reports').set({ purge_warned_at: iso(now) }).where('id', '=', r.id).where('purge_warned_at', 'is', null).execute();
+        // Long past its purge date (reports from before registration existed, on the first night
+        // after the upgrade): the daily summary lists it, without a thread alert for each.
+        const longPast = purgeDateOf(r, retention).getTime() < now.getTime() - ahead * DAY;
+        if (r.channel_conversation_id && !longPast)
+          await outbox.enqueue(trx, { dedupeKey: `report:${r.id}:purgeDue`, target: { kind: 'thread', unitId: r.intake_unit_id, conversationId: r.channel_conversation_id }, message: { kind: alertKind, reportId: r.id, alert: 'purgeDue' } }, now);
+      });
+    }
+    return rows.length;
   }
 
   async function purgeUsers(now: Date): Promise<number> {
@@ -147,10 +246,14 @@ export function makeRetention({ store, clock, log, retention }: RetentionDeps) {
     async purge(now: Date = clock.now()): Promise<PurgeResult> {
       const drafts = await purgeDrafts(now);
       const reports = await purgeReports(now);
+      const unregisteredAlerts = await warnUnregistered(now);
+      if (reports.messages || unregisteredAlerts) outbox.wake();
       const result: PurgeResult = {
         drafts,
         reports: reports.reports,
         undecidedReports: reports.undecided,
+        teamsMessages: reports.messages,
+        unregisteredAlerts,
         users: await purgeUsers(now),
         auditEntries: await purgeAudit(now),
         turnState: await purgeTurnState(now),

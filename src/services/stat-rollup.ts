@@ -190,6 +190,7 @@ export function consultationContribution(k: ConsultationFacts): Contribution {
   };
 }
 
+const cellOf = (c: CellKey): CellKey => ({ month: c.month, school_id: c.school_id, district_id: c.district_id, school_type: c.school_type, category: c.category });
 const cellId = (c: CellKey) => [c.month, c.school_id, c.district_id, c.school_type, c.category].join('\u001f');
 
 /** Contributions summed: counts per cell, duration buckets per cell. Signs allow a delta. */
@@ -221,8 +222,23 @@ export class RollupDelta {
         });
     }
   }
-  /** Writes the non-zero parts as +/- upserts. */
-  async apply(trx: Tx): Promise<void> {
+  /** Adds a stored count row or duration row as it is (the purged reports' part, see recomputeRollup). */
+  addStored(cell: CellKey, counts: Partial<Record<CountColumn, number>>, durations: Array<{ measure: DurationMeasure; bucket: number; n: number }> = []): void {
+    this.add({ cell, counts, durations: [] }, 1);
+    const id = cellId(cell);
+    for (const d of durations) {
+      const did = `${id}\u001f${d.measure}\u001f${d.bucket}`;
+      const x = this.durations.get(did);
+      if (x) x.n += d.n;
+      else this.durations.set(did, { cell, measure: d.measure, bucket: d.bucket, n: d.n });
+    }
+  }
+  /**
+   * Writes the non-zero parts as +/- upserts: into the roll-up, or (`purged`) into the record of
+   * what purged reports contributed, which changes no figure and so tells no listener.
+   */
+  async apply(trx: Tx, into: 'rollup' | 'purged' = 'rollup'): Promise<void> {
+    if (into === 'purged') return this.applyPurged(trx);
     let changed = false;
     for (const { cell, v } of this.counts.values()) {
       const nonZero = countColumns.filter((k) => v[k] !== 0);
@@ -250,6 +266,29 @@ export class RollupDelta {
     if (changed) {
       await trx.updateTable('stat_version').set({ v: sql`v + 1` }).where('id', '=', 1).execute();
       for (const l of listeners) l();
+    }
+  }
+  private async applyPurged(trx: Tx): Promise<void> {
+    for (const { cell, v } of this.counts.values()) {
+      const nonZero = countColumns.filter((k) => v[k] !== 0);
+      if (!nonZero.length) continue;
+      await trx
+        .insertInto('stat_purged_counts')
+        .values({ ...cell, ...toRow(v) } as never)
+        .onConflict((oc) =>
+          oc
+            .columns(['month', 'school_id', 'district_id', 'school_type', 'category'])
+            .doUpdateSet(Object.fromEntries(nonZero.map((k) => [columnOf(k), sql`stat_purged_counts.${sql.ref(columnOf(k))} + ${v[k]}`])) as never),
+        )
+        .execute();
+    }
+    for (const { cell, measure, bucket, n } of this.durations.values()) {
+      if (n === 0) continue;
+      await trx
+        .insertInto('stat_purged_durations')
+        .values({ ...cell, measure, bucket, n })
+        .onConflict((oc) => oc.columns(['month', 'school_id', 'district_id', 'school_type', 'category', 'measure', 'bucket']).doUpdateSet({ n: sql`stat_purged_durations.n + ${n}` }))
+        .execute();
     }
   }
 }
@@ -312,6 +351,14 @@ export async function trackConsultation<T>(trx: Tx, id: string, change: () => Pr
 export async function recomputeRollup(db: Kysely<Database> | Tx): Promise<RollupDelta> {
   const delta = new RollupDelta();
   const page = 20_000;
+  // Purged reports are deleted (retention.ts); what they contributed is kept by month, school and
+  // category only (0150), and counts as rows here. (Migration 0030 runs before those tables exist.)
+  const hasPurged = (await db.introspection.getTables()).some((t) => t.name === 'stat_purged_counts');
+  if (hasPurged) for (const r of await db.selectFrom('stat_purged_counts').selectAll().execute()) {
+    const row = r as unknown as Record<string, number>;
+    delta.addStored(cellOf(r), Object.fromEntries(countColumns.map((k) => [k, Number(row[columnOf(k)])])) as Record<CountColumn, number>);
+  }
+  if (hasPurged) for (const d of await db.selectFrom('stat_purged_durations').selectAll().execute()) delta.addStored(cellOf(d), {}, [{ measure: d.measure as DurationMeasure, bucket: Number(d.bucket), n: Number(d.n) }]);
   for (let last = ''; ;) {
     const rows = await db
       .selectFrom('reports')

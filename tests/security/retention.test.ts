@@ -20,7 +20,7 @@ forbid(child.name, child.pnr, child.concern, handler.name, handler.phone, 'Gallr
  * sealed content and data key, its history, the handler's name in clear, an audit entry, a
  * delivered channel message; and a draft. Returns the ciphertexts, to look for them afterwards.
  */
-async function seed(bot: TestBot, opts: { id: string; receivedAt: Date; decisionAt?: Date; draftUpdatedAt?: Date }) {
+async function seed(bot: TestBot, opts: { id: string; receivedAt: Date; decisionAt?: Date; draftUpdatedAt?: Date; registered?: boolean }) {
   const { store, cipher } = bot.services;
   const iso = (d: Date) => d.toISOString();
   const reportKey = cipher.newDataKey(opts.id);
@@ -42,7 +42,7 @@ async function seed(bot: TestBot, opts: { id: string; receivedAt: Date; decision
         handler_phone: handler.phone, receipt_at: iso(at), protection_at: iso(at), protection_immediate: 0,
         decision: opts.decisionAt ? 'opened' : null, decision_date: opts.decisionAt ? iso(opts.decisionAt).slice(0, 10) : null, decision_at: opts.decisionAt ? iso(opts.decisionAt) : null,
         feedback_inappropriate_at: null, feedback_requested_later_at: null, feedback_given_at: null, joint_meeting_offered_at: null,
-        version: 1, purged_at: null, updated_at: iso(at),
+        version: 1, purged_at: null, updated_at: iso(at), registered_at: opts.registered === false ? null : iso(at),
       })
       .execute());
     await trx.insertInto('report_events').values({ id: `ev-${opts.id}`, report_id: opts.id, at: iso(at), actor_aad: as.intake.aadObjectId, actor_name: handler.name, kind: 'receipt', detail: '{}' }).execute();
@@ -88,25 +88,19 @@ describe('retention (gallring): purged data is gone from every table and from th
     assert.equal(result.drafts, 1);
 
     assert.deepEqual(await findInTables(bot.services.store.db, [...clearNeedles, s.reportCt, s.draftCt, s.wrappedKey, child.pnr]), []);
-    const report = await bot.services.store.db.selectFrom('reports').selectAll().where('id', '=', 'r1').executeTakeFirstOrThrow();
-    assert.equal(report.sealed, null);
-    assert.equal(report.child_key, null, 'no way left to link a new report to this child');
-    assert.ok(report.purged_at);
+    // The reference stays only in the audit log, which has its own retention (auditYears).
+    assert.deepEqual((await findInTables(bot.services.store.db, ['ORO-r1'])).filter((hit) => !hit.startsWith('audit')), []);
+    // The report is gone: no row, no reference, no exact time, nothing linking the teacher to the
+    // child's case (not its history, not where its messages went).
+    assert.equal(await bot.services.store.db.selectFrom('reports').select('id').where('id', '=', 'r1').executeTakeFirst(), undefined);
     assert.equal(await bot.services.store.dataKeys.get('r1'), undefined, 'the data key is destroyed: backups are unreadable');
-    // Nothing links the teacher to the child's case any more (OSL 26 kap. 5 §): not the report,
-    // not its history, not where its messages went.
-    assert.equal(report.reporter_aad, 'purged');
-    assert.equal(report.handler_aad, null);
-    const events = await bot.services.store.db.selectFrom('report_events').select(['actor_aad', 'actor_name']).where('report_id', '=', 'r1').execute();
-    assert.deepEqual(events, [{ actor_aad: 'purged', actor_name: '' }]);
+    assert.deepEqual(await bot.services.store.db.selectFrom('report_events').select('id').where('report_id', '=', 'r1').execute(), []);
     const messages = await bot.services.store.db.selectFrom('outbox').select(['target', 'status']).where('dedupe_key', 'like', 'report:r1:%').execute();
     assert.ok(messages.every((m) => !m.target.includes(as.teacher.aadObjectId)), 'no message row names the teacher');
     assert.ok(messages.every((m) => m.status !== 'pending'), 'a message not sent by now never will be');
-    // What statistics need stays: school, month, category, outcome, times.
-    assert.equal(report.school_id, 'ekbacken');
-    assert.equal(report.category, 'violence');
-    assert.equal(report.decision, 'opened');
-    assert.equal(report.received_month, '2026-01');
+    // What statistics need stays, by month, school and category only.
+    const kept = await bot.services.store.db.selectFrom('stat_purged_counts').select(['month', 'school_id', 'category', 'reports', 'opened']).execute();
+    assert.deepEqual(kept, [{ month: '2026-01', school_id: 'ekbacken', category: 'violence', reports: 1, opened: 1 }]);
 
     if (!sqlite) return; // PostgreSQL: dead tuples until VACUUM; crypto-shredding covers the content
     await bot.stop();
@@ -128,6 +122,23 @@ describe('retention (gallring): purged data is gone from every table and from th
       assert.equal(r.purged_at, null);
       assert.ok(await bot.services.store.dataKeys.get(id));
     }
+  });
+
+  it('keeps a report nobody registered, and alerts on it once: in its thread only while its purge date is near', async () => {
+    const decisionAt = new Date('2026-01-20T10:00:00Z');
+    await seed(bot, { id: 'r8', receivedAt: new Date('2026-01-10T08:00:00Z'), decisionAt, registered: false });
+    await seed(bot, { id: 'r9', receivedAt: new Date('2026-01-10T08:00:00Z'), decisionAt, registered: false });
+    // r9 was long past its purge date already (as reports from before the upgrade are).
+    await bot.services.store.db.updateTable('reports').set({ decision_at: '2025-06-01T10:00:00.000Z' }).where('id', '=', 'r9').execute();
+    bot.clock.set(new Date(decisionAt.getTime() + 91 * DAY));
+    const result = await bot.services.retention.purge();
+    assert.equal(result.reports, 0, 'not purged: not registered');
+    assert.equal(result.unregisteredAlerts, 2);
+    const alerts = await bot.services.store.db.selectFrom('outbox').select('dedupe_key').where('dedupe_key', 'like', '%:purgeDue').execute();
+    assert.deepEqual(alerts.map((a) => a.dedupe_key), ['report:r8:purgeDue'], 'no thread alert for one long past its date: the daily summary lists it');
+    assert.equal((await bot.services.retention.purge()).unregisteredAlerts, 0, 'once');
+    const kept = await bot.services.store.db.selectFrom('reports').select(['sealed', 'purge_warned_at']).where('id', 'in', ['r8', 'r9']).execute();
+    assert.ok(kept.every((r) => r.sealed && r.purge_warned_at));
   });
 
   it('deletes a draft 30 days after its last change, with its data key', async () => {
@@ -162,10 +173,10 @@ describe('retention (gallring): purged data is gone from every table and from th
     await bot.services.jobs.runDue(); // first sight of the job: nothing is "missed" before it existed
     bot.clock.set('2026-04-15T03:00:00+02:00');
     await bot.services.jobs.runDue();
-    const r = await bot.services.store.db.selectFrom('reports').select('purged_at').where('id', '=', 'r5').executeTakeFirstOrThrow();
-    assert.ok(r.purged_at, 'the nightly job purged it');
+    const r = await bot.services.store.db.selectFrom('reports').select('purged_at').where('id', '=', 'r5').executeTakeFirst();
+    assert.equal(r, undefined, 'the nightly job purged it');
     const again = await bot.services.retention.purge();
-    assert.deepEqual({ ...again, turnState: 0 }, { drafts: 0, reports: 0, undecidedReports: 0, users: 0, auditEntries: 0, turnState: 0, deliveredMessages: 0 });
+    assert.deepEqual({ ...again, turnState: 0 }, { drafts: 0, reports: 0, undecidedReports: 0, teamsMessages: 0, unregisteredAlerts: 0, users: 0, auditEntries: 0, turnState: 0, deliveredMessages: 0 });
     const entries = await bot.services.store.db.selectFrom('audit').select(['action', 'detail']).where('action', '=', 'retention.purged').execute();
     assert.ok(entries.length >= 2);
     assert.ok(entries.some((e) => JSON.parse(e.detail).reports === 1));
@@ -179,8 +190,7 @@ describe('retention (gallring): purged data is gone from every table and from th
     const result = await bot.services.retention.purge();
     assert.equal(result.reports, 1);
     assert.equal(result.undecidedReports, 1);
-    const r = await bot.services.store.db.selectFrom('reports').select(['sealed', 'reporter_aad', 'decision']).where('id', '=', 'r6').executeTakeFirstOrThrow();
-    assert.deepEqual(r, { sealed: null, reporter_aad: 'purged', decision: null });
+    assert.equal(await bot.services.store.db.selectFrom('reports').select('id').where('id', '=', 'r6').executeTakeFirst(), undefined);
     assert.equal(await bot.services.store.dataKeys.get('r6'), undefined);
   });
 

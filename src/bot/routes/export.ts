@@ -1,4 +1,5 @@
 import type restify from 'restify';
+import type { ConversationReference } from 'botbuilder';
 import { strings } from '../../cards/i18n';
 import type { Config } from '../../config';
 import type { Logger } from '../../log';
@@ -7,6 +8,7 @@ import { NotAllowedError, NotFoundError, UnavailableError } from '../../services
 import { referenceSubject } from '../../services/intake-access';
 import { toExport } from '../../services/report-export';
 import type { Services } from '../../services';
+import type { Report } from '../../services/reports';
 import { sourceOf, type DownloadGuard } from '../download-guard';
 import type { BotKit } from '../kit';
 
@@ -69,6 +71,10 @@ export function registerExports(server: restify.Server, kit: BotKit, s: Services
     }
     const { report } = opened;
     const data = toExport(report, opened.content, s.directory);
+    // An audited export is how a report reaches the case system: it counts as "Registrerad i
+    // verksamhetssystemet" (the purge waits for that; retention.ts).
+    const registered = await s.intake.registeredByExport(verdict.user, report.id, format);
+    if (registered) await refreshCard(registered);
     res.header('Cache-Control', 'no-store');
     res.header('Content-Disposition', `attachment; filename="${reference}.${format}"`);
     if (format === 'json') {
@@ -82,4 +88,18 @@ export function registerExports(server: restify.Server, kit: BotKit, s: Services
     }
     log.info({ event: 'export.sent', reference, format }, 'report exported');
   });
+
+  /** Best effort: the channel card shows the registration; the registration itself is stored. */
+  async function refreshCard(report: Report): Promise<void> {
+    try {
+      const unit = s.directory.intakeUnit(report.intake_unit_id);
+      const inst = unit && (await s.installations.forTeam(unit.teamId));
+      if (!inst || !kit.intakeCard || !report.channel_conversation_id || !report.channel_activity_id) return;
+      const base = inst.reference as Partial<ConversationReference>;
+      const thread = { ...base, conversation: { ...(base.conversation ?? {}), id: report.channel_conversation_id } } as Partial<ConversationReference>;
+      await kit.delivery.updateCard(thread, report.channel_activity_id, await kit.intakeCard(report));
+    } catch (error) {
+      log.warn({ event: 'export.card-refresh-failed', err: error }, 'channel card not updated after the export registered the report');
+    }
+  }
 }

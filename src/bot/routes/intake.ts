@@ -1,7 +1,7 @@
 import { z } from 'zod/v4';
 import { strings, type Strings } from '../../cards/i18n';
 import { alertCard, feedbackCard, intakeCard, myReportsCard, type IntakeCardView } from '../../cards/intake';
-import { markdownText } from '../../cards/card';
+import { card, markdownText, text } from '../../cards/card';
 import { markForDelivery } from '../../cards/delivery';
 import { verbs } from '../../cards/verbs';
 import { ConflictError, NotFoundError, ValidationError } from '../../services/errors';
@@ -10,6 +10,7 @@ import { alertKind } from '../../services/intake';
 import { localParts } from '../../services/office-hours';
 import { markerOf } from '../../services/outbox';
 import type { Report } from '../../services/reports';
+import { purgeDateOf, purgedMessageKind, type PurgedMessage } from '../../services/retention';
 import type { Services } from '../../services';
 import type { BotKit } from '../kit';
 import { describeError, type Turn } from '../turn';
@@ -25,6 +26,7 @@ const RequestFeedback = Ref.extend({ page: z.coerce.number().int().min(0).max(10
 
 export async function intakeCardView(s: Services, report: Report): Promise<IntakeCardView> {
   const wants = report.feedback_requested === 1 || !!report.feedback_requested_later_at;
+  const history = await s.intake.history(report);
   return {
     ...intakeViewOf(s, report),
     ...(report.handler_name ? { handlerName: report.handler_name, handlerPhone: report.handler_phone ?? '' } : {}),
@@ -32,8 +34,9 @@ export async function intakeCardView(s: Services, report: Report): Promise<Intak
     ...(report.decision ? { decision: report.decision } : {}),
     feedback: report.feedback_inappropriate_at && !report.feedback_given_at ? 'inappropriate' : report.feedback_given_at ? 'sent' : wants ? 'pending' : 'notAsked',
     meetingOffered: !!report.joint_meeting_offered_at,
+    ...(report.registered_at ? { registered: { at: new Date(report.registered_at), who: history.findLast((h) => h.kind === 'register')?.who ?? '' } } : {}),
     clocks: s.intake.clocks(report),
-    history: await s.intake.history(report),
+    history,
     today: localParts(s.clock.now()).date,
   };
 }
@@ -70,6 +73,7 @@ export function registerIntake(kit: BotKit): void {
       if (error.reason === 'assessed') return r.assessed;
       if (error.reason === 'alreadyMarked') return r.alreadyMarked;
       if (error.reason === 'alreadyOffered') return r.alreadyOffered;
+      if (error.reason === 'registered') return t.intake.registration.already;
     }
     if (error instanceof ValidationError) {
       const [field, code] = Object.entries(error.fields)[0] ?? [];
@@ -97,6 +101,8 @@ export function registerIntake(kit: BotKit): void {
 
   onIntake(verbs.intakeMeeting, Ref, ({ actor, data }, isMember) => s.intake.offerMeeting(actor, data.reference, isMember));
 
+  onIntake(verbs.intakeRegister, Ref, ({ actor, data }, isMember) => s.intake.register(actor, data.reference, isMember));
+
   // The reporter's side: only the permitted messages, in the reporter's own 1:1 chat.
   kit.delivery.register(feedbackKind, async (message) => {
     const report = await s.reports.byId(String(message.reportId));
@@ -109,7 +115,24 @@ export function registerIntake(kit: BotKit): void {
     const report = await s.reports.byId(String(message.reportId));
     if (!report) throw new NotFoundError('report', String(message.reportId));
     const a = sv.intake.alerts;
-    return { card: alertCard(message.alert === 'ack' ? a.ack(report.reference) : a.decisionOverdue(report.reference, sv.date(new Date(report.decision_due_at)))) };
+    const retention = s.config.municipality.retention;
+    // Registered since the alert was queued: nothing to say any more.
+    if (message.alert === 'purgeDue' && report.registered_at) return { skip: true };
+    return {
+      card: alertCard(
+        message.alert === 'ack' ? a.ack(report.reference)
+        : message.alert === 'purgeDue' ? sv.intake.registration.purgeDue(report.reference, sv.date(purgeDateOf(report, retention)), retention.decision)
+        : a.decisionOverdue(report.reference, sv.date(new Date(report.decision_due_at))),
+      ),
+    };
+  });
+
+  // A purged report's messages in Teams: replaced by a note, or deleted (retention.teamsMessages).
+  kit.delivery.register(purgedMessageKind, async (message) => {
+    const m = message as PurgedMessage;
+    if (m.mode === 'delete') return { deletes: m.activityId };
+    const t = strings(m.locale === 'en' ? 'en' : 'sv');
+    return { card: card([text(t.intake.purged.text(s.config.municipality.retention.decision), { subtle: true })]), replaces: m.activityId };
   });
 
   async function mine(actorAad: Parameters<typeof s.intake.mine>[0], page: number, t: Strings) {

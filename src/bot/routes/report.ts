@@ -18,6 +18,7 @@ import { isOpen } from '../../services/office-hours';
 import { doNotInformGuardians, steps, type Category, type DraftContent, type ReportContent, type Step } from '../../services/report-model';
 import { channelCardKind, deliveryDelayedKind, type Draft, type Report } from '../../services/reports';
 import type { Services } from '../../services';
+import { recordReportMessage } from '../../services/retention';
 import type { BotKit } from '../kit';
 import { describeError, type Turn } from '../turn';
 
@@ -235,9 +236,13 @@ export function registerReport(kit: BotKit): void {
     return card([heading(t.report.title), text(t.report.discarded)], [execute(t.menu, verbs.welcome)]);
   });
 
-  kit.onAction(verbs.reportSubmit, { where: personal, data: DraftRef }, async ({ actor, t, data }) => {
+  kit.onAction(verbs.reportSubmit, { where: personal, data: DraftRef }, async ({ actor, t, data, teams }) => {
     try {
       const { report, created } = await s.reports.submit(actor, data.draftId, t.locale);
+      // The receipt replaces the review card in the teacher's chat: remember where, so the purge
+      // can replace it in turn (retention.ts).
+      const shown = teams.card();
+      if (shown) await s.store.transaction((trx) => recordReportMessage(trx, report.id, { kind: 'user', aadObjectId: actor.aadObjectId }, shown.conversationId, shown.activityId, s.clock.now()));
       const unit = s.directory.intakeUnit(report.intake_unit_id);
       const receivedAt = new Date(report.received_at);
       const afterHours = unit && !isOpen(unit, receivedAt) ? { onCallPhone: unit.onCallPhone } : undefined;

@@ -86,6 +86,23 @@ export const sv = {
     secrecy: 'Mer än så kan socialtjänsten inte berätta, på grund av sekretess (OSL 26 kap. 1 §). I skolan är beskedet hemligt (OSL 40 kap. 7 g §): berätta det bara för dem som enligt er rutin behöver veta.',
     informationDuty: 'Om socialtjänsten behöver uppgifter från skolan i utredningen är skolan skyldig att lämna dem (20 kap. 6 §).',
   },
+  registration: {
+    action: 'Registrerad i verksamhetssystemet',
+    confirm: 'Ja, anmälan är registrerad',
+    explain:
+      'Anmälan är en allmän handling hos socialtjänsten från det att den kom in och ska registreras i verksamhetssystemet. Värnas kopia gallras först när den är registrerad där, enligt kommunens gallringsbeslut. En export (JSON eller PDF) räknas också som registrering.',
+    state: 'Verksamhetssystemet',
+    notYet: 'inte markerad som registrerad – Värna gallrar den inte förrän den är det',
+    done: (when: string, who: string) => `registrerad ${when}${who ? ` av ${who}` : ''}`,
+    history: (who: string, viaExport: boolean) => (viaExport ? 'Exporterad – räknas som registrerad i verksamhetssystemet' : `${who}: registrerad i verksamhetssystemet`),
+    already: 'Anmälan är redan markerad som registrerad i verksamhetssystemet. Kortet visar det senaste läget.',
+    purgeDue: (ref: string, date: string, decision: string | undefined) =>
+      `Anmälan ${ref} är inte markerad som registrerad i verksamhetssystemet. Enligt ${decision ? `kommunens gallringsbeslut (${decision})` : 'kommunens gallringsbeslut'} ska Värnas kopia gallras ${date}, men Värna gallrar den inte förrän någon i mottagningen har registrerat den och tryckt "Registrerad i verksamhetssystemet" (eller exporterat den).`,
+  },
+  purged: {
+    text: (decision: string | undefined) => `Anmälan gallrad enligt kommunens gallringsbeslut${decision ? ` (${decision})` : ''}.`,
+    mine: 'Gallrad enligt kommunens gallringsbeslut',
+  },
   mine: {
     title: 'Mina anmälningar',
     none: 'Du har inte gjort några anmälningar i Värna.',
@@ -112,6 +129,10 @@ export const en: IntakeStrings = {
     page: (n) => `Page ${n}`,
   },
   outcomes: { opened: 'Investigation opened', notOpened: 'Investigation not opened', alreadyOngoing: 'Investigation already ongoing' },
+  purged: {
+    text: (decision) => `Report purged under the municipality's retention decision${decision ? ` (${decision})` : ''}.`,
+    mine: "Purged under the municipality's retention decision",
+  },
   feedback: {
     title: (ref) => `News about your report ${ref}`,
     received: (name, phone) => `The social services intake unit has received the report. Your contact person is ${name}, phone ${phone}.`,

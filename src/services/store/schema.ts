@@ -141,6 +141,23 @@ export interface ReportTable {
   updated_at: string;
   /** Id of the index key child_key was made with; null: before ids were stored (0070). */
   index_key_id?: string | null;
+  /** "Registrerad i verksamhetssystemet" (or exported): only a registered report is purged (0150). */
+  registered_at?: string | null;
+  /** The alert for a report approaching its purge date unregistered was queued (0150). */
+  purge_warned_at?: string | null;
+  /** The daily summary (its due time) that listed the report as approaching its purge date (0150). */
+  purge_listed_at?: string | null;
+}
+
+/** Where one of Värna's own messages about a report landed in Teams (0150), to replace it on purge. */
+export interface ReportMessageTable {
+  id: string;
+  report_id: string;
+  /** The outbox Target (JSON) the message went to. */
+  target: string;
+  conversation_id: string;
+  activity_id: string;
+  created_at: string;
 }
 
 export interface ReportEventTable {
@@ -338,6 +355,10 @@ export interface Database {
   key_checks: KeyCheckTable;
   stat_counts: StatCountsTable;
   stat_durations: StatDurationsTable;
+  /** What purged reports contributed to the roll-up (0150): same shape, no reference. */
+  stat_purged_counts: StatCountsTable;
+  stat_purged_durations: StatDurationsTable;
+  report_messages: ReportMessageTable;
   stat_version: StatVersionTable;
   intake_notes: IntakeNoteTable;
   consultations: ConsultationTable;
