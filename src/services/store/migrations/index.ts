@@ -11,6 +11,7 @@ import * as m0030 from './0030-statistics-rollup';
 import * as m0060 from './0060-outbox-deadline';
 import * as m0070 from './0070-key-checks';
 import * as m0080 from './0080-audit-chains';
+import * as m0140 from './0140-acute-and-handlers';
 
 /**
  * Versioned migrations, applied in name order at start. Add a file per change and list it here;
@@ -32,6 +33,7 @@ export const migrations: Record<string, Migration> = {
   '0060-outbox-deadline': m0060,
   '0070-key-checks': m0070,
   '0080-audit-chains': m0080,
+  '0140-acute-and-handlers': m0140,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
