@@ -26,6 +26,7 @@ const RequestFeedback = Ref.extend({ page: z.coerce.number().int().min(0).max(10
 
 export async function intakeCardView(s: Services, report: Report): Promise<IntakeCardView> {
   const wants = report.feedback_requested === 1 || !!report.feedback_requested_later_at;
+  const history = await s.intake.history(report);
   return {
     ...intakeViewOf(s, report),
     ...(report.handler_name ? { handlerName: report.handler_name, handlerPhone: report.handler_phone ?? '' } : {}),
@@ -33,9 +34,10 @@ export async function intakeCardView(s: Services, report: Report): Promise<Intak
     ...(report.decision ? { decision: report.decision } : {}),
     feedback: report.feedback_inappropriate_at && !report.feedback_given_at ? 'inappropriate' : report.feedback_given_at ? 'sent' : wants ? 'pending' : 'notAsked',
     meetingOffered: !!report.joint_meeting_offered_at,
-    ...(report.decision_at && (!report.protection_at || report.protection_at > report.decision_at) ? { decisionBeforeProtection: true } : {}),
     clocks: s.intake.clocks(report),
-    history: await s.intake.history(report),
+    history,
+    // As recorded with the decision (issue 22 §4): the order stays on the card after the assessment.
+    ...(history.some((h) => h.kind === 'decision' && h.detail.beforeProtection === true) ? { decisionBeforeProtection: true } : {}),
     today: localParts(s.clock.now()).date,
   };
 }
