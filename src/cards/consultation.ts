@@ -101,9 +101,9 @@ export function reviewCard(view: ReviewView, t: Strings): Card {
     [
       heading(view.replyTo ? `${c.reviewTitle} (${view.replyTo.pseudonym})` : c.reviewTitle, 'Large'),
       text(c.reviewIntro),
-      view.removedKinds.length > 0 && container([text(c.removed(view.removedKinds.length), { color: 'Good' })], { style: 'good' }),
+      view.removedKinds.length > 0 && container([text(c.removed(view.removedKinds.length))], { style: 'good' }),
       view.flagged.length > 0 &&
-        container([text(c.flagged, { color: 'Warning', weight: 'Bolder' }), ...view.flagged.map((f) => userText(f.value, { label: c.kinds[f.kind] ?? f.kind }))], { style: 'warning' }),
+        container([text(c.flagged, { weight: 'Bolder' }), ...view.flagged.map((f) => userText(f.value, { label: c.kinds[f.kind] ?? f.kind }))], { style: 'warning' }),
       !view.replyTo && text(c.heading('K-…', c.origin(view.origin)), { subtle: true }),
       ...textInput({ id: view.replyTo ? 'reply' : 'text', label: view.replyTo ? c.replyLabel : c.textLabel, multiline: true, maxLength: view.replyTo ? 2000 : 4000, isRequired: true, value: view.text }),
       text(c.notAReport, { size: 'Small' }),
@@ -158,7 +158,7 @@ export function teacherThreadCard(view: ThreadView, t: Strings, opts: { reportVe
   const c = t.consultation;
   const body: Array<Element | false> = [
     heading(view.open ? c.answerTitle(view.pseudonym) : c.closedTitle(view.pseudonym)),
-    opts.note !== undefined && text(opts.note, { color: 'Good' }),
+    opts.note !== undefined && container([text(opts.note, { weight: 'Bolder' })], { style: 'good' }),
     ...history(view, t, 'teacher'),
   ];
   if (view.open) {

@@ -58,7 +58,7 @@ function header(view: { step: Step }, t: Strings): Element[] {
 export function acuteBanner(a: AcuteView, t: Strings): Element {
   return container(
     [
-      text(t.report.acute.call112, { color: 'Attention', size: 'Large' }),
+      text(t.report.acute.call112, { weight: 'Bolder', size: 'Large' }),
       text(a.open ? t.report.acute.phoneOpen(a.intakeName, a.intakePhone) : t.report.acute.phoneClosed(a.onCallPhone), { weight: 'Bolder' }),
       text(t.report.acute.followUp),
     ],
@@ -355,7 +355,7 @@ export function fullReportCard(view: FullReportView, t: Strings): Card {
       facts([[t.report.channel.received, t.dateTime(view.receivedAt)]]),
       view.earlier.length > 0 &&
         container(
-          [text(f.earlier(view.earlier.length, view.purgeDays), { weight: 'Bolder', color: 'Warning' }), ...view.earlier.map((e) => text(`${e.reference} – ${t.date(e.receivedAt)}`))],
+          [text(f.earlier(view.earlier.length, view.purgeDays), { weight: 'Bolder' }), ...view.earlier.map((e) => text(`${e.reference} – ${t.date(e.receivedAt)}`))],
           { style: 'warning' },
         ),
       ...view.sections.map((s) => container([text(s.title, { weight: 'Bolder' }), userFacts(s.rows)], { separator: true })),
