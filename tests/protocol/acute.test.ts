@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { trackReport } from '../../src/services/stat-rollup';
 import { startBot, type TestBot } from '../support/bot';
 import { cardsOf, checkCard, inputsOf, textOf } from '../support/cards';
 import { activityOf, type ConnectorCall } from '../support/connector';
@@ -233,5 +234,32 @@ describe('intake\'s card (issue 22 §4)', () => {
     await press(bot, as.intake, reference, 'intake.protection', { immediate: 'no' });
     const decided = textOf((await press(bot, as.intake, reference, 'intake.decision', { outcome: 'opened', date: '2026-03-02' })).card);
     assert.doesNotMatch(decided, /före skyddsbedömningen/);
+  });
+});
+
+describe('the intake unit\'s daily summary counts the feedback week from the decision date (SoL (2025:400) 19 kap. 6 §)', () => {
+  let bot: TestBot;
+  afterEach(async () => bot?.destroy());
+
+  it('a decision dated 2 March and entered on 10 March: its feedback was due on 9 March, overdue in the summary of 10 March', async () => {
+    bot = await startBot({ clock: new ManualClock('2026-03-02T09:00:00+01:00') });
+    await intakeReady(bot);
+    const { reference } = await submitReport(bot, as.teacher);
+    await bot.deliver();
+    // The feedback could not go out with the decision (as when intake entered it outside Värna's
+    // flow): what the summary must show is its deadline, a week from the date of the decision.
+    const { id } = (await bot.services.reports.byReference(reference))!;
+    await bot.services.store.transaction((trx) =>
+      trackReport(trx, id, () => trx.updateTable('reports').set({ decision: 'opened', decision_date: '2026-03-02', decision_at: '2026-03-10T06:00:00.000Z' }).where('id', '=', id).execute()),
+    );
+    bot.clock.set('2026-03-10T07:30:00+01:00');
+    const summary = await bot.services.reminders.intakeSummary('ifo-mottagningen', bot.clock.now());
+    assert.deepEqual(summary!.feedback.overdue, [reference], 'due 9 March: overdue, not due on 17 March');
+    bot.clock.set('2026-03-06T07:30:00+01:00');
+    const earlier = await bot.services.reminders.intakeSummary('ifo-mottagningen', bot.clock.now());
+    assert.deepEqual(earlier!.feedback, { overdue: [], dueToday: [], more: 0 }, 'not yet due on 6 March');
+    bot.clock.set('2026-03-09T07:30:00+01:00');
+    const dueDay = await bot.services.reminders.intakeSummary('ifo-mottagningen', bot.clock.now());
+    assert.deepEqual(dueDay!.feedback.dueToday, [reference], 'due today on 9 March');
   });
 });
