@@ -175,7 +175,7 @@ export function registerIntake(kit: BotKit): void {
       report.out_of_hours === 1 && text(a.outOfHours),
     ]);
     if (tag) c.msteams = { width: 'Full', entities: [{ type: 'mention', text: `<at>${tag.name}</at>`, mentioned: { id: tag.id, name: tag.name, type: 'tag' } }] };
-    return { card: c, summary: a.onCallTitle(report.reference) };
+    return { card: c, summary: a.summary(report.reference) };
   });
 
   // Outside office hours, the unit's on-call channel or person: triage facts only, never the child.

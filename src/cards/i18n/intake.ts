@@ -62,6 +62,7 @@ export const sv = {
   },
   acute: {
     alert: (ref: string) => `AKUT: anmälan ${ref} gäller ett barn som enligt anmälaren är i akut fara, och ingen har tagit den än. Skyddsbedömningen ska göras genast (SoL (2025:400) 20 kap. 1 §). Ta ärendet på kortet ovan.`,
+    summary: (ref: string) => `AKUT: anmälan ${ref} väntar på att någon tar den`,
     repeat: (n: number, minutes: number) => `Påminnelse ${n} – ${minutes} minuter sedan anmälan kom in.`,
     outOfHours: 'Anmälan kom in utanför kontorstid. Anmälaren har uppmanats att ringa socialjouren.',
     onCallTitle: (ref: string) => `AKUT orosanmälan ${ref} utanför kontorstid`,
