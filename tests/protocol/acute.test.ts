@@ -71,6 +71,7 @@ describe('an acute report is treated as acute (issue 22 §3)', () => {
     const { reference, receipt } = await submitReport(bot, as.teacher, reportInput({ immediateDanger: 'yes' }));
     assert.match(textOf(receipt), /Ingen på mottagningen läser anmälan just nu: den kom in utanför kontorstid\. Barnet är i akut fara – ring socialjouren nu, 0123-456 99\./);
     await bot.deliver();
+    await bot.deliver();
     const card = textOf(channelCards(bot)[0]);
     assert.match(card, /⚠ Skyddsbedömning \(20 kap\. 1 §\): GENAST – akut anmälan/);
     assert.doesNotMatch(card, /Skyddsbedömning[^\n]*senast/, 'no computed deadline for an acute report');
@@ -120,6 +121,8 @@ describe('an acute report is treated as acute (issue 22 §3)', () => {
     await intakeReady(bot);
     await bot.services.jobs.runDue();
     const { reference } = await submitReport(bot, as.teacher, reportInput({ immediateDanger: 'yes' }));
+    // The card, then the alert its sending queued in the same transaction.
+    await bot.deliver();
     await bot.deliver();
     const count = async () => (await bot.services.reports.byReference(reference))!.acute_alerts;
     // The job looks every minute; an alert goes at most every 15 minutes.
@@ -141,6 +144,7 @@ describe('an acute report is treated as acute (issue 22 §3)', () => {
     const { reference, receipt } = await submitReport(bot, as.teacher, reportInput({ immediateDanger: 'yes' }));
     assert.doesNotMatch(textOf(receipt), /socialjouren/);
     await bot.deliver();
+    await bot.deliver();
     assert.doesNotMatch(textOf(channelCards(bot)[0]), /utanför kontorstid/);
     const report = (await bot.services.reports.byReference(reference))!;
     assert.equal(threadPosts(bot.connector.calls, report.channel_conversation_id!).length, 1);
@@ -151,6 +155,8 @@ describe('an acute report is treated as acute (issue 22 §3)', () => {
     bot = await startBot({ clock: new ManualClock('2026-03-08T19:40:00+01:00') });
     await intakeReady(bot);
     const { reference } = await submitReport(bot, as.teacher, reportInput({ immediateDanger: 'yes' }));
+    // The card, then the alert its sending queued in the same transaction.
+    await bot.deliver();
     await bot.deliver();
     const report = (await bot.services.reports.byReference(reference))!;
     const [alert] = threadPosts(bot.connector.calls, report.channel_conversation_id!);
