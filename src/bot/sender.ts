@@ -146,12 +146,16 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
         }
         const unit = s.directory.intakeUnit(target.unitId);
         if (!unit) throw new SendFailure(undefined, undefined, true, 'unknown intake unit');
-        const inst = await s.installations.forTeam(unit.teamId);
+        // The on-call channel may be in another team (where Värna must be installed too).
+        const onCall = target.kind === 'channel' && target.channel === 'onCall' ? unit.onCall : undefined;
+        if (target.kind === 'channel' && target.channel === 'onCall' && !(onCall && 'channelId' in onCall)) throw new SendFailure(undefined, undefined, true, 'no on-call channel configured');
+        const teamId = onCall && 'channelId' in onCall ? (onCall.teamId ?? unit.teamId) : unit.teamId;
+        const inst = await s.installations.forTeam(teamId);
         if (!inst) throw new SendFailure(undefined, undefined, false, 'intake team has no installation');
         const reference = inst.reference as Partial<ConversationReference>;
         let result: SendResult = {};
         if (target.kind === 'channel') {
-          const channelId = target.channel === 'reports' ? unit.reportsChannelId : unit.consultationsChannelId;
+          const channelId = onCall && 'channelId' in onCall ? onCall.channelId : target.channel === 'reports' ? unit.reportsChannelId : unit.consultationsChannelId;
           await proactive(reference, async (ctx) => {
             // What TeamsInfo.sendMessageToTeamsChannel does, on this turn's (retry-free) client.
             const connector = withoutSdkRetries(ctx);
@@ -186,11 +190,12 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
       if (!graph) return { status: 'unknown', reason: 'no-graph' };
       const unit = s.directory.intakeUnit(target.unitId);
       if (!unit) return { status: 'unknown', reason: 'unknown-unit' };
-      const groupId = await groupIdOf(unit.teamId);
+      const onCall = target.kind === 'channel' && target.channel === 'onCall' ? unit.onCall : undefined;
+      const groupId = await groupIdOf(onCall && 'channelId' in onCall ? (onCall.teamId ?? unit.teamId) : unit.teamId);
       if (!groupId) return { status: 'unknown', reason: 'no-group-id' };
       try {
         if (target.kind === 'channel') {
-          const channelId = target.channel === 'reports' ? unit.reportsChannelId : unit.consultationsChannelId;
+          const channelId = onCall && 'channelId' in onCall ? onCall.channelId : target.channel === 'reports' ? unit.reportsChannelId : unit.consultationsChannelId;
           return await graph.channelPost(groupId, channelId, marker, since);
         }
         return await graph.threadReply(groupId, target.conversationId, marker);

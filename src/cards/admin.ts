@@ -81,6 +81,6 @@ export function statusCard(view: StatusView, t: Strings): Card {
           ],
       { separator: true },
     ),
-    !view.installationKnown && container([text(t.admin.installMissing, { color: 'Attention' })], { style: 'attention' }),
+    !view.installationKnown && container([text(t.admin.installMissing)], { style: 'attention' }),
   ]);
 }

@@ -12,7 +12,8 @@ export interface Card {
   version: '1.5';
   body: Element[];
   actions?: Action[];
-  msteams?: { width: 'Full' };
+  /** Teams: full width, and @mentions in the card's text (`<at>name</at>`, one entity each). */
+  msteams?: { width: 'Full'; entities?: Array<{ type: 'mention'; text: string; mentioned: { id: string; name: string; type?: 'tag' } }> };
   refresh?: unknown;
   [key: string]: unknown;
 }

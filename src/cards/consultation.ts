@@ -228,7 +228,7 @@ export function teacherThreadCard(view: ThreadView, t: Strings, opts: { reportVe
   const c = t.consultation;
   const body: Array<Element | false> = [
     heading(view.open ? c.answerTitle(view.pseudonym) : c.closedTitle(view.pseudonym)),
-    opts.note !== undefined && text(opts.note, { color: 'Good' }),
+    opts.note !== undefined && container([text(opts.note, { weight: 'Bolder' })], { style: 'good' }),
     ...history(view, t, 'teacher'),
   ];
   if (view.open) {

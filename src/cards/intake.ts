@@ -2,7 +2,7 @@ import type { PermittedFeedback } from '../services/feedback';
 import type { ClockState, HistoryEntry, Outcome } from '../services/intake';
 import { card, choiceInput, container, dateInput, execute, heading, teamsText, text, textInput, toggleInput, userFacts, userText, type Action, type Card, type Element } from './card';
 import type { Strings } from './i18n';
-import { intakeReportCard, type IntakeView } from './report';
+import { intakeReportCard, taskFetch, type IntakeView } from './report';
 import { verbs } from './verbs';
 
 /** The shared intake card: triage facts, where the case stands, its clocks and history. Never the child. */
@@ -15,6 +15,8 @@ export interface IntakeCardView extends IntakeView {
   meetingOffered: boolean;
   /** "Registrerad i verksamhetssystemet": when, and by whom (no name when an export registered it). */
   registered?: { at: Date; who: string };
+  /** The decision was recorded before the protection assessment (or there is none yet). */
+  decisionBeforeProtection?: boolean;
   clocks: ClockState[];
   history: HistoryEntry[];
   today: string;
@@ -49,6 +51,10 @@ export function intakeCard(v: IntakeCardView, t: Strings): Card {
   const clockLine = (c: ClockState) => {
     const label = i.clocks[c.name];
     const doneOn = c.doneDate ? t.date(new Date(`${c.doneDate}T12:00:00Z`)) : c.doneAt ? t.dateTime(c.doneAt) : '';
+    if (c.immediate) {
+      // Acute: due at once (20 kap. 1 § "genast"), no computed deadline to show.
+      return c.status === 'done' ? text(`✔ ${label}: ${i.clocks.done(doneOn)}`) : text(`⚠ ${label}: ${i.clocks.now}`, { color: 'Attention', weight: 'Bolder' });
+    }
     const when =
       c.status === 'done' ? (c.late ? i.clocks.doneLate(doneOn, t.dateTime(c.due)) : i.clocks.done(doneOn))
       : c.status === 'overdue' ? i.clocks.overdue(t.dateTime(c.due))
@@ -63,7 +69,7 @@ export function intakeCard(v: IntakeCardView, t: Strings): Card {
       h.kind === 'submitted' ? i.history.submitted
       : h.kind === 'take' ? i.history.take(h.who)
       : h.kind === 'protection' ? i.history.protection(h.who, d.immediate === true)
-      : h.kind === 'decision' ? i.history.decision(h.who, i.outcomes[d.outcome as Outcome] ?? '', d.feedbackSent === true)
+      : h.kind === 'decision' ? `${i.history.decision(h.who, i.outcomes[d.outcome as Outcome] ?? '', d.feedbackSent === true)}${d.beforeProtection === true ? i.order.history : ''}`
       : h.kind === 'inappropriate' ? i.history.inappropriate(h.who)
       : h.kind === 'meeting' ? i.history.meeting(h.who)
       : h.kind === 'feedbackRequested' ? i.history.feedbackRequested(d.sentNow === true)
@@ -74,8 +80,9 @@ export function intakeCard(v: IntakeCardView, t: Strings): Card {
   };
 
   const actions: Action[] = [];
-  if (!v.handlerName)
-    actions.push(showCard(i.take, textInput({ id: 'phone', label: i.phone, style: 'Tel', maxLength: 40 }), act(i.takeConfirm, verbs.intakeTake, ref, 'positive')));
+  // The take form opens in a dialog, which is the handler's own: their phone is prefilled there from
+  // their last take; the shared card cannot show one person's number (issue 22 §4).
+  if (!v.handlerName) actions.push(taskFetch(i.take, verbs.intakeTakeForm, ref));
   if (!v.protection)
     actions.push(
       showCard(
@@ -89,6 +96,7 @@ export function intakeCard(v: IntakeCardView, t: Strings): Card {
       showCard(
         i.decision,
         [
+          ...(v.protection ? [] : [text(i.order.formWarning, { color: 'Attention', weight: 'Bolder' })]),
           ...choiceInput({ id: 'outcome', label: i.decisionOutcome, expanded: true, isRequired: true, choices: (Object.keys(i.outcomes) as Outcome[]).map((o) => [i.outcomes[o], o]) }),
           ...dateInput({ id: 'date', label: i.decisionDate, value: v.today, max: v.today, isRequired: true }),
           ...(v.feedback === 'notAsked' ? toggleInput({ id: 'sendUnasked', label: i.state.feedback, title: i.sendUnasked }) : []),
@@ -102,8 +110,10 @@ export function intakeCard(v: IntakeCardView, t: Strings): Card {
   if (!v.registered) actions.push(showCard(i.registration.action, [text(i.registration.explain)], act(i.registration.confirm, verbs.intakeRegister, ref, 'positive')));
 
   return intakeReportCard(v, t, {
+    clocksShown: true,
     body: [
       container([userFacts(state)], { separator: true }),
+      ...(v.decision && v.decisionBeforeProtection ? [text(`⚠ ${i.order.cardWarning}`, { color: 'Attention', weight: 'Bolder' })] : []),
       container([text(i.clocks.title, { weight: 'Bolder' }), ...v.clocks.map(clockLine)], { separator: true }),
       container([text(i.history.title, { weight: 'Bolder' }), ...v.history.slice(-8).map(historyLine)], { separator: true }),
     ],
@@ -165,5 +175,36 @@ export function myReportsCard(v: MyReportsView, t: Strings): Card {
       v.page > 0 && text(m.page(v.page + 1), { subtle: true }),
     ],
     [...nav, execute(t.menu, verbs.welcome)],
+  );
+}
+
+export interface TakeFormView {
+  reference: string;
+  /** The phone this handler gave at their last take (their own handler data), if any. */
+  phone?: string;
+  prefilled: boolean;
+  error?: 'phoneRequiredField' | 'phoneInvalidField';
+}
+
+/** "Ta ärendet", in the handler's own dialog: their phone, prefilled from their last take, required. */
+export function takeFormCard(v: TakeFormView, t: Strings): Card {
+  const f = t.intake.takeForm;
+  return card(
+    [
+      heading(f.title(v.reference)),
+      text(f.intro),
+      ...textInput({
+        id: 'phone',
+        label: f.phone,
+        style: 'Tel',
+        maxLength: 40,
+        isRequired: true,
+        errorMessage: t.intake.refusals.phoneRequiredField,
+        ...(v.phone ? { value: v.phone } : {}),
+        ...(v.error ? { error: t.intake.refusals[v.error] } : {}),
+      }),
+      v.prefilled && text(f.prefilled, { subtle: true, size: 'Small' }),
+    ],
+    [{ type: 'Action.Submit', title: f.confirm, style: 'positive', data: { verb: verbs.intakeTake, reference: v.reference } }],
   );
 }

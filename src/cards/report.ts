@@ -58,7 +58,7 @@ function header(view: { step: Step }, t: Strings): Element[] {
 export function acuteBanner(a: AcuteView, t: Strings): Element {
   return container(
     [
-      text(t.report.acute.call112, { color: 'Attention', size: 'Large' }),
+      text(t.report.acute.call112, { weight: 'Bolder', size: 'Large' }),
       text(a.open ? t.report.acute.phoneOpen(a.intakeName, a.intakePhone) : t.report.acute.phoneClosed(a.onCallPhone), { weight: 'Bolder' }),
       text(t.report.acute.followUp),
     ],
@@ -248,7 +248,7 @@ export interface ReceiptView {
   feedbackWanted: boolean;
   already: boolean;
   /** Sent outside the intake unit's office hours: read on the next working day; socialjouren's number. */
-  afterHours?: { onCallPhone: string };
+  afterHours?: { onCallPhone: string; acute?: boolean };
 }
 
 export function receiptCard(view: ReceiptView, t: Strings): Card {
@@ -263,7 +263,8 @@ export function receiptCard(view: ReceiptView, t: Strings): Card {
       ]),
       text(r.next, { weight: 'Bolder' }),
       ...r.nextSteps.map((s) => text(`• ${s}`)),
-      view.afterHours && container([text(r.afterHours(view.afterHours.onCallPhone), { weight: 'Bolder' })], { style: 'warning' }),
+      view.afterHours &&
+        container([text(view.afterHours.acute ? r.afterHoursAcute(view.afterHours.onCallPhone) : r.afterHours(view.afterHours.onCallPhone), { weight: 'Bolder' })], { style: view.afterHours.acute ? 'attention' : 'warning' }),
       text(view.feedbackWanted ? r.feedbackYes : r.feedbackNo),
       text(r.secrecy, { subtle: true, size: 'Small' }),
     ],
@@ -291,21 +292,33 @@ export interface IntakeView {
   decisionDueAt: Date;
   feedbackWanted: boolean;
   meetingWanted: boolean;
+  /** Arrived outside the intake unit's office hours (as stored when it arrived). */
+  outOfHours?: boolean;
 }
 
-export function intakeReportCard(view: IntakeView, t: Strings, extra: { body?: Element[]; actions?: Action[] } = {}): Card {
+/**
+ * `clocksShown`: the caller shows the deadlines itself (the intake card's "Tidsfrister"), so the
+ * facts leave them out: each deadline appears once.
+ */
+export function intakeReportCard(view: IntakeView, t: Strings, extra: { body?: Element[]; actions?: Action[]; clocksShown?: boolean } = {}): Card {
   const c = t.report.channel;
   return card(
     [
       heading(c.title(view.reference), 'Large'),
-      view.acute && container([text(c.acute, { color: 'Attention', weight: 'Bolder' })], { style: 'attention' }),
+      // Teams' own style for the container, the default text colour in it: readable in light, dark
+      // and high-contrast themes (a coloured text on a container of the same colour is not).
+      view.acute && container([text(c.acute, { weight: 'Bolder' })], { style: 'attention' }),
       facts([
         [c.school, `${view.schoolName} (${view.schoolType === 'independent' ? c.independent : c.municipal})`],
         [c.district, view.districtName],
         [c.category, t.report.concern.categories[view.category]],
-        [c.received, t.dateTime(view.receivedAt)],
-        [c.protectionDue, t.dateTime(view.protectionDueAt)],
-        [c.decisionDue, t.date(view.decisionDueAt)],
+        [c.received, `${t.dateTime(view.receivedAt)}${view.outOfHours ? ` (${c.outOfHours})` : ''}`],
+        ...(extra.clocksShown
+          ? []
+          : ([
+              [c.protectionDue, view.acute ? c.protectionNow : t.dateTime(view.protectionDueAt)],
+              [c.decisionDue, t.date(view.decisionDueAt)],
+            ] as Array<[string, string]>)),
       ]),
       view.feedbackWanted && text(`✔ ${c.feedbackWanted}`),
       view.meetingWanted && text(`✔ ${c.meetingWanted}`),
@@ -342,7 +355,7 @@ export function fullReportCard(view: FullReportView, t: Strings): Card {
       facts([[t.report.channel.received, t.dateTime(view.receivedAt)]]),
       view.earlier.length > 0 &&
         container(
-          [text(f.earlier(view.earlier.length, view.purgeDays), { weight: 'Bolder', color: 'Warning' }), ...view.earlier.map((e) => text(`${e.reference} – ${t.date(e.receivedAt)}`))],
+          [text(f.earlier(view.earlier.length, view.purgeDays), { weight: 'Bolder' }), ...view.earlier.map((e) => text(`${e.reference} – ${t.date(e.receivedAt)}`))],
           { style: 'warning' },
         ),
       ...view.sections.map((s) => container([text(s.title, { weight: 'Bolder' }), userFacts(s.rows)], { separator: true })),

@@ -13,6 +13,8 @@ export const verbs = {
   reportSibling: 'report.sibling',
   reportOpen: 'report.open',
   intakeTake: 'intake.take',
+  /** Opens the take form (a dialog, task/fetch); its submit is `intakeTake` (task/submit). */
+  intakeTakeForm: 'intake.takeForm',
   intakeProtection: 'intake.protection',
   intakeDecision: 'intake.decision',
   intakeInappropriate: 'intake.inappropriate',

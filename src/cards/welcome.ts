@@ -19,7 +19,7 @@ export function welcomeCard(view: WelcomeView, t: Strings): Card {
       view.notUnderstood && text(t.welcome.notUnderstood, { color: 'Warning' }),
       heading(t.welcome.title, 'Large'),
       text(t.welcome.intro),
-      container([text(t.welcome.acute, { color: 'Attention' })], { style: 'attention' }),
+      container([text(t.welcome.acute)], { style: 'attention' }),
       view.drafts > 0 && text(t.welcome.draftWaiting(view.drafts), { color: 'Warning', weight: 'Bolder' }),
     ],
     actions,

@@ -58,7 +58,11 @@ export function makeServices(deps: ServiceDeps) {
   });
   const reports = makeReports({ config, store, clock, log, cipher: deps.cipher, directory: dir, outbox });
   outbox.on(channelCardKind, {
-    onSent: (m, result, trx) => reports.channelCardSent(String(m.reportId), result.conversationId, result.activityId, trx),
+    onSent: async (m, result, trx) => {
+      await reports.channelCardSent(String(m.reportId), result.conversationId, result.activityId, trx);
+      // An acute report's first alert goes in its thread as soon as the card is there (issue 22 §3).
+      await intake.queueAcuteAlert(trx, String(m.reportId), clock.now(), result.conversationId);
+    },
     onDeadline: (m) => reports.deliveryDelayed(String(m.reportId)),
   });
   // Where Värna's own messages about a report land in Teams, so that its purge can replace them
@@ -82,6 +86,8 @@ export function makeServices(deps: ServiceDeps) {
   outbox.on(purgedMessageKind, { idempotent: true });
   const intake = makeIntake({ config, store, clock, log, cipher: deps.cipher, directory: dir, outbox, reports });
   jobs.every('intake.clocks', 5 * 60_000, async () => void (await intake.checkClocks()));
+  // An acute report not yet taken: its alert again every 15 minutes (the job looks every minute).
+  jobs.every('intake.acute', 60_000, async () => void (await intake.checkAcute()));
   const consultations = makeConsultations({ store, clock, log, cipher: deps.cipher, directory: dir, outbox, retentionDays: config.municipality.retention.consultationDaysAfterClose, maxOpenDays: config.municipality.retention.consultationMaxOpenDays, deliveryDeadlineMinutes: config.env.VARNA_DELIVERY_DEADLINE_MINUTES, reviewDays: config.municipality.retention.draftDays });
   jobs.cron('consultations.purge', '40 2 * * *', async () => void (await consultations.purgeExpired(clock.now())));
   // After a start with a new current key: rewrap and rehash in the background, a few batches a minute.

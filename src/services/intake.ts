@@ -17,6 +17,14 @@ export type Outcome = 'opened' | 'notOpened' | 'alreadyOngoing';
 export type IntakeAction = 'take' | 'protection' | 'decision' | 'inappropriate' | 'meeting' | 'register';
 export type IsMember = (teamId: string) => Promise<boolean>;
 export const alertKind = 'intake.alert';
+/** The alert in an acute report's thread that @mentions the intake team (issue 22 §3). */
+export const acuteAlertKind = 'intake.acuteAlert';
+/** An acute report outside office hours, to the unit's on-call channel or person (issue 22 §3). */
+export const onCallAlertKind = 'intake.onCallAlert';
+/** An acute report's alert is repeated this often until someone takes it… */
+export const ACUTE_REPEAT_MS = 15 * 60_000;
+/** …for at most this long after it arrived (then the card and the daily summary carry it). */
+export const ACUTE_ALERT_HOURS = 24;
 
 export interface HistoryEntry {
   at: Date;
@@ -28,6 +36,8 @@ export interface HistoryEntry {
 export interface ClockState {
   name: 'protection' | 'decision' | 'feedback';
   due: Date;
+  /** Due at once (an acute report's protection assessment, SoL (2025:400) 20 kap. 1 § "genast"). */
+  immediate?: boolean;
   status: 'due' | 'overdue' | 'done';
   doneAt?: Date;
   /** The decision clock: the decision date intake entered (the clock is judged by it). */
@@ -138,11 +148,13 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
     async take(actor: Actor, reference: string, phone: string | undefined, isMember: IsMember): Promise<Report> {
       const current = await loadAs(actor, reference, 'take', isMember);
       if (current.handler_aad) throw new ConflictError('taken', { by: current.handler_name ?? '' });
-      const remembered = (await store.users.get(actor.aadObjectId))?.phone ?? undefined;
-      const handlerPhone = (phone ?? '').trim() || remembered;
+      // The phone the reporter gets is the one this handler typed (prefilled in the form from their
+      // own last take): never a phone remembered from anything else, such as a report they once
+      // made as a teacher (issue 22 §4). Required: a receipt without a phone is no contact.
+      const handlerPhone = (phone ?? '').trim();
       if (!handlerPhone) throw new ValidationError({ phone: 'required' });
       if (!/^\+?[0-9][0-9 ()-]{5,}$/.test(handlerPhone)) throw new ValidationError({ phone: 'phoneInvalid' });
-      if (phone && phone.trim()) await store.users.update(actor.aadObjectId, { phone: phone.trim() }, clock.now());
+      await store.users.update(actor.aadObjectId, { handler_phone: handlerPhone }, clock.now());
       try {
         return await act(actor, reference, 'take', async () => true, (r, now) => {
           if (r.handler_aad) throw new ConflictError('taken', { by: r.handler_name ?? '' });
@@ -186,6 +198,10 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
       return act(actor, reference, 'decision', isMember, (r, now) => {
         if (r.decision) throw new ConflictError('decided');
         const send = !r.feedback_inappropriate_at && (wantsDecisionFeedback(r) || input.sendUnasked);
+        // The law's order is the protection assessment first (20 kap. 1 §), then the decision
+        // (20 kap. 2 §). A decision recorded before it is allowed (the assessment may have been made
+        // and not yet recorded) but the order is kept in the history and the audit, and the card says so.
+        const beforeProtection = !r.protection_at;
         return {
           patch: {
             decision: input.outcome,
@@ -193,7 +209,7 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
             decision_at: iso(now),
             ...(send ? { feedback_given_at: iso(now), feedback_sent_unrequested: wantsDecisionFeedback(r) ? 0 : 1 } : {}),
           },
-          detail: { outcome: input.outcome, date: input.date, feedbackSent: send },
+          detail: { outcome: input.outcome, date: input.date, feedbackSent: send, ...(beforeProtection ? { beforeProtection: true } : {}) },
           ...(send ? { feedback: { kind: 'investigation', outcome: input.outcome } as PermittedFeedback } : {}),
         };
       });
@@ -266,7 +282,12 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
         r.decision_at && r.decision_date
           ? { name: 'decision', due: decisionDueAt, status: 'done', doneAt: new Date(r.decision_at), doneDate: r.decision_date, ...(r.decision_date > stockholmDate(decisionDueAt) ? { late: true } : {}) }
           : { name: 'decision', due: decisionDueAt, ...state(decisionDueAt, r.decision_at) };
-      const out: ClockState[] = [{ name: 'protection', due: new Date(r.protection_due_at), ...state(new Date(r.protection_due_at), r.protection_at) }, decision];
+      // An acute report's assessment is due at once: no computed deadline to be "on time" against.
+      const protection: ClockState =
+        r.acute === 1
+          ? { name: 'protection', due: new Date(r.protection_due_at), immediate: true, ...(r.protection_at ? { status: 'done' as const, doneAt: new Date(r.protection_at) } : { status: 'due' as const }) }
+          : { name: 'protection', due: new Date(r.protection_due_at), ...state(new Date(r.protection_due_at), r.protection_at) };
+      const out: ClockState[] = [protection, decision];
       if (r.decision && r.decision_at && wantsDecisionFeedback(r) && !r.feedback_inappropriate_at) {
         const askedLater = r.feedback_requested_later_at && r.feedback_requested_later_at > r.decision_at ? new Date(r.feedback_requested_later_at) : undefined;
         const due = feedbackDue({ date: r.decision_date ?? stockholmDate(new Date(r.decision_at)), outcome: r.decision }, askedLater);
@@ -352,6 +373,51 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
           queued++;
         }
       }
+      if (queued) outbox.wake();
+      return queued;
+    },
+
+    /**
+     * The alert in an acute report's thread (its first one when the channel card has landed, then
+     * every 15 minutes until someone takes the report, for at most 24 hours) and, outside office
+     * hours, the one to the unit's on-call channel or person. In the caller's transaction: the count
+     * is bumped only if no one else bumped it (several instances), and the alert's dedupe key is
+     * its number, so a restart or a second instance never sends one twice.
+     */
+    async queueAcuteAlert(trx: Tx, reportId: string, now: Date, conversationId?: string): Promise<boolean> {
+      const r = await trx.selectFrom('reports').selectAll().where('id', '=', reportId).executeTakeFirst();
+      const thread = conversationId ?? r?.channel_conversation_id;
+      if (!r || r.acute !== 1 || r.handler_aad || r.purged_at || !thread) return false;
+      const unit = directory.intakeUnit(r.intake_unit_id);
+      if (!unit) return false;
+      const n = r.acute_alerts ?? 0;
+      if (now.getTime() - new Date(r.received_at).getTime() >= ACUTE_ALERT_HOURS * 3_600_000 && n > 0) return false;
+      if (r.acute_alert_at && now.getTime() - new Date(r.acute_alert_at).getTime() < ACUTE_REPEAT_MS) return false;
+      const res = await trx.updateTable('reports').set({ acute_alerts: n + 1, acute_alert_at: iso(now) }).where('id', '=', r.id).where('acute_alerts', '=', n).executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) return false;
+      await outbox.enqueue(trx, { dedupeKey: `report:${r.id}:acute:${n}`, target: { kind: 'thread', unitId: unit.id, conversationId: thread }, message: { kind: acuteAlertKind, reportId: r.id, n } }, now);
+      if (n === 0 && r.out_of_hours === 1 && unit.onCall) {
+        const target = 'channelId' in unit.onCall ? { kind: 'channel' as const, unitId: unit.id, channel: 'onCall' as const } : { kind: 'user' as const, aadObjectId: unit.onCall.aadObjectId };
+        await outbox.enqueue(trx, { dedupeKey: `report:${r.id}:oncall`, target, message: { kind: onCallAlertKind, reportId: r.id } }, now);
+      }
+      log.info({ event: 'intake.acute-alert', reference: r.reference, n }, 'acute report alert queued');
+      return true;
+    },
+
+    /** The repeats: every acute report not yet taken whose last alert is 15 minutes old (job `intake.acute`). */
+    async checkAcute(now: Date = clock.now()): Promise<number> {
+      const due = await store.db
+        .selectFrom('reports')
+        .select('id')
+        .where('acute', '=', 1)
+        .where('handler_aad', 'is', null)
+        .where('purged_at', 'is', null)
+        .where('channel_conversation_id', 'is not', null)
+        .where('received_at', '>', iso(new Date(now.getTime() - ACUTE_ALERT_HOURS * 3_600_000)))
+        .where((eb) => eb.or([eb('acute_alert_at', 'is', null), eb('acute_alert_at', '<=', iso(new Date(now.getTime() - ACUTE_REPEAT_MS)))]))
+        .execute();
+      let queued = 0;
+      for (const { id } of due) if (await store.transaction((trx) => service.queueAcuteAlert(trx, id, now))) queued++;
       if (queued) outbox.wake();
       return queued;
     },

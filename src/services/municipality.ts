@@ -53,6 +53,17 @@ export const IntakeUnit = z.object({
   phone: phone.describe('Intake phone in office hours'),
   onCallPhone: phone.describe('Socialjouren, outside office hours'),
   officeHours: OfficeHours.default({ days: ['mon', 'tue', 'wed', 'thu', 'fri'], open: '08:00', close: '16:30' }),
+  alertTag: z
+    .object({ id: z.string().min(1).describe('The tag id Graph gives (GET /teams/{team-id}/tags)'), name: z.string().min(1).describe('The tag name as Teams shows it') })
+    .optional()
+    .describe('A tag in the intake team (e.g. "Mottagningen"): an acute report\'s alert in its thread @mentions it, so everyone with the tag is notified. Bots cannot @mention a team or a channel; without a tag the alert is posted without a mention'),
+  onCall: z
+    .union([
+      z.object({ channelId: z.string().min(1), teamId: z.string().min(1).optional().describe('The team of that channel, if not the unit\'s own (Värna must be installed there)') }),
+      z.object({ aadObjectId: guid, name: z.string().min(1).optional() }).describe('A person (e.g. the on-call manager) alerted in their 1:1 chat with Värna'),
+    ])
+    .optional()
+    .describe('Who is alerted when an acute report arrives outside office hours: a channel, or a person in Teams. Reporters are always told to phone onCallPhone'),
 });
 
 export const Audience = z.discriminatedUnion('kind', [

@@ -8,7 +8,7 @@ import type { NewOutboxMessage, OutboxRow, Store, Tx } from './store';
 /** Where a proactive message goes. Only the 1:1 chat of a user, or a configured channel. */
 export type Target =
   | { kind: 'user'; aadObjectId: string }
-  | { kind: 'channel'; unitId: string; channel: 'reports' | 'consultations' }
+  | { kind: 'channel'; unitId: string; channel: 'reports' | 'consultations' | 'onCall' }
   | { kind: 'thread'; unitId: string; conversationId: string };
 
 /** A message intent: rendered to a card when it is sent, from the store's current state. */

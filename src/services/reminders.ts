@@ -8,6 +8,7 @@ import type { Installations } from './installations';
 import type { Jobs } from './jobs';
 import { durationMs, type CycleEntry, type Directory } from './municipality';
 import { isPublicHoliday, localParts } from './office-hours';
+import { feedbackDue } from './deadlines';
 import type { Outbox, Target } from './outbox';
 import { MIN_CELL } from './suppression';
 import { newId, type Store, type Tx } from './store';
@@ -714,16 +715,18 @@ export function makeReminders({ config, store, clock, log, outbox, installations
       };
       const protection = await open().select('protection_due_at as due').where('protection_at', 'is', null).where('protection_due_at', '<', end).execute();
       const decision = await open().select('decision_due_at as due').where('decision_at', 'is', null).where('decision_due_at', '<', end).execute();
-      const weekBefore = iso(new Date(stockholmDayEnd(at).getTime() - 7 * DAY_MS));
+      // The feedback week runs from the decision date intake entered (19 kap. 6 §), as on the card,
+      // not from when the decision was recorded; at once when the investigation was already ongoing.
       const feedbackRows = await open()
-        .select('decision_at as due')
+        .select(['decision_date', 'decision_at', 'decision'])
         .where('feedback_requested', '=', 1)
         .where('decision_at', 'is not', null)
-        .where('decision_at', '<', weekBefore)
         .where('feedback_given_at', 'is', null)
         .where('feedback_inappropriate_at', 'is', null)
         .execute();
-      const feedback = feedbackRows.map((r) => ({ reference: r.reference, due: iso(new Date(new Date(r.due!).getTime() + 7 * DAY_MS)) }));
+      const feedback = feedbackRows
+        .map((r) => ({ reference: r.reference, due: iso(feedbackDue({ date: r.decision_date ?? localParts(new Date(r.decision_at!)).date, outcome: r.decision ?? '' })) }))
+        .filter((r) => r.due <= end);
       const receipt = await open().select('received_at as due').where('receipt_at', 'is', null).where('received_at', '<', iso(at)).execute();
       return {
         unitName: unit.name,

@@ -4,6 +4,7 @@ import type { Actor, Locale } from './actor';
 import type { Clock } from './clock';
 import type { Cipher } from './crypto';
 import { decisionDue, protectionDue, stockholmMonth } from './deadlines';
+import { isOpen } from './office-hours';
 import { ConflictError, NotAllowedError, NotFoundError, ValidationError } from './errors';
 import { markLedToReport, trackReport } from './stat-rollup';
 import { memberUnits, referenceSubject } from './intake-access';
@@ -284,7 +285,8 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
             sealed: cipher.seal(key, content, `report:${id}`),
             received_at: iso(now),
             received_month: stockholmMonth(now),
-            protection_due_at: iso(protectionDue(now, unit)),
+            // Acute: due at once (SoL (2025:400) 20 kap. 1 § "genast"), not by the end of the day.
+            protection_due_at: iso(c.acute.immediateDanger === 'yes' ? now : protectionDue(now, unit)),
             decision_due_at: iso(decisionDue(now)),
             channel_conversation_id: null,
             channel_activity_id: null,
@@ -305,6 +307,9 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
             version: 1,
             purged_at: null,
             updated_at: iso(now),
+            acute_alerts: 0,
+            acute_alert_at: null,
+            out_of_hours: isOpen(unit, now) ? 0 : 1,
           };
           // Rows no other submit touches first; the rows every submit shares (the reference
           // counter, the statistics roll-up) last, then the report's own audit chain, so that on PostgreSQL each

@@ -154,15 +154,13 @@ describe('intake triage and the permitted feedback', () => {
     assert.equal(toTeacher(bot).length, 1, 'the reporter hears of one handler');
   });
 
-  it('remembers a handler\'s phone for the next case', async () => {
+  it('never takes a case without the phone the handler gives: an earlier one is prefilled in the take form, not used unseen (issue 22 §4)', async () => {
     const first = await reported(true);
     await press(bot, as.intake, first, 'intake.take', { phone: '0123-456 01' });
     const second = await reported(true);
-    const taken = await press(bot, as.intake, second, 'intake.take', {});
-    assert.match(textOf(taken.card), /Ingrid Mottagning, 0123-456 01/);
-    const third = await reported(true);
-    const noPhone = await press(bot, as.intake2, third, 'intake.take', {});
+    const noPhone = await press(bot, as.intake, second, 'intake.take', {});
     assert.match(noPhone.message!, /Fyll i ditt telefonnummer/);
+    assert.equal((await bot.services.reports.byReference(second))!.handler_aad, null, 'not taken');
   });
 
   it('keeps an audit chain that verifies, and fails after one row is altered in the database', async () => {

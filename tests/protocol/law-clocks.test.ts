@@ -40,7 +40,7 @@ describe('the law\'s clocks over the protocol', () => {
     const { reference, receipt } = await submitReport(bot, as.teacher);
     assert.match(textOf(receipt), /Anmälan kom in utanför mottagningens kontorstid och läses nästa arbetsdag – kan det inte vänta, ring socialjouren, 0123-456 99\./);
     await bot.deliver();
-    assert.match(textOf(channelCards(bot)[0]), /Skyddsbedömning senast 7 mars 2026 23:59/, 'Saturday, not Monday');
+    assert.match(textOf(channelCards(bot)[0]), /Skyddsbedömning \(20 kap\. 1 §\): senast 7 mars 2026 23:59/, 'Saturday, not Monday');
     bot.clock.set('2026-03-09T08:05:00+01:00');
     const taken = await press(bot, as.intake, reference, 'intake.take', { phone: '0123-456 01' });
     assert.match(textOf(taken.card), /⚠ Skyddsbedömning \(20 kap\. 1 §\): FÖRSENAD – skulle vara klar 7 mars 2026 23:59/);
@@ -54,7 +54,7 @@ describe('the law\'s clocks over the protocol', () => {
     const { receipt } = await submitReport(bot, as.teacher);
     assert.doesNotMatch(textOf(receipt), /socialjouren/);
     await bot.deliver();
-    assert.match(textOf(channelCards(bot)[0]), /Skyddsbedömning senast 6 mars 2026 23:59/);
+    assert.match(textOf(channelCards(bot)[0]), /Skyddsbedömning \(20 kap\. 1 §\): senast 6 mars 2026 23:59/);
   });
 
   it('counts the feedback week from the decision date intake enters: a decision entered late does not look on time', async () => {

@@ -68,8 +68,8 @@ describe('the report (orosanmälan) over the protocol', () => {
     assert.match(shown, /Ny orosanmälan VÄ-2026-00001/);
     assert.match(shown, /Ekbackens skola \(kommunal\)/);
     assert.match(shown, /Våld eller hot mot barnet/);
-    assert.match(shown, /Skyddsbedömning senast/);
-    assert.match(shown, /Beslut om utredning senast/);
+    assert.match(shown, /Skyddsbedömning \(20 kap\. 1 §\): senast/);
+    assert.match(shown, /Beslut inom 14 dagar \(20 kap\. 2 §\): senast/);
     assert.match(shown, /vill ha återkoppling/);
     const raw = JSON.stringify(channel);
     for (const secret of [TEST_CHILD, 'Elin', TEST_PNR, '201212121212', '1212', TEST_OBSERVED.slice(0, 20), TEST_WORDS, 'Storgatan', 'Gustav', 'Tina'])

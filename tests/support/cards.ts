@@ -77,6 +77,7 @@ export function checkCard(card: any): any {
     if (o.type === 'Action.Execute') assert.ok(typeof o.verb === 'string', 'Action.Execute without verb');
   });
   for (const a of card.actions ?? []) assert.ok(ACTIONS.has(a.type), `action ${a.type} is not rendered by Teams`);
+  assert.deepEqual(colourOnColour(card.body ?? []), [], 'coloured text on a container of a colour style (unreadable in some themes): use the style with the default text colour, or the colour in a default container (issue 22 §4)');
   // Parsed as a client without charts sees it (each chart's fallback in its place), without a warning.
   const parsed = new AC.AdaptiveCard();
   const ctx = new AC.SerializationContext();
@@ -85,6 +86,27 @@ export function checkCard(card: any): any {
   for (let i = 0; i < ctx.eventCount; i++) problems.push(ctx.getEventAt(i).message);
   assert.deepEqual(problems, [], `adaptivecards parse problems: ${problems.join('; ')}`);
   return card;
+}
+
+/**
+ * Texts with a colour inside a container styled good, attention or warning: Teams draws such a
+ * container in a light tint of that colour (a dark one in the dark theme), and the same colour on
+ * it loses its contrast ("light green on light green"). Teams' own styles keep their contrast in the
+ * light, dark and high-contrast themes when the text in them keeps its default colour.
+ */
+function colourOnColour(items: unknown, styled?: string): string[] {
+  const out: string[] = [];
+  const visit = (node: unknown, style: string | undefined): void => {
+    if (Array.isArray(node)) return node.forEach((n) => visit(n, style));
+    if (!node || typeof node !== 'object') return;
+    const o = node as Record<string, unknown>;
+    if (o.type === 'Action.ShowCard') return; // a card of its own, on the default background
+    const own = typeof o.style === 'string' && ['good', 'attention', 'warning'].includes(o.style) && (o.type === 'Container' || o.type === 'ColumnSet' || o.type === 'Column') ? o.style : style;
+    if ((o.type === 'TextBlock' || o.type === 'TextRun') && own && typeof o.color === 'string' && o.color !== 'Default') out.push(`${o.color} text "${String(o.text).slice(0, 40)}" on ${own}`);
+    for (const [key, value] of Object.entries(o)) if (key !== 'fallback') visit(value, own);
+  };
+  visit(items, styled);
+  return out;
 }
 
 /** Cards in an activity (or a connector call body). */

@@ -1,12 +1,13 @@
 import { z } from 'zod/v4';
 import { strings, type Strings } from '../../cards/i18n';
-import { alertCard, feedbackCard, intakeCard, myReportsCard, type IntakeCardView } from '../../cards/intake';
-import { card, markdownText, text } from '../../cards/card';
+import type { ConversationReference } from 'botbuilder';
+import { alertCard, feedbackCard, intakeCard, myReportsCard, takeFormCard, type IntakeCardView } from '../../cards/intake';
+import { card, facts, heading, markdownText, text } from '../../cards/card';
 import { markForDelivery } from '../../cards/delivery';
 import { verbs } from '../../cards/verbs';
 import { ConflictError, NotFoundError, ValidationError } from '../../services/errors';
 import { asPermittedFeedback, feedbackKind } from '../../services/feedback';
-import { alertKind } from '../../services/intake';
+import { acuteAlertKind, alertKind, onCallAlertKind } from '../../services/intake';
 import { localParts } from '../../services/office-hours';
 import { markerOf } from '../../services/outbox';
 import type { Report } from '../../services/reports';
@@ -37,6 +38,8 @@ export async function intakeCardView(s: Services, report: Report): Promise<Intak
     ...(report.registered_at ? { registered: { at: new Date(report.registered_at), who: history.findLast((h) => h.kind === 'register')?.who ?? '' } } : {}),
     clocks: s.intake.clocks(report),
     history,
+    // As recorded with the decision (issue 22 §4): the order stays on the card after the assessment.
+    ...(history.some((h) => h.kind === 'decision' && h.detail.beforeProtection === true) ? { decisionBeforeProtection: true } : {}),
     today: localParts(s.clock.now()).date,
   };
 }
@@ -87,6 +90,47 @@ export function registerIntake(kit: BotKit): void {
 
   onIntake(verbs.intakeTake, Take, ({ actor, data }, isMember) => s.intake.take(actor, data.reference, data.phone, isMember));
 
+  // "Ta ärendet" opens the handler's own form (a dialog): their phone prefilled from their last
+  // take, never from anything else; required, with the error next to the field (issue 22 §4).
+  kit.onDialog('fetch', verbs.intakeTakeForm, { where: 'intakeChannel', data: Ref }, async ({ actor, t, data }) => {
+    const report = await s.reports.byReference(data.reference);
+    if (report?.handler_aad) return t.intake.refusals.taken(markdownText(report.handler_name ?? ''));
+    const phone = (await s.store.users.get(actor.aadObjectId))?.handler_phone ?? undefined;
+    return { title: sv.intake.takeForm.title(data.reference), card: takeFormCard({ reference: data.reference, ...(phone ? { phone } : {}), prefilled: !!phone }, sv), width: 'medium', height: 'small' };
+  });
+  kit.onDialog('submit', verbs.intakeTake, { where: 'intakeChannel', data: Take }, async ({ actor, t, data, teams }) => {
+    const typed = (data.phone ?? '').trim();
+    const again = (error: 'phoneRequiredField' | 'phoneInvalidField') => ({
+      title: sv.intake.takeForm.title(data.reference),
+      card: takeFormCard({ reference: data.reference, ...(typed ? { phone: typed } : {}), prefilled: false, error }, sv),
+      width: 'medium' as const,
+      height: 'small' as const,
+    });
+    try {
+      const report = await s.intake.take(actor, data.reference, data.phone, teams.isMember);
+      await updateChannelCard(report);
+      return sv.intake.takeForm.done(report.reference);
+    } catch (error) {
+      if (error instanceof ValidationError && error.fields.phone) return again(error.fields.phone === 'required' ? 'phoneRequiredField' : 'phoneInvalidField');
+      return refusal(error, t);
+    }
+  });
+
+  /** After an action taken in a dialog: the card in the channel shows it to everyone (best effort). */
+  async function updateChannelCard(report: Report): Promise<void> {
+    if (!report.channel_conversation_id || !report.channel_activity_id) return;
+    try {
+      const unit = s.directory.intakeUnit(report.intake_unit_id);
+      const inst = unit && (await s.installations.forTeam(unit.teamId));
+      if (!inst) return;
+      const reference = inst.reference as Partial<ConversationReference>;
+      const thread = { ...reference, conversation: { ...(reference.conversation ?? {}), id: report.channel_conversation_id } } as Partial<ConversationReference>;
+      await kit.delivery.updateCard(thread, report.channel_activity_id, await channelCard(report));
+    } catch (error) {
+      kit.log.warn({ event: 'intake.card-update-failed', reference: report.reference, err: error }, 'channel card not updated; the take is stored');
+    }
+  }
+
   onIntake(verbs.intakeProtection, Protection, ({ actor, data }, isMember) => {
     if (!data.immediate) throw new ValidationError({ immediate: 'required' });
     return s.intake.protection(actor, data.reference, data.immediate === 'yes', isMember);
@@ -133,6 +177,46 @@ export function registerIntake(kit: BotKit): void {
     if (m.mode === 'delete') return { deletes: m.activityId };
     const t = strings(m.locale === 'en' ? 'en' : 'sv');
     return { card: card([text(t.intake.purged.text(s.config.municipality.retention.decision), { subtle: true })]), replaces: m.activityId };
+  });
+
+  // An acute report not yet taken: the alert in its thread @mentions the unit's tag (the Bot
+  // Framework can mention a user or a tag, not a team or a channel). Not sent once someone took it.
+  kit.delivery.register(acuteAlertKind, async (message) => {
+    const report = await s.reports.byId(String(message.reportId));
+    if (!report) throw new NotFoundError('report', String(message.reportId));
+    if (report.handler_aad || report.purged_at) return { skip: true };
+    const unit = s.directory.intakeUnit(report.intake_unit_id);
+    const a = sv.intake.acute;
+    const n = Number(message.n ?? 0);
+    const tag = unit?.alertTag;
+    const mention = tag ? `<at>${tag.name}</at> ` : '';
+    const minutes = Math.round((s.clock.now().getTime() - new Date(report.received_at).getTime()) / 60_000);
+    const c = card([
+      text(`${mention}${a.alert(report.reference)}`, { weight: 'Bolder' }),
+      n > 0 && text(a.repeat(n, minutes), { subtle: true }),
+      report.out_of_hours === 1 && text(a.outOfHours),
+    ]);
+    if (tag) c.msteams = { width: 'Full', entities: [{ type: 'mention', text: `<at>${tag.name}</at>`, mentioned: { id: tag.id, name: tag.name, type: 'tag' } }] };
+    return { card: c, summary: a.summary(report.reference) };
+  });
+
+  // Outside office hours, the unit's on-call channel or person: triage facts only, never the child.
+  kit.delivery.register(onCallAlertKind, async (message) => {
+    const report = await s.reports.byId(String(message.reportId));
+    if (!report) throw new NotFoundError('report', String(message.reportId));
+    const unit = s.directory.intakeUnit(report.intake_unit_id);
+    const a = sv.intake.acute;
+    return {
+      card: card([
+        heading(a.onCallTitle(report.reference)),
+        facts([
+          [a.school, s.directory.school(report.school_id)?.name ?? report.school_id],
+          [a.received, sv.dateTime(new Date(report.received_at))],
+        ]),
+        text(a.onCallText(unit?.name ?? '', unit?.onCallPhone ?? '')),
+      ]),
+      summary: a.onCallTitle(report.reference),
+    };
   });
 
   async function mine(actorAad: Parameters<typeof s.intake.mine>[0], page: number, t: Strings) {

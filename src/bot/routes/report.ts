@@ -143,6 +143,7 @@ export function intakeViewOf(s: Services, report: Report): IntakeView {
     decisionDueAt: new Date(report.decision_due_at),
     feedbackWanted: report.feedback_requested === 1,
     meetingWanted: report.joint_meeting_wanted === 1,
+    ...(report.out_of_hours === 1 ? { outOfHours: true } : {}),
   };
 }
 
@@ -245,7 +246,7 @@ export function registerReport(kit: BotKit): void {
       if (shown) await s.store.transaction((trx) => recordReportMessage(trx, report.id, { kind: 'user', aadObjectId: actor.aadObjectId }, shown.conversationId, shown.activityId, s.clock.now()));
       const unit = s.directory.intakeUnit(report.intake_unit_id);
       const receivedAt = new Date(report.received_at);
-      const afterHours = unit && !isOpen(unit, receivedAt) ? { onCallPhone: unit.onCallPhone } : undefined;
+      const afterHours = unit && !isOpen(unit, receivedAt) ? { onCallPhone: unit.onCallPhone, ...(report.acute === 1 ? { acute: true } : {}) } : undefined;
       return receiptCard({ reference: report.reference, sentAt: receivedAt, unitName: unit?.name ?? '', feedbackWanted: report.feedback_requested === 1, already: !created, ...(afterHours ? { afterHours } : {}) }, t);
     } catch (error) {
       if (error instanceof ValidationError) {

@@ -43,6 +43,33 @@ export const sv = {
     overdue: (d: string) => `FÖRSENAD – skulle vara klar ${d}`,
     done: (d: string) => `klar ${d}`,
     doneLate: (d: string, due: string) => `klar ${d} – EFTER fristen ${due}`,
+    now: 'GENAST – akut anmälan',
+  },
+  /** A decision recorded before the protection assessment (issue 22 §4). */
+  order: {
+    formWarning: 'Skyddsbedömningen är inte registrerad än. Den görs först, genast (20 kap. 1 §); registrerar du beslutet nu sparas att det kom före skyddsbedömningen.',
+    cardWarning: 'Beslutet registrerades före skyddsbedömningen.',
+    history: '; före skyddsbedömningen',
+  },
+  /** The take form, in a dialog: the handler's own phone, prefilled from their last take. */
+  takeForm: {
+    title: (ref: string) => `Ta ärendet ${ref}`,
+    intro: 'Anmälaren får ditt namn och telefonnummer som kontaktuppgift.',
+    phone: 'Ditt telefonnummer',
+    prefilled: 'Ifyllt från när du senast tog ett ärende. Ändra om det inte stämmer.',
+    confirm: 'Ta ärendet',
+    done: (ref: string) => `Du har tagit ärendet ${ref}. Anmälaren har fått ditt namn och telefonnummer.`,
+  },
+  acute: {
+    alert: (ref: string) => `AKUT: anmälan ${ref} gäller ett barn som enligt anmälaren är i akut fara, och ingen har tagit den än. Skyddsbedömningen ska göras genast (SoL (2025:400) 20 kap. 1 §). Ta ärendet på kortet ovan.`,
+    summary: (ref: string) => `AKUT: anmälan ${ref} väntar på att någon tar den`,
+    repeat: (n: number, minutes: number) => `Påminnelse ${n} – ${minutes} minuter sedan anmälan kom in.`,
+    outOfHours: 'Anmälan kom in utanför kontorstid. Anmälaren har uppmanats att ringa socialjouren.',
+    onCallTitle: (ref: string) => `AKUT orosanmälan ${ref} utanför kontorstid`,
+    onCallText: (unit: string, onCallPhone: string) =>
+      `Anmälaren anger att barnet är i akut fara. ${unit} läser inte sin kanal förrän kontorstid; anmälaren har uppmanats att ringa socialjouren, ${onCallPhone}. Hela anmälan öppnas bara av mottagningens medlemmar, i mottagningens kanal.`,
+    school: 'Skola',
+    received: 'Inkom',
   },
   history: {
     title: 'Historik',
@@ -65,6 +92,8 @@ export const sv = {
     reasonRequired: 'Skriv varför återkoppling är olämplig.',
     dateInvalid: 'Skriv beslutsdatumet som ÅÅÅÅ-MM-DD.',
     dateFuture: 'Beslutsdatumet ligger i framtiden. Skriv dagens datum eller ett tidigare.',
+    phoneRequiredField: 'Fyll i ditt telefonnummer – anmälaren ska få en kontaktperson med telefon.',
+    phoneInvalidField: 'Det här ser inte ut som ett telefonnummer. Skriv t.ex. 0123-456 01.',
     dateBeforeReport: 'Beslutsdatumet ligger före dagen då anmälan kom in. Skriv beslutets datum, samma dag som anmälan eller senare.',
     notMember: 'Du har inte behörighet: bara medlemmar i den mottagande enhetens team kan göra det här, så inget ändrades. Hör du till mottagningen: be teamets ägare att lägga till dig i teamet.',
   },

@@ -32,6 +32,8 @@ export interface UserTable {
   locale: string | null;
   school_id: string | null;
   phone: string | null;
+  /** The phone this user gave when taking a report as a handler (0140): never a reporter's phone. */
+  handler_phone?: string | null;
   updated_at: string;
 }
 
@@ -141,6 +143,11 @@ export interface ReportTable {
   updated_at: string;
   /** Id of the index key child_key was made with; null: before ids were stored (0070). */
   index_key_id?: string | null;
+  /** Alerts queued in the thread of an acute report not yet taken, and when the last one was (0140). */
+  acute_alerts?: number;
+  acute_alert_at?: string | null;
+  /** 1: arrived outside the intake unit's office hours (0140; null before it was stored). */
+  out_of_hours?: number | null;
   /** "Registrerad i verksamhetssystemet" (or exported): only a registered report is purged (0150). */
   registered_at?: string | null;
   /** The alert for a report approaching its purge date unregistered was queued (0150). */

@@ -13,6 +13,7 @@ import * as m0070 from './0070-key-checks';
 import * as m0080 from './0080-audit-chains';
 import * as m0130 from './0130-consultation-reviews';
 import * as m0150 from './0150-registration';
+import * as m0140 from './0140-acute-and-handlers';
 
 /**
  * Versioned migrations, applied in name order at start. Add a file per change and list it here;
@@ -36,6 +37,7 @@ export const migrations: Record<string, Migration> = {
   '0080-audit-chains': m0080,
   '0130-consultation-reviews': m0130,
   '0150-registration': m0150,
+  '0140-acute-and-handlers': m0140,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
