@@ -18,6 +18,7 @@ import { makeRetention } from './retention';
 import { channelCardKind, makeReports } from './reports';
 import { makeReminders } from './reminders';
 import { makeStatistics } from './statistics';
+import { foldRollup } from './stat-rollup';
 import type { Store } from './store';
 
 export interface ServiceDeps {
@@ -62,6 +63,8 @@ export function makeServices(deps: ServiceDeps) {
   });
   const intake = makeIntake({ config, store, clock, log, cipher: deps.cipher, directory: dir, outbox, reports });
   jobs.every('intake.clocks', 5 * 60_000, async () => void (await intake.checkClocks()));
+  // The figures' deltas into the roll-up (a view folds too), so the delta tables stay small.
+  jobs.every('statistics.fold', 60_000, async () => void (await foldRollup(store.db)));
   const consultations = makeConsultations({ store, clock, log, cipher: deps.cipher, directory: dir, outbox, retentionDays: config.municipality.retention.consultationDaysAfterClose, maxOpenDays: config.municipality.retention.consultationMaxOpenDays, deliveryDeadlineMinutes: config.env.VARNA_DELIVERY_DEADLINE_MINUTES });
   jobs.cron('consultations.purge', '40 2 * * *', async () => void (await consultations.purgeExpired(clock.now())));
   // After a start with a new current key: rewrap and rehash in the background, a few batches a minute.

@@ -306,6 +306,14 @@ export interface StatDurationsTable {
   bucket: number;
   n: number;
 }
+/** A change's contribution to `stat_counts`, not yet folded into it (0160; insert-only). */
+export interface StatCountDeltasTable extends StatCountsTable {
+  id: string;
+}
+/** A change's contribution to `stat_durations`, not yet folded into it (0160; insert-only). */
+export interface StatDurationDeltasTable extends StatDurationsTable {
+  id: string;
+}
 export interface StatVersionTable {
   id: number;
   v: number;
@@ -324,6 +332,8 @@ export interface Database {
   stat_counts: StatCountsTable;
   stat_durations: StatDurationsTable;
   stat_version: StatVersionTable;
+  stat_count_deltas: StatCountDeltasTable;
+  stat_duration_deltas: StatDurationDeltasTable;
   intake_notes: IntakeNoteTable;
   consultations: ConsultationTable;
   consultation_messages: ConsultationMessageTable;
