@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Pool } from 'pg';
+import { up as referenceSequences } from '../../src/services/store/migrations/0161-report-reference-sequences';
 import { foldRollup, rollupDifferences } from '../../src/services/stat-rollup';
 import { startBot, type TestBot } from '../support/bot';
 import { textOf } from '../support/cards';
 import { ManualClock } from '../support/clock';
 import { fillReport, submitReport } from '../support/report';
-import { testStoreKind } from '../support/store';
+import { createTestStore, testStoreKind } from '../support/store';
 import { as } from '../support/users';
 
 const TEAM = '19:exempel-ifo-team@thread.tacv2';
@@ -92,5 +94,22 @@ describe('submits and intake actions at the same time', () => {
     const oldNumber = Number(old.rows[0]!.value);
     const next = await bot.services.store.transaction((trx) => bot.services.store.references.nextReportNumber(trx, '2031'));
     assert.ok(oldNumber > first && next > oldNumber, `${first} < ${oldNumber} < ${next}: one sequence for both versions`);
+  });
+
+  (testStoreKind === 'postgres' ? it : it.skip)('upgrades a year already counted to a sequence that continues after its counter (migration 0161, PostgreSQL)', async () => {
+    const place = await createTestStore();
+    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: new Pool({ connectionString: place.url, max: 1 }) }) });
+    try {
+      await sql`create table counters (name text primary key, value integer not null)`.execute(db);
+      await db.insertInto('counters').values([{ name: 'report:2026', value: 17 }, { name: 'consultation', value: 5 }]).execute();
+      await referenceSequences(db);
+      const next = await sql<{ n: string }>`select varna_report_number('2026') as n`.execute(db);
+      assert.equal(Number(next.rows[0]!.n), 18);
+      const consultation = await sql<{ value: number }>`update counters set value = value + 1 where name = 'consultation' returning value`.execute(db);
+      assert.equal(Number(consultation.rows[0]!.value), 6, 'other counters count as before');
+    } finally {
+      await db.destroy();
+      await place.drop();
+    }
   });
 });
