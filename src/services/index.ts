@@ -19,6 +19,7 @@ import { makeRetention, purgedMessageKind, recordReportMessage } from './retenti
 import { channelCardKind, deliveryDelayedKind, makeReports } from './reports';
 import { makeReminders } from './reminders';
 import { makeStatistics } from './statistics';
+import { foldRollup } from './stat-rollup';
 import type { Store, Tx } from './store';
 
 export interface ServiceDeps {
@@ -88,6 +89,8 @@ export function makeServices(deps: ServiceDeps) {
   jobs.every('intake.clocks', 5 * 60_000, async () => void (await intake.checkClocks()));
   // An acute report not yet taken: its alert again every 15 minutes (the job looks every minute).
   jobs.every('intake.acute', 60_000, async () => void (await intake.checkAcute()));
+  // The figures' deltas into the roll-up (a view folds too), so the delta tables stay small.
+  jobs.every('statistics.fold', 60_000, async () => void (await foldRollup(store.db)));
   const consultations = makeConsultations({ store, clock, log, cipher: deps.cipher, directory: dir, outbox, retentionDays: config.municipality.retention.consultationDaysAfterClose, maxOpenDays: config.municipality.retention.consultationMaxOpenDays, deliveryDeadlineMinutes: config.env.VARNA_DELIVERY_DEADLINE_MINUTES, reviewDays: config.municipality.retention.draftDays });
   jobs.cron('consultations.purge', '40 2 * * *', async () => void (await consultations.purgeExpired(clock.now())));
   // After a start with a new current key: rewrap and rehash in the background, a few batches a minute.

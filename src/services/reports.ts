@@ -117,13 +117,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
 
   async function nextReference(trx: Tx, at: Date): Promise<string> {
     const year = stockholmMonth(at).slice(0, 4);
-    const row = await trx
-      .insertInto('counters')
-      .values({ name: `report:${year}`, value: 1 })
-      .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('counters.value', '+', 1) })))
-      .returning('value')
-      .executeTakeFirstOrThrow();
-    return `VÄ-${year}-${String(row.value).padStart(5, '0')}`;
+    return `VÄ-${year}-${String(await store.references.nextReportNumber(trx, year)).padStart(5, '0')}`;
   }
 
   const isUnique = (error: unknown) => /unique|duplicate/i.test((error as Error).message ?? '');
@@ -311,9 +305,9 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
             acute_alert_at: null,
             out_of_hours: isOpen(unit, now) ? 0 : 1,
           };
-          // Rows no other submit touches first; the rows every submit shares (the reference
-          // counter, the statistics roll-up) last, then the report's own audit chain, so that on PostgreSQL each
-          // transaction holds them only for its last few statements before the commit.
+          // No row here is one that every submit writes: the reference is a sequence's number on
+          // PostgreSQL (the counter row on SQLite, one writer anyway), the figures are recorded as
+          // rows of their own (stat-rollup.ts) and the audit chain is the report's own.
           await store.dataKeys.put(trx, id, wrapped.masterKeyId, wrapped.wrapped, now);
           await trx
             .insertInto('report_events')
@@ -329,7 +323,10 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
             },
             now,
           );
-          await trx.deleteFrom('drafts').where('id', '=', draftId).execute();
+          const gone = await trx.deleteFrom('drafts').where('id', '=', draftId).executeTakeFirst();
+          // Deleted by a concurrent submit of the same draft (a double press, on PostgreSQL): that
+          // one has the report. Stopping before the reference keeps its number unused by a rollback.
+          if (Number(gone.numDeletedRows) !== 1) throw new ConflictError('alreadySubmitted');
           await store.dataKeys.destroy(trx, [draftId]);
           row.reference = await nextReference(trx, now);
           await trackReport(trx, id, () => trx.insertInto('reports').values(row).execute());

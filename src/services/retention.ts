@@ -161,7 +161,7 @@ export function makeRetention({ store, clock, log, outbox, retention }: Retentio
           messages++;
         }
       }
-      await contribution.apply(trx, 'purged');
+      await contribution.applyPurged(trx);
       for (let i = 0; i < ids.length; i += 200) {
         const batch = ids.slice(i, i + 200);
         await trx.deleteFrom('report_messages').where('report_id', 'in', batch).execute();

@@ -1,18 +1,29 @@
-import { sql, type Kysely } from 'kysely';
-import type { Database, Tx } from './store';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
+import { newId, type Database, type Tx } from './store';
 
 /**
  * The statistics roll-up: what the committee figures are made of, pre-aggregated by month,
- * school and category, kept current in the same transaction as every change to a report or a
- * consultation (the row's contribution before the change is taken off, the contribution after
- * it is added: +1/-1 per count and per duration bucket). The statistics service reads only
- * these tables, so a year's figures over a million reports is a read of a few thousand rows.
+ * school and category. Every change to a report or a consultation records its effect on the
+ * figures in the same transaction as the change (the row's contribution before the change taken
+ * off, the contribution after it added: +1/-1 per count and per duration bucket), as rows of its
+ * own in the delta tables; `foldRollup` moves those into the roll-up. The statistics service
+ * folds before it reads and reads only the roll-up, so a year's figures over a million reports is
+ * a read of a few thousand rows.
  *
  *   stat_counts     one row per month × school (with its district and school type) × category:
  *                   the counts of `countKeys`. Consultations have no category: category ''.
  *   stat_durations  one row per month × school × category × measure × bucket: how many cases
  *                   took that long. Medians and 90th percentiles are computed from the buckets.
- *   stat_version    one row: raised by every change, so a cached suppression pattern is known stale.
+ *   stat_version    one row: raised by every fold that changed a figure, so a cached suppression
+ *                   pattern is known stale.
+ *   stat_count_deltas, stat_duration_deltas
+ *                   a change's contribution not yet folded: inserted, never updated, so the
+ *                   transactions of concurrent submits and intake actions share no row here (on
+ *                   PostgreSQL they used to queue on the roll-up's cells and its version row until
+ *                   each commit). A fold deletes the rows it adds to the roll-up in the same
+ *                   transaction: a delta is counted once, whether the fold commits or not.
+ *
+ * Figures = roll-up + deltas not yet folded, at every moment (`rollupDifferences` checks it).
  *
  * Duration buckets (the resolution of every time figure):
  *   hours (receipt, protection assessment, first answer): whole hours, rounded down, up to
@@ -190,7 +201,6 @@ export function consultationContribution(k: ConsultationFacts): Contribution {
   };
 }
 
-const cellOf = (c: CellKey): CellKey => ({ month: c.month, school_id: c.school_id, district_id: c.district_id, school_type: c.school_type, category: c.category });
 const cellId = (c: CellKey) => [c.month, c.school_id, c.district_id, c.school_type, c.category].join('\u001f');
 
 /** Contributions summed: counts per cell, duration buckets per cell. Signs allow a delta. */
@@ -222,53 +232,55 @@ export class RollupDelta {
         });
     }
   }
-  /** Adds a stored count row or duration row as it is (the purged reports' part, see recomputeRollup). */
-  addStored(cell: CellKey, counts: Partial<Record<CountColumn, number>>, durations: Array<{ measure: DurationMeasure; bucket: number; n: number }> = []): void {
-    this.add({ cell, counts, durations: [] }, 1);
+  /** Adds a stored delta row (a fold). */
+  addRow(cell: CellKey, v: Partial<Record<CountColumn, number>>): void {
     const id = cellId(cell);
-    for (const d of durations) {
-      const did = `${id}\u001f${d.measure}\u001f${d.bucket}`;
-      const x = this.durations.get(did);
-      if (x) x.n += d.n;
-      else this.durations.set(did, { cell, measure: d.measure, bucket: d.bucket, n: d.n });
-    }
+    let e = this.counts.get(id);
+    if (!e) this.counts.set(id, (e = { cell, v: Object.fromEntries(countColumns.map((k) => [k, 0])) as Record<CountColumn, number> }));
+    for (const k of countColumns) e.v[k] += Number(v[k] ?? 0);
+  }
+  addDuration(cell: CellKey, measure: DurationMeasure, bucket: number, n: number): void {
+    const did = `${cellId(cell)}\u001f${measure}\u001f${bucket}`;
+    const x = this.durations.get(did);
+    if (x) x.n += n;
+    else this.durations.set(did, { cell, measure, bucket, n });
+  }
+  /** Adds a stored count row or duration rows as they are (the purged reports' part, see recomputeRollup). */
+  addStored(cell: CellKey, counts: Partial<Record<CountColumn, number>>, durations: Array<{ measure: DurationMeasure; bucket: number; n: number }> = []): void {
+    this.addRow(cell, counts);
+    for (const d of durations) this.addDuration(cell, d.measure, d.bucket, d.n);
+  }
+  /** The non-zero parts: counts per cell, durations per bucket. */
+  nonZero() {
+    return {
+      counts: [...this.counts.values()].filter((e) => countColumns.some((k) => e.v[k] !== 0)),
+      durations: [...this.durations.values()].filter((d) => d.n !== 0),
+    };
   }
   /**
-   * Writes the non-zero parts as +/- upserts: into the roll-up, or (`purged`) into the record of
-   * what purged reports contributed, which changes no figure and so tells no listener.
+   * Records the non-zero parts as delta rows (inserts only: no row another transaction writes),
+   * to be folded into the roll-up by `foldRollup`.
    */
-  async apply(trx: Tx, into: 'rollup' | 'purged' = 'rollup'): Promise<void> {
-    if (into === 'purged') return this.applyPurged(trx);
-    let changed = false;
-    for (const { cell, v } of this.counts.values()) {
-      const nonZero = countColumns.filter((k) => v[k] !== 0);
-      if (!nonZero.length) continue;
-      changed = true;
+  async record(trx: Tx): Promise<void> {
+    const { counts, durations } = this.nonZero();
+    if (!counts.length && !durations.length) return;
+    if (counts.length)
       await trx
-        .insertInto('stat_counts')
-        .values({ ...cell, ...toRow(v) } as never)
-        .onConflict((oc) =>
-          oc
-            .columns(['month', 'school_id', 'district_id', 'school_type', 'category'])
-            .doUpdateSet(Object.fromEntries(nonZero.map((k) => [columnOf(k), sql`stat_counts.${sql.ref(columnOf(k))} + ${v[k]}`])) as never),
-        )
+        .insertInto('stat_count_deltas')
+        .values(counts.map(({ cell, v }) => ({ id: newId(), ...cell, ...toRow(v) }) as never))
         .execute();
-    }
-    for (const { cell, measure, bucket, n } of this.durations.values()) {
-      if (n === 0) continue;
-      changed = true;
+    if (durations.length)
       await trx
-        .insertInto('stat_durations')
-        .values({ ...cell, measure, bucket, n })
-        .onConflict((oc) => oc.columns(['month', 'school_id', 'district_id', 'school_type', 'category', 'measure', 'bucket']).doUpdateSet({ n: sql`stat_durations.n + ${n}` }))
+        .insertInto('stat_duration_deltas')
+        .values(durations.map(({ cell, measure, bucket, n }) => ({ id: newId(), ...cell, measure, bucket, n })))
         .execute();
-    }
-    if (changed) {
-      await trx.updateTable('stat_version').set({ v: sql`v + 1` }).where('id', '=', 1).execute();
-      for (const l of listeners) l();
-    }
+    for (const l of listeners) l();
   }
-  private async applyPurged(trx: Tx): Promise<void> {
+  /**
+   * Adds the non-zero parts to the record of what purged reports contributed (0150): it changes no
+   * figure, so it is no delta and tells no listener.
+   */
+  async applyPurged(trx: Tx): Promise<void> {
     for (const { cell, v } of this.counts.values()) {
       const nonZero = countColumns.filter((k) => v[k] !== 0);
       if (!nonZero.length) continue;
@@ -290,12 +302,42 @@ export class RollupDelta {
         .onConflict((oc) => oc.columns(['month', 'school_id', 'district_id', 'school_type', 'category', 'measure', 'bucket']).doUpdateSet({ n: sql`stat_purged_durations.n + ${n}` }))
         .execute();
     }
+  }  /**
+   * Adds the non-zero parts to the roll-up as +/- upserts, cells in a fixed order, and raises the
+   * version (a fold, under the fold lock).
+   */
+  async applyToRollup(trx: Tx): Promise<boolean> {
+    const { counts, durations } = this.nonZero();
+    if (!counts.length && !durations.length) return false;
+    counts.sort((a, b) => (cellId(a.cell) < cellId(b.cell) ? -1 : 1));
+    for (const { cell, v } of counts) {
+      const nonZero = countColumns.filter((k) => v[k] !== 0);
+      await trx
+        .insertInto('stat_counts')
+        .values({ ...cell, ...toRow(v) } as never)
+        .onConflict((oc) =>
+          oc
+            .columns(['month', 'school_id', 'district_id', 'school_type', 'category'])
+            .doUpdateSet(Object.fromEntries(nonZero.map((k) => [columnOf(k), sql`stat_counts.${sql.ref(columnOf(k))} + ${v[k]}`])) as never),
+        )
+        .execute();
+    }
+    durations.sort((a, b) => (`${cellId(a.cell)}\u001f${a.measure}\u001f${a.bucket}` < `${cellId(b.cell)}\u001f${b.measure}\u001f${b.bucket}` ? -1 : 1));
+    for (const { cell, measure, bucket, n } of durations)
+      await trx
+        .insertInto('stat_durations')
+        .values({ ...cell, measure, bucket, n })
+        .onConflict((oc) => oc.columns(['month', 'school_id', 'district_id', 'school_type', 'category', 'measure', 'bucket']).doUpdateSet({ n: sql`stat_durations.n + ${n}` }))
+        .execute();
+    await trx.updateTable('stat_version').set({ v: sql`v + 1` }).where('id', '=', 1).execute();
+    return true;
   }
 }
 
 const listeners = new Set<() => void>();
 /**
- * Told when a write changed the roll-up (before its transaction commits: debounce, then read). The
+ * Told when a write recorded a change to the figures (before its transaction commits: debounce,
+ * then read; the read folds it in). The
  * statistics service uses it to work out the new suppression pattern in the background, so a view
  * after a change does not wait for it. Returns the unsubscribe.
  */
@@ -320,8 +362,8 @@ async function consultationFacts(trx: Tx, id: string): Promise<ConsultationFacts
 }
 
 /**
- * Runs `change` (which writes report `id` inside `trx`) and moves the report's contribution in the
- * roll-up from what it was to what it is now, in the same transaction. Use for every write that
+ * Runs `change` (which writes report `id` inside `trx`) and records the move of the report's
+ * contribution to the figures from what it was to what it is now, in the same transaction. Use for every write that
  * can change a figure: a new report (nothing before), an intake action, feedback asked later.
  */
 export async function trackReport<T>(trx: Tx, id: string, change: () => Promise<T>): Promise<T> {
@@ -331,7 +373,7 @@ export async function trackReport<T>(trx: Tx, id: string, change: () => Promise<
   const delta = new RollupDelta();
   if (before) delta.add(reportContribution(before), -1);
   if (after) delta.add(reportContribution(after), 1);
-  await delta.apply(trx);
+  await delta.record(trx);
   return result;
 }
 
@@ -343,7 +385,7 @@ export async function trackConsultation<T>(trx: Tx, id: string, change: () => Pr
   const delta = new RollupDelta();
   if (before) delta.add(consultationContribution(before), -1);
   if (after) delta.add(consultationContribution(after), 1);
-  await delta.apply(trx);
+  await delta.record(trx);
   return result;
 }
 
@@ -386,12 +428,86 @@ export async function recomputeRollup(db: Kysely<Database> | Tx): Promise<Rollup
   return delta;
 }
 
-/** Empties the roll-up and fills it from the raw rows, in one transaction. */
+const isPostgres = (db: Tx) => db.getExecutor().adapter instanceof PostgresAdapter;
+/** Folds take turns on PostgreSQL (one transaction-scoped advisory lock); SQLite has one writer. */
+const FOLD_LOCK = 0x56_52_4e_46_4f_4c_44n; // 'VRNFOLD'
+async function foldLock(trx: Tx): Promise<void> {
+  if (isPostgres(trx)) await sql`select pg_advisory_xact_lock(${FOLD_LOCK}::bigint)`.execute(trx);
+}
+const FOLD_BATCH = 5_000;
+
+/**
+ * One batch of the fold, in the caller's transaction: takes up to `limit` delta rows of each
+ * table (oldest first), deleting them, and adds them to the roll-up, raising its version. Whatever
+ * becomes of the transaction, each delta is counted once: on commit it is in the roll-up and gone
+ * from the deltas, on a rollback (or a crash) it is still a delta and the roll-up as it was. On
+ * PostgreSQL a delta whose transaction has not committed yet is not seen here and is left for the
+ * next fold; the deletion is of the rows read, never of a range of ids. Returns the rows folded
+ * from the fuller of the two tables (under `limit`: nothing is left that this fold could see).
+ */
+export async function foldRollupIn(trx: Tx, limit = FOLD_BATCH): Promise<number> {
+  await foldLock(trx);
+  const counts = await trx
+    .deleteFrom('stat_count_deltas')
+    .where('id', 'in', (eb) => eb.selectFrom('stat_count_deltas').select('id').orderBy('id').limit(limit))
+    .returningAll()
+    .execute();
+  const durations = await trx
+    .deleteFrom('stat_duration_deltas')
+    .where('id', 'in', (eb) => eb.selectFrom('stat_duration_deltas').select('id').orderBy('id').limit(limit))
+    .returningAll()
+    .execute();
+  const delta = new RollupDelta();
+  for (const r of counts) {
+    const v = Object.fromEntries(countColumns.map((k) => [k, Number((r as unknown as Record<string, number>)[columnOf(k)])]));
+    delta.addRow(cellOf(r), v);
+  }
+  for (const r of durations) delta.addDuration(cellOf(r), r.measure as DurationMeasure, Number(r.bucket), Number(r.n));
+  await delta.applyToRollup(trx);
+  return Math.max(counts.length, durations.length);
+}
+const cellOf = (r: CellKey): CellKey => ({ month: r.month, school_id: r.school_id, district_id: r.district_id, school_type: r.school_type, category: r.category });
+
+/** Are there deltas to fold? (One small read: what a statistics view pays when nothing changed.) */
+export async function rollupPending(db: Kysely<Database> | Tx): Promise<boolean> {
+  const [a, b] = await Promise.all([
+    db.selectFrom('stat_count_deltas').select('id').limit(1).executeTakeFirst(),
+    db.selectFrom('stat_duration_deltas').select('id').limit(1).executeTakeFirst(),
+  ]);
+  return Boolean(a || b);
+}
+
+/**
+ * Folds every delta committed so far into the roll-up, in batches of its own transactions (each
+ * complete or not at all, see `foldRollupIn`). Idempotent: a second fold finds nothing to do.
+ * Called before statistics are read and every minute (src/services/index.ts). Returns the rows folded.
+ */
+export async function foldRollup(db: Kysely<Database>): Promise<number> {
+  if (!(await rollupPending(db))) return 0;
+  let folded = 0;
+  for (;;) {
+    const n = await db.transaction().execute((trx) => foldRollupIn(trx));
+    folded += n;
+    if (n < FOLD_BATCH) return folded;
+  }
+}
+
+/** Empties the roll-up and fills it from the raw rows, in one transaction (pending deltas with it). */
 export async function rebuildRollup(db: Kysely<Database>): Promise<void> {
-  const delta = await recomputeRollup(db);
   // In a migration on PostgreSQL this already runs in a transaction.
   const inTransaction = (fn: (trx: Kysely<Database>) => Promise<void>) => (db.isTransaction ? fn(db) : db.transaction().execute(fn));
   await inTransaction(async (trx) => {
+    // The raw rows already hold what any pending delta says. (Migration 0030 runs this before the
+    // delta tables exist: asked of the catalogue, since a failed statement would end the transaction.)
+    const deltas = isPostgres(trx)
+      ? (await sql<{ t: string | null }>`select to_regclass('stat_count_deltas')::text as t`.execute(trx)).rows[0]?.t != null
+      : (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name = 'stat_count_deltas'`.execute(trx)).rows.length > 0;
+    if (deltas) {
+      await foldLock(trx);
+      await trx.deleteFrom('stat_count_deltas').execute();
+      await trx.deleteFrom('stat_duration_deltas').execute();
+    }
+    const delta = await recomputeRollup(trx);
     await trx.deleteFrom('stat_counts').execute();
     await trx.deleteFrom('stat_durations').execute();
     const counts = [...delta.counts.values()].filter((e) => countColumns.some((k) => e.v[k] !== 0)).map((e) => ({ ...e.cell, ...toRow(e.v) }) as never);
@@ -422,31 +538,42 @@ export async function rebuildRollup(db: Kysely<Database>): Promise<void> {
 }
 
 /**
- * Where the stored roll-up differs from a recomputation from the raw rows (empty when it is
- * right). For the tests and for an operator's check; reads every row, so not for a hot path.
+ * Where the stored figures (the roll-up plus the deltas not yet folded) differ from a
+ * recomputation from the raw rows (empty when they are right), read in one snapshot. For the
+ * tests and for an operator's check; reads every row, so not for a hot path.
  */
 export async function rollupDifferences(db: Kysely<Database>): Promise<string[]> {
-  const want = await recomputeRollup(db);
+  const read = async (trx: Tx) => {
+    const want = await recomputeRollup(trx);
+    const have = new RollupDelta();
+    const counted = (r: Record<string, unknown>) => Object.fromEntries(countColumns.map((k) => [k, Number(r[columnOf(k)])]));
+    for (const r of await trx.selectFrom('stat_counts').selectAll().execute()) have.addRow(cellOf(r), counted(r as unknown as Record<string, unknown>));
+    for (const r of await trx.selectFrom('stat_count_deltas').selectAll().execute()) have.addRow(cellOf(r), counted(r as unknown as Record<string, unknown>));
+    for (const r of await trx.selectFrom('stat_durations').selectAll().execute()) have.addDuration(cellOf(r), r.measure as DurationMeasure, Number(r.bucket), Number(r.n));
+    for (const r of await trx.selectFrom('stat_duration_deltas').selectAll().execute()) have.addDuration(cellOf(r), r.measure as DurationMeasure, Number(r.bucket), Number(r.n));
+    return { want, have };
+  };
+  const { want, have } = isPostgres(db) ? await db.transaction().setIsolationLevel('repeatable read').execute(read) : await db.transaction().execute(read);
   const out: string[] = [];
   const counts = new Map<string, Record<string, number>>();
-  for (const e of want.counts.values()) if (countColumns.some((k) => e.v[k] !== 0)) counts.set(cellId(e.cell), toRow(e.v));
-  for (const r of await db.selectFrom('stat_counts').selectAll().execute()) {
-    const id = cellId(r);
+  for (const e of want.nonZero().counts) counts.set(cellId(e.cell), toRow(e.v));
+  for (const e of have.counts.values()) {
+    const id = cellId(e.cell);
     const expected = counts.get(id) ?? {};
     counts.delete(id);
     for (const k of countColumns) {
-      const have = Number((r as unknown as Record<string, number>)[columnOf(k)]);
-      if (have !== (expected[columnOf(k)] ?? 0)) out.push(`stat_counts ${id.replace(/\u001f/g, '/')} ${k}: stored ${have}, from the rows ${expected[columnOf(k)] ?? 0}`);
+      const stored = e.v[k];
+      if (stored !== (expected[columnOf(k)] ?? 0)) out.push(`stat_counts ${id.replace(/\u001f/g, '/')} ${k}: stored ${stored}, from the rows ${expected[columnOf(k)] ?? 0}`);
     }
   }
   for (const [id, v] of counts) out.push(`stat_counts ${id.replace(/\u001f/g, '/')} missing: ${JSON.stringify(v)}`);
   const durations = new Map<string, number>();
-  for (const d of want.durations.values()) if (d.n !== 0) durations.set(`${cellId(d.cell)}\u001f${d.measure}\u001f${d.bucket}`, d.n);
-  for (const r of await db.selectFrom('stat_durations').selectAll().execute()) {
-    const id = `${cellId(r)}\u001f${r.measure}\u001f${r.bucket}`;
+  for (const d of want.nonZero().durations) durations.set(`${cellId(d.cell)}\u001f${d.measure}\u001f${d.bucket}`, d.n);
+  for (const d of have.durations.values()) {
+    const id = `${cellId(d.cell)}\u001f${d.measure}\u001f${d.bucket}`;
     const expected = durations.get(id) ?? 0;
     durations.delete(id);
-    if (Number(r.n) !== expected) out.push(`stat_durations ${id.replace(/\u001f/g, '/')}: stored ${r.n}, from the rows ${expected}`);
+    if (d.n !== expected) out.push(`stat_durations ${id.replace(/\u001f/g, '/')}: stored ${d.n}, from the rows ${expected}`);
   }
   for (const [id, n] of durations) out.push(`stat_durations ${id.replace(/\u001f/g, '/')} missing: ${n}`);
   return out;

@@ -3,7 +3,7 @@ import type { Clock } from './clock';
 import { NotAllowedError, ValidationError } from './errors';
 import type { Actor } from './actor';
 import type { Directory } from './municipality';
-import { columnOf, countColumns, onRollupChange, type CountColumn, type DurationMeasure } from './stat-rollup';
+import { columnOf, countColumns, foldRollup, onRollupChange, type CountColumn, type DurationMeasure } from './stat-rollup';
 import type { Store } from './store';
 import { MIN_CELL, workOutPattern, type CubeRow, type Leaf, type SuppressionPattern } from './suppression';
 
@@ -225,7 +225,9 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
   let cached: { version: number; pattern: SuppressionPattern } | undefined;
   // A view that arrives while the pattern is being worked out waits for that work, not a second copy.
   let working: { version: number; pattern: Promise<SuppressionPattern> } | undefined;
-  async function currentPattern(): Promise<SuppressionPattern> {
+  async function currentPattern(fold = true): Promise<SuppressionPattern> {
+    // The changes recorded since the last fold (by any instance) go into the roll-up first.
+    if (fold) await foldRollup(db);
     const version = Number((await db.selectFrom('stat_version').select('v').where('id', '=', 1).executeTakeFirst())?.v ?? 0);
     if (cached?.version === version) return cached.pattern;
     if (working?.version === version) return working.pattern;
@@ -322,7 +324,8 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
     const { from, to } = resolvePeriod(query.period);
     const fromMonth = from.slice(0, 7);
     const toMonth = to.slice(0, 7);
-    const [pattern, times, done] = await Promise.all([currentPattern(), durations(query.groupBy, fromMonth, toMonth, scope), reminders.doneBySchoolAndTerm()]);
+    await foldRollup(db);
+    const [pattern, times, done] = await Promise.all([currentPattern(false), durations(query.groupBy, fromMonth, toMonth, scope), reminders.doneBySchoolAndTerm()]);
     const inScope = (l: Leaf) => !scope || scope.includes(l.school);
 
     const toRow = (

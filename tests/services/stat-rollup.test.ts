@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { hourBucket, dayBucket, rollupDifferences, trackConsultation, trackReport } from '../../src/services/stat-rollup';
+import { sql } from 'kysely';
+import { foldRollup, foldRollupIn, hourBucket, dayBucket, rollupDifferences, trackConsultation, trackReport } from '../../src/services/stat-rollup';
 import { openStore, type Store } from '../../src/services/store';
 import type { ReportTable } from '../../src/services/store/schema';
-import { createTestStore, type TestStore } from '../support/store';
+import { createTestStore, testStoreKind, type TestStore } from '../support/store';
 
 /**
  * The roll-up (issue 7) after any sequence of changes equals a recomputation from the raw rows.
@@ -127,6 +128,122 @@ describe('the statistics roll-up', () => {
       }),
     );
     assert.equal((await store.db.selectFrom('stat_counts').selectAll().execute()).length, 0);
+    assert.deepEqual(await rollupDifferences(store.db), []);
+  });
+
+  /** The roll-up's stored rows and version, and the deltas waiting, as plain data. */
+  async function snapshot() {
+    const [counts, durations, version, countDeltas, durationDeltas] = await Promise.all([
+      store.db.selectFrom('stat_counts').selectAll().orderBy('month').orderBy('school_id').orderBy('category').execute(),
+      store.db.selectFrom('stat_durations').selectAll().orderBy('month').orderBy('school_id').orderBy('category').orderBy('measure').orderBy('bucket').execute(),
+      store.db.selectFrom('stat_version').select('v').executeTakeFirstOrThrow(),
+      store.db.selectFrom('stat_count_deltas').select('id').orderBy('id').execute(),
+      store.db.selectFrom('stat_duration_deltas').select('id').orderBy('id').execute(),
+    ]);
+    const plain = (rows: object[]) => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'string' && /^\d+$/.test(v) && k !== 'month' ? Number(v) : v])));
+    return { counts: plain(counts), durations: plain(durations), version: Number(version.v), deltas: countDeltas.length + durationDeltas.length };
+  }
+  /** Some reports, each taken later in a transaction of its own: deltas waiting to be folded. */
+  async function someChanges(prefix: string, n: number): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      const id = `${prefix}${i}`;
+      await store.transaction((trx) => trackReport(trx, id, () => trx.insertInto('reports').values(reportRow(id, i % 3, MONTHS[i % 2]!, i % 2 ? 'neglect' : 'violence')).execute()));
+      if (i % 2) await store.transaction((trx) => trackReport(trx, id, () => trx.updateTable('reports').set({ receipt_at: later(i) }).where('id', '=', id).execute()));
+    }
+  }
+
+  it('keeps a change as a delta of its own until a fold moves it into the roll-up; a second fold changes nothing', async () => {
+    await someChanges('f', 6);
+    const before = await snapshot();
+    assert.equal(before.counts.length, 0, 'a change writes no row of the roll-up itself');
+    assert.equal(before.deltas, 9, 'six reports and three receipts');
+    assert.deepEqual(await rollupDifferences(store.db), []);
+    assert.equal(await foldRollup(store.db), 6);
+    const folded = await snapshot();
+    assert.equal(folded.deltas, 0);
+    assert.equal(folded.version, before.version + 1);
+    assert.equal(folded.counts.reduce((n, r) => n + Number(r.reports), 0), 6);
+    assert.equal(folded.durations.reduce((n, r) => n + Number(r.n), 0), 3);
+    assert.deepEqual(await rollupDifferences(store.db), []);
+    assert.equal(await foldRollup(store.db), 0);
+    assert.deepEqual(await snapshot(), folded, 'folding again is a no-op: same figures, same version');
+  });
+
+  it('loses and doubles nothing when a fold fails before its commit, and the next fold finishes the work', async () => {
+    await someChanges('g', 5);
+    await foldRollup(store.db);
+    await someChanges('h', 4);
+    const before = await snapshot();
+    await assert.rejects(
+      store.transaction(async (trx) => {
+        assert.ok((await foldRollupIn(trx)) > 0);
+        throw new Error('the process died here');
+      }),
+      /the process died here/,
+    );
+    assert.deepEqual(await snapshot(), before, 'the deltas are all still there and the roll-up as it was');
+    await foldRollup(store.db);
+    assert.equal((await snapshot()).deltas, 0);
+    assert.deepEqual(await rollupDifferences(store.db), []);
+  });
+
+  it('folds in batches, each complete on its own', async () => {
+    await someChanges('b', 7);
+    await store.transaction((trx) => foldRollupIn(trx, 3));
+    assert.deepEqual(await rollupDifferences(store.db), [], 'part folded, the rest waiting: the figures are whole');
+    assert.equal((await snapshot()).deltas, 7 + 3 - 3 - 3);
+    await foldRollup(store.db);
+    assert.equal((await snapshot()).deltas, 0);
+    assert.deepEqual(await rollupDifferences(store.db), []);
+  });
+
+  it('stays exact when changes and folds run at the same time', async function () {
+    this.timeout(120_000);
+    const writers = Array.from({ length: 6 }, (_, w) => someChanges(`w${w}-`, 8));
+    const folds = Array.from({ length: 4 }, async () => {
+      for (let i = 0; i < 5; i++) await foldRollup(store.db);
+    });
+    await Promise.all([...writers, ...folds]);
+    assert.deepEqual(await rollupDifferences(store.db), []);
+    await foldRollup(store.db);
+    const after = await snapshot();
+    assert.equal(after.deltas, 0);
+    assert.equal(after.counts.reduce((n, r) => n + Number(r.reports), 0), 48);
+    assert.deepEqual(await rollupDifferences(store.db), []);
+  });
+
+  (testStoreKind === 'postgres' ? it : it.skip)('loses nothing when the fold\'s connection is cut mid-fold (PostgreSQL)', async function () {
+    this.timeout(60_000);
+    await someChanges('k', 6);
+    const before = await snapshot();
+    // The fold's own store, named, so that only its connection is cut.
+    const appName = `varna-fold-${process.pid}-${Date.now()}`;
+    const url = new URL(place.url);
+    url.searchParams.set('application_name', appName);
+    const folding = await openStore(url.toString());
+    // Another transaction holds the version row: the fold deletes its deltas, writes the roll-up
+    // and then waits for that row, inside its transaction.
+    const release = store.transaction(async (trx) => {
+      await sql`select v from stat_version where id = 1 for update`.execute(trx);
+      const fold = foldRollup(folding.db).then(
+        () => 'committed',
+        (error: Error) => error.message,
+      );
+      for (;;) {
+        const waiting = await sql<{ pid: number }>`select pid from pg_stat_activity where application_name = ${appName} and wait_event_type = 'Lock'`.execute(store.db);
+        if (waiting.rows.length) {
+          await sql`select pg_terminate_backend(${waiting.rows[0]!.pid})`.execute(store.db);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return fold;
+    });
+    assert.match(await release, /terminat|connection/i);
+    await folding.close().catch(() => undefined);
+    assert.deepEqual(await snapshot(), before, 'the cut fold left every delta and the roll-up as they were');
+    await foldRollup(store.db);
+    assert.equal((await snapshot()).deltas, 0);
     assert.deepEqual(await rollupDifferences(store.db), []);
   });
 

@@ -124,6 +124,28 @@ export function makeStore(handle: Db) {
       },
     },
 
+    references: {
+      /**
+       * The next report number of a year. PostgreSQL: from the year's sequence (migration 0161), so
+       * concurrent submits do not wait for each other's commit; a number taken by a transaction
+       * that rolls back stays unused (a gap). SQLite: the year's counter row, in the transaction
+       * (one writer at a time; gapless).
+       */
+      async nextReportNumber(trx: Tx, year: string): Promise<number> {
+        if (handle.dialect === 'postgres') {
+          const { rows } = await sql<{ n: string }>`select varna_report_number(${year}) as n`.execute(trx);
+          return Number(rows[0]!.n);
+        }
+        const row = await trx
+          .insertInto('counters')
+          .values({ name: `report:${year}`, value: 1 })
+          .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('counters.value', '+', 1) })))
+          .returning('value')
+          .executeTakeFirstOrThrow();
+        return Number(row.value);
+      },
+    },
+
     dataKeys: {
       async put(trx: Tx, recordId: string, masterKeyId: string, wrapped: string, now: Date): Promise<void> {
         await trx.insertInto('data_keys').values({ record_id: recordId, master_key_id: masterKeyId, wrapped, created_at: iso(now) }).execute();

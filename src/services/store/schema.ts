@@ -345,6 +345,14 @@ export interface StatDurationsTable {
   bucket: number;
   n: number;
 }
+/** A change's contribution to `stat_counts`, not yet folded into it (0160; insert-only). */
+export interface StatCountDeltasTable extends StatCountsTable {
+  id: string;
+}
+/** A change's contribution to `stat_durations`, not yet folded into it (0160; insert-only). */
+export interface StatDurationDeltasTable extends StatDurationsTable {
+  id: string;
+}
 export interface StatVersionTable {
   id: number;
   v: number;
@@ -367,6 +375,8 @@ export interface Database {
   stat_purged_durations: StatDurationsTable;
   report_messages: ReportMessageTable;
   stat_version: StatVersionTable;
+  stat_count_deltas: StatCountDeltasTable;
+  stat_duration_deltas: StatDurationDeltasTable;
   intake_notes: IntakeNoteTable;
   consultations: ConsultationTable;
   consultation_messages: ConsultationMessageTable;

@@ -14,13 +14,16 @@ import * as m0080 from './0080-audit-chains';
 import * as m0130 from './0130-consultation-reviews';
 import * as m0150 from './0150-registration';
 import * as m0140 from './0140-acute-and-handlers';
+import * as m0160 from './0160-statistics-deltas';
+import * as m0161 from './0161-report-reference-sequences';
 
 /**
  * Versioned migrations, applied in name order at start. Add a file per change and list it here;
  * never edit one that has shipped. Numbers by area leave room for parallel work: 0002-0009 reports
  * and intake, 0010-0019 consultation, 0020-0029 reminders and jobs, 0030-0039 statistics,
  * 0040-0049 security and retention, 0050-0059 security (delivery), 0060-0069 scale.
- * 0040-0049 security and retention, 0060-0069 scale, 0070-0079 keys and the HTTP front.
+ * 0040-0049 security and retention, 0060-0069 scale, 0070-0079 keys and the HTTP front,
+ * 0160-0169 throughput on PostgreSQL.
  */
 export const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
@@ -38,6 +41,8 @@ export const migrations: Record<string, Migration> = {
   '0130-consultation-reviews': m0130,
   '0150-registration': m0150,
   '0140-acute-and-handlers': m0140,
+  '0160-statistics-deltas': m0160,
+  '0161-report-reference-sequences': m0161,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
