@@ -32,6 +32,8 @@ export interface UserTable {
   locale: string | null;
   school_id: string | null;
   phone: string | null;
+  /** The role the teacher gave on their last report (lärare, kurator…), to prefill the next one. */
+  role: string | null;
   updated_at: string;
 }
 

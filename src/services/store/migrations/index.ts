@@ -11,13 +11,14 @@ import * as m0030 from './0030-statistics-rollup';
 import * as m0060 from './0060-outbox-deadline';
 import * as m0070 from './0070-key-checks';
 import * as m0080 from './0080-audit-chains';
+import * as m0120 from './0120-reporter-role';
 
 /**
  * Versioned migrations, applied in name order at start. Add a file per change and list it here;
  * never edit one that has shipped. Numbers by area leave room for parallel work: 0002-0009 reports
  * and intake, 0010-0019 consultation, 0020-0029 reminders and jobs, 0030-0039 statistics,
  * 0040-0049 security and retention, 0050-0059 security (delivery), 0060-0069 scale.
- * 0040-0049 security and retention, 0060-0069 scale, 0070-0079 keys and the HTTP front.
+ * 0040-0049 security and retention, 0060-0069 scale, 0070-0079 keys and the HTTP front, 0120-0129 the report form.
  */
 export const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
@@ -32,6 +33,7 @@ export const migrations: Record<string, Migration> = {
   '0060-outbox-deadline': m0060,
   '0070-key-checks': m0070,
   '0080-audit-chains': m0080,
+  '0120-reporter-role': m0120,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
