@@ -253,6 +253,18 @@ export function oversize(step: Step, raw: Record<string, unknown>): { field: str
   return undefined;
 }
 
+/**
+ * What one card may carry in typed text, as it goes back to Teams (UTF-8, JSON-escaped): the card
+ * comes back with every value in it, and Teams refuses a card over 28 KB. Every field at its limit
+ * in plain letters fits; the same in letters of two bytes (å, ä, ö throughout) does not, and is
+ * answered like text pasted past a field's limit.
+ */
+export const CARD_TEXT_BYTES = 21 * 1024;
+
+export function cardTextBytes(values: Array<Record<string, unknown>>): number {
+  return values.reduce((n, v) => n + Object.values(v).reduce<number>((m, x) => m + (typeof x === 'string' ? Buffer.byteLength(JSON.stringify(x)) : 0), 0), 0);
+}
+
 export function maxFor(field: string): number | undefined {
   const map: Record<string, number> = {
     childName: limits.short, pnr: limits.pnr, className: limits.className, address: limits.address, language: limits.short,

@@ -10,6 +10,8 @@ import { memberUnits, referenceSubject } from './intake-access';
 import type { Directory } from './municipality';
 import type { Outbox } from './outbox';
 import {
+  CARD_TEXT_BYTES,
+  cardTextBytes,
   checkPersonnummer,
   fieldsOf,
   isComplete,
@@ -216,6 +218,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
         const tooLong = oversize(step, v);
         if (tooLong) throw new ValidationError({ [tooLong.field]: `tooLong:${tooLong.max}:${tooLong.length}` });
       }
+      if (cardTextBytes([...values.values()]) > CARD_TEXT_BYTES) throw new ValidationError({ _card: 'cardTooLarge' });
       const errors: FieldErrors = {};
       const ctx = { at: clock.now(), knownSchool: (id: string) => !!directory.school(id) };
       for (const [step, v] of values) {
@@ -249,8 +252,13 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
       for (const step of stepsOf(from)) {
         const typed = typedValues(raw, fieldsOf(step));
         if (Object.keys(typed).length === 0) continue;
+        const tooLong = oversize(step, typed);
+        if (tooLong) throw new ValidationError({ [tooLong.field]: `tooLong:${tooLong.max}:${tooLong.length}` });
         draft.content.prefill = { ...draft.content.prefill, [step]: { ...(draft.content.prefill?.[step] ?? storedValues(draft.content[step])), ...typed } };
         changed = true;
+      }
+      if (changed && cardTextBytes(stepsOf(from).map((step) => ({ ...storedValues(draft.content[step]), ...(draft.content.prefill?.[step] ?? {}) }))) > CARD_TEXT_BYTES) {
+        throw new ValidationError({ _card: 'cardTooLarge' });
       }
       return changed ? saveDraft(draft) : draft;
     },

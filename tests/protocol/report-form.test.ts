@@ -5,6 +5,7 @@ import { startBot, type TestBot } from '../support/bot';
 import { actionsOf, inputsOf, textOf } from '../support/cards';
 import { ManualClock } from '../support/clock';
 import { TEST_CHILD, TEST_OBSERVED, TEST_PNR, draftIdOf, fillReport, reportInput } from '../support/report';
+import { limits } from '../../src/services/report-model';
 import { as, type TestUser } from '../support/users';
 
 async function intakeReady(bot: TestBot): Promise<void> {
@@ -195,5 +196,31 @@ describe('the report form in three cards (issue 22 §1)', () => {
     const res = await bot.execute(as.teacher, 'report.step', { draftId, step: 'childPage', ...required.card1, pnr: 'fel', address: 'Storgatan 12' });
     assert.doesNotMatch(JSON.stringify(res.card), /"id":"moreChild","isVisible":false/, 'open: it holds the address');
     assert.ok(actionsOf(start.card).some((a) => a.type === 'Action.ShowCard' && a.title === 'Om anmälningsplikten'), 'the duty texts one press away');
+  });
+
+  it('keeps every card of the form under 28 KB with every field at its limit; text that would not fit together is answered with a message', async () => {
+    const fill = (n: number) => 'a'.repeat(n);
+    const start = await bot.execute(as.teacher, 'report.start', {});
+    const draftId = draftIdOf(start.card);
+    // Every value comes back on the card with an error (pnr 'x'): the largest each card gets.
+    const card1 = await bot.execute(as.teacher, 'report.step', { draftId, step: 'childPage', ...required.card1, pnr: 'x'.repeat(limits.pnr), childName: fill(limits.short), className: fill(limits.className), address: fill(limits.address), language: fill(limits.short) });
+    assert.match(textOf(card1.card), /Steg 1 av 3/, 'checked by checkCard: < 28 KB');
+    await bot.execute(as.teacher, 'report.step', { draftId, step: 'childPage', ...required.card1, childName: fill(limits.short), className: fill(limits.className), address: fill(limits.address), language: fill(limits.short) });
+    const big = { category: 'violence', observed: fill(limits.observed), when: fill(limits.when), childWords: fill(limits.childWords), schoolActions: fill(limits.schoolActions), guardians: fill(limits.guardians), informed: 'noOther', notInformedReason: fill(limits.reason) };
+    const card2 = await bot.execute(as.teacher, 'report.step', { draftId, step: 'concernPage', ...big, informed: '' });
+    assert.match(textOf(card2.card), /Steg 2 av 3/, 'checked by checkCard: < 28 KB');
+    // The same in letters of two bytes would not fit on one card: a message, and the card stays as it was.
+    const wide = Object.fromEntries(Object.entries(big).map(([k, v]) => [k, k === 'category' || k === 'informed' ? v : 'å'.repeat(v.length)]));
+    for (const verb of ['report.step', 'report.later']) {
+      const refused = await bot.execute(as.teacher, verb, { draftId, step: 'concernPage', from: 'concernPage', ...wide });
+      assert.equal(refused.card, undefined);
+      assert.match(refused.message!, /tillsammans för långa för Teams/);
+    }
+    const card3 = await bot.execute(as.teacher, 'report.step', { draftId, step: 'concernPage', ...big });
+    const long = { reporterName: fill(limits.short), reporterRole: fill(limits.short), reporterPhone: '070-111 22 33', reporterEmail: `${'a'.repeat(limits.email - 10)}@skola.se`, informantName: fill(limits.short), informantRole: fill(limits.short), informantContact: fill(limits.short), principalKnows: '' };
+    const again = await bot.execute(as.teacher, 'report.submit', { draftId, ...long });
+    for (const c of [card3.card, again.card]) assert.match(textOf(c), /Steg 3 av 3/);
+    const back = await bot.execute(as.teacher, 'report.goto', { draftId, from: 'sendPage', step: 'concernPage', ...long });
+    assert.match(textOf(back.card), /Steg 2 av 3/, 'the full card 2 again, < 28 KB');
   });
 });

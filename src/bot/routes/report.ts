@@ -235,15 +235,30 @@ export function registerReport(kit: BotKit): void {
     }
   });
 
+  /** Keeps what the card holds (back, "Ändra", save for later); text too long for it is answered with a message. */
+  const keep = async (actor: Actor, t: Strings, draftId: string, from: Step | Page | undefined, raw: Record<string, unknown>): Promise<string | undefined> => {
+    if (!from) return undefined;
+    try {
+      await s.reports.keepValues(actor, draftId, from, raw);
+      return undefined;
+    } catch (error) {
+      const answer = answerFor(error, t);
+      if (answer) return answer;
+      throw error;
+    }
+  };
+
   kit.onAction(verbs.reportGoTo, { where: personal, data: GoToData }, async ({ actor, t, data }) => {
     const { draftId, step, from, ...raw } = data;
-    if (from) await s.reports.keepValues(actor, draftId, from, raw);
+    const refused = await keep(actor, t, draftId, from, raw);
+    if (refused) return refused;
     return draftCard(s, await s.reports.goTo(actor, draftId, step), t);
   });
 
   kit.onAction(verbs.reportLater, { where: personal, data: LaterData }, async ({ actor, t, data }) => {
     const { draftId, from, ...raw } = data;
-    if (from) await s.reports.keepValues(actor, draftId, from, raw);
+    const refused = await keep(actor, t, draftId, from, raw);
+    if (refused) return refused;
     return card([heading(t.report.title), text(t.report.saved, { weight: 'Bolder' })], [execute(t.report.menu.resume, verbs.reportResume, { draftId }), execute(t.menu, verbs.welcome)]);
   });
 
@@ -279,7 +294,7 @@ export function registerReport(kit: BotKit): void {
       const afterHours = unit && !isOpen(unit, receivedAt) ? { onCallPhone: unit.onCallPhone } : undefined;
       return receiptCard({ reference: report.reference, sentAt: receivedAt, unitName: unit?.name ?? '', feedbackWanted: report.feedback_requested === 1, already: !created, ...(afterHours ? { afterHours } : {}) }, t);
     } catch (error) {
-      if (error instanceof ValidationError && !Object.values(error.fields).some((code) => code.startsWith('tooLong:'))) {
+      if (error instanceof ValidationError && !Object.values(error.fields).some((code) => code.startsWith('tooLong:') || code === 'cardTooLarge')) {
         const draft = await s.reports.goTo(actor, draftId, 'review');
         return draftCard(s, draft, t);
       }
@@ -344,6 +359,7 @@ export function registerReport(kit: BotKit): void {
 function answerFor(error: unknown, t: Strings): string | undefined {
   if (error instanceof ValidationError) {
     const [field, code] = Object.entries(error.fields)[0] ?? [];
+    if (code === 'cardTooLarge') return t.report.errors.cardTooLarge;
     const [, max, length] = (code ?? '').split(':');
     return `${field ? `${fieldLabel(t, field)}: ` : ''}${t.report.errors.tooLong(Number(max), Number(length))}`;
   }

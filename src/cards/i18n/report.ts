@@ -184,6 +184,7 @@ export const sv = {
     tooLong: (max: number, length?: number) =>
       length ? `Texten är ${length} tecken; högst ${max} ryms. Korta ner den – kortet är oförändrat och inget har skickats.` : `Högst ${max} tecken.`,
     incomplete: 'Anmälan är inte komplett. Fyll i de steg som saknas.',
+    cardTooLarge: 'Texterna på kortet är tillsammans för långa för Teams. Korta ner den längsta – kortet är oförändrat och inget har skickats.',
     draftGone: 'Utkastet finns inte längre: det har skickats eller tagits bort. Behöver du anmäla: börja en ny anmälan från menyn.',
   },
   menu: {
@@ -409,6 +410,7 @@ export const en: ReportStrings = {
     tooLong: (max, length) =>
       length ? `The text is ${length} characters; at most ${max} fit. Please shorten it – the card is unchanged and nothing has been sent.` : `At most ${max} characters.`,
     incomplete: 'The report is not complete. Fill in the missing steps.',
+    cardTooLarge: 'The texts on the card are too long together for Teams. Please shorten the longest – the card is unchanged and nothing has been sent.',
     draftGone: 'The draft no longer exists: it was sent or deleted. If you need to report, start a new report from the menu.',
   },
   menu: {
