@@ -51,6 +51,14 @@ async function fillIn(field: Locator, value: string): Promise<void> {
   throw new Error(`the field did not keep "${value}"`);
 }
 
+/** A picture of one card whole: the chat pane made tall enough first, then back. */
+async function shootCard(page: Page, card: Locator, file: string): Promise<void> {
+  await page.setViewportSize({ width: 1280, height: 4000 });
+  await page.waitForTimeout(500);
+  await card.screenshot({ path: join(IMAGES, file) });
+  await page.setViewportSize({ width: 1280, height: 1200 });
+}
+
 /** A compact choice set renders as a Fluent combobox: open it, pick the option. */
 async function choose(page: Page, card: Locator, label: string, option: string): Promise<void> {
   await card.getByRole('combobox', { name: label }).click();
@@ -175,8 +183,7 @@ async function main(): Promise<void> {
       await choose(page, first, 'Skola eller förskola', 'Ekbackens skola');
       await first.getByRole('button', { name: 'Fler uppgifter (frivilligt)' }).click();
       await fillIn(first.getByLabel('Klass eller avdelning'), '5B');
-      await first.scrollIntoViewIfNeeded();
-      await first.screenshot({ path: join(IMAGES, 'playground-report-form.png') });
+      await shootCard(page, first, 'playground-report-form.png');
       await first.getByRole('button', { name: 'Nästa' }).click();
 
       // The server refuses the personnummer next to its field, and keeps everything typed.
@@ -224,8 +231,7 @@ async function main(): Promise<void> {
       const third = lastCard(page, 'Steg 3 av 3');
       await third.getByText('Tina Testlärare · Lärare · 070-111 22 33', { exact: false }).waitFor();
       await third.getByLabel('Ja', { exact: true }).check();
-      await third.scrollIntoViewIfNeeded();
-      await third.screenshot({ path: join(IMAGES, 'playground-report-review.png') });
+      await shootCard(page, third, 'playground-report-review.png');
       await third.getByRole('button', { name: 'Skicka anmälan' }).click();
       await lastCard(page, /Anmälan VÄ-\d{4}-00002 är skickad/).waitFor();
     });

@@ -58,7 +58,7 @@ function sectionsOf(content: Partial<ReportContent>, t: Strings, s: Services, fu
   const informed = (v: string | undefined) =>
     v === 'yes' ? r.full.informedYes
     : v === 'noSensitive' ? r.full.notInformedSensitive
-    : v === 'notYet' ? r.full.notInformedNotYet
+    : v === 'notYet' ? (full ? r.full.notInformedNotYet : r.guardians.informedNotYet)
     : v === 'noOther' ? r.full.notInformedOther
     : undefined;
   const child = content.child;
