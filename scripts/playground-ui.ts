@@ -1,7 +1,9 @@
 /**
  * `npm run ui-check` (`-- --statistics` for the Statistik card alone): drives Värna's main flows in the Microsoft 365 Agents Playground with
  * Playwright and Debian's Chromium (no browser download), proving that our cards work in a real
- * Adaptive Cards renderer, and takes the README's screenshots (docs/images/).
+ * Adaptive Cards renderer: the report form with a validation error, a sibling's report below the
+ * receipt, an intake action, a consultation. Screenshots go to a temporary folder; with
+ * `-- --update-docs` they replace the README's (docs/images/).
  *
  *   apt-get install -y chromium      # once; or CHROMIUM=/path/to/chrome
  *
@@ -18,7 +20,9 @@ import { seed } from '../tests/support/statistics';
 import { startDevStack } from './dev';
 
 const ROOT = join(__dirname, '..');
-const IMAGES = join(ROOT, 'docs', 'images');
+const DOC_IMAGES = join(ROOT, 'docs', 'images');
+/** Outside the tracked tree unless asked to update the README's screenshots. */
+const IMAGES = process.argv.includes('--update-docs') ? DOC_IMAGES : mkdtempSync(join(tmpdir(), 'varna-ui-shots-'));
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const STEP_TIMEOUT_MS = 20_000;
 
@@ -45,6 +49,14 @@ async function fillIn(field: Locator, value: string): Promise<void> {
     if ((await field.inputValue()) === value) return;
   }
   throw new Error(`the field did not keep "${value}"`);
+}
+
+/** A picture of one card whole: the chat pane made tall enough first, then back. */
+async function shootCard(page: Page, card: Locator, file: string): Promise<void> {
+  await page.setViewportSize({ width: 1280, height: 4000 });
+  await page.waitForTimeout(500);
+  await card.screenshot({ path: join(IMAGES, file) });
+  await page.setViewportSize({ width: 1280, height: 1200 });
 }
 
 /** A compact choice set renders as a Fluent combobox: open it, pick the option. */
@@ -158,45 +170,83 @@ async function main(): Promise<void> {
       await lastCard(page, 'Kort om vad lagen kräver av dig').getByRole('button', { name: 'Plikten är personlig' }).click();
       await lastCard(page, /2025:400/).waitFor();
     });
-    await step('"Anmäl oro" walks a report to its receipt (test data: Skatteverket\'s test personnummer)', async () => {
+    await step('"Anmäl oro" walks the three cards to a receipt, through a validation error (test data: Skatteverket\'s test personnummer)', async () => {
       const before = await page.locator('.ac-adaptiveCard').count();
       await say(page, 'hej');
       await page.locator('.ac-adaptiveCard').nth(before).getByRole('button', { name: 'Anmäl oro' }).click();
-      await lastCard(page, 'Är barnet i akut fara just nu?').getByRole('button', { name: 'Nej', exact: true }).click();
 
-      const child = lastCard(page, 'Barnets namn');
-      await fillIn(child.getByLabel('Barnets namn'), 'Elin Testbarn');
-      await fillIn(child.getByLabel('Personnummer eller samordningsnummer'), '20121212-1212');
-      await choose(page, child, 'Skola eller förskola', 'Ekbackens skola');
-      await fillIn(child.getByLabel('Klass eller avdelning'), '5B');
-      await child.getByRole('button', { name: 'Nästa' }).click();
+      const first = lastCard(page, 'Steg 1 av 3');
+      await first.getByText('Vid akut fara: ring 112 först', { exact: false }).waitFor();
+      await first.getByLabel('Nej', { exact: true }).check();
+      await fillIn(first.getByLabel('Barnets namn'), 'Elin Testbarn');
+      await fillIn(first.getByLabel('Personnummer eller samordningsnummer'), '20121212-1213');
+      await choose(page, first, 'Skola eller förskola', 'Ekbackens skola');
+      await first.getByRole('button', { name: 'Fler uppgifter (frivilligt)' }).click();
+      await fillIn(first.getByLabel('Klass eller avdelning'), '5B');
+      await shootCard(page, first, 'playground-report-form.png');
+      await first.getByRole('button', { name: 'Nästa' }).click();
 
-      const guardians = lastCard(page, 'Har skolan berättat för vårdnadshavarna');
-      await fillIn(guardians.getByLabel('Vårdnadshavare (namn'), 'Gustav Vårdnadshavare');
-      await guardians.getByLabel('Ja, de vet om anmälan').check();
-      await guardians.getByRole('button', { name: 'Nästa' }).click();
+      // The server refuses the personnummer next to its field, and keeps everything typed.
+      const refused = lastCard(page, 'inte ett giltigt personnummer');
+      await refused.waitFor();
+      if ((await refused.getByLabel('Barnets namn').inputValue()) !== 'Elin Testbarn') throw new Error('the name was lost');
+      await refused.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(IMAGES, 'playground-report-error.png') });
+      await fillIn(refused.getByLabel('Personnummer eller samordningsnummer'), '20121212 1212');
+      await refused.getByRole('button', { name: 'Nästa' }).click();
 
-      const concern = lastCard(page, 'Vad har du sett eller hört?');
-      await choose(page, concern, 'Vad gäller oron?', 'Brister i omsorgen');
-      await fillIn(concern.getByLabel('Vad har du sett eller hört?'), 'Eleven kommer ofta hungrig och utan ytterkläder, senast i morse.');
-      await fillIn(concern.getByLabel('När (datum, tid)?'), 'I dag kl. 08.15');
-      await concern.getByRole('button', { name: 'Nästa' }).click();
+      const second = lastCard(page, 'Steg 2 av 3');
+      await choose(page, second, 'Vad gäller oron?', 'Brister i omsorgen');
+      await fillIn(second.getByLabel('Vad har du sett eller hört?'), 'Eleven kommer ofta hungrig och utan ytterkläder, senast i morse.');
+      await fillIn(second.getByLabel('När (datum, tid)?'), 'I dag kl. 08.15');
+      await fillIn(second.getByLabel('Vårdnadshavare (namn'), 'Gustav Vårdnadshavare');
+      await second.getByLabel('Inte än – anmälan går före').check();
+      await second.getByRole('button', { name: 'Nästa' }).click();
 
-      const reporter = lastCard(page, 'Telefon där socialtjänsten når dig');
-      await fillIn(reporter.getByLabel('Ditt namn'), 'Tina Testlärare');
-      await fillIn(reporter.getByLabel('Din roll'), 'Lärare');
-      await fillIn(reporter.getByLabel('Telefon där socialtjänsten når dig'), '070-111 22 33');
-      await reporter.getByLabel('Ja', { exact: true }).check();
-      await reporter.getByRole('button', { name: 'Nästa' }).click();
-
-      await lastCard(page, 'Återkoppling').getByRole('button', { name: 'Nästa' }).click();
-      const review = lastCard(page, 'Granska och skicka');
-      await review.getByRole('button', { name: 'Skicka anmälan' }).waitFor();
-      await review.getByRole('button', { name: 'Skicka anmälan' }).click();
-      const receipt = lastCard(page, /Anmälan VÄ-\d{4}-\d{5} är skickad/);
+      // A first report: the reporter is open (no phone yet); the name comes from Teams.
+      const third = lastCard(page, 'Steg 3 av 3');
+      await third.getByRole('button', { name: 'Skicka anmälan' }).waitFor();
+      await fillIn(third.getByLabel('Ditt namn'), 'Tina Testlärare');
+      await fillIn(third.getByLabel('Din roll'), 'Lärare');
+      await fillIn(third.getByLabel('Telefon där socialtjänsten når dig'), '070-111 22 33');
+      await third.getByLabel('Ja', { exact: true }).check();
+      await third.getByRole('button', { name: 'Skicka anmälan' }).click();
+      const receipt = lastCard(page, /Anmälan VÄ-\d{4}-00001 är skickad/);
       await receipt.waitFor();
       await receipt.scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(IMAGES, 'playground-report-receipt.png') });
+    });
+    await step('"Anmäl ett syskon" opens a new card below the receipt, which stays; the reporter is remembered', async () => {
+      const receipt = lastCard(page, /Anmälan VÄ-\d{4}-00001 är skickad/);
+      await receipt.getByRole('button', { name: 'Anmäl ett syskon' }).click();
+      const first = lastCard(page, 'Steg 1 av 3');
+      await first.waitFor();
+      await lastCard(page, /Anmälan VÄ-\d{4}-00001 är skickad/).getByRole('button', { name: 'Anmäl ett syskon' }).waitFor();
+      await fillIn(first.getByLabel('Barnets namn'), 'Olle Testbarn');
+      await fillIn(first.getByLabel('Födelsedatum (om personnummer saknas)'), '2017-01-01');
+      await first.getByRole('button', { name: 'Nästa' }).click();
+      const second = lastCard(page, 'Steg 2 av 3');
+      if (!(await second.getByLabel('Vad har du sett eller hört?').inputValue()).includes('hungrig')) throw new Error('the facts are not prefilled');
+      await second.getByRole('button', { name: 'Nästa' }).click();
+      const third = lastCard(page, 'Steg 3 av 3');
+      await third.getByText('Tina Testlärare · Lärare · 070-111 22 33', { exact: false }).waitFor();
+      await third.getByLabel('Ja', { exact: true }).check();
+      await shootCard(page, third, 'playground-report-review.png');
+      await third.getByRole('button', { name: 'Skicka anmälan' }).click();
+      await lastCard(page, /Anmälan VÄ-\d{4}-00002 är skickad/).waitFor();
+    });
+    await step('a consultation is asked without naming the child', async () => {
+      const before = await page.locator('.ac-adaptiveCard').count();
+      await say(page, 'hej');
+      await page.locator('.ac-adaptiveCard').nth(before).getByRole('button', { name: 'Konsultera anonymt' }).click();
+      const compose = lastCard(page, 'Konsultera socialtjänsten anonymt');
+      await fillIn(compose.getByLabel('Beskriv situationen'), 'Ett barn i årskurs 4 berättar att det ofta är ensamt hemma på kvällarna. Ska vi anmäla?');
+      await choose(page, compose, 'Din skola', 'Ekbackens skola');
+      await compose.getByRole('button', { name: 'Skicka till mottagningen' }).click();
+      const sent = lastCard(page, /Skickad: konsultation K-\d+|Kontrollera innan du skickar/);
+      await sent.waitFor();
+      if (/Kontrollera innan du skickar/.test(await sent.innerText())) await sent.getByRole('button', { name: 'Skicka', exact: true }).click();
+      await lastCard(page, /Skickad: konsultation K-\d+/).waitFor();
     });
     await step('the report reaches the intake channel as a card without the child\'s identity', async () => {
       await page.getByText('Anmälningar', { exact: true }).first().click();
@@ -205,6 +255,19 @@ async function main(): Promise<void> {
       const text = await card.innerText();
       for (const secret of ['Elin', 'Testbarn', '1212', 'Gustav', 'hungrig']) if (text.includes(secret)) throw new Error(`the channel card shows "${secret}"`);
       await page.screenshot({ path: join(IMAGES, 'playground-intake-channel.png') });
+    });
+    await step('intake takes the report on its card: the card updates in place with the history', async () => {
+      const card = lastCard(page, /Ny orosanmälan VÄ-\d{4}-\d{5}/);
+      await card.getByRole('button', { name: 'Bekräfta mottagen / Ta ärendet' }).click();
+      await fillIn(card.getByLabel('Ditt telefonnummer', { exact: false }), '0123-456 01');
+      await card.getByRole('button', { name: 'Ta ärendet', exact: true }).click();
+      await lastCard(page, /tog ärendet/).waitFor();
+    });
+    await step('the consultation is in the consultations channel, under its number', async () => {
+      await page.getByText('Konsultationer', { exact: true }).first().click();
+      const card = lastCard(page, /Konsultation K-\d+/);
+      await card.waitFor();
+      if ((await card.innerText()).includes('Tina')) throw new Error('the consultation card names the teacher');
     });
     await step('"värna status" in the intake channel gives the ids for the config (admin guide)', async () => {
       // In a channel Teams delivers only messages that @mention the bot.
@@ -220,7 +283,7 @@ async function main(): Promise<void> {
       await status.scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(IMAGES, 'playground-status.png') });
     });
-    console.log(`screenshots in ${IMAGES.replace(`${ROOT}/`, '')}/`);
+    console.log(`screenshots in ${IMAGES.replace(`${ROOT}/`, '')}/${IMAGES === DOC_IMAGES ? '' : ' (npm run ui-check -- --update-docs writes them to docs/images/)'}`);
   } catch {
     failed = true;
     const shot = join(tmpdir(), 'varna-ui-failure.png');

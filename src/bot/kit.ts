@@ -48,6 +48,17 @@ export interface EventDeclaration {
   where: Places;
 }
 
+/**
+ * A card sent as a new message below the pressed one, which stays as it was (a receipt is proof);
+ * Teams shows `note` where the pressed card's button was.
+ */
+export interface Below {
+  below: Card;
+  note: string;
+}
+export const below = (card: Card, note: string): Below => ({ below: card, note });
+const isBelow = (x: unknown): x is Below => !!x && typeof x === 'object' && 'below' in x;
+
 /** A dialog (task module) to open, or a text to show instead. */
 export interface Dialog {
   title: string;
@@ -93,7 +104,7 @@ export interface BotKit {
   intakeCard?: (report: import('../services/reports').Report) => Promise<Card>;
 
   /** A card action: Action.Execute (invoke) and its Action.Submit fallback (message). */
-  onAction<S extends z.ZodType>(verb: string, declaration: Declaration<S>, handler: (turn: Turn<z.infer<S>>) => Promise<Card | string>): void;
+  onAction<S extends z.ZodType>(verb: string, declaration: Declaration<S>, handler: (turn: Turn<z.infer<S>>) => Promise<Card | string | Below>): void;
   /** A text command from ./commands.ts; the answer is sent as a message. */
   onCommand(name: CommandName, declaration: CommandDeclaration, handler: (turn: Turn<undefined>) => Promise<Card | string>): void;
   /** A dialog: `fetch` opens it (task/fetch), `submit` answers its form (task/submit). */
@@ -202,15 +213,22 @@ export function makeKit(app: App, s: Services, delivery: Delivery, log: Logger):
     run: (ctx) => app.run(ctx),
 
     onAction(verb, declaration, handler) {
-      const run = async (ctx: TurnContext, raw: unknown): Promise<Card | string> => {
+      const run = async (ctx: TurnContext, raw: unknown): Promise<Card | string | Below> => {
         const admitted = await admit(ctx, verb, declaration, raw, true);
         if (!admitted.ok) return admitted.answer;
         return guarded(verb, admitted.turn, () => handler(admitted.turn));
       };
-      // teams-ai answers the invoke with the card (replacing it for everyone) or the text.
-      app.adaptiveCards.actionExecute(verb, async (ctx, _state, raw) => run(ctx, raw));
+      // teams-ai answers the invoke with the card (replacing it for everyone) or the text; a card
+      // for below is sent as a new message and the invoke answered with the note (the card stays).
+      app.adaptiveCards.actionExecute(verb, async (ctx, _state, raw) => {
+        const result = await run(ctx, raw);
+        if (!isBelow(result)) return result;
+        await send(ctx, result.below);
+        return result.note;
+      });
       app.adaptiveCards.actionSubmit(verb, async (ctx, _state, raw) => {
-        await send(ctx, await run(ctx, raw));
+        const result = await run(ctx, raw);
+        await send(ctx, isBelow(result) ? result.below : result);
       });
     },
 

@@ -117,12 +117,26 @@ export const facts = (rows: Array<[string, string]>): Element => ({
   facts: rows.map(([title, value]) => ({ title, value })),
 });
 
-export const container = (items: Array<Element | false | '' | undefined | null>, opts: { style?: 'emphasis' | 'attention' | 'warning' | 'good' | 'accent'; separator?: boolean } = {}): Element => ({
+export const container = (
+  items: Array<Element | false | '' | undefined | null>,
+  opts: { style?: 'emphasis' | 'attention' | 'warning' | 'good' | 'accent'; separator?: boolean; id?: string; visible?: boolean } = {},
+): Element => ({
   type: 'Container',
   items: items.filter((e): e is Element => !!e),
   ...(opts.style ? { style: opts.style } : {}),
   ...(opts.separator ? { separator: true, spacing: 'Medium' } : {}),
+  ...(opts.id ? { id: opts.id } : {}),
+  ...(opts.visible === false ? { isVisible: false } : {}),
 });
+
+/**
+ * Shows or hides parts of the card in place (no turn to the bot, nothing typed is lost). Inputs in a
+ * hidden part are still sent with the card's buttons.
+ */
+export const toggle = (title: string, targets: string[]): Action => ({ type: 'Action.ToggleVisibility', title, targetElements: targets });
+
+/** A button that opens a short card inside this one (Action.ShowCard): read without leaving the form. */
+export const showCard = (title: string, body: Element[]): Action => ({ type: 'Action.ShowCard', title, card: { type: 'AdaptiveCard', body } });
 
 /**
  * Universal Action (Action.Execute), with the verb also in `data` so the same button works as an

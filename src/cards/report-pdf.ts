@@ -42,22 +42,22 @@ export function reportPdf(e: ReportExport, t: Strings): Promise<Buffer> {
   section(r.full.guardians);
   row(r.guardians.who, e.guardians.who);
   const informed = e.guardians.informedBySchool;
-  row(r.guardians.informed, informed === 'yes' ? r.full.informedYes : informed === 'noSensitive' ? r.full.notInformedSensitive : informed === 'notYet' ? r.full.notInformedNotYet : r.full.notInformedOther);
-  row(r.guardians.reason, e.guardians.notInformedReason);
+  row(r.facts.informed, informed === 'yes' ? r.full.informedYes : informed === 'noSensitive' ? r.full.notInformedSensitive : informed === 'notYet' ? r.full.notInformedNotYet : r.full.notInformedOther);
+  row(r.facts.reason, e.guardians.notInformedReason);
 
   section(r.full.concern);
-  row(r.concern.category, r.concern.categories[e.concern.category]);
-  row(r.concern.observed, e.concern.observed);
-  row(r.concern.when, e.concern.when);
-  row(r.concern.childWords, e.concern.childsOwnWords);
-  row(r.concern.schoolActions, e.concern.schoolActions);
+  row(r.facts.category, r.concern.categories[e.concern.category]);
+  row(r.facts.observed, e.concern.observed);
+  row(r.facts.when, e.concern.when);
+  row(r.facts.childWords, e.concern.childsOwnWords);
+  row(r.facts.schoolActions, e.concern.schoolActions);
 
   section(r.full.reporter);
   row(r.reporter.name, e.reporter.name);
   row(r.reporter.role, e.reporter.role);
   row(r.reporter.phone, e.reporter.phone);
   row(r.reporter.email, e.reporter.email);
-  row(r.fields.principalKnows, e.reporter.principalKnows ? t.yes : t.no);
+  row(r.facts.principalKnows, e.reporter.principalKnows ? t.yes : t.no);
   if (e.informant) row(r.fields.informant, [e.informant.name, e.informant.role, e.informant.contact].filter(Boolean).join(', '));
 
   section(r.full.wishes);

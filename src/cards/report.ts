@@ -1,5 +1,5 @@
-import type { Category, FieldErrors, Step } from '../services/report-model';
-import { doNotInformGuardians, limits, steps } from '../services/report-model';
+import type { Category, FieldErrors, Page } from '../services/report-model';
+import { limits, pages } from '../services/report-model';
 import {
   actionSet,
   card,
@@ -9,8 +9,10 @@ import {
   facts,
   heading,
   openUrl,
+  showCard,
   text,
   textInput,
+  toggle,
   toggleInput,
   userFacts,
   userText,
@@ -23,13 +25,16 @@ import { verbs } from './verbs';
 
 type Values = Record<string, string | boolean | undefined>;
 
-export interface StepView {
+/** Card 1 or 2 of the form, with the values typed so far and any error next to its field. */
+export interface PageView {
   draftId: string;
-  step: Step;
+  page: 'childPage' | 'concernPage';
   values: Values;
   errors: FieldErrors;
   schools: Array<{ id: string; name: string }>;
-  /** Shown at the top of the card when the teacher said the child is in immediate danger. */
+  /** The numbers to call, shown with the acute question on the first card (by the unit's office hours). */
+  contacts: AcuteView;
+  /** Shown at the top when the teacher said the child is in immediate danger. */
   acute?: AcuteView;
 }
 
@@ -50,9 +55,10 @@ export function errorText(code: string | undefined, t: Strings): string | undefi
 
 const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
 
-function header(view: { step: Step }, t: Strings): Element[] {
-  const index = steps.indexOf(view.step) + 1;
-  return [text(t.report.title, { subtle: true }), heading(t.report.stepOf(index, steps.length, t.report.stepNames[view.step]))];
+const total = pages.length;
+
+function header(page: Page, t: Strings): Element[] {
+  return [text(t.report.title, { subtle: true }), heading(t.report.stepOf(pages.indexOf(page) + 1, total, t.report.pageNames[page]))];
 }
 
 export function acuteBanner(a: AcuteView, t: Strings): Element {
@@ -66,167 +72,219 @@ export function acuteBanner(a: AcuteView, t: Strings): Element {
   );
 }
 
-function navigation(view: StepView, t: Strings): Action[] {
-  const index = steps.indexOf(view.step);
-  const prev = index > 0 ? steps[index - 1] : undefined;
-  return [
-    execute(t.report.next, verbs.reportStep, { draftId: view.draftId, step: view.step }, { style: 'positive' }),
-    ...(prev ? [execute(t.report.back, verbs.reportGoTo, { draftId: view.draftId, from: view.step, step: prev })] : []),
-    execute(t.report.saveLater, verbs.reportLater, { draftId: view.draftId, from: view.step }),
-    execute(t.report.discard, verbs.reportDiscard, { draftId: view.draftId }, { associatedInputs: 'none' }),
-  ];
+/** The duty texts, one press away on every card of the form, without leaving it (SoL (2025:400) 19 kap. 1 §). */
+function aboutDuty(t: Strings): Action {
+  const r = t.report;
+  return showCard(r.aboutDuty, [text(r.dutyNow), text(r.reporter.duty), text(r.guardians.warning), text(r.reporter.identity, { subtle: true, size: 'Small' })]);
 }
 
-/** One step of the report, with the values typed so far and any error next to its field. */
-export function reportStepCard(view: StepView, t: Strings): Card {
+/** A part of the card shown on "Fler uppgifter" / "Ändra": open when it holds an error or (`open`) a value. */
+function collapsible(id: string, title: string, items: Element[], open: boolean): Element[] {
+  return [actionSet([toggle(title, [id])]), container(items, { id, visible: open })];
+}
+
+const filled = (v: Values, fields: string[]) => fields.some((f) => { const x = v[f]; return x === true || x === 'true' || (typeof x === 'string' && x !== '' && x !== 'false'); });
+const hasError = (errors: FieldErrors, fields: string[]) => fields.some((f) => errors[f]);
+
+/** Card 1 and 2 of the form. Inputs stack in one column: usable on Teams mobile. */
+export function reportPageCard(view: PageView, t: Strings): Card {
   const v = view.values;
   const e = (field: string) => errorText(view.errors[field], t);
   const r = t.report;
-  switch (view.step) {
-    case 'acute':
-      return card(
-        [
-          ...header(view, t),
-          text(r.dutyNow),
-          text(r.acute.question, { weight: 'Bolder', size: 'Large' }),
-          e('immediateDanger') && text(e('immediateDanger')!, { color: 'Attention' }),
+  const next = execute(r.next, verbs.reportStep, { draftId: view.draftId, step: view.page }, { style: 'positive' });
+  const later = execute(r.saveLater, verbs.reportLater, { draftId: view.draftId, from: view.page });
+  const discard = execute(r.discard, verbs.reportDiscard, { draftId: view.draftId }, { associatedInputs: 'none' });
+  if (view.page === 'childPage') {
+    const c = view.contacts;
+    const optional = ['className', 'address', 'language', 'interpreter'];
+    return card(
+      [
+        ...header('childPage', t),
+        text(r.dutyNow, { subtle: true }),
+        view.acute
+          ? acuteBanner(view.acute, t)
+          : container([text(c.open ? r.acute.numbersOpen(c.intakeName, c.intakePhone) : r.acute.numbersClosed(c.onCallPhone), { weight: 'Bolder' })], { style: 'attention' }),
+        ...choiceInput({
+          id: 'immediateDanger',
+          label: r.acute.question,
+          expanded: true,
+          choices: [[r.acute.choiceYes, 'yes'], [r.acute.no, 'no']],
+          value: str(v.immediateDanger),
+          isRequired: true,
+          errorMessage: r.errors.required,
+          error: e('immediateDanger'),
+        }),
+        container([text(r.child.intro, { subtle: true })], { separator: true }),
+        ...textInput({ id: 'childName', label: r.child.name, value: str(v.childName), isRequired: true, errorMessage: r.errors.required, maxLength: limits.short, error: e('childName') }),
+        ...textInput({ id: 'pnr', label: r.child.pnr, value: str(v.pnr), placeholder: r.child.pnrPlaceholder, maxLength: limits.pnr, error: e('pnr') }),
+        ...textInput({ id: 'birthDate', label: r.child.birthDate, value: str(v.birthDate), placeholder: 'ÅÅÅÅ-MM-DD', maxLength: 10, error: e('birthDate') }),
+        ...choiceInput({ id: 'schoolId', label: r.child.school, choices: view.schools.map((s) => [s.name, s.id]), value: str(v.schoolId), isRequired: true, errorMessage: r.errors.unknownSchool, error: e('schoolId') }),
+        ...collapsible(
+          'moreChild',
+          r.more,
+          [
+            ...textInput({ id: 'className', label: r.child.className, value: str(v.className), maxLength: limits.className, error: e('className') }),
+            ...textInput({ id: 'address', label: r.child.address, value: str(v.address), maxLength: limits.address, error: e('address') }),
+            ...textInput({ id: 'language', label: r.child.language, value: str(v.language), maxLength: limits.short, error: e('language') }),
+            ...toggleInput({ id: 'interpreter', label: r.child.interpreter, title: r.child.interpreterTitle, value: v.interpreter === true || v.interpreter === 'true' }),
+          ],
+          filled(v, optional) || hasError(view.errors, optional),
+        ),
+      ],
+      [next, aboutDuty(t), later, discard],
+    );
+  }
+  const optional = ['schoolActions', 'notInformedReason'];
+  return card(
+    [
+      ...header('concernPage', t),
+      view.acute && acuteBanner(view.acute, t),
+      ...choiceInput({
+        id: 'category',
+        label: r.concern.category,
+        choices: (Object.keys(r.concern.categories) as Category[]).map((c) => [r.concern.categories[c], c]),
+        value: str(v.category),
+        isRequired: true,
+        errorMessage: r.errors.required,
+        error: e('category'),
+      }),
+      text(r.concern.observedHelp, { subtle: true }),
+      ...textInput({ id: 'observed', label: r.concern.observed, value: str(v.observed), multiline: true, isRequired: true, errorMessage: r.errors.required, maxLength: limits.observed, error: e('observed') }),
+      ...textInput({ id: 'when', label: r.concern.when, value: str(v.when), isRequired: true, errorMessage: r.errors.required, maxLength: limits.when, error: e('when') }),
+      ...textInput({ id: 'childWords', label: r.concern.childWords, value: str(v.childWords), multiline: true, maxLength: limits.childWords, error: e('childWords') }),
+      container([text(r.guardians.warning)], { style: 'warning', separator: true }),
+      ...textInput({ id: 'guardians', label: r.guardians.who, value: str(v.guardians), multiline: true, isRequired: true, errorMessage: r.errors.required, maxLength: limits.guardians, error: e('guardians') }),
+      ...choiceInput({
+        id: 'informed',
+        label: r.guardians.informed,
+        expanded: true,
+        choices: [
+          [r.guardians.informedYes, 'yes'],
+          [r.guardians.informedNoSensitive, 'noSensitive'],
+          [r.guardians.informedNotYet, 'notYet'],
+          [r.guardians.informedNoOther, 'noOther'],
         ],
+        value: str(v.informed),
+        isRequired: true,
+        errorMessage: r.errors.required,
+        error: e('informed'),
+      }),
+      ...collapsible(
+        'moreConcern',
+        r.more,
         [
-          execute(r.acute.yes, verbs.reportStep, { draftId: view.draftId, step: 'acute', immediateDanger: 'yes' }, { style: 'destructive', associatedInputs: 'none' }),
-          execute(r.acute.no, verbs.reportStep, { draftId: view.draftId, step: 'acute', immediateDanger: 'no' }, { associatedInputs: 'none' }),
-          execute(r.discard, verbs.reportDiscard, { draftId: view.draftId }, { associatedInputs: 'none' }),
-        ],
-      );
-    case 'child':
-      return card(
-        [
-          ...header(view, t),
-          view.acute && acuteBanner(view.acute, t),
-          text(r.child.intro, { subtle: true }),
-          ...textInput({ id: 'childName', label: r.child.name, value: str(v.childName), isRequired: true, errorMessage: r.errors.required, maxLength: limits.short, error: e('childName') }),
-          ...textInput({ id: 'pnr', label: r.child.pnr, value: str(v.pnr), placeholder: r.child.pnrPlaceholder, maxLength: limits.pnr, error: e('pnr') }),
-          ...textInput({ id: 'birthDate', label: r.child.birthDate, value: str(v.birthDate), placeholder: 'ÅÅÅÅ-MM-DD', maxLength: 10, error: e('birthDate') }),
-          ...choiceInput({ id: 'schoolId', label: r.child.school, choices: view.schools.map((s) => [s.name, s.id]), value: str(v.schoolId), isRequired: true, errorMessage: r.errors.unknownSchool, error: e('schoolId') }),
-          ...textInput({ id: 'className', label: r.child.className, value: str(v.className), maxLength: limits.className, error: e('className') }),
-          ...textInput({ id: 'address', label: r.child.address, value: str(v.address), maxLength: limits.address, error: e('address') }),
-          ...textInput({ id: 'language', label: r.child.language, value: str(v.language), maxLength: limits.short, error: e('language') }),
-          ...toggleInput({ id: 'interpreter', label: r.child.interpreter, title: r.child.interpreterTitle, value: v.interpreter === true || v.interpreter === 'true' }),
-        ],
-        navigation(view, t),
-      );
-    case 'guardians':
-      return card(
-        [
-          ...header(view, t),
-          container([text(r.guardians.warning)], { style: 'warning' }),
-          ...textInput({ id: 'guardians', label: r.guardians.who, value: str(v.guardians), multiline: true, isRequired: true, errorMessage: r.errors.required, maxLength: limits.guardians, error: e('guardians') }),
-          ...choiceInput({
-            id: 'informed',
-            label: r.guardians.informed,
-            expanded: true,
-            choices: [
-              [r.guardians.informedYes, 'yes'],
-              [r.guardians.informedNoSensitive, 'noSensitive'],
-              [r.guardians.informedNotYet, 'notYet'],
-              [r.guardians.informedNoOther, 'noOther'],
-            ],
-            value: str(v.informed),
-            isRequired: true,
-            errorMessage: r.errors.required,
-            error: e('informed'),
-          }),
           ...textInput({ id: 'notInformedReason', label: r.guardians.reason, value: str(v.notInformedReason), multiline: true, maxLength: limits.reason, error: e('notInformedReason') }),
-        ],
-        navigation(view, t),
-      );
-    case 'concern':
-      return card(
-        [
-          ...header(view, t),
-          ...choiceInput({
-            id: 'category',
-            label: r.concern.category,
-            choices: (Object.keys(r.concern.categories) as Category[]).map((c) => [r.concern.categories[c], c]),
-            value: str(v.category),
-            isRequired: true,
-            errorMessage: r.errors.required,
-            error: e('category'),
-          }),
-          text(r.concern.observedHelp, { subtle: true }),
-          ...textInput({ id: 'observed', label: r.concern.observed, value: str(v.observed), multiline: true, isRequired: true, errorMessage: r.errors.required, maxLength: limits.observed, error: e('observed') }),
-          ...textInput({ id: 'when', label: r.concern.when, value: str(v.when), isRequired: true, errorMessage: r.errors.required, maxLength: limits.when, error: e('when') }),
-          ...textInput({ id: 'childWords', label: r.concern.childWords, value: str(v.childWords), multiline: true, maxLength: limits.childWords, error: e('childWords') }),
           ...textInput({ id: 'schoolActions', label: r.concern.schoolActions, value: str(v.schoolActions), multiline: true, maxLength: limits.schoolActions, error: e('schoolActions') }),
         ],
-        navigation(view, t),
-      );
-    case 'reporter':
-      return card(
-        [
-          ...header(view, t),
-          container([text(r.reporter.duty, { weight: 'Bolder' })], { style: 'emphasis' }),
-          ...textInput({ id: 'reporterName', label: r.reporter.name, value: str(v.reporterName), isRequired: true, errorMessage: r.errors.required, maxLength: limits.short, error: e('reporterName') }),
-          ...textInput({ id: 'reporterRole', label: r.reporter.role, value: str(v.reporterRole), placeholder: r.reporter.rolePlaceholder, isRequired: true, errorMessage: r.errors.required, maxLength: limits.short, error: e('reporterRole') }),
-          ...textInput({ id: 'reporterPhone', label: r.reporter.phone, value: str(v.reporterPhone), style: 'Tel', isRequired: true, errorMessage: r.errors.required, maxLength: limits.phone, error: e('reporterPhone') }),
-          ...textInput({ id: 'reporterEmail', label: r.reporter.email, value: str(v.reporterEmail), style: 'Email', maxLength: limits.email, error: e('reporterEmail') }),
-          text(r.reporter.informantIntro, { subtle: true }),
-          ...textInput({ id: 'informantName', label: r.reporter.informantName, value: str(v.informantName), maxLength: limits.short, error: e('informantName') }),
-          ...textInput({ id: 'informantRole', label: r.reporter.informantRole, value: str(v.informantRole), maxLength: limits.short, error: e('informantRole') }),
-          ...textInput({ id: 'informantContact', label: r.reporter.informantContact, value: str(v.informantContact), maxLength: limits.short, error: e('informantContact') }),
-          ...choiceInput({ id: 'principalKnows', label: r.reporter.principalKnows, expanded: true, choices: [[t.yes, 'yes'], [t.no, 'no']], value: str(v.principalKnows), isRequired: true, errorMessage: r.errors.required, error: e('principalKnows') }),
-          text(r.reporter.identity, { subtle: true, size: 'Small' }),
-        ],
-        navigation(view, t),
-      );
-    case 'wishes':
-      return card(
-        [
-          ...header(view, t),
-          ...toggleInput({ id: 'feedbackWanted', label: r.wishes.feedbackLabel, title: r.wishes.feedback, value: v.feedbackWanted === undefined ? true : v.feedbackWanted === true || v.feedbackWanted === 'true' }),
-          text(r.wishes.feedbackInfo, { subtle: true, size: 'Small' }),
-          ...toggleInput({ id: 'jointMeeting', label: r.wishes.meetingLabel, title: r.wishes.meeting, value: v.jointMeeting === true || v.jointMeeting === 'true' }),
-          text(r.wishes.meetingInfo, { subtle: true, size: 'Small' }),
-        ],
-        navigation(view, t),
-      );
-  }
+        filled(v, optional) || hasError(view.errors, optional),
+      ),
+    ],
+    [next, execute(r.back, verbs.reportGoTo, { draftId: view.draftId, from: 'concernPage', step: 'childPage' }), aboutDuty(t), later, discard],
+  );
 }
 
-/** Everything the teacher entered, in plain text runs (never markdown). */
+/** Card 3: what the teacher entered, in plain text runs (never markdown), the reporter and the wishes, and *Skicka*. */
 export interface ReviewView {
   draftId: string;
   acute?: AcuteView;
-  sections: Array<{ step: Step; title: string; rows: Array<[string, string | undefined]> }>;
+  sections: Array<{ page?: Page; title?: string; rows: Array<[string, string | undefined]> }>;
   guardiansWarning: boolean;
+  /** The reporter's and wishes' inputs (prefilled), and their errors after a press of *Skicka*. */
+  values: Values;
+  errors: FieldErrors;
 }
 
 const SHORT = 600;
 export const shorten = (value: string | undefined, t: Strings): string | undefined =>
   value && value.length > SHORT ? `${value.slice(0, SHORT)}… ${t.report.review.shortened}` : value;
 
+const reporterFields = ['reporterName', 'reporterRole', 'reporterPhone', 'reporterEmail'];
+const informantFields = ['informantName', 'informantRole', 'informantContact'];
+
 export function reviewCard(view: ReviewView, t: Strings): Card {
+  const r = t.report;
+  const v = view.values;
+  const e = (field: string) => errorText(view.errors[field], t);
+  const flag = (x: string | boolean | undefined, preset: boolean) => (x === undefined ? preset : x === true || x === 'true');
+  const feedback = flag(v.feedbackWanted, true);
+  const meeting = flag(v.jointMeeting, false);
+  // The reporter is shown as one line while it is complete; open with "Ändra", and open by itself
+  // when something is missing (a first report: no phone yet) or wrong.
+  const reporterOpen = hasError(view.errors, reporterFields) || !str(v.reporterName) || !str(v.reporterRole) || !str(v.reporterPhone);
+  const summary = [str(v.reporterName), str(v.reporterRole), str(v.reporterPhone), str(v.reporterEmail)].filter(Boolean).join(' · ');
   return card(
     [
-      text(t.report.title, { subtle: true }),
-      heading(t.report.review.title, 'Large'),
+      ...header('sendPage', t),
       view.acute && acuteBanner(view.acute, t),
-      text(t.report.review.intro),
-      view.guardiansWarning && container([text(t.report.review.guardiansWarning, { weight: 'Bolder' })], { style: 'warning' }),
+      text(r.review.intro),
+      view.guardiansWarning && container([text(r.review.guardiansWarning, { weight: 'Bolder' })], { style: 'warning' }),
       ...view.sections.map((s) =>
         container(
           [
-            text(s.title, { weight: 'Bolder' }),
+            s.title && text(s.title, { weight: 'Bolder' }),
             userFacts(s.rows.map(([label, value]) => [label, shorten(value, t)])),
-            actionSet([execute(t.report.review.edit, verbs.reportGoTo, { draftId: view.draftId, step: s.step }, { associatedInputs: 'none' })]),
+            s.page && actionSet([execute(r.review.edit, verbs.reportGoTo, { draftId: view.draftId, from: 'sendPage', step: s.page })]),
           ],
           { separator: true },
         ),
       ),
+      container(
+        [
+          text(r.stepNames.reporter, { weight: 'Bolder' }),
+          summary && userText(summary),
+          !reporterOpen && text(r.reporter.prefilled, { subtle: true, size: 'Small' }),
+          ...collapsible(
+            'reporterFields',
+            r.review.edit,
+            [
+              ...textInput({ id: 'reporterName', label: r.reporter.name, value: str(v.reporterName), isRequired: true, errorMessage: r.errors.required, maxLength: limits.short, error: e('reporterName') }),
+              ...textInput({ id: 'reporterRole', label: r.reporter.role, value: str(v.reporterRole), placeholder: r.reporter.rolePlaceholder, isRequired: true, errorMessage: r.errors.required, maxLength: limits.short, error: e('reporterRole') }),
+              ...textInput({ id: 'reporterPhone', label: r.reporter.phone, value: str(v.reporterPhone), style: 'Tel', isRequired: true, errorMessage: r.errors.required, maxLength: limits.phone, error: e('reporterPhone') }),
+              ...textInput({ id: 'reporterEmail', label: r.reporter.email, value: str(v.reporterEmail), style: 'Email', maxLength: limits.email, error: e('reporterEmail') }),
+            ],
+            reporterOpen,
+          ),
+          ...collapsible(
+            'informant',
+            r.reporter.informantToggle,
+            [
+              text(r.reporter.informantIntro, { subtle: true }),
+              ...textInput({ id: 'informantName', label: r.reporter.informantName, value: str(v.informantName), maxLength: limits.short, error: e('informantName') }),
+              ...textInput({ id: 'informantRole', label: r.reporter.informantRole, value: str(v.informantRole), maxLength: limits.short, error: e('informantRole') }),
+              ...textInput({ id: 'informantContact', label: r.reporter.informantContact, value: str(v.informantContact), maxLength: limits.short, error: e('informantContact') }),
+            ],
+            filled(v, informantFields) || hasError(view.errors, informantFields),
+          ),
+          ...choiceInput({ id: 'principalKnows', label: r.reporter.principalKnows, expanded: true, choices: [[t.yes, 'yes'], [t.no, 'no']], value: str(v.principalKnows), isRequired: true, errorMessage: r.errors.required, error: e('principalKnows') }),
+          text(r.reporter.duty, { subtle: true, size: 'Small' }),
+        ],
+        { separator: true },
+      ),
+      container(
+        [
+          text(r.stepNames.wishes, { weight: 'Bolder' }),
+          text(r.wishes.summary(feedback, meeting)),
+          ...collapsible(
+            'wishesFields',
+            r.review.edit,
+            [
+              ...toggleInput({ id: 'feedbackWanted', label: r.wishes.feedbackLabel, title: r.wishes.feedback, value: feedback }),
+              text(r.wishes.feedbackInfo, { subtle: true, size: 'Small' }),
+              ...toggleInput({ id: 'jointMeeting', label: r.wishes.meetingLabel, title: r.wishes.meeting, value: meeting }),
+              text(r.wishes.meetingInfo, { subtle: true, size: 'Small' }),
+            ],
+            false,
+          ),
+        ],
+        { separator: true },
+      ),
+      text(r.reporter.identity, { subtle: true, size: 'Small' }),
     ],
     [
-      execute(t.report.review.send, verbs.reportSubmit, { draftId: view.draftId }, { style: 'positive', associatedInputs: 'none' }),
-      execute(t.report.saveLater, verbs.reportLater, { draftId: view.draftId }, { associatedInputs: 'none' }),
-      execute(t.report.discard, verbs.reportDiscard, { draftId: view.draftId }, { associatedInputs: 'none' }),
+      execute(r.review.send, verbs.reportSubmit, { draftId: view.draftId }, { style: 'positive' }),
+      aboutDuty(t),
+      execute(r.saveLater, verbs.reportLater, { draftId: view.draftId, from: 'sendPage' }),
+      execute(r.discard, verbs.reportDiscard, { draftId: view.draftId }, { associatedInputs: 'none' }),
     ],
   );
 }
@@ -268,7 +326,8 @@ export function receiptCard(view: ReceiptView, t: Strings): Card {
       text(view.feedbackWanted ? r.feedbackYes : r.feedbackNo),
       text(r.secrecy, { subtle: true, size: 'Small' }),
     ],
-    [execute(r.sibling, verbs.reportSibling, { reference: view.reference }), execute(t.menu, verbs.welcome)],
+    // Both open a new message below: the receipt is never replaced.
+    [execute(r.sibling, verbs.reportSibling, { reference: view.reference }), execute(t.menu, verbs.welcome, { below: true })],
   );
 }
 
@@ -337,7 +396,7 @@ export function taskFetch(title: string, verb: string, data: Record<string, unkn
 export interface FullReportView {
   reference: string;
   receivedAt: Date;
-  sections: Array<{ title: string; rows: Array<[string, string | undefined]> }>;
+  sections: Array<{ title?: string; rows: Array<[string, string | undefined]> }>;
   earlier: Array<{ reference: string; receivedAt: Date }>;
   /** How many days after the decision Värna purges a report (and with it the link to the child). */
   purgeDays: number;
@@ -358,7 +417,7 @@ export function fullReportCard(view: FullReportView, t: Strings): Card {
           [text(f.earlier(view.earlier.length, view.purgeDays), { weight: 'Bolder' }), ...view.earlier.map((e) => text(`${e.reference} – ${t.date(e.receivedAt)}`))],
           { style: 'warning' },
         ),
-      ...view.sections.map((s) => container([text(s.title, { weight: 'Bolder' }), userFacts(s.rows)], { separator: true })),
+      ...view.sections.map((s) => container([s.title && text(s.title, { weight: 'Bolder' }), userFacts(s.rows)], { separator: true })),
       view.truncated && text(f.truncated, { subtle: true }),
     ],
     [...(view.exportJsonUrl ? [openUrl(f.exportJson, view.exportJsonUrl)] : []), ...(view.exportPdfUrl ? [openUrl(f.exportPdf, view.exportPdfUrl)] : [])],

@@ -30,6 +30,34 @@ export const doNotInformGuardians: ReadonlySet<Category> = new Set(['violence', 
 export const steps = ['acute', 'child', 'guardians', 'concern', 'reporter', 'wishes'] as const;
 export type Step = (typeof steps)[number];
 
+/**
+ * The form's three cards (issue 22 §1): every card is a place to stop, so the steps are grouped.
+ * (1) acute danger first, then the child and the school; (2) the concern, the child's own words and
+ * the guardians; (3) the reporter and the wishes (prefilled, shown collapsed), the review and
+ * *Skicka*. A draft's `step` stays a step name (drafts stored before the change resume on the card
+ * that holds their step); `pageOf` says which card shows it.
+ */
+export const pages = ['childPage', 'concernPage', 'sendPage'] as const;
+export type Page = (typeof pages)[number];
+export const pageSteps: Record<Page, readonly Step[]> = {
+  childPage: ['acute', 'child'],
+  concernPage: ['concern', 'guardians'],
+  sendPage: ['reporter', 'wishes'],
+};
+
+export function pageOf(step: Step | 'review'): Page {
+  if (step === 'review') return 'sendPage';
+  return pages.find((p) => pageSteps[p].includes(step))!;
+}
+
+/** The input ids of a step (its schema's keys). */
+export function fieldsOf(step: Step): string[] {
+  return Object.keys(stepSchemas[step].shape);
+}
+
+/** The wishes are pre-set: feedback asked for (19 kap. 6 §), no joint meeting; the teacher changes them in one press. */
+export const wishesPreset = { feedbackWanted: true, jointMeeting: false } as const;
+
 /** Field length limits: generous for facts, and small enough that every card stays under Teams' limits. */
 export const limits = {
   short: 200,
@@ -55,9 +83,12 @@ const flag = z.union([z.boolean(), z.enum(['true', 'false'])]).transform((v) => 
 
 export const AcuteStep = z.object({ immediateDanger: z.enum(['yes', 'no'], { error: 'required' }) });
 
+/** "20150714 9803" and "150714 9803": a space where the hyphen goes is read as the hyphen. */
+export const normalizePnr = (value: string): string => value.trim().replace(/^(\d{6}|\d{8})\s+([-+]?)\s*(\d{4})$|^(\d{6}|\d{8})([-+]?)\s+(\d{4})$/, (...m: string[]) => `${m[1] ?? m[4]}${m[2] || m[5] || '-'}${m[3] ?? m[6]}`);
+
 export const ChildStep = z.object({
   childName: requiredText(limits.short),
-  pnr: optionalText(limits.pnr),
+  pnr: optionalText(limits.pnr).transform((s) => (s ? normalizePnr(s) : s)),
   birthDate: optionalText(10),
   schoolId: requiredText(limits.short),
   className: optionalText(limits.className),
@@ -138,8 +169,9 @@ export interface ReportContent {
 
 /** Checks a personnummer or samordningsnummer with the maintained `personnummer` package. */
 export function checkPersonnummer(value: string, at: Date): { ok: true; normalized: string; coordination: boolean; age: number } | { ok: false; code: string } {
-  if (!Personnummer.valid(value)) return { ok: false, code: 'pnrInvalid' };
-  const p = Personnummer.parse(value);
+  const typed = normalizePnr(value);
+  if (!Personnummer.valid(typed)) return { ok: false, code: 'pnrInvalid' };
+  const p = Personnummer.parse(typed);
   const normalized = p.format(true);
   const coordination = p.isCoordinationNumber();
   const year = Number(normalized.slice(0, 4));
@@ -219,6 +251,18 @@ export function oversize(step: Step, raw: Record<string, unknown>): { field: str
     if (max && value.trim().length > max) return { field, length: value.trim().length, max };
   }
   return undefined;
+}
+
+/**
+ * What one card may carry in typed text, as it goes back to Teams (UTF-8, JSON-escaped): the card
+ * comes back with every value in it, and Teams refuses a card over 28 KB. Every field at its limit
+ * in plain letters fits; the same in letters of two bytes (å, ä, ö throughout) does not, and is
+ * answered like text pasted past a field's limit.
+ */
+export const CARD_TEXT_BYTES = 21 * 1024;
+
+export function cardTextBytes(values: Array<Record<string, unknown>>): number {
+  return values.reduce((n, v) => n + Object.values(v).reduce<number>((m, x) => m + (typeof x === 'string' ? Buffer.byteLength(JSON.stringify(x)) : 0), 0), 0);
 }
 
 export function maxFor(field: string): number | undefined {

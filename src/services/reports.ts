@@ -11,14 +11,22 @@ import { memberUnits, referenceSubject } from './intake-access';
 import type { Directory } from './municipality';
 import type { Outbox } from './outbox';
 import {
+  CARD_TEXT_BYTES,
+  cardTextBytes,
   checkPersonnummer,
+  fieldsOf,
   isComplete,
   missingSteps,
   oversize,
+  pageOf,
+  pageSteps,
+  pages,
   steps,
   validateStep,
+  wishesPreset,
   type DraftContent,
   type FieldErrors,
+  type Page,
   type ReportContent,
   type Step,
 } from './report-model';
@@ -106,14 +114,39 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
     return missingSteps(content)[0] ?? 'review';
   }
 
+  /** The reporter from the Teams profile, with the phone and role remembered from their last report. */
   async function reporterPrefill(actor: Actor, profile: Profile): Promise<Record<string, string>> {
     const user = await store.users.get(actor.aadObjectId);
     return {
       reporterName: profile.name,
       ...(profile.email ? { reporterEmail: profile.email } : {}),
       ...(user?.phone ? { reporterPhone: user.phone } : {}),
+      ...(user?.role ? { reporterRole: user.role } : {}),
     };
   }
+
+  const isPage = (x: Step | Page): x is Page => (pages as readonly string[]).includes(x);
+  const typedValues = (raw: Record<string, unknown>, fields: string[]) =>
+    Object.fromEntries(Object.entries(raw).filter(([k, v]) => (typeof v === 'string' || typeof v === 'boolean') && fields.includes(k))) as Record<string, string | boolean>;
+  const storedValues = (o: object | undefined) =>
+    Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => typeof v === 'string' || typeof v === 'boolean')) as Record<string, string | boolean>;
+
+  /**
+   * A step's values from a card: what the card sent, over what the draft already holds (an input a
+   * client leaves out, e.g. inside a collapsed part of the card, keeps its value). The wishes start
+   * pre-set.
+   */
+  function valuesFor(draft: Draft, step: Step, raw: Record<string, unknown>): Record<string, string | boolean> {
+    return {
+      ...(step === 'wishes' ? wishesPreset : {}),
+      ...storedValues(draft.content[step]),
+      ...(draft.content.prefill?.[step] ?? {}),
+      ...typedValues(raw, fieldsOf(step)),
+    };
+  }
+
+  /** A card's step(s) and whether the sibling rule still holds them for review. */
+  const stepsOf = (what: Step | Page): readonly Step[] => (isPage(what) ? pageSteps[what] : [what]);
 
   async function nextReference(trx: Tx, at: Date): Promise<string> {
     const year = stockholmMonth(at).slice(0, 4);
@@ -167,43 +200,73 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
     get: loadDraft,
 
     /**
-     * Saves one step. A bad value comes back with its error and every typed value kept (also in the
-     * stored draft, so a restart loses nothing); a good step moves on to the next missing one.
+     * Saves a card (one of the three pages, or a single step from a card sent before the form had
+     * three). A bad value comes back with its error and every typed value kept (also in the stored
+     * draft, so a restart loses nothing); the steps that are right are kept as done. When all are
+     * right the draft moves on to the first step still missing: its card comes next.
      */
-    async saveStep(actor: Actor, draftId: string, step: Step, raw: Record<string, unknown>): Promise<{ draft: Draft; errors?: FieldErrors }> {
+    async saveStep(actor: Actor, draftId: string, what: Step | Page, raw: Record<string, unknown>): Promise<{ draft: Draft; errors?: FieldErrors }> {
       const draft = await loadDraft(actor, draftId);
-      const tooLong = oversize(step, raw);
-      if (tooLong) throw new ValidationError({ [tooLong.field]: `tooLong:${tooLong.max}:${tooLong.length}` });
-      const values = Object.fromEntries(Object.entries(raw).filter(([k, v]) => typeof v === 'string' || typeof v === 'boolean' ? k !== 'draftId' && k !== 'step' : false)) as Record<string, string | boolean>;
-      const result = validateStep(step, values, { at: clock.now(), knownSchool: (id) => !!directory.school(id) });
-      if (!result.ok) {
-        draft.content.prefill = { ...draft.content.prefill, [step]: values };
-        draft.step = step;
-        return { draft: await saveDraft(draft), errors: result.errors };
+      const stepList = stepsOf(what);
+      const values = new Map(stepList.map((step) => [step, valuesFor(draft, step, raw)] as const));
+      for (const [step, v] of values) {
+        const tooLong = oversize(step, v);
+        if (tooLong) throw new ValidationError({ [tooLong.field]: `tooLong:${tooLong.max}:${tooLong.length}` });
       }
-      (draft.content as Record<string, unknown>)[step] = result.data;
-      if (draft.content.prefill) delete draft.content.prefill[step];
-      if (step === 'child') await store.users.update(actor.aadObjectId, { school_id: (result.data as { schoolId: string }).schoolId }, clock.now());
-      if (step === 'reporter') await store.users.update(actor.aadObjectId, { phone: (result.data as { reporterPhone: string }).reporterPhone }, clock.now());
-      draft.step = draft.step === 'review' || missingSteps(draft.content).length === 0 ? 'review' : nextStep(draft.content);
+      if (cardTextBytes([...values.values()]) > CARD_TEXT_BYTES) throw new ValidationError({ _card: 'cardTooLarge' });
+      const errors: FieldErrors = {};
+      const ctx = { at: clock.now(), knownSchool: (id: string) => !!directory.school(id) };
+      for (const [step, v] of values) {
+        const result = validateStep(step, v, ctx);
+        if (!result.ok) {
+          Object.assign(errors, result.errors);
+          draft.content.prefill = { ...draft.content.prefill, [step]: v };
+          delete (draft.content as Record<string, unknown>)[step];
+          continue;
+        }
+        (draft.content as Record<string, unknown>)[step] = result.data;
+        if (draft.content.prefill) delete draft.content.prefill[step];
+        if (step === 'child') await store.users.update(actor.aadObjectId, { school_id: (result.data as { schoolId: string }).schoolId }, clock.now());
+        if (step === 'reporter') {
+          const r = result.data as { reporterPhone: string; reporterRole: string };
+          await store.users.update(actor.aadObjectId, { phone: r.reporterPhone, role: r.reporterRole }, clock.now());
+        }
+      }
+      if (Object.keys(errors).length) {
+        draft.step = stepList[0]!;
+        return { draft: await saveDraft(draft), errors };
+      }
+      draft.step = nextStep(draft.content);
       return { draft: await saveDraft(draft) };
     },
 
-    /** Keeps what was typed on a step without validating it (back, save for later): nothing is lost. */
-    async keepValues(actor: Actor, draftId: string, step: Step, raw: Record<string, unknown>): Promise<Draft> {
+    /** Keeps what was typed on a card without validating it (back, save for later): nothing is lost. */
+    async keepValues(actor: Actor, draftId: string, from: Step | Page, raw: Record<string, unknown>): Promise<Draft> {
       const draft = await loadDraft(actor, draftId);
-      const values = Object.fromEntries(
-        Object.entries(raw).filter(([k, v]) => (typeof v === 'string' || typeof v === 'boolean') && k !== 'draftId' && k !== 'step' && k !== 'from'),
-      ) as Record<string, string | boolean>;
-      if (Object.keys(values).length === 0) return draft;
-      draft.content.prefill = { ...draft.content.prefill, [step]: values };
-      return saveDraft(draft);
+      let changed = false;
+      for (const step of stepsOf(from)) {
+        const typed = typedValues(raw, fieldsOf(step));
+        if (Object.keys(typed).length === 0) continue;
+        const tooLong = oversize(step, typed);
+        if (tooLong) throw new ValidationError({ [tooLong.field]: `tooLong:${tooLong.max}:${tooLong.length}` });
+        draft.content.prefill = { ...draft.content.prefill, [step]: { ...(draft.content.prefill?.[step] ?? storedValues(draft.content[step])), ...typed } };
+        changed = true;
+      }
+      if (changed && cardTextBytes(stepsOf(from).map((step) => ({ ...storedValues(draft.content[step]), ...(draft.content.prefill?.[step] ?? {}) }))) > CARD_TEXT_BYTES) {
+        throw new ValidationError({ _card: 'cardTooLarge' });
+      }
+      return changed ? saveDraft(draft) : draft;
     },
 
-    /** Go to a step (back, or "Ändra" on the review). */
-    async goTo(actor: Actor, draftId: string, step: Step | 'review'): Promise<Draft> {
+    /**
+     * Go to a card (back, or "Ändra" on the review). The review card is reached once the first two
+     * cards are done: the reporter and the wishes are on it.
+     */
+    async goTo(actor: Actor, draftId: string, to: Step | Page | 'review'): Promise<Draft> {
       const draft = await loadDraft(actor, draftId);
-      draft.step = step === 'review' && !isComplete(draft.content) ? nextStep(draft.content) : step;
+      const page = to === 'review' ? 'sendPage' : isPage(to) ? to : pageOf(to);
+      const missing = missingSteps(draft.content).filter((step) => pageOf(step) !== 'sendPage');
+      draft.step = page === 'sendPage' ? (missing[0] ?? (isComplete(draft.content) ? 'review' : 'reporter')) : to === 'review' || isPage(to) ? pageSteps[page][0]! : to;
       return saveDraft(draft);
     },
 

@@ -4,7 +4,8 @@ import { dutyCard } from '../../src/cards/duty';
 import { strings, type Strings } from '../../src/cards/i18n';
 import { dutyTopics } from '../../src/cards/i18n/duty';
 import { feedbackCard } from '../../src/cards/intake';
-import { receiptCard, reportStepCard, reviewCard, type StepView } from '../../src/cards/report';
+import { receiptCard, reportPageCard, reviewCard } from '../../src/cards/report';
+import { pageOf, type Step } from '../../src/services/report-model';
 import { measures } from '../../src/services/statistics-export';
 import { checkCard, inputsOf, textOf } from '../support/cards';
 
@@ -15,8 +16,15 @@ import { checkCard, inputsOf, textOf } from '../support/cards';
 const sv = strings('sv');
 const en = strings('en');
 const contacts = { intakeName: 'IFO-mottagningen', intakePhone: '0123-456 00', onCallPhone: '0123-456 99', open: true };
-const step = (s: StepView['step'], t: Strings, values: StepView['values'] = {}) =>
-  checkCard(reportStepCard({ draftId: 'd1', step: s, values, errors: {}, schools: [{ id: 'ekbacken', name: 'Ekbackens skola' }] }, t));
+/** The card of the three that holds the step. */
+const step = (s: Step, t: Strings, values: Record<string, string | boolean | undefined> = {}) => {
+  const page = pageOf(s);
+  return checkCard(
+    page === 'sendPage'
+      ? reviewCard({ draftId: 'd1', sections: [], guardiansWarning: false, values, errors: {} }, t)
+      : reportPageCard({ draftId: 'd1', page, values, errors: {}, schools: [{ id: 'ekbacken', name: 'Ekbackens skola' }], contacts }, t),
+  );
+};
 const duty = (topic: (typeof dutyTopics)[number], t: Strings) => textOf(checkCard(dutyCard({ topic, contacts }, t)));
 const thread = (outcome: ThreadView['outcome']): ThreadView => ({
   id: 'c1', pseudonym: 'K-0001', origin: { kind: 'area', level: 'grundskola', districtName: 'Norra distriktet' }, createdAt: new Date('2026-03-02T09:00:00Z'), question: 'Fråga', messages: [], open: false, outcome,
@@ -68,10 +76,10 @@ describe('what the law says, said right (cards)', () => {
     assert.ok(inputsOf(step('guardians', en)).find((i) => i.id === 'informed')!.choices.some((c: { title: string }) => c.title === 'Not yet – the report comes first'));
     assert.match(textOf(step('concern', sv)), /Våld eller hot mot barnet/);
 
-    const review = textOf(checkCard(reviewCard({ draftId: 'd1', sections: [], guardiansWarning: true }, sv)));
+    const review = textOf(checkCard(reviewCard({ draftId: 'd1', sections: [], guardiansWarning: true, values: {}, errors: {} }, sv)));
     assert.match(review, /Har de redan fått veta: säg det till mottagningen/);
     assert.doesNotMatch(review, /om vårdnadshavarna inte redan fått veta/, 'it no longer contradicts the answer it warns about');
-    assert.match(textOf(checkCard(reviewCard({ draftId: 'd1', sections: [], guardiansWarning: true }, en))), /If they have already been told: say so to the intake unit/);
+    assert.match(textOf(checkCard(reviewCard({ draftId: 'd1', sections: [], guardiansWarning: true, values: {}, errors: {} }, en))), /If they have already been told: say so to the intake unit/);
   });
 
   it('4. consultation: advice does not lift the duty, on the card and with "Ingen anmälan nu"; "anonym för socialtjänsten" is not said', () => {

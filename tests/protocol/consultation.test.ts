@@ -6,7 +6,7 @@ import { startBot, type TestBot } from '../support/bot';
 import { actionsOf, cardsOf, checkCard, inputsOf, textOf } from '../support/cards';
 import { activityOf, type ConnectorCall } from '../support/connector';
 import { forbid } from '../support/logs';
-import { reportInput } from '../support/report';
+import { cardBelow, draftIdOf, reportInput, sendValues } from '../support/report';
 import { TENANT, as, type TestUser } from '../support/users';
 
 const TEAM = '19:exempel-ifo-team@thread.tacv2';
@@ -553,33 +553,28 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     assert.equal(button.verb, 'report.start');
 
     // The teacher presses it: the report starts with the acute check, as every report does.
-    const start = await bot.execute(as.teacher, button.verb, button.data);
-    assert.ok(start.card, start.message);
-    assert.match(textOf(start.card), /akut fara/i);
-    const draftId = actionsOf(start.card).find((a) => a.data?.draftId)!.data.draftId as string;
+    // The form comes as a new card below: the answer and its advice stay in the chat.
+    const start = cardBelow(await bot.execute(as.teacher, button.verb, button.data));
+    assert.match(textOf(start), /akut fara/i);
+    const draftId = draftIdOf(start);
     const input = reportInput();
     const step = async (name: string, values: Record<string, unknown>) => {
       const res = await bot.execute(as.teacher, 'report.step', { draftId, step: name, ...values });
       assert.ok(res.card, res.message ?? name);
       return res.card;
     };
-    await step('acute', { immediateDanger: 'no' });
-    await step('child', input.child);
-    const concern = await step('guardians', input.guardians);
-    // The concern step carries the consultation's text; the teacher adds the child's identity.
+    const concern = await step('childPage', { immediateDanger: 'no', ...input.child });
+    // The concern card carries the consultation's text; the teacher adds the child's identity.
     assert.equal(inputsOf(concern).find((i) => i.id === 'observed')?.value, QUESTION);
     assert.equal((await row()).led_to_report, 0, 'a started report is not a report yet');
-    await step('concern', input.concern);
-    await step('reporter', input.reporter);
-    await step('wishes', { feedbackWanted: String(input.wishes.feedbackWanted), jointMeeting: String(input.wishes.jointMeeting) });
-    const sent = await bot.execute(as.teacher, 'report.submit', { draftId });
+    await step('concernPage', { ...input.concern, ...input.guardians });
+    const sent = await bot.execute(as.teacher, 'report.submit', { draftId, ...sendValues(input) });
     assert.match(textOf(sent.card), /VÄ-\d{4}-\d{5}/);
     assert.equal((await row()).led_to_report, 1, 'the consultation led to a report once the report was sent');
 
     // Someone else pressing the same button gets an empty report, and the attempt is audited.
-    const other = await bot.execute(as.otherTeacher, 'report.start', { fromConsultation: r.id });
-    assert.ok(other.card, other.message);
-    assert.ok(!JSON.stringify(other.card).includes(QUESTION.slice(0, 40)));
+    const other = cardBelow(await bot.execute(as.otherTeacher, 'report.start', { fromConsultation: r.id }));
+    assert.ok(!JSON.stringify(other).includes(QUESTION.slice(0, 40)));
     const audit = await bot.services.store.audit.forSubject(`consultation:${r.id}`);
     assert.ok(audit.some((a) => a.actor === as.otherTeacher.aadObjectId && a.outcome === 'refused'));
   });

@@ -6,7 +6,7 @@ import { actionsOf, cardsOf, checkCard, inputsOf, textOf } from '../support/card
 import { activityOf } from '../support/connector';
 import { ManualClock } from '../support/clock';
 import { forbid } from '../support/logs';
-import { TEST_CHILD, TEST_OBSERVED, TEST_PNR, TEST_WORDS, draftIdOf, fillReport, reportInput, submitReport } from '../support/report';
+import { TEST_CHILD, TEST_OBSERVED, TEST_PNR, TEST_WORDS, cardBelow, draftIdOf, fillReport, reportInput, sendValues, submitReport } from '../support/report';
 import { as } from '../support/users';
 import { ReportExport } from '../../src/services/report-export';
 import { findInTables } from '../support/scan';
@@ -49,7 +49,7 @@ describe('the report (orosanmälan) over the protocol', () => {
     assert.match(textOf(review), /Granska och skicka/);
     assert.match(textOf(review), new RegExp(TEST_CHILD));
 
-    const sent = await bot.execute(as.teacher, 'report.submit', { draftId });
+    const sent = await bot.execute(as.teacher, 'report.submit', { draftId, ...sendValues(reportInput()) });
     const receipt = sent.card;
     assert.match(textOf(receipt), /Anmälan VÄ-2026-00001 är skickad/);
     assert.match(textOf(receipt), /IFO-mottagningen barn och unga/);
@@ -79,27 +79,45 @@ describe('the report (orosanmälan) over the protocol', () => {
     assert.ok(report?.channel_activity_id, 'the card id is kept for updates');
   });
 
-  it('shows 112 and the phone numbers first when the child is in immediate danger, and goes on', async () => {
+  it('asks about immediate danger first, with 112 and the number to call, and shows 112 on every card once the answer is yes', async () => {
     const start = await bot.execute(as.teacher, 'report.start', {});
+    const first = textOf(start.card);
+    assert.ok(first.indexOf('ring 112') < first.indexOf('Barnets namn'), 'the acute question comes before the child');
+    assert.match(first, /Vid akut fara: ring 112 först\. Ring sedan IFO-mottagningen barn och unga, 0123-456 00\./);
+    assert.equal(inputsOf(start.card)[0]?.id, 'immediateDanger');
     const draftId = draftIdOf(start.card);
-    const next = await bot.execute(as.teacher, 'report.step', { draftId, step: 'acute', immediateDanger: 'yes' });
+    const next = await bot.execute(as.teacher, 'report.step', { draftId, step: 'childPage', immediateDanger: 'yes', ...reportInput().child });
+    assert.match(textOf(next.card), /Steg 2 av 3/);
     assert.match(textOf(next.card), /Ring 112 nu/);
     assert.match(textOf(next.card), /0123-456 00/);
     assert.match(textOf(next.card), /skriftlig/);
-    assert.ok(inputsOf(next.card).some((i) => i.id === 'childName'), 'the flow continues');
     bot.clock.set('2026-03-02T20:00:00+01:00');
     const evening = await bot.execute(as.teacher, 'report.resume', { draftId });
     assert.match(textOf(evening.card), /socialjouren, 0123-456 99/);
+    const fresh = await bot.execute(as.teacher, 'report.start', {});
+    assert.match(textOf(fresh.card), /Det är utanför kontorstid: ring sedan socialjouren, 0123-456 99\./);
+  });
+
+  it('keeps the acute answer when the child\'s details are wrong, and shows 112 at once', async () => {
+    const start = await bot.execute(as.teacher, 'report.start', {});
+    const draftId = draftIdOf(start.card);
+    const res = await bot.execute(as.teacher, 'report.step', { draftId, step: 'childPage', immediateDanger: 'yes', childName: '', pnr: '', schoolId: 'ekbacken' });
+    assert.match(textOf(res.card), /Steg 1 av 3/);
+    assert.match(textOf(res.card), /Ring 112 nu/);
+    assert.equal(inputsOf(res.card).find((i) => i.id === 'immediateDanger')?.value, 'yes');
   });
 
   it('refuses an invalid personnummer next to the field and keeps everything typed', async () => {
     const start = await bot.execute(as.teacher, 'report.start', {});
     const draftId = draftIdOf(start.card);
-    await bot.execute(as.teacher, 'report.step', { draftId, step: 'acute', immediateDanger: 'no' });
     const child = { ...reportInput().child, pnr: '20121212-1213' };
-    const res = await bot.execute(as.teacher, 'report.step', { draftId, step: 'child', ...child });
+    const res = await bot.execute(as.teacher, 'report.step', { draftId, step: 'childPage', immediateDanger: 'no', ...child });
     assert.match(textOf(res.card), /inte ett giltigt personnummer/);
+    const body = JSON.stringify(res.card.body);
+    const at = body.indexOf('inte ett giltigt personnummer');
+    assert.ok(at > body.indexOf('"id":"pnr"') && at < body.indexOf('"id":"birthDate"'), 'the error is next to its field');
     const values = Object.fromEntries(inputsOf(res.card).map((i) => [i.id, i.value]));
+    assert.equal(values.immediateDanger, 'no');
     assert.equal(values.childName, TEST_CHILD);
     assert.equal(values.pnr, '20121212-1213');
     assert.equal(values.className, '5B');
@@ -108,27 +126,37 @@ describe('the report (orosanmälan) over the protocol', () => {
     await bot.restart();
     const resumed = await bot.execute(as.teacher, 'report.resume', { draftId });
     assert.equal(inputsOf(resumed.card).find((i) => i.id === 'childName')?.value, TEST_CHILD);
+    assert.equal(inputsOf(resumed.card).find((i) => i.id === 'address')?.value, 'Storgatan 12');
+  });
+
+  it('accepts a personnummer typed with a space, like the other forms', async () => {
+    for (const pnr of ['20150714 9803', '20150714-9803', '201507149803', '150714-9803', '150714 9803']) {
+      const start = await bot.execute(as.teacher, 'report.start', {});
+      const draftId = draftIdOf(start.card);
+      const res = await bot.execute(as.teacher, 'report.step', { draftId, step: 'childPage', immediateDanger: 'no', ...reportInput().child, pnr });
+      assert.match(textOf(res.card), /Steg 2 av 3/, `${pnr}: ${textOf(res.card).slice(0, 400)}`);
+    }
   });
 
   it('accepts a date of birth instead of a personnummer, and refuses an adult', async () => {
     const start = await bot.execute(as.teacher, 'report.start', {});
     const draftId = draftIdOf(start.card);
-    await bot.execute(as.teacher, 'report.step', { draftId, step: 'acute', immediateDanger: 'no' });
-    const adult = await bot.execute(as.teacher, 'report.step', { draftId, step: 'child', childName: TEST_CHILD, pnr: '', birthDate: '2001-05-04', schoolId: 'ekbacken' });
+    const adult = await bot.execute(as.teacher, 'report.step', { draftId, step: 'childPage', immediateDanger: 'no', childName: TEST_CHILD, pnr: '', birthDate: '2001-05-04', schoolId: 'ekbacken' });
     assert.match(textOf(adult.card), /18 år eller äldre/);
-    const ok = await bot.execute(as.teacher, 'report.step', { draftId, step: 'child', childName: TEST_CHILD, pnr: '', birthDate: '2015-05-04', schoolId: 'ekbacken' });
-    assert.match(textOf(ok.card), /Vårdnadshavare/);
+    const ok = await bot.execute(as.teacher, 'report.step', { draftId, step: 'childPage', immediateDanger: 'no', childName: TEST_CHILD, pnr: '', birthDate: '2015-05-04', schoolId: 'ekbacken' });
+    assert.match(textOf(ok.card), /Steg 2 av 3: Oron och vårdnadshavarna/);
   });
 
   it('names every missing required fact on the same card', async () => {
     const start = await bot.execute(as.teacher, 'report.start', {});
     const draftId = draftIdOf(start.card);
-    await bot.execute(as.teacher, 'report.step', { draftId, step: 'acute', immediateDanger: 'no' });
-    await bot.execute(as.teacher, 'report.step', { draftId, step: 'child', ...reportInput().child });
-    await bot.execute(as.teacher, 'report.step', { draftId, step: 'guardians', ...reportInput().guardians });
-    const res = await bot.execute(as.teacher, 'report.step', { draftId, step: 'concern', category: 'neglect', observed: '  ', when: '', childWords: TEST_WORDS });
+    await bot.execute(as.teacher, 'report.step', { draftId, step: 'childPage', immediateDanger: 'no', ...reportInput().child });
+    const res = await bot.execute(as.teacher, 'report.step', { draftId, step: 'concernPage', category: 'neglect', observed: '  ', when: '', childWords: TEST_WORDS, guardians: '', informed: 'notYet' });
     const text = textOf(res.card);
-    assert.equal((text.match(/Obligatoriskt – fyll i det här\./g) ?? []).length >= 2, true, text);
+    assert.match(text, /Steg 2 av 3/);
+    const errors = res.card.body.filter((e: any) => e.type === 'TextBlock' && e.text === 'Obligatoriskt – fyll i det här.');
+    assert.equal(errors.length, 3, text);
+    assert.equal(inputsOf(res.card).find((i) => i.id === 'informed')?.value, 'notYet');
     assert.equal(inputsOf(res.card).find((i) => i.id === 'childWords')?.value, TEST_WORDS);
     assert.equal(inputsOf(res.card).find((i) => i.id === 'category')?.value, 'neglect');
   });
@@ -137,7 +165,7 @@ describe('the report (orosanmälan) over the protocol', () => {
     const { draftId } = await fillReport(bot, as.teacher);
     const huge = 'Lång text. '.repeat(2000);
     forbid(huge.slice(0, 60));
-    const res = await bot.execute(as.teacher, 'report.step', { draftId, step: 'concern', ...reportInput().concern, observed: huge });
+    const res = await bot.execute(as.teacher, 'report.step', { draftId, step: 'concernPage', ...reportInput().concern, ...reportInput().guardians, observed: huge });
     assert.equal(res.card, undefined, 'the card is not replaced');
     assert.match(res.message!, /Vad har du sett eller hört\?: Texten är 2\d{4} tecken; högst 8000 ryms/);
     const review = await bot.execute(as.teacher, 'report.goto', { draftId, step: 'review' });
@@ -182,15 +210,14 @@ describe('the report (orosanmälan) over the protocol', () => {
   it('resumes a draft after a restart, from the menu', async () => {
     const start = await bot.execute(as.teacher, 'report.start', {});
     const draftId = draftIdOf(start.card);
-    await bot.execute(as.teacher, 'report.step', { draftId, step: 'acute', immediateDanger: 'no' });
-    await bot.execute(as.teacher, 'report.step', { draftId, step: 'child', ...reportInput().child });
+    await bot.execute(as.teacher, 'report.step', { draftId, step: 'childPage', immediateDanger: 'no', ...reportInput().child });
     await bot.restart();
     const menu = cardsOf(activityOf((await bot.send(as.teacher, 'hej'))[0]!))[0];
     assert.match(textOf(menu), /påbörjat utkast/);
     const resume = actionsOf(menu).find((a) => a.title === 'Fortsätt utkast');
     assert.equal(resume?.data?.draftId, draftId);
     const card = await bot.execute(as.teacher, 'report.resume', { draftId });
-    assert.match(textOf(card.card), /Steg 3 av 6: Vårdnadshavare/);
+    assert.match(textOf(card.card), /Steg 2 av 3: Oron och vårdnadshavarna/);
   });
 
   it('deletes a discarded draft for real (row and data key gone)', async () => {
@@ -205,27 +232,40 @@ describe('the report (orosanmälan) over the protocol', () => {
     assert.equal(await db.selectFrom('data_keys').select('record_id').where('record_id', '=', draftId).executeTakeFirst(), undefined);
   });
 
-  it('lets the teacher report a sibling: the facts prefilled for review, the first child\'s own words left out', async () => {
+  it('lets the teacher report a sibling below the receipt: the facts prefilled for review, the first child\'s own words left out', async () => {
     const { receipt } = await submitReport(bot, as.teacher);
     const sibling = actionsOf(receipt).find((a) => a.verb === 'report.sibling');
     assert.ok(sibling);
     const res = await bot.execute(as.teacher, 'report.sibling', sibling.data);
-    assert.match(textOf(res.card), /Steg 2 av 6: Barnet/);
-    const values = Object.fromEntries(inputsOf(res.card).map((i) => [i.id, i.value]));
+    assert.match(res.message!, /nytt meddelande här nedanför/);
+    const first = cardBelow(res);
+    assert.match(textOf(first), /Steg 1 av 3: Akut fara och barnet/);
+    const values = Object.fromEntries(inputsOf(first).map((i) => [i.id, i.value]));
     assert.equal(values.childName, undefined);
     assert.equal(values.schoolId, 'ekbacken');
-    const draftId = draftIdOf(res.card);
-    const next = await bot.execute(as.teacher, 'report.step', { draftId, step: 'child', childName: 'Olle Testbarn', pnr: '', birthDate: '2017-01-01', schoolId: 'ekbacken' });
-    assert.match(textOf(next.card), /Steg 4 av 6: Oron/, 'the concern is not marked complete: the teacher reviews it');
+    assert.equal(values.immediateDanger, 'no', 'the acute answer comes from the first report, and can be changed');
+    const draftId = draftIdOf(first);
+    const next = await bot.execute(as.teacher, 'report.step', { draftId, step: 'childPage', ...values, childName: 'Olle Testbarn', pnr: '', birthDate: '2017-01-01' });
+    assert.match(textOf(next.card), /Steg 2 av 3: Oron/, 'the concern is not marked complete: the teacher reviews it');
     const concern = Object.fromEntries(inputsOf(next.card).map((i) => [i.id, i.value]));
     assert.equal(concern.observed, TEST_OBSERVED, 'the facts are prefilled');
     assert.equal(concern.category, 'violence');
     assert.equal(concern.when, '2026-03-02 kl. 08.15');
+    assert.equal(concern.guardians, 'Gustav Vårdnadshavare, 070-000 00 00');
     assert.equal(concern.childWords, undefined, 'the first child\'s own words are not the sibling\'s');
     assert.doesNotMatch(JSON.stringify(next.card), new RegExp(TEST_WORDS));
-    const reviewed = await bot.execute(as.teacher, 'report.step', { draftId, step: 'concern', ...concern });
-    assert.match(textOf(reviewed.card), /Granska och skicka/, 'guardians, reporter and wishes are already filled');
+    const reviewed = await bot.execute(as.teacher, 'report.step', { draftId, step: 'concernPage', ...concern });
+    assert.match(textOf(reviewed.card), /Steg 3 av 3: Granska och skicka/, 'the reporter and the wishes are already filled');
     assert.doesNotMatch(textOf(reviewed.card), new RegExp(TEST_WORDS));
+    const sent = await bot.execute(as.teacher, 'report.submit', { draftId, ...Object.fromEntries(inputsOf(reviewed.card).map((i) => [i.id, i.value ?? ''])) });
+    assert.match(textOf(sent.card), /VÄ-2026-00002 är skickad/);
+  });
+
+  it('never replaces the receipt: the menu comes below it too', async () => {
+    const { receipt } = await submitReport(bot, as.teacher);
+    const menu = actionsOf(receipt).find((a) => a.verb === 'welcome.show')!;
+    const res = await bot.execute(as.teacher, menu.verb!, menu.data);
+    assert.match(textOf(cardBelow(res)), /Anmäl oro/);
   });
 
   it('routes a report from an independent school exactly like a municipal one', async () => {

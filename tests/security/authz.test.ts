@@ -101,8 +101,10 @@ const table: Row[] = [
     allowed: ['staff'],
     auditedAs: 'report.sibling',
     async attempt(bot, user, f) {
+      // The sibling's report comes as a new card below the receipt.
       const res = await bot.execute(user, 'report.sibling', { reference: f.reference });
-      return !!res.card && actionsOf(res.card).some((a) => a.data?.draftId);
+      const below = res.calls.filter((c) => c.method === 'POST').flatMap((c) => (c.body?.attachments ?? []).map((a: any) => a.content));
+      return [res.card, ...below].some((card) => !!card && actionsOf(card).some((a) => a.data?.draftId));
     },
   },
   {

@@ -108,7 +108,7 @@ async function assertAllReadable(bot: TestBot, reference: string, draftId: strin
   const mine = await bot.services.consultations.mine(teacher);
   assert.equal(mine.length, 1, 'the teacher finds their consultation');
   const resumed = await bot.execute(as.teacher, 'report.resume', { draftId });
-  assert.match(textOf(resumed.card), /Steg 2 av 6: Barnet/, 'the draft continues where it was left');
+  assert.match(textOf(resumed.card), /Steg 1 av 3: Akut fara och barnet/, 'the draft continues where it was left');
   const link = (opened.body.task.value.card.content.actions as Array<{ title: string; url?: string }>).find((a) => /JSON/.test(a.title))!.url!;
   assert.equal((await fetch(link.replace(/^https?:\/\/[^/]+/, bot.url))).status, 200, 'its export downloads');
 }

@@ -5,7 +5,7 @@ import {
   fullReportCard,
   intakeReportCard,
   receiptCard,
-  reportStepCard,
+  reportPageCard,
   reviewCard,
   type AcuteView,
   type IntakeView,
@@ -15,17 +15,19 @@ import { verbs } from '../../cards/verbs';
 import type { Actor } from '../../services/actor';
 import { NotAllowedError, NotFoundError, ValidationError } from '../../services/errors';
 import { isOpen } from '../../services/office-hours';
-import { doNotInformGuardians, steps, type Category, type DraftContent, type ReportContent, type Step } from '../../services/report-model';
+import { doNotInformGuardians, fieldsOf, pageOf, pageSteps, pages, steps, type Category, type DraftContent, type Page, type ReportContent, type Step } from '../../services/report-model';
 import { channelCardKind, deliveryDelayedKind, type Draft, type Report } from '../../services/reports';
 import type { Services } from '../../services';
 import { recordReportMessage } from '../../services/retention';
-import type { BotKit } from '../kit';
+import { below, type BotKit } from '../kit';
 import { describeError, type Turn } from '../turn';
 
 const DraftRef = z.object({ draftId: z.string().min(1).max(64) }).passthrough();
-const StepData = z.object({ draftId: z.string().min(1).max(64), step: z.enum(steps) }).passthrough();
-const GoToData = z.object({ draftId: z.string().min(1).max(64), step: z.union([z.enum(steps), z.literal('review')]), from: z.enum(steps).optional() }).passthrough();
-const LaterData = z.object({ draftId: z.string().min(1).max(64), from: z.enum(steps).optional() }).passthrough();
+// `step`: one of the three cards; a single step from a card sent before the form had three.
+const Where = z.union([z.enum(steps), z.enum(pages)]);
+const StepData = z.object({ draftId: z.string().min(1).max(64), step: Where }).passthrough();
+const GoToData = z.object({ draftId: z.string().min(1).max(64), step: z.union([Where, z.literal('review')]), from: Where.optional() }).passthrough();
+const LaterData = z.object({ draftId: z.string().min(1).max(64), from: Where.optional() }).passthrough();
 const Reference = z.object({ reference: z.string().min(1).max(40) }).passthrough();
 const StartData = z.object({ fromConsultation: z.string().max(64).optional() }).passthrough();
 const ResumeData = z.object({ draftId: z.string().max(64).optional() }).passthrough();
@@ -35,17 +37,29 @@ const asValues = (o: object | undefined): Record<string, string | boolean | unde
 
 export function acuteViewFor(s: Services, content: DraftContent): AcuteView | undefined {
   if (content.acute?.immediateDanger !== 'yes') return undefined;
-  const c = s.contactsFor(content.child?.schoolId);
+  return contactsOf(s, content);
+}
+
+function contactsOf(s: Services, content: DraftContent): AcuteView {
+  const schoolId = content.child?.schoolId ?? (typeof content.prefill?.child?.schoolId === 'string' ? content.prefill.child.schoolId : undefined);
+  const c = s.contactsFor(schoolId);
   return { open: c.open, intakeName: c.intakeName, intakePhone: c.intakePhone, onCallPhone: c.onCallPhone };
 }
 
+type Rows = Array<[string, string | undefined]>;
+
+/**
+ * The report as statements, for the review (card 3) and intake's full report: "Vårdnadshavarna vet
+ * om anmälan: Nej", never a question with a colon after it. The acute answer is its own line.
+ */
 function sectionsOf(content: Partial<ReportContent>, t: Strings, s: Services, full: boolean) {
   const r = t.report;
+  const f = r.facts;
   const yesNo = (b: boolean | undefined) => (b === undefined ? undefined : b ? t.yes : t.no);
   const informed = (v: string | undefined) =>
     v === 'yes' ? r.full.informedYes
     : v === 'noSensitive' ? r.full.notInformedSensitive
-    : v === 'notYet' ? r.full.notInformedNotYet
+    : v === 'notYet' ? (full ? r.full.notInformedNotYet : r.guardians.informedNotYet)
     : v === 'noOther' ? r.full.notInformedOther
     : undefined;
   const child = content.child;
@@ -54,79 +68,88 @@ function sectionsOf(content: Partial<ReportContent>, t: Strings, s: Services, fu
   const rep = content.reporter;
   const w = content.wishes;
   const informant = [rep?.informantName, rep?.informantRole, rep?.informantContact].filter(Boolean).join(', ');
+  const acute = content.acute ? (content.acute.immediateDanger === 'yes' ? r.review.acuteYes : r.review.acuteNo) : undefined;
   return [
+    { page: 'childPage' as Page, title: undefined, rows: [[f.acute, acute]] as Rows },
     {
-      step: 'child' as Step,
+      page: 'childPage' as Page,
       title: full ? r.full.child : r.stepNames.child,
       rows: [
-        [r.fields.acute, content.acute ? (content.acute.immediateDanger === 'yes' ? r.review.acuteYes : r.review.acuteNo) : undefined],
-        [r.child.name, child?.childName],
-        [r.child.pnr, child?.pnr],
-        [r.child.birthDate, child?.birthDate],
-        [r.child.school, child?.schoolId ? s.directory.school(child.schoolId)?.name : undefined],
-        [r.child.className, child?.className],
-        [r.child.address, child?.address],
-        [r.child.language, child?.language],
-        [r.child.interpreter, child?.interpreter ? t.yes : undefined],
-      ] as Array<[string, string | undefined]>,
+        [f.name, child?.childName],
+        [f.pnr, child?.pnr],
+        [f.birthDate, child?.birthDate],
+        [f.school, child?.schoolId ? s.directory.school(child.schoolId)?.name : undefined],
+        [f.className, child?.className],
+        [f.address, child?.address],
+        [f.language, child?.language],
+        [f.interpreter, child?.interpreter ? t.yes : undefined],
+      ] as Rows,
     },
     {
-      step: 'guardians' as Step,
-      title: r.stepNames.guardians,
-      rows: [
-        [r.guardians.who, g?.guardians],
-        [r.guardians.informed, informed(g?.informed)],
-        [r.guardians.reason, g?.notInformedReason],
-      ] as Array<[string, string | undefined]>,
-    },
-    {
-      step: 'concern' as Step,
+      page: 'concernPage' as Page,
       title: r.stepNames.concern,
       rows: [
-        [r.concern.category, c?.category ? r.concern.categories[c.category] : undefined],
-        [r.concern.observed, c?.observed],
-        [r.concern.when, c?.when],
-        [r.concern.childWords, c?.childWords],
-        [r.concern.schoolActions, c?.schoolActions],
-      ] as Array<[string, string | undefined]>,
+        [f.category, c?.category ? r.concern.categories[c.category] : undefined],
+        [f.observed, c?.observed],
+        [f.when, c?.when],
+        [f.childWords, c?.childWords],
+        [f.schoolActions, c?.schoolActions],
+      ] as Rows,
     },
     {
-      step: 'reporter' as Step,
+      page: 'concernPage' as Page,
+      title: r.stepNames.guardians,
+      rows: [
+        [f.guardians, g?.guardians],
+        [f.informed, informed(g?.informed)],
+        [f.reason, g?.notInformedReason],
+      ] as Rows,
+    },
+    {
+      page: 'sendPage' as Page,
       title: full ? r.full.reporter : r.stepNames.reporter,
       rows: [
-        [r.reporter.name, rep?.reporterName],
-        [r.reporter.role, rep?.reporterRole],
-        [r.reporter.phone, rep?.reporterPhone],
-        [r.reporter.email, rep?.reporterEmail],
+        [f.name, rep?.reporterName],
+        [f.role, rep?.reporterRole],
+        [f.phone, rep?.reporterPhone],
+        [f.email, rep?.reporterEmail],
         [r.fields.informant, informant || undefined],
-        [r.fields.principalKnows, rep?.principalKnows ? (rep.principalKnows === 'yes' ? t.yes : t.no) : undefined],
-      ] as Array<[string, string | undefined]>,
+        [f.principalKnows, rep?.principalKnows ? (rep.principalKnows === 'yes' ? t.yes : t.no) : undefined],
+      ] as Rows,
     },
     {
-      step: 'wishes' as Step,
+      page: 'sendPage' as Page,
       title: full ? r.full.wishes : r.stepNames.wishes,
       rows: [
-        [r.wishes.feedbackLabel, yesNo(w?.feedbackWanted)],
-        [r.wishes.meetingLabel, yesNo(w?.jointMeeting)],
-      ] as Array<[string, string | undefined]>,
+        [f.feedback, yesNo(w?.feedbackWanted)],
+        [f.meeting, yesNo(w?.jointMeeting)],
+      ] as Rows,
     },
   ];
 }
 
-/** The card for where the draft stands: its current step, or the review. */
+/** The card for where the draft stands: card 1, 2 or 3 (the review with the reporter, the wishes and *Skicka*). */
 export function draftCard(s: Services, draft: Draft, t: Strings, errors: Record<string, string> = {}) {
   const schools = s.config.municipality.schools.map((x) => ({ id: x.id, name: x.name }));
-  if (draft.step === 'review') {
-    const c = draft.content;
+  const c = draft.content;
+  const valuesOf = (list: readonly Step[]) => Object.assign({}, ...list.map((step) => ({ ...asValues(c[step]), ...asValues(c.prefill?.[step]) }))) as Record<string, string | boolean | undefined>;
+  const page = pageOf(draft.step);
+  if (page === 'sendPage') {
     const sensitive = !!c.concern && doNotInformGuardians.has(c.concern.category as Category);
     return reviewCard(
-      { draftId: draft.id, acute: acuteViewFor(s, c), sections: sectionsOf(c as Partial<ReportContent>, t, s, false), guardiansWarning: sensitive && c.guardians?.informed === 'yes' },
+      {
+        draftId: draft.id,
+        acute: acuteViewFor(s, c),
+        // The reporter and the wishes are the card's own inputs, not review lines.
+        sections: sectionsOf(c as Partial<ReportContent>, t, s, false).filter((sec) => sec.page !== 'sendPage'),
+        guardiansWarning: sensitive && c.guardians?.informed === 'yes',
+        values: valuesOf(pageSteps.sendPage),
+        errors,
+      },
       t,
     );
   }
-  const step = draft.step;
-  const values = { ...asValues(draft.content[step]), ...asValues(draft.content.prefill?.[step]) };
-  return reportStepCard({ draftId: draft.id, step, values, errors, schools, acute: step === 'child' ? acuteViewFor(s, draft.content) : undefined }, t);
+  return reportPageCard({ draftId: draft.id, page, values: valuesOf(pageSteps[page]), errors, schools, contacts: contactsOf(s, c), acute: acuteViewFor(s, c) }, t);
 }
 
 export function intakeViewOf(s: Services, report: Report): IntakeView {
@@ -172,7 +195,7 @@ export function registerReport(kit: BotKit): void {
   });
   kit.drafts = async (actor) => (await draftsOf(actor)).length;
 
-  /** Starts a draft, the reporter step prefilled from the teacher's Teams profile (best effort). */
+  /** Starts a draft, the reporter prefilled from the teacher's Teams profile (best effort) and their last report. */
   async function start({ actor, t, teams }: Turn<unknown>, fromConsultation?: string) {
     const consultationText = fromConsultation && kit.consultationText ? await kit.consultationText(actor, fromConsultation) : undefined;
     const draft = await s.reports.start(actor, await teams.profile(), { ...(consultationText ? { consultationText, consultationId: fromConsultation } : {}) });
@@ -184,7 +207,12 @@ export function registerReport(kit: BotKit): void {
   const personal = 'personal' as const;
   kit.onCommand('report', { where: personal }, async (turn) => start(turn));
 
-  kit.onAction(verbs.reportStart, { where: personal, data: StartData }, async (turn) => start(turn, turn.data.fromConsultation));
+  // From the menu the form takes the menu's place; from a consultation's answer ("Gör anmälan nu")
+  // it comes as a new message below, so the advice stays in the chat.
+  kit.onAction(verbs.reportStart, { where: personal, data: StartData }, async (turn) => {
+    const form = await start(turn, turn.data.fromConsultation);
+    return turn.data.fromConsultation ? below(form, turn.t.report.newBelow) : form;
+  });
 
   kit.onAction(verbs.reportResume, { where: personal, data: ResumeData }, async ({ actor, t, data }) => {
     const id = data.draftId ?? (await s.reports.drafts(actor))[0]?.id;
@@ -203,26 +231,36 @@ export function registerReport(kit: BotKit): void {
       const { draft, errors } = await s.reports.saveStep(actor, draftId, step, raw);
       return draftCard(s, draft, t, errors);
     } catch (error) {
-      if (error instanceof ValidationError) {
-        // Pasted past the field's limit: answer with a message, so the card keeps what was typed.
-        const [field, code] = Object.entries(error.fields)[0] ?? [];
-        const [, max, length] = (code ?? '').split(':');
-        return `${field ? `${fieldLabel(t, field)}: ` : ''}${t.report.errors.tooLong(Number(max), Number(length))}`;
-      }
-      if (error instanceof NotFoundError) return t.report.errors.draftGone;
+      const answer = answerFor(error, t);
+      if (answer) return answer;
       throw error;
     }
   });
 
+  /** Keeps what the card holds (back, "Ändra", save for later); text too long for it is answered with a message. */
+  const keep = async (actor: Actor, t: Strings, draftId: string, from: Step | Page | undefined, raw: Record<string, unknown>): Promise<string | undefined> => {
+    if (!from) return undefined;
+    try {
+      await s.reports.keepValues(actor, draftId, from, raw);
+      return undefined;
+    } catch (error) {
+      const answer = answerFor(error, t);
+      if (answer) return answer;
+      throw error;
+    }
+  };
+
   kit.onAction(verbs.reportGoTo, { where: personal, data: GoToData }, async ({ actor, t, data }) => {
     const { draftId, step, from, ...raw } = data;
-    if (from) await s.reports.keepValues(actor, draftId, from, raw);
+    const refused = await keep(actor, t, draftId, from, raw);
+    if (refused) return refused;
     return draftCard(s, await s.reports.goTo(actor, draftId, step), t);
   });
 
   kit.onAction(verbs.reportLater, { where: personal, data: LaterData }, async ({ actor, t, data }) => {
     const { draftId, from, ...raw } = data;
-    if (from) await s.reports.keepValues(actor, draftId, from, raw);
+    const refused = await keep(actor, t, draftId, from, raw);
+    if (refused) return refused;
     return card([heading(t.report.title), text(t.report.saved, { weight: 'Bolder' })], [execute(t.report.menu.resume, verbs.reportResume, { draftId }), execute(t.menu, verbs.welcome)]);
   });
 
@@ -237,9 +275,22 @@ export function registerReport(kit: BotKit): void {
     return card([heading(t.report.title), text(t.report.discarded)], [execute(t.menu, verbs.welcome)]);
   });
 
+  // *Skicka* on the third card carries the reporter's and the wishes' inputs: they are saved (and
+  // checked, the error next to its field) before the report is sent. A card sent before the form
+  // had three cards sends the draft id alone.
+  const sendFields = new Set(pageSteps.sendPage.flatMap(fieldsOf));
   kit.onAction(verbs.reportSubmit, { where: personal, data: DraftRef }, async ({ actor, t, data, teams }) => {
+    const { draftId, ...raw } = data;
     try {
-      const { report, created } = await s.reports.submit(actor, data.draftId, t.locale);
+      if (Object.keys(raw).some((k) => sendFields.has(k))) {
+        const saved = await s.reports.saveStep(actor, draftId, 'sendPage', raw).catch((error: unknown) => {
+          // Lost a race with a first press that already sent it: submit() finds that report.
+          if (error instanceof NotFoundError) return undefined;
+          throw error;
+        });
+        if (saved?.errors) return draftCard(s, saved.draft, t, saved.errors);
+      }
+      const { report, created } = await s.reports.submit(actor, draftId, t.locale);
       // The receipt replaces the review card in the teacher's chat: remember where, so the purge
       // can replace it in turn (retention.ts).
       const shown = teams.card();
@@ -249,16 +300,19 @@ export function registerReport(kit: BotKit): void {
       const afterHours = unit && !isOpen(unit, receivedAt) ? { onCallPhone: unit.onCallPhone, ...(report.acute === 1 ? { acute: true } : {}) } : undefined;
       return receiptCard({ reference: report.reference, sentAt: receivedAt, unitName: unit?.name ?? '', feedbackWanted: report.feedback_requested === 1, already: !created, ...(afterHours ? { afterHours } : {}) }, t);
     } catch (error) {
-      if (error instanceof ValidationError) {
-        const draft = await s.reports.goTo(actor, data.draftId, 'review');
+      if (error instanceof ValidationError && !Object.values(error.fields).some((code) => code.startsWith('tooLong:') || code === 'cardTooLarge')) {
+        const draft = await s.reports.goTo(actor, draftId, 'review');
         return draftCard(s, draft, t);
       }
-      if (error instanceof NotFoundError) return t.report.errors.draftGone;
+      const answer = answerFor(error, t);
+      if (answer) return answer;
       throw error;
     }
   });
 
-  kit.onAction(verbs.reportSibling, { where: personal, data: Reference }, async ({ actor, t, data }) => draftCard(s, await s.reports.startSibling(actor, data.reference), t));
+  // The receipt is never replaced (the reference and its proof stay in the chat): the sibling's
+  // report comes as a new message below it.
+  kit.onAction(verbs.reportSibling, { where: personal, data: Reference }, async ({ actor, t, data }) => below(draftCard(s, await s.reports.startSibling(actor, data.reference), t), t.report.newBelow));
 
   // The full report opens in a dialog, from its card in the intake channel, for members of the
   // receiving intake team only.
@@ -267,7 +321,7 @@ export function registerReport(kit: BotKit): void {
     try {
       const opened = await s.reports.open(actor, data.reference, teams.isMember);
       const sections = sectionsOf(opened.content, t, s, true).map((sec) => ({
-        title: sec.title,
+        ...(sec.title ? { title: sec.title } : {}),
         rows: sec.rows.map(([label, value]) => [label, value && value.length > DIALOG_TEXT ? `${value.slice(0, DIALOG_TEXT)}…` : value] as [string, string | undefined]),
       }));
       const truncated = sectionsOf(opened.content, t, s, true).some((sec) => sec.rows.some(([, v]) => (v?.length ?? 0) > DIALOG_TEXT));
@@ -305,6 +359,18 @@ export function registerReport(kit: BotKit): void {
     const unit = s.directory.intakeUnit(report.intake_unit_id);
     return { card: card([text(t.report.delayed(report.reference, unit?.name ?? '', unit?.phone ?? ''), { color: 'Attention', weight: 'Bolder' })]) };
   });
+}
+
+/** Text pasted past a field's limit: a message, so the card keeps what was typed. A draft gone: say so. */
+function answerFor(error: unknown, t: Strings): string | undefined {
+  if (error instanceof ValidationError) {
+    const [field, code] = Object.entries(error.fields)[0] ?? [];
+    if (code === 'cardTooLarge') return t.report.errors.cardTooLarge;
+    const [, max, length] = (code ?? '').split(':');
+    return `${field ? `${fieldLabel(t, field)}: ` : ''}${t.report.errors.tooLong(Number(max), Number(length))}`;
+  }
+  if (error instanceof NotFoundError) return t.report.errors.draftGone;
+  return undefined;
 }
 
 function fieldLabel(t: Strings, field: string): string {

@@ -6,7 +6,7 @@ import { welcomeCard } from '../../cards/welcome';
 import type { Card } from '../../cards/card';
 import type { Strings } from '../../cards/i18n';
 import type { Actor } from '../../services/actor';
-import type { BotKit } from '../kit';
+import { below, type BotKit } from '../kit';
 
 /** The text commands live in ../commands.ts (one registry, checked against the app manifest). */
 export { commands } from '../commands';
@@ -25,7 +25,10 @@ export function registerWelcome(kit: BotKit): void {
 
   kit.onCommand('duty', { where: 'personal' }, async ({ t }) => dutyCard({ contacts: s.contactsFor(), reportVerb: reportVerbOf(kit) }, t));
 
-  kit.onAction(verbs.welcome, { where: 'personal', data: z.object({}).passthrough() }, async ({ actor, t }) => welcomeFor(kit, actor, t));
+  // From a receipt the menu comes below it: a receipt is never replaced.
+  kit.onAction(verbs.welcome, { where: 'personal', data: z.object({ below: z.literal(true).optional() }).passthrough() }, async ({ actor, t, data }) =>
+    data.below ? below(await welcomeFor(kit, actor, t), t.report.menuBelow) : welcomeFor(kit, actor, t),
+  );
 
   // Also on an intake unit's annual-cycle reminder in its channel ("material: dutyCards").
   kit.onAction(verbs.duty, { where: ['personal', 'intakeChannel'], data: z.object({ topic: z.enum(dutyTopics).optional() }).passthrough() }, async ({ t, data }) =>

@@ -34,6 +34,8 @@ export interface UserTable {
   phone: string | null;
   /** The phone this user gave when taking a report as a handler (0140): never a reporter's phone. */
   handler_phone?: string | null;
+  /** The role the teacher gave on their last report (lärare, kurator…), to prefill the next one. */
+  role: string | null;
   updated_at: string;
 }
 

@@ -11,6 +11,7 @@ import * as m0030 from './0030-statistics-rollup';
 import * as m0060 from './0060-outbox-deadline';
 import * as m0070 from './0070-key-checks';
 import * as m0080 from './0080-audit-chains';
+import * as m0120 from './0120-reporter-role';
 import * as m0130 from './0130-consultation-reviews';
 import * as m0150 from './0150-registration';
 import * as m0140 from './0140-acute-and-handlers';
@@ -23,7 +24,8 @@ import * as m0161 from './0161-report-reference-sequences';
  * and intake, 0010-0019 consultation, 0020-0029 reminders and jobs, 0030-0039 statistics,
  * 0040-0049 security and retention, 0050-0059 security (delivery), 0060-0069 scale.
  * 0040-0049 security and retention, 0060-0069 scale, 0070-0079 keys and the HTTP front,
- * 0160-0169 throughput on PostgreSQL.
+ * 0120-0129 the report form, 0130-0139 consultation reviews, 0140-0149 acute reports and handlers,
+ * 0150-0159 registration and purge, 0160-0169 throughput on PostgreSQL.
  */
 export const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
@@ -38,6 +40,7 @@ export const migrations: Record<string, Migration> = {
   '0060-outbox-deadline': m0060,
   '0070-key-checks': m0070,
   '0080-audit-chains': m0080,
+  '0120-reporter-role': m0120,
   '0130-consultation-reviews': m0130,
   '0150-registration': m0150,
   '0140-acute-and-handlers': m0140,
