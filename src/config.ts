@@ -131,13 +131,16 @@ export class ConfigError extends Error {
   }
 }
 
+const pathOf = (path: readonly PropertyKey[]): string =>
+  path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+
 function problemsOf(error: z.ZodError, prefix: string): string[] {
-  return error.issues.map((issue) => {
-    const path = issue.path
-      .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
-      .join('');
-    return `${prefix}${path || '(root)'}: ${issue.message}`;
-  });
+  return error.issues.flatMap((issue) =>
+    // An unknown key (a typo such as "draftdays") is named where it is, one line each.
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => `${prefix}${pathOf([...issue.path, key])}: unknown key (a typo? the keys allowed here are in config/schema.json)`)
+      : [`${prefix}${pathOf(issue.path) || '(root)'}: ${issue.message}`],
+  );
 }
 
 /** Reads a municipality file (JSON or YAML) and validates it; every problem names its field. */
