@@ -1,9 +1,11 @@
 # Värna: production image. Build: docker build -t varna . (or in Azure: az acr build -r <acr> -t varna:1.0 .)
 # Two stages: the first compiles TypeScript with the dev dependencies; the second holds only the
 # production dependencies, the compiled code and the configuration schema, and runs as a non-root user.
+# Node 22 LTS (Node 20 reached its end of life in April 2026). Not yet 24: restify 11 loads spdy, whose
+# http-deceiver calls process.binding('http_parser'), which Node 24 removed (Värna would not start).
 
 # --- build ---------------------------------------------------------------------------------------
-FROM node:20-bookworm-slim AS build
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 ships prebuilt binaries for this platform (downloaded from github.com); the tools are
 # the fallback if one is missing or cannot be downloaded.
@@ -21,7 +23,7 @@ RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
 # --- runtime -------------------------------------------------------------------------------------
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 ENV NODE_ENV=production \
     PORT=3978 \
     VARNA_STORE_URL=sqlite:/app/data/varna.db

@@ -68,6 +68,29 @@ param oldDataKeysVersion string = ''
 @description('Key Vault version of varna-index-key.')
 param indexKeyVersion string
 
+@description('Id of the current index key (VARNA_INDEX_KEY_ID), stored with every keyed hash. No default: a deployment must never reset it.')
+@minLength(1)
+@maxLength(32)
+param indexKeyId string
+
+@description('Key Vault version of varna-old-index-keys (index keys still needed during a rotation, id:base64,…); empty when there are none.')
+param oldIndexKeysVersion string = ''
+
+@description('Key Vault version of varna-audit-key: the key that signs the audit log. Production does not start without it.')
+param auditKeyVersion string
+
+@description('Id of the current audit key (VARNA_AUDIT_KEY_ID), stored with every entry it signs. No default: a deployment must never reset it.')
+@minLength(1)
+@maxLength(32)
+param auditKeyId string
+
+@description('Key Vault version of varna-old-audit-keys (retired audit keys, id:base64,…, kept as long as the audit log); empty when there are none.')
+param oldAuditKeysVersion string = ''
+
+@description('"1": the outbox delivers nothing (a restored database, docs/deployment.md "Restoring PostgreSQL"); "0" normally.')
+@allowed(['0', '1'])
+param outboxPaused string = '0'
+
 @description('Key Vault version of varna-db-password: the password of Värna\'s own database role.')
 param dbPasswordVersion string
 
@@ -184,6 +207,8 @@ resource vnet 'Microsoft.Network/virtualNetworks@2023-11-01' = {
         properties: {
           addressPrefix: '10.40.0.0/23'
           delegations: [{ name: 'apps', properties: { serviceName: 'Microsoft.App/environments' } }]
+          // The audit checkpoints' share (below) is reachable from this subnet only.
+          serviceEndpoints: [{ service: 'Microsoft.Storage', locations: [location] }]
         }
       }
       {
@@ -341,8 +366,13 @@ var vaultUri = vault.properties.vaultUri
 var keySecrets = concat([
   { name: 'data-key', keyVaultUrl: '${vaultUri}secrets/varna-data-key/${dataKeyVersion}', identity: identity.id }
   { name: 'index-key', keyVaultUrl: '${vaultUri}secrets/varna-index-key/${indexKeyVersion}', identity: identity.id }
+  { name: 'audit-key', keyVaultUrl: '${vaultUri}secrets/varna-audit-key/${auditKeyVersion}', identity: identity.id }
 ], empty(oldDataKeysVersion) ? [] : [
   { name: 'old-data-keys', keyVaultUrl: '${vaultUri}secrets/varna-old-data-keys/${oldDataKeysVersion}', identity: identity.id }
+], empty(oldIndexKeysVersion) ? [] : [
+  { name: 'old-index-keys', keyVaultUrl: '${vaultUri}secrets/varna-old-index-keys/${oldIndexKeysVersion}', identity: identity.id }
+], empty(oldAuditKeysVersion) ? [] : [
+  { name: 'old-audit-keys', keyVaultUrl: '${vaultUri}secrets/varna-old-audit-keys/${oldAuditKeysVersion}', identity: identity.id }
 ])
 var dbSecret = { name: 'db-password', keyVaultUrl: '${vaultUri}secrets/varna-db-password/${dbPasswordVersion}', identity: identity.id }
 var botSecrets = withSecret ? [
@@ -370,6 +400,65 @@ resource environment 'Microsoft.App/managedEnvironments@2024-03-01' = {
   }
 }
 
+// --- the audit checkpoints' share ---------------------------------------------------------------
+// VARNA_AUDIT_CHECKPOINT_FILE: every checkpoint of the audit log is appended to a file on an Azure
+// Files share in a storage account of its own, outside the database and out of reach of its
+// administrators; reachable from the apps subnet only. Container Apps mounts it with the account key.
+resource auditStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: 'staudit${uniqueString(resourceGroup().id, name)}'
+  location: location
+  sku: { name: 'Standard_LRS' }
+  kind: 'StorageV2'
+  properties: {
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    allowBlobPublicAccess: false
+    allowSharedKeyAccess: true
+    networkAcls: {
+      defaultAction: 'Deny'
+      bypass: 'None'
+      virtualNetworkRules: [{ id: '${vnet.id}/subnets/apps', action: 'Allow' }]
+    }
+  }
+}
+
+resource auditFiles 'Microsoft.Storage/storageAccounts/fileServices@2023-05-01' = {
+  parent: auditStorage
+  name: 'default'
+  properties: {
+    // A deleted share can be brought back for a year.
+    shareDeleteRetentionPolicy: { enabled: true, days: 365 }
+  }
+}
+
+resource auditShare 'Microsoft.Storage/storageAccounts/fileServices/shares@2023-05-01' = {
+  parent: auditFiles
+  name: 'audit'
+  properties: { shareQuota: 1, enabledProtocols: 'SMB' }
+}
+
+resource auditMount 'Microsoft.App/managedEnvironments/storages@2024-03-01' = {
+  parent: environment
+  name: 'audit'
+  properties: {
+    azureFile: {
+      accountName: auditStorage.name
+      accountKey: auditStorage.listKeys().keys[0].value
+      shareName: auditShare.name
+      accessMode: 'ReadWrite'
+    }
+  }
+}
+
+var auditDir = '/app/audit'
+// The image runs as the user node (uid and gid 1000); the share's files are its own.
+var auditVolume = {
+  name: 'audit'
+  storageType: 'AzureFile'
+  storageName: auditMount.name
+  mountOptions: 'uid=1000,gid=1000,file_mode=0600,dir_mode=0700'
+}
+
 // The app's address: Container Apps gives it <app name>.<environment's default domain>.
 var publicUrl = 'https://${appName}.${environment.properties.defaultDomain}'
 var configDir = '/app/municipality'
@@ -388,14 +477,23 @@ var appEnv = concat(storeEnv, [
   { name: 'VARNA_DATA_KEY', secretRef: 'data-key' }
   { name: 'VARNA_DATA_KEY_ID', value: dataKeyId }
   { name: 'VARNA_INDEX_KEY', secretRef: 'index-key' }
+  { name: 'VARNA_INDEX_KEY_ID', value: indexKeyId }
+  { name: 'VARNA_AUDIT_KEY', secretRef: 'audit-key' }
+  { name: 'VARNA_AUDIT_KEY_ID', value: auditKeyId }
+  { name: 'VARNA_AUDIT_CHECKPOINT_FILE', value: '${auditDir}/checkpoints.jsonl' }
+  { name: 'VARNA_OUTBOX_PAUSED', value: outboxPaused }
   { name: 'VARNA_CONFIG', value: '${configDir}/municipality.yaml' }
   // Change with the file and with any secret's version, so that either starts new instances (a new
   // revision): Container Apps does not make one for a changed secret alone.
   { name: 'VARNA_CONFIG_VERSION', value: uniqueString(municipalityYaml) }
-  { name: 'VARNA_SECRETS_VERSION', value: uniqueString(dataKeyVersion, oldDataKeysVersion, indexKeyVersion, dbPasswordVersion, botPasswordVersion) }
+  { name: 'VARNA_SECRETS_VERSION', value: uniqueString(dataKeyVersion, oldDataKeysVersion, indexKeyVersion, oldIndexKeysVersion, auditKeyVersion, oldAuditKeysVersion, dbPasswordVersion, botPasswordVersion) }
   { name: 'VARNA_PUBLIC_URL', value: publicUrl }
 ], empty(oldDataKeysVersion) ? [] : [
   { name: 'VARNA_OLD_DATA_KEYS', secretRef: 'old-data-keys' }
+], empty(oldIndexKeysVersion) ? [] : [
+  { name: 'VARNA_OLD_INDEX_KEYS', secretRef: 'old-index-keys' }
+], empty(oldAuditKeysVersion) ? [] : [
+  { name: 'VARNA_OLD_AUDIT_KEYS', secretRef: 'old-audit-keys' }
 ], withSecret ? [
   { name: 'BOT_APP_PASSWORD', secretRef: 'bot-password' }
 ] : [])
@@ -435,7 +533,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
           image: image
           resources: { cpu: json('1.0'), memory: '2Gi' }
           env: appEnv
-          volumeMounts: [{ volumeName: 'municipality', mountPath: configDir }]
+          volumeMounts: [{ volumeName: 'municipality', mountPath: configDir }, { volumeName: 'audit', mountPath: auditDir }]
           probes: [
             // Up to about five minutes before the first answer: Värna migrates at start. An upgrade
             // runs the migrations before, in the migrate job (infra/deploy.sh); then there is nothing
@@ -446,7 +544,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
           ]
         }
       ]
-      volumes: [municipalityVolume]
+      volumes: [municipalityVolume, auditVolume]
       scale: { minReplicas: start ? replicas : 0, maxReplicas: start ? replicas : 1 }
     }
   }
@@ -572,13 +670,14 @@ resource keysJob 'Microsoft.App/jobs@2024-03-01' = {
         {
           name: 'keys'
           image: image
-          command: ['npm', 'run', '--silent', 'keys:rotate']
+          // The compiled CLI: the image has no tsx (a development dependency), so `npm run keys:rotate` cannot run there.
+          command: ['node', 'dist/src/cli/keys-rotate.js']
           resources: { cpu: json('0.5'), memory: '1Gi' }
           env: appEnv
-          volumeMounts: [{ volumeName: 'municipality', mountPath: configDir }]
+          volumeMounts: [{ volumeName: 'municipality', mountPath: configDir }, { volumeName: 'audit', mountPath: auditDir }]
         }
       ]
-      volumes: [municipalityVolume]
+      volumes: [municipalityVolume, auditVolume]
     }
   }
   dependsOn: [pullRole, secretsRole, vaultEndpointDns, requireTls]

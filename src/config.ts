@@ -69,6 +69,11 @@ export const Env = z
     VARNA_OLD_AUDIT_KEYS: z.string().refine((v) => !!parseOldAuditKeys(v), 'must be id:base64,id:base64, each key 32 bytes').optional().describe('retired audit keys, needed to verify the entries they signed'),
     VARNA_AUDIT_CHECKPOINT_FILE: z.string().optional().describe('file each audit checkpoint is appended to (outside the database: a share or an append-only store)'),
     VARNA_AUDIT_CHECKPOINT_MINUTES: z.coerce.number().int().min(1).max(1440).default(5).describe('minutes between audit checkpoints'),
+    VARNA_OUTBOX_PAUSED: z
+      .enum(['0', '1'], 'must be 1 (paused) or 0')
+      .default('0')
+      .transform((v) => v === '1')
+      .describe('1: the outbox delivers nothing (after a restore, until old messages are reviewed; docs/deployment.md)'),
     VARNA_DELIVERY_DEADLINE_MINUTES: z.coerce.number().int().positive().default(15),
     VARNA_ACK_ALERT_WORKING_HOURS: z.coerce.number().positive().max(40).default(2).describe('a report not acknowledged within this many working hours gets an alert in its thread'),
     VARNA_PUBLIC_URL: z.url().optional().describe('public https base URL of the bot (export links); default http://localhost:PORT'),
@@ -131,13 +136,16 @@ export class ConfigError extends Error {
   }
 }
 
+const pathOf = (path: readonly PropertyKey[]): string =>
+  path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+
 function problemsOf(error: z.ZodError, prefix: string): string[] {
-  return error.issues.map((issue) => {
-    const path = issue.path
-      .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
-      .join('');
-    return `${prefix}${path || '(root)'}: ${issue.message}`;
-  });
+  return error.issues.flatMap((issue) =>
+    // An unknown key (a typo such as "draftdays") is named where it is, one line each.
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => `${prefix}${pathOf([...issue.path, key])}: unknown key (a typo? the keys allowed here are in config/schema.json)`)
+      : [`${prefix}${pathOf(issue.path) || '(root)'}: ${issue.message}`],
+  );
 }
 
 /** Reads a municipality file (JSON or YAML) and validates it; every problem names its field. */

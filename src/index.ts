@@ -14,8 +14,9 @@ import { systemClock, type Clock } from './services/clock';
 import { makeCipher, type Keyring } from './services/crypto';
 import { KeyCheckError, makeKeyRotation } from './services/key-rotation';
 import { makeServices, type Services } from './services';
+import { serveBackups } from './services/backup';
 import { StoreLockedError } from './services/store/db';
-import { openStore } from './services/store';
+import { NewerDatabaseError, openStore } from './services/store';
 
 export interface StartOptions {
   config: Config;
@@ -76,6 +77,8 @@ export async function startVarna(opts: StartOptions): Promise<Running> {
   const downloads = makeDownloadGuard(services, log);
   registerExports(server, kit, services, config, log, port, downloads);
   registerStatisticsExports(server, kit, services, config, log, port, downloads);
+  // SQLite: `npm run backup` asks this process for the copy (it holds the file's lock).
+  const backups = await serveBackups(store, log);
   if (opts.deliverInBackground ?? true) {
     services.outbox.start();
     services.jobs.start();
@@ -96,6 +99,7 @@ export async function startVarna(opts: StartOptions): Promise<Running> {
       await services.jobs.stop();
       await services.outbox.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => (backups ? backups.close(() => resolve()) : resolve()));
       await downloads.flush();
       if (opts.deliverInBackground ?? true) await checkpoint(services, log, 'shutdown');
       await store.close();
@@ -134,6 +138,10 @@ async function main(): Promise<void> {
     if (error instanceof KeyCheckError) {
       console.error(`Cannot start: ${error.message}`);
       process.exit(2);
+    }
+    if (error instanceof NewerDatabaseError) {
+      console.error(`Cannot start: ${error.message}`);
+      process.exit(4);
     }
     console.error(`Cannot start: ${(error as Error).name}: ${(error as Error).message}`);
     process.exit(1);

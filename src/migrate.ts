@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { z } from 'zod/v4';
 import { createLogger } from './log';
 import { StoreLockedError, openDb } from './services/store/db';
-import { migrate, type Database } from './services/store';
+import { NewerDatabaseError, migrate, type Database } from './services/store';
 
 /**
  * `node dist/src/migrate.js` (`npm run migrate`): brings the store named by VARNA_STORE_URL to this
@@ -12,7 +12,8 @@ import { migrate, type Database } from './services/store';
  * It needs the store only: no bot credentials, keys or municipality file.
  *
  * Exit codes: 0 done (also when there was nothing to do), 1 the migration failed, 2 the environment
- * is wrong, 3 the SQLite file is in use by a running Värna.
+ * is wrong, 3 the SQLite file is in use by a running Värna, 4 the database was migrated by a newer
+ * Värna (a rollback: start that version, or restore the pre-upgrade backup).
  */
 const MigrateEnv = z.object({
   VARNA_STORE_URL: z.string().regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'must start with sqlite: or postgres://').default('sqlite:data/varna.db'),
@@ -57,6 +58,11 @@ export async function runMigrations(source: NodeJS.ProcessEnv = process.env): Pr
     log.info({ event: 'migrate.done', store: handle.dialect, where: handle.where, ran: after - before, applied: after }, `store migrated: ${after - before} migration(s) run, ${after} in all`);
     return 0;
   } catch (error) {
+    if (error instanceof NewerDatabaseError) {
+      log.error({ event: 'migrate.newer-database', unknown: error.unknown.join(',') }, 'the database was migrated by a newer Värna');
+      console.error(`Cannot migrate: ${error.message}`);
+      return 4;
+    }
     log.error({ event: 'migrate.failed', err: error }, 'migration failed');
     console.error(`Migration failed: ${(error as Error).message}`);
     return 1;

@@ -39,7 +39,7 @@ export function makeServices(deps: ServiceDeps) {
     store.dialect === 'postgres'
       ? makePgCoordinator({ storeUrl: config.env.VARNA_STORE_URL, schema: config.env.VARNA_QUEUE_SCHEMA, failoverSeconds: config.env.VARNA_QUEUE_FAILOVER_SECONDS, log })
       : undefined;
-  const outbox = makeOutbox({ store, clock, log, coordinator });
+  const outbox = makeOutbox({ store, clock, log, coordinator, paused: config.env.VARNA_OUTBOX_PAUSED });
   const installations = makeInstallations({ store, clock, log });
   const jobs = makeJobs({ store, clock, log, coordinator });
   const retention = makeRetention({ store, clock, log, outbox, retention: config.municipality.retention });

@@ -11,22 +11,40 @@ const id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, dig
 const guid = z.string().regex(/^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/, 'must be a GUID (Entra object id)');
 const phone = z.string().regex(/^\+?[0-9][0-9 -]{4,20}$/, 'must be a phone number, e.g. "0123-456 00"');
 const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'must be a time as HH:MM');
-const cronPattern = z.string().min(9).refine((p) => {
+/** Whether croner parses the pattern, and if so whether it ever fires ("0 8 31 2 *" never does). */
+function cronProblem(p: string): string | undefined {
+  let cron: Cron;
   try {
-    new Cron(p, { timezone: 'Europe/Stockholm', paused: true });
-    return true;
+    cron = new Cron(p, { timezone: 'Europe/Stockholm', paused: true });
   } catch {
-    return false;
+    return 'must be a cron expression, e.g. "0 7 * * mon"';
   }
-}, 'must be a cron expression, e.g. "0 7 * * mon"');
-const localized = z.object({ sv: z.string().min(1), en: z.string().min(1) });
+  const never = 'never fires (no such date, e.g. 31 February): check day and month';
+  try {
+    return cron.nextRun() ? undefined : never;
+  } catch {
+    // croner searches on without end for some dates that never come ("31 4,6 *"): the same verdict.
+    return never;
+  }
+}
+const cronPattern = z.string().min(9, 'must be a cron expression, e.g. "0 7 * * mon"').superRefine((p, ctx) => {
+  const problem = cronProblem(p);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+/**
+ * A Teams team or channel id as Teams gives it ("värna status" in the channel): 19:…@thread.tacv2
+ * (or @thread.skype for old teams). A team's or channel's name, a GUID or a link is not one.
+ */
+export const THREAD_ID = /^19:[^\s@]+@thread\.(tacv2|skype)$/;
+const threadId = z.string().regex(THREAD_ID, 'must be a Teams thread id such as "19:…@thread.tacv2" (run "värna status" in the channel)');
+const localized = z.strictObject({ sv: z.string().min(1), en: z.string().min(1) });
 
-export const Person = z.object({
+export const Person = z.strictObject({
   aadObjectId: guid.describe('Entra ID object id of the user'),
   name: z.string().min(1).optional().describe('Display name, for the admin only'),
 });
 
-export const School = z.object({
+export const School = z.strictObject({
   id,
   name: z.string().min(1),
   type: z.enum(['municipal', 'independent']).describe('independent = fristående skola; routed like municipal ones'),
@@ -35,21 +53,21 @@ export const School = z.object({
   principals: z.array(Person).default([]),
 });
 
-export const OfficeHours = z.object({
+export const OfficeHours = z.strictObject({
   days: z.array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])).default(['mon', 'tue', 'wed', 'thu', 'fri']),
   open: hhmm.default('08:00'),
   close: hhmm.default('16:30'),
 });
 
-export const IntakeUnit = z.object({
+export const IntakeUnit = z.strictObject({
   id,
   name: z.string().min(1),
   serves: z
     .object({ districts: z.array(id).default([]), schools: z.array(id).default([]) })
     .describe('Districts and/or single schools whose reports this unit receives'),
-  teamId: z.string().min(1).describe('Teams team id (19:…@thread.tacv2), shown by "värna status" in the channel'),
-  reportsChannelId: z.string().min(1),
-  consultationsChannelId: z.string().min(1),
+  teamId: threadId.describe('Teams team id (19:…@thread.tacv2), shown by "värna status" in the channel'),
+  reportsChannelId: threadId,
+  consultationsChannelId: threadId,
   phone: phone.describe('Intake phone in office hours'),
   onCallPhone: phone.describe('Socialjouren, outside office hours'),
   officeHours: OfficeHours.default({ days: ['mon', 'tue', 'wed', 'thu', 'fri'], open: '08:00', close: '16:30' }),
@@ -67,11 +85,11 @@ export const IntakeUnit = z.object({
 });
 
 export const Audience = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('allPrincipals') }),
-  z.object({ kind: z.literal('districtPrincipals'), district: id }),
-  z.object({ kind: z.literal('independentPrincipals') }).describe('the principals of the independent schools (fristående skolor)'),
-  z.object({ kind: z.literal('intakeUnit'), unit: id }),
-  z.object({ kind: z.literal('statistics') }).describe('the people in roles.statistics (committee secretaries, managers): each in their 1:1 chat'),
+  z.strictObject({ kind: z.literal('allPrincipals') }),
+  z.strictObject({ kind: z.literal('districtPrincipals'), district: id }),
+  z.strictObject({ kind: z.literal('independentPrincipals') }).describe('the principals of the independent schools (fristående skolor)'),
+  z.strictObject({ kind: z.literal('intakeUnit'), unit: id }),
+  z.strictObject({ kind: z.literal('statistics') }).describe('the people in roles.statistics (committee secretaries, managers): each in their 1:1 chat'),
 ]);
 
 /** "14d", "2w", "36h": how long after its due time a missed run is still worth sending. */
@@ -79,7 +97,7 @@ const duration = z.string().regex(/^\d{1,4}[hdw]$/, 'must be a duration such as 
 const DURATION_MS = { h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 } as const;
 export const durationMs = (d: string): number => Number(d.slice(0, -1)) * DURATION_MS[d.slice(-1) as keyof typeof DURATION_MS];
 
-export const CycleEntry = z.object({
+export const CycleEntry = z.strictObject({
   id,
   schedule: cronPattern.describe('cron expression, Europe/Stockholm; each term: e.g. "0 8 * 2,9 mon#1" (first Monday of February and September)'),
   audience: Audience,
@@ -100,14 +118,14 @@ export const CycleEntry = z.object({
     .describe('After Värna was down: the latest missed run is still sent if it is no older than this (counted from the first working morning after its due time); older runs are logged, not sent'),
 });
 
-export const Reminders = z.object({
+export const Reminders = z.strictObject({
   draftNudgeMinutes: z.number().int().positive().default(60).describe('A report draft untouched this long gets one nudge: report at once'),
   principalDigest: cronPattern.default('0 7 * * mon').describe('cron (Europe/Stockholm): the weekly digest to each principal'),
   intakeSummary: cronPattern.default('30 7 * * mon-fri').describe('cron (Europe/Stockholm): the daily summary in the intake channel (skipped on public holidays)'),
 });
 export const reminderDefaults = { draftNudgeMinutes: 60, principalDigest: '0 7 * * mon', intakeSummary: '30 7 * * mon-fri' };
 
-export const Retention = z.object({
+export const Retention = z.strictObject({
   draftDays: z.number().int().positive().default(30),
   reportDaysAfterHandover: z.number().int().positive().default(90),
   consultationDaysAfterClose: z.number().int().positive().default(30),
@@ -137,10 +155,10 @@ export const Retention = z.object({
 });
 
 export const Municipality = z
-  .object({
+  .strictObject({
     $schema: z.string().optional(),
-    municipality: z.object({ name: z.string().min(1) }),
-    districts: z.array(z.object({ id, name: z.string().min(1) })).min(1),
+    municipality: z.strictObject({ name: z.string().min(1) }),
+    districts: z.array(z.strictObject({ id, name: z.string().min(1) })).min(1),
     schools: z.array(School).min(1),
     intakeUnits: z.array(IntakeUnit).min(1),
     roles: z

@@ -94,6 +94,11 @@ export interface OutboxDeps {
   coordinator?: Coordinator;
   /** A send that has not answered by then counts as failed and is retried (a hung connection must not stall the outbox). */
   sendTimeoutMs?: number;
+  /**
+   * VARNA_OUTBOX_PAUSED: deliver nothing (messages stay stored, due). For a restored store: its
+   * outbox holds messages from before the backup, which would otherwise go to real people again.
+   */
+  paused?: boolean;
 }
 
 const SEND_TIMEOUT_MS = 30_000;
@@ -121,7 +126,7 @@ interface Paced {
  * with retries (exponential backoff with jitter, Retry-After honoured), paced under Teams' limits,
  * and never lost on restart. A dedupe key per message keeps retries of the same intent single.
  */
-export function makeOutbox({ store, clock, log, random = Math.random, coordinator, sendTimeoutMs = SEND_TIMEOUT_MS }: OutboxDeps) {
+export function makeOutbox({ store, clock, log, random = Math.random, coordinator, sendTimeoutMs = SEND_TIMEOUT_MS, paused = false }: OutboxDeps) {
   // A claimed row stays with its instance this long; after a crash another instance may send it.
   const leaseMs = coordinator ? Math.min(LEASE_MS, coordinator.failoverMs) : LEASE_MS;
   const pacer = makePacer();
@@ -346,7 +351,7 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
 
   /** Sends everything due now (or until `until`, a real-time limit); returns how many were sent. */
   async function deliverDue(until = Infinity): Promise<number> {
-    if (!sender) return 0;
+    if (!sender || paused) return 0;
     // A deadline is noticed even while the message waits for its next retry.
     const now = clock.now();
     if (Math.abs(now.getTime() - deadlinesCheckedAt) >= DEADLINE_CHECK_MS) {
@@ -431,7 +436,7 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
     nextAttemptAt,
     /** Wake the loop after a commit, so a stored message goes out at once. */
     wake() {
-      if (!running) return;
+      if (!running || paused) return;
       if (coordinator) return coordinator.poke(QUEUE);
       // Everything stored since the last round waits for a conversation that has no room now (a
       // burst of report cards to the intake channel): the loop comes back when it has room, and
@@ -445,6 +450,11 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
     start() {
       if (running) return;
       running = true;
+      if (paused) {
+        // No loop and no claims: nothing leaves, nothing is marked. Told at every start.
+        log.warn({ event: 'outbox.paused' }, 'VARNA_OUTBOX_PAUSED is set: the outbox delivers nothing (cards, feedback, reminders wait in the store) until it is unset and Värna restarted');
+        return;
+      }
       if (!coordinator) {
         // One process per SQLite file (the store's lock): claims left in the store are a dead
         // process's, so free them now instead of waiting out their lease; rows it left in doubt

@@ -247,11 +247,51 @@ describe('the committed Azure templates (infra/)', () => {
     const urls = [...MAIN.matchAll(/keyVaultUrl: '([^']*)'/g)].map((m) => m[1]!);
     assert.deepEqual(urls.map((u) => u.replace(/^\$\{vaultUri\}secrets\//, '')).sort(), [
       'bot-app-password/${botPasswordVersion}',
+      'varna-audit-key/${auditKeyVersion}',
       'varna-data-key/${dataKeyVersion}',
       'varna-db-password/${dbPasswordVersion}',
       'varna-index-key/${indexKeyVersion}',
+      'varna-old-audit-keys/${oldAuditKeysVersion}',
       'varna-old-data-keys/${oldDataKeysVersion}',
+      'varna-old-index-keys/${oldIndexKeysVersion}',
     ]);
+  });
+
+  it('give the app every key production needs, each with its id: the audit key (production does not start without it) and the index key\'s id, and the retired ones', () => {
+    const env = (name: string) => new RegExp(`\\{ name: '${name}', (value|secretRef): ([^ ]+) \\}`).exec(MAIN)?.slice(1);
+    assert.deepEqual(env('VARNA_AUDIT_KEY'), ['secretRef', "'audit-key'"]);
+    assert.deepEqual(env('VARNA_AUDIT_KEY_ID'), ['value', 'auditKeyId']);
+    assert.deepEqual(env('VARNA_INDEX_KEY_ID'), ['value', 'indexKeyId']);
+    assert.deepEqual(env('VARNA_OLD_INDEX_KEYS'), ['secretRef', "'old-index-keys'"]);
+    assert.deepEqual(env('VARNA_OLD_AUDIT_KEYS'), ['secretRef', "'old-audit-keys'"]);
+    // Like the data key's id: no default, and from the environment without a fallback.
+    for (const [param, variable] of [['auditKeyId', 'VARNA_AUDIT_KEY_ID'], ['indexKeyId', 'VARNA_INDEX_KEY_ID'], ['auditKeyVersion', 'VARNA_AUDIT_KEY_VERSION']]) {
+      assert.match(MAIN, new RegExp(`^param ${param} string$`, 'm'));
+      assert.match(MAIN_PARAMS, new RegExp(`^param ${param} = readEnvironmentVariable\\('${variable}'\\)$`, 'm'));
+    }
+    // A new version of any key starts new instances.
+    assert.match(MAIN, /VARNA_SECRETS_VERSION', value: uniqueString\([^)]*auditKeyVersion[^)]*oldIndexKeysVersion|VARNA_SECRETS_VERSION', value: uniqueString\([^)]*oldIndexKeysVersion[^)]*auditKeyVersion/);
+  });
+
+  it('write the audit checkpoints to a file on an Azure Files share of their own, mounted into the app and the keys job', () => {
+    assert.match(MAIN, /\{ name: 'VARNA_AUDIT_CHECKPOINT_FILE', value: '\$\{auditDir\}\/checkpoints\.jsonl' \}/);
+    assert.match(MAIN, /resource auditShare 'Microsoft\.Storage\/storageAccounts\/fileServices\/shares@[\d-]+'/);
+    assert.match(MAIN, /resource auditMount 'Microsoft\.App\/managedEnvironments\/storages@[\d-]+' = \{[^]*?azureFile: \{[^]*?shareName: auditShare\.name/);
+    assert.match(MAIN, /storageType: 'AzureFile'\n\s*storageName: auditMount\.name/);
+    assert.match(MAIN, /networkAcls: \{\n\s*defaultAction: 'Deny'[^]*?virtualNetworkRules: \[\{ id: '\$\{vnet\.id\}\/subnets\/apps'/);
+    const mounts = [...MAIN.matchAll(/volumeMounts: \[([^\]]*)\]/g)].map((m) => m[1]!).filter((m) => m.includes("volumeName: 'audit', mountPath: auditDir"));
+    assert.equal(mounts.length, 2, 'the app and the keys job');
+  });
+
+  it('run the keys job with the compiled CLI (the image has no tsx)', () => {
+    assert.match(MAIN, /name: 'keys'\n\s*image: image\n(\s*\/\/.*\n)?\s*command: \['node', 'dist\/src\/cli\/keys-rotate\.js'\]/);
+    assert.doesNotMatch(MAIN, /'npm', 'run'/);
+  });
+
+  it('can start Värna with the outbox paused after a restore (VARNA_OUTBOX_PAUSED), off by default', () => {
+    assert.match(MAIN, /@allowed\(\['0', '1'\]\)\nparam outboxPaused string = '0'/);
+    assert.match(MAIN, /\{ name: 'VARNA_OUTBOX_PAUSED', value: outboxPaused \}/);
+    assert.match(MAIN_PARAMS, /^param outboxPaused = readEnvironmentVariable\('VARNA_OUTBOX_PAUSED', '0'\)$/m);
   });
 
   it('never reset the key id or the tenant: neither has a default, and both come from the environment without a fallback', () => {

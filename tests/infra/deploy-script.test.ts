@@ -40,6 +40,7 @@ const FILLED: Record<string, string> = {
   VARNA_KEY_VAULT: 'kvvarnatest12345678',
   VARNA_DATA_KEY_VERSION: 'd1',
   VARNA_INDEX_KEY_VERSION: 'i1',
+  VARNA_AUDIT_KEY_VERSION: 'a1',
   VARNA_DB_PASSWORD_VERSION: 'p1',
   VARNA_MUNICIPALITY_FILE: 'config/municipality.test.yaml',
 };

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { sql } from 'kysely';
 import { migrations } from '../../src/services/store/migrations';
-import { openStore } from '../../src/services/store';
+import { NewerDatabaseError, openStore } from '../../src/services/store';
 import { createTestStore, testStoreKind, type TestStore } from '../support/store';
 
 interface Run {
@@ -64,6 +65,35 @@ describe('the migration step of an upgrade (npm run migrate, the Azure migrate j
     const run = await migrate('mysql://localhost/varna');
     assert.equal(run.status, 2);
     assert.match(run.stderr, /VARNA_STORE_URL: must start with sqlite: or postgres:\/\//);
+  });
+
+  it('an older version meeting a database a newer one migrated says so plainly (exit code 4) and changes nothing', async () => {
+    const opened = await openStore(store.url);
+    await sql`insert into kysely_migration (name, timestamp) values ('0999-from-the-future', '2027-01-01T00:00:00.000Z')`.execute(opened.db);
+    await opened.close();
+    const plain = /the database was migrated by a newer Värna \(migration 0999-from-the-future\); start that version or restore the pre-upgrade backup/;
+    // Värna at start, in the process (both stores) …
+    await assert.rejects(openStore(store.url), (error: Error) => error instanceof NewerDatabaseError && plain.test(error.message) && !/corrupted/.test(error.message));
+    // … the migrate job …
+    const run = await migrate(store.url);
+    assert.equal(run.status, 4, run.stderr);
+    assert.match(run.stderr.trim(), new RegExp(`^Cannot migrate: ${plain.source}`));
+    assert.doesNotMatch(run.stdout + run.stderr, /corrupted migrations/);
+    // … and the server, which exits before listening.
+    const start = await new Promise<Run>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--disable-warning=DEP0111', '-r', 'tsx/cjs', 'src/index.ts'], { env: { PATH: process.env.PATH, VARNA_STORE_URL: store.url, PORT: '0', VARNA_QUEUE_SCHEMA: `${store.schema ?? 'pgboss'}_boss` } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+    assert.equal(start.status, 4, start.stderr);
+    assert.match(start.stderr, new RegExp(`Cannot start: ${plain.source}`));
+    // Nothing was written: the row is still the only trace of the newer version.
+    const again = await openStore(store.url).catch((e: unknown) => e);
+    assert.ok(again instanceof NewerDatabaseError);
   });
 
   it('refuses a SQLite file that a running Värna holds, with exit code 3', async function () {

@@ -13,6 +13,11 @@ export interface Db {
   /** Where the data lives, for log lines (no credentials). */
   where: string;
   close(): Promise<void>;
+  /**
+   * SQLite only: a consistent copy of the store to `dest`, taken on this connection with SQLite's
+   * online backup API while Värna keeps working (writes made meanwhile are carried into the copy).
+   */
+  backup?(dest: string): Promise<void>;
 }
 
 /**
@@ -168,7 +173,7 @@ export async function openDb(url: string, options: OpenOptions = {}): Promise<Db
       throw error;
     }
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
-    return { db, dialect: 'sqlite', where: path, close: () => db.destroy() };
+    return { db, dialect: 'sqlite', where: path, close: () => db.destroy(), backup: async (dest) => void (await raw.backup(dest)) };
   }
   // Counts and sums come back as numbers on both dialects (pg's default for bigint/numeric is a
   // string, to keep precision beyond 2^53, which no count here approaches).

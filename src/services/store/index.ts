@@ -20,14 +20,44 @@ export function newId(at: Date = new Date()): string {
 }
 const iso = (d: Date) => d.toISOString();
 
+/**
+ * The store was migrated by a newer Värna than this one: it has migrations this version does not
+ * know (after a rollback to an older image, or an older instance still running beside a new one).
+ * This version cannot know what they changed, so it does not start (exit code 4).
+ */
+export class NewerDatabaseError extends Error {
+  override name = 'NewerDatabaseError';
+  constructor(readonly unknown: string[]) {
+    super(
+      `the database was migrated by a newer Värna (migration ${unknown.at(-1)}${unknown.length > 1 ? `, ${unknown.length} migrations in all that this version does not have` : ''}); ` +
+        'start that version or restore the pre-upgrade backup (docs/deployment.md, "Upgrades")',
+    );
+  }
+}
+
 export async function migrate(db: Kysely<Database>, dialect: Dialect = 'sqlite'): Promise<void> {
   // On PostgreSQL the migration tables live in the connection's schema, named explicitly: otherwise
   // Kysely takes a kysely_migration table in any other schema of the database for ours.
   const migrationTableSchema =
     dialect === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
+  // Kysely's own words for a newer database are "corrupted migrations: … is missing"; say what it is.
+  const known = new Set(Object.keys(await migrationProvider.getMigrations()));
+  const unknown = (await executedMigrations(db, migrationTableSchema)).filter((name) => !known.has(name)).sort();
+  if (unknown.length) throw new NewerDatabaseError(unknown);
   const { error, results } = await new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true, ...(migrationTableSchema ? { migrationTableSchema } : {}) }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${(error as Error)?.message ?? ''}`);
+}
+
+/** The names in Kysely's bookkeeping table; none for a new, empty store. */
+async function executedMigrations(db: Kysely<Database>, schema: string | undefined): Promise<string[]> {
+  const table = schema ? sql.id(schema, 'kysely_migration') : sql.id('kysely_migration');
+  const exists =
+    schema === undefined
+      ? (await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = 'kysely_migration'`.execute(db)).rows[0]?.n
+      : (await sql<{ n: number }>`select count(*) as n from pg_catalog.pg_tables where schemaname = ${schema} and tablename = 'kysely_migration'`.execute(db)).rows[0]?.n;
+  if (!Number(exists)) return [];
+  return (await sql<{ name: string }>`select name from ${table}`.execute(db)).rows.map((r) => r.name);
 }
 
 export type OutboxRow = OutboxTable;
@@ -52,6 +82,8 @@ export function makeStore(handle: Db) {
       await sql`select 1`.execute(db);
     },
     close: () => handle.close(),
+    /** SQLite: the online backup (src/services/backup.ts); undefined on PostgreSQL. */
+    backup: handle.backup,
     transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
       return db.transaction().execute(fn);
     },
