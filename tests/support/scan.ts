@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../src/services/store';
+import { foldRollup } from '../../src/services/stat-rollup';
 
 /**
  * Every table of the store (SQLite, or the store's own PostgreSQL schema), Kysely's own
@@ -18,6 +19,9 @@ export async function tableNames(db: Kysely<Database>): Promise<string[]> {
 
 /** Row count per table: a request that was refused must not change any of them. */
 export async function rowCounts(db: Kysely<Database>): Promise<Record<string, number>> {
+  // The background fold moves the figures' deltas into the roll-up at any moment without changing
+  // a figure: fold first, so only a change a request made is counted.
+  await foldRollup(db);
   const counts: Record<string, number> = {};
   for (const name of await tableNames(db)) {
     const r = await sql<{ n: number }>`select count(*) as n from ${sql.table(name)}`.execute(db);
