@@ -455,7 +455,10 @@ class FamilyPattern {
       const [plus, minus] = this.room(z);
       return plus >= down && minus >= up;
     };
-    if (n >= 1 && n < MIN_CELL && !enough(chosen)) {
+    // Not for a box of every school: its cycle is a point in schools already, and a point in months
+    // too would hide the municipality's totals over every period holding that month (a cost the
+    // audit has not been shown to need: left to the cycles of the finer boxes).
+    if (n >= 1 && n < MIN_CELL && box.r.size < L && !enough(chosen)) {
       const found = this.roomier(box, chosen, k === 0, keyOptions, enough);
       this.add(found ?? chosen);
       return;
@@ -469,14 +472,24 @@ class FamilyPattern {
     const m = box.r.members;
     type Option = [number, number, number];
     // Schools: the chosen pair, then other outside schools by how many sets treat them alike; a point last.
-    const schoolOptions: Option[] = [[chosen.rx, chosen.ry, 0]];
-    if (chosen.ry >= 0) {
-      const others = [...m.keys()].filter((y) => !m[y] && y !== chosen.ry);
-      others.sort((a, b) => this.cube.pairScore[chosen.rx * L + b]! - this.cube.pairScore[chosen.rx * L + a]!);
-      others.slice(0, 12).forEach((y, i) => schoolOptions.push([chosen.rx, y, 1 + i]));
-      schoolOptions.push([chosen.rx, -1, 40]);
-    }
+    // The school inside: the chosen one, or another of the box's with the most cases there.
+    const cases = this.leafTotals(box.c, box.a, box.b);
+    const inside = [chosen.rx, ...box.r.list.filter((x) => x !== chosen.rx && cases[x]! > 0).sort((a, b) => cases[b]! - cases[a]!).slice(0, 3)];
+    const schoolOptions: Option[] = [];
+    inside.forEach((rx, i) => {
+      if (chosen.ry < 0 || rx === chosen.rx) schoolOptions.push([rx, chosen.ry, i]);
+      if (chosen.ry < 0) return;
+      const others = [...m.keys()].filter((y) => !m[y]);
+      others.sort((a, b) => this.cube.pairScore[rx * L + b]! - this.cube.pairScore[rx * L + a]!);
+      others.slice(0, 12).forEach((y, j) => schoolOptions.push([rx, y, i + 1 + j]));
+      // (A point in schools would hide every set holding the school, the municipality among them.)
+    });
+    // The month inside: the chosen one, or another of the range with the most cases.
     const monthOptions: Option[] = [[chosen.mx, chosen.my, 0]];
+    const monthCases = (x: number) => this.leafTotals(box.c, x, x).reduce((sum, v, l) => sum + (m[l] ? v : 0), 0);
+    const insideMonths = Array.from({ length: box.b - box.a + 1 }, (_, i) => box.a + i).filter((x) => x !== chosen.mx && monthCases(x) > 0);
+    insideMonths.sort((a, b) => monthCases(b) - monthCases(a));
+    for (const x of insideMonths.slice(0, 3)) monthOptions.push([x, -1, 6]);
     for (const [x, y] of [
       [box.a, box.a - 1],
       [box.b, box.b + 1],
@@ -487,6 +500,10 @@ class FamilyPattern {
     if (chosen.cy >= 0) {
       for (const c of this.cats) if (c !== chosen.cx && c !== chosen.cy) catOptions.push([chosen.cx, c, 1]);
       catOptions.push([chosen.cx, -1, 6]);
+    } else {
+      // A box of every category: the category inside may be any (each hides as much), best one with cases there.
+      const inBox = (c: number) => this.leafTotals(c, box.a, box.b).reduce((sum, v, l) => sum + (m[l] ? v : 0), 0);
+      for (const c of this.cats.filter((c) => c !== chosen.cx && inBox(c) > 0).sort((a, b) => inBox(b) - inBox(a))) catOptions.push([c, -1, 1]);
     }
     const keyOpts: Option[] = [[chosen.kx, chosen.ky, 0]];
     if (this.keys > 1) {
