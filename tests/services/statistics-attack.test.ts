@@ -351,7 +351,8 @@ describe('suppression against an attacker who asks every query there is', functi
   // data: a cycle with room still moves other hidden figures, whose own "<5" (at most 4) or ".." (at
   // least 5) stops it (see docs/security.md). Run with VARNA_ATTACK_BOUNDS=1 (VARNA_ATTACK_SEED to
   // replay a data set, VARNA_ATTACK_COUNT=1 to print how many are narrowed: seeds 1, 2 and 3 give
-  // 1045, 142 and 694, e.g. Ekbacken's 1 report in July-September at most 2; seed 24 passes).
+  // 1045, 142 and 694, e.g. seed 2: the municipality's May-August 7 shown beside its neglect in
+  // June-August ".." (5 or more) puts May's 2 at most 2; seed 24 passes).
   const fullBounds = Boolean(process.env.VARNA_ATTACK_BOUNDS);
   it('no "<5" of issue 7\'s data set is narrowed by the bounds of everything published (linear programming)', async () => {
     const { narrowed: pinned } = await run(issue7(), [], true);
