@@ -204,6 +204,82 @@ class FamilyPattern {
     return (j === z.kx ? 1 : 0) - (j === z.ky ? 1 : 0);
   }
 
+  /** Key k's count in one base cell: school l, category c, month x. */
+  private base(k: number, l: number, c: number, x: number): number {
+    const { C, M } = this.cube.dims;
+    const at = (l * C + c) * (M + 1) + x;
+    const p = this.prefix[k]!;
+    return p[at + 1]! - p[at]!;
+  }
+
+  /**
+   * How far a cycle can move the figures it does not cancel in (issue 24, τ-ARGUS's protection
+   * levels): its base cells of +1 can go down by the least of them, its cells of -1 by the least of
+   * theirs; a count never goes below 0. [least +1 cell, least -1 cell].
+   */
+  room(z: Cycle): [number, number] {
+    let plus = Infinity;
+    let minus = Infinity;
+    const two = (x: number, y: number): Array<[number, number]> => (y >= 0 ? [[x, 1], [y, -1]] : [[x, 1]]);
+    const keyCells: Array<[number, number]> = this.keys === 1 ? [[0, 1]] : two(z.kx, z.ky).map(([j, s]) => [j + 1, s]);
+    for (const [l, sl] of two(z.rx, z.ry))
+      for (const [c, sc] of two(z.cx, z.cy))
+        for (const [x, sm] of two(z.mx, z.my))
+          for (const [k, sk] of keyCells) {
+            const v = this.base(k, l, c, x);
+            if (sl * sc * sm * sk > 0) plus = Math.min(plus, v);
+            else minus = Math.min(minus, v);
+          }
+    return [plus, minus];
+  }
+
+  /** The sign of a cycle over a box for key k (0: it cancels there). */
+  private signOver(k: number, box: Box, z: Cycle): number {
+    const m = box.r.members;
+    const fr = m[z.rx]! - (z.ry >= 0 ? m[z.ry]! : 0);
+    if (!fr) return 0;
+    const fk = this.keyFactor(k, z);
+    if (!fk) return 0;
+    const fc = (box.c < 0 || box.c === z.cx ? 1 : 0) - (z.cy >= 0 && (box.c < 0 || box.c === z.cy) ? 1 : 0);
+    if (!fc) return 0;
+    const fm = (z.mx >= box.a && z.mx <= box.b ? 1 : 0) - (z.my >= 0 && z.my >= box.a && z.my <= box.b ? 1 : 0);
+    return fr * fk * fc * fm;
+  }
+
+  /**
+   * Can the cycles that do not cancel over the box move its count (n, 1-4) up to 4 and down to 1,
+   * each by one cycle? (A box a cycle for another box protects may rest on cells of 0 that cannot
+   * move: then it gets a cycle of its own.)
+   */
+  moves(k: number, box: Box, n: number): boolean {
+    const up = MIN_CELL - 1 - n;
+    const down = n - 1;
+    let canUp = up <= 0;
+    let canDown = down <= 0;
+    for (const z of this.cyclesOver(k, box)) {
+      const s = this.signOver(k, box, z);
+      const [plus, minus] = this.room(z);
+      // t along the cycle moves the box by s·t: its +1 cells by t, its -1 cells by -t.
+      if ((s > 0 ? minus : plus) >= up) canUp = true;
+      if ((s > 0 ? plus : minus) >= down) canDown = true;
+      if (canUp && canDown) return true;
+    }
+    return canUp && canDown;
+  }
+
+  /** The cycles that do not cancel over a box for key k. */
+  private cyclesOver(k: number, box: Box): Cycle[] {
+    const M = this.cube.dims.M;
+    const every = box.r.size === this.cube.dims.L;
+    const out = new Set<Cycle>();
+    for (const l of every ? [0] : box.r.list)
+      for (let month = box.a; month <= box.b; month++) {
+        const bucket = every ? this.pointsByMonth[month] : this.byLeafMonth[l * M + month];
+        if (bucket) for (const z of bucket) if (this.signOver(k, box, z)) out.add(z);
+      }
+    return [...out];
+  }
+
   /** Does some cycle not cancel over this box for key k (so it is protected, and not published)? */
   hit(k: number, box: Box): boolean {
     const m = box.r.members;
@@ -336,11 +412,15 @@ class FamilyPattern {
     // too. The sum key itself takes its smallest component.
     let kx = 0;
     let ky = -1;
+    /** Other key choices for `roomier`: partners that leave the part open, largest first. */
+    const keyOptions: number[] = [];
     if (this.keys > 1) {
       const comps = Array.from({ length: this.keys - 1 }, (_, j) => j);
       const v = (j: number) => this.value(j + 1, box);
-      if (k === 0) kx = smallest(comps, v);
-      else {
+      if (k === 0) {
+        kx = smallest(comps, v);
+        keyOptions.push(...comps.filter((j) => j !== kx).sort((i, j) => v(j) - v(i)));
+      } else {
         kx = k - 1;
         const parts = comps.map(v);
         const total = parts.reduce((a, b) => a + b, 0);
@@ -358,9 +438,90 @@ class FamilyPattern {
         };
         let best = -1;
         for (const j of comps) if (j !== kx && parts[j]! > best && leavesOpen(j)) [best, ky] = [parts[j]!, j];
+        keyOptions.push(...comps.filter((j) => j !== kx && j !== ky && leavesOpen(j)).sort((i, j) => parts[j]! - parts[i]!));
       }
     }
-    this.add({ kx, ky, rx, ry, cx, cy, mx, my });
+    const chosen: Cycle = { kx, ky, rx, ry, cx, cy, mx, my };
+    // The cycle must be able to move the box's count up to 4 and down to 1 (τ-ARGUS's protection
+    // levels): its cells of -1 need room for the way up, its cells of +1 (the box's own among them)
+    // for the way down, and a cell of 0 cannot go lower (issue 24: Solstrålen's 3 in May paired with
+    // a category and a month of 0 was pinned at 3). Where the chosen one cannot, the cheapest
+    // other choice that can: another outside school, the other month, another category or key,
+    // and a point (which hides more) last.
+    const n = this.value(k, box);
+    const up = MIN_CELL - 1 - n;
+    const down = n - 1;
+    const enough = (z: Cycle) => {
+      const [plus, minus] = this.room(z);
+      return plus >= down && minus >= up;
+    };
+    // Not for a box of every school: its cycle is a point in schools already, and a point in months
+    // too would hide the municipality's totals over every period holding that month (a cost the
+    // audit has not been shown to need: left to the cycles of the finer boxes).
+    if (n >= 1 && n < MIN_CELL && box.r.size < L && !enough(chosen)) {
+      const found = this.roomier(box, chosen, k === 0, keyOptions, enough);
+      this.add(found ?? chosen);
+      return;
+    }
+    this.add(chosen);
+  }
+
+  /** Of the other choices of a cycle for `box`, the first (least hiding) that `enough` takes. */
+  private roomier(box: Box, chosen: Cycle, sumKey: boolean, keyOptions: number[], enough: (z: Cycle) => boolean): Cycle | undefined {
+    const { L, M } = this.cube.dims;
+    const m = box.r.members;
+    type Option = [number, number, number];
+    // Schools: the chosen pair, then other outside schools by how many sets treat them alike; a point last.
+    // The school inside: the chosen one, or another of the box's with the most cases there.
+    const cases = this.leafTotals(box.c, box.a, box.b);
+    const inside = [chosen.rx, ...box.r.list.filter((x) => x !== chosen.rx && cases[x]! > 0).sort((a, b) => cases[b]! - cases[a]!).slice(0, 3)];
+    const schoolOptions: Option[] = [];
+    inside.forEach((rx, i) => {
+      if (chosen.ry < 0 || rx === chosen.rx) schoolOptions.push([rx, chosen.ry, i]);
+      if (chosen.ry < 0) return;
+      const others = [...m.keys()].filter((y) => !m[y]);
+      others.sort((a, b) => this.cube.pairScore[rx * L + b]! - this.cube.pairScore[rx * L + a]!);
+      others.slice(0, 12).forEach((y, j) => schoolOptions.push([rx, y, i + 1 + j]));
+      // (A point in schools would hide every set holding the school, the municipality among them.)
+    });
+    // The month inside: the chosen one, or another of the range with the most cases.
+    const monthOptions: Option[] = [[chosen.mx, chosen.my, 0]];
+    const monthCases = (x: number) => this.leafTotals(box.c, x, x).reduce((sum, v, l) => sum + (m[l] ? v : 0), 0);
+    const insideMonths = Array.from({ length: box.b - box.a + 1 }, (_, i) => box.a + i).filter((x) => x !== chosen.mx && monthCases(x) > 0);
+    insideMonths.sort((a, b) => monthCases(b) - monthCases(a));
+    for (const x of insideMonths.slice(0, 3)) monthOptions.push([x, -1, 6]);
+    for (const [x, y] of [
+      [box.a, box.a - 1],
+      [box.b, box.b + 1],
+    ] as Array<[number, number]>)
+      if (y >= 0 && y < M && !(x === chosen.mx && y === chosen.my)) monthOptions.push([x, y, 2]);
+    if (chosen.my >= 0) monthOptions.push([chosen.mx, -1, 6]);
+    const catOptions: Option[] = [[chosen.cx, chosen.cy, 0]];
+    if (chosen.cy >= 0) {
+      for (const c of this.cats) if (c !== chosen.cx && c !== chosen.cy) catOptions.push([chosen.cx, c, 1]);
+      catOptions.push([chosen.cx, -1, 6]);
+    } else {
+      // A box of every category: the category inside may be any (each hides as much), best one with cases there.
+      const inBox = (c: number) => this.leafTotals(c, box.a, box.b).reduce((sum, v, l) => sum + (m[l] ? v : 0), 0);
+      for (const c of this.cats.filter((c) => c !== chosen.cx && inBox(c) > 0).sort((a, b) => inBox(b) - inBox(a))) catOptions.push([c, -1, 1]);
+    }
+    const keyOpts: Option[] = [[chosen.kx, chosen.ky, 0]];
+    if (this.keys > 1) {
+      for (const j of keyOptions) keyOpts.push(sumKey ? [j, -1, 1] : [chosen.kx, j, 1]);
+      if (chosen.ky >= 0) keyOpts.push([chosen.kx, -1, 6]);
+    }
+    let best: Cycle | undefined;
+    let bestCost = Infinity;
+    for (const [rx, ry, a] of schoolOptions)
+      for (const [mx, my, b] of monthOptions)
+        for (const [cx, cy, c] of catOptions)
+          for (const [kx, ky, d] of keyOpts) {
+            const cost = a + b + c + d;
+            if (cost >= bestCost) continue;
+            const z = { kx, ky, rx, ry, cx, cy, mx, my };
+            if (enough(z)) [best, bestCost] = [z, cost];
+          }
+    return best;
   }
 }
 
@@ -572,8 +733,9 @@ export class SuppressionPattern {
         const k = kOf[i]!;
         const box: Box = { r: sets[setOf[i]!]!, c: cOf[i]!, a: aOf[i]!, b: bOf[i]! };
         // Protected already by another box's cycle, unless its own row (the total and the parts as
-        // printed so far) still pins it: that cycle was chosen for another box's row.
-        if (!pattern.hit(k, box) || pattern.rowPins(k, box)) pattern.protect(k, box, familyTotal);
+        // printed so far) still pins it: that cycle was chosen for another box's row; or unless no
+        // cycle over it can move it up to 4 and down to 1 (it rests on cells of 0).
+        if (!pattern.hit(k, box) || pattern.rowPins(k, box) || !pattern.moves(k, box, pattern.value(k, box))) pattern.protect(k, box, familyTotal);
         if (j % 8 === 7) yield;
       }
       pattern.settle();
