@@ -139,7 +139,7 @@ export function makeRetention({ store, clock, log, outbox, retention }: Retentio
     return store.transaction(async (trx) => {
       const rows = await trx
         .selectFrom('reports')
-        .select(['id', 'decision_at', 'purged_at', 'reporter_locale', 'intake_unit_id', 'channel_conversation_id', 'channel_activity_id', ...reportFactColumns])
+        .select(['id', 'decision_at', 'purged_at', 'reporter_aad', 'reporter_locale', 'intake_unit_id', 'channel_conversation_id', 'channel_activity_id', ...reportFactColumns])
         .where((eb) => dueForPurge(eb, now))
         .execute();
       const ids = rows.map((r) => r.id);
@@ -155,7 +155,8 @@ export function makeRetention({ store, clock, log, outbox, retention }: Retentio
         if (r.channel_conversation_id && r.channel_activity_id)
           own.push({ target: { kind: 'thread', unitId: r.intake_unit_id, conversationId: r.channel_conversation_id }, conversationId: r.channel_conversation_id, activityId: r.channel_activity_id });
         for (const m of own) {
-          const message: PurgedMessage = { kind: purgedMessageKind, activityId: m.activityId, locale: m.target.kind === 'user' && r.reporter_locale === 'en' ? 'en' : 'sv', mode: retention.teamsMessages };
+          // The teacher's language in the teacher's chat; the intake side (and an on-call person) reads Swedish.
+          const message: PurgedMessage = { kind: purgedMessageKind, activityId: m.activityId, locale: m.target.kind === 'user' && m.target.aadObjectId === r.reporter_aad && r.reporter_locale === 'en' ? 'en' : 'sv', mode: retention.teamsMessages };
           // Ids only: nothing in the row says which report, or which child, the message was about.
           await outbox.enqueue(trx, { dedupeKey: `purged:${m.conversationId}:${m.activityId}`, target: m.target, message }, now);
           messages++;
