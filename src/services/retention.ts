@@ -33,10 +33,13 @@ export function purgeDateOf(r: { decision_at: string | null; received_at: string
 
 /**
  * Remembers where one of Värna's messages about a report landed in Teams (from the send's answer),
- * so the purge can replace it. Idempotent.
+ * so the purge can replace it. Idempotent. A message is about one report at a time: a sibling's
+ * form below a receipt (recorded for the first report, whose facts it shows) that a submit
+ * replaced with the sibling's receipt is the sibling's from then on.
  */
 export async function recordReportMessage(trx: Tx, reportId: string, target: Target, conversationId: string | undefined, activityId: string | undefined, now: Date): Promise<void> {
   if (!conversationId || !activityId) return;
+  await trx.deleteFrom('report_messages').where('conversation_id', '=', conversationId).where('activity_id', '=', activityId).where('report_id', '!=', reportId).execute();
   await trx
     .insertInto('report_messages')
     .values({ id: `${reportId}:${activityId}`.slice(0, 200), report_id: reportId, target: JSON.stringify(target), conversation_id: conversationId, activity_id: activityId, created_at: now.toISOString() })
