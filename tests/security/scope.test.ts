@@ -12,6 +12,7 @@ import { TestIdentity } from '../support/identity';
 import { assertInert, textRuns } from '../support/inert';
 import { forbid } from '../support/logs';
 import { TENANT, as, type TestUser } from '../support/users';
+import { foldRollup } from '../../src/services/stat-rollup';
 
 /**
  * Issue 20 §1: the report, its list and its feedback live in the 1:1 chat only. Every verb and
@@ -88,6 +89,7 @@ const table: Record<string, VerbRow> = {
   [verbs.intakeDecision]: { runs: ['intakeChannel'], user: as.intake, data: (f) => ({ reference: f.reference, outcome: 'notOpened', date: '2026-03-02' }) },
   [verbs.intakeInappropriate]: { runs: ['intakeChannel'], user: as.intake, data: (f) => ({ reference: f.reference, reason: 'Olämpligt just nu.' }) },
   [verbs.intakeMeeting]: { runs: ['intakeChannel'], user: as.intake, data: (f) => ({ reference: f.reference }) },
+  [verbs.intakeRegister]: { runs: ['intakeChannel'], user: as.intake, data: (f) => ({ reference: f.reference }) },
   [verbs.myReports]: { runs: ['personal'], user: as.teacher, data: () => ({ page: 0 }) },
   [verbs.requestFeedback]: { runs: ['personal'], user: as.teacher, data: (f) => ({ reference: f.reference, page: 0 }) },
   [verbs.consultStart]: { runs: ['personal'], user: as.teacher, data: () => ({}) },
@@ -128,6 +130,9 @@ const expectedRefusal = (runs: Place[]) =>
 /** Everything stored except the audit log (a refusal's one trace). */
 async function snapshot(bot: TestBot): Promise<string> {
   const db = bot.services.store.db;
+  // The statistics' deltas are folded into the roll-up in the background, at any moment (after a
+  // change, by a view, every minute: stat-rollup.ts): folded first, a fold is not taken for a change.
+  await foldRollup(db);
   // The audit log (its entries and its chains' heads) is the one thing a refusal writes.
   const tables = (await tableNames(db)).filter((n) => n !== 'audit' && n !== 'audit_head');
   const out: Record<string, string[]> = {};
