@@ -2,7 +2,8 @@
  * `npm run ui-check` (`-- --statistics` for the Statistik card alone): drives Värna's main flows in the Microsoft 365 Agents Playground with
  * Playwright and Debian's Chromium (no browser download), proving that our cards work in a real
  * Adaptive Cards renderer: the report form with a validation error, a sibling's report below the
- * receipt, an intake action, a consultation. Screenshots go to a temporary folder; with
+ * receipt, "Ta ärendet" (a dialog: the Playground opens none headless, which the run says), a
+ * consultation whose review replaces a pupil's name. Screenshots go to a temporary folder; with
  * `-- --update-docs` they replace the README's (docs/images/).
  *
  *   apt-get install -y chromium      # once; or CHROMIUM=/path/to/chrome
@@ -69,7 +70,9 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
   const started = Date.now();
   try {
     const result = await run();
-    console.log(`  ok    ${name} (${Date.now() - started} ms)`);
+    // A step the Playground cannot show says why, instead of passing.
+    const skipped = result && typeof result === 'object' && 'skipped' in result ? String(result.skipped) : undefined;
+    console.log(skipped ? `  skip  ${name}: ${skipped}` : `  ok    ${name} (${Date.now() - started} ms)`);
     return result;
   } catch (error) {
     console.error(`  FAIL  ${name}: ${(error as Error).message.split('\n')[0]}`);
@@ -235,17 +238,24 @@ async function main(): Promise<void> {
       await third.getByRole('button', { name: 'Skicka anmälan' }).click();
       await lastCard(page, /Anmälan VÄ-\d{4}-00002 är skickad/).waitFor();
     });
-    await step('a consultation is asked without naming the child', async () => {
+    await step('a consultation names a pupil: the review replaces the name, "Det är inget namn" restores a word and "Byt ut igen" undoes it, then it is sent', async () => {
       const before = await page.locator('.ac-adaptiveCard').count();
       await say(page, 'hej');
       await page.locator('.ac-adaptiveCard').nth(before).getByRole('button', { name: 'Konsultera anonymt' }).click();
       const compose = lastCard(page, 'Konsultera socialtjänsten anonymt');
-      await fillIn(compose.getByLabel('Beskriv situationen'), 'Ett barn i årskurs 4 berättar att det ofta är ensamt hemma på kvällarna. Ska vi anmäla?');
+      await fillIn(compose.getByLabel('Beskriv situationen'), 'Kalle Testsson i årskurs 4 berättar att han ofta är ensam hemma på kvällarna. Ska vi anmäla?');
       await choose(page, compose, 'Din skola', 'Ekbackens skola');
       await compose.getByRole('button', { name: 'Skicka till mottagningen' }).click();
-      const sent = lastCard(page, /Skickad: konsultation K-\d+|Kontrollera innan du skickar/);
-      await sent.waitFor();
-      if (/Kontrollera innan du skickar/.test(await sent.innerText())) await sent.getByRole('button', { name: 'Skicka', exact: true }).click();
+      const review = lastCard(page, 'Kontrollera innan du skickar');
+      await review.getByText('[namn]', { exact: false }).first().waitFor();
+      await shootCard(page, review, 'playground-consultation-review.png');
+      await review.getByRole('button', { name: 'Det är inget namn' }).first().click();
+      const restored = lastCard(page, 'Kontrollera innan du skickar');
+      await restored.getByText('står kvar', { exact: false }).first().waitFor();
+      await restored.getByRole('button', { name: 'Byt ut igen' }).first().click();
+      const again = lastCard(page, 'Kontrollera innan du skickar');
+      await again.getByRole('button', { name: 'Det är inget namn' }).first().waitFor();
+      await again.getByRole('button', { name: 'Skicka', exact: true }).click();
       await lastCard(page, /Skickad: konsultation K-\d+/).waitFor();
     });
     await step('the report reaches the intake channel as a card without the child\'s identity', async () => {
@@ -256,18 +266,41 @@ async function main(): Promise<void> {
       for (const secret of ['Elin', 'Testbarn', '1212', 'Gustav', 'hungrig']) if (text.includes(secret)) throw new Error(`the channel card shows "${secret}"`);
       await page.screenshot({ path: join(IMAGES, 'playground-intake-channel.png') });
     });
-    await step('intake takes the report on its card: the card updates in place with the history', async () => {
+    await step('intake takes the report: "Ta ärendet" opens the handler\'s dialog, the phone required, and the card updates in place', async () => {
       const card = lastCard(page, /Ny orosanmälan VÄ-\d{4}-\d{5}/);
+      const invokes = () => page.getByText(/User Application\s*invoke/).count();
+      const invokesBefore = await invokes();
       await card.getByRole('button', { name: 'Bekräfta mottagen / Ta ärendet' }).click();
-      await fillIn(card.getByLabel('Ditt telefonnummer', { exact: false }), '0123-456 01');
-      await card.getByRole('button', { name: 'Ta ärendet', exact: true }).click();
+      // The button asks Teams for a dialog (task/fetch). The Playground (at least headless) sends
+      // no invoke for it and opens nothing: say so, and leave the take to tests/protocol/acute.test.ts.
+      const dialog = page.getByRole('dialog').filter({ hasText: 'Ditt telefonnummer' });
+      const opened = await dialog.waitFor({ timeout: 8_000 }).then(() => true, () => false);
+      if (!opened) {
+        const seen = `invokes in its log ${invokesBefore} before the press, ${await invokes()} after; dialogs on the page ${await page.getByRole('dialog').count()}`;
+        return { skipped: `the Playground opened no dialog for the task/fetch button (${seen}); the take dialog is covered by tests/protocol/acute.test.ts` };
+      }
+      await shootCard(page, dialog.locator('.ac-adaptiveCard').first(), 'playground-take-dialog.png');
+      await dialog.getByRole('button', { name: 'Ta ärendet', exact: true }).click();
+      await dialog.getByText('Fyll i ditt telefonnummer', { exact: false }).first().waitFor();
+      await fillIn(dialog.getByLabel('Ditt telefonnummer', { exact: false }), '0123-456 01');
+      await dialog.getByRole('button', { name: 'Ta ärendet', exact: true }).click();
       await lastCard(page, /tog ärendet/).waitFor();
+      return undefined;
     });
-    await step('the consultation is in the consultations channel, under its number', async () => {
+    await step('intake records the protection assessment on the card (Action.Execute): the card updates in place with the history', async () => {
+      const card = lastCard(page, /Ny orosanmälan VÄ-\d{4}-\d{5}/);
+      await card.getByRole('button', { name: 'Skyddsbedömning gjord' }).click();
+      await card.getByLabel('Nej', { exact: true }).check();
+      await card.getByRole('button', { name: 'Spara' }).click();
+      await lastCard(page, /skyddsbedömning gjord \(inget omedelbart skydd\)/).waitFor();
+    });
+    await step('the consultation is in the consultations channel, under its number, the name replaced', async () => {
       await page.getByText('Konsultationer', { exact: true }).first().click();
       const card = lastCard(page, /Konsultation K-\d+/);
       await card.waitFor();
-      if ((await card.innerText()).includes('Tina')) throw new Error('the consultation card names the teacher');
+      const text = await card.innerText();
+      if (text.includes('Tina')) throw new Error('the consultation card names the teacher');
+      if (text.includes('Kalle') || text.includes('Testsson')) throw new Error('the consultation card names the pupil');
     });
     await step('"värna status" in the intake channel gives the ids for the config (admin guide)', async () => {
       // In a channel Teams delivers only messages that @mention the bot.

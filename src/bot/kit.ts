@@ -55,8 +55,10 @@ export interface EventDeclaration {
 export interface Below {
   below: Card;
   note: string;
+  /** Where the new message landed (a report's purge replaces it: retention.ts). */
+  shown?: (where: { conversationId: string; activityId: string }) => Promise<void>;
 }
-export const below = (card: Card, note: string): Below => ({ below: card, note });
+export const below = (card: Card, note: string, shown?: Below['shown']): Below => ({ below: card, note, ...(shown ? { shown } : {}) });
 const isBelow = (x: unknown): x is Below => !!x && typeof x === 'object' && 'below' in x;
 
 /** A dialog (task module) to open, or a text to show instead. */
@@ -162,6 +164,12 @@ export function makeKit(app: App, s: Services, delivery: Delivery, log: Logger):
   const send = (ctx: TurnContext, result: Card | string) =>
     ctx.sendActivity(typeof result === 'string' ? result : { attachments: [CardFactory.adaptiveCard(result)] });
 
+  async function sendBelow(ctx: TurnContext, result: Below): Promise<void> {
+    const sent = await send(ctx, result.below);
+    const conversationId = ctx.activity.conversation?.id;
+    if (result.shown && sent?.id && conversationId) await result.shown({ conversationId, activityId: sent.id });
+  }
+
   /** The common start of a turn: who, in what language, with a logger and Teams. */
   function begin(ctx: TurnContext) {
     const actor = actorOf(ctx.activity, { localMode });
@@ -223,12 +231,13 @@ export function makeKit(app: App, s: Services, delivery: Delivery, log: Logger):
       app.adaptiveCards.actionExecute(verb, async (ctx, _state, raw) => {
         const result = await run(ctx, raw);
         if (!isBelow(result)) return result;
-        await send(ctx, result.below);
+        await sendBelow(ctx, result);
         return result.note;
       });
       app.adaptiveCards.actionSubmit(verb, async (ctx, _state, raw) => {
         const result = await run(ctx, raw);
-        await send(ctx, isBelow(result) ? result.below : result);
+        if (isBelow(result)) await sendBelow(ctx, result);
+        else await send(ctx, result);
       });
     },
 

@@ -7,13 +7,13 @@ import type { Cipher } from './crypto';
 import { makeConsultations } from './consultation';
 import { makeInstallations } from './installations';
 import { feedbackKind } from './feedback';
-import { alertKind, makeIntake } from './intake';
+import { acuteAlertKind, alertKind, makeIntake, onCallAlertKind } from './intake';
 import { makeJobs } from './jobs';
 import { makeKeyRotation } from './key-rotation';
 import { makeLinks } from './links';
 import { directory } from './municipality';
 import { isOpen } from './office-hours';
-import { makeOutbox, type OutboxMessage, type SendResult, type Target } from './outbox';
+import { makeOutbox, type DeliveryHooks, type OutboxMessage, type SendResult, type Target } from './outbox';
 import { makeRefusals } from './refusals';
 import { makeRetention, purgedMessageKind, recordReportMessage } from './retention';
 import { channelCardKind, deliveryDelayedKind, makeReports } from './reports';
@@ -68,21 +68,18 @@ export function makeServices(deps: ServiceDeps) {
   });
   // Where Värna's own messages about a report land in Teams, so that its purge can replace them
   // (retention.ts): the receipt (report route), feedback and the delivery notice in the teacher's
-  // chat, alerts in the card's thread; the channel card's own ids are on the report.
-  const remember = (target: (r: { reporter_aad: string; intake_unit_id: string }) => Target) => ({
-    onSent: async (m: OutboxMessage, result: SendResult, trx: Tx) => {
-      const r = await trx.selectFrom('reports').select(['reporter_aad', 'intake_unit_id']).where('id', '=', String(m.reportId)).executeTakeFirst();
-      if (r) await recordReportMessage(trx, String(m.reportId), target(r), result.conversationId, result.activityId, clock.now());
+  // chat, the alerts in the card's thread (the ordinary ones, the acute ones and the purge
+  // warning), and the acute report's on-call alert; the channel card's own ids are on the report.
+  const remember: DeliveryHooks = {
+    onSent: async (m: OutboxMessage, result: SendResult, trx: Tx, sentTo: Target) => {
+      if (!result.conversationId) return;
+      // A post that opened a new thread in a channel (the on-call channel) is changed in that thread.
+      const target: Target = sentTo.kind === 'channel' ? { kind: 'thread', unitId: sentTo.unitId, conversationId: result.conversationId } : sentTo.kind === 'thread' ? { ...sentTo, conversationId: result.conversationId } : sentTo;
+      const r = await trx.selectFrom('reports').select('id').where('id', '=', String(m.reportId)).executeTakeFirst();
+      if (r) await recordReportMessage(trx, r.id, target, result.conversationId, result.activityId, clock.now());
     },
-  });
-  outbox.on(feedbackKind, remember((r) => ({ kind: 'user', aadObjectId: r.reporter_aad })));
-  outbox.on(deliveryDelayedKind, remember((r) => ({ kind: 'user', aadObjectId: r.reporter_aad })));
-  outbox.on(alertKind, {
-    onSent: async (m, result, trx) => {
-      const r = await trx.selectFrom('reports').select(['intake_unit_id']).where('id', '=', String(m.reportId)).executeTakeFirst();
-      if (r && result.conversationId) await recordReportMessage(trx, String(m.reportId), { kind: 'thread', unitId: r.intake_unit_id, conversationId: result.conversationId }, result.conversationId, result.activityId, clock.now());
-    },
-  });
+  };
+  for (const kind of [feedbackKind, deliveryDelayedKind, alertKind, acuteAlertKind, onCallAlertKind]) outbox.on(kind, remember);
   // Replacing a message is the same request again: an interrupted one is simply made again.
   outbox.on(purgedMessageKind, { idempotent: true });
   const intake = makeIntake({ config, store, clock, log, cipher: deps.cipher, directory: dir, outbox, reports });

@@ -66,8 +66,8 @@ export function markerOf(dedupeKey: string): string {
 }
 
 export interface DeliveryHooks {
-  /** Called once after a message is sent (e.g. remember the channel card's id). */
-  onSent?(message: OutboxMessage, result: SendResult, trx: Tx): Promise<void>;
+  /** Called once after a message is sent (e.g. remember the channel card's id), with where it was sent. */
+  onSent?(message: OutboxMessage, result: SendResult, trx: Tx, target: Target): Promise<void>;
   /** Called once when a message with a deadline is still not delivered at its deadline. */
   onDeadline?(message: OutboxMessage, target: Target): Promise<void>;
   /** Not before this time (reminders wait for working hours): asked whenever the message is due. */
@@ -176,7 +176,7 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
     // The sent-hook's writes and the sent mark commit together: a crash leaves both or neither.
     const onSent = hooks.get(message.kind)?.onSent;
     await store.transaction(async (trx) => {
-      if (onSent) await onSent(message, result, trx);
+      if (onSent) await onSent(message, result, trx, JSON.parse(row.target) as Target);
       await store.outbox.markSent(row.id, result, clock.now(), trx);
     });
   }

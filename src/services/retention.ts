@@ -33,10 +33,13 @@ export function purgeDateOf(r: { decision_at: string | null; received_at: string
 
 /**
  * Remembers where one of Värna's messages about a report landed in Teams (from the send's answer),
- * so the purge can replace it. Idempotent.
+ * so the purge can replace it. Idempotent. A message is about one report at a time: a sibling's
+ * form below a receipt (recorded for the first report, whose facts it shows) that a submit
+ * replaced with the sibling's receipt is the sibling's from then on.
  */
 export async function recordReportMessage(trx: Tx, reportId: string, target: Target, conversationId: string | undefined, activityId: string | undefined, now: Date): Promise<void> {
   if (!conversationId || !activityId) return;
+  await trx.deleteFrom('report_messages').where('conversation_id', '=', conversationId).where('activity_id', '=', activityId).where('report_id', '!=', reportId).execute();
   await trx
     .insertInto('report_messages')
     .values({ id: `${reportId}:${activityId}`.slice(0, 200), report_id: reportId, target: JSON.stringify(target), conversation_id: conversationId, activity_id: activityId, created_at: now.toISOString() })
@@ -139,7 +142,7 @@ export function makeRetention({ store, clock, log, outbox, retention }: Retentio
     return store.transaction(async (trx) => {
       const rows = await trx
         .selectFrom('reports')
-        .select(['id', 'decision_at', 'purged_at', 'reporter_locale', 'intake_unit_id', 'channel_conversation_id', 'channel_activity_id', ...reportFactColumns])
+        .select(['id', 'decision_at', 'purged_at', 'reporter_aad', 'reporter_locale', 'intake_unit_id', 'channel_conversation_id', 'channel_activity_id', ...reportFactColumns])
         .where((eb) => dueForPurge(eb, now))
         .execute();
       const ids = rows.map((r) => r.id);
@@ -155,7 +158,8 @@ export function makeRetention({ store, clock, log, outbox, retention }: Retentio
         if (r.channel_conversation_id && r.channel_activity_id)
           own.push({ target: { kind: 'thread', unitId: r.intake_unit_id, conversationId: r.channel_conversation_id }, conversationId: r.channel_conversation_id, activityId: r.channel_activity_id });
         for (const m of own) {
-          const message: PurgedMessage = { kind: purgedMessageKind, activityId: m.activityId, locale: m.target.kind === 'user' && r.reporter_locale === 'en' ? 'en' : 'sv', mode: retention.teamsMessages };
+          // The teacher's language in the teacher's chat; the intake side (and an on-call person) reads Swedish.
+          const message: PurgedMessage = { kind: purgedMessageKind, activityId: m.activityId, locale: m.target.kind === 'user' && m.target.aadObjectId === r.reporter_aad && r.reporter_locale === 'en' ? 'en' : 'sv', mode: retention.teamsMessages };
           // Ids only: nothing in the row says which report, or which child, the message was about.
           await outbox.enqueue(trx, { dedupeKey: `purged:${m.conversationId}:${m.activityId}`, target: m.target, message }, now);
           messages++;

@@ -151,6 +151,48 @@ describe('an acute report is treated as acute (issue 22 §3)', () => {
     assert.equal(bot.connector.calls.filter((c) => c.body?.channelData?.channel?.id === ON_CALL_CHANNEL).length, 0);
   });
 
+  it('on purge the acute alerts in the thread and the on-call post are replaced too, with the rest of Värna\'s messages about the report (issue 21 §17)', async () => {
+    bot = await startBot({ clock: new ManualClock('2026-03-08T19:40:00+01:00'), env: { VARNA_CONFIG: configWithOnCall() } });
+    await intakeReady(bot);
+    const { reference } = await submitReport(bot, as.teacher, reportInput({ immediateDanger: 'yes' }));
+    await bot.deliver();
+    await bot.deliver();
+    bot.clock.advanceMinutes(15);
+    await bot.services.intake.checkAcute();
+    await bot.deliver();
+    const report = (await bot.services.reports.byReference(reference))!;
+    const thread = report.channel_conversation_id!;
+    const alerts = bot.connector.calls.filter((c) => c.method === 'POST' && c.conversationId === thread);
+    assert.equal(alerts.length, 2, 'the first alert and one repeat');
+    const onCallPosts = bot.connector.calls.filter((c) => c.method === 'POST' && c.body?.channelData?.channel?.id === ON_CALL_CHANNEL);
+    assert.equal(onCallPosts.length, 1);
+
+    await submitTakeForm(bot, as.intake, reference, '0123-456 01');
+    await press(bot, as.intake, reference, 'intake.protection', { immediate: 'yes' });
+    await press(bot, as.intake, reference, 'intake.decision', { outcome: 'opened', date: '2026-03-08' });
+    await press(bot, as.intake, reference, 'intake.register');
+    await bot.deliver();
+    const recorded = await bot.services.store.db.selectFrom('report_messages').selectAll().where('report_id', '=', report.id).execute();
+    const inThread = recorded.filter((m) => m.conversation_id === thread);
+    assert.ok(inThread.length >= 2, 'the acute alerts in the thread are recorded');
+    const onCall = recorded.filter((m) => m.conversation_id.startsWith(`${ON_CALL_CHANNEL};messageid=`));
+    assert.equal(onCall.length, 1, 'the on-call post is recorded, in its own thread');
+    assert.deepEqual(JSON.parse(onCall[0]!.target), { kind: 'thread', unitId: report.intake_unit_id, conversationId: onCall[0]!.conversation_id });
+
+    bot.connector.take();
+    bot.clock.set(new Date(new Date('2026-03-08T19:40:00+01:00').getTime() + 91 * 24 * 60 * 60 * 1000));
+    const result = await bot.services.retention.purge();
+    assert.equal(result.reports, 1);
+    await bot.deliver();
+    const updates = bot.connector.take().filter((c) => c.method === 'PUT');
+    const want = [...recorded.map((m) => `${m.conversation_id} ${m.activity_id}`), `${thread} ${report.channel_activity_id}`].sort();
+    assert.deepEqual(updates.map((c) => `${c.conversationId} ${c.activityId}`).sort(), want, 'each recorded message is replaced where it is');
+    const replaced = updates.flatMap((c) => cardsOf(activityOf(c)).map(checkCard)).map(textOf);
+    assert.ok(replaced.every((t) => /^Anmälan gallrad enligt kommunens gallringsbeslut/.test(t) && !t.includes(reference)));
+    // The on-call post's replacement in Swedish, though the teacher's language may differ.
+    assert.ok(updates.some((c) => c.conversationId === onCall[0]!.conversation_id));
+  });
+
   it('without a configured tag the alert is posted without a mention', async () => {
     bot = await startBot({ clock: new ManualClock('2026-03-08T19:40:00+01:00') });
     await intakeReady(bot);

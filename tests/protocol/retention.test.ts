@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { startBot, type TestBot } from '../support/bot';
-import { cardsOf, checkCard, textOf } from '../support/cards';
+import { cardsOf, checkCard, inputsOf, textOf } from '../support/cards';
 import { activityOf, type ConnectorCall } from '../support/connector';
 import { ManualClock } from '../support/clock';
-import { reportInput, submitReport } from '../support/report';
+import { cardBelow, draftIdOf, reportInput, submitReport } from '../support/report';
 import { as, type TestUser } from '../support/users';
 import { REPORTS_CHANNEL, TEAM, intakeReady } from './report.test';
 
@@ -127,6 +127,41 @@ describe('retention over the protocol: registration, purge, and Värna\'s own me
     const mine = await bot.execute(as.teacher, 'reports.mine', { page: 0 });
     assert.ok(mine.card, mine.message);
     assert.ok(!textOf(mine.card).includes(reference), 'no reference left in the teacher\'s list');
+  });
+
+  it('replaces a sibling\'s form below the receipt with the first report (it shows its facts), unless it became the sibling\'s own receipt', async () => {
+    const reference = await decided();
+    await press(bot, as.intake, reference, 'intake.register');
+    const first = (await bot.services.reports.byReference(reference))!;
+    const rows = async (id: string) => bot.services.store.db.selectFrom('report_messages').select(['conversation_id', 'activity_id']).where('report_id', '=', id).execute();
+    assert.equal((await rows(first.id)).length, 3, 'the receipt and the two feedback messages');
+    cardBelow(await bot.execute(as.teacher, 'report.sibling', { reference }));
+    assert.equal((await rows(first.id)).length, 4, 'the sibling\'s form left below the receipt, with the first report\'s facts');
+    const abandoned = (await rows(first.id)).map((m) => m.activity_id);
+    const form = cardBelow(await bot.execute(as.teacher, 'report.sibling', { reference }));
+    // Pressed on that new message, as Teams does.
+    const replyToId = (await rows(first.id)).find((m) => !abandoned.includes(m.activity_id))!.activity_id;
+    const draftId = draftIdOf(form);
+    const values = Object.fromEntries(inputsOf(form).map((i) => [i.id, i.value]));
+    const next = await bot.execute(as.teacher, 'report.step', { draftId, step: 'childPage', ...values, childName: 'Olle Testbarn', pnr: '', birthDate: '2017-01-01' }, { replyToId });
+    const reviewed = await bot.execute(as.teacher, 'report.step', { draftId, step: 'concernPage', ...Object.fromEntries(inputsOf(next.card).map((i) => [i.id, i.value])) }, { replyToId });
+    const sent = await bot.execute(as.teacher, 'report.submit', { draftId, ...Object.fromEntries(inputsOf(reviewed.card).map((i) => [i.id, i.value ?? ''])) }, { replyToId });
+    assert.ok(sent.card, sent.message);
+    const sibling = (await bot.services.reports.byReference('VÄ-2026-00002'))!;
+    const siblings = await rows(sibling.id);
+    assert.deepEqual(siblings.map((m) => m.activity_id), [replyToId], 'the sibling\'s receipt, where its form was');
+    const firsts = await rows(first.id);
+    assert.equal(firsts.length, 4, 'that message is the sibling\'s now; the abandoned form stays the first report\'s');
+    assert.ok(!firsts.some((m) => m.activity_id === siblings[0]!.activity_id));
+
+    bot.connector.take();
+    bot.clock.set(new Date(DECIDED.getTime() + 91 * DAY));
+    const result = await bot.services.retention.purge();
+    assert.equal(result.reports, 1, 'the first report; the sibling is not registered');
+    assert.equal(result.teamsMessages, 5);
+    await bot.deliver();
+    const updates = bot.connector.take().filter((c) => c.method === 'PUT');
+    assert.deepEqual(updates.map((c) => `${c.conversationId} ${c.activityId}`).sort(), [...firsts.map((m) => `${m.conversation_id} ${m.activity_id}`), `${first.channel_conversation_id} ${first.channel_activity_id}`].sort());
   });
 
   it('counts an audited export as registration, and then purges', async () => {

@@ -312,7 +312,15 @@ export function registerReport(kit: BotKit): void {
 
   // The receipt is never replaced (the reference and its proof stay in the chat): the sibling's
   // report comes as a new message below it.
-  kit.onAction(verbs.reportSibling, { where: personal, data: Reference }, async ({ actor, t, data }) => below(draftCard(s, await s.reports.startSibling(actor, data.reference), t), t.report.newBelow));
+  // The new card shows the first report's facts, prefilled: the first report's purge replaces it
+  // too, unless it became the sibling's own receipt by then (recordReportMessage).
+  kit.onAction(verbs.reportSibling, { where: personal, data: Reference }, async ({ actor, t, data }) => {
+    const draft = await s.reports.startSibling(actor, data.reference);
+    const first = await s.reports.byReference(data.reference);
+    return below(draftCard(s, draft, t), t.report.newBelow, async (where) => {
+      if (first) await s.store.transaction((trx) => recordReportMessage(trx, first.id, { kind: 'user', aadObjectId: actor.aadObjectId }, where.conversationId, where.activityId, s.clock.now()));
+    });
+  });
 
   // The full report opens in a dialog, from its card in the intake channel, for members of the
   // receiving intake team only.
