@@ -389,13 +389,25 @@ export async function trackConsultation<T>(trx: Tx, id: string, change: () => Pr
   return result;
 }
 
+const isPostgres = (db: Kysely<Database> | Tx) => db.getExecutor().adapter instanceof PostgresAdapter;
+/**
+ * Does `name` exist in the store's own schema (PostgreSQL's search path, or the SQLite file)? Asked
+ * of the catalogue: a failed statement would end the caller's transaction.
+ */
+async function tableExists(db: Kysely<Database> | Tx, name: string): Promise<boolean> {
+  return isPostgres(db)
+    ? (await sql<{ t: string | null }>`select to_regclass(${name})::text as t`.execute(db)).rows[0]?.t != null
+    : (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name = ${name}`.execute(db)).rows.length > 0;
+}
+
 /** The roll-up worked out from the raw rows (the migration's backfill, bulk loads, and the tests' check). */
 export async function recomputeRollup(db: Kysely<Database> | Tx): Promise<RollupDelta> {
   const delta = new RollupDelta();
   const page = 20_000;
   // Purged reports are deleted (retention.ts); what they contributed is kept by month, school and
   // category only (0150), and counts as rows here. (Migration 0030 runs before those tables exist.)
-  const hasPurged = (await db.introspection.getTables()).some((t) => t.name === 'stat_purged_counts');
+  // Asked of the store's own schema: another Värna store in the same database may have them.
+  const hasPurged = await tableExists(db, 'stat_purged_counts');
   if (hasPurged) for (const r of await db.selectFrom('stat_purged_counts').selectAll().execute()) {
     const row = r as unknown as Record<string, number>;
     delta.addStored(cellOf(r), Object.fromEntries(countColumns.map((k) => [k, Number(row[columnOf(k)])])) as Record<CountColumn, number>);
@@ -428,7 +440,6 @@ export async function recomputeRollup(db: Kysely<Database> | Tx): Promise<Rollup
   return delta;
 }
 
-const isPostgres = (db: Tx) => db.getExecutor().adapter instanceof PostgresAdapter;
 /** Folds take turns on PostgreSQL (one transaction-scoped advisory lock); SQLite has one writer. */
 const FOLD_LOCK = 0x56_52_4e_46_4f_4c_44n; // 'VRNFOLD'
 async function foldLock(trx: Tx): Promise<void> {
@@ -499,9 +510,7 @@ export async function rebuildRollup(db: Kysely<Database>): Promise<void> {
   await inTransaction(async (trx) => {
     // The raw rows already hold what any pending delta says. (Migration 0030 runs this before the
     // delta tables exist: asked of the catalogue, since a failed statement would end the transaction.)
-    const deltas = isPostgres(trx)
-      ? (await sql<{ t: string | null }>`select to_regclass('stat_count_deltas')::text as t`.execute(trx)).rows[0]?.t != null
-      : (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name = 'stat_count_deltas'`.execute(trx)).rows.length > 0;
+    const deltas = await tableExists(trx, 'stat_count_deltas');
     if (deltas) {
       await foldLock(trx);
       await trx.deleteFrom('stat_count_deltas').execute();
