@@ -34,6 +34,14 @@ case "$SECRET_PG_ADMIN_PASSWORD" in
   crypto_*) say "SECRET_PG_ADMIN_PASSWORD is encrypted by the Agents Toolkit: run this through atk, or set it in your shell"; exit 2 ;;
 esac
 [ -f "$VARNA_MUNICIPALITY_FILE" ] || { say "VARNA_MUNICIPALITY_FILE: no file $VARNA_MUNICIPALITY_FILE"; exit 2; }
+# The municipality file is checked with the schema Värna loads it with (npm run config:check) before
+# anything changes: a file Värna would refuse at start never reaches a revision. Where this checkout
+# has no Node dependencies installed (npm ci), the check cannot run here: it says so and goes on.
+if [ -f src/cli/config-check.ts ] && [ -x node_modules/.bin/tsx ]; then
+  node_modules/.bin/tsx src/cli/config-check.ts "$VARNA_MUNICIPALITY_FILE" || { say "the municipality file has errors (above): nothing was deployed"; exit 2; }
+else
+  say "config:check skipped: run npm ci in this checkout to check $VARNA_MUNICIPALITY_FILE before deploying (npm run config:check)"
+fi
 VARNA_MUNICIPALITY_YAML=$(cat "$VARNA_MUNICIPALITY_FILE")
 export VARNA_MUNICIPALITY_YAML BOT_APP_TYPE
 

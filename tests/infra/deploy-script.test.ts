@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /**
  * infra/deploy.sh and infra/put-secret.sh, run by bash against a stand-in for the Azure CLI that
@@ -195,6 +195,26 @@ describe('infra/deploy.sh: one command installs, upgrades and reconfigures, in a
     assert.match(secret.stderr, /BOT_APP_ID is not set/);
     assert.match(secret.stderr, /BOT_APP_PASSWORD_VERSION is not set/);
     assert.deepEqual(calls(), []);
+  });
+
+  it('checks the municipality file with config:check first, and deploys nothing when Värna would refuse it', () => {
+    // Without the checkout's Node dependencies the check cannot run: it says so (the runs above).
+    const skipped = run('deploy.sh', ['test']);
+    assert.match(skipped.stderr, /config:check skipped: run npm ci/);
+    // With them (this repository's own src and node_modules), the very schema Värna loads.
+    symlinkSync(resolve('src'), join(repo, 'src'));
+    symlinkSync(resolve('node_modules'), join(repo, 'node_modules'));
+    rmSync(join(stub, 'calls'), { force: true });
+    const refused = run('deploy.sh', ['test']);
+    assert.equal(refused.status, 2, refused.stderr);
+    assert.match(refused.stdout, /fel i kommunfilen, Värna startar inte med den/);
+    assert.match(refused.stderr, /the municipality file has errors \(above\): nothing was deployed/);
+    assert.deepEqual(calls(), []);
+    copyFileSync('config/example.yaml', join(repo, FILLED.VARNA_MUNICIPALITY_FILE!));
+    const passed = run('deploy.sh', ['test']);
+    assert.equal(passed.status, 0, passed.stderr);
+    assert.match(passed.stdout, /: OK\./);
+    assert.ok(kinds().includes('deploy'), calls().join('\n'));
   });
 });
 
