@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startBot, type TestBot } from '../support/bot';
 import { cardsOf, checkCard, inputsOf, textOf } from '../support/cards';
 import { activityOf, type ConnectorCall } from '../support/connector';
@@ -200,6 +203,31 @@ describe('retention over the protocol: registration, purge, and Värna\'s own me
     assert.ok(toTeacher.length >= 3);
     for (const text of toTeacher) assert.equal(text, "Report purged under the municipality's retention decision (SN 2026-01-15 § 12).");
     for (const text of inChannel) assert.equal(text, PURGED_SV);
+    const left = await bot.services.store.db.selectFrom('outbox').select('status').where('dedupe_key', 'like', 'purged:%').execute();
+    assert.deepEqual(left.map((r) => r.status), ['sent', 'sent', 'sent', 'sent']);
+  });
+
+  it('deletes Värna\'s messages instead where the municipality chose `teamsMessages: delete`, and replaces none', async () => {
+    await bot.destroy();
+    const example = readFileSync('config/example.yaml', 'utf8');
+    assert.ok(example.includes('  teamsMessages: replace\n'));
+    const file = join(mkdtempSync(join(tmpdir(), 'varna-retention-')), 'municipality.yaml');
+    writeFileSync(file, example.replace('  teamsMessages: replace\n', '  teamsMessages: delete\n'));
+    bot = await startBot({ clock: new ManualClock(DECIDED), env: { VARNA_CONFIG: file } });
+    await intakeReady(bot);
+    const reference = await decided();
+    await press(bot, as.intake, reference, 'intake.register');
+    const report = (await bot.services.reports.byReference(reference))!;
+    const recorded = await bot.services.store.db.selectFrom('report_messages').selectAll().where('report_id', '=', report.id).execute();
+    const want = [...recorded.map((m) => `${m.conversation_id} ${m.activity_id}`), `${report.channel_conversation_id} ${report.channel_activity_id}`].sort();
+    bot.connector.take();
+    bot.clock.set(new Date(DECIDED.getTime() + 91 * DAY));
+    assert.equal((await bot.services.retention.purge()).teamsMessages, 4);
+    await bot.deliver();
+    const calls = bot.connector.take();
+    assert.deepEqual(calls.filter((c) => c.method === 'PUT'), [], 'nothing replaced');
+    assert.deepEqual(calls.filter((c) => c.method === 'POST'), [], 'nothing new posted');
+    assert.deepEqual(calls.filter((c) => c.method === 'DELETE').map((c) => `${c.conversationId} ${c.activityId}`).sort(), want, 'each recorded message deleted where it is');
     const left = await bot.services.store.db.selectFrom('outbox').select('status').where('dedupe_key', 'like', 'purged:%').execute();
     assert.deepEqual(left.map((r) => r.status), ['sent', 'sent', 'sent', 'sent']);
   });
