@@ -156,9 +156,10 @@ describe('the statistics roll-up', () => {
     await someChanges('f', 6);
     const before = await snapshot();
     assert.equal(before.counts.length, 0, 'a change writes no row of the roll-up itself');
-    assert.equal(before.deltas, 9, 'six reports and three receipts');
+    // A receipt is a count (receiptConfirmed, issue 24 §2) and a duration: two delta rows.
+    assert.equal(before.deltas, 6 + 3 * 2, 'six reports and three receipts');
     assert.deepEqual(await rollupDifferences(store.db), []);
-    assert.equal(await foldRollup(store.db), 6);
+    assert.equal(await foldRollup(store.db), 9, 'the fuller table: six reports and three receipts counted');
     const folded = await snapshot();
     assert.equal(folded.deltas, 0);
     assert.equal(folded.version, before.version + 1);
@@ -191,7 +192,8 @@ describe('the statistics roll-up', () => {
     await someChanges('b', 7);
     await store.transaction((trx) => foldRollupIn(trx, 3));
     assert.deepEqual(await rollupDifferences(store.db), [], 'part folded, the rest waiting: the figures are whole');
-    assert.equal((await snapshot()).deltas, 7 + 3 - 3 - 3);
+    // Seven reports and three receipts as count rows, three receipts as duration rows; 3 of each folded.
+    assert.equal((await snapshot()).deltas, 7 + 3 + 3 - 3 - 3);
     await foldRollup(store.db);
     assert.equal((await snapshot()).deltas, 0);
     assert.deepEqual(await rollupDifferences(store.db), []);
