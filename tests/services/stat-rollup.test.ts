@@ -1,7 +1,19 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import { foldRollup, foldRollupIn, hourBucket, dayBucket, rollupDifferences, trackConsultation, trackReport } from '../../src/services/stat-rollup';
+import {
+  dayBucket,
+  foldRollup,
+  foldRollupIn,
+  hourBucket,
+  rebuildRollup,
+  reportContribution,
+  reportFactColumns,
+  rollupDifferences,
+  RollupDelta,
+  trackConsultation,
+  trackReport,
+} from '../../src/services/stat-rollup';
 import { openStore, type Store } from '../../src/services/store';
 import type { ReportTable } from '../../src/services/store/schema';
 import { createTestStore, testStoreKind, type TestStore } from '../support/store';
@@ -50,6 +62,13 @@ const op = fc.oneof(
         protection_at: fc.option(fc.integer({ min: 0, max: 20_000 }).map(later)),
         joint_meeting_offered_at: fc.option(fc.constant(later(3))),
         category: fc.constantFrom('neglect', 'violence'),
+        // Issue 24 §2's measures.
+        feedback_inappropriate_at: fc.option(fc.constant(later(40))),
+        protection_due_at: fc.integer({ min: 0, max: 60 }).map(later),
+        draft_started_at: fc.option(fc.integer({ min: -400, max: 0 }).map(later)),
+        before_holiday: fc.constantFrom(null, 0, 1),
+        reporter_principal: fc.constantFrom(null, 0, 1),
+        repeat_child: fc.constantFrom(null, 0, 1),
       },
       { requiredKeys: [] },
     ),
@@ -118,6 +137,56 @@ describe('the statistics roll-up', () => {
       }),
       { numRuns: 25 },
     );
+  });
+
+  it('keeps issue 24 §2\'s counts and times of a purged report, and a rebuild agrees', async () => {
+    const full = (id: string): ReportTable => ({
+      ...reportRow(id, 0, '2026-06', 'neglect'),
+      feedback_requested: 1,
+      receipt_at: later(2),
+      protection_due_at: later(20),
+      protection_at: later(10),
+      decision: 'opened',
+      decision_date: '2026-07-05',
+      decision_at: later(100),
+      feedback_given_at: '2026-07-09T10:00:00.000Z',
+      draft_started_at: '2026-06-30T18:30:00.000Z',
+      before_holiday: 1,
+      reporter_principal: 1,
+      repeat_child: 1,
+    });
+    const marked = (id: string): ReportTable => ({ ...reportRow(id, 0, '2026-06', 'neglect'), decision: 'notOpened', decision_date: '2026-07-20', feedback_inappropriate_at: later(30), protection_at: later(60) });
+    for (const row of [full('p1'), full('p2'), marked('p3')]) await store.transaction((trx) => trackReport(trx, row.id, () => trx.insertInto('reports').values(row).execute()));
+    await foldRollup(store.db);
+    const counts = async () =>
+      store.db
+        .selectFrom('stat_counts')
+        .select(['reports', 'receipt_confirmed', 'feedback_within_week', 'feedback_inappropriate', 'protection_in_time', 'reports_before_holiday', 'by_principal', 'repeat_reports'])
+        .executeTakeFirstOrThrow();
+    const want = { reports: 3, receipt_confirmed: 2, feedback_within_week: 2, feedback_inappropriate: 1, protection_in_time: 2, reports_before_holiday: 2, by_principal: 2, repeat_reports: 2 };
+    const plain = (r: object) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number(v)]));
+    assert.deepEqual(plain(await counts()), want);
+    const times = async () =>
+      (await store.db.selectFrom('stat_durations').select(['measure', 'bucket', 'n']).where('measure', 'in', ['feedbackAfterDecisionDays', 'draftToSendHours']).orderBy('measure').execute()).map(plain2);
+    const plain2 = (r: { measure: string; bucket: number; n: number }) => ({ measure: r.measure, bucket: Number(r.bucket), n: Number(r.n) });
+    // Decided 5 July, feedback 9 July: 4 days; draft started 18:30 UTC, sent 21:30 UTC: 3 hours.
+    const wantTimes = [
+      { measure: 'draftToSendHours', bucket: 3, n: 2 },
+      { measure: 'feedbackAfterDecisionDays', bucket: 4, n: 2 },
+    ];
+    assert.deepEqual(await times(), wantTimes);
+    // Purged as retention.ts does: the contribution kept by month, school and category, the rows deleted.
+    await store.transaction(async (trx) => {
+      const rows = await trx.selectFrom('reports').select([...reportFactColumns]).where('id', 'in', ['p1', 'p3']).execute();
+      const kept = new RollupDelta();
+      for (const r of rows) kept.add(reportContribution(r), 1);
+      await kept.applyPurged(trx);
+      await trx.deleteFrom('reports').where('id', 'in', ['p1', 'p3']).execute();
+    });
+    assert.deepEqual(await rollupDifferences(store.db), [], 'the purged part counts as rows');
+    await rebuildRollup(store.db);
+    assert.deepEqual(plain(await counts()), want, 'a rebuild from the remaining row and the purged record gives the same figures');
+    assert.deepEqual(await times(), wantTimes);
   });
 
   it('rolls a change back with its transaction', async () => {
