@@ -343,6 +343,14 @@ export interface StatCountsTable {
   consult_other_support: number;
   consult_no_outcome: number;
   led_to_report: number;
+  /** Issue 24 §2 (0170). */
+  receipt_confirmed: number;
+  feedback_within_week: number;
+  feedback_inappropriate: number;
+  protection_in_time: number;
+  reports_before_holiday: number;
+  by_principal: number;
+  repeat_reports: number;
 }
 /** How many cases took `bucket` hours or days (measure), per month × school × category. */
 export interface StatDurationsTable {
