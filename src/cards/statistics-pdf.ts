@@ -156,7 +156,6 @@ export function statisticsPdf(stats: Statistics, municipality: string): Promise<
   doc.y = sharesEnd + 10;
   doc.x = 40;
 
-  doc.addPage();
   const table = statisticsTable(stats);
   /** A table of the chosen measures (by key: the export's column order may grow). */
   const printTable = (title: string, keys: Array<CountKey | DerivedKey>) => {
@@ -168,7 +167,8 @@ export function statisticsPdf(stats: Statistics, municipality: string): Promise<
       doc.font(i === 0 || i === table.length - 1 ? 'bold' : 'body').fontSize(7);
       const y = doc.y;
       cells.forEach((v, j) => doc.text(j === 0 ? fit(v, 122) : v, 40 + (j === 0 ? 0 : 130 + (j - 1) * 60), y, { width: j === 0 ? 126 : 56, lineBreak: i === 0 }));
-      doc.y = y + (i === 0 ? 34 : 12);
+      // The heading row as tall as its longest wrapped title.
+      doc.y = y + (i === 0 ? Math.max(34, ...cells.slice(1).map((v) => doc.heightOfString(v, { width: 56 }) + 4)) : 12);
     }
     doc.x = 40;
     doc.moveDown(1);
