@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import {
   dayBucket,
   foldRollup,
@@ -15,6 +15,8 @@ import {
   trackReport,
 } from '../../src/services/stat-rollup';
 import { openStore, type Store } from '../../src/services/store';
+import { openDb } from '../../src/services/store/db';
+import { migrationProvider } from '../../src/services/store/migrations';
 import type { ReportTable } from '../../src/services/store/schema';
 import { createTestStore, testStoreKind, type TestStore } from '../support/store';
 
@@ -321,5 +323,44 @@ describe('the statistics roll-up', () => {
   it('buckets times by the documented resolution', () => {
     assert.deepEqual([0, 0.5, 1, 23.9, 167.9, 168, 191, 192, 10_000, -3].map(hourBucket), [0, 0, 1, 23, 167, 168, 168, 192, 8760, 0]);
     assert.deepEqual([0, 14, 365, 900, -2].map(dayBucket), [0, 14, 365, 365, 0]);
+  });
+
+  it('fills issue 24 §2\'s figures for the reports already stored when 0170 migrates (holidays by the default rules, repeats from the keyed hash)', async () => {
+    // A store as the previous version left it: migrated to 0161, three reports on one child's hash.
+    await store.close();
+    await place.drop();
+    place = await createTestStore();
+    const old = await openDb(place.url);
+    const migrationTableSchema = old.dialect === 'postgres' ? place.schema : undefined;
+    await new Migrator({ db: old.db, provider: migrationProvider, allowUnorderedMigrations: true, ...(migrationTableSchema ? { migrationTableSchema } : {}) }).migrateTo('0161-report-reference-sequences');
+    const row = (id: string, receivedAt: string, childKey: string | null) => ({
+      ...reportRow(id, 0, receivedAt.slice(0, 7), 'neglect'),
+      received_at: receivedAt,
+      receipt_at: receivedAt,
+      child_key: childKey,
+    });
+    // 25 March 2026: nine days before Good Friday. 2025-01-10 is more than 12 months before 2026-03-25.
+    await old.db
+      .insertInto('reports')
+      .values([row('a1', '2025-01-10T09:00:00.000Z', 'h1'), row('a2', '2026-03-25T09:00:00.000Z', 'h1'), row('a3', '2026-05-04T09:00:00.000Z', 'h1'), row('a4', '2026-05-05T09:00:00.000Z', null)] as never)
+      .execute();
+    await old.close();
+    store = await openStore(place.url);
+    const flags = await store.db.selectFrom('reports').select(['id', 'before_holiday', 'repeat_child', 'reporter_principal', 'draft_started_at']).orderBy('id').execute();
+    assert.deepEqual(
+      flags.map((f) => [f.id, Number(f.before_holiday), Number(f.repeat_child), f.reporter_principal, f.draft_started_at]),
+      [
+        ['a1', 0, 0, null, null],
+        ['a2', 1, 0, null, null],
+        ['a3', 0, 1, null, null],
+        ['a4', 0, 0, null, null],
+      ],
+    );
+    const total = await store.db
+      .selectFrom('stat_counts')
+      .select((e) => [e.fn.sum<number>('reports').as('reports'), e.fn.sum<number>('receipt_confirmed').as('receipt'), e.fn.sum<number>('reports_before_holiday').as('holiday'), e.fn.sum<number>('repeat_reports').as('repeats')])
+      .executeTakeFirstOrThrow();
+    assert.deepEqual([total.reports, total.receipt, total.holiday, total.repeats].map(Number), [4, 4, 1, 1]);
+    assert.deepEqual(await rollupDifferences(store.db), []);
   });
 });
