@@ -1,5 +1,5 @@
 import PDFDocument from 'pdfkit';
-import { show, showDerived, type CountCell, type DerivedCell, type Statistics } from '../services/statistics';
+import { countKeys, derivedKeys, show, showDerived, type CountCell, type CountKey, type DerivedCell, type DerivedKey, type Statistics } from '../services/statistics';
 import { measures, statisticsTable, suppressionNote } from '../services/statistics-export';
 import { strings } from './i18n';
 import { groupLabel } from './statistics';
@@ -12,6 +12,7 @@ export const PDF_COLORS = { bar: '#2b6cb0', p90: '#dd6b20' } as const;
 /** Rows of the per-group chart on page 1; the table on page 2 has every group. */
 export const PDF_MAX_GROUP_BARS = 18;
 
+const tableKeys: Array<CountKey | DerivedKey> = [...countKeys, ...derivedKeys];
 const dec = (c: DerivedCell) => showDerived(c, 1).replace(/^(\d+)\.(\d)$/, '$1,$2');
 
 /**
@@ -126,20 +127,67 @@ export function statisticsPdf(stats: Statistics, municipality: string): Promise<
   doc.y = Math.max(left, days) + 10;
   doc.x = 40;
 
+  // Issue 24 §2: the measures the audits asked for, each naming its audit in the definitions below.
   doc.addPage();
-  doc.font('bold').fontSize(13).text('Tabell');
-  const table = statisticsTable(stats);
-  const cols = [0, 1, 2, 3, 4, 5, 8, 9, 10, 16, 17, 24];
-  for (const [i, line] of table.entries()) {
-    if (doc.y > doc.page.height - 60) doc.addPage();
-    const cells = cols.map((c) => line[c] ?? '');
-    doc.font(i === 0 || i === table.length - 1 ? 'bold' : 'body').fontSize(7);
-    const y = doc.y;
-    cells.forEach((v, j) => doc.text(j === 0 ? fit(v, 122) : v, 40 + (j === 0 ? 0 : 130 + (j - 1) * 60), y, { width: j === 0 ? 126 : 56, lineBreak: i === 0 }));
-    doc.y = y + (i === 0 ? 34 : 12);
-  }
+  doc.font('bold').fontSize(13).text('Granskningarnas mått (Herrljunga, Eksjö, Kinda, Stockholm)');
+  const c = tot.counts;
+  const followUp: Array<[string, string]> = [
+    ['Mottagande bekräftat till anmälaren', `${show(c.receiptConfirmed)} (${dec(d.shareReceiptConfirmed)} %); timmar dit, median / 90:e percentil ${both(d.receiptHoursMedian, d.receiptHoursP90)} (Herrljunga)`],
+    ['Återkoppling inom en vecka från beslut', `${show(c.feedbackWithinWeek)} (${dec(d.shareFeedbackWithinWeek)} % av lämnad återkoppling); median ${dec(d.feedbackAfterDecisionDaysMedian)} dagar från beslut (Kinda, Herrljunga)`],
+    ['Återkoppling olämplig', `${show(c.feedbackInappropriate)} (${dec(d.shareFeedbackInappropriate)} % av besluten) (Kinda)`],
+    ['Skyddsbedömning i tid', `${show(c.protectionInTime)} (${dec(d.shareProtectionInTime)} %) (Herrljunga, Eksjö)`],
+    ['Skickade inom 14 dagar före lov', `${show(c.reportsBeforeHoliday)} (${dec(d.shareBeforeHoliday)} %); timmar från påbörjad till skickad, median / 90:e percentil ${both(d.draftToSendHoursMedian, d.draftToSendHoursP90)} (Eksjö, Herrljunga)`],
+    ['Anmälda av rektor', `${show(c.byPrincipal)} (${dec(d.shareByPrincipal)} %; resten av annan personal) (Herrljunga, Kinda)`],
+    ['Upprepade anmälningar', `${show(c.repeatReports)}; barn anmälda för första gången på 12 månader ${showDerived(d.childrenFirstTime, 0)}; anmälningar per 100 elever ${dec(d.reportsPer100Pupils)} (Stockholm)`],
+  ];
+  for (const [label, value] of followUp) doc.font('bold').fontSize(9).text(`${label}: `, { continued: true }).font('body').text(value);
+  const sharesEnd = chart(
+    'Andel av anmälningarna (%)',
+    [
+      ['Mottagande bekräftat', d.shareReceiptConfirmed],
+      ['Skyddsbedömning i tid', d.shareProtectionInTime],
+      ['Skickade inom 14 dagar före lov', d.shareBeforeHoliday],
+      ['Anmälda av rektor', d.shareByPrincipal],
+    ],
+    40,
+    doc.y + 10,
+    370,
+  );
+  doc.y = sharesEnd + 10;
   doc.x = 40;
-  doc.moveDown(1).font('bold').fontSize(13).text('Definitioner');
+
+  const table = statisticsTable(stats);
+  /** A table of the chosen measures (by key: the export's column order may grow). */
+  const printTable = (title: string, keys: Array<CountKey | DerivedKey>) => {
+    doc.font('bold').fontSize(13).text(title);
+    const cols = [0, ...keys.map((k) => 1 + tableKeys.indexOf(k))];
+    for (const [i, line] of table.entries()) {
+      if (doc.y > doc.page.height - 60) doc.addPage();
+      const cells = cols.map((col) => line[col] ?? '');
+      doc.font(i === 0 || i === table.length - 1 ? 'bold' : 'body').fontSize(7);
+      const y = doc.y;
+      cells.forEach((v, j) => doc.text(j === 0 ? fit(v, 122) : v, 40 + (j === 0 ? 0 : 130 + (j - 1) * 60), y, { width: j === 0 ? 126 : 56, lineBreak: i === 0 }));
+      // The heading row as tall as its longest wrapped title.
+      doc.y = y + (i === 0 ? Math.max(34, ...cells.slice(1).map((v) => doc.heightOfString(v, { width: 56 }) + 4)) : 12);
+    }
+    doc.x = 40;
+    doc.moveDown(1);
+  };
+  printTable('Tabell', ['reports', 'feedbackRequested', 'feedbackGiven', 'decisions', 'opened', 'decidedWithin14', 'jointMeetings', 'consultations', 'shareFeedbackGiven', 'decisionDaysMedian', 'shareWithin14']);
+  printTable('Tabell: granskningarnas mått', [
+    'shareReceiptConfirmed',
+    'shareFeedbackWithinWeek',
+    'shareFeedbackInappropriate',
+    'shareProtectionInTime',
+    'shareBeforeHoliday',
+    'draftToSendHoursMedian',
+    'shareByPrincipal',
+    'repeatReports',
+    'childrenFirstTime',
+    'reportsPer100Pupils',
+    'feedbackAfterDecisionDaysMedian',
+  ]);
+  doc.font('bold').fontSize(13).text('Definitioner');
   for (const m of Object.values(measures)) doc.font('bold').fontSize(8).text(`${m.title}: `, { continued: true }).font('body').text(m.definition);
   doc.font('body').fontSize(8).text('Lagrum: socialtjänstlagen (2025:400). Årshjulets uppgifter räknas per skola och termin.');
   doc.end();

@@ -75,6 +75,7 @@ export function statisticsCard(view: StatisticsCardView, t: Strings): Card {
   const dec = (c: DerivedCell) => (t.locale === 'sv' ? showDerived(c, 1).replace(/^(\d+)\.(\d)$/, '$1,$2') : showDerived(c, 1));
   const pct = (c: DerivedCell) => ('value' in c ? s.percent(dec(c)) : '..');
   const pair = (median: DerivedCell, p90: DerivedCell) => `${dec(median)} / ${dec(p90)}`;
+  const dec0 = (c: DerivedCell) => showDerived(c, 0);
   const headline: Array<[string, string]> = [
     [s.headline.reports, show(tot.counts.reports)],
     [s.headline.shareFeedbackRequested, pct(d.shareFeedbackRequested)],
@@ -88,6 +89,21 @@ export function statisticsCard(view: StatisticsCardView, t: Strings): Card {
     [s.headline.consultations, show(tot.counts.consultations)],
     [s.headline.firstAnswerHoursMedian, dec(d.firstAnswerHoursMedian)],
     [s.headline.shareLedToReport, pct(d.shareLedToReport)],
+  ];
+  // Issue 24 §2: the measures the audits asked for, each with its count where it has one.
+  const withCount = (c: CountCell, share: DerivedCell) => `${show(c)} (${pct(share)})`;
+  const followUp: Array<[string, string]> = [
+    [s.headline.receiptConfirmed, `${withCount(tot.counts.receiptConfirmed, d.shareReceiptConfirmed)}; ${s.headline.receiptHours.toLowerCase()}: ${pair(d.receiptHoursMedian, d.receiptHoursP90)}`],
+    [s.headline.feedbackWithinWeek, withCount(tot.counts.feedbackWithinWeek, d.shareFeedbackWithinWeek)],
+    [s.headline.feedbackAfterDecisionDaysMedian, dec(d.feedbackAfterDecisionDaysMedian)],
+    [s.headline.feedbackInappropriate, withCount(tot.counts.feedbackInappropriate, d.shareFeedbackInappropriate)],
+    [s.headline.protectionInTime, withCount(tot.counts.protectionInTime, d.shareProtectionInTime)],
+    [s.headline.beforeHoliday, withCount(tot.counts.reportsBeforeHoliday, d.shareBeforeHoliday)],
+    [s.headline.draftToSendHours, pair(d.draftToSendHoursMedian, d.draftToSendHoursP90)],
+    [s.headline.byPrincipal, withCount(tot.counts.byPrincipal, d.shareByPrincipal)],
+    [s.headline.repeatReports, show(tot.counts.repeatReports)],
+    [s.headline.childrenFirstTime, dec0(d.childrenFirstTime)],
+    [s.headline.reportsPer100Pupils, dec(d.reportsPer100Pupils)],
   ];
 
   const all = stats.rows.length;
@@ -134,6 +150,13 @@ export function statisticsCard(view: StatisticsCardView, t: Strings): Card {
     [ch.consultOtherSupport, tot.counts.consultOtherSupport],
     [ch.consultNoOutcome, tot.counts.consultNoOutcome],
   ]);
+  const shares = bars([
+    [s.headline.receiptConfirmed, d.shareReceiptConfirmed],
+    [s.headline.protectionInTime, d.shareProtectionInTime],
+    [s.headline.beforeHoliday, d.shareBeforeHoliday],
+    [s.headline.byPrincipal, d.shareByPrincipal],
+  ]);
+  charts.push(chartBlock(ch.followUp, { type: 'Chart.HorizontalBar', displayMode: 'AbsoluteNoAxis', color: 'categoricalGreen', data: shares.data }, shares.figures, shares.leftOut, t));
   charts.push(chartBlock(ch.consultations, { type: 'Chart.VerticalBar', showBarValues: true, colorSet: 'categorical', yAxisTitle: ch.count, data: consultations.data }, consultations.figures, consultations.leftOut, t));
 
   const c = s.columns;
@@ -171,6 +194,7 @@ export function statisticsCard(view: StatisticsCardView, t: Strings): Card {
       view.ownSchoolOnly && text(s.scopeOwn, { subtle: true }),
       view.error && text(view.error, { color: 'Attention' }),
       facts(headline),
+      container([text(s.followUp, { weight: 'Bolder' }), text(s.followUpNote, { subtle: true, size: 'Small', spacing: 'None' }), facts(followUp)], { separator: true }),
       ...charts,
       container(
         [

@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import { z } from 'zod/v4';
+import { defaultHolidayRules } from './school-holidays';
 
 /**
  * The municipality's configuration: its schools (municipal and independent alike), its
@@ -51,6 +52,12 @@ export const School = z.strictObject({
   level: z.enum(['förskola', 'grundskola', 'gymnasieskola', 'annan']).default('grundskola'),
   district: id,
   principals: z.array(Person).default([]),
+  pupils: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('Number of pupils (children at a preschool): the statistics show reports per 100 pupils for a row only when every school in it has one (Stockholm 2015)'),
 });
 
 export const OfficeHours = z.strictObject({
@@ -154,6 +161,20 @@ export const Retention = z.strictObject({
   teamsMessages: z.enum(['replace', 'delete']).default('replace').describe("on purge, Värna's messages about the report in Teams are replaced by a note (replace) or deleted (delete)"),
 });
 
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$/, 'must be a date as YYYY-MM-DD')
+  .refine((d) => new Date(`${d}T12:00:00Z`).toISOString().slice(0, 10) === d, 'no such date');
+/** See src/services/school-holidays.ts for the rules these adjust. */
+export const SchoolHolidays = z.strictObject({
+  sportlovWeek: z.number().int().min(6).max(12).default(defaultHolidayRules.sportlovWeek).describe('ISO week of the winter break (sportlov): 9 in Stockholm, 7 or 8 in much of the country'),
+  hostlovWeek: z.number().int().min(40).max(46).default(defaultHolidayRules.hostlovWeek).describe('ISO week of the autumn break (höstlov), usually 44'),
+  starts: z
+    .array(isoDate)
+    .default([])
+    .describe('First days of other holidays or of breaks the rules miss (YYYY-MM-DD), e.g. a term that ends on another day than the second Friday of June or the third Friday of December'),
+});
+
 export const Municipality = z
   .strictObject({
     $schema: z.string().optional(),
@@ -171,6 +192,9 @@ export const Municipality = z
       .describe('true when the routine makes the principal a party to every report (references and status, never content)'),
     annualCycle: z.array(CycleEntry).default([]),
     reminders: Reminders.default(reminderDefaults),
+    schoolHolidays: SchoolHolidays.default({ ...defaultHolidayRules, starts: [] }).describe(
+      'When school holidays begin, for the statistics\' "reports in the two weeks before a holiday" (Eksjö 2021, Herrljunga 2018). Defaults: sportlov week 9, påsklov from Good Friday, sommarlov after the second Friday of June, höstlov week 44, jullov after the third Friday of December',
+    ),
     retention: Retention.default({ draftDays: 30, reportDaysAfterHandover: 90, consultationDaysAfterClose: 30, auditYears: 5, undecidedReportDays: 730, consultationMaxOpenDays: 180, userDays: 365, registrationWarningDays: 14, teamsMessages: 'replace' }),
   })
   .superRefine((m, ctx) => referenceProblems(m).forEach((p) => ctx.addIssue({ code: 'custom', path: p.path, message: p.message })));

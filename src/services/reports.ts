@@ -3,7 +3,8 @@ import type { Logger } from '../log';
 import type { Actor, Locale } from './actor';
 import type { Clock } from './clock';
 import type { Cipher } from './crypto';
-import { decisionDue, protectionDue, stockholmMonth } from './deadlines';
+import { decisionDue, protectionDue, stockholmDate, stockholmMonth } from './deadlines';
+import { isBeforeHoliday } from './school-holidays';
 import { isOpen } from './office-hours';
 import { ConflictError, NotAllowedError, NotFoundError, ValidationError } from './errors';
 import { markLedToReport, trackReport } from './stat-rollup';
@@ -48,6 +49,8 @@ export interface Draft {
   step: Step | 'review';
   content: DraftContent;
   updatedAt: Date;
+  /** When the draft was started (its first step): the statistics' "draft to sending". */
+  createdAt: Date;
 }
 
 export type Report = ReportTable;
@@ -85,7 +88,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
     if (!row) throw new NotFoundError('draft', draftId);
     if (row.owner_aad !== actor.aadObjectId) return refuse(actor, 'draft', 'draft.access', `draft:${draftId}`);
     const content = cipher.open<DraftContent>(await keyFor(row.id), row.sealed, `draft:${row.id}`);
-    return { id: row.id, step: row.step as Step | 'review', content, updatedAt: new Date(row.updated_at) };
+    return { id: row.id, step: row.step as Step | 'review', content, updatedAt: new Date(row.updated_at), createdAt: new Date(row.created_at) };
   }
 
   async function saveDraft(draft: Draft): Promise<Draft> {
@@ -107,7 +110,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
         .execute();
     });
     log.info({ event: 'draft.created', draft: id }, 'report draft started');
-    return { id, step: nextStep(content), content, updatedAt: now };
+    return { id, step: nextStep(content), content, updatedAt: now, createdAt: now };
   }
 
   function nextStep(content: DraftContent): Step | 'review' {
@@ -123,6 +126,28 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
       ...(user?.phone ? { reporterPhone: user.phone } : {}),
       ...(user?.role ? { reporterRole: user.role } : {}),
     };
+  }
+
+  /**
+   * Is the reporter a principal (statistics: is the personal duty handed to principals? Herrljunga
+   * 2018, Kinda 2019)? A principal of any school in the municipality file, or a role given as rektor
+   * or förskolechef (biträdande rektor too: a school leader all the same).
+   */
+  function isPrincipalReporter(actor: Actor, role: string): boolean {
+    return directory.schoolsOfPrincipal(actor.aadObjectId).length > 0 || /rektor|förskolechef|principal/iu.test(role);
+  }
+
+  /** Is there a report on the child (any of its keyed hashes) received in the 365 days before `now`? */
+  async function earlierOnChild(trx: Tx, childKeys: string[], now: Date): Promise<boolean> {
+    const found = await trx
+      .selectFrom('reports')
+      .select('id')
+      .where('child_key', 'in', [...new Set(childKeys)])
+      .where('received_at', '>=', new Date(now.getTime() - 365 * 86_400_000).toISOString())
+      .where('received_at', '<=', now.toISOString())
+      .limit(1)
+      .executeTakeFirst();
+    return Boolean(found);
   }
 
   const isPage = (x: Step | Page): x is Page => (pages as readonly string[]).includes(x);
@@ -318,6 +343,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
       };
       const id = newId(now);
       const { key, wrapped } = cipher.newDataKey(id);
+      const childKey = pnr?.ok ? cipher.keyedHash('child', pnr.normalized) : null;
       let report: Report;
       try {
         report = await store.transaction(async (trx) => {
@@ -337,7 +363,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
             acute: c.acute.immediateDanger === 'yes' ? 1 : 0,
             feedback_requested: c.wishes.feedbackWanted ? 1 : 0,
             joint_meeting_wanted: c.wishes.jointMeeting ? 1 : 0,
-            child_key: pnr?.ok ? cipher.keyedHash('child', pnr.normalized) : null,
+            child_key: childKey,
             index_key_id: pnr?.ok ? cipher.indexKeyId : null,
             sealed: cipher.seal(key, content, `report:${id}`),
             received_at: iso(now),
@@ -367,6 +393,14 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
             acute_alerts: 0,
             acute_alert_at: null,
             out_of_hours: isOpen(unit, now) ? 0 : 1,
+            // Statistics (issue 24 §2), decided now so that a later change to the configuration or
+            // a purged earlier report does not change a figure already published.
+            draft_started_at: iso(draft.createdAt),
+            before_holiday: isBeforeHoliday(stockholmDate(now), directory.municipality.schoolHolidays) ? 1 : 0,
+            reporter_principal: isPrincipalReporter(actor, c.reporter.reporterRole) ? 1 : 0,
+            // Another report on the same child (keyed hash, under any configured index key) in the
+            // 12 months before this one, of those Värna still holds (as the intake card's "earlier reports").
+            repeat_child: pnr?.ok ? ((await earlierOnChild(trx, cipher.keyedHashes('child', pnr.normalized), now)) ? 1 : 0) : 0,
           };
           // No row here is one that every submit writes: the reference is a sequence's number on
           // PostgreSQL (the counter row on SQLite, one writer anyway), the figures are recorded as

@@ -31,6 +31,15 @@ import { newId, type Database, type Tx } from './store';
  *   (365 days), where everything longer is counted as 8,760 h.
  *   days (decision, decision feedback): whole calendar days (Stockholm dates), 0 to 365, where
  *   everything longer is counted as 365. Negative durations (clock skew) count as 0.
+ *   draftToSendHours (from a draft's first step to its sending) is in hours too.
+ *
+ * Issue 24 §2's counts, from the report's own clear columns (so a recomputation agrees with the
+ * roll-up whatever the configuration has become since): receipt confirmed (`receipt_at`: intake
+ * took the report, and taking it sends the reporter the handler's name and phone); decision
+ * feedback within 7 calendar days of the decision date; decided reports marked "återkoppling
+ * olämplig"; protection assessment by the Stockholm date of its deadline (`protection_due_at`,
+ * deadlines.ts); and three flags decided at submit: sent in the 14 days before a school holiday,
+ * sent by a principal, and about a child reported in the preceding 12 months (reports.ts).
  */
 
 export const countColumns = [
@@ -49,14 +58,28 @@ export const countColumns = [
   'consultOtherSupport',
   'consultNoOutcome',
   'ledToReport',
+  // Issue 24 §2 (migration 0170): each its own family in the suppression pattern.
+  'receiptConfirmed',
+  'feedbackWithinWeek',
+  'feedbackInappropriate',
+  'protectionInTime',
+  'reportsBeforeHoliday',
+  'byPrincipal',
+  'repeatReports',
 ] as const;
+/**
+ * The counts the roll-up's tables had before 0170 added the rest: migrations 0030, 0150 and 0160
+ * create their tables with these (a migration must make the same tables whatever the code around
+ * it has become since); 0170 adds the others to all three.
+ */
+export const countColumnsBefore0170 = countColumns.slice(0, countColumns.indexOf('receiptConfirmed'));
 export type CountColumn = (typeof countColumns)[number];
 const columns = Object.fromEntries(countColumns.map((k) => [k, k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)])) as Record<CountColumn, string>;
 /** The column of a count in `stat_counts` (snake case, like every column). */
 export const columnOf = (k: CountColumn): string => columns[k];
 const toRow = (v: Record<CountColumn, number>) => Object.fromEntries(countColumns.map((k) => [columnOf(k), v[k]]));
 
-export const durationMeasures = ['feedbackDays', 'receiptHours', 'protectionHours', 'decisionDays', 'firstAnswerHours'] as const;
+export const durationMeasures = ['feedbackDays', 'receiptHours', 'protectionHours', 'decisionDays', 'firstAnswerHours', 'feedbackAfterDecisionDays', 'draftToSendHours'] as const;
 export type DurationMeasure = (typeof durationMeasures)[number];
 
 const DAY_MS = 86_400_000;
@@ -107,6 +130,12 @@ export const reportFactColumns = [
   'decision_date',
   'decision_at',
   'joint_meeting_offered_at',
+  'protection_due_at',
+  'feedback_inappropriate_at',
+  'draft_started_at',
+  'before_holiday',
+  'reporter_principal',
+  'repeat_child',
 ] as const;
 export type ReportFacts = {
   [K in (typeof reportFactColumns)[number]]: Database['reports'][K];
@@ -142,16 +171,22 @@ export function reportContribution(r: ReportFacts): Contribution {
       bucket: dayBucket(daysBetweenDates(stockholmDate(r.received_at), stockholmDate(r.feedback_given_at))),
     });
   }
-  if (r.receipt_at)
+  if (r.receipt_at) {
+    counts.receiptConfirmed = 1;
     durations.push({
       measure: 'receiptHours',
       bucket: hourBucket(hoursBetween(r.received_at, r.receipt_at)),
     });
-  if (r.protection_at)
+  }
+  if (r.protection_at) {
     durations.push({
       measure: 'protectionHours',
       bucket: hourBucket(hoursBetween(r.received_at, r.protection_at)),
     });
+    // SoL (2025:400) 20 kap. 1 §: by the Stockholm date its deadline falls on (the day of receipt,
+    // or the next when it arrived late; an acute report's is the day of receipt).
+    if (stockholmDate(r.protection_at) <= stockholmDate(r.protection_due_at)) counts.protectionInTime = 1;
+  }
   if (r.decision) {
     counts.decisions = 1;
     counts[r.decision === 'opened' ? 'opened' : r.decision === 'notOpened' ? 'notOpened' : 'alreadyOngoing'] = 1;
@@ -159,7 +194,18 @@ export function reportContribution(r: ReportFacts): Contribution {
     const days = daysBetweenDates(stockholmDate(r.received_at), decidedOn);
     durations.push({ measure: 'decisionDays', bucket: dayBucket(days) });
     if (days <= 14) counts.decidedWithin14 = 1;
+    if (r.feedback_inappropriate_at) counts.feedbackInappropriate = 1;
+    // 19 kap. 6 §: the decision feedback within one week of the decision date.
+    if (requested && r.feedback_given_at) {
+      const after = daysBetweenDates(decidedOn, stockholmDate(r.feedback_given_at));
+      durations.push({ measure: 'feedbackAfterDecisionDays', bucket: dayBucket(after) });
+      if (after <= 7) counts.feedbackWithinWeek = 1;
+    }
   }
+  if (r.draft_started_at) durations.push({ measure: 'draftToSendHours', bucket: hourBucket(hoursBetween(r.draft_started_at, r.received_at)) });
+  if (r.before_holiday === 1) counts.reportsBeforeHoliday = 1;
+  if (r.reporter_principal === 1) counts.byPrincipal = 1;
+  if (r.repeat_child === 1) counts.repeatReports = 1;
   if (r.joint_meeting_offered_at) counts.jointMeetings = 1;
   return {
     cell: {

@@ -18,6 +18,39 @@ export const measures: Record<CountKey | DerivedKey, { title: string; definition
   consultOtherSupport: { title: 'Konsultation: annat stöd', definition: 'Avslutade med utfallet annat stöd.' },
   consultNoOutcome: { title: 'Konsultation: utan utfall', definition: 'Öppna eller avslutade utan angivet utfall.' },
   ledToReport: { title: 'Konsultation ledde till anmälan', definition: 'Konsultationer där läraren skickade en anmälan som startats från konsultationen (räknas när anmälan skickas, inte när den påbörjas).' },
+  receiptConfirmed: {
+    title: 'Mottagande bekräftat till anmälaren',
+    definition: 'Anmälningar där mottagningen tagit ärendet, varvid anmälaren fått bekräftelse med handläggarens namn och telefon. Granskning: Herrljunga 2018 (bekräftelse "sker i vissa fall").',
+  },
+  feedbackWithinWeek: {
+    title: 'Återkoppling inom en vecka från beslut',
+    definition:
+      'Av dem som fått återkoppling om beslut: lämnad högst 7 kalenderdagar (svensk tid) efter beslutsdatum (SoL (2025:400) 19 kap. 6 §). Räknas från beslutsdatum även när återkoppling begärts först efter beslutet. Granskning: Kinda 2019, Herrljunga 2018 (oklart om återkoppling ges).',
+  },
+  feedbackInappropriate: {
+    title: 'Återkoppling olämplig',
+    definition: 'Anmälningar med beslut där mottagningen markerat återkoppling som olämplig (19 kap. 6 §). Granskning: Kinda 2019.',
+  },
+  protectionInTime: {
+    title: 'Skyddsbedömning i tid',
+    definition:
+      'Anmälningar där skyddsbedömning (20 kap. 1 §) gjorts senast den dag den skulle: samma kalenderdag som anmälan kom in, eller dagen efter om den kom efter mottagningens stängningstid; en akut anmälan samma dag (svensk tid). Granskning: Herrljunga 2018, Eksjö 2021.',
+  },
+  reportsBeforeHoliday: {
+    title: 'Skickade inom 14 dagar före lov',
+    definition:
+      'Anmälningar skickade under de 14 kalenderdagarna före ett lovs första dag (sportlov, påsklov, sommarlov, höstlov, jullov enligt kommunens inställning schoolHolidays; anmälningar från före version 0170 enligt standardreglerna). Granskning: Eksjö 2021, Herrljunga 2018 (anmälningar hålls inne till terminens slut).',
+  },
+  byPrincipal: {
+    title: 'Anmälda av rektor',
+    definition:
+      'Anmälningar där anmälaren är rektor (rektor för en skola i Värna, eller angav rektor eller förskolechef som roll). Anmälningsplikten är personlig (19 kap. 1 §). Räknas för anmälningar skickade från version 0170. Granskning: Herrljunga 2018, Kinda 2019 (lämnas plikten över till rektor?).',
+  },
+  repeatReports: {
+    title: 'Upprepade anmälningar',
+    definition:
+      'Anmälningar om ett barn som redan anmälts under de 12 månaderna före, enligt ett nyckelhashat personnummer (aldrig personnumret), bland de anmälningar Värna ännu har kvar (gallrade räknas inte). Barn utan personnummer räknas aldrig som upprepade. Granskning: Stockholm 2015.',
+  },
   shareFeedbackRequested: { title: 'Andel begärt återkoppling (%)', definition: 'Begärt återkoppling / anmälningar.' },
   shareFeedbackGiven: { title: 'Andel fått återkoppling (%)', definition: 'Fått återkoppling om beslut / begärt återkoppling.' },
   feedbackDaysMedian: { title: 'Dagar till återkoppling (median)', definition: 'Kalenderdagar från mottagning till lämnad återkoppling, median. Upplösning: hela kalenderdagar, högst 365.' },
@@ -30,6 +63,31 @@ export const measures: Record<CountKey | DerivedKey, { title: string; definition
   shareWithin14: { title: 'Andel beslut inom 14 dagar (%)', definition: 'Beslut inom 14 dagar / beslut.' },
   firstAnswerHoursMedian: { title: 'Timmar till första svar på konsultation (median)', definition: 'Timmar från fråga till första svar, median. Upplösning: hela timmar (avrundat nedåt) upp till en vecka, därefter hela dygn, högst 365 dygn.' },
   shareLedToReport: { title: 'Andel konsultationer som ledde till anmälan (%)', definition: 'Ledde till anmälan / konsultationer.' },
+  shareReceiptConfirmed: { title: 'Andel med mottagande bekräftat (%)', definition: 'Mottagande bekräftat / anmälningar. Tiden dit: Timmar till mottagningsbekräftelse. Granskning: Herrljunga 2018.' },
+  shareFeedbackWithinWeek: { title: 'Andel återkoppling inom en vecka från beslut (%)', definition: 'Återkoppling inom en vecka från beslut / fått återkoppling om beslut. Granskning: Kinda 2019, Herrljunga 2018.' },
+  feedbackAfterDecisionDaysMedian: {
+    title: 'Dagar från beslut till återkoppling (median)',
+    definition: 'Kalenderdagar från beslutsdatum till lämnad återkoppling, median. Upplösning: hela kalenderdagar, högst 365. Granskning: Kinda 2019.',
+  },
+  shareFeedbackInappropriate: { title: 'Andel beslut med återkoppling olämplig (%)', definition: 'Återkoppling olämplig / beslut. Granskning: Kinda 2019.' },
+  shareProtectionInTime: { title: 'Andel skyddsbedömningar i tid (%)', definition: 'Skyddsbedömning i tid / anmälningar. Granskning: Herrljunga 2018, Eksjö 2021.' },
+  shareBeforeHoliday: { title: 'Andel skickade inom 14 dagar före lov (%)', definition: 'Skickade inom 14 dagar före lov / anmälningar. Granskning: Eksjö 2021, Herrljunga 2018.' },
+  draftToSendHoursMedian: {
+    title: 'Timmar från påbörjad till skickad anmälan (median)',
+    definition:
+      'Timmar från utkastets första steg till att anmälan skickades, median. Upplösning: hela timmar (avrundat nedåt) upp till en vecka, därefter hela dygn, högst 365 dygn. Räknas för anmälningar skickade från version 0170. Granskning: Eksjö 2021, Herrljunga 2018.',
+  },
+  draftToSendHoursP90: { title: 'Timmar från påbörjad till skickad anmälan (90:e percentil)', definition: '90:e percentilen (närmaste rang). Granskning: Eksjö 2021, Herrljunga 2018.' },
+  shareByPrincipal: { title: 'Andel anmälda av rektor (%)', definition: 'Anmälda av rektor / anmälningar; resten är gjorda av annan personal. Granskning: Herrljunga 2018, Kinda 2019.' },
+  childrenFirstTime: {
+    title: 'Barn anmälda för första gången på 12 månader',
+    definition:
+      'Anmälningar minus upprepade anmälningar: barn anmälda för första gången på 12 månader (ett barn med flera anmälningar under perioden räknas en gång om anmälningarna ligger inom 12 månader från varandra). Visas när båda talen visas och det är minst 5. Granskning: Stockholm 2015.',
+  },
+  reportsPer100Pupils: {
+    title: 'Anmälningar per 100 elever',
+    definition: 'Anmälningar under perioden / elever (enligt kommunens inställning pupils per skola) × 100. Visas bara när antalet anmälningar visas och elevantalet är känt för varje skola i raden. Granskning: Stockholm 2015.',
+  },
 };
 
 export const suppressionNote =

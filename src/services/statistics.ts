@@ -37,6 +37,18 @@ export const derivedKeys = [
   'shareWithin14',
   'firstAnswerHoursMedian',
   'shareLedToReport',
+  // Issue 24 §2.
+  'shareReceiptConfirmed',
+  'shareFeedbackWithinWeek',
+  'feedbackAfterDecisionDaysMedian',
+  'shareFeedbackInappropriate',
+  'shareProtectionInTime',
+  'shareBeforeHoliday',
+  'draftToSendHoursMedian',
+  'draftToSendHoursP90',
+  'shareByPrincipal',
+  'childrenFirstTime',
+  'reportsPer100Pupils',
 ] as const;
 export type DerivedKey = (typeof derivedKeys)[number];
 
@@ -158,6 +170,17 @@ export const families: CountKey[][] = [
   ['jointMeetings'],
   ['consultations', 'consultReport', 'consultNoReportNow', 'consultOtherSupport', 'consultNoOutcome'],
   ['ledToReport'],
+  // Issue 24 §2: each a subset of `reports` (or of its decisions), protected on its own as
+  // feedbackRequested is. Never one count per role or weekday as families of their own: counts
+  // that partition `reports`, each protected alone, would let a reader bound a small one from the
+  // others; a breakdown needs a partition family linked to `reports`.
+  ['receiptConfirmed'],
+  ['feedbackWithinWeek'],
+  ['feedbackInappropriate'],
+  ['protectionInTime'],
+  ['reportsBeforeHoliday'],
+  ['byPrincipal'],
+  ['repeatReports'],
 ];
 export const consultationKeys = new Set<string>(['consultations', 'consultReport', 'consultNoReportNow', 'consultOtherSupport', 'consultNoOutcome', 'ledToReport']);
 
@@ -168,7 +191,17 @@ const restsOn: Record<DurationMeasure, CountKey> = {
   protectionHours: 'reports',
   decisionDays: 'decisions',
   firstAnswerHours: 'consultations',
+  feedbackAfterDecisionDays: 'feedbackGiven',
+  draftToSendHours: 'reports',
 };
+
+/**
+ * Reports per 100 pupils (Stockholm 2015): shown only when the reports count is shown and the
+ * pupils of every school in the row are known.
+ */
+export function per100(reports: number | undefined, pupils: number | undefined): DerivedCell {
+  return reports !== undefined && reports >= MIN_CELL && pupils ? { value: Math.round((1000 * reports) / pupils) / 10 } : { hidden: true };
+}
 
 // --- the service ---------------------------------------------------------------------------------
 
@@ -334,6 +367,7 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
       schools: (l: Leaf) => boolean,
       category: string | undefined,
       hist: Map<DurationMeasure, Map<number, number>> | undefined,
+      pupilsOf: number | undefined,
     ): StatRow => {
       const cells = pattern.cells(countKeys, schools, category, fromMonth, toMonth);
       const counts = Object.fromEntries(countKeys.map((k, i) => [k, cells[i]!.state === 'shown' ? { n: cells[i]!.value } : { suppressed: cells[i]!.state }])) as Record<CountKey, CountCell>;
@@ -350,6 +384,12 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
         const h = hist?.get(measure);
         return h && shownN(restsOn[measure]) !== undefined && casesIn(h) >= MIN_CELL ? { value: Math.round(10 * f(h)) / 10 } : { hidden: true };
       };
+      /** A count less a shown part of it: shown when both are, and it is at least 5. */
+      const difference = (whole: CountKey, part: CountKey): DerivedCell => {
+        const a = shownN(whole);
+        const b = shownN(part);
+        return a !== undefined && b !== undefined && a - b >= MIN_CELL ? { value: a - b } : { hidden: true };
+      };
       const med = (measure: DurationMeasure) => stat(measure, histogramMedian);
       const p90 = (measure: DurationMeasure) => stat(measure, (h) => histogramPercentile(h, 0.9));
       const derived: Record<DerivedKey, DerivedCell> = {
@@ -365,16 +405,38 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
         shareWithin14: share('decidedWithin14', 'decisions'),
         firstAnswerHoursMedian: med('firstAnswerHours'),
         shareLedToReport: share('ledToReport', 'consultations'),
+        shareReceiptConfirmed: share('receiptConfirmed', 'reports'),
+        shareFeedbackWithinWeek: share('feedbackWithinWeek', 'feedbackGiven'),
+        feedbackAfterDecisionDaysMedian: med('feedbackAfterDecisionDays'),
+        shareFeedbackInappropriate: share('feedbackInappropriate', 'decisions'),
+        shareProtectionInTime: share('protectionInTime', 'reports'),
+        shareBeforeHoliday: share('reportsBeforeHoliday', 'reports'),
+        draftToSendHoursMedian: med('draftToSendHours'),
+        draftToSendHoursP90: p90('draftToSendHours'),
+        shareByPrincipal: share('byPrincipal', 'reports'),
+        childrenFirstTime: difference('reports', 'repeatReports'),
+        reportsPer100Pupils: per100(shownN('reports'), pupilsOf),
       };
       return { key, label, counts, derived };
     };
 
-    const rows = groupsOf(query.groupBy, scope, pattern).map((g) =>
-      query.groupBy === 'category'
-        ? toRow(g.key, g.label, inScope, g.key, times.get(g.key))
-        : toRow(g.key, g.label, (l) => inScope(l) && groupOfLeaf(query.groupBy, l) === g.key, undefined, times.get(g.key)),
-    );
-    const total = toRow('total', '', inScope, undefined, times.get('\u0000total'));
+    // Pupils of a row: the sum over every school whose figures it holds (those in the file and
+    // those only in the data), or unknown when one of them has no `pupils`.
+    const pupils = (schools: (l: Leaf) => boolean): number | undefined => {
+      const ids = new Set([...m.schools.map((s) => ({ school: s.id, district: s.district, type: s.type })), ...pattern.leaves].filter(schools).map((l) => l.school));
+      let sum = 0;
+      for (const id of ids) {
+        const n = directory.school(id)?.pupils;
+        if (n === undefined) return undefined;
+        sum += n;
+      }
+      return sum > 0 ? sum : undefined;
+    };
+    const rows = groupsOf(query.groupBy, scope, pattern).map((g) => {
+      const schools = query.groupBy === 'category' ? inScope : (l: Leaf) => inScope(l) && groupOfLeaf(query.groupBy, l) === g.key;
+      return toRow(g.key, g.label, schools, query.groupBy === 'category' ? g.key : undefined, times.get(g.key), pupils(schools));
+    });
+    const total = toRow('total', '', inScope, undefined, times.get('\u0000total'), pupils(inScope));
 
     const terms = termsBetween(from, to);
     const perSchool = new Map<string, number>();

@@ -185,7 +185,8 @@ describe('statistics in the 1:1 chat', () => {
     assert.equal(pdf.headers.get('content-type'), 'application/pdf');
     const bytes = Buffer.from(await pdf.arrayBuffer()).toString('latin1');
     assert.ok(bytes.startsWith('%PDF-'));
-    assert.equal((bytes.match(/\/Type \/Page\b/g) ?? []).length, 2, 'charts and headline figures, then the table and the definitions');
+    // Issue 24 §2's measures, their chart and table on page 2 push the definitions onto a third.
+    assert.equal((bytes.match(/\/Type \/Page\b/g) ?? []).length, 3, 'charts and headline figures; the audits\' measures and the tables; the definitions');
     // The PDF's pixels are checked in tests/services/statistics-pdf.test.ts.
 
     assert.equal((await fetch(url(/CSV/).replace(/u=[^&]+/, `u=${as.teacher.aadObjectId}`))).status, 403);
@@ -305,5 +306,140 @@ describe('statistics: a small count cannot be worked out from what "<5" says (is
     const inCsv = rangesOfParts(col('Beslut'), parts.map(col));
     for (const [i, [lo, hi]] of inCsv.entries())
       if (col(parts[i]!) === '<5') assert.ok(lo <= 1 && hi >= 4, `CSV: Beslut ${col('Beslut')}, ${parts.map((p) => `${p} ${col(p)}`).join(', ')} pins ${parts[i]} to ${lo}-${hi}`);
+  });
+});
+
+describe('statistics: the measures the audits asked for (issue 24 §2), over the protocol', () => {
+  let bot: TestBot;
+  // Monday 23 March 2026: Good Friday (påsklov) is 3 April, so a report sent today is "before a holiday".
+  beforeEach(async () => {
+    bot = await startBot({ clock: new ManualClock('2026-03-23T09:00:00+01:00') });
+    await intakeReady(bot);
+    for (const u of [as.statistician, as.principal]) await bot.installPersonal(u);
+  });
+  afterEach(async () => bot.destroy());
+
+  async function press(reference: string, verb: string, data: Record<string, unknown> = {}) {
+    const report = await bot.services.reports.byReference(reference);
+    assert.ok(report?.channel_activity_id, 'the card is in the channel');
+    const res = await bot.execute(as.intake, verb, { reference, ...data }, {
+      conversation: { conversationType: 'channel', tenantId: 'e0e0e0e0-1111-4222-8333-444455556666', id: report.channel_conversation_id, isGroup: true },
+      channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
+      replyToId: report.channel_activity_id,
+    });
+    assert.ok(res.card, res.message);
+  }
+
+  it('counts receipts, protection in time, feedback within a week, inappropriate feedback, reports before a holiday, by principals and repeats; hides what rests on fewer than 5', async function () {
+    this.timeout(180_000);
+    // Seven reports on one child (the same personnummer): six by a teacher, one by Ekbacken's principal.
+    const references: string[] = [];
+    for (const who of [as.teacher, as.teacher, as.teacher, as.teacher, as.teacher, as.teacher, as.principal]) {
+      const { reference } = await submitReport(bot, who, reportInput());
+      references.push(reference);
+      bot.clock.advance(60_000); // the channel's pacing lets one card through at a time
+      await bot.deliver();
+    }
+    for (const [i, reference] of references.entries()) {
+      await press(reference, 'intake.take', { phone: '0123-456 01' });
+      // Six assessed the same day; the seventh never.
+      if (i < 6) await press(reference, 'intake.protection', { immediate: 'no' });
+      // The sixth: feedback marked inappropriate before the decision (no feedback goes out).
+      if (i === 5) await press(reference, 'intake.inappropriate', { reason: 'Barnets situation.' });
+      if (i < 6) await press(reference, 'intake.decision', { outcome: 'opened', date: '2026-03-23' });
+    }
+    await bot.deliver();
+    bot.connector.take();
+
+    const card = checkCard(cardsOf(activityOf((await bot.send(as.statistician, 'Statistik'))[0]!))[0]);
+    const text = textOf(card);
+    assert.match(text, /Anmälningar\s+7/);
+    assert.match(text, /Granskningarnas mått/);
+    assert.match(text, /Mottagande bekräftat till anmälaren \(andel\)\s+7 \(100,0 %\)/);
+    assert.match(text, /Skyddsbedömning i tid \(andel\)\s+6 \(85,7 %\)/);
+    assert.match(text, /Återkoppling inom en vecka från beslut \(andel av given\)\s+5 \(100,0 %\)/);
+    assert.match(text, /Dagar från beslut till återkoppling \(median\)\s+0,0/);
+    // One marked inappropriate: "<5", and its share (resting on it) is not shown.
+    assert.match(text, /Återkoppling olämplig \(andel av beslut\)\s+<5 \(\.\.\)/);
+    assert.match(text, /Skickade inom 14 dagar före lov \(andel\)\s+7 \(100,0 %\)/);
+    assert.match(text, /Anmälda av rektor \(andel; resten av annan personal\)\s+<5 \(\.\.\)/);
+    assert.match(text, /Upprepade anmälningar \(samma barn inom 12 månader\)\s+6/);
+    // 7 reports less 6 repeats: one child, fewer than 5: hidden.
+    assert.match(text, /Barn anmälda för första gången på 12 månader\s+\.\./);
+    // Every school of the example has its pupils: 7 / (410 + 64 + 230) × 100.
+    assert.match(text, /Anmälningar per 100 elever\s+1,0/);
+    const shares = chartOf(card, 'Chart.HorizontalBar', /^Granskningarnas mått/);
+    assert.deepEqual(shares.chart.data.map((p: any) => p.y), [100, 85.7, 100]);
+    assert.match(shares.note!, /Anmälda av rektor \(andel; resten av annan personal\) \.\./);
+
+    const en = checkCard(cardsOf(activityOf((await bot.send({ ...as.statistician, locale: 'en-US' }, 'statistics'))[0]!))[0]);
+    assert.match(textOf(en), /Receipt confirmed to the reporter \(share\)\s+7 \(100\.0 %\)/);
+    assert.match(textOf(en), /Children reported for the first time in 12 months\s+\.\./);
+
+    const url = (card.actions as any[]).find((a) => /CSV/.test(a.title)).url as string;
+    const lines = (await (await fetch(url)).text()).replace(/^\uFEFF/, '').trim().split('\r\n').map((l) => l.split(';'));
+    const head = lines[2]!;
+    const row = (label: string) => lines.find((l) => l[0] === label)!;
+    const col = (label: string, title: string) => {
+      assert.ok(head.includes(title), title);
+      return row(label)[head.indexOf(title)]!;
+    };
+    const csvTotal = Object.fromEntries(
+      [
+        'Mottagande bekräftat till anmälaren',
+        'Andel med mottagande bekräftat (%)',
+        'Skyddsbedömning i tid',
+        'Andel skyddsbedömningar i tid (%)',
+        'Återkoppling inom en vecka från beslut',
+        'Andel återkoppling inom en vecka från beslut (%)',
+        'Återkoppling olämplig',
+        'Andel beslut med återkoppling olämplig (%)',
+        'Skickade inom 14 dagar före lov',
+        'Anmälda av rektor',
+        'Andel anmälda av rektor (%)',
+        'Upprepade anmälningar',
+        'Barn anmälda för första gången på 12 månader',
+        'Anmälningar per 100 elever',
+        'Timmar från påbörjad till skickad anmälan (median)',
+      ].map((title) => [title, col('Totalt', title)]),
+    );
+    assert.deepEqual(csvTotal, {
+      'Mottagande bekräftat till anmälaren': '7',
+      'Andel med mottagande bekräftat (%)': '100.0',
+      'Skyddsbedömning i tid': '6',
+      'Andel skyddsbedömningar i tid (%)': '85.7',
+      'Återkoppling inom en vecka från beslut': '5',
+      'Andel återkoppling inom en vecka från beslut (%)': '100.0',
+      'Återkoppling olämplig': '<5',
+      'Andel beslut med återkoppling olämplig (%)': '..',
+      'Skickade inom 14 dagar före lov': '7',
+      'Anmälda av rektor': '<5',
+      'Andel anmälda av rektor (%)': '..',
+      'Upprepade anmälningar': '6',
+      'Barn anmälda för första gången på 12 månader': '..',
+      'Anmälningar per 100 elever': '1.0',
+      // The form walked in one go: under an hour from the first step to sending.
+      'Timmar från påbörjad till skickad anmälan (median)': '0.0',
+    });
+    // By school: Ekbacken's 7 of its 410 pupils.
+    assert.equal(col('Ekbackens skola', 'Anmälningar per 100 elever'), '1.7');
+
+    // The definitions name the audit each measure comes from, in the Excel file and the PDF.
+    const xlsx = await fetch((card.actions as any[]).find((a) => /Excel/.test(a.title)).url as string);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.from(await xlsx.arrayBuffer()) as any);
+    const defs = new Map<string, string>();
+    wb.getWorksheet('Definitioner')!.eachRow((r) => defs.set(String(r.getCell(1).value), String(r.getCell(2).value)));
+    for (const [title, seed] of [
+      ['Mottagande bekräftat till anmälaren', /Herrljunga/],
+      ['Återkoppling inom en vecka från beslut', /Kinda/],
+      ['Skyddsbedömning i tid', /Herrljunga/],
+      ['Skickade inom 14 dagar före lov', /Eksjö/],
+      ['Anmälda av rektor', /Kinda/],
+      ['Upprepade anmälningar', /Stockholm/],
+      ['Anmälningar per 100 elever', /Stockholm/],
+    ] as const)
+      assert.match(defs.get(title) ?? '', seed, title);
+    // (TestBot.destroy checks that the roll-up equals a recomputation from the rows.)
   });
 });

@@ -1,8 +1,22 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { sql } from 'kysely';
-import { foldRollup, foldRollupIn, hourBucket, dayBucket, rollupDifferences, trackConsultation, trackReport } from '../../src/services/stat-rollup';
+import { Migrator, sql } from 'kysely';
+import {
+  dayBucket,
+  foldRollup,
+  foldRollupIn,
+  hourBucket,
+  rebuildRollup,
+  reportContribution,
+  reportFactColumns,
+  rollupDifferences,
+  RollupDelta,
+  trackConsultation,
+  trackReport,
+} from '../../src/services/stat-rollup';
 import { openStore, type Store } from '../../src/services/store';
+import { openDb } from '../../src/services/store/db';
+import { migrationProvider } from '../../src/services/store/migrations';
 import type { ReportTable } from '../../src/services/store/schema';
 import { createTestStore, testStoreKind, type TestStore } from '../support/store';
 
@@ -50,6 +64,13 @@ const op = fc.oneof(
         protection_at: fc.option(fc.integer({ min: 0, max: 20_000 }).map(later)),
         joint_meeting_offered_at: fc.option(fc.constant(later(3))),
         category: fc.constantFrom('neglect', 'violence'),
+        // Issue 24 §2's measures.
+        feedback_inappropriate_at: fc.option(fc.constant(later(40))),
+        protection_due_at: fc.integer({ min: 0, max: 60 }).map(later),
+        draft_started_at: fc.option(fc.integer({ min: -400, max: 0 }).map(later)),
+        before_holiday: fc.constantFrom(null, 0, 1),
+        reporter_principal: fc.constantFrom(null, 0, 1),
+        repeat_child: fc.constantFrom(null, 0, 1),
       },
       { requiredKeys: [] },
     ),
@@ -120,6 +141,56 @@ describe('the statistics roll-up', () => {
     );
   });
 
+  it('keeps issue 24 §2\'s counts and times of a purged report, and a rebuild agrees', async () => {
+    const full = (id: string): ReportTable => ({
+      ...reportRow(id, 0, '2026-06', 'neglect'),
+      feedback_requested: 1,
+      receipt_at: later(2),
+      protection_due_at: later(20),
+      protection_at: later(10),
+      decision: 'opened',
+      decision_date: '2026-07-05',
+      decision_at: later(100),
+      feedback_given_at: '2026-07-09T10:00:00.000Z',
+      draft_started_at: '2026-06-30T18:30:00.000Z',
+      before_holiday: 1,
+      reporter_principal: 1,
+      repeat_child: 1,
+    });
+    const marked = (id: string): ReportTable => ({ ...reportRow(id, 0, '2026-06', 'neglect'), decision: 'notOpened', decision_date: '2026-07-20', feedback_inappropriate_at: later(30), protection_at: later(60) });
+    for (const row of [full('p1'), full('p2'), marked('p3')]) await store.transaction((trx) => trackReport(trx, row.id, () => trx.insertInto('reports').values(row).execute()));
+    await foldRollup(store.db);
+    const counts = async () =>
+      store.db
+        .selectFrom('stat_counts')
+        .select(['reports', 'receipt_confirmed', 'feedback_within_week', 'feedback_inappropriate', 'protection_in_time', 'reports_before_holiday', 'by_principal', 'repeat_reports'])
+        .executeTakeFirstOrThrow();
+    const want = { reports: 3, receipt_confirmed: 2, feedback_within_week: 2, feedback_inappropriate: 1, protection_in_time: 2, reports_before_holiday: 2, by_principal: 2, repeat_reports: 2 };
+    const plain = (r: object) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number(v)]));
+    assert.deepEqual(plain(await counts()), want);
+    const times = async () =>
+      (await store.db.selectFrom('stat_durations').select(['measure', 'bucket', 'n']).where('measure', 'in', ['feedbackAfterDecisionDays', 'draftToSendHours']).orderBy('measure').execute()).map(plain2);
+    const plain2 = (r: { measure: string; bucket: number; n: number }) => ({ measure: r.measure, bucket: Number(r.bucket), n: Number(r.n) });
+    // Decided 5 July, feedback 9 July: 4 days; draft started 18:30 UTC, sent 21:30 UTC: 3 hours.
+    const wantTimes = [
+      { measure: 'draftToSendHours', bucket: 3, n: 2 },
+      { measure: 'feedbackAfterDecisionDays', bucket: 4, n: 2 },
+    ];
+    assert.deepEqual(await times(), wantTimes);
+    // Purged as retention.ts does: the contribution kept by month, school and category, the rows deleted.
+    await store.transaction(async (trx) => {
+      const rows = await trx.selectFrom('reports').select([...reportFactColumns]).where('id', 'in', ['p1', 'p3']).execute();
+      const kept = new RollupDelta();
+      for (const r of rows) kept.add(reportContribution(r), 1);
+      await kept.applyPurged(trx);
+      await trx.deleteFrom('reports').where('id', 'in', ['p1', 'p3']).execute();
+    });
+    assert.deepEqual(await rollupDifferences(store.db), [], 'the purged part counts as rows');
+    await rebuildRollup(store.db);
+    assert.deepEqual(plain(await counts()), want, 'a rebuild from the remaining row and the purged record gives the same figures');
+    assert.deepEqual(await times(), wantTimes);
+  });
+
   it('rolls a change back with its transaction', async () => {
     await assert.rejects(
       store.transaction(async (trx) => {
@@ -156,9 +227,10 @@ describe('the statistics roll-up', () => {
     await someChanges('f', 6);
     const before = await snapshot();
     assert.equal(before.counts.length, 0, 'a change writes no row of the roll-up itself');
-    assert.equal(before.deltas, 9, 'six reports and three receipts');
+    // A receipt is a count (receiptConfirmed, issue 24 §2) and a duration: two delta rows.
+    assert.equal(before.deltas, 6 + 3 * 2, 'six reports and three receipts');
     assert.deepEqual(await rollupDifferences(store.db), []);
-    assert.equal(await foldRollup(store.db), 6);
+    assert.equal(await foldRollup(store.db), 9, 'the fuller table: six reports and three receipts counted');
     const folded = await snapshot();
     assert.equal(folded.deltas, 0);
     assert.equal(folded.version, before.version + 1);
@@ -191,7 +263,8 @@ describe('the statistics roll-up', () => {
     await someChanges('b', 7);
     await store.transaction((trx) => foldRollupIn(trx, 3));
     assert.deepEqual(await rollupDifferences(store.db), [], 'part folded, the rest waiting: the figures are whole');
-    assert.equal((await snapshot()).deltas, 7 + 3 - 3 - 3);
+    // Seven reports and three receipts as count rows, three receipts as duration rows; 3 of each folded.
+    assert.equal((await snapshot()).deltas, 7 + 3 + 3 - 3 - 3);
     await foldRollup(store.db);
     assert.equal((await snapshot()).deltas, 0);
     assert.deepEqual(await rollupDifferences(store.db), []);
@@ -250,5 +323,44 @@ describe('the statistics roll-up', () => {
   it('buckets times by the documented resolution', () => {
     assert.deepEqual([0, 0.5, 1, 23.9, 167.9, 168, 191, 192, 10_000, -3].map(hourBucket), [0, 0, 1, 23, 167, 168, 168, 192, 8760, 0]);
     assert.deepEqual([0, 14, 365, 900, -2].map(dayBucket), [0, 14, 365, 365, 0]);
+  });
+
+  it('fills issue 24 §2\'s figures for the reports already stored when 0170 migrates (holidays by the default rules, repeats from the keyed hash)', async () => {
+    // A store as the previous version left it: migrated to 0161, three reports on one child's hash.
+    await store.close();
+    await place.drop();
+    place = await createTestStore();
+    const old = await openDb(place.url);
+    const migrationTableSchema = old.dialect === 'postgres' ? place.schema : undefined;
+    await new Migrator({ db: old.db, provider: migrationProvider, allowUnorderedMigrations: true, ...(migrationTableSchema ? { migrationTableSchema } : {}) }).migrateTo('0161-report-reference-sequences');
+    const row = (id: string, receivedAt: string, childKey: string | null) => ({
+      ...reportRow(id, 0, receivedAt.slice(0, 7), 'neglect'),
+      received_at: receivedAt,
+      receipt_at: receivedAt,
+      child_key: childKey,
+    });
+    // 25 March 2026: nine days before Good Friday. 2025-01-10 is more than 12 months before 2026-03-25.
+    await old.db
+      .insertInto('reports')
+      .values([row('a1', '2025-01-10T09:00:00.000Z', 'h1'), row('a2', '2026-03-25T09:00:00.000Z', 'h1'), row('a3', '2026-05-04T09:00:00.000Z', 'h1'), row('a4', '2026-05-05T09:00:00.000Z', null)] as never)
+      .execute();
+    await old.close();
+    store = await openStore(place.url);
+    const flags = await store.db.selectFrom('reports').select(['id', 'before_holiday', 'repeat_child', 'reporter_principal', 'draft_started_at']).orderBy('id').execute();
+    assert.deepEqual(
+      flags.map((f) => [f.id, Number(f.before_holiday), Number(f.repeat_child), f.reporter_principal, f.draft_started_at]),
+      [
+        ['a1', 0, 0, null, null],
+        ['a2', 1, 0, null, null],
+        ['a3', 0, 1, null, null],
+        ['a4', 0, 0, null, null],
+      ],
+    );
+    const total = await store.db
+      .selectFrom('stat_counts')
+      .select((e) => [e.fn.sum<number>('reports').as('reports'), e.fn.sum<number>('receipt_confirmed').as('receipt'), e.fn.sum<number>('reports_before_holiday').as('holiday'), e.fn.sum<number>('repeat_reports').as('repeats')])
+      .executeTakeFirstOrThrow();
+    assert.deepEqual([total.reports, total.receipt, total.holiday, total.repeats].map(Number), [4, 4, 1, 1]);
+    assert.deepEqual(await rollupDifferences(store.db), []);
   });
 });

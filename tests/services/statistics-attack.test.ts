@@ -101,14 +101,18 @@ async function load(store: Store, facts: Fact[], consults: Fact[]): Promise<void
     const at = `${f.month}-10T08:00:00.000Z`;
     const has = (k: CountKey) => f.keys.includes(k);
     const decision = has('opened') ? 'opened' : has('notOpened') ? 'notOpened' : has('alreadyOngoing') ? 'alreadyOngoing' : null;
+    const decisionDate = decision ? `${f.month}-${has('decidedWithin14') ? '20' : '28'}` : null;
+    // Issue 24 §2: feedback 2 days after the decision date (within the week) or 10 (not).
+    const feedbackAt = decisionDate ? new Date(Date.parse(`${decisionDate}T08:00:00.000Z`) + (has('feedbackWithinWeek') ? 2 : 10) * 86_400_000).toISOString() : `${f.month}-21T08:00:00.000Z`;
     return {
       id: `r${i}`, reference: `R-${i}`, submission_key: `k${i}`, reporter_aad: 'r', reporter_locale: 'sv', school_id: s.id, district_id: s.district, school_type: s.type,
       intake_unit_id: 'ifo-mottagningen', category: f.category, acute: 0, feedback_requested: has('feedbackRequested') ? 1 : 0, joint_meeting_wanted: 0, child_key: null, sealed: null,
       received_at: at, received_month: f.month, protection_due_at: at, decision_due_at: at, channel_conversation_id: null, channel_activity_id: null, handler_aad: null,
-      handler_name: null, handler_phone: null, receipt_at: null, protection_at: null, protection_immediate: null, decision,
-      decision_date: decision ? `${f.month}-${has('decidedWithin14') ? '20' : '28'}` : null, decision_at: null, feedback_inappropriate_at: null, feedback_requested_later_at: null,
-      feedback_given_at: has('feedbackGiven') ? `${f.month}-21T08:00:00.000Z` : null, joint_meeting_offered_at: has('jointMeetings') ? at : null, feedback_sent_unrequested: null,
+      handler_name: null, handler_phone: null, receipt_at: has('receiptConfirmed') ? at : null, protection_at: has('protectionInTime') ? at : null, protection_immediate: null, decision,
+      decision_date: decisionDate, decision_at: null, feedback_inappropriate_at: has('feedbackInappropriate') ? at : null, feedback_requested_later_at: null,
+      feedback_given_at: has('feedbackGiven') ? feedbackAt : null, joint_meeting_offered_at: has('jointMeetings') ? at : null, feedback_sent_unrequested: null,
       version: 1, purged_at: null, updated_at: at,
+      before_holiday: has('reportsBeforeHoliday') ? 1 : 0, reporter_principal: has('byPrincipal') ? 1 : 0, repeat_child: has('repeatReports') ? 1 : 0,
     };
   });
   for (let i = 0; i < reports.length; i += 100) await store.db.insertInto('reports').values(reports.slice(i, i + 100)).execute();
@@ -365,8 +369,11 @@ describe('suppression against an attacker who asks every query there is', functi
       month: fc.constantFrom(...MONTHS),
       category: fc.constantFrom(...CATEGORIES),
       decision: fc.constantFrom<Array<CountKey | null>>(null, 'opened', 'notOpened', 'alreadyOngoing'),
-      flags: fc.subarray(['feedbackRequested', 'jointMeetings'] as CountKey[]),
+      flags: fc.subarray(['feedbackRequested', 'jointMeetings', 'receiptConfirmed', 'protectionInTime', 'reportsBeforeHoliday', 'byPrincipal', 'repeatReports'] as CountKey[]),
       fast: fc.boolean(),
+      // Issue 24 §2: decision feedback within a week of the decision; feedback marked inappropriate.
+      withinWeek: fc.boolean(),
+      inappropriate: fc.boolean(),
     });
     const consult = fc.record({
       school: fc.constantFrom(...schools.map((s) => s.id)),
@@ -378,8 +385,8 @@ describe('suppression against an attacker who asks every query there is', functi
       fc.asyncProperty(fc.array(fact, { minLength: 5, maxLength: 70 }), fc.array(consult, { maxLength: 25 }), async (fs, cs) => {
         const facts: Fact[] = fs.map((f) => {
           const keys: CountKey[] = ['reports', ...f.flags];
-          if (f.flags.includes('feedbackRequested') && f.decision) keys.push('feedbackGiven');
-          if (f.decision) keys.push(f.decision, ...(f.fast ? (['decidedWithin14'] as CountKey[]) : []));
+          if (f.flags.includes('feedbackRequested') && f.decision) keys.push('feedbackGiven', ...(f.withinWeek ? (['feedbackWithinWeek'] as CountKey[]) : []));
+          if (f.decision) keys.push(f.decision, ...(f.fast ? (['decidedWithin14'] as CountKey[]) : []), ...(f.inappropriate ? (['feedbackInappropriate'] as CountKey[]) : []));
           return { school: f.school, month: f.month, category: f.category, keys };
         });
         const consults: Fact[] = cs.map((c) => ({ school: c.school, month: c.month, category: '', keys: [c.outcome, ...(c.led ? (['ledToReport'] as CountKey[]) : [])] }));

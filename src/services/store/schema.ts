@@ -156,6 +156,14 @@ export interface ReportTable {
   purge_warned_at?: string | null;
   /** The daily summary (its due time) that listed the report as approaching its purge date (0150). */
   purge_listed_at?: string | null;
+  /** When the report's draft was started (its first step), for "draft to sending" (0170; null before). */
+  draft_started_at?: string | null;
+  /** 1: sent in the 14 days before a school holiday began (0170; decided at submit). */
+  before_holiday?: number | null;
+  /** 1: the reporter is a principal (rektor), by the directory or the role they gave (0170; null before). */
+  reporter_principal?: number | null;
+  /** 1: the child (by child_key) had a report in the 12 months before this one (0170; decided at submit). */
+  repeat_child?: number | null;
 }
 
 /** Where one of Värna's own messages about a report landed in Teams (0150), to replace it on purge. */
@@ -335,6 +343,14 @@ export interface StatCountsTable {
   consult_other_support: number;
   consult_no_outcome: number;
   led_to_report: number;
+  /** Issue 24 §2 (0170). */
+  receipt_confirmed: number;
+  feedback_within_week: number;
+  feedback_inappropriate: number;
+  protection_in_time: number;
+  reports_before_holiday: number;
+  by_principal: number;
+  repeat_reports: number;
 }
 /** How many cases took `bucket` hours or days (measure), per month × school × category. */
 export interface StatDurationsTable {

@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely';
-import { columnOf, countColumns, rebuildRollup } from '../../stat-rollup';
-import type { Database } from '../schema';
+import { columnOf, countColumnsBefore0170 } from '../../stat-rollup';
 
 /**
  * The statistics roll-up (issue 7): counts and duration buckets by month × school × category,
@@ -15,7 +14,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('district_id', 'text', (c) => c.notNull())
     .addColumn('school_type', 'text', (c) => c.notNull())
     .addColumn('category', 'text', (c) => c.notNull());
-  for (const k of countColumns) counts = counts.addColumn(columnOf(k), 'integer', (c) => c.notNull().defaultTo(0));
+  for (const k of countColumnsBefore0170) counts = counts.addColumn(columnOf(k), 'integer', (c) => c.notNull().defaultTo(0));
   await counts.addPrimaryKeyConstraint('stat_counts_pk', ['month', 'school_id', 'district_id', 'school_type', 'category']).execute();
   await db.schema
     .createTable('stat_durations')
@@ -31,5 +30,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createTable('stat_version').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('v', 'integer', (c) => c.notNull()).execute();
   await db.insertInto('stat_version' as never).values({ id: 1, v: 0 } as never).execute();
-  await rebuildRollup(db as unknown as Kysely<Database>);
+  // The roll-up is filled from the rows already stored by 0170, the last migration to change its
+  // shape (today's code reads columns this one's store does not have yet).
 }

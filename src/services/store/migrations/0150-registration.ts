@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { columnOf, countColumns } from '../../stat-rollup';
+import { columnOf, countColumnsBefore0170 } from '../../stat-rollup';
 
 /**
  * Retention a DPO would sign (issue 21 §15-17).
@@ -38,7 +38,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('district_id', 'text', (c) => c.notNull())
     .addColumn('school_type', 'text', (c) => c.notNull())
     .addColumn('category', 'text', (c) => c.notNull());
-  for (const k of countColumns) counts = counts.addColumn(columnOf(k), 'integer', (c) => c.notNull().defaultTo(0));
+  for (const k of countColumnsBefore0170) counts = counts.addColumn(columnOf(k), 'integer', (c) => c.notNull().defaultTo(0));
   await counts.addPrimaryKeyConstraint('stat_purged_counts_pk', ['month', 'school_id', 'district_id', 'school_type', 'category']).execute();
   await db.schema
     .createTable('stat_purged_durations')
