@@ -17,7 +17,7 @@ const dec = (c: DerivedCell) => showDerived(c, 1).replace(/^(\d+)\.(\d)$/, '$1,$
 
 /**
  * The committee report: dated, the period, headline figures, bar charts drawn as vectors (no
- * browser), the table, and the definition of every measure. Hidden cells get no bar, only "<5"/"..".
+ * browser), the table, and the definition of every measure. Hidden cells get no bar, only "..".
  */
 export function statisticsPdf(stats: Statistics, municipality: string): Promise<Buffer> {
   const t = strings('sv');
@@ -56,7 +56,7 @@ export function statisticsPdf(stats: Statistics, municipality: string): Promise<
     return `${s}…`;
   };
   type Bar = [label: string, value: CountCell | DerivedCell, color?: string];
-  /** A horizontal bar chart; bars only for shown figures, "<5"/".." as grey text instead. */
+  /** A horizontal bar chart; bars only for shown figures, ".." as grey text instead (small and protecting alike). */
   const chart = (title: string, bars: Bar[], x: number, y: number, width: number, note?: string) => {
     doc.font('bold').fontSize(11).text(title, x, y, { width });
     let yy = doc.y + 4;

@@ -44,16 +44,16 @@ const cell = (value: string, bold = false): Element => ({
   items: [{ type: 'TextBlock', text: value, ...(bold ? { weight: 'Bolder', wrap: true } : {}) }],
 });
 
-/** A chart point only for a figure that is shown: "<5" and ".." never become a number. */
+/** A chart point only for a figure that is shown: ".." (under 5 or protecting another) never becomes a number. */
 const plotted = (c: CountCell | DerivedCell): number | undefined => ('n' in c ? c.n : 'value' in c ? c.value : undefined);
 
 /**
  * A Teams chart (Chart.*, rendered by Teams' own Adaptive Cards renderer) under a heading, with a
- * note naming the figures left out (with their "<5" or ".."), and as its fallback the same figures
+ * note naming the figures left out (each "..", small or protecting alike), and as its fallback the same figures
  * as a FactSet, which every other client (and the adaptivecards library) renders instead.
  */
 function chartBlock(title: string, chart: { type: `Chart.${string}`; data: unknown[] } & Record<string, unknown>, figures: Array<[string, string]>, leftOut: Array<[string, string]>, t: Strings): Element {
-  // Nothing to draw (every figure "<5" or ".."): the figures as text, no empty chart.
+  // Nothing to draw (every figure ".."): the figures as text, no empty chart.
   if (chart.data.length === 0) return container([text(title, { weight: 'Bolder' }), facts(figures)], { separator: true });
   return container(
     [

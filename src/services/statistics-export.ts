@@ -91,7 +91,7 @@ export const measures: Record<CountKey | DerivedKey, { title: string; definition
 };
 
 export const suppressionNote =
-  'Antal under 5 visas som "<5". ".." = dolt för att skydda ett annat tal, eller (för andelar och tider) färre än 5 fall. Samma tal döljs i alla urval och perioder (hela månader), så att inget litet tal kan räknas fram genom att jämföra tabeller. Inga personuppgifter.';
+  '".." = visas inte: färre än 5 fall, eller dolt så att ett litet antal inte kan räknas fram ur andra siffror. Gäller antal, andelar och tider. Samma tal döljs i alla urval och perioder (hela månader), så att inget litet tal kan räknas fram genom att jämföra tabeller. Inga personuppgifter.';
 
 const groupTitles = { school: 'Skola', district: 'Område', schoolType: 'Skoltyp', category: 'Kategori' } as const;
 

@@ -11,8 +11,9 @@ import { MIN_CELL, workOutPattern, type CubeRow, type Leaf, type SuppressionPatt
  * Follow-up statistics for committees and managers: counts, shares and times for a period of whole
  * months, grouped by school, district, school type or category. Read from the roll-up
  * (`stat-rollup.ts`, migration 0030), never from the raw rows or `sealed`. Every count under 5 is
- * "<5", and one suppression pattern over every query anyone can ask (`suppression.ts`) hides what a
- * combination of published figures would give away ("..").
+ * hidden, and one suppression pattern over every query anyone can ask (`suppression.ts`) hides what
+ * a combination of published figures would give away. Both print as the same "..": two marks would
+ * themselves leak ("<5" says at most 4, ".." at least 5; issue 24 §1).
  */
 
 export type GroupBy = 'school' | 'district' | 'schoolType' | 'category';
@@ -52,7 +53,10 @@ export const derivedKeys = [
 ] as const;
 export type DerivedKey = (typeof derivedKeys)[number];
 
-/** A shown count, or why it is not shown: `<5` (under 5) or `..` (hidden to protect another cell). */
+/**
+ * A shown count, or why it is not shown: under 5, or hidden to protect another cell. The reason is
+ * kept for the suppression and its audits; it is never printed (`show` gives ".." for both).
+ */
 export type CountCell = { n: number } | { suppressed: 'under5' | 'protects' };
 export type DerivedCell = { value: number } | { hidden: true };
 
@@ -78,7 +82,12 @@ export interface Statistics {
 export { MIN_CELL };
 export { stockholmDate } from './stat-rollup';
 
-export const show = (c: CountCell): string => ('n' in c ? String(c.n) : c.suppressed === 'under5' ? '<5' : '..');
+/**
+ * The printed figure: the number, or ".." for every count not shown, whatever the reason. One mark
+ * for all, as statistical offices print: "<5" beside ".." would tell at most 4 from at least 5, and on
+ * overlapping periods or groupings that narrows a small count even when every figure is hidden.
+ */
+export const show = (c: CountCell): string => ('n' in c ? String(c.n) : '..');
 export const showDerived = (c: DerivedCell, digits = 0): string => ('value' in c ? c.value.toFixed(digits) : '..');
 
 // --- periods -------------------------------------------------------------------------------------

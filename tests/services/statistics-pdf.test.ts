@@ -48,12 +48,16 @@ describe('committee report (PDF) rendered to PNG', function () {
     assert.ok(countColor(image, PDF_COLORS.p90, rightHalf) > 2000, '90th-percentile bars in their own colour');
     assert.equal(countColor(image, PDF_COLORS.p90, leftHalf), 0);
 
-    // A school whose count is "<5" (or "..") gets grey text and no bar; a shown one gets a bar.
+    // A school whose count is under 5 or hidden to protect another gets the same grey "..", no bar; a shown one gets a bar.
     const row = (label: string) => ({ x0: 0, y0: at(label).y - 14, x1: w / 2, y1: at(label).y + 2 });
-    assert.equal(countColor(image, PDF_COLORS.bar, row('Solstrålens skola och förskola enhet 2')), 0, 'no bar for <5');
-    assert.equal(countColor(image, PDF_COLORS.bar, row('Lyrans skola och förskola enhet 3')), 0, 'no bar for ..');
+    assert.equal(countColor(image, PDF_COLORS.bar, row('Solstrålens skola och förskola enhet 2')), 0, 'no bar for a count under 5');
+    assert.equal(countColor(image, PDF_COLORS.bar, row('Lyrans skola och förskola enhet 3')), 0, 'no bar for a protecting count');
     assert.ok(countColor(image, PDF_COLORS.bar, row('Ekbackens skola och förskola enhet 1')) > 100, 'a bar for 6');
-    assert.ok(text.some((i) => i.str === '<5') && text.some((i) => i.str === '..'));
+    // One mark (issue 24 §1): the small count and the protecting one both print "..", never "<5".
+    const grey = (label: string) => text.filter((i) => i.str === '..' && i.x < w / 2 && Math.abs(i.y - at(label).y) < 3);
+    assert.equal(grey('Solstrålens skola och förskola enhet 2').length, 1, '".." beside the school under 5');
+    assert.equal(grey('Lyrans skola och förskola enhet 3').length, 1, '".." beside the protecting school');
+    assert.ok(!text.some((i) => i.str.includes('<5')), 'no "<5" on the page');
   });
 
   it('keeps a large directory to one chart page: the first groups, and says where the rest are', async () => {

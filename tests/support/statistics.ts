@@ -129,8 +129,8 @@ export async function seed(store: Store): Promise<void> {
 
 /**
  * A Statistics result built directly (no store), for the card and PDF tests: `schools` groups with
- * long names, deterministic counts, and a few cells suppressed ("<5") or hidden ("..") the way the
- * service marks them. The figures are made up; only the shape of the result type matters here.
+ * long names, deterministic counts, and a few cells under 5 or hidden to protect another the way the
+ * service marks them (both printed ".."). The figures are made up; only the shape of the result type matters here.
  */
 export function statisticsFixture(schools = 3, groupBy: Statistics['groupBy'] = 'school'): Statistics {
   const shown = (n: number): CountCell => ({ n });

@@ -13,7 +13,7 @@ export const sv = {
   statsNote: 'När du trycker Klart räknas det i uppföljningen för skolan (till exempel hur många skolor som gått igenom anmälningsplikten med personalen den här terminen).',
   period: (p: { kind: 'year'; year: number } | { kind: 'term'; term: string }) => (p.kind === 'year' ? String(p.year) : `${p.term.slice(5)} ${p.term.slice(0, 4)}`),
   figuresPdf: (period: string) => `Värnas siffror för ${period} (PDF)`,
-  figuresNote: 'Samma siffror som i statistiken, för det du har behörighet att se; tal under 5 visas som <5. Länken gäller en kort stund och förnyas när du öppnar kortet.',
+  figuresNote: 'Samma siffror som i statistiken, för det du har behörighet att se; tal som inte visas (färre än 5 fall, eller dolda för att skydda ett litet antal) står som ”..”. Länken gäller en kort stund och förnyas när du öppnar kortet.',
   figuresUnavailable: 'Siffrorna finns i statistiken: skriv "statistik".',
   refresh: 'Uppdatera',
 
@@ -74,7 +74,7 @@ export const en: RemindersStrings = {
   statsNote: 'Pressing Done counts for the school in the follow-up (for example how many schools briefed their staff on the duty to report this term).',
   period: (p: { kind: 'year'; year: number } | { kind: 'term'; term: string }) => (p.kind === 'year' ? String(p.year) : `${p.term.endsWith('VT') ? 'the spring term' : 'the autumn term'} ${p.term.slice(0, 4)}`),
   figuresPdf: (period: string) => `Värna's figures for ${period} (PDF)`,
-  figuresNote: 'The same figures as in the statistics, for what you may see; numbers under 5 are shown as <5. The link is valid for a short while and renewed when you open the card.',
+  figuresNote: 'The same figures as in the statistics, for what you may see; figures not shown (fewer than 5 cases, or hidden to protect a small number) are printed as "..". The link is valid for a short while and renewed when you open the card.',
   figuresUnavailable: 'The figures are in the statistics: type "statistics".',
   refresh: 'Refresh',
 
