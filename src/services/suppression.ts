@@ -16,7 +16,14 @@
  * everything an attacker can compute from them by adding and subtracting, is orthogonal to every
  * cycle, while the sensitive box is not: no combination of published figures gives it. (The tests
  * check this separately by exact Gaussian elimination over every figure every query returns.)
- * Figures whose box a cycle does not cancel in are shown as ".." (or "<5" when under 5).
+ * Figures whose box a cycle does not cancel in are not shown, and neither are counts under 5: both
+ * print "..", one mark, since two ("<5" at most 4, ".." at least 5) bounded a small figure by
+ * themselves on overlapping periods or groupings (issue 24). Every cycle that protects a box can
+ * move it to 1 and to 4 within its own cells (a count never below 0), so that an attacker who reads
+ * every figure and every bound by linear programming still finds the box anywhere in 1-4
+ * (τ-ARGUS's protection levels; tests/services/statistics-attack.test.ts audits it). The row rules
+ * below (`rowPins`, a partner that leaves a part open) still read ".." as 5 or more: stricter than
+ * one mark needs, never weaker.
  *
  * The counts of a family with a sum rule (decisions = opened + not opened + already ongoing;
  * consultations = their four outcomes) share one pattern, so the rule gives nothing away either.
@@ -79,6 +86,8 @@ interface Cycle {
   cy: number;
   mx: number;
   my: number;
+  /** `room`, once worked out (the counts do not change while the pattern is worked out). */
+  room?: [number, number];
 }
 
 interface Box {
@@ -218,19 +227,33 @@ class FamilyPattern {
    * theirs; a count never goes below 0. [least +1 cell, least -1 cell].
    */
   room(z: Cycle): [number, number] {
+    if (z.room) return z.room;
+    const { C, M } = this.cube.dims;
+    const M1 = M + 1;
     let plus = Infinity;
     let minus = Infinity;
-    const two = (x: number, y: number): Array<[number, number]> => (y >= 0 ? [[x, 1], [y, -1]] : [[x, 1]]);
-    const keyCells: Array<[number, number]> = this.keys === 1 ? [[0, 1]] : two(z.kx, z.ky).map(([j, s]) => [j + 1, s]);
-    for (const [l, sl] of two(z.rx, z.ry))
-      for (const [c, sc] of two(z.cx, z.cy))
-        for (const [x, sm] of two(z.mx, z.my))
-          for (const [k, sk] of keyCells) {
-            const v = this.base(k, l, c, x);
-            if (sl * sc * sm * sk > 0) plus = Math.min(plus, v);
+    // Plain loops (no closures or arrays per call): the search for a cycle with room calls this
+    // thousands of times per protected box.
+    const nl = z.ry >= 0 ? 2 : 1;
+    const nc = z.cy >= 0 ? 2 : 1;
+    const nm = z.my >= 0 ? 2 : 1;
+    const nk = this.keys === 1 ? 1 : z.ky >= 0 ? 2 : 1;
+    for (let i = 0; i < nl; i++) {
+      const l = i ? z.ry : z.rx;
+      for (let j = 0; j < nc; j++) {
+        const c = j ? z.cy : z.cx;
+        for (let h = 0; h < nm; h++) {
+          const at = (l * C + c) * M1 + (h ? z.my : z.mx);
+          for (let e = 0; e < nk; e++) {
+            const p = this.prefix[this.keys === 1 ? 0 : (e ? z.ky : z.kx) + 1]!;
+            const v = p[at + 1]! - p[at]!;
+            if ((i + j + h + e) % 2 === 0) plus = Math.min(plus, v);
             else minus = Math.min(minus, v);
           }
-    return [plus, minus];
+        }
+      }
+    }
+    return (z.room = [plus, minus]);
   }
 
   /** The sign of a cycle over a box for key k (0: it cancels there). */
@@ -256,28 +279,24 @@ class FamilyPattern {
     const down = n - 1;
     let canUp = up <= 0;
     let canDown = down <= 0;
-    for (const z of this.cyclesOver(k, box)) {
-      const s = this.signOver(k, box, z);
-      const [plus, minus] = this.room(z);
-      // t along the cycle moves the box by s·t: its +1 cells by t, its -1 cells by -t.
-      if ((s > 0 ? minus : plus) >= up) canUp = true;
-      if ((s > 0 ? plus : minus) >= down) canDown = true;
-      if (canUp && canDown) return true;
-    }
-    return canUp && canDown;
-  }
-
-  /** The cycles that do not cancel over a box for key k. */
-  private cyclesOver(k: number, box: Box): Cycle[] {
     const M = this.cube.dims.M;
     const every = box.r.size === this.cube.dims.L;
-    const out = new Set<Cycle>();
+    // The buckets may list a cycle more than once: checking it again changes nothing.
     for (const l of every ? [0] : box.r.list)
       for (let month = box.a; month <= box.b; month++) {
         const bucket = every ? this.pointsByMonth[month] : this.byLeafMonth[l * M + month];
-        if (bucket) for (const z of bucket) if (this.signOver(k, box, z)) out.add(z);
+        if (!bucket) continue;
+        for (const z of bucket) {
+          const s = this.signOver(k, box, z);
+          if (!s) continue;
+          const [plus, minus] = this.room(z);
+          // t along the cycle moves the box by s·t: its +1 cells by t, its -1 cells by -t.
+          if ((s > 0 ? minus : plus) >= up) canUp = true;
+          if ((s > 0 ? plus : minus) >= down) canDown = true;
+          if (canUp && canDown) return true;
+        }
       }
-    return [...out];
+    return canUp && canDown;
   }
 
   /** Does some cycle not cancel over this box for key k (so it is protected, and not published)? */
@@ -455,15 +474,46 @@ class FamilyPattern {
       const [plus, minus] = this.room(z);
       return plus >= down && minus >= up;
     };
-    // Not for a box of every school: its cycle is a point in schools already, and a point in months
-    // too would hide the municipality's totals over every period holding that month (a cost the
-    // audit has not been shown to need: left to the cycles of the finer boxes).
-    if (n >= 1 && n < MIN_CELL && box.r.size < L && !enough(chosen)) {
+    // A box of every school too (issue 24: the municipality's violence in June, 4, rested on a
+    // neglect of 0 in April-May and could not go below 4).
+    if (n >= 1 && n < MIN_CELL && !enough(chosen)) {
       const found = this.roomier(box, chosen, k === 0, keyOptions, enough);
-      this.add(found ?? chosen);
+      if (found) {
+        this.add(found);
+        return;
+      }
+      // No single cycle has the room: each case of the box gets a point of its own (a single
+      // school, month, category and key), which can go down to 0 and up without bound, so together
+      // they move the box anywhere from 0 up. It hides every figure that holds one of them: the
+      // last resort, seldom needed.
+      this.add(chosen);
+      this.pointsUnder(k, box, down);
       return;
     }
     this.add(chosen);
+  }
+
+  /**
+   * Point cycles on the box's base cells with the most cases, until together they can take `down`
+   * cases off it (and at least one, which can take it up without bound): see `protect`.
+   */
+  private pointsUnder(k: number, box: Box, down: number): void {
+    const comps = this.keys === 1 ? [0] : k > 0 ? [k - 1] : Array.from({ length: this.keys - 1 }, (_, j) => j);
+    const cells: Array<{ v: number; z: Cycle }> = [];
+    for (const l of box.r.list)
+      for (const c of box.c >= 0 ? [box.c] : this.cats)
+        for (let x = box.a; x <= box.b; x++)
+          for (const j of comps) {
+            const v = this.base(this.keys === 1 ? 0 : j + 1, l, c, x);
+            if (v > 0) cells.push({ v, z: { kx: j, ky: -1, rx: l, ry: -1, cx: c, cy: -1, mx: x, my: -1 } });
+          }
+    cells.sort((p, q) => q.v - p.v);
+    let taken = 0;
+    for (const { v, z } of cells) {
+      this.add(z);
+      taken += v;
+      if (taken >= Math.max(down, 1)) return;
+    }
   }
 
   /** Of the other choices of a cycle for `box`, the first (least hiding) that `enough` takes. */

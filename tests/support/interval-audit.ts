@@ -3,17 +3,18 @@ import loadHighs from 'highs';
 /**
  * The attacker who reads bounds (issue 24), as statistical offices audit a suppression pattern
  * (τ-ARGUS's protection levels): the unknowns are the base cells (counts, so 0 or more), and every
- * printed figure is a sum of them with what the print says about it: a number is exact, "<5" is
- * 0-4 (a zero is printed so too), ".." is 5 or more (anything under 5 is printed "<5"). By linear
+ * printed figure is a sum of them with what the print says about it: a number is exact, ".." (every
+ * figure not shown, whether under 5 or hidden to protect another: one mark, so that the mark itself
+ * bounds nothing) is 0 or more. By linear
  * programming (HiGHS) the smallest and the largest value each target can take under all of it at
  * once. A target of 1-4 is protected when its range still holds 1 and 4: nothing printed says
- * more about it than its own "<5" does.
+ * more about it than that it is small.
  */
 
 export interface Figure {
   /** The base cells it sums (each once). */
   cells: number[];
-  /** As printed: digits, "<5" or "..". */
+  /** As printed: digits or "..". */
   text: string;
   /** For `explain`. */
   label?: string;
@@ -33,8 +34,7 @@ export interface Range {
 /** What a printed figure says about its sum. */
 export function boundsOf(text: string): [number, number] {
   if (/^\d+$/.test(text)) return [Number(text), Number(text)];
-  if (text === '<5') return [0, 4];
-  if (text === '..') return [5, Infinity];
+  if (text === '..') return [0, Infinity];
   throw new Error(`not a printed count: ${text}`);
 }
 
