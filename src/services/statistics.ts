@@ -225,6 +225,13 @@ export interface StatisticsDeps {
   /** Work the suppression pattern out again in the background shortly after each change (the running bot). */
   warmAfterChanges?: boolean;
   /**
+   * How long a view waits for the pattern of the newest figures before it is served the last one
+   * worked out (a consistent, protected snapshot: its figures are its own), while the new one is
+   * finished in the background. Years of sparse figures take long to work out (docs/benchmarks.md),
+   * longer than Teams waits for an answer. Default 3 s.
+   */
+  staleAfterMs?: number;
+  /**
    * After `warm()`, how often to look for a change made by another instance (another process on
    * the same PostgreSQL: it is not told of this one's changes), to work the pattern out before
    * anyone asks. 0 = never.
@@ -237,7 +244,7 @@ export interface StatisticsQuery {
   groupBy: GroupBy;
 }
 
-export function makeStatistics({ store, clock, log, directory, reminders, warmAfterChanges = false, watchMs = 0 }: StatisticsDeps) {
+export function makeStatistics({ store, clock, log, directory, reminders, warmAfterChanges = false, watchMs = 0, staleAfterMs = 3000 }: StatisticsDeps) {
   const db = store.db;
   const m = directory.municipality;
 
@@ -272,12 +279,30 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
     if (fold) await foldRollup(db);
     const version = Number((await db.selectFrom('stat_version').select('v').where('id', '=', 1).executeTakeFirst())?.v ?? 0);
     if (cached?.version === version) return cached.pattern;
-    if (working?.version === version) return working.pattern;
-    const pattern = workOut(version);
-    working = { version, pattern };
-    return pattern.finally(() => {
-      if (working?.pattern === pattern) working = undefined;
-    });
+    let pattern = working?.version === version ? working.pattern : undefined;
+    if (!pattern) {
+      const started = workOut(version);
+      working = { version, pattern: started };
+      void started
+        .finally(() => {
+          if (working?.pattern === started) working = undefined;
+        })
+        .catch(() => undefined);
+      pattern = started;
+    }
+    const older = cached;
+    if (!older) return pattern;
+    // An older pattern is there: wait a little for the new one, then serve the older (its own figures).
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), staleAfterMs)));
+    try {
+      const got = await Promise.race([pattern, late]);
+      if (got) return got;
+      log.info({ event: 'statistics.pattern.stale', version: older.version, newest: version }, 'statistics served from the last pattern while the newest is worked out');
+      return older.pattern;
+    } finally {
+      clearTimeout(timer);
+    }
   }
   async function workOut(version: number): Promise<SuppressionPattern> {
     const started = Date.now();

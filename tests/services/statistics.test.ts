@@ -93,6 +93,32 @@ describe('statistics for committees', () => {
     instance.stop();
   });
 
+  it('serves the last pattern worked out (its own figures) when the newest is not ready in time, then the newest', async () => {
+    const lines: string[] = [];
+    const log = createLogger('info', { write: (line: string) => void lines.push(line) });
+    // staleAfterMs 0: a view never waits for a newer pattern once one is there (years of sparse
+    // figures take longer to work out than Teams waits for an answer).
+    const instance = makeStatistics({ store, clock: { now: () => now }, log, directory: dir, reminders: { doneBySchoolAndTerm: async () => [] }, staleAfterMs: 0 });
+    const year = () => instance.figures({ aadObjectId: STATISTICIAN }, { period: { kind: 'year', year: 2026 }, groupBy: 'school' });
+    const before = row(await year(), 'ekbacken').counts.reports;
+    assert.ok('n' in before, 'the first view waits for the first pattern (there is no other)');
+    await store.db
+      .updateTable('stat_counts')
+      .set((e) => ({ reports: e('reports', '+', 10) }))
+      .where('school_id', '=', 'ekbacken')
+      .where('month', '=', '2026-03')
+      .where('category', '=', 'neglect')
+      .execute();
+    await store.db.updateTable('stat_version').set((e) => ({ v: e('v', '+', 1) })).where('id', '=', 1).execute();
+    const stale = row(await year(), 'ekbacken').counts.reports;
+    assert.deepEqual(stale, before, 'the last pattern, with its own figures: consistent and protected, not the new count with an old pattern');
+    assert.ok(lines.some((l) => l.includes('"statistics.pattern.stale"')));
+    for (let i = 0; i < 300 && lines.filter((l) => l.includes('"statistics.pattern"')).length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    const after = row(await year(), 'ekbacken').counts.reports;
+    assert.ok('n' in after && after.n === before.n + 10, `the newest once it is worked out (${JSON.stringify(after)})`);
+    instance.stop();
+  });
+
   it('gives a year by school with the hand-computed counts, shares and times (Stockholm year, not UTC)', async () => {
     const s = await stats.figures({ aadObjectId: STATISTICIAN }, { period: { kind: 'year', year: 2026 }, groupBy: 'school' });
     assert.deepEqual(
