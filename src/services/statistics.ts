@@ -228,7 +228,7 @@ export interface StatisticsDeps {
    * How long a view waits for the pattern of the newest figures before it is served the last one
    * worked out (a consistent, protected snapshot: its figures are its own), while the new one is
    * finished in the background. Years of sparse figures take long to work out (docs/benchmarks.md),
-   * longer than Teams waits for an answer. Default 3 s.
+   * longer than Teams waits for an answer. Default 3 s; 0 never waits once a pattern is there.
    */
   staleAfterMs?: number;
   /**
@@ -293,13 +293,16 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
     const older = cached;
     if (!older) return pattern;
     // An older pattern is there: wait a little for the new one, then serve the older (its own figures).
+    const stale = () => {
+      log.info({ event: 'statistics.pattern.stale', version: older.version, newest: version }, 'statistics served from the last pattern while the newest is worked out');
+      return older.pattern;
+    };
+    if (staleAfterMs <= 0) return stale();
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), staleAfterMs)));
     try {
       const got = await Promise.race([pattern, late]);
-      if (got) return got;
-      log.info({ event: 'statistics.pattern.stale', version: older.version, newest: version }, 'statistics served from the last pattern while the newest is worked out');
-      return older.pattern;
+      return got ?? stale();
     } finally {
       clearTimeout(timer);
     }
