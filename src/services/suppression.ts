@@ -86,8 +86,6 @@ interface Cycle {
   cy: number;
   mx: number;
   my: number;
-  /** `room`, once worked out (the counts do not change while the pattern is worked out). */
-  room?: [number, number];
 }
 
 interface Box {
@@ -221,41 +219,6 @@ class FamilyPattern {
     return p[at + 1]! - p[at]!;
   }
 
-  /**
-   * How far a cycle can move the figures it does not cancel in (issue 24, τ-ARGUS's protection
-   * levels): its base cells of +1 can go down by the least of them, its cells of -1 by the least of
-   * theirs; a count never goes below 0. [least +1 cell, least -1 cell].
-   */
-  room(z: Cycle): [number, number] {
-    if (z.room) return z.room;
-    const { C, M } = this.cube.dims;
-    const M1 = M + 1;
-    let plus = Infinity;
-    let minus = Infinity;
-    // Plain loops (no closures or arrays per call): the search for a cycle with room calls this
-    // thousands of times per protected box.
-    const nl = z.ry >= 0 ? 2 : 1;
-    const nc = z.cy >= 0 ? 2 : 1;
-    const nm = z.my >= 0 ? 2 : 1;
-    const nk = this.keys === 1 ? 1 : z.ky >= 0 ? 2 : 1;
-    for (let i = 0; i < nl; i++) {
-      const l = i ? z.ry : z.rx;
-      for (let j = 0; j < nc; j++) {
-        const c = j ? z.cy : z.cx;
-        for (let h = 0; h < nm; h++) {
-          const at = (l * C + c) * M1 + (h ? z.my : z.mx);
-          for (let e = 0; e < nk; e++) {
-            const p = this.prefix[this.keys === 1 ? 0 : (e ? z.ky : z.kx) + 1]!;
-            const v = p[at + 1]! - p[at]!;
-            if ((i + j + h + e) % 2 === 0) plus = Math.min(plus, v);
-            else minus = Math.min(minus, v);
-          }
-        }
-      }
-    }
-    return (z.room = [plus, minus]);
-  }
-
   /** The sign of a cycle over a box for key k (0: it cancels there). */
   private signOver(k: number, box: Box, z: Cycle): number {
     const m = box.r.members;
@@ -271,32 +234,82 @@ class FamilyPattern {
 
   /**
    * Can the cycles that do not cancel over the box move its count (n, 1-4) up to 4 and down to 1,
-   * each by one cycle? (A box a cycle for another box protects may rest on cells of 0 that cannot
+   * together (`reach`)? (A box a cycle for another box protects may rest on cells of 0 that cannot
    * move: then it gets a cycle of its own.)
    */
   moves(k: number, box: Box, n: number): boolean {
     const up = MIN_CELL - 1 - n;
     const down = n - 1;
-    let canUp = up <= 0;
-    let canDown = down <= 0;
+    return (up <= 0 || this.reach(k, box, 1, up).got >= up) && (down <= 0 || this.reach(k, box, -1, down).got >= down);
+  }
+
+  /**
+   * How far the cycles that do not cancel over a box can take its count together, up (dir 1) or
+   * down (dir -1), at most `need`: one after another, each as far as the cells it lowers still have
+   * cases (a count never below 0), after what the ones before it did. Every point on the way is a
+   * solution of everything printed, so an attacker's linear program reaches it too (it may reach
+   * further: this is the sure part). `protect` tries a new cycle after them (`along`, not applied).
+   */
+  reach(k: number, box: Box, dir: 1 | -1, need: number): { got: number; residual: Map<number, number> } {
+    const residual = new Map<number, number>();
+    let got = 0;
     const M = this.cube.dims.M;
     const every = box.r.size === this.cube.dims.L;
-    // The buckets may list a cycle more than once: checking it again changes nothing.
+    // The buckets may list a cycle more than once: going further along it is allowed too.
     for (const l of every ? [0] : box.r.list)
       for (let month = box.a; month <= box.b; month++) {
         const bucket = every ? this.pointsByMonth[month] : this.byLeafMonth[l * M + month];
         if (!bucket) continue;
         for (const z of bucket) {
-          const s = this.signOver(k, box, z);
-          if (!s) continue;
-          const [plus, minus] = this.room(z);
-          // t along the cycle moves the box by s·t: its +1 cells by t, its -1 cells by -t.
-          if ((s > 0 ? minus : plus) >= up) canUp = true;
-          if ((s > 0 ? plus : minus) >= down) canDown = true;
-          if (canUp && canDown) return true;
+          got += this.along(z, k, box, dir, need - got, residual, true);
+          if (got >= need) return { got, residual };
         }
       }
-    return canUp && canDown;
+    return { got, residual };
+  }
+
+  /**
+   * How far cycle z can take the box's count in direction dir (at most `most`), given the cells'
+   * cases as `residual` left them (a cell not in it has its own count); with `apply`, records the move.
+   */
+  along(z: Cycle, k: number, box: Box, dir: 1 | -1, most: number, residual: Map<number, number>, apply: boolean): number {
+    const s = this.signOver(k, box, z);
+    if (!s || most <= 0) return 0;
+    const { L, C, M } = this.cube.dims;
+    const M1 = M + 1;
+    const nl = z.ry >= 0 ? 2 : 1;
+    const nc = z.cy >= 0 ? 2 : 1;
+    const nm = z.my >= 0 ? 2 : 1;
+    const nk = this.keys === 1 ? 1 : z.ky >= 0 ? 2 : 1;
+    // Moving the box by dir·t moves along z by s·dir·t: a cell of sign σ changes by σ·s·dir·t.
+    let cap = most;
+    for (let pass = 0; pass < (apply ? 2 : 1); pass++)
+      for (let i = 0; i < nl; i++) {
+        const l = i ? z.ry : z.rx;
+        for (let j = 0; j < nc; j++) {
+          const c = j ? z.cy : z.cx;
+          for (let h = 0; h < nm; h++) {
+            const x = h ? z.my : z.mx;
+            for (let e = 0; e < nk; e++) {
+              const key = this.keys === 1 ? 0 : (e ? z.ky : z.kx) + 1;
+              const id = ((key * L + l) * C + c) * M + x;
+              const sigma = (i + j + h + e) % 2 === 0 ? 1 : -1;
+              let v = residual.get(id);
+              if (v === undefined) {
+                const p = this.prefix[key]!;
+                const at = (l * C + c) * M1 + x;
+                v = p[at + 1]! - p[at]!;
+              }
+              const change = sigma * s * dir;
+              if (pass === 0) {
+                if (change < 0) cap = Math.min(cap, v);
+              } else residual.set(id, v + change * cap);
+            }
+          }
+        }
+        if (pass === 0 && cap <= 0) return 0;
+      }
+    return cap;
   }
 
   /** Does some cycle not cancel over this box for key k (so it is protected, and not published)? */
@@ -470,10 +483,12 @@ class FamilyPattern {
     const n = this.value(k, box);
     const up = MIN_CELL - 1 - n;
     const down = n - 1;
-    const enough = (z: Cycle) => {
-      const [plus, minus] = this.room(z);
-      return plus >= down && minus >= up;
-    };
+    // What the cycles already over the box can do together; the new one adds the rest.
+    const ways = n >= 1 && n < MIN_CELL ? { up: this.reach(k, box, 1, up), down: this.reach(k, box, -1, down) } : undefined;
+    const enough = (z: Cycle) =>
+      !ways ||
+      ((up <= 0 || ways.up.got + this.along(z, k, box, 1, up - ways.up.got, ways.up.residual, false) >= up) &&
+        (down <= 0 || ways.down.got + this.along(z, k, box, -1, down - ways.down.got, ways.down.residual, false) >= down));
     // Not for a box of every school: its cycle is a point in schools already, and a point in months
     // too would hide the municipality's totals over every period holding that month (a cost the
     // audit has not been shown to need: left to the cycles of the finer boxes).
