@@ -70,9 +70,26 @@ export const countColumns = [
 /**
  * The counts the roll-up's tables had before 0170 added the rest: migrations 0030, 0150 and 0160
  * create their tables with these (a migration must make the same tables whatever the code around
- * it has become since); 0170 adds the others to all three.
+ * it has become since); 0170 adds the others to all three. A literal list: frozen, whatever is
+ * added to or moved in `countColumns`.
  */
-export const countColumnsBefore0170 = countColumns.slice(0, countColumns.indexOf('receiptConfirmed'));
+export const countColumnsBefore0170 = [
+  'reports',
+  'feedbackRequested',
+  'feedbackGiven',
+  'decisions',
+  'opened',
+  'notOpened',
+  'alreadyOngoing',
+  'decidedWithin14',
+  'jointMeetings',
+  'consultations',
+  'consultReport',
+  'consultNoReportNow',
+  'consultOtherSupport',
+  'consultNoOutcome',
+  'ledToReport',
+] as const satisfies readonly CountColumn[];
 export type CountColumn = (typeof countColumns)[number];
 const columns = Object.fromEntries(countColumns.map((k) => [k, k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)])) as Record<CountColumn, string>;
 /** The column of a count in `stat_counts` (snake case, like every column). */

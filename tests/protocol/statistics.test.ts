@@ -8,6 +8,7 @@ import { ManualClock } from '../support/clock';
 import { activityOf } from '../support/connector';
 import { renderPdfPage } from '../support/pdf';
 import { reportInput, submitReport } from '../support/report';
+import { rangesOfParts } from '../support/interval-audit';
 import { seed, statisticsFixture } from '../support/statistics';
 import { as } from '../support/users';
 import { REPORTS_CHANNEL, TEAM, intakeReady } from './report.test';
@@ -301,24 +302,17 @@ describe('the statistics card for a large directory', () => {
   });
 });
 
-/**
- * What a printed figure says to a reader who knows the rule: a number is itself; ".." is any count
- * from 0 up, since one mark stands for both "under 5" and "hidden to protect another" (issue 24 §1).
- */
-const printedBounds = (text: string): [number, number] => {
-  if (/^\d+$/.test(text)) return [Number(text), Number(text)];
-  if (text === '..') return [0, Infinity];
-  throw new Error(`not a printed count: ${text}`);
-};
-/** Each part's range given the printed sum and the other printed parts. */
-const rangesOfParts = (sum: string, parts: string[]): Array<[number, number]> => {
-  const [sLo, sHi] = printedBounds(sum);
-  const b = parts.map(printedBounds);
-  return b.map(([lo, hi], i) => {
-    const others = b.filter((_, j) => j !== i);
-    return [Math.max(lo, sLo - others.reduce((n, o) => n + o[1], 0)), Math.min(hi, sHi - others.reduce((n, o) => n + o[0], 0))];
+/** Press a button on the report's channel card as a member of the intake channel would. */
+async function pressAsIntake(bot: TestBot, reference: string, verb: string, data: Record<string, unknown> = {}) {
+  const report = await bot.services.reports.byReference(reference);
+  assert.ok(report?.channel_activity_id, 'the card is in the channel');
+  const res = await bot.execute(as.intake, verb, { reference, ...data }, {
+    conversation: { conversationType: 'channel', tenantId: 'e0e0e0e0-1111-4222-8333-444455556666', id: report.channel_conversation_id, isGroup: true },
+    channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
+    replyToId: report.channel_activity_id,
   });
-};
+  assert.ok(res.card, res.message);
+}
 
 describe('statistics: a small count cannot be worked out from what ".." says (issue 24)', () => {
   let bot: TestBot;
@@ -329,17 +323,7 @@ describe('statistics: a small count cannot be worked out from what ".." says (is
   });
   afterEach(async () => bot.destroy());
 
-  /** Press a button on the report's channel card as a member of the channel would. */
-  async function press(reference: string, verb: string, data: Record<string, unknown> = {}) {
-    const report = await bot.services.reports.byReference(reference);
-    assert.ok(report?.channel_activity_id, 'the card is in the channel');
-    const res = await bot.execute(as.intake, verb, { reference, ...data }, {
-      conversation: { conversationType: 'channel', tenantId: 'e0e0e0e0-1111-4222-8333-444455556666', id: report.channel_conversation_id, isGroup: true },
-      channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
-      replyToId: report.channel_activity_id,
-    });
-    assert.ok(res.card, res.message);
-  }
+  const press = (reference: string, verb: string, data: Record<string, unknown> = {}) => pressAsIntake(bot, reference, verb, data);
 
   it('16 decisions, 8 opened, 4 not opened and 4 already ongoing: the card and the CSV leave "not opened" and "already ongoing" anywhere in 1-4', async function () {
     this.timeout(180_000); // 16 reports made, taken and decided over the protocol
@@ -391,16 +375,7 @@ describe('statistics: the measures the audits asked for (issue 24 §2), over the
   });
   afterEach(async () => bot.destroy());
 
-  async function press(reference: string, verb: string, data: Record<string, unknown> = {}) {
-    const report = await bot.services.reports.byReference(reference);
-    assert.ok(report?.channel_activity_id, 'the card is in the channel');
-    const res = await bot.execute(as.intake, verb, { reference, ...data }, {
-      conversation: { conversationType: 'channel', tenantId: 'e0e0e0e0-1111-4222-8333-444455556666', id: report.channel_conversation_id, isGroup: true },
-      channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
-      replyToId: report.channel_activity_id,
-    });
-    assert.ok(res.card, res.message);
-  }
+  const press = (reference: string, verb: string, data: Record<string, unknown> = {}) => pressAsIntake(bot, reference, verb, data);
 
   it('counts receipts, protection in time, feedback within a week, inappropriate feedback, reports before a holiday, by principals and repeats; hides what rests on fewer than 5', async function () {
     this.timeout(180_000);
