@@ -80,8 +80,7 @@ export function registerReminders(kit: BotKit): void {
 
   /** A channel reminder (intake unit) may be handled by any member of that unit's team. */
   async function intakeMember(teams: Teams, reminderId: string): Promise<boolean> {
-    const found = await s.store.db.selectFrom('reminders').select('unit_id').where('id', '=', reminderId).executeTakeFirst();
-    const unit = found?.unit_id ? s.directory.intakeUnit(found.unit_id) : undefined;
+    const unit = await r.intakeUnitOf(reminderId);
     if (!unit) return false;
     return teams.isMember(unit.teamId);
   }
