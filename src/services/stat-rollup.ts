@@ -1,5 +1,7 @@
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
-import { newId, type Database, type Tx } from './store';
+import type { Tx } from './store/db';
+import { newId } from './store/ids';
+import type { Database } from './store/schema';
 
 /**
  * The statistics roll-up: what the committee figures are made of, pre-aggregated by month,

@@ -1,23 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
 import { makeAuditLog } from './audit';
-import { openDb, type Db, type Dialect, type OpenOptions } from './db';
+import { openDb, type Db, type Dialect, type OpenOptions, type Tx } from './db';
+import { newId } from './ids';
 import { migrationProvider } from './migrations';
 import type { Database, InstallationTable, OutboxTable } from './schema';
 
 export type { Database } from './schema';
 export type { AuditEntry, AuditKeys, AuditCheck, AuditFinding, CheckpointRecord } from './audit';
-export type Tx = Kysely<Database> | Transaction<Database>;
+export type { Tx };
+export { newId };
 
-let idSeq = 0;
-/**
- * Sortable, unique ids for rows: time, then a per-process sequence (ids made at the same instant
- * sort in the order they were made, on both stores), then randomness. Same length as before.
- */
-export function newId(at: Date = new Date()): string {
-  idSeq = (idSeq + 1) % 36 ** 4;
-  return `${at.getTime().toString(36).padStart(9, '0')}${idSeq.toString(36).padStart(4, '0')}${randomBytes(6).toString('hex')}`;
-}
 const iso = (d: Date) => d.toISOString();
 
 /**
