@@ -1,6 +1,7 @@
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import type { Tx } from './store/db';
 import { newId } from './store/ids';
+import * as rollupRows from './store/rollup';
 import type { Database } from './store/schema';
 
 /**
@@ -69,29 +70,6 @@ export const countColumns = [
   'byPrincipal',
   'repeatReports',
 ] as const;
-/**
- * The counts the roll-up's tables had before 0170 added the rest: migrations 0030, 0150 and 0160
- * create their tables with these (a migration must make the same tables whatever the code around
- * it has become since); 0170 adds the others to all three. A literal list: frozen, whatever is
- * added to or moved in `countColumns`.
- */
-export const countColumnsBefore0170 = [
-  'reports',
-  'feedbackRequested',
-  'feedbackGiven',
-  'decisions',
-  'opened',
-  'notOpened',
-  'alreadyOngoing',
-  'decidedWithin14',
-  'jointMeetings',
-  'consultations',
-  'consultReport',
-  'consultNoReportNow',
-  'consultOtherSupport',
-  'consultNoOutcome',
-  'ledToReport',
-] as const satisfies readonly CountColumn[];
 export type CountColumn = (typeof countColumns)[number];
 const columns = Object.fromEntries(countColumns.map((k) => [k, k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)])) as Record<CountColumn, string>;
 /** The column of a count in `stat_counts` (snake case, like every column). */
@@ -581,6 +559,7 @@ export async function rebuildRollup(db: Kysely<Database>): Promise<void> {
       await trx.deleteFrom('stat_count_deltas').execute();
       await trx.deleteFrom('stat_duration_deltas').execute();
     }
+    await rollupRows.clearRebuildRequest(trx);
     const delta = await recomputeRollup(trx);
     await trx.deleteFrom('stat_counts').execute();
     await trx.deleteFrom('stat_durations').execute();
@@ -609,6 +588,17 @@ export async function rebuildRollup(db: Kysely<Database>): Promise<void> {
       .where('id', '=', 1)
       .execute();
   });
+}
+
+/**
+ * Fills the roll-up from the rows when a migration asked for it (0170, the last to change its
+ * shape): called by the store's migrate() once every migration has run, so the fill is today's
+ * code on today's schema. Returns whether it filled.
+ */
+export async function rebuildRollupIfNeeded(db: Kysely<Database>): Promise<boolean> {
+  if (!(await rollupRows.rebuildRequested(db))) return false;
+  await rebuildRollup(db);
+  return true;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
+import { rebuildRollupIfNeeded } from '../stat-rollup';
 import { makeAuditLog } from './audit';
 import { openDb, type Db, type Dialect, type OpenOptions, type Tx } from './db';
 import { newId } from './ids';
@@ -40,6 +41,9 @@ export async function migrate(db: Kysely<Database>, dialect: Dialect = 'sqlite')
   const { error, results } = await new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true, ...(migrationTableSchema ? { migrationTableSchema } : {}) }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${(error as Error)?.message ?? ''}`);
+  // What a migration asked to be done with the code of the day once every migration has run
+  // (a migration itself is frozen: it does not call live domain code).
+  await rebuildRollupIfNeeded(db);
 }
 
 /** The names in Kysely's bookkeeping table; none for a new, empty store. */
