@@ -46,6 +46,16 @@ export async function migrate(db: Kysely<Database>, dialect: Dialect = 'sqlite')
   await rebuildRollupIfNeeded(db);
 }
 
+/** How many migrations the store has applied (0 for a new, empty store): for the migrate job's log. */
+export async function appliedMigrations(db: Kysely<Database>): Promise<number> {
+  try {
+    const { rows } = await sql<{ n: number | string }>`select count(*) as n from kysely_migration`.execute(db);
+    return Number(rows[0]?.n ?? 0);
+  } catch {
+    return 0; // a new, empty store
+  }
+}
+
 /** The names in Kysely's bookkeeping table; none for a new, empty store. */
 async function executedMigrations(db: Kysely<Database>, schema: string | undefined): Promise<string[]> {
   const table = schema ? sql.id(schema, 'kysely_migration') : sql.id('kysely_migration');
