@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod/v4';
-import { parseOldAuditKeys } from './services/audit';
 import { Municipality, referenceProblems } from './services/municipality';
 
 /** Fixed bot id for local mode: proactive sends need some id, and no real app has this one. */
@@ -14,6 +13,19 @@ const base64Key = z
 
 /** A key id: stored with every record it protects, so it names one key for good. */
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
+
+/** VARNA_OLD_AUDIT_KEYS: `id:base64,id:base64`, each key 32 bytes; undefined when malformed. */
+export function parseOldAuditKeys(value: string): Array<[string, Buffer]> | undefined {
+  const keys: Array<[string, Buffer]> = [];
+  for (const pair of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const colon = pair.indexOf(':');
+    const id = pair.slice(0, colon);
+    const key = Buffer.from(pair.slice(colon + 1), 'base64');
+    if (colon < 1 || !KEY_ID.test(id) || !/^[A-Za-z0-9+/]+={0,2}$/.test(pair.slice(colon + 1)) || key.length !== 32) return undefined;
+    keys.push([id, key]);
+  }
+  return keys;
+}
 
 /**
  * Retired (or not yet current) keys: `id:base64,id:base64`. Each entry must be a valid id and 32

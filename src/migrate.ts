@@ -1,8 +1,7 @@
-import { sql, type Kysely } from 'kysely';
 import { z } from 'zod/v4';
 import { createLogger } from './log';
 import { StoreLockedError, openDb } from './services/store/db';
-import { NewerDatabaseError, migrate, type Database } from './services/store';
+import { NewerDatabaseError, appliedMigrations, migrate } from './services/store';
 
 /**
  * `node dist/src/migrate.js` (`npm run migrate`): brings the store named by VARNA_STORE_URL to this
@@ -19,15 +18,6 @@ const MigrateEnv = z.object({
   VARNA_STORE_URL: z.string().regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'must start with sqlite: or postgres://').default('sqlite:data/varna.db'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
-
-async function applied(db: Kysely<Database>): Promise<number> {
-  try {
-    const { rows } = await sql<{ n: number | string }>`select count(*) as n from kysely_migration`.execute(db);
-    return Number(rows[0]?.n ?? 0);
-  } catch {
-    return 0; // a new, empty store
-  }
-}
 
 export async function runMigrations(source: NodeJS.ProcessEnv = process.env): Promise<number> {
   const parsed = MigrateEnv.safeParse(Object.fromEntries(Object.entries(source).filter(([, v]) => v !== '')));
@@ -51,10 +41,10 @@ export async function runMigrations(source: NodeJS.ProcessEnv = process.env): Pr
     return 1;
   }
   try {
-    const before = await applied(handle.db);
+    const before = await appliedMigrations(handle.db);
     log.info({ event: 'migrate.started', store: handle.dialect, where: handle.where, applied: before }, 'migrating the store');
     await migrate(handle.db, handle.dialect);
-    const after = await applied(handle.db);
+    const after = await appliedMigrations(handle.db);
     log.info({ event: 'migrate.done', store: handle.dialect, where: handle.where, ran: after - before, applied: after }, `store migrated: ${after - before} migration(s) run, ${after} in all`);
     return 0;
   } catch (error) {

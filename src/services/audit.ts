@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { z } from 'zod/v4';
-import type { Env } from '../config';
+import { parseOldAuditKeys, type Env } from '../config';
 import type { Logger } from '../log';
 import type { Clock } from './clock';
 import type { Cipher } from './crypto';
@@ -9,19 +9,6 @@ import type { AuditKeys, CheckpointRecord, Store } from './store';
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 /** The id of the development key (no VARNA_AUDIT_KEY outside production). */
 export const DEV_AUDIT_KEY_ID = 'dev';
-
-/** VARNA_OLD_AUDIT_KEYS: `id:base64,id:base64`, each key 32 bytes; undefined when malformed. */
-export function parseOldAuditKeys(value: string): Array<[string, Buffer]> | undefined {
-  const keys: Array<[string, Buffer]> = [];
-  for (const pair of value.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const colon = pair.indexOf(':');
-    const id = pair.slice(0, colon);
-    const key = Buffer.from(pair.slice(colon + 1), 'base64');
-    if (colon < 1 || !KEY_ID.test(id) || !/^[A-Za-z0-9+/]+={0,2}$/.test(pair.slice(colon + 1)) || key.length !== 32) return undefined;
-    keys.push([id, key]);
-  }
-  return keys;
-}
 
 /**
  * The audit log's HMAC keys, which are never in the database: VARNA_AUDIT_KEY (id

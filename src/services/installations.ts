@@ -1,6 +1,7 @@
 import type { Clock } from './clock';
 import type { Logger } from '../log';
 import type { Store } from './store';
+import * as installationRows from './store/installations';
 
 export interface InstallationRef {
   tenantId: string;
@@ -34,7 +35,7 @@ export function makeInstallations({ store, clock, log }: { store: Store; clock: 
     },
     /** Remembers a team's group id learnt later (installations from before it was stored). */
     async setTeamGroupId(teamId: string, aadGroupId: string): Promise<void> {
-      await store.db.updateTable('installations').set({ aad_group_id: aadGroupId }).where('key', '=', `team:${teamId}`).execute();
+      await installationRows.setTeamGroupId(store.db, teamId, aadGroupId);
     },
     async removePersonal(aadObjectId: string): Promise<void> {
       await store.installations.remove(`user:${aadObjectId}`);

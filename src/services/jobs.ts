@@ -3,6 +3,7 @@ import type { Logger } from '../log';
 import type { Clock } from './clock';
 import type { Coordinator } from './coordinator';
 import type { Store } from './store';
+import * as jobRuns from './store/jobs';
 
 export type JobHandler = (dueAt: Date) => Promise<void>;
 
@@ -55,16 +56,8 @@ export function makeJobs({ store, clock, log, coordinator }: { store: Store; clo
   const iso = (d: Date) => d.toISOString();
 
   async function lastDue(job: Registered, now: Date): Promise<Date> {
-    const row = await store.db.selectFrom('job_runs').select('last_due_at').where('name', '=', job.name).executeTakeFirst();
-    if (row) return new Date(row.last_due_at);
     // First time: start from now; nothing before the job existed is "missed".
-    await store.db
-      .insertInto('job_runs')
-      .values({ name: job.name, last_due_at: iso(now), updated_at: iso(now) })
-      .onConflict((oc) => oc.column('name').doNothing())
-      .execute();
-    const again = await store.db.selectFrom('job_runs').select('last_due_at').where('name', '=', job.name).executeTakeFirstOrThrow();
-    return new Date(again.last_due_at);
+    return (await jobRuns.lastDue(store.db, job.name)) ?? (await jobRuns.startSchedule(store.db, job.name, now));
   }
 
   async function runJob(job: Registered, now: Date): Promise<void> {
@@ -86,13 +79,7 @@ export function makeJobs({ store, clock, log, coordinator }: { store: Store; clo
         due = latest;
       }
       await job.handler(due);
-      const res = await store.db
-        .updateTable('job_runs')
-        .set({ last_due_at: iso(due), updated_at: iso(clock.now()) })
-        .where('name', '=', job.name)
-        .where('last_due_at', '=', iso(last))
-        .executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== 1) return; // another instance completed it
+      if (!(await jobRuns.completeRun(store.db, job.name, last, due, clock.now()))) return; // another instance completed it
       log.info({ event: 'job.ran', job: job.name, dueAt: iso(due) }, 'scheduled job ran');
       last = due;
       due = job.next(last);

@@ -1,10 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
-import { sql } from 'kysely';
 import type { Logger } from '../log';
 import type { Clock } from './clock';
 import type { Cipher, KeyCheck } from './crypto';
 import type { ReportContent } from './report-model';
 import type { Store } from './store';
+import * as keyRows from './store/keys';
 
 /** The key configuration does not fit the data: Värna must not start (exit code 2, one line). */
 export class KeyCheckError extends Error {
@@ -56,8 +56,6 @@ export interface RotationStep {
  */
 export function makeKeyRotation({ store, cipher, clock, log }: { store: Store; cipher: Cipher; clock: Clock; log: Logger }) {
   const { db } = store;
-  const iso = (d: Date) => d.toISOString();
-  const notCurrentIndex = (current: string) => sql<boolean>`(index_key_id is null or index_key_id <> ${current})`;
 
   async function readReport(id: string, sealed: string): Promise<ReportContent> {
     const k = await store.dataKeys.get(id);
@@ -81,21 +79,14 @@ export function makeKeyRotation({ store, cipher, clock, log }: { store: Store; c
     const checks = cipher.keyChecks();
     const derived = cipher.indexDerived;
     // 1. Every data key a record is wrapped under must be configured.
-    const usedData = await db.selectFrom('data_keys').select(['master_key_id as id', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('master_key_id').execute();
+    const usedData = await keyRows.recordsByDataKey(db);
     for (const { id, n } of usedData) {
       if (!cipher.hasKey('data', id))
         throw new KeyCheckError(`${Number(n)} records are encrypted under data key ${id}, which is not configured: give it in VARNA_OLD_DATA_KEYS (${id}:<key>) until npm run keys:rotate says no record needs it`);
     }
     const usedIndex = new Map<string, number>();
     for (const table of ['reports', 'consultations'] as const) {
-      const rows = await db
-        .selectFrom(table)
-        .select(['index_key_id as id', (eb) => eb.fn.countAll<number>().as('n')])
-        .where('index_key_id', 'is not', null)
-        .$if(table === 'reports', (q) => q.where(sql.ref('child_key'), 'is not', null))
-        .groupBy('index_key_id')
-        .execute();
-      for (const { id, n } of rows) usedIndex.set(id!, (usedIndex.get(id!) ?? 0) + Number(n));
+      for (const { id, n } of await keyRows.hashesByIndexKey(db, table)) if (id !== null) usedIndex.set(id, (usedIndex.get(id) ?? 0) + n);
     }
     for (const [id, n] of usedIndex) {
       if (!cipher.hasKey('index', id))
@@ -105,13 +96,13 @@ export function makeKeyRotation({ store, cipher, clock, log }: { store: Store; c
     // proven on a record stored under its id, if there is one.
     const fresh: KeyCheck[] = [];
     for (const c of checks) {
-      const stored = await db.selectFrom('key_checks').select('check_value').where('kind', '=', c.kind).where('key_id', '=', c.id).executeTakeFirst();
-      if (stored) {
-        if (!same(stored.check_value, c.check)) throw mismatch(c, derived);
+      const stored = await keyRows.keyCheckValue(db, c.kind, c.id);
+      if (stored !== undefined) {
+        if (!same(stored, c.check)) throw mismatch(c, derived);
         continue;
       }
       if (c.kind === 'data') {
-        const sample = await db.selectFrom('data_keys').selectAll().where('master_key_id', '=', c.id).limit(1).executeTakeFirst();
+        const sample = await keyRows.aDataKeyUnder(db, c.id);
         if (sample) {
           try {
             cipher.unwrap(sample.record_id, { masterKeyId: sample.master_key_id, wrapped: sample.wrapped });
@@ -123,41 +114,35 @@ export function makeKeyRotation({ store, cipher, clock, log }: { store: Store; c
       fresh.push(c);
     }
     // 3. Keyed hashes from before key ids were stored: one of the configured index keys must have made them.
-    const oldReport = await db.selectFrom('reports').select(['id', 'sealed', 'child_key']).where('index_key_id', 'is', null).where('child_key', 'is not', null).where('sealed', 'is not', null).limit(1).executeTakeFirst();
+    const oldReport = await keyRows.aReportHashedWithoutKeyId(db);
     if (oldReport) {
-      const pnr = (await readReport(oldReport.id, oldReport.sealed!)).child.pnrNormalized;
-      if (pnr && !cipher.keyedHashes('child', pnr).includes(oldReport.child_key!))
+      const pnr = (await readReport(oldReport.id, oldReport.sealed)).child.pnrNormalized;
+      if (pnr && !cipher.keyedHashes('child', pnr).includes(oldReport.childKey))
         throw new KeyCheckError(`none of the configured index keys (${envName({ kind: 'index', current: true }, derived)}, VARNA_OLD_INDEX_KEYS) made the stored repeat-report index: start with the index key it was made with`);
     }
-    const oldConsultation = await db.selectFrom('consultations').select(['id', 'sealed', 'teacher_key']).where('index_key_id', 'is', null).where('sealed', 'is not', null).limit(1).executeTakeFirst();
+    const oldConsultation = await keyRows.aConsultationHashedWithoutKeyId(db);
     if (oldConsultation) {
-      const teacher = await readTeacher(oldConsultation.id, oldConsultation.sealed!);
-      if (!cipher.keyedHashes('consultation.teacher', teacher).includes(oldConsultation.teacher_key))
+      const teacher = await readTeacher(oldConsultation.id, oldConsultation.sealed);
+      if (!cipher.keyedHashes('consultation.teacher', teacher).includes(oldConsultation.teacherKey))
         throw new KeyCheckError(`none of the configured index keys (${envName({ kind: 'index', current: true }, derived)}, VARNA_OLD_INDEX_KEYS) made the stored consultation index: start with the index key it was made with`);
     }
     // 4. Only when everything fits: the new keys' check values are recorded (another instance
     // starting at the same moment with another key under the same id loses, and stops).
-    const now = iso(clock.now());
+    const now = clock.now();
     for (const c of fresh) {
-      await db.insertInto('key_checks').values({ kind: c.kind, key_id: c.id, check_value: c.check, created_at: now }).onConflict((oc) => oc.columns(['kind', 'key_id']).doNothing()).execute();
-      const stored = await db.selectFrom('key_checks').select('check_value').where('kind', '=', c.kind).where('key_id', '=', c.id).executeTakeFirstOrThrow();
-      if (!same(stored.check_value, c.check)) throw mismatch(c, derived);
+      const stored = await keyRows.recordKeyCheck(db, c.kind, c.id, c.check, now);
+      if (!same(stored, c.check)) throw mismatch(c, derived);
       log.info({ event: 'keys.recorded', kind: c.kind, keyId: c.id }, 'key check value recorded');
     }
   }
 
   async function status(): Promise<KeyStatus> {
     const byKey: Record<string, number> = {};
-    for (const r of await db.selectFrom('data_keys').select(['master_key_id as id', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('master_key_id').execute()) byKey[r.id] = Number(r.n);
+    for (const r of await keyRows.recordsByDataKey(db)) byKey[r.id] = r.n;
     const indexCounts = async (table: 'reports' | 'consultations') => {
       const out: Record<string, number> = {};
-      const rows = await db
-        .selectFrom(table)
-        .select([(eb) => eb.fn.coalesce('index_key_id', eb.val('')).as('id'), (eb) => eb.fn.countAll<number>().as('n')])
-        .$if(table === 'reports', (q) => q.where(sql.ref('child_key'), 'is not', null))
-        .groupBy('index_key_id')
-        .execute();
-      for (const r of rows) out[String(r.id)] = (out[String(r.id)] ?? 0) + Number(r.n);
+      // '' for the hashes made before key ids were stored.
+      for (const r of await keyRows.hashesByIndexKey(db, table)) out[r.id ?? ''] = (out[r.id ?? ''] ?? 0) + r.n;
       return out;
     };
     const reports = await indexCounts('reports');
@@ -184,7 +169,7 @@ export function makeKeyRotation({ store, cipher, clock, log }: { store: Store; c
 
   /** Rewraps up to `limit` data keys under the current master key. */
   async function rewrapBatch(limit: number): Promise<{ n: number; failed: number; more: boolean }> {
-    const rows = await db.selectFrom('data_keys').selectAll().where('master_key_id', '<>', cipher.dataKeyId).where('record_id', '>', cursor.data).orderBy('record_id').limit(limit).execute();
+    const rows = await keyRows.dataKeysToRewrap(db, cipher.dataKeyId, cursor.data, limit);
     let n = 0;
     let failed = 0;
     await store.transaction(async (trx) => {
@@ -199,14 +184,7 @@ export function makeKeyRotation({ store, cipher, clock, log }: { store: Store; c
           continue;
         }
         // Conditional: a record purged or rewrapped meanwhile (another instance) is left alone.
-        const res = await trx
-          .updateTable('data_keys')
-          .set({ master_key_id: wrapped.masterKeyId, wrapped: wrapped.wrapped })
-          .where('record_id', '=', row.record_id)
-          .where('master_key_id', '=', row.master_key_id)
-          .where('wrapped', '=', row.wrapped)
-          .executeTakeFirst();
-        n += Number(res.numUpdatedRows);
+        if (await keyRows.rewrapDataKey(trx, row, wrapped)) n++;
       }
     });
     return { n, failed, more: rows.length === limit };
@@ -217,15 +195,7 @@ export function makeKeyRotation({ store, cipher, clock, log }: { store: Store; c
     const current = cipher.indexKeyId;
     let n = 0;
     let failed = 0;
-    const reports = await db
-      .selectFrom('reports')
-      .select(['id', 'sealed', 'child_key'])
-      .where('child_key', 'is not', null)
-      .where(notCurrentIndex(current))
-      .where('id', '>', cursor.reports)
-      .orderBy('id')
-      .limit(limit)
-      .execute();
+    const reports = await keyRows.reportsToRehash(db, current, cursor.reports, limit);
     for (const r of reports) {
       cursor.reports = r.id;
       let pnr: string | undefined;
@@ -237,24 +207,11 @@ export function makeKeyRotation({ store, cipher, clock, log }: { store: Store; c
         continue;
       }
       // Conditional: a report purged meanwhile (child_key cleared) is left alone.
-      const res = await db
-        .updateTable('reports')
-        .set({ child_key: pnr ? cipher.keyedHash('child', pnr) : null, index_key_id: current })
-        .where('id', '=', r.id)
-        .where('child_key', '=', r.child_key)
-        .executeTakeFirst();
-      n += Number(res.numUpdatedRows);
+      if (await keyRows.rehashReport(db, r.id, r.childKey, pnr ? cipher.keyedHash('child', pnr) : null, current)) n++;
     }
     const consultations =
       reports.length < limit
-        ? await db
-            .selectFrom('consultations')
-            .select(['id', 'sealed', 'teacher_key'])
-            .where(notCurrentIndex(current))
-            .where('id', '>', cursor.consultations)
-            .orderBy('id')
-            .limit(limit - reports.length)
-            .execute()
+        ? await keyRows.consultationsToRehash(db, current, cursor.consultations, limit - reports.length)
         : [];
     for (const c of consultations) {
       cursor.consultations = c.id;
@@ -268,13 +225,7 @@ export function makeKeyRotation({ store, cipher, clock, log }: { store: Store; c
       }
       // A purged consultation has lost the teacher's id with its text: its link to the teacher
       // cannot be made under the new key and is dropped (it leaves the teacher's own list).
-      const res = await db
-        .updateTable('consultations')
-        .set({ teacher_key: teacher ? cipher.keyedHash('consultation.teacher', teacher) : `unlinked:${c.id}`, index_key_id: current })
-        .where('id', '=', c.id)
-        .where('teacher_key', '=', c.teacher_key)
-        .executeTakeFirst();
-      n += Number(res.numUpdatedRows);
+      if (await keyRows.rehashConsultation(db, c.id, c.teacherKey, teacher ? cipher.keyedHash('consultation.teacher', teacher) : `unlinked:${c.id}`, current)) n++;
     }
     return { n, failed, more: reports.length + consultations.length === limit };
   }

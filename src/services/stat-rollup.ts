@@ -1,5 +1,10 @@
-import { PostgresAdapter, sql, type Kysely } from 'kysely';
-import { newId, type Database, type Tx } from './store';
+import type { Kysely } from 'kysely';
+import type { Tx } from './store/db';
+import * as rollupRows from './store/rollup';
+import type { ConsultationFacts, CountRow, CountValues, ReportFacts } from './store/rollup';
+import type { Database } from './store/schema';
+
+export { consultationFactColumns, reportFactColumns, type ConsultationFacts, type ReportFacts } from './store/rollup';
 
 /**
  * The statistics roll-up: what the committee figures are made of, pre-aggregated by month,
@@ -67,34 +72,13 @@ export const countColumns = [
   'byPrincipal',
   'repeatReports',
 ] as const;
-/**
- * The counts the roll-up's tables had before 0170 added the rest: migrations 0030, 0150 and 0160
- * create their tables with these (a migration must make the same tables whatever the code around
- * it has become since); 0170 adds the others to all three. A literal list: frozen, whatever is
- * added to or moved in `countColumns`.
- */
-export const countColumnsBefore0170 = [
-  'reports',
-  'feedbackRequested',
-  'feedbackGiven',
-  'decisions',
-  'opened',
-  'notOpened',
-  'alreadyOngoing',
-  'decidedWithin14',
-  'jointMeetings',
-  'consultations',
-  'consultReport',
-  'consultNoReportNow',
-  'consultOtherSupport',
-  'consultNoOutcome',
-  'ledToReport',
-] as const satisfies readonly CountColumn[];
 export type CountColumn = (typeof countColumns)[number];
 const columns = Object.fromEntries(countColumns.map((k) => [k, k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)])) as Record<CountColumn, string>;
 /** The column of a count in `stat_counts` (snake case, like every column). */
 export const columnOf = (k: CountColumn): string => columns[k];
-const toRow = (v: Record<CountColumn, number>) => Object.fromEntries(countColumns.map((k) => [columnOf(k), v[k]]));
+const toRow = (v: Record<CountColumn, number>) => Object.fromEntries(countColumns.map((k) => [columnOf(k), v[k]])) as unknown as CountValues;
+/** The counts of a stored row, by count. */
+const countsOfRow = (r: object): Record<CountColumn, number> => Object.fromEntries(countColumns.map((k) => [k, Number((r as Record<string, unknown>)[columnOf(k)] ?? 0)])) as Record<CountColumn, number>;
 
 export const durationMeasures = ['feedbackDays', 'receiptHours', 'protectionHours', 'decisionDays', 'firstAnswerHours', 'feedbackAfterDecisionDays', 'draftToSendHours'] as const;
 export type DurationMeasure = (typeof durationMeasures)[number];
@@ -129,38 +113,6 @@ export function stockholmDate(isoAt: string): string {
 }
 const hoursBetween = (a: string, b: string) => (Date.parse(b) - Date.parse(a)) / HOUR_MS;
 const daysBetweenDates = (a: string, b: string) => Math.round((Date.parse(`${b}T12:00:00Z`) - Date.parse(`${a}T12:00:00Z`)) / DAY_MS);
-
-/** The clear columns statistics read from a report. */
-export const reportFactColumns = [
-  'school_id',
-  'district_id',
-  'school_type',
-  'category',
-  'received_at',
-  'received_month',
-  'feedback_requested',
-  'feedback_requested_later_at',
-  'feedback_given_at',
-  'receipt_at',
-  'protection_at',
-  'decision',
-  'decision_date',
-  'decision_at',
-  'joint_meeting_offered_at',
-  'protection_due_at',
-  'feedback_inappropriate_at',
-  'draft_started_at',
-  'before_holiday',
-  'reporter_principal',
-  'repeat_child',
-] as const;
-export type ReportFacts = {
-  [K in (typeof reportFactColumns)[number]]: Database['reports'][K];
-};
-export const consultationFactColumns = ['school_id', 'district_id', 'school_type', 'created_at', 'first_answer_at', 'outcome', 'led_to_report'] as const;
-export type ConsultationFacts = {
-  [K in (typeof consultationFactColumns)[number]]: Database['consultations'][K];
-};
 
 /** A cell of the roll-up: month × school (district, type) × category. */
 export interface CellKey {
@@ -327,16 +279,11 @@ export class RollupDelta {
   async record(trx: Tx): Promise<void> {
     const { counts, durations } = this.nonZero();
     if (!counts.length && !durations.length) return;
-    if (counts.length)
-      await trx
-        .insertInto('stat_count_deltas')
-        .values(counts.map(({ cell, v }) => ({ id: newId(), ...cell, ...toRow(v) }) as never))
-        .execute();
-    if (durations.length)
-      await trx
-        .insertInto('stat_duration_deltas')
-        .values(durations.map(({ cell, measure, bucket, n }) => ({ id: newId(), ...cell, measure, bucket, n })))
-        .execute();
+    await rollupRows.recordDeltas(
+      trx,
+      counts.map(({ cell, v }): CountRow => ({ ...cell, ...toRow(v) })),
+      durations.map(({ cell, measure, bucket, n }) => ({ ...cell, measure, bucket, n })),
+    );
     for (const l of listeners) l();
   }
   /**
@@ -344,28 +291,15 @@ export class RollupDelta {
    * figure, so it is no delta and tells no listener.
    */
   async applyPurged(trx: Tx): Promise<void> {
-    for (const { cell, v } of this.counts.values()) {
-      const nonZero = countColumns.filter((k) => v[k] !== 0);
-      if (!nonZero.length) continue;
-      await trx
-        .insertInto('stat_purged_counts')
-        .values({ ...cell, ...toRow(v) } as never)
-        .onConflict((oc) =>
-          oc
-            .columns(['month', 'school_id', 'district_id', 'school_type', 'category'])
-            .doUpdateSet(Object.fromEntries(nonZero.map((k) => [columnOf(k), sql`stat_purged_counts.${sql.ref(columnOf(k))} + ${v[k]}`])) as never),
-        )
-        .execute();
-    }
-    for (const { cell, measure, bucket, n } of this.durations.values()) {
-      if (n === 0) continue;
-      await trx
-        .insertInto('stat_purged_durations')
-        .values({ ...cell, measure, bucket, n })
-        .onConflict((oc) => oc.columns(['month', 'school_id', 'district_id', 'school_type', 'category', 'measure', 'bucket']).doUpdateSet({ n: sql`stat_purged_durations.n + ${n}` }))
-        .execute();
-    }
-  }  /**
+    const counts = [...this.counts.values()].filter(({ v }) => countColumns.some((k) => v[k] !== 0));
+    const durations = [...this.durations.values()].filter(({ n }) => n !== 0);
+    await rollupRows.addToPurgedRecord(
+      trx,
+      counts.map(({ cell, v }) => ({ ...cell, ...toRow(v) })),
+      durations.map(({ cell, measure, bucket, n }) => ({ ...cell, measure, bucket, n })),
+    );
+  }
+  /**
    * Adds the non-zero parts to the roll-up as +/- upserts, cells in a fixed order, and raises the
    * version (a fold, under the fold lock).
    */
@@ -373,26 +307,12 @@ export class RollupDelta {
     const { counts, durations } = this.nonZero();
     if (!counts.length && !durations.length) return false;
     counts.sort((a, b) => (cellId(a.cell) < cellId(b.cell) ? -1 : 1));
-    for (const { cell, v } of counts) {
-      const nonZero = countColumns.filter((k) => v[k] !== 0);
-      await trx
-        .insertInto('stat_counts')
-        .values({ ...cell, ...toRow(v) } as never)
-        .onConflict((oc) =>
-          oc
-            .columns(['month', 'school_id', 'district_id', 'school_type', 'category'])
-            .doUpdateSet(Object.fromEntries(nonZero.map((k) => [columnOf(k), sql`stat_counts.${sql.ref(columnOf(k))} + ${v[k]}`])) as never),
-        )
-        .execute();
-    }
     durations.sort((a, b) => (`${cellId(a.cell)}\u001f${a.measure}\u001f${a.bucket}` < `${cellId(b.cell)}\u001f${b.measure}\u001f${b.bucket}` ? -1 : 1));
-    for (const { cell, measure, bucket, n } of durations)
-      await trx
-        .insertInto('stat_durations')
-        .values({ ...cell, measure, bucket, n })
-        .onConflict((oc) => oc.columns(['month', 'school_id', 'district_id', 'school_type', 'category', 'measure', 'bucket']).doUpdateSet({ n: sql`stat_durations.n + ${n}` }))
-        .execute();
-    await trx.updateTable('stat_version').set({ v: sql`v + 1` }).where('id', '=', 1).execute();
+    await rollupRows.addToRollup(
+      trx,
+      counts.map(({ cell, v }) => ({ ...cell, ...toRow(v) })),
+      durations.map(({ cell, measure, bucket, n }) => ({ ...cell, measure, bucket, n })),
+    );
     return true;
   }
 }
@@ -409,30 +329,15 @@ export function onRollupChange(listener: () => void): () => void {
   return () => listeners.delete(listener);
 }
 
-async function reportFacts(trx: Tx, id: string): Promise<ReportFacts | undefined> {
-  return trx
-    .selectFrom('reports')
-    .select([...reportFactColumns])
-    .where('id', '=', id)
-    .executeTakeFirst();
-}
-async function consultationFacts(trx: Tx, id: string): Promise<ConsultationFacts | undefined> {
-  return trx
-    .selectFrom('consultations')
-    .select([...consultationFactColumns])
-    .where('id', '=', id)
-    .executeTakeFirst();
-}
-
 /**
  * Runs `change` (which writes report `id` inside `trx`) and records the move of the report's
  * contribution to the figures from what it was to what it is now, in the same transaction. Use for every write that
  * can change a figure: a new report (nothing before), an intake action, feedback asked later.
  */
 export async function trackReport<T>(trx: Tx, id: string, change: () => Promise<T>): Promise<T> {
-  const before = await reportFacts(trx, id);
+  const before = await rollupRows.reportFacts(trx, id);
   const result = await change();
-  const after = await reportFacts(trx, id);
+  const after = await rollupRows.reportFacts(trx, id);
   const delta = new RollupDelta();
   if (before) delta.add(reportContribution(before), -1);
   if (after) delta.add(reportContribution(after), 1);
@@ -442,9 +347,9 @@ export async function trackReport<T>(trx: Tx, id: string, change: () => Promise<
 
 /** The same for a consultation (asked, first answer, closed with an outcome, led to a report). */
 export async function trackConsultation<T>(trx: Tx, id: string, change: () => Promise<T>): Promise<T> {
-  const before = await consultationFacts(trx, id);
+  const before = await rollupRows.consultationFacts(trx, id);
   const result = await change();
-  const after = await consultationFacts(trx, id);
+  const after = await rollupRows.consultationFacts(trx, id);
   const delta = new RollupDelta();
   if (before) delta.add(consultationContribution(before), -1);
   if (after) delta.add(consultationContribution(after), 1);
@@ -452,50 +357,23 @@ export async function trackConsultation<T>(trx: Tx, id: string, change: () => Pr
   return result;
 }
 
-const isPostgres = (db: Kysely<Database> | Tx) => db.getExecutor().adapter instanceof PostgresAdapter;
-/**
- * Does `name` exist in the store's own schema (PostgreSQL's search path, or the SQLite file)? Asked
- * of the catalogue: a failed statement would end the caller's transaction.
- */
-async function tableExists(db: Kysely<Database> | Tx, name: string): Promise<boolean> {
-  return isPostgres(db)
-    ? (await sql<{ t: string | null }>`select to_regclass(${name})::text as t`.execute(db)).rows[0]?.t != null
-    : (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name = ${name}`.execute(db)).rows.length > 0;
-}
-
-/** The roll-up worked out from the raw rows (the migration's backfill, bulk loads, and the tests' check). */
+/** The roll-up worked out from the raw rows (after a migration that asks for it, bulk loads, and the tests' check). */
 export async function recomputeRollup(db: Kysely<Database> | Tx): Promise<RollupDelta> {
   const delta = new RollupDelta();
   const page = 20_000;
   // Purged reports are deleted (retention.ts); what they contributed is kept by month, school and
-  // category only (0150), and counts as rows here. (Migration 0030 runs before those tables exist.)
-  // Asked of the store's own schema: another Värna store in the same database may have them.
-  const hasPurged = await tableExists(db, 'stat_purged_counts');
-  if (hasPurged) for (const r of await db.selectFrom('stat_purged_counts').selectAll().execute()) {
-    const row = r as unknown as Record<string, number>;
-    delta.addStored(cellOf(r), Object.fromEntries(countColumns.map((k) => [k, Number(row[columnOf(k)])])) as Record<CountColumn, number>);
-  }
-  if (hasPurged) for (const d of await db.selectFrom('stat_purged_durations').selectAll().execute()) delta.addStored(cellOf(d), {}, [{ measure: d.measure as DurationMeasure, bucket: Number(d.bucket), n: Number(d.n) }]);
+  // category only (0150), and counts as rows here.
+  const purged = await rollupRows.purgedRecord(db);
+  for (const r of purged.counts) delta.addStored(cellOf(r), countsOfRow(r));
+  for (const d of purged.durations) delta.addStored(cellOf(d), {}, [{ measure: d.measure as DurationMeasure, bucket: Number(d.bucket), n: Number(d.n) }]);
   for (let last = ''; ;) {
-    const rows = await db
-      .selectFrom('reports')
-      .select(['id', ...reportFactColumns])
-      .where('id', '>', last)
-      .orderBy('id')
-      .limit(page)
-      .execute();
+    const rows = await rollupRows.reportFactsAfter(db, last, page);
     for (const r of rows) delta.add(reportContribution(r), 1);
     if (rows.length < page) break;
     last = rows[rows.length - 1]!.id;
   }
   for (let last = ''; ;) {
-    const rows = await db
-      .selectFrom('consultations')
-      .select(['id', ...consultationFactColumns])
-      .where('id', '>', last)
-      .orderBy('id')
-      .limit(page)
-      .execute();
+    const rows = await rollupRows.consultationFactsAfter(db, last, page);
     for (const k of rows) delta.add(consultationContribution(k), 1);
     if (rows.length < page) break;
     last = rows[rows.length - 1]!.id;
@@ -503,11 +381,6 @@ export async function recomputeRollup(db: Kysely<Database> | Tx): Promise<Rollup
   return delta;
 }
 
-/** Folds take turns on PostgreSQL (one transaction-scoped advisory lock); SQLite has one writer. */
-const FOLD_LOCK = 0x56_52_4e_46_4f_4c_44n; // 'VRNFOLD'
-async function foldLock(trx: Tx): Promise<void> {
-  if (isPostgres(trx)) await sql`select pg_advisory_xact_lock(${FOLD_LOCK}::bigint)`.execute(trx);
-}
 const FOLD_BATCH = 5_000;
 
 /**
@@ -520,22 +393,10 @@ const FOLD_BATCH = 5_000;
  * from the fuller of the two tables (under `limit`: nothing is left that this fold could see).
  */
 export async function foldRollupIn(trx: Tx, limit = FOLD_BATCH): Promise<number> {
-  await foldLock(trx);
-  const counts = await trx
-    .deleteFrom('stat_count_deltas')
-    .where('id', 'in', (eb) => eb.selectFrom('stat_count_deltas').select('id').orderBy('id').limit(limit))
-    .returningAll()
-    .execute();
-  const durations = await trx
-    .deleteFrom('stat_duration_deltas')
-    .where('id', 'in', (eb) => eb.selectFrom('stat_duration_deltas').select('id').orderBy('id').limit(limit))
-    .returningAll()
-    .execute();
+  await rollupRows.lockFolds(trx);
+  const { counts, durations } = await rollupRows.takeDeltas(trx, limit);
   const delta = new RollupDelta();
-  for (const r of counts) {
-    const v = Object.fromEntries(countColumns.map((k) => [k, Number((r as unknown as Record<string, number>)[columnOf(k)])]));
-    delta.addRow(cellOf(r), v);
-  }
+  for (const r of counts) delta.addRow(cellOf(r), countsOfRow(r));
   for (const r of durations) delta.addDuration(cellOf(r), r.measure as DurationMeasure, Number(r.bucket), Number(r.n));
   await delta.applyToRollup(trx);
   return Math.max(counts.length, durations.length);
@@ -543,13 +404,7 @@ export async function foldRollupIn(trx: Tx, limit = FOLD_BATCH): Promise<number>
 const cellOf = (r: CellKey): CellKey => ({ month: r.month, school_id: r.school_id, district_id: r.district_id, school_type: r.school_type, category: r.category });
 
 /** Are there deltas to fold? (One small read: what a statistics view pays when nothing changed.) */
-export async function rollupPending(db: Kysely<Database> | Tx): Promise<boolean> {
-  const [a, b] = await Promise.all([
-    db.selectFrom('stat_count_deltas').select('id').limit(1).executeTakeFirst(),
-    db.selectFrom('stat_duration_deltas').select('id').limit(1).executeTakeFirst(),
-  ]);
-  return Boolean(a || b);
-}
+export const rollupPending = (db: Kysely<Database> | Tx): Promise<boolean> => rollupRows.deltasPending(db);
 
 /**
  * Folds every delta committed so far into the roll-up, in batches of its own transactions (each
@@ -568,45 +423,31 @@ export async function foldRollup(db: Kysely<Database>): Promise<number> {
 
 /** Empties the roll-up and fills it from the raw rows, in one transaction (pending deltas with it). */
 export async function rebuildRollup(db: Kysely<Database>): Promise<void> {
-  // In a migration on PostgreSQL this already runs in a transaction.
+  // Handed a transaction, it runs in that one.
   const inTransaction = (fn: (trx: Kysely<Database>) => Promise<void>) => (db.isTransaction ? fn(db) : db.transaction().execute(fn));
   await inTransaction(async (trx) => {
-    // The raw rows already hold what any pending delta says. (Migration 0030 runs this before the
-    // delta tables exist: asked of the catalogue, since a failed statement would end the transaction.)
-    const deltas = await tableExists(trx, 'stat_count_deltas');
-    if (deltas) {
-      await foldLock(trx);
-      await trx.deleteFrom('stat_count_deltas').execute();
-      await trx.deleteFrom('stat_duration_deltas').execute();
-    }
-    const delta = await recomputeRollup(trx);
-    await trx.deleteFrom('stat_counts').execute();
-    await trx.deleteFrom('stat_durations').execute();
-    const counts = [...delta.counts.values()].filter((e) => countColumns.some((k) => e.v[k] !== 0)).map((e) => ({ ...e.cell, ...toRow(e.v) }) as never);
-    for (let i = 0; i < counts.length; i += 200)
-      await trx
-        .insertInto('stat_counts')
-        .values(counts.slice(i, i + 200))
-        .execute();
-    const durations = [...delta.durations.values()]
-      .filter((d) => d.n !== 0)
-      .map((d) => ({
-        ...d.cell,
-        measure: d.measure,
-        bucket: d.bucket,
-        n: d.n,
-      }));
-    for (let i = 0; i < durations.length; i += 200)
-      await trx
-        .insertInto('stat_durations')
-        .values(durations.slice(i, i + 200))
-        .execute();
-    await trx
-      .updateTable('stat_version')
-      .set({ v: sql`v + 1` })
-      .where('id', '=', 1)
-      .execute();
+    // The raw rows already hold what any pending delta says.
+    await rollupRows.lockFolds(trx);
+    await rollupRows.dropDeltas(trx);
+    await rollupRows.clearRebuildRequest(trx);
+    const { counts, durations } = (await recomputeRollup(trx)).nonZero();
+    await rollupRows.replaceRollup(
+      trx,
+      counts.map((e) => ({ ...e.cell, ...toRow(e.v) })),
+      durations.map((d) => ({ ...d.cell, measure: d.measure, bucket: d.bucket, n: d.n })),
+    );
   });
+}
+
+/**
+ * Fills the roll-up from the rows when a migration asked for it (0170, the last to change its
+ * shape): called by the store's migrate() once every migration has run, so the fill is today's
+ * code on today's schema. Returns whether it filled.
+ */
+export async function rebuildRollupIfNeeded(db: Kysely<Database>): Promise<boolean> {
+  if (!(await rollupRows.rebuildRequested(db))) return false;
+  await rebuildRollup(db);
+  return true;
 }
 
 /**
@@ -615,17 +456,11 @@ export async function rebuildRollup(db: Kysely<Database>): Promise<void> {
  * tests and for an operator's check; reads every row, so not for a hot path.
  */
 export async function rollupDifferences(db: Kysely<Database>): Promise<string[]> {
-  const read = async (trx: Tx) => {
-    const want = await recomputeRollup(trx);
-    const have = new RollupDelta();
-    const counted = (r: Record<string, unknown>) => Object.fromEntries(countColumns.map((k) => [k, Number(r[columnOf(k)])]));
-    for (const r of await trx.selectFrom('stat_counts').selectAll().execute()) have.addRow(cellOf(r), counted(r as unknown as Record<string, unknown>));
-    for (const r of await trx.selectFrom('stat_count_deltas').selectAll().execute()) have.addRow(cellOf(r), counted(r as unknown as Record<string, unknown>));
-    for (const r of await trx.selectFrom('stat_durations').selectAll().execute()) have.addDuration(cellOf(r), r.measure as DurationMeasure, Number(r.bucket), Number(r.n));
-    for (const r of await trx.selectFrom('stat_duration_deltas').selectAll().execute()) have.addDuration(cellOf(r), r.measure as DurationMeasure, Number(r.bucket), Number(r.n));
-    return { want, have };
-  };
-  const { want, have } = isPostgres(db) ? await db.transaction().setIsolationLevel('repeatable read').execute(read) : await db.transaction().execute(read);
+  const stored = await rollupRows.storedFigures(db, (trx) => recomputeRollup(trx));
+  const want = stored.alongside;
+  const have = new RollupDelta();
+  for (const r of [...stored.counts, ...stored.countDeltas]) have.addRow(cellOf(r), countsOfRow(r));
+  for (const r of [...stored.durations, ...stored.durationDeltas]) have.addDuration(cellOf(r), r.measure as DurationMeasure, Number(r.bucket), Number(r.n));
   const out: string[] = [];
   const counts = new Map<string, Record<string, number>>();
   for (const e of want.nonZero().counts) counts.set(cellId(e.cell), toRow(e.v));
@@ -656,7 +491,5 @@ export async function rollupDifferences(db: Kysely<Database>): Promise<string[]>
  * report (statistics only; nothing links the two records). In the report's own transaction.
  */
 export async function markLedToReport(trx: Tx, consultationId: string, now: Date): Promise<void> {
-  await trackConsultation(trx, consultationId, () =>
-    trx.updateTable('consultations').set({ led_to_report: 1, updated_at: now.toISOString() }).where('id', '=', consultationId).where('led_to_report', '=', 0).execute(),
-  );
+  await trackConsultation(trx, consultationId, () => rollupRows.markLedToReport(trx, consultationId, now));
 }

@@ -5,6 +5,7 @@ import type { Actor } from './actor';
 import type { Directory } from './municipality';
 import { columnOf, countColumns, foldRollup, onRollupChange, type CountColumn, type DurationMeasure } from './stat-rollup';
 import type { Store } from './store';
+import * as rollupRows from './store/rollup';
 import { MIN_CELL, workOutPattern, type CubeRow, type Leaf, type SuppressionPattern } from './suppression';
 
 /**
@@ -277,7 +278,7 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
   async function currentPattern(fold = true): Promise<SuppressionPattern> {
     // The changes recorded since the last fold (by any instance) go into the roll-up first.
     if (fold) await foldRollup(db);
-    const version = Number((await db.selectFrom('stat_version').select('v').where('id', '=', 1).executeTakeFirst())?.v ?? 0);
+    const version = await rollupRows.rollupVersion(db);
     if (cached?.version === version) return cached.pattern;
     let pattern = working?.version === version ? working.pattern : undefined;
     if (!pattern) {
@@ -309,7 +310,7 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
   }
   async function workOut(version: number): Promise<SuppressionPattern> {
     const started = Date.now();
-    const rows = await db.selectFrom('stat_counts').selectAll().execute();
+    const rows = await rollupRows.countCells(db);
     const columns = countKeys.map((k) => [k, columnOf(k)] as const);
     const cube: CubeRow[] = rows.map((r) => {
       const counts: Record<string, number> = {};
@@ -366,13 +367,6 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
 
   async function durations(groupBy: GroupBy, fromMonth: string, toMonth: string, scope: string[] | undefined) {
     const col = groupBy === 'school' ? 'school_id' : groupBy === 'district' ? 'district_id' : groupBy === 'schoolType' ? 'school_type' : 'category';
-    let q = db
-      .selectFrom('stat_durations')
-      .select((e) => [e.ref(col).as('g'), 'measure', 'bucket', e.fn.sum<number>('n').as('n')])
-      .where('month', '>=', fromMonth)
-      .where('month', '<=', toMonth)
-      .groupBy([col, 'measure', 'bucket']);
-    if (scope) q = q.where('school_id', 'in', scope);
     const out = new Map<string, Map<DurationMeasure, Map<number, number>>>();
     const add = (g: string, measure: DurationMeasure, bucket: number, n: number) => {
       let byMeasure = out.get(g);
@@ -381,11 +375,10 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
       if (!h) byMeasure.set(measure, (h = new Map()));
       h.set(bucket, (h.get(bucket) ?? 0) + n);
     };
-    for (const r of await q.execute()) {
-      const n = Number(r.n);
-      if (!n) continue;
-      add(String(r.g), r.measure as DurationMeasure, Number(r.bucket), n);
-      add('\u0000total', r.measure as DurationMeasure, Number(r.bucket), n);
+    for (const r of await rollupRows.durationSums(db, col, fromMonth, toMonth, scope)) {
+      if (!r.n) continue;
+      add(r.group, r.measure as DurationMeasure, r.bucket, r.n);
+      add('\u0000total', r.measure as DurationMeasure, r.bucket, r.n);
     }
     return out;
   }

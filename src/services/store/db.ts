@@ -1,11 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type PostgresPool, type PostgresPoolClient, type DatabaseIntrospector, type DatabaseMetadata, type DatabaseMetadataOptions, type SchemaMetadata, type TableMetadata } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction, type PostgresPool, type PostgresPoolClient, type DatabaseIntrospector, type DatabaseMetadata, type DatabaseMetadataOptions, type SchemaMetadata, type TableMetadata } from 'kysely';
 import type { Pool, types as PgTypes } from 'pg';
 import type { Database } from './schema';
 
 export type Dialect = 'sqlite' | 'postgres';
+/** What a repository function runs its statements on: the store's handle or a transaction of it. */
+export type Tx = Kysely<Database> | Transaction<Database>;
 
 export interface Db {
   db: Kysely<Database>;

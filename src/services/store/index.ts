@@ -1,23 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
+import { rebuildRollupIfNeeded } from '../stat-rollup';
 import { makeAuditLog } from './audit';
-import { openDb, type Db, type Dialect, type OpenOptions } from './db';
+import { openDb, type Db, type Dialect, type OpenOptions, type Tx } from './db';
+import { newId } from './ids';
 import { migrationProvider } from './migrations';
 import type { Database, InstallationTable, OutboxTable } from './schema';
 
 export type { Database } from './schema';
 export type { AuditEntry, AuditKeys, AuditCheck, AuditFinding, CheckpointRecord } from './audit';
-export type Tx = Kysely<Database> | Transaction<Database>;
+export type { Tx };
+export { newId };
 
-let idSeq = 0;
-/**
- * Sortable, unique ids for rows: time, then a per-process sequence (ids made at the same instant
- * sort in the order they were made, on both stores), then randomness. Same length as before.
- */
-export function newId(at: Date = new Date()): string {
-  idSeq = (idSeq + 1) % 36 ** 4;
-  return `${at.getTime().toString(36).padStart(9, '0')}${idSeq.toString(36).padStart(4, '0')}${randomBytes(6).toString('hex')}`;
-}
 const iso = (d: Date) => d.toISOString();
 
 /**
@@ -47,6 +41,19 @@ export async function migrate(db: Kysely<Database>, dialect: Dialect = 'sqlite')
   const { error, results } = await new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true, ...(migrationTableSchema ? { migrationTableSchema } : {}) }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${(error as Error)?.message ?? ''}`);
+  // What a migration asked to be done with the code of the day once every migration has run
+  // (a migration itself is frozen: it does not call live domain code).
+  await rebuildRollupIfNeeded(db);
+}
+
+/** How many migrations the store has applied (0 for a new, empty store): for the migrate job's log. */
+export async function appliedMigrations(db: Kysely<Database>): Promise<number> {
+  try {
+    const { rows } = await sql<{ n: number | string }>`select count(*) as n from kysely_migration`.execute(db);
+    return Number(rows[0]?.n ?? 0);
+  } catch {
+    return 0; // a new, empty store
+  }
 }
 
 /** The names in Kysely's bookkeeping table; none for a new, empty store. */

@@ -1,5 +1,27 @@
 import type { Kysely } from 'kysely';
-import { columnOf, countColumnsBefore0170 } from '../../stat-rollup';
+
+/**
+ * The count columns of the roll-up's tables as this migration made them: a literal list, frozen
+ * (a migration makes the same tables whatever the code around it has become since; 0170 adds the
+ * later counts).
+ */
+const countColumns = [
+  'reports',
+  'feedback_requested',
+  'feedback_given',
+  'decisions',
+  'opened',
+  'not_opened',
+  'already_ongoing',
+  'decided_within14',
+  'joint_meetings',
+  'consultations',
+  'consult_report',
+  'consult_no_report_now',
+  'consult_other_support',
+  'consult_no_outcome',
+  'led_to_report',
+] as const;
 
 /**
  * The statistics roll-up without shared rows in the hot path (issue 20 §3). Until now every
@@ -21,7 +43,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('district_id', 'text', (c) => c.notNull())
     .addColumn('school_type', 'text', (c) => c.notNull())
     .addColumn('category', 'text', (c) => c.notNull());
-  for (const k of countColumnsBefore0170) counts = counts.addColumn(columnOf(k), 'integer', (c) => c.notNull().defaultTo(0));
+  for (const column of countColumns) counts = counts.addColumn(column, 'integer', (c) => c.notNull().defaultTo(0));
   await counts.execute();
   await db.schema
     .createTable('stat_duration_deltas')
