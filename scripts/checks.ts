@@ -1,5 +1,5 @@
 /**
- * What `npm run deploy:check` and `npm run docker:check` share: the list of checks with their
+ * What `npm run docker:check` uses: the list of checks with their
  * `ok`/`FAILED` lines and summary, the throwaway secrets a production start needs, a free port.
  */
 import { randomBytes, randomUUID } from 'node:crypto';

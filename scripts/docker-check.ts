@@ -1,6 +1,7 @@
 /**
- * `npm run docker:check`: the real-Docker counterpart of `npm run deploy:check`, for an
- * administrator or a CI with a Docker engine. Builds the image from the repository's Dockerfile
+ * `npm run docker:check`: the image checked with a real Docker engine, for an administrator or a
+ * build pipeline (docs/deployment.md, "Checking the templates and the image"). Builds the image
+ * from the repository's Dockerfile
  * (`docker build -t varna:docker-check .`, with whichever `docker` is on PATH) and checks the
  * running container: no dev dependencies in it, refusal without bot credentials, and a start on
  * the embedded SQLite default (/healthz, /readyz, the `node` user, 401 without a token, where it
@@ -23,7 +24,6 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { parseDockerfile } from './deploy-check';
 import { check, freePort, note, productionSecrets, skipped, summary as checkSummary } from './checks';
 
 const REPO = join(__dirname, '..');
@@ -124,7 +124,7 @@ function megabytes(bytes: number): string {
 }
 
 /**
- * Dev-only packages as deploy-check decides it: every package the lockfile marks `dev`. A
+ * Dev-only packages: every package the lockfile marks `dev`. A
  * devDependency that a production dependency needs too has no `dev` flag and may stay.
  */
 function devOnlyPackages(): string[] {
@@ -136,7 +136,7 @@ function devOnlyPackages(): string[] {
 /** Run in the container by `node -e`: which of the paths (argv) exist. */
 const EXISTS_PROBE = `const fs=require('fs');console.log(JSON.stringify(process.argv.slice(1).filter((p)=>fs.existsSync(p))))`;
 
-/** Run in the container by `node -e` as its user, so the kernel decides, not a mode-bit reading (as deploy-check). */
+/** Run in the container by `node -e` as its user, so the kernel decides, not a mode-bit reading. */
 const WRITE_PROBE = `const fs=require('fs');const r={};for(const p of process.argv.slice(1)){try{if(fs.statSync(p).isDirectory()){const f=p+'/.docker-check-probe';fs.writeFileSync(f,'');fs.unlinkSync(f)}else fs.appendFileSync(p,'');r[p]='writable'}catch(e){r[p]=e.code}}console.log(JSON.stringify(r))`;
 
 /** Error and fatal pino lines, and stack traces (also inside a JSON string). */
@@ -190,8 +190,8 @@ async function build(options: Options, tmp: string): Promise<boolean> {
   const cached = (readFileSync(logFile, 'utf8').match(/Using cache|\bCACHED\b/g) ?? []).length;
   if (cached) note(`${cached} build steps came from Docker's cache (--no-cache for a build from scratch)`);
   const size = Number(await inspect(IMAGE, '{{.Size}}'));
-  const base = parseDockerfile(readFileSync(join(REPO, 'Dockerfile'), 'utf8')).filter((i) => i.kind === 'FROM').at(-1);
-  const baseImage = base?.kind === 'FROM' ? base.image : undefined;
+  // The last stage's base image: its FROM line's image (options such as --platform skipped).
+  const baseImage = [...readFileSync(join(REPO, 'Dockerfile'), 'utf8').matchAll(/^FROM\s+(?:--\S+\s+)*(\S+)/gim)].at(-1)?.[1];
   const baseSize = baseImage ? Number(await inspect(baseImage, '{{.Size}}')) : NaN;
   const baseId = baseImage ? (await inspect(baseImage, '{{.Id}}')).replace(/^sha256:/, '').slice(0, 12) : '';
   note(`image ${IMAGE}: ${megabytes(size)}${baseImage && baseSize ? `, of which the base image ${baseImage} (${baseId}) ${megabytes(baseSize)}` : ''}`);
@@ -200,7 +200,7 @@ async function build(options: Options, tmp: string): Promise<boolean> {
   return true;
 }
 
-/** 2. No dev dependencies in the image: the lockfile's dev-only packages (as deploy-check), looked up in the container. */
+/** 2. No dev dependencies in the image: the lockfile's dev-only packages, looked up in the container. */
 async function productionOnly(): Promise<void> {
   const devOnly = devOnlyPackages();
   const named = ['typescript', 'mocha', 'eslint'].map((n) => `node_modules/${n}`);
@@ -377,7 +377,7 @@ async function main(): Promise<number> {
   const info = await docker(['info', '--format', '{{.ServerVersion}}'], { timeoutMs: 30_000 }).catch((e: Error) => ({ code: 1, out: e.message }));
   if (info.code !== 0 || !info.out.trim() || /error|cannot connect/i.test(info.out)) {
     console.error(`No Docker engine reachable (${which || 'no docker on PATH'}: docker info ${info.code === 'timeout' ? 'timed out' : `failed: ${info.out.trim().split('\n').at(-1) ?? ''}`}).`);
-    console.error('Start the Docker daemon, or run this where one runs. `npm run deploy:check` checks the image\'s steps without Docker.');
+    console.error('Start the Docker daemon, or run this where one runs.');
     return 2;
   }
   const client = (await docker(['version', '--format', '{{.Client.Version}}'])).out.trim();

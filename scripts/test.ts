@@ -5,6 +5,8 @@
  * (`npm test -- tests/services/jobs.test.ts`). The whole suite is the default spec only when no
  * file is named: a spec in .mocharc.json would be added to the files named, so `npx mocha FILE`
  * and `npm test -- FILE` ran everything.
+ * `npm run test:quick` is this with `--grep @slow --invert`: both stores, without the scenarios whose
+ * title ends in @slow (the linear-programming attacks, the crash loop, `npm start`'s SIGTERM, ...).
  */
 import { spawnSync } from 'node:child_process';
 import { Client } from 'pg';

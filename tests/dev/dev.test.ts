@@ -96,7 +96,7 @@ describe('npm run dev', function () {
     return config.intakeUnits[0]!;
   };
 
-  it('takes free ports when 3978 and 56150 are taken, and its banner names the ports it took', async () => {
+  it('takes free ports when 3978 and 56150 are taken, and its banner names the ports it took @slow', async () => {
     await hold(3978);
     await hold(56150);
     const run = await startDev([]);

@@ -62,7 +62,7 @@ describe('npm start', function () {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('stops the bot when npm gets SIGTERM: the port is free and no process of it is left', async () => {
+  it('stops the bot when npm gets SIGTERM: the port is free and no process of it is left @slow', async () => {
     const port = await freePort();
     const npm = spawn('npm', ['start'], {
       env: { ...process.env, PORT: String(port), VARNA_STORE_URL: `sqlite:${join(dir, 'varna.db')}`, VARNA_CONFIG: 'config/example.yaml', LOG_LEVEL: 'warn' },

@@ -9,7 +9,7 @@ import { activityOf, type ConnectorCall } from '../support/connector';
 import { ManualClock } from '../support/clock';
 import { TEST_CHILD, TEST_PNR, reportInput, submitReport } from '../support/report';
 import { as, TENANT, type TestUser } from '../support/users';
-import { REPORTS_CHANNEL, TEAM, channelCards, intakeReady } from './report.test';
+import { REPORTS_CHANNEL, TEAM, channelCards, intakeReady } from '../support/intake';
 
 /** The intake unit's tag and on-call channel (issue 22 §3), on top of the example configuration. */
 const TAG = { id: 'NTI4ZGJlM2YtMTVlMC00ZTM3LTg0YTEtMDBjYzMwNTg0N2RkIyN0YWc=', name: 'Mottagningen' };

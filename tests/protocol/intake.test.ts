@@ -5,7 +5,7 @@ import { activityOf } from '../support/connector';
 import { ManualClock } from '../support/clock';
 import { TEST_CHILD, TEST_PNR, reportInput, submitReport } from '../support/report';
 import { as, type TestUser } from '../support/users';
-import { REPORTS_CHANNEL, TEAM, intakeReady } from './report.test';
+import { REPORTS_CHANNEL, TEAM, intakeReady } from '../support/intake';
 
 /** Press a button on the report's channel card as a member of the channel would. */
 async function press(bot: TestBot, user: TestUser, reference: string, verb: string, data: Record<string, unknown> = {}) {

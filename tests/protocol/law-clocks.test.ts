@@ -4,7 +4,7 @@ import { inputsOf, textOf } from '../support/cards';
 import { ManualClock } from '../support/clock';
 import { submitReport } from '../support/report';
 import { as, type TestUser } from '../support/users';
-import { REPORTS_CHANNEL, TEAM, channelCards, intakeReady } from './report.test';
+import { REPORTS_CHANNEL, TEAM, channelCards, intakeReady } from '../support/intake';
 
 /** Press a button on the report's channel card as a member of the intake team would. */
 async function press(bot: TestBot, user: TestUser, reference: string, verb: string, data: Record<string, unknown> = {}) {

@@ -13,7 +13,7 @@ import { durationMs } from '../../src/services/municipality';
 import { isWorkingTime, nextWorkingTime } from '../../src/services/reminders';
 import { testStoreKind } from '../support/store';
 import { draftIdOf, reportInput, submitReport } from '../support/report';
-import { channelConversation, intakeReady } from './report.test';
+import { channelConversation, intakeReady } from '../support/intake';
 import { as, type TestUser } from '../support/users';
 
 const SOLSTRALEN_PRINCIPAL = '6f1c2a10-0000-4000-8000-000000000102';

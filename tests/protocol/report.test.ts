@@ -10,28 +10,7 @@ import { TEST_CHILD, TEST_OBSERVED, TEST_PNR, TEST_WORDS, cardBelow, draftIdOf, 
 import { as } from '../support/users';
 import { ReportExport } from '../../src/services/report-export';
 import { findInTables } from '../support/scan';
-
-export const TEAM = '19:exempel-ifo-team@thread.tacv2';
-export const REPORTS_CHANNEL = '19:exempel-ifo-anmalningar@thread.tacv2';
-
-/** The channel cards posted to the intake unit's reports channel. */
-export function channelCards(bot: TestBot): any[] {
-  return bot.connector.calls
-    .filter((c) => c.method === 'POST' && c.body?.channelData?.channel?.id === REPORTS_CHANNEL)
-    .flatMap((c) => cardsOf(activityOf(c)))
-    .map(checkCard);
-}
-
-export async function intakeReady(bot: TestBot): Promise<void> {
-  await bot.installTeam(TEAM, as.intake);
-  bot.connector.rosters.set(TEAM, new Set([as.intake.aadObjectId, as.intake2.aadObjectId]));
-  await bot.installPersonal(as.teacher);
-}
-
-export const channelConversation = (threadId = 'thread-1') => ({
-  conversation: { conversationType: 'channel', tenantId: 'e0e0e0e0-1111-4222-8333-444455556666', id: `${REPORTS_CHANNEL};messageid=${threadId}`, isGroup: true },
-  channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
-});
+import { REPORTS_CHANNEL, TEAM, channelCards, channelConversation, intakeReady } from '../support/intake';
 
 describe('the report (orosanmälan) over the protocol', () => {
   let bot: TestBot;

@@ -8,7 +8,7 @@ import { activityOf, type ConnectorCall } from '../support/connector';
 import { ManualClock } from '../support/clock';
 import { cardBelow, draftIdOf, reportInput, submitReport } from '../support/report';
 import { as, type TestUser } from '../support/users';
-import { REPORTS_CHANNEL, TEAM, intakeReady } from './report.test';
+import { REPORTS_CHANNEL, TEAM, intakeReady } from '../support/intake';
 
 const DAY = 24 * 60 * 60 * 1000;
 const DECIDED = new Date('2026-03-02T09:00:00+01:00');

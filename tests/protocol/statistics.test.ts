@@ -11,7 +11,7 @@ import { reportInput, submitReport } from '../support/report';
 import { rangesOfParts } from '../support/interval-audit';
 import { seed, statisticsFixture } from '../support/statistics';
 import { as } from '../support/users';
-import { REPORTS_CHANNEL, TEAM, intakeReady } from './report.test';
+import { REPORTS_CHANNEL, TEAM, intakeReady } from '../support/intake';
 
 /** Every element of a type, anywhere in the card (charts' fallbacks included). */
 const elementsOf = (node: any, type: string, found: any[] = []): any[] => {

@@ -8,7 +8,7 @@ import { testStoreKind } from '../support/store';
  * and intake takes them, assesses and decides from the channel card; restarted each time.
  */
 describe('SIGKILL during report submission and intake actions', () => {
-  it('loses no receipt or answer seen, stores nothing twice or half, and puts each card in the channel exactly once', async function () {
+  it('loses no receipt or answer seen, stores nothing twice or half, and puts each card in the channel exactly once @slow', async function () {
     // The child runs on its own SQLite file whatever the suite's store; once per `npm test` is enough.
     if (testStoreKind !== 'sqlite') this.skip();
     this.timeout(240_000);

@@ -6,7 +6,7 @@ import { ManualClock } from '../support/clock';
 import { activityOf, type ConnectorCall } from '../support/connector';
 import { reportInput, submitReport } from '../support/report';
 import { as } from '../support/users';
-import { REPORTS_CHANNEL, TEAM, intakeReady } from '../protocol/report.test';
+import { REPORTS_CHANNEL, TEAM, intakeReady } from '../support/intake';
 
 const REPEAT = /Kan upprepa ett tidigare meddelande.*this may repeat an earlier message/is;
 const channelPost = (c: ConnectorCall) => c.method === 'POST' && c.body?.channelData?.channel?.id === REPORTS_CHANNEL;

@@ -395,7 +395,7 @@ describe('suppression against an attacker who asks every query there is', functi
     assert.deepEqual(pinned, []);
   };
 
-  it('no cell under 5 can be recovered from any combination of everything published, nor narrowed by the bounds its own row prints (generated data sets)', async () => {
+  it('no cell under 5 can be recovered from any combination of everything published, nor narrowed by the bounds its own row prints (generated data sets) @slow', async () => {
     await fc.assert(
       fc.asyncProperty(dataSet, (d) => attackGenerated(d, false)),
       { numRuns: Number(process.env.VARNA_ATTACK_RUNS ?? 12), ...(process.env.VARNA_ATTACK_SEED ? { seed: Number(process.env.VARNA_ATTACK_SEED) } : {}) },
@@ -409,7 +409,7 @@ describe('suppression against an attacker who asks every query there is', functi
   // many are narrowed.
   const seeds = process.env.VARNA_ATTACK_SEED ? [Number(process.env.VARNA_ATTACK_SEED)] : [1, 2, 3, 9, 24, 35];
   for (const seed of seeds)
-    it(`no hidden figure of a generated data set is narrowed by the bounds of everything published (linear programming, seed ${seed})`, async function () {
+    it(`no hidden figure of a generated data set is narrowed by the bounds of everything published (linear programming, seed ${seed}) @slow`, async function () {
       this.timeout(600_000);
       // The first data set of the seed, unshrunk (shrinking would rerun the linear programs for minutes).
       await fc.assert(fc.asyncProperty(dataSet, (d) => attackGenerated(d, true)), { seed, numRuns: 1, endOnFailure: true });
