@@ -32,6 +32,7 @@ import {
   type Step,
 } from './report-model';
 import { newId, type Store, type Tx } from './store';
+import * as reportRows from './store/reports';
 import type { ReportTable } from './store/schema';
 
 export interface ReportsDeps {
@@ -84,17 +85,17 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
   }
 
   async function loadDraft(actor: Actor, draftId: string): Promise<Draft> {
-    const row = await store.db.selectFrom('drafts').selectAll().where('id', '=', draftId).executeTakeFirst();
+    const row = await reportRows.draftById(store.db, draftId);
     if (!row) throw new NotFoundError('draft', draftId);
-    if (row.owner_aad !== actor.aadObjectId) return refuse(actor, 'draft', 'draft.access', `draft:${draftId}`);
+    if (row.ownerAad !== actor.aadObjectId) return refuse(actor, 'draft', 'draft.access', `draft:${draftId}`);
     const content = cipher.open<DraftContent>(await keyFor(row.id), row.sealed, `draft:${row.id}`);
-    return { id: row.id, step: row.step as Step | 'review', content, updatedAt: new Date(row.updated_at), createdAt: new Date(row.created_at) };
+    return { id: row.id, step: row.step as Step | 'review', content, updatedAt: row.updatedAt, createdAt: row.createdAt };
   }
 
   async function saveDraft(draft: Draft): Promise<Draft> {
     const now = clock.now();
     const sealed = cipher.seal(await keyFor(draft.id), draft.content, `draft:${draft.id}`);
-    await store.db.updateTable('drafts').set({ step: draft.step, sealed, updated_at: iso(now), nudged_at: null }).where('id', '=', draft.id).execute();
+    await reportRows.saveDraft(store.db, draft.id, draft.step, sealed, now);
     return { ...draft, updatedAt: now };
   }
 
@@ -104,10 +105,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
     const { key, wrapped } = cipher.newDataKey(id);
     await store.transaction(async (trx) => {
       await store.dataKeys.put(trx, id, wrapped.masterKeyId, wrapped.wrapped, now);
-      await trx
-        .insertInto('drafts')
-        .values({ id, owner_aad: actor.aadObjectId, step: nextStep(content), sealed: cipher.seal(key, content, `draft:${id}`), created_at: iso(now), updated_at: iso(now), nudged_at: null })
-        .execute();
+      await reportRows.addDraft(trx, { id, ownerAad: actor.aadObjectId, step: nextStep(content), sealed: cipher.seal(key, content, `draft:${id}`) }, now);
     });
     log.info({ event: 'draft.created', draft: id }, 'report draft started');
     return { id, step: nextStep(content), content, updatedAt: now, createdAt: now };
@@ -135,19 +133,6 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
    */
   function isPrincipalReporter(actor: Actor, role: string): boolean {
     return directory.schoolsOfPrincipal(actor.aadObjectId).length > 0 || /rektor|förskolechef|principal/iu.test(role);
-  }
-
-  /** Is there a report on the child (any of its keyed hashes) received in the 365 days before `now`? */
-  async function earlierOnChild(trx: Tx, childKeys: string[], now: Date): Promise<boolean> {
-    const found = await trx
-      .selectFrom('reports')
-      .select('id')
-      .where('child_key', 'in', [...new Set(childKeys)])
-      .where('received_at', '>=', new Date(now.getTime() - 365 * 86_400_000).toISOString())
-      .where('received_at', '<=', now.toISOString())
-      .limit(1)
-      .executeTakeFirst();
-    return Boolean(found);
   }
 
   const isPage = (x: Step | Page): x is Page => (pages as readonly string[]).includes(x);
@@ -183,8 +168,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
   const service = {
     /** The teacher's drafts, newest first (for "Fortsätt utkast"). */
     async drafts(actor: Actor): Promise<Array<{ id: string; step: string; updatedAt: Date }>> {
-      const rows = await store.db.selectFrom('drafts').select(['id', 'step', 'updated_at']).where('owner_aad', '=', actor.aadObjectId).orderBy('updated_at', 'desc').execute();
-      return rows.map((r) => ({ id: r.id, step: r.step, updatedAt: new Date(r.updated_at) }));
+      return reportRows.draftsOf(store.db, actor.aadObjectId);
     },
 
     /** Starts a report: the acute check first. The reporter step is prefilled from the profile. */
@@ -202,7 +186,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
      * child's, not the sibling's), and is left for the teacher to review: not marked complete.
      */
     async startSibling(actor: Actor, reference: string): Promise<Draft> {
-      const report = await store.db.selectFrom('reports').selectAll().where('reference', '=', reference).executeTakeFirst();
+      const report = await reportRows.reportByReference(store.db, reference);
       if (report && report.reporter_aad !== actor.aadObjectId) return refuse(actor, 'report', 'report.sibling', report.reference);
       if (!report || !report.sealed) throw new NotFoundError('report', reference);
       const content = cipher.open<ReportContent>(await keyFor(report.id), report.sealed, `report:${report.id}`);
@@ -299,7 +283,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
     async discard(actor: Actor, draftId: string): Promise<void> {
       await loadDraft(actor, draftId);
       await store.transaction(async (trx) => {
-        await trx.deleteFrom('drafts').where('id', '=', draftId).execute();
+        await reportRows.deleteDraft(trx, draftId);
         await store.dataKeys.destroy(trx, [draftId]);
       });
       log.info({ event: 'draft.discarded', draft: draftId }, 'report draft discarded');
@@ -311,7 +295,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
      * the same transaction, the draft deleted, the act audited.
      */
     async submit(actor: Actor, draftId: string, locale: Locale): Promise<{ report: Report; created: boolean }> {
-      const existing = await store.db.selectFrom('reports').selectAll().where('submission_key', '=', draftId).executeTakeFirst();
+      const existing = await reportRows.reportOfSubmission(store.db, draftId);
       if (existing) {
         if (existing.reporter_aad !== actor.aadObjectId) return refuse(actor, 'report', 'report.submit', existing.reference);
         return { report: existing, created: false };
@@ -322,7 +306,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
       } catch (error) {
         // A second press that lost the race: the first submit deleted the draft as it stored the
         // report, after this press looked for the report. It gets the one report, like any repeat.
-        const winner = error instanceof NotFoundError && (await store.db.selectFrom('reports').selectAll().where('submission_key', '=', draftId).executeTakeFirst());
+        const winner = error instanceof NotFoundError && (await reportRows.reportOfSubmission(store.db, draftId));
         if (winner && winner.reporter_aad === actor.aadObjectId) return { report: winner, created: false };
         throw error;
       }
@@ -347,7 +331,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
       let report: Report;
       try {
         report = await store.transaction(async (trx) => {
-          const again = await trx.selectFrom('reports').select('id').where('submission_key', '=', draftId).executeTakeFirst();
+          const again = await reportRows.reportOfSubmission(trx, draftId);
           if (again) throw new ConflictError('alreadySubmitted');
           const row: Report = {
             id,
@@ -400,16 +384,13 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
             reporter_principal: isPrincipalReporter(actor, c.reporter.reporterRole) ? 1 : 0,
             // Another report on the same child (keyed hash, under any configured index key) in the
             // 12 months before this one, of those Värna still holds (as the intake card's "earlier reports").
-            repeat_child: pnr?.ok ? ((await earlierOnChild(trx, cipher.keyedHashes('child', pnr.normalized), now)) ? 1 : 0) : 0,
+            repeat_child: pnr?.ok ? ((await reportRows.anyReportOnChild(trx, cipher.keyedHashes('child', pnr.normalized), now)) ? 1 : 0) : 0,
           };
           // No row here is one that every submit writes: the reference is a sequence's number on
           // PostgreSQL (the counter row on SQLite, one writer anyway), the figures are recorded as
           // rows of their own (stat-rollup.ts) and the audit chain is the report's own.
           await store.dataKeys.put(trx, id, wrapped.masterKeyId, wrapped.wrapped, now);
-          await trx
-            .insertInto('report_events')
-            .values({ id: newId(now), report_id: id, at: iso(now), actor_aad: actor.aadObjectId, actor_name: '', kind: 'submitted', detail: JSON.stringify({ acute: row.acute === 1 }) })
-            .execute();
+          await reportRows.addReportEvent(trx, id, { at: now, actorAad: actor.aadObjectId, actorName: '', kind: 'submitted', detail: { acute: row.acute === 1 } });
           await outbox.enqueue(
             trx,
             {
@@ -420,20 +401,19 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
             },
             now,
           );
-          const gone = await trx.deleteFrom('drafts').where('id', '=', draftId).executeTakeFirst();
           // Deleted by a concurrent submit of the same draft (a double press, on PostgreSQL): that
           // one has the report. Stopping before the reference keeps its number unused by a rollback.
-          if (Number(gone.numDeletedRows) !== 1) throw new ConflictError('alreadySubmitted');
+          if (!(await reportRows.deleteDraft(trx, draftId))) throw new ConflictError('alreadySubmitted');
           await store.dataKeys.destroy(trx, [draftId]);
           row.reference = await nextReference(trx, now);
-          await trackReport(trx, id, () => trx.insertInto('reports').values(row).execute());
+          await trackReport(trx, id, () => reportRows.addReport(trx, row));
           if (draft.content.fromConsultation) await markLedToReport(trx, draft.content.fromConsultation, now);
           await store.audit.append(trx, { actor: actor.aadObjectId, action: 'report.submitted', subject: row.reference, outcome: 'allowed', detail: { school: school.id, unit: unit.id } }, now);
           return row;
         });
       } catch (error) {
         if (error instanceof ConflictError || isUnique(error)) {
-          const winner = await store.db.selectFrom('reports').selectAll().where('submission_key', '=', draftId).executeTakeFirst();
+          const winner = await reportRows.reportOfSubmission(store.db, draftId);
           if (winner) return { report: winner, created: false };
         }
         throw error;
@@ -443,8 +423,8 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
       return { report, created: true };
     },
 
-    byReference: (reference: string) => store.db.selectFrom('reports').selectAll().where('reference', '=', reference).executeTakeFirst(),
-    byId: (id: string) => store.db.selectFrom('reports').selectAll().where('id', '=', id).executeTakeFirst(),
+    byReference: (reference: string) => reportRows.reportByReference(store.db, reference),
+    byId: (id: string) => reportRows.reportById(store.db, id),
 
     /** The report's content: only for the reporter's own receipt, or intake through `open`. */
     async content(report: Report): Promise<ReportContent> {
@@ -475,23 +455,13 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
       const content = await service.content(report);
       // Under every configured index key: during a rotation some reports still carry the old one's hash.
       const childKeys = report.child_key && content.child.pnrNormalized ? [report.child_key, ...cipher.keyedHashes('child', content.child.pnrNormalized)] : [];
-      const earlier = childKeys.length
-        ? await store.db
-            .selectFrom('reports')
-            .selectAll()
-            .where('child_key', 'in', [...new Set(childKeys)])
-            .where('id', '!=', report.id)
-            .where('received_at', '>=', new Date(new Date(report.received_at).getTime() - 365 * 86_400_000).toISOString())
-            .where('received_at', '<=', report.received_at)
-            .orderBy('received_at', 'desc')
-            .execute()
-        : [];
+      const earlier = childKeys.length ? await reportRows.earlierReportsOnChild(store.db, report, childKeys) : [];
       return { report, content, earlier };
     },
 
     /** Remembers where the channel card landed, so it can be updated and threaded. */
     async channelCardSent(reportId: string, conversationId: string | undefined, activityId: string | undefined, trx: Tx): Promise<void> {
-      await trx.updateTable('reports').set({ channel_conversation_id: conversationId ?? null, channel_activity_id: activityId ?? null }).where('id', '=', reportId).execute();
+      await reportRows.recordChannelCard(trx, reportId, conversationId ?? null, activityId ?? null);
     },
 
     /** The channel card did not arrive in time: the teacher must phone the intake unit. */
