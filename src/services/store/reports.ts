@@ -4,8 +4,7 @@
  * decides what shares a transaction. Reports come back as rows (`ReportTable`) for now; drafts and
  * history entries as domain shapes with real Dates.
  */
-import type { Tx } from './index';
-import { newId } from './index';
+import { newId, type Tx } from './index';
 import type { ReportTable } from './schema';
 
 const iso = (d: Date) => d.toISOString();
@@ -21,6 +20,7 @@ export interface StoredDraft {
   updatedAt: Date;
 }
 
+/** A draft by its id, whoever owns it (the service checks the owner). */
 export async function draftById(db: Tx, id: string): Promise<StoredDraft | undefined> {
   const row = await db.selectFrom('drafts').selectAll().where('id', '=', id).executeTakeFirst();
   return row && { id: row.id, ownerAad: row.owner_aad, step: row.step, sealed: row.sealed, createdAt: new Date(row.created_at), updatedAt: new Date(row.updated_at) };
@@ -32,6 +32,7 @@ export async function draftsOf(db: Tx, ownerAad: string): Promise<Array<{ id: st
   return rows.map((r) => ({ id: r.id, step: r.step, updatedAt: new Date(r.updated_at) }));
 }
 
+/** A new draft, its content already sealed with the draft's data key. */
 export async function addDraft(db: Tx, draft: { id: string; ownerAad: string; step: string; sealed: string }, now: Date): Promise<void> {
   await db.insertInto('drafts').values({ id: draft.id, owner_aad: draft.ownerAad, step: draft.step, sealed: draft.sealed, created_at: iso(now), updated_at: iso(now), nudged_at: null }).execute();
 }
@@ -47,8 +48,10 @@ export async function deleteDraft(db: Tx, id: string): Promise<boolean> {
   return Number(res.numDeletedRows) === 1;
 }
 
+/** A report by its id (purged ones too, until the purge deletes the row). */
 export const reportById = (db: Tx, id: string): Promise<ReportTable | undefined> => db.selectFrom('reports').selectAll().where('id', '=', id).executeTakeFirst();
 
+/** A report by its reference (VÄ-2026-00001). */
 export const reportByReference = (db: Tx, reference: string): Promise<ReportTable | undefined> =>
   db.selectFrom('reports').selectAll().where('reference', '=', reference).executeTakeFirst();
 
@@ -56,6 +59,7 @@ export const reportByReference = (db: Tx, reference: string): Promise<ReportTabl
 export const reportOfSubmission = (db: Tx, draftId: string): Promise<ReportTable | undefined> =>
   db.selectFrom('reports').selectAll().where('submission_key', '=', draftId).executeTakeFirst();
 
+/** Does the report still exist (a purge deletes the row)? */
 export async function reportExists(db: Tx, id: string): Promise<boolean> {
   return Boolean(await db.selectFrom('reports').select('id').where('id', '=', id).executeTakeFirst());
 }
@@ -86,6 +90,7 @@ export function earlierReportsOnChild(db: Tx, report: Pick<ReportTable, 'id' | '
     .execute();
 }
 
+/** A submitted report, with its reference (report-submission.ts builds the row). */
 export async function addReport(db: Tx, report: ReportTable): Promise<void> {
   await db.insertInto('reports').values(report).execute();
 }
@@ -99,6 +104,7 @@ export interface ReportEvent {
   detail: Record<string, string | boolean | number | null>;
 }
 
+/** Appends a line to a report's history. */
 export async function addReportEvent(db: Tx, reportId: string, event: ReportEvent): Promise<void> {
   await db
     .insertInto('report_events')

@@ -18,6 +18,7 @@ export async function draftsUnchangedSince(db: Tx, cutoff: Date): Promise<string
   return (await db.selectFrom('drafts').select('id').where('updated_at', '<', iso(cutoff)).execute()).map((r) => r.id);
 }
 
+/** Deletes drafts (their data keys are the caller's: store.dataKeys.destroy). */
 export async function deleteDrafts(db: Tx, ids: string[]): Promise<void> {
   if (ids.length) await db.deleteFrom('drafts').where('id', 'in', ids).execute();
 }
@@ -70,6 +71,7 @@ export interface ReportMessage {
   activityId: string;
 }
 
+/** Where Värna's own messages about a report landed in Teams. */
 export async function messagesOfReport(db: Tx, reportId: string): Promise<ReportMessage[]> {
   const rows = await db.selectFrom('report_messages').select(['target', 'conversation_id', 'activity_id']).where('report_id', '=', reportId).execute();
   return rows.map((m) => ({ target: m.target, conversationId: m.conversation_id, activityId: m.activity_id }));
@@ -129,6 +131,7 @@ export function unregisteredNearPurge(db: Tx, cutoffs: ReportCutoffs): Promise<U
     .execute();
 }
 
+/** The purge warning for the report is queued: once. */
 export async function markPurgeWarned(db: Tx, id: string, now: Date): Promise<void> {
   await db.updateTable('reports').set({ purge_warned_at: iso(now) }).where('id', '=', id).where('purge_warned_at', 'is', null).execute();
 }
