@@ -21,6 +21,7 @@ import { makeReminders } from './reminders';
 import { makeStatistics } from './statistics';
 import { foldRollup } from './stat-rollup';
 import type { Store, Tx } from './store';
+import { reportExists } from './store/reports';
 
 export interface ServiceDeps {
   config: Config;
@@ -75,8 +76,7 @@ export function makeServices(deps: ServiceDeps) {
       if (!result.conversationId) return;
       // A post that opened a new thread in a channel (the on-call channel) is changed in that thread.
       const target: Target = sentTo.kind === 'channel' ? { kind: 'thread', unitId: sentTo.unitId, conversationId: result.conversationId } : sentTo.kind === 'thread' ? { ...sentTo, conversationId: result.conversationId } : sentTo;
-      const r = await trx.selectFrom('reports').select('id').where('id', '=', String(m.reportId)).executeTakeFirst();
-      if (r) await recordReportMessage(trx, r.id, target, result.conversationId, result.activityId, clock.now());
+      if (await reportExists(trx, String(m.reportId))) await recordReportMessage(trx, String(m.reportId), target, result.conversationId, result.activityId, clock.now());
     },
   };
   for (const kind of [feedbackKind, deliveryDelayedKind, alertKind, acuteAlertKind, onCallAlertKind]) outbox.on(kind, remember);

@@ -1,12 +1,11 @@
-import { sql, type ExpressionBuilder } from 'kysely';
 import type { Logger } from '../log';
 import type { Clock } from './clock';
-import { alertKind } from './intake';
+import { alertKind } from './intake-alerts';
 import type { Municipality } from './municipality';
 import type { Outbox, Target } from './outbox';
-import { reportContribution, reportFactColumns, RollupDelta } from './stat-rollup';
+import { reportContribution, RollupDelta } from './stat-rollup';
 import type { Store, Tx } from './store';
-import type { Database } from './store/schema';
+import * as retentionRows from './store/retention';
 
 export interface RetentionDeps {
   store: Store;
@@ -39,12 +38,7 @@ export function purgeDateOf(r: { decision_at: string | null; received_at: string
  */
 export async function recordReportMessage(trx: Tx, reportId: string, target: Target, conversationId: string | undefined, activityId: string | undefined, now: Date): Promise<void> {
   if (!conversationId || !activityId) return;
-  await trx.deleteFrom('report_messages').where('conversation_id', '=', conversationId).where('activity_id', '=', activityId).where('report_id', '!=', reportId).execute();
-  await trx
-    .insertInto('report_messages')
-    .values({ id: `${reportId}:${activityId}`.slice(0, 200), report_id: reportId, target: JSON.stringify(target), conversation_id: conversationId, activity_id: activityId, created_at: now.toISOString() })
-    .onConflict((oc) => oc.doNothing())
-    .execute();
+  await retentionRows.rememberReportMessage(trx, reportId, JSON.stringify(target), conversationId, activityId, now);
 }
 
 /** What one purge removed, per data class (counts only). */
@@ -64,14 +58,11 @@ export interface PurgeResult {
 }
 
 const DAY = 24 * 60 * 60 * 1000;
-/** What a purged person reference reads (the column stays non-null). */
-const PURGED = 'purged';
-const iso = (d: Date) => d.toISOString();
-const daysBefore = (now: Date, days: number) => iso(new Date(now.getTime() - days * DAY));
-function yearsBefore(now: Date, years: number): string {
+const daysBefore = (now: Date, days: number) => new Date(now.getTime() - days * DAY);
+function yearsBefore(now: Date, years: number): Date {
   const d = new Date(now);
   d.setUTCFullYear(d.getUTCFullYear() - years);
-  return iso(d);
+  return d;
 }
 
 /**
@@ -101,37 +92,19 @@ export function makeRetention({ store, clock, log, outbox, retention }: Retentio
   async function purgeDrafts(now: Date): Promise<number> {
     const cutoff = daysBefore(now, retention.draftDays);
     return store.transaction(async (trx) => {
-      const ids = (await trx.selectFrom('drafts').select('id').where('updated_at', '<', cutoff).execute()).map((r) => r.id);
+      const ids = await retentionRows.draftsUnchangedSince(trx, cutoff);
       if (!ids.length) return 0;
       await store.dataKeys.destroy(trx, ids);
-      await trx.deleteFrom('drafts').where('id', 'in', ids).execute();
+      await retentionRows.deleteDrafts(trx, ids);
       return ids.length;
     });
   }
 
   /**
-   * Reports whose purge date is past: only those intake has registered in the case system (the
-   * report is an allmän handling at the social services from the moment it arrived, and Värna's
-   * copy may be cleared only once the original lives there), and any left from the earlier purge,
-   * which cleared the content but kept the row.
-   */
-  function dueForPurge(eb: ExpressionBuilder<Database, 'reports'>, now: Date) {
-    return eb.or([
-      eb('purged_at', 'is not', null),
-      eb.and([
-        eb('registered_at', 'is not', null),
-        eb.or([
-          eb.and([eb('decision_at', 'is not', null), eb('decision_at', '<', daysBefore(now, retention.reportDaysAfterHandover))]),
-          eb.and([eb('decision_at', 'is', null), eb('received_at', '<', daysBefore(now, retention.undecidedReportDays))]),
-        ]),
-      ]),
-    ]);
-  }
-
-  /**
    * The purge of a report deletes it: content and data key (crypto-shredding: backups become
    * unreadable for it), its history, intake's notes, where its messages went, and the row itself
-   * with its reference, exact times and the link to the reporter. The statistics roll-up already
+   * with its reference, exact times and the link to the reporter. Due: registered in the case
+   * system and past its purge date (retentionRows.reportsDueForPurge). The statistics roll-up already
    * holds its figures and is not touched; what the report contributed is also added to
    * stat_purged_* (month, school, category: no reference), so the roll-up can still be checked
    * against what remains. Värna's own messages about it in Teams (the receipt and the feedback in
@@ -140,11 +113,10 @@ export function makeRetention({ store, clock, log, outbox, retention }: Retentio
    */
   async function purgeReports(now: Date): Promise<{ reports: number; undecided: number; messages: number }> {
     return store.transaction(async (trx) => {
-      const rows = await trx
-        .selectFrom('reports')
-        .select(['id', 'decision_at', 'purged_at', 'reporter_aad', 'reporter_locale', 'intake_unit_id', 'channel_conversation_id', 'channel_activity_id', ...reportFactColumns])
-        .where((eb) => dueForPurge(eb, now))
-        .execute();
+      const rows = await retentionRows.reportsDueForPurge(trx, {
+        decidedBefore: daysBefore(now, retention.reportDaysAfterHandover),
+        undecidedReceivedBefore: daysBefore(now, retention.undecidedReportDays),
+      });
       const ids = rows.map((r) => r.id);
       if (!ids.length) return { reports: 0, undecided: 0, messages: 0 };
       await store.dataKeys.destroy(trx, ids);
@@ -152,8 +124,8 @@ export function makeRetention({ store, clock, log, outbox, retention }: Retentio
       let messages = 0;
       for (const r of rows) {
         contribution.add(reportContribution(r), 1);
-        const recorded = await trx.selectFrom('report_messages').select(['target', 'conversation_id', 'activity_id']).where('report_id', '=', r.id).execute();
-        const own = recorded.map((m) => ({ target: JSON.parse(m.target) as Target, conversationId: m.conversation_id, activityId: m.activity_id }));
+        const recorded = await retentionRows.messagesOfReport(trx, r.id);
+        const own = recorded.map((m) => ({ target: JSON.parse(m.target) as Target, conversationId: m.conversationId, activityId: m.activityId }));
         // The channel card: its thread is its conversation, and it is the thread's root message.
         if (r.channel_conversation_id && r.channel_activity_id)
           own.push({ target: { kind: 'thread', unitId: r.intake_unit_id, conversationId: r.channel_conversation_id }, conversationId: r.channel_conversation_id, activityId: r.channel_activity_id });
@@ -166,20 +138,10 @@ export function makeRetention({ store, clock, log, outbox, retention }: Retentio
         }
       }
       await contribution.applyPurged(trx);
-      for (let i = 0; i < ids.length; i += 200) {
-        const batch = ids.slice(i, i + 200);
-        await trx.deleteFrom('report_messages').where('report_id', 'in', batch).execute();
-        await trx.deleteFrom('intake_notes').where('report_id', 'in', batch).execute();
-        await trx.deleteFrom('report_events').where('report_id', 'in', batch).execute();
-        await trx.deleteFrom('reports').where('id', 'in', batch).execute();
-      }
+      await retentionRows.deleteReports(trx, ids);
       // Where the report's messages went (the teacher's 1:1 chat) goes with it; one not yet sent
       // by now never will be.
-      for (const id of ids) {
-        const ofReport = (eb: ExpressionBuilder<Database, 'outbox'>) => eb.or([eb('dedupe_key', 'like', `report:${id}:%`), eb('dedupe_key', 'like', `feedback:${id}:%`)]);
-        await trx.updateTable('outbox').set({ status: 'failed', last_error: 'purged' }).where(ofReport).where('status', '=', 'pending').execute();
-        await trx.updateTable('outbox').set({ target: JSON.stringify({ kind: 'user', aadObjectId: PURGED }), message: JSON.stringify({ kind: 'purged' }), result: null }).where(ofReport).execute();
-      }
+      for (const id of ids) await retentionRows.forgetOutboxOfReport(trx, id);
       return { reports: rows.filter((r) => !r.purged_at).length, undecided: rows.filter((r) => !r.purged_at && !r.decision_at).length, messages };
     });
   }
@@ -191,22 +153,13 @@ export function makeRetention({ store, clock, log, outbox, retention }: Retentio
    */
   async function warnUnregistered(now: Date): Promise<number> {
     const ahead = retention.registrationWarningDays;
-    const rows = await db
-      .selectFrom('reports')
-      .select(['id', 'intake_unit_id', 'channel_conversation_id', 'decision_at', 'received_at'])
-      .where('purged_at', 'is', null)
-      .where('registered_at', 'is', null)
-      .where('purge_warned_at', 'is', null)
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('decision_at', 'is not', null), eb('decision_at', '<', daysBefore(now, retention.reportDaysAfterHandover - ahead))]),
-          eb.and([eb('decision_at', 'is', null), eb('received_at', '<', daysBefore(now, retention.undecidedReportDays - ahead))]),
-        ]),
-      )
-      .execute();
+    const rows = await retentionRows.unregisteredNearPurge(db, {
+      decidedBefore: daysBefore(now, retention.reportDaysAfterHandover - ahead),
+      undecidedReceivedBefore: daysBefore(now, retention.undecidedReportDays - ahead),
+    });
     for (const r of rows) {
       await store.transaction(async (trx) => {
-        await trx.updateTable('reports').set({ purge_warned_at: iso(now) }).where('id', '=', r.id).where('purge_warned_at', 'is', null).execute();
+        await retentionRows.markPurgeWarned(trx, r.id, now);
         // Long past its purge date (reports from before registration existed, on the first night
         // after the upgrade): the daily summary lists it, without a thread alert for each.
         const longPast = purgeDateOf(r, retention).getTime() < now.getTime() - ahead * DAY;
@@ -215,34 +168,6 @@ export function makeRetention({ store, clock, log, outbox, retention }: Retentio
       });
     }
     return rows.length;
-  }
-
-  async function purgeUsers(now: Date): Promise<number> {
-    const res = await db
-      .deleteFrom('users')
-      .where('updated_at', '<', daysBefore(now, retention.userDays))
-      .where((eb) => eb.not(eb.exists(eb.selectFrom('reports').select('id').whereRef('reports.reporter_aad', '=', 'users.aad_object_id').where('reports.purged_at', 'is', null))))
-      .executeTakeFirst();
-    return Number(res.numDeletedRows);
-  }
-
-  async function purgeAudit(now: Date): Promise<number> {
-    // Each chain keeps its newer entries and a signed record of where it now starts (audit.ts).
-    return store.audit.purge(new Date(yearsBefore(now, retention.auditYears)), now);
-  }
-
-  async function purgeTurnState(now: Date): Promise<number> {
-    const res = await db.deleteFrom('kv').where('updated_at', '<', daysBefore(now, retention.draftDays)).executeTakeFirst();
-    return Number(res.numDeletedRows);
-  }
-
-  async function purgeDelivered(now: Date): Promise<number> {
-    const res = await db
-      .deleteFrom('outbox')
-      .where('status', 'in', ['sent', 'failed'])
-      .where('created_at', '<', daysBefore(now, retention.reportDaysAfterHandover))
-      .executeTakeFirst();
-    return Number(res.numDeletedRows);
   }
 
   return {
@@ -258,14 +183,14 @@ export function makeRetention({ store, clock, log, outbox, retention }: Retentio
         undecidedReports: reports.undecided,
         teamsMessages: reports.messages,
         unregisteredAlerts,
-        users: await purgeUsers(now),
-        auditEntries: await purgeAudit(now),
-        turnState: await purgeTurnState(now),
-        deliveredMessages: await purgeDelivered(now),
+        users: await retentionRows.deleteIdleUsers(db, daysBefore(now, retention.userDays)),
+        // Each chain keeps its newer entries and a signed record of where it now starts (audit.ts).
+        auditEntries: await store.audit.purge(yearsBefore(now, retention.auditYears), now),
+        turnState: await retentionRows.deleteTurnStateBefore(db, daysBefore(now, retention.draftDays)),
+        deliveredMessages: await retentionRows.deleteDeliveredBefore(db, daysBefore(now, retention.reportDaysAfterHandover)),
       };
-      // SQLite: secure_delete zeroes the freed pages; a checkpoint moves them into the file and
-      // empties the write-ahead log, so no copy of purged rows is left in either.
-      if (store.dialect === 'sqlite') await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
+      // SQLite: no copy of purged rows is left in the file or its write-ahead log.
+      await retentionRows.flushDeleted(db, store.dialect);
       await store.transaction((trx) =>
         store.audit.append(trx, { actor: 'system', action: 'retention.purged', subject: 'retention', outcome: 'allowed', detail: { ...result } }, now),
       );

@@ -1,0 +1,202 @@
+/**
+ * The report path's repository: drafts, reports, their history (report_events) and intake's sealed
+ * notes. Every function takes the executor first (the store's db, or a transaction), so a service
+ * decides what shares a transaction. Reports come back as rows (`ReportTable`) for now; drafts and
+ * history entries as domain shapes with real Dates.
+ */
+import { newId, type Tx } from './index';
+import type { ReportTable } from './schema';
+
+const iso = (d: Date) => d.toISOString();
+const DAY_MS = 86_400_000;
+
+/** A stored draft: its content is sealed with the draft's own data key. */
+export interface StoredDraft {
+  id: string;
+  ownerAad: string;
+  step: string;
+  sealed: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A draft by its id, whoever owns it (the service checks the owner). */
+export async function draftById(db: Tx, id: string): Promise<StoredDraft | undefined> {
+  const row = await db.selectFrom('drafts').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && { id: row.id, ownerAad: row.owner_aad, step: row.step, sealed: row.sealed, createdAt: new Date(row.created_at), updatedAt: new Date(row.updated_at) };
+}
+
+/** A teacher's drafts, the latest changed first. */
+export async function draftsOf(db: Tx, ownerAad: string): Promise<Array<{ id: string; step: string; updatedAt: Date }>> {
+  const rows = await db.selectFrom('drafts').select(['id', 'step', 'updated_at']).where('owner_aad', '=', ownerAad).orderBy('updated_at', 'desc').execute();
+  return rows.map((r) => ({ id: r.id, step: r.step, updatedAt: new Date(r.updated_at) }));
+}
+
+/** A new draft, its content already sealed with the draft's data key. */
+export async function addDraft(db: Tx, draft: { id: string; ownerAad: string; step: string; sealed: string }, now: Date): Promise<void> {
+  await db.insertInto('drafts').values({ id: draft.id, owner_aad: draft.ownerAad, step: draft.step, sealed: draft.sealed, created_at: iso(now), updated_at: iso(now), nudged_at: null }).execute();
+}
+
+/** A draft changed by its owner: a nudge about it is due again later. */
+export async function saveDraft(db: Tx, id: string, step: string, sealed: string, now: Date): Promise<void> {
+  await db.updateTable('drafts').set({ step, sealed, updated_at: iso(now), nudged_at: null }).where('id', '=', id).execute();
+}
+
+/** Deletes a draft; false when it was already gone (e.g. deleted by a concurrent submit). */
+export async function deleteDraft(db: Tx, id: string): Promise<boolean> {
+  const res = await db.deleteFrom('drafts').where('id', '=', id).executeTakeFirst();
+  return Number(res.numDeletedRows) === 1;
+}
+
+/** A report by its id (purged ones too, until the purge deletes the row). */
+export const reportById = (db: Tx, id: string): Promise<ReportTable | undefined> => db.selectFrom('reports').selectAll().where('id', '=', id).executeTakeFirst();
+
+/** A report by its reference (VÄ-2026-00001). */
+export const reportByReference = (db: Tx, reference: string): Promise<ReportTable | undefined> =>
+  db.selectFrom('reports').selectAll().where('reference', '=', reference).executeTakeFirst();
+
+/** The report a draft became (the draft id is the submission key). */
+export const reportOfSubmission = (db: Tx, draftId: string): Promise<ReportTable | undefined> =>
+  db.selectFrom('reports').selectAll().where('submission_key', '=', draftId).executeTakeFirst();
+
+/** Does the report still exist (a purge deletes the row)? */
+export async function reportExists(db: Tx, id: string): Promise<boolean> {
+  return Boolean(await db.selectFrom('reports').select('id').where('id', '=', id).executeTakeFirst());
+}
+
+/** Is there a report on the child (any of its keyed hashes) received in the 365 days up to `until`? */
+export async function anyReportOnChild(db: Tx, childKeys: string[], until: Date): Promise<boolean> {
+  const found = await db
+    .selectFrom('reports')
+    .select('id')
+    .where('child_key', 'in', [...new Set(childKeys)])
+    .where('received_at', '>=', new Date(until.getTime() - 365 * DAY_MS).toISOString())
+    .where('received_at', '<=', until.toISOString())
+    .limit(1)
+    .executeTakeFirst();
+  return Boolean(found);
+}
+
+/** The other reports on the child (any of its keyed hashes) in the 365 days up to `report`'s receipt, newest first. */
+export function earlierReportsOnChild(db: Tx, report: Pick<ReportTable, 'id' | 'received_at'>, childKeys: string[]): Promise<ReportTable[]> {
+  return db
+    .selectFrom('reports')
+    .selectAll()
+    .where('child_key', 'in', [...new Set(childKeys)])
+    .where('id', '!=', report.id)
+    .where('received_at', '>=', new Date(new Date(report.received_at).getTime() - 365 * DAY_MS).toISOString())
+    .where('received_at', '<=', report.received_at)
+    .orderBy('received_at', 'desc')
+    .execute();
+}
+
+/** A submitted report, with its reference (report-submission.ts builds the row). */
+export async function addReport(db: Tx, report: ReportTable): Promise<void> {
+  await db.insertInto('reports').values(report).execute();
+}
+
+/** One line of a report's history. Detail holds codes only, never free text. */
+export interface ReportEvent {
+  at: Date;
+  actorAad: string;
+  actorName: string;
+  kind: string;
+  detail: Record<string, string | boolean | number | null>;
+}
+
+/** Appends a line to a report's history. */
+export async function addReportEvent(db: Tx, reportId: string, event: ReportEvent): Promise<void> {
+  await db
+    .insertInto('report_events')
+    .values({ id: newId(event.at), report_id: reportId, at: iso(event.at), actor_aad: event.actorAad, actor_name: event.actorName, kind: event.kind, detail: JSON.stringify(event.detail) })
+    .execute();
+}
+
+/** A report's history, oldest first. */
+export async function historyOf(db: Tx, reportId: string): Promise<ReportEvent[]> {
+  const rows = await db.selectFrom('report_events').selectAll().where('report_id', '=', reportId).orderBy('at').orderBy('id').execute();
+  return rows.map((r) => ({ at: new Date(r.at), actorAad: r.actor_aad, actorName: r.actor_name, kind: r.kind, detail: JSON.parse(r.detail) as ReportEvent['detail'] }));
+}
+
+/** Intake's own words on a report (the reason feedback is inappropriate), sealed with its data key. */
+export async function addIntakeNote(db: Tx, reportId: string, note: { at: Date; actorAad: string; kind: string; sealed: string }): Promise<void> {
+  await db.insertInto('intake_notes').values({ id: newId(note.at), report_id: reportId, at: iso(note.at), actor_aad: note.actorAad, kind: note.kind, sealed: note.sealed }).execute();
+}
+
+/** The columns an intake action or the reporter may change (the rest is fixed at submit). */
+export type ReportChanges = Partial<Omit<ReportTable, 'id' | 'reference' | 'submission_key'>>;
+
+/**
+ * Saves a change made to the report as it was at `expectedVersion` (optimistic concurrency): false,
+ * and nothing written, when someone else changed it since.
+ */
+export async function saveIfUnchanged(db: Tx, id: string, expectedVersion: number, changes: ReportChanges): Promise<boolean> {
+  const res = await db.updateTable('reports').set(changes).where('id', '=', id).where('version', '=', expectedVersion).executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
+/** Registration in the case system, once: false when it was already recorded. */
+export async function recordRegistration(db: Tx, id: string, changes: ReportChanges & { registered_at: string }): Promise<boolean> {
+  const res = await db.updateTable('reports').set(changes).where('id', '=', id).where('registered_at', 'is', null).executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
+/** Where the channel card landed, so it can be updated and threaded. */
+export async function recordChannelCard(db: Tx, id: string, conversationId: string | null, activityId: string | null): Promise<void> {
+  await db.updateTable('reports').set({ channel_conversation_id: conversationId, channel_activity_id: activityId }).where('id', '=', id).execute();
+}
+
+/** A reporter's own reports not purged, newest first: `limit` from `offset`. */
+export function reportsOfReporter(db: Tx, reporterAad: string, offset: number, limit: number): Promise<ReportTable[]> {
+  return db
+    .selectFrom('reports')
+    .selectAll()
+    .where('reporter_aad', '=', reporterAad)
+    // A purged report is gone from the list: no reference, no time (retention.ts).
+    .where('purged_at', 'is', null)
+    .orderBy('received_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .offset(offset)
+    .execute();
+}
+
+/** Reports received since `since`, not purged, not yet acknowledged or not yet decided. */
+export function reportsAwaitingIntake(db: Tx, since: Date): Promise<ReportTable[]> {
+  return db
+    .selectFrom('reports')
+    .selectAll()
+    .where('received_at', '>=', iso(since))
+    .where('purged_at', 'is', null)
+    .where((eb) => eb.or([eb('receipt_at', 'is', null), eb('decision', 'is', null)]))
+    .execute();
+}
+
+/**
+ * Acute reports not taken, whose channel card has landed, received after `receivedAfter`, with no
+ * alert yet or the last one at or before `lastAlertBy`.
+ */
+export async function acuteReportsToAlert(db: Tx, receivedAfter: Date, lastAlertBy: Date): Promise<string[]> {
+  const rows = await db
+    .selectFrom('reports')
+    .select('id')
+    .where('acute', '=', 1)
+    .where('handler_aad', 'is', null)
+    .where('purged_at', 'is', null)
+    .where('channel_conversation_id', 'is not', null)
+    .where('received_at', '>', iso(receivedAfter))
+    .where((eb) => eb.or([eb('acute_alert_at', 'is', null), eb('acute_alert_at', '<=', iso(lastAlertBy))]))
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Counts an acute alert, if the count is still `seen` (no other instance counted it): true if this one did. */
+export async function countAcuteAlert(db: Tx, id: string, seen: number, now: Date): Promise<boolean> {
+  const res = await db.updateTable('reports').set({ acute_alerts: seen + 1, acute_alert_at: iso(now) }).where('id', '=', id).where('acute_alerts', '=', seen).executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
+/** A change the reporter makes to their own report (no version check: intake's actions do not touch these columns). */
+export async function updateReport(db: Tx, id: string, changes: ReportChanges): Promise<void> {
+  await db.updateTable('reports').set(changes).where('id', '=', id).execute();
+}
