@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { ConversationReference } from 'botbuilder';
 import { z } from 'zod/v4';
 import { cancelledCard, channelCard, composeCard, delayedCard, mineCard, reviewCard, sentCard, teacherThreadCard, threadReplyCard, type ReviewView } from '../../cards/consultation';
 import { strings, type Strings } from '../../cards/i18n';
@@ -54,24 +53,8 @@ export function segmentsOf(review: Review): ReviewView['segments'] {
 export function registerConsult(kit: BotKit): void {
   const { s } = kit;
   const c = s.consultations;
-  const reportVerb = () => kit.reportVerb ?? verbs.reportStart;
-
-  // "Gör anmälan nu": the report flow asks for the text, which only the teacher who asked gets. A
-  // purged or foreign consultation starts an empty report (the refusal is audited): reporting is
-  // never blocked.
-  kit.consultationText = async (actor, id) => {
-    try {
-      return await c.textForReport(actor, id);
-    } catch (error) {
-      if (error instanceof NotAllowedError || error instanceof NotFoundError) return undefined;
-      throw error;
-    }
-  };
-
-  kit.menu.push(async (actor, t) => [
-    { title: t.consultation.start, verb: verbs.consultStart },
-    ...((await c.mine(actor, 1)).length ? [{ title: t.consultation.mine, verb: verbs.consultMine }] : []),
-  ]);
+  // "Gör anmälan nu" on an answer starts the report flow (routes/report.ts asks for the text).
+  const reportVerb = () => verbs.reportStart;
 
   // The teacher's side lives in the 1:1 chat; intake's on the card in the consultations channel.
   kit.onAction(verbs.consultMine, { where: 'personal', data: z.object({}).passthrough() }, async ({ actor, t }) => mineCard({ items: await c.mine(actor, 10) }, t));
@@ -246,12 +229,7 @@ export function registerConsult(kit: BotKit): void {
     try {
       const where = await c.channelCardOf(id);
       if (!where) return;
-      const unit = s.directory.intakeUnit(where.unitId);
-      const inst = unit && (await s.installations.forTeam(unit.teamId));
-      if (!inst) return;
-      const reference = inst.reference as Partial<ConversationReference>;
-      const thread = { ...reference, conversation: { ...(reference.conversation ?? {}), id: where.conversationId } } as Partial<ConversationReference>;
-      await kit.delivery.updateCard(thread, where.activityId, channelCard(await c.channelView(id), channelStrings));
+      await kit.delivery.updateInThread(where.unitId, where, async () => channelCard(await c.channelView(id), channelStrings));
     } catch (error) {
       kit.log.warn({ event: 'consultation.refresh-failed', id, err: error }, 'channel card not updated; the reply is in the thread');
     }

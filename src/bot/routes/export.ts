@@ -1,8 +1,5 @@
 import type restify from 'restify';
-import type { ConversationReference } from 'botbuilder';
 import { strings } from '../../cards/i18n';
-import type { Config } from '../../config';
-import type { Logger } from '../../log';
 import type { Actor } from '../../services/actor';
 import { NotAllowedError, NotFoundError, UnavailableError } from '../../services/errors';
 import { referenceSubject } from '../../services/intake-access';
@@ -11,23 +8,19 @@ import type { Services } from '../../services';
 import type { Report } from '../../services/reports';
 import { sourceOf, type DownloadGuard } from '../download-guard';
 import type { BotKit } from '../kit';
+import { intakeChannelCard } from '../views/intake';
 
 /** The person a valid link names (its signature proves the name; there is no Teams turn). */
 const linkUser = (aadObjectId: string): Actor => ({ aadObjectId, userId: '', name: '', tenantId: '', locale: 'sv', conversation: { kind: 'personal', id: '' } });
 
 /**
  * Exports for the case system: GET /exports/<reference>.json|pdf with a signed, short-lived link
- * that the full-report dialog hands to an intake member. The signature is checked first and costs
+ * (../links.ts) that the full-report dialog hands to an intake member. The signature is checked first and costs
  * nothing else when it is wrong (counted by the download guard, one audit entry a minute); a
  * valid link is checked against the CURRENT membership of the report's intake team, asked of
  * Teams at the download (fails closed), and audited, allowed or refused.
  */
-export function registerExports(server: restify.Server, kit: BotKit, s: Services, config: Config, log: Logger, port: number, guard: DownloadGuard): void {
-  const base = (config.env.VARNA_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
-  kit.exportLinks = (actor, reference) => ({
-    json: `${base}/exports/${encodeURIComponent(reference)}.json?${s.links.query(reference, 'json', actor.aadObjectId)}`,
-    pdf: `${base}/exports/${encodeURIComponent(reference)}.pdf?${s.links.query(reference, 'pdf', actor.aadObjectId)}`,
-  });
+export function registerExports(server: restify.Server, { s, delivery, log }: BotKit, guard: DownloadGuard): void {
 
   server.get('/exports/:file', async (req, res) => {
     const m = /^(VÄ-\d{4}-\d{5})\.(json|pdf)$/.exec(String(req.params.file ?? ''));
@@ -48,7 +41,7 @@ export function registerExports(server: restify.Server, kit: BotKit, s: Services
     }
     let opened: Awaited<ReturnType<Services['reports']['open']>>;
     try {
-      opened = await s.reports.open(linkUser(verdict.user), reference, (teamId) => kit.delivery.isTeamMember(teamId, verdict.user), 'export');
+      opened = await s.reports.open(linkUser(verdict.user), reference, (teamId) => delivery.isTeamMember(teamId, verdict.user), 'export');
     } catch (error) {
       if (error instanceof UnavailableError) {
         await s.store.transaction((trx) =>
@@ -91,13 +84,9 @@ export function registerExports(server: restify.Server, kit: BotKit, s: Services
 
   /** Best effort: the channel card shows the registration; the registration itself is stored. */
   async function refreshCard(report: Report): Promise<void> {
+    if (!report.channel_conversation_id || !report.channel_activity_id) return;
     try {
-      const unit = s.directory.intakeUnit(report.intake_unit_id);
-      const inst = unit && (await s.installations.forTeam(unit.teamId));
-      if (!inst || !kit.intakeCard || !report.channel_conversation_id || !report.channel_activity_id) return;
-      const base = inst.reference as Partial<ConversationReference>;
-      const thread = { ...base, conversation: { ...(base.conversation ?? {}), id: report.channel_conversation_id } } as Partial<ConversationReference>;
-      await kit.delivery.updateCard(thread, report.channel_activity_id, await kit.intakeCard(report));
+      await delivery.updateInThread(report.intake_unit_id, { conversationId: report.channel_conversation_id, activityId: report.channel_activity_id }, () => intakeChannelCard(s, report));
     } catch (error) {
       log.warn({ event: 'export.card-refresh-failed', err: error }, 'channel card not updated after the export registered the report');
     }

@@ -2,10 +2,10 @@ import { z } from 'zod/v4';
 import { cycleReminderCard, digestCard, draftNudgeCard, intakeSummaryCard, unreachableCard } from '../../cards/reminders';
 import { localeOf, strings, type Strings } from '../../cards/i18n';
 import { verbs } from '../../cards/verbs';
-import type { Actor } from '../../services/actor';
 import { reminderKinds, type CycleReminderView } from '../../services/reminders';
 import type { Target } from '../../services/outbox';
 import type { BotKit } from '../kit';
+import type { Links } from '../links';
 import type { Teams } from '../turn';
 import { recentlyStored } from '../recently';
 
@@ -18,7 +18,7 @@ const LOCALE_CONFIRMED_MS = 5 * 60_000;
  * summary when the outbox sends them; answers "Klart" and "Påminn mig om en vecka"; and the admin
  * command listing principals the bot cannot reach.
  */
-export function registerReminders(kit: BotKit): void {
+export function registerReminders(kit: BotKit, links: Links): void {
   const { s, delivery } = kit;
   const r = s.reminders;
 
@@ -46,8 +46,8 @@ export function registerReminders(kit: BotKit): void {
 
   /** The reminder card for one person: with figures, their own signed download (principals see their school's). */
   function cycleCardFor(view: CycleReminderView, viewer: string | undefined, t: Strings) {
-    const links = view.figures && viewer ? kit.statisticsLinks?.({ aadObjectId: viewer } as Actor, view.figures.from, view.figures.to, 'school') : undefined;
-    return cycleReminderCard({ ...view, ...(links ? { figuresPdf: links.pdf, viewer } : {}) }, t);
+    const figures = view.figures && viewer ? links.statistics({ aadObjectId: viewer }, view.figures.from, view.figures.to, 'school') : undefined;
+    return cycleReminderCard({ ...view, ...(figures ? { figuresPdf: figures.pdf, viewer } : {}) }, t);
   }
 
   delivery.register(reminderKinds.cycle, async (message, target) => {
@@ -104,7 +104,6 @@ export function registerReminders(kit: BotKit): void {
   });
 
   kit.onAction(verbs.remindersUnreachable, { where: 'personal', data: z.object({}).passthrough() }, async ({ actor, t }) => unreachableCard({ principals: await r.unreachablePrincipals(actor) }, t));
-  kit.menu.push(async (actor, t) => (s.directory.isStatistician(actor.aadObjectId) ? [{ title: t.reminders.unreachableMenu, verb: verbs.remindersUnreachable }] : []));
 
   kit.onCommand('unreachable', { where: 'personal' }, async ({ actor, t }) => unreachableCard({ principals: await r.unreachablePrincipals(actor) }, t));
 }

@@ -3,12 +3,10 @@ import { strings, type Strings } from '../../cards/i18n';
 import {
   discardConfirmCard,
   fullReportCard,
-  intakeReportCard,
   receiptCard,
   reportPageCard,
   reviewCard,
   type AcuteView,
-  type IntakeView,
 } from '../../cards/report';
 import { card, execute, heading, text } from '../../cards/card';
 import { verbs } from '../../cards/verbs';
@@ -20,6 +18,8 @@ import { channelCardKind, deliveryDelayedKind, type Draft, type Report } from '.
 import type { Services } from '../../services';
 import { recordReportMessage } from '../../services/retention';
 import { below, type BotKit } from '../kit';
+import type { Links } from '../links';
+import { intakeChannelCard } from '../views/intake';
 import { describeError, type Turn } from '../turn';
 
 const DraftRef = z.object({ draftId: z.string().min(1).max(64) }).passthrough();
@@ -152,52 +152,31 @@ export function draftCard(s: Services, draft: Draft, t: Strings, errors: Record<
   return reportPageCard({ draftId: draft.id, page, values: valuesOf(pageSteps[page]), errors, schools, contacts: contactsOf(s, c), acute: acuteViewFor(s, c) }, t);
 }
 
-export function intakeViewOf(s: Services, report: Report): IntakeView {
-  const school = s.directory.school(report.school_id);
-  return {
-    reference: report.reference,
-    schoolName: school?.name ?? report.school_id,
-    schoolType: report.school_type,
-    districtName: s.directory.district(report.district_id)?.name ?? report.district_id,
-    category: report.category as Category,
-    acute: report.acute === 1,
-    receivedAt: new Date(report.received_at),
-    protectionDueAt: new Date(report.protection_due_at),
-    decisionDueAt: new Date(report.decision_due_at),
-    feedbackWanted: report.feedback_requested === 1,
-    meetingWanted: report.joint_meeting_wanted === 1,
-    ...(report.out_of_hours === 1 ? { outOfHours: true } : {}),
-  };
-}
-
 /** Dialog cards stay under Teams' size limits: long texts are cut there; the export has them whole. */
 const DIALOG_TEXT = 3000;
 
 /** The report flow in the 1:1 chat, the channel card and the full report for intake. */
-export function registerReport(kit: BotKit): void {
+export function registerReport(kit: BotKit, links: Links): void {
   const { s } = kit;
-  kit.reportVerb = verbs.reportStart;
   const sv = strings('sv');
 
-  // The menu entry and the welcome card's counter ask in the same turn, with the same actor: one query.
-  const draftsOnce = new WeakMap<Actor, ReturnType<typeof s.reports.drafts>>();
-  const draftsOf = (actor: Actor) => {
-    let drafts = draftsOnce.get(actor);
-    if (!drafts) draftsOnce.set(actor, (drafts = s.reports.drafts(actor)));
-    return drafts;
-  };
-  kit.menu.push(async (actor, t) => {
-    const drafts = await draftsOf(actor);
-    return [
-      { title: t.report.menu.report, verb: verbs.reportStart },
-      ...(drafts[0] ? [{ title: t.report.menu.resume, verb: verbs.reportResume, data: { draftId: drafts[0].id } }] : []),
-    ];
-  });
-  kit.drafts = async (actor) => (await draftsOf(actor)).length;
+  /**
+   * "Gör anmälan nu" on a consultation's answer: its text, which only the teacher who asked gets. A
+   * purged or foreign consultation starts an empty report (the refusal is audited): reporting is
+   * never blocked.
+   */
+  async function consultationTextOf(actor: Actor, id: string): Promise<string | undefined> {
+    try {
+      return await s.consultations.textForReport(actor, id);
+    } catch (error) {
+      if (error instanceof NotAllowedError || error instanceof NotFoundError) return undefined;
+      throw error;
+    }
+  }
 
   /** Starts a draft, the reporter prefilled from the teacher's Teams profile (best effort) and their last report. */
   async function start({ actor, t, teams }: Turn<unknown>, fromConsultation?: string) {
-    const consultationText = fromConsultation && kit.consultationText ? await kit.consultationText(actor, fromConsultation) : undefined;
+    const consultationText = fromConsultation ? await consultationTextOf(actor, fromConsultation) : undefined;
     const draft = await s.reports.start(actor, await teams.profile(), { ...(consultationText ? { consultationText, consultationId: fromConsultation } : {}) });
     return draftCard(s, draft, t);
   }
@@ -333,7 +312,7 @@ export function registerReport(kit: BotKit): void {
         rows: sec.rows.map(([label, value]) => [label, value && value.length > DIALOG_TEXT ? `${value.slice(0, DIALOG_TEXT)}…` : value] as [string, string | undefined]),
       }));
       const truncated = sectionsOf(opened.content, t, s, true).some((sec) => sec.rows.some(([, v]) => (v?.length ?? 0) > DIALOG_TEXT));
-      const links = kit.exportLinks?.(actor, opened.report.reference);
+      const exports = links.report(actor, opened.report.reference);
       const full = fullReportCard(
         {
           reference: opened.report.reference,
@@ -342,7 +321,8 @@ export function registerReport(kit: BotKit): void {
           earlier: opened.earlier.map((e) => ({ reference: e.reference, receivedAt: new Date(e.received_at) })),
           purgeDays: s.config.municipality.retention.reportDaysAfterHandover,
           truncated,
-          ...(links ? { exportJsonUrl: links.json, exportPdfUrl: links.pdf } : {}),
+          exportJsonUrl: exports.json,
+          exportPdfUrl: exports.pdf,
         },
         t,
       );
@@ -356,8 +336,7 @@ export function registerReport(kit: BotKit): void {
   kit.delivery.register(channelCardKind, async (message) => {
     const report = await s.reports.byId(String(message.reportId));
     if (!report) throw new NotFoundError('report', String(message.reportId));
-    const view = intakeViewOf(s, report);
-    return { card: kit.intakeCard ? await kit.intakeCard(report) : intakeReportCard(view, sv), summary: sv.report.channel.title(report.reference) };
+    return { card: await intakeChannelCard(s, report), summary: sv.report.channel.title(report.reference) };
   });
 
   kit.delivery.register(deliveryDelayedKind, async (message) => {

@@ -1,30 +1,16 @@
 import type restify from 'restify';
-import type { Config } from '../../config';
-import type { Logger } from '../../log';
-import type { Services } from '../../services';
 import { groupBys, type GroupBy } from '../../services/statistics';
 import { sourceOf, type DownloadGuard } from '../download-guard';
 import type { BotKit } from '../kit';
 
 /**
  * Statistics downloads: GET /exports/statistik/statistik-<from>-<to>-<groupBy>.csv|xlsx|pdf with a
- * signed, short-lived link that names its user. The figures are computed again for that user (a
- * principal still sees their own school only), with the same suppression; every download with a
- * valid link is audited. A wrong or expired signature costs nothing else: it is counted by the
+ * signed, short-lived link that names its user (made by ../links.ts). The figures are computed
+ * again for that user (a principal still sees their own school only), with the same suppression;
+ * every download with a valid link is audited. A wrong or expired signature costs nothing else: it is counted by the
  * download guard (one audit entry a minute for all of them).
  */
-export function registerStatisticsExports(server: restify.Server, kit: BotKit, s: Services, config: Config, log: Logger, port: number, guard: DownloadGuard): void {
-  const base = (config.env.VARNA_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
-  const name = (from: string, to: string, groupBy: string) => `statistik-${from}-${to}-${groupBy}`;
-  kit.statisticsLinks = (actor, from, to, groupBy) => {
-    const file = name(from, to, groupBy);
-    return {
-      csv: `${base}/exports/statistik/${file}.csv?${s.links.query(file, 'csv', actor.aadObjectId)}`,
-      xlsx: `${base}/exports/statistik/${file}.xlsx?${s.links.query(file, 'xlsx', actor.aadObjectId)}`,
-      pdf: `${base}/exports/statistik/${file}.pdf?${s.links.query(file, 'pdf', actor.aadObjectId)}`,
-    };
-  };
-
+export function registerStatisticsExports(server: restify.Server, { s, log }: BotKit, guard: DownloadGuard): void {
   server.get('/exports/statistik/:file', async (req, res) => {
     const m = /^(statistik-(\d{4}-\d{2}-\d{2})-(\d{4}-\d{2}-\d{2})-([a-zA-Z]+))\.(csv|xlsx|pdf)$/.exec(String(req.params.file ?? ''));
     if (!m || !groupBys.includes(m[4] as GroupBy)) {

@@ -7,6 +7,7 @@ import { termOf } from '../../services/reminders';
 import { ValidationError } from '../../services/errors';
 import type { GroupBy, Period } from '../../services/statistics';
 import type { BotKit } from '../kit';
+import type { Links } from '../links';
 
 const Query = z.object({
   period: z.string().max(20).optional(),
@@ -31,7 +32,7 @@ export function periodOf(value: string, from?: string, to?: string): Period {
  * Statistics in the 1:1 chat for the statistics role (all schools) and principals (their own
  * school): the "statistik" command, a menu entry, and the pickers on the card.
  */
-export function registerStatistics(kit: BotKit): void {
+export function registerStatistics(kit: BotKit, links: Links): void {
   const { s } = kit;
 
   function choices(now: Date): string[] {
@@ -63,15 +64,14 @@ export function registerStatistics(kit: BotKit): void {
       stats = await s.statistics.figures(actor, { period: periodOf(periodChoices[0]!), groupBy });
       error = t.statistics.invalidPeriod;
     }
-    const downloads = kit.statisticsLinks?.(actor, stats.from, stats.to, groupBy);
+    const downloads = links.statistics(actor, stats.from, stats.to, groupBy);
     return statisticsCard(
-      { stats, period: error ? periodChoices[0]! : value, periodChoices, ownSchoolOnly: !s.directory.isStatistician(actor.aadObjectId), page: q.page ?? 0, ...(downloads ? { downloads } : {}), ...(error ? { error } : {}) },
+      { stats, period: error ? periodChoices[0]! : value, periodChoices, ownSchoolOnly: !s.directory.isStatistician(actor.aadObjectId), page: q.page ?? 0, downloads, ...(error ? { error } : {}) },
       t,
     );
   }
 
   kit.onAction(verbs.statistics, { where: 'personal', data: Query }, async ({ actor, t, data }) => render(actor, t, data));
-  kit.menu.push(async (actor, t) => (s.statistics.mayView(actor) ? [{ title: t.statistics.menu, verb: verbs.statistics }] : []));
 
   kit.onCommand('statistics', { where: 'personal' }, async ({ actor, t }) => render(actor, t, {}));
 }
