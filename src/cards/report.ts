@@ -289,6 +289,16 @@ export function reviewCard(view: ReviewView, t: Strings): Card {
   );
 }
 
+/** "Spara till senare": the draft is kept; resume it or go to the menu. */
+export function savedCard(draftId: string, t: Strings): Card {
+  return card([heading(t.report.title), text(t.report.saved, { weight: 'Bolder' })], [execute(t.report.menu.resume, verbs.reportResume, { draftId }), execute(t.menu, verbs.welcome)]);
+}
+
+/** The draft is thrown away. */
+export function discardedCard(t: Strings): Card {
+  return card([heading(t.report.title), text(t.report.discarded)], [execute(t.menu, verbs.welcome)]);
+}
+
 export function discardConfirmCard(draftId: string, t: Strings): Card {
   return card(
     [heading(t.report.discard), text(t.report.discardQuestion)],

@@ -1,14 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod/v4';
-import { cancelledCard, channelCard, composeCard, delayedCard, mineCard, reviewCard, sentCard, teacherThreadCard, threadReplyCard, type ReviewView } from '../../cards/consultation';
+import { cancelledCard, channelCard, composeCard, delayedCard, mineCard, reviewCard, sentCard, teacherThreadCard, threadReplyCard } from '../../cards/consultation';
 import { strings, type Strings } from '../../cards/i18n';
 import { verbs } from '../../cards/verbs';
 import type { Actor } from '../../services/actor';
 import { outcomes, type Review } from '../../services/consultation';
-import { PLACEHOLDER, REMOVED } from '../../services/pii';
 import { ConflictError, NotAllowedError, NotFoundError, ValidationError } from '../../services/errors';
 import type { BotKit } from '../kit';
 import type { Turn } from '../turn';
+import { composeViewOf, reviewViewOf, type ComposeKeep } from '../views/consultation';
 
 /** Channel cards are in Swedish whoever presses: a pressed card is replaced for everyone. */
 const channelStrings = strings('sv');
@@ -21,29 +20,6 @@ const messageFor = (error: ValidationError, t: Strings) => {
 /** A review card's buttons: the review, its version and (restore) the index of one replacement. */
 const ReviewRef = z.object({ review: z.string().max(64) }).passthrough();
 const ReviewPress = z.object({ review: z.string().max(64), v: z.string().max(12), hit: z.string().max(6).optional() }).passthrough();
-
-/** The text that will be sent, in pieces for the card: replacements and removals highlighted. */
-export function segmentsOf(review: Review): ReviewView['segments'] {
-  const out: ReviewView['segments'] = [];
-  const plainText = (value: string) => {
-    value.split(REMOVED).forEach((part, i) => {
-      if (i > 0) out.push({ text: REMOVED, mark: 'removed' });
-      if (!part) return;
-      const last = out.at(-1);
-      if (last && !last.mark) last.text += part;
-      else out.push({ text: part });
-    });
-  };
-  let at = 0;
-  for (const h of review.hits) {
-    plainText(review.text.slice(at, h.start));
-    if (h.restored) plainText(h.value);
-    else out.push({ text: PLACEHOLDER[h.kind], mark: 'replaced' });
-    at = h.end;
-  }
-  plainText(review.text.slice(at));
-  return out;
-}
 
 /**
  * Anonymous consultation: the teacher's side in the 1:1 chat (compose, review, replies) and the
@@ -63,39 +39,10 @@ export function registerConsult(kit: BotKit): void {
     teacherThreadCard(await c.teacherView(actor, data.id), t, { reportVerb: reportVerb() }),
   );
 
-  async function compose(actor: Actor, t: Strings, keep: { text?: string; schoolId?: string; showSchool?: boolean; errors?: Record<string, string>; nonce?: string; edited?: boolean } = {}) {
-    const schoolId = keep.schoolId || (await c.rememberedSchool(actor));
-    const hidden = schoolId ? c.originPreview(schoolId, false) : undefined;
-    const shown = schoolId ? c.originPreview(schoolId, true) : undefined;
-    return composeCard(
-      {
-        nonce: keep.nonce ?? randomBytes(12).toString('base64url'),
-        ...(keep.edited ? { edited: true } : {}),
-        schools: s.directory.municipality.schools.map((x) => ({ id: x.id, name: x.name })),
-        ...(schoolId ? { schoolId } : {}),
-        showSchool: keep.showSchool ?? false,
-        ...(keep.text !== undefined ? { text: keep.text } : {}),
-        ...(hidden && shown ? { examples: { hidden, shown } } : {}),
-        ...(keep.errors ? { errors: keep.errors } : {}),
-      },
-      t,
-    );
-  }
+  const compose = async (actor: Actor, t: Strings, keep: ComposeKeep = {}) => composeCard(await composeViewOf(s, actor, keep), t);
 
   /** The review card for a review: the origin (a question) or the consultation's pseudonym (a reply). */
-  async function reviewCardFor(actor: Actor, t: Strings, review: Review, note?: string) {
-    const base = {
-      reviewId: review.id,
-      version: review.version,
-      removed: review.removed,
-      segments: segmentsOf(review),
-      hits: review.hits.map((h, index) => ({ index, kind: h.kind, value: h.value, restored: h.restored })),
-      ...(note !== undefined ? { note } : {}),
-    };
-    if (review.for.kind === 'reply') return reviewCard({ ...base, replyTo: { pseudonym: (await c.teacherView(actor, review.for.consultationId)).pseudonym } }, t);
-    const origin = c.originPreview(review.for.schoolId, review.for.showSchool);
-    return reviewCard({ ...base, ...(origin ? { origin } : {}) }, t);
-  }
+  const reviewCardFor = async (actor: Actor, t: Strings, review: Review, note?: string) => reviewCard(await reviewViewOf(s, actor, review, note), t);
 
   /** What a press on a review card answers when the review is gone, changed, or not the presser's. */
   async function onReviewError(error: unknown, actor: Actor, t: Strings, reviewId: string): Promise<string | Awaited<ReturnType<typeof reviewCardFor>>> {

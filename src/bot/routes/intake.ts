@@ -3,6 +3,7 @@ import { strings, type Strings } from '../../cards/i18n';
 import { alertCard, feedbackCard, myReportsCard, takeFormCard } from '../../cards/intake';
 import { card, facts, heading, markdownText, text } from '../../cards/card';
 import { verbs } from '../../cards/verbs';
+import type { Actor } from '../../services/actor';
 import { ConflictError, NotFoundError, ValidationError } from '../../services/errors';
 import { asPermittedFeedback, feedbackKind } from '../../services/feedback';
 import { acuteAlertKind, alertKind, onCallAlertKind } from '../../services/intake';
@@ -10,7 +11,7 @@ import type { Report } from '../../services/reports';
 import { purgeDateOf, purgedMessageKind, type PurgedMessage } from '../../services/retention';
 import type { BotKit } from '../kit';
 import { describeError, type Turn } from '../turn';
-import { intakeChannelCard } from '../views/intake';
+import { intakeChannelCard, myReportsViewOf } from '../views/intake';
 
 const Ref = z.object({ reference: z.string().min(1).max(40) }).passthrough();
 const Take = Ref.extend({ phone: z.string().max(40).optional() });
@@ -187,28 +188,7 @@ export function registerIntake(kit: BotKit): void {
     };
   });
 
-  async function mine(actorAad: Parameters<typeof s.intake.mine>[0], page: number, t: Strings) {
-    const { rows, more } = await s.intake.mine(actorAad, page);
-    return myReportsCard(
-      {
-        page,
-        more,
-        rows: rows.map((r) => {
-          const asked = r.feedback_requested === 1 || !!r.feedback_requested_later_at;
-          return {
-            reference: r.reference,
-            receivedAt: new Date(r.received_at),
-            schoolName: s.directory.school(r.school_id)?.name ?? r.school_id,
-            ...(r.handler_name ? { handlerName: r.handler_name } : {}),
-            ...(r.feedback_given_at && r.decision ? { decisionFeedback: r.decision } : {}),
-            canAskFeedback: !asked && !r.feedback_given_at,
-            asked,
-          };
-        }),
-      },
-      t,
-    );
-  }
+  const mine = async (actor: Actor, page: number, t: Strings) => myReportsCard(await myReportsViewOf(s, actor, page), t);
 
   // The reporter's own list and feedback: secret inside the school (OSL 40 kap. 7 g §), so 1:1 only.
   kit.onAction(verbs.myReports, { where: 'personal', data: Page }, async ({ actor, t, data }) => mine(actor, data.page, t));

@@ -1,11 +1,12 @@
 import { z } from 'zod/v4';
-import { cycleReminderCard, digestCard, draftNudgeCard, intakeSummaryCard, unreachableCard } from '../../cards/reminders';
+import { digestCard, draftNudgeCard, intakeSummaryCard, unreachableCard } from '../../cards/reminders';
 import { localeOf, strings, type Strings } from '../../cards/i18n';
 import { verbs } from '../../cards/verbs';
 import { reminderKinds, type CycleReminderView } from '../../services/reminders';
 import type { Target } from '../../services/outbox';
 import type { BotKit } from '../kit';
 import type { Links } from '../links';
+import { cycleCardFor as cycleCard } from '../views/reminders';
 import type { Teams } from '../turn';
 import { recentlyStored } from '../recently';
 
@@ -44,11 +45,7 @@ export function registerReminders(kit: BotKit, links: Links): void {
     }
   });
 
-  /** The reminder card for one person: with figures, their own signed download (principals see their school's). */
-  function cycleCardFor(view: CycleReminderView, viewer: string | undefined, t: Strings) {
-    const figures = view.figures && viewer ? links.statistics({ aadObjectId: viewer }, view.figures.from, view.figures.to, 'school') : undefined;
-    return cycleReminderCard({ ...view, ...(figures ? { figuresPdf: figures.pdf, viewer } : {}) }, t);
-  }
+  const cycleCardFor = (view: CycleReminderView, viewer: string | undefined, t: Strings) => cycleCard(links, view, viewer, t);
 
   delivery.register(reminderKinds.cycle, async (message, target) => {
     const found = await r.cycleCard(String(message.reminderId));

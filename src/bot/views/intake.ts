@@ -1,8 +1,9 @@
 import type { Card } from '../../cards/card';
 import { markForDelivery } from '../../cards/delivery';
 import { strings } from '../../cards/i18n';
-import { intakeCard, type IntakeCardView } from '../../cards/intake';
+import { intakeCard, type IntakeCardView, type MyReportsView } from '../../cards/intake';
 import type { IntakeView } from '../../cards/report';
+import type { Actor } from '../../services/actor';
 import { localParts } from '../../services/office-hours';
 import { markerOf } from '../../services/outbox';
 import type { Category } from '../../services/report-model';
@@ -55,4 +56,25 @@ export async function intakeCardView(s: Services, report: Report): Promise<Intak
  */
 export async function intakeChannelCard(s: Services, report: Report): Promise<Card> {
   return markForDelivery(intakeCard(await intakeCardView(s, report), strings('sv')), markerOf(`report:${report.id}:channel`), false);
+}
+
+/** "Mina anmälningar": the reporter's own reports, what intake may tell them, and whether they may still ask. */
+export async function myReportsViewOf(s: Services, actor: Actor, page: number): Promise<MyReportsView> {
+  const { rows, more } = await s.intake.mine(actor, page);
+  return {
+    page,
+    more,
+    rows: rows.map((r) => {
+      const asked = r.feedback_requested === 1 || !!r.feedback_requested_later_at;
+      return {
+        reference: r.reference,
+        receivedAt: new Date(r.received_at),
+        schoolName: s.directory.school(r.school_id)?.name ?? r.school_id,
+        ...(r.handler_name ? { handlerName: r.handler_name } : {}),
+        ...(r.feedback_given_at && r.decision ? { decisionFeedback: r.decision } : {}),
+        canAskFeedback: !asked && !r.feedback_given_at,
+        asked,
+      };
+    }),
+  };
 }
