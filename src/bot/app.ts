@@ -14,6 +14,7 @@ import { registerStatistics } from './routes/statistics';
 import { registerFallback, registerWelcome } from './routes/welcome';
 import { makeGraphLookup } from './graph';
 import { makeSender } from './sender';
+import { deliveryTable } from './delivery';
 import { StoreStorage } from './storage';
 import { makeGate } from './gate';
 import { stringsFor, turnLog } from './turn';
@@ -36,7 +37,8 @@ export function createApp(adapter: TeamsAdapter, config: Config, s: Services, lo
 
   // Graph settles channel posts whose send was interrupted (see outbox.ts, docs/security.md).
   const graph = makeGraphLookup(config, (adapter as { credentialsFactory?: ConstructorParameters<typeof TeamsAdapter>[1] }).credentialsFactory, log);
-  const delivery = makeSender(adapter, config.botAppId, s, log, graph);
+  const links = makeLinks(s, config, port);
+  const delivery = makeSender(adapter, config.botAppId, s, log, deliveryTable(s, links), graph);
   s.outbox.setSender(delivery.sender);
   // Only the municipality's own tenant gets through, at a pace a person keeps; checked before any
   // turn state is read, so a refused activity leaves nothing in the store (see gate.ts). Before
@@ -44,7 +46,6 @@ export function createApp(adapter: TeamsAdapter, config: Config, s: Services, lo
   // ChannelMessage.Read.Group makes Teams deliver every post in the intake team's channels.
   const gate = makeGate({ config, clock: s.clock, log, burst: config.env.VARNA_RATE_BURST, perMinute: config.env.VARNA_RATE_PER_MINUTE });
   const kit = makeKit(app, s, delivery, log, (ctx) => gate.admit(ctx));
-  const links = makeLinks(s, config, port);
 
   // The flows stand alone: none reads what another sets, so their order does not matter; the
   // fallback (any other text) comes last.

@@ -9,7 +9,7 @@ import { SendFailure, type FindResult, type OutboxMessage, type SendOptions, typ
 import type { Services } from '../services';
 import type { GraphLookup } from './graph';
 
-/** Turns a stored message intent into what Teams should show, from the store's state at send time. */
+/** Turns a stored message intent into what Teams should show, from the store's state at send time (the table: delivery.ts). */
 export type Renderer = (
   message: OutboxMessage,
   target: Target,
@@ -24,8 +24,8 @@ export function threadReference(base: Partial<ConversationReference>, conversati
  * Delivers outbox messages over the Bot Framework: to a user's 1:1 chat (their installation), as a
  * new thread in an intake unit's channel, or as a reply in an existing thread.
  */
-export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services, log: Logger, graph?: GraphLookup) {
-  const renderers = new Map<string, Renderer>();
+export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services, log: Logger, table: Readonly<Record<string, Renderer>>, graph?: GraphLookup) {
+  const renderers = new Map<string, Renderer>(Object.entries(table));
 
   function activityOf(r: { card?: Card; text?: string; summary?: string }, opts: SendOptions): Partial<Activity> {
     if (r.card) {
@@ -212,7 +212,9 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
 
   return {
     sender,
+    /** A kind outside the table, for a test's own messages (tests/support/instance.ts); never one the table has. */
     register(kind: string, renderer: Renderer) {
+      if (renderers.has(kind)) throw new Error(`${kind} is rendered by delivery.ts`);
       renderers.set(kind, renderer);
     },
     /**

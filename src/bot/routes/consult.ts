@@ -1,5 +1,5 @@
 import { z } from 'zod/v4';
-import { cancelledCard, channelCard, composeCard, delayedCard, mineCard, reviewCard, sentCard, teacherThreadCard, threadReplyCard } from '../../cards/consultation';
+import { cancelledCard, channelCard, composeCard, mineCard, reviewCard, sentCard, teacherThreadCard } from '../../cards/consultation';
 import { strings, type Strings } from '../../cards/i18n';
 import { verbs } from '../../cards/verbs';
 import type { Actor } from '../../services/actor';
@@ -29,14 +29,13 @@ const ReviewPress = z.object({ review: z.string().max(64), v: z.string().max(12)
 export function registerConsult(kit: BotKit): void {
   const { s } = kit;
   const c = s.consultations;
-  // "Gör anmälan nu" on an answer starts the report flow (routes/report.ts asks for the text).
-  const reportVerb = () => verbs.reportStart;
 
   // The teacher's side lives in the 1:1 chat; intake's on the card in the consultations channel.
   kit.onAction(verbs.consultMine, { where: 'personal', data: z.object({}).passthrough() }, async ({ actor, t }) => mineCard({ items: await c.mine(actor, 10) }, t));
 
   kit.onAction(verbs.consultShow, { where: 'personal', data: z.object({ id: z.string().max(64) }).passthrough() }, async ({ actor, t, data }) =>
-    teacherThreadCard(await c.teacherView(actor, data.id), t, { reportVerb: reportVerb() }),
+    // "Gör anmälan nu" starts the report flow, which asks for the consultation's text itself.
+    teacherThreadCard(await c.teacherView(actor, data.id), t, { reportVerb: verbs.reportStart }),
   );
 
   const compose = async (actor: Actor, t: Strings, keep: ComposeKeep = {}) => composeCard(await composeViewOf(s, actor, keep), t);
@@ -182,34 +181,5 @@ export function registerConsult(kit: BotKit): void {
     }
   }
 
-  kit.delivery.register('consultation.posted', async (message) => {
-    const view = await c.channelView(String(message.consultationId));
-    return { card: channelCard(view, channelStrings), summary: channelStrings.consultation.heading(view.pseudonym, channelStrings.consultation.origin(view.origin)) };
-  });
 
-  kit.delivery.register('consultation.reply', async (message) => {
-    const view = await c.channelView(String(message.consultationId));
-    const reply = view.messages.find((m) => m.id === message.messageId);
-    return { card: threadReplyCard(view, reply?.text, channelStrings) };
-  });
-
-  kit.delivery.register('consultation.answer', async (message) => {
-    const view = await c.viewForDelivery(String(message.consultationId));
-    const t = strings(view.locale === 'en' ? 'en' : 'sv');
-    return { card: teacherThreadCard(view, t, { reportVerb: reportVerb() }), summary: t.consultation.answerTitle(view.pseudonym) };
-  });
-
-  kit.delivery.register('consultation.closed', async (message) => {
-    const view = await c.viewForDelivery(String(message.consultationId));
-    const t = strings(view.locale === 'en' ? 'en' : 'sv');
-    return { card: teacherThreadCard(view, t, { reportVerb: reportVerb() }), summary: t.consultation.closedTitle(view.pseudonym) };
-  });
-
-  kit.delivery.register('consultation.delayed', async (message) => {
-    const id = String(message.consultationId);
-    const view = await c.viewForDelivery(id);
-    const unit = await c.unitOf(id);
-    const t = strings(view.locale === 'en' ? 'en' : 'sv');
-    return { card: delayedCard({ pseudonym: view.pseudonym, unitName: unit.name, unitPhone: unit.phone }, t) };
-  });
 }

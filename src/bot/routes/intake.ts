@@ -1,14 +1,11 @@
 import { z } from 'zod/v4';
 import { strings, type Strings } from '../../cards/i18n';
-import { alertCard, feedbackCard, myReportsCard, takeFormCard } from '../../cards/intake';
-import { card, facts, heading, markdownText, text } from '../../cards/card';
+import { myReportsCard, takeFormCard } from '../../cards/intake';
+import { markdownText } from '../../cards/card';
 import { verbs } from '../../cards/verbs';
 import type { Actor } from '../../services/actor';
-import { ConflictError, NotFoundError, ValidationError } from '../../services/errors';
-import { asPermittedFeedback, feedbackKind } from '../../services/feedback';
-import { acuteAlertKind, alertKind, onCallAlertKind } from '../../services/intake';
+import { ConflictError, ValidationError } from '../../services/errors';
 import type { Report } from '../../services/reports';
-import { purgeDateOf, purgedMessageKind, type PurgedMessage } from '../../services/retention';
 import type { BotKit } from '../kit';
 import { describeError, type Turn } from '../turn';
 import { intakeChannelCard, myReportsViewOf } from '../views/intake';
@@ -115,78 +112,6 @@ export function registerIntake(kit: BotKit): void {
   onIntake(verbs.intakeMeeting, Ref, ({ actor, data }, isMember) => s.intake.offerMeeting(actor, data.reference, isMember));
 
   onIntake(verbs.intakeRegister, Ref, ({ actor, data }, isMember) => s.intake.register(actor, data.reference, isMember));
-
-  // The reporter's side: only the permitted messages, in the reporter's own 1:1 chat.
-  kit.delivery.register(feedbackKind, async (message) => {
-    const report = await s.reports.byId(String(message.reportId));
-    if (!report) throw new NotFoundError('report', String(message.reportId));
-    const t = strings(report.reporter_locale === 'en' ? 'en' : 'sv');
-    return { card: feedbackCard(report.reference, asPermittedFeedback(message.feedback), t), summary: t.intake.feedback.title(report.reference) };
-  });
-
-  kit.delivery.register(alertKind, async (message) => {
-    const report = await s.reports.byId(String(message.reportId));
-    if (!report) throw new NotFoundError('report', String(message.reportId));
-    const a = sv.intake.alerts;
-    const retention = s.config.municipality.retention;
-    // Registered since the alert was queued: nothing to say any more.
-    if (message.alert === 'purgeDue' && report.registered_at) return { skip: true };
-    return {
-      card: alertCard(
-        message.alert === 'ack' ? a.ack(report.reference)
-        : message.alert === 'purgeDue' ? sv.intake.registration.purgeDue(report.reference, sv.date(purgeDateOf(report, retention)), retention.decision)
-        : a.decisionOverdue(report.reference, sv.date(new Date(report.decision_due_at))),
-      ),
-    };
-  });
-
-  // A purged report's messages in Teams: replaced by a note, or deleted (retention.teamsMessages).
-  kit.delivery.register(purgedMessageKind, async (message) => {
-    const m = message as PurgedMessage;
-    if (m.mode === 'delete') return { deletes: m.activityId };
-    const t = strings(m.locale === 'en' ? 'en' : 'sv');
-    return { card: card([text(t.intake.purged.text(s.config.municipality.retention.decision), { subtle: true })]), replaces: m.activityId };
-  });
-
-  // An acute report not yet taken: the alert in its thread @mentions the unit's tag (the Bot
-  // Framework can mention a user or a tag, not a team or a channel). Not sent once someone took it.
-  kit.delivery.register(acuteAlertKind, async (message) => {
-    const report = await s.reports.byId(String(message.reportId));
-    if (!report) throw new NotFoundError('report', String(message.reportId));
-    if (report.handler_aad || report.purged_at) return { skip: true };
-    const unit = s.directory.intakeUnit(report.intake_unit_id);
-    const a = sv.intake.acute;
-    const n = Number(message.n ?? 0);
-    const tag = unit?.alertTag;
-    const mention = tag ? `<at>${tag.name}</at> ` : '';
-    const minutes = Math.round((s.clock.now().getTime() - new Date(report.received_at).getTime()) / 60_000);
-    const c = card([
-      text(`${mention}${a.alert(report.reference)}`, { weight: 'Bolder' }),
-      n > 0 && text(a.repeat(n, minutes), { subtle: true }),
-      report.out_of_hours === 1 && text(a.outOfHours),
-    ]);
-    if (tag) c.msteams = { width: 'Full', entities: [{ type: 'mention', text: `<at>${tag.name}</at>`, mentioned: { id: tag.id, name: tag.name, type: 'tag' } }] };
-    return { card: c, summary: a.summary(report.reference) };
-  });
-
-  // Outside office hours, the unit's on-call channel or person: triage facts only, never the child.
-  kit.delivery.register(onCallAlertKind, async (message) => {
-    const report = await s.reports.byId(String(message.reportId));
-    if (!report) throw new NotFoundError('report', String(message.reportId));
-    const unit = s.directory.intakeUnit(report.intake_unit_id);
-    const a = sv.intake.acute;
-    return {
-      card: card([
-        heading(a.onCallTitle(report.reference)),
-        facts([
-          [a.school, s.directory.school(report.school_id)?.name ?? report.school_id],
-          [a.received, sv.dateTime(new Date(report.received_at))],
-        ]),
-        text(a.onCallText(unit?.name ?? '', unit?.onCallPhone ?? '')),
-      ]),
-      summary: a.onCallTitle(report.reference),
-    };
-  });
 
   const mine = async (actor: Actor, page: number, t: Strings) => myReportsCard(await myReportsViewOf(s, actor, page), t);
 

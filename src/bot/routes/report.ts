@@ -1,16 +1,13 @@
 import { z } from 'zod/v4';
 import { strings, type Strings } from '../../cards/i18n';
 import { discardConfirmCard, discardedCard, fullReportCard, receiptCard, savedCard } from '../../cards/report';
-import { card, text } from '../../cards/card';
 import { verbs } from '../../cards/verbs';
 import type { Actor } from '../../services/actor';
 import { NotAllowedError, NotFoundError, ValidationError } from '../../services/errors';
 import { fieldsOf, pageSteps, pages, steps, type Page, type Step } from '../../services/report-model';
-import { channelCardKind, deliveryDelayedKind } from '../../services/reports';
 import { recordReportMessage } from '../../services/retention';
 import { below, type BotKit } from '../kit';
 import type { Links } from '../links';
-import { intakeChannelCard } from '../views/intake';
 import { draftCard, fullReportViewOf, receiptViewOf } from '../views/report';
 import { describeError, type Turn } from '../turn';
 
@@ -181,19 +178,7 @@ export function registerReport(kit: BotKit, links: Links): void {
     }
   });
 
-  kit.delivery.register(channelCardKind, async (message) => {
-    const report = await s.reports.byId(String(message.reportId));
-    if (!report) throw new NotFoundError('report', String(message.reportId));
-    return { card: await intakeChannelCard(s, report), summary: sv.report.channel.title(report.reference) };
-  });
 
-  kit.delivery.register(deliveryDelayedKind, async (message) => {
-    const report = await s.reports.byId(String(message.reportId));
-    if (!report) throw new NotFoundError('report', String(message.reportId));
-    const t = strings(report.reporter_locale === 'en' ? 'en' : 'sv');
-    const unit = s.directory.intakeUnit(report.intake_unit_id);
-    return { card: card([text(t.report.delayed(report.reference, unit?.name ?? '', unit?.phone ?? ''), { color: 'Attention', weight: 'Bolder' })]) };
-  });
 }
 
 /** Text pasted past a field's limit: a message, so the card keeps what was typed. A draft gone: say so. */
