@@ -112,6 +112,19 @@ describe('exports: a bad link costs nothing; a good one is checked against the t
     assert.deepEqual(audit.map((a) => [a.outcome, JSON.parse(a.detail).why]), [['refused', 'teamsUnavailable']]);
     assert.equal((await fetch(local(jsonUrl))).status, 200, 'and serves it once Teams answers');
   });
+
+  it('answers a refused download in Swedish, and in English to a browser that asks for it', async () => {
+    bot.connector.rosters.set(TEAM, new Set([as.intake2.aadObjectId]));
+    const sv = await fetch(local(jsonUrl));
+    assert.equal(sv.status, 403);
+    assert.deepEqual(await sv.json(), { error: 'Du har inte behörighet att hämta den här anmälan. Försöket har loggats.' });
+    const en = await fetch(local(jsonUrl), { headers: { 'accept-language': 'en-GB,en;q=0.9,sv;q=0.5' } });
+    assert.equal(en.status, 403);
+    assert.deepEqual(await en.json(), { error: 'You may not download this report. The attempt has been logged.' });
+    const expired = await fetch(`${bot.url}/exports/${encodeURIComponent(reference)}.json?u=${as.intake.aadObjectId}&e=1&s=${'A'.repeat(43)}`, { headers: { 'accept-language': 'en' } });
+    assert.equal(expired.status, 403);
+    assert.match((await expired.json()).error, /^(The link has expired\. Open the report in Teams again\.|Invalid link\.)$/);
+  });
 });
 
 /** The aggregated entry is written after the request that triggered it has been answered. */

@@ -1,8 +1,8 @@
 import type restify from 'restify';
-import { strings } from '../../cards/i18n';
+import { localeOf, strings } from '../../cards/i18n';
 import type { Actor } from '../../services/actor';
 import { NotAllowedError, NotFoundError, UnavailableError } from '../../services/errors';
-import { referenceSubject } from '../../services/intake-access';
+import { makeExports } from '../../services/exports';
 import { toExport } from '../../services/report-export';
 import type { Services } from '../../services';
 import type { Report } from '../../services/reports';
@@ -21,6 +21,10 @@ const linkUser = (aadObjectId: string): Actor => ({ aadObjectId, userId: '', nam
  * Teams at the download (fails closed), and audited, allowed or refused.
  */
 export function registerExports(server: restify.Server, { s, delivery, log }: BotKit, guard: DownloadGuard): void {
+  const exports = makeExports(s);
+  // The case system's record is in Swedish whoever downloads it; the answers are in the browser's language.
+  const record = strings('sv');
+
 
   server.get('/exports/:file', async (req, res) => {
     const m = /^(VÄ-\d{4}-\d{5})\.(json|pdf)$/.exec(String(req.params.file ?? ''));
@@ -29,14 +33,15 @@ export function registerExports(server: restify.Server, { s, delivery, log }: Bo
       return;
     }
     const [, reference, format] = m as unknown as [string, string, 'json' | 'pdf'];
+    const t = strings(localeOf(req.header('accept-language')));
     const q = Object.fromEntries(new URL(req.url ?? '', 'http://x').searchParams) as { u?: string; e?: string; s?: string };
     const verdict = s.links.verify(reference, format, q);
     if (!verdict.ok) {
       const { limited, retryAfterSeconds } = guard.refused(sourceOf(req), 'report.export', verdict.why);
       if (limited) {
         res.header('Retry-After', String(retryAfterSeconds));
-        res.send(429, { error: 'För många ogiltiga länkar. Försök igen om en stund.' });
-      } else res.send(403, { error: verdict.why === 'expired' ? 'Länken har gått ut. Öppna anmälan i Teams igen.' : 'Ogiltig länk.' });
+        res.send(429, { error: t.downloads.tooManyInvalid });
+      } else res.send(403, { error: verdict.why === 'expired' ? t.downloads.reportExpired : t.downloads.invalid });
       return;
     }
     let opened: Awaited<ReturnType<Services['reports']['open']>>;
@@ -44,15 +49,13 @@ export function registerExports(server: restify.Server, { s, delivery, log }: Bo
       opened = await s.reports.open(linkUser(verdict.user), reference, (teamId) => delivery.isTeamMember(teamId, verdict.user), 'export');
     } catch (error) {
       if (error instanceof UnavailableError) {
-        await s.store.transaction((trx) =>
-          s.store.audit.append(trx, { actor: verdict.user, action: 'report.export', subject: referenceSubject(reference), outcome: 'refused', detail: { format, why: 'teamsUnavailable' } }, s.clock.now()),
-        );
-        res.send(503, { error: 'Teams kunde inte svara på om du är med i mottagningens team. Försök igen om en stund.' });
+        await exports.teamsUnavailable(verdict.user, reference, format);
+        res.send(503, { error: t.downloads.teamsUnavailable });
         return;
       }
       // Not a member any more, or no such report: the same answer (audited by reports.open).
       if (error instanceof NotAllowedError) {
-        res.send(403, { error: 'Du har inte behörighet att hämta den här anmälan. Försöket har loggats.' });
+        res.send(403, { error: t.downloads.reportNotAllowed });
         return;
       }
       // A report whose content was purged (gallrad).
@@ -77,7 +80,7 @@ export function registerExports(server: restify.Server, { s, delivery, log }: Bo
       res.header('Content-Type', 'application/pdf');
       // pdfkit is loaded at the first PDF, not at start (cold start and memory: docs/benchmarks.md).
       const { reportPdf } = require('../../cards/report-pdf') as typeof import('../../cards/report-pdf');
-      res.sendRaw(200, await reportPdf(data, strings('sv')));
+      res.sendRaw(200, await reportPdf(data, record));
     }
     log.info({ event: 'export.sent', reference, format }, 'report exported');
   });

@@ -1,4 +1,6 @@
 import type restify from 'restify';
+import { localeOf, strings } from '../../cards/i18n';
+import { makeExports } from '../../services/exports';
 import { groupBys, type GroupBy } from '../../services/statistics';
 import { sourceOf, type DownloadGuard } from '../download-guard';
 import type { BotKit } from '../kit';
@@ -11,6 +13,7 @@ import type { BotKit } from '../kit';
  * download guard (one audit entry a minute for all of them).
  */
 export function registerStatisticsExports(server: restify.Server, { s, log }: BotKit, guard: DownloadGuard): void {
+  const exports = makeExports(s);
   server.get('/exports/statistik/:file', async (req, res) => {
     const m = /^(statistik-(\d{4}-\d{2}-\d{2})-(\d{4}-\d{2}-\d{2})-([a-zA-Z]+))\.(csv|xlsx|pdf)$/.exec(String(req.params.file ?? ''));
     if (!m || !groupBys.includes(m[4] as GroupBy)) {
@@ -18,23 +21,22 @@ export function registerStatisticsExports(server: restify.Server, { s, log }: Bo
       return;
     }
     const [, file, from, to, groupBy, format] = m as unknown as [string, string, string, string, GroupBy, 'csv' | 'xlsx' | 'pdf'];
+    const t = strings(localeOf(req.header('accept-language')));
     const q = Object.fromEntries(new URL(req.url ?? '', 'http://x').searchParams) as { u?: string; e?: string; s?: string };
     const verdict = s.links.verify(file, format, q);
     if (!verdict.ok) {
       const { limited, retryAfterSeconds } = guard.refused(sourceOf(req), 'statistics.export', verdict.why);
       if (limited) {
         res.header('Retry-After', String(retryAfterSeconds));
-        res.send(429, { error: 'För många ogiltiga länkar. Försök igen om en stund.' });
-      } else res.send(403, { error: verdict.why === 'expired' ? 'Länken har gått ut. Öppna statistiken i Teams igen.' : 'Ogiltig länk.' });
+        res.send(429, { error: t.downloads.tooManyInvalid });
+      } else res.send(403, { error: verdict.why === 'expired' ? t.downloads.statisticsExpired : t.downloads.invalid });
       return;
     }
     const allowed = s.statistics.mayView({ aadObjectId: verdict.user });
-    await s.store.transaction((trx) =>
-      s.store.audit.append(trx, { actor: verdict.user, action: 'statistics.export', subject: file, outcome: allowed ? 'allowed' : 'refused', detail: { format } }, s.clock.now()),
-    );
+    await exports.statistics(verdict.user, file, format, allowed);
     if (!allowed) {
       log.warn({ event: 'statistics.export.refused', why: 'role' }, 'statistics export refused');
-      res.send(403, { error: 'Ogiltig länk.' });
+      res.send(403, { error: t.downloads.invalid });
       return;
     }
     const stats = await s.statistics.figures({ aadObjectId: verdict.user }, { period: { kind: 'custom', from, to }, groupBy });
