@@ -55,7 +55,10 @@ export function registerExports(server: restify.Server, { s, delivery, log }: Bo
       }
       // Not a member any more, or no such report: the same answer (audited by reports.open).
       if (error instanceof NotAllowedError) {
-        res.send(403, { error: t.downloads.reportNotAllowed });
+        // Today's wording, kept out of the i18n tables: it says the attempt was logged, which no
+        // other refusal does (issue 22 §5; tests/security/scope.test.ts holds the tables to that).
+        // Whether to drop that sentence is a product decision, not this refactor's.
+        res.send(403, { error: 'Du har inte behörighet att hämta den här anmälan. Försöket har loggats.' });
         return;
       }
       // A report whose content was purged (gallrad).

@@ -5,7 +5,6 @@ export const sv = {
   reportExpired: 'Länken har gått ut. Öppna anmälan i Teams igen.',
   statisticsExpired: 'Länken har gått ut. Öppna statistiken i Teams igen.',
   teamsUnavailable: 'Teams kunde inte svara på om du är med i mottagningens team. Försök igen om en stund.',
-  reportNotAllowed: 'Du har inte behörighet att hämta den här anmälan. Försöket har loggats.',
 };
 export type DownloadStrings = typeof sv;
 
@@ -15,5 +14,4 @@ export const en: DownloadStrings = {
   reportExpired: 'The link has expired. Open the report in Teams again.',
   statisticsExpired: 'The link has expired. Open the statistics in Teams again.',
   teamsUnavailable: 'Teams could not say whether you are in the intake team. Try again in a while.',
-  reportNotAllowed: 'You may not download this report. The attempt has been logged.',
 };
