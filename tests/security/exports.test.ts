@@ -117,10 +117,10 @@ describe('exports: a bad link costs nothing; a good one is checked against the t
     const junk = `${bot.url}/exports/${encodeURIComponent(reference)}.json?u=${as.intake.aadObjectId}&e=1&s=${'A'.repeat(43)}`;
     const sv = await fetch(junk);
     assert.equal(sv.status, 403);
-    assert.match((await sv.json()).error, /^(Länken har gått ut\. Öppna anmälan i Teams igen\.|Ogiltig länk\.)$/);
+    assert.match(((await sv.json()) as { error: string }).error, /^(Länken har gått ut\. Öppna anmälan i Teams igen\.|Ogiltig länk\.)$/);
     const en = await fetch(junk, { headers: { 'accept-language': 'en-GB,en;q=0.9,sv;q=0.5' } });
     assert.equal(en.status, 403);
-    assert.match((await en.json()).error, /^(The link has expired\. Open the report in Teams again\.|Invalid link\.)$/);
+    assert.match(((await en.json()) as { error: string }).error, /^(The link has expired\. Open the report in Teams again\.|Invalid link\.)$/);
     bot.connector.failWith = (c) => (c.method === 'GET' && c.path.includes('/members/') ? { status: 500 } : undefined);
     const unavailable = await fetch(local(jsonUrl), { headers: { 'accept-language': 'en' } });
     bot.connector.failWith = undefined;
