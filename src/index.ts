@@ -70,13 +70,13 @@ export async function startVarna(opts: StartOptions): Promise<Running> {
   }
   const services = makeServices({ config, store, clock, log, cipher });
   const adapter = createAdapter(config, opts.credentialsFactory ? { credentialsFactory: opts.credentialsFactory } : {});
-  const kit = createApp(adapter, config, services, log);
+  const kit = createApp(adapter, config, services, log, () => port);
   const server = createServer({ adapter, run: (ctx) => kit.run(ctx), s: services, log, maxBodyBytes: config.env.VARNA_MAX_BODY_BYTES, requireToken: !config.localMode });
   await new Promise<void>((resolve) => server.listen(config.env.PORT, '0.0.0.0', resolve));
   const port = (server.address() as AddressInfo).port;
   const downloads = makeDownloadGuard(services, log);
-  registerExports(server, kit, services, config, log, port, downloads);
-  registerStatisticsExports(server, kit, services, config, log, port, downloads);
+  registerExports(server, kit, downloads);
+  registerStatisticsExports(server, kit, downloads);
   // SQLite: `npm run backup` asks this process for the copy (it holds the file's lock).
   const backups = await serveBackups(store, log);
   if (opts.deliverInBackground ?? true) {

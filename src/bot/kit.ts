@@ -9,17 +9,11 @@ import type { Actor } from '../services/actor';
 import { ValidationError } from '../services/errors';
 import type { Services } from '../services';
 import { commands, type CommandName } from './commands';
-import { makeMembership, type Membership } from './membership';
+import { makeMembership } from './membership';
 import type { Delivery } from './sender';
 import { NAME, actorOf, describeError, stringsFor, teamsOf, token, turnLog, type Turn } from './turn';
 
 type App = Application<TurnState>;
-
-export interface MenuEntry {
-  title: string;
-  verb: string;
-  data?: Record<string, unknown>;
-}
 
 /**
  * Where a handler may run. The report, its list and its feedback live in the 1:1 chat only (OSL
@@ -81,29 +75,17 @@ export interface TurnEvent {
 }
 export type EventName = 'membersAdded' | 'membersRemoved' | 'installationUpdate' | 'beforeTurn';
 
-/** What every route file gets: the services, outbound delivery and the shared menu, and the turn adapter. */
+/**
+ * What every route file gets from the adapter: the services, outbound delivery, the logger, and
+ * the registration methods. Nothing here is set by one route for another: what a flow needs from
+ * another is a shared module (../menu.ts, ../links.ts, ../views/) or an argument at registration.
+ */
 export interface BotKit {
   s: Services;
   delivery: Delivery;
   log: Logger;
-  /** Flows add their entries to the welcome menu (report, consultation, my reports…). */
-  menu: Array<(actor: Actor, t: Strings) => Promise<MenuEntry[]>>;
-  /** Counts shown on the welcome card (drafts waiting). */
-  drafts: (actor: Actor) => Promise<number>;
-  /** Intake team membership over the Teams API (cached briefly, fails closed). */
-  membership: Membership;
-  /** The verb that starts a report, once the report flow is registered. */
-  reportVerb?: string;
   /** Runs a turn: un-addressed channel messages dropped, the gate (tenant, rate limit), then the routes. */
   run(ctx: TurnContext): Promise<boolean>;
-  /** A consultation's text for its own teacher, to prefill a report (set by the consultation flow). */
-  consultationText?: (actor: Actor, consultationId: string) => Promise<string | undefined>;
-  /** Signed, short-lived export links for intake (set by the export routes). */
-  exportLinks?: (actor: Actor, reference: string) => { json: string; pdf: string };
-  /** Signed, short-lived statistics downloads (set by the export routes). */
-  statisticsLinks?: (actor: Actor, from: string, to: string, groupBy: string) => { csv: string; xlsx: string; pdf: string };
-  /** The intake channel card for a report, with its actions (set by the intake flow). */
-  intakeCard?: (report: import('../services/reports').Report) => Promise<Card>;
 
   /** A card action: Action.Execute (invoke) and its Action.Submit fallback (message). */
   onAction<S extends z.ZodType>(verb: string, declaration: Declaration<S>, handler: (turn: Turn<z.infer<S>>) => Promise<Card | string | Below>): void;
@@ -130,7 +112,7 @@ export function addressedElsewhere(a: Partial<Activity>): boolean {
  * where it may run; a turn from anywhere else is refused here, before its data is parsed and
  * before any service or store is touched. There is no other way to register a handler.
  */
-export function makeKit(app: App, s: Services, delivery: Delivery, log: Logger): BotKit {
+export function makeKit(app: App, s: Services, delivery: Delivery, log: Logger, gate: (ctx: TurnContext) => Promise<boolean>): BotKit {
   const localMode = s.config.localMode;
   const chatLink = chatWithBotLink(s.config.botAppId);
   const units = s.config.municipality.intakeUnits;
@@ -215,10 +197,8 @@ export function makeKit(app: App, s: Services, delivery: Delivery, log: Logger):
     s,
     delivery,
     log,
-    menu: [],
-    drafts: async () => 0,
-    membership,
-    run: (ctx) => app.run(ctx),
+    // A channel message that does not @mention Värna is dropped unread, before the gate (app.ts).
+    run: async (ctx) => !addressedElsewhere(ctx.activity) && (await gate(ctx)) && app.run(ctx),
 
     onAction(verb, declaration, handler) {
       const run = async (ctx: TurnContext, raw: unknown): Promise<Card | string | Below> => {

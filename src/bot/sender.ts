@@ -9,18 +9,23 @@ import { SendFailure, type FindResult, type OutboxMessage, type SendOptions, typ
 import type { Services } from '../services';
 import type { GraphLookup } from './graph';
 
-/** Turns a stored message intent into what Teams should show, from the store's state at send time. */
+/** Turns a stored message intent into what Teams should show, from the store's state at send time (the table: delivery.ts). */
 export type Renderer = (
   message: OutboxMessage,
   target: Target,
 ) => Promise<{ card?: Card; text?: string; summary?: string; skip?: boolean; /** Update this message instead of sending a new one. */ replaces?: string; /** Delete this message. */ deletes?: string }>;
 
+/** The reference of a thread: the team's (or user's) stored reference, with the thread's conversation id. */
+export function threadReference(base: Partial<ConversationReference>, conversationId: string): Partial<ConversationReference> {
+  return { ...base, conversation: { ...(base.conversation ?? {}), id: conversationId } } as Partial<ConversationReference>;
+}
+
 /**
  * Delivers outbox messages over the Bot Framework: to a user's 1:1 chat (their installation), as a
  * new thread in an intake unit's channel, or as a reply in an existing thread.
  */
-export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services, log: Logger, graph?: GraphLookup) {
-  const renderers = new Map<string, Renderer>();
+export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services, log: Logger, table: Readonly<Record<string, Renderer>>, graph?: GraphLookup) {
+  const renderers = new Map<string, Renderer>(Object.entries(table));
 
   function activityOf(r: { card?: Card; text?: string; summary?: string }, opts: SendOptions): Partial<Activity> {
     if (r.card) {
@@ -119,7 +124,7 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
           const inst = target.kind === 'user' ? await s.installations.forUser(target.aadObjectId) : await s.installations.forTeam(s.directory.intakeUnit(target.unitId)?.teamId ?? '');
           if (!inst) throw new SendFailure(undefined, undefined, false, 'no installation');
           const base = inst.reference as Partial<ConversationReference>;
-          const reference = target.kind === 'thread' ? ({ ...base, conversation: { ...(base.conversation ?? {}), id: target.conversationId } } as Partial<ConversationReference>) : base;
+          const reference = target.kind === 'thread' ? threadReference(base, target.conversationId) : base;
           try {
             await proactive(reference, async (ctx) => {
               withoutSdkRetries(ctx);
@@ -169,8 +174,7 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
             result = { activityId: res.activityId, conversationId: res.id };
           });
         } else {
-          const threadRef = { ...reference, conversation: { ...(reference.conversation ?? {}), id: target.conversationId } } as Partial<ConversationReference>;
-          await proactive(threadRef, async (ctx) => {
+          await proactive(threadReference(reference, target.conversationId), async (ctx) => {
             withoutSdkRetries(ctx);
             const res = await ctx.sendActivity(activity);
             result = { activityId: res?.id, conversationId: target.conversationId };
@@ -208,7 +212,9 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
 
   return {
     sender,
+    /** A kind outside the table, for a test's own messages (tests/support/instance.ts); never one the table has. */
     register(kind: string, renderer: Renderer) {
+      if (renderers.has(kind)) throw new Error(`${kind} is rendered by delivery.ts`);
       renderers.set(kind, renderer);
     },
     /**
@@ -235,11 +241,20 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
       }
       return member;
     },
-    /** Replace a card already sent (e.g. the intake card after an action taken elsewhere). */
-    async updateCard(reference: Partial<ConversationReference>, activityId: string, card: Card): Promise<void> {
-      await proactive(reference, async (ctx) => {
-        const a = MessageFactory.attachment(CardFactory.adaptiveCard(card));
-        a.id = activityId;
+    /**
+     * Replace a card already sent in a thread of an intake unit's channel (the report's or the
+     * consultation's card after an action taken elsewhere). Nothing happens when the unit or its
+     * team's installation is unknown (the card is not even made); a failed update throws (callers
+     * treat it as best effort).
+     */
+    async updateInThread(unitId: string, thread: { conversationId: string; activityId: string }, card: () => Card | Promise<Card>): Promise<void> {
+      const unit = s.directory.intakeUnit(unitId);
+      const inst = unit && (await s.installations.forTeam(unit.teamId));
+      if (!inst) return;
+      const updated = await card();
+      await proactive(threadReference(inst.reference as Partial<ConversationReference>, thread.conversationId), async (ctx) => {
+        const a = MessageFactory.attachment(CardFactory.adaptiveCard(updated));
+        a.id = thread.activityId;
         await ctx.updateActivity(a);
       });
     },

@@ -1,6 +1,6 @@
 import type { PermittedFeedback } from '../services/feedback';
 import type { ClockState, HistoryEntry, Outcome } from '../services/intake';
-import { card, choiceInput, container, dateInput, execute, heading, teamsText, text, textInput, toggleInput, userFacts, userText, type Action, type Card, type Element } from './card';
+import { card, choiceInput, container, dateInput, execute, facts, heading, teamsText, text, textInput, toggleInput, userFacts, userText, type Action, type Card, type Element } from './card';
 import type { Strings } from './i18n';
 import { intakeReportCard, taskFetch, type IntakeView } from './report';
 import { verbs } from './verbs';
@@ -141,6 +141,55 @@ export function feedbackCard(reference: string, f: PermittedFeedback, t: Strings
 
 export function alertCard(message: string): Card {
   return card([text(message, { color: 'Attention', weight: 'Bolder' })]);
+}
+
+export interface AcuteAlertView {
+  reference: string;
+  /** The unit's tag to @mention (the Bot Framework can mention a user or a tag, not a team or a channel). */
+  tag?: { id: string; name: string };
+  /** How many alerts came before this one, and minutes since the report came in. */
+  repeat: number;
+  minutes: number;
+  outOfHours: boolean;
+}
+
+/** An acute report not yet taken, in its thread: the tag @mentioned, and how long it has waited. */
+export function acuteAlertCard(v: AcuteAlertView, t: Strings): Card {
+  const a = t.intake.acute;
+  const mention = v.tag ? `<at>${v.tag.name}</at> ` : '';
+  const c = card([
+    text(`${mention}${a.alert(v.reference)}`, { weight: 'Bolder' }),
+    v.repeat > 0 && text(a.repeat(v.repeat, v.minutes), { subtle: true }),
+    v.outOfHours && text(a.outOfHours),
+  ]);
+  if (v.tag) c.msteams = { width: 'Full', entities: [{ type: 'mention', text: `<at>${v.tag.name}</at>`, mentioned: { id: v.tag.id, name: v.tag.name, type: 'tag' } }] };
+  return c;
+}
+
+export interface OnCallAlertView {
+  reference: string;
+  schoolName: string;
+  receivedAt: Date;
+  unitName: string;
+  onCallPhone: string;
+}
+
+/** Outside office hours, for the unit's on-call channel or person: triage facts only, never the child. */
+export function onCallAlertCard(v: OnCallAlertView, t: Strings): Card {
+  const a = t.intake.acute;
+  return card([
+    heading(a.onCallTitle(v.reference)),
+    facts([
+      [a.school, v.schoolName],
+      [a.received, t.dateTime(v.receivedAt)],
+    ]),
+    text(a.onCallText(v.unitName, v.onCallPhone)),
+  ]);
+}
+
+/** What is left of a purged report's message in Teams (retention.teamsMessages: replace). */
+export function purgedNoteCard(decision: string | undefined, t: Strings): Card {
+  return card([text(t.intake.purged.text(decision), { subtle: true })]);
 }
 
 export interface MyReportsView {

@@ -289,6 +289,21 @@ export function reviewCard(view: ReviewView, t: Strings): Card {
   );
 }
 
+/** The teacher's note when the channel card has not arrived in time: phone the intake unit. */
+export function deliveryDelayedCard(v: { reference: string; unitName: string; unitPhone: string }, t: Strings): Card {
+  return card([text(t.report.delayed(v.reference, v.unitName, v.unitPhone), { color: 'Attention', weight: 'Bolder' })]);
+}
+
+/** "Spara till senare": the draft is kept; resume it or go to the menu. */
+export function savedCard(draftId: string, t: Strings): Card {
+  return card([heading(t.report.title), text(t.report.saved, { weight: 'Bolder' })], [execute(t.report.menu.resume, verbs.reportResume, { draftId }), execute(t.menu, verbs.welcome)]);
+}
+
+/** The draft is thrown away. */
+export function discardedCard(t: Strings): Card {
+  return card([heading(t.report.title), text(t.report.discarded)], [execute(t.menu, verbs.welcome)]);
+}
+
 export function discardConfirmCard(draftId: string, t: Strings): Card {
   return card(
     [heading(t.report.discard), text(t.report.discardQuestion)],

@@ -112,6 +112,21 @@ describe('exports: a bad link costs nothing; a good one is checked against the t
     assert.deepEqual(audit.map((a) => [a.outcome, JSON.parse(a.detail).why]), [['refused', 'teamsUnavailable']]);
     assert.equal((await fetch(local(jsonUrl))).status, 200, 'and serves it once Teams answers');
   });
+
+  it('answers a refused download in Swedish, and in English to a browser that asks for it', async () => {
+    const junk = `${bot.url}/exports/${encodeURIComponent(reference)}.json?u=${as.intake.aadObjectId}&e=1&s=${'A'.repeat(43)}`;
+    const sv = await fetch(junk);
+    assert.equal(sv.status, 403);
+    assert.match(((await sv.json()) as { error: string }).error, /^(Länken har gått ut\. Öppna anmälan i Teams igen\.|Ogiltig länk\.)$/);
+    const en = await fetch(junk, { headers: { 'accept-language': 'en-GB,en;q=0.9,sv;q=0.5' } });
+    assert.equal(en.status, 403);
+    assert.match(((await en.json()) as { error: string }).error, /^(The link has expired\. Open the report in Teams again\.|Invalid link\.)$/);
+    bot.connector.failWith = (c) => (c.method === 'GET' && c.path.includes('/members/') ? { status: 500 } : undefined);
+    const unavailable = await fetch(local(jsonUrl), { headers: { 'accept-language': 'en' } });
+    bot.connector.failWith = undefined;
+    assert.equal(unavailable.status, 503);
+    assert.deepEqual(await unavailable.json(), { error: 'Teams could not say whether you are in the intake team. Try again in a while.' });
+  });
 });
 
 /** The aggregated entry is written after the request that triggered it has been answered. */

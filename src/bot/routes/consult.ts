@@ -1,15 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import type { ConversationReference } from 'botbuilder';
 import { z } from 'zod/v4';
-import { cancelledCard, channelCard, composeCard, delayedCard, mineCard, reviewCard, sentCard, teacherThreadCard, threadReplyCard, type ReviewView } from '../../cards/consultation';
+import { cancelledCard, channelCard, composeCard, mineCard, reviewCard, sentCard, teacherThreadCard } from '../../cards/consultation';
 import { strings, type Strings } from '../../cards/i18n';
 import { verbs } from '../../cards/verbs';
 import type { Actor } from '../../services/actor';
 import { outcomes, type Review } from '../../services/consultation';
-import { PLACEHOLDER, REMOVED } from '../../services/pii';
 import { ConflictError, NotAllowedError, NotFoundError, ValidationError } from '../../services/errors';
 import type { BotKit } from '../kit';
 import type { Turn } from '../turn';
+import { composeViewOf, reviewViewOf, type ComposeKeep } from '../views/consultation';
 
 /** Channel cards are in Swedish whoever presses: a pressed card is replaced for everyone. */
 const channelStrings = strings('sv');
@@ -23,29 +21,6 @@ const messageFor = (error: ValidationError, t: Strings) => {
 const ReviewRef = z.object({ review: z.string().max(64) }).passthrough();
 const ReviewPress = z.object({ review: z.string().max(64), v: z.string().max(12), hit: z.string().max(6).optional() }).passthrough();
 
-/** The text that will be sent, in pieces for the card: replacements and removals highlighted. */
-export function segmentsOf(review: Review): ReviewView['segments'] {
-  const out: ReviewView['segments'] = [];
-  const plainText = (value: string) => {
-    value.split(REMOVED).forEach((part, i) => {
-      if (i > 0) out.push({ text: REMOVED, mark: 'removed' });
-      if (!part) return;
-      const last = out.at(-1);
-      if (last && !last.mark) last.text += part;
-      else out.push({ text: part });
-    });
-  };
-  let at = 0;
-  for (const h of review.hits) {
-    plainText(review.text.slice(at, h.start));
-    if (h.restored) plainText(h.value);
-    else out.push({ text: PLACEHOLDER[h.kind], mark: 'replaced' });
-    at = h.end;
-  }
-  plainText(review.text.slice(at));
-  return out;
-}
-
 /**
  * Anonymous consultation: the teacher's side in the 1:1 chat (compose, review, replies) and the
  * intake side on the consultation channel card (answer, close). Only members of the unit's team
@@ -54,65 +29,19 @@ export function segmentsOf(review: Review): ReviewView['segments'] {
 export function registerConsult(kit: BotKit): void {
   const { s } = kit;
   const c = s.consultations;
-  const reportVerb = () => kit.reportVerb ?? verbs.reportStart;
-
-  // "Gör anmälan nu": the report flow asks for the text, which only the teacher who asked gets. A
-  // purged or foreign consultation starts an empty report (the refusal is audited): reporting is
-  // never blocked.
-  kit.consultationText = async (actor, id) => {
-    try {
-      return await c.textForReport(actor, id);
-    } catch (error) {
-      if (error instanceof NotAllowedError || error instanceof NotFoundError) return undefined;
-      throw error;
-    }
-  };
-
-  kit.menu.push(async (actor, t) => [
-    { title: t.consultation.start, verb: verbs.consultStart },
-    ...((await c.mine(actor, 1)).length ? [{ title: t.consultation.mine, verb: verbs.consultMine }] : []),
-  ]);
 
   // The teacher's side lives in the 1:1 chat; intake's on the card in the consultations channel.
   kit.onAction(verbs.consultMine, { where: 'personal', data: z.object({}).passthrough() }, async ({ actor, t }) => mineCard({ items: await c.mine(actor, 10) }, t));
 
   kit.onAction(verbs.consultShow, { where: 'personal', data: z.object({ id: z.string().max(64) }).passthrough() }, async ({ actor, t, data }) =>
-    teacherThreadCard(await c.teacherView(actor, data.id), t, { reportVerb: reportVerb() }),
+    // "Gör anmälan nu" starts the report flow, which asks for the consultation's text itself.
+    teacherThreadCard(await c.teacherView(actor, data.id), t, { reportVerb: verbs.reportStart }),
   );
 
-  async function compose(actor: Actor, t: Strings, keep: { text?: string; schoolId?: string; showSchool?: boolean; errors?: Record<string, string>; nonce?: string; edited?: boolean } = {}) {
-    const schoolId = keep.schoolId || (await c.rememberedSchool(actor));
-    const hidden = schoolId ? c.originPreview(schoolId, false) : undefined;
-    const shown = schoolId ? c.originPreview(schoolId, true) : undefined;
-    return composeCard(
-      {
-        nonce: keep.nonce ?? randomBytes(12).toString('base64url'),
-        ...(keep.edited ? { edited: true } : {}),
-        schools: s.directory.municipality.schools.map((x) => ({ id: x.id, name: x.name })),
-        ...(schoolId ? { schoolId } : {}),
-        showSchool: keep.showSchool ?? false,
-        ...(keep.text !== undefined ? { text: keep.text } : {}),
-        ...(hidden && shown ? { examples: { hidden, shown } } : {}),
-        ...(keep.errors ? { errors: keep.errors } : {}),
-      },
-      t,
-    );
-  }
+  const compose = async (actor: Actor, t: Strings, keep: ComposeKeep = {}) => composeCard(await composeViewOf(s, actor, keep), t);
 
   /** The review card for a review: the origin (a question) or the consultation's pseudonym (a reply). */
-  async function reviewCardFor(actor: Actor, t: Strings, review: Review, note?: string) {
-    const base = {
-      reviewId: review.id,
-      version: review.version,
-      removed: review.removed,
-      segments: segmentsOf(review),
-      hits: review.hits.map((h, index) => ({ index, kind: h.kind, value: h.value, restored: h.restored })),
-      ...(note !== undefined ? { note } : {}),
-    };
-    if (review.for.kind === 'reply') return reviewCard({ ...base, replyTo: { pseudonym: (await c.teacherView(actor, review.for.consultationId)).pseudonym } }, t);
-    const origin = c.originPreview(review.for.schoolId, review.for.showSchool);
-    return reviewCard({ ...base, ...(origin ? { origin } : {}) }, t);
-  }
+  const reviewCardFor = async (actor: Actor, t: Strings, review: Review, note?: string) => reviewCard(await reviewViewOf(s, actor, review, note), t);
 
   /** What a press on a review card answers when the review is gone, changed, or not the presser's. */
   async function onReviewError(error: unknown, actor: Actor, t: Strings, reviewId: string): Promise<string | Awaited<ReturnType<typeof reviewCardFor>>> {
@@ -246,45 +175,11 @@ export function registerConsult(kit: BotKit): void {
     try {
       const where = await c.channelCardOf(id);
       if (!where) return;
-      const unit = s.directory.intakeUnit(where.unitId);
-      const inst = unit && (await s.installations.forTeam(unit.teamId));
-      if (!inst) return;
-      const reference = inst.reference as Partial<ConversationReference>;
-      const thread = { ...reference, conversation: { ...(reference.conversation ?? {}), id: where.conversationId } } as Partial<ConversationReference>;
-      await kit.delivery.updateCard(thread, where.activityId, channelCard(await c.channelView(id), channelStrings));
+      await kit.delivery.updateInThread(where.unitId, where, async () => channelCard(await c.channelView(id), channelStrings));
     } catch (error) {
       kit.log.warn({ event: 'consultation.refresh-failed', id, err: error }, 'channel card not updated; the reply is in the thread');
     }
   }
 
-  kit.delivery.register('consultation.posted', async (message) => {
-    const view = await c.channelView(String(message.consultationId));
-    return { card: channelCard(view, channelStrings), summary: channelStrings.consultation.heading(view.pseudonym, channelStrings.consultation.origin(view.origin)) };
-  });
 
-  kit.delivery.register('consultation.reply', async (message) => {
-    const view = await c.channelView(String(message.consultationId));
-    const reply = view.messages.find((m) => m.id === message.messageId);
-    return { card: threadReplyCard(view, reply?.text, channelStrings) };
-  });
-
-  kit.delivery.register('consultation.answer', async (message) => {
-    const view = await c.viewForDelivery(String(message.consultationId));
-    const t = strings(view.locale === 'en' ? 'en' : 'sv');
-    return { card: teacherThreadCard(view, t, { reportVerb: reportVerb() }), summary: t.consultation.answerTitle(view.pseudonym) };
-  });
-
-  kit.delivery.register('consultation.closed', async (message) => {
-    const view = await c.viewForDelivery(String(message.consultationId));
-    const t = strings(view.locale === 'en' ? 'en' : 'sv');
-    return { card: teacherThreadCard(view, t, { reportVerb: reportVerb() }), summary: t.consultation.closedTitle(view.pseudonym) };
-  });
-
-  kit.delivery.register('consultation.delayed', async (message) => {
-    const id = String(message.consultationId);
-    const view = await c.viewForDelivery(id);
-    const unit = await c.unitOf(id);
-    const t = strings(view.locale === 'en' ? 'en' : 'sv');
-    return { card: delayedCard({ pseudonym: view.pseudonym, unitName: unit.name, unitPhone: unit.phone }, t) };
-  });
 }

@@ -1,8 +1,8 @@
 import type { Actor } from '../../services/actor';
 import type { BotKit } from '../kit';
+import { welcomeFor } from '../menu';
 import { recentlyStored } from '../recently';
 import { NAME, token, type Teams } from '../turn';
-import { welcomeFor } from './welcome';
 
 /** How long a stored 1:1 reference counts as confirmed without reading it again. */
 const CONFIRMED_MS = 5 * 60_000;
@@ -39,7 +39,7 @@ export function registerInstall(kit: BotKit): void {
   kit.onEvent('membersAdded', { where: 'anyConversation' }, async ({ actor, t, teams, data }) => {
     if (!data.botAdded) return;
     await remember(actor, teams);
-    if (actor.conversation.kind === 'personal' && actor.aadObjectId) return welcomeFor(kit, actor, t);
+    if (actor.conversation.kind === 'personal' && actor.aadObjectId) return welcomeFor(s, actor, t);
   });
 
   kit.onEvent('membersRemoved', { where: 'anyConversation' }, async ({ actor, teams, data }) => {

@@ -1,21 +1,14 @@
 import { z } from 'zod/v4';
 import { strings, type Strings } from '../../cards/i18n';
-import type { ConversationReference } from 'botbuilder';
-import { alertCard, feedbackCard, intakeCard, myReportsCard, takeFormCard, type IntakeCardView } from '../../cards/intake';
-import { card, facts, heading, markdownText, text } from '../../cards/card';
-import { markForDelivery } from '../../cards/delivery';
+import { myReportsCard, takeFormCard } from '../../cards/intake';
+import { markdownText } from '../../cards/card';
 import { verbs } from '../../cards/verbs';
-import { ConflictError, NotFoundError, ValidationError } from '../../services/errors';
-import { asPermittedFeedback, feedbackKind } from '../../services/feedback';
-import { acuteAlertKind, alertKind, onCallAlertKind } from '../../services/intake';
-import { localParts } from '../../services/office-hours';
-import { markerOf } from '../../services/outbox';
+import type { Actor } from '../../services/actor';
+import { ConflictError, ValidationError } from '../../services/errors';
 import type { Report } from '../../services/reports';
-import { purgeDateOf, purgedMessageKind, type PurgedMessage } from '../../services/retention';
-import type { Services } from '../../services';
 import type { BotKit } from '../kit';
 import { describeError, type Turn } from '../turn';
-import { intakeViewOf } from './report';
+import { intakeChannelCard, myReportsViewOf } from '../views/intake';
 
 const Ref = z.object({ reference: z.string().min(1).max(40) }).passthrough();
 const Take = Ref.extend({ phone: z.string().max(40).optional() });
@@ -25,33 +18,11 @@ const Inappropriate = Ref.extend({ reason: z.string().max(4000).optional() });
 const Page = z.object({ page: z.coerce.number().int().min(0).max(10_000).default(0) }).passthrough();
 const RequestFeedback = Ref.extend({ page: z.coerce.number().int().min(0).max(10_000).default(0) });
 
-export async function intakeCardView(s: Services, report: Report): Promise<IntakeCardView> {
-  const wants = report.feedback_requested === 1 || !!report.feedback_requested_later_at;
-  const history = await s.intake.history(report);
-  return {
-    ...intakeViewOf(s, report),
-    ...(report.handler_name ? { handlerName: report.handler_name, handlerPhone: report.handler_phone ?? '' } : {}),
-    ...(report.protection_at ? { protection: { immediate: report.protection_immediate === 1 } } : {}),
-    ...(report.decision ? { decision: report.decision } : {}),
-    feedback: report.feedback_inappropriate_at && !report.feedback_given_at ? 'inappropriate' : report.feedback_given_at ? 'sent' : wants ? 'pending' : 'notAsked',
-    meetingOffered: !!report.joint_meeting_offered_at,
-    ...(report.registered_at ? { registered: { at: new Date(report.registered_at), who: history.findLast((h) => h.kind === 'register')?.who ?? '' } } : {}),
-    clocks: s.intake.clocks(report),
-    history,
-    // As recorded with the decision (issue 22 §4): the order stays on the card after the assessment.
-    ...(history.some((h) => h.kind === 'decision' && h.detail.beforeProtection === true) ? { decisionBeforeProtection: true } : {}),
-    today: localParts(s.clock.now()).date,
-  };
-}
-
 /** Intake's actions on the channel card, the feedback the reporter may get, and "Mina anmälningar". */
 export function registerIntake(kit: BotKit): void {
   const { s } = kit;
   const sv = strings('sv');
-  // The channel card keeps its outbox marker through every update, so an interrupted post can
-  // still be found over Graph after intake has acted on it (see outbox.ts).
-  const channelCard = async (report: Report) => markForDelivery(intakeCard(await intakeCardView(s, report), sv), markerOf(`report:${report.id}:channel`), false);
-  kit.intakeCard = channelCard;
+  const channelCard = (report: Report) => intakeChannelCard(s, report);
 
   /** Runs an intake action; refusals and conflicts are answered as a message and change nothing. */
   function onIntake<S extends z.ZodType<{ reference: string }>>(verb: string, schema: S, run: (turn: Turn<z.infer<S>>, isMember: (teamId: string) => Promise<boolean>) => Promise<Report>) {
@@ -120,12 +91,7 @@ export function registerIntake(kit: BotKit): void {
   async function updateChannelCard(report: Report): Promise<void> {
     if (!report.channel_conversation_id || !report.channel_activity_id) return;
     try {
-      const unit = s.directory.intakeUnit(report.intake_unit_id);
-      const inst = unit && (await s.installations.forTeam(unit.teamId));
-      if (!inst) return;
-      const reference = inst.reference as Partial<ConversationReference>;
-      const thread = { ...reference, conversation: { ...(reference.conversation ?? {}), id: report.channel_conversation_id } } as Partial<ConversationReference>;
-      await kit.delivery.updateCard(thread, report.channel_activity_id, await channelCard(report));
+      await kit.delivery.updateInThread(report.intake_unit_id, { conversationId: report.channel_conversation_id, activityId: report.channel_activity_id }, () => channelCard(report));
     } catch (error) {
       kit.log.warn({ event: 'intake.card-update-failed', reference: report.reference, err: error }, 'channel card not updated; the take is stored');
     }
@@ -147,102 +113,8 @@ export function registerIntake(kit: BotKit): void {
 
   onIntake(verbs.intakeRegister, Ref, ({ actor, data }, isMember) => s.intake.register(actor, data.reference, isMember));
 
-  // The reporter's side: only the permitted messages, in the reporter's own 1:1 chat.
-  kit.delivery.register(feedbackKind, async (message) => {
-    const report = await s.reports.byId(String(message.reportId));
-    if (!report) throw new NotFoundError('report', String(message.reportId));
-    const t = strings(report.reporter_locale === 'en' ? 'en' : 'sv');
-    return { card: feedbackCard(report.reference, asPermittedFeedback(message.feedback), t), summary: t.intake.feedback.title(report.reference) };
-  });
+  const mine = async (actor: Actor, page: number, t: Strings) => myReportsCard(await myReportsViewOf(s, actor, page), t);
 
-  kit.delivery.register(alertKind, async (message) => {
-    const report = await s.reports.byId(String(message.reportId));
-    if (!report) throw new NotFoundError('report', String(message.reportId));
-    const a = sv.intake.alerts;
-    const retention = s.config.municipality.retention;
-    // Registered since the alert was queued: nothing to say any more.
-    if (message.alert === 'purgeDue' && report.registered_at) return { skip: true };
-    return {
-      card: alertCard(
-        message.alert === 'ack' ? a.ack(report.reference)
-        : message.alert === 'purgeDue' ? sv.intake.registration.purgeDue(report.reference, sv.date(purgeDateOf(report, retention)), retention.decision)
-        : a.decisionOverdue(report.reference, sv.date(new Date(report.decision_due_at))),
-      ),
-    };
-  });
-
-  // A purged report's messages in Teams: replaced by a note, or deleted (retention.teamsMessages).
-  kit.delivery.register(purgedMessageKind, async (message) => {
-    const m = message as PurgedMessage;
-    if (m.mode === 'delete') return { deletes: m.activityId };
-    const t = strings(m.locale === 'en' ? 'en' : 'sv');
-    return { card: card([text(t.intake.purged.text(s.config.municipality.retention.decision), { subtle: true })]), replaces: m.activityId };
-  });
-
-  // An acute report not yet taken: the alert in its thread @mentions the unit's tag (the Bot
-  // Framework can mention a user or a tag, not a team or a channel). Not sent once someone took it.
-  kit.delivery.register(acuteAlertKind, async (message) => {
-    const report = await s.reports.byId(String(message.reportId));
-    if (!report) throw new NotFoundError('report', String(message.reportId));
-    if (report.handler_aad || report.purged_at) return { skip: true };
-    const unit = s.directory.intakeUnit(report.intake_unit_id);
-    const a = sv.intake.acute;
-    const n = Number(message.n ?? 0);
-    const tag = unit?.alertTag;
-    const mention = tag ? `<at>${tag.name}</at> ` : '';
-    const minutes = Math.round((s.clock.now().getTime() - new Date(report.received_at).getTime()) / 60_000);
-    const c = card([
-      text(`${mention}${a.alert(report.reference)}`, { weight: 'Bolder' }),
-      n > 0 && text(a.repeat(n, minutes), { subtle: true }),
-      report.out_of_hours === 1 && text(a.outOfHours),
-    ]);
-    if (tag) c.msteams = { width: 'Full', entities: [{ type: 'mention', text: `<at>${tag.name}</at>`, mentioned: { id: tag.id, name: tag.name, type: 'tag' } }] };
-    return { card: c, summary: a.summary(report.reference) };
-  });
-
-  // Outside office hours, the unit's on-call channel or person: triage facts only, never the child.
-  kit.delivery.register(onCallAlertKind, async (message) => {
-    const report = await s.reports.byId(String(message.reportId));
-    if (!report) throw new NotFoundError('report', String(message.reportId));
-    const unit = s.directory.intakeUnit(report.intake_unit_id);
-    const a = sv.intake.acute;
-    return {
-      card: card([
-        heading(a.onCallTitle(report.reference)),
-        facts([
-          [a.school, s.directory.school(report.school_id)?.name ?? report.school_id],
-          [a.received, sv.dateTime(new Date(report.received_at))],
-        ]),
-        text(a.onCallText(unit?.name ?? '', unit?.onCallPhone ?? '')),
-      ]),
-      summary: a.onCallTitle(report.reference),
-    };
-  });
-
-  async function mine(actorAad: Parameters<typeof s.intake.mine>[0], page: number, t: Strings) {
-    const { rows, more } = await s.intake.mine(actorAad, page);
-    return myReportsCard(
-      {
-        page,
-        more,
-        rows: rows.map((r) => {
-          const asked = r.feedback_requested === 1 || !!r.feedback_requested_later_at;
-          return {
-            reference: r.reference,
-            receivedAt: new Date(r.received_at),
-            schoolName: s.directory.school(r.school_id)?.name ?? r.school_id,
-            ...(r.handler_name ? { handlerName: r.handler_name } : {}),
-            ...(r.feedback_given_at && r.decision ? { decisionFeedback: r.decision } : {}),
-            canAskFeedback: !asked && !r.feedback_given_at,
-            asked,
-          };
-        }),
-      },
-      t,
-    );
-  }
-
-  kit.menu.push(async (_actor, t) => [{ title: t.welcome.myReports, verb: verbs.myReports, data: { page: 0 } }]);
   // The reporter's own list and feedback: secret inside the school (OSL 40 kap. 7 g §), so 1:1 only.
   kit.onAction(verbs.myReports, { where: 'personal', data: Page }, async ({ actor, t, data }) => mine(actor, data.page, t));
   kit.onAction(verbs.requestFeedback, { where: 'personal', data: RequestFeedback }, async ({ actor, t, data }) => {

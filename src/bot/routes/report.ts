@@ -1,25 +1,14 @@
 import { z } from 'zod/v4';
 import { strings, type Strings } from '../../cards/i18n';
-import {
-  discardConfirmCard,
-  fullReportCard,
-  intakeReportCard,
-  receiptCard,
-  reportPageCard,
-  reviewCard,
-  type AcuteView,
-  type IntakeView,
-} from '../../cards/report';
-import { card, execute, heading, text } from '../../cards/card';
+import { discardConfirmCard, discardedCard, fullReportCard, receiptCard, savedCard } from '../../cards/report';
 import { verbs } from '../../cards/verbs';
 import type { Actor } from '../../services/actor';
 import { NotAllowedError, NotFoundError, ValidationError } from '../../services/errors';
-import { isOpen } from '../../services/office-hours';
-import { doNotInformGuardians, fieldsOf, pageOf, pageSteps, pages, steps, type Category, type DraftContent, type Page, type ReportContent, type Step } from '../../services/report-model';
-import { channelCardKind, deliveryDelayedKind, type Draft, type Report } from '../../services/reports';
-import type { Services } from '../../services';
+import { fieldsOf, pageSteps, pages, steps, type Page, type Step } from '../../services/report-model';
 import { recordReportMessage } from '../../services/retention';
 import { below, type BotKit } from '../kit';
+import type { Links } from '../links';
+import { draftCard, fullReportViewOf, receiptViewOf } from '../views/report';
 import { describeError, type Turn } from '../turn';
 
 const DraftRef = z.object({ draftId: z.string().min(1).max(64) }).passthrough();
@@ -32,172 +21,28 @@ const Reference = z.object({ reference: z.string().min(1).max(40) }).passthrough
 const StartData = z.object({ fromConsultation: z.string().max(64).optional() }).passthrough();
 const ResumeData = z.object({ draftId: z.string().max(64).optional() }).passthrough();
 
-const asValues = (o: object | undefined): Record<string, string | boolean | undefined> =>
-  Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => typeof v === 'string' || typeof v === 'boolean')) as Record<string, string | boolean | undefined>;
-
-export function acuteViewFor(s: Services, content: DraftContent): AcuteView | undefined {
-  if (content.acute?.immediateDanger !== 'yes') return undefined;
-  return contactsOf(s, content);
-}
-
-function contactsOf(s: Services, content: DraftContent): AcuteView {
-  const schoolId = content.child?.schoolId ?? (typeof content.prefill?.child?.schoolId === 'string' ? content.prefill.child.schoolId : undefined);
-  const c = s.contactsFor(schoolId);
-  return { open: c.open, intakeName: c.intakeName, intakePhone: c.intakePhone, onCallPhone: c.onCallPhone };
-}
-
-type Rows = Array<[string, string | undefined]>;
-
-/**
- * The report as statements, for the review (card 3) and intake's full report: "Vårdnadshavarna vet
- * om anmälan: Nej", never a question with a colon after it. The acute answer is its own line.
- */
-function sectionsOf(content: Partial<ReportContent>, t: Strings, s: Services, full: boolean) {
-  const r = t.report;
-  const f = r.facts;
-  const yesNo = (b: boolean | undefined) => (b === undefined ? undefined : b ? t.yes : t.no);
-  const informed = (v: string | undefined) =>
-    v === 'yes' ? r.full.informedYes
-    : v === 'noSensitive' ? r.full.notInformedSensitive
-    : v === 'notYet' ? (full ? r.full.notInformedNotYet : r.guardians.informedNotYet)
-    : v === 'noOther' ? r.full.notInformedOther
-    : undefined;
-  const child = content.child;
-  const g = content.guardians;
-  const c = content.concern;
-  const rep = content.reporter;
-  const w = content.wishes;
-  const informant = [rep?.informantName, rep?.informantRole, rep?.informantContact].filter(Boolean).join(', ');
-  const acute = content.acute ? (content.acute.immediateDanger === 'yes' ? r.review.acuteYes : r.review.acuteNo) : undefined;
-  return [
-    { page: 'childPage' as Page, title: undefined, rows: [[f.acute, acute]] as Rows },
-    {
-      page: 'childPage' as Page,
-      title: full ? r.full.child : r.stepNames.child,
-      rows: [
-        [f.name, child?.childName],
-        [f.pnr, child?.pnr],
-        [f.birthDate, child?.birthDate],
-        [f.school, child?.schoolId ? s.directory.school(child.schoolId)?.name : undefined],
-        [f.className, child?.className],
-        [f.address, child?.address],
-        [f.language, child?.language],
-        [f.interpreter, child?.interpreter ? t.yes : undefined],
-      ] as Rows,
-    },
-    {
-      page: 'concernPage' as Page,
-      title: r.stepNames.concern,
-      rows: [
-        [f.category, c?.category ? r.concern.categories[c.category] : undefined],
-        [f.observed, c?.observed],
-        [f.when, c?.when],
-        [f.childWords, c?.childWords],
-        [f.schoolActions, c?.schoolActions],
-      ] as Rows,
-    },
-    {
-      page: 'concernPage' as Page,
-      title: r.stepNames.guardians,
-      rows: [
-        [f.guardians, g?.guardians],
-        [f.informed, informed(g?.informed)],
-        [f.reason, g?.notInformedReason],
-      ] as Rows,
-    },
-    {
-      page: 'sendPage' as Page,
-      title: full ? r.full.reporter : r.stepNames.reporter,
-      rows: [
-        [f.name, rep?.reporterName],
-        [f.role, rep?.reporterRole],
-        [f.phone, rep?.reporterPhone],
-        [f.email, rep?.reporterEmail],
-        [r.fields.informant, informant || undefined],
-        [f.principalKnows, rep?.principalKnows ? (rep.principalKnows === 'yes' ? t.yes : t.no) : undefined],
-      ] as Rows,
-    },
-    {
-      page: 'sendPage' as Page,
-      title: full ? r.full.wishes : r.stepNames.wishes,
-      rows: [
-        [f.feedback, yesNo(w?.feedbackWanted)],
-        [f.meeting, yesNo(w?.jointMeeting)],
-      ] as Rows,
-    },
-  ];
-}
-
-/** The card for where the draft stands: card 1, 2 or 3 (the review with the reporter, the wishes and *Skicka*). */
-export function draftCard(s: Services, draft: Draft, t: Strings, errors: Record<string, string> = {}) {
-  const schools = s.config.municipality.schools.map((x) => ({ id: x.id, name: x.name }));
-  const c = draft.content;
-  const valuesOf = (list: readonly Step[]) => Object.assign({}, ...list.map((step) => ({ ...asValues(c[step]), ...asValues(c.prefill?.[step]) }))) as Record<string, string | boolean | undefined>;
-  const page = pageOf(draft.step);
-  if (page === 'sendPage') {
-    const sensitive = !!c.concern && doNotInformGuardians.has(c.concern.category as Category);
-    return reviewCard(
-      {
-        draftId: draft.id,
-        acute: acuteViewFor(s, c),
-        // The reporter and the wishes are the card's own inputs, not review lines.
-        sections: sectionsOf(c as Partial<ReportContent>, t, s, false).filter((sec) => sec.page !== 'sendPage'),
-        guardiansWarning: sensitive && c.guardians?.informed === 'yes',
-        values: valuesOf(pageSteps.sendPage),
-        errors,
-      },
-      t,
-    );
-  }
-  return reportPageCard({ draftId: draft.id, page, values: valuesOf(pageSteps[page]), errors, schools, contacts: contactsOf(s, c), acute: acuteViewFor(s, c) }, t);
-}
-
-export function intakeViewOf(s: Services, report: Report): IntakeView {
-  const school = s.directory.school(report.school_id);
-  return {
-    reference: report.reference,
-    schoolName: school?.name ?? report.school_id,
-    schoolType: report.school_type,
-    districtName: s.directory.district(report.district_id)?.name ?? report.district_id,
-    category: report.category as Category,
-    acute: report.acute === 1,
-    receivedAt: new Date(report.received_at),
-    protectionDueAt: new Date(report.protection_due_at),
-    decisionDueAt: new Date(report.decision_due_at),
-    feedbackWanted: report.feedback_requested === 1,
-    meetingWanted: report.joint_meeting_wanted === 1,
-    ...(report.out_of_hours === 1 ? { outOfHours: true } : {}),
-  };
-}
-
-/** Dialog cards stay under Teams' size limits: long texts are cut there; the export has them whole. */
-const DIALOG_TEXT = 3000;
-
 /** The report flow in the 1:1 chat, the channel card and the full report for intake. */
-export function registerReport(kit: BotKit): void {
+export function registerReport(kit: BotKit, links: Links): void {
   const { s } = kit;
-  kit.reportVerb = verbs.reportStart;
   const sv = strings('sv');
 
-  // The menu entry and the welcome card's counter ask in the same turn, with the same actor: one query.
-  const draftsOnce = new WeakMap<Actor, ReturnType<typeof s.reports.drafts>>();
-  const draftsOf = (actor: Actor) => {
-    let drafts = draftsOnce.get(actor);
-    if (!drafts) draftsOnce.set(actor, (drafts = s.reports.drafts(actor)));
-    return drafts;
-  };
-  kit.menu.push(async (actor, t) => {
-    const drafts = await draftsOf(actor);
-    return [
-      { title: t.report.menu.report, verb: verbs.reportStart },
-      ...(drafts[0] ? [{ title: t.report.menu.resume, verb: verbs.reportResume, data: { draftId: drafts[0].id } }] : []),
-    ];
-  });
-  kit.drafts = async (actor) => (await draftsOf(actor)).length;
+  /**
+   * "Gör anmälan nu" on a consultation's answer: its text, which only the teacher who asked gets. A
+   * purged or foreign consultation starts an empty report (the refusal is audited): reporting is
+   * never blocked.
+   */
+  async function consultationTextOf(actor: Actor, id: string): Promise<string | undefined> {
+    try {
+      return await s.consultations.textForReport(actor, id);
+    } catch (error) {
+      if (error instanceof NotAllowedError || error instanceof NotFoundError) return undefined;
+      throw error;
+    }
+  }
 
   /** Starts a draft, the reporter prefilled from the teacher's Teams profile (best effort) and their last report. */
   async function start({ actor, t, teams }: Turn<unknown>, fromConsultation?: string) {
-    const consultationText = fromConsultation && kit.consultationText ? await kit.consultationText(actor, fromConsultation) : undefined;
+    const consultationText = fromConsultation ? await consultationTextOf(actor, fromConsultation) : undefined;
     const draft = await s.reports.start(actor, await teams.profile(), { ...(consultationText ? { consultationText, consultationId: fromConsultation } : {}) });
     return draftCard(s, draft, t);
   }
@@ -261,7 +106,7 @@ export function registerReport(kit: BotKit): void {
     const { draftId, from, ...raw } = data;
     const refused = await keep(actor, t, draftId, from, raw);
     if (refused) return refused;
-    return card([heading(t.report.title), text(t.report.saved, { weight: 'Bolder' })], [execute(t.report.menu.resume, verbs.reportResume, { draftId }), execute(t.menu, verbs.welcome)]);
+    return savedCard(draftId, t);
   });
 
   kit.onAction(verbs.reportDiscard, { where: personal, data: DraftRef }, async ({ t, data }) => discardConfirmCard(data.draftId, t));
@@ -272,7 +117,7 @@ export function registerReport(kit: BotKit): void {
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
     }
-    return card([heading(t.report.title), text(t.report.discarded)], [execute(t.menu, verbs.welcome)]);
+    return discardedCard(t);
   });
 
   // *Skicka* on the third card carries the reporter's and the wishes' inputs: they are saved (and
@@ -295,10 +140,7 @@ export function registerReport(kit: BotKit): void {
       // can replace it in turn (retention.ts).
       const shown = teams.card();
       if (shown) await s.store.transaction((trx) => recordReportMessage(trx, report.id, { kind: 'user', aadObjectId: actor.aadObjectId }, shown.conversationId, shown.activityId, s.clock.now()));
-      const unit = s.directory.intakeUnit(report.intake_unit_id);
-      const receivedAt = new Date(report.received_at);
-      const afterHours = unit && !isOpen(unit, receivedAt) ? { onCallPhone: unit.onCallPhone, ...(report.acute === 1 ? { acute: true } : {}) } : undefined;
-      return receiptCard({ reference: report.reference, sentAt: receivedAt, unitName: unit?.name ?? '', feedbackWanted: report.feedback_requested === 1, already: !created, ...(afterHours ? { afterHours } : {}) }, t);
+      return receiptCard(receiptViewOf(s, report, created), t);
     } catch (error) {
       if (error instanceof ValidationError && !Object.values(error.fields).some((code) => code.startsWith('tooLong:') || code === 'cardTooLarge')) {
         const draft = await s.reports.goTo(actor, draftId, 'review');
@@ -328,24 +170,7 @@ export function registerReport(kit: BotKit): void {
     const t = sv;
     try {
       const opened = await s.reports.open(actor, data.reference, teams.isMember);
-      const sections = sectionsOf(opened.content, t, s, true).map((sec) => ({
-        ...(sec.title ? { title: sec.title } : {}),
-        rows: sec.rows.map(([label, value]) => [label, value && value.length > DIALOG_TEXT ? `${value.slice(0, DIALOG_TEXT)}…` : value] as [string, string | undefined]),
-      }));
-      const truncated = sectionsOf(opened.content, t, s, true).some((sec) => sec.rows.some(([, v]) => (v?.length ?? 0) > DIALOG_TEXT));
-      const links = kit.exportLinks?.(actor, opened.report.reference);
-      const full = fullReportCard(
-        {
-          reference: opened.report.reference,
-          receivedAt: new Date(opened.report.received_at),
-          sections,
-          earlier: opened.earlier.map((e) => ({ reference: e.reference, receivedAt: new Date(e.received_at) })),
-          purgeDays: s.config.municipality.retention.reportDaysAfterHandover,
-          truncated,
-          ...(links ? { exportJsonUrl: links.json, exportPdfUrl: links.pdf } : {}),
-        },
-        t,
-      );
+      const full = fullReportCard(fullReportViewOf(s, opened, t, links.report(actor, opened.report.reference)), t);
       return { title: t.report.full.title(opened.report.reference), card: full };
     } catch (error) {
       log.info({ event: 'report.open.error', err: error }, 'full report not shown');
@@ -353,20 +178,7 @@ export function registerReport(kit: BotKit): void {
     }
   });
 
-  kit.delivery.register(channelCardKind, async (message) => {
-    const report = await s.reports.byId(String(message.reportId));
-    if (!report) throw new NotFoundError('report', String(message.reportId));
-    const view = intakeViewOf(s, report);
-    return { card: kit.intakeCard ? await kit.intakeCard(report) : intakeReportCard(view, sv), summary: sv.report.channel.title(report.reference) };
-  });
 
-  kit.delivery.register(deliveryDelayedKind, async (message) => {
-    const report = await s.reports.byId(String(message.reportId));
-    if (!report) throw new NotFoundError('report', String(message.reportId));
-    const t = strings(report.reporter_locale === 'en' ? 'en' : 'sv');
-    const unit = s.directory.intakeUnit(report.intake_unit_id);
-    return { card: card([text(t.report.delayed(report.reference, unit?.name ?? '', unit?.phone ?? ''), { color: 'Attention', weight: 'Bolder' })]) };
-  });
 }
 
 /** Text pasted past a field's limit: a message, so the card keeps what was typed. A draft gone: say so. */

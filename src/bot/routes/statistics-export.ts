@@ -1,30 +1,19 @@
 import type restify from 'restify';
-import type { Config } from '../../config';
-import type { Logger } from '../../log';
-import type { Services } from '../../services';
+import { localeOf, strings } from '../../cards/i18n';
+import { makeExports } from '../../services/exports';
 import { groupBys, type GroupBy } from '../../services/statistics';
 import { sourceOf, type DownloadGuard } from '../download-guard';
 import type { BotKit } from '../kit';
 
 /**
  * Statistics downloads: GET /exports/statistik/statistik-<from>-<to>-<groupBy>.csv|xlsx|pdf with a
- * signed, short-lived link that names its user. The figures are computed again for that user (a
- * principal still sees their own school only), with the same suppression; every download with a
- * valid link is audited. A wrong or expired signature costs nothing else: it is counted by the
+ * signed, short-lived link that names its user (made by ../links.ts). The figures are computed
+ * again for that user (a principal still sees their own school only), with the same suppression;
+ * every download with a valid link is audited. A wrong or expired signature costs nothing else: it is counted by the
  * download guard (one audit entry a minute for all of them).
  */
-export function registerStatisticsExports(server: restify.Server, kit: BotKit, s: Services, config: Config, log: Logger, port: number, guard: DownloadGuard): void {
-  const base = (config.env.VARNA_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
-  const name = (from: string, to: string, groupBy: string) => `statistik-${from}-${to}-${groupBy}`;
-  kit.statisticsLinks = (actor, from, to, groupBy) => {
-    const file = name(from, to, groupBy);
-    return {
-      csv: `${base}/exports/statistik/${file}.csv?${s.links.query(file, 'csv', actor.aadObjectId)}`,
-      xlsx: `${base}/exports/statistik/${file}.xlsx?${s.links.query(file, 'xlsx', actor.aadObjectId)}`,
-      pdf: `${base}/exports/statistik/${file}.pdf?${s.links.query(file, 'pdf', actor.aadObjectId)}`,
-    };
-  };
-
+export function registerStatisticsExports(server: restify.Server, { s, log }: BotKit, guard: DownloadGuard): void {
+  const exports = makeExports(s);
   server.get('/exports/statistik/:file', async (req, res) => {
     const m = /^(statistik-(\d{4}-\d{2}-\d{2})-(\d{4}-\d{2}-\d{2})-([a-zA-Z]+))\.(csv|xlsx|pdf)$/.exec(String(req.params.file ?? ''));
     if (!m || !groupBys.includes(m[4] as GroupBy)) {
@@ -32,23 +21,22 @@ export function registerStatisticsExports(server: restify.Server, kit: BotKit, s
       return;
     }
     const [, file, from, to, groupBy, format] = m as unknown as [string, string, string, string, GroupBy, 'csv' | 'xlsx' | 'pdf'];
+    const t = strings(localeOf(req.header('accept-language')));
     const q = Object.fromEntries(new URL(req.url ?? '', 'http://x').searchParams) as { u?: string; e?: string; s?: string };
     const verdict = s.links.verify(file, format, q);
     if (!verdict.ok) {
       const { limited, retryAfterSeconds } = guard.refused(sourceOf(req), 'statistics.export', verdict.why);
       if (limited) {
         res.header('Retry-After', String(retryAfterSeconds));
-        res.send(429, { error: 'För många ogiltiga länkar. Försök igen om en stund.' });
-      } else res.send(403, { error: verdict.why === 'expired' ? 'Länken har gått ut. Öppna statistiken i Teams igen.' : 'Ogiltig länk.' });
+        res.send(429, { error: t.downloads.tooManyInvalid });
+      } else res.send(403, { error: verdict.why === 'expired' ? t.downloads.statisticsExpired : t.downloads.invalid });
       return;
     }
     const allowed = s.statistics.mayView({ aadObjectId: verdict.user });
-    await s.store.transaction((trx) =>
-      s.store.audit.append(trx, { actor: verdict.user, action: 'statistics.export', subject: file, outcome: allowed ? 'allowed' : 'refused', detail: { format } }, s.clock.now()),
-    );
+    await exports.statistics(verdict.user, file, format, allowed);
     if (!allowed) {
       log.warn({ event: 'statistics.export.refused', why: 'role' }, 'statistics export refused');
-      res.send(403, { error: 'Ogiltig länk.' });
+      res.send(403, { error: t.downloads.invalid });
       return;
     }
     const stats = await s.statistics.figures({ aadObjectId: verdict.user }, { period: { kind: 'custom', from, to }, groupBy });

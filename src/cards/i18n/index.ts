@@ -9,6 +9,7 @@ import * as welcome from './welcome';
 import * as statistics from './statistics';
 import * as delivery from './delivery';
 import * as scope from './scope';
+import * as downloads from './downloads';
 
 import type { Locale } from '../../services/actor';
 
@@ -28,6 +29,7 @@ const sv = {
   statistics: statistics.sv,
   delivery: delivery.sv,
   scope: scope.sv,
+  downloads: downloads.sv,
 };
 export type Strings = typeof sv;
 const en: Strings = {
@@ -43,6 +45,7 @@ const en: Strings = {
   statistics: statistics.en,
   delivery: delivery.en,
   scope: scope.en,
+  downloads: downloads.en,
 };
 
 /** Swedish first; English when the user's Teams locale is English. */
