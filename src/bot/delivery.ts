@@ -48,7 +48,7 @@ export function deliveryTable(s: Services, links: Links): DeliveryTable {
   /** A reminder's recipient's language: what their Teams client told us last, else Swedish. */
   async function recipientStrings(target: Target): Promise<Strings> {
     if (target.kind !== 'user') return sv;
-    const user = await s.store.users.get(target.aadObjectId);
+    const user = await s.users.profile(target.aadObjectId);
     return strings(localeOf(user?.locale));
   }
 

@@ -19,6 +19,7 @@ import { makeRetention, purgedMessageKind, recordReportMessage } from './retenti
 import { channelCardKind, deliveryDelayedKind, makeReports } from './reports';
 import { makeReminders } from './reminders';
 import { makeStatistics } from './statistics';
+import { makeUsers } from './users';
 import { foldRollup } from './stat-rollup';
 import type { Store, Tx } from './store';
 import { reportExists } from './store/reports';
@@ -114,6 +115,7 @@ export function makeServices(deps: ServiceDeps) {
     coordinator,
     keys,
     refusals: makeRefusals({ store, clock }),
+    users: makeUsers({ store, clock }),
     /** Phone numbers for acute situations, by the unit's office hours right now. */
     contactsFor(schoolId?: string) {
       const unit = (schoolId && dir.intakeUnitFor(schoolId)) || config.municipality.intakeUnits[0]!;

@@ -66,7 +66,7 @@ export function registerIntake(kit: BotKit): void {
   kit.onDialog('fetch', verbs.intakeTakeForm, { where: 'intakeChannel', data: Ref }, async ({ actor, t, data }) => {
     const report = await s.reports.byReference(data.reference);
     if (report?.handler_aad) return t.intake.refusals.taken(markdownText(report.handler_name ?? ''));
-    const phone = (await s.store.users.get(actor.aadObjectId))?.handler_phone ?? undefined;
+    const phone = (await s.users.profile(actor.aadObjectId))?.handlerPhone;
     return { title: sv.intake.takeForm.title(data.reference), card: takeFormCard({ reference: data.reference, ...(phone ? { phone } : {}), prefilled: !!phone }, sv), width: 'medium', height: 'small' };
   });
   kit.onDialog('submit', verbs.intakeTake, { where: 'intakeChannel', data: Take }, async ({ actor, t, data, teams }) => {

@@ -27,8 +27,7 @@ export function registerReminders(kit: BotKit, links: Links): void {
     if (!actor.aadObjectId || !data.localeGiven) return;
     if (localeStored.holds(actor.aadObjectId, actor.locale)) return;
     try {
-      const known = await s.store.users.get(actor.aadObjectId);
-      if (known?.locale !== actor.locale) await s.store.users.update(actor.aadObjectId, { locale: actor.locale }, s.clock.now());
+      await s.users.rememberLocale(actor.aadObjectId, actor.locale);
       localeStored.remember(actor.aadObjectId, actor.locale);
     } catch (error) {
       log.warn({ event: 'reminders.locale-unsaved', err: error }, 'could not remember the user\'s language');
