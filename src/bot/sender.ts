@@ -43,7 +43,7 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
   async function groupIdOf(teamId: string): Promise<string | undefined> {
     const inst = await s.installations.forTeam(teamId);
     if (!inst) return undefined;
-    if (inst.aad_group_id) return inst.aad_group_id;
+    if (inst.aadGroupId) return inst.aadGroupId;
     let groupId: string | undefined;
     try {
       await proactive(inst.reference as Partial<ConversationReference>, async (ctx) => {
@@ -145,7 +145,7 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
           await proactive(inst.reference as Partial<ConversationReference>, async (ctx) => {
             withoutSdkRetries(ctx);
             const res = await ctx.sendActivity(activity);
-            result = { activityId: res?.id, conversationId: inst.conversation_id };
+            result = { activityId: res?.id, conversationId: inst.conversationId };
           });
           return result;
         }

@@ -2,6 +2,7 @@ import type { Clock } from './clock';
 import type { Logger } from '../log';
 import type { Store } from './store';
 import * as installationRows from './store/installations';
+import type { InstallationTable } from './store/schema';
 
 export interface InstallationRef {
   tenantId: string;
@@ -11,6 +12,42 @@ export interface InstallationRef {
   reference: unknown;
   /** A team's Microsoft 365 group id (`channelData.team.aadGroupId`): Graph names the team by it. */
   aadGroupId?: string;
+}
+
+/** Where the bot can reach a user (1:1 chat) or a team, as the install event told it. */
+export interface Installation {
+  /** `user:<aadObjectId>` or `team:<teamId>`. */
+  key: string;
+  kind: 'personal' | 'team';
+  /** The user's, for a 1:1 installation. */
+  aadObjectId?: string;
+  /** The team's, for a team installation. */
+  teamId?: string;
+  tenantId: string;
+  serviceUrl: string;
+  conversationId: string;
+  /** The Bot Framework conversation reference (kept opaque here). */
+  reference: unknown;
+  /** A team's Microsoft 365 group id; absent for 1:1 installations and teams installed before it was stored. */
+  aadGroupId?: string;
+  installedAt: Date;
+  updatedAt: Date;
+}
+
+function installationOf(row: InstallationTable): Installation {
+  return {
+    key: row.key,
+    kind: row.kind,
+    ...(row.aad_object_id ? { aadObjectId: row.aad_object_id } : {}),
+    ...(row.team_id ? { teamId: row.team_id } : {}),
+    tenantId: row.tenant_id,
+    serviceUrl: row.service_url,
+    conversationId: row.conversation_id,
+    reference: JSON.parse(row.reference) as unknown,
+    ...(row.aad_group_id ? { aadGroupId: row.aad_group_id } : {}),
+    installedAt: new Date(row.installed_at),
+    updatedAt: new Date(row.updated_at),
+  };
 }
 
 /**
@@ -45,15 +82,17 @@ export function makeInstallations({ store, clock, log }: { store: Store; clock: 
       await store.installations.remove(`team:${teamId}`);
       log.info({ event: 'installation.removed', team: teamId }, 'uninstalled from a team');
     },
-    async forUser(aadObjectId: string) {
+    async forUser(aadObjectId: string): Promise<Installation | undefined> {
       const row = await store.installations.get(`user:${aadObjectId}`);
-      return row ? { ...row, reference: JSON.parse(row.reference) as unknown } : undefined;
+      return row ? installationOf(row) : undefined;
     },
-    async forTeam(teamId: string) {
+    async forTeam(teamId: string): Promise<Installation | undefined> {
       const row = await store.installations.get(`team:${teamId}`);
-      return row ? { ...row, reference: JSON.parse(row.reference) as unknown } : undefined;
+      return row ? installationOf(row) : undefined;
     },
-    list: () => store.installations.list(),
+    async list(): Promise<Installation[]> {
+      return (await store.installations.list()).map(installationOf);
+    },
   };
 }
 export type Installations = ReturnType<typeof makeInstallations>;

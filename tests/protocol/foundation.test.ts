@@ -100,8 +100,8 @@ describe('foundation over the Bot Framework protocol', () => {
     const card = onlyCard(calls);
     assert.match(textOf(card), /Värna/);
     const inst = await bot.services.installations.forUser(as.teacher.aadObjectId);
-    assert.equal(inst?.service_url, bot.connector.url);
-    assert.equal(inst?.tenant_id, TENANT);
+    assert.equal(inst?.serviceUrl, bot.connector.url);
+    assert.equal(inst?.tenantId, TENANT);
     await bot.uninstallPersonal(as.teacher);
     assert.equal(await bot.services.installations.forUser(as.teacher.aadObjectId), undefined);
   });
@@ -110,7 +110,7 @@ describe('foundation over the Bot Framework protocol', () => {
     await bot.installTeam('19:exempel-ifo-team@thread.tacv2', as.intake);
     const inst = await bot.services.installations.forTeam('19:exempel-ifo-team@thread.tacv2');
     assert.equal(inst?.kind, 'team');
-    assert.equal(inst?.conversation_id, '19:exempel-ifo-team@thread.tacv2');
+    assert.equal(inst?.conversationId, '19:exempel-ifo-team@thread.tacv2');
   });
 
   it('drops activities from another tenant, says nothing, and logs the refusal', async () => {

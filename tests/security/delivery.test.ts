@@ -40,7 +40,7 @@ describe('delivery after an interrupted send', () => {
 
   it('stores the team\'s group id from the install event (Graph names a team by it)', async () => {
     const inst = await bot.services.installations.forTeam(TEAM);
-    assert.equal(inst?.aad_group_id, TEAM_GROUP_ID);
+    assert.equal(inst?.aadGroupId, TEAM_GROUP_ID);
   });
 
   it('finds an interrupted channel post over Graph and does not post it again; intake can act on it', async () => {
@@ -72,7 +72,7 @@ describe('delivery after an interrupted send', () => {
     bot.clock.advanceMinutes(2);
     await bot.deliver();
     assert.equal(bot.connector.calls.filter(channelPost).length, 1, 'found over Graph, not posted again');
-    assert.equal((await bot.services.installations.forTeam(TEAM))?.aad_group_id, TEAM_GROUP_ID);
+    assert.equal((await bot.services.installations.forTeam(TEAM))?.aadGroupId, TEAM_GROUP_ID);
   });
 
   it('finds an interrupted reply in the report\'s thread (an intake alert) over Graph and does not post it again', async () => {

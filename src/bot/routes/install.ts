@@ -62,7 +62,7 @@ export function registerInstall(kit: BotKit): void {
     const { serviceUrl } = teams.conversation();
     if (confirmed.holds(actor.aadObjectId, serviceUrl)) return;
     const known = await s.installations.forUser(actor.aadObjectId);
-    if (!known || known.service_url !== serviceUrl) await remember(actor, teams);
+    if (!known || known.serviceUrl !== serviceUrl) await remember(actor, teams);
     confirmed.remember(actor.aadObjectId, serviceUrl);
   });
 }
