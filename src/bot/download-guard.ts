@@ -28,7 +28,7 @@ export function sourceOf(req: IncomingMessage): string {
  * sending bad links is answered 429 after `burst`, refilled at `perMinute`. A valid link is never
  * limited: it is checked, and audited, one by one.
  */
-export function makeDownloadGuard(s: Pick<Services, 'store' | 'clock'>, log: Logger, { burst = 10, perMinute = 10 } = {}) {
+export function makeDownloadGuard(s: Pick<Services, 'exports' | 'clock'>, log: Logger, { burst = 10, perMinute = 10 } = {}) {
   const limiter = makeRateLimiter(s.clock, burst, perMinute, MAX_SOURCES);
   let window: { from: Date; refused: number; limited: number; expired: number; invalid: number; report: number; statistics: number; bySource: Map<string, number> } | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -55,7 +55,7 @@ export function makeDownloadGuard(s: Pick<Services, 'store' | 'clock'>, log: Log
       topSourceRefused: top[1],
     };
     writing = writing
-      .then(() => s.store.transaction((trx) => s.store.audit.append(trx, { actor: 'anonymous', action: 'export.refused', subject: 'exports', outcome: 'refused', detail }, s.clock.now())))
+      .then(() => s.exports.refusedCounted(detail))
       .then(() => log.info({ event: 'export.refused.counted', refused: w.refused, limited: w.limited, sources: w.bySource.size }, 'refused downloads written to the audit log'))
       .catch((error: unknown) => log.error({ event: 'export.refused.audit-failed', err: error }, 'could not write the refused downloads to the audit log'));
     return writing;

@@ -141,7 +141,7 @@ export function createServer({ adapter, run, s, log, maxBodyBytes, requestTimeou
     try {
       // Ready or not, and nothing else: the probe is public (which store, which municipality and
       // why it is not ready are for the log, not for whoever asks).
-      if ((await Promise.race([s.store.ping(), waited])) === 'timeout') {
+      if ((await Promise.race([s.health(), waited])) === 'timeout') {
         log.warn({ event: 'ready.no', why: 'store not answering' }, 'not ready');
         res.send(503, { status: 'not ready' });
       } else res.send(200, { status: 'ready' });

@@ -5,6 +5,7 @@ import type { Clock } from './clock';
 import { makePgCoordinator } from './coordinator';
 import type { Cipher } from './crypto';
 import { makeConsultations } from './consultation';
+import { makeExports } from './exports';
 import { makeInstallations } from './installations';
 import { feedbackKind } from './feedback';
 import { acuteAlertKind, alertKind, makeIntake, onCallAlertKind } from './intake';
@@ -115,6 +116,9 @@ export function makeServices(deps: ServiceDeps) {
     coordinator,
     keys,
     refusals: makeRefusals({ store, clock }),
+    exports: makeExports({ store, clock }),
+    /** Answers when the store does (the /readyz probe): throws when it cannot be reached. */
+    health: () => store.ping(),
     users: makeUsers({ store, clock }),
     /** Phone numbers for acute situations, by the unit's office hours right now. */
     contactsFor(schoolId?: string) {

@@ -171,6 +171,10 @@ export function makeRetention({ store, clock, log, outbox, retention }: Retentio
   }
 
   return {
+    /** A message shown in a user's 1:1 chat about a report (a receipt, a sibling's form): recordReportMessage. */
+    async rememberMessage(reportId: string, aadObjectId: string, where: { conversationId?: string; activityId?: string }): Promise<void> {
+      await store.transaction((trx) => recordReportMessage(trx, reportId, { kind: 'user', aadObjectId }, where.conversationId, where.activityId, clock.now()));
+    },
     /** Purges everything past its retention time at `now`; returns counts per data class. */
     async purge(now: Date = clock.now()): Promise<PurgeResult> {
       const drafts = await purgeDrafts(now);

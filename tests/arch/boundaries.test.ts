@@ -1,7 +1,8 @@
 /**
  * The architecture the README's map promises, read from the import lines of src/ and tests/ with
  * TypeScript's own parser (no build, no type check): no import cycles, routes that do not import
- * each other, SQL only under src/services/store/, Teams only under src/bot/, cards that are pure,
+ * each other, SQL only under src/services/store/, Teams only under src/bot/, a bot that reaches the store
+ * through services only, cards that are pure,
  * and test files that share fixtures through tests/support/ only.
  *
  * The ALLOWED_* lists name what breaks a rule today, each entry exact (file paths), so that they can
@@ -27,6 +28,11 @@ const ALLOWED_CYCLES: string[] = [];
 const ALLOWED_ROUTE_IMPORTS: string[] = [];
 /** Files outside src/services/store/ that build SQL with Kysely (the CLI and src/migrate.ts included). */
 const ALLOWED_SQL_OUTSIDE_STORE: string[] = [];
+/**
+ * Files under src/bot/ that reach into the store (`.store.`) instead of a service. src/bot/storage.ts
+ * is not one of them: it is teams-ai's turn-state storage, on the store by design.
+ */
+const ALLOWED_BOT_STORE_ACCESS: string[] = [];
 /** Values (not types) src/cards/ takes from src/services/ or src/bot/: `from -> to`. */
 const ALLOWED_CARD_RUNTIME_IMPORTS: string[] = [
   'src/cards/report.ts -> src/services/report-model.ts',
@@ -222,6 +228,11 @@ describe('the architecture (tests/arch/boundaries.test.ts)', () => {
     const found = [...IMPORTS].filter(([file]) => file.startsWith('src/cards/'))
       .flatMap(([file, list]) => list.filter((i) => !i.typeOnly && /^src\/(bot|services)\//.test(i.target ?? '')).map((i) => `${file} -> ${i.target}`));
     assertOnly([...new Set(found)].sort(), ALLOWED_CARD_RUNTIME_IMPORTS, 'values src/cards/ imports from src/bot/ or src/services/ (types only, please)', 'ALLOWED_CARD_RUNTIME_IMPORTS');
+  });
+
+  it('has a bot that goes through the services: no file under src/bot/ but the turn-state storage reaches into the store', () => {
+    const found = SRC.filter((file) => file.startsWith('src/bot/') && file !== 'src/bot/storage.ts' && /\.store\./.test(codeOf(file)));
+    assertOnly(found, ALLOWED_BOT_STORE_ACCESS, 'files under src/bot/ that use the store (`.store.`) rather than a service', 'ALLOWED_BOT_STORE_ACCESS');
   });
 
   it('has test files that share fixtures through tests/support/ only: no file imports a *.test.ts', () => {

@@ -2,7 +2,6 @@ import type restify from 'restify';
 import { localeOf, strings } from '../../cards/i18n';
 import type { Actor } from '../../services/actor';
 import { NotAllowedError, NotFoundError, UnavailableError } from '../../services/errors';
-import { makeExports } from '../../services/exports';
 import { toExport } from '../../services/report-export';
 import type { Services } from '../../services';
 import type { Report } from '../../services/reports';
@@ -21,7 +20,6 @@ const linkUser = (aadObjectId: string): Actor => ({ aadObjectId, userId: '', nam
  * Teams at the download (fails closed), and audited, allowed or refused.
  */
 export function registerExports(server: restify.Server, { s, delivery, log }: BotKit, guard: DownloadGuard): void {
-  const exports = makeExports(s);
   // The case system's record is in Swedish whoever downloads it; the answers are in the browser's language.
   const record = strings('sv');
 
@@ -49,7 +47,7 @@ export function registerExports(server: restify.Server, { s, delivery, log }: Bo
       opened = await s.reports.open(linkUser(verdict.user), reference, (teamId) => delivery.isTeamMember(teamId, verdict.user), 'export');
     } catch (error) {
       if (error instanceof UnavailableError) {
-        await exports.teamsUnavailable(verdict.user, reference, format);
+        await s.exports.teamsUnavailable(verdict.user, reference, format);
         res.send(503, { error: t.downloads.teamsUnavailable });
         return;
       }

@@ -5,7 +5,6 @@ import { verbs } from '../../cards/verbs';
 import type { Actor } from '../../services/actor';
 import { NotAllowedError, NotFoundError, ValidationError } from '../../services/errors';
 import { fieldsOf, pageSteps, pages, steps, type Page, type Step } from '../../services/report-model';
-import { recordReportMessage } from '../../services/retention';
 import { below, type BotKit } from '../kit';
 import type { Links } from '../links';
 import { draftCard, fullReportViewOf, receiptViewOf } from '../views/report';
@@ -139,7 +138,7 @@ export function registerReport(kit: BotKit, links: Links): void {
       // The receipt replaces the review card in the teacher's chat: remember where, so the purge
       // can replace it in turn (retention.ts).
       const shown = teams.card();
-      if (shown) await s.store.transaction((trx) => recordReportMessage(trx, report.id, { kind: 'user', aadObjectId: actor.aadObjectId }, shown.conversationId, shown.activityId, s.clock.now()));
+      if (shown) await s.retention.rememberMessage(report.id, actor.aadObjectId, shown);
       return receiptCard(receiptViewOf(s, report, created), t);
     } catch (error) {
       if (error instanceof ValidationError && !Object.values(error.fields).some((code) => code.startsWith('tooLong:') || code === 'cardTooLarge')) {
@@ -160,7 +159,7 @@ export function registerReport(kit: BotKit, links: Links): void {
     const draft = await s.reports.startSibling(actor, data.reference);
     const first = await s.reports.byReference(data.reference);
     return below(draftCard(s, draft, t), t.report.newBelow, async (where) => {
-      if (first) await s.store.transaction((trx) => recordReportMessage(trx, first.id, { kind: 'user', aadObjectId: actor.aadObjectId }, where.conversationId, where.activityId, s.clock.now()));
+      if (first) await s.retention.rememberMessage(first.id, actor.aadObjectId, where);
     });
   });
 

@@ -1,6 +1,5 @@
 import type restify from 'restify';
 import { localeOf, strings } from '../../cards/i18n';
-import { makeExports } from '../../services/exports';
 import { groupBys, type GroupBy } from '../../services/statistics';
 import { sourceOf, type DownloadGuard } from '../download-guard';
 import type { BotKit } from '../kit';
@@ -13,7 +12,6 @@ import type { BotKit } from '../kit';
  * download guard (one audit entry a minute for all of them).
  */
 export function registerStatisticsExports(server: restify.Server, { s, log }: BotKit, guard: DownloadGuard): void {
-  const exports = makeExports(s);
   server.get('/exports/statistik/:file', async (req, res) => {
     const m = /^(statistik-(\d{4}-\d{2}-\d{2})-(\d{4}-\d{2}-\d{2})-([a-zA-Z]+))\.(csv|xlsx|pdf)$/.exec(String(req.params.file ?? ''));
     if (!m || !groupBys.includes(m[4] as GroupBy)) {
@@ -33,7 +31,7 @@ export function registerStatisticsExports(server: restify.Server, { s, log }: Bo
       return;
     }
     const allowed = s.statistics.mayView({ aadObjectId: verdict.user });
-    await exports.statistics(verdict.user, file, format, allowed);
+    await s.exports.statistics(verdict.user, file, format, allowed);
     if (!allowed) {
       log.warn({ event: 'statistics.export.refused', why: 'role' }, 'statistics export refused');
       res.send(403, { error: t.downloads.invalid });
