@@ -1,6 +1,5 @@
 import PDFDocument from 'pdfkit';
-import { countKeys, derivedKeys, show, showDerived, type CountCell, type CountKey, type DerivedCell, type DerivedKey, type Statistics } from '../services/statistics';
-import { measures, statisticsTable, suppressionNote } from '../services/statistics-export';
+import { countKeys, derivedKeys, measures, show, showDerived, statisticsTable, suppressionNote, type CountCell, type CountKey, type DerivedCell, type DerivedKey, type Statistics } from '../services/statistics-figures';
 import { strings } from './i18n';
 import { groupLabel } from './statistics';
 

@@ -1,5 +1,4 @@
-import type { CountCell, DerivedCell, Statistics, StatRow } from '../services/statistics';
-import { show, showDerived } from '../services/statistics';
+import { show, showDerived, type CountCell, type DerivedCell, type Statistics, type StatRow } from '../services/statistics-figures';
 import { card, choiceInput, container, dateInput, execute, facts, heading, openUrl, text, type Action, type Card, type Element } from './card';
 import type { Strings } from './i18n';
 import { verbs } from './verbs';

@@ -3,6 +3,8 @@ import type { Tx } from './store/db';
 import * as rollupRows from './store/rollup';
 import type { ConsultationFacts, CountRow, CountValues, ReportFacts } from './store/rollup';
 import type { Database } from './store/schema';
+// The roll-up's counts are the statistics' counts, one column each (a migration freezes its own copy).
+import { countKeys as countColumns, type CountKey as CountColumn } from './statistics-figures';
 
 export { consultationFactColumns, reportFactColumns, type ConsultationFacts, type ReportFacts } from './store/rollup';
 
@@ -47,32 +49,6 @@ export { consultationFactColumns, reportFactColumns, type ConsultationFacts, typ
  * sent by a principal, and about a child reported in the preceding 12 months (reports.ts).
  */
 
-export const countColumns = [
-  'reports',
-  'feedbackRequested',
-  'feedbackGiven',
-  'decisions',
-  'opened',
-  'notOpened',
-  'alreadyOngoing',
-  'decidedWithin14',
-  'jointMeetings',
-  'consultations',
-  'consultReport',
-  'consultNoReportNow',
-  'consultOtherSupport',
-  'consultNoOutcome',
-  'ledToReport',
-  // Issue 24 §2 (migration 0170): each its own family in the suppression pattern.
-  'receiptConfirmed',
-  'feedbackWithinWeek',
-  'feedbackInappropriate',
-  'protectionInTime',
-  'reportsBeforeHoliday',
-  'byPrincipal',
-  'repeatReports',
-] as const;
-export type CountColumn = (typeof countColumns)[number];
 const columns = Object.fromEntries(countColumns.map((k) => [k, k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)])) as Record<CountColumn, string>;
 /** The column of a count in `stat_counts` (snake case, like every column). */
 export const columnOf = (k: CountColumn): string => columns[k];

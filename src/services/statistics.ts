@@ -3,7 +3,8 @@ import type { Clock } from './clock';
 import { NotAllowedError, ValidationError } from './errors';
 import type { Actor } from './actor';
 import type { Directory } from './municipality';
-import { columnOf, countColumns, foldRollup, onRollupChange, type CountColumn, type DurationMeasure } from './stat-rollup';
+import { columnOf, foldRollup, onRollupChange, type DurationMeasure } from './stat-rollup';
+import { countKeys, derivedKeys, show, showDerived, type CountCell, type CountKey, type DerivedCell, type DerivedKey, type GroupBy, type Statistics, type StatRow } from './statistics-figures';
 import type { Store } from './store';
 import * as rollupRows from './store/rollup';
 import { MIN_CELL, workOutPattern, type CubeRow, type Leaf, type SuppressionPattern } from './suppression';
@@ -17,79 +18,11 @@ import { MIN_CELL, workOutPattern, type CubeRow, type Leaf, type SuppressionPatt
  * themselves leak ("<5" says at most 4, ".." at least 5; issue 24 §1).
  */
 
-export type GroupBy = 'school' | 'district' | 'schoolType' | 'category';
-export const groupBys: GroupBy[] = ['school', 'district', 'schoolType', 'category'];
+export { countKeys, derivedKeys, groupBys, show, showDerived, type CountCell, type CountKey, type DerivedCell, type DerivedKey, type GroupBy, type Statistics, type StatRow } from './statistics-figures';
 export type Period = { kind: 'month'; month: string } | { kind: 'term'; term: string } | { kind: 'year'; year: number } | { kind: 'custom'; from: string; to: string };
-
-/** Counts in the table, in column order (the roll-up's columns). Each is a cell that can be suppressed. */
-export const countKeys = countColumns;
-export type CountKey = CountColumn;
-
-/** Shares and times, shown only when what they rest on is shown (and at least 5 cases). */
-export const derivedKeys = [
-  'shareFeedbackRequested',
-  'shareFeedbackGiven',
-  'feedbackDaysMedian',
-  'receiptHoursMedian',
-  'receiptHoursP90',
-  'protectionHoursMedian',
-  'protectionHoursP90',
-  'decisionDaysMedian',
-  'decisionDaysP90',
-  'shareWithin14',
-  'firstAnswerHoursMedian',
-  'shareLedToReport',
-  // Issue 24 §2.
-  'shareReceiptConfirmed',
-  'shareFeedbackWithinWeek',
-  'feedbackAfterDecisionDaysMedian',
-  'shareFeedbackInappropriate',
-  'shareProtectionInTime',
-  'shareBeforeHoliday',
-  'draftToSendHoursMedian',
-  'draftToSendHoursP90',
-  'shareByPrincipal',
-  'childrenFirstTime',
-  'reportsPer100Pupils',
-] as const;
-export type DerivedKey = (typeof derivedKeys)[number];
-
-/**
- * A shown count, or why it is not shown: under 5, or hidden to protect another cell. The reason is
- * kept for the suppression and its audits; it is never printed (`show` gives ".." for both).
- */
-export type CountCell = { n: number } | { suppressed: 'under5' | 'protects' };
-export type DerivedCell = { value: number } | { hidden: true };
-
-export interface StatRow {
-  key: string;
-  label: string;
-  counts: Record<CountKey, CountCell>;
-  derived: Record<DerivedKey, DerivedCell>;
-}
-
-export interface Statistics {
-  from: string;
-  /** Inclusive, YYYY-MM-DD (Stockholm dates). */
-  to: string;
-  groupBy: GroupBy;
-  rows: StatRow[];
-  total: StatRow;
-  /** Annual-cycle tasks marked done per school in the terms the period touches (routines, not people: not suppressed). */
-  cycle: Array<{ schoolId: string; label: string; done: number }>;
-  generatedAt: string;
-}
 
 export { MIN_CELL };
 export { stockholmDate } from './stat-rollup';
-
-/**
- * The printed figure: the number, or ".." for every count not shown, whatever the reason. One mark
- * for all, as statistical offices print: "<5" beside ".." would tell at most 4 from at least 5, and on
- * overlapping periods or groupings that narrows a small count even when every figure is hidden.
- */
-export const show = (c: CountCell): string => ('n' in c ? String(c.n) : '..');
-export const showDerived = (c: DerivedCell, digits = 0): string => ('value' in c ? c.value.toFixed(digits) : '..');
 
 // --- periods -------------------------------------------------------------------------------------
 
