@@ -24,7 +24,7 @@ export const DAY_MS = 24 * 60 * 60_000;
 export const CHUNK = 200;
 export const LIST_LIMIT = 30;
 
-/** Message kinds the bot renders (src/bot/routes/reminders.ts). */
+/** Message kinds the bot renders (its delivery table, src/bot/delivery.ts). */
 export const reminderKinds = {
   cycle: 'reminder.cycle',
   draft: 'reminder.draft',
