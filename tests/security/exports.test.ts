@@ -97,7 +97,11 @@ describe('exports: a bad link costs nothing; a good one is checked against the t
     bot.connector.rosters.set(TEAM, new Set([as.intake2.aadObjectId]));
     const res = await fetch(local(jsonUrl));
     assert.equal(res.status, 403);
-    assert.doesNotMatch(await res.text(), new RegExp(TEST_CHILD));
+    const body = await res.text();
+    assert.doesNotMatch(body, new RegExp(TEST_CHILD));
+    // What was refused and whom to ask; never that the attempt was logged (issue 22 §5).
+    assert.match((JSON.parse(body) as { error: string }).error, /^Du har inte behörighet att hämta den här anmälan: bara medlemmar i den mottagande enhetens team kan hämta den\. .*be teamets ägare/);
+    assert.doesNotMatch(body, /loggats/);
     const audit = (await bot.services.store.audit.forSubject(reference)).filter((a) => a.action === 'report.export');
     assert.deepEqual(audit.map((a) => [a.actor, a.outcome]), [[as.intake.aadObjectId, 'refused']]);
   });

@@ -25,13 +25,13 @@ export function registerExports(server: restify.Server, { s, delivery, log }: Bo
 
 
   server.get('/exports/:file', async (req, res) => {
+    const t = strings(localeOf(req.header('accept-language')));
     const m = /^(VÄ-\d{4}-\d{5})\.(json|pdf)$/.exec(String(req.params.file ?? ''));
     if (!m) {
-      res.send(404, { error: 'not found' });
+      res.send(404, { error: t.downloads.notFound });
       return;
     }
     const [, reference, format] = m as unknown as [string, string, 'json' | 'pdf'];
-    const t = strings(localeOf(req.header('accept-language')));
     const q = Object.fromEntries(new URL(req.url ?? '', 'http://x').searchParams) as { u?: string; e?: string; s?: string };
     const verdict = s.links.verify(reference, format, q);
     if (!verdict.ok) {
@@ -53,15 +53,13 @@ export function registerExports(server: restify.Server, { s, delivery, log }: Bo
       }
       // Not a member any more, or no such report: the same answer (audited by reports.open).
       if (error instanceof NotAllowedError) {
-        // Today's wording, kept out of the i18n tables: it says the attempt was logged, which no
-        // other refusal does (issue 22 §5; tests/security/scope.test.ts holds the tables to that).
-        // Whether to drop that sentence is a product decision, not this refactor's.
-        res.send(403, { error: 'Du har inte behörighet att hämta den här anmälan. Försöket har loggats.' });
+        // Says what was refused and whom to ask; not that the attempt was logged (issue 22 §5).
+        res.send(403, { error: t.downloads.reportRefused });
         return;
       }
       // A report whose content was purged (gallrad).
       if (error instanceof NotFoundError) {
-        res.send(404, { error: 'not found' });
+        res.send(404, { error: t.downloads.notFound });
         return;
       }
       throw error;

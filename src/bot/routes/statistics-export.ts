@@ -13,13 +13,13 @@ import type { BotKit } from '../kit';
  */
 export function registerStatisticsExports(server: restify.Server, { s, log }: BotKit, guard: DownloadGuard): void {
   server.get('/exports/statistik/:file', async (req, res) => {
+    const t = strings(localeOf(req.header('accept-language')));
     const m = /^(statistik-(\d{4}-\d{2}-\d{2})-(\d{4}-\d{2}-\d{2})-([a-zA-Z]+))\.(csv|xlsx|pdf)$/.exec(String(req.params.file ?? ''));
     if (!m || !groupBys.includes(m[4] as GroupBy)) {
-      res.send(404, { error: 'not found' });
+      res.send(404, { error: t.downloads.notFound });
       return;
     }
     const [, file, from, to, groupBy, format] = m as unknown as [string, string, string, string, GroupBy, 'csv' | 'xlsx' | 'pdf'];
-    const t = strings(localeOf(req.header('accept-language')));
     const q = Object.fromEntries(new URL(req.url ?? '', 'http://x').searchParams) as { u?: string; e?: string; s?: string };
     const verdict = s.links.verify(file, format, q);
     if (!verdict.ok) {
