@@ -4,11 +4,137 @@
  * decides what shares a transaction. Reports come back as rows (`ReportTable`) for now; drafts and
  * history entries as domain shapes with real Dates.
  */
+import type { Report, ReportPatch } from '../report';
 import { newId, type Tx } from './index';
 import type { ReportTable } from './schema';
 
 const iso = (d: Date) => d.toISOString();
 const DAY_MS = 86_400_000;
+
+const dateOf = (s: string | null | undefined): Date | undefined => (s ? new Date(s) : undefined);
+const flagOf = (n: number | null | undefined): boolean | undefined => (n === null || n === undefined ? undefined : n === 1);
+const textOf = (s: string | null | undefined): string | undefined => s ?? undefined;
+
+/** The report a row holds. */
+export function reportOf(r: ReportTable): Report {
+  return {
+    id: r.id,
+    reference: r.reference,
+    submissionKey: r.submission_key,
+    reporterAad: r.reporter_aad,
+    reporterLocale: r.reporter_locale,
+    schoolId: r.school_id,
+    districtId: r.district_id,
+    schoolType: r.school_type,
+    intakeUnitId: r.intake_unit_id,
+    category: r.category,
+    acute: r.acute === 1,
+    feedbackRequested: r.feedback_requested === 1,
+    jointMeetingWanted: r.joint_meeting_wanted === 1,
+    childKey: textOf(r.child_key),
+    indexKeyId: textOf(r.index_key_id),
+    sealed: textOf(r.sealed),
+    receivedAt: new Date(r.received_at),
+    receivedMonth: r.received_month,
+    protectionDueAt: new Date(r.protection_due_at),
+    decisionDueAt: new Date(r.decision_due_at),
+    channelConversationId: textOf(r.channel_conversation_id),
+    channelActivityId: textOf(r.channel_activity_id),
+    handlerAad: textOf(r.handler_aad),
+    handlerName: textOf(r.handler_name),
+    handlerPhone: textOf(r.handler_phone),
+    receiptAt: dateOf(r.receipt_at),
+    protectionAt: dateOf(r.protection_at),
+    protectionImmediate: flagOf(r.protection_immediate),
+    decision: r.decision ?? undefined,
+    decisionDate: textOf(r.decision_date),
+    decisionAt: dateOf(r.decision_at),
+    feedbackInappropriateAt: dateOf(r.feedback_inappropriate_at),
+    feedbackRequestedLaterAt: dateOf(r.feedback_requested_later_at),
+    feedbackGivenAt: dateOf(r.feedback_given_at),
+    jointMeetingOfferedAt: dateOf(r.joint_meeting_offered_at),
+    feedbackSentUnrequested: flagOf(r.feedback_sent_unrequested),
+    version: r.version,
+    purgedAt: dateOf(r.purged_at),
+    updatedAt: new Date(r.updated_at),
+    acuteAlerts: r.acute_alerts ?? 0,
+    acuteAlertAt: dateOf(r.acute_alert_at),
+    outOfHours: flagOf(r.out_of_hours),
+    registeredAt: dateOf(r.registered_at),
+    purgeWarnedAt: dateOf(r.purge_warned_at),
+    purgeListedAt: dateOf(r.purge_listed_at),
+    draftStartedAt: dateOf(r.draft_started_at),
+    beforeHoliday: flagOf(r.before_holiday),
+    reporterPrincipal: flagOf(r.reporter_principal),
+    repeatChild: flagOf(r.repeat_child),
+  };
+}
+
+/** The column of each field (typed, so a renamed column fails the build). */
+const columnOf: { [K in keyof Report]-?: keyof ReportTable } = {
+  id: 'id',
+  reference: 'reference',
+  submissionKey: 'submission_key',
+  reporterAad: 'reporter_aad',
+  reporterLocale: 'reporter_locale',
+  schoolId: 'school_id',
+  districtId: 'district_id',
+  schoolType: 'school_type',
+  intakeUnitId: 'intake_unit_id',
+  category: 'category',
+  acute: 'acute',
+  feedbackRequested: 'feedback_requested',
+  jointMeetingWanted: 'joint_meeting_wanted',
+  childKey: 'child_key',
+  indexKeyId: 'index_key_id',
+  sealed: 'sealed',
+  receivedAt: 'received_at',
+  receivedMonth: 'received_month',
+  protectionDueAt: 'protection_due_at',
+  decisionDueAt: 'decision_due_at',
+  channelConversationId: 'channel_conversation_id',
+  channelActivityId: 'channel_activity_id',
+  handlerAad: 'handler_aad',
+  handlerName: 'handler_name',
+  handlerPhone: 'handler_phone',
+  receiptAt: 'receipt_at',
+  protectionAt: 'protection_at',
+  protectionImmediate: 'protection_immediate',
+  decision: 'decision',
+  decisionDate: 'decision_date',
+  decisionAt: 'decision_at',
+  feedbackInappropriateAt: 'feedback_inappropriate_at',
+  feedbackRequestedLaterAt: 'feedback_requested_later_at',
+  feedbackGivenAt: 'feedback_given_at',
+  jointMeetingOfferedAt: 'joint_meeting_offered_at',
+  feedbackSentUnrequested: 'feedback_sent_unrequested',
+  version: 'version',
+  purgedAt: 'purged_at',
+  updatedAt: 'updated_at',
+  acuteAlerts: 'acute_alerts',
+  acuteAlertAt: 'acute_alert_at',
+  outOfHours: 'out_of_hours',
+  registeredAt: 'registered_at',
+  purgeWarnedAt: 'purge_warned_at',
+  purgeListedAt: 'purge_listed_at',
+  draftStartedAt: 'draft_started_at',
+  beforeHoliday: 'before_holiday',
+  reporterPrincipal: 'reporter_principal',
+  repeatChild: 'repeat_child',
+};
+
+/** A field's value as its column stores it: ISO instants, 0/1 flags, null for nothing. */
+const columnValue = (v: Report[keyof Report]): string | number | null => (v instanceof Date ? iso(v) : typeof v === 'boolean' ? (v ? 1 : 0) : (v ?? null));
+
+/** The columns a patch changes, and only those. */
+export function columnsOf(patch: ReportPatch): Partial<ReportTable> {
+  const changes: Record<string, string | number | null> = {};
+  for (const [field, value] of Object.entries(patch) as Array<[keyof Report, Report[keyof Report]]>) changes[columnOf[field]] = columnValue(value);
+  return changes as Partial<ReportTable>;
+}
+
+/** The row that stores a report. */
+export const rowOf = (report: Report): ReportTable => columnsOf(report) as ReportTable;
 
 /** A stored draft: its content is sealed with the draft's own data key. */
 export interface StoredDraft {
