@@ -1,8 +1,8 @@
 /**
  * The report path's repository: drafts, reports, their history (report_events) and intake's sealed
  * notes. Every function takes the executor first (the store's db, or a transaction), so a service
- * decides what shares a transaction. Reports come back as rows (`ReportTable`) for now; drafts and
- * history entries as domain shapes with real Dates.
+ * decides what shares a transaction. Reports, drafts and history entries come back as domain shapes
+ * (camelCase, real Dates and booleans): the row's columns go no further than this file.
  */
 import type { Report, ReportPatch } from '../report';
 import { newId, type Tx } from './index';
@@ -175,15 +175,22 @@ export async function deleteDraft(db: Tx, id: string): Promise<boolean> {
 }
 
 /** A report by its id (purged ones too, until the purge deletes the row). */
-export const reportById = (db: Tx, id: string): Promise<ReportTable | undefined> => db.selectFrom('reports').selectAll().where('id', '=', id).executeTakeFirst();
+export async function reportById(db: Tx, id: string): Promise<Report | undefined> {
+  const row = await db.selectFrom('reports').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && reportOf(row);
+}
 
 /** A report by its reference (VÄ-2026-00001). */
-export const reportByReference = (db: Tx, reference: string): Promise<ReportTable | undefined> =>
-  db.selectFrom('reports').selectAll().where('reference', '=', reference).executeTakeFirst();
+export async function reportByReference(db: Tx, reference: string): Promise<Report | undefined> {
+  const row = await db.selectFrom('reports').selectAll().where('reference', '=', reference).executeTakeFirst();
+  return row && reportOf(row);
+}
 
 /** The report a draft became (the draft id is the submission key). */
-export const reportOfSubmission = (db: Tx, draftId: string): Promise<ReportTable | undefined> =>
-  db.selectFrom('reports').selectAll().where('submission_key', '=', draftId).executeTakeFirst();
+export async function reportOfSubmission(db: Tx, draftId: string): Promise<Report | undefined> {
+  const row = await db.selectFrom('reports').selectAll().where('submission_key', '=', draftId).executeTakeFirst();
+  return row && reportOf(row);
+}
 
 /** Does the report still exist (a purge deletes the row)? */
 export async function reportExists(db: Tx, id: string): Promise<boolean> {
@@ -204,21 +211,22 @@ export async function anyReportOnChild(db: Tx, childKeys: string[], until: Date)
 }
 
 /** The other reports on the child (any of its keyed hashes) in the 365 days up to `report`'s receipt, newest first. */
-export function earlierReportsOnChild(db: Tx, report: Pick<ReportTable, 'id' | 'received_at'>, childKeys: string[]): Promise<ReportTable[]> {
-  return db
+export async function earlierReportsOnChild(db: Tx, report: Pick<Report, 'id' | 'receivedAt'>, childKeys: string[]): Promise<Report[]> {
+  const rows = await db
     .selectFrom('reports')
     .selectAll()
     .where('child_key', 'in', [...new Set(childKeys)])
     .where('id', '!=', report.id)
-    .where('received_at', '>=', new Date(new Date(report.received_at).getTime() - 365 * DAY_MS).toISOString())
-    .where('received_at', '<=', report.received_at)
+    .where('received_at', '>=', new Date(report.receivedAt.getTime() - 365 * DAY_MS).toISOString())
+    .where('received_at', '<=', iso(report.receivedAt))
     .orderBy('received_at', 'desc')
     .execute();
+  return rows.map(reportOf);
 }
 
-/** A submitted report, with its reference (report-submission.ts builds the row). */
-export async function addReport(db: Tx, report: ReportTable): Promise<void> {
-  await db.insertInto('reports').values(report).execute();
+/** A submitted report, with its reference (report-submission.ts builds it). */
+export async function addReport(db: Tx, report: Report): Promise<void> {
+  await db.insertInto('reports').values(rowOf(report)).execute();
 }
 
 /** One line of a report's history. Detail holds codes only, never free text. */
@@ -249,21 +257,19 @@ export async function addIntakeNote(db: Tx, reportId: string, note: { at: Date; 
   await db.insertInto('intake_notes').values({ id: newId(note.at), report_id: reportId, at: iso(note.at), actor_aad: note.actorAad, kind: note.kind, sealed: note.sealed }).execute();
 }
 
-/** The columns an intake action or the reporter may change (the rest is fixed at submit). */
-export type ReportChanges = Partial<Omit<ReportTable, 'id' | 'reference' | 'submission_key'>>;
 
 /**
  * Saves a change made to the report as it was at `expectedVersion` (optimistic concurrency): false,
  * and nothing written, when someone else changed it since.
  */
-export async function saveIfUnchanged(db: Tx, id: string, expectedVersion: number, changes: ReportChanges): Promise<boolean> {
-  const res = await db.updateTable('reports').set(changes).where('id', '=', id).where('version', '=', expectedVersion).executeTakeFirst();
+export async function saveIfUnchanged(db: Tx, id: string, expectedVersion: number, patch: ReportPatch): Promise<boolean> {
+  const res = await db.updateTable('reports').set(columnsOf(patch)).where('id', '=', id).where('version', '=', expectedVersion).executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
 }
 
 /** Registration in the case system, once: false when it was already recorded. */
-export async function recordRegistration(db: Tx, id: string, changes: ReportChanges & { registered_at: string }): Promise<boolean> {
-  const res = await db.updateTable('reports').set(changes).where('id', '=', id).where('registered_at', 'is', null).executeTakeFirst();
+export async function recordRegistration(db: Tx, id: string, patch: ReportPatch & { registeredAt: Date }): Promise<boolean> {
+  const res = await db.updateTable('reports').set(columnsOf(patch)).where('id', '=', id).where('registered_at', 'is', null).executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
 }
 
@@ -273,8 +279,8 @@ export async function recordChannelCard(db: Tx, id: string, conversationId: stri
 }
 
 /** A reporter's own reports not purged, newest first: `limit` from `offset`. */
-export function reportsOfReporter(db: Tx, reporterAad: string, offset: number, limit: number): Promise<ReportTable[]> {
-  return db
+export async function reportsOfReporter(db: Tx, reporterAad: string, offset: number, limit: number): Promise<Report[]> {
+  const rows = await db
     .selectFrom('reports')
     .selectAll()
     .where('reporter_aad', '=', reporterAad)
@@ -285,17 +291,19 @@ export function reportsOfReporter(db: Tx, reporterAad: string, offset: number, l
     .limit(limit)
     .offset(offset)
     .execute();
+  return rows.map(reportOf);
 }
 
 /** Reports received since `since`, not purged, not yet acknowledged or not yet decided. */
-export function reportsAwaitingIntake(db: Tx, since: Date): Promise<ReportTable[]> {
-  return db
+export async function reportsAwaitingIntake(db: Tx, since: Date): Promise<Report[]> {
+  const rows = await db
     .selectFrom('reports')
     .selectAll()
     .where('received_at', '>=', iso(since))
     .where('purged_at', 'is', null)
     .where((eb) => eb.or([eb('receipt_at', 'is', null), eb('decision', 'is', null)]))
     .execute();
+  return rows.map(reportOf);
 }
 
 /**
@@ -323,6 +331,6 @@ export async function countAcuteAlert(db: Tx, id: string, seen: number, now: Dat
 }
 
 /** A change the reporter makes to their own report (no version check: intake's actions do not touch these columns). */
-export async function updateReport(db: Tx, id: string, changes: ReportChanges): Promise<void> {
-  await db.updateTable('reports').set(changes).where('id', '=', id).execute();
+export async function updateReport(db: Tx, id: string, patch: ReportPatch): Promise<void> {
+  await db.updateTable('reports').set(columnsOf(patch)).where('id', '=', id).execute();
 }
