@@ -6,7 +6,7 @@
 import { sql, type ExpressionBuilder } from 'kysely';
 import type { Dialect } from './db';
 import type { Tx } from './index';
-import { reportFactColumns, type ReportFacts } from '../stat-rollup';
+import { reportFactColumns, type ReportFacts } from './rollup';
 import type { Database } from './schema';
 
 const iso = (d: Date) => d.toISOString();
