@@ -42,7 +42,7 @@ export function deliveryTable(s: Services, links: Links): DeliveryTable {
     async (message) => {
       const report = await s.reports.byId(String(message.reportId));
       if (!report) throw new NotFoundError('report', String(message.reportId));
-      return render(report, message, stringsOf(report.reporter_locale));
+      return render(report, message, stringsOf(report.reporterLocale));
     };
 
   /** A reminder's recipient's language: what their Teams client told us last, else Swedish. */
@@ -58,7 +58,7 @@ export function deliveryTable(s: Services, links: Links): DeliveryTable {
 
     // The teacher, when the channel card has not arrived in time: phone the intake unit.
     [deliveryDelayedKind]: aboutReport((report, _message, t) => {
-      const unit = s.directory.intakeUnit(report.intake_unit_id);
+      const unit = s.directory.intakeUnit(report.intakeUnitId);
       return { card: deliveryDelayedCard({ reference: report.reference, unitName: unit?.name ?? '', unitPhone: unit?.phone ?? '' }, t) };
     }),
 
@@ -73,12 +73,12 @@ export function deliveryTable(s: Services, links: Links): DeliveryTable {
       const a = sv.intake.alerts;
       const retention = s.config.municipality.retention;
       // Registered since the alert was queued: nothing to say any more.
-      if (message.alert === 'purgeDue' && report.registered_at) return { skip: true };
+      if (message.alert === 'purgeDue' && report.registeredAt) return { skip: true };
       return {
         card: alertCard(
           message.alert === 'ack' ? a.ack(report.reference)
           : message.alert === 'purgeDue' ? sv.intake.registration.purgeDue(report.reference, sv.date(purgeDateOf(report, retention)), retention.decision)
-          : a.decisionOverdue(report.reference, sv.date(new Date(report.decision_due_at))),
+          : a.decisionOverdue(report.reference, sv.date(report.decisionDueAt)),
         ),
       };
     }),
@@ -86,22 +86,22 @@ export function deliveryTable(s: Services, links: Links): DeliveryTable {
     // An acute report not yet taken: the alert in its thread @mentions the unit's tag. Not sent
     // once someone took it.
     [acuteAlertKind]: aboutReport((report, message) => {
-      if (report.handler_aad || report.purged_at) return { skip: true };
-      const tag = s.directory.intakeUnit(report.intake_unit_id)?.alertTag;
-      const minutes = Math.round((s.clock.now().getTime() - new Date(report.received_at).getTime()) / 60_000);
+      if (report.handlerAad || report.purgedAt) return { skip: true };
+      const tag = s.directory.intakeUnit(report.intakeUnitId)?.alertTag;
+      const minutes = Math.round((s.clock.now().getTime() - report.receivedAt.getTime()) / 60_000);
       return {
-        card: acuteAlertCard({ reference: report.reference, ...(tag ? { tag } : {}), repeat: Number(message.n ?? 0), minutes, outOfHours: report.out_of_hours === 1 }, sv),
+        card: acuteAlertCard({ reference: report.reference, ...(tag ? { tag } : {}), repeat: Number(message.n ?? 0), minutes, outOfHours: !!report.outOfHours }, sv),
         summary: sv.intake.acute.summary(report.reference),
       };
     }),
 
     // Outside office hours, the unit's on-call channel or person: triage facts only, never the child.
     [onCallAlertKind]: aboutReport((report) => {
-      const unit = s.directory.intakeUnit(report.intake_unit_id);
+      const unit = s.directory.intakeUnit(report.intakeUnitId);
       const view = {
         reference: report.reference,
-        schoolName: s.directory.school(report.school_id)?.name ?? report.school_id,
-        receivedAt: new Date(report.received_at),
+        schoolName: s.directory.school(report.schoolId)?.name ?? report.schoolId,
+        receivedAt: report.receivedAt,
         unitName: unit?.name ?? '',
         onCallPhone: unit?.onCallPhone ?? '',
       };

@@ -22,8 +22,8 @@ export interface FeedbackMessage {
  * At the school the report and the feedback are secret (OSL 40 kap. 7 g §): feedback goes to the
  * reporter's personal chat and nowhere else — never a group chat, a channel or the principal.
  */
-export function feedbackTarget(report: { reporter_aad: string }): { kind: 'user'; aadObjectId: string } {
-  return { kind: 'user', aadObjectId: report.reporter_aad };
+export function feedbackTarget(report: { reporterAad: string }): { kind: 'user'; aadObjectId: string } {
+  return { kind: 'user', aadObjectId: report.reporterAad };
 }
 
 /** Parses a stored message back into the closed set, refusing anything else. */

@@ -39,14 +39,15 @@ export function makeIntakeAlerts({ store, clock, log, directory, outbox, ackHour
       const open = await reportRows.reportsAwaitingIntake(store.db, new Date(now.getTime() - 60 * 86_400_000));
       let queued = 0;
       for (const r of open) {
-        const unit = directory.intakeUnit(r.intake_unit_id);
-        if (!unit || !r.channel_conversation_id) continue;
+        const unit = directory.intakeUnit(r.intakeUnitId);
+        const conversationId = r.channelConversationId;
+        if (!unit || !conversationId) continue;
         const alerts: Array<'ack' | 'decisionOverdue'> = [];
-        if (!r.receipt_at && now >= addWorkingHours(new Date(r.received_at), ackHours, unit)) alerts.push('ack');
-        if (!r.decision && now > new Date(r.decision_due_at)) alerts.push('decisionOverdue');
+        if (!r.receiptAt && now >= addWorkingHours(r.receivedAt, ackHours, unit)) alerts.push('ack');
+        if (!r.decision && now > r.decisionDueAt) alerts.push('decisionOverdue');
         for (const alert of alerts) {
           await store.transaction((trx) =>
-            outbox.enqueue(trx, { dedupeKey: `report:${r.id}:${alert}`, target: { kind: 'thread', unitId: unit.id, conversationId: r.channel_conversation_id! }, message: { kind: alertKind, reportId: r.id, alert } }, now),
+            outbox.enqueue(trx, { dedupeKey: `report:${r.id}:${alert}`, target: { kind: 'thread', unitId: unit.id, conversationId }, message: { kind: alertKind, reportId: r.id, alert } }, now),
           );
           queued++;
         }
@@ -64,14 +65,14 @@ export function makeIntakeAlerts({ store, clock, log, directory, outbox, ackHour
      */
     async queueAcuteAlert(trx: Tx, reportId: string, now: Date, conversationId?: string): Promise<boolean> {
       const r = await reportRows.reportById(trx, reportId);
-      const thread = conversationId ?? r?.channel_conversation_id;
+      const thread = conversationId ?? r?.channelConversationId;
       if (!r || !thread) return false;
-      const unit = directory.intakeUnit(r.intake_unit_id);
+      const unit = directory.intakeUnit(r.intakeUnitId);
       const n = acuteAlertDue(r, now);
       if (!unit || n === undefined) return false;
       if (!(await reportRows.countAcuteAlert(trx, r.id, n, now))) return false;
       await outbox.enqueue(trx, { dedupeKey: `report:${r.id}:acute:${n}`, target: { kind: 'thread', unitId: unit.id, conversationId: thread }, message: { kind: acuteAlertKind, reportId: r.id, n } }, now);
-      if (n === 0 && r.out_of_hours === 1 && unit.onCall) {
+      if (n === 0 && r.outOfHours && unit.onCall) {
         const target = 'channelId' in unit.onCall ? { kind: 'channel' as const, unitId: unit.id, channel: 'onCall' as const } : { kind: 'user' as const, aadObjectId: unit.onCall.aadObjectId };
         await outbox.enqueue(trx, { dedupeKey: `report:${r.id}:oncall`, target, message: { kind: onCallAlertKind, reportId: r.id } }, now);
       }

@@ -4,7 +4,7 @@
  */
 import { feedbackDue, stockholmDate } from './deadlines';
 import { wantsDecisionFeedback } from './intake-transitions';
-import type { ReportTable } from './store/schema';
+import type { Report } from './report';
 
 export interface ClockState {
   name: 'protection' | 'decision' | 'feedback';
@@ -24,24 +24,24 @@ export interface ClockState {
  * came in late), decision within 14 days, feedback a week after the decision date. A clock done
  * after its deadline says so: the decision clock by the decision date intake entered.
  */
-export function clocksOf(r: ReportTable, now: Date): ClockState[] {
-  const state = (due: Date, done: string | null): Pick<ClockState, 'status' | 'doneAt' | 'late'> =>
-    done ? { status: 'done', doneAt: new Date(done), ...(new Date(done) > due ? { late: true } : {}) } : { status: now > due ? 'overdue' : 'due' };
-  const decisionDueAt = new Date(r.decision_due_at);
+export function clocksOf(r: Report, now: Date): ClockState[] {
+  const state = (due: Date, done: Date | undefined): Pick<ClockState, 'status' | 'doneAt' | 'late'> =>
+    done ? { status: 'done', doneAt: done, ...(done > due ? { late: true } : {}) } : { status: now > due ? 'overdue' : 'due' };
+  const decisionDueAt = r.decisionDueAt;
   const decision: ClockState =
-    r.decision_at && r.decision_date
-      ? { name: 'decision', due: decisionDueAt, status: 'done', doneAt: new Date(r.decision_at), doneDate: r.decision_date, ...(r.decision_date > stockholmDate(decisionDueAt) ? { late: true } : {}) }
-      : { name: 'decision', due: decisionDueAt, ...state(decisionDueAt, r.decision_at) };
+    r.decisionAt && r.decisionDate
+      ? { name: 'decision', due: decisionDueAt, status: 'done', doneAt: r.decisionAt, doneDate: r.decisionDate, ...(r.decisionDate > stockholmDate(decisionDueAt) ? { late: true } : {}) }
+      : { name: 'decision', due: decisionDueAt, ...state(decisionDueAt, r.decisionAt) };
   // An acute report's assessment is due at once: no computed deadline to be "on time" against.
   const protection: ClockState =
-    r.acute === 1
-      ? { name: 'protection', due: new Date(r.protection_due_at), immediate: true, ...(r.protection_at ? { status: 'done' as const, doneAt: new Date(r.protection_at) } : { status: 'due' as const }) }
-      : { name: 'protection', due: new Date(r.protection_due_at), ...state(new Date(r.protection_due_at), r.protection_at) };
+    r.acute
+      ? { name: 'protection', due: r.protectionDueAt, immediate: true, ...(r.protectionAt ? { status: 'done' as const, doneAt: r.protectionAt } : { status: 'due' as const }) }
+      : { name: 'protection', due: r.protectionDueAt, ...state(r.protectionDueAt, r.protectionAt) };
   const out: ClockState[] = [protection, decision];
-  if (r.decision && r.decision_at && wantsDecisionFeedback(r) && !r.feedback_inappropriate_at) {
-    const askedLater = r.feedback_requested_later_at && r.feedback_requested_later_at > r.decision_at ? new Date(r.feedback_requested_later_at) : undefined;
-    const due = feedbackDue({ date: r.decision_date ?? stockholmDate(new Date(r.decision_at)), outcome: r.decision }, askedLater);
-    out.push({ name: 'feedback', due, ...state(due, r.feedback_given_at) });
+  if (r.decision && r.decisionAt && wantsDecisionFeedback(r) && !r.feedbackInappropriateAt) {
+    const askedLater = r.feedbackRequestedLaterAt && r.feedbackRequestedLaterAt > r.decisionAt ? r.feedbackRequestedLaterAt : undefined;
+    const due = feedbackDue({ date: r.decisionDate ?? stockholmDate(r.decisionAt), outcome: r.decision }, askedLater);
+    out.push({ name: 'feedback', due, ...state(due, r.feedbackGivenAt) });
   }
   return out;
 }

@@ -11,11 +11,9 @@
 import { isCalendarDate, stockholmDate } from './deadlines';
 import { ConflictError, ValidationError } from './errors';
 import type { PermittedFeedback } from './feedback';
-import type { ReportTable } from './store/schema';
-import type { ReportChanges } from './store/reports';
+import type { Outcome, Report, ReportPatch } from './report';
 
-type Report = ReportTable;
-export type Outcome = 'opened' | 'notOpened' | 'alreadyOngoing';
+export type { Outcome } from './report';
 /** An intake action on the card (the audit's `intake.<action>`, the history's kind). */
 export type IntakeAction = 'take' | 'protection' | 'decision' | 'inappropriate' | 'meeting' | 'register';
 /** A history entry's detail: codes only, never free text. */
@@ -26,7 +24,7 @@ export interface Transition {
   /** The report after the change. */
   report: Report;
   /** Only what changed (with the next version), so a save overwrites nothing else. */
-  changes: ReportChanges;
+  changes: ReportPatch;
   event: { kind: IntakeAction | 'feedbackRequested'; detail: EventDetail };
   /** What the reporter is told, from the closed set (SoL (2025:400) 19 kap. 6 §). */
   feedback?: PermittedFeedback;
@@ -40,16 +38,14 @@ export interface Handler {
   name: string;
 }
 
-const iso = (d: Date) => d.toISOString();
-
-function transition(report: Report, now: Date, changes: ReportChanges, event: Transition['event'], extra: Pick<Transition, 'feedback' | 'note'> = {}): Transition {
-  const all: ReportChanges = { ...changes, version: report.version + 1, updated_at: iso(now) };
+function transition(report: Report, now: Date, changes: ReportPatch, event: Transition['event'], extra: Pick<Transition, 'feedback' | 'note'> = {}): Transition {
+  const all: ReportPatch = { ...changes, version: report.version + 1, updatedAt: now };
   return { report: { ...report, ...all }, changes: all, event, ...extra };
 }
 
 /** Did the reporter ask for the decision feedback, on the form or later from "Mina anmälningar"? */
-export const wantsDecisionFeedback = (r: Pick<Report, 'feedback_requested' | 'feedback_requested_later_at'>): boolean =>
-  r.feedback_requested === 1 || !!r.feedback_requested_later_at;
+export const wantsDecisionFeedback = (r: Pick<Report, 'feedbackRequested' | 'feedbackRequestedLaterAt'>): boolean =>
+  r.feedbackRequested || !!r.feedbackRequestedLaterAt;
 
 /**
  * The phone the reporter gets with the receipt: the one the handler typed. Required: a receipt
@@ -64,12 +60,12 @@ export function handlerPhoneOf(phone: string | undefined): string {
 
 /** "Bekräfta mottagen / Ta ärendet": the handler takes the report; the reporter learns who, with a phone. */
 export function takeReport(report: Report, handler: Handler, phone: string | undefined, now: Date): Transition {
-  if (report.handler_aad) throw new ConflictError('taken', { by: report.handler_name ?? '' });
+  if (report.handlerAad) throw new ConflictError('taken', { by: report.handlerName ?? '' });
   const handlerPhone = handlerPhoneOf(phone);
   return transition(
     report,
     now,
-    { handler_aad: handler.aadObjectId, handler_name: handler.name, handler_phone: handlerPhone, receipt_at: report.receipt_at ?? iso(now) },
+    { handlerAad: handler.aadObjectId, handlerName: handler.name, handlerPhone, receiptAt: report.receiptAt ?? now },
     { kind: 'take', detail: {} },
     { feedback: { kind: 'received', handlerName: handler.name, handlerPhone } },
   );
@@ -80,8 +76,8 @@ export function takeReport(report: Report, handler: Handler, phone: string | und
  * so a second press comes from a stale card and must not add a second entry.
  */
 export function assessProtection(report: Report, immediate: boolean, now: Date): Transition {
-  if (report.protection_at) throw new ConflictError('assessed');
-  return transition(report, now, { protection_at: iso(now), protection_immediate: immediate ? 1 : 0 }, { kind: 'protection', detail: { immediate } });
+  if (report.protectionAt) throw new ConflictError('assessed');
+  return transition(report, now, { protectionAt: now, protectionImmediate: immediate }, { kind: 'protection', detail: { immediate } });
 }
 
 /** A decision date as the card sends it: a calendar date, not after today in Stockholm. */
@@ -104,21 +100,21 @@ export interface DecisionInput {
  */
 export function recordDecision(report: Report, input: DecisionInput, now: Date): Transition {
   checkDecisionDate(input.date, now);
-  if (input.date < stockholmDate(new Date(report.received_at))) throw new ValidationError({ date: 'dateBeforeReport' });
+  if (input.date < stockholmDate(report.receivedAt)) throw new ValidationError({ date: 'dateBeforeReport' });
   if (report.decision) throw new ConflictError('decided', { by: '' });
-  const send = !report.feedback_inappropriate_at && (wantsDecisionFeedback(report) || input.sendUnasked);
+  const send = !report.feedbackInappropriateAt && (wantsDecisionFeedback(report) || input.sendUnasked);
   // The law's order is the protection assessment first (20 kap. 1 §), then the decision (20 kap.
   // 2 §). A decision recorded before it is allowed (the assessment may have been made and not yet
   // recorded) but the order is kept in the history and the audit, and the card says so.
-  const beforeProtection = !report.protection_at;
+  const beforeProtection = !report.protectionAt;
   return transition(
     report,
     now,
     {
       decision: input.outcome,
-      decision_date: input.date,
-      decision_at: iso(now),
-      ...(send ? { feedback_given_at: iso(now), feedback_sent_unrequested: wantsDecisionFeedback(report) ? 0 : 1 } : {}),
+      decisionDate: input.date,
+      decisionAt: now,
+      ...(send ? { feedbackGivenAt: now, feedbackSentUnrequested: !wantsDecisionFeedback(report) } : {}),
     },
     { kind: 'decision', detail: { outcome: input.outcome, date: input.date, feedbackSent: send, ...(beforeProtection ? { beforeProtection: true } : {}) } },
     send ? { feedback: { kind: 'investigation', outcome: input.outcome } } : {},
@@ -136,14 +132,14 @@ export function inappropriateReason(reason: string): string {
 /** "Återkoppling olämplig": no decision feedback; the reason is kept as intake's sealed note. */
 export function markFeedbackInappropriate(report: Report, reason: string, now: Date): Transition {
   const note = inappropriateReason(reason);
-  if (report.feedback_inappropriate_at) throw new ConflictError('alreadyMarked');
-  return transition(report, now, { feedback_inappropriate_at: iso(now) }, { kind: 'inappropriate', detail: { afterFeedback: !!report.feedback_given_at } }, { note });
+  if (report.feedbackInappropriateAt) throw new ConflictError('alreadyMarked');
+  return transition(report, now, { feedbackInappropriateAt: now }, { kind: 'inappropriate', detail: { afterFeedback: !!report.feedbackGivenAt } }, { note });
 }
 
 /** "Erbjud anmälningsmöte" (SoL (2025:400) 19 kap. 5 §): the reporter is told intake will contact them. */
 export function offerJointMeeting(report: Report, now: Date): Transition {
-  if (report.joint_meeting_offered_at) throw new ConflictError('alreadyOffered');
-  return transition(report, now, { joint_meeting_offered_at: iso(now) }, { kind: 'meeting', detail: {} }, { feedback: { kind: 'jointMeetingOffered' } });
+  if (report.jointMeetingOfferedAt) throw new ConflictError('alreadyOffered');
+  return transition(report, now, { jointMeetingOfferedAt: now }, { kind: 'meeting', detail: {} }, { feedback: { kind: 'jointMeetingOffered' } });
 }
 
 /**
@@ -151,8 +147,8 @@ export function offerJointMeeting(report: Report, now: Date): Transition {
  * Värna's working copy may be purged (retention.ts).
  */
 export function registerReport(report: Report, now: Date): Transition {
-  if (report.registered_at) throw new ConflictError('registered');
-  return transition(report, now, { registered_at: iso(now) }, { kind: 'register', detail: { via: 'card' } });
+  if (report.registeredAt) throw new ConflictError('registered');
+  return transition(report, now, { registeredAt: now }, { kind: 'register', detail: { via: 'card' } });
 }
 
 /**
@@ -160,8 +156,8 @@ export function registerReport(report: Report, now: Date): Transition {
  * Undefined when there is nothing to record (registered already, or purged).
  */
 export function registerByExport(report: Report, format: 'json' | 'pdf', now: Date): Transition | undefined {
-  if (report.registered_at || report.purged_at) return undefined;
-  return transition(report, now, { registered_at: iso(now) }, { kind: 'register', detail: { via: 'export', format } });
+  if (report.registeredAt || report.purgedAt) return undefined;
+  return transition(report, now, { registeredAt: now }, { kind: 'register', detail: { via: 'export', format } });
 }
 
 /**
@@ -170,11 +166,11 @@ export function registerByExport(report: Report, format: 'json' | 'pdf', now: Da
  */
 export function requestFeedbackLater(report: Report, now: Date): Transition | undefined {
   if (wantsDecisionFeedback(report)) return undefined;
-  const sendNow = !!report.decision && !report.feedback_inappropriate_at && !report.feedback_given_at;
+  const sendNow = !!report.decision && !report.feedbackInappropriateAt && !report.feedbackGivenAt;
   return transition(
     report,
     now,
-    { feedback_requested_later_at: iso(now), ...(sendNow ? { feedback_given_at: iso(now) } : {}) },
+    { feedbackRequestedLaterAt: now, ...(sendNow ? { feedbackGivenAt: now } : {}) },
     { kind: 'feedbackRequested', detail: { sentNow: sendNow } },
     sendNow ? { feedback: { kind: 'investigation', outcome: report.decision! } } : {},
   );
@@ -191,9 +187,9 @@ export const ACUTE_ALERT_HOURS = 24;
  * 24 hours ago and has had one.
  */
 export function acuteAlertDue(report: Report, now: Date): number | undefined {
-  if (report.acute !== 1 || report.handler_aad || report.purged_at) return undefined;
-  const n = report.acute_alerts ?? 0;
-  if (now.getTime() - new Date(report.received_at).getTime() >= ACUTE_ALERT_HOURS * 3_600_000 && n > 0) return undefined;
-  if (report.acute_alert_at && now.getTime() - new Date(report.acute_alert_at).getTime() < ACUTE_REPEAT_MS) return undefined;
+  if (!report.acute || report.handlerAad || report.purgedAt) return undefined;
+  const n = report.acuteAlerts;
+  if (now.getTime() - report.receivedAt.getTime() >= ACUTE_ALERT_HOURS * 3_600_000 && n > 0) return undefined;
+  if (report.acuteAlertAt && now.getTime() - report.acuteAlertAt.getTime() < ACUTE_REPEAT_MS) return undefined;
   return n;
 }

@@ -77,7 +77,7 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
   async function loadAs(actor: Actor, reference: string, action: IntakeAction, isMember: IsMember): Promise<Report> {
     const units = await memberUnits(directory, isMember);
     const report = units.size > 0 ? await reports.byReference(reference) : undefined;
-    if (report && units.has(report.intake_unit_id)) return report;
+    if (report && units.has(report.intakeUnitId)) return report;
     const subject = referenceSubject(reference);
     await store.transaction((trx) => store.audit.append(trx, { actor: actor.aadObjectId, action: `intake.${action}`, subject, outcome: 'refused' }, clock.now()));
     log.warn({ event: 'intake.refused', action, reference: subject, user: actor.aadObjectId }, 'intake action refused: not in the intake team');
@@ -147,7 +147,7 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
       } catch (error) {
         if (error instanceof ConflictError) {
           const winner = await load(reference);
-          throw new ConflictError('taken', { by: winner.handler_name ?? '' });
+          throw new ConflictError('taken', { by: winner.handlerName ?? '' });
         }
         throw error;
       }
@@ -204,7 +204,7 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
         const change = report && registerByExport(report, format, now);
         if (!report || !change) return undefined;
         await store.audit.append(trx, { actor: actorAad, action: 'intake.register', subject: report.reference, outcome: 'allowed', detail: { via: 'export', format } }, now);
-        if (!(await reportRows.recordRegistration(trx, reportId, { registered_at: change.report.registered_at!, version: change.report.version, updated_at: change.report.updated_at }))) return undefined;
+        if (!(await reportRows.recordRegistration(trx, reportId, { registeredAt: change.report.registeredAt!, version: change.report.version, updatedAt: change.report.updatedAt }))) return undefined;
         await reportRows.addReportEvent(trx, reportId, { at: now, actorAad, actorName: '', kind: change.event.kind, detail: change.event.detail });
         return storedReport(trx, reportId);
       });
@@ -232,7 +232,7 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
     /** Asked later from "Mina anmälningar": due at once if the decision is already made. */
     async requestFeedback(actor: Actor, reference: string): Promise<Report> {
       const report = await load(reference);
-      if (report.reporter_aad !== actor.aadObjectId) {
+      if (report.reporterAad !== actor.aadObjectId) {
         // "Not found" to the asker (it reveals nothing); the attempt is audited like every refusal.
         await store.transaction((trx) => store.audit.append(trx, { actor: actor.aadObjectId, action: 'report.requestFeedback', subject: report.reference, outcome: 'refused' }, clock.now()));
         throw new NotFoundError('report', reference);

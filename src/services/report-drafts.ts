@@ -145,7 +145,7 @@ export function makeDrafts({ store, clock, log, cipher, directory, records }: Dr
      */
     async startSibling(actor: Actor, reference: string): Promise<Draft> {
       const report = await reportRows.reportByReference(store.db, reference);
-      if (report && report.reporter_aad !== actor.aadObjectId) return refuse(actor, 'report', 'report.sibling', report.reference);
+      if (report && report.reporterAad !== actor.aadObjectId) return refuse(actor, 'report', 'report.sibling', report.reference);
       if (!report || !report.sealed) throw new NotFoundError('report', reference);
       const content = cipher.open<ReportContent>(await keyFor(report.id), report.sealed, `report:${report.id}`);
       const { aadObjectId: _aad, ...reporter } = content.reporter;

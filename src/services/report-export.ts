@@ -51,17 +51,17 @@ export const ReportExport = z.object({
 export type ReportExport = z.infer<typeof ReportExport>;
 
 export function toExport(report: Report, c: ReportContent, dir: Directory): ReportExport {
-  const school = dir.school(report.school_id);
-  const unit = dir.intakeUnit(report.intake_unit_id);
+  const school = dir.school(report.schoolId);
+  const unit = dir.intakeUnit(report.intakeUnitId);
   const informant = c.reporter.informantName || c.reporter.informantRole || c.reporter.informantContact;
   return ReportExport.parse({
     schema: 'varna.report/1',
     reference: report.reference,
-    receivedAt: report.received_at,
+    receivedAt: report.receivedAt.toISOString(),
     municipality: dir.municipality.municipality.name,
-    intakeUnit: { id: report.intake_unit_id, name: unit?.name ?? report.intake_unit_id },
-    school: { id: report.school_id, name: school?.name ?? report.school_id, type: report.school_type, district: report.district_id },
-    acute: report.acute === 1,
+    intakeUnit: { id: report.intakeUnitId, name: unit?.name ?? report.intakeUnitId },
+    school: { id: report.schoolId, name: school?.name ?? report.schoolId, type: report.schoolType, district: report.districtId },
+    acute: report.acute,
     child: {
       name: c.child.childName,
       ...(c.child.pnrNormalized ? { personalIdentityNumber: c.child.pnrNormalized, coordinationNumber: !!c.child.coordinationNumber } : {}),
@@ -88,6 +88,6 @@ export function toExport(report: Report, c: ReportContent, dir: Directory): Repo
     },
     ...(informant ? { informant: { name: c.reporter.informantName, role: c.reporter.informantRole, contact: c.reporter.informantContact } } : {}),
     wishes: { feedback: c.wishes.feedbackWanted, jointMeeting: c.wishes.jointMeeting },
-    deadlines: { protectionAssessment: report.protection_due_at, decision: report.decision_due_at },
+    deadlines: { protectionAssessment: report.protectionDueAt.toISOString(), decision: report.decisionDueAt.toISOString() },
   });
 }

@@ -9,7 +9,7 @@ import type { IntakeUnit, School } from './municipality';
 import { isOpen } from './office-hours';
 import type { ReportContent } from './report-model';
 import { isBeforeHoliday, type HolidayRules } from './school-holidays';
-import type { ReportTable } from './store/schema';
+import type { Report } from './report';
 
 export interface Submission {
   id: string;
@@ -34,7 +34,6 @@ export interface Submission {
   repeatChild: boolean;
 }
 
-const iso = (d: Date) => d.toISOString();
 
 /** The year a report's reference counts in: the Stockholm year it arrived. */
 export const referenceYear = (receivedAt: Date): string => stockholmMonth(receivedAt).slice(0, 4);
@@ -55,61 +54,64 @@ export function isPrincipalReporter(principalOfSchools: number, role: string): b
  * The report received at `now`, with its deadlines and statistics' facts, before its reference
  * (taken last, in the transaction that stores it) and before intake has done anything.
  */
-export function newReport(s: Submission, now: Date): ReportTable {
+export function newReport(s: Submission, now: Date): Report {
   const c = s.content;
   return {
     id: s.id,
     reference: '', // taken last (reports.ts)
-    submission_key: s.draftId,
-    reporter_aad: c.reporter.aadObjectId,
-    reporter_locale: s.locale,
-    school_id: s.school.id,
-    district_id: s.school.district,
-    school_type: s.school.type,
-    intake_unit_id: s.unit.id,
+    submissionKey: s.draftId,
+    reporterAad: c.reporter.aadObjectId,
+    reporterLocale: s.locale,
+    schoolId: s.school.id,
+    districtId: s.school.district,
+    schoolType: s.school.type,
+    intakeUnitId: s.unit.id,
     category: c.concern.category,
-    acute: c.acute.immediateDanger === 'yes' ? 1 : 0,
-    feedback_requested: c.wishes.feedbackWanted ? 1 : 0,
-    joint_meeting_wanted: c.wishes.jointMeeting ? 1 : 0,
-    child_key: s.child?.key ?? null,
-    index_key_id: s.child?.indexKeyId ?? null,
+    acute: c.acute.immediateDanger === 'yes',
+    feedbackRequested: !!c.wishes.feedbackWanted,
+    jointMeetingWanted: !!c.wishes.jointMeeting,
+    childKey: s.child?.key,
+    indexKeyId: s.child?.indexKeyId,
     sealed: s.sealed,
-    received_at: iso(now),
+    receivedAt: now,
     // The statistics' month: the Stockholm month it arrived (just after midnight on the 1st in
     // Stockholm the UTC month is still the last).
-    received_month: stockholmMonth(now),
+    receivedMonth: stockholmMonth(now),
     // Acute: due at once (SoL (2025:400) 20 kap. 1 § "genast"), not by the end of the day.
-    protection_due_at: iso(c.acute.immediateDanger === 'yes' ? now : protectionDue(now, s.unit)),
-    decision_due_at: iso(decisionDue(now)),
-    channel_conversation_id: null,
-    channel_activity_id: null,
-    handler_aad: null,
-    handler_name: null,
-    handler_phone: null,
-    receipt_at: null,
-    protection_at: null,
-    protection_immediate: null,
-    decision: null,
-    decision_date: null,
-    decision_at: null,
-    feedback_inappropriate_at: null,
-    feedback_requested_later_at: null,
-    feedback_given_at: null,
-    joint_meeting_offered_at: null,
-    feedback_sent_unrequested: null,
+    protectionDueAt: c.acute.immediateDanger === 'yes' ? now : protectionDue(now, s.unit),
+    decisionDueAt: decisionDue(now),
+    channelConversationId: undefined,
+    channelActivityId: undefined,
+    handlerAad: undefined,
+    handlerName: undefined,
+    handlerPhone: undefined,
+    receiptAt: undefined,
+    protectionAt: undefined,
+    protectionImmediate: undefined,
+    decision: undefined,
+    decisionDate: undefined,
+    decisionAt: undefined,
+    feedbackInappropriateAt: undefined,
+    feedbackRequestedLaterAt: undefined,
+    feedbackGivenAt: undefined,
+    jointMeetingOfferedAt: undefined,
+    feedbackSentUnrequested: undefined,
     version: 1,
-    purged_at: null,
-    updated_at: iso(now),
-    acute_alerts: 0,
-    acute_alert_at: null,
-    out_of_hours: isOpen(s.unit, now) ? 0 : 1,
+    purgedAt: undefined,
+    updatedAt: now,
+    acuteAlerts: 0,
+    acuteAlertAt: undefined,
+    outOfHours: !isOpen(s.unit, now),
+    registeredAt: undefined,
+    purgeWarnedAt: undefined,
+    purgeListedAt: undefined,
     // Statistics (issue 24 §2), decided now so that a later change to the configuration or a
     // purged earlier report does not change a figure already published.
-    draft_started_at: iso(s.draftStartedAt),
-    before_holiday: isBeforeHoliday(stockholmDate(now), s.schoolHolidays) ? 1 : 0,
-    reporter_principal: s.byPrincipal ? 1 : 0,
+    draftStartedAt: s.draftStartedAt,
+    beforeHoliday: isBeforeHoliday(stockholmDate(now), s.schoolHolidays),
+    reporterPrincipal: s.byPrincipal,
     // Another report on the same child (keyed hash, under any configured index key) in the 12
     // months before this one, of those Värna still holds (as the intake card's "earlier reports").
-    repeat_child: s.repeatChild ? 1 : 0,
+    repeatChild: s.repeatChild,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * "Skicka": a complete draft becomes a report. Stored encrypted with its own data key; the channel
  * card to the intake unit queued in the outbox in the same transaction (the card is sent by
- * src/bot/delivery.ts); the draft deleted; the act audited. The row itself is report-submission.ts.
+ * src/bot/delivery.ts); the draft deleted; the act audited. The report itself is report-submission.ts.
  */
 import type { Config } from '../config';
 import type { Logger } from '../log';
@@ -18,7 +18,7 @@ import { isPrincipalReporter, newReport, referenceOf, referenceYear } from './re
 import { markLedToReport, trackReport } from './stat-rollup';
 import { newId, type Store } from './store';
 import * as reportRows from './store/reports';
-import type { ReportTable } from './store/schema';
+import type { Report } from './report';
 
 /** The outbox message that carries the channel card to the intake unit. */
 export const channelCardKind = 'report.channelCard';
@@ -44,10 +44,10 @@ export function makeSubmit({ config, store, clock, log, cipher, directory, outbo
      * Teams retry returns the one report. Stored encrypted, the channel card queued in the outbox in
      * the same transaction, the draft deleted, the act audited.
      */
-    async submit(actor: Actor, draftId: string, locale: Locale): Promise<{ report: ReportTable; created: boolean }> {
+    async submit(actor: Actor, draftId: string, locale: Locale): Promise<{ report: Report; created: boolean }> {
       const existing = await reportRows.reportOfSubmission(store.db, draftId);
       if (existing) {
-        if (existing.reporter_aad !== actor.aadObjectId) return records.refuse(actor, 'report', 'report.submit', existing.reference);
+        if (existing.reporterAad !== actor.aadObjectId) return records.refuse(actor, 'report', 'report.submit', existing.reference);
         return { report: existing, created: false };
       }
       let draft: Draft;
@@ -57,7 +57,7 @@ export function makeSubmit({ config, store, clock, log, cipher, directory, outbo
         // A second press that lost the race: the first submit deleted the draft as it stored the
         // report, after this press looked for the report. It gets the one report, like any repeat.
         const winner = error instanceof NotFoundError && (await reportRows.reportOfSubmission(store.db, draftId));
-        if (winner && winner.reporter_aad === actor.aadObjectId) return { report: winner, created: false };
+        if (winner && winner.reporterAad === actor.aadObjectId) return { report: winner, created: false };
         throw error;
       }
       if (!isComplete(draft.content)) throw new ValidationError(Object.fromEntries(missingSteps(draft.content).map((s) => [s, 'required'])));
@@ -77,7 +77,7 @@ export function makeSubmit({ config, store, clock, log, cipher, directory, outbo
       };
       const id = newId(now);
       const { key, wrapped } = cipher.newDataKey(id);
-      let report: ReportTable;
+      let report: Report;
       try {
         report = await store.transaction(async (trx) => {
           const again = await reportRows.reportOfSubmission(trx, draftId);
@@ -104,7 +104,7 @@ export function makeSubmit({ config, store, clock, log, cipher, directory, outbo
           // PostgreSQL (the counter row on SQLite, one writer anyway), the figures are recorded as
           // rows of their own (stat-rollup.ts) and the audit chain is the report's own.
           await store.dataKeys.put(trx, id, wrapped.masterKeyId, wrapped.wrapped, now);
-          await reportRows.addReportEvent(trx, id, { at: now, actorAad: actor.aadObjectId, actorName: '', kind: 'submitted', detail: { acute: row.acute === 1 } });
+          await reportRows.addReportEvent(trx, id, { at: now, actorAad: actor.aadObjectId, actorName: '', kind: 'submitted', detail: { acute: row.acute } });
           await outbox.enqueue(
             trx,
             {
@@ -133,7 +133,7 @@ export function makeSubmit({ config, store, clock, log, cipher, directory, outbo
         }
         throw error;
       }
-      log.info({ event: 'report.submitted', reference: report.reference, school: report.school_id, unit: report.intake_unit_id }, 'report submitted');
+      log.info({ event: 'report.submitted', reference: report.reference, school: report.schoolId, unit: report.intakeUnitId }, 'report submitted');
       outbox.wake();
       return { report, created: true };
     },

@@ -8,12 +8,12 @@ import { memberUnits, referenceSubject } from './intake-access';
 import type { Directory } from './municipality';
 import type { Outbox } from './outbox';
 import { makeDrafts } from './report-drafts';
+import type { Report } from './report';
 import { steps, type ReportContent } from './report-model';
 import { makeRecords } from './report-records';
 import { makeSubmit } from './report-submit';
 import type { Store, Tx } from './store';
 import * as reportRows from './store/reports';
-import type { ReportTable } from './store/schema';
 
 export type { Draft, Profile } from './report-drafts';
 export { channelCardKind } from './report-submit';
@@ -28,7 +28,7 @@ export interface ReportsDeps {
   outbox: Outbox;
 }
 
-export type Report = ReportTable;
+export type { Report } from './report';
 
 export const deliveryDelayedKind = 'report.deliveryDelayed';
 
@@ -64,7 +64,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
     async open(actor: Actor, reference: string, isMemberOfUnitTeam: (teamId: string) => Promise<boolean>, purpose: 'view' | 'export' = 'view'): Promise<{ report: Report; content: ReportContent; earlier: Report[] }> {
       const units = await memberUnits(directory, isMemberOfUnitTeam);
       const found = units.size > 0 ? await service.byReference(reference) : undefined;
-      const report = found && units.has(found.intake_unit_id) ? found : undefined;
+      const report = found && units.has(found.intakeUnitId) ? found : undefined;
       await store.transaction((trx) =>
         store.audit.append(trx, { actor: actor.aadObjectId, action: `report.${purpose}`, subject: referenceSubject(reference), outcome: report ? 'allowed' : 'refused' }, clock.now()),
       );
@@ -77,7 +77,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
       // decision (retention.ts). The card's label names that period; the case system has the rest.
       const content = await service.content(report);
       // Under every configured index key: during a rotation some reports still carry the old one's hash.
-      const childKeys = report.child_key && content.child.pnrNormalized ? [report.child_key, ...cipher.keyedHashes('child', content.child.pnrNormalized)] : [];
+      const childKeys = report.childKey && content.child.pnrNormalized ? [report.childKey, ...cipher.keyedHashes('child', content.child.pnrNormalized)] : [];
       const earlier = childKeys.length ? await reportRows.earlierReportsOnChild(store.db, report, childKeys) : [];
       return { report, content, earlier };
     },
@@ -93,7 +93,7 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
       if (!report) return;
       const now = clock.now();
       await store.transaction((trx) =>
-        outbox.enqueue(trx, { dedupeKey: `report:${reportId}:delayed`, target: { kind: 'user', aadObjectId: report.reporter_aad }, message: { kind: deliveryDelayedKind, reportId } }, now),
+        outbox.enqueue(trx, { dedupeKey: `report:${reportId}:delayed`, target: { kind: 'user', aadObjectId: report.reporterAad }, message: { kind: deliveryDelayedKind, reportId } }, now),
       );
       outbox.wake();
     },

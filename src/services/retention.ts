@@ -26,8 +26,8 @@ export interface PurgedMessage {
 }
 
 /** The day a report is due to be purged, if registered by then (the alert names it). */
-export function purgeDateOf(r: { decision_at: string | null; received_at: string }, retention: Municipality['retention']): Date {
-  return r.decision_at ? new Date(Date.parse(r.decision_at) + retention.reportDaysAfterHandover * DAY) : new Date(Date.parse(r.received_at) + retention.undecidedReportDays * DAY);
+export function purgeDateOf(r: { decisionAt: Date | undefined; receivedAt: Date }, retention: Municipality['retention']): Date {
+  return r.decisionAt ? new Date(r.decisionAt.getTime() + retention.reportDaysAfterHandover * DAY) : new Date(r.receivedAt.getTime() + retention.undecidedReportDays * DAY);
 }
 
 /**
@@ -123,15 +123,15 @@ export function makeRetention({ store, clock, log, outbox, retention }: Retentio
       const contribution = new RollupDelta();
       let messages = 0;
       for (const r of rows) {
-        contribution.add(reportContribution(r), 1);
+        contribution.add(reportContribution(r.facts), 1);
         const recorded = await retentionRows.messagesOfReport(trx, r.id);
         const own = recorded.map((m) => ({ target: JSON.parse(m.target) as Target, conversationId: m.conversationId, activityId: m.activityId }));
         // The channel card: its thread is its conversation, and it is the thread's root message.
-        if (r.channel_conversation_id && r.channel_activity_id)
-          own.push({ target: { kind: 'thread', unitId: r.intake_unit_id, conversationId: r.channel_conversation_id }, conversationId: r.channel_conversation_id, activityId: r.channel_activity_id });
+        if (r.channelConversationId && r.channelActivityId)
+          own.push({ target: { kind: 'thread', unitId: r.intakeUnitId, conversationId: r.channelConversationId }, conversationId: r.channelConversationId, activityId: r.channelActivityId });
         for (const m of own) {
           // The teacher's language in the teacher's chat; the intake side (and an on-call person) reads Swedish.
-          const message: PurgedMessage = { kind: purgedMessageKind, activityId: m.activityId, locale: m.target.kind === 'user' && m.target.aadObjectId === r.reporter_aad && r.reporter_locale === 'en' ? 'en' : 'sv', mode: retention.teamsMessages };
+          const message: PurgedMessage = { kind: purgedMessageKind, activityId: m.activityId, locale: m.target.kind === 'user' && m.target.aadObjectId === r.reporterAad && r.reporterLocale === 'en' ? 'en' : 'sv', mode: retention.teamsMessages };
           // Ids only: nothing in the row says which report, or which child, the message was about.
           await outbox.enqueue(trx, { dedupeKey: `purged:${m.conversationId}:${m.activityId}`, target: m.target, message }, now);
           messages++;
@@ -142,7 +142,7 @@ export function makeRetention({ store, clock, log, outbox, retention }: Retentio
       // Where the report's messages went (the teacher's 1:1 chat) goes with it; one not yet sent
       // by now never will be.
       for (const id of ids) await retentionRows.forgetOutboxOfReport(trx, id);
-      return { reports: rows.filter((r) => !r.purged_at).length, undecided: rows.filter((r) => !r.purged_at && !r.decision_at).length, messages };
+      return { reports: rows.filter((r) => !r.purgedAt).length, undecided: rows.filter((r) => !r.purgedAt && !r.decisionAt).length, messages };
     });
   }
 
@@ -163,8 +163,8 @@ export function makeRetention({ store, clock, log, outbox, retention }: Retentio
         // Long past its purge date (reports from before registration existed, on the first night
         // after the upgrade): the daily summary lists it, without a thread alert for each.
         const longPast = purgeDateOf(r, retention).getTime() < now.getTime() - ahead * DAY;
-        if (r.channel_conversation_id && !longPast)
-          await outbox.enqueue(trx, { dedupeKey: `report:${r.id}:purgeDue`, target: { kind: 'thread', unitId: r.intake_unit_id, conversationId: r.channel_conversation_id }, message: { kind: alertKind, reportId: r.id, alert: 'purgeDue' } }, now);
+        if (r.channelConversationId && !longPast)
+          await outbox.enqueue(trx, { dedupeKey: `report:${r.id}:purgeDue`, target: { kind: 'thread', unitId: r.intakeUnitId, conversationId: r.channelConversationId }, message: { kind: alertKind, reportId: r.id, alert: 'purgeDue' } }, now);
       });
     }
     return rows.length;

@@ -24,16 +24,16 @@ function configWithOnCall(): string {
   return file;
 }
 
-const onCard = (report: { channel_conversation_id: string | null; channel_activity_id: string | null }) => ({
-  conversation: { conversationType: 'channel', tenantId: TENANT, id: report.channel_conversation_id, isGroup: true },
+const onCard = (report: { channelConversationId: string | undefined; channelActivityId: string | undefined }) => ({
+  conversation: { conversationType: 'channel', tenantId: TENANT, id: report.channelConversationId, isGroup: true },
   channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
-  replyToId: report.channel_activity_id!,
+  replyToId: report.channelActivityId!,
 });
 
 /** Press a button on the report's channel card. */
 async function press(bot: TestBot, user: TestUser, reference: string, verb: string, data: Record<string, unknown> = {}) {
   const report = await bot.services.reports.byReference(reference);
-  assert.ok(report?.channel_activity_id, 'the card is in the channel');
+  assert.ok(report?.channelActivityId, 'the card is in the channel');
   return bot.execute(user, verb, { reference, ...data }, onCard(report));
 }
 
@@ -79,7 +79,7 @@ describe('an acute report is treated as acute (issue 22 §3)', () => {
     assert.equal(card.match(/22 mars 2026/g)?.length, 1, 'the decision deadline appears once');
 
     const report = (await bot.services.reports.byReference(reference))!;
-    const thread = report.channel_conversation_id!;
+    const thread = report.channelConversationId!;
     const first = threadPosts(bot.connector.calls, thread);
     assert.equal(first.length, 1, 'one alert in the thread');
     assert.match(textOf(first[0]), /<at>Mottagningen<\/at> AKUT: anmälan VÄ-2026-\d{5} gäller ett barn/);
@@ -113,7 +113,7 @@ describe('an acute report is treated as acute (issue 22 §3)', () => {
     assert.match(String(done.value), /Du har tagit ärendet/);
     assert.equal((await alertsAfter(15)).length, 0, 'no alert once someone took it');
     assert.equal((await alertsAfter(60)).length, 0);
-    assert.equal((await bot.services.reports.byReference(reference))!.acute_alerts, 3);
+    assert.equal((await bot.services.reports.byReference(reference))!.acuteAlerts, 3);
   });
 
   it('stops after 24 hours, at most one alert per 15 minutes', async () => {
@@ -124,7 +124,7 @@ describe('an acute report is treated as acute (issue 22 §3)', () => {
     // The card, then the alert its sending queued in the same transaction.
     await bot.deliver();
     await bot.deliver();
-    const count = async () => (await bot.services.reports.byReference(reference))!.acute_alerts;
+    const count = async () => (await bot.services.reports.byReference(reference))!.acuteAlerts;
     // The job looks every minute; an alert goes at most every 15 minutes.
     for (let i = 0; i < 60; i++) {
       bot.clock.advanceMinutes(1);
@@ -147,7 +147,7 @@ describe('an acute report is treated as acute (issue 22 §3)', () => {
     await bot.deliver();
     assert.doesNotMatch(textOf(channelCards(bot)[0]), /utanför kontorstid/);
     const report = (await bot.services.reports.byReference(reference))!;
-    assert.equal(threadPosts(bot.connector.calls, report.channel_conversation_id!).length, 1);
+    assert.equal(threadPosts(bot.connector.calls, report.channelConversationId!).length, 1);
     assert.equal(bot.connector.calls.filter((c) => c.body?.channelData?.channel?.id === ON_CALL_CHANNEL).length, 0);
   });
 
@@ -161,7 +161,7 @@ describe('an acute report is treated as acute (issue 22 §3)', () => {
     await bot.services.intake.checkAcute();
     await bot.deliver();
     const report = (await bot.services.reports.byReference(reference))!;
-    const thread = report.channel_conversation_id!;
+    const thread = report.channelConversationId!;
     const alerts = bot.connector.calls.filter((c) => c.method === 'POST' && c.conversationId === thread);
     assert.equal(alerts.length, 2, 'the first alert and one repeat');
     const onCallPosts = bot.connector.calls.filter((c) => c.method === 'POST' && c.body?.channelData?.channel?.id === ON_CALL_CHANNEL);
@@ -177,7 +177,7 @@ describe('an acute report is treated as acute (issue 22 §3)', () => {
     assert.ok(inThread.length >= 2, 'the acute alerts in the thread are recorded');
     const onCall = recorded.filter((m) => m.conversation_id.startsWith(`${ON_CALL_CHANNEL};messageid=`));
     assert.equal(onCall.length, 1, 'the on-call post is recorded, in its own thread');
-    assert.deepEqual(JSON.parse(onCall[0]!.target), { kind: 'thread', unitId: report.intake_unit_id, conversationId: onCall[0]!.conversation_id });
+    assert.deepEqual(JSON.parse(onCall[0]!.target), { kind: 'thread', unitId: report.intakeUnitId, conversationId: onCall[0]!.conversation_id });
 
     bot.connector.take();
     bot.clock.set(new Date(new Date('2026-03-08T19:40:00+01:00').getTime() + 91 * 24 * 60 * 60 * 1000));
@@ -185,7 +185,7 @@ describe('an acute report is treated as acute (issue 22 §3)', () => {
     assert.equal(result.reports, 1);
     await bot.deliver();
     const updates = bot.connector.take().filter((c) => c.method === 'PUT');
-    const want = [...recorded.map((m) => `${m.conversation_id} ${m.activity_id}`), `${thread} ${report.channel_activity_id}`].sort();
+    const want = [...recorded.map((m) => `${m.conversation_id} ${m.activity_id}`), `${thread} ${report.channelActivityId}`].sort();
     assert.deepEqual(updates.map((c) => `${c.conversationId} ${c.activityId}`).sort(), want, 'each recorded message is replaced where it is');
     const replaced = updates.flatMap((c) => cardsOf(activityOf(c)).map(checkCard)).map(textOf);
     assert.ok(replaced.every((t) => /^Anmälan gallrad enligt kommunens gallringsbeslut/.test(t) && !t.includes(reference)));
@@ -201,7 +201,7 @@ describe('an acute report is treated as acute (issue 22 §3)', () => {
     await bot.deliver();
     await bot.deliver();
     const report = (await bot.services.reports.byReference(reference))!;
-    const [alert] = threadPosts(bot.connector.calls, report.channel_conversation_id!);
+    const [alert] = threadPosts(bot.connector.calls, report.channelConversationId!);
     assert.match(textOf(alert), /^AKUT: anmälan/m);
     assert.equal(alert.msteams.entities, undefined);
   });
@@ -237,7 +237,7 @@ describe('intake\'s card (issue 22 §4)', () => {
     const empty = await submitTakeForm(bot, as.intake2, reference, '  ');
     assert.equal(empty.type, 'continue');
     assert.match(textOf(empty.value.card.content), /Fyll i ditt telefonnummer – anmälaren ska få en kontaktperson med telefon\./);
-    assert.equal((await bot.services.reports.byReference(reference))!.handler_aad, null);
+    assert.equal((await bot.services.reports.byReference(reference))!.handlerAad, undefined);
     // The old button on a card posted before this change says the same and takes nothing.
     const pressed = await press(bot, as.intake2, reference, 'intake.take', {});
     assert.match(pressed.message!, /Fyll i ditt telefonnummer/);

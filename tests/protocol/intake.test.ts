@@ -10,11 +10,11 @@ import { REPORTS_CHANNEL, TEAM, intakeReady } from '../support/intake';
 /** Press a button on the report's channel card as a member of the channel would. */
 async function press(bot: TestBot, user: TestUser, reference: string, verb: string, data: Record<string, unknown> = {}) {
   const report = await bot.services.reports.byReference(reference);
-  assert.ok(report?.channel_activity_id, 'the card is in the channel');
+  assert.ok(report?.channelActivityId, 'the card is in the channel');
   return bot.execute(user, verb, { reference, ...data }, {
-    conversation: { conversationType: 'channel', tenantId: 'e0e0e0e0-1111-4222-8333-444455556666', id: report.channel_conversation_id, isGroup: true },
+    conversation: { conversationType: 'channel', tenantId: 'e0e0e0e0-1111-4222-8333-444455556666', id: report.channelConversationId, isGroup: true },
     channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
-    replyToId: report.channel_activity_id,
+    replyToId: report.channelActivityId,
   });
 }
 
@@ -149,7 +149,7 @@ describe('intake triage and the permitted feedback', () => {
     const loser = a.card ? b : a;
     assert.ok(winner.card && !loser.card);
     const report = await bot.services.reports.byReference(reference);
-    assert.match(loser.message!, new RegExp(`${report!.handler_name} har redan tagit ärendet`));
+    assert.match(loser.message!, new RegExp(`${report!.handlerName} har redan tagit ärendet`));
     await bot.deliver();
     assert.equal(toTeacher(bot).length, 1, 'the reporter hears of one handler');
   });
@@ -160,7 +160,7 @@ describe('intake triage and the permitted feedback', () => {
     const second = await reported(true);
     const noPhone = await press(bot, as.intake, second, 'intake.take', {});
     assert.match(noPhone.message!, /Fyll i ditt telefonnummer/);
-    assert.equal((await bot.services.reports.byReference(second))!.handler_aad, null, 'not taken');
+    assert.equal((await bot.services.reports.byReference(second))!.handlerAad, undefined, 'not taken');
   });
 
   it('keeps an audit chain that verifies, and fails after one row is altered in the database', async () => {
@@ -178,7 +178,7 @@ describe('intake triage and the permitted feedback', () => {
     bot.clock.set('2026-03-06T15:00:00+01:00'); // Friday afternoon: office closes 16:30
     const reference = await reported(true);
     const report = await bot.services.reports.byReference(reference);
-    const thread = report!.channel_conversation_id!;
+    const thread = report!.channelConversationId!;
     const alerts = () => bot.connector.calls.filter((c) => c.method === 'POST' && c.conversationId === thread).map((c) => textOf(activityOf(c)));
     bot.clock.set('2026-03-06T16:29:00+01:00');
     await bot.services.intake.checkClocks();
@@ -204,7 +204,7 @@ describe('intake triage and the permitted feedback', () => {
     const card = await bot.execute(as.intake, 'intake.protection', { reference, immediate: 'no' }, {
       conversation: { conversationType: 'channel', id: thread },
       channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
-      replyToId: report!.channel_activity_id!,
+      replyToId: report!.channelActivityId!,
     });
     assert.match(textOf(card.card), /⚠ Beslut inom 14 dagar \(20 kap\. 2 §\): FÖRSENAD/);
   });

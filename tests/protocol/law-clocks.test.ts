@@ -9,11 +9,11 @@ import { REPORTS_CHANNEL, TEAM, channelCards, intakeReady } from '../support/int
 /** Press a button on the report's channel card as a member of the intake team would. */
 async function press(bot: TestBot, user: TestUser, reference: string, verb: string, data: Record<string, unknown> = {}) {
   const report = await bot.services.reports.byReference(reference);
-  assert.ok(report?.channel_activity_id, 'the card is in the channel');
+  assert.ok(report?.channelActivityId, 'the card is in the channel');
   return bot.execute(user, verb, { reference, ...data }, {
-    conversation: { conversationType: 'channel', tenantId: 'e0e0e0e0-1111-4222-8333-444455556666', id: report.channel_conversation_id, isGroup: true },
+    conversation: { conversationType: 'channel', tenantId: 'e0e0e0e0-1111-4222-8333-444455556666', id: report.channelConversationId, isGroup: true },
     channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
-    replyToId: report.channel_activity_id,
+    replyToId: report.channelActivityId,
   });
 }
 
@@ -78,7 +78,7 @@ describe('the law\'s clocks over the protocol', () => {
     const reference = await reportAt('2026-03-02T09:00:00+01:00');
     const res = await press(bot, as.intake, reference, 'intake.decision', { outcome: 'opened', date: '2026-03-01' });
     assert.match(res.message!, /Beslutsdatumet ligger före dagen då anmälan kom in/);
-    assert.equal((await bot.services.reports.byReference(reference))!.decision, null);
+    assert.equal((await bot.services.reports.byReference(reference))!.decision, undefined);
   });
 
   for (const [season, reportedAt, at, today, tomorrow] of [
@@ -100,7 +100,7 @@ describe('the law\'s clocks over the protocol', () => {
       assert.ok(decided.card, decided.message);
       assert.match(textOf(decided.card), /Utredning inleds/);
       const stored = await bot.services.reports.byReference(reference);
-      assert.equal(stored!.decision_date, today);
+      assert.equal(stored!.decisionDate, today);
     });
   }
 });

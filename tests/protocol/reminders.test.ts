@@ -393,7 +393,7 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
     await bot.services.jobs.runDue();
     const press = async (reference: string, verb: string, data: Record<string, unknown> = {}) => {
       const report = (await bot.services.reports.byReference(reference))!;
-      const res = await bot.execute(as.intake, verb, { reference, ...data }, { ...channelConversation(), replyToId: report.channel_activity_id! });
+      const res = await bot.execute(as.intake, verb, { reference, ...data }, { ...channelConversation(), replyToId: report.channelActivityId! });
       assert.ok(res.card, res.message);
     };
     const report = async (by: TestUser, feedbackWanted: boolean) => {

@@ -55,7 +55,7 @@ describe('the report (orosanmälan) over the protocol', () => {
       assert.ok(!raw.includes(secret), `channel card shows "${secret}"`);
 
     const report = await bot.services.reports.byReference('VÄ-2026-00001');
-    assert.ok(report?.channel_activity_id, 'the card id is kept for updates');
+    assert.ok(report?.channelActivityId, 'the card id is kept for updates');
   });
 
   it('asks about immediate danger first, with 112 and the number to call, and shows 112 on every card once the answer is yes', async () => {

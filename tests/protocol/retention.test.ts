@@ -17,11 +17,11 @@ const PURGED_SV = 'Anmälan gallrad enligt kommunens gallringsbeslut (SN 2026-01
 /** Press a button on the report's channel card as a member of the channel would. */
 async function press(bot: TestBot, user: TestUser, reference: string, verb: string, data: Record<string, unknown> = {}) {
   const report = await bot.services.reports.byReference(reference);
-  assert.ok(report?.channel_activity_id, 'the card is in the channel');
+  assert.ok(report?.channelActivityId, 'the card is in the channel');
   return bot.execute(user, verb, { reference, ...data }, {
-    conversation: { conversationType: 'channel', tenantId: 'e0e0e0e0-1111-4222-8333-444455556666', id: report.channel_conversation_id, isGroup: true },
+    conversation: { conversationType: 'channel', tenantId: 'e0e0e0e0-1111-4222-8333-444455556666', id: report.channelConversationId, isGroup: true },
     channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
-    replyToId: report.channel_activity_id,
+    replyToId: report.channelActivityId,
   });
 }
 
@@ -69,7 +69,7 @@ describe('retention over the protocol: registration, purge, and Värna\'s own me
     const report = (await bot.services.reports.byReference(reference))!;
     const [alert, ...more] = bot.connector.take().filter((c) => c.method === 'POST');
     assert.equal(more.length, 0);
-    assert.equal(alert!.conversationId, report.channel_conversation_id, 'in the report\'s own thread');
+    assert.equal(alert!.conversationId, report.channelConversationId, 'in the report\'s own thread');
     assert.match(texts([alert!])[0]!, new RegExp(`${reference} är inte markerad som registrerad i verksamhetssystemet\\. Enligt kommunens gallringsbeslut \\(SN 2026-01-15 § 12\\) ska Värnas kopia gallras 31 maj 2026`));
     assert.equal((await bot.services.retention.purge()).unregisteredAlerts, 0, 'once, not every night');
 
@@ -120,7 +120,7 @@ describe('retention over the protocol: registration, purge, and Värna\'s own me
 
     await bot.deliver();
     const updates = bot.connector.take().filter((c) => c.method === 'PUT');
-    const want = [...recorded.map((m) => `${m.conversation_id} ${m.activity_id}`), `${report.channel_conversation_id} ${report.channel_activity_id}`].sort();
+    const want = [...recorded.map((m) => `${m.conversation_id} ${m.activity_id}`), `${report.channelConversationId} ${report.channelActivityId}`].sort();
     assert.deepEqual(updates.map((c) => `${c.conversationId} ${c.activityId}`).sort(), want, 'each recorded message is replaced where it is');
     for (const text of texts(updates)) {
       assert.equal(text, PURGED_SV);
@@ -164,7 +164,7 @@ describe('retention over the protocol: registration, purge, and Värna\'s own me
     assert.equal(result.teamsMessages, 5);
     await bot.deliver();
     const updates = bot.connector.take().filter((c) => c.method === 'PUT');
-    assert.deepEqual(updates.map((c) => `${c.conversationId} ${c.activityId}`).sort(), [...firsts.map((m) => `${m.conversation_id} ${m.activity_id}`), `${first.channel_conversation_id} ${first.channel_activity_id}`].sort());
+    assert.deepEqual(updates.map((c) => `${c.conversationId} ${c.activityId}`).sort(), [...firsts.map((m) => `${m.conversation_id} ${m.activity_id}`), `${first.channelConversationId} ${first.channelActivityId}`].sort());
   });
 
   it('counts an audited export as registration, and then purges', async () => {
@@ -172,7 +172,7 @@ describe('retention over the protocol: registration, purge, and Värna\'s own me
     const url = `${bot.url}/exports/${encodeURIComponent(reference)}.pdf?${bot.services.links.query(reference, 'pdf', as.intake.aadObjectId)}`;
     assert.equal((await fetch(url)).status, 200);
     const report = (await bot.services.reports.byReference(reference))!;
-    assert.ok(report.registered_at, 'registered by the export');
+    assert.ok(report.registeredAt, 'registered by the export');
     const audit = (await bot.services.store.audit.forSubject(reference)).filter((a) => a.action === 'intake.register');
     assert.deepEqual(audit.map((a) => [a.actor, JSON.parse(a.detail)]), [[as.intake.aadObjectId, { via: 'export', format: 'pdf' }]]);
     const refreshed = bot.connector.take().filter((c) => c.method === 'PUT');
@@ -219,7 +219,7 @@ describe('retention over the protocol: registration, purge, and Värna\'s own me
     await press(bot, as.intake, reference, 'intake.register');
     const report = (await bot.services.reports.byReference(reference))!;
     const recorded = await bot.services.store.db.selectFrom('report_messages').selectAll().where('report_id', '=', report.id).execute();
-    const want = [...recorded.map((m) => `${m.conversation_id} ${m.activity_id}`), `${report.channel_conversation_id} ${report.channel_activity_id}`].sort();
+    const want = [...recorded.map((m) => `${m.conversation_id} ${m.activity_id}`), `${report.channelConversationId} ${report.channelActivityId}`].sort();
     bot.connector.take();
     bot.clock.set(new Date(DECIDED.getTime() + 91 * DAY));
     assert.equal((await bot.services.retention.purge()).teamsMessages, 4);

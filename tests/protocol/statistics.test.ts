@@ -305,11 +305,11 @@ describe('the statistics card for a large directory', () => {
 /** Press a button on the report's channel card as a member of the intake channel would. */
 async function pressAsIntake(bot: TestBot, reference: string, verb: string, data: Record<string, unknown> = {}) {
   const report = await bot.services.reports.byReference(reference);
-  assert.ok(report?.channel_activity_id, 'the card is in the channel');
+  assert.ok(report?.channelActivityId, 'the card is in the channel');
   const res = await bot.execute(as.intake, verb, { reference, ...data }, {
-    conversation: { conversationType: 'channel', tenantId: 'e0e0e0e0-1111-4222-8333-444455556666', id: report.channel_conversation_id, isGroup: true },
+    conversation: { conversationType: 'channel', tenantId: 'e0e0e0e0-1111-4222-8333-444455556666', id: report.channelConversationId, isGroup: true },
     channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
-    replyToId: report.channel_activity_id,
+    replyToId: report.channelActivityId,
   });
   assert.ok(res.card, res.message);
 }

@@ -32,11 +32,11 @@ describe('submits and intake actions at the same time', () => {
 
   async function take(reference: string, by: typeof as.intake) {
     const report = await bot.services.reports.byReference(reference);
-    assert.ok(report?.channel_activity_id, 'the card is in the channel');
+    assert.ok(report?.channelActivityId, 'the card is in the channel');
     return bot.execute(by, 'intake.take', { reference, phone: '0123-456 01' }, {
-      conversation: { conversationType: 'channel', tenantId: 'e0e0e0e0-1111-4222-8333-444455556666', id: report.channel_conversation_id, isGroup: true },
+      conversation: { conversationType: 'channel', tenantId: 'e0e0e0e0-1111-4222-8333-444455556666', id: report.channelConversationId, isGroup: true },
       channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
-      replyToId: report.channel_activity_id,
+      replyToId: report.channelActivityId,
     });
   }
 

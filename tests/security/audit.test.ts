@@ -28,11 +28,11 @@ const FIVE_MINUTES = 5 * 60_000;
 /** Press a button on the report's channel card as a member of the channel would. */
 async function press(bot: TestBot, user: TestUser, reference: string, verb: string, data: Record<string, unknown> = {}) {
   const report = await bot.services.reports.byReference(reference);
-  assert.ok(report?.channel_activity_id, 'the card is in the channel');
+  assert.ok(report?.channelActivityId, 'the card is in the channel');
   const res = await bot.execute(user, verb, { reference, ...data }, {
-    conversation: { conversationType: 'channel', tenantId: TENANT, id: report.channel_conversation_id, isGroup: true },
+    conversation: { conversationType: 'channel', tenantId: TENANT, id: report.channelConversationId, isGroup: true },
     channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
-    replyToId: report.channel_activity_id,
+    replyToId: report.channelActivityId,
   });
   assert.ok(res.card, res.message);
 }

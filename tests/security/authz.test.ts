@@ -241,11 +241,11 @@ const table: Row[] = [
 /** Presses a button on the report's card in the intake channel, as `user`. */
 async function pressOnChannelCard(bot: TestBot, user: TestUser, reference: string, verb: string, data: Record<string, unknown>) {
   const report = await bot.services.reports.byReference(reference);
-  assert.ok(report?.channel_activity_id, 'the card is in the channel');
+  assert.ok(report?.channelActivityId, 'the card is in the channel');
   return bot.execute(user, verb, { reference, ...data }, {
-    conversation: { conversationType: 'channel', tenantId: TENANT, id: report.channel_conversation_id, isGroup: true },
+    conversation: { conversationType: 'channel', tenantId: TENANT, id: report.channelConversationId, isGroup: true },
     channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
-    replyToId: report.channel_activity_id,
+    replyToId: report.channelActivityId,
   });
 }
 

@@ -52,8 +52,8 @@ describe('delivery after an interrupted send', () => {
     assert.ok(graph.some((p) => p.startsWith(`/graph/v1.0/teams/${TEAM_GROUP_ID}/channels/${encodeURIComponent(REPORTS_CHANNEL)}/messages/delta?$filter=lastModifiedDateTime`)), graph.join(', '));
     const report = await bot.services.reports.byReference(reference);
     const posted = bot.connector.graphMessages[0]!;
-    assert.equal(report?.channel_activity_id, posted.id, 'the card found is the report\'s channel card (its id recorded for updates and replies)');
-    assert.equal(report?.channel_conversation_id, `${REPORTS_CHANNEL};messageid=${posted.id}`);
+    assert.equal(report?.channelActivityId, posted.id, 'the card found is the report\'s channel card (its id recorded for updates and replies)');
+    assert.equal(report?.channelConversationId, `${REPORTS_CHANNEL};messageid=${posted.id}`);
     const row = (await bot.services.store.db.selectFrom('outbox').selectAll().where('dedupe_key', '=', `report:${report!.id}:channel`).executeTakeFirst())!;
     assert.equal(row.status, 'sent');
     assert.equal(row.attempt_at, null);
@@ -79,7 +79,7 @@ describe('delivery after an interrupted send', () => {
     const { reference } = await submitReport(bot, as.teacher, reportInput());
     await bot.deliver();
     const report = (await bot.services.reports.byReference(reference))!;
-    const inThread = (c: ConnectorCall) => c.method === 'POST' && c.conversationId === report.channel_conversation_id;
+    const inThread = (c: ConnectorCall) => c.method === 'POST' && c.conversationId === report.channelConversationId;
     bot.connector.failNext(1, { status: 200, arrive: true }, inThread);
     bot.clock.set('2026-03-02T13:00:00+01:00'); // past two working hours: the acknowledgement alert
     await bot.services.intake.checkClocks();
@@ -88,7 +88,7 @@ describe('delivery after an interrupted send', () => {
     bot.clock.advanceMinutes(2);
     await bot.deliver();
     assert.equal(bot.connector.calls.filter(inThread).length, 1, 'the alert once in the thread');
-    assert.ok(bot.connector.graphCalls.some((c) => c.path.includes(`/messages/${report.channel_activity_id}/replies`)));
+    assert.ok(bot.connector.graphCalls.some((c) => c.path.includes(`/messages/${report.channelActivityId}/replies`)));
     const row = (await bot.services.store.db.selectFrom('outbox').selectAll().where('dedupe_key', '=', `report:${report.id}:ack`).executeTakeFirst())!;
     assert.equal(row.status, 'sent');
   });
@@ -136,9 +136,9 @@ describe('delivery after an interrupted send', () => {
     bot.connector.take();
     bot.connector.failNext(1, { status: 200, arrive: true }, toTeacher);
     const taken = await bot.execute(as.intake, 'intake.take', { reference, phone: '0123-456 01' }, {
-      conversation: { conversationType: 'channel', tenantId: 'e0e0e0e0-1111-4222-8333-444455556666', id: report.channel_conversation_id, isGroup: true },
+      conversation: { conversationType: 'channel', tenantId: 'e0e0e0e0-1111-4222-8333-444455556666', id: report.channelConversationId, isGroup: true },
       channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
-      replyToId: report.channel_activity_id!,
+      replyToId: report.channelActivityId!,
     });
     assert.ok(taken.card, taken.message);
     await bot.deliver();

@@ -49,7 +49,7 @@ describe('references: a non-member cannot tell which exist', () => {
     const madeUp = await bot.execute(as.stranger, 'intake.take', { reference: missing, phone: '0123-456 00' }, channelConversation());
     assert.equal(existing.message, madeUp.message);
     assert.match(existing.message ?? '', /behörighet/);
-    assert.equal((await bot.services.reports.byReference(reference))?.handler_aad, null, 'nothing changed');
+    assert.equal((await bot.services.reports.byReference(reference))?.handlerAad, undefined, 'nothing changed');
     assert.equal((await bot.services.store.audit.forSubject(missing)).filter((a) => a.action === 'intake.take' && a.outcome === 'refused').length, 1);
   });
 

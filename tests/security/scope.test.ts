@@ -159,7 +159,7 @@ describe('scope: the report, its list and its feedback live in the 1:1 chat only
     await bot.deliver();
     const report = await bot.services.reports.byReference(reference);
     // Intake takes it and decides; the teacher asked for feedback, so "Mina anmälningar" shows the outcome.
-    const onCard = { conversation: { conversationType: 'channel', tenantId: TENANT, id: report!.channel_conversation_id, isGroup: true }, channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } }, replyToId: report!.channel_activity_id! };
+    const onCard = { conversation: { conversationType: 'channel', tenantId: TENANT, id: report!.channelConversationId, isGroup: true }, channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } }, replyToId: report!.channelActivityId! };
     assert.ok((await bot.execute(as.intake, 'intake.take', { reference, phone: '0123-456 01' }, onCard)).card);
     assert.ok((await bot.execute(as.intake, 'intake.decision', { reference, outcome: 'opened', date: '2026-03-02' }, onCard)).card);
     await bot.deliver();
@@ -186,7 +186,7 @@ describe('scope: the report, its list and its feedback live in the 1:1 chat only
       .insertInto('reminders')
       .values({ id: reminderId, key: `scope:${reminderId}`, entry_id: 'terminsstart-vt', due_at: now, recipient_aad: as.principal.aadObjectId, unit_id: null, school_id: 'ekbacken', status: 'open', send_at: null, sent_count: 1, done_at: null, done_by: null, snoozed_until: null, created_at: now })
       .execute();
-    f = { reference, draftId, spareDraftId, consultationId: consultation.id, reviewId, reminderId, reportThread: report!.channel_conversation_id!, consultThread: consultation.channel_conversation_id! };
+    f = { reference, draftId, spareDraftId, consultationId: consultation.id, reviewId, reminderId, reportThread: report!.channelConversationId!, consultThread: consultation.channel_conversation_id! };
     secrets = [TEST_CHILD, TEST_PNR, reference, sv.intake.outcomes.opened, sv.intake.feedback.investigation.opened, QUESTION, as.teacher.name];
   });
   after(async () => bot.destroy());
@@ -466,7 +466,7 @@ describe('scope: a display name is plain text on the intake card and in "X har r
     ({ reference } = await submitReport(bot, as.teacher));
     await bot.deliver();
     const report = await bot.services.reports.byReference(reference);
-    onCard = { conversation: { conversationType: 'channel', tenantId: TENANT, id: report!.channel_conversation_id, isGroup: true }, channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } }, replyToId: report!.channel_activity_id! };
+    onCard = { conversation: { conversationType: 'channel', tenantId: TENANT, id: report!.channelConversationId, isGroup: true }, channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } }, replyToId: report!.channelActivityId! };
   });
   after(async () => bot.destroy());
 

@@ -86,9 +86,9 @@ export function registerExports(server: restify.Server, { s, delivery, log }: Bo
 
   /** Best effort: the channel card shows the registration; the registration itself is stored. */
   async function refreshCard(report: Report): Promise<void> {
-    if (!report.channel_conversation_id || !report.channel_activity_id) return;
+    if (!report.channelConversationId || !report.channelActivityId) return;
     try {
-      await delivery.updateInThread(report.intake_unit_id, { conversationId: report.channel_conversation_id, activityId: report.channel_activity_id }, () => intakeChannelCard(s, report));
+      await delivery.updateInThread(report.intakeUnitId, { conversationId: report.channelConversationId, activityId: report.channelActivityId }, () => intakeChannelCard(s, report));
     } catch (error) {
       log.warn({ event: 'export.card-refresh-failed', err: error }, 'channel card not updated after the export registered the report');
     }

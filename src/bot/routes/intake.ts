@@ -65,7 +65,7 @@ export function registerIntake(kit: BotKit): void {
   // take, never from anything else; required, with the error next to the field (issue 22 §4).
   kit.onDialog('fetch', verbs.intakeTakeForm, { where: 'intakeChannel', data: Ref }, async ({ actor, t, data }) => {
     const report = await s.reports.byReference(data.reference);
-    if (report?.handler_aad) return t.intake.refusals.taken(markdownText(report.handler_name ?? ''));
+    if (report?.handlerAad) return t.intake.refusals.taken(markdownText(report.handlerName ?? ''));
     const phone = (await s.users.profile(actor.aadObjectId))?.handlerPhone;
     return { title: sv.intake.takeForm.title(data.reference), card: takeFormCard({ reference: data.reference, ...(phone ? { phone } : {}), prefilled: !!phone }, sv), width: 'medium', height: 'small' };
   });
@@ -89,9 +89,9 @@ export function registerIntake(kit: BotKit): void {
 
   /** After an action taken in a dialog: the card in the channel shows it to everyone (best effort). */
   async function updateChannelCard(report: Report): Promise<void> {
-    if (!report.channel_conversation_id || !report.channel_activity_id) return;
+    if (!report.channelConversationId || !report.channelActivityId) return;
     try {
-      await kit.delivery.updateInThread(report.intake_unit_id, { conversationId: report.channel_conversation_id, activityId: report.channel_activity_id }, () => channelCard(report));
+      await kit.delivery.updateInThread(report.intakeUnitId, { conversationId: report.channelConversationId, activityId: report.channelActivityId }, () => channelCard(report));
     } catch (error) {
       kit.log.warn({ event: 'intake.card-update-failed', reference: report.reference, err: error }, 'channel card not updated; the take is stored');
     }

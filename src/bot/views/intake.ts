@@ -12,35 +12,35 @@ import type { Services } from '../../services';
 
 /** The report's facts for intake: no field for the child, so the channel card cannot show one. */
 export function intakeViewOf(s: Services, report: Report): IntakeView {
-  const school = s.directory.school(report.school_id);
+  const school = s.directory.school(report.schoolId);
   return {
     reference: report.reference,
-    schoolName: school?.name ?? report.school_id,
-    schoolType: report.school_type,
-    districtName: s.directory.district(report.district_id)?.name ?? report.district_id,
+    schoolName: school?.name ?? report.schoolId,
+    schoolType: report.schoolType,
+    districtName: s.directory.district(report.districtId)?.name ?? report.districtId,
     category: report.category as Category,
-    acute: report.acute === 1,
-    receivedAt: new Date(report.received_at),
-    protectionDueAt: new Date(report.protection_due_at),
-    decisionDueAt: new Date(report.decision_due_at),
-    feedbackWanted: report.feedback_requested === 1,
-    meetingWanted: report.joint_meeting_wanted === 1,
-    ...(report.out_of_hours === 1 ? { outOfHours: true } : {}),
+    acute: report.acute,
+    receivedAt: report.receivedAt,
+    protectionDueAt: report.protectionDueAt,
+    decisionDueAt: report.decisionDueAt,
+    feedbackWanted: report.feedbackRequested,
+    meetingWanted: report.jointMeetingWanted,
+    ...(report.outOfHours ? { outOfHours: true } : {}),
   };
 }
 
 /** The channel card's view: the facts, where the report stands, its clocks and its history. */
 export async function intakeCardView(s: Services, report: Report): Promise<IntakeCardView> {
-  const wants = report.feedback_requested === 1 || !!report.feedback_requested_later_at;
+  const wants = report.feedbackRequested || !!report.feedbackRequestedLaterAt;
   const history = await s.intake.history(report);
   return {
     ...intakeViewOf(s, report),
-    ...(report.handler_name ? { handlerName: report.handler_name, handlerPhone: report.handler_phone ?? '' } : {}),
-    ...(report.protection_at ? { protection: { immediate: report.protection_immediate === 1 } } : {}),
+    ...(report.handlerName ? { handlerName: report.handlerName, handlerPhone: report.handlerPhone ?? '' } : {}),
+    ...(report.protectionAt ? { protection: { immediate: report.protectionImmediate === true } } : {}),
     ...(report.decision ? { decision: report.decision } : {}),
-    feedback: report.feedback_inappropriate_at && !report.feedback_given_at ? 'inappropriate' : report.feedback_given_at ? 'sent' : wants ? 'pending' : 'notAsked',
-    meetingOffered: !!report.joint_meeting_offered_at,
-    ...(report.registered_at ? { registered: { at: new Date(report.registered_at), who: history.findLast((h) => h.kind === 'register')?.who ?? '' } } : {}),
+    feedback: report.feedbackInappropriateAt && !report.feedbackGivenAt ? 'inappropriate' : report.feedbackGivenAt ? 'sent' : wants ? 'pending' : 'notAsked',
+    meetingOffered: !!report.jointMeetingOfferedAt,
+    ...(report.registeredAt ? { registered: { at: report.registeredAt, who: history.findLast((h) => h.kind === 'register')?.who ?? '' } } : {}),
     clocks: s.intake.clocks(report),
     history,
     // As recorded with the decision (issue 22 §4): the order stays on the card after the assessment.
@@ -65,14 +65,14 @@ export async function myReportsViewOf(s: Services, actor: Actor, page: number): 
     page,
     more,
     rows: rows.map((r) => {
-      const asked = r.feedback_requested === 1 || !!r.feedback_requested_later_at;
+      const asked = r.feedbackRequested || !!r.feedbackRequestedLaterAt;
       return {
         reference: r.reference,
-        receivedAt: new Date(r.received_at),
-        schoolName: s.directory.school(r.school_id)?.name ?? r.school_id,
-        ...(r.handler_name ? { handlerName: r.handler_name } : {}),
-        ...(r.feedback_given_at && r.decision ? { decisionFeedback: r.decision } : {}),
-        canAskFeedback: !asked && !r.feedback_given_at,
+        receivedAt: r.receivedAt,
+        schoolName: s.directory.school(r.schoolId)?.name ?? r.schoolId,
+        ...(r.handlerName ? { handlerName: r.handlerName } : {}),
+        ...(r.feedbackGivenAt && r.decision ? { decisionFeedback: r.decision } : {}),
+        canAskFeedback: !asked && !r.feedbackGivenAt,
         asked,
       };
     }),

@@ -130,16 +130,16 @@ const DIALOG_TEXT = 3000;
 
 /** The teacher's receipt: the reference, where it went, and the on-call number outside office hours. */
 export function receiptViewOf(s: Services, report: Report, created: boolean): ReceiptView {
-  const unit = s.directory.intakeUnit(report.intake_unit_id);
-  const receivedAt = new Date(report.received_at);
-  const afterHours = unit && !isOpen(unit, receivedAt) ? { onCallPhone: unit.onCallPhone, ...(report.acute === 1 ? { acute: true } : {}) } : undefined;
-  return { reference: report.reference, sentAt: receivedAt, unitName: unit?.name ?? '', feedbackWanted: report.feedback_requested === 1, already: !created, ...(afterHours ? { afterHours } : {}) };
+  const unit = s.directory.intakeUnit(report.intakeUnitId);
+  const receivedAt = report.receivedAt;
+  const afterHours = unit && !isOpen(unit, receivedAt) ? { onCallPhone: unit.onCallPhone, ...(report.acute ? { acute: true } : {}) } : undefined;
+  return { reference: report.reference, sentAt: receivedAt, unitName: unit?.name ?? '', feedbackWanted: report.feedbackRequested, already: !created, ...(afterHours ? { afterHours } : {}) };
 }
 
 /** The full report for intake's dialog, long texts cut (the export has them whole), with its export links. */
 export function fullReportViewOf(
   s: Services,
-  opened: { report: Report; content: Partial<ReportContent>; earlier: Array<Pick<Report, 'reference' | 'received_at'>> },
+  opened: { report: Report; content: Partial<ReportContent>; earlier: Array<Pick<Report, 'reference' | 'receivedAt'>> },
   t: Strings,
   exports: { json: string; pdf: string },
 ): FullReportView {
@@ -151,9 +151,9 @@ export function fullReportViewOf(
   const truncated = all.some((sec) => sec.rows.some(([, v]) => (v?.length ?? 0) > DIALOG_TEXT));
   return {
     reference: opened.report.reference,
-    receivedAt: new Date(opened.report.received_at),
+    receivedAt: opened.report.receivedAt,
     sections,
-    earlier: opened.earlier.map((e) => ({ reference: e.reference, receivedAt: new Date(e.received_at) })),
+    earlier: opened.earlier.map((e) => ({ reference: e.reference, receivedAt: e.receivedAt })),
     purgeDays: s.config.municipality.retention.reportDaysAfterHandover,
     truncated,
     exportJsonUrl: exports.json,

@@ -1,14 +1,140 @@
 /**
  * The report path's repository: drafts, reports, their history (report_events) and intake's sealed
  * notes. Every function takes the executor first (the store's db, or a transaction), so a service
- * decides what shares a transaction. Reports come back as rows (`ReportTable`) for now; drafts and
- * history entries as domain shapes with real Dates.
+ * decides what shares a transaction. Reports, drafts and history entries come back as domain shapes
+ * (camelCase, real Dates and booleans): the row's columns go no further than this file.
  */
+import type { Report, ReportPatch } from '../report';
 import { newId, type Tx } from './index';
 import type { ReportTable } from './schema';
 
 const iso = (d: Date) => d.toISOString();
 const DAY_MS = 86_400_000;
+
+const dateOf = (s: string | null | undefined): Date | undefined => (s ? new Date(s) : undefined);
+const flagOf = (n: number | null | undefined): boolean | undefined => (n === null || n === undefined ? undefined : n === 1);
+const textOf = (s: string | null | undefined): string | undefined => s ?? undefined;
+
+/** The report a row holds. */
+export function reportOf(r: ReportTable): Report {
+  return {
+    id: r.id,
+    reference: r.reference,
+    submissionKey: r.submission_key,
+    reporterAad: r.reporter_aad,
+    reporterLocale: r.reporter_locale,
+    schoolId: r.school_id,
+    districtId: r.district_id,
+    schoolType: r.school_type,
+    intakeUnitId: r.intake_unit_id,
+    category: r.category,
+    acute: r.acute === 1,
+    feedbackRequested: r.feedback_requested === 1,
+    jointMeetingWanted: r.joint_meeting_wanted === 1,
+    childKey: textOf(r.child_key),
+    indexKeyId: textOf(r.index_key_id),
+    sealed: textOf(r.sealed),
+    receivedAt: new Date(r.received_at),
+    receivedMonth: r.received_month,
+    protectionDueAt: new Date(r.protection_due_at),
+    decisionDueAt: new Date(r.decision_due_at),
+    channelConversationId: textOf(r.channel_conversation_id),
+    channelActivityId: textOf(r.channel_activity_id),
+    handlerAad: textOf(r.handler_aad),
+    handlerName: textOf(r.handler_name),
+    handlerPhone: textOf(r.handler_phone),
+    receiptAt: dateOf(r.receipt_at),
+    protectionAt: dateOf(r.protection_at),
+    protectionImmediate: flagOf(r.protection_immediate),
+    decision: r.decision ?? undefined,
+    decisionDate: textOf(r.decision_date),
+    decisionAt: dateOf(r.decision_at),
+    feedbackInappropriateAt: dateOf(r.feedback_inappropriate_at),
+    feedbackRequestedLaterAt: dateOf(r.feedback_requested_later_at),
+    feedbackGivenAt: dateOf(r.feedback_given_at),
+    jointMeetingOfferedAt: dateOf(r.joint_meeting_offered_at),
+    feedbackSentUnrequested: flagOf(r.feedback_sent_unrequested),
+    version: r.version,
+    purgedAt: dateOf(r.purged_at),
+    updatedAt: new Date(r.updated_at),
+    acuteAlerts: r.acute_alerts ?? 0,
+    acuteAlertAt: dateOf(r.acute_alert_at),
+    outOfHours: flagOf(r.out_of_hours),
+    registeredAt: dateOf(r.registered_at),
+    purgeWarnedAt: dateOf(r.purge_warned_at),
+    purgeListedAt: dateOf(r.purge_listed_at),
+    draftStartedAt: dateOf(r.draft_started_at),
+    beforeHoliday: flagOf(r.before_holiday),
+    reporterPrincipal: flagOf(r.reporter_principal),
+    repeatChild: flagOf(r.repeat_child),
+  };
+}
+
+/** The column of each field (typed, so a renamed column fails the build). */
+const columnOf: { [K in keyof Report]-?: keyof ReportTable } = {
+  id: 'id',
+  reference: 'reference',
+  submissionKey: 'submission_key',
+  reporterAad: 'reporter_aad',
+  reporterLocale: 'reporter_locale',
+  schoolId: 'school_id',
+  districtId: 'district_id',
+  schoolType: 'school_type',
+  intakeUnitId: 'intake_unit_id',
+  category: 'category',
+  acute: 'acute',
+  feedbackRequested: 'feedback_requested',
+  jointMeetingWanted: 'joint_meeting_wanted',
+  childKey: 'child_key',
+  indexKeyId: 'index_key_id',
+  sealed: 'sealed',
+  receivedAt: 'received_at',
+  receivedMonth: 'received_month',
+  protectionDueAt: 'protection_due_at',
+  decisionDueAt: 'decision_due_at',
+  channelConversationId: 'channel_conversation_id',
+  channelActivityId: 'channel_activity_id',
+  handlerAad: 'handler_aad',
+  handlerName: 'handler_name',
+  handlerPhone: 'handler_phone',
+  receiptAt: 'receipt_at',
+  protectionAt: 'protection_at',
+  protectionImmediate: 'protection_immediate',
+  decision: 'decision',
+  decisionDate: 'decision_date',
+  decisionAt: 'decision_at',
+  feedbackInappropriateAt: 'feedback_inappropriate_at',
+  feedbackRequestedLaterAt: 'feedback_requested_later_at',
+  feedbackGivenAt: 'feedback_given_at',
+  jointMeetingOfferedAt: 'joint_meeting_offered_at',
+  feedbackSentUnrequested: 'feedback_sent_unrequested',
+  version: 'version',
+  purgedAt: 'purged_at',
+  updatedAt: 'updated_at',
+  acuteAlerts: 'acute_alerts',
+  acuteAlertAt: 'acute_alert_at',
+  outOfHours: 'out_of_hours',
+  registeredAt: 'registered_at',
+  purgeWarnedAt: 'purge_warned_at',
+  purgeListedAt: 'purge_listed_at',
+  draftStartedAt: 'draft_started_at',
+  beforeHoliday: 'before_holiday',
+  reporterPrincipal: 'reporter_principal',
+  repeatChild: 'repeat_child',
+};
+
+/** A field's value as its column stores it: ISO instants, 0/1 flags, null for nothing. */
+const columnValue = (v: Report[keyof Report]): string | number | null => (v instanceof Date ? iso(v) : typeof v === 'boolean' ? (v ? 1 : 0) : (v ?? null));
+
+/** The columns a patch changes, and only those. */
+export function columnsOf(patch: ReportPatch): Partial<ReportTable> {
+  const changes: Record<string, string | number | null> = {};
+  for (const [field, value] of Object.entries(patch) as Array<[keyof Report, Report[keyof Report]]>) changes[columnOf[field]] = columnValue(value);
+  return changes as Partial<ReportTable>;
+}
+
+/** The row that stores a report. */
+export const rowOf = (report: Report): ReportTable => columnsOf(report) as ReportTable;
 
 /** A stored draft: its content is sealed with the draft's own data key. */
 export interface StoredDraft {
@@ -49,15 +175,22 @@ export async function deleteDraft(db: Tx, id: string): Promise<boolean> {
 }
 
 /** A report by its id (purged ones too, until the purge deletes the row). */
-export const reportById = (db: Tx, id: string): Promise<ReportTable | undefined> => db.selectFrom('reports').selectAll().where('id', '=', id).executeTakeFirst();
+export async function reportById(db: Tx, id: string): Promise<Report | undefined> {
+  const row = await db.selectFrom('reports').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && reportOf(row);
+}
 
 /** A report by its reference (VÄ-2026-00001). */
-export const reportByReference = (db: Tx, reference: string): Promise<ReportTable | undefined> =>
-  db.selectFrom('reports').selectAll().where('reference', '=', reference).executeTakeFirst();
+export async function reportByReference(db: Tx, reference: string): Promise<Report | undefined> {
+  const row = await db.selectFrom('reports').selectAll().where('reference', '=', reference).executeTakeFirst();
+  return row && reportOf(row);
+}
 
 /** The report a draft became (the draft id is the submission key). */
-export const reportOfSubmission = (db: Tx, draftId: string): Promise<ReportTable | undefined> =>
-  db.selectFrom('reports').selectAll().where('submission_key', '=', draftId).executeTakeFirst();
+export async function reportOfSubmission(db: Tx, draftId: string): Promise<Report | undefined> {
+  const row = await db.selectFrom('reports').selectAll().where('submission_key', '=', draftId).executeTakeFirst();
+  return row && reportOf(row);
+}
 
 /** Does the report still exist (a purge deletes the row)? */
 export async function reportExists(db: Tx, id: string): Promise<boolean> {
@@ -78,21 +211,22 @@ export async function anyReportOnChild(db: Tx, childKeys: string[], until: Date)
 }
 
 /** The other reports on the child (any of its keyed hashes) in the 365 days up to `report`'s receipt, newest first. */
-export function earlierReportsOnChild(db: Tx, report: Pick<ReportTable, 'id' | 'received_at'>, childKeys: string[]): Promise<ReportTable[]> {
-  return db
+export async function earlierReportsOnChild(db: Tx, report: Pick<Report, 'id' | 'receivedAt'>, childKeys: string[]): Promise<Report[]> {
+  const rows = await db
     .selectFrom('reports')
     .selectAll()
     .where('child_key', 'in', [...new Set(childKeys)])
     .where('id', '!=', report.id)
-    .where('received_at', '>=', new Date(new Date(report.received_at).getTime() - 365 * DAY_MS).toISOString())
-    .where('received_at', '<=', report.received_at)
+    .where('received_at', '>=', new Date(report.receivedAt.getTime() - 365 * DAY_MS).toISOString())
+    .where('received_at', '<=', iso(report.receivedAt))
     .orderBy('received_at', 'desc')
     .execute();
+  return rows.map(reportOf);
 }
 
-/** A submitted report, with its reference (report-submission.ts builds the row). */
-export async function addReport(db: Tx, report: ReportTable): Promise<void> {
-  await db.insertInto('reports').values(report).execute();
+/** A submitted report, with its reference (report-submission.ts builds it). */
+export async function addReport(db: Tx, report: Report): Promise<void> {
+  await db.insertInto('reports').values(rowOf(report)).execute();
 }
 
 /** One line of a report's history. Detail holds codes only, never free text. */
@@ -123,21 +257,19 @@ export async function addIntakeNote(db: Tx, reportId: string, note: { at: Date; 
   await db.insertInto('intake_notes').values({ id: newId(note.at), report_id: reportId, at: iso(note.at), actor_aad: note.actorAad, kind: note.kind, sealed: note.sealed }).execute();
 }
 
-/** The columns an intake action or the reporter may change (the rest is fixed at submit). */
-export type ReportChanges = Partial<Omit<ReportTable, 'id' | 'reference' | 'submission_key'>>;
 
 /**
  * Saves a change made to the report as it was at `expectedVersion` (optimistic concurrency): false,
  * and nothing written, when someone else changed it since.
  */
-export async function saveIfUnchanged(db: Tx, id: string, expectedVersion: number, changes: ReportChanges): Promise<boolean> {
-  const res = await db.updateTable('reports').set(changes).where('id', '=', id).where('version', '=', expectedVersion).executeTakeFirst();
+export async function saveIfUnchanged(db: Tx, id: string, expectedVersion: number, patch: ReportPatch): Promise<boolean> {
+  const res = await db.updateTable('reports').set(columnsOf(patch)).where('id', '=', id).where('version', '=', expectedVersion).executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
 }
 
 /** Registration in the case system, once: false when it was already recorded. */
-export async function recordRegistration(db: Tx, id: string, changes: ReportChanges & { registered_at: string }): Promise<boolean> {
-  const res = await db.updateTable('reports').set(changes).where('id', '=', id).where('registered_at', 'is', null).executeTakeFirst();
+export async function recordRegistration(db: Tx, id: string, patch: ReportPatch & { registeredAt: Date }): Promise<boolean> {
+  const res = await db.updateTable('reports').set(columnsOf(patch)).where('id', '=', id).where('registered_at', 'is', null).executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
 }
 
@@ -147,8 +279,8 @@ export async function recordChannelCard(db: Tx, id: string, conversationId: stri
 }
 
 /** A reporter's own reports not purged, newest first: `limit` from `offset`. */
-export function reportsOfReporter(db: Tx, reporterAad: string, offset: number, limit: number): Promise<ReportTable[]> {
-  return db
+export async function reportsOfReporter(db: Tx, reporterAad: string, offset: number, limit: number): Promise<Report[]> {
+  const rows = await db
     .selectFrom('reports')
     .selectAll()
     .where('reporter_aad', '=', reporterAad)
@@ -159,17 +291,19 @@ export function reportsOfReporter(db: Tx, reporterAad: string, offset: number, l
     .limit(limit)
     .offset(offset)
     .execute();
+  return rows.map(reportOf);
 }
 
 /** Reports received since `since`, not purged, not yet acknowledged or not yet decided. */
-export function reportsAwaitingIntake(db: Tx, since: Date): Promise<ReportTable[]> {
-  return db
+export async function reportsAwaitingIntake(db: Tx, since: Date): Promise<Report[]> {
+  const rows = await db
     .selectFrom('reports')
     .selectAll()
     .where('received_at', '>=', iso(since))
     .where('purged_at', 'is', null)
     .where((eb) => eb.or([eb('receipt_at', 'is', null), eb('decision', 'is', null)]))
     .execute();
+  return rows.map(reportOf);
 }
 
 /**
@@ -197,6 +331,6 @@ export async function countAcuteAlert(db: Tx, id: string, seen: number, now: Dat
 }
 
 /** A change the reporter makes to their own report (no version check: intake's actions do not touch these columns). */
-export async function updateReport(db: Tx, id: string, changes: ReportChanges): Promise<void> {
-  await db.updateTable('reports').set(changes).where('id', '=', id).execute();
+export async function updateReport(db: Tx, id: string, patch: ReportPatch): Promise<void> {
+  await db.updateTable('reports').set(columnsOf(patch)).where('id', '=', id).execute();
 }

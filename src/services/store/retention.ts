@@ -6,7 +6,7 @@
 import { sql, type ExpressionBuilder } from 'kysely';
 import type { Dialect } from './db';
 import type { Tx } from './index';
-import { reportFactColumns, type ReportFacts } from '../stat-rollup';
+import { reportFactColumns, type ReportFacts } from './rollup';
 import type { Database } from './schema';
 
 const iso = (d: Date) => d.toISOString();
@@ -38,17 +38,20 @@ function pastCutoffs(eb: ExpressionBuilder<Database, 'reports'>, { decidedBefore
   ]);
 }
 
-/** A report due for purge: what statistics hold of it, and where its own messages are. */
-export type ReportToPurge = ReportFacts & {
+/** A report due for purge: what statistics hold of it (`facts`), and where its own messages are. */
+export interface ReportToPurge {
   id: string;
-  decision_at: string | null;
-  purged_at: string | null;
-  reporter_aad: string;
-  reporter_locale: string;
-  intake_unit_id: string;
-  channel_conversation_id: string | null;
-  channel_activity_id: string | null;
-};
+  decisionAt: Date | undefined;
+  purgedAt: Date | undefined;
+  reporterAad: string;
+  reporterLocale: string;
+  intakeUnitId: string;
+  channelConversationId: string | undefined;
+  channelActivityId: string | undefined;
+  facts: ReportFacts;
+}
+
+const dateOf = (s: string | null | undefined): Date | undefined => (s ? new Date(s) : undefined);
 
 /**
  * Reports whose purge date is past: only those intake has registered in the case system (the
@@ -56,12 +59,23 @@ export type ReportToPurge = ReportFacts & {
  * copy may be cleared only once the original lives there), and any left from the earlier purge,
  * which cleared the content but kept the row.
  */
-export function reportsDueForPurge(db: Tx, cutoffs: ReportCutoffs): Promise<ReportToPurge[]> {
-  return db
+export async function reportsDueForPurge(db: Tx, cutoffs: ReportCutoffs): Promise<ReportToPurge[]> {
+  const rows = await db
     .selectFrom('reports')
-    .select(['id', 'decision_at', 'purged_at', 'reporter_aad', 'reporter_locale', 'intake_unit_id', 'channel_conversation_id', 'channel_activity_id', ...reportFactColumns])
+    .select(['id', 'purged_at', 'reporter_aad', 'reporter_locale', 'intake_unit_id', 'channel_conversation_id', 'channel_activity_id', ...reportFactColumns])
     .where((eb) => eb.or([eb('purged_at', 'is not', null), eb.and([eb('registered_at', 'is not', null), pastCutoffs(eb, cutoffs)])]))
     .execute();
+  return rows.map(({ id, purged_at, reporter_aad, reporter_locale, intake_unit_id, channel_conversation_id, channel_activity_id, ...facts }) => ({
+    id,
+    decisionAt: dateOf(facts.decision_at),
+    purgedAt: dateOf(purged_at),
+    reporterAad: reporter_aad,
+    reporterLocale: reporter_locale,
+    intakeUnitId: intake_unit_id,
+    channelConversationId: channel_conversation_id ?? undefined,
+    channelActivityId: channel_activity_id ?? undefined,
+    facts,
+  }));
 }
 
 /** One of Värna's own messages about a report in Teams, where it went (the outbox Target, parsed by the caller). */
@@ -113,15 +127,15 @@ export async function forgetOutboxOfReport(db: Tx, reportId: string): Promise<vo
 
 export interface UnregisteredReport {
   id: string;
-  intake_unit_id: string;
-  channel_conversation_id: string | null;
-  decision_at: string | null;
-  received_at: string;
+  intakeUnitId: string;
+  channelConversationId: string | undefined;
+  decisionAt: Date | undefined;
+  receivedAt: Date;
 }
 
 /** Reports not purged, not registered and not yet warned about, past the warning's cut-offs. */
-export function unregisteredNearPurge(db: Tx, cutoffs: ReportCutoffs): Promise<UnregisteredReport[]> {
-  return db
+export async function unregisteredNearPurge(db: Tx, cutoffs: ReportCutoffs): Promise<UnregisteredReport[]> {
+  const rows = await db
     .selectFrom('reports')
     .select(['id', 'intake_unit_id', 'channel_conversation_id', 'decision_at', 'received_at'])
     .where('purged_at', 'is', null)
@@ -129,6 +143,13 @@ export function unregisteredNearPurge(db: Tx, cutoffs: ReportCutoffs): Promise<U
     .where('purge_warned_at', 'is', null)
     .where((eb) => pastCutoffs(eb, cutoffs))
     .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    intakeUnitId: r.intake_unit_id,
+    channelConversationId: r.channel_conversation_id ?? undefined,
+    decisionAt: dateOf(r.decision_at),
+    receivedAt: new Date(r.received_at),
+  }));
 }
 
 /** The purge warning for the report is queued: once. */
