@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { z } from 'zod/v4';
 import { Municipality } from '../src/services/municipality';
-import { ReportExport } from '../src/services/report-export';
+import { ReportExport } from '../src/services/reports/export';
 
 export function configJsonSchema(): unknown {
   const schema = z.toJSONSchema(Municipality, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;

@@ -1,5 +1,5 @@
 import PDFDocument from 'pdfkit';
-import type { ReportExport } from '../services/report-export';
+import type { ReportExport } from '../services/reports/export';
 import type { Strings } from './i18n';
 
 // DejaVu covers Swedish and most scripts; PDFKit's built-in fonts cannot show å, ä, ö reliably.

@@ -1,5 +1,5 @@
-import type { Category, FieldErrors, Page } from '../services/report-model';
-import { limits, pages } from '../services/report-model';
+import type { Category, FieldErrors, Page } from '../services/reports/model';
+import { limits, pages } from '../services/reports/model';
 import {
   actionSet,
   card,

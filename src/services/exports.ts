@@ -1,5 +1,5 @@
 import type { Clock } from './clock';
-import { referenceSubject } from './intake-access';
+import { referenceSubject } from './intake/access';
 import type { Store } from './store';
 
 /**

@@ -5,9 +5,9 @@ import type { Clock } from './clock';
 import type { Cipher } from './crypto';
 import { ConflictError, NotAllowedError, NotFoundError } from './errors';
 import { trackReport } from './stat-rollup';
-import { memberUnits, referenceSubject } from './intake-access';
-import { makeIntakeAlerts } from './intake-alerts';
-import { clocksOf, type ClockState } from './intake-clocks';
+import { memberUnits, referenceSubject } from './intake/access';
+import { makeIntakeAlerts } from './intake/alerts';
+import { clocksOf, type ClockState } from './intake/clocks';
 import {
   assessProtection,
   checkDecisionDate,
@@ -24,7 +24,7 @@ import {
   type EventDetail,
   type IntakeAction,
   type Transition,
-} from './intake-transitions';
+} from './intake/transitions';
 import { feedbackKind, feedbackTarget, type FeedbackMessage, type PermittedFeedback } from './feedback';
 import type { Directory } from './municipality';
 import type { Outbox } from './outbox';
@@ -32,10 +32,10 @@ import type { Report, Reports } from './reports';
 import type { Store, Tx } from './store';
 import * as reportRows from './store/reports';
 
-export type { ClockState } from './intake-clocks';
-export { ACUTE_ALERT_HOURS, ACUTE_REPEAT_MS, type IntakeAction, type Outcome } from './intake-transitions';
+export type { ClockState } from './intake/clocks';
+export { ACUTE_ALERT_HOURS, ACUTE_REPEAT_MS, type IntakeAction, type Outcome } from './intake/transitions';
 export type IsMember = (teamId: string) => Promise<boolean>;
-export { acuteAlertKind, alertKind, onCallAlertKind } from './intake-alerts';
+export { acuteAlertKind, alertKind, onCallAlertKind } from './intake/alerts';
 
 export interface HistoryEntry {
   at: Date;
@@ -60,7 +60,7 @@ export interface IntakeDeps {
  * the decision, mark feedback inappropriate, offer a joint meeting. Only members of the receiving
  * unit's team may act; every action and every refusal is audited; what reaches the reporter is the
  * closed set of PermittedFeedback, in their 1:1 chat only. The rules of each change are pure
- * functions (intake-transitions.ts); this module loads, applies one, and saves.
+ * functions (intake/transitions.ts); this module loads, applies one, and saves.
  */
 export function makeIntake({ config, store, clock, log, cipher, directory, outbox, reports }: IntakeDeps) {
   async function load(reference: string): Promise<Report> {
@@ -217,7 +217,7 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
 
     /**
      * What is due, overdue or done: protection the same calendar day (the next one when the report
-     * came in late), decision within 14 days, feedback a week after the decision date (intake-clocks.ts).
+     * came in late), decision within 14 days, feedback a week after the decision date (intake/clocks.ts).
      */
     clocks(r: Report, now: Date = clock.now()): ClockState[] {
       return clocksOf(r, now);
@@ -255,7 +255,7 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
       return updated;
     },
 
-    // The alerts in the report's thread (intake-alerts.ts): checkClocks, queueAcuteAlert, checkAcute.
+    // The alerts in the report's thread (intake/alerts.ts): checkClocks, queueAcuteAlert, checkAcute.
     ...makeIntakeAlerts({ store, clock, log, directory, outbox, ackHours: config.env.VARNA_ACK_ALERT_WORKING_HOURS }),
     load,
     config,

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from '../log';
 import type { Clock } from './clock';
 import type { Cipher, KeyCheck } from './crypto';
-import type { ReportContent } from './report-model';
+import type { ReportContent } from './reports/model';
 import type { Store } from './store';
 import * as keyRows from './store/keys';
 

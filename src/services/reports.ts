@@ -4,19 +4,19 @@ import type { Actor } from './actor';
 import type { Clock } from './clock';
 import type { Cipher } from './crypto';
 import { NotAllowedError, NotFoundError } from './errors';
-import { memberUnits, referenceSubject } from './intake-access';
+import { memberUnits, referenceSubject } from './intake/access';
 import type { Directory } from './municipality';
 import type { Outbox } from './outbox';
-import { makeDrafts } from './report-drafts';
-import type { Report } from './report';
-import { steps, type ReportContent } from './report-model';
-import { makeRecords } from './report-records';
-import { makeSubmit } from './report-submit';
+import { makeDrafts } from './reports/drafts';
+import type { Report } from './reports/report';
+import { steps, type ReportContent } from './reports/model';
+import { makeRecords } from './reports/records';
+import { makeSubmit } from './reports/submit';
 import type { Store, Tx } from './store';
 import * as reportRows from './store/reports';
 
-export type { Draft, Profile } from './report-drafts';
-export { channelCardKind } from './report-submit';
+export type { Draft, Profile } from './reports/drafts';
+export { channelCardKind } from './reports/submit';
 
 export interface ReportsDeps {
   config: Config;
@@ -28,13 +28,13 @@ export interface ReportsDeps {
   outbox: Outbox;
 }
 
-export type { Report } from './report';
+export type { Report } from './reports/report';
 
 export const deliveryDelayedKind = 'report.deliveryDelayed';
 
 /**
- * The report path, from the teacher's side and for intake's reading: the form (report-drafts.ts),
- * "Skicka" (report-submit.ts), and here the report once it exists: found, opened by the intake
+ * The report path, from the teacher's side and for intake's reading: the form (reports/drafts.ts),
+ * "Skicka" (reports/submit.ts), and here the report once it exists: found, opened by the intake
  * team (audited), its channel card's place, a delivery that came too late.
  */
 export function makeReports({ config, store, clock, log, cipher, directory, outbox }: ReportsDeps) {

@@ -1,6 +1,6 @@
 import type { Logger } from '../log';
 import type { Clock } from './clock';
-import { alertKind } from './intake-alerts';
+import { alertKind } from './intake/alerts';
 import type { Municipality } from './municipality';
 import type { Outbox, Target } from './outbox';
 import { reportContribution, RollupDelta } from './stat-rollup';

@@ -5,7 +5,7 @@ import { strings, type Strings } from '../../src/cards/i18n';
 import { dutyTopics } from '../../src/cards/i18n/duty';
 import { feedbackCard } from '../../src/cards/intake';
 import { receiptCard, reportPageCard, reviewCard } from '../../src/cards/report';
-import { pageOf, type Step } from '../../src/services/report-model';
+import { pageOf, type Step } from '../../src/services/reports/model';
 import { measures } from '../../src/services/statistics-export';
 import { checkCard, inputsOf, textOf } from '../support/cards';
 

@@ -5,7 +5,7 @@ import { startBot, type TestBot } from '../support/bot';
 import { actionsOf, inputsOf, textOf } from '../support/cards';
 import { ManualClock } from '../support/clock';
 import { TEST_CHILD, TEST_OBSERVED, TEST_PNR, draftIdOf, fillReport, reportInput } from '../support/report';
-import { limits } from '../../src/services/report-model';
+import { limits } from '../../src/services/reports/model';
 import { as, type TestUser } from '../support/users';
 
 async function intakeReady(bot: TestBot): Promise<void> {

@@ -8,7 +8,7 @@ import { ManualClock } from '../support/clock';
 import { forbid } from '../support/logs';
 import { TEST_CHILD, TEST_OBSERVED, TEST_PNR, TEST_WORDS, cardBelow, draftIdOf, fillReport, reportInput, sendValues, submitReport } from '../support/report';
 import { as } from '../support/users';
-import { ReportExport } from '../../src/services/report-export';
+import { ReportExport } from '../../src/services/reports/export';
 import { findInTables } from '../support/scan';
 import { REPORTS_CHANNEL, TEAM, channelCards, channelConversation, intakeReady } from '../support/intake';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ConflictError, ValidationError } from '../../src/services/errors';
-import { clocksOf } from '../../src/services/intake-clocks';
+import { clocksOf } from '../../src/services/intake/clocks';
 import {
   acuteAlertDue,
   assessProtection,
@@ -12,12 +12,12 @@ import {
   requestFeedbackLater,
   takeReport,
   type DecisionInput,
-} from '../../src/services/intake-transitions';
-import type { ReportContent } from '../../src/services/report-model';
-import { newReport, referenceOf, referenceYear } from '../../src/services/report-submission';
+} from '../../src/services/intake/transitions';
+import type { ReportContent } from '../../src/services/reports/model';
+import { newReport, referenceOf, referenceYear } from '../../src/services/reports/submission';
 import { defaultHolidayRules } from '../../src/services/school-holidays';
 import { reportContribution } from '../../src/services/stat-rollup';
-import type { Report } from '../../src/services/report';
+import type { Report } from '../../src/services/reports/report';
 import { rowOf } from '../../src/services/store/reports';
 
 /** Exempelkommun's intake unit: Monday–Friday 08:00–16:30. */
@@ -35,7 +35,7 @@ function contentOf(o: { acute?: boolean; feedbackWanted?: boolean; role?: string
   } as unknown as ReportContent;
 }
 
-/** A report as submitted at `receivedAt` (report-submission.ts), with `changes` over it. */
+/** A report as submitted at `receivedAt` (reports/submission.ts), with `changes` over it. */
 function reportAt(receivedAt: string, changes: Partial<Report> = {}, content = contentOf()): Report {
   const at = new Date(receivedAt);
   const row = newReport(

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { checkPersonnummer, normalizePnr, pageOf, pageSteps, steps, validateStep } from '../../src/services/report-model';
+import { checkPersonnummer, normalizePnr, pageOf, pageSteps, steps, validateStep } from '../../src/services/reports/model';
 
 describe('the guardians step (guidance, not a provision)', () => {
   const ctx = { at: new Date('2026-03-02T09:00:00+01:00'), knownSchool: () => true };

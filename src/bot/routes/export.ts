@@ -2,7 +2,7 @@ import type restify from 'restify';
 import { localeOf, strings } from '../../cards/i18n';
 import type { Actor } from '../../services/actor';
 import { NotAllowedError, NotFoundError, UnavailableError } from '../../services/errors';
-import { toExport } from '../../services/report-export';
+import { toExport } from '../../services/reports/export';
 import type { Services } from '../../services';
 import type { Report } from '../../services/reports';
 import { sourceOf, type DownloadGuard } from '../download-guard';

@@ -4,7 +4,7 @@ import { discardConfirmCard, discardedCard, fullReportCard, receiptCard, savedCa
 import { verbs } from '../../cards/verbs';
 import type { Actor } from '../../services/actor';
 import { NotAllowedError, NotFoundError, ValidationError } from '../../services/errors';
-import { fieldsOf, pageSteps, pages, steps, type Page, type Step } from '../../services/report-model';
+import { fieldsOf, pageSteps, pages, steps, type Page, type Step } from '../../services/reports/model';
 import { below, type BotKit } from '../kit';
 import type { Links } from '../links';
 import { draftCard, fullReportViewOf, receiptViewOf } from '../views/report';

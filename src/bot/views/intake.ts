@@ -6,7 +6,7 @@ import type { IntakeView } from '../../cards/report';
 import type { Actor } from '../../services/actor';
 import { localParts } from '../../services/office-hours';
 import { markerOf } from '../../services/outbox';
-import type { Category } from '../../services/report-model';
+import type { Category } from '../../services/reports/model';
 import type { Report } from '../../services/reports';
 import type { Services } from '../../services';
 

@@ -1,7 +1,7 @@
 import type { Strings } from '../../cards/i18n';
 import { reportPageCard, reviewCard, type AcuteView, type FullReportView, type ReceiptView } from '../../cards/report';
 import { isOpen } from '../../services/office-hours';
-import { doNotInformGuardians, pageOf, pageSteps, type Category, type DraftContent, type Page, type ReportContent, type Step } from '../../services/report-model';
+import { doNotInformGuardians, pageOf, pageSteps, type Category, type DraftContent, type Page, type ReportContent, type Step } from '../../services/reports/model';
 import type { Draft, Report } from '../../services/reports';
 import type { Services } from '../../services';
 

@@ -1,4 +1,4 @@
-import type { Category, Page, Step } from '../../services/report-model';
+import type { Category, Page, Step } from '../../services/reports/model';
 
 /** The report flow's texts. Legal references: Socialtjänstlag (2025:400), OSL (2009:400). */
 export const sv = {

@@ -4,7 +4,7 @@
  * decides what shares a transaction. Reports, drafts and history entries come back as domain shapes
  * (camelCase, real Dates and booleans): the row's columns go no further than this file.
  */
-import type { Report, ReportPatch } from '../report';
+import type { Report, ReportPatch } from '../reports/report';
 import { newId, type Tx } from './index';
 import type { ReportTable } from './schema';
 
@@ -224,7 +224,7 @@ export async function earlierReportsOnChild(db: Tx, report: Pick<Report, 'id' | 
   return rows.map(reportOf);
 }
 
-/** A submitted report, with its reference (report-submission.ts builds it). */
+/** A submitted report, with its reference (reports/submission.ts builds it). */
 export async function addReport(db: Tx, report: Report): Promise<void> {
   await db.insertInto('reports').values(rowOf(report)).execute();
 }

@@ -3,12 +3,12 @@
  * a pure function (no store, no clock), so the deadlines and the statistics' facts a report carries
  * from its first moment are a unit test away (tests/services/intake-transitions.test.ts).
  */
-import type { Locale } from './actor';
-import { decisionDue, protectionDue, stockholmDate, stockholmMonth } from './deadlines';
-import type { IntakeUnit, School } from './municipality';
-import { isOpen } from './office-hours';
-import type { ReportContent } from './report-model';
-import { isBeforeHoliday, type HolidayRules } from './school-holidays';
+import type { Locale } from '../actor';
+import { decisionDue, protectionDue, stockholmDate, stockholmMonth } from '../deadlines';
+import type { IntakeUnit, School } from '../municipality';
+import { isOpen } from '../office-hours';
+import type { ReportContent } from './model';
+import { isBeforeHoliday, type HolidayRules } from '../school-holidays';
 import type { Report } from './report';
 
 export interface Submission {

@@ -1,23 +1,23 @@
 /**
  * "Skicka": a complete draft becomes a report. Stored encrypted with its own data key; the channel
  * card to the intake unit queued in the outbox in the same transaction (the card is sent by
- * src/bot/delivery.ts); the draft deleted; the act audited. The report itself is report-submission.ts.
+ * src/bot/delivery.ts); the draft deleted; the act audited. The report itself is reports/submission.ts.
  */
-import type { Config } from '../config';
-import type { Logger } from '../log';
-import type { Actor, Locale } from './actor';
-import type { Clock } from './clock';
-import type { Cipher } from './crypto';
-import { ConflictError, NotFoundError, ValidationError } from './errors';
-import type { Directory } from './municipality';
-import type { Outbox } from './outbox';
-import type { Draft, Drafts } from './report-drafts';
-import { checkPersonnummer, isComplete, missingSteps, type ReportContent } from './report-model';
-import type { Records } from './report-records';
-import { isPrincipalReporter, newReport, referenceOf, referenceYear } from './report-submission';
-import { markLedToReport, trackReport } from './stat-rollup';
-import { newId, type Store } from './store';
-import * as reportRows from './store/reports';
+import type { Config } from '../../config';
+import type { Logger } from '../../log';
+import type { Actor, Locale } from '../actor';
+import type { Clock } from '../clock';
+import type { Cipher } from '../crypto';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import type { Directory } from '../municipality';
+import type { Outbox } from '../outbox';
+import type { Draft, Drafts } from './drafts';
+import { checkPersonnummer, isComplete, missingSteps, type ReportContent } from './model';
+import type { Records } from './records';
+import { isPrincipalReporter, newReport, referenceOf, referenceYear } from './submission';
+import { markLedToReport, trackReport } from '../stat-rollup';
+import { newId, type Store } from '../store';
+import * as reportRows from '../store/reports';
 import type { Report } from './report';
 
 /** The outbox message that carries the channel card to the intake unit. */

@@ -2,9 +2,9 @@
  * The law's clocks on a report, as the intake card shows them: a pure reading of the report at an
  * instant (no store, no clock), so each is a unit test away.
  */
-import { feedbackDue, stockholmDate } from './deadlines';
-import { wantsDecisionFeedback } from './intake-transitions';
-import type { Report } from './report';
+import { feedbackDue, stockholmDate } from '../deadlines';
+import { wantsDecisionFeedback } from './transitions';
+import type { Report } from '../reports/report';
 
 export interface ClockState {
   name: 'protection' | 'decision' | 'feedback';

@@ -1,14 +1,14 @@
 /**
  * The teacher's report form: a draft, started (from a consultation or as a sibling's), saved a card
  * at a time, moved between cards, discarded. The content is sealed with the draft's own data key;
- * only its owner reaches it. Submitting it is report-submit.ts.
+ * only its owner reaches it. Submitting it is reports/submit.ts.
  */
-import type { Logger } from '../log';
-import type { Actor } from './actor';
-import type { Clock } from './clock';
-import type { Cipher } from './crypto';
-import { NotFoundError, ValidationError } from './errors';
-import type { Directory } from './municipality';
+import type { Logger } from '../../log';
+import type { Actor } from '../actor';
+import type { Clock } from '../clock';
+import type { Cipher } from '../crypto';
+import { NotFoundError, ValidationError } from '../errors';
+import type { Directory } from '../municipality';
 import {
   CARD_TEXT_BYTES,
   cardTextBytes,
@@ -26,10 +26,10 @@ import {
   type Page,
   type ReportContent,
   type Step,
-} from './report-model';
-import type { Records } from './report-records';
-import { newId, type Store } from './store';
-import * as reportRows from './store/reports';
+} from './model';
+import type { Records } from './records';
+import { newId, type Store } from '../store';
+import * as reportRows from '../store/reports';
 
 export interface Draft {
   id: string;

@@ -2,12 +2,12 @@
  * What the report use cases share about a record (a draft or a report): its data key, and the
  * refusal of someone who is not its owner.
  */
-import type { Logger } from '../log';
-import type { Actor } from './actor';
-import type { Clock } from './clock';
-import type { Cipher } from './crypto';
-import { NotFoundError } from './errors';
-import type { Store, Tx } from './store';
+import type { Logger } from '../../log';
+import type { Actor } from '../actor';
+import type { Clock } from '../clock';
+import type { Cipher } from '../crypto';
+import { NotFoundError } from '../errors';
+import type { Store, Tx } from '../store';
 
 export interface RecordsDeps {
   store: Store;

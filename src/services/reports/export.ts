@@ -1,7 +1,7 @@
 import { z } from 'zod/v4';
-import type { Directory } from './municipality';
-import { categories, type ReportContent } from './report-model';
-import type { Report } from './reports';
+import type { Directory } from '../municipality';
+import { categories, type ReportContent } from './model';
+import type { Report } from '../reports';
 
 /**
  * The report as intake registers it in its case system: JSON (schema published in

@@ -8,12 +8,12 @@
  * Dates a person enters or reads (the decision date, "today", the feedback week) are Stockholm
  * dates: just after midnight in Stockholm the UTC date is still yesterday.
  */
-import { isCalendarDate, stockholmDate } from './deadlines';
-import { ConflictError, ValidationError } from './errors';
-import type { PermittedFeedback } from './feedback';
-import type { Outcome, Report, ReportPatch } from './report';
+import { isCalendarDate, stockholmDate } from '../deadlines';
+import { ConflictError, ValidationError } from '../errors';
+import type { PermittedFeedback } from '../feedback';
+import type { Outcome, Report, ReportPatch } from '../reports/report';
 
-export type { Outcome } from './report';
+export type { Outcome } from '../reports/report';
 /** An intake action on the card (the audit's `intake.<action>`, the history's kind). */
 export type IntakeAction = 'take' | 'protection' | 'decision' | 'inappropriate' | 'meeting' | 'register';
 /** A history entry's detail: codes only, never free text. */

@@ -1,4 +1,4 @@
-import type { Directory } from './municipality';
+import type { Directory } from '../municipality';
 
 /** A report's reference as Värna makes them: VÄ-2026-00042. */
 export const REFERENCE = /^VÄ-\d{4}-\d{5}$/;

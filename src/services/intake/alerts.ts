@@ -4,14 +4,14 @@
  * on-call channel or person outside office hours). Each is queued in the outbox once, by its dedupe
  * key, whichever instance runs the check.
  */
-import type { Logger } from '../log';
-import type { Clock } from './clock';
-import { addWorkingHours } from './deadlines';
-import { ACUTE_ALERT_HOURS, ACUTE_REPEAT_MS, acuteAlertDue } from './intake-transitions';
-import type { Directory } from './municipality';
-import type { Outbox } from './outbox';
-import type { Store, Tx } from './store';
-import * as reportRows from './store/reports';
+import type { Logger } from '../../log';
+import type { Clock } from '../clock';
+import { addWorkingHours } from '../deadlines';
+import { ACUTE_ALERT_HOURS, ACUTE_REPEAT_MS, acuteAlertDue } from './transitions';
+import type { Directory } from '../municipality';
+import type { Outbox } from '../outbox';
+import type { Store, Tx } from '../store';
+import * as reportRows from '../store/reports';
 
 export const alertKind = 'intake.alert';
 /** The alert in an acute report's thread that @mentions the intake team (issue 22 §3). */
