@@ -31,6 +31,7 @@ import type { Outbox } from './outbox';
 import type { Report, Reports } from './reports';
 import type { Store, Tx } from './store';
 import * as reportRows from './store/reports';
+import * as userRows from './store/users';
 
 export type { ClockState } from './intake/clocks';
 export { ACUTE_ALERT_HOURS, ACUTE_REPEAT_MS, type IntakeAction, type Outcome } from './intake/transitions';
@@ -141,7 +142,7 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
       // own last take): never a phone remembered from anything else, such as a report they once
       // made as a teacher (issue 22 §4).
       takeReport(current, actor, phone, clock.now());
-      await store.users.update(actor.aadObjectId, { handler_phone: handlerPhoneOf(phone) }, clock.now());
+      await userRows.updateProfile(store.db, actor.aadObjectId, { handlerPhone: handlerPhoneOf(phone) }, clock.now());
       try {
         return await act(actor, await load(reference), 'take', (r, now) => takeReport(r, actor, phone, now));
       } catch (error) {

@@ -260,7 +260,7 @@ describe('intake\'s card (issue 22 §4)', () => {
     assert.equal(inputsOf(again).find((i: any) => i.id === 'phone')?.value, '0123-456 02');
     assert.match(textOf(again), /Ifyllt från när du senast tog ett ärende/);
     // Her reporter's phone is still her own report's: the two never mix.
-    assert.equal((await bot.services.store.users.get(as.intake2.aadObjectId))!.phone, '070-999 88 77');
+    assert.equal((await bot.services.users.profile(as.intake2.aadObjectId))!.phone, '070-999 88 77');
   });
 
   it('a decision recorded before the protection assessment: the form warns, the order is kept in the history and the audit, and the card shows it', async () => {

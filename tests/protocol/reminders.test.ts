@@ -287,7 +287,7 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
   it("remembers a user's Teams language at once when it changes, without asking the store on every message", async () => {
     bot = await startBot({ clock: new ManualClock('2026-03-03T10:00:00+01:00') });
     const aad = as.teacher.aadObjectId;
-    const stored = async () => (await bot.services.store.users.get(aad))?.locale;
+    const stored = async () => (await bot.services.users.profile(aad))?.locale;
     await bot.send(as.teacher, 'hej');
     assert.equal(await stored(), 'sv');
     await bot.send({ ...as.teacher, locale: 'en-US' }, 'hello');

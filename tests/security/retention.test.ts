@@ -1,4 +1,5 @@
 import { trackReport } from '../../src/services/stat-rollup';
+import { updateProfile, userProfile } from '../../src/services/store/users';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startBot, type TestBot } from '../support/bot';
@@ -196,20 +197,20 @@ describe('retention (gallring): purged data is gone from every table and from th
 
   it("deletes a user's saved school, phone and language a year after last use, but not while a report of theirs is kept", async () => {
     const { store } = bot.services;
-    await store.users.update(as.teacher.aadObjectId, { phone: handler.phone, school_id: 'ekbacken' }, new Date('2026-01-10T08:00:00Z'));
-    await store.users.update(as.otherTeacher.aadObjectId, { phone: '0123-456 78', school_id: 'ekbacken' }, new Date('2026-01-10T08:00:00Z'));
+    await updateProfile(store.db, as.teacher.aadObjectId, { phone: handler.phone, schoolId: 'ekbacken' }, new Date('2026-01-10T08:00:00Z'));
+    await updateProfile(store.db, as.otherTeacher.aadObjectId, { phone: '0123-456 78', schoolId: 'ekbacken' }, new Date('2026-01-10T08:00:00Z'));
     await seed(bot, { id: 'r7', receivedAt: new Date('2026-01-10T08:00:00Z') }); // the teacher's, undecided
     bot.clock.set('2027-01-09T08:00:00Z');
     assert.equal((await bot.services.retention.purge()).users, 0, 'day 364: kept');
     bot.clock.set('2027-01-11T08:00:00Z');
     assert.equal((await bot.services.retention.purge()).users, 1);
-    assert.equal(await store.users.get(as.otherTeacher.aadObjectId), undefined);
-    assert.ok(await store.users.get(as.teacher.aadObjectId), 'kept: the report r7 is not shredded yet');
+    assert.equal(await userProfile(store.db, as.otherTeacher.aadObjectId), undefined);
+    assert.ok(await userProfile(store.db, as.teacher.aadObjectId), 'kept: the report r7 is not shredded yet');
     bot.clock.set('2028-01-11T08:00:00Z'); // r7 shredded (undecided, 730 days): now the user row goes too
     const result = await bot.services.retention.purge();
     assert.equal(result.reports, 1);
     assert.equal(result.users, 1);
-    assert.equal(await store.users.get(as.teacher.aadObjectId), undefined);
+    assert.equal(await userProfile(store.db, as.teacher.aadObjectId), undefined);
   });
 
   it('closes a consultation nobody closed after 180 quiet days, and purges its text 30 days later', async () => {

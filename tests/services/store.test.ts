@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { openStore, type Store } from '../../src/services/store';
+import { updateProfile, userProfile } from '../../src/services/store/users';
 import { TEST_AUDIT_KEYS } from '../support/audit';
 import { createTestStore, testStoreKind, type TestStore } from '../support/store';
 
@@ -136,10 +137,10 @@ describe(`the store on ${testStoreKind}`, () => {
     await store.installations.upsert(inst, now);
     await store.installations.upsert({ ...inst, conversation_id: 'c2' }, now);
     assert.deepEqual((await store.installations.list()).map((r) => r.conversation_id), ['c2']);
-    await store.users.update('x', { locale: 'en' }, now);
-    await store.users.update('x', { school_id: 's1' }, now);
-    const user = await store.users.get('x');
+    await updateProfile(store.db, 'x', { locale: 'en' }, now);
+    await updateProfile(store.db, 'x', { schoolId: 's1' }, now);
+    const user = await userProfile(store.db, 'x');
     assert.equal(user?.locale, 'en');
-    assert.equal(user?.school_id, 's1');
+    assert.equal(user?.schoolId, 's1');
   });
 });

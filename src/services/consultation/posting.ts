@@ -4,6 +4,7 @@ import { trackConsultation } from '../stat-rollup';
 import { newId } from '../store';
 import * as consultationRows from '../store/consultations';
 import type { Consultation } from '../store/consultations';
+import * as userRows from '../store/users';
 import { aadOf, type Context } from './context';
 import type { Reviews } from './reviews';
 import { cleanText, reviewOf } from './transitions';
@@ -72,7 +73,7 @@ export function makePosting(ctx: Context, views: Views, reviews: Reviews) {
       return c;
     });
     outbox.wake();
-    await store.users.update(actor.aadObjectId, { school_id: school.id }, now);
+    await userRows.updateProfile(store.db, actor.aadObjectId, { schoolId: school.id }, now);
     log.info({ event: 'consultation.asked', id, number: created.number, unit: unit.id }, 'consultation posted to intake');
     return { ...(await ctx.view(created)), locale: created.teacherLocale };
   }

@@ -1,6 +1,7 @@
 import type { Actor } from '../actor';
 import { NotFoundError } from '../errors';
 import * as consultationRows from '../store/consultations';
+import * as userRows from '../store/users';
 import type { Context } from './context';
 import { pseudonymOf } from './transitions';
 import type { ChannelView, Origin, TeacherView } from './types';
@@ -9,10 +10,10 @@ import type { ChannelView, Origin, TeacherView } from './types';
 export function makeViews(ctx: Context) {
   const { store, directory, cipher } = ctx;
   const views = {
-    /** The school the teacher chose last time (remembered in store.users). */
+    /** The school the teacher chose last time (remembered in the user's profile, store/users.ts). */
     async rememberedSchool(actor: Actor): Promise<string | undefined> {
-      const user = await store.users.get(actor.aadObjectId);
-      return user?.school_id && directory.school(user.school_id) ? user.school_id : undefined;
+      const user = await userRows.userProfile(store.db, actor.aadObjectId);
+      return user?.schoolId && directory.school(user.schoolId) ? user.schoolId : undefined;
     },
 
     originPreview(schoolId: string, showSchool: boolean): Origin | undefined {

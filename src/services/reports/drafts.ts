@@ -30,6 +30,7 @@ import {
 import type { Records } from './records';
 import { newId, type Store } from '../store';
 import * as reportRows from '../store/reports';
+import * as userRows from '../store/users';
 
 export interface Draft {
   id: string;
@@ -91,7 +92,7 @@ export function makeDrafts({ store, clock, log, cipher, directory, records }: Dr
 
   /** The reporter from the Teams profile, with the phone and role remembered from their last report. */
   async function reporterPrefill(actor: Actor, profile: Profile): Promise<Record<string, string>> {
-    const user = await store.users.get(actor.aadObjectId);
+    const user = await userRows.userProfile(store.db, actor.aadObjectId);
     return {
       reporterName: profile.name,
       ...(profile.email ? { reporterEmail: profile.email } : {}),
@@ -131,9 +132,9 @@ export function makeDrafts({ store, clock, log, cipher, directory, records }: Dr
 
     /** Starts a report: the acute check first. The reporter step is prefilled from the profile. */
     async start(actor: Actor, profile: Profile, from: { consultationText?: string; consultationId?: string } = {}): Promise<Draft> {
-      const user = await store.users.get(actor.aadObjectId);
+      const user = await userRows.userProfile(store.db, actor.aadObjectId);
       const prefill: DraftContent['prefill'] = { reporter: await reporterPrefill(actor, profile) };
-      if (user?.school_id && directory.school(user.school_id)) prefill.child = { schoolId: user.school_id };
+      if (user?.schoolId && directory.school(user.schoolId)) prefill.child = { schoolId: user.schoolId };
       if (from.consultationText) prefill.concern = { observed: from.consultationText };
       return createDraft(actor, { prefill, ...(from.consultationId ? { fromConsultation: from.consultationId } : {}) });
     },
@@ -193,10 +194,10 @@ export function makeDrafts({ store, clock, log, cipher, directory, records }: Dr
         }
         (draft.content as Record<string, unknown>)[step] = result.data;
         if (draft.content.prefill) delete draft.content.prefill[step];
-        if (step === 'child') await store.users.update(actor.aadObjectId, { school_id: (result.data as { schoolId: string }).schoolId }, clock.now());
+        if (step === 'child') await userRows.updateProfile(store.db, actor.aadObjectId, { schoolId: (result.data as { schoolId: string }).schoolId }, clock.now());
         if (step === 'reporter') {
           const r = result.data as { reporterPhone: string; reporterRole: string };
-          await store.users.update(actor.aadObjectId, { phone: r.reporterPhone, role: r.reporterRole }, clock.now());
+          await userRows.updateProfile(store.db, actor.aadObjectId, { phone: r.reporterPhone, role: r.reporterRole }, clock.now());
         }
       }
       if (Object.keys(errors).length) {

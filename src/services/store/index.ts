@@ -152,17 +152,6 @@ export function makeStore(handle: Db) {
       list: () => db.selectFrom('installations').selectAll().orderBy('key').execute(),
     },
 
-    users: {
-      get: (aadObjectId: string) => db.selectFrom('users').selectAll().where('aad_object_id', '=', aadObjectId).executeTakeFirst(),
-      async update(aadObjectId: string, patch: { locale?: string | null; school_id?: string | null; phone?: string | null; handler_phone?: string | null; role?: string | null }, now: Date): Promise<void> {
-        await db
-          .insertInto('users')
-          .values({ aad_object_id: aadObjectId, locale: null, school_id: null, phone: null, role: null, ...patch, updated_at: iso(now) })
-          .onConflict((oc) => oc.column('aad_object_id').doUpdateSet({ ...patch, updated_at: iso(now) }))
-          .execute();
-      },
-    },
-
     references: {
       /**
        * The next report number of a year. PostgreSQL: from the year's sequence (migration 0161), so
