@@ -3,7 +3,10 @@ import tseslint from 'typescript-eslint';
 
 const teamsImports = {
   patterns: [
-    { group: ['botbuilder', 'botbuilder-*', 'botframework-*', '@microsoft/teams-ai', '@microsoft/teams-ai/*'], message: 'Only src/bot/ may import Teams libraries (a move to Teams SDK v2 must touch one folder).' },
+    {
+      group: ['botbuilder', 'botbuilder-*', 'botframework-*', '@microsoft/teams-ai', '@microsoft/teams-ai/*'],
+      message: 'Only src/bot/ may import Teams libraries (a move to Teams SDK v2 must touch one folder).',
+    },
   ],
 };
 
@@ -21,6 +24,9 @@ export default tseslint.config(
       'no-console': ['error', { allow: ['error'] }],
     },
   },
-  { files: ['src/cards/**/*.ts', 'src/services/**/*.ts', 'src/config.ts', 'src/log.ts', 'src/keys.ts'], rules: { 'no-restricted-imports': ['error', teamsImports] } },
+  {
+    files: ['src/cards/**/*.ts', 'src/services/**/*.ts', 'src/config.ts', 'src/log.ts', 'src/keys.ts'],
+    rules: { 'no-restricted-imports': ['error', teamsImports] },
+  },
   { files: ['tests/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'], rules: { 'no-console': 'off' } },
 );

@@ -36,7 +36,14 @@ async function pg(text: string): Promise<void> {
 }
 
 async function rps(p: Proc, seconds: number, body: () => string): Promise<{ rps: number; p99: number; bad: number }> {
-  const r = await autocannon({ url: `${p.url}/api/messages`, method: 'POST', connections: 16, duration: seconds, headers: { 'content-type': 'application/json' }, requests: [{ setupRequest: (req: any) => ({ ...req, body: body() }) }] });
+  const r = await autocannon({
+    url: `${p.url}/api/messages`,
+    method: 'POST',
+    connections: 16,
+    duration: seconds,
+    headers: { 'content-type': 'application/json' },
+    requests: [{ setupRequest: (req: any) => ({ ...req, body: body() }) }],
+  });
   return { rps: r.requests.average, p99: r.latency.p99, bad: r.non2xx + r.errors };
 }
 
@@ -95,17 +102,39 @@ async function main(): Promise<void> {
       url.searchParams.set('options', `-c search_path=${schema}`);
       // Names the build's connections, so that what they wait for can be told apart (below).
       url.searchParams.set('application_name', `bench_ab_${String.fromCharCode(65 + i)}`);
-      const env = { NODE_ENV: 'development', LOG_LEVEL: 'warn', VARNA_STORE_URL: url.toString(), VARNA_QUEUE_SCHEMA: `${schema}_boss`, VARNA_CONFIG: resolve(root, 'config/example.yaml'), VARNA_DATA_KEY: KEY, VARNA_INDEX_KEY: INDEX_KEY, BOT_TENANT_ID: TENANT, VARNA_RATE_BURST: '1000000', VARNA_RATE_PER_MINUTE: '1000000' };
+      const env = {
+        NODE_ENV: 'development',
+        LOG_LEVEL: 'warn',
+        VARNA_STORE_URL: url.toString(),
+        VARNA_QUEUE_SCHEMA: `${schema}_boss`,
+        VARNA_CONFIG: resolve(root, 'config/example.yaml'),
+        VARNA_DATA_KEY: KEY,
+        VARNA_INDEX_KEY: INDEX_KEY,
+        BOT_TENANT_ID: TENANT,
+        VARNA_RATE_BURST: '1000000',
+        VARNA_RATE_PER_MINUTE: '1000000',
+      };
       // The build's own code makes its material (and migrates its schema).
       const { prepare } = (await import(resolve(root, 'bench/prepare'))) as typeof import('./prepare');
       const t0 = performance.now();
       const prepared = await prepare(env, PREPARE, PREPARE);
-      console.log(`${String.fromCharCode(65 + i)} = ${root}: prepared ${PREPARE} drafts and reports in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+      console.log(
+        `${String.fromCharCode(65 + i)} = ${root}: prepared ${PREPARE} drafts and reports in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+      );
       builds.push({ label: String.fromCharCode(65 + i), root, schema, env, prepared, next: { draft: 0, report: 0 } });
     }
     for (const b of builds) {
-      b.proc = await launch({ name: `Värna ${b.label}`, args: ['--disable-warning=DEP0111', resolve(b.root, 'dist/src/index.js')], env: b.env, readyPath: '/readyz' });
-      await fetch(`${b.proc.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: teamInstallActivity(connectorUrl) });
+      b.proc = await launch({
+        name: `Värna ${b.label}`,
+        args: ['--disable-warning=DEP0111', resolve(b.root, 'dist/src/index.js')],
+        env: b.env,
+        readyPath: '/readyz',
+      });
+      await fetch(`${b.proc.url}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: teamInstallActivity(connectorUrl),
+      });
     }
     const seen: Record<string, number[]> = { echo: [] };
     for (const b of builds) for (const k of ['submit', 'take']) seen[`${b.label} ${k}`] = [];
@@ -132,14 +161,26 @@ async function main(): Promise<void> {
       for (const [name, p, body] of runs) {
         await rps(p, 2, body);
         const app = `bench_ab_${name.split(' ')[0]}`;
-        const r = name === 'echo' ? await rps(p, SECONDS, body) : await waits(app, () => rps(p, SECONDS, body), lockWaits.get(name) ?? lockWaits.set(name, new Map()).get(name)!);
+        const r =
+          name === 'echo'
+            ? await rps(p, SECONDS, body)
+            : await waits(app, () => rps(p, SECONDS, body), lockWaits.get(name) ?? lockWaits.set(name, new Map()).get(name)!);
         seen[name]!.push(r.rps);
-        console.log(`round ${round} ${name}: ${r.rps.toFixed(0)} req/s (p99 ${r.p99} ms${r.bad ? `, ${r.bad} failed` : ''}) load ${os.loadavg()[0]!.toFixed(1)}`);
+        console.log(
+          `round ${round} ${name}: ${r.rps.toFixed(0)} req/s (p99 ${r.p99} ms${r.bad ? `, ${r.bad} failed` : ''}) load ${os.loadavg()[0]!.toFixed(1)}`,
+        );
       }
     }
     const med = Object.fromEntries(Object.entries(seen).map(([k, v]) => [k, median(v)]));
-    console.log(`\nmedians of ${ROUNDS} rounds (req/s): ${Object.entries(med).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
-    for (const k of ['submit', 'take']) console.log(`${k}: B/A ${(med[`B ${k}`]! / med[`A ${k}`]!).toFixed(2)}×; vs echo A ${(med[`A ${k}`]! / med.echo!).toFixed(2)}×, B ${(med[`B ${k}`]! / med.echo!).toFixed(2)}×`);
+    console.log(
+      `\nmedians of ${ROUNDS} rounds (req/s): ${Object.entries(med)
+        .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+        .join(', ')}`,
+    );
+    for (const k of ['submit', 'take'])
+      console.log(
+        `${k}: B/A ${(med[`B ${k}`]! / med[`A ${k}`]!).toFixed(2)}×; vs echo A ${(med[`A ${k}`]! / med.echo!).toFixed(2)}×, B ${(med[`B ${k}`]! / med.echo!).toFixed(2)}×`,
+      );
     console.log('\nlock waits (connections waiting, summed over samples every 50 ms during the timed runs):');
     for (const [name, counts] of lockWaits) {
       const samples = counts.get('(samples)') ?? 0;

@@ -37,7 +37,10 @@ export function submitActivity(connectorUrl: string, draft: { aad: string; draft
     conversation: { conversationType: 'personal', tenantId: TENANT, id: `a:personal-${draft.aad}` },
     channelData: { tenant: { id: TENANT } },
     replyToId: `review-${draft.draftId}`,
-    value: { action: { type: 'Action.Execute', verb: 'report.submit', data: { draftId: draft.draftId, verb: 'report.submit' } }, trigger: 'manual' },
+    value: {
+      action: { type: 'Action.Execute', verb: 'report.submit', data: { draftId: draft.draftId, verb: 'report.submit' } },
+      trigger: 'manual',
+    },
     locale: 'sv-SE',
   });
 }
@@ -57,7 +60,14 @@ export function takeActivity(connectorUrl: string, report: { reference: string; 
     conversation: { conversationType: 'channel', tenantId: TENANT, id: `${REPORTS_CHANNEL};messageid=${report.thread}`, isGroup: true },
     channelData: { tenant: { id: TENANT }, team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
     replyToId: report.thread,
-    value: { action: { type: 'Action.Execute', verb: 'intake.take', data: { reference: report.reference, phone: '0123-456 01', verb: 'intake.take' } }, trigger: 'manual' },
+    value: {
+      action: {
+        type: 'Action.Execute',
+        verb: 'intake.take',
+        data: { reference: report.reference, phone: '0123-456 01', verb: 'intake.take' },
+      },
+      trigger: 'manual',
+    },
     locale: 'sv-SE',
   });
 }

@@ -54,7 +54,12 @@ async function main(): Promise<void> {
         await Promise.all(
           Array.from({ length: CONCURRENCY }, async () => {
             while (left-- > 0) {
-              const entry = { actor: 'bench', action: 'report.opened', subject: `VÄ-2026-${String(++subject).padStart(6, '0')}`, outcome: 'allowed' };
+              const entry = {
+                actor: 'bench',
+                action: 'report.opened',
+                subject: `VÄ-2026-${String(++subject).padStart(6, '0')}`,
+                outcome: 'allowed',
+              };
               await s.store.transaction((trx: unknown) => s.store.audit.append(trx, entry, at));
             }
           }),
@@ -65,7 +70,9 @@ async function main(): Promise<void> {
       }
     }
     const [a, b] = stores.map((s) => median(seen[s.label]!));
-    console.log(`medians: A ${a!.toFixed(0)}, B ${b!.toFixed(0)} a second (B/A ${(b! / a!).toFixed(2)}×); ${roots.map((r, i) => `${String.fromCharCode(65 + i)} = ${r}`).join(', ')}`);
+    console.log(
+      `medians: A ${a!.toFixed(0)}, B ${b!.toFixed(0)} a second (B/A ${(b! / a!).toFixed(2)}×); ${roots.map((r, i) => `${String.fromCharCode(65 + i)} = ${r}`).join(', ')}`,
+    );
     for (const s of stores) {
       const ok = await s.store.audit.verify();
       if (!ok.ok) throw new Error(`${s.label}: the audit log does not verify after the run`);

@@ -49,7 +49,10 @@ export interface Proc {
 export async function launch(c: Candidate): Promise<Proc> {
   const port = await freePort();
   const t0 = performance.now();
-  const child = spawn(process.execPath, c.args, { env: { ...process.env, ...c.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, c.args, {
+    env: { ...process.env, ...c.env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
   const url = `http://127.0.0.1:${port}`;
@@ -107,7 +110,12 @@ export function peakRssMb(pid: number): number {
  * rate sends each second's requests in a burst). Latency counts from the scheduled time, so a
  * stalled server is not hidden (no coordinated omission).
  */
-export async function paced(url: string, rate: number, seconds: number, body: () => string): Promise<{ latencies: number[]; errors: number }> {
+export async function paced(
+  url: string,
+  rate: number,
+  seconds: number,
+  body: () => string,
+): Promise<{ latencies: number[]; errors: number }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
   const target = new URL(url);
   const total = Math.round(rate * seconds);
@@ -121,7 +129,14 @@ export async function paced(url: string, rate: number, seconds: number, body: ()
       const scheduled = start + i * interval;
       const payload = body();
       const req = http.request(
-        { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        },
         (res) => {
           res.resume();
           res.on('end', () => {

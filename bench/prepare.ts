@@ -30,15 +30,46 @@ export async function prepare(env: Record<string, string>, drafts: number, repor
   const log = createLogger('silent');
   const store = await openStore(config.env.VARNA_STORE_URL);
   const s = makeServices({ config, store, clock: systemClock, log, cipher: makeCipher(loadKeyring(config, log)) });
-  const actor = (aad: string): Actor => ({ aadObjectId: aad, userId: `29:${aad}`, name: 'Bench Lärare', tenantId: config.env.BOT_TENANT_ID!.toLowerCase(), locale: 'sv', conversation: { kind: 'personal', id: `a:personal-${aad}` } });
+  const actor = (aad: string): Actor => ({
+    aadObjectId: aad,
+    userId: `29:${aad}`,
+    name: 'Bench Lärare',
+    tenantId: config.env.BOT_TENANT_ID!.toLowerCase(),
+    locale: 'sv',
+    conversation: { kind: 'personal', id: `a:personal-${aad}` },
+  });
   const complete = async (a: Actor) => {
     const draft = await s.reports.start(a, { name: 'Bench Lärare', email: 'bench@skola.exempel.se' });
-    const step = (name: Parameters<typeof s.reports.saveStep>[2], values: Record<string, unknown>) => s.reports.saveStep(a, draft.id, name, values);
+    const step = (name: Parameters<typeof s.reports.saveStep>[2], values: Record<string, unknown>) =>
+      s.reports.saveStep(a, draft.id, name, values);
     await step('acute', { immediateDanger: 'no' });
-    await step('child', { childName: 'Bänk Testbarn', pnr: '20121212-1212', schoolId: 'ekbacken', className: '5B', address: 'Bänkgatan 1', language: '', interpreter: false });
+    await step('child', {
+      childName: 'Bänk Testbarn',
+      pnr: '20121212-1212',
+      schoolId: 'ekbacken',
+      className: '5B',
+      address: 'Bänkgatan 1',
+      language: '',
+      interpreter: false,
+    });
     await step('guardians', { guardians: 'Bänk Vårdnadshavare', informed: 'yes', notInformedReason: '' });
-    await step('concern', { category: 'neglect', observed: 'Observerat i benchmarken, en rad text om vad som hänt.', when: 'i morse', childWords: '', schoolActions: 'Samtal med kurator.' });
-    await step('reporter', { reporterName: 'Bench Lärare', reporterRole: 'Lärare', reporterPhone: '070-111 22 33', reporterEmail: 'bench@skola.exempel.se', informantName: '', informantRole: '', informantContact: '', principalKnows: 'yes' });
+    await step('concern', {
+      category: 'neglect',
+      observed: 'Observerat i benchmarken, en rad text om vad som hänt.',
+      when: 'i morse',
+      childWords: '',
+      schoolActions: 'Samtal med kurator.',
+    });
+    await step('reporter', {
+      reporterName: 'Bench Lärare',
+      reporterRole: 'Lärare',
+      reporterPhone: '070-111 22 33',
+      reporterEmail: 'bench@skola.exempel.se',
+      informantName: '',
+      informantRole: '',
+      informantContact: '',
+      principalKnows: 'yes',
+    });
     const { draft: done, errors } = await step('wishes', { feedbackWanted: 'true', jointMeeting: 'false' });
     if (errors || done.step !== 'review') throw new Error(`bench draft incomplete: ${JSON.stringify(errors)}`);
     return done.id;

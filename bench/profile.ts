@@ -36,11 +36,25 @@ async function main(): Promise<void> {
   const prepared = await prepare(env, kind === 'submit' ? N : 0, kind === 'take' ? N : 0);
   const conn = await launch({ name: 'connector', args: ['bench/connector.js'], readyPath: '/stats' });
   const connectorUrl = `${conn.url}/`;
-  const varna = await launch({ name: 'Värna', args: ['--disable-warning=DEP0111', '--cpu-prof', `--cpu-prof-dir=${out}`, 'dist/src/index.js'], env, readyPath: '/readyz' });
+  const varna = await launch({
+    name: 'Värna',
+    args: ['--disable-warning=DEP0111', '--cpu-prof', `--cpu-prof-dir=${out}`, 'dist/src/index.js'],
+    env,
+    readyPath: '/readyz',
+  });
   try {
-    await fetch(`${varna.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: teamInstallActivity(connectorUrl) });
+    await fetch(`${varna.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: teamInstallActivity(connectorUrl),
+    });
     let i = 0;
-    const body = () => (kind === 'submit' ? submitActivity(connectorUrl, prepared.drafts[i++ % N]!) : kind === 'take' ? takeActivity(connectorUrl, prepared.reports[i++ % N]!) : activity(connectorUrl, 'hej'));
+    const body = () =>
+      kind === 'submit'
+        ? submitActivity(connectorUrl, prepared.drafts[i++ % N]!)
+        : kind === 'take'
+          ? takeActivity(connectorUrl, prepared.reports[i++ % N]!)
+          : activity(connectorUrl, 'hej');
     const r = await autocannon({
       url: `${varna.url}/api/messages`,
       method: 'POST',
@@ -49,7 +63,9 @@ async function main(): Promise<void> {
       headers: { 'content-type': 'application/json' },
       requests: [{ setupRequest: (req: any) => ({ ...req, body: body() }) }],
     });
-    console.log(`${kind}: ${r.requests.sent} requests, ${r.requests.average} req/s under the profiler, ${r.non2xx} non-2xx; profile in ${out}`);
+    console.log(
+      `${kind}: ${r.requests.sent} requests, ${r.requests.average} req/s under the profiler, ${r.non2xx} non-2xx; profile in ${out}`,
+    );
   } finally {
     await varna.stop();
     await conn.stop();

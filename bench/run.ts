@@ -85,7 +85,9 @@ function machine() {
   const cpus = os.cpus();
   let pg = 'not reachable';
   try {
-    pg = execSync(`psql "${PG_URL}" -Atc "show server_version"`, { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    pg = execSync(`psql "${PG_URL}" -Atc "show server_version"`, { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     /* no psql or no server */
   }
@@ -95,7 +97,10 @@ function machine() {
     os: `${os.type()} ${os.release()}`,
     node: process.version,
     postgres: pg,
-    loadAverageAtStart: os.loadavg().map((l) => l.toFixed(1)).join(' '),
+    loadAverageAtStart: os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' '),
   };
 }
 
@@ -119,13 +124,33 @@ function candidates(connectorUrl: string, dataDir: string): Record<string, Candi
     raw: { name: 'raw restify', args: [...NODE_FLAGS, 'bench/raw.js'], env: probe, readyPath: '/healthz' },
     echo: { name: 'echo bot', args: [...NODE_FLAGS, 'bench/echo.js'], env: probe, readyPath: '/healthz' },
     varna: { name: 'Värna', args: [...NODE_FLAGS, ...START_FLAGS, 'dist/src/index.js'], env: varnaEnv('varna'), readyPath: '/readyz' },
-    varnaSemi32: { name: 'Värna, --max-semi-space-size=32', args: [...NODE_FLAGS, '--max-semi-space-size=32', 'dist/src/index.js'], env: varnaEnv('varna-32'), readyPath: '/readyz' },
-    varnaSemi64: { name: 'Värna, --max-semi-space-size=64', args: [...NODE_FLAGS, '--max-semi-space-size=64', 'dist/src/index.js'], env: varnaEnv('varna-64'), readyPath: '/readyz' },
-    echoSemi32: { name: 'echo bot, --max-semi-space-size=32', args: [...NODE_FLAGS, '--max-semi-space-size=32', 'bench/echo.js'], env: probe, readyPath: '/healthz' },
+    varnaSemi32: {
+      name: 'Värna, --max-semi-space-size=32',
+      args: [...NODE_FLAGS, '--max-semi-space-size=32', 'dist/src/index.js'],
+      env: varnaEnv('varna-32'),
+      readyPath: '/readyz',
+    },
+    varnaSemi64: {
+      name: 'Värna, --max-semi-space-size=64',
+      args: [...NODE_FLAGS, '--max-semi-space-size=64', 'dist/src/index.js'],
+      env: varnaEnv('varna-64'),
+      readyPath: '/readyz',
+    },
+    echoSemi32: {
+      name: 'echo bot, --max-semi-space-size=32',
+      args: [...NODE_FLAGS, '--max-semi-space-size=32', 'bench/echo.js'],
+      env: probe,
+      readyPath: '/healthz',
+    },
   };
 }
 
-async function throughput(p: Proc, connectorUrl: string, seconds: number, body: () => string = () => activity(connectorUrl, 'hej')): Promise<{ rps: number; p99: number; non2xx: number; errors: number; sent: number }> {
+async function throughput(
+  p: Proc,
+  connectorUrl: string,
+  seconds: number,
+  body: () => string = () => activity(connectorUrl, 'hej'),
+): Promise<{ rps: number; p99: number; non2xx: number; errors: number; sent: number }> {
   const r = await autocannon({
     url: `${p.url}/api/messages`,
     method: 'POST',
@@ -152,7 +177,9 @@ async function b1b4(connectorUrl: string): Promise<void> {
       }
     const coldMedian = Object.fromEntries(Object.entries(cold).map(([k, v]) => [k, median(v)]));
     results.B4_coldStartMs = coldMedian;
-    log(`B4 cold start (median of 5): raw ${coldMedian.raw!.toFixed(0)} ms, echo ${coldMedian.echo!.toFixed(0)} ms, Värna ${coldMedian.varna!.toFixed(0)} ms`);
+    log(
+      `B4 cold start (median of 5): raw ${coldMedian.raw!.toFixed(0)} ms, echo ${coldMedian.echo!.toFixed(0)} ms, Värna ${coldMedian.varna!.toFixed(0)} ms`,
+    );
 
     // B1 throughput: interleaved rounds (raw, echo, Värna …), each with a warm-up.
     const procs: Record<string, Proc> = {};
@@ -176,7 +203,9 @@ async function b1b4(connectorUrl: string): Promise<void> {
     await procs.varna!.stop();
     delete procs.varna;
     const med = Object.fromEntries(Object.entries(rps).map(([k, v]) => [k, median(v)]));
-    log(`B1 welcome turn: Värna ${med.varna!.toFixed(0)} req/s = ${(med.varna! / med.echo!).toFixed(2)}× echo (${med.echo!.toFixed(0)}); echo = ${(med.echo! / med.raw!).toFixed(2)}× raw restify (${med.raw!.toFixed(0)})`);
+    log(
+      `B1 welcome turn: Värna ${med.varna!.toFixed(0)} req/s = ${(med.varna! / med.echo!).toFixed(2)}× echo (${med.echo!.toFixed(0)}); echo = ${(med.echo! / med.raw!).toFixed(2)}× raw restify (${med.raw!.toFixed(0)})`,
+    );
 
     // B1 work turns: "Skicka" (validation, encrypted write, outbox, receipt) and "Ta ärendet" on
     // the intake channel card. Every request gets its own complete draft / untaken report, made
@@ -191,7 +220,11 @@ async function b1b4(connectorUrl: string): Promise<void> {
     const prepared = await prepare(workEnv, need, need);
     log(`B1 prepared ${need} complete drafts and ${need} untaken reports in ${((performance.now() - tPrep) / 1000).toFixed(0)} s`);
     procs.work = await launch({ ...c.varna!, env: workEnv, name: 'Värna (work turns)' });
-    await fetch(`${procs.work.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: teamInstallActivity(connectorUrl) });
+    await fetch(`${procs.work.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: teamInstallActivity(connectorUrl),
+    });
     let nextDraft = 0;
     let nextReport = 0;
     const reused = { submit: 0, take: 0 };
@@ -217,7 +250,9 @@ async function b1b4(connectorUrl: string): Promise<void> {
         work[k]!.push(r.rps);
         workBad[k]! += r.non2xx + r.errors;
         if (k !== 'echo') ok[k as 'submit' | 'take'] += warm.sent - warm.non2xx - warm.errors + r.sent - r.non2xx - r.errors;
-        log(`B1 round ${round} ${k === 'echo' ? 'echo bot' : `Värna ${k}`}: ${r.rps.toFixed(0)} req/s (p99 ${r.p99} ms, ${r.non2xx} non-2xx, ${r.errors} errors)`);
+        log(
+          `B1 round ${round} ${k === 'echo' ? 'echo bot' : `Värna ${k}`}: ${r.rps.toFixed(0)} req/s (p99 ${r.p99} ms, ${r.non2xx} non-2xx, ${r.errors} errors)`,
+        );
       }
     }
     rss.work = peakRssMb(procs.work.child.pid!);
@@ -227,8 +262,24 @@ async function b1b4(connectorUrl: string): Promise<void> {
     for (const p of Object.values(procs)) await p.stop();
     // Proof of work: every answered submit made a report, every answered take took one.
     const check = await openStore(workEnv.VARNA_STORE_URL);
-    const submitted = Number((await check.db.selectFrom('reports').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n) - prepared.reports.length;
-    const taken = Number((await check.db.selectFrom('reports').select((eb) => eb.fn.countAll().as('n')).where('handler_aad', 'is not', null).executeTakeFirstOrThrow()).n);
+    const submitted =
+      Number(
+        (
+          await check.db
+            .selectFrom('reports')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      ) - prepared.reports.length;
+    const taken = Number(
+      (
+        await check.db
+          .selectFrom('reports')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('handler_aad', 'is not', null)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
     await check.close();
     const wmed = Object.fromEntries(Object.entries(work).map(([k, v]) => [k, median(v)]));
     results.B1_throughput = {
@@ -236,15 +287,33 @@ async function b1b4(connectorUrl: string): Promise<void> {
       failedRequests: bad,
       welcomeVsEcho: med.varna! / med.echo!,
       echoVsRaw: med.echo! / med.raw!,
-      work: { medianRps: wmed, failedRequests: workBad, submitVsEcho: wmed.submit! / wmed.echo!, takeVsEcho: wmed.take! / wmed.echo!, prepared: need, reused, answered: ok, reportsCreated: submitted, reportsTaken: taken },
+      work: {
+        medianRps: wmed,
+        failedRequests: workBad,
+        submitVsEcho: wmed.submit! / wmed.echo!,
+        takeVsEcho: wmed.take! / wmed.echo!,
+        prepared: need,
+        reused,
+        answered: ok,
+        reportsCreated: submitted,
+        reportsTaken: taken,
+      },
     };
     const varnaRss = Math.max(rss.varna!, rss.work!);
     results.B4_peakRssMb = { ...rss, varnaMinusEcho: varnaRss - rss.echo! };
     results.B4_liveHeapMb = { ...live, varnaMinusEcho: Math.max(live.varna!, live.work!) - live.echo! };
-    log(`B1 submit turn: ${wmed.submit!.toFixed(0)} req/s = ${(wmed.submit! / wmed.echo!).toFixed(2)}× echo (${wmed.echo!.toFixed(0)}); ${submitted} reports created for ${ok.submit} answered submits${reused.submit ? ` (${reused.submit} reused drafts!)` : ''}`);
-    log(`B1 intake take: ${wmed.take!.toFixed(0)} req/s = ${(wmed.take! / wmed.echo!).toFixed(2)}× echo; ${taken} reports taken for ${ok.take} answered takes${reused.take ? ` (${reused.take} reused reports!)` : ''}`);
-    log(`B4 peak RSS under B1: raw ${rss.raw!.toFixed(0)} MB, echo ${rss.echo!.toFixed(0)} MB, Värna ${rss.varna!.toFixed(0)} MB (welcome) / ${rss.work!.toFixed(0)} MB (work turns) (+${(varnaRss - rss.echo!).toFixed(0)} MB)`);
-    log(`B4 live heap after a full collection (heap used + external): raw ${live.raw!.toFixed(0)} MB, echo ${live.echo!.toFixed(0)} MB, Värna ${live.varna!.toFixed(0)} MB (welcome) / ${live.work!.toFixed(0)} MB (work turns)`);
+    log(
+      `B1 submit turn: ${wmed.submit!.toFixed(0)} req/s = ${(wmed.submit! / wmed.echo!).toFixed(2)}× echo (${wmed.echo!.toFixed(0)}); ${submitted} reports created for ${ok.submit} answered submits${reused.submit ? ` (${reused.submit} reused drafts!)` : ''}`,
+    );
+    log(
+      `B1 intake take: ${wmed.take!.toFixed(0)} req/s = ${(wmed.take! / wmed.echo!).toFixed(2)}× echo; ${taken} reports taken for ${ok.take} answered takes${reused.take ? ` (${reused.take} reused reports!)` : ''}`,
+    );
+    log(
+      `B4 peak RSS under B1: raw ${rss.raw!.toFixed(0)} MB, echo ${rss.echo!.toFixed(0)} MB, Värna ${rss.varna!.toFixed(0)} MB (welcome) / ${rss.work!.toFixed(0)} MB (work turns) (+${(varnaRss - rss.echo!).toFixed(0)} MB)`,
+    );
+    log(
+      `B4 live heap after a full collection (heap used + external): raw ${live.raw!.toFixed(0)} MB, echo ${live.echo!.toFixed(0)} MB, Värna ${live.varna!.toFixed(0)} MB (welcome) / ${live.work!.toFixed(0)} MB (work turns)`,
+    );
 
     // B1 latency: evenly paced at half the echo bot's maximum rate (the target), and at half
     // Värna's own maximum (where Värna is not saturated, so the p99 says something about pauses
@@ -268,7 +337,9 @@ async function b1b4(connectorUrl: string): Promise<void> {
         await p.stop();
         p99s[key(k, r)]!.push(percentile(latencies, 99));
         p50s[key(k, r)]!.push(percentile(latencies, 50));
-        log(`B1 latency round ${round} ${c[k]!.name} at ${r}/s: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms${errors ? `, ${errors} errors` : ''}`);
+        log(
+          `B1 latency round ${round} ${c[k]!.name} at ${r}/s: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms${errors ? `, ${errors} errors` : ''}`,
+        );
       }
     }
     const lat = Object.fromEntries(Object.keys(p99s).map((k) => [k, { p50: median(p50s[k]!), p99: median(p99s[k]!) }]));
@@ -283,8 +354,12 @@ async function b1b4(connectorUrl: string): Promise<void> {
       atHalfVarna: Object.fromEntries(['echo', 'varna', 'varnaSemi32', 'varnaSemi64', 'echoSemi32'].map((k) => [k, at(k, ownRate)])),
       varnaP99VsEchoAtHalfVarna: at('varna', ownRate).p99 / at('echo', ownRate).p99,
     };
-    log(`B1 latency at ${rate}/s: Värna p99 ${at('varna', rate).p99.toFixed(1)} ms vs echo ${at('echo', rate).p99.toFixed(1)} ms (${(at('varna', rate).p99 / at('echo', rate).p99).toFixed(2)}×)`);
-    log(`B1 latency at ${ownRate}/s: Värna p99 ${at('varna', ownRate).p99.toFixed(1)} ms vs echo ${at('echo', ownRate).p99.toFixed(1)} ms (${(at('varna', ownRate).p99 / at('echo', ownRate).p99).toFixed(2)}×)`);
+    log(
+      `B1 latency at ${rate}/s: Värna p99 ${at('varna', rate).p99.toFixed(1)} ms vs echo ${at('echo', rate).p99.toFixed(1)} ms (${(at('varna', rate).p99 / at('echo', rate).p99).toFixed(2)}×)`,
+    );
+    log(
+      `B1 latency at ${ownRate}/s: Värna p99 ${at('varna', ownRate).p99.toFixed(1)} ms vs echo ${at('echo', ownRate).p99.toFixed(1)} ms (${(at('varna', ownRate).p99 / at('echo', ownRate).p99).toFixed(2)}×)`,
+    );
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
     if (STORE === 'postgres') await dropSchemas();
@@ -305,11 +380,34 @@ async function b3(): Promise<void> {
     const aad = (u: number) => `c0c0c0c0-0000-4000-8000-${String(u).padStart(12, '0')}`;
     for (let u = 0; u < USERS; u++) {
       const conversation = { id: `a:personal-${aad(u)}`, conversationType: 'personal', tenantId: TENANT };
-      const reference = { user: { id: `29:${aad(u)}`, aadObjectId: aad(u) }, bot: { id: '28:local' }, conversation, channelId: 'msteams', serviceUrl: `${conn.url}/` };
-      await store.installations.upsert({ key: `user:${aad(u)}`, kind: 'personal', aad_object_id: aad(u), team_id: null, tenant_id: TENANT, service_url: `${conn.url}/`, conversation_id: conversation.id, reference: JSON.stringify(reference) }, now);
+      const reference = {
+        user: { id: `29:${aad(u)}`, aadObjectId: aad(u) },
+        bot: { id: '28:local' },
+        conversation,
+        channelId: 'msteams',
+        serviceUrl: `${conn.url}/`,
+      };
+      await store.installations.upsert(
+        {
+          key: `user:${aad(u)}`,
+          kind: 'personal',
+          aad_object_id: aad(u),
+          team_id: null,
+          tenant_id: TENANT,
+          service_url: `${conn.url}/`,
+          conversation_id: conversation.id,
+          reference: JSON.stringify(reference),
+        },
+        now,
+      );
     }
     await store.transaction(async (trx) => {
-      for (let i = 0; i < N; i++) await store.outbox.enqueue(trx, { dedupeKey: `b3:${i}`, target: { kind: 'user', aadObjectId: aad(i % USERS) }, message: { kind: 'test.ping', key: `b3:${i}` } }, now);
+      for (let i = 0; i < N; i++)
+        await store.outbox.enqueue(
+          trx,
+          { dedupeKey: `b3:${i}`, target: { kind: 'user', aadObjectId: aad(i % USERS) }, message: { kind: 'test.ping', key: `b3:${i}` } },
+          now,
+        );
     });
     await store.close();
     const t0 = Date.now();
@@ -329,8 +427,17 @@ async function b3(): Promise<void> {
     // The throttle admits 50 a second in all (and 7 a second per chat): N sends need (N - 1) / 50 s at best.
     const allowedSeconds = Math.floor((N - 1) / 50);
     const tookSeconds = (stats.last - stats.first) / 1000;
-    results.B3_throttled = { messages: N, users: USERS, tookSeconds, allowedSeconds, ratio: tookSeconds / allowedSeconds, refused429: stats.refused };
-    log(`B3 ${N} proactive sends: ${tookSeconds.toFixed(1)} s, the throttle allows ${allowedSeconds} s (${(tookSeconds / allowedSeconds).toFixed(3)}×), ${stats.refused} answered 429`);
+    results.B3_throttled = {
+      messages: N,
+      users: USERS,
+      tookSeconds,
+      allowedSeconds,
+      ratio: tookSeconds / allowedSeconds,
+      refused429: stats.refused,
+    };
+    log(
+      `B3 ${N} proactive sends: ${tookSeconds.toFixed(1)} s, the throttle allows ${allowedSeconds} s (${(tookSeconds / allowedSeconds).toFixed(3)}×), ${stats.refused} answered 429`,
+    );
   } finally {
     await conn.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -383,17 +490,28 @@ function markdown(m: ReturnType<typeof machine>, at: string): string {
   ];
   if (r.B1_throughput) {
     const t = r.B1_throughput;
-    lines.push(`| B1 welcome turn ("hej" → card), req/s | Värna ${f(t.medianRps.varna)}, echo ${f(t.medianRps.echo)}, raw restify ${f(t.medianRps.raw)} | ≥ 1.0× echo | **${f(t.welcomeVsEcho, 2)}×** |`);
+    lines.push(
+      `| B1 welcome turn ("hej" → card), req/s | Värna ${f(t.medianRps.varna)}, echo ${f(t.medianRps.echo)}, raw restify ${f(t.medianRps.raw)} | ≥ 1.0× echo | **${f(t.welcomeVsEcho, 2)}×** |`,
+    );
     const w = t.work;
     if (w) {
-      lines.push(`| B1 report submit turn ("Skicka": validation, encrypted write, outbox, receipt), req/s | Värna ${f(w.medianRps.submit)}, echo ${f(w.medianRps.echo)} (same rounds); ${w.reportsCreated} reports created | ≥ 0.8× echo | **${f(w.submitVsEcho, 2)}×** |`);
-      lines.push(`| B1 intake card action ("Ta ärendet", Action.Execute), req/s | Värna ${f(w.medianRps.take)}, echo ${f(w.medianRps.echo)} (same rounds); ${w.reportsTaken} reports taken | ≥ 0.8× echo | **${f(w.takeVsEcho, 2)}×** |`);
+      lines.push(
+        `| B1 report submit turn ("Skicka": validation, encrypted write, outbox, receipt), req/s | Värna ${f(w.medianRps.submit)}, echo ${f(w.medianRps.echo)} (same rounds); ${w.reportsCreated} reports created | ≥ 0.8× echo | **${f(w.submitVsEcho, 2)}×** |`,
+      );
+      lines.push(
+        `| B1 intake card action ("Ta ärendet", Action.Execute), req/s | Värna ${f(w.medianRps.take)}, echo ${f(w.medianRps.echo)} (same rounds); ${w.reportsTaken} reports taken | ≥ 0.8× echo | **${f(w.takeVsEcho, 2)}×** |`,
+      );
     }
   }
   if (r.B1_latency) {
     const l = r.B1_latency;
-    lines.push(`| B1 p99 at ${l.ratePerSecond}/s, evenly paced (half the echo maximum) | Värna ${f(l.varna.p99, 1)} ms, echo ${f(l.echo.p99, 1)} ms | ≤ echo's p99 | **${f(l.varnaP99VsEcho, 2)}×** |`);
-    if (l.atHalfVarna) lines.push(`| B1 p99 at ${l.ownRatePerSecond}/s (half Värna's maximum; informative) | Värna ${f(l.atHalfVarna.varna.p99, 1)} ms, echo ${f(l.atHalfVarna.echo.p99, 1)} ms | – | ${f(l.varnaP99VsEchoAtHalfVarna, 2)}× |`);
+    lines.push(
+      `| B1 p99 at ${l.ratePerSecond}/s, evenly paced (half the echo maximum) | Värna ${f(l.varna.p99, 1)} ms, echo ${f(l.echo.p99, 1)} ms | ≤ echo's p99 | **${f(l.varnaP99VsEcho, 2)}×** |`,
+    );
+    if (l.atHalfVarna)
+      lines.push(
+        `| B1 p99 at ${l.ownRatePerSecond}/s (half Värna's maximum; informative) | Värna ${f(l.atHalfVarna.varna.p99, 1)} ms, echo ${f(l.atHalfVarna.echo.p99, 1)} ms | – | ${f(l.varnaP99VsEchoAtHalfVarna, 2)}× |`,
+      );
   }
   if (r.B2_statistics)
     for (const s of r.B2_statistics as StatsResult[])
@@ -408,21 +526,36 @@ function markdown(m: ReturnType<typeof machine>, at: string): string {
   }
   if (r.B3_throttled) {
     const b = r.B3_throttled;
-    lines.push(`| B3 ${b.messages} proactive sends through a throttling stand-in | ${f(b.tookSeconds, 1)} s (${b.refused429} × 429) | ≤ 1.1× the ${b.allowedSeconds} s the throttle allows | **${f(b.ratio, 3)}×** |`);
+    lines.push(
+      `| B3 ${b.messages} proactive sends through a throttling stand-in | ${f(b.tookSeconds, 1)} s (${b.refused429} × 429) | ≤ 1.1× the ${b.allowedSeconds} s the throttle allows | **${f(b.ratio, 3)}×** |`,
+    );
   }
   if (r.B4_peakRssMb) {
     const p = r.B4_peakRssMb;
-    lines.push(`| B4 peak RSS under B1 | Värna ${f(p.varna)} MB (welcome), ${f(p.work)} MB (work turns); echo ${f(p.echo)} MB | ≤ echo + 50 MB | **+${f(p.varnaMinusEcho)} MB** |`);
+    lines.push(
+      `| B4 peak RSS under B1 | Värna ${f(p.varna)} MB (welcome), ${f(p.work)} MB (work turns); echo ${f(p.echo)} MB | ≤ echo + 50 MB | **+${f(p.varnaMinusEcho)} MB** |`,
+    );
     const h = r.B4_liveHeapMb;
-    if (h) lines.push(`| B4 live heap after B1, all garbage collected (informative: what the process keeps) | Värna ${f(h.varna)} MB (welcome), ${f(h.work)} MB (work turns); echo ${f(h.echo)} MB | – | +${f(h.varnaMinusEcho)} MB |`);
+    if (h)
+      lines.push(
+        `| B4 live heap after B1, all garbage collected (informative: what the process keeps) | Värna ${f(h.varna)} MB (welcome), ${f(h.work)} MB (work turns); echo ${f(h.echo)} MB | – | +${f(h.varnaMinusEcho)} MB |`,
+      );
   }
   if (r.B4_coldStartMs) {
     const c = r.B4_coldStartMs;
-    lines.push(`| B4 cold start to ready (compiled, median of 5) | Värna ${f(c.varna)} ms, echo ${f(c.echo)} ms, raw ${f(c.raw)} ms | ≤ echo + 0.3 s | **+${f(c.varna - c.echo)} ms** |`);
+    lines.push(
+      `| B4 cold start to ready (compiled, median of 5) | Värna ${f(c.varna)} ms, echo ${f(c.echo)} ms, raw ${f(c.raw)} ms | ≤ echo + 0.3 s | **+${f(c.varna - c.echo)} ms** |`,
+    );
   }
   if (r.B1_latency?.atHalfVarna) {
     const l = r.B1_latency;
-    lines.push('', `Heap flags and p99 (same run, ${l.ownRatePerSecond}/s evenly paced, medians of the rounds):`, '', '| process | p50 | p99 |', '| --- | --- | --- |');
+    lines.push(
+      '',
+      `Heap flags and p99 (same run, ${l.ownRatePerSecond}/s evenly paced, medians of the rounds):`,
+      '',
+      '| process | p50 | p99 |',
+      '| --- | --- | --- |',
+    );
     const label: Record<string, string> = {
       echo: 'echo bot, default flags',
       echoSemi32: 'echo bot, --max-semi-space-size=32',
@@ -430,7 +563,8 @@ function markdown(m: ReturnType<typeof machine>, at: string): string {
       varnaSemi32: 'Värna, --max-semi-space-size=32',
       varnaSemi64: 'Värna, --max-semi-space-size=64',
     };
-    for (const k of Object.keys(label)) if (l.atHalfVarna[k]) lines.push(`| ${label[k]} | ${f(l.atHalfVarna[k].p50, 1)} ms | ${f(l.atHalfVarna[k].p99, 1)} ms |`);
+    for (const k of Object.keys(label))
+      if (l.atHalfVarna[k]) lines.push(`| ${label[k]} | ${f(l.atHalfVarna[k].p50, 1)} ms | ${f(l.atHalfVarna[k].p99, 1)} ms |`);
   }
   return lines.join('\n') + '\n';
 }
@@ -456,7 +590,9 @@ async function main(): Promise<void> {
   if (ONLY.includes('B3')) await b3();
   clearInterval(sampler);
   const sorted = [...loadSamples].sort((a, b) => a - b);
-  results.loadAverageDuringRun = sorted.length ? { min: sorted[0], median: median(sorted), max: sorted[sorted.length - 1], samples: sorted.length } : undefined;
+  results.loadAverageDuringRun = sorted.length
+    ? { min: sorted[0], median: median(sorted), max: sorted[sorted.length - 1], samples: sorted.length }
+    : undefined;
   mkdirSync('bench/results', { recursive: true });
   const file = `bench/results/${at.replace(/[:.]/g, '-')}.json`;
   writeFileSync(file, JSON.stringify({ at, machine: m, results }, null, 2));

@@ -38,7 +38,14 @@ async function main(): Promise<void> {
     const log = createLogger('silent');
     const store = await openStore(config.env.VARNA_STORE_URL);
     const s = makeServices({ config, store, clock: systemClock, log, cipher: makeCipher(loadKeyring(config, log)) });
-    const actor = (aad: string, name = 'Bench Lärare'): Actor => ({ aadObjectId: aad, userId: `29:${aad}`, name, tenantId: TENANT.toLowerCase(), locale: 'sv', conversation: { kind: 'personal', id: `a:personal-${aad}` } });
+    const actor = (aad: string, name = 'Bench Lärare'): Actor => ({
+      aadObjectId: aad,
+      userId: `29:${aad}`,
+      name,
+      tenantId: TENANT.toLowerCase(),
+      locale: 'sv',
+      conversation: { kind: 'personal', id: `a:personal-${aad}` },
+    });
     const handler = actor('e0e0e0e0-0000-4000-8000-000000000001', 'Bench Handläggare');
     const time = async (what: string, call: (i: number) => Promise<unknown>) => {
       const t0 = performance.now();
@@ -46,8 +53,12 @@ async function main(): Promise<void> {
       const ms = (performance.now() - t0) / N;
       console.log(`${what}: ${ms.toFixed(3)} ms per call (${(1000 / ms).toFixed(0)} a second, one at a time)`);
     };
-    await time('reports.submit (validation, encryption, report + outbox + audit + roll-up in one transaction)', (i) => s.reports.submit(actor(prepared.drafts[i]!.aad), prepared.drafts[i]!.draftId, 'sv'));
-    await time('intake.take (membership given, optimistic update, feedback to the outbox, audit)', (i) => s.intake.take(handler, prepared.reports[i]!.reference, '08-123 456 78', async () => true));
+    await time('reports.submit (validation, encryption, report + outbox + audit + roll-up in one transaction)', (i) =>
+      s.reports.submit(actor(prepared.drafts[i]!.aad), prepared.drafts[i]!.draftId, 'sv'),
+    );
+    await time('intake.take (membership given, optimistic update, feedback to the outbox, audit)', (i) =>
+      s.intake.take(handler, prepared.reports[i]!.reference, '08-123 456 78', async () => true),
+    );
     await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -54,9 +54,13 @@ async function load(store: Store): Promise<void> {
   const cat = sql.raw(`case (i / 7) % ${CATEGORIES.length} ${CATEGORIES.map((c, k) => `when ${k} then '${c}'`).join(' ')} end`);
   const decision = sql.raw(`case (i / 3) % 4 when 0 then 'opened' when 1 then 'notOpened' when 2 then 'alreadyOngoing' end`);
   if (store.dialect === 'postgres') {
-    await sql`create temporary table days as select d, to_char(timestamp '2025-01-01' + d * interval '1 day', 'YYYY-MM-DD') as day, to_char(timestamp '2025-01-01' + d * interval '1 day', 'YYYY-MM') as month from generate_series(0, 400) as g(d)`.execute(db);
+    await sql`create temporary table days as select d, to_char(timestamp '2025-01-01' + d * interval '1 day', 'YYYY-MM-DD') as day, to_char(timestamp '2025-01-01' + d * interval '1 day', 'YYYY-MM') as month from generate_series(0, 400) as g(d)`.execute(
+      db,
+    );
   } else {
-    await sql`create temporary table days as with recursive g(d) as (select 0 union all select d + 1 from g where d < 400) select d, strftime('%Y-%m-%d', '2025-01-01', '+' || d || ' days') as day, strftime('%Y-%m', '2025-01-01', '+' || d || ' days') as month from g`.execute(db);
+    await sql`create temporary table days as with recursive g(d) as (select 0 union all select d + 1 from g where d < 400) select d, strftime('%Y-%m-%d', '2025-01-01', '+' || d || ' days') as day, strftime('%Y-%m', '2025-01-01', '+' || d || ' days') as month from g`.execute(
+      db,
+    );
   }
   const series =
     store.dialect === 'postgres'
@@ -126,9 +130,23 @@ export async function benchStats(storeUrl: string, label: string, cleanup: () =>
     const dir = directory({
       ...base,
       districts: [0, 1, 2, 3].map((d) => ({ id: `d${d}`, name: `Område ${d}` })) as typeof base.districts,
-      schools: Array.from({ length: SCHOOLS }, (_, i) => ({ ...base.schools[0]!, id: `school-${i}`, name: `Skola ${i}`, district: `d${i % 4}`, type: 'municipal' as const, principals: [] })),
+      schools: Array.from({ length: SCHOOLS }, (_, i) => ({
+        ...base.schools[0]!,
+        id: `school-${i}`,
+        name: `Skola ${i}`,
+        district: `d${i % 4}`,
+        type: 'municipal' as const,
+        principals: [],
+      })),
     });
-    const stats = makeStatistics({ store, clock: { now: () => new Date() }, log: createLogger('silent'), directory: dir, reminders: { doneBySchoolAndTerm: async () => [] }, warmAfterChanges: true });
+    const stats = makeStatistics({
+      store,
+      clock: { now: () => new Date() },
+      log: createLogger('silent'),
+      directory: dir,
+      reminders: { doneBySchoolAndTerm: async () => [] },
+      warmAfterChanges: true,
+    });
     const year = () => stats.forOperator({ period: { kind: 'year', year: 2025 }, groupBy: 'school' });
     const firstRow = await store.db.selectFrom('reports').selectAll().where('id', '=', 'r1').executeTakeFirstOrThrow();
     const tc = performance.now();
@@ -140,7 +158,10 @@ export async function benchStats(storeUrl: string, label: string, cleanup: () =>
     // pattern was worked out in the background meanwhile.
     await store.transaction((trx) =>
       trackReport(trx, 'bench-extra', () =>
-        trx.insertInto('reports').values({ ...(firstRow as object), id: 'bench-extra', reference: 'REF-extra', submission_key: 'sk-extra' } as never).execute(),
+        trx
+          .insertInto('reports')
+          .values({ ...(firstRow as object), id: 'bench-extra', reference: 'REF-extra', submission_key: 'sk-extra' } as never)
+          .execute(),
       ),
     );
     await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -149,8 +170,20 @@ export async function benchStats(storeUrl: string, label: string, cleanup: () =>
     const afterChangeMs = performance.now() - ta;
     stats.stop();
     const total = first.total.counts.reports;
-    if (!('n' in total) || total.n !== ROWS) throw new Error(`the service's year total is not the ${ROWS} generated reports: ${JSON.stringify(total)}`);
-    return { store: label, rows: ROWS, loadSeconds, backfillSeconds, naiveMs: a.ms, rollupMs: b.ms, coldMs, afterChangeMs, ratio: b.ms / a.ms, groups: b.rows };
+    if (!('n' in total) || total.n !== ROWS)
+      throw new Error(`the service's year total is not the ${ROWS} generated reports: ${JSON.stringify(total)}`);
+    return {
+      store: label,
+      rows: ROWS,
+      loadSeconds,
+      backfillSeconds,
+      naiveMs: a.ms,
+      rollupMs: b.ms,
+      coldMs,
+      afterChangeMs,
+      ratio: b.ms / a.ms,
+      groups: b.rows,
+    };
   } finally {
     await store.close();
     await cleanup();
@@ -203,7 +236,14 @@ export async function benchPattern(years = 5, schools = SCHOOLS): Promise<Patter
           counts.opened = n > 1 ? 1 : 0;
           counts.decisions = counts.opened;
         }
-        rows.push({ month: `${2021 + Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}`, school_id: `school-${school}`, district_id: `d${school % 4}`, school_type: school % 5 ? 'municipal' : 'independent', category, counts });
+        rows.push({
+          month: `${2021 + Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}`,
+          school_id: `school-${school}`,
+          district_id: `d${school % 4}`,
+          school_type: school % 5 ? 'municipal' : 'independent',
+          category,
+          counts,
+        });
       }
   const scopes = Array.from({ length: schools }, (_, i) => (i % 7 ? [`school-${i}`] : [`school-${i}`, `school-${(i + 1) % schools}`]));
   let t = performance.now();

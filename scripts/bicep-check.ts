@@ -34,8 +34,15 @@ export interface Problem {
 const REVISION_TRIGGERS = new Set(['VARNA_CONFIG_VERSION', 'VARNA_SECRETS_VERSION']);
 /** Settings that carry a key or a password (read by Värna, or by pg and psql). */
 const SECRET_SETTINGS = new Set([
-  'VARNA_DATA_KEY', 'VARNA_OLD_DATA_KEYS', 'VARNA_INDEX_KEY', 'VARNA_OLD_INDEX_KEYS', 'VARNA_AUDIT_KEY',
-  'VARNA_OLD_AUDIT_KEYS', 'BOT_APP_PASSWORD', 'PGPASSWORD', 'APP_PASSWORD',
+  'VARNA_DATA_KEY',
+  'VARNA_OLD_DATA_KEYS',
+  'VARNA_INDEX_KEY',
+  'VARNA_OLD_INDEX_KEYS',
+  'VARNA_AUDIT_KEY',
+  'VARNA_OLD_AUDIT_KEYS',
+  'BOT_APP_PASSWORD',
+  'PGPASSWORD',
+  'APP_PASSWORD',
 ]);
 
 /** The template's @secure() params: a `@secure()` (or `@sys.secure()`) among the decorators just above `param name`. */
@@ -66,9 +73,17 @@ function checkParams(template: string, params: string): Problem[] {
     if (!given || !secure.has(given[1]!)) return;
     const [, name, value] = given;
     if (/^readEnvironmentVariable\(\s*'[^']*'\s*,/.test(value!))
-      problems.push({ file: 'params', line: i + 1, message: `secure param \`${name}\` falls back to a value written in this file: give readEnvironmentVariable('...') the name only` });
+      problems.push({
+        file: 'params',
+        line: i + 1,
+        message: `secure param \`${name}\` falls back to a value written in this file: give readEnvironmentVariable('...') the name only`,
+      });
     else if (!/^readEnvironmentVariable\(\s*'[^'$]*'\s*\)$/.test(value!) && !/^(az\.)?getSecret\(.*\)$/.test(value!))
-      problems.push({ file: 'params', line: i + 1, message: `secure param \`${name}\` must come from readEnvironmentVariable('...') or getSecret(...), never from text written in this file` });
+      problems.push({
+        file: 'params',
+        line: i + 1,
+        message: `secure param \`${name}\` must come from readEnvironmentVariable('...') or getSecret(...), never from text written in this file`,
+      });
   });
   return problems;
 }
@@ -79,9 +94,17 @@ function checkSettings(template: string): Problem[] {
   template.split('\n').forEach((line, i) => {
     for (const [, name, kind] of line.matchAll(/\{\s*name:\s*'([A-Z][A-Z0-9_]*)',\s*(value|secretRef):/g)) {
       if (/^(VARNA|BOT)_/.test(name!) && !reads.has(name!) && !REVISION_TRIGGERS.has(name!))
-        problems.push({ file: 'template', line: i + 1, message: `the app setting ${name} is not one Värna reads (src/config.ts, Env): a misspelt name leaves the default in place` });
+        problems.push({
+          file: 'template',
+          line: i + 1,
+          message: `the app setting ${name} is not one Värna reads (src/config.ts, Env): a misspelt name leaves the default in place`,
+        });
       if (SECRET_SETTINGS.has(name!) && kind === 'value')
-        problems.push({ file: 'template', line: i + 1, message: `the app setting ${name} holds a secret: give it by secretRef (a container secret from Key Vault), not as a value` });
+        problems.push({
+          file: 'template',
+          line: i + 1,
+          message: `the app setting ${name} holds a secret: give it by secretRef (a container secret from Key Vault), not as a value`,
+        });
     }
   });
   return problems;
@@ -96,8 +119,16 @@ export async function checkBicep(templateText: string, paramText?: string): Prom
 
 /** With no arguments: every infra/*.bicep, main.bicep first, each with its .bicepparam when it has one. */
 function filesToCheck(args: string[]): [string, string | undefined][] {
-  if (args.length > 0) return [[args[0]!, args[1] ?? (existsSync(args[0]!.replace(/\.bicep$/, '.bicepparam')) ? args[0]!.replace(/\.bicep$/, '.bicepparam') : undefined)]];
-  const templates = readdirSync('infra').filter((f) => f.endsWith('.bicep')).sort((a, b) => (a === 'main.bicep' ? -1 : b === 'main.bicep' ? 1 : a.localeCompare(b)));
+  if (args.length > 0)
+    return [
+      [
+        args[0]!,
+        args[1] ?? (existsSync(args[0]!.replace(/\.bicep$/, '.bicepparam')) ? args[0]!.replace(/\.bicep$/, '.bicepparam') : undefined),
+      ],
+    ];
+  const templates = readdirSync('infra')
+    .filter((f) => f.endsWith('.bicep'))
+    .sort((a, b) => (a === 'main.bicep' ? -1 : b === 'main.bicep' ? 1 : a.localeCompare(b)));
   return templates.map((t) => [`infra/${t}`, existsSync(`infra/${t}param`) ? `infra/${t}param` : undefined]);
 }
 
@@ -118,12 +149,18 @@ async function main(): Promise<number> {
     if (!problems.length) console.log(`ok: ${template}${params ? ` and ${params} pass` : ' passes'} Värna's checks`);
   }
   const cli = bicepCli();
-  if (!cli) console.log('skipped: Bicep\'s own build and lint (no `bicep` or `az bicep` on PATH; the deployment pipeline runs them, docs/deployment.md)');
+  if (!cli)
+    console.log(
+      "skipped: Bicep's own build and lint (no `bicep` or `az bicep` on PATH; the deployment pipeline runs them, docs/deployment.md)",
+    );
   else {
     const [command, ...prefix] = cli;
     for (const [template] of files) {
       // Not build-params: it reads the environment's values (readEnvironmentVariable), which only a deployment has.
-      const runs = [['build', '--file', template, '--stdout'], ['lint', '--file', template]];
+      const runs = [
+        ['build', '--file', template, '--stdout'],
+        ['lint', '--file', template],
+      ];
       for (const args of runs) {
         const result = spawnSync(command!, [...prefix, ...args], { encoding: 'utf8' });
         if (result.status === 0) console.log(`ok: ${cli.join(' ')} ${args.slice(0, 3).join(' ')}`);
@@ -139,8 +176,11 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-  main().then((code) => process.exit(code), (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
 }

@@ -22,7 +22,9 @@ export function note(text: string): void {
 /** Prints the summary (every check, then `notChecked` under its heading); the exit code: 1 if any check failed. */
 export function summary(started: number, notChecked: { heading: string; lines: string[] }): number {
   const failed = results.filter((r) => !r.ok);
-  console.log(`\nSummary: ${results.length - failed.length} passed, ${failed.length} failed (${Math.round((Date.now() - started) / 1000)} s)`);
+  console.log(
+    `\nSummary: ${results.length - failed.length} passed, ${failed.length} failed (${Math.round((Date.now() - started) / 1000)} s)`,
+  );
   for (const r of results) console.log(`  ${r.ok ? 'ok    ' : 'FAILED'}  ${r.what}`);
   if (notChecked.lines.length) {
     console.log(`\n${notChecked.heading}`);

@@ -25,7 +25,9 @@ async function main(): Promise<void> {
     for (const p of result.problems) console.error(`  - ${p}`);
     process.exit(1);
   }
-  console.log('ok: every receipt and every intake answer seen is stored, none twice, nothing half-written, history, audit and feedback agree; each channel card exactly once; each 1:1 message at least once, any repeat marked');
+  console.log(
+    'ok: every receipt and every intake answer seen is stored, none twice, nothing half-written, history, audit and feedback agree; each channel card exactly once; each 1:1 message at least once, any repeat marked',
+  );
 }
 
 main().then(

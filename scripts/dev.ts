@@ -86,7 +86,9 @@ async function anyFreePort(): Promise<number> {
 async function choosePort(given: number | undefined, preferred: number, flag: string): Promise<number> {
   if (given !== undefined) {
     if (await isFree(given)) return given;
-    throw new PortInUseError(`port ${given} (${flag}) is in use by another process; give another, or leave ${flag} out to have a free one found`);
+    throw new PortInUseError(
+      `port ${given} (${flag}) is in use by another process; give another, or leave ${flag} out to have a free one found`,
+    );
   }
   return (await isFree(preferred)) ? preferred : anyFreePort();
 }
@@ -219,7 +221,10 @@ async function installInTeam(playgroundUrl: string): Promise<void> {
     headers: { 'content-type': 'application/json' },
     body: '{}',
   });
-  if (!res.ok) console.error(`npm run dev: the Playground did not install Värna in its team (${res.status}); open the channel Anmälningar once before making a report`);
+  if (!res.ok)
+    console.error(
+      `npm run dev: the Playground did not install Värna in its team (${res.status}); open the channel Anmälningar once before making a report`,
+    );
 }
 
 export async function startDevStack(opts: DevOptions = {}): Promise<DevStack> {
@@ -232,7 +237,13 @@ export async function startDevStack(opts: DevOptions = {}): Promise<DevStack> {
   const botEnv: NodeJS.ProcessEnv = { ...process.env, PORT: String(botPort), NODE_ENV: 'development', VARNA_STORE_URL: storeUrl };
   for (const k of ['BOT_APP_ID', 'BOT_APP_PASSWORD', 'BOT_TENANT_ID', 'VARNA_ALLOWED_TENANTS']) delete botEnv[k];
   Object.assign(botEnv, opts.env);
-  const bot = track(spawn(process.execPath, ['--disable-warning=DEP0111', '-r', 'tsx/cjs', 'src/index.ts'], { cwd: ROOT, env: botEnv, stdio: ['ignore', out, 'pipe'] }));
+  const bot = track(
+    spawn(process.execPath, ['--disable-warning=DEP0111', '-r', 'tsx/cjs', 'src/index.ts'], {
+      cwd: ROOT,
+      env: botEnv,
+      stdio: ['ignore', out, 'pipe'],
+    }),
+  );
   const botSaid = tail(bot.stderr, opts.verbose ? process.stderr : undefined);
   const children: ChildProcess[] = [bot];
   let relay: Server | undefined;
@@ -254,11 +265,22 @@ export async function startDevStack(opts: DevOptions = {}): Promise<DevStack> {
       spawn(
         process.execPath,
         [
-          '-r', join(__dirname, 'playground-channels.js'),
+          '-r',
+          join(__dirname, 'playground-channels.js'),
           require.resolve('@microsoft/m365agentsplayground/cli.js'),
-          '-e', `${front.url}/api/messages`, '-c', 'msteams', '-p', String(playgroundPort), '--disable-telemetry',
+          '-e',
+          `${front.url}/api/messages`,
+          '-c',
+          'msteams',
+          '-p',
+          String(playgroundPort),
+          '--disable-telemetry',
         ],
-        { cwd: ROOT, env: { ...process.env, PATH: headless || !opts.openBrowser ? pathWithoutBrowser() : process.env.PATH }, stdio: ['ignore', 'pipe', out] },
+        {
+          cwd: ROOT,
+          env: { ...process.env, PATH: headless || !opts.openBrowser ? pathWithoutBrowser() : process.env.PATH },
+          stdio: ['ignore', 'pipe', out],
+        },
       ),
     );
     children.push(playground);

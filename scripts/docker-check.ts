@@ -39,7 +39,12 @@ const HEALTHY_SECONDS = 30;
 const STOP_SECONDS = 10;
 
 function indent(text: string, lines = 25): string {
-  return text.trimEnd().split('\n').slice(-lines).map((l) => `          | ${l}`).join('\n');
+  return text
+    .trimEnd()
+    .split('\n')
+    .slice(-lines)
+    .map((l) => `          | ${l}`)
+    .join('\n');
 }
 
 function tail(file: string, lines = 25): string {
@@ -61,7 +66,10 @@ interface Ran {
  * `docker <args>` with whichever docker is on PATH; stdout and stderr together. `env` is added to
  * the client's environment, so that `-e NAME` passes a value without putting it on a command line.
  */
-function docker(args: string[], { timeoutMs = 60_000, env = {}, logFile }: { timeoutMs?: number; env?: Record<string, string>; logFile?: string } = {}): Promise<Ran> {
+function docker(
+  args: string[],
+  { timeoutMs = 60_000, env = {}, logFile }: { timeoutMs?: number; env?: Record<string, string>; logFile?: string } = {},
+): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const fd = logFile === undefined ? undefined : openSync(logFile, 'a');
     const child = spawn('docker', args, { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', fd ?? 'pipe', fd ?? 'pipe'] });
@@ -130,7 +138,9 @@ function megabytes(bytes: number): string {
 function devOnlyPackages(): string[] {
   type Locked = { dev?: boolean };
   const lock = JSON.parse(readFileSync(join(REPO, 'package-lock.json'), 'utf8')) as { packages: Record<string, Locked> };
-  return Object.entries(lock.packages).filter(([path, p]) => path.startsWith('node_modules/') && p.dev === true).map(([path]) => path);
+  return Object.entries(lock.packages)
+    .filter(([path, p]) => path.startsWith('node_modules/') && p.dev === true)
+    .map(([path]) => path);
 }
 
 /** Run in the container by `node -e`: which of the paths (argv) exist. */
@@ -185,7 +195,13 @@ async function build(options: Options, tmp: string): Promise<boolean> {
   const started = Date.now();
   const res = await docker(args, { timeoutMs: 30 * 60_000, logFile });
   const took = `${Math.round((Date.now() - started) / 1000)} s`;
-  if (!check(res.code === 0, `docker build -t ${IMAGE} . succeeds`, res.code === 0 ? took : `${res.code === 'timeout' ? 'timed out' : `exit ${res.code}`} after ${took}\n${tail(logFile)}`))
+  if (
+    !check(
+      res.code === 0,
+      `docker build -t ${IMAGE} . succeeds`,
+      res.code === 0 ? took : `${res.code === 'timeout' ? 'timed out' : `exit ${res.code}`} after ${took}\n${tail(logFile)}`,
+    )
+  )
     return false;
   const cached = (readFileSync(logFile, 'utf8').match(/Using cache|\bCACHED\b/g) ?? []).length;
   if (cached) note(`${cached} build steps came from Docker's cache (--no-cache for a build from scratch)`);
@@ -194,7 +210,9 @@ async function build(options: Options, tmp: string): Promise<boolean> {
   const baseImage = [...readFileSync(join(REPO, 'Dockerfile'), 'utf8').matchAll(/^FROM\s+(?:--\S+\s+)*(\S+)/gim)].at(-1)?.[1];
   const baseSize = baseImage ? Number(await inspect(baseImage, '{{.Size}}')) : NaN;
   const baseId = baseImage ? (await inspect(baseImage, '{{.Id}}')).replace(/^sha256:/, '').slice(0, 12) : '';
-  note(`image ${IMAGE}: ${megabytes(size)}${baseImage && baseSize ? `, of which the base image ${baseImage} (${baseId}) ${megabytes(baseSize)}` : ''}`);
+  note(
+    `image ${IMAGE}: ${megabytes(size)}${baseImage && baseSize ? `, of which the base image ${baseImage} (${baseId}) ${megabytes(baseSize)}` : ''}`,
+  );
   const node = await docker(['run', '--rm', '--entrypoint', 'node', IMAGE, '-p', 'process.version']);
   if (node.code === 0) note(`node in the image: ${node.out.trim()}`);
   return true;
@@ -215,7 +233,11 @@ async function productionOnly(): Promise<void> {
   check(
     res.code === 0 && present?.length === 0,
     `the image holds production dependencies only (no TypeScript, mocha or eslint, none of the ${devOnly.length} packages the lockfile marks dev-only)`,
-    res.code !== 0 || !present ? `the probe failed: exit ${res.code}\n${indent(res.out)}` : present.length ? `present: ${present.map((p) => p.slice(`${APP}/node_modules/`.length)).join(', ')}` : undefined,
+    res.code !== 0 || !present
+      ? `the probe failed: exit ${res.code}\n${indent(res.out)}`
+      : present.length
+        ? `present: ${present.map((p) => p.slice(`${APP}/node_modules/`.length)).join(', ')}`
+        : undefined,
   );
 }
 
@@ -235,7 +257,12 @@ async function noCredentials(): Promise<void> {
   containers.delete(name);
 }
 
-async function waitFor(url: string, withinSeconds: number, accept: (status: number, body: string) => boolean, name: string): Promise<{ ok: boolean; after: number; last: string }> {
+async function waitFor(
+  url: string,
+  withinSeconds: number,
+  accept: (status: number, body: string) => boolean,
+  name: string,
+): Promise<{ ok: boolean; after: number; last: string }> {
   const started = Date.now();
   let last = 'no answer';
   while ((Date.now() - started) / 1000 < withinSeconds) {
@@ -247,14 +274,24 @@ async function waitFor(url: string, withinSeconds: number, accept: (status: numb
     } catch (error) {
       last = (error as Error).message;
     }
-    if ((await inspect(name, '{{.State.Running}}')) !== 'true') return { ok: false, after: (Date.now() - started) / 1000, last: `the container is not running (exit ${await inspect(name, '{{.State.ExitCode}}')})` };
+    if ((await inspect(name, '{{.State.Running}}')) !== 'true')
+      return {
+        ok: false,
+        after: (Date.now() - started) / 1000,
+        last: `the container is not running (exit ${await inspect(name, '{{.State.ExitCode}}')})`,
+      };
     await sleep(250);
   }
   return { ok: false, after: withinSeconds, last };
 }
 
 /** 4./5. One start of the image: readiness, user, 401, (SQLite) write permissions, Docker health, docker stop, the log. */
-async function startAndStop(label: string, store: 'sqlite' | 'postgres', extra: Record<string, string>, hostNetwork: boolean): Promise<void> {
+async function startAndStop(
+  label: string,
+  store: 'sqlite' | 'postgres',
+  extra: Record<string, string>,
+  hostNetwork: boolean,
+): Promise<void> {
   const port = await freePort();
   const name = containerName(store);
   const env: Record<string, string> = { ...productionSecrets(), VARNA_CONFIG: `${APP}/config/example.yaml`, ...extra };
@@ -265,26 +302,65 @@ async function startAndStop(label: string, store: 'sqlite' | 'postgres', extra: 
   for (const k of Object.keys(env)) args.push('-e', k);
   args.push(IMAGE);
   const run = await docker(args, { env });
-  if (!check(run.code === 0, `${label}: docker run -d (${hostNetwork ? `--network host, port ${port}` : `port ${port} -> 3978`}, throwaway credentials and keys)`, run.code === 0 ? undefined : `exit ${run.code}\n${indent(run.out)}`))
+  if (
+    !check(
+      run.code === 0,
+      `${label}: docker run -d (${hostNetwork ? `--network host, port ${port}` : `port ${port} -> 3978`}, throwaway credentials and keys)`,
+      run.code === 0 ? undefined : `exit ${run.code}\n${indent(run.out)}`,
+    )
+  )
     return;
   const base = `http://127.0.0.1:${port}`;
   const health = await waitFor(`${base}/healthz`, READY_SECONDS, (s) => s === 200, name);
-  check(health.ok, `${label}: GET /healthz answers 200 within ${READY_SECONDS} s`, health.ok ? `after ${health.after.toFixed(1)} s` : `${health.last}\n${indent(await logs(name))}`);
+  check(
+    health.ok,
+    `${label}: GET /healthz answers 200 within ${READY_SECONDS} s`,
+    health.ok ? `after ${health.after.toFixed(1)} s` : `${health.last}\n${indent(await logs(name))}`,
+  );
   if (!health.ok) return;
   const ready = await waitFor(`${base}/readyz`, READY_SECONDS, (s, b) => s === 200 && /"status":"ready"/.test(b), name);
-  check(ready.ok, `${label}: GET /readyz answers 200 with "status":"ready" within ${READY_SECONDS} s`, ready.ok ? `after ${ready.after.toFixed(1)} s: ${ready.last.replace(/^200 /, '')}` : ready.last);
-  check(/^200 \{"status":"ready"\}$/.test(ready.last.trim()), `${label}: /readyz says ready and nothing else (no store, no municipality)`, ready.last);
+  check(
+    ready.ok,
+    `${label}: GET /readyz answers 200 with "status":"ready" within ${READY_SECONDS} s`,
+    ready.ok ? `after ${ready.after.toFixed(1)} s: ${ready.last.replace(/^200 /, '')}` : ready.last,
+  );
+  check(
+    /^200 \{"status":"ready"\}$/.test(ready.last.trim()),
+    `${label}: /readyz says ready and nothing else (no store, no municipality)`,
+    ready.last,
+  );
 
   const id = await docker(['exec', name, 'sh', '-c', 'id -u; id -un']);
   const [uid, user] = id.out.trim().split('\n');
-  check(id.code === 0 && uid !== '0' && user === 'node', `${label}: the app runs as the image's user node, not root (docker exec id -u)`, `uid ${uid ?? '?'}, ${user ?? '?'}`);
+  check(
+    id.code === 0 && uid !== '0' && user === 'node',
+    `${label}: the app runs as the image's user node, not root (docker exec id -u)`,
+    `uid ${uid ?? '?'}, ${user ?? '?'}`,
+  );
 
-  const anonymous = await fetch(`${base}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'message', text: 'hej' }) }).catch((e: Error) => e);
-  check(!(anonymous instanceof Error) && anonymous.status === 401, `${label}: an activity without a Bot Framework token is refused with 401`, anonymous instanceof Error ? anonymous.message : `status ${anonymous.status}`);
+  const anonymous = await fetch(`${base}/api/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'message', text: 'hej' }),
+  }).catch((e: Error) => e);
+  check(
+    !(anonymous instanceof Error) && anonymous.status === 401,
+    `${label}: an activity without a Bot Framework token is refused with 401`,
+    anonymous instanceof Error ? anonymous.message : `status ${anonymous.status}`,
+  );
 
   const dataBefore = await docker(['exec', name, 'ls', '-A', DATA]);
   if (store === 'sqlite') {
-    const code = [APP, `${APP}/dist`, `${APP}/dist/src`, `${APP}/node_modules`, `${APP}/node_modules/.bin`, `${APP}/config`, `${APP}/config/example.yaml`, `${APP}/package.json`];
+    const code = [
+      APP,
+      `${APP}/dist`,
+      `${APP}/dist/src`,
+      `${APP}/node_modules`,
+      `${APP}/node_modules/.bin`,
+      `${APP}/config`,
+      `${APP}/config/example.yaml`,
+      `${APP}/package.json`,
+    ];
     const probe = await docker(['exec', name, 'node', '-e', WRITE_PROBE, ...code, DATA]);
     let result: Record<string, string> | undefined;
     try {
@@ -295,12 +371,24 @@ async function startAndStop(label: string, store: 'sqlite' | 'postgres', extra: 
     if (!result) check(false, `${label}: write probe in the container`, `exit ${probe.code}\n${indent(probe.out)}`);
     else {
       const open = code.filter((p) => result[p] !== 'EACCES' && result[p] !== 'EROFS' && result[p] !== 'EPERM');
-      check(open.length === 0, `${label}: the app user cannot write to the code (${code.join(', ')})`, open.length ? open.map((p) => `${p}: ${result[p]}`).join(', ') : undefined);
+      check(
+        open.length === 0,
+        `${label}: the app user cannot write to the code (${code.join(', ')})`,
+        open.length ? open.map((p) => `${p}: ${result[p]}`).join(', ') : undefined,
+      );
       check(result[DATA] === 'writable', `${label}: the app user can write to ${DATA}`, result[DATA]);
     }
-    check(dataBefore.code === 0 && /\bvarna\.db\b/.test(dataBefore.out), `${label}: the SQLite file was created in ${DATA}`, dataBefore.out.trim().split('\n').join(', ') || '(empty)');
+    check(
+      dataBefore.code === 0 && /\bvarna\.db\b/.test(dataBefore.out),
+      `${label}: the SQLite file was created in ${DATA}`,
+      dataBefore.out.trim().split('\n').join(', ') || '(empty)',
+    );
   } else {
-    check(dataBefore.code === 0 && dataBefore.out.trim() === '', `${label}: nothing was written to ${DATA}`, dataBefore.out.trim().split('\n').join(', ') || undefined);
+    check(
+      dataBefore.code === 0 && dataBefore.out.trim() === '',
+      `${label}: nothing was written to ${DATA}`,
+      dataBefore.out.trim().split('\n').join(', ') || undefined,
+    );
   }
 
   const healthStarted = Date.now();
@@ -310,20 +398,35 @@ async function startAndStop(label: string, store: 'sqlite' | 'postgres', extra: 
     if (status === 'healthy' || status === 'unhealthy' || status === 'none' || status === '') break;
     await sleep(500);
   }
-  check(status === 'healthy', `${label}: Docker's own health status (the image's HEALTHCHECK, every 2 s here) becomes healthy`, status === 'healthy' ? `within ${Math.ceil((Date.now() - healthStarted) / 1000)} s of the checks above` : `status ${status || '?'}`);
+  check(
+    status === 'healthy',
+    `${label}: Docker's own health status (the image's HEALTHCHECK, every 2 s here) becomes healthy`,
+    status === 'healthy' ? `within ${Math.ceil((Date.now() - healthStarted) / 1000)} s of the checks above` : `status ${status || '?'}`,
+  );
 
   const stopStarted = Date.now();
   const stop = await docker(['stop', '-t', String(STOP_SECONDS), name], { timeoutMs: (STOP_SECONDS + 20) * 1000 });
   const stopMs = Date.now() - stopStarted;
   const exitCode = await inspect(name, '{{.State.ExitCode}}');
-  check(stop.code === 0 && exitCode === '0' && stopMs < STOP_SECONDS * 1000, `${label}: docker stop ends it with exit code 0 within ${STOP_SECONDS} s`, `exit ${exitCode || '?'} after ${stopMs} ms`);
+  check(
+    stop.code === 0 && exitCode === '0' && stopMs < STOP_SECONDS * 1000,
+    `${label}: docker stop ends it with exit code 0 within ${STOP_SECONDS} s`,
+    `exit ${exitCode || '?'} after ${stopMs} ms`,
+  );
 
   const log = await logs(name);
   const bad = badLogLines(log);
-  check(bad.length === 0, `${label}: its log has no error or fatal lines ("level":50/60) and no stack traces`, bad.length ? `\n${indent(bad.join('\n'), 15)}` : `${log.trim().split('\n').length} lines`);
+  check(
+    bad.length === 0,
+    `${label}: its log has no error or fatal lines ("level":50/60) and no stack traces`,
+    bad.length ? `\n${indent(bad.join('\n'), 15)}` : `${log.trim().split('\n').length} lines`,
+  );
   const events = [...log.matchAll(/"event":"([^"]+)"/g)].map((m) => m[1]);
   if (events.length) note(`${label}: events in its log: ${[...new Set(events)].join(', ')}`);
-  const changed = (await docker(['diff', name])).out.trim().split('\n').filter((l) => l && !l.endsWith(DATA) && !l.includes(`${DATA}/`) && !/^C \/app$/.test(l));
+  const changed = (await docker(['diff', name])).out
+    .trim()
+    .split('\n')
+    .filter((l) => l && !l.endsWith(DATA) && !l.includes(`${DATA}/`) && !/^C \/app$/.test(l));
   if (changed.length) note(`${label}: written outside ${DATA} (docker diff): ${changed.join(', ')}`);
   spawnSync('docker', ['rm', '-f', '-v', name], { stdio: 'ignore' });
   containers.delete(name);
@@ -353,8 +456,15 @@ async function postgres(base: string): Promise<void> {
   try {
     await client.query(`create schema ${schema}`);
     note(`schema ${schema} (and ${schema}_boss for the job queue), dropped at the end`);
-    await startAndStop('PostgreSQL', 'postgres', { VARNA_STORE_URL: pgUrlWithSchema(base, schema), VARNA_QUEUE_SCHEMA: `${schema}_boss` }, true);
-    const { rows } = await client.query<{ n: number }>('select count(*)::int as n from information_schema.tables where table_schema = $1', [schema]);
+    await startAndStop(
+      'PostgreSQL',
+      'postgres',
+      { VARNA_STORE_URL: pgUrlWithSchema(base, schema), VARNA_QUEUE_SCHEMA: `${schema}_boss` },
+      true,
+    );
+    const { rows } = await client.query<{ n: number }>('select count(*)::int as n from information_schema.tables where table_schema = $1', [
+      schema,
+    ]);
     check((rows[0]?.n ?? 0) > 0, `PostgreSQL: the tables were created in the schema ${schema}`, `${rows[0]?.n ?? 0} tables`);
   } finally {
     await dropSchemas?.();
@@ -374,16 +484,27 @@ async function main(): Promise<number> {
     return 2;
   }
   const which = spawnSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).stdout.trim();
-  const info = await docker(['info', '--format', '{{.ServerVersion}}'], { timeoutMs: 30_000 }).catch((e: Error) => ({ code: 1, out: e.message }));
+  const info = await docker(['info', '--format', '{{.ServerVersion}}'], { timeoutMs: 30_000 }).catch((e: Error) => ({
+    code: 1,
+    out: e.message,
+  }));
   if (info.code !== 0 || !info.out.trim() || /error|cannot connect/i.test(info.out)) {
-    console.error(`No Docker engine reachable (${which || 'no docker on PATH'}: docker info ${info.code === 'timeout' ? 'timed out' : `failed: ${info.out.trim().split('\n').at(-1) ?? ''}`}).`);
+    console.error(
+      `No Docker engine reachable (${which || 'no docker on PATH'}: docker info ${info.code === 'timeout' ? 'timed out' : `failed: ${info.out.trim().split('\n').at(-1) ?? ''}`}).`,
+    );
     console.error('Start the Docker daemon, or run this where one runs.');
     return 2;
   }
   const client = (await docker(['version', '--format', '{{.Client.Version}}'])).out.trim();
   check(true, `Docker engine ${info.out.trim()} reachable with ${which} (client ${client})`);
   const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO, encoding: 'utf8' }).stdout.trimEnd();
-  if (dirty) note(`uncommitted changes are built as they are in the work tree: ${dirty.split('\n').map((l) => l.slice(3)).join(', ')}`);
+  if (dirty)
+    note(
+      `uncommitted changes are built as they are in the work tree: ${dirty
+        .split('\n')
+        .map((l) => l.slice(3))
+        .join(', ')}`,
+    );
 
   const tmp = mkdtempSync(join(tmpdir(), 'varna-docker-check-'));
   const cleanUp = async () => {
@@ -426,8 +547,11 @@ function summary(started: number): number {
 }
 
 if (require.main === module) {
-  main().then((code) => process.exit(code), (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
 }

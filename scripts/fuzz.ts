@@ -13,7 +13,9 @@ async function main(): Promise<void> {
   await fuzzBot(runs, seed);
   const hits = findForbidden(allLogLines);
   if (hits.length) throw new Error(`personal data in logs: "${hits[0]!.value}" in ${hits[0]!.line}`);
-  console.log(`ok: ${runs} cases in ${((Date.now() - started) / 1000).toFixed(1)} s; ${allLogLines.length} log lines free of the planted personal data`);
+  console.log(
+    `ok: ${runs} cases in ${((Date.now() - started) / 1000).toFixed(1)} s; ${allLogLines.length} log lines free of the planted personal data`,
+  );
 }
 
 main().then(

@@ -13,22 +13,26 @@ export const ACCENT = '#1F5F7A';
 type Shape = (u: number, v: number) => boolean;
 
 /** Shield in [-1,1]²: straight sides, a pointed bottom. */
-const shield = (scale: number): Shape => (u, v) => {
-  const x = u / scale;
-  const y = v / scale;
-  if (y < -0.78 || y > 0.92) return false;
-  const half = y <= 0.05 ? 0.7 : 0.7 * (1 - Math.pow((y - 0.05) / 0.87, 1.7));
-  const shoulder = y < -0.62 ? Math.sqrt(Math.max(0, 1 - Math.pow((-0.62 - y) / 0.16, 2))) * 0.08 : 0.08; // rounded top corners
-  return Math.abs(x) <= half - 0.08 + shoulder;
-};
+const shield =
+  (scale: number): Shape =>
+  (u, v) => {
+    const x = u / scale;
+    const y = v / scale;
+    if (y < -0.78 || y > 0.92) return false;
+    const half = y <= 0.05 ? 0.7 : 0.7 * (1 - Math.pow((y - 0.05) / 0.87, 1.7));
+    const shoulder = y < -0.62 ? Math.sqrt(Math.max(0, 1 - Math.pow((-0.62 - y) / 0.16, 2))) * 0.08 : 0.08; // rounded top corners
+    return Math.abs(x) <= half - 0.08 + shoulder;
+  };
 
 /** The classic implicit heart, centred at (0, cy) with radius r. */
-const heart = (r: number, cy: number): Shape => (u, v) => {
-  const x = u / r;
-  const y = -(v - cy) / r + 0.15;
-  const a = x * x + y * y - 1;
-  return a * a * a - x * x * y * y * y <= 0;
-};
+const heart =
+  (r: number, cy: number): Shape =>
+  (u, v) => {
+    const x = u / r;
+    const y = -(v - cy) / r + 0.15;
+    const a = x * x + y * y - 1;
+    return a * a * a - x * x * y * y * y <= 0;
+  };
 
 /** Coverage of a shape in one pixel, by 5x5 supersampling: smooth edges at any size. */
 function coverage(shape: Shape, px: number, py: number, size: number): number {

@@ -54,7 +54,8 @@ export function valuesFrom(env: NodeJS.ProcessEnv): { values: PackageValues; bot
   const publisherName = get('VARNA_PUBLISHER_NAME') || get('PUBLISHER_NAME');
   let municipality = 'Värna';
   try {
-    municipality = loadMunicipality(resolve(get('VARNA_CONFIG') || get('VARNA_MUNICIPALITY_FILE') || 'config/example.yaml')).municipality.name;
+    municipality = loadMunicipality(resolve(get('VARNA_CONFIG') || get('VARNA_MUNICIPALITY_FILE') || 'config/example.yaml')).municipality
+      .name;
   } catch (error) {
     if (!publisherName) problems.push(error instanceof ConfigError ? error.problems.join('; ') : String(error));
   }
@@ -116,7 +117,9 @@ function schemaFor(manifestVersion: string, kind: 'MicrosoftTeams' | 'MicrosoftT
 function readSchema(manifestVersion: string, kind: string): Json | undefined {
   const root = dirname(require.resolve('@microsoft/app-manifest/package.json'));
   try {
-    return JSON.parse(readFileSync(join(root, 'build', 'json-schemas', 'teams', `v${manifestVersion}`, `${kind}.schema.json`), 'utf8')) as Json;
+    return JSON.parse(
+      readFileSync(join(root, 'build', 'json-schemas', 'teams', `v${manifestVersion}`, `${kind}.schema.json`), 'utf8'),
+    ) as Json;
   } catch {
     return undefined;
   }
@@ -137,7 +140,10 @@ function schemaProblems(doc: Json, schema: Json, file: string): string[] {
     validators.set(schema, validate);
   }
   if (validate(doc)) return [];
-  return (validate.errors ?? []).map((e) => `${file}: schema: ${e.instancePath || '(root)'} ${e.message ?? ''}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ''}`);
+  return (validate.errors ?? []).map(
+    (e) =>
+      `${file}: schema: ${e.instancePath || '(root)'} ${e.message ?? ''}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ''}`,
+  );
 }
 
 function pngProblems(data: Buffer | undefined, file: string, size: number, outline: boolean): string[] {
@@ -174,7 +180,8 @@ function commandProblems(titles: Array<{ title: string; scopes: string[]; where:
     for (const scope of scopes) {
       const s = scopeOf(scope);
       if (!s) problems.push(`${where}: scope "${scope}": the bot offers no commands there`);
-      else if (!commandFor(title, s)) problems.push(`${where}: command "${title}" is not a command the bot answers in the ${scope} scope (src/bot/commands.ts)`);
+      else if (!commandFor(title, s))
+        problems.push(`${where}: command "${title}" is not a command the bot answers in the ${scope} scope (src/bot/commands.ts)`);
     }
   }
   return problems;
@@ -219,24 +226,30 @@ export async function checkPackage(zipData: Buffer, expectedBotId: string, { rsc
 
   for (const [name, data] of files) {
     if (!name.endsWith('.json')) continue;
-    for (const m of data.toString('utf8').matchAll(PLACEHOLDER)) problems.push(`${name}: placeholder ${m[0]} was not filled (set ${m[1]} in the environment)`);
+    for (const m of data.toString('utf8').matchAll(PLACEHOLDER))
+      problems.push(`${name}: placeholder ${m[0]} was not filled (set ${m[1]} in the environment)`);
   }
 
   const version = String(manifest.manifestVersion ?? '');
   const schema = schemaFor(version, 'MicrosoftTeams');
-  if (!schema) problems.push(`manifest.json: manifestVersion "${version}" has no schema in @microsoft/app-manifest, so it cannot be checked`);
+  if (!schema)
+    problems.push(`manifest.json: manifestVersion "${version}" has no schema in @microsoft/app-manifest, so it cannot be checked`);
   else problems.push(...schemaProblems(manifest, schema, 'manifest.json'));
-  if (typeof manifest.$schema === 'string' && !manifest.$schema.includes(`/v${version}/`)) problems.push(`manifest.json: $schema does not match manifestVersion ${version}`);
+  if (typeof manifest.$schema === 'string' && !manifest.$schema.includes(`/v${version}/`))
+    problems.push(`manifest.json: $schema does not match manifestVersion ${version}`);
 
   if (!GUID.test(String(manifest.id))) problems.push(`manifest.json: id "${String(manifest.id)}" is not a GUID`);
-  if (!SEMVER.test(String(manifest.version))) problems.push(`manifest.json: version "${String(manifest.version)}" is not major.minor.patch`);
+  if (!SEMVER.test(String(manifest.version)))
+    problems.push(`manifest.json: version "${String(manifest.version)}" is not major.minor.patch`);
 
   const bots = (manifest.bots ?? []) as Json[];
   if (bots.length !== 1) problems.push('manifest.json: exactly one bot is expected');
   const bot = bots[0] ?? {};
   if (!GUID.test(String(bot.botId))) problems.push(`manifest.json: bots[0].botId "${String(bot.botId)}" is not a GUID`);
-  else if (String(bot.botId).toLowerCase() !== expectedBotId.toLowerCase()) problems.push(`manifest.json: bots[0].botId ${String(bot.botId)} is not the configured bot (BOT_APP_ID ${expectedBotId})`);
-  for (const scope of ['personal', 'team']) if (!((bot.scopes ?? []) as string[]).includes(scope)) problems.push(`manifest.json: the bot must be offered in the ${scope} scope`);
+  else if (String(bot.botId).toLowerCase() !== expectedBotId.toLowerCase())
+    problems.push(`manifest.json: bots[0].botId ${String(bot.botId)} is not the configured bot (BOT_APP_ID ${expectedBotId})`);
+  for (const scope of ['personal', 'team'])
+    if (!((bot.scopes ?? []) as string[]).includes(scope)) problems.push(`manifest.json: the bot must be offered in the ${scope} scope`);
 
   // The least: a bot that posts through the Bot Framework into a team it is installed in needs no
   // SSO app and no device access. One resource-specific permission, read by the bot's own app
@@ -247,19 +260,27 @@ export async function checkPackage(zipData: Buffer, expectedBotId: string, { rsc
   const web = manifest.webApplicationInfo as Json | undefined;
   if (!rsc) {
     if (manifest.authorization !== undefined || web !== undefined)
-      problems.push('manifest.json: with a managed identity as the bot (BOT_APP_TYPE=UserAssignedMSI) the package must ask for no resource-specific consent (no authorization, no webApplicationInfo): Teams grants it to an app registration only');
+      problems.push(
+        'manifest.json: with a managed identity as the bot (BOT_APP_TYPE=UserAssignedMSI) the package must ask for no resource-specific consent (no authorization, no webApplicationInfo): Teams grants it to an app registration only',
+      );
   } else {
     const granted = (manifest.authorization?.permissions?.resourceSpecific ?? []) as Json[];
     const expectedRsc = [{ name: 'ChannelMessage.Read.Group', type: 'Application' }];
     if (JSON.stringify(granted.map((p) => ({ name: p.name, type: p.type }))) !== JSON.stringify(expectedRsc))
-      problems.push(`manifest.json: authorization.permissions.resourceSpecific must be exactly ChannelMessage.Read.Group (Application), not ${JSON.stringify(granted.map((p) => `${String(p.name)} (${String(p.type)})`))}`);
-    if (Object.keys(manifest.authorization?.permissions ?? {}).some((k) => k !== 'resourceSpecific')) problems.push('manifest.json: authorization.permissions: only resourceSpecific is needed');
-    if (!web || String(web.id).toLowerCase() !== expectedBotId.toLowerCase()) problems.push('manifest.json: webApplicationInfo.id must be the bot\'s own app registration (BOT_APP_ID): RSC is granted to it');
-    else if (Object.keys(web).some((k) => k !== 'id' && k !== 'resource')) problems.push('manifest.json: webApplicationInfo: only id and resource (no SSO)');
+      problems.push(
+        `manifest.json: authorization.permissions.resourceSpecific must be exactly ChannelMessage.Read.Group (Application), not ${JSON.stringify(granted.map((p) => `${String(p.name)} (${String(p.type)})`))}`,
+      );
+    if (Object.keys(manifest.authorization?.permissions ?? {}).some((k) => k !== 'resourceSpecific'))
+      problems.push('manifest.json: authorization.permissions: only resourceSpecific is needed');
+    if (!web || String(web.id).toLowerCase() !== expectedBotId.toLowerCase())
+      problems.push("manifest.json: webApplicationInfo.id must be the bot's own app registration (BOT_APP_ID): RSC is granted to it");
+    else if (Object.keys(web).some((k) => k !== 'id' && k !== 'resource'))
+      problems.push('manifest.json: webApplicationInfo: only id and resource (no SSO)');
   }
   if (((manifest.permissions ?? []) as unknown[]).length) problems.push('manifest.json: permissions are not needed');
   if (((manifest.devicePermissions ?? []) as unknown[]).length) problems.push('manifest.json: devicePermissions are not needed');
-  if (((manifest.validDomains ?? []) as unknown[]).length) problems.push('manifest.json: validDomains should be empty (the bot opens no web content)');
+  if (((manifest.validDomains ?? []) as unknown[]).length)
+    problems.push('manifest.json: validDomains should be empty (the bot opens no web content)');
 
   problems.push(...pngProblems(files.get(String(manifest.icons?.color)), String(manifest.icons?.color ?? 'color icon'), 192, false));
   problems.push(...pngProblems(files.get(String(manifest.icons?.outline)), String(manifest.icons?.outline ?? 'outline icon'), 32, true));
@@ -274,7 +295,11 @@ export async function checkPackage(zipData: Buffer, expectedBotId: string, { rsc
     }
   });
   const titles = lists.flatMap((list, i) =>
-    ((list.commands ?? []) as Json[]).map((c, j) => ({ title: String(c.title ?? ''), scopes: (list.scopes ?? []) as string[], where: `manifest.json: bots[0].commandLists[${i}].commands[${j}]` })),
+    ((list.commands ?? []) as Json[]).map((c, j) => ({
+      title: String(c.title ?? ''),
+      scopes: (list.scopes ?? []) as string[],
+      where: `manifest.json: bots[0].commandLists[${i}].commands[${j}]`,
+    })),
   );
 
   const info = manifest.localizationInfo as Json | undefined;
@@ -299,7 +324,8 @@ export async function checkPackage(zipData: Buffer, expectedBotId: string, { rsc
         if (inManifest !== undefined && inManifest !== doc[key]) problems.push(`${file}: "${key}" differs from manifest.json`);
       }
     } else {
-      for (const key of defaultKeys) if (!(key in doc)) problems.push(`${file}: "${key}" is not translated (Teams would show the default language)`);
+      for (const key of defaultKeys)
+        if (!(key in doc)) problems.push(`${file}: "${key}" is not translated (Teams would show the default language)`);
     }
     for (const [key, value] of Object.entries(doc)) {
       const m = /^bots\[0\]\.commandLists\[(\d+)\]\.commands\[(\d+)\]\.(title|description)$/.exec(key);
@@ -356,7 +382,10 @@ async function main(): Promise<void> {
     return;
   }
   const { problems } = await buildPackage(process.env);
-  report(problems, `wrote ${OUT_FILE.replace(`${process.cwd()}/`, '')}${process.env.BOT_APP_ID ? '' : ' (local bot id: for the Agents Playground and tests, not for a tenant)'}`);
+  report(
+    problems,
+    `wrote ${OUT_FILE.replace(`${process.cwd()}/`, '')}${process.env.BOT_APP_ID ? '' : ' (local bot id: for the Agents Playground and tests, not for a tenant)'}`,
+  );
 }
 
 function report(problems: string[], ok: string): void {

@@ -21,9 +21,19 @@ import { statisticsCsv, statisticsXlsx } from '../src/services/statistics-export
 import { openStore } from '../src/services/store';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { from: { type: 'string' }, to: { type: 'string' }, by: { type: 'string', default: 'school' }, format: { type: 'string', default: 'csv' }, out: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      by: { type: 'string', default: 'school' },
+      format: { type: 'string', default: 'csv' },
+      out: { type: 'string' },
+    },
+  });
   if (!values.from || !values.to || !groupBys.includes(values.by as GroupBy) || !['csv', 'xlsx', 'json'].includes(values.format!)) {
-    console.error('usage: npm run report -- --from YYYY-MM-DD --to YYYY-MM-DD [--by school|district|schoolType|category] [--format csv|xlsx|json] [--out FILE]');
+    console.error(
+      'usage: npm run report -- --from YYYY-MM-DD --to YYYY-MM-DD [--by school|district|schoolType|category] [--format csv|xlsx|json] [--out FILE]',
+    );
     process.exitCode = 2;
     return;
   }
@@ -33,9 +43,26 @@ async function main(): Promise<void> {
   try {
     const clock = systemClock;
     const dir = directory(config.municipality);
-    const reminders = makeReminders({ config, store, clock, log, outbox: makeOutbox({ store, clock, log }), installations: makeInstallations({ store, clock, log }), jobs: makeJobs({ store, clock, log }), directory: dir });
-    const stats = await makeStatistics({ store, clock, log, directory: dir, reminders }).forOperator({ period: { kind: 'custom', from: values.from, to: values.to }, groupBy: values.by as GroupBy });
-    const output = values.format === 'csv' ? statisticsCsv(stats) : values.format === 'json' ? `${JSON.stringify(stats, null, 2)}\n` : await statisticsXlsx(stats);
+    const reminders = makeReminders({
+      config,
+      store,
+      clock,
+      log,
+      outbox: makeOutbox({ store, clock, log }),
+      installations: makeInstallations({ store, clock, log }),
+      jobs: makeJobs({ store, clock, log }),
+      directory: dir,
+    });
+    const stats = await makeStatistics({ store, clock, log, directory: dir, reminders }).forOperator({
+      period: { kind: 'custom', from: values.from, to: values.to },
+      groupBy: values.by as GroupBy,
+    });
+    const output =
+      values.format === 'csv'
+        ? statisticsCsv(stats)
+        : values.format === 'json'
+          ? `${JSON.stringify(stats, null, 2)}\n`
+          : await statisticsXlsx(stats);
     if (values.out) writeFileSync(values.out, output);
     else if (typeof output === 'string') process.stdout.write(output);
     else {

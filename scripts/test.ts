@@ -49,7 +49,9 @@ async function sweepOldSchemas(): Promise<void> {
   const client = new Client({ connectionString: pgUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ name: string }>("select nspname as name from pg_namespace where nspname ~ '^t_[0-9a-z]+_[0-9a-f]{8}(_boss)?$'");
+    const { rows } = await client.query<{ name: string }>(
+      "select nspname as name from pg_namespace where nspname ~ '^t_[0-9a-z]+_[0-9a-f]{8}(_boss)?$'",
+    );
     for (const { name } of rows) {
       const born = parseInt(name.split('_')[1]!, 36);
       if (Date.now() - born > 60 * 60_000) await client.query(`drop schema if exists ${name} cascade`);

@@ -40,7 +40,10 @@ function givenCheckpoint(argv: string[], file: string | undefined): { record?: C
     return { error: `cannot read ${source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).name}` };
   }
   const record = newestCheckpointIn(text);
-  if (!record) return { error: `no audit checkpoint in ${pasted ? 'the line given' : source} (a JSON object with checkpoint, at, chains, entries, keyId, digest)` };
+  if (!record)
+    return {
+      error: `no audit checkpoint in ${pasted ? 'the line given' : source} (a JSON object with checkpoint, at, chains, entries, keyId, digest)`,
+    };
   return { record, source: pasted ? 'the line given' : source };
 }
 
@@ -55,11 +58,18 @@ export async function verifyAudit(argv: string[], env: NodeJS.ProcessEnv, opened
   try {
     const result = await store.audit.check({ ...(given.record ? { checkpoint: given.record } : {}), using: keys });
     const n = (x: number) => x.toLocaleString('sv-SE');
-    lines.push(`audit log: ${n(result.entries)} entries in ${n(result.chains)} chains${result.oldEntries ? ` (${n(result.oldEntries)} under the old unkeyed scheme)` : ''}`);
+    lines.push(
+      `audit log: ${n(result.entries)} entries in ${n(result.chains)} chains${result.oldEntries ? ` (${n(result.oldEntries)} under the old unkeyed scheme)` : ''}`,
+    );
     for (const c of result.checkpoints)
-      lines.push(`checkpoint ${c.checkpoint} (${c.at}, ${n(c.entries)} entries in ${n(c.chains)} chains), ${{ given: `given: ${given.source}`, database: "the database's newest", both: `the database's newest and given: ${given.source}` }[c.source]}`);
+      lines.push(
+        `checkpoint ${c.checkpoint} (${c.at}, ${n(c.entries)} entries in ${n(c.chains)} chains), ${{ given: `given: ${given.source}`, database: "the database's newest", both: `the database's newest and given: ${given.source}` }[c.source]}`,
+      );
     if (!result.checkpoints.length) lines.push('no checkpoint yet: entries removed from the end of a chain since cannot be told');
-    else if (!given.record) lines.push('no checkpoint given (--checkpoint or VARNA_AUDIT_CHECKPOINT_FILE): a removal that took the newest checkpoints with it cannot be told');
+    else if (!given.record)
+      lines.push(
+        'no checkpoint given (--checkpoint or VARNA_AUDIT_CHECKPOINT_FILE): a removal that took the newest checkpoints with it cannot be told',
+      );
     if (result.ok) {
       lines.push('intact');
       return { code: 0, lines };

@@ -52,7 +52,8 @@ export async function startVarna(opts: StartOptions): Promise<Running> {
     );
   }
   const store = await openStore(config.env.VARNA_STORE_URL, {
-    onConnectionLost: (err) => log.warn({ event: 'store.connection-lost', err }, 'the database closed a connection; the next query opens a new one'),
+    onConnectionLost: (err) =>
+      log.warn({ event: 'store.connection-lost', err }, 'the database closed a connection; the next query opens a new one'),
   });
   const cipher = makeCipher(opts.keyring ?? loadKeyring(config, log));
   // A key that is not the one its id stood for, or a key the data needs and the configuration
@@ -61,9 +62,16 @@ export async function startVarna(opts: StartOptions): Promise<Running> {
   try {
     await rotation.verify();
     const keys = await rotation.status();
-    if (keys.dataPending || keys.indexPending) log.info({ event: 'keys.rotation.pending', dataLeft: keys.dataPending, indexLeft: keys.indexPending }, 'records under an older key: rewrapped and rehashed in the background (or npm run keys:rotate)');
+    if (keys.dataPending || keys.indexPending)
+      log.info(
+        { event: 'keys.rotation.pending', dataLeft: keys.dataPending, indexLeft: keys.indexPending },
+        'records under an older key: rewrapped and rehashed in the background (or npm run keys:rotate)',
+      );
     if (keys.removable.data.length || keys.removable.index.length)
-      log.info({ event: 'keys.old-unneeded', dataKeys: keys.removable.data.join(',') || null, indexKeys: keys.removable.index.join(',') || null }, 'configured old keys no record needs any more: they can be removed');
+      log.info(
+        { event: 'keys.old-unneeded', dataKeys: keys.removable.data.join(',') || null, indexKeys: keys.removable.index.join(',') || null },
+        'configured old keys no record needs any more: they can be removed',
+      );
   } catch (error) {
     await store.close();
     throw error;
@@ -71,7 +79,14 @@ export async function startVarna(opts: StartOptions): Promise<Running> {
   const services = makeServices({ config, store, clock, log, cipher });
   const adapter = createAdapter(config, opts.credentialsFactory ? { credentialsFactory: opts.credentialsFactory } : {});
   const kit = createApp(adapter, config, services, log, () => port);
-  const server = createServer({ adapter, run: (ctx) => kit.run(ctx), s: services, log, maxBodyBytes: config.env.VARNA_MAX_BODY_BYTES, requireToken: !config.localMode });
+  const server = createServer({
+    adapter,
+    run: (ctx) => kit.run(ctx),
+    s: services,
+    log,
+    maxBodyBytes: config.env.VARNA_MAX_BODY_BYTES,
+    requireToken: !config.localMode,
+  });
   await new Promise<void>((resolve) => server.listen(config.env.PORT, '0.0.0.0', resolve));
   const port = (server.address() as AddressInfo).port;
   const downloads = makeDownloadGuard(services, log);

@@ -18,7 +18,13 @@ export function loadKeyring(config: Config, log: Logger): Keyring {
   const old = parseKeyList(env.VARNA_OLD_DATA_KEYS);
   const index = { id: env.VARNA_INDEX_KEY_ID, old: parseKeyList(env.VARNA_OLD_INDEX_KEYS) };
   if (env.VARNA_DATA_KEY) {
-    return makeKeyring(env.VARNA_DATA_KEY_ID, Buffer.from(env.VARNA_DATA_KEY, 'base64'), old, env.VARNA_INDEX_KEY ? Buffer.from(env.VARNA_INDEX_KEY, 'base64') : undefined, index);
+    return makeKeyring(
+      env.VARNA_DATA_KEY_ID,
+      Buffer.from(env.VARNA_DATA_KEY, 'base64'),
+      old,
+      env.VARNA_INDEX_KEY ? Buffer.from(env.VARNA_INDEX_KEY, 'base64') : undefined,
+      index,
+    );
   }
   let dev: { id: string; key: string; index: string };
   if (existsSync(DEV_KEY_FILE)) {
@@ -28,6 +34,9 @@ export function loadKeyring(config: Config, log: Logger): Keyring {
     mkdirSync(dirname(DEV_KEY_FILE), { recursive: true });
     writeFileSync(DEV_KEY_FILE, JSON.stringify(dev), { mode: 0o600 });
   }
-  log.warn({ event: 'keys.development' }, `NO VARNA_DATA_KEY: using a development key from ${DEV_KEY_FILE}. Never use this with real data.`);
+  log.warn(
+    { event: 'keys.development' },
+    `NO VARNA_DATA_KEY: using a development key from ${DEV_KEY_FILE}. Never use this with real data.`,
+  );
   return makeKeyring(dev.id, Buffer.from(dev.key, 'base64'), old, Buffer.from(dev.index, 'base64'), index);
 }

@@ -8,8 +8,24 @@ export type { Logger };
  * e-mail address, and fields that could carry user text are removed by name.
  */
 const REDACT_PATHS = [
-  'text', '*.text', 'value', '*.value', 'name', '*.name', 'body', '*.body', 'from.name', 'recipient.name',
-  'activity.text', 'activity.value', 'data', '*.data', 'card', '*.card', 'attachments', '*.attachments',
+  'text',
+  '*.text',
+  'value',
+  '*.value',
+  'name',
+  '*.name',
+  'body',
+  '*.body',
+  'from.name',
+  'recipient.name',
+  'activity.text',
+  'activity.value',
+  'data',
+  '*.data',
+  'card',
+  '*.card',
+  'attachments',
+  '*.attachments',
 ];
 
 // Lookarounds keep GUIDs (Entra ids, all-digit segments included) intact.
@@ -83,7 +99,10 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       redact: { paths: REDACT_PATHS, remove: true },
       timestamp: pino.stdTimeFunctions.isoTime,
       // Child loggers' bindings are not log objects: scrub them too.
-      formatters: { log: (object) => scrubDeep(object) as Record<string, unknown>, bindings: (bindings) => scrubDeep(bindings) as Record<string, unknown> },
+      formatters: {
+        log: (object) => scrubDeep(object) as Record<string, unknown>,
+        bindings: (bindings) => scrubDeep(bindings) as Record<string, unknown>,
+      },
       hooks: {
         logMethod(args, method) {
           // The message itself is scrubbed too; callers should not put user text there at all.

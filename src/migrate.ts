@@ -15,14 +15,19 @@ import { NewerDatabaseError, appliedMigrations, migrate } from './services/store
  * Värna (a rollback: start that version, or restore the pre-upgrade backup).
  */
 const MigrateEnv = z.object({
-  VARNA_STORE_URL: z.string().regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'must start with sqlite: or postgres://').default('sqlite:data/varna.db'),
+  VARNA_STORE_URL: z
+    .string()
+    .regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'must start with sqlite: or postgres://')
+    .default('sqlite:data/varna.db'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 export async function runMigrations(source: NodeJS.ProcessEnv = process.env): Promise<number> {
   const parsed = MigrateEnv.safeParse(Object.fromEntries(Object.entries(source).filter(([, v]) => v !== '')));
   if (!parsed.success) {
-    console.error(`Invalid configuration:\n${parsed.error.issues.map((i) => `  - environment ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+    console.error(
+      `Invalid configuration:\n${parsed.error.issues.map((i) => `  - environment ${i.path.join('.')}: ${i.message}`).join('\n')}`,
+    );
     return 2;
   }
   const env = parsed.data;
@@ -45,7 +50,10 @@ export async function runMigrations(source: NodeJS.ProcessEnv = process.env): Pr
     log.info({ event: 'migrate.started', store: handle.dialect, where: handle.where, applied: before }, 'migrating the store');
     await migrate(handle.db, handle.dialect);
     const after = await appliedMigrations(handle.db);
-    log.info({ event: 'migrate.done', store: handle.dialect, where: handle.where, ran: after - before, applied: after }, `store migrated: ${after - before} migration(s) run, ${after} in all`);
+    log.info(
+      { event: 'migrate.done', store: handle.dialect, where: handle.where, ran: after - before, applied: after },
+      `store migrated: ${after - before} migration(s) run, ${after} in all`,
+    );
     return 0;
   } catch (error) {
     if (error instanceof NewerDatabaseError) {

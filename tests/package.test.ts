@@ -9,7 +9,12 @@ import { colorIcon, outlineIcon } from '../scripts/icons';
 import { buildPackage, checkPackage, packageFiles, valuesFrom, zipFiles } from '../scripts/package';
 
 const BOT = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
-const env = { BOT_APP_ID: BOT, VARNA_PUBLISHER_URL: 'https://www.exempelkommun.se/varna', VARNA_PRIVACY_URL: 'https://www.exempelkommun.se/varna/integritet', VARNA_TERMS_URL: 'https://www.exempelkommun.se/varna/villkor' };
+const env = {
+  BOT_APP_ID: BOT,
+  VARNA_PUBLISHER_URL: 'https://www.exempelkommun.se/varna',
+  VARNA_PRIVACY_URL: 'https://www.exempelkommun.se/varna/integritet',
+  VARNA_TERMS_URL: 'https://www.exempelkommun.se/varna/villkor',
+};
 
 /** The good package's files, with one change applied to the parsed manifest (or another file). */
 async function packageWith(change: (files: Map<string, Buffer>, manifest: any) => void): Promise<Buffer> {
@@ -53,10 +58,12 @@ describe('the Teams app package (npm run package)', () => {
     assert.ok(readFileSync('appPackage/outline.png').equals(outlineIcon()), 'appPackage/outline.png is stale');
   });
 
-  it('asks for the least: one resource-specific permission (read the team\'s channel messages, to settle interrupted posts), no SSO, no web domains', async () => {
+  it("asks for the least: one resource-specific permission (read the team's channel messages, to settle interrupted posts), no SSO, no web domains", async () => {
     const files = packageFiles(valuesFrom(env).values);
     const manifest = jsonOf(files, 'manifest.json');
-    assert.deepEqual(manifest.authorization, { permissions: { resourceSpecific: [{ name: 'ChannelMessage.Read.Group', type: 'Application' }] } });
+    assert.deepEqual(manifest.authorization, {
+      permissions: { resourceSpecific: [{ name: 'ChannelMessage.Read.Group', type: 'Application' }] },
+    });
     assert.deepEqual(Object.keys(manifest.webApplicationInfo).sort(), ['id', 'resource']);
     assert.equal(manifest.webApplicationInfo.id, BOT);
     assert.equal(manifest.permissions, undefined);
@@ -66,8 +73,14 @@ describe('the Teams app package (npm run package)', () => {
       m.webApplicationInfo = { id: BOT, resource: 'api://varna', applicationPermissions: ['Chat.Read.All'] };
     });
     const problems = await checkPackage(more, BOT);
-    assert.ok(problems.some((p) => /resourceSpecific must be exactly ChannelMessage\.Read\.Group/.test(p)), problems.join('\n'));
-    assert.ok(problems.some((p) => /webApplicationInfo: only id and resource/.test(p)), problems.join('\n'));
+    assert.ok(
+      problems.some((p) => /resourceSpecific must be exactly ChannelMessage\.Read\.Group/.test(p)),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) => /webApplicationInfo: only id and resource/.test(p)),
+      problems.join('\n'),
+    );
     const otherApp = await packageWith((_f, m) => (m.webApplicationInfo.id = '11111111-2222-4333-8444-555555555555'));
     assert.ok((await checkPackage(otherApp, BOT)).some((p) => /webApplicationInfo\.id must be the bot's own/.test(p)));
   });
@@ -86,10 +99,20 @@ describe('the Teams app package (npm run package)', () => {
     assert.ok((await checkPackage(zip!, BOT)).some((p) => /resourceSpecific must be exactly ChannelMessage\.Read\.Group/.test(p)));
   });
 
-  it('takes the values by their placeholders\' names too, as the environment files in env/ give them', () => {
-    const { values, problems } = valuesFrom({ BOT_APP_ID: BOT, PUBLISHER_NAME: 'Testkommun', PUBLISHER_URL: 'https://t.se/v', PRIVACY_URL: 'https://t.se/p', TERMS_URL: 'https://t.se/t', APP_VERSION: '1.2.3' });
+  it("takes the values by their placeholders' names too, as the environment files in env/ give them", () => {
+    const { values, problems } = valuesFrom({
+      BOT_APP_ID: BOT,
+      PUBLISHER_NAME: 'Testkommun',
+      PUBLISHER_URL: 'https://t.se/v',
+      PRIVACY_URL: 'https://t.se/p',
+      TERMS_URL: 'https://t.se/t',
+      APP_VERSION: '1.2.3',
+    });
     assert.deepEqual(problems, []);
-    assert.deepEqual([values.PUBLISHER_NAME, values.PUBLISHER_URL, values.PRIVACY_URL, values.TERMS_URL, values.APP_VERSION], ['Testkommun', 'https://t.se/v', 'https://t.se/p', 'https://t.se/t', '1.2.3']);
+    assert.deepEqual(
+      [values.PUBLISHER_NAME, values.PUBLISHER_URL, values.PRIVACY_URL, values.TERMS_URL, values.APP_VERSION],
+      ['Testkommun', 'https://t.se/v', 'https://t.se/p', 'https://t.se/t', '1.2.3'],
+    );
   });
 
   it('fills the fixed local bot id without credentials, and needs the public URLs for a real tenant', () => {
@@ -97,17 +120,26 @@ describe('the Teams app package (npm run package)', () => {
     assert.equal(local.values.BOT_APP_ID, LOCAL_BOT_APP_ID);
     assert.deepEqual(local.problems, []);
     const real = valuesFrom({ BOT_APP_ID: BOT });
-    assert.deepEqual(real.problems.map((p) => p.split(':')[0]), ['VARNA_PUBLISHER_URL', 'VARNA_PRIVACY_URL', 'VARNA_TERMS_URL']);
+    assert.deepEqual(
+      real.problems.map((p) => p.split(':')[0]),
+      ['VARNA_PUBLISHER_URL', 'VARNA_PRIVACY_URL', 'VARNA_TERMS_URL'],
+    );
   });
 
   it('refuses an id that is not a GUID, and says which', async () => {
     const problems = await checkPackage(await packageWith((_f, m) => (m.id = 'varna-app')), BOT);
-    assert.ok(problems.some((p) => p === 'manifest.json: id "varna-app" is not a GUID'), problems.join('\n'));
+    assert.ok(
+      problems.some((p) => p === 'manifest.json: id "varna-app" is not a GUID'),
+      problems.join('\n'),
+    );
   });
 
   it('refuses a package for another bot than the configured one', async () => {
     const problems = await checkPackage(await packageWith(() => undefined), LOCAL_BOT_APP_ID);
-    assert.ok(problems.some((p) => /bots\[0\]\.botId .* is not the configured bot/.test(p)), problems.join('\n'));
+    assert.ok(
+      problems.some((p) => /bots\[0\]\.botId .* is not the configured bot/.test(p)),
+      problems.join('\n'),
+    );
   });
 
   it('refuses an icon of the wrong size, and an outline icon that is not white on transparent', async () => {
@@ -125,7 +157,10 @@ describe('the Teams app package (npm run package)', () => {
     );
     assert.ok(problems.includes('color.png: must be 192x192 pixels, is 96x96'), problems.join('\n'));
     assert.ok(problems.includes('outline.png: the outline icon needs a transparent background'), problems.join('\n'));
-    assert.ok(problems.some((p) => /outline\.png: the outline icon must be white only/.test(p)), problems.join('\n'));
+    assert.ok(
+      problems.some((p) => /outline\.png: the outline icon must be white only/.test(p)),
+      problems.join('\n'),
+    );
   });
 
   it('refuses a command in the manifest that the bot does not answer, in either language', async () => {
@@ -138,13 +173,25 @@ describe('the Teams app package (npm run package)', () => {
       }),
       BOT,
     );
-    assert.ok(problems.some((p) => /commands\[4\]: command "exportera allt" is not a command the bot answers in the personal scope/.test(p)), problems.join('\n'));
-    assert.ok(problems.some((p) => /^en\.json: .*command "about us" is not a command the bot answers/.test(p)), problems.join('\n'));
+    assert.ok(
+      problems.some((p) => /commands\[4\]: command "exportera allt" is not a command the bot answers in the personal scope/.test(p)),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) => /^en\.json: .*command "about us" is not a command the bot answers/.test(p)),
+      problems.join('\n'),
+    );
   });
 
   it('refuses a team command offered in the 1:1 chat, where the bot does not answer it', async () => {
-    const problems = await checkPackage(await packageWith((_f, m) => m.bots[0].commandLists[0].commands.push({ title: 'värna status' })), BOT);
-    assert.ok(problems.some((p) => /"värna status" is not a command the bot answers in the personal scope/.test(p)), problems.join('\n'));
+    const problems = await checkPackage(
+      await packageWith((_f, m) => m.bots[0].commandLists[0].commands.push({ title: 'värna status' })),
+      BOT,
+    );
+    assert.ok(
+      problems.some((p) => /"värna status" is not a command the bot answers in the personal scope/.test(p)),
+      problems.join('\n'),
+    );
   });
 
   it('names schema violations, a bad version and a placeholder left unfilled', async () => {
@@ -158,9 +205,18 @@ describe('the Teams app package (npm run package)', () => {
       BOT,
     );
     assert.ok(problems.includes('manifest.json: version "1.0" is not major.minor.patch'), problems.join('\n'));
-    assert.ok(problems.some((p) => /manifest\.json: schema: \/name\/short must NOT have more than 30 characters/.test(p)), problems.join('\n'));
-    assert.ok(problems.some((p) => /placeholder \$\{\{PUBLISHER_URL\}\} was not filled/.test(p)), problems.join('\n'));
-    assert.ok(problems.some((p) => /\/accentColor/.test(p)), problems.join('\n'));
+    assert.ok(
+      problems.some((p) => /manifest\.json: schema: \/name\/short must NOT have more than 30 characters/.test(p)),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) => /placeholder \$\{\{PUBLISHER_URL\}\} was not filled/.test(p)),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) => /\/accentColor/.test(p)),
+      problems.join('\n'),
+    );
   });
 
   it('keeps the Swedish file in step with the manifest, and every string translated to English', async () => {
@@ -175,7 +231,12 @@ describe('the Teams app package (npm run package)', () => {
       BOT,
     );
     assert.ok(problems.includes('sv.json: "description.short" differs from manifest.json'), problems.join('\n'));
-    assert.ok(problems.includes('en.json: "bots[0].commandLists[1].commands[0].description" is not translated (Teams would show the default language)'), problems.join('\n'));
+    assert.ok(
+      problems.includes(
+        'en.json: "bots[0].commandLists[1].commands[0].description" is not translated (Teams would show the default language)',
+      ),
+      problems.join('\n'),
+    );
     assert.ok(problems.includes('manifest.json: bots[0].commandLists[0] declares "meny" twice'), problems.join('\n'));
   });
 
@@ -187,11 +248,14 @@ describe('the Teams app package (npm run package)', () => {
       }),
       BOT,
     );
-    assert.ok(problems.some((p) => /extra\/.*every file at the root/.test(p)), problems.join('\n'));
+    assert.ok(
+      problems.some((p) => /extra\/.*every file at the root/.test(p)),
+      problems.join('\n'),
+    );
     assert.ok(problems.includes('en.json: missing from the package'), problems.join('\n'));
   });
 
-  it('says what is true about where the data goes: no AI, case data encrypted in the municipality\'s database, messages through Teams and the Bot Framework', () => {
+  it("says what is true about where the data goes: no AI, case data encrypted in the municipality's database, messages through Teams and the Bot Framework", () => {
     const files = packageFiles(valuesFrom(env).values);
     const sv = jsonOf(files, 'manifest.json').description.full as string;
     assert.equal(jsonOf(files, 'sv.json')['description.full'], sv);
@@ -208,8 +272,17 @@ describe('the Teams app package (npm run package)', () => {
 
   it('does not write a broken package', async () => {
     const out = join(dir, 'broken.zip');
-    const { problems } = await buildPackage({ BOT_APP_ID: 'not-a-guid', ...{ VARNA_PUBLISHER_URL: 'https://x.se', VARNA_PRIVACY_URL: 'https://x.se/p', VARNA_TERMS_URL: 'https://x.se/t' } }, out);
-    assert.ok(problems.some((p) => /botId "not-a-guid" is not a GUID/.test(p)), problems.join('\n'));
+    const { problems } = await buildPackage(
+      {
+        BOT_APP_ID: 'not-a-guid',
+        ...{ VARNA_PUBLISHER_URL: 'https://x.se', VARNA_PRIVACY_URL: 'https://x.se/p', VARNA_TERMS_URL: 'https://x.se/t' },
+      },
+      out,
+    );
+    assert.ok(
+      problems.some((p) => /botId "not-a-guid" is not a GUID/.test(p)),
+      problems.join('\n'),
+    );
     assert.throws(() => readFileSync(out));
   });
 });

@@ -1,5 +1,11 @@
 import { TeamsAdapter } from '@microsoft/teams-ai';
-import { CallerIdConstants, ConfigurationServiceClientCredentialFactory, type Activity, type InvokeResponse, type TurnContext } from 'botbuilder';
+import {
+  CallerIdConstants,
+  ConfigurationServiceClientCredentialFactory,
+  type Activity,
+  type InvokeResponse,
+  type TurnContext,
+} from 'botbuilder';
 import type { Config } from '../config';
 
 /**
@@ -65,14 +71,16 @@ function reuseTurnConnectors(adapter: { botFrameworkAuthentication: Authenticato
     if (!inner) return result;
     const appId = (inner as { appId?: string }).appId ?? '';
     const connectorFactory: ConnectorFactoryLike = {
-      create: (serviceUrl: string, audience?: string) => connectors(`${appId}\n${serviceUrl}\n${audience ?? ''}`, () => inner.create(serviceUrl, audience)),
+      create: (serviceUrl: string, audience?: string) =>
+        connectors(`${appId}\n${serviceUrl}\n${audience ?? ''}`, () => inner.create(serviceUrl, audience)),
     };
     return { ...result, connectorFactory };
   };
   const tokenClients = clientCache();
   const createUserTokenClient = auth.createUserTokenClient.bind(auth);
   // Keyed by the app id botbuilder builds the client for: the audience claim, else the appid claim.
-  auth.createUserTokenClient = (claims) => tokenClients(claims.getClaimValue('aud') ?? claims.getClaimValue('appid') ?? '', () => createUserTokenClient(claims));
+  auth.createUserTokenClient = (claims) =>
+    tokenClients(claims.getClaimValue('aud') ?? claims.getClaimValue('appid') ?? '', () => createUserTokenClient(claims));
 }
 
 /** The credentials factory's type, as botbuilder's own factory implements it. */

@@ -36,7 +36,11 @@ export function createApp(adapter: TeamsAdapter, config: Config, s: Services, lo
   });
 
   // Graph settles channel posts whose send was interrupted (see outbox.ts, docs/security.md).
-  const graph = makeGraphLookup(config, (adapter as { credentialsFactory?: ConstructorParameters<typeof TeamsAdapter>[1] }).credentialsFactory, log);
+  const graph = makeGraphLookup(
+    config,
+    (adapter as { credentialsFactory?: ConstructorParameters<typeof TeamsAdapter>[1] }).credentialsFactory,
+    log,
+  );
   const links = makeLinks(s, config, port);
   const delivery = makeSender(adapter, config.botAppId, s, log, deliveryTable(s, links), graph);
   s.outbox.setSender(delivery.sender);

@@ -16,7 +16,10 @@ export const commands = {
   report: { pattern: /^\s*(anmäl( oro)?|ny anmälan|orosanmälan|report( a concern)?)\s*[.!]?\s*$/i, scopes: ['personal'] },
   myReports: { pattern: /^\s*(mina anmälningar|my reports)\s*[.!?]?\s*$/i, scopes: ['personal'] },
   /** For the statistics role: principals Värna cannot reach (no app installed). Not in the command menu. */
-  unreachable: { pattern: /^\s*(vem|vilka)\s+når\s+(inte\s+värna|värna\s+inte)\s*\??\s*$|^\s*who\s+can\s+värna\s+not\s+reach\s*\??\s*$/i, scopes: ['personal'] },
+  unreachable: {
+    pattern: /^\s*(vem|vilka)\s+når\s+(inte\s+värna|värna\s+inte)\s*\??\s*$|^\s*who\s+can\s+värna\s+not\s+reach\s*\??\s*$/i,
+    scopes: ['personal'],
+  },
   /** For the statistics role and principals (their own schools). Not in the command menu. */
   statistics: { pattern: /^\s*(statistik|statistics)\s*$/i, scopes: ['personal'] },
   /** In a team channel, @mentioned (Teams strips the mention): ids for the config, and a post check. */

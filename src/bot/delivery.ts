@@ -54,7 +54,10 @@ export function deliveryTable(s: Services, links: Links): DeliveryTable {
 
   return {
     // The report's card in the intake unit's reports channel (src/bot/views/intake.ts).
-    [channelCardKind]: aboutReport(async (report) => ({ card: await intakeChannelCard(s, report), summary: sv.report.channel.title(report.reference) })),
+    [channelCardKind]: aboutReport(async (report) => ({
+      card: await intakeChannelCard(s, report),
+      summary: sv.report.channel.title(report.reference),
+    })),
 
     // The teacher, when the channel card has not arrived in time: phone the intake unit.
     [deliveryDelayedKind]: aboutReport((report, _message, t) => {
@@ -76,9 +79,11 @@ export function deliveryTable(s: Services, links: Links): DeliveryTable {
       if (message.alert === 'purgeDue' && report.registeredAt) return { skip: true };
       return {
         card: alertCard(
-          message.alert === 'ack' ? a.ack(report.reference)
-          : message.alert === 'purgeDue' ? sv.intake.registration.purgeDue(report.reference, sv.date(purgeDateOf(report, retention)), retention.decision)
-          : a.decisionOverdue(report.reference, sv.date(report.decisionDueAt)),
+          message.alert === 'ack'
+            ? a.ack(report.reference)
+            : message.alert === 'purgeDue'
+              ? sv.intake.registration.purgeDue(report.reference, sv.date(purgeDateOf(report, retention)), retention.decision)
+              : a.decisionOverdue(report.reference, sv.date(report.decisionDueAt)),
         ),
       };
     }),
@@ -90,7 +95,16 @@ export function deliveryTable(s: Services, links: Links): DeliveryTable {
       const tag = s.directory.intakeUnit(report.intakeUnitId)?.alertTag;
       const minutes = Math.round((s.clock.now().getTime() - report.receivedAt.getTime()) / 60_000);
       return {
-        card: acuteAlertCard({ reference: report.reference, ...(tag ? { tag } : {}), repeat: Number(message.n ?? 0), minutes, outOfHours: !!report.outOfHours }, sv),
+        card: acuteAlertCard(
+          {
+            reference: report.reference,
+            ...(tag ? { tag } : {}),
+            repeat: Number(message.n ?? 0),
+            minutes,
+            outOfHours: !!report.outOfHours,
+          },
+          sv,
+        ),
         summary: sv.intake.acute.summary(report.reference),
       };
     }),
@@ -158,7 +172,11 @@ export function deliveryTable(s: Services, links: Links): DeliveryTable {
       return { card: draftNudgeCard(view, t), summary: t.reminders.draftTitle };
     },
     [reminderKinds.digest]: async (message, target) => {
-      const view = await s.reminders.digest(String(message.schoolId), new Date(String(message.to)), target.kind === 'user' ? target.aadObjectId : undefined);
+      const view = await s.reminders.digest(
+        String(message.schoolId),
+        new Date(String(message.to)),
+        target.kind === 'user' ? target.aadObjectId : undefined,
+      );
       if (!view) return { skip: true };
       const t = await recipientStrings(target);
       return { card: digestCard(view, t), summary: t.reminders.digestTitle(view.schoolName) };

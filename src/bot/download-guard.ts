@@ -16,7 +16,10 @@ export type RefusedKind = 'report.export' | 'statistics.export';
  * when there is no proxy. Only ever used to count and limit refusals, never to allow anything.
  */
 export function sourceOf(req: IncomingMessage): string {
-  const forwarded = String(req.headers['x-forwarded-for'] ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+  const forwarded = String(req.headers['x-forwarded-for'] ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
   const address = forwarded.at(-1) ?? req.socket.remoteAddress ?? 'unknown';
   return /^[0-9a-fA-F:.]{2,45}$/.test(address) ? address : 'unknown';
 }
@@ -30,7 +33,18 @@ export function sourceOf(req: IncomingMessage): string {
  */
 export function makeDownloadGuard(s: Pick<Services, 'exports' | 'clock'>, log: Logger, { burst = 10, perMinute = 10 } = {}) {
   const limiter = makeRateLimiter(s.clock, burst, perMinute, MAX_SOURCES);
-  let window: { from: Date; refused: number; limited: number; expired: number; invalid: number; report: number; statistics: number; bySource: Map<string, number> } | undefined;
+  let window:
+    | {
+        from: Date;
+        refused: number;
+        limited: number;
+        expired: number;
+        invalid: number;
+        report: number;
+        statistics: number;
+        bySource: Map<string, number>;
+      }
+    | undefined;
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
 
@@ -56,8 +70,15 @@ export function makeDownloadGuard(s: Pick<Services, 'exports' | 'clock'>, log: L
     };
     writing = writing
       .then(() => s.exports.refusedCounted(detail))
-      .then(() => log.info({ event: 'export.refused.counted', refused: w.refused, limited: w.limited, sources: w.bySource.size }, 'refused downloads written to the audit log'))
-      .catch((error: unknown) => log.error({ event: 'export.refused.audit-failed', err: error }, 'could not write the refused downloads to the audit log'));
+      .then(() =>
+        log.info(
+          { event: 'export.refused.counted', refused: w.refused, limited: w.limited, sources: w.bySource.size },
+          'refused downloads written to the audit log',
+        ),
+      )
+      .catch((error: unknown) =>
+        log.error({ event: 'export.refused.audit-failed', err: error }, 'could not write the refused downloads to the audit log'),
+      );
     return writing;
   }
 
@@ -82,7 +103,8 @@ export function makeDownloadGuard(s: Pick<Services, 'exports' | 'clock'>, log: L
       if (!allowed) window.limited++;
       const seen = window.bySource.get(source);
       if (seen !== undefined || window.bySource.size < MAX_SOURCES) window.bySource.set(source, (seen ?? 0) + 1);
-      if (allowed) log.warn({ event: kind === 'report.export' ? 'export.refused' : 'statistics.export.refused', why }, 'download link refused');
+      if (allowed)
+        log.warn({ event: kind === 'report.export' ? 'export.refused' : 'statistics.export.refused', why }, 'download link refused');
       else if (firstRefusal) log.warn({ event: 'export.limited', kind }, 'refused downloads from one address: answered 429 from now on');
       return { limited: !allowed, retryAfterSeconds: Math.ceil(60 / perMinute) };
     },

@@ -77,7 +77,10 @@ export function makeGate({ config, clock, log, burst = 30, perMinute = 60 }: Gat
       // With credentials (always in production) only Teams gets in: the Azure Bot's other channels
       // (Web Chat is on by default) carry no Entra identity, so they could act as anyone.
       if (!config.localMode && a.channelId !== 'msteams') {
-        turnLog(ctx, log).warn({ event: 'channel.refused', channel: token(a.channelId, NAME) ?? 'none' }, 'activity from a channel other than Teams dropped');
+        turnLog(ctx, log).warn(
+          { event: 'channel.refused', channel: token(a.channelId, NAME) ?? 'none' },
+          'activity from a channel other than Teams dropped',
+        );
         if (a.type === ActivityTypes.Invoke) await answerInvoke(ctx, 403);
         return false;
       }

@@ -39,7 +39,10 @@ export function makeGraphLookup(config: Config, credentials: CredentialsFactory 
 
   async function get(url: string): Promise<{ status: number; page?: Page }> {
     const bearer = await token();
-    const res = await fetch(url, { headers: { accept: 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) }, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const res = await fetch(url, {
+      headers: { accept: 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
     if (!res.ok) {
       await res.body?.cancel();
       return { status: res.status };
@@ -71,7 +74,10 @@ export function makeGraphLookup(config: Config, credentials: CredentialsFactory 
     channelPost(groupId: string, channelId: string, marker: string, since: Date): Promise<FindResult> {
       const after = new Date(since.getTime() - SKEW_MS).toISOString();
       const url = `${base}/teams/${encodeURIComponent(groupId)}/channels/${encodeURIComponent(channelId)}/messages/delta?$filter=${encodeURIComponent(`lastModifiedDateTime gt ${after}`)}`;
-      return search(url, marker, (m) => ({ status: 'found', result: { activityId: m.id!, conversationId: `${channelId};messageid=${m.id!}` } }));
+      return search(url, marker, (m) => ({
+        status: 'found',
+        result: { activityId: m.id!, conversationId: `${channelId};messageid=${m.id!}` },
+      }));
     },
     /** A reply in a thread (conversation id `<channel>;messageid=<root>`). */
     threadReply(groupId: string, conversationId: string, marker: string): Promise<FindResult> {

@@ -88,11 +88,20 @@ export interface BotKit {
   run(ctx: TurnContext): Promise<boolean>;
 
   /** A card action: Action.Execute (invoke) and its Action.Submit fallback (message). */
-  onAction<S extends z.ZodType>(verb: string, declaration: Declaration<S>, handler: (turn: Turn<z.infer<S>>) => Promise<Card | string | Below>): void;
+  onAction<S extends z.ZodType>(
+    verb: string,
+    declaration: Declaration<S>,
+    handler: (turn: Turn<z.infer<S>>) => Promise<Card | string | Below>,
+  ): void;
   /** A text command from ./commands.ts; the answer is sent as a message. */
   onCommand(name: CommandName, declaration: CommandDeclaration, handler: (turn: Turn<undefined>) => Promise<Card | string>): void;
   /** A dialog: `fetch` opens it (task/fetch), `submit` answers its form (task/submit). */
-  onDialog<S extends z.ZodType>(kind: 'fetch' | 'submit', verb: string, declaration: Declaration<S>, handler: (turn: Turn<z.infer<S>>) => Promise<Dialog | string>): void;
+  onDialog<S extends z.ZodType>(
+    kind: 'fetch' | 'submit',
+    verb: string,
+    declaration: Declaration<S>,
+    handler: (turn: Turn<z.infer<S>>) => Promise<Dialog | string>,
+  ): void;
   /** Any other text, registered last: answered where declared, silently ignored elsewhere. */
   onOtherText(declaration: EventDeclaration, handler: (turn: Turn<{ submitWithoutVerb: boolean }>) => Promise<Card | string>): void;
   /** Installation events and the start of every turn; a returned card is sent to the conversation. */
@@ -162,17 +171,32 @@ export function makeKit(app: App, s: Services, delivery: Delivery, log: Logger, 
    * Where, then data, then identity: a refused turn has its answer (a string, or the pointer card
    * for a message) and is audited when it was a card action or a dialog.
    */
-  async function admit<S extends z.ZodType>(ctx: TurnContext, verb: string, declaration: Declaration<S>, raw: unknown, audited: boolean): Promise<{ ok: true; turn: Turn<z.infer<S>> } | { ok: false; answer: Card | string }> {
+  async function admit<S extends z.ZodType>(
+    ctx: TurnContext,
+    verb: string,
+    declaration: Declaration<S>,
+    raw: unknown,
+    audited: boolean,
+  ): Promise<{ ok: true; turn: Turn<z.infer<S>> } | { ok: false; answer: Card | string }> {
     const { actor, t, l, teams } = begin(ctx);
     if (!isIn(actor, declaration.where)) {
       const refusal = refusalFor(declaration.where, t);
-      l.info({ event: 'scope.refused', verb: token(verb, NAME), conversation: actor.conversation.kind }, 'action refused: not where it may run');
+      l.info(
+        { event: 'scope.refused', verb: token(verb, NAME), conversation: actor.conversation.kind },
+        'action refused: not where it may run',
+      );
       if (audited) await s.refusals.outOfPlace(actor, verb);
-      return { ok: false, answer: refusal.pointer && ctx.activity.type === ActivityTypes.Message ? personalOnlyCard(chatLink, t) : refusal.text };
+      return {
+        ok: false,
+        answer: refusal.pointer && ctx.activity.type === ActivityTypes.Message ? personalOnlyCard(chatLink, t) : refusal.text,
+      };
     }
     const parsed = declaration.data.safeParse(stripVerb(raw));
     if (!parsed.success) {
-      l.warn({ event: 'action.invalid', verb: token(verb, NAME), fields: parsed.error.issues.map((i) => token(i.path.join('.'), NAME)) }, 'card data refused');
+      l.warn(
+        { event: 'action.invalid', verb: token(verb, NAME), fields: parsed.error.issues.map((i) => token(i.path.join('.'), NAME)) },
+        'card data refused',
+      );
       return { ok: false, answer: t.errors.generic };
     }
     if (!actor.aadObjectId) {
@@ -242,7 +266,12 @@ export function makeKit(app: App, s: Services, delivery: Delivery, log: Logger, 
         if (!admitted.ok) return admitted.answer as string;
         const result = await guarded(verb, admitted.turn, () => handler(admitted.turn));
         if (typeof result === 'string') return result;
-        return { title: result.title, width: result.width ?? 'large', height: result.height ?? 'large', card: CardFactory.adaptiveCard(result.card) };
+        return {
+          title: result.title,
+          width: result.width ?? 'large',
+          height: result.height ?? 'large',
+          card: CardFactory.adaptiveCard(result.card),
+        };
       };
       if (kind === 'fetch') app.taskModules.fetch(verb, async (ctx, _state, raw) => run(ctx, raw));
       else app.taskModules.submit(verb, async (ctx, _state, raw) => run(ctx, raw));

@@ -5,7 +5,15 @@ import type { Card } from '../cards/card';
 import { markForDelivery, possibleRepeatLine } from '../cards/delivery';
 import type { Logger } from '../log';
 import { UnavailableError } from '../services/errors';
-import { SendFailure, type FindResult, type OutboxMessage, type SendOptions, type SendResult, type Sender, type Target } from '../services/outbox';
+import {
+  SendFailure,
+  type FindResult,
+  type OutboxMessage,
+  type SendOptions,
+  type SendResult,
+  type Sender,
+  type Target,
+} from '../services/outbox';
 import type { Services } from '../services';
 import type { GraphLookup } from './graph';
 
@@ -13,7 +21,14 @@ import type { GraphLookup } from './graph';
 export type Renderer = (
   message: OutboxMessage,
   target: Target,
-) => Promise<{ card?: Card; text?: string; summary?: string; skip?: boolean; /** Update this message instead of sending a new one. */ replaces?: string; /** Delete this message. */ deletes?: string }>;
+) => Promise<{
+  card?: Card;
+  text?: string;
+  summary?: string;
+  skip?: boolean;
+  /** Update this message instead of sending a new one. */ replaces?: string;
+  /** Delete this message. */ deletes?: string;
+}>;
 
 /** The reference of a thread: the team's (or user's) stored reference, with the thread's conversation id. */
 export function threadReference(base: Partial<ConversationReference>, conversationId: string): Partial<ConversationReference> {
@@ -24,7 +39,14 @@ export function threadReference(base: Partial<ConversationReference>, conversati
  * Delivers outbox messages over the Bot Framework: to a user's 1:1 chat (their installation), as a
  * new thread in an intake unit's channel, or as a reply in an existing thread.
  */
-export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services, log: Logger, table: Readonly<Record<string, Renderer>>, graph?: GraphLookup) {
+export function makeSender(
+  adapter: TeamsAdapter,
+  botAppId: string,
+  s: Services,
+  log: Logger,
+  table: Readonly<Record<string, Renderer>>,
+  graph?: GraphLookup,
+) {
   const renderers = new Map<string, Renderer>(Object.entries(table));
 
   function activityOf(r: { card?: Card; text?: string; summary?: string }, opts: SendOptions): Partial<Activity> {
@@ -50,7 +72,10 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
         groupId = (await TeamsInfo.getTeamDetails(ctx, teamId)).aadGroupId ?? undefined;
       });
     } catch (error) {
-      log.warn({ event: 'graph.group-id-failed', status: (error as { statusCode?: number }).statusCode }, 'could not learn the team\'s group id');
+      log.warn(
+        { event: 'graph.group-id-failed', status: (error as { statusCode?: number }).statusCode },
+        "could not learn the team's group id",
+      );
       return undefined;
     }
     if (groupId && /^[0-9a-f-]{36}$/i.test(groupId)) {
@@ -65,7 +90,11 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
     const e = error as { statusCode?: number; code?: string; response?: { headers?: { get?(name: string): string | undefined } } };
     const status = e.statusCode;
     const retryAfter = e.response?.headers?.get?.('retry-after');
-    const retryAfterMs = retryAfter ? (Number.isFinite(Number(retryAfter)) ? Number(retryAfter) * 1000 : Math.max(0, Date.parse(retryAfter) - Date.now())) : undefined;
+    const retryAfterMs = retryAfter
+      ? Number.isFinite(Number(retryAfter))
+        ? Number(retryAfter) * 1000
+        : Math.max(0, Date.parse(retryAfter) - Date.now())
+      : undefined;
     // 400/403/404: the bot was removed or the conversation is gone; retrying will not help.
     const permanent = status === 400 || status === 403 || status === 404;
     // No answer from the Connector (dropped connection, reset): the message may have arrived,
@@ -121,7 +150,10 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
         if (existing) {
           // A message Värna sent earlier (a purged report's): updated or deleted where it is.
           if (target.kind === 'channel') throw new SendFailure(undefined, undefined, true, 'a channel post is changed in its thread');
-          const inst = target.kind === 'user' ? await s.installations.forUser(target.aadObjectId) : await s.installations.forTeam(s.directory.intakeUnit(target.unitId)?.teamId ?? '');
+          const inst =
+            target.kind === 'user'
+              ? await s.installations.forUser(target.aadObjectId)
+              : await s.installations.forTeam(s.directory.intakeUnit(target.unitId)?.teamId ?? '');
           if (!inst) throw new SendFailure(undefined, undefined, false, 'no installation');
           const base = inst.reference as Partial<ConversationReference>;
           const reference = target.kind === 'thread' ? threadReference(base, target.conversationId) : base;
@@ -153,14 +185,20 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
         if (!unit) throw new SendFailure(undefined, undefined, true, 'unknown intake unit');
         // The on-call channel may be in another team (where Värna must be installed too).
         const onCall = target.kind === 'channel' && target.channel === 'onCall' ? unit.onCall : undefined;
-        if (target.kind === 'channel' && target.channel === 'onCall' && !(onCall && 'channelId' in onCall)) throw new SendFailure(undefined, undefined, true, 'no on-call channel configured');
+        if (target.kind === 'channel' && target.channel === 'onCall' && !(onCall && 'channelId' in onCall))
+          throw new SendFailure(undefined, undefined, true, 'no on-call channel configured');
         const teamId = onCall && 'channelId' in onCall ? (onCall.teamId ?? unit.teamId) : unit.teamId;
         const inst = await s.installations.forTeam(teamId);
         if (!inst) throw new SendFailure(undefined, undefined, false, 'intake team has no installation');
         const reference = inst.reference as Partial<ConversationReference>;
         let result: SendResult = {};
         if (target.kind === 'channel') {
-          const channelId = onCall && 'channelId' in onCall ? onCall.channelId : target.channel === 'reports' ? unit.reportsChannelId : unit.consultationsChannelId;
+          const channelId =
+            onCall && 'channelId' in onCall
+              ? onCall.channelId
+              : target.channel === 'reports'
+                ? unit.reportsChannelId
+                : unit.consultationsChannelId;
           await proactive(reference, async (ctx) => {
             // What TeamsInfo.sendMessageToTeamsChannel does, on this turn's (retry-free) client.
             const connector = withoutSdkRetries(ctx);
@@ -199,7 +237,12 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
       if (!groupId) return { status: 'unknown', reason: 'no-group-id' };
       try {
         if (target.kind === 'channel') {
-          const channelId = onCall && 'channelId' in onCall ? onCall.channelId : target.channel === 'reports' ? unit.reportsChannelId : unit.consultationsChannelId;
+          const channelId =
+            onCall && 'channelId' in onCall
+              ? onCall.channelId
+              : target.channel === 'reports'
+                ? unit.reportsChannelId
+                : unit.consultationsChannelId;
           return await graph.channelPost(groupId, channelId, marker, since);
         }
         return await graph.threadReply(groupId, target.conversationId, marker);
@@ -247,7 +290,11 @@ export function makeSender(adapter: TeamsAdapter, botAppId: string, s: Services,
      * team's installation is unknown (the card is not even made); a failed update throws (callers
      * treat it as best effort).
      */
-    async updateInThread(unitId: string, thread: { conversationId: string; activityId: string }, card: () => Card | Promise<Card>): Promise<void> {
+    async updateInThread(
+      unitId: string,
+      thread: { conversationId: string; activityId: string },
+      card: () => Card | Promise<Card>,
+    ): Promise<void> {
       const unit = s.directory.intakeUnit(unitId);
       const inst = unit && (await s.installations.forTeam(unit.teamId));
       if (!inst) return;

@@ -33,9 +33,15 @@ type Read = { ok: true; body: unknown } | { ok: false; status: 400 | 413 | 415; 
  * not read to its end and then refused.
  */
 function readJson(req: IncomingMessage, maxBytes: number): Promise<Read> {
-  const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  const encoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-  if (type !== 'application/json' || encoding !== 'identity') return Promise.resolve({ ok: false, status: 415, error: 'application/json expected' });
+  const type = String(req.headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim()
+    .toLowerCase();
+  const encoding = String(req.headers['content-encoding'] ?? 'identity')
+    .trim()
+    .toLowerCase();
+  if (type !== 'application/json' || encoding !== 'identity')
+    return Promise.resolve({ ok: false, status: 415, error: 'application/json expected' });
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > maxBytes) return Promise.resolve({ ok: false, status: 413, error: 'body too large' });
   return new Promise<Read>((resolve) => {
@@ -73,7 +79,15 @@ function readJson(req: IncomingMessage, maxBytes: number): Promise<Read> {
  * that is not JSON is 415, one over the limit 413, a malformed one 400; an internal error is 500
  * without internals. No body parser plugin: nothing a request sends is written to disk.
  */
-export function createServer({ adapter, run, s, log, maxBodyBytes, requestTimeoutMs = 15_000, requireToken = false }: ServerOptions): restify.Server {
+export function createServer({
+  adapter,
+  run,
+  s,
+  log,
+  maxBodyBytes,
+  requestTimeoutMs = 15_000,
+  requireToken = false,
+}: ServerOptions): restify.Server {
   const server = restify.createServer({ name: 'varna', handleUncaughtExceptions: false });
 
   server.post('/api/messages', async (req, res) => {
@@ -154,7 +168,10 @@ export function createServer({ adapter, run, s, log, maxBodyBytes, requestTimeou
   });
 
   server.on('restifyError', (req, res, err: { statusCode?: number; name?: string }, next: () => void) => {
-    log.warn({ event: 'http.refused', status: err.statusCode, type: err.name, path: token(req.path(), /^\/[\w/.-]{0,64}$/) }, 'request refused');
+    log.warn(
+      { event: 'http.refused', status: err.statusCode, type: err.name, path: token(req.path(), /^\/[\w/.-]{0,64}$/) },
+      'request refused',
+    );
     next();
   });
   return server;

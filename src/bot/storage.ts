@@ -7,7 +7,10 @@ import type { Store } from '../services/store';
  * by every instance. Optimistic concurrency through eTags, as botbuilder's storages do.
  */
 export class StoreStorage implements Storage {
-  constructor(private readonly store: Store, private readonly clock: Clock) {}
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
 
   async read(keys: string[]): Promise<StoreItems> {
     const rows = await this.store.kv.read(keys);

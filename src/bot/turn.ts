@@ -65,17 +65,23 @@ export function teamsOf(ctx: TurnContext, actor: Actor, membership: Membership):
     },
     async channels(teamId) {
       const all = await TeamsInfo.getTeamChannels(ctx, teamId);
-      return all.filter((c): c is typeof c & { id: string } => typeof c.id === 'string').map((c) => ({ id: c.id, ...(c.name ? { name: c.name } : {}) }));
+      return all
+        .filter((c): c is typeof c & { id: string } => typeof c.id === 'string')
+        .map((c) => ({ id: c.id, ...(c.name ? { name: c.name } : {}) }));
     },
     card() {
-      return a.type === 'invoke' && a.replyToId && a.conversation?.id ? { conversationId: a.conversation.id, activityId: a.replyToId } : undefined;
+      return a.type === 'invoke' && a.replyToId && a.conversation?.id
+        ? { conversationId: a.conversation.id, activityId: a.replyToId }
+        : undefined;
     },
     conversation() {
       const team = (a.channelData as { team?: { id?: unknown; aadGroupId?: unknown } } | undefined)?.team;
       return {
         reference: TurnContext.getConversationReference(a),
         serviceUrl: a.serviceUrl,
-        ...(typeof team?.id === 'string' ? { team: { id: team.id, ...(typeof team.aadGroupId === 'string' ? { aadGroupId: team.aadGroupId } : {}) } } : {}),
+        ...(typeof team?.id === 'string'
+          ? { team: { id: team.id, ...(typeof team.aadGroupId === 'string' ? { aadGroupId: team.aadGroupId } : {}) } }
+          : {}),
       };
     },
   };
@@ -115,7 +121,8 @@ function refusalOf(action: string, t: Strings): string {
 }
 
 /** A field from the request, logged only when it has the shape of an id or a name we know. */
-export const token = (value: unknown, shape: RegExp): string | undefined => (typeof value === 'string' ? (shape.test(value) ? value : 'other') : undefined);
+export const token = (value: unknown, shape: RegExp): string | undefined =>
+  typeof value === 'string' ? (shape.test(value) ? value : 'other') : undefined;
 const ID = /^[\w:@.;=/+-]{1,160}$/;
 export const NAME = /^[A-Za-z][\w/.-]{0,63}$/;
 const GUID = /^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/;
@@ -123,7 +130,12 @@ const GUID = /^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/;
 /** A logger for the turn. Every field comes from the request, so each is checked for shape. */
 export function turnLog(ctx: TurnContext, log: Logger): Logger {
   const a = ctx.activity;
-  return log.child({ reqId: token(a.id, ID) ?? 'none', type: token(a.type, NAME), name: token(a.name, NAME), user: token(a.from?.aadObjectId, GUID) });
+  return log.child({
+    reqId: token(a.id, ID) ?? 'none',
+    type: token(a.type, NAME),
+    name: token(a.name, NAME),
+    user: token(a.from?.aadObjectId, GUID),
+  });
 }
 
 export const stringsFor = (activity: Activity): Strings => strings(localeOf(activity.locale));

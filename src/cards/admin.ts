@@ -43,7 +43,12 @@ const channelLine = (c: ChannelView, t: Strings): Element => ({
 export function statusCard(view: StatusView, t: Strings): Card {
   const known = new Set([view.channelId, ...(view.otherChannels ?? []).map((c) => c.id)]);
   const configured = (label: string, id: string): Element => {
-    const state = id === view.channelId ? t.admin.channelThis : view.otherChannels === undefined || known.has(id) ? t.admin.channelOk : t.admin.channelMissing;
+    const state =
+      id === view.channelId
+        ? t.admin.channelThis
+        : view.otherChannels === undefined || known.has(id)
+          ? t.admin.channelOk
+          : t.admin.channelMissing;
     return {
       type: 'RichTextBlock',
       inlines: [
@@ -62,7 +67,11 @@ export function statusCard(view: StatusView, t: Strings): Card {
     container(
       [
         text(t.admin.otherChannels, { weight: 'Bolder' }),
-        ...(others === undefined ? [text(t.admin.channelsUnavailable, { color: 'Warning' })] : others.length ? others.map((c) => channelLine(c, t)) : [text(t.admin.noOtherChannels, { subtle: true })]),
+        ...(others === undefined
+          ? [text(t.admin.channelsUnavailable, { color: 'Warning' })]
+          : others.length
+            ? others.map((c) => channelLine(c, t))
+            : [text(t.admin.noOtherChannels, { subtle: true })]),
       ],
       { separator: true },
     ),

@@ -39,7 +39,16 @@ export const heading = (text: string, size: 'Medium' | 'Large' = 'Medium'): Elem
   style: 'heading',
 });
 
-export const text = (value: string, opts: { subtle?: boolean; color?: 'Attention' | 'Warning' | 'Good' | 'Accent'; weight?: 'Bolder'; size?: 'Small' | 'Large'; spacing?: 'None' | 'Small' | 'Medium' | 'Large' } = {}): Element => ({
+export const text = (
+  value: string,
+  opts: {
+    subtle?: boolean;
+    color?: 'Attention' | 'Warning' | 'Good' | 'Accent';
+    weight?: 'Bolder';
+    size?: 'Small' | 'Large';
+    spacing?: 'None' | 'Small' | 'Medium' | 'Large';
+  } = {},
+): Element => ({
   type: 'TextBlock',
   text: value,
   wrap: true,
@@ -60,7 +69,10 @@ const UNSAFE_CHARS = /[\u0000-\u0008\u000B-\u001F\u007F\u202A-\u202E\u2066-\u206
  * the characters breaks both without changing what the reader sees.
  */
 export function plain(value: string): string {
-  return value.replace(UNSAFE_CHARS, '').replace(/\{(?=\{)/g, '{\u200B').replace(/\$(?=\{)/g, '$\u200B');
+  return value
+    .replace(UNSAFE_CHARS, '')
+    .replace(/\{(?=\{)/g, '{\u200B')
+    .replace(/\$(?=\{)/g, '$\u200B');
 }
 
 /** The longest name or other Teams-supplied string a card shows (Teams allows 256 in a display name). */
@@ -72,7 +84,9 @@ export const TEAMS_TEXT_MAX = 80;
  * For a TextRun, where nothing is markdown.
  */
 export function teamsText(value: string, max = TEAMS_TEXT_MAX): string {
-  const line = plain(value).replace(/[\t\r\n]+/g, ' ').trim();
+  const line = plain(value)
+    .replace(/[\t\r\n]+/g, ' ')
+    .trim();
   const chars = [...line];
   return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : line;
 }
@@ -105,9 +119,7 @@ export const userText = (value: string, opts: { label?: string } = {}): Element 
 export function userFacts(rows: Array<[label: string, value: string | undefined]>): Element {
   return {
     type: 'Container',
-    items: rows
-      .filter((r): r is [string, string] => r[1] !== undefined && r[1] !== '')
-      .map(([label, value]) => userText(value, { label })),
+    items: rows.filter((r): r is [string, string] => r[1] !== undefined && r[1] !== '').map(([label, value]) => userText(value, { label })),
   };
 }
 
@@ -136,13 +148,22 @@ export const container = (
 export const toggle = (title: string, targets: string[]): Action => ({ type: 'Action.ToggleVisibility', title, targetElements: targets });
 
 /** A button that opens a short card inside this one (Action.ShowCard): read without leaving the form. */
-export const showCard = (title: string, body: Element[]): Action => ({ type: 'Action.ShowCard', title, card: { type: 'AdaptiveCard', body } });
+export const showCard = (title: string, body: Element[]): Action => ({
+  type: 'Action.ShowCard',
+  title,
+  card: { type: 'AdaptiveCard', body },
+});
 
 /**
  * Universal Action (Action.Execute), with the verb also in `data` so the same button works as an
  * Action.Submit on a client that falls back.
  */
-export function execute(title: string, verb: string, data: Record<string, unknown> = {}, opts: { style?: 'positive' | 'destructive'; associatedInputs?: 'auto' | 'none' } = {}): Action {
+export function execute(
+  title: string,
+  verb: string,
+  data: Record<string, unknown> = {},
+  opts: { style?: 'positive' | 'destructive'; associatedInputs?: 'auto' | 'none' } = {},
+): Action {
   return {
     type: 'Action.Execute',
     title,
@@ -170,7 +191,9 @@ function withError(input: Element, error: string | undefined): Element[] {
   return error ? [input, { type: 'TextBlock', text: error, color: 'Attention', wrap: true, spacing: 'None', size: 'Small' }] : [input];
 }
 
-export function textInput(o: InputCommon & { value?: string; placeholder?: string; multiline?: boolean; maxLength?: number; style?: 'Tel' | 'Email' | 'Text' }): Element[] {
+export function textInput(
+  o: InputCommon & { value?: string; placeholder?: string; multiline?: boolean; maxLength?: number; style?: 'Tel' | 'Email' | 'Text' },
+): Element[] {
   return withError(
     {
       type: 'Input.Text',
@@ -187,7 +210,9 @@ export function textInput(o: InputCommon & { value?: string; placeholder?: strin
   );
 }
 
-export function choiceInput(o: InputCommon & { choices: Array<[title: string, value: string]>; value?: string; expanded?: boolean; multi?: boolean }): Element[] {
+export function choiceInput(
+  o: InputCommon & { choices: Array<[title: string, value: string]>; value?: string; expanded?: boolean; multi?: boolean },
+): Element[] {
   return withError(
     {
       type: 'Input.ChoiceSet',

@@ -1,4 +1,18 @@
-import { actionSet, card, choiceInput, container, execute, facts, heading, plain, text, textInput, userText, type Card, type Element } from './card';
+import {
+  actionSet,
+  card,
+  choiceInput,
+  container,
+  execute,
+  facts,
+  heading,
+  plain,
+  text,
+  textInput,
+  userText,
+  type Card,
+  type Element,
+} from './card';
 import type { Strings } from './i18n';
 import { verbs } from './verbs';
 
@@ -66,15 +80,20 @@ function history(view: ThreadView, t: Strings, side: 'intake' | 'teacher'): Arra
   return [
     view.question !== undefined ? userText(view.question, { label: c.question }) : text(c.purged, { subtle: true }),
     hidden > 0 && text(c.earlier(hidden), { subtle: true, size: 'Small' }),
-    ...view.messages.slice(hidden).map((m) =>
-      container(
-        [
-          text(`${m.author === 'intake' ? c.fromIntake : side === 'teacher' ? c.you : c.fromTeacher} · ${t.dateTime(m.at)}`, { subtle: true, size: 'Small' }),
-          m.text !== undefined ? userText(m.text) : text(c.purged, { subtle: true }),
-        ],
-        { separator: true },
+    ...view.messages
+      .slice(hidden)
+      .map((m) =>
+        container(
+          [
+            text(`${m.author === 'intake' ? c.fromIntake : side === 'teacher' ? c.you : c.fromTeacher} · ${t.dateTime(m.at)}`, {
+              subtle: true,
+              size: 'Small',
+            }),
+            m.text !== undefined ? userText(m.text) : text(c.purged, { subtle: true }),
+          ],
+          { separator: true },
+        ),
       ),
-    ),
   ];
 }
 
@@ -89,11 +108,41 @@ export function composeCard(view: ComposeView, t: Strings): Card {
       heading(c.title, 'Large'),
       text(view.edited ? c.editIntro : c.intro),
       container([text(c.warning), text(c.notAReport)], { style: 'warning' }),
-      ...textInput({ id: 'text', label: c.textLabel, placeholder: c.textPlaceholder, multiline: true, maxLength: 4000, isRequired: true, errorMessage: c.errors.tooShort, value: view.text, error: err('text') }),
-      ...choiceInput({ id: 'schoolId', label: c.schoolLabel, choices: view.schools.map((s) => [s.name, s.id]), value: view.schoolId, isRequired: true, errorMessage: c.errors.unknown, error: err('schoolId') }),
-      ...choiceInput({ id: 'showSchool', label: c.showSchoolLabel, choices: [[hide, 'false'], [show, 'true']], value: view.showSchool ? 'true' : 'false', expanded: true }),
+      ...textInput({
+        id: 'text',
+        label: c.textLabel,
+        placeholder: c.textPlaceholder,
+        multiline: true,
+        maxLength: 4000,
+        isRequired: true,
+        errorMessage: c.errors.tooShort,
+        value: view.text,
+        error: err('text'),
+      }),
+      ...choiceInput({
+        id: 'schoolId',
+        label: c.schoolLabel,
+        choices: view.schools.map((s) => [s.name, s.id]),
+        value: view.schoolId,
+        isRequired: true,
+        errorMessage: c.errors.unknown,
+        error: err('schoolId'),
+      }),
+      ...choiceInput({
+        id: 'showSchool',
+        label: c.showSchoolLabel,
+        choices: [
+          [hide, 'false'],
+          [show, 'true'],
+        ],
+        value: view.showSchool ? 'true' : 'false',
+        expanded: true,
+      }),
     ],
-    [execute(c.send, verbs.consultSend, { nonce: view.nonce }, { style: 'positive' }), execute(c.cancel, verbs.welcome, {}, { associatedInputs: 'none' })],
+    [
+      execute(c.send, verbs.consultSend, { nonce: view.nonce }, { style: 'positive' }),
+      execute(c.cancel, verbs.welcome, {}, { associatedInputs: 'none' }),
+    ],
   );
 }
 
@@ -220,7 +269,10 @@ export function channelCard(view: ThreadView, t: Strings): Card {
 /** A teacher's reply, posted in the consultation's thread in the channel. */
 export function threadReplyCard(view: ThreadView, text_: string | undefined, t: Strings): Card {
   const c = t.consultation;
-  return card([text(c.replyInThread(view.pseudonym), { weight: 'Bolder' }), text_ !== undefined ? userText(text_) : text(c.purged, { subtle: true })]);
+  return card([
+    text(c.replyInThread(view.pseudonym), { weight: 'Bolder' }),
+    text_ !== undefined ? userText(text_) : text(c.purged, { subtle: true }),
+  ]);
 }
 
 /** The teacher's 1:1 card for a running consultation: the thread and a reply box, or the outcome. */
@@ -233,7 +285,19 @@ export function teacherThreadCard(view: ThreadView, t: Strings, opts: { reportVe
   ];
   if (view.open) {
     return card(
-      [...body, ...textInput({ id: 'reply', label: c.replyLabel, multiline: true, maxLength: 2000, isRequired: true, errorMessage: c.errors['reply.tooShort'], value: opts.reply }), text(c.notAReport, { size: 'Small' })],
+      [
+        ...body,
+        ...textInput({
+          id: 'reply',
+          label: c.replyLabel,
+          multiline: true,
+          maxLength: 2000,
+          isRequired: true,
+          errorMessage: c.errors['reply.tooShort'],
+          value: opts.reply,
+        }),
+        text(c.notAReport, { size: 'Small' }),
+      ],
       [execute(c.reply, verbs.consultReply, { id: view.id }, { style: 'positive' })],
     );
   }

@@ -8,7 +8,13 @@ import { strings } from './i18n';
  * after an interruption that could not be checked, so the reader may have seen it before.
  */
 export function markForDelivery(c: Card, marker: string, possibleRepeat: boolean): Card {
-  const note = { type: 'TextBlock', text: `${strings('sv').delivery.possibleRepeat} ${strings('en').delivery.possibleRepeat}`, wrap: true, isSubtle: true, size: 'Small' };
+  const note = {
+    type: 'TextBlock',
+    text: `${strings('sv').delivery.possibleRepeat} ${strings('en').delivery.possibleRepeat}`,
+    wrap: true,
+    isSubtle: true,
+    size: 'Small',
+  };
   return { ...c, id: marker, body: possibleRepeat ? [note, ...c.body] : c.body };
 }
 

@@ -1,6 +1,23 @@
 import type { PermittedFeedback } from '../services/feedback';
 import type { ClockState, HistoryEntry, Outcome } from '../services/intake';
-import { card, choiceInput, container, dateInput, execute, facts, heading, teamsText, text, textInput, toggleInput, userFacts, userText, type Action, type Card, type Element } from './card';
+import {
+  card,
+  choiceInput,
+  container,
+  dateInput,
+  execute,
+  facts,
+  heading,
+  teamsText,
+  text,
+  textInput,
+  toggleInput,
+  userFacts,
+  userText,
+  type Action,
+  type Card,
+  type Element,
+} from './card';
 import type { Strings } from './i18n';
 import { intakeReportCard, taskFetch, type IntakeView } from './report';
 import { verbs } from './verbs';
@@ -38,43 +55,73 @@ export function intakeCard(v: IntakeCardView, t: Strings): Card {
   // The handler's name is their Teams display name and the phone what they typed: plain text runs
   // (userFacts), one line each, capped, whatever they contain (issue 20 §5).
   const state: Array<[string, string]> = [
-    [i.state.handler, v.handlerName ? `${teamsText(v.handlerName)}${v.handlerPhone ? `, ${teamsText(v.handlerPhone, 40)}` : ''}` : i.state.notTaken],
-    ...(v.protection ? ([[i.state.protection, v.protection.immediate ? i.state.immediate : i.state.noImmediate]] as Array<[string, string]>) : []),
+    [
+      i.state.handler,
+      v.handlerName ? `${teamsText(v.handlerName)}${v.handlerPhone ? `, ${teamsText(v.handlerPhone, 40)}` : ''}` : i.state.notTaken,
+    ],
+    ...(v.protection
+      ? ([[i.state.protection, v.protection.immediate ? i.state.immediate : i.state.noImmediate]] as Array<[string, string]>)
+      : []),
     ...(v.decision ? ([[i.state.decision, i.outcomes[v.decision]]] as Array<[string, string]>) : []),
     [
       i.state.feedback,
-      { sent: i.state.feedbackSent, notAsked: i.state.feedbackNotAsked, inappropriate: i.state.feedbackInappropriate, pending: i.state.feedbackPending }[v.feedback],
+      {
+        sent: i.state.feedbackSent,
+        notAsked: i.state.feedbackNotAsked,
+        inappropriate: i.state.feedbackInappropriate,
+        pending: i.state.feedbackPending,
+      }[v.feedback],
     ],
     ...(v.meetingOffered ? ([[i.state.meeting, i.state.meetingOffered]] as Array<[string, string]>) : []),
-    [i.registration.state, v.registered ? i.registration.done(t.dateTime(v.registered.at), teamsText(v.registered.who)) : i.registration.notYet],
+    [
+      i.registration.state,
+      v.registered ? i.registration.done(t.dateTime(v.registered.at), teamsText(v.registered.who)) : i.registration.notYet,
+    ],
   ];
   const clockLine = (c: ClockState) => {
     const label = i.clocks[c.name];
     const doneOn = c.doneDate ? t.date(new Date(`${c.doneDate}T12:00:00Z`)) : c.doneAt ? t.dateTime(c.doneAt) : '';
     if (c.immediate) {
       // Acute: due at once (20 kap. 1 § "genast"), no computed deadline to show.
-      return c.status === 'done' ? text(`✔ ${label}: ${i.clocks.done(doneOn)}`) : text(`⚠ ${label}: ${i.clocks.now}`, { color: 'Attention', weight: 'Bolder' });
+      return c.status === 'done'
+        ? text(`✔ ${label}: ${i.clocks.done(doneOn)}`)
+        : text(`⚠ ${label}: ${i.clocks.now}`, { color: 'Attention', weight: 'Bolder' });
     }
     const when =
-      c.status === 'done' ? (c.late ? i.clocks.doneLate(doneOn, t.dateTime(c.due)) : i.clocks.done(doneOn))
-      : c.status === 'overdue' ? i.clocks.overdue(t.dateTime(c.due))
-      : i.clocks.due(t.dateTime(c.due));
+      c.status === 'done'
+        ? c.late
+          ? i.clocks.doneLate(doneOn, t.dateTime(c.due))
+          : i.clocks.done(doneOn)
+        : c.status === 'overdue'
+          ? i.clocks.overdue(t.dateTime(c.due))
+          : i.clocks.due(t.dateTime(c.due));
     const warn = c.status === 'overdue' || (c.status === 'done' && c.late);
-    return text(`${c.status === 'done' && !c.late ? '✔' : warn ? '⚠' : '•'} ${label}: ${when}`, warn ? { color: 'Attention', weight: 'Bolder' } : {});
+    return text(
+      `${c.status === 'done' && !c.late ? '✔' : warn ? '⚠' : '•'} ${label}: ${when}`,
+      warn ? { color: 'Attention', weight: 'Bolder' } : {},
+    );
   };
   const historyLine = (entry: HistoryEntry): Element => {
     const h = { ...entry, who: teamsText(entry.who) };
     const d = h.detail;
     const line =
-      h.kind === 'submitted' ? i.history.submitted
-      : h.kind === 'take' ? i.history.take(h.who)
-      : h.kind === 'protection' ? i.history.protection(h.who, d.immediate === true)
-      : h.kind === 'decision' ? `${i.history.decision(h.who, i.outcomes[d.outcome as Outcome] ?? '', d.feedbackSent === true)}${d.beforeProtection === true ? i.order.history : ''}`
-      : h.kind === 'inappropriate' ? i.history.inappropriate(h.who)
-      : h.kind === 'meeting' ? i.history.meeting(h.who)
-      : h.kind === 'feedbackRequested' ? i.history.feedbackRequested(d.sentNow === true)
-      : h.kind === 'register' ? i.registration.history(h.who, d.via === 'export')
-      : h.kind;
+      h.kind === 'submitted'
+        ? i.history.submitted
+        : h.kind === 'take'
+          ? i.history.take(h.who)
+          : h.kind === 'protection'
+            ? i.history.protection(h.who, d.immediate === true)
+            : h.kind === 'decision'
+              ? `${i.history.decision(h.who, i.outcomes[d.outcome as Outcome] ?? '', d.feedbackSent === true)}${d.beforeProtection === true ? i.order.history : ''}`
+              : h.kind === 'inappropriate'
+                ? i.history.inappropriate(h.who)
+                : h.kind === 'meeting'
+                  ? i.history.meeting(h.who)
+                  : h.kind === 'feedbackRequested'
+                    ? i.history.feedbackRequested(d.sentNow === true)
+                    : h.kind === 'register'
+                      ? i.registration.history(h.who, d.via === 'export')
+                      : h.kind;
     // Names come from Teams profiles: plain text runs, never markdown.
     return { ...userText(`${t.dateTime(h.at)} – ${line}`), spacing: 'None' };
   };
@@ -87,7 +134,16 @@ export function intakeCard(v: IntakeCardView, t: Strings): Card {
     actions.push(
       showCard(
         i.protection,
-        choiceInput({ id: 'immediate', label: i.protectionImmediate, expanded: true, isRequired: true, choices: [[i.protectionYes, 'yes'], [i.protectionNo, 'no']] }),
+        choiceInput({
+          id: 'immediate',
+          label: i.protectionImmediate,
+          expanded: true,
+          isRequired: true,
+          choices: [
+            [i.protectionYes, 'yes'],
+            [i.protectionNo, 'no'],
+          ],
+        }),
         act(i.record, verbs.intakeProtection, ref),
       ),
     );
@@ -97,7 +153,13 @@ export function intakeCard(v: IntakeCardView, t: Strings): Card {
         i.decision,
         [
           ...(v.protection ? [] : [text(i.order.formWarning, { color: 'Attention', weight: 'Bolder' })]),
-          ...choiceInput({ id: 'outcome', label: i.decisionOutcome, expanded: true, isRequired: true, choices: (Object.keys(i.outcomes) as Outcome[]).map((o) => [i.outcomes[o], o]) }),
+          ...choiceInput({
+            id: 'outcome',
+            label: i.decisionOutcome,
+            expanded: true,
+            isRequired: true,
+            choices: (Object.keys(i.outcomes) as Outcome[]).map((o) => [i.outcomes[o], o]),
+          }),
           ...dateInput({ id: 'date', label: i.decisionDate, value: v.today, max: v.today, isRequired: true }),
           ...(v.feedback === 'notAsked' ? toggleInput({ id: 'sendUnasked', label: i.state.feedback, title: i.sendUnasked }) : []),
         ],
@@ -105,9 +167,19 @@ export function intakeCard(v: IntakeCardView, t: Strings): Card {
       ),
     );
   if (v.feedback !== 'inappropriate' && v.feedback !== 'sent')
-    actions.push(showCard(i.inappropriate, textInput({ id: 'reason', label: i.inappropriateReason, multiline: true, isRequired: true, maxLength: 2000 }), act(i.record, verbs.intakeInappropriate, ref, 'destructive')));
-  if (!v.meetingOffered) actions.push(showCard(i.meeting, [text(t.report.wishes.meetingInfo)], act(i.meetingConfirm, verbs.intakeMeeting, ref)));
-  if (!v.registered) actions.push(showCard(i.registration.action, [text(i.registration.explain)], act(i.registration.confirm, verbs.intakeRegister, ref, 'positive')));
+    actions.push(
+      showCard(
+        i.inappropriate,
+        textInput({ id: 'reason', label: i.inappropriateReason, multiline: true, isRequired: true, maxLength: 2000 }),
+        act(i.record, verbs.intakeInappropriate, ref, 'destructive'),
+      ),
+    );
+  if (!v.meetingOffered)
+    actions.push(showCard(i.meeting, [text(t.report.wishes.meetingInfo)], act(i.meetingConfirm, verbs.intakeMeeting, ref)));
+  if (!v.registered)
+    actions.push(
+      showCard(i.registration.action, [text(i.registration.explain)], act(i.registration.confirm, verbs.intakeRegister, ref, 'positive')),
+    );
 
   return intakeReportCard(v, t, {
     clocksShown: true,
@@ -125,9 +197,11 @@ export function intakeCard(v: IntakeCardView, t: Strings): Card {
 export function feedbackCard(reference: string, f: PermittedFeedback, t: Strings): Card {
   const fb = t.intake.feedback;
   const body =
-    f.kind === 'received' ? fb.received(teamsText(f.handlerName), teamsText(f.handlerPhone, 40))
-    : f.kind === 'investigation' ? fb.investigation[f.outcome]
-    : fb.meeting;
+    f.kind === 'received'
+      ? fb.received(teamsText(f.handlerName), teamsText(f.handlerPhone, 40))
+      : f.kind === 'investigation'
+        ? fb.investigation[f.outcome]
+        : fb.meeting;
   return card([
     heading(fb.title(reference)),
     f.kind === 'received' ? userText(body) : text(body, { weight: 'Bolder' }),
@@ -162,7 +236,11 @@ export function acuteAlertCard(v: AcuteAlertView, t: Strings): Card {
     v.repeat > 0 && text(a.repeat(v.repeat, v.minutes), { subtle: true }),
     v.outOfHours && text(a.outOfHours),
   ]);
-  if (v.tag) c.msteams = { width: 'Full', entities: [{ type: 'mention', text: `<at>${v.tag.name}</at>`, mentioned: { id: v.tag.id, name: v.tag.name, type: 'tag' } }] };
+  if (v.tag)
+    c.msteams = {
+      width: 'Full',
+      entities: [{ type: 'mention', text: `<at>${v.tag.name}</at>`, mentioned: { id: v.tag.id, name: v.tag.name, type: 'tag' } }],
+    };
   return c;
 }
 
@@ -195,7 +273,15 @@ export function purgedNoteCard(decision: string | undefined, t: Strings): Card {
 export interface MyReportsView {
   page: number;
   more: boolean;
-  rows: Array<{ reference: string; receivedAt: Date; schoolName: string; handlerName?: string; decisionFeedback?: Outcome; canAskFeedback: boolean; asked: boolean }>;
+  rows: Array<{
+    reference: string;
+    receivedAt: Date;
+    schoolName: string;
+    handlerName?: string;
+    decisionFeedback?: Outcome;
+    canAskFeedback: boolean;
+    asked: boolean;
+  }>;
 }
 
 /** The reporter's own reports. Decision news shows only when it was given to them. */
@@ -216,7 +302,10 @@ export function myReportsCard(v: MyReportsView, t: Strings): Card {
             r.handlerName ? userText(m.status.received(teamsText(r.handlerName))) : text(m.status.sent),
             r.decisionFeedback && text(t.intake.feedback.investigation[r.decisionFeedback]),
             r.asked && !r.decisionFeedback && text(m.asked, { subtle: true }),
-            r.canAskFeedback && { type: 'ActionSet', actions: [execute(m.askFeedback, verbs.requestFeedback, { reference: r.reference, page: v.page })] },
+            r.canAskFeedback && {
+              type: 'ActionSet',
+              actions: [execute(m.askFeedback, verbs.requestFeedback, { reference: r.reference, page: v.page })],
+            },
           ],
           { separator: true },
         ),

@@ -1,4 +1,18 @@
-import { card, container, execute, facts, heading, openUrl, teamsText, text, userFacts, userText, type Action, type Card, type Element } from './card';
+import {
+  card,
+  container,
+  execute,
+  facts,
+  heading,
+  openUrl,
+  teamsText,
+  text,
+  userFacts,
+  userText,
+  type Action,
+  type Card,
+  type Element,
+} from './card';
 import type { Strings } from './i18n';
 import { verbs } from './verbs';
 
@@ -44,10 +58,15 @@ export function cycleReminderCard(view: CycleReminderCardView, t: Strings): Card
       facts(rows),
       view.status === 'done' &&
         container(
-          [text(r.doneNote(view.doneAt ? t.dateTime(view.doneAt) : ''), { color: 'Good', weight: 'Bolder' }), view.doneByName ? userFacts([[r.doneBy, teamsText(view.doneByName)]]) : undefined],
+          [
+            text(r.doneNote(view.doneAt ? t.dateTime(view.doneAt) : ''), { color: 'Good', weight: 'Bolder' }),
+            view.doneByName ? userFacts([[r.doneBy, teamsText(view.doneByName)]]) : undefined,
+          ],
           { separator: true },
         ),
-      view.status === 'open' && view.snoozedUntil && container([text(r.snoozedNote(t.date(view.snoozedUntil)), { color: 'Accent' })], { separator: true }),
+      view.status === 'open' &&
+        view.snoozedUntil &&
+        container([text(r.snoozedNote(t.date(view.snoozedUntil)), { color: 'Accent' })], { separator: true }),
       view.figures && text(view.figuresPdf ? r.figuresNote : r.figuresUnavailable, { subtle: true, size: 'Small' }),
       view.status === 'open' && view.schoolName && text(r.statsNote, { subtle: true, size: 'Small' }),
     ],
@@ -55,7 +74,11 @@ export function cycleReminderCard(view: CycleReminderCardView, t: Strings): Card
   );
   // The download link is short-lived: Teams asks for the card again whenever it is shown
   // (Universal Actions' refresh), so the link is fresh when it is pressed.
-  if (view.figuresPdf && view.viewer) c.refresh = { action: { type: 'Action.Execute', title: r.refresh, verb: verbs.reminderShow, data: { reminderId: view.id } }, userIds: [`8:orgid:${view.viewer}`] };
+  if (view.figuresPdf && view.viewer)
+    c.refresh = {
+      action: { type: 'Action.Execute', title: r.refresh, verb: verbs.reminderShow, data: { reminderId: view.id } },
+      userIds: [`8:orgid:${view.viewer}`],
+    };
   return c;
 }
 
@@ -104,7 +127,9 @@ export function digestCard(view: DigestCardView, t: Strings): Card {
         container(
           [
             text(r.digestReferences, { weight: 'Bolder' }),
-            view.references.length ? facts(view.references.map((x) => [x.reference, r.stage[x.stage]])) : text(r.digestNone, { subtle: true }),
+            view.references.length
+              ? facts(view.references.map((x) => [x.reference, r.stage[x.stage]]))
+              : text(r.digestNone, { subtle: true }),
           ],
           { separator: true },
         ),
@@ -162,7 +187,14 @@ export function intakeSummaryCard(view: IntakeSummaryCardView, t: Strings): Card
     section(r.summaryFeedback, view.feedback),
     section(r.summaryReceipt, view.receiptMissing),
     view.unregistered.length > 0 &&
-      container([text(r.summaryUnregistered, { weight: 'Bolder' }), text(view.unregistered.join(', ')), view.unregisteredMore > 0 && text(r.more(view.unregisteredMore), { subtle: true })], { separator: true }),
+      container(
+        [
+          text(r.summaryUnregistered, { weight: 'Bolder' }),
+          text(view.unregistered.join(', ')),
+          view.unregisteredMore > 0 && text(r.more(view.unregisteredMore), { subtle: true }),
+        ],
+        { separator: true },
+      ),
     text(r.summaryLaw, { subtle: true, size: 'Small' }),
   ]);
 }

@@ -42,7 +42,16 @@ export function reportPdf(e: ReportExport, t: Strings): Promise<Buffer> {
   section(r.full.guardians);
   row(r.guardians.who, e.guardians.who);
   const informed = e.guardians.informedBySchool;
-  row(r.facts.informed, informed === 'yes' ? r.full.informedYes : informed === 'noSensitive' ? r.full.notInformedSensitive : informed === 'notYet' ? r.full.notInformedNotYet : r.full.notInformedOther);
+  row(
+    r.facts.informed,
+    informed === 'yes'
+      ? r.full.informedYes
+      : informed === 'noSensitive'
+        ? r.full.notInformedSensitive
+        : informed === 'notYet'
+          ? r.full.notInformedNotYet
+          : r.full.notInformedOther,
+  );
   row(r.facts.reason, e.guardians.notInformedReason);
 
   section(r.full.concern);

@@ -65,7 +65,9 @@ export function acuteBanner(a: AcuteView, t: Strings): Element {
   return container(
     [
       text(t.report.acute.call112, { weight: 'Bolder', size: 'Large' }),
-      text(a.open ? t.report.acute.phoneOpen(a.intakeName, a.intakePhone) : t.report.acute.phoneClosed(a.onCallPhone), { weight: 'Bolder' }),
+      text(a.open ? t.report.acute.phoneOpen(a.intakeName, a.intakePhone) : t.report.acute.phoneClosed(a.onCallPhone), {
+        weight: 'Bolder',
+      }),
       text(t.report.acute.followUp),
     ],
     { style: 'attention' },
@@ -75,7 +77,12 @@ export function acuteBanner(a: AcuteView, t: Strings): Element {
 /** The duty texts, one press away on every card of the form, without leaving it (SoL (2025:400) 19 kap. 1 §). */
 function aboutDuty(t: Strings): Action {
   const r = t.report;
-  return showCard(r.aboutDuty, [text(r.dutyNow), text(r.reporter.duty), text(r.guardians.warning), text(r.reporter.identity, { subtle: true, size: 'Small' })]);
+  return showCard(r.aboutDuty, [
+    text(r.dutyNow),
+    text(r.reporter.duty),
+    text(r.guardians.warning),
+    text(r.reporter.identity, { subtle: true, size: 'Small' }),
+  ]);
 }
 
 /** A part of the card shown on "Fler uppgifter" / "Ändra": open when it holds an error or (`open`) a value. */
@@ -83,7 +90,11 @@ function collapsible(id: string, title: string, items: Element[], open: boolean)
   return [actionSet([toggle(title, [id])]), container(items, { id, visible: open })];
 }
 
-const filled = (v: Values, fields: string[]) => fields.some((f) => { const x = v[f]; return x === true || x === 'true' || (typeof x === 'string' && x !== '' && x !== 'false'); });
+const filled = (v: Values, fields: string[]) =>
+  fields.some((f) => {
+    const x = v[f];
+    return x === true || x === 'true' || (typeof x === 'string' && x !== '' && x !== 'false');
+  });
 const hasError = (errors: FieldErrors, fields: string[]) => fields.some((f) => errors[f]);
 
 /** Card 1 and 2 of the form. Inputs stack in one column: usable on Teams mobile. */
@@ -103,30 +114,87 @@ export function reportPageCard(view: PageView, t: Strings): Card {
         text(r.dutyNow, { subtle: true }),
         view.acute
           ? acuteBanner(view.acute, t)
-          : container([text(c.open ? r.acute.numbersOpen(c.intakeName, c.intakePhone) : r.acute.numbersClosed(c.onCallPhone), { weight: 'Bolder' })], { style: 'attention' }),
+          : container(
+              [
+                text(c.open ? r.acute.numbersOpen(c.intakeName, c.intakePhone) : r.acute.numbersClosed(c.onCallPhone), {
+                  weight: 'Bolder',
+                }),
+              ],
+              { style: 'attention' },
+            ),
         ...choiceInput({
           id: 'immediateDanger',
           label: r.acute.question,
           expanded: true,
-          choices: [[r.acute.choiceYes, 'yes'], [r.acute.no, 'no']],
+          choices: [
+            [r.acute.choiceYes, 'yes'],
+            [r.acute.no, 'no'],
+          ],
           value: str(v.immediateDanger),
           isRequired: true,
           errorMessage: r.errors.required,
           error: e('immediateDanger'),
         }),
         container([text(r.child.intro, { subtle: true })], { separator: true }),
-        ...textInput({ id: 'childName', label: r.child.name, value: str(v.childName), isRequired: true, errorMessage: r.errors.required, maxLength: limits.short, error: e('childName') }),
-        ...textInput({ id: 'pnr', label: r.child.pnr, value: str(v.pnr), placeholder: r.child.pnrPlaceholder, maxLength: limits.pnr, error: e('pnr') }),
-        ...textInput({ id: 'birthDate', label: r.child.birthDate, value: str(v.birthDate), placeholder: 'ÅÅÅÅ-MM-DD', maxLength: 10, error: e('birthDate') }),
-        ...choiceInput({ id: 'schoolId', label: r.child.school, choices: view.schools.map((s) => [s.name, s.id]), value: str(v.schoolId), isRequired: true, errorMessage: r.errors.unknownSchool, error: e('schoolId') }),
+        ...textInput({
+          id: 'childName',
+          label: r.child.name,
+          value: str(v.childName),
+          isRequired: true,
+          errorMessage: r.errors.required,
+          maxLength: limits.short,
+          error: e('childName'),
+        }),
+        ...textInput({
+          id: 'pnr',
+          label: r.child.pnr,
+          value: str(v.pnr),
+          placeholder: r.child.pnrPlaceholder,
+          maxLength: limits.pnr,
+          error: e('pnr'),
+        }),
+        ...textInput({
+          id: 'birthDate',
+          label: r.child.birthDate,
+          value: str(v.birthDate),
+          placeholder: 'ÅÅÅÅ-MM-DD',
+          maxLength: 10,
+          error: e('birthDate'),
+        }),
+        ...choiceInput({
+          id: 'schoolId',
+          label: r.child.school,
+          choices: view.schools.map((s) => [s.name, s.id]),
+          value: str(v.schoolId),
+          isRequired: true,
+          errorMessage: r.errors.unknownSchool,
+          error: e('schoolId'),
+        }),
         ...collapsible(
           'moreChild',
           r.more,
           [
-            ...textInput({ id: 'className', label: r.child.className, value: str(v.className), maxLength: limits.className, error: e('className') }),
+            ...textInput({
+              id: 'className',
+              label: r.child.className,
+              value: str(v.className),
+              maxLength: limits.className,
+              error: e('className'),
+            }),
             ...textInput({ id: 'address', label: r.child.address, value: str(v.address), maxLength: limits.address, error: e('address') }),
-            ...textInput({ id: 'language', label: r.child.language, value: str(v.language), maxLength: limits.short, error: e('language') }),
-            ...toggleInput({ id: 'interpreter', label: r.child.interpreter, title: r.child.interpreterTitle, value: v.interpreter === true || v.interpreter === 'true' }),
+            ...textInput({
+              id: 'language',
+              label: r.child.language,
+              value: str(v.language),
+              maxLength: limits.short,
+              error: e('language'),
+            }),
+            ...toggleInput({
+              id: 'interpreter',
+              label: r.child.interpreter,
+              title: r.child.interpreterTitle,
+              value: v.interpreter === true || v.interpreter === 'true',
+            }),
           ],
           filled(v, optional) || hasError(view.errors, optional),
         ),
@@ -149,11 +217,44 @@ export function reportPageCard(view: PageView, t: Strings): Card {
         error: e('category'),
       }),
       text(r.concern.observedHelp, { subtle: true }),
-      ...textInput({ id: 'observed', label: r.concern.observed, value: str(v.observed), multiline: true, isRequired: true, errorMessage: r.errors.required, maxLength: limits.observed, error: e('observed') }),
-      ...textInput({ id: 'when', label: r.concern.when, value: str(v.when), isRequired: true, errorMessage: r.errors.required, maxLength: limits.when, error: e('when') }),
-      ...textInput({ id: 'childWords', label: r.concern.childWords, value: str(v.childWords), multiline: true, maxLength: limits.childWords, error: e('childWords') }),
+      ...textInput({
+        id: 'observed',
+        label: r.concern.observed,
+        value: str(v.observed),
+        multiline: true,
+        isRequired: true,
+        errorMessage: r.errors.required,
+        maxLength: limits.observed,
+        error: e('observed'),
+      }),
+      ...textInput({
+        id: 'when',
+        label: r.concern.when,
+        value: str(v.when),
+        isRequired: true,
+        errorMessage: r.errors.required,
+        maxLength: limits.when,
+        error: e('when'),
+      }),
+      ...textInput({
+        id: 'childWords',
+        label: r.concern.childWords,
+        value: str(v.childWords),
+        multiline: true,
+        maxLength: limits.childWords,
+        error: e('childWords'),
+      }),
       container([text(r.guardians.warning)], { style: 'warning', separator: true }),
-      ...textInput({ id: 'guardians', label: r.guardians.who, value: str(v.guardians), multiline: true, isRequired: true, errorMessage: r.errors.required, maxLength: limits.guardians, error: e('guardians') }),
+      ...textInput({
+        id: 'guardians',
+        label: r.guardians.who,
+        value: str(v.guardians),
+        multiline: true,
+        isRequired: true,
+        errorMessage: r.errors.required,
+        maxLength: limits.guardians,
+        error: e('guardians'),
+      }),
       ...choiceInput({
         id: 'informed',
         label: r.guardians.informed,
@@ -173,13 +274,33 @@ export function reportPageCard(view: PageView, t: Strings): Card {
         'moreConcern',
         r.more,
         [
-          ...textInput({ id: 'notInformedReason', label: r.guardians.reason, value: str(v.notInformedReason), multiline: true, maxLength: limits.reason, error: e('notInformedReason') }),
-          ...textInput({ id: 'schoolActions', label: r.concern.schoolActions, value: str(v.schoolActions), multiline: true, maxLength: limits.schoolActions, error: e('schoolActions') }),
+          ...textInput({
+            id: 'notInformedReason',
+            label: r.guardians.reason,
+            value: str(v.notInformedReason),
+            multiline: true,
+            maxLength: limits.reason,
+            error: e('notInformedReason'),
+          }),
+          ...textInput({
+            id: 'schoolActions',
+            label: r.concern.schoolActions,
+            value: str(v.schoolActions),
+            multiline: true,
+            maxLength: limits.schoolActions,
+            error: e('schoolActions'),
+          }),
         ],
         filled(v, optional) || hasError(view.errors, optional),
       ),
     ],
-    [next, execute(r.back, verbs.reportGoTo, { draftId: view.draftId, from: 'concernPage', step: 'childPage' }), aboutDuty(t), later, discard],
+    [
+      next,
+      execute(r.back, verbs.reportGoTo, { draftId: view.draftId, from: 'concernPage', step: 'childPage' }),
+      aboutDuty(t),
+      later,
+      discard,
+    ],
   );
 }
 
@@ -237,10 +358,43 @@ export function reviewCard(view: ReviewView, t: Strings): Card {
             'reporterFields',
             r.review.edit,
             [
-              ...textInput({ id: 'reporterName', label: r.reporter.name, value: str(v.reporterName), isRequired: true, errorMessage: r.errors.required, maxLength: limits.short, error: e('reporterName') }),
-              ...textInput({ id: 'reporterRole', label: r.reporter.role, value: str(v.reporterRole), placeholder: r.reporter.rolePlaceholder, isRequired: true, errorMessage: r.errors.required, maxLength: limits.short, error: e('reporterRole') }),
-              ...textInput({ id: 'reporterPhone', label: r.reporter.phone, value: str(v.reporterPhone), style: 'Tel', isRequired: true, errorMessage: r.errors.required, maxLength: limits.phone, error: e('reporterPhone') }),
-              ...textInput({ id: 'reporterEmail', label: r.reporter.email, value: str(v.reporterEmail), style: 'Email', maxLength: limits.email, error: e('reporterEmail') }),
+              ...textInput({
+                id: 'reporterName',
+                label: r.reporter.name,
+                value: str(v.reporterName),
+                isRequired: true,
+                errorMessage: r.errors.required,
+                maxLength: limits.short,
+                error: e('reporterName'),
+              }),
+              ...textInput({
+                id: 'reporterRole',
+                label: r.reporter.role,
+                value: str(v.reporterRole),
+                placeholder: r.reporter.rolePlaceholder,
+                isRequired: true,
+                errorMessage: r.errors.required,
+                maxLength: limits.short,
+                error: e('reporterRole'),
+              }),
+              ...textInput({
+                id: 'reporterPhone',
+                label: r.reporter.phone,
+                value: str(v.reporterPhone),
+                style: 'Tel',
+                isRequired: true,
+                errorMessage: r.errors.required,
+                maxLength: limits.phone,
+                error: e('reporterPhone'),
+              }),
+              ...textInput({
+                id: 'reporterEmail',
+                label: r.reporter.email,
+                value: str(v.reporterEmail),
+                style: 'Email',
+                maxLength: limits.email,
+                error: e('reporterEmail'),
+              }),
             ],
             reporterOpen,
           ),
@@ -249,13 +403,43 @@ export function reviewCard(view: ReviewView, t: Strings): Card {
             r.reporter.informantToggle,
             [
               text(r.reporter.informantIntro, { subtle: true }),
-              ...textInput({ id: 'informantName', label: r.reporter.informantName, value: str(v.informantName), maxLength: limits.short, error: e('informantName') }),
-              ...textInput({ id: 'informantRole', label: r.reporter.informantRole, value: str(v.informantRole), maxLength: limits.short, error: e('informantRole') }),
-              ...textInput({ id: 'informantContact', label: r.reporter.informantContact, value: str(v.informantContact), maxLength: limits.short, error: e('informantContact') }),
+              ...textInput({
+                id: 'informantName',
+                label: r.reporter.informantName,
+                value: str(v.informantName),
+                maxLength: limits.short,
+                error: e('informantName'),
+              }),
+              ...textInput({
+                id: 'informantRole',
+                label: r.reporter.informantRole,
+                value: str(v.informantRole),
+                maxLength: limits.short,
+                error: e('informantRole'),
+              }),
+              ...textInput({
+                id: 'informantContact',
+                label: r.reporter.informantContact,
+                value: str(v.informantContact),
+                maxLength: limits.short,
+                error: e('informantContact'),
+              }),
             ],
             filled(v, informantFields) || hasError(view.errors, informantFields),
           ),
-          ...choiceInput({ id: 'principalKnows', label: r.reporter.principalKnows, expanded: true, choices: [[t.yes, 'yes'], [t.no, 'no']], value: str(v.principalKnows), isRequired: true, errorMessage: r.errors.required, error: e('principalKnows') }),
+          ...choiceInput({
+            id: 'principalKnows',
+            label: r.reporter.principalKnows,
+            expanded: true,
+            choices: [
+              [t.yes, 'yes'],
+              [t.no, 'no'],
+            ],
+            value: str(v.principalKnows),
+            isRequired: true,
+            errorMessage: r.errors.required,
+            error: e('principalKnows'),
+          }),
           text(r.reporter.duty, { subtle: true, size: 'Small' }),
         ],
         { separator: true },
@@ -296,7 +480,10 @@ export function deliveryDelayedCard(v: { reference: string; unitName: string; un
 
 /** "Spara till senare": the draft is kept; resume it or go to the menu. */
 export function savedCard(draftId: string, t: Strings): Card {
-  return card([heading(t.report.title), text(t.report.saved, { weight: 'Bolder' })], [execute(t.report.menu.resume, verbs.reportResume, { draftId }), execute(t.menu, verbs.welcome)]);
+  return card(
+    [heading(t.report.title), text(t.report.saved, { weight: 'Bolder' })],
+    [execute(t.report.menu.resume, verbs.reportResume, { draftId }), execute(t.menu, verbs.welcome)],
+  );
 }
 
 /** The draft is thrown away. */
@@ -337,7 +524,14 @@ export function receiptCard(view: ReceiptView, t: Strings): Card {
       text(r.next, { weight: 'Bolder' }),
       ...r.nextSteps.map((s) => text(`• ${s}`)),
       view.afterHours &&
-        container([text(view.afterHours.acute ? r.afterHoursAcute(view.afterHours.onCallPhone) : r.afterHours(view.afterHours.onCallPhone), { weight: 'Bolder' })], { style: view.afterHours.acute ? 'attention' : 'warning' }),
+        container(
+          [
+            text(view.afterHours.acute ? r.afterHoursAcute(view.afterHours.onCallPhone) : r.afterHours(view.afterHours.onCallPhone), {
+              weight: 'Bolder',
+            }),
+          ],
+          { style: view.afterHours.acute ? 'attention' : 'warning' },
+        ),
       text(view.feedbackWanted ? r.feedbackYes : r.feedbackNo),
       text(r.secrecy, { subtle: true, size: 'Small' }),
     ],
@@ -374,7 +568,11 @@ export interface IntakeView {
  * `clocksShown`: the caller shows the deadlines itself (the intake card's "Tidsfrister"), so the
  * facts leave them out: each deadline appears once.
  */
-export function intakeReportCard(view: IntakeView, t: Strings, extra: { body?: Element[]; actions?: Action[]; clocksShown?: boolean } = {}): Card {
+export function intakeReportCard(
+  view: IntakeView,
+  t: Strings,
+  extra: { body?: Element[]; actions?: Action[]; clocksShown?: boolean } = {},
+): Card {
   const c = t.report.channel;
   return card(
     [
@@ -429,13 +627,19 @@ export function fullReportCard(view: FullReportView, t: Strings): Card {
       facts([[t.report.channel.received, t.dateTime(view.receivedAt)]]),
       view.earlier.length > 0 &&
         container(
-          [text(f.earlier(view.earlier.length, view.purgeDays), { weight: 'Bolder' }), ...view.earlier.map((e) => text(`${e.reference} – ${t.date(e.receivedAt)}`))],
+          [
+            text(f.earlier(view.earlier.length, view.purgeDays), { weight: 'Bolder' }),
+            ...view.earlier.map((e) => text(`${e.reference} – ${t.date(e.receivedAt)}`)),
+          ],
           { style: 'warning' },
         ),
       ...view.sections.map((s) => container([s.title && text(s.title, { weight: 'Bolder' }), userFacts(s.rows)], { separator: true })),
       view.truncated && text(f.truncated, { subtle: true }),
     ],
-    [...(view.exportJsonUrl ? [openUrl(f.exportJson, view.exportJsonUrl)] : []), ...(view.exportPdfUrl ? [openUrl(f.exportPdf, view.exportPdfUrl)] : [])],
+    [
+      ...(view.exportJsonUrl ? [openUrl(f.exportJson, view.exportJsonUrl)] : []),
+      ...(view.exportPdfUrl ? [openUrl(f.exportPdf, view.exportPdfUrl)] : []),
+    ],
   );
 }
 

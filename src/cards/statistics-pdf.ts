@@ -1,5 +1,18 @@
 import PDFDocument from 'pdfkit';
-import { countKeys, derivedKeys, measures, show, showDerived, statisticsTable, suppressionNote, type CountCell, type CountKey, type DerivedCell, type DerivedKey, type Statistics } from '../services/statistics-figures';
+import {
+  countKeys,
+  derivedKeys,
+  measures,
+  show,
+  showDerived,
+  statisticsTable,
+  suppressionNote,
+  type CountCell,
+  type CountKey,
+  type DerivedCell,
+  type DerivedKey,
+  type Statistics,
+} from '../services/statistics-figures';
 import { strings } from './i18n';
 import { groupLabel } from './statistics';
 
@@ -20,7 +33,12 @@ const dec = (c: DerivedCell) => showDerived(c, 1).replace(/^(\d+)\.(\d)$/, '$1,$
  */
 export function statisticsPdf(stats: Statistics, municipality: string): Promise<Buffer> {
   const t = strings('sv');
-  const doc = new PDFDocument({ size: 'A4', layout: 'landscape', margin: 40, info: { Title: `Värna statistik ${stats.from} – ${stats.to}`, Producer: 'Värna' } });
+  const doc = new PDFDocument({
+    size: 'A4',
+    layout: 'landscape',
+    margin: 40,
+    info: { Title: `Värna statistik ${stats.from} – ${stats.to}`, Producer: 'Värna' },
+  });
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise<Buffer>((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))));
@@ -28,7 +46,10 @@ export function statisticsPdf(stats: Statistics, municipality: string): Promise<
   doc.registerFont('bold', BOLD);
 
   doc.font('bold').fontSize(18).text(`Uppföljning av samverkan skola–socialtjänst: ${municipality}`);
-  doc.font('body').fontSize(10).text(`Period ${stats.from} – ${stats.to}. Skapad ${stats.generatedAt.slice(0, 10)}.`);
+  doc
+    .font('body')
+    .fontSize(10)
+    .text(`Period ${stats.from} – ${stats.to}. Skapad ${stats.generatedAt.slice(0, 10)}.`);
   doc.fontSize(9).fillColor('#555').text(suppressionNote).fillColor('black').moveDown(0.8);
 
   const tot = stats.total;
@@ -37,13 +58,19 @@ export function statisticsPdf(stats: Statistics, municipality: string): Promise<
   const headline: Array<[string, string]> = [
     ['Anmälningar', show(tot.counts.reports)],
     ['Andel som begärt återkoppling (%)', dec(d.shareFeedbackRequested)],
-    ['Andel som fått återkoppling om beslut (%)', `${dec(d.shareFeedbackGiven)}, median ${dec(d.feedbackDaysMedian)} dagar efter mottagandet`],
+    [
+      'Andel som fått återkoppling om beslut (%)',
+      `${dec(d.shareFeedbackGiven)}, median ${dec(d.feedbackDaysMedian)} dagar efter mottagandet`,
+    ],
     ['Timmar till mottagningsbekräftelse, median / 90:e percentil', both(d.receiptHoursMedian, d.receiptHoursP90)],
     ['Timmar till skyddsbedömning, median / 90:e percentil', both(d.protectionHoursMedian, d.protectionHoursP90)],
     ['Dagar till beslut om utredning, median / 90:e percentil', both(d.decisionDaysMedian, d.decisionDaysP90)],
     ['Andel beslut inom 14 dagar (%)', dec(d.shareWithin14)],
     ['Erbjudna anmälningsmöten', show(tot.counts.jointMeetings)],
-    ['Konsultationer', `${show(tot.counts.consultations)}; första svar efter ${dec(d.firstAnswerHoursMedian)} timmar (median); ${dec(d.shareLedToReport)} % ledde till anmälan`],
+    [
+      'Konsultationer',
+      `${show(tot.counts.consultations)}; första svar efter ${dec(d.firstAnswerHoursMedian)} timmar (median); ${dec(d.shareLedToReport)} % ledde till anmälan`,
+    ],
   ];
   for (const [label, value] of headline) doc.font('bold').fontSize(9).text(`${label}: `, { continued: true }).font('body').text(value);
 
@@ -67,13 +94,23 @@ export function statisticsPdf(stats: Statistics, municipality: string): Promise<
     const max = Math.max(1, ...bars.map(([, c]) => num(c) ?? 0));
     const labelW = 170;
     for (const [label, c, color] of bars) {
-      doc.font('body').fontSize(8).text(fit(label, labelW - 6), x, yy, { lineBreak: false });
+      doc
+        .font('body')
+        .fontSize(8)
+        .text(fit(label, labelW - 6), x, yy, { lineBreak: false });
       const n = num(c);
       if (n !== undefined) {
         const w = ((width - labelW - 40) * n) / max;
-        doc.rect(x + labelW, yy, Math.max(1, w), 9).fill(color ?? PDF_COLORS.bar).fillColor('black');
+        doc
+          .rect(x + labelW, yy, Math.max(1, w), 9)
+          .fill(color ?? PDF_COLORS.bar)
+          .fillColor('black');
         doc.text('n' in c ? String(n) : dec(c as DerivedCell), x + labelW + w + 4, yy, { lineBreak: false });
-      } else doc.fillColor('#777').text('n' in c || 'suppressed' in c ? show(c as CountCell) : '..', x + labelW, yy, { lineBreak: false }).fillColor('black');
+      } else
+        doc
+          .fillColor('#777')
+          .text('n' in c || 'suppressed' in c ? show(c as CountCell) : '..', x + labelW, yy, { lineBreak: false })
+          .fillColor('black');
       yy += 13;
     }
     return yy;
@@ -131,13 +168,25 @@ export function statisticsPdf(stats: Statistics, municipality: string): Promise<
   doc.font('bold').fontSize(13).text('Granskningarnas mått (Herrljunga, Eksjö, Kinda, Stockholm)');
   const c = tot.counts;
   const followUp: Array<[string, string]> = [
-    ['Mottagande bekräftat till anmälaren', `${show(c.receiptConfirmed)} (${dec(d.shareReceiptConfirmed)} %); timmar dit, median / 90:e percentil ${both(d.receiptHoursMedian, d.receiptHoursP90)} (Herrljunga)`],
-    ['Återkoppling inom en vecka från beslut', `${show(c.feedbackWithinWeek)} (${dec(d.shareFeedbackWithinWeek)} % av lämnad återkoppling); median ${dec(d.feedbackAfterDecisionDaysMedian)} dagar från beslut (Kinda, Herrljunga)`],
+    [
+      'Mottagande bekräftat till anmälaren',
+      `${show(c.receiptConfirmed)} (${dec(d.shareReceiptConfirmed)} %); timmar dit, median / 90:e percentil ${both(d.receiptHoursMedian, d.receiptHoursP90)} (Herrljunga)`,
+    ],
+    [
+      'Återkoppling inom en vecka från beslut',
+      `${show(c.feedbackWithinWeek)} (${dec(d.shareFeedbackWithinWeek)} % av lämnad återkoppling); median ${dec(d.feedbackAfterDecisionDaysMedian)} dagar från beslut (Kinda, Herrljunga)`,
+    ],
     ['Återkoppling olämplig', `${show(c.feedbackInappropriate)} (${dec(d.shareFeedbackInappropriate)} % av besluten) (Kinda)`],
     ['Skyddsbedömning i tid', `${show(c.protectionInTime)} (${dec(d.shareProtectionInTime)} %) (Herrljunga, Eksjö)`],
-    ['Skickade inom 14 dagar före lov', `${show(c.reportsBeforeHoliday)} (${dec(d.shareBeforeHoliday)} %); timmar från påbörjad till skickad, median / 90:e percentil ${both(d.draftToSendHoursMedian, d.draftToSendHoursP90)} (Eksjö, Herrljunga)`],
+    [
+      'Skickade inom 14 dagar före lov',
+      `${show(c.reportsBeforeHoliday)} (${dec(d.shareBeforeHoliday)} %); timmar från påbörjad till skickad, median / 90:e percentil ${both(d.draftToSendHoursMedian, d.draftToSendHoursP90)} (Eksjö, Herrljunga)`,
+    ],
     ['Anmälda av rektor', `${show(c.byPrincipal)} (${dec(d.shareByPrincipal)} %; resten av annan personal) (Herrljunga, Kinda)`],
-    ['Upprepade anmälningar', `${show(c.repeatReports)}; barn anmälda för första gången på 12 månader ${showDerived(d.childrenFirstTime, 0)}; anmälningar per 100 elever ${dec(d.reportsPer100Pupils)} (Stockholm)`],
+    [
+      'Upprepade anmälningar',
+      `${show(c.repeatReports)}; barn anmälda för första gången på 12 månader ${showDerived(d.childrenFirstTime, 0)}; anmälningar per 100 elever ${dec(d.reportsPer100Pupils)} (Stockholm)`,
+    ],
   ];
   for (const [label, value] of followUp) doc.font('bold').fontSize(9).text(`${label}: `, { continued: true }).font('body').text(value);
   const sharesEnd = chart(
@@ -165,14 +214,28 @@ export function statisticsPdf(stats: Statistics, municipality: string): Promise<
       const cells = cols.map((col) => line[col] ?? '');
       doc.font(i === 0 || i === table.length - 1 ? 'bold' : 'body').fontSize(7);
       const y = doc.y;
-      cells.forEach((v, j) => doc.text(j === 0 ? fit(v, 122) : v, 40 + (j === 0 ? 0 : 130 + (j - 1) * 60), y, { width: j === 0 ? 126 : 56, lineBreak: i === 0 }));
+      cells.forEach((v, j) =>
+        doc.text(j === 0 ? fit(v, 122) : v, 40 + (j === 0 ? 0 : 130 + (j - 1) * 60), y, { width: j === 0 ? 126 : 56, lineBreak: i === 0 }),
+      );
       // The heading row as tall as its longest wrapped title.
       doc.y = y + (i === 0 ? Math.max(34, ...cells.slice(1).map((v) => doc.heightOfString(v, { width: 56 }) + 4)) : 12);
     }
     doc.x = 40;
     doc.moveDown(1);
   };
-  printTable('Tabell', ['reports', 'feedbackRequested', 'feedbackGiven', 'decisions', 'opened', 'decidedWithin14', 'jointMeetings', 'consultations', 'shareFeedbackGiven', 'decisionDaysMedian', 'shareWithin14']);
+  printTable('Tabell', [
+    'reports',
+    'feedbackRequested',
+    'feedbackGiven',
+    'decisions',
+    'opened',
+    'decidedWithin14',
+    'jointMeetings',
+    'consultations',
+    'shareFeedbackGiven',
+    'decisionDaysMedian',
+    'shareWithin14',
+  ]);
   printTable('Tabell: granskningarnas mått', [
     'shareReceiptConfirmed',
     'shareFeedbackWithinWeek',
@@ -187,7 +250,8 @@ export function statisticsPdf(stats: Statistics, municipality: string): Promise<
     'feedbackAfterDecisionDaysMedian',
   ]);
   doc.font('bold').fontSize(13).text('Definitioner');
-  for (const m of Object.values(measures)) doc.font('bold').fontSize(8).text(`${m.title}: `, { continued: true }).font('body').text(m.definition);
+  for (const m of Object.values(measures))
+    doc.font('bold').fontSize(8).text(`${m.title}: `, { continued: true }).font('body').text(m.definition);
   doc.font('body').fontSize(8).text('Lagrum: socialtjänstlagen (2025:400). Årshjulets uppgifter räknas per skola och termin.');
   doc.end();
   return done;

@@ -1,5 +1,18 @@
 import { show, showDerived, type CountCell, type DerivedCell, type Statistics, type StatRow } from '../services/statistics-figures';
-import { card, choiceInput, container, dateInput, execute, facts, heading, openUrl, text, type Action, type Card, type Element } from './card';
+import {
+  card,
+  choiceInput,
+  container,
+  dateInput,
+  execute,
+  facts,
+  heading,
+  openUrl,
+  text,
+  type Action,
+  type Card,
+  type Element,
+} from './card';
 import type { Strings } from './i18n';
 import { verbs } from './verbs';
 
@@ -51,14 +64,25 @@ const plotted = (c: CountCell | DerivedCell): number | undefined => ('n' in c ? 
  * note naming the figures left out (each "..", small or protecting alike), and as its fallback the same figures
  * as a FactSet, which every other client (and the adaptivecards library) renders instead.
  */
-function chartBlock(title: string, chart: { type: `Chart.${string}`; data: unknown[] } & Record<string, unknown>, figures: Array<[string, string]>, leftOut: Array<[string, string]>, t: Strings): Element {
+function chartBlock(
+  title: string,
+  chart: { type: `Chart.${string}`; data: unknown[] } & Record<string, unknown>,
+  figures: Array<[string, string]>,
+  leftOut: Array<[string, string]>,
+  t: Strings,
+): Element {
   // Nothing to draw (every figure ".."): the figures as text, no empty chart.
   if (chart.data.length === 0) return container([text(title, { weight: 'Bolder' }), facts(figures)], { separator: true });
   return container(
     [
       text(title, { weight: 'Bolder' }),
       { ...chart, title, fallback: facts(figures) },
-      leftOut.length > 0 && text(t.statistics.charts.leftOut(leftOut.map(([name, value]) => `${name} ${value}`).join(', ')), { subtle: true, size: 'Small', spacing: 'None' }),
+      leftOut.length > 0 &&
+        text(t.statistics.charts.leftOut(leftOut.map(([name, value]) => `${name} ${value}`).join(', ')), {
+          subtle: true,
+          size: 'Small',
+          spacing: 'None',
+        }),
     ],
     { separator: true },
   );
@@ -92,7 +116,10 @@ export function statisticsCard(view: StatisticsCardView, t: Strings): Card {
   // Issue 24 §2: the measures the audits asked for, each with its count where it has one.
   const withCount = (c: CountCell, share: DerivedCell) => `${show(c)} (${pct(share)})`;
   const followUp: Array<[string, string]> = [
-    [s.headline.receiptConfirmed, `${withCount(tot.counts.receiptConfirmed, d.shareReceiptConfirmed)}; ${s.headline.receiptHours.toLowerCase()}: ${pair(d.receiptHoursMedian, d.receiptHoursP90)}`],
+    [
+      s.headline.receiptConfirmed,
+      `${withCount(tot.counts.receiptConfirmed, d.shareReceiptConfirmed)}; ${s.headline.receiptHours.toLowerCase()}: ${pair(d.receiptHoursMedian, d.receiptHoursP90)}`,
+    ],
     [s.headline.feedbackWithinWeek, withCount(tot.counts.feedbackWithinWeek, d.shareFeedbackWithinWeek)],
     [s.headline.feedbackAfterDecisionDaysMedian, dec(d.feedbackAfterDecisionDaysMedian)],
     [s.headline.feedbackInappropriate, withCount(tot.counts.feedbackInappropriate, d.shareFeedbackInappropriate)],
@@ -120,13 +147,29 @@ export function statisticsCard(view: StatisticsCardView, t: Strings): Card {
   };
   const charts: Element[] = [];
   const perGroup = bars(rows.map((r) => [label(r), r.counts.reports]));
-  charts.push(chartBlock(ch.perGroup(s.groups[stats.groupBy]), { type: 'Chart.HorizontalBar', displayMode: 'AbsoluteNoAxis', color: 'categoricalBlue', data: perGroup.data }, perGroup.figures, perGroup.leftOut, t));
+  charts.push(
+    chartBlock(
+      ch.perGroup(s.groups[stats.groupBy]),
+      { type: 'Chart.HorizontalBar', displayMode: 'AbsoluteNoAxis', color: 'categoricalBlue', data: perGroup.data },
+      perGroup.figures,
+      perGroup.leftOut,
+      t,
+    ),
+  );
   const decisions = bars([
     [ch.opened, tot.counts.opened],
     [ch.notOpened, tot.counts.notOpened],
     [ch.alreadyOngoing, tot.counts.alreadyOngoing],
   ]);
-  charts.push(chartBlock(ch.decisions, { type: 'Chart.VerticalBar', showBarValues: true, colorSet: 'categorical', yAxisTitle: ch.count, data: decisions.data }, decisions.figures, decisions.leftOut, t));
+  charts.push(
+    chartBlock(
+      ch.decisions,
+      { type: 'Chart.VerticalBar', showBarValues: true, colorSet: 'categorical', yAxisTitle: ch.count, data: decisions.data },
+      decisions.figures,
+      decisions.leftOut,
+      t,
+    ),
+  );
   // Median and 90th percentile side by side per step; a hidden value is left out of its series.
   const steps: Array<[string, DerivedCell, DerivedCell]> = [
     [ch.receipt, d.receiptHoursMedian, d.receiptHoursP90],
@@ -137,12 +180,29 @@ export function statisticsCard(view: StatisticsCardView, t: Strings): Card {
     color,
     values: steps.flatMap((x) => (plotted(pick(x)) === undefined ? [] : [{ x: x[0], y: plotted(pick(x))! }])),
   });
-  const times = [series(ch.median, (x) => x[1], 'categoricalBlue'), series(ch.p90, (x) => x[2], 'categoricalMarigold')].filter((x) => x.values.length > 0);
+  const times = [series(ch.median, (x) => x[1], 'categoricalBlue'), series(ch.p90, (x) => x[2], 'categoricalMarigold')].filter(
+    (x) => x.values.length > 0,
+  );
   const timeFigures = steps.map(([x, m, p]): [string, string] => [`${x} (${ch.median.toLowerCase()} / ${ch.p90})`, pair(m, p)]);
   const timesLeftOut = steps.flatMap(([x, m, p]): Array<[string, string]> =>
-    ([[ch.median, m], [ch.p90, p]] as const).filter(([, c]) => plotted(c) === undefined).map(([name, c]) => [`${x}, ${name.toLowerCase()}`, dec(c)]),
+    (
+      [
+        [ch.median, m],
+        [ch.p90, p],
+      ] as const
+    )
+      .filter(([, c]) => plotted(c) === undefined)
+      .map(([name, c]) => [`${x}, ${name.toLowerCase()}`, dec(c)]),
   );
-  charts.push(chartBlock(ch.times, { type: 'Chart.VerticalBar.Grouped', showBarValues: true, yAxisTitle: ch.hours, data: times }, timeFigures, timesLeftOut, t));
+  charts.push(
+    chartBlock(
+      ch.times,
+      { type: 'Chart.VerticalBar.Grouped', showBarValues: true, yAxisTitle: ch.hours, data: times },
+      timeFigures,
+      timesLeftOut,
+      t,
+    ),
+  );
   const consultations = bars([
     [ch.consultReport, tot.counts.consultReport],
     [ch.consultNoReportNow, tot.counts.consultNoReportNow],
@@ -155,8 +215,24 @@ export function statisticsCard(view: StatisticsCardView, t: Strings): Card {
     [s.headline.beforeHoliday, d.shareBeforeHoliday],
     [s.headline.byPrincipal, d.shareByPrincipal],
   ]);
-  charts.push(chartBlock(ch.followUp, { type: 'Chart.HorizontalBar', displayMode: 'AbsoluteNoAxis', color: 'categoricalGreen', data: shares.data }, shares.figures, shares.leftOut, t));
-  charts.push(chartBlock(ch.consultations, { type: 'Chart.VerticalBar', showBarValues: true, colorSet: 'categorical', yAxisTitle: ch.count, data: consultations.data }, consultations.figures, consultations.leftOut, t));
+  charts.push(
+    chartBlock(
+      ch.followUp,
+      { type: 'Chart.HorizontalBar', displayMode: 'AbsoluteNoAxis', color: 'categoricalGreen', data: shares.data },
+      shares.figures,
+      shares.leftOut,
+      t,
+    ),
+  );
+  charts.push(
+    chartBlock(
+      ch.consultations,
+      { type: 'Chart.VerticalBar', showBarValues: true, colorSet: 'categorical', yAxisTitle: ch.count, data: consultations.data },
+      consultations.figures,
+      consultations.leftOut,
+      t,
+    ),
+  );
 
   const c = s.columns;
   const header = [s.groups[stats.groupBy], c.reports, c.decisions, c.opened, c.within14, c.jointMeetings, c.consultations];
@@ -164,7 +240,9 @@ export function statisticsCard(view: StatisticsCardView, t: Strings): Card {
     type: 'TableRow',
     cells: [
       { type: 'TableCell', items: [{ type: 'TextBlock', text: name, wrap: true, ...(bold ? { weight: 'Bolder' } : {}) }] },
-      ...(['reports', 'decisions', 'opened', 'decidedWithin14', 'jointMeetings', 'consultations'] as const).map((k) => cell(show(r.counts[k]), bold)),
+      ...(['reports', 'decisions', 'opened', 'decidedWithin14', 'jointMeetings', 'consultations'] as const).map((k) =>
+        cell(show(r.counts[k]), bold),
+      ),
     ],
   });
   const table: Element = {
@@ -173,19 +251,28 @@ export function statisticsCard(view: StatisticsCardView, t: Strings): Card {
     firstRowAsHeaders: true,
     showGridLines: true,
     columns: header.map((_, i) => ({ width: i === 0 ? 3 : 1 })),
-    rows: [{ type: 'TableRow', style: 'accent', cells: header.map((h) => cell(h, true)) }, ...rows.map((r) => line(r, label(r))), line(tot, s.total, true)],
+    rows: [
+      { type: 'TableRow', style: 'accent', cells: header.map((h) => cell(h, true)) },
+      ...rows.map((r) => line(r, label(r))),
+      line(tot, s.total, true),
+    ],
   };
   // The annual cycle per school, as one line of text: by school, the schools of this page; else
   // every school while they fit on a page, and otherwise a pointer to the grouping by school.
   const cycle =
-    stats.groupBy === 'school' ? stats.cycle.filter((x) => rows.some((r) => r.key === x.schoolId)) : stats.cycle.length <= STATISTICS_PAGE_SIZE ? stats.cycle : [];
+    stats.groupBy === 'school'
+      ? stats.cycle.filter((x) => rows.some((r) => r.key === x.schoolId))
+      : stats.cycle.length <= STATISTICS_PAGE_SIZE
+        ? stats.cycle
+        : [];
   const cycleHint = stats.groupBy !== 'school' && stats.cycle.length > STATISTICS_PAGE_SIZE;
   const paging: Action[] = [];
   if (page > 0) paging.push(execute(s.previous, verbs.statistics, { page: page - 1 }));
   if (page < pages - 1) paging.push(execute(s.next, verbs.statistics, { page: page + 1 }));
 
   const actions: Action[] = [execute(s.show, verbs.statistics, {})];
-  if (view.downloads) actions.push(openUrl(s.csv, view.downloads.csv), openUrl(s.xlsx, view.downloads.xlsx), openUrl(s.pdf, view.downloads.pdf));
+  if (view.downloads)
+    actions.push(openUrl(s.csv, view.downloads.csv), openUrl(s.xlsx, view.downloads.xlsx), openUrl(s.pdf, view.downloads.pdf));
   return card(
     [
       heading(s.title),
@@ -193,22 +280,42 @@ export function statisticsCard(view: StatisticsCardView, t: Strings): Card {
       view.ownSchoolOnly && text(s.scopeOwn, { subtle: true }),
       view.error && text(view.error, { color: 'Attention' }),
       facts(headline),
-      container([text(s.followUp, { weight: 'Bolder' }), text(s.followUpNote, { subtle: true, size: 'Small', spacing: 'None' }), facts(followUp)], { separator: true }),
+      container(
+        [text(s.followUp, { weight: 'Bolder' }), text(s.followUpNote, { subtle: true, size: 'Small', spacing: 'None' }), facts(followUp)],
+        { separator: true },
+      ),
       ...charts,
       container(
         [
           table,
-          pages > 1 && text(s.page(page * STATISTICS_PAGE_SIZE + 1, page * STATISTICS_PAGE_SIZE + rows.length, all), { subtle: true, size: 'Small' }),
+          pages > 1 &&
+            text(s.page(page * STATISTICS_PAGE_SIZE + 1, page * STATISTICS_PAGE_SIZE + rows.length, all), { subtle: true, size: 'Small' }),
           paging.length > 0 && { type: 'ActionSet', actions: paging },
         ],
         { separator: true },
       ),
       (cycle.length > 0 || cycleHint) &&
-        container([text(s.cycle, { weight: 'Bolder' }), text(cycleHint ? s.cycleBySchool : cycle.map((x) => `${x.label}: ${x.done}`).join(' · '), { size: 'Small' })], { separator: true }),
+        container(
+          [
+            text(s.cycle, { weight: 'Bolder' }),
+            text(cycleHint ? s.cycleBySchool : cycle.map((x) => `${x.label}: ${x.done}`).join(' · '), { size: 'Small' }),
+          ],
+          { separator: true },
+        ),
       container(
         [
-          ...choiceInput({ id: 'period', label: s.period, value: view.period, choices: [...view.periodChoices.map((p): [string, string] => [periodTitle(p, t), p]), [s.custom, 'custom']] }),
-          ...choiceInput({ id: 'groupBy', label: s.groupBy, value: stats.groupBy, choices: (['school', 'district', 'schoolType', 'category'] as const).map((g): [string, string] => [s.groups[g], g]) }),
+          ...choiceInput({
+            id: 'period',
+            label: s.period,
+            value: view.period,
+            choices: [...view.periodChoices.map((p): [string, string] => [periodTitle(p, t), p]), [s.custom, 'custom']],
+          }),
+          ...choiceInput({
+            id: 'groupBy',
+            label: s.groupBy,
+            value: stats.groupBy,
+            choices: (['school', 'district', 'schoolType', 'category'] as const).map((g): [string, string] => [s.groups[g], g]),
+          }),
           ...dateInput({ id: 'from', label: s.from, ...(view.period === 'custom' ? { value: stats.from } : {}) }),
           ...dateInput({ id: 'to', label: s.to, ...(view.period === 'custom' ? { value: stats.to } : {}) }),
         ],

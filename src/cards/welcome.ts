@@ -10,10 +10,7 @@ export interface WelcomeView {
 }
 
 export function welcomeCard(view: WelcomeView, t: Strings): Card {
-  const actions: Action[] = [
-    ...view.entries.map((e) => execute(e.title, e.verb, e.data ?? {})),
-    execute(t.welcome.duty, verbs.duty, {}),
-  ];
+  const actions: Action[] = [...view.entries.map((e) => execute(e.title, e.verb, e.data ?? {})), execute(t.welcome.duty, verbs.duty, {})];
   return card(
     [
       view.notUnderstood && text(t.welcome.notUnderstood, { color: 'Warning' }),

@@ -24,7 +24,9 @@ export async function backup(args: string[], env: NodeJS.ProcessEnv = process.en
     return 2;
   }
   if (!url.startsWith('sqlite:') || url === 'sqlite::memory:') {
-    say('npm run backup copies the embedded store (sqlite:<file>). For PostgreSQL use the server\'s backups: docs/deployment.md, "Backups and restore".');
+    say(
+      'npm run backup copies the embedded store (sqlite:<file>). For PostgreSQL use the server\'s backups: docs/deployment.md, "Backups and restore".',
+    );
     return 2;
   }
   const dest = resolve(target);
@@ -53,7 +55,11 @@ export async function backup(args: string[], env: NodeJS.ProcessEnv = process.en
     return 0;
   } catch (error) {
     const busy = (error as { code?: string }).code === 'SQLITE_BUSY';
-    say(busy ? `Backup failed: ${store} is held by a Värna process that does not answer on ${backupSocketOf(store)} (an older version?): stop it, or upgrade it.` : `Backup failed: ${(error as Error).message}`);
+    say(
+      busy
+        ? `Backup failed: ${store} is held by a Värna process that does not answer on ${backupSocketOf(store)} (an older version?): stop it, or upgrade it.`
+        : `Backup failed: ${(error as Error).message}`,
+    );
     return 1;
   } finally {
     db?.close();

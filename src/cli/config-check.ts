@@ -16,12 +16,16 @@ export function configCheck(args: string[], env: NodeJS.ProcessEnv = process.env
   const path = resolve(args.find((a) => !a.startsWith('-')) ?? env.VARNA_CONFIG ?? 'config/example.yaml');
   try {
     const m = loadMunicipality(path);
-    say(`${path}: OK. ${m.municipality.name}: ${m.schools.length} skolor/schools, ${m.intakeUnits.length} mottagning(ar)/intake units, ${m.annualCycle.length} poster i årshjulet/annual cycle entries.`);
+    say(
+      `${path}: OK. ${m.municipality.name}: ${m.schools.length} skolor/schools, ${m.intakeUnits.length} mottagning(ar)/intake units, ${m.annualCycle.length} poster i årshjulet/annual cycle entries.`,
+    );
     return 0;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const n = error.problems.length;
-    say(`${path}: ${n} fel i kommunfilen, Värna startar inte med den / ${n} ${n === 1 ? 'problem' : 'problems'} in the municipality file, Värna will not start with it:`);
+    say(
+      `${path}: ${n} fel i kommunfilen, Värna startar inte med den / ${n} ${n === 1 ? 'problem' : 'problems'} in the municipality file, Värna will not start with it:`,
+    );
     for (const problem of error.problems) say(`  - ${problem.startsWith(`${path}: `) ? problem.slice(path.length + 2) : problem}`);
     say('Rätta raderna ovan och kör igen / Fix the lines above and run again: npm run config:check ' + path);
     return 1;

@@ -43,7 +43,10 @@ function describe(s: KeyStatus): string[] {
 }
 
 export async function keysRotate(args: string[] = process.argv.slice(2)): Promise<number> {
-  const { values } = parseArgs({ args, options: { status: { type: 'boolean', default: false }, batch: { type: 'string', default: '200' }, 'max-batches': { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: { status: { type: 'boolean', default: false }, batch: { type: 'string', default: '200' }, 'max-batches': { type: 'string' } },
+  });
   const batch = Number(values.batch);
   const maxSteps = values['max-batches'] === undefined ? Infinity : Number(values['max-batches']);
   if (!Number.isInteger(batch) || batch < 1 || !(maxSteps === Infinity || (Number.isInteger(maxSteps) && maxSteps > 0))) {
@@ -94,14 +97,21 @@ export async function keysRotate(args: string[] = process.argv.slice(2)): Promis
       const done = await rotation.rotate({
         batch,
         maxSteps,
-        onStep: (t) => say(`  data keys rewrapped ${t.rewrapped} of ${before.dataPending}, keyed hashes rehashed ${t.rehashed} of ${before.indexPending}${t.failed ? `, ${t.failed} could not be read` : ''}`),
+        onStep: (t) =>
+          say(
+            `  data keys rewrapped ${t.rewrapped} of ${before.dataPending}, keyed hashes rehashed ${t.rehashed} of ${before.indexPending}${t.failed ? `, ${t.failed} could not be read` : ''}`,
+          ),
       });
-      if (done.failed) say(`${done.failed} records could not be read with any configured key (their ids are in the log lines keys.rotation.unreadable).`);
+      if (done.failed)
+        say(`${done.failed} records could not be read with any configured key (their ids are in the log lines keys.rotation.unreadable).`);
     }
     const after = values.status ? before : await rotation.status();
     if (!values.status) for (const line of describe(after)) say(`  ${line}`);
     if (after.dataPending === 0 && after.indexPending === 0) {
-      const old = [...after.removable.data.map((id) => `data key ${id} (VARNA_OLD_DATA_KEYS)`), ...after.removable.index.map((id) => `index key ${id} (VARNA_OLD_INDEX_KEYS)`)];
+      const old = [
+        ...after.removable.data.map((id) => `data key ${id} (VARNA_OLD_DATA_KEYS)`),
+        ...after.removable.index.map((id) => `index key ${id} (VARNA_OLD_INDEX_KEYS)`),
+      ];
       say(
         old.length
           ? `Done: no record needs ${old.join(' or ')} any more. Remove it from the configuration and restart; keep an offline copy as long as backups taken before now exist.`
@@ -109,7 +119,9 @@ export async function keysRotate(args: string[] = process.argv.slice(2)): Promis
       );
       return 0;
     }
-    say(`Not done: ${after.dataPending} data keys and ${after.indexPending} keyed hashes still need an old key. Run npm run keys:rotate again; keep the old keys configured until it says done.`);
+    say(
+      `Not done: ${after.dataPending} data keys and ${after.indexPending} keyed hashes still need an old key. Run npm run keys:rotate again; keep the old keys configured until it says done.`,
+    );
     return values.status ? 0 : 1;
   } finally {
     await store.close();

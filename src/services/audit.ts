@@ -87,14 +87,24 @@ export function makeAuditCheckpoints({ store, clock, log, file }: AuditCheckpoin
     async write(reason: 'interval' | 'start' | 'shutdown'): Promise<CheckpointRecord> {
       const { record, created, rewound, sealsAltered } = await store.audit.checkpoint(clock.now());
       if (rewound.length)
-        log.error({ event: 'audit.checkpoint.mismatch', chains: rewound.length, examples: rewound.slice(0, 5) }, 'audit chains are behind the last checkpoint (entries removed?): run npm run audit:verify');
-      if (sealsAltered) log.error({ event: 'audit.checkpoint.mismatch', checkpoint: record.checkpoint }, "the last checkpoint's record in the database does not match its digest: run npm run audit:verify");
+        log.error(
+          { event: 'audit.checkpoint.mismatch', chains: rewound.length, examples: rewound.slice(0, 5) },
+          'audit chains are behind the last checkpoint (entries removed?): run npm run audit:verify',
+        );
+      if (sealsAltered)
+        log.error(
+          { event: 'audit.checkpoint.mismatch', checkpoint: record.checkpoint },
+          "the last checkpoint's record in the database does not match its digest: run npm run audit:verify",
+        );
       log.info({ event: 'audit.checkpoint', reason, created, ...record }, 'audit checkpoint');
       if (file && created) {
         try {
           await append(file, JSON.stringify({ event: 'audit.checkpoint', ...record }));
         } catch (error) {
-          log.error({ event: 'audit.checkpoint.file-failed', err: error }, 'could not append the audit checkpoint to VARNA_AUDIT_CHECKPOINT_FILE');
+          log.error(
+            { event: 'audit.checkpoint.file-failed', err: error },
+            'could not append the audit checkpoint to VARNA_AUDIT_CHECKPOINT_FILE',
+          );
         }
       }
       return record;

@@ -21,7 +21,18 @@ import { makeViews } from './consultation/views';
  * is in store/consultations.ts.
  */
 export { outcomes, MAX_TEXT, MAX_MESSAGE } from './consultation/types';
-export type { Outcome, Origin, ConsultationMessageView, ChannelView, TeacherView, IsMember, AskInput, ReviewHit, Review, ConsultationDeps } from './consultation/types';
+export type {
+  Outcome,
+  Origin,
+  ConsultationMessageView,
+  ChannelView,
+  TeacherView,
+  IsMember,
+  AskInput,
+  ReviewHit,
+  Review,
+  ConsultationDeps,
+} from './consultation/types';
 export { pseudonymOf } from './consultation/transitions';
 
 export function makeConsultations(deps: ConsultationDeps) {

@@ -140,11 +140,17 @@ export function makePgCoordinator({ storeUrl, schema, failoverSeconds, log }: Co
       }
       for (let attempt = 1; ; attempt++) {
         try {
-          await boss.complete(work.name, jobs.map((j) => j.id));
+          await boss.complete(
+            work.name,
+            jobs.map((j) => j.id),
+          );
           break;
         } catch (error) {
           if (attempt >= COMPLETE_ATTEMPTS || stopping) {
-            log.error({ event: 'queue.complete-failed', queue: work.name, err: error }, 'could not mark a run complete; the queue waits until it expires');
+            log.error(
+              { event: 'queue.complete-failed', queue: work.name, err: error },
+              'could not mark a run complete; the queue waits until it expires',
+            );
             break;
           }
           await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
@@ -170,7 +176,10 @@ export function makePgCoordinator({ storeUrl, schema, failoverSeconds, log }: Co
     exclusive(name, everyMs, run) {
       const work: Work = { name, everyMs, run };
       works.set(name, work);
-      if (started) void startWork(work).catch((error) => log.error({ event: 'queue.start-failed', queue: name, err: error }, 'could not start a queue'));
+      if (started)
+        void startWork(work).catch((error) =>
+          log.error({ event: 'queue.start-failed', queue: name, err: error }, 'could not start a queue'),
+        );
     },
     poke(name) {
       const work = works.get(name);
@@ -185,7 +194,10 @@ export function makePgCoordinator({ storeUrl, schema, failoverSeconds, log }: Co
       await boss.start();
       started = true;
       for (const work of works.values()) await startWork(work);
-      log.info({ event: 'queue.started', schema, failoverSeconds, queues: [...works.keys()] }, 'background work coordinated through pg-boss');
+      log.info(
+        { event: 'queue.started', schema, failoverSeconds, queues: [...works.keys()] },
+        'background work coordinated through pg-boss',
+      );
     },
     async stop() {
       stopping = true;

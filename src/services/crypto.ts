@@ -58,7 +58,8 @@ export function makeKeyring(
   };
 }
 
-const checkValue = (kind: KeyCheck['kind'], key: Buffer) => createHmac('sha256', key).update(`varna ${kind} key check v1`).digest('base64url');
+const checkValue = (kind: KeyCheck['kind'], key: Buffer) =>
+  createHmac('sha256', key).update(`varna ${kind} key check v1`).digest('base64url');
 
 function encrypt(key: Buffer, plaintext: Buffer, aad: string): Sealed {
   const iv = randomBytes(12);
@@ -93,7 +94,10 @@ export function makeCipher(keyring: Keyring) {
     rewrap(recordId: string, wrapped: WrappedKey): WrappedKey {
       if (wrapped.masterKeyId === keyring.currentId) return wrapped;
       const key = this.unwrap(recordId, wrapped);
-      return { masterKeyId: keyring.currentId, wrapped: JSON.stringify(encrypt(keyring.keys.get(keyring.currentId)!, key, `dk:${recordId}`)) };
+      return {
+        masterKeyId: keyring.currentId,
+        wrapped: JSON.stringify(encrypt(keyring.keys.get(keyring.currentId)!, key, `dk:${recordId}`)),
+      };
     },
     /** The aad binds a ciphertext to its record and field, so it cannot be moved to another. */
     seal(key: Buffer, value: unknown, aad: string): string {
@@ -120,8 +124,18 @@ export function makeCipher(keyring: Keyring) {
     /** One check value per configured key, to compare with those stored under the same ids. */
     keyChecks(): KeyCheck[] {
       return [
-        ...[...keyring.keys].map(([id, key]) => ({ kind: 'data' as const, id, current: id === keyring.currentId, check: checkValue('data', key) })),
-        ...[...keyring.indexKeys].map(([id, key]) => ({ kind: 'index' as const, id, current: id === keyring.indexKeyId, check: checkValue('index', key) })),
+        ...[...keyring.keys].map(([id, key]) => ({
+          kind: 'data' as const,
+          id,
+          current: id === keyring.currentId,
+          check: checkValue('data', key),
+        })),
+        ...[...keyring.indexKeys].map(([id, key]) => ({
+          kind: 'index' as const,
+          id,
+          current: id === keyring.indexKeyId,
+          check: checkValue('index', key),
+        })),
       ];
     },
     hasKey: (kind: KeyCheck['kind'], id: string) => (kind === 'data' ? keyring.keys : keyring.indexKeys).has(id),

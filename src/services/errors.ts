@@ -17,13 +17,19 @@ export class NotAllowedError extends DomainError {
 }
 export class NotFoundError extends DomainError {
   override name = 'NotFoundError';
-  constructor(readonly what: string, readonly key: string) {
+  constructor(
+    readonly what: string,
+    readonly key: string,
+  ) {
     super(`not found: ${what}`);
   }
 }
 export class ConflictError extends DomainError {
   override name = 'ConflictError';
-  constructor(readonly reason: string, readonly detail: Record<string, string> = {}) {
+  constructor(
+    readonly reason: string,
+    readonly detail: Record<string, string> = {},
+  ) {
     super(`conflict: ${reason}`);
   }
 }

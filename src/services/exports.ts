@@ -11,19 +11,41 @@ export function makeExports({ store, clock }: { store: Store; clock: Clock }) {
   return {
     /** The refused downloads of a minute (wrong or expired links), counted as one entry by the bot's download guard. */
     async refusedCounted(detail: Record<string, string | number>): Promise<void> {
-      await store.transaction((trx) => store.audit.append(trx, { actor: 'anonymous', action: 'export.refused', subject: 'exports', outcome: 'refused', detail }, clock.now()));
+      await store.transaction((trx) =>
+        store.audit.append(
+          trx,
+          { actor: 'anonymous', action: 'export.refused', subject: 'exports', outcome: 'refused', detail },
+          clock.now(),
+        ),
+      );
     },
 
     /** Fails closed: the download is refused, and the refusal audited. */
     async teamsUnavailable(user: string, reference: string, format: 'json' | 'pdf'): Promise<void> {
       await store.transaction((trx) =>
-        store.audit.append(trx, { actor: user, action: 'report.export', subject: referenceSubject(reference), outcome: 'refused', detail: { format, why: 'teamsUnavailable' } }, clock.now()),
+        store.audit.append(
+          trx,
+          {
+            actor: user,
+            action: 'report.export',
+            subject: referenceSubject(reference),
+            outcome: 'refused',
+            detail: { format, why: 'teamsUnavailable' },
+          },
+          clock.now(),
+        ),
       );
     },
 
     /** A statistics download with a valid link: allowed (the statistics role, a principal) or refused. */
     async statistics(user: string, file: string, format: 'csv' | 'xlsx' | 'pdf', allowed: boolean): Promise<void> {
-      await store.transaction((trx) => store.audit.append(trx, { actor: user, action: 'statistics.export', subject: file, outcome: allowed ? 'allowed' : 'refused', detail: { format } }, clock.now()));
+      await store.transaction((trx) =>
+        store.audit.append(
+          trx,
+          { actor: user, action: 'statistics.export', subject: file, outcome: allowed ? 'allowed' : 'refused', detail: { format } },
+          clock.now(),
+        ),
+      );
     },
   };
 }

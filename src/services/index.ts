@@ -40,7 +40,12 @@ export function makeServices(deps: ServiceDeps) {
   // Several instances share PostgreSQL: pg-boss coordinates the background work (one SQLite process needs none).
   const coordinator =
     store.dialect === 'postgres'
-      ? makePgCoordinator({ storeUrl: config.env.VARNA_STORE_URL, schema: config.env.VARNA_QUEUE_SCHEMA, failoverSeconds: config.env.VARNA_QUEUE_FAILOVER_SECONDS, log })
+      ? makePgCoordinator({
+          storeUrl: config.env.VARNA_STORE_URL,
+          schema: config.env.VARNA_QUEUE_SCHEMA,
+          failoverSeconds: config.env.VARNA_QUEUE_FAILOVER_SECONDS,
+          log,
+        })
       : undefined;
   const outbox = makeOutbox({ store, clock, log, coordinator, paused: config.env.VARNA_OUTBOX_PAUSED });
   const installations = makeInstallations({ store, clock, log });
@@ -50,9 +55,17 @@ export function makeServices(deps: ServiceDeps) {
   // checkpointed outside it every few minutes (and at start and shutdown, src/index.ts).
   const audit = auditKeys(config.env, deps.cipher);
   store.audit.useKeys(audit.keys);
-  if (audit.development) log.warn({ event: 'audit.key.development' }, 'NO VARNA_AUDIT_KEY: the audit log is signed with a development key. Never use this with real data.');
+  if (audit.development)
+    log.warn(
+      { event: 'audit.key.development' },
+      'NO VARNA_AUDIT_KEY: the audit log is signed with a development key. Never use this with real data.',
+    );
   const auditCheckpoints = makeAuditCheckpoints({ store, clock, log, file: config.env.VARNA_AUDIT_CHECKPOINT_FILE });
-  jobs.every('audit.checkpoint', config.env.VARNA_AUDIT_CHECKPOINT_MINUTES * 60_000, async () => void (await auditCheckpoints.write('interval')));
+  jobs.every(
+    'audit.checkpoint',
+    config.env.VARNA_AUDIT_CHECKPOINT_MINUTES * 60_000,
+    async () => void (await auditCheckpoints.write('interval')),
+  );
   // Gallring every night at 02:30 Stockholm time. After downtime only the latest missed night
   // runs: one purge at "now" covers every earlier one.
   jobs.cron('retention.purge', '30 2 * * *', async (dueAt) => {
@@ -77,8 +90,14 @@ export function makeServices(deps: ServiceDeps) {
     onSent: async (m: OutboxMessage, result: SendResult, trx: Tx, sentTo: Target) => {
       if (!result.conversationId) return;
       // A post that opened a new thread in a channel (the on-call channel) is changed in that thread.
-      const target: Target = sentTo.kind === 'channel' ? { kind: 'thread', unitId: sentTo.unitId, conversationId: result.conversationId } : sentTo.kind === 'thread' ? { ...sentTo, conversationId: result.conversationId } : sentTo;
-      if (await reportExists(trx, String(m.reportId))) await recordReportMessage(trx, String(m.reportId), target, result.conversationId, result.activityId, clock.now());
+      const target: Target =
+        sentTo.kind === 'channel'
+          ? { kind: 'thread', unitId: sentTo.unitId, conversationId: result.conversationId }
+          : sentTo.kind === 'thread'
+            ? { ...sentTo, conversationId: result.conversationId }
+            : sentTo;
+      if (await reportExists(trx, String(m.reportId)))
+        await recordReportMessage(trx, String(m.reportId), target, result.conversationId, result.activityId, clock.now());
     },
   };
   for (const kind of [feedbackKind, deliveryDelayedKind, alertKind, acuteAlertKind, onCallAlertKind]) outbox.on(kind, remember);
@@ -90,7 +109,18 @@ export function makeServices(deps: ServiceDeps) {
   jobs.every('intake.acute', 60_000, async () => void (await intake.checkAcute()));
   // The figures' deltas into the roll-up (a view folds too), so the delta tables stay small.
   jobs.every('statistics.fold', 60_000, async () => void (await foldRollup(store.db)));
-  const consultations = makeConsultations({ store, clock, log, cipher: deps.cipher, directory: dir, outbox, retentionDays: config.municipality.retention.consultationDaysAfterClose, maxOpenDays: config.municipality.retention.consultationMaxOpenDays, deliveryDeadlineMinutes: config.env.VARNA_DELIVERY_DEADLINE_MINUTES, reviewDays: config.municipality.retention.draftDays });
+  const consultations = makeConsultations({
+    store,
+    clock,
+    log,
+    cipher: deps.cipher,
+    directory: dir,
+    outbox,
+    retentionDays: config.municipality.retention.consultationDaysAfterClose,
+    maxOpenDays: config.municipality.retention.consultationMaxOpenDays,
+    deliveryDeadlineMinutes: config.env.VARNA_DELIVERY_DEADLINE_MINUTES,
+    reviewDays: config.municipality.retention.draftDays,
+  });
   jobs.cron('consultations.purge', '40 2 * * *', async () => void (await consultations.purgeExpired(clock.now())));
   // After a start with a new current key: rewrap and rehash in the background, a few batches a minute.
   const keys = makeKeyRotation({ store, cipher: deps.cipher, clock, log });
@@ -98,7 +128,15 @@ export function makeServices(deps: ServiceDeps) {
   const reminders = makeReminders({ config, store, clock, log, outbox, installations, jobs, directory: dir });
   reminders.schedule();
   // Several instances share a PostgreSQL: each looks for the others' changes every 15 s.
-  const statistics = makeStatistics({ store, clock, log, directory: dir, reminders, warmAfterChanges: true, watchMs: store.dialect === 'postgres' ? 15_000 : 0 });
+  const statistics = makeStatistics({
+    store,
+    clock,
+    log,
+    directory: dir,
+    reminders,
+    warmAfterChanges: true,
+    watchMs: store.dialect === 'postgres' ? 15_000 : 0,
+  });
   return {
     ...deps,
     reports,

@@ -58,14 +58,33 @@ export function makeInstallations({ store, clock, log }: { store: Store; clock: 
   return {
     async personal(aadObjectId: string, ref: InstallationRef): Promise<void> {
       await store.installations.upsert(
-        { key: `user:${aadObjectId}`, kind: 'personal', aad_object_id: aadObjectId, team_id: null, tenant_id: ref.tenantId, service_url: ref.serviceUrl, conversation_id: ref.conversationId, reference: JSON.stringify(ref.reference) },
+        {
+          key: `user:${aadObjectId}`,
+          kind: 'personal',
+          aad_object_id: aadObjectId,
+          team_id: null,
+          tenant_id: ref.tenantId,
+          service_url: ref.serviceUrl,
+          conversation_id: ref.conversationId,
+          reference: JSON.stringify(ref.reference),
+        },
         clock.now(),
       );
       log.info({ event: 'installation.personal', user: aadObjectId }, 'installed for a user');
     },
     async team(teamId: string, ref: InstallationRef): Promise<void> {
       await store.installations.upsert(
-        { key: `team:${teamId}`, kind: 'team', aad_object_id: null, team_id: teamId, tenant_id: ref.tenantId, service_url: ref.serviceUrl, conversation_id: ref.conversationId, reference: JSON.stringify(ref.reference), ...(ref.aadGroupId ? { aad_group_id: ref.aadGroupId } : {}) },
+        {
+          key: `team:${teamId}`,
+          kind: 'team',
+          aad_object_id: null,
+          team_id: teamId,
+          tenant_id: ref.tenantId,
+          service_url: ref.serviceUrl,
+          conversation_id: ref.conversationId,
+          reference: JSON.stringify(ref.reference),
+          ...(ref.aadGroupId ? { aad_group_id: ref.aadGroupId } : {}),
+        },
         clock.now(),
       );
       log.info({ event: 'installation.team', team: teamId }, 'installed in a team');

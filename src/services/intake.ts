@@ -80,8 +80,13 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
     const report = units.size > 0 ? await reports.byReference(reference) : undefined;
     if (report && units.has(report.intakeUnitId)) return report;
     const subject = referenceSubject(reference);
-    await store.transaction((trx) => store.audit.append(trx, { actor: actor.aadObjectId, action: `intake.${action}`, subject, outcome: 'refused' }, clock.now()));
-    log.warn({ event: 'intake.refused', action, reference: subject, user: actor.aadObjectId }, 'intake action refused: not in the intake team');
+    await store.transaction((trx) =>
+      store.audit.append(trx, { actor: actor.aadObjectId, action: `intake.${action}`, subject, outcome: 'refused' }, clock.now()),
+    );
+    log.warn(
+      { event: 'intake.refused', action, reference: subject, user: actor.aadObjectId },
+      'intake action refused: not in the intake team',
+    );
     throw new NotAllowedError(`intake.${action}`);
   }
 
@@ -99,7 +104,13 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
   async function save(trx: Tx, report: Report, change: Transition, actorAad: string, actorName: string, now: Date): Promise<Report> {
     return trackReport(trx, report.id, async () => {
       if (!(await reportRows.saveIfUnchanged(trx, report.id, report.version, change.changes))) throw new ConflictError('changed');
-      await reportRows.addReportEvent(trx, report.id, { at: now, actorAad, actorName, kind: change.event.kind, detail: change.event.detail });
+      await reportRows.addReportEvent(trx, report.id, {
+        at: now,
+        actorAad,
+        actorName,
+        kind: change.event.kind,
+        detail: change.event.detail,
+      });
       if (change.note !== undefined) {
         const sealed = cipher.seal(await reports.keyFor(report.id, trx), change.note, `note:${report.id}`);
         await reportRows.addIntakeNote(trx, report.id, { at: now, actorAad, kind: change.event.kind, sealed });
@@ -126,7 +137,17 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
     const updated = await store.transaction(async (trx) => {
       // The report's own audit chain first: only another action on this report waits for it. The
       // roll-up's rows, which every report shares, come last so they are held only until the commit.
-      await store.audit.append(trx, { actor: actor.aadObjectId, action: `intake.${action}`, subject: report.reference, outcome: 'allowed', detail: Object.fromEntries(Object.entries(detail).filter(([, v]) => typeof v !== 'object')) as Record<string, string> }, now);
+      await store.audit.append(
+        trx,
+        {
+          actor: actor.aadObjectId,
+          action: `intake.${action}`,
+          subject: report.reference,
+          outcome: 'allowed',
+          detail: Object.fromEntries(Object.entries(detail).filter(([, v]) => typeof v !== 'object')) as Record<string, string>,
+        },
+        now,
+      );
       return save(trx, report, change, actor.aadObjectId, actor.name, now);
     });
     log.info({ event: `intake.${action}`, reference: report.reference, user: actor.aadObjectId }, 'intake action recorded');
@@ -204,9 +225,26 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
         const report = await reportRows.reportById(trx, reportId);
         const change = report && registerByExport(report, format, now);
         if (!report || !change) return undefined;
-        await store.audit.append(trx, { actor: actorAad, action: 'intake.register', subject: report.reference, outcome: 'allowed', detail: { via: 'export', format } }, now);
-        if (!(await reportRows.recordRegistration(trx, reportId, { registeredAt: change.report.registeredAt!, version: change.report.version, updatedAt: change.report.updatedAt }))) return undefined;
-        await reportRows.addReportEvent(trx, reportId, { at: now, actorAad, actorName: '', kind: change.event.kind, detail: change.event.detail });
+        await store.audit.append(
+          trx,
+          { actor: actorAad, action: 'intake.register', subject: report.reference, outcome: 'allowed', detail: { via: 'export', format } },
+          now,
+        );
+        if (
+          !(await reportRows.recordRegistration(trx, reportId, {
+            registeredAt: change.report.registeredAt!,
+            version: change.report.version,
+            updatedAt: change.report.updatedAt,
+          }))
+        )
+          return undefined;
+        await reportRows.addReportEvent(trx, reportId, {
+          at: now,
+          actorAad,
+          actorName: '',
+          kind: change.event.kind,
+          detail: change.event.detail,
+        });
         return storedReport(trx, reportId);
       });
     },
@@ -235,7 +273,13 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
       const report = await load(reference);
       if (report.reporterAad !== actor.aadObjectId) {
         // "Not found" to the asker (it reveals nothing); the attempt is audited like every refusal.
-        await store.transaction((trx) => store.audit.append(trx, { actor: actor.aadObjectId, action: 'report.requestFeedback', subject: report.reference, outcome: 'refused' }, clock.now()));
+        await store.transaction((trx) =>
+          store.audit.append(
+            trx,
+            { actor: actor.aadObjectId, action: 'report.requestFeedback', subject: report.reference, outcome: 'refused' },
+            clock.now(),
+          ),
+        );
         throw new NotFoundError('report', reference);
       }
       const now = clock.now();
@@ -244,10 +288,20 @@ export function makeIntake({ config, store, clock, log, cipher, directory, outbo
       const updated = await store.transaction(async (trx) => {
         // First, like every audit append in a transaction that also changes the roll-up (see act):
         // the same order everywhere, so two such transactions cannot deadlock.
-        await store.audit.append(trx, { actor: actor.aadObjectId, action: 'report.feedbackRequested', subject: reference, outcome: 'allowed' }, now);
+        await store.audit.append(
+          trx,
+          { actor: actor.aadObjectId, action: 'report.feedbackRequested', subject: reference, outcome: 'allowed' },
+          now,
+        );
         return trackReport(trx, report.id, async () => {
           await reportRows.updateReport(trx, report.id, change.changes);
-          await reportRows.addReportEvent(trx, report.id, { at: now, actorAad: actor.aadObjectId, actorName: '', kind: change.event.kind, detail: change.event.detail });
+          await reportRows.addReportEvent(trx, report.id, {
+            at: now,
+            actorAad: actor.aadObjectId,
+            actorName: '',
+            kind: change.event.kind,
+            detail: change.event.detail,
+          });
           if (change.feedback) await sendFeedback(trx, report, change.feedback, now);
           return storedReport(trx, report.id);
         });

@@ -75,7 +75,11 @@ export function makeJobs({ store, clock, log, coordinator }: { store: Store; clo
           latest = n;
           skipped++;
         }
-        if (skipped && job.logSkipped) log.info({ event: 'job.skipped', job: job.name, runs: skipped, from: iso(due), to: iso(lastSkipped), latest: iso(latest) }, 'missed runs left out: only the latest runs');
+        if (skipped && job.logSkipped)
+          log.info(
+            { event: 'job.skipped', job: job.name, runs: skipped, from: iso(due), to: iso(lastSkipped), latest: iso(latest) },
+            'missed runs left out: only the latest runs',
+          );
         due = latest;
       }
       await job.handler(due);

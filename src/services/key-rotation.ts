@@ -66,7 +66,11 @@ export function makeKeyRotation({ store, cipher, clock, log }: { store: Store; c
   async function readTeacher(id: string, sealed: string): Promise<string> {
     const k = await store.dataKeys.get(id);
     if (!k) throw new Error('no data key');
-    return cipher.open<{ teacherAad: string }>(cipher.unwrap(id, { masterKeyId: k.master_key_id, wrapped: k.wrapped }), sealed, `consultation:${id}`).teacherAad;
+    return cipher.open<{ teacherAad: string }>(
+      cipher.unwrap(id, { masterKeyId: k.master_key_id, wrapped: k.wrapped }),
+      sealed,
+      `consultation:${id}`,
+    ).teacherAad;
   }
 
   /**
@@ -82,7 +86,9 @@ export function makeKeyRotation({ store, cipher, clock, log }: { store: Store; c
     const usedData = await keyRows.recordsByDataKey(db);
     for (const { id, n } of usedData) {
       if (!cipher.hasKey('data', id))
-        throw new KeyCheckError(`${Number(n)} records are encrypted under data key ${id}, which is not configured: give it in VARNA_OLD_DATA_KEYS (${id}:<key>) until npm run keys:rotate says no record needs it`);
+        throw new KeyCheckError(
+          `${Number(n)} records are encrypted under data key ${id}, which is not configured: give it in VARNA_OLD_DATA_KEYS (${id}:<key>) until npm run keys:rotate says no record needs it`,
+        );
     }
     const usedIndex = new Map<string, number>();
     for (const table of ['reports', 'consultations'] as const) {
@@ -90,7 +96,9 @@ export function makeKeyRotation({ store, cipher, clock, log }: { store: Store; c
     }
     for (const [id, n] of usedIndex) {
       if (!cipher.hasKey('index', id))
-        throw new KeyCheckError(`${n} keyed hashes (repeat reports, consultations) were made with index key ${id}, which is not configured: give it in VARNA_OLD_INDEX_KEYS (${id}:<key>) until npm run keys:rotate says no record needs it`);
+        throw new KeyCheckError(
+          `${n} keyed hashes (repeat reports, consultations) were made with index key ${id}, which is not configured: give it in VARNA_OLD_INDEX_KEYS (${id}:<key>) until npm run keys:rotate says no record needs it`,
+        );
     }
     // 2. Each configured key is the one stored under its id; a key seen for the first time is
     // proven on a record stored under its id, if there is one.
@@ -118,13 +126,17 @@ export function makeKeyRotation({ store, cipher, clock, log }: { store: Store; c
     if (oldReport) {
       const pnr = (await readReport(oldReport.id, oldReport.sealed)).child.pnrNormalized;
       if (pnr && !cipher.keyedHashes('child', pnr).includes(oldReport.childKey))
-        throw new KeyCheckError(`none of the configured index keys (${envName({ kind: 'index', current: true }, derived)}, VARNA_OLD_INDEX_KEYS) made the stored repeat-report index: start with the index key it was made with`);
+        throw new KeyCheckError(
+          `none of the configured index keys (${envName({ kind: 'index', current: true }, derived)}, VARNA_OLD_INDEX_KEYS) made the stored repeat-report index: start with the index key it was made with`,
+        );
     }
     const oldConsultation = await keyRows.aConsultationHashedWithoutKeyId(db);
     if (oldConsultation) {
       const teacher = await readTeacher(oldConsultation.id, oldConsultation.sealed);
       if (!cipher.keyedHashes('consultation.teacher', teacher).includes(oldConsultation.teacherKey))
-        throw new KeyCheckError(`none of the configured index keys (${envName({ kind: 'index', current: true }, derived)}, VARNA_OLD_INDEX_KEYS) made the stored consultation index: start with the index key it was made with`);
+        throw new KeyCheckError(
+          `none of the configured index keys (${envName({ kind: 'index', current: true }, derived)}, VARNA_OLD_INDEX_KEYS) made the stored consultation index: start with the index key it was made with`,
+        );
     }
     // 4. Only when everything fits: the new keys' check values are recorded (another instance
     // starting at the same moment with another key under the same id loses, and stops).
@@ -147,7 +159,8 @@ export function makeKeyRotation({ store, cipher, clock, log }: { store: Store; c
     };
     const reports = await indexCounts('reports');
     const consultations = await indexCounts('consultations');
-    const sumOther = (counts: Record<string, number>, current: string) => Object.entries(counts).reduce((n, [id, c]) => (id === current ? n : n + c), 0);
+    const sumOther = (counts: Record<string, number>, current: string) =>
+      Object.entries(counts).reduce((n, [id, c]) => (id === current ? n : n + c), 0);
     const dataPending = sumOther(byKey, cipher.dataKeyId);
     const indexPending = sumOther(reports, cipher.indexKeyId) + sumOther(consultations, cipher.indexKeyId);
     const configured = cipher.keyChecks().filter((c) => !c.current);
@@ -159,7 +172,9 @@ export function makeKeyRotation({ store, cipher, clock, log }: { store: Store; c
       removable: {
         data: configured.filter((c) => c.kind === 'data' && !byKey[c.id]).map((c) => c.id),
         // Hashes of unknown key ('') may be any configured key's: none is removable until they are rehashed.
-        index: configured.filter((c) => c.kind === 'index' && !reports[c.id] && !consultations[c.id] && !reports[''] && !consultations['']).map((c) => c.id),
+        index: configured
+          .filter((c) => c.kind === 'index' && !reports[c.id] && !consultations[c.id] && !reports[''] && !consultations[''])
+          .map((c) => c.id),
       },
     };
   }
@@ -180,7 +195,10 @@ export function makeKeyRotation({ store, cipher, clock, log }: { store: Store; c
           wrapped = cipher.rewrap(row.record_id, { masterKeyId: row.master_key_id, wrapped: row.wrapped });
         } catch {
           failed++;
-          log.error({ event: 'keys.rotation.unreadable', record: row.record_id, keyId: row.master_key_id }, 'a data key could not be unwrapped; left as it is');
+          log.error(
+            { event: 'keys.rotation.unreadable', record: row.record_id, keyId: row.master_key_id },
+            'a data key could not be unwrapped; left as it is',
+          );
           continue;
         }
         // Conditional: a record purged or rewrapped meanwhile (another instance) is left alone.
@@ -210,9 +228,7 @@ export function makeKeyRotation({ store, cipher, clock, log }: { store: Store; c
       if (await keyRows.rehashReport(db, r.id, r.childKey, pnr ? cipher.keyedHash('child', pnr) : null, current)) n++;
     }
     const consultations =
-      reports.length < limit
-        ? await keyRows.consultationsToRehash(db, current, cursor.consultations, limit - reports.length)
-        : [];
+      reports.length < limit ? await keyRows.consultationsToRehash(db, current, cursor.consultations, limit - reports.length) : [];
     for (const c of consultations) {
       cursor.consultations = c.id;
       let teacher: string | undefined;
@@ -220,12 +236,24 @@ export function makeKeyRotation({ store, cipher, clock, log }: { store: Store; c
         teacher = c.sealed ? await readTeacher(c.id, c.sealed) : undefined;
       } catch {
         failed++;
-        log.error({ event: 'keys.rotation.unreadable', record: c.id }, 'a consultation could not be read to rehash its index; left as it is');
+        log.error(
+          { event: 'keys.rotation.unreadable', record: c.id },
+          'a consultation could not be read to rehash its index; left as it is',
+        );
         continue;
       }
       // A purged consultation has lost the teacher's id with its text: its link to the teacher
       // cannot be made under the new key and is dropped (it leaves the teacher's own list).
-      if (await keyRows.rehashConsultation(db, c.id, c.teacherKey, teacher ? cipher.keyedHash('consultation.teacher', teacher) : `unlinked:${c.id}`, current)) n++;
+      if (
+        await keyRows.rehashConsultation(
+          db,
+          c.id,
+          c.teacherKey,
+          teacher ? cipher.keyedHash('consultation.teacher', teacher) : `unlinked:${c.id}`,
+          current,
+        )
+      )
+        n++;
     }
     return { n, failed, more: reports.length + consultations.length === limit };
   }
@@ -245,7 +273,11 @@ export function makeKeyRotation({ store, cipher, clock, log }: { store: Store; c
   }
 
   /** Runs steps until a pass finds nothing more to do (or `maxSteps`); `onStep` shows progress. */
-  async function rotate({ batch = 200, maxSteps = Infinity, onStep }: { batch?: number; maxSteps?: number; onStep?: (total: RotationStep) => void } = {}): Promise<RotationStep> {
+  async function rotate({
+    batch = 200,
+    maxSteps = Infinity,
+    onStep,
+  }: { batch?: number; maxSteps?: number; onStep?: (total: RotationStep) => void } = {}): Promise<RotationStep> {
     const total: RotationStep = { rewrapped: 0, rehashed: 0, failed: 0, done: false };
     for (let i = 0; i < maxSteps; i++) {
       const s = await step(batch);
@@ -279,11 +311,27 @@ export function makeKeyRotation({ store, cipher, clock, log }: { store: Store; c
       }
       const done = await rotate({ maxSteps });
       const after = await status();
-      log.info({ event: 'keys.rotation.progress', rewrapped: done.rewrapped, rehashed: done.rehashed, failed: done.failed, dataLeft: after.dataPending, indexLeft: after.indexPending }, 'key rotation: a batch done');
+      log.info(
+        {
+          event: 'keys.rotation.progress',
+          rewrapped: done.rewrapped,
+          rehashed: done.rehashed,
+          failed: done.failed,
+          dataLeft: after.dataPending,
+          indexLeft: after.indexPending,
+        },
+        'key rotation: a batch done',
+      );
       if (after.dataPending === 0 && after.indexPending === 0) {
         settled = true;
         log.info(
-          { event: 'keys.rotation.done', dataKey: cipher.dataKeyId, indexKey: cipher.indexKeyId, removableDataKeys: after.removable.data.join(',') || null, removableIndexKeys: after.removable.index.join(',') || null },
+          {
+            event: 'keys.rotation.done',
+            dataKey: cipher.dataKeyId,
+            indexKey: cipher.indexKeyId,
+            removableDataKeys: after.removable.data.join(',') || null,
+            removableIndexKeys: after.removable.index.join(',') || null,
+          },
           'key rotation done: no record needs an old key any more; old keys can be removed from VARNA_OLD_DATA_KEYS / VARNA_OLD_INDEX_KEYS',
         );
       }

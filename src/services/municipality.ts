@@ -28,10 +28,13 @@ function cronProblem(p: string): string | undefined {
     return never;
   }
 }
-const cronPattern = z.string().min(9, 'must be a cron expression, e.g. "0 7 * * mon"').superRefine((p, ctx) => {
-  const problem = cronProblem(p);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+const cronPattern = z
+  .string()
+  .min(9, 'must be a cron expression, e.g. "0 7 * * mon"')
+  .superRefine((p, ctx) => {
+    const problem = cronProblem(p);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 /**
  * A Teams team or channel id as Teams gives it ("värna status" in the channel): 19:…@thread.tacv2
  * (or @thread.skype for old teams). A team's or channel's name, a GUID or a link is not one.
@@ -57,7 +60,9 @@ export const School = z.strictObject({
     .int()
     .positive()
     .optional()
-    .describe('Number of pupils (children at a preschool): the statistics show reports per 100 pupils for a row only when every school in it has one (Stockholm 2015)'),
+    .describe(
+      'Number of pupils (children at a preschool): the statistics show reports per 100 pupils for a row only when every school in it has one (Stockholm 2015)',
+    ),
 });
 
 export const OfficeHours = z.strictObject({
@@ -79,16 +84,28 @@ export const IntakeUnit = z.strictObject({
   onCallPhone: phone.describe('Socialjouren, outside office hours'),
   officeHours: OfficeHours.default({ days: ['mon', 'tue', 'wed', 'thu', 'fri'], open: '08:00', close: '16:30' }),
   alertTag: z
-    .object({ id: z.string().min(1).describe('The tag id Graph gives (GET /teams/{team-id}/tags)'), name: z.string().min(1).describe('The tag name as Teams shows it') })
+    .object({
+      id: z.string().min(1).describe('The tag id Graph gives (GET /teams/{team-id}/tags)'),
+      name: z.string().min(1).describe('The tag name as Teams shows it'),
+    })
     .optional()
-    .describe('A tag in the intake team (e.g. "Mottagningen"): an acute report\'s alert in its thread @mentions it, so everyone with the tag is notified. Bots cannot @mention a team or a channel; without a tag the alert is posted without a mention'),
+    .describe(
+      'A tag in the intake team (e.g. "Mottagningen"): an acute report\'s alert in its thread @mentions it, so everyone with the tag is notified. Bots cannot @mention a team or a channel; without a tag the alert is posted without a mention',
+    ),
   onCall: z
     .union([
-      z.object({ channelId: z.string().min(1), teamId: z.string().min(1).optional().describe('The team of that channel, if not the unit\'s own (Värna must be installed there)') }),
-      z.object({ aadObjectId: guid, name: z.string().min(1).optional() }).describe('A person (e.g. the on-call manager) alerted in their 1:1 chat with Värna'),
+      z.object({
+        channelId: z.string().min(1),
+        teamId: z.string().min(1).optional().describe("The team of that channel, if not the unit's own (Värna must be installed there)"),
+      }),
+      z
+        .object({ aadObjectId: guid, name: z.string().min(1).optional() })
+        .describe('A person (e.g. the on-call manager) alerted in their 1:1 chat with Värna'),
     ])
     .optional()
-    .describe('Who is alerted when an acute report arrives outside office hours: a channel, or a person in Teams. Reporters are always told to phone onCallPhone'),
+    .describe(
+      'Who is alerted when an acute report arrives outside office hours: a channel, or a person in Teams. Reporters are always told to phone onCallPhone',
+    ),
 });
 
 export const Audience = z.discriminatedUnion('kind', [
@@ -96,7 +113,9 @@ export const Audience = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('districtPrincipals'), district: id }),
   z.strictObject({ kind: z.literal('independentPrincipals') }).describe('the principals of the independent schools (fristående skolor)'),
   z.strictObject({ kind: z.literal('intakeUnit'), unit: id }),
-  z.strictObject({ kind: z.literal('statistics') }).describe('the people in roles.statistics (committee secretaries, managers): each in their 1:1 chat'),
+  z
+    .strictObject({ kind: z.literal('statistics') })
+    .describe('the people in roles.statistics (committee secretaries, managers): each in their 1:1 chat'),
 ]);
 
 /** "14d", "2w", "36h": how long after its due time a missed run is still worth sending. */
@@ -106,11 +125,19 @@ export const durationMs = (d: string): number => Number(d.slice(0, -1)) * DURATI
 
 export const CycleEntry = z.strictObject({
   id,
-  schedule: cronPattern.describe('cron expression, Europe/Stockholm; each term: e.g. "0 8 * 2,9 mon#1" (first Monday of February and September)'),
+  schedule: cronPattern.describe(
+    'cron expression, Europe/Stockholm; each term: e.g. "0 8 * 2,9 mon#1" (first Monday of February and September)',
+  ),
   audience: Audience,
   title: localized,
   text: localized,
-  description: z.string().min(1).optional().describe('Why the entry is in the cycle and where it comes from (an audit, a decision): for whoever keeps this file; not shown in Teams'),
+  description: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Why the entry is in the cycle and where it comes from (an audit, a decision): for whoever keeps this file; not shown in Teams',
+    ),
   link: z.url().optional(),
   material: z
     .enum(['dutyCards'])
@@ -119,16 +146,22 @@ export const CycleEntry = z.strictObject({
   figures: z
     .enum(['previousYear', 'previousTerm'])
     .optional()
-    .describe("The card carries a download of Värna's figures (the statistics PDF, small numbers suppressed) for the calendar year or school term before the due date; each recipient gets the figures they may see. Not for an intakeUnit audience"),
+    .describe(
+      "The card carries a download of Värna's figures (the statistics PDF, small numbers suppressed) for the calendar year or school term before the due date; each recipient gets the figures they may see. Not for an intakeUnit audience",
+    ),
   catchUpWithin: duration
     .default('14d')
-    .describe('After Värna was down: the latest missed run is still sent if it is no older than this (counted from the first working morning after its due time); older runs are logged, not sent'),
+    .describe(
+      'After Värna was down: the latest missed run is still sent if it is no older than this (counted from the first working morning after its due time); older runs are logged, not sent',
+    ),
 });
 
 export const Reminders = z.strictObject({
   draftNudgeMinutes: z.number().int().positive().default(60).describe('A report draft untouched this long gets one nudge: report at once'),
   principalDigest: cronPattern.default('0 7 * * mon').describe('cron (Europe/Stockholm): the weekly digest to each principal'),
-  intakeSummary: cronPattern.default('30 7 * * mon-fri').describe('cron (Europe/Stockholm): the daily summary in the intake channel (skipped on public holidays)'),
+  intakeSummary: cronPattern
+    .default('30 7 * * mon-fri')
+    .describe('cron (Europe/Stockholm): the daily summary in the intake channel (skipped on public holidays)'),
 });
 export const reminderDefaults = { draftNudgeMinutes: 60, principalDigest: '0 7 * * mon', intakeSummary: '30 7 * * mon-fri' };
 
@@ -150,7 +183,13 @@ export const Retention = z.strictObject({
    * The municipality's retention decision (gallringsbeslut) that Värna's purges follow, as the
    * committee's records name it (e.g. "SN 2026-01-15 § 12"). Shown where purges are described.
    */
-  decision: z.string().trim().min(1).max(120).optional().describe('the retention decision (gallringsbeslut) the purges follow, e.g. "SN 2026-01-15 § 12"'),
+  decision: z
+    .string()
+    .trim()
+    .min(1)
+    .max(120)
+    .optional()
+    .describe('the retention decision (gallringsbeslut) the purges follow, e.g. "SN 2026-01-15 § 12"'),
   /**
    * A report not yet registered in the case system this many days before its purge date is
    * alerted (once) in its channel thread and in the intake unit's daily summary. It is not purged
@@ -158,7 +197,10 @@ export const Retention = z.strictObject({
    */
   registrationWarningDays: z.number().int().positive().default(14),
   /** What becomes of Värna's own messages about a purged report in Teams: replaced by a short note, or deleted. */
-  teamsMessages: z.enum(['replace', 'delete']).default('replace').describe("on purge, Värna's messages about the report in Teams are replaced by a note (replace) or deleted (delete)"),
+  teamsMessages: z
+    .enum(['replace', 'delete'])
+    .default('replace')
+    .describe("on purge, Värna's messages about the report in Teams are replaced by a note (replace) or deleted (delete)"),
 });
 
 const isoDate = z
@@ -167,12 +209,26 @@ const isoDate = z
   .refine((d) => new Date(`${d}T12:00:00Z`).toISOString().slice(0, 10) === d, 'no such date');
 /** See src/services/school-holidays.ts for the rules these adjust. */
 export const SchoolHolidays = z.strictObject({
-  sportlovWeek: z.number().int().min(6).max(12).default(defaultHolidayRules.sportlovWeek).describe('ISO week of the winter break (sportlov): 9 in Stockholm, 7 or 8 in much of the country'),
-  hostlovWeek: z.number().int().min(40).max(46).default(defaultHolidayRules.hostlovWeek).describe('ISO week of the autumn break (höstlov), usually 44'),
+  sportlovWeek: z
+    .number()
+    .int()
+    .min(6)
+    .max(12)
+    .default(defaultHolidayRules.sportlovWeek)
+    .describe('ISO week of the winter break (sportlov): 9 in Stockholm, 7 or 8 in much of the country'),
+  hostlovWeek: z
+    .number()
+    .int()
+    .min(40)
+    .max(46)
+    .default(defaultHolidayRules.hostlovWeek)
+    .describe('ISO week of the autumn break (höstlov), usually 44'),
   starts: z
     .array(isoDate)
     .default([])
-    .describe('First days of other holidays or of breaks the rules miss (YYYY-MM-DD), e.g. a term that ends on another day than the second Friday of June or the third Friday of December'),
+    .describe(
+      'First days of other holidays or of breaks the rules miss (YYYY-MM-DD), e.g. a term that ends on another day than the second Friday of June or the third Friday of December',
+    ),
 });
 
 export const Municipality = z
@@ -195,7 +251,17 @@ export const Municipality = z
     schoolHolidays: SchoolHolidays.default({ ...defaultHolidayRules, starts: [] }).describe(
       'When school holidays begin, for the statistics\' "reports in the two weeks before a holiday" (Eksjö 2021, Herrljunga 2018). Defaults: sportlov week 9, påsklov from Good Friday, sommarlov after the second Friday of June, höstlov week 44, jullov after the third Friday of December',
     ),
-    retention: Retention.default({ draftDays: 30, reportDaysAfterHandover: 90, consultationDaysAfterClose: 30, auditYears: 5, undecidedReportDays: 730, consultationMaxOpenDays: 180, userDays: 365, registrationWarningDays: 14, teamsMessages: 'replace' }),
+    retention: Retention.default({
+      draftDays: 30,
+      reportDaysAfterHandover: 90,
+      consultationDaysAfterClose: 30,
+      auditYears: 5,
+      undecidedReportDays: 730,
+      consultationMaxOpenDays: 180,
+      userDays: 365,
+      registrationWarningDays: 14,
+      teamsMessages: 'replace',
+    }),
   })
   .superRefine((m, ctx) => referenceProblems(m).forEach((p) => ctx.addIssue({ code: 'custom', path: p.path, message: p.message })));
 
@@ -203,7 +269,13 @@ interface Problem {
   path: Array<string | number>;
   message: string;
 }
-type Loose = { id?: unknown; district?: unknown; figures?: unknown; serves?: { districts?: unknown; schools?: unknown }; audience?: { kind?: unknown; district?: unknown; unit?: unknown } };
+type Loose = {
+  id?: unknown;
+  district?: unknown;
+  figures?: unknown;
+  serves?: { districts?: unknown; schools?: unknown };
+  audience?: { kind?: unknown; district?: unknown; unit?: unknown };
+};
 const list = (v: unknown): Loose[] => (Array.isArray(v) ? (v as Loose[]) : []);
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
@@ -219,9 +291,12 @@ export function referenceProblems(raw: unknown): Problem[] {
   const schools = new Set(schoolList.map((s) => s.id));
   const unitList = list(m.intakeUnits);
   const units = new Set(unitList.map((u) => u.id));
-  duplicates(schoolList.map((s) => String(s.id))).forEach((dup) => out.push({ path: ['schools'], message: `school id "${dup}" is used twice` }));
+  duplicates(schoolList.map((s) => String(s.id))).forEach((dup) =>
+    out.push({ path: ['schools'], message: `school id "${dup}" is used twice` }),
+  );
   schoolList.forEach((s, i) => {
-    if (typeof s.district === 'string' && !districts.has(s.district)) out.push({ path: ['schools', i, 'district'], message: `unknown district "${s.district}"` });
+    if (typeof s.district === 'string' && !districts.has(s.district))
+      out.push({ path: ['schools', i, 'district'], message: `unknown district "${s.district}"` });
   });
   unitList.forEach((u, i) => {
     strings(u.serves?.districts).forEach((d, j) => {
@@ -233,7 +308,9 @@ export function referenceProblems(raw: unknown): Problem[] {
   });
   schoolList.forEach((s, i) => {
     if (typeof s.id !== 'string') return;
-    const served = unitList.some((u) => strings(u.serves?.schools).includes(s.id as string) || strings(u.serves?.districts).includes(String(s.district)));
+    const served = unitList.some(
+      (u) => strings(u.serves?.schools).includes(s.id as string) || strings(u.serves?.districts).includes(String(s.district)),
+    );
     if (unitList.length && !served) out.push({ path: ['schools', i], message: `no intake unit serves school "${s.id}"` });
   });
   list(m.annualCycle).forEach((e, i) => {
@@ -244,7 +321,10 @@ export function referenceProblems(raw: unknown): Problem[] {
       out.push({ path: ['annualCycle', i, 'audience', 'unit'], message: `unknown intake unit "${a.unit}"` });
     // A download link names the person it was made for; a channel has no one person.
     if (a.kind === 'intakeUnit' && e.figures !== undefined)
-      out.push({ path: ['annualCycle', i, 'figures'], message: 'figures go to people (principals or statistics), not to an intake channel' });
+      out.push({
+        path: ['annualCycle', i, 'figures'],
+        message: 'figures go to people (principals or statistics), not to an intake channel',
+      });
   });
   return out;
 }
@@ -280,8 +360,7 @@ export function directory(m: Municipality) {
     intakeUnitByTeam: (teamId: string) => m.intakeUnits.find((u) => u.teamId === teamId),
     schoolsOfPrincipal: (aadObjectId: string) =>
       m.schools.filter((s) => s.principals.some((p) => p.aadObjectId.toLowerCase() === aadObjectId.toLowerCase())),
-    isStatistician: (aadObjectId: string) =>
-      m.roles.statistics.some((p) => p.aadObjectId.toLowerCase() === aadObjectId.toLowerCase()),
+    isStatistician: (aadObjectId: string) => m.roles.statistics.some((p) => p.aadObjectId.toLowerCase() === aadObjectId.toLowerCase()),
   };
 }
 export type Directory = ReturnType<typeof directory>;

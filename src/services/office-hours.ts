@@ -5,7 +5,16 @@ const TZ = 'Europe/Stockholm';
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 /** date-holidays is loaded at the first question, not at start (it is a large module tree). */
 let holidays: HolidaysType | undefined;
-const parts = new Intl.DateTimeFormat('en-GB', { timeZone: TZ, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit' });
+const parts = new Intl.DateTimeFormat('en-GB', {
+  timeZone: TZ,
+  weekday: 'short',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
 
 type LocalParts = { readonly date: string; readonly weekday: (typeof DAYS)[number]; readonly minutes: number };
 /** Answers per UTC minute (the parts have no seconds, and every zone offset is whole minutes). */
@@ -18,7 +27,11 @@ export function localParts(at: Date): LocalParts {
   if (known) return known;
   const p = Object.fromEntries(parts.formatToParts(at).map((x) => [x.type, x.value]));
   const weekday = String(p.weekday).toLowerCase().slice(0, 3) as (typeof DAYS)[number];
-  const found: LocalParts = Object.freeze({ date: `${p.year}-${p.month}-${p.day}`, weekday, minutes: Number(p.hour) * 60 + Number(p.minute) });
+  const found: LocalParts = Object.freeze({
+    date: `${p.year}-${p.month}-${p.day}`,
+    weekday,
+    minutes: Number(p.hour) * 60 + Number(p.minute),
+  });
   // Formatting with a time zone is costly; a turn asks for the same few instants again and again.
   if (partsByMinute.size >= 4096) partsByMinute.clear();
   partsByMinute.set(minute, found);

@@ -126,7 +126,15 @@ interface Paced {
  * with retries (exponential backoff with jitter, Retry-After honoured), paced under Teams' limits,
  * and never lost on restart. A dedupe key per message keeps retries of the same intent single.
  */
-export function makeOutbox({ store, clock, log, random = Math.random, coordinator, sendTimeoutMs = SEND_TIMEOUT_MS, paused = false }: OutboxDeps) {
+export function makeOutbox({
+  store,
+  clock,
+  log,
+  random = Math.random,
+  coordinator,
+  sendTimeoutMs = SEND_TIMEOUT_MS,
+  paused = false,
+}: OutboxDeps) {
   // A claimed row stays with its instance this long; after a crash another instance may send it.
   const leaseMs = coordinator ? Math.min(LEASE_MS, coordinator.failoverMs) : LEASE_MS;
   const pacer = makePacer();
@@ -192,13 +200,18 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
     }
     let found: FindResult;
     try {
-      found = sender!.find ? await sender!.find(target, markerOf(row.dedupe_key), new Date(row.attempt_at!)) : { status: 'unknown', reason: 'no-lookup' };
+      found = sender!.find
+        ? await sender!.find(target, markerOf(row.dedupe_key), new Date(row.attempt_at!))
+        : { status: 'unknown', reason: 'no-lookup' };
     } catch (error) {
       found = { status: 'unknown', reason: (error as Error).name || 'error' };
     }
     if (found.status === 'found') {
       await recordSent(row, message, found.result);
-      log.info({ event: 'outbox.reconciled', id: row.id, kind: message.kind }, 'delivered before the interruption: recorded, not sent again');
+      log.info(
+        { event: 'outbox.reconciled', id: row.id, kind: message.kind },
+        'delivered before the interruption: recorded, not sent again',
+      );
       return 'found';
     }
     if (found.status === 'absent') {
@@ -208,12 +221,28 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
     }
     if (hooks.get(message.kind)?.atMostOnce) {
       await recordSent(row, message, {});
-      log.warn({ event: 'outbox.not-resent', id: row.id, kind: message.kind, reason: found.reason }, 'cannot tell whether an interrupted send arrived: not sent again (at most once)');
+      log.warn(
+        { event: 'outbox.not-resent', id: row.id, kind: message.kind, reason: found.reason },
+        'cannot tell whether an interrupted send arrived: not sent again (at most once)',
+      );
       return 'found';
     }
-    log.warn({ event: 'outbox.possible-repeat', id: row.id, kind: message.kind, reason: found.reason }, 'cannot tell whether an interrupted send arrived: sending again, marked as a possible repeat');
+    log.warn(
+      { event: 'outbox.possible-repeat', id: row.id, kind: message.kind, reason: found.reason },
+      'cannot tell whether an interrupted send arrived: sending again, marked as a possible repeat',
+    );
     await store.transaction((trx) =>
-      store.audit.append(trx, { actor: 'system', action: 'outbox.possibleRepeat', subject: `outbox:${row.id}`, outcome: 'allowed', detail: { kind: message.kind, reason: found.reason } }, clock.now()),
+      store.audit.append(
+        trx,
+        {
+          actor: 'system',
+          action: 'outbox.possibleRepeat',
+          subject: `outbox:${row.id}`,
+          outcome: 'allowed',
+          detail: { kind: message.kind, reason: found.reason },
+        },
+        clock.now(),
+      ),
     );
     return 'unknown';
   }
@@ -295,7 +324,10 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
         pacer.retime(conversation, leftAt, clock.now().getTime());
       });
       await recordSent(row, message, result);
-      log.info({ event: 'outbox.sent', id: row.id, kind: message.kind, attempts: row.attempts + 1, ...(possibleRepeat ? { possibleRepeat } : {}) }, 'delivered');
+      log.info(
+        { event: 'outbox.sent', id: row.id, kind: message.kind, attempts: row.attempts + 1, ...(possibleRepeat ? { possibleRepeat } : {}) },
+        'delivered',
+      );
       return 'sent';
     } catch (error) {
       const failure = error instanceof SendFailure ? error : new SendFailure(undefined, undefined, false, (error as Error).name, true);
@@ -311,7 +343,10 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
       // earlier, unsettled send may still have arrived.
       const doubt = failure.uncertain || possibleRepeat ? 'keep' : 'clear';
       await store.outbox.reschedule(row.id, new Date(later.getTime() + delay), `${failure.status ?? 'error'}`, true, doubt);
-      log.warn({ event: 'outbox.retry', id: row.id, kind: message.kind, status: failure.status, inMs: delay, inDoubt: doubt === 'keep' }, 'delivery will be retried');
+      log.warn(
+        { event: 'outbox.retry', id: row.id, kind: message.kind, status: failure.status, inMs: delay, inDoubt: doubt === 'keep' },
+        'delivery will be retried',
+      );
       await alertDeadline(row, message, target, later, false);
       return 'retry';
     }
@@ -452,7 +487,10 @@ export function makeOutbox({ store, clock, log, random = Math.random, coordinato
       running = true;
       if (paused) {
         // No loop and no claims: nothing leaves, nothing is marked. Told at every start.
-        log.warn({ event: 'outbox.paused' }, 'VARNA_OUTBOX_PAUSED is set: the outbox delivers nothing (cards, feedback, reminders wait in the store) until it is unset and Värna restarted');
+        log.warn(
+          { event: 'outbox.paused' },
+          'VARNA_OUTBOX_PAUSED is set: the outbox delivers nothing (cards, feedback, reminders wait in the store) until it is unset and Värna restarted',
+        );
         return;
       }
       if (!coordinator) {

@@ -74,7 +74,8 @@ export function makePacer() {
       list.push(now);
       perConversation.set(conversation, list);
       if (list.length === 1 && perConversation.size > 50_000) {
-        for (const [key, times] of perConversation) if (!times.length || times[times.length - 1]! < now - 3_600_000) perConversation.delete(key);
+        for (const [key, times] of perConversation)
+          if (!times.length || times[times.length - 1]! < now - 3_600_000) perConversation.delete(key);
       }
     },
   };

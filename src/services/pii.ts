@@ -61,15 +61,23 @@ const PHONE = /(?<![\p{N}+])(?:\+\s?46|0046|\(?0)(?:\s?\(0\))?(?:(?:\s?[-–)]\s
 const FOREIGN_PHONE = /(?<![\p{N}+])(?:\+|00)[1-9]\d{0,2}(?:(?:\s?[-–]\s?|\s)?\(?\d\)?){6,12}(?![\p{N}])/gu;
 const EMAIL = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu;
 // "anna(at)example.com", "anna [at] example [dot] com".
-const EMAIL_SPELLED = /[\p{L}\p{N}._%+-]+\s?[([{]at[)\]}]\s?[\p{L}\p{N}-]+(?:\s?(?:\.|[([{]dot[)\]}]|[([{]punkt[)\]}])\s?[\p{L}\p{N}-]+)+/giu;
+const EMAIL_SPELLED =
+  /[\p{L}\p{N}._%+-]+\s?[([{]at[)\]}]\s?[\p{L}\p{N}-]+(?:\s?(?:\.|[([{]dot[)\]}]|[([{]punkt[)\]}])\s?[\p{L}\p{N}-]+)+/giu;
 // Any 10 to 12 digit run (a personnummer with a typo is still one).
 const LONG_NUMBER = /(?<![\p{N}])\d{10,12}(?![\p{N}])/gu;
-const STREET_SUFFIX = '(?:gatan|vägen|gränd|gränden|stigen|allén|allé|torget|torg|backen|backe|platsen|plan|leden|gata|väg|stig|liden|slingan|höjden|kroken|kullen|ängen|vången|udden|parken)';
+const STREET_SUFFIX =
+  '(?:gatan|vägen|gränd|gränden|stigen|allén|allé|torget|torg|backen|backe|platsen|plan|leden|gata|väg|stig|liden|slingan|höjden|kroken|kullen|ängen|vången|udden|parken)';
 // "Storgatan 12", "Ekbacksvägen 4B", "Lilla Nygatan 5 A", "Storgatan" (a street alone can identify a small place).
-const STREET = new RegExp(`(?<![\\p{L}])(?:(?:Lilla|Stora|Norra|Södra|Östra|Västra|Gamla|Nya)\\s)?\\p{Lu}[\\p{Ll}]*${STREET_SUFFIX}(?:\\s\\d{1,4}(?:\\s?[A-Za-z](?![\\p{L}]))?)?(?![\\p{L}])`, 'gu');
+const STREET = new RegExp(
+  `(?<![\\p{L}])(?:(?:Lilla|Stora|Norra|Södra|Östra|Västra|Gamla|Nya)\\s)?\\p{Lu}[\\p{Ll}]*${STREET_SUFFIX}(?:\\s\\d{1,4}(?:\\s?[A-Za-z](?![\\p{L}]))?)?(?![\\p{L}])`,
+  'gu',
+);
 // "storgatan 12" typed in lower case: only with a house number ("på hemvägen" is the way home),
 // and not a count ("hemvägen 3 gånger").
-const STREET_LOWER = new RegExp(`(?<![\\p{L}])\\p{Ll}{2,}${STREET_SUFFIX}\\s\\d{1,4}(?:\\s?[a-z](?![\\p{L}]))?(?![\\p{L}\\p{N}])(?!\\s*(?:gång|dag|veck|tim|min|månad|år|kr|st\\b|meter|km))`, 'gu');
+const STREET_LOWER = new RegExp(
+  `(?<![\\p{L}])\\p{Ll}{2,}${STREET_SUFFIX}\\s\\d{1,4}(?:\\s?[a-z](?![\\p{L}]))?(?![\\p{L}\\p{N}])(?!\\s*(?:gång|dag|veck|tim|min|månad|år|kr|st\\b|meter|km))`,
+  'gu',
+);
 // Postal codes: "123 45" (the Swedish form: three digits, a space, two), "SE-123 45"; "12345"
 // only before a town or after "postnummer". Not part of a longer group ("100 000").
 const POSTAL = /(?<![\p{N}][\s.,]?)(?:SE-?\s?)?[1-9]\d{2}\s\d{2}(?![\p{N}]|[\s.,]\d)/gu;
@@ -128,7 +136,8 @@ const inList = (set: ReadonlySet<string>, w: string) => set.has(w) || set.has(fo
 function nameHits(text: string, extraNames: ReadonlySet<string>): PiiHit[] {
   const words = matches(WORD, text, 'name');
   const isName = (p: string) => inList(FIRST, p) || inList(SUR, p) || inList(extraNames, p);
-  const baseOf = (p: string): string | undefined => (isName(p) ? p : p.length > 3 && p.endsWith('s') && isName(p.slice(0, -1)) ? p.slice(0, -1) : undefined);
+  const baseOf = (p: string): string | undefined =>
+    isName(p) ? p : p.length > 3 && p.endsWith('s') && isName(p.slice(0, -1)) ? p.slice(0, -1) : undefined;
   const adjacent = (a: PiiHit, b: PiiHit) => /^\s+$/u.test(text.slice(a.end, b.start));
   const hits = new Set<number>();
   const ambiguous: number[] = [];
@@ -191,7 +200,21 @@ function withoutOverlaps(hits: PiiHit[]): PiiHit[] {
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Words of a school's name that point it out ("Ekbackens skola" -> "Ekbacken"), for `places`. */
-const GENERIC = new Set(['skola', 'skolan', 'förskola', 'förskolan', 'friskola', 'friskolan', 'grundskola', 'grundskolan', 'gymnasiet', 'gymnasieskola', 'gymnasieskolan', 'särskola', 'fritidshem']);
+const GENERIC = new Set([
+  'skola',
+  'skolan',
+  'förskola',
+  'förskolan',
+  'friskola',
+  'friskolan',
+  'grundskola',
+  'grundskolan',
+  'gymnasiet',
+  'gymnasieskola',
+  'gymnasieskolan',
+  'särskola',
+  'fritidshem',
+]);
 export function placeTerms(schoolName: string): string[] {
   return schoolName
     .split(/\s+/u)
@@ -217,7 +240,9 @@ export function checkText(input: string, extraNames: Iterable<string> = [], plac
   }
   cleaned += text.slice(at);
   // Weak hits are looked for in what is left, so their positions refer to the cleaned text.
-  const placeHits = [...places].filter((p) => p.length >= 3).flatMap((p) => matches(new RegExp(`(?<![\\p{L}])${escape(p)}\\p{L}{0,3}(?![\\p{L}])`, 'giu'), cleaned, 'place'));
+  const placeHits = [...places]
+    .filter((p) => p.length >= 3)
+    .flatMap((p) => matches(new RegExp(`(?<![\\p{L}])${escape(p)}\\p{L}{0,3}(?![\\p{L}])`, 'giu'), cleaned, 'place'));
   const flagged = withoutOverlaps([
     ...placeHits,
     ...matches(STREET, cleaned, 'address'),

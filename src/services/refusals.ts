@@ -12,7 +12,17 @@ export function makeRefusals({ store, clock }: { store: Store; clock: Clock }) {
   return {
     async outOfPlace(actor: Pick<Actor, 'aadObjectId' | 'conversation'>, verb: string): Promise<void> {
       await store.transaction((trx) =>
-        store.audit.append(trx, { actor: actor.aadObjectId || 'unknown', action: 'scope.refused', subject: `verb:${verb}`, outcome: 'refused', detail: { conversation: actor.conversation.kind } }, clock.now()),
+        store.audit.append(
+          trx,
+          {
+            actor: actor.aadObjectId || 'unknown',
+            action: 'scope.refused',
+            subject: `verb:${verb}`,
+            outcome: 'refused',
+            detail: { conversation: actor.conversation.kind },
+          },
+          clock.now(),
+        ),
       );
     },
   };

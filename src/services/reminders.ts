@@ -68,7 +68,9 @@ export function makeReminders(deps: RemindersDeps) {
       });
       jobs.every('reminders.drafts', 5 * 60_000, async () => void (await drafts.nudgeDrafts()));
       jobs.cron('reminders.digest', m.reminders.principalDigest, (dueAt) => digests.enqueueDigests(dueAt), { missed: 'latest' });
-      jobs.cron('reminders.intake-summary', m.reminders.intakeSummary, (dueAt) => summaries.enqueueIntakeSummaries(dueAt), { missed: 'latest' });
+      jobs.cron('reminders.intake-summary', m.reminders.intakeSummary, (dueAt) => summaries.enqueueIntakeSummaries(dueAt), {
+        missed: 'latest',
+      });
     },
 
     /** Runs due reminders' sends now (the jobs call it; exposed for tests and admin tools). */

@@ -61,15 +61,32 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
      * a reference that does not exist and one that is not the actor's to open get the same
      * refusal (NotAllowedError), so a non-member cannot tell which references exist.
      */
-    async open(actor: Actor, reference: string, isMemberOfUnitTeam: (teamId: string) => Promise<boolean>, purpose: 'view' | 'export' = 'view'): Promise<{ report: Report; content: ReportContent; earlier: Report[] }> {
+    async open(
+      actor: Actor,
+      reference: string,
+      isMemberOfUnitTeam: (teamId: string) => Promise<boolean>,
+      purpose: 'view' | 'export' = 'view',
+    ): Promise<{ report: Report; content: ReportContent; earlier: Report[] }> {
       const units = await memberUnits(directory, isMemberOfUnitTeam);
       const found = units.size > 0 ? await service.byReference(reference) : undefined;
       const report = found && units.has(found.intakeUnitId) ? found : undefined;
       await store.transaction((trx) =>
-        store.audit.append(trx, { actor: actor.aadObjectId, action: `report.${purpose}`, subject: referenceSubject(reference), outcome: report ? 'allowed' : 'refused' }, clock.now()),
+        store.audit.append(
+          trx,
+          {
+            actor: actor.aadObjectId,
+            action: `report.${purpose}`,
+            subject: referenceSubject(reference),
+            outcome: report ? 'allowed' : 'refused',
+          },
+          clock.now(),
+        ),
       );
       if (!report) {
-        log.warn({ event: 'report.open.refused', reference: referenceSubject(reference), user: actor.aadObjectId }, 'full report refused: not in the intake team');
+        log.warn(
+          { event: 'report.open.refused', reference: referenceSubject(reference), user: actor.aadObjectId },
+          'full report refused: not in the intake team',
+        );
         throw new NotAllowedError(`report.${purpose}`);
       }
       // Earlier reports on the same child (keyed hash, never in clear) from the last 12 months, of
@@ -77,7 +94,10 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
       // decision (retention.ts). The card's label names that period; the case system has the rest.
       const content = await service.content(report);
       // Under every configured index key: during a rotation some reports still carry the old one's hash.
-      const childKeys = report.childKey && content.child.pnrNormalized ? [report.childKey, ...cipher.keyedHashes('child', content.child.pnrNormalized)] : [];
+      const childKeys =
+        report.childKey && content.child.pnrNormalized
+          ? [report.childKey, ...cipher.keyedHashes('child', content.child.pnrNormalized)]
+          : [];
       const earlier = childKeys.length ? await reportRows.earlierReportsOnChild(store.db, report, childKeys) : [];
       return { report, content, earlier };
     },
@@ -93,7 +113,15 @@ export function makeReports({ config, store, clock, log, cipher, directory, outb
       if (!report) return;
       const now = clock.now();
       await store.transaction((trx) =>
-        outbox.enqueue(trx, { dedupeKey: `report:${reportId}:delayed`, target: { kind: 'user', aadObjectId: report.reporterAad }, message: { kind: deliveryDelayedKind, reportId } }, now),
+        outbox.enqueue(
+          trx,
+          {
+            dedupeKey: `report:${reportId}:delayed`,
+            target: { kind: 'user', aadObjectId: report.reporterAad },
+            message: { kind: deliveryDelayedKind, reportId },
+          },
+          now,
+        ),
       );
       outbox.wake();
     },

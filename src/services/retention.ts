@@ -27,7 +27,9 @@ export interface PurgedMessage {
 
 /** The day a report is due to be purged, if registered by then (the alert names it). */
 export function purgeDateOf(r: { decisionAt: Date | undefined; receivedAt: Date }, retention: Municipality['retention']): Date {
-  return r.decisionAt ? new Date(r.decisionAt.getTime() + retention.reportDaysAfterHandover * DAY) : new Date(r.receivedAt.getTime() + retention.undecidedReportDays * DAY);
+  return r.decisionAt
+    ? new Date(r.decisionAt.getTime() + retention.reportDaysAfterHandover * DAY)
+    : new Date(r.receivedAt.getTime() + retention.undecidedReportDays * DAY);
 }
 
 /**
@@ -36,7 +38,14 @@ export function purgeDateOf(r: { decisionAt: Date | undefined; receivedAt: Date 
  * form below a receipt (recorded for the first report, whose facts it shows) that a submit
  * replaced with the sibling's receipt is the sibling's from then on.
  */
-export async function recordReportMessage(trx: Tx, reportId: string, target: Target, conversationId: string | undefined, activityId: string | undefined, now: Date): Promise<void> {
+export async function recordReportMessage(
+  trx: Tx,
+  reportId: string,
+  target: Target,
+  conversationId: string | undefined,
+  activityId: string | undefined,
+  now: Date,
+): Promise<void> {
   if (!conversationId || !activityId) return;
   await retentionRows.rememberReportMessage(trx, reportId, JSON.stringify(target), conversationId, activityId, now);
 }
@@ -125,13 +134,26 @@ export function makeRetention({ store, clock, log, outbox, retention }: Retentio
       for (const r of rows) {
         contribution.add(reportContribution(r.facts), 1);
         const recorded = await retentionRows.messagesOfReport(trx, r.id);
-        const own = recorded.map((m) => ({ target: JSON.parse(m.target) as Target, conversationId: m.conversationId, activityId: m.activityId }));
+        const own = recorded.map((m) => ({
+          target: JSON.parse(m.target) as Target,
+          conversationId: m.conversationId,
+          activityId: m.activityId,
+        }));
         // The channel card: its thread is its conversation, and it is the thread's root message.
         if (r.channelConversationId && r.channelActivityId)
-          own.push({ target: { kind: 'thread', unitId: r.intakeUnitId, conversationId: r.channelConversationId }, conversationId: r.channelConversationId, activityId: r.channelActivityId });
+          own.push({
+            target: { kind: 'thread', unitId: r.intakeUnitId, conversationId: r.channelConversationId },
+            conversationId: r.channelConversationId,
+            activityId: r.channelActivityId,
+          });
         for (const m of own) {
           // The teacher's language in the teacher's chat; the intake side (and an on-call person) reads Swedish.
-          const message: PurgedMessage = { kind: purgedMessageKind, activityId: m.activityId, locale: m.target.kind === 'user' && m.target.aadObjectId === r.reporterAad && r.reporterLocale === 'en' ? 'en' : 'sv', mode: retention.teamsMessages };
+          const message: PurgedMessage = {
+            kind: purgedMessageKind,
+            activityId: m.activityId,
+            locale: m.target.kind === 'user' && m.target.aadObjectId === r.reporterAad && r.reporterLocale === 'en' ? 'en' : 'sv',
+            mode: retention.teamsMessages,
+          };
           // Ids only: nothing in the row says which report, or which child, the message was about.
           await outbox.enqueue(trx, { dedupeKey: `purged:${m.conversationId}:${m.activityId}`, target: m.target, message }, now);
           messages++;
@@ -142,7 +164,11 @@ export function makeRetention({ store, clock, log, outbox, retention }: Retentio
       // Where the report's messages went (the teacher's 1:1 chat) goes with it; one not yet sent
       // by now never will be.
       for (const id of ids) await retentionRows.forgetOutboxOfReport(trx, id);
-      return { reports: rows.filter((r) => !r.purgedAt).length, undecided: rows.filter((r) => !r.purgedAt && !r.decisionAt).length, messages };
+      return {
+        reports: rows.filter((r) => !r.purgedAt).length,
+        undecided: rows.filter((r) => !r.purgedAt && !r.decisionAt).length,
+        messages,
+      };
     });
   }
 
@@ -164,7 +190,15 @@ export function makeRetention({ store, clock, log, outbox, retention }: Retentio
         // after the upgrade): the daily summary lists it, without a thread alert for each.
         const longPast = purgeDateOf(r, retention).getTime() < now.getTime() - ahead * DAY;
         if (r.channelConversationId && !longPast)
-          await outbox.enqueue(trx, { dedupeKey: `report:${r.id}:purgeDue`, target: { kind: 'thread', unitId: r.intakeUnitId, conversationId: r.channelConversationId }, message: { kind: alertKind, reportId: r.id, alert: 'purgeDue' } }, now);
+          await outbox.enqueue(
+            trx,
+            {
+              dedupeKey: `report:${r.id}:purgeDue`,
+              target: { kind: 'thread', unitId: r.intakeUnitId, conversationId: r.channelConversationId },
+              message: { kind: alertKind, reportId: r.id, alert: 'purgeDue' },
+            },
+            now,
+          );
       });
     }
     return rows.length;
@@ -173,7 +207,9 @@ export function makeRetention({ store, clock, log, outbox, retention }: Retentio
   return {
     /** A message shown in a user's 1:1 chat about a report (a receipt, a sibling's form): recordReportMessage. */
     async rememberMessage(reportId: string, aadObjectId: string, where: { conversationId?: string; activityId?: string }): Promise<void> {
-      await store.transaction((trx) => recordReportMessage(trx, reportId, { kind: 'user', aadObjectId }, where.conversationId, where.activityId, clock.now()));
+      await store.transaction((trx) =>
+        recordReportMessage(trx, reportId, { kind: 'user', aadObjectId }, where.conversationId, where.activityId, clock.now()),
+      );
     },
     /** Purges everything past its retention time at `now`; returns counts per data class. */
     async purge(now: Date = clock.now()): Promise<PurgeResult> {
@@ -196,7 +232,11 @@ export function makeRetention({ store, clock, log, outbox, retention }: Retentio
       // SQLite: no copy of purged rows is left in the file or its write-ahead log.
       await retentionRows.flushDeleted(db, store.dialect);
       await store.transaction((trx) =>
-        store.audit.append(trx, { actor: 'system', action: 'retention.purged', subject: 'retention', outcome: 'allowed', detail: { ...result } }, now),
+        store.audit.append(
+          trx,
+          { actor: 'system', action: 'retention.purged', subject: 'retention', outcome: 'allowed', detail: { ...result } },
+          now,
+        ),
       );
       log.info({ event: 'retention.purged', ...result }, 'retention purge done');
       return result;

@@ -49,14 +49,27 @@ export { consultationFactColumns, reportFactColumns, type ConsultationFacts, typ
  * sent by a principal, and about a child reported in the preceding 12 months (reports.ts).
  */
 
-const columns = Object.fromEntries(countColumns.map((k) => [k, k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)])) as Record<CountColumn, string>;
+const columns = Object.fromEntries(countColumns.map((k) => [k, k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)])) as Record<
+  CountColumn,
+  string
+>;
 /** The column of a count in `stat_counts` (snake case, like every column). */
 export const columnOf = (k: CountColumn): string => columns[k];
-const toRow = (v: Record<CountColumn, number>) => Object.fromEntries(countColumns.map((k) => [columnOf(k), v[k]])) as unknown as CountValues;
+const toRow = (v: Record<CountColumn, number>) =>
+  Object.fromEntries(countColumns.map((k) => [columnOf(k), v[k]])) as unknown as CountValues;
 /** The counts of a stored row, by count. */
-const countsOfRow = (r: object): Record<CountColumn, number> => Object.fromEntries(countColumns.map((k) => [k, Number((r as Record<string, unknown>)[columnOf(k)] ?? 0)])) as Record<CountColumn, number>;
+const countsOfRow = (r: object): Record<CountColumn, number> =>
+  Object.fromEntries(countColumns.map((k) => [k, Number((r as Record<string, unknown>)[columnOf(k)] ?? 0)])) as Record<CountColumn, number>;
 
-export const durationMeasures = ['feedbackDays', 'receiptHours', 'protectionHours', 'decisionDays', 'firstAnswerHours', 'feedbackAfterDecisionDays', 'draftToSendHours'] as const;
+export const durationMeasures = [
+  'feedbackDays',
+  'receiptHours',
+  'protectionHours',
+  'decisionDays',
+  'firstAnswerHours',
+  'feedbackAfterDecisionDays',
+  'draftToSendHours',
+] as const;
 export type DurationMeasure = (typeof durationMeasures)[number];
 
 const DAY_MS = 86_400_000;
@@ -147,7 +160,8 @@ export function reportContribution(r: ReportFacts): Contribution {
       if (after <= 7) counts.feedbackWithinWeek = 1;
     }
   }
-  if (r.draft_started_at) durations.push({ measure: 'draftToSendHours', bucket: hourBucket(hoursBetween(r.draft_started_at, r.received_at)) });
+  if (r.draft_started_at)
+    durations.push({ measure: 'draftToSendHours', bucket: hourBucket(hoursBetween(r.draft_started_at, r.received_at)) });
   if (r.before_holiday === 1) counts.reportsBeforeHoliday = 1;
   if (r.reporter_principal === 1) counts.byPrincipal = 1;
   if (r.repeat_child === 1) counts.repeatReports = 1;
@@ -168,7 +182,13 @@ export function reportContribution(r: ReportFacts): Contribution {
 export function consultationContribution(k: ConsultationFacts): Contribution {
   const counts: Partial<Record<CountColumn, number>> = { consultations: 1 };
   counts[
-    k.outcome === 'report' ? 'consultReport' : k.outcome === 'noReportNow' ? 'consultNoReportNow' : k.outcome === 'otherSupport' ? 'consultOtherSupport' : 'consultNoOutcome'
+    k.outcome === 'report'
+      ? 'consultReport'
+      : k.outcome === 'noReportNow'
+        ? 'consultNoReportNow'
+        : k.outcome === 'otherSupport'
+          ? 'consultOtherSupport'
+          : 'consultNoOutcome'
   ] = 1;
   if (k.led_to_report === 1) counts.ledToReport = 1;
   const durations: Contribution['durations'] = k.first_answer_at
@@ -237,7 +257,11 @@ export class RollupDelta {
     else this.durations.set(did, { cell, measure, bucket, n });
   }
   /** Adds a stored count row or duration rows as they are (the purged reports' part, see recomputeRollup). */
-  addStored(cell: CellKey, counts: Partial<Record<CountColumn, number>>, durations: Array<{ measure: DurationMeasure; bucket: number; n: number }> = []): void {
+  addStored(
+    cell: CellKey,
+    counts: Partial<Record<CountColumn, number>>,
+    durations: Array<{ measure: DurationMeasure; bucket: number; n: number }> = [],
+  ): void {
     this.addRow(cell, counts);
     for (const d of durations) this.addDuration(cell, d.measure, d.bucket, d.n);
   }
@@ -283,7 +307,9 @@ export class RollupDelta {
     const { counts, durations } = this.nonZero();
     if (!counts.length && !durations.length) return false;
     counts.sort((a, b) => (cellId(a.cell) < cellId(b.cell) ? -1 : 1));
-    durations.sort((a, b) => (`${cellId(a.cell)}\u001f${a.measure}\u001f${a.bucket}` < `${cellId(b.cell)}\u001f${b.measure}\u001f${b.bucket}` ? -1 : 1));
+    durations.sort((a, b) =>
+      `${cellId(a.cell)}\u001f${a.measure}\u001f${a.bucket}` < `${cellId(b.cell)}\u001f${b.measure}\u001f${b.bucket}` ? -1 : 1,
+    );
     await rollupRows.addToRollup(
       trx,
       counts.map(({ cell, v }) => ({ ...cell, ...toRow(v) })),
@@ -341,7 +367,8 @@ export async function recomputeRollup(db: Kysely<Database> | Tx): Promise<Rollup
   // category only (0150), and counts as rows here.
   const purged = await rollupRows.purgedRecord(db);
   for (const r of purged.counts) delta.addStored(cellOf(r), countsOfRow(r));
-  for (const d of purged.durations) delta.addStored(cellOf(d), {}, [{ measure: d.measure as DurationMeasure, bucket: Number(d.bucket), n: Number(d.n) }]);
+  for (const d of purged.durations)
+    delta.addStored(cellOf(d), {}, [{ measure: d.measure as DurationMeasure, bucket: Number(d.bucket), n: Number(d.n) }]);
   for (let last = ''; ;) {
     const rows = await rollupRows.reportFactsAfter(db, last, page);
     for (const r of rows) delta.add(reportContribution(r), 1);
@@ -377,7 +404,13 @@ export async function foldRollupIn(trx: Tx, limit = FOLD_BATCH): Promise<number>
   await delta.applyToRollup(trx);
   return Math.max(counts.length, durations.length);
 }
-const cellOf = (r: CellKey): CellKey => ({ month: r.month, school_id: r.school_id, district_id: r.district_id, school_type: r.school_type, category: r.category });
+const cellOf = (r: CellKey): CellKey => ({
+  month: r.month,
+  school_id: r.school_id,
+  district_id: r.district_id,
+  school_type: r.school_type,
+  category: r.category,
+});
 
 /** Are there deltas to fold? (One small read: what a statistics view pays when nothing changed.) */
 export const rollupPending = (db: Kysely<Database> | Tx): Promise<boolean> => rollupRows.deltasPending(db);
@@ -436,7 +469,8 @@ export async function rollupDifferences(db: Kysely<Database>): Promise<string[]>
   const want = stored.alongside;
   const have = new RollupDelta();
   for (const r of [...stored.counts, ...stored.countDeltas]) have.addRow(cellOf(r), countsOfRow(r));
-  for (const r of [...stored.durations, ...stored.durationDeltas]) have.addDuration(cellOf(r), r.measure as DurationMeasure, Number(r.bucket), Number(r.n));
+  for (const r of [...stored.durations, ...stored.durationDeltas])
+    have.addDuration(cellOf(r), r.measure as DurationMeasure, Number(r.bucket), Number(r.n));
   const out: string[] = [];
   const counts = new Map<string, Record<string, number>>();
   for (const e of want.nonZero().counts) counts.set(cellId(e.cell), toRow(e.v));
@@ -446,7 +480,8 @@ export async function rollupDifferences(db: Kysely<Database>): Promise<string[]>
     counts.delete(id);
     for (const k of countColumns) {
       const stored = e.v[k];
-      if (stored !== (expected[columnOf(k)] ?? 0)) out.push(`stat_counts ${id.replace(/\u001f/g, '/')} ${k}: stored ${stored}, from the rows ${expected[columnOf(k)] ?? 0}`);
+      if (stored !== (expected[columnOf(k)] ?? 0))
+        out.push(`stat_counts ${id.replace(/\u001f/g, '/')} ${k}: stored ${stored}, from the rows ${expected[columnOf(k)] ?? 0}`);
     }
   }
   for (const [id, v] of counts) out.push(`stat_counts ${id.replace(/\u001f/g, '/')} missing: ${JSON.stringify(v)}`);

@@ -7,7 +7,11 @@ const csvField = (v: string) => (/[";\n\r]|^[=+\-@]/.test(v) ? `"${v.replace(/"/
 
 /** Semicolon-separated (Swedish Excel), UTF-8 with BOM; a formula-looking field is quoted. */
 export function statisticsCsv(stats: Statistics): string {
-  const lines = [[`Värna statistik ${stats.from} – ${stats.to}`, `Skapad ${stats.generatedAt}`], [suppressionNote], ...statisticsTable(stats)];
+  const lines = [
+    [`Värna statistik ${stats.from} – ${stats.to}`, `Skapad ${stats.generatedAt}`],
+    [suppressionNote],
+    ...statisticsTable(stats),
+  ];
   return `\uFEFF${lines.map((l) => l.map(csvField).join(';')).join('\r\n')}\r\n`;
 }
 

@@ -102,23 +102,38 @@ export const showDerived = (c: DerivedCell, digits = 0): string => ('value' in c
 /** Column headings of the exports (Swedish: the committee's language), each with its definition. */
 export const measures: Record<CountKey | DerivedKey, { title: string; definition: string }> = {
   reports: { title: 'Anmälningar', definition: 'Orosanmälningar mottagna under perioden (svensk tid).' },
-  feedbackRequested: { title: 'Begärt återkoppling', definition: 'Anmälningar där anmälaren begärt återkoppling, vid anmälan eller senare.' },
-  feedbackGiven: { title: 'Fått återkoppling om beslut', definition: 'Av dem som begärt återkoppling: återkoppling om beslut lämnad (SoL (2025:400) 19 kap. 6 §).' },
+  feedbackRequested: {
+    title: 'Begärt återkoppling',
+    definition: 'Anmälningar där anmälaren begärt återkoppling, vid anmälan eller senare.',
+  },
+  feedbackGiven: {
+    title: 'Fått återkoppling om beslut',
+    definition: 'Av dem som begärt återkoppling: återkoppling om beslut lämnad (SoL (2025:400) 19 kap. 6 §).',
+  },
   decisions: { title: 'Beslut', definition: 'Anmälningar med beslut om att inleda utredning eller inte (20 kap. 2 §).' },
   opened: { title: 'Utredning inleds', definition: 'Beslut: utredning inleds.' },
   notOpened: { title: 'Utredning inleds inte', definition: 'Beslut: utredning inleds inte.' },
   alreadyOngoing: { title: 'Utredning pågår redan', definition: 'Beslut: utredning pågår redan.' },
   decidedWithin14: { title: 'Beslut inom 14 dagar', definition: 'Beslutsdatum högst 14 kalenderdagar efter mottagningsdagen.' },
-  jointMeetings: { title: 'Erbjudna anmälningsmöten', definition: 'Anmälningar där socialtjänsten erbjudit ett anmälningsmöte med barnet, vårdnadshavarna och anmälaren (SoL (2025:400) 19 kap. 5 §).' },
+  jointMeetings: {
+    title: 'Erbjudna anmälningsmöten',
+    definition:
+      'Anmälningar där socialtjänsten erbjudit ett anmälningsmöte med barnet, vårdnadshavarna och anmälaren (SoL (2025:400) 19 kap. 5 §).',
+  },
   consultations: { title: 'Konsultationer', definition: 'Anonyma konsultationer ställda under perioden.' },
   consultReport: { title: 'Konsultation: anmälan', definition: 'Avslutade med utfallet att anmälan görs.' },
   consultNoReportNow: { title: 'Konsultation: ingen anmälan nu', definition: 'Avslutade med utfallet ingen anmälan nu.' },
   consultOtherSupport: { title: 'Konsultation: annat stöd', definition: 'Avslutade med utfallet annat stöd.' },
   consultNoOutcome: { title: 'Konsultation: utan utfall', definition: 'Öppna eller avslutade utan angivet utfall.' },
-  ledToReport: { title: 'Konsultation ledde till anmälan', definition: 'Konsultationer där läraren skickade en anmälan som startats från konsultationen (räknas när anmälan skickas, inte när den påbörjas).' },
+  ledToReport: {
+    title: 'Konsultation ledde till anmälan',
+    definition:
+      'Konsultationer där läraren skickade en anmälan som startats från konsultationen (räknas när anmälan skickas, inte när den påbörjas).',
+  },
   receiptConfirmed: {
     title: 'Mottagande bekräftat till anmälaren',
-    definition: 'Anmälningar där mottagningen tagit ärendet, varvid anmälaren fått bekräftelse med handläggarens namn och telefon. Granskning: Herrljunga 2018 (bekräftelse "sker i vissa fall").',
+    definition:
+      'Anmälningar där mottagningen tagit ärendet, varvid anmälaren fått bekräftelse med handläggarens namn och telefon. Granskning: Herrljunga 2018 (bekräftelse "sker i vissa fall").',
   },
   feedbackWithinWeek: {
     title: 'Återkoppling inom en vecka från beslut',
@@ -151,32 +166,72 @@ export const measures: Record<CountKey | DerivedKey, { title: string; definition
   },
   shareFeedbackRequested: { title: 'Andel begärt återkoppling (%)', definition: 'Begärt återkoppling / anmälningar.' },
   shareFeedbackGiven: { title: 'Andel fått återkoppling (%)', definition: 'Fått återkoppling om beslut / begärt återkoppling.' },
-  feedbackDaysMedian: { title: 'Dagar till återkoppling (median)', definition: 'Kalenderdagar från mottagning till lämnad återkoppling, median. Upplösning: hela kalenderdagar, högst 365.' },
-  receiptHoursMedian: { title: 'Timmar till mottagningsbekräftelse (median)', definition: 'Timmar från mottagning till bekräftelse, median. Upplösning: hela timmar (avrundat nedåt) upp till en vecka, därefter hela dygn, högst 365 dygn.' },
+  feedbackDaysMedian: {
+    title: 'Dagar till återkoppling (median)',
+    definition: 'Kalenderdagar från mottagning till lämnad återkoppling, median. Upplösning: hela kalenderdagar, högst 365.',
+  },
+  receiptHoursMedian: {
+    title: 'Timmar till mottagningsbekräftelse (median)',
+    definition:
+      'Timmar från mottagning till bekräftelse, median. Upplösning: hela timmar (avrundat nedåt) upp till en vecka, därefter hela dygn, högst 365 dygn.',
+  },
   receiptHoursP90: { title: 'Timmar till mottagningsbekräftelse (90:e percentil)', definition: '90:e percentilen (närmaste rang).' },
-  protectionHoursMedian: { title: 'Timmar till skyddsbedömning (median)', definition: 'Timmar från mottagning till skyddsbedömning (20 kap. 1 §), median. Upplösning: hela timmar (avrundat nedåt) upp till en vecka, därefter hela dygn, högst 365 dygn.' },
+  protectionHoursMedian: {
+    title: 'Timmar till skyddsbedömning (median)',
+    definition:
+      'Timmar från mottagning till skyddsbedömning (20 kap. 1 §), median. Upplösning: hela timmar (avrundat nedåt) upp till en vecka, därefter hela dygn, högst 365 dygn.',
+  },
   protectionHoursP90: { title: 'Timmar till skyddsbedömning (90:e percentil)', definition: '90:e percentilen (närmaste rang).' },
-  decisionDaysMedian: { title: 'Dagar till beslut (median)', definition: 'Kalenderdagar från mottagning till beslutsdatum, median. Upplösning: hela kalenderdagar, högst 365.' },
+  decisionDaysMedian: {
+    title: 'Dagar till beslut (median)',
+    definition: 'Kalenderdagar från mottagning till beslutsdatum, median. Upplösning: hela kalenderdagar, högst 365.',
+  },
   decisionDaysP90: { title: 'Dagar till beslut (90:e percentil)', definition: '90:e percentilen (närmaste rang).' },
   shareWithin14: { title: 'Andel beslut inom 14 dagar (%)', definition: 'Beslut inom 14 dagar / beslut.' },
-  firstAnswerHoursMedian: { title: 'Timmar till första svar på konsultation (median)', definition: 'Timmar från fråga till första svar, median. Upplösning: hela timmar (avrundat nedåt) upp till en vecka, därefter hela dygn, högst 365 dygn.' },
+  firstAnswerHoursMedian: {
+    title: 'Timmar till första svar på konsultation (median)',
+    definition:
+      'Timmar från fråga till första svar, median. Upplösning: hela timmar (avrundat nedåt) upp till en vecka, därefter hela dygn, högst 365 dygn.',
+  },
   shareLedToReport: { title: 'Andel konsultationer som ledde till anmälan (%)', definition: 'Ledde till anmälan / konsultationer.' },
-  shareReceiptConfirmed: { title: 'Andel med mottagande bekräftat (%)', definition: 'Mottagande bekräftat / anmälningar. Tiden dit: Timmar till mottagningsbekräftelse. Granskning: Herrljunga 2018.' },
-  shareFeedbackWithinWeek: { title: 'Andel återkoppling inom en vecka från beslut (%)', definition: 'Återkoppling inom en vecka från beslut / fått återkoppling om beslut. Granskning: Kinda 2019, Herrljunga 2018.' },
+  shareReceiptConfirmed: {
+    title: 'Andel med mottagande bekräftat (%)',
+    definition: 'Mottagande bekräftat / anmälningar. Tiden dit: Timmar till mottagningsbekräftelse. Granskning: Herrljunga 2018.',
+  },
+  shareFeedbackWithinWeek: {
+    title: 'Andel återkoppling inom en vecka från beslut (%)',
+    definition: 'Återkoppling inom en vecka från beslut / fått återkoppling om beslut. Granskning: Kinda 2019, Herrljunga 2018.',
+  },
   feedbackAfterDecisionDaysMedian: {
     title: 'Dagar från beslut till återkoppling (median)',
-    definition: 'Kalenderdagar från beslutsdatum till lämnad återkoppling, median. Upplösning: hela kalenderdagar, högst 365. Granskning: Kinda 2019.',
+    definition:
+      'Kalenderdagar från beslutsdatum till lämnad återkoppling, median. Upplösning: hela kalenderdagar, högst 365. Granskning: Kinda 2019.',
   },
-  shareFeedbackInappropriate: { title: 'Andel beslut med återkoppling olämplig (%)', definition: 'Återkoppling olämplig / beslut. Granskning: Kinda 2019.' },
-  shareProtectionInTime: { title: 'Andel skyddsbedömningar i tid (%)', definition: 'Skyddsbedömning i tid / anmälningar. Granskning: Herrljunga 2018, Eksjö 2021.' },
-  shareBeforeHoliday: { title: 'Andel skickade inom 14 dagar före lov (%)', definition: 'Skickade inom 14 dagar före lov / anmälningar. Granskning: Eksjö 2021, Herrljunga 2018.' },
+  shareFeedbackInappropriate: {
+    title: 'Andel beslut med återkoppling olämplig (%)',
+    definition: 'Återkoppling olämplig / beslut. Granskning: Kinda 2019.',
+  },
+  shareProtectionInTime: {
+    title: 'Andel skyddsbedömningar i tid (%)',
+    definition: 'Skyddsbedömning i tid / anmälningar. Granskning: Herrljunga 2018, Eksjö 2021.',
+  },
+  shareBeforeHoliday: {
+    title: 'Andel skickade inom 14 dagar före lov (%)',
+    definition: 'Skickade inom 14 dagar före lov / anmälningar. Granskning: Eksjö 2021, Herrljunga 2018.',
+  },
   draftToSendHoursMedian: {
     title: 'Timmar från påbörjad till skickad anmälan (median)',
     definition:
       'Timmar från utkastets första steg till att anmälan skickades, median. Upplösning: hela timmar (avrundat nedåt) upp till en vecka, därefter hela dygn, högst 365 dygn. Räknas för anmälningar skickade från version 0170. Granskning: Eksjö 2021, Herrljunga 2018.',
   },
-  draftToSendHoursP90: { title: 'Timmar från påbörjad till skickad anmälan (90:e percentil)', definition: '90:e percentilen (närmaste rang). Granskning: Eksjö 2021, Herrljunga 2018.' },
-  shareByPrincipal: { title: 'Andel anmälda av rektor (%)', definition: 'Anmälda av rektor / anmälningar; resten är gjorda av annan personal. Granskning: Herrljunga 2018, Kinda 2019.' },
+  draftToSendHoursP90: {
+    title: 'Timmar från påbörjad till skickad anmälan (90:e percentil)',
+    definition: '90:e percentilen (närmaste rang). Granskning: Eksjö 2021, Herrljunga 2018.',
+  },
+  shareByPrincipal: {
+    title: 'Andel anmälda av rektor (%)',
+    definition: 'Anmälda av rektor / anmälningar; resten är gjorda av annan personal. Granskning: Herrljunga 2018, Kinda 2019.',
+  },
   childrenFirstTime: {
     title: 'Barn anmälda för första gången på 12 månader',
     definition:
@@ -184,7 +239,8 @@ export const measures: Record<CountKey | DerivedKey, { title: string; definition
   },
   reportsPer100Pupils: {
     title: 'Anmälningar per 100 elever',
-    definition: 'Anmälningar under perioden / elever (enligt kommunens inställning pupils per skola) × 100. Visas bara när antalet anmälningar visas och elevantalet är känt för varje skola i raden. Granskning: Stockholm 2015.',
+    definition:
+      'Anmälningar under perioden / elever (enligt kommunens inställning pupils per skola) × 100. Visas bara när antalet anmälningar visas och elevantalet är känt för varje skola i raden. Granskning: Stockholm 2015.',
   },
 };
 
@@ -196,6 +252,10 @@ const groupTitles = { school: 'Skola', district: 'Område', schoolType: 'Skoltyp
 /** The table as rows of strings: the same suppressed cells as the card, never a hidden count. */
 export function statisticsTable(stats: Statistics): string[][] {
   const head = [groupTitles[stats.groupBy], ...countKeys.map((k) => measures[k].title), ...derivedKeys.map((k) => measures[k].title)];
-  const line = (label: string, r: Statistics['total']) => [label, ...countKeys.map((k) => show(r.counts[k])), ...derivedKeys.map((k) => showDerived(r.derived[k], 1))];
+  const line = (label: string, r: Statistics['total']) => [
+    label,
+    ...countKeys.map((k) => show(r.counts[k])),
+    ...derivedKeys.map((k) => showDerived(r.derived[k], 1)),
+  ];
   return [head, ...stats.rows.map((r) => line(r.label, r)), line('Totalt', stats.total)];
 }

@@ -4,7 +4,19 @@ import { NotAllowedError, ValidationError } from './errors';
 import type { Actor } from './actor';
 import type { Directory } from './municipality';
 import { columnOf, foldRollup, onRollupChange, type DurationMeasure } from './stat-rollup';
-import { countKeys, derivedKeys, show, showDerived, type CountCell, type CountKey, type DerivedCell, type DerivedKey, type GroupBy, type Statistics, type StatRow } from './statistics-figures';
+import {
+  countKeys,
+  derivedKeys,
+  show,
+  showDerived,
+  type CountCell,
+  type CountKey,
+  type DerivedCell,
+  type DerivedKey,
+  type GroupBy,
+  type Statistics,
+  type StatRow,
+} from './statistics-figures';
 import type { Store } from './store';
 import * as rollupRows from './store/rollup';
 import { MIN_CELL, workOutPattern, type CubeRow, type Leaf, type SuppressionPattern } from './suppression';
@@ -18,8 +30,25 @@ import { MIN_CELL, workOutPattern, type CubeRow, type Leaf, type SuppressionPatt
  * themselves leak ("<5" says at most 4, ".." at least 5; issue 24 §1).
  */
 
-export { countKeys, derivedKeys, groupBys, show, showDerived, type CountCell, type CountKey, type DerivedCell, type DerivedKey, type GroupBy, type Statistics, type StatRow } from './statistics-figures';
-export type Period = { kind: 'month'; month: string } | { kind: 'term'; term: string } | { kind: 'year'; year: number } | { kind: 'custom'; from: string; to: string };
+export {
+  countKeys,
+  derivedKeys,
+  groupBys,
+  show,
+  showDerived,
+  type CountCell,
+  type CountKey,
+  type DerivedCell,
+  type DerivedKey,
+  type GroupBy,
+  type Statistics,
+  type StatRow,
+} from './statistics-figures';
+export type Period =
+  | { kind: 'month'; month: string }
+  | { kind: 'term'; term: string }
+  | { kind: 'year'; year: number }
+  | { kind: 'custom'; from: string; to: string };
 
 export { MIN_CELL };
 export { stockholmDate } from './stat-rollup';
@@ -50,7 +79,9 @@ export function resolvePeriod(p: Period): { from: string; to: string } {
       // Whole months only (a day range would let two overlapping ranges be subtracted): a date
       // or YYYY-MM widens to its month.
       const ok = (d: string) =>
-        /^\d{4}-(0[1-9]|1[0-2])(-\d{2})?$/.test(d) && !Number.isNaN(Date.parse(`${d.slice(0, 7)}-01T00:00:00Z`)) && (d.length === 7 || !Number.isNaN(Date.parse(`${d}T00:00:00Z`)));
+        /^\d{4}-(0[1-9]|1[0-2])(-\d{2})?$/.test(d) &&
+        !Number.isNaN(Date.parse(`${d.slice(0, 7)}-01T00:00:00Z`)) &&
+        (d.length === 7 || !Number.isNaN(Date.parse(`${d}T00:00:00Z`)));
       if (!ok(p.from) || !ok(p.to) || p.from.slice(0, 7) > p.to.slice(0, 7)) throw bad();
       return {
         from: `${p.from.slice(0, 7)}-01`,
@@ -125,7 +156,14 @@ export const families: CountKey[][] = [
   ['byPrincipal'],
   ['repeatReports'],
 ];
-export const consultationKeys = new Set<string>(['consultations', 'consultReport', 'consultNoReportNow', 'consultOtherSupport', 'consultNoOutcome', 'ledToReport']);
+export const consultationKeys = new Set<string>([
+  'consultations',
+  'consultReport',
+  'consultNoReportNow',
+  'consultOtherSupport',
+  'consultNoOutcome',
+  'ledToReport',
+]);
 
 /** The count a time figure rests on: shown only when that count is shown (and at least 5 cases). */
 const restsOn: Record<DurationMeasure, CountKey> = {
@@ -178,7 +216,16 @@ export interface StatisticsQuery {
   groupBy: GroupBy;
 }
 
-export function makeStatistics({ store, clock, log, directory, reminders, warmAfterChanges = false, watchMs = 0, staleAfterMs = 3000 }: StatisticsDeps) {
+export function makeStatistics({
+  store,
+  clock,
+  log,
+  directory,
+  reminders,
+  warmAfterChanges = false,
+  watchMs = 0,
+  staleAfterMs = 3000,
+}: StatisticsDeps) {
   const db = store.db;
   const m = directory.municipality;
 
@@ -228,7 +275,10 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
     if (!older) return pattern;
     // An older pattern is there: wait a little for the new one, then serve the older (its own figures).
     const stale = () => {
-      log.info({ event: 'statistics.pattern.stale', version: older.version, newest: version }, 'statistics served from the last pattern while the newest is worked out');
+      log.info(
+        { event: 'statistics.pattern.stale', version: older.version, newest: version },
+        'statistics served from the last pattern while the newest is worked out',
+      );
       return older.pattern;
     };
     if (staleAfterMs <= 0) return stale();
@@ -248,7 +298,14 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
     const cube: CubeRow[] = rows.map((r) => {
       const counts: Record<string, number> = {};
       for (const [k, column] of columns) counts[k] = Number((r as unknown as Record<string, number>)[column]);
-      return { month: r.month, school_id: r.school_id, district_id: r.district_id, school_type: r.school_type, category: r.category, counts };
+      return {
+        month: r.month,
+        school_id: r.school_id,
+        district_id: r.district_id,
+        school_type: r.school_type,
+        category: r.category,
+        counts,
+      };
     });
     const leaves = m.schools.map((s) => ({
       school: s.id,
@@ -271,7 +328,8 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
     return pattern;
   }
 
-  const groupOfLeaf = (groupBy: GroupBy, l: Leaf): string => (groupBy === 'school' ? l.school : groupBy === 'district' ? l.district : l.type);
+  const groupOfLeaf = (groupBy: GroupBy, l: Leaf): string =>
+    groupBy === 'school' ? l.school : groupBy === 'district' ? l.district : l.type;
 
   /** Every group the scope has (so that an absent row reveals nothing), then any others in the data. */
   function groupsOf(groupBy: GroupBy, scope: string[] | undefined, pattern: SuppressionPattern): Array<{ key: string; label: string }> {
@@ -299,7 +357,8 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
   }
 
   async function durations(groupBy: GroupBy, fromMonth: string, toMonth: string, scope: string[] | undefined) {
-    const col = groupBy === 'school' ? 'school_id' : groupBy === 'district' ? 'district_id' : groupBy === 'schoolType' ? 'school_type' : 'category';
+    const col =
+      groupBy === 'school' ? 'school_id' : groupBy === 'district' ? 'district_id' : groupBy === 'schoolType' ? 'school_type' : 'category';
     const out = new Map<string, Map<DurationMeasure, Map<number, number>>>();
     const add = (g: string, measure: DurationMeasure, bucket: number, n: number) => {
       let byMeasure = out.get(g);
@@ -321,7 +380,11 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
     const fromMonth = from.slice(0, 7);
     const toMonth = to.slice(0, 7);
     await foldRollup(db);
-    const [pattern, times, done] = await Promise.all([currentPattern(false), durations(query.groupBy, fromMonth, toMonth, scope), reminders.doneBySchoolAndTerm()]);
+    const [pattern, times, done] = await Promise.all([
+      currentPattern(false),
+      durations(query.groupBy, fromMonth, toMonth, scope),
+      reminders.doneBySchoolAndTerm(),
+    ]);
     const inScope = (l: Leaf) => !scope || scope.includes(l.school);
 
     const toRow = (
@@ -333,7 +396,9 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
       pupilsOf: number | undefined,
     ): StatRow => {
       const cells = pattern.cells(countKeys, schools, category, fromMonth, toMonth);
-      const counts = Object.fromEntries(countKeys.map((k, i) => [k, cells[i]!.state === 'shown' ? { n: cells[i]!.value } : { suppressed: cells[i]!.state }])) as Record<CountKey, CountCell>;
+      const counts = Object.fromEntries(
+        countKeys.map((k, i) => [k, cells[i]!.state === 'shown' ? { n: cells[i]!.value } : { suppressed: cells[i]!.state }]),
+      ) as Record<CountKey, CountCell>;
       const shownN = (k: CountKey) => {
         const c = counts[k];
         return 'n' in c ? c.n : undefined;
@@ -345,7 +410,9 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
       };
       const stat = (measure: DurationMeasure, f: (h: Map<number, number>) => number): DerivedCell => {
         const h = hist?.get(measure);
-        return h && shownN(restsOn[measure]) !== undefined && casesIn(h) >= MIN_CELL ? { value: Math.round(10 * f(h)) / 10 } : { hidden: true };
+        return h && shownN(restsOn[measure]) !== undefined && casesIn(h) >= MIN_CELL
+          ? { value: Math.round(10 * f(h)) / 10 }
+          : { hidden: true };
       };
       /** A count less a shown part of it: shown when both are, and it is at least 5. */
       const difference = (whole: CountKey, part: CountKey): DerivedCell => {
@@ -386,7 +453,11 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
     // Pupils of a row: the sum over every school whose figures it holds (those in the file and
     // those only in the data), or unknown when one of them has no `pupils`.
     const pupils = (schools: (l: Leaf) => boolean): number | undefined => {
-      const ids = new Set([...m.schools.map((s) => ({ school: s.id, district: s.district, type: s.type })), ...pattern.leaves].filter(schools).map((l) => l.school));
+      const ids = new Set(
+        [...m.schools.map((s) => ({ school: s.id, district: s.district, type: s.type })), ...pattern.leaves]
+          .filter(schools)
+          .map((l) => l.school),
+      );
       let sum = 0;
       for (const id of ids) {
         const n = directory.school(id)?.pupils;
@@ -403,7 +474,8 @@ export function makeStatistics({ store, clock, log, directory, reminders, warmAf
 
     const terms = termsBetween(from, to);
     const perSchool = new Map<string, number>();
-    for (const d of done) if (terms.has(d.term) && (!scope || scope.includes(d.schoolId))) perSchool.set(d.schoolId, (perSchool.get(d.schoolId) ?? 0) + d.done);
+    for (const d of done)
+      if (terms.has(d.term) && (!scope || scope.includes(d.schoolId))) perSchool.set(d.schoolId, (perSchool.get(d.schoolId) ?? 0) + d.done);
     const cycle = m.schools
       .filter((s) => !scope || scope.includes(s.id))
       .map((s) => ({

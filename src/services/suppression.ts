@@ -115,7 +115,8 @@ class FamilyPattern {
     // A school set of the query system: its own prefix sums (summed over its schools once).
     if (box.r.key) return this.sumOver(this.setPrefix(k, box.r), 0, box.c, box.a, box.b);
     let sum = 0;
-    for (let l = 0; l < L; l++) if (box.r.members[l]) sum += this.sumOver(this.prefix[k]!, l * this.cube.dims.C * (M + 1), box.c, box.a, box.b);
+    for (let l = 0; l < L; l++)
+      if (box.r.members[l]) sum += this.sumOver(this.prefix[k]!, l * this.cube.dims.C * (M + 1), box.c, box.a, box.b);
     return sum;
   }
 
@@ -177,7 +178,10 @@ class FamilyPattern {
     };
     const out = new Float64Array(M);
     for (let x = 0; x < M; x++)
-      out[x] = span(x, (mm) => mm === months[x]) + span(x, (mm) => termOf(mm) === termOf(months[x]!)) + span(x, (mm) => mm.slice(0, 4) === months[x]!.slice(0, 4));
+      out[x] =
+        span(x, (mm) => mm === months[x]) +
+        span(x, (mm) => termOf(mm) === termOf(months[x]!)) +
+        span(x, (mm) => mm.slice(0, 4) === months[x]!.slice(0, 4));
     return (this.harmOfMonth = out);
   }
   private harmOfMonth: Float64Array | undefined;
@@ -401,8 +405,7 @@ class FamilyPattern {
           if (score > best || (score === best && cases[y]! < bestV)) [best, bestV, rx, ry] = [score, cases[y]!, x, y];
         }
       }
-    } else
-      rx = smallest(box.r.list, (l) => this.leafTotal(l, -1, 0, M - 1));
+    } else rx = smallest(box.r.list, (l) => this.leafTotal(l, -1, 0, M - 1));
     // Categories: a pair with the smallest other category (likely hidden already); for all
     // categories a point (the category with the fewest cases).
     let cx: number;
@@ -420,7 +423,8 @@ class FamilyPattern {
     // outside the range hides the two months (and their term or year when it crosses one); a point
     // hides its month, term and year. Take the cheaper.
     const months = this.cube.months;
-    const cost = (x: number, y: number) => (termOf(months[x]!) === termOf(months[y]!) ? 2 : months[x]!.slice(0, 4) === months[y]!.slice(0, 4) ? 8 : 26);
+    const cost = (x: number, y: number) =>
+      termOf(months[x]!) === termOf(months[y]!) ? 2 : months[x]!.slice(0, 4) === months[y]!.slice(0, 4) ? 8 : 26;
     const inRange = Array.from({ length: box.b - box.a + 1 }, (_, i) => box.a + i);
     // A point's harm: the cases in its month, term and year (the figures it hides).
     const harm = this.monthHarm(familyTotal);
@@ -503,14 +507,27 @@ class FamilyPattern {
   }
 
   /** Of the other choices of a cycle for `box`, the first (least hiding) that `enough` takes. */
-  private roomier(box: Box, chosen: Cycle, sumKey: boolean, keyOptions: number[], enough: (z: Cycle) => boolean, noMonthPoint = false): Cycle | undefined {
+  private roomier(
+    box: Box,
+    chosen: Cycle,
+    sumKey: boolean,
+    keyOptions: number[],
+    enough: (z: Cycle) => boolean,
+    noMonthPoint = false,
+  ): Cycle | undefined {
     const { L, M } = this.cube.dims;
     const m = box.r.members;
     type Option = [number, number, number];
     // Schools: the chosen pair, then other outside schools by how many sets treat them alike; a point last.
     // The school inside: the chosen one, or another of the box's with the most cases there.
     const cases = this.leafTotals(box.c, box.a, box.b);
-    const inside = [chosen.rx, ...box.r.list.filter((x) => x !== chosen.rx && cases[x]! > 0).sort((a, b) => cases[b]! - cases[a]!).slice(0, 3)];
+    const inside = [
+      chosen.rx,
+      ...box.r.list
+        .filter((x) => x !== chosen.rx && cases[x]! > 0)
+        .sort((a, b) => cases[b]! - cases[a]!)
+        .slice(0, 3),
+    ];
     const schoolOptions: Option[] = [];
     inside.forEach((rx, i) => {
       if (chosen.ry < 0 || rx === chosen.rx) schoolOptions.push([rx, chosen.ry, i]);
@@ -539,7 +556,8 @@ class FamilyPattern {
     } else {
       // A box of every category: the category inside may be any (each hides as much), best one with cases there.
       const inBox = (c: number) => this.leafTotals(c, box.a, box.b).reduce((sum, v, l) => sum + (m[l] ? v : 0), 0);
-      for (const c of this.cats.filter((c) => c !== chosen.cx && inBox(c) > 0).sort((a, b) => inBox(b) - inBox(a))) catOptions.push([c, -1, 1]);
+      for (const c of this.cats.filter((c) => c !== chosen.cx && inBox(c) > 0).sort((a, b) => inBox(b) - inBox(a)))
+        catOptions.push([c, -1, 1]);
     }
     const keyOpts: Option[] = [[chosen.kx, chosen.ky, 0]];
     if (this.keys > 1) {
@@ -695,8 +713,16 @@ export class SuppressionPattern {
     const M1 = M + 1;
 
     // Where each row's counts go in a family's prefix sums: [leaf][cat][month + 1].
-    const at = present.map((r) => (this.leafIndex.get(leafKey({ school: r.school_id, district: r.district_id, type: r.school_type }))! * C + this.catIndex.get(r.category)!) * M1 + monthIndex.get(r.month)! + 1);
-    const catSets = (fam: string[]) => (fam.some((k) => noCategory.has(k)) ? [this.catIndex.get('')!] : cats.map((_, i) => i).filter((i) => cats[i] !== ''));
+    const at = present.map(
+      (r) =>
+        (this.leafIndex.get(leafKey({ school: r.school_id, district: r.district_id, type: r.school_type }))! * C +
+          this.catIndex.get(r.category)!) *
+          M1 +
+        monthIndex.get(r.month)! +
+        1,
+    );
+    const catSets = (fam: string[]) =>
+      fam.some((k) => noCategory.has(k)) ? [this.catIndex.get('')!] : cats.map((_, i) => i).filter((i) => cats[i] !== '');
     for (const fam of families) {
       const famCats = catSets(fam);
       const K = fam.length;
@@ -704,7 +730,8 @@ export class SuppressionPattern {
       present.forEach((r, j) => {
         for (let i = 0; i < K; i++) prefix[i]![at[j]!]! += r.counts[fam[i]!] ?? 0;
       });
-      for (const p of prefix) for (let base = 0; base < L * C * M1; base += M1) for (let i = 1; i <= M; i++) p[base + i]! += p[base + i - 1]!;
+      for (const p of prefix)
+        for (let base = 0; base < L * C * M1; base += M1) for (let i = 1; i <= M; i++) p[base + i]! += p[base + i - 1]!;
       const pattern = new FamilyPattern(this.cube, prefix, famCats, K);
       const familyTotal = (b: Box) => {
         let sum = 0;
@@ -760,7 +787,13 @@ export class SuppressionPattern {
       // Finest first: fewest schools, one category before all, fewest months, the family's parts
       // before its sum; as they came otherwise (a stable counting sort: there can be a million).
       const n = sensitive.k.length;
-      const [setOf, cOf, aOf, bOf, kOf] = [sensitive.set.values, sensitive.c.values, sensitive.a.values, sensitive.b.values, sensitive.k.values];
+      const [setOf, cOf, aOf, bOf, kOf] = [
+        sensitive.set.values,
+        sensitive.c.values,
+        sensitive.a.values,
+        sensitive.b.values,
+        sensitive.k.values,
+      ];
       const rank = (i: number) => ((sets[setOf[i]!]!.size * 2 + (cOf[i]! < 0 ? 1 : 0)) * M + bOf[i]! - aOf[i]!) * K + K - 1 - kOf[i]!;
       const starts = new Int32Array((L + 1) * 2 * M * K + 1);
       for (let i = 0; i < n; i++) starts[rank(i) + 1]!++;
@@ -775,7 +808,8 @@ export class SuppressionPattern {
         // Protected already by another box's cycle, unless its own row (the total and the parts as
         // printed so far) still pins it: that cycle was chosen for another box's row; or unless no
         // cycle over it can move it up to 4 and down to 1 (it rests on cells of 0).
-        if (!pattern.hit(k, box) || pattern.rowPins(k, box) || !pattern.moves(k, box, pattern.value(k, box))) pattern.protect(k, box, familyTotal);
+        if (!pattern.hit(k, box) || pattern.rowPins(k, box) || !pattern.moves(k, box, pattern.value(k, box)))
+          pattern.protect(k, box, familyTotal);
         if (j % 8 === 7) yield;
       }
       pattern.settle();
@@ -819,17 +853,33 @@ export class SuppressionPattern {
    * A count as a query shows it: its value and whether it is shown. `category` undefined = all.
    * A box no query can ask for (never happens) is hidden.
    */
-  cell(key: string, schools: (l: Leaf) => boolean, category: string | undefined, from: string, to: string): { value: number; state: CellState } {
+  cell(
+    key: string,
+    schools: (l: Leaf) => boolean,
+    category: string | undefined,
+    from: string,
+    to: string,
+  ): { value: number; state: CellState } {
     return this.cells([key], schools, category, from, to)[0]!;
   }
 
   /** `cell` for several counts over the same schools, category and months (a row of a table). */
-  cells(keys: readonly string[], schools: (l: Leaf) => boolean, category: string | undefined, from: string, to: string): Array<{ value: number; state: CellState }> {
+  cells(
+    keys: readonly string[],
+    schools: (l: Leaf) => boolean,
+    category: string | undefined,
+    from: string,
+    to: string,
+  ): Array<{ value: number; state: CellState }> {
     const where = this.box(schools, from, to);
     return keys.map((key) => this.cellIn(key, where, category));
   }
 
-  private cellIn(key: string, where: ReturnType<SuppressionPattern['box']>, category: string | undefined): { value: number; state: CellState } {
+  private cellIn(
+    key: string,
+    where: ReturnType<SuppressionPattern['box']>,
+    category: string | undefined,
+  ): { value: number; state: CellState } {
     const fam = this.families.get(key);
     if (!fam) throw new Error(`no pattern for ${key}`);
     if (!where) return { value: 0, state: 'under5' };
@@ -850,7 +900,8 @@ export class SuppressionPattern {
   /** How many protecting cycles (for the log). */
   get size(): number {
     return (
-      new Set([...this.families.values()].map((f) => f.pattern)).size && [...new Set([...this.families.values()].map((f) => f.pattern))].reduce((s, p) => s + p.cycles.length, 0)
+      new Set([...this.families.values()].map((f) => f.pattern)).size &&
+      [...new Set([...this.families.values()].map((f) => f.pattern))].reduce((s, p) => s + p.cycles.length, 0)
     );
   }
 }

@@ -81,21 +81,32 @@ function sourceOf(file: string): ts.SourceFile {
 function importsOf(file: string): Import[] {
   const found: Import[] = [];
   const add = (specifier: ts.Expression | undefined, typeOnly: boolean) => {
-    if (specifier && ts.isStringLiteralLike(specifier)) found.push({ specifier: specifier.text, target: resolveRelative(file, specifier.text), typeOnly });
+    if (specifier && ts.isStringLiteralLike(specifier))
+      found.push({ specifier: specifier.text, target: resolveRelative(file, specifier.text), typeOnly });
   };
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node)) {
       const clause = node.importClause;
       const bindings = clause?.namedBindings;
-      const onlyTypeSpecifiers = !!clause && !clause.name && !!bindings && ts.isNamedImports(bindings) && bindings.elements.length > 0 && bindings.elements.every((e) => e.isTypeOnly);
+      const onlyTypeSpecifiers =
+        !!clause &&
+        !clause.name &&
+        !!bindings &&
+        ts.isNamedImports(bindings) &&
+        bindings.elements.length > 0 &&
+        bindings.elements.every((e) => e.isTypeOnly);
       add(node.moduleSpecifier, !!clause && (clause.isTypeOnly || onlyTypeSpecifiers));
     } else if (ts.isExportDeclaration(node)) {
       const clause = node.exportClause;
-      const onlyTypeSpecifiers = !!clause && ts.isNamedExports(clause) && clause.elements.length > 0 && clause.elements.every((e) => e.isTypeOnly);
+      const onlyTypeSpecifiers =
+        !!clause && ts.isNamedExports(clause) && clause.elements.length > 0 && clause.elements.every((e) => e.isTypeOnly);
       add(node.moduleSpecifier, node.isTypeOnly || onlyTypeSpecifiers);
     } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
       add(node.moduleReference.expression, node.isTypeOnly);
-    } else if (ts.isCallExpression(node) && (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))) {
+    } else if (
+      ts.isCallExpression(node) &&
+      (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))
+    ) {
       add(node.arguments[0], false);
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) {
       add(node.argument.literal, true);
@@ -147,14 +158,27 @@ function cyclesOf(edges: Map<string, string[]>): string[][] {
 }
 
 function graph(runtimeOnly: boolean): Map<string, string[]> {
-  return new Map(SRC.map((file) => [file, [...new Set(IMPORTS.get(file)!.filter((i) => i.target && !(runtimeOnly && i.typeOnly)).map((i) => i.target!))]]));
+  return new Map(
+    SRC.map((file) => [
+      file,
+      [
+        ...new Set(
+          IMPORTS.get(file)!
+            .filter((i) => i.target && !(runtimeOnly && i.typeOnly))
+            .map((i) => i.target!),
+        ),
+      ],
+    ]),
+  );
 }
 
 /** Today's cycles, runtime ones first, then those that close only through type imports. */
 function currentCycles(): string[] {
   const runtime = cyclesOf(graph(true)).map((c) => `runtime: ${c.join(' <-> ')}`);
   const runtimeSets = cyclesOf(graph(true)).map((c) => c.join('\n'));
-  const types = cyclesOf(graph(false)).filter((c) => !runtimeSets.includes(c.join('\n'))).map((c) => `type: ${c.join(' <-> ')}`);
+  const types = cyclesOf(graph(false))
+    .filter((c) => !runtimeSets.includes(c.join('\n')))
+    .map((c) => `type: ${c.join(' <-> ')}`);
   return [...runtime, ...types].sort();
 }
 
@@ -194,7 +218,9 @@ describe('the architecture (tests/arch/boundaries.test.ts)', () => {
     const total = [...IMPORTS.values()].reduce((n, list) => n + list.length, 0);
     assert.ok(total > 100, `only ${total} imports found`);
     // A relative import that resolves to no .ts file would hide an edge (and so a cycle).
-    const unresolved = [...IMPORTS].flatMap(([file, list]) => list.filter((i) => i.specifier.startsWith('.') && !i.target && !/\.json$/.test(i.specifier)).map((i) => `${file}: ${i.specifier}`));
+    const unresolved = [...IMPORTS].flatMap(([file, list]) =>
+      list.filter((i) => i.specifier.startsWith('.') && !i.target && !/\.json$/.test(i.specifier)).map((i) => `${file}: ${i.specifier}`),
+    );
     assert.deepEqual(unresolved, []);
   });
 
@@ -203,18 +229,25 @@ describe('the architecture (tests/arch/boundaries.test.ts)', () => {
   });
 
   it('has routes that do not import each other (what a route needs from another flow comes in as an argument or a shared module)', () => {
-    const found = [...IMPORTS].filter(([file]) => file.startsWith('src/bot/routes/'))
+    const found = [...IMPORTS]
+      .filter(([file]) => file.startsWith('src/bot/routes/'))
       .flatMap(([file, list]) => list.filter((i) => i.target?.startsWith('src/bot/routes/')).map((i) => `${file} -> ${i.target}`));
     assertOnly([...new Set(found)].sort(), ALLOWED_ROUTE_IMPORTS, 'route files that import another route file', 'ALLOWED_ROUTE_IMPORTS');
   });
 
   it('builds SQL only under src/services/store/ (the CLI and src/migrate.ts too go through the store)', () => {
     const found = SRC.filter((file) => !file.startsWith('src/services/store/') && QUERY_BUILDING.test(codeOf(file)));
-    assertOnly(found, ALLOWED_SQL_OUTSIDE_STORE, 'Kysely query building (selectFrom, insertInto, updateTable, deleteFrom, .with(), sql``) outside src/services/store/', 'ALLOWED_SQL_OUTSIDE_STORE');
+    assertOnly(
+      found,
+      ALLOWED_SQL_OUTSIDE_STORE,
+      'Kysely query building (selectFrom, insertInto, updateTable, deleteFrom, .with(), sql``) outside src/services/store/',
+      'ALLOWED_SQL_OUTSIDE_STORE',
+    );
   });
 
   it('imports botbuilder and @microsoft/teams-ai under src/bot/ only', () => {
-    const found = [...IMPORTS].filter(([file]) => !file.startsWith('src/bot/'))
+    const found = [...IMPORTS]
+      .filter(([file]) => !file.startsWith('src/bot/'))
       .flatMap(([file, list]) => list.filter((i) => isTeams(i.specifier)).map((i) => `${file}: ${i.specifier}`));
     assert.deepEqual(found, []);
   });
@@ -223,23 +256,45 @@ describe('the architecture (tests/arch/boundaries.test.ts)', () => {
     // The modules that load something under src/services/store/ when they run, directly or through what they import.
     const runtime = graph(true);
     const reachesStore = new Set(SRC.filter((file) => file.startsWith('src/services/store/')));
-    for (let grew = true; grew; ) {
+    for (let grew = true; grew;) {
       grew = false;
-      for (const [file, targets] of runtime) if (!reachesStore.has(file) && targets.some((t) => reachesStore.has(t))) grew = !!reachesStore.add(file);
+      for (const [file, targets] of runtime)
+        if (!reachesStore.has(file) && targets.some((t) => reachesStore.has(t))) grew = !!reachesStore.add(file);
     }
-    const found = [...IMPORTS].filter(([file]) => file.startsWith('src/cards/'))
-      .flatMap(([file, list]) => list.filter((i) => i.target?.startsWith('src/bot/') || (!i.typeOnly && i.target?.startsWith('src/services/') && reachesStore.has(i.target))).map((i) => `${file} -> ${i.target}`));
-    assertOnly([...new Set(found)].sort(), ALLOWED_CARD_RUNTIME_IMPORTS, 'src/cards/ imports from src/bot/, or values from a service module that reaches src/services/store/', 'ALLOWED_CARD_RUNTIME_IMPORTS');
+    const found = [...IMPORTS]
+      .filter(([file]) => file.startsWith('src/cards/'))
+      .flatMap(([file, list]) =>
+        list
+          .filter(
+            (i) => i.target?.startsWith('src/bot/') || (!i.typeOnly && i.target?.startsWith('src/services/') && reachesStore.has(i.target)),
+          )
+          .map((i) => `${file} -> ${i.target}`),
+      );
+    assertOnly(
+      [...new Set(found)].sort(),
+      ALLOWED_CARD_RUNTIME_IMPORTS,
+      'src/cards/ imports from src/bot/, or values from a service module that reaches src/services/store/',
+      'ALLOWED_CARD_RUNTIME_IMPORTS',
+    );
   });
 
   it('has a bot that goes through the services: no file under src/bot/ but the turn-state storage reaches into the store', () => {
     const found = SRC.filter((file) => file.startsWith('src/bot/') && file !== 'src/bot/storage.ts' && /\.store\./.test(codeOf(file)));
-    assertOnly(found, ALLOWED_BOT_STORE_ACCESS, 'files under src/bot/ that use the store (`.store.`) rather than a service', 'ALLOWED_BOT_STORE_ACCESS');
+    assertOnly(
+      found,
+      ALLOWED_BOT_STORE_ACCESS,
+      'files under src/bot/ that use the store (`.store.`) rather than a service',
+      'ALLOWED_BOT_STORE_ACCESS',
+    );
   });
 
   it('has test files that share fixtures through tests/support/ only: no file imports a *.test.ts', () => {
     const files = [...filesUnder('tests'), ...filesUnder('scripts'), ...filesUnder('bench')];
-    const found = files.flatMap((file) => importsOf(file).filter((i) => /\.test(\.ts)?$/.test(i.specifier) || /\.test\.ts$/.test(i.target ?? '')).map((i) => `${file}: ${i.specifier}`));
+    const found = files.flatMap((file) =>
+      importsOf(file)
+        .filter((i) => /\.test(\.ts)?$/.test(i.specifier) || /\.test\.ts$/.test(i.target ?? ''))
+        .map((i) => `${file}: ${i.specifier}`),
+    );
     assert.deepEqual(found, []);
   });
 });

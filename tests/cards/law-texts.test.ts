@@ -27,7 +27,14 @@ const step = (s: Step, t: Strings, values: Record<string, string | boolean | und
 };
 const duty = (topic: (typeof dutyTopics)[number], t: Strings) => textOf(checkCard(dutyCard({ topic, contacts }, t)));
 const thread = (outcome: ThreadView['outcome']): ThreadView => ({
-  id: 'c1', pseudonym: 'K-0001', origin: { kind: 'area', level: 'grundskola', districtName: 'Norra distriktet' }, createdAt: new Date('2026-03-02T09:00:00Z'), question: 'Fråga', messages: [], open: false, outcome,
+  id: 'c1',
+  pseudonym: 'K-0001',
+  origin: { kind: 'area', level: 'grundskola', districtName: 'Norra distriktet' },
+  createdAt: new Date('2026-03-02T09:00:00Z'),
+  question: 'Fråga',
+  messages: [],
+  open: false,
+  outcome,
 });
 
 describe('what the law says, said right (cards)', () => {
@@ -67,19 +74,29 @@ describe('what the law says, said right (cards)', () => {
 
     const card = step('guardians', sv);
     const informed = inputsOf(card).find((i) => i.id === 'informed')!;
-    assert.deepEqual(informed.choices.map((c: { value: string }) => c.value), ['yes', 'noSensitive', 'notYet', 'noOther']);
+    assert.deepEqual(
+      informed.choices.map((c: { value: string }) => c.value),
+      ['yes', 'noSensitive', 'notYet', 'noOther'],
+    );
     assert.ok(informed.choices.some((c: { title: string }) => c.title === 'Inte än – anmälan går före'));
     const reason = inputsOf(card).find((i) => i.id === 'notInformedReason')!;
     assert.equal(reason.label, 'Varför inte? (frivilligt)');
     assert.notEqual(reason.isRequired, true);
     assert.match(textOf(card), /Gäller oron våld, hot, övergrepp eller hedersrelaterat våld och förtryck\?/);
-    assert.ok(inputsOf(step('guardians', en)).find((i) => i.id === 'informed')!.choices.some((c: { title: string }) => c.title === 'Not yet – the report comes first'));
+    assert.ok(
+      inputsOf(step('guardians', en))
+        .find((i) => i.id === 'informed')!
+        .choices.some((c: { title: string }) => c.title === 'Not yet – the report comes first'),
+    );
     assert.match(textOf(step('concern', sv)), /Våld eller hot mot barnet/);
 
     const review = textOf(checkCard(reviewCard({ draftId: 'd1', sections: [], guardiansWarning: true, values: {}, errors: {} }, sv)));
     assert.match(review, /Har de redan fått veta: säg det till mottagningen/);
     assert.doesNotMatch(review, /om vårdnadshavarna inte redan fått veta/, 'it no longer contradicts the answer it warns about');
-    assert.match(textOf(checkCard(reviewCard({ draftId: 'd1', sections: [], guardiansWarning: true, values: {}, errors: {} }, en))), /If they have already been told: say so to the intake unit/);
+    assert.match(
+      textOf(checkCard(reviewCard({ draftId: 'd1', sections: [], guardiansWarning: true, values: {}, errors: {} }, en))),
+      /If they have already been told: say so to the intake unit/,
+    );
   });
 
   it('4. consultation: advice does not lift the duty, on the card and with "Ingen anmälan nu"; "anonym för socialtjänsten" is not said', () => {
@@ -88,7 +105,10 @@ describe('what the law says, said right (cards)', () => {
     for (const outcome of ['noReportNow', 'otherSupport'] as const) {
       const closed = textOf(checkCard(teacherThreadCard(thread(outcome), sv)));
       assert.match(closed, /Misstänker du fortfarande att barnet far illa måste du anmäla/);
-      assert.match(textOf(checkCard(teacherThreadCard(thread(outcome), en))), /If you still suspect that the child is being harmed, you must report/);
+      assert.match(
+        textOf(checkCard(teacherThreadCard(thread(outcome), en))),
+        /If you still suspect that the child is being harmed, you must report/,
+      );
     }
     assert.match(textOf(checkCard(teacherThreadCard(thread('noReportNow'), sv))), /Utfall: Ingen anmälan nu/);
     const topic = duty('consultation', sv);
@@ -100,7 +120,9 @@ describe('what the law says, said right (cards)', () => {
 
   it('5. the receipt message cites no provision; decision feedback cites 19 kap. 6 § and OSL 26 kap. 9 a §', () => {
     for (const t of [sv, en]) {
-      const received = textOf(checkCard(feedbackCard('VÄ-2026-00001', { kind: 'received', handlerName: 'Ingrid', handlerPhone: '0123-456 01' }, t)));
+      const received = textOf(
+        checkCard(feedbackCard('VÄ-2026-00001', { kind: 'received', handlerName: 'Ingrid', handlerPhone: '0123-456 01' }, t)),
+      );
       assert.doesNotMatch(received, /19 kap\. 6 §|ch\. 19 s\. 6|9 a/);
       const decided = textOf(checkCard(feedbackCard('VÄ-2026-00001', { kind: 'investigation', outcome: 'opened' }, t)));
       assert.match(decided, /19 kap\. 6 §|ch\. 19 s\. 6/);
@@ -110,13 +132,22 @@ describe('what the law says, said right (cards)', () => {
 
   it('6. feedback is promised "om det inte är olämpligt", and at once when an investigation is already ongoing or it is asked for later', () => {
     const wishes = textOf(step('wishes', sv));
-    assert.match(wishes, /om det inte är olämpligt: inom en vecka från beslutet, och genast om en utredning redan pågår eller om du ber om det först efter beslutet/);
-    assert.match(textOf(step('wishes', en)), /unless that is inappropriate: within a week of the decision, and at once if an investigation is already ongoing or if you ask only after the decision/);
+    assert.match(
+      wishes,
+      /om det inte är olämpligt: inom en vecka från beslutet, och genast om en utredning redan pågår eller om du ber om det först efter beslutet/,
+    );
+    assert.match(
+      textOf(step('wishes', en)),
+      /unless that is inappropriate: within a week of the decision, and at once if an investigation is already ongoing or if you ask only after the decision/,
+    );
     const base = { reference: 'VÄ-2026-00001', sentAt: new Date('2026-03-02T08:00:00Z'), unitName: 'IFO', already: false };
     const yes = textOf(checkCard(receiptCard({ ...base, feedbackWanted: true }, sv)));
     assert.match(yes, /om det inte är olämpligt får du veta här/);
     assert.match(yes, /genast om en utredning redan pågår/);
-    assert.match(textOf(checkCard(receiptCard({ ...base, feedbackWanted: false }, sv))), /är beslutet redan fattat får du den då genast, om det inte är olämpligt/);
+    assert.match(
+      textOf(checkCard(receiptCard({ ...base, feedbackWanted: false }, sv))),
+      /är beslutet redan fattat får du den då genast, om det inte är olämpligt/,
+    );
     assert.match(textOf(checkCard(receiptCard({ ...base, feedbackWanted: true }, en))), /unless that is inappropriate you will hear here/);
     assert.match(duty('feedback', sv), /om det inte är olämpligt: inom en vecka från beslutet, och genast om en utredning redan pågår/);
   });
@@ -128,13 +159,25 @@ describe('what the law says, said right (cards)', () => {
     assert.doesNotMatch(JSON.stringify([sv.statistics, measures]), /samverkansmöte|Samv\./i);
   });
 
-  it('9. the receipt: assessment the same day or the next calendar day; outside office hours, read next working day and socialjouren\'s number', () => {
-    const base = { reference: 'VÄ-2026-00001', sentAt: new Date('2026-03-06T19:00:00Z'), unitName: 'IFO', feedbackWanted: true, already: false };
+  it("9. the receipt: assessment the same day or the next calendar day; outside office hours, read next working day and socialjouren's number", () => {
+    const base = {
+      reference: 'VÄ-2026-00001',
+      sentAt: new Date('2026-03-06T19:00:00Z'),
+      unitName: 'IFO',
+      feedbackWanted: true,
+      already: false,
+    };
     const after = textOf(checkCard(receiptCard({ ...base, afterHours: { onCallPhone: '0123-456 99' } }, sv)));
     assert.match(after, /läses nästa arbetsdag – kan det inte vänta, ring socialjouren, 0123-456 99\./);
-    assert.match(after, /samma dag som anmälan kommer in, eller dagen efter om den kommer in efter mottagningens kontorstid \(SoL \(2025:400\) 20 kap\. 1 §\)/);
+    assert.match(
+      after,
+      /samma dag som anmälan kommer in, eller dagen efter om den kommer in efter mottagningens kontorstid \(SoL \(2025:400\) 20 kap\. 1 §\)/,
+    );
     assert.doesNotMatch(after, /nästa arbetsdag om den kommer/, 'the assessment is not moved to a working day');
-    assert.match(textOf(checkCard(receiptCard({ ...base, afterHours: { onCallPhone: '0123-456 99' } }, en))), /read on the next working day – if it cannot wait, call the on-call social services \(socialjour\), 0123-456 99/);
+    assert.match(
+      textOf(checkCard(receiptCard({ ...base, afterHours: { onCallPhone: '0123-456 99' } }, en))),
+      /read on the next working day – if it cannot wait, call the on-call social services \(socialjour\), 0123-456 99/,
+    );
     assert.doesNotMatch(textOf(checkCard(receiptCard(base, sv))), /socialjouren/);
   });
 });

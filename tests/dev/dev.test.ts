@@ -92,7 +92,9 @@ describe('npm run dev', function () {
   }
 
   const unit = () => {
-    const config = parse(readFileSync('config/example.yaml', 'utf8')) as { intakeUnits: Array<{ teamId: string; reportsChannelId: string; consultationsChannelId: string }> };
+    const config = parse(readFileSync('config/example.yaml', 'utf8')) as {
+      intakeUnits: Array<{ teamId: string; reportsChannelId: string; consultationsChannelId: string }>;
+    };
     return config.intakeUnits[0]!;
   };
 

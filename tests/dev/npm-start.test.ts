@@ -65,7 +65,13 @@ describe('npm start', function () {
   it('stops the bot when npm gets SIGTERM: the port is free and no process of it is left @slow', async () => {
     const port = await freePort();
     const npm = spawn('npm', ['start'], {
-      env: { ...process.env, PORT: String(port), VARNA_STORE_URL: `sqlite:${join(dir, 'varna.db')}`, VARNA_CONFIG: 'config/example.yaml', LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        VARNA_STORE_URL: `sqlite:${join(dir, 'varna.db')}`,
+        VARNA_CONFIG: 'config/example.yaml',
+        LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -74,7 +80,10 @@ describe('npm start', function () {
 
     let up = false;
     for (let i = 0; i < 960 && !up && npm.exitCode === null; i++) {
-      up = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+      up = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (!up) await new Promise((r) => setTimeout(r, 250));
     }
     assert.ok(up, `npm start did not come up on port ${port}: ${stderr.slice(-500)}`);
@@ -87,7 +96,10 @@ describe('npm start', function () {
     // The bot stops gracefully (store closed) before npm, which waits for it, exits.
     for (let i = 0; i < 40 && below.some(alive); i++) await new Promise((r) => setTimeout(r, 250));
     assert.deepEqual(below.filter(alive), [], 'no process npm started is left');
-    const answered = await fetch(`http://127.0.0.1:${port}/healthz`).then(() => true, () => false);
+    const answered = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      () => true,
+      () => false,
+    );
     assert.equal(answered, false, `nothing answers on port ${port} any more`);
   });
 });

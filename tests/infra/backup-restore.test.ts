@@ -21,7 +21,9 @@ interface Run {
 /** `npm run backup -- <file>` as an administrator runs it, beside the running Värna. */
 function backup(storeFile: string, dest: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--disable-warning=DEP0111', '-r', 'tsx/cjs', 'src/cli/backup.ts', dest], { env: { PATH: process.env.PATH, VARNA_STORE_URL: `sqlite:${storeFile}` } });
+    const child = spawn(process.execPath, ['--disable-warning=DEP0111', '-r', 'tsx/cjs', 'src/cli/backup.ts', dest], {
+      env: { PATH: process.env.PATH, VARNA_STORE_URL: `sqlite:${storeFile}` },
+    });
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.on('error', reject);
@@ -138,11 +140,16 @@ describe('VARNA_OUTBOX_PAUSED: a restored store starts without sending its old m
     bot.services.outbox.start(); // what production does at start (tests drain by hand)
     assert.ok(bot.logs.events().some((l) => l.event === 'outbox.paused' && l.level === 40));
     await submitReport(bot, as.teacher, reportInput());
-    const channelPosts = (b: TestBot) => b.connector.calls.filter((c) => c.method === 'POST' && c.body?.channelData?.channel?.id === REPORTS_CHANNEL);
+    const channelPosts = (b: TestBot) =>
+      b.connector.calls.filter((c) => c.method === 'POST' && c.body?.channelData?.channel?.id === REPORTS_CHANNEL);
     assert.equal(await bot.services.outbox.drain(), 0);
     await bot.deliver();
     assert.equal(channelPosts(bot).length, 0, 'no card in the intake channel');
-    const pending = await bot.services.store.db.selectFrom('outbox').select(['status', 'attempts']).where('dedupe_key', 'like', 'report:%:channel').execute();
+    const pending = await bot.services.store.db
+      .selectFrom('outbox')
+      .select(['status', 'attempts'])
+      .where('dedupe_key', 'like', 'report:%:channel')
+      .execute();
     assert.deepEqual(pending, [{ status: 'pending', attempts: 0 }], 'the message waits, untouched');
     assert.equal((await fetch(`${bot.url}/readyz`)).status, 200, 'ready: Värna answers users meanwhile');
 
@@ -153,6 +160,9 @@ describe('VARNA_OUTBOX_PAUSED: a restored store starts without sending its old m
   });
 
   it('accepts only 1 or 0', () => {
-    assert.throws(() => loadConfig({ VARNA_OUTBOX_PAUSED: 'yes' }), (e: unknown) => e instanceof ConfigError && /VARNA_OUTBOX_PAUSED: must be 1 \(paused\) or 0/.test(e.message));
+    assert.throws(
+      () => loadConfig({ VARNA_OUTBOX_PAUSED: 'yes' }),
+      (e: unknown) => e instanceof ConfigError && /VARNA_OUTBOX_PAUSED: must be 1 \(paused\) or 0/.test(e.message),
+    );
   });
 });

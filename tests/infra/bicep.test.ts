@@ -24,33 +24,74 @@ const show = (problems: Problem[]) => problems.map((p) => `${p.file}:${p.line}: 
 function assertProblems(problems: Problem[], ...expected: [Problem['file'], number, RegExp][]): void {
   assert.equal(problems.length, expected.length, `expected ${expected.length} problem(s), got:\n${show(problems)}`);
   for (const [file, line, message] of expected) {
-    assert.ok(problems.some((p) => p.file === file && p.line === line && message.test(p.message)), `expected ${file}:${line} ${message}, got:\n${show(problems)}`);
+    assert.ok(
+      problems.some((p) => p.file === file && p.line === line && message.test(p.message)),
+      `expected ${file}:${line} ${message}, got:\n${show(problems)}`,
+    );
   }
 }
 
 const template = (text: string) => checkBicep(text, PARAMS);
 const params = (text: string) => checkBicep(TEMPLATE, text);
 
-describe('Värna\'s checks of its Azure templates (scripts/bicep-check.ts)', () => {
+describe("Värna's checks of its Azure templates (scripts/bicep-check.ts)", () => {
   it('takes a secure param from the environment only, never from text written in the file', async () => {
-    const literal = edit(PARAMS, "param postgresAdminPassword = readEnvironmentVariable('SECRET_PG_ADMIN_PASSWORD')", "param postgresAdminPassword = 'c2VjcmV0'");
-    assertProblems(await params(literal.text), ['params', literal.line, /secure param `postgresAdminPassword` must come from readEnvironmentVariable\('\.\.\.'\) or getSecret\(\.\.\.\), never from text written in this file/]);
-    const fallback = edit(PARAMS, "readEnvironmentVariable('SECRET_PG_ADMIN_PASSWORD')", "readEnvironmentVariable('SECRET_PG_ADMIN_PASSWORD', 'hunter2')");
-    assertProblems(await params(fallback.text), ['params', fallback.line, /secure param `postgresAdminPassword` falls back to a value written in this file/]);
-    const built = edit(PARAMS, "param municipalityYaml = readEnvironmentVariable('VARNA_MUNICIPALITY_YAML')", "param municipalityYaml = '${readEnvironmentVariable('VARNA_MUNICIPALITY_YAML')}=='");
-    assertProblems(await params(built.text), ['params', built.line, /secure param `municipalityYaml` must come from readEnvironmentVariable/]);
+    const literal = edit(
+      PARAMS,
+      "param postgresAdminPassword = readEnvironmentVariable('SECRET_PG_ADMIN_PASSWORD')",
+      "param postgresAdminPassword = 'c2VjcmV0'",
+    );
+    assertProblems(await params(literal.text), [
+      'params',
+      literal.line,
+      /secure param `postgresAdminPassword` must come from readEnvironmentVariable\('\.\.\.'\) or getSecret\(\.\.\.\), never from text written in this file/,
+    ]);
+    const fallback = edit(
+      PARAMS,
+      "readEnvironmentVariable('SECRET_PG_ADMIN_PASSWORD')",
+      "readEnvironmentVariable('SECRET_PG_ADMIN_PASSWORD', 'hunter2')",
+    );
+    assertProblems(await params(fallback.text), [
+      'params',
+      fallback.line,
+      /secure param `postgresAdminPassword` falls back to a value written in this file/,
+    ]);
+    const built = edit(
+      PARAMS,
+      "param municipalityYaml = readEnvironmentVariable('VARNA_MUNICIPALITY_YAML')",
+      "param municipalityYaml = '${readEnvironmentVariable('VARNA_MUNICIPALITY_YAML')}=='",
+    );
+    assertProblems(await params(built.text), [
+      'params',
+      built.line,
+      /secure param `municipalityYaml` must come from readEnvironmentVariable/,
+    ]);
     // A param that is not @secure() may fall back to a default.
-    assertProblems(await params(edit(PARAMS, "readEnvironmentVariable('VARNA_DATA_KEY_ID')", "readEnvironmentVariable('VARNA_DATA_KEY_ID', 'k1')").text));
+    assertProblems(
+      await params(edit(PARAMS, "readEnvironmentVariable('VARNA_DATA_KEY_ID')", "readEnvironmentVariable('VARNA_DATA_KEY_ID', 'k1')").text),
+    );
   });
 
   it('gives the app only settings Värna reads: a misspelt name would leave the default in place', async () => {
     const typo = edit(TEMPLATE, "{ name: 'VARNA_AUDIT_KEY_ID', value: auditKeyId }", "{ name: 'VARNA_AUDIT_KEYID', value: auditKeyId }");
-    assertProblems(await template(typo.text), ['template', typo.line, /the app setting VARNA_AUDIT_KEYID is not one Värna reads \(src\/config\.ts, Env\)/]);
+    assertProblems(await template(typo.text), [
+      'template',
+      typo.line,
+      /the app setting VARNA_AUDIT_KEYID is not one Värna reads \(src\/config\.ts, Env\)/,
+    ]);
   });
 
   it('gives a key or a password to the app as a container secret, never as a plain value', async () => {
-    const plain = edit(TEMPLATE, "{ name: 'VARNA_AUDIT_KEY', secretRef: 'audit-key' }", "{ name: 'VARNA_AUDIT_KEY', value: auditKeyVersion }");
-    assertProblems(await template(plain.text), ['template', plain.line, /the app setting VARNA_AUDIT_KEY holds a secret: give it by secretRef/]);
+    const plain = edit(
+      TEMPLATE,
+      "{ name: 'VARNA_AUDIT_KEY', secretRef: 'audit-key' }",
+      "{ name: 'VARNA_AUDIT_KEY', value: auditKeyVersion }",
+    );
+    assertProblems(await template(plain.text), [
+      'template',
+      plain.line,
+      /the app setting VARNA_AUDIT_KEY holds a secret: give it by secretRef/,
+    ]);
   });
 
   describe('npx tsx scripts/bicep-check.ts', () => {
@@ -60,9 +101,13 @@ describe('Värna\'s checks of its Azure templates (scripts/bicep-check.ts)', () 
     });
     after(() => rmSync(dir, { recursive: true, force: true }));
 
-    const run = (...files: string[]) => spawnSync(process.execPath, [require.resolve('tsx/cli'), 'scripts/bicep-check.ts', ...files], { encoding: 'utf8', env: { ...process.env, PATH: '' } });
+    const run = (...files: string[]) =>
+      spawnSync(process.execPath, [require.resolve('tsx/cli'), 'scripts/bicep-check.ts', ...files], {
+        encoding: 'utf8',
+        env: { ...process.env, PATH: '' },
+      });
 
-    it('checks every committed template, prints ok for each and exits 0 (and says Bicep\'s own checks were left to the pipeline when no Bicep CLI is found)', () => {
+    it("checks every committed template, prints ok for each and exits 0 (and says Bicep's own checks were left to the pipeline when no Bicep CLI is found)", () => {
       const result = run();
       assert.equal(result.status, 0, result.stderr);
       assert.match(result.stdout, /^ok: infra\/main\.bicep and infra\/main\.bicepparam pass/);
@@ -72,12 +117,21 @@ describe('Värna\'s checks of its Azure templates (scripts/bicep-check.ts)', () 
     });
 
     it('prints each problem as file:line and exits 1', () => {
-      const { text, line } = edit(PARAMS, "param postgresAdminPassword = readEnvironmentVariable('SECRET_PG_ADMIN_PASSWORD')", "param postgresAdminPassword = 'hunter2'");
+      const { text, line } = edit(
+        PARAMS,
+        "param postgresAdminPassword = readEnvironmentVariable('SECRET_PG_ADMIN_PASSWORD')",
+        "param postgresAdminPassword = 'hunter2'",
+      );
       writeFileSync(join(dir, 'main.bicep'), TEMPLATE);
       writeFileSync(join(dir, 'main.bicepparam'), text);
       const result = run(join(dir, 'main.bicep'), join(dir, 'main.bicepparam'));
       assert.equal(result.status, 1, result.stdout);
-      assert.match(result.stderr, new RegExp(`^${join(dir, 'main.bicepparam').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${line}: secure param \`postgresAdminPassword\` must come from readEnvironmentVariable.*\n1 problem\n$`));
+      assert.match(
+        result.stderr,
+        new RegExp(
+          `^${join(dir, 'main.bicepparam').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${line}: secure param \`postgresAdminPassword\` must come from readEnvironmentVariable.*\n1 problem\n$`,
+        ),
+      );
     });
   });
 });
@@ -89,7 +143,7 @@ describe('the committed Azure templates (infra/)', () => {
   const SECRET = readFileSync('infra/secret.bicep', 'utf8');
   const SECRET_PARAMS = readFileSync('infra/secret.bicepparam', 'utf8');
 
-  it('pass Värna\'s checks: main.bicep, vault.bicep and secret.bicep with their parameter files', async () => {
+  it("pass Värna's checks: main.bicep, vault.bicep and secret.bicep with their parameter files", async () => {
     assertProblems(await checkBicep(MAIN, MAIN_PARAMS));
     assertProblems(await checkBicep(VAULT));
     assertProblems(await checkBicep(SECRET, SECRET_PARAMS));
@@ -110,7 +164,7 @@ describe('the committed Azure templates (infra/)', () => {
     ]);
   });
 
-  it('give the app every key production needs, each with its id: the audit key (production does not start without it) and the index key\'s id, and the retired ones', () => {
+  it("give the app every key production needs, each with its id: the audit key (production does not start without it) and the index key's id, and the retired ones", () => {
     const env = (name: string) => new RegExp(`\\{ name: '${name}', (value|secretRef): ([^ ]+) \\}`).exec(MAIN)?.slice(1);
     assert.deepEqual(env('VARNA_AUDIT_KEY'), ['secretRef', "'audit-key'"]);
     assert.deepEqual(env('VARNA_AUDIT_KEY_ID'), ['value', 'auditKeyId']);
@@ -118,21 +172,33 @@ describe('the committed Azure templates (infra/)', () => {
     assert.deepEqual(env('VARNA_OLD_INDEX_KEYS'), ['secretRef', "'old-index-keys'"]);
     assert.deepEqual(env('VARNA_OLD_AUDIT_KEYS'), ['secretRef', "'old-audit-keys'"]);
     // Like the data key's id: no default, and from the environment without a fallback.
-    for (const [param, variable] of [['auditKeyId', 'VARNA_AUDIT_KEY_ID'], ['indexKeyId', 'VARNA_INDEX_KEY_ID'], ['auditKeyVersion', 'VARNA_AUDIT_KEY_VERSION']]) {
+    for (const [param, variable] of [
+      ['auditKeyId', 'VARNA_AUDIT_KEY_ID'],
+      ['indexKeyId', 'VARNA_INDEX_KEY_ID'],
+      ['auditKeyVersion', 'VARNA_AUDIT_KEY_VERSION'],
+    ]) {
       assert.match(MAIN, new RegExp(`^param ${param} string$`, 'm'));
       assert.match(MAIN_PARAMS, new RegExp(`^param ${param} = readEnvironmentVariable\\('${variable}'\\)$`, 'm'));
     }
     // A new version of any key starts new instances.
-    assert.match(MAIN, /VARNA_SECRETS_VERSION', value: uniqueString\([^)]*auditKeyVersion[^)]*oldIndexKeysVersion|VARNA_SECRETS_VERSION', value: uniqueString\([^)]*oldIndexKeysVersion[^)]*auditKeyVersion/);
+    assert.match(
+      MAIN,
+      /VARNA_SECRETS_VERSION', value: uniqueString\([^)]*auditKeyVersion[^)]*oldIndexKeysVersion|VARNA_SECRETS_VERSION', value: uniqueString\([^)]*oldIndexKeysVersion[^)]*auditKeyVersion/,
+    );
   });
 
   it('write the audit checkpoints to a file on an Azure Files share of their own, mounted into the app and the keys job', () => {
     assert.match(MAIN, /\{ name: 'VARNA_AUDIT_CHECKPOINT_FILE', value: '\$\{auditDir\}\/checkpoints\.jsonl' \}/);
     assert.match(MAIN, /resource auditShare 'Microsoft\.Storage\/storageAccounts\/fileServices\/shares@[\d-]+'/);
-    assert.match(MAIN, /resource auditMount 'Microsoft\.App\/managedEnvironments\/storages@[\d-]+' = \{[^]*?azureFile: \{[^]*?shareName: auditShare\.name/);
+    assert.match(
+      MAIN,
+      /resource auditMount 'Microsoft\.App\/managedEnvironments\/storages@[\d-]+' = \{[^]*?azureFile: \{[^]*?shareName: auditShare\.name/,
+    );
     assert.match(MAIN, /storageType: 'AzureFile'\n\s*storageName: auditMount\.name/);
     assert.match(MAIN, /networkAcls: \{\n\s*defaultAction: 'Deny'[^]*?virtualNetworkRules: \[\{ id: '\$\{vnet\.id\}\/subnets\/apps'/);
-    const mounts = [...MAIN.matchAll(/volumeMounts: \[([^\]]*)\]/g)].map((m) => m[1]!).filter((m) => m.includes("volumeName: 'audit', mountPath: auditDir"));
+    const mounts = [...MAIN.matchAll(/volumeMounts: \[([^\]]*)\]/g)]
+      .map((m) => m[1]!)
+      .filter((m) => m.includes("volumeName: 'audit', mountPath: auditDir"));
     assert.equal(mounts.length, 2, 'the app and the keys job');
   });
 
@@ -158,18 +224,21 @@ describe('the committed Azure templates (infra/)', () => {
   it('keep the Key Vault off the internet: public access off, read by the app through a private endpoint', () => {
     assert.match(VAULT, /publicNetworkAccess: 'Disabled'/);
     assert.match(VAULT, /networkAcls: \{ defaultAction: 'Deny', bypass: 'None' \}/);
-    assert.match(MAIN, /resource vaultEndpoint 'Microsoft\.Network\/privateEndpoints@[\d-]+' = \{[^]*?privateLinkServiceId: vault\.id[^]*?groupIds: \['vault'\]/);
+    assert.match(
+      MAIN,
+      /resource vaultEndpoint 'Microsoft\.Network\/privateEndpoints@[\d-]+' = \{[^]*?privateLinkServiceId: vault\.id[^]*?groupIds: \['vault'\]/,
+    );
     assert.match(MAIN, /name: 'privatelink\.vaultcore\.azure\.net'/);
   });
 
-  it('connect to PostgreSQL as Värna\'s own role with the server\'s certificate checked, never as the administrator', () => {
+  it("connect to PostgreSQL as Värna's own role with the server's certificate checked, never as the administrator", () => {
     assert.match(MAIN, /var storeUrl = 'postgres:\/\/\$\{appRole\}@[^']*\?sslmode=verify-full'/);
     assert.match(MAIN, /var appRole = 'varna_app'/);
     // The administrator's password reaches the server and the database set-up job, nothing else.
     const uses = MAIN.split('\n').filter((l) => /\bpostgresAdminPassword\b/.test(l) && !/^param |^@/.test(l.trim()));
-    assert.deepEqual(uses.map((l) => l.trim()), [
-      'administratorLoginPassword: postgresAdminPassword',
-      "{ name: 'admin-password', value: postgresAdminPassword }",
-    ]);
+    assert.deepEqual(
+      uses.map((l) => l.trim()),
+      ['administratorLoginPassword: postgresAdminPassword', "{ name: 'admin-password', value: postgresAdminPassword }"],
+    );
   });
 });

@@ -79,12 +79,15 @@ describe('infra/deploy.sh: one command installs, upgrades and reconfigures, in a
       env: { PATH: `${join(repo, 'bin')}:${process.env.PATH}`, HOME: repo, STUB_DIR: stub, VARNA_POLL_SECONDS: '0' },
     });
   const calls = () => (existsSync(join(stub, 'calls')) ? readFileSync(join(stub, 'calls'), 'utf8').trim().split('\n') : []);
-  const kinds = () => calls().filter((c) => !c.startsWith('containerapp show')).map((c) => {
-    if (c.startsWith('deployment group create')) return 'deploy';
-    if (c.startsWith('identity show')) return 'identity';
-    const m = /^containerapp job (show|update|start|execution show|secret set) .*-n (\S+)/.exec(c);
-    return m ? `${m[1]} ${m[2]}` : c;
-  });
+  const kinds = () =>
+    calls()
+      .filter((c) => !c.startsWith('containerapp show'))
+      .map((c) => {
+        if (c.startsWith('deployment group create')) return 'deploy';
+        if (c.startsWith('identity show')) return 'identity';
+        const m = /^containerapp job (show|update|start|execution show|secret set) .*-n (\S+)/.exec(c);
+        return m ? `${m[1]} ${m[2]}` : c;
+      });
   const deployments = () => readFileSync(join(stub, 'deployments'), 'utf8');
   /** Värna as it runs now: installed, with this image and data key (id, Key Vault versions). */
   const running = (image: string, id = 'k1', key = 'd1', old = '') => {
@@ -92,7 +95,10 @@ describe('infra/deploy.sh: one command installs, upgrades and reconfigures, in a
     writeFileSync(join(stub, 'image'), `${image}\n`);
     writeFileSync(join(stub, 'running_id'), `${id}\n`);
     writeFileSync(join(stub, 'running_key'), `https://kvvarnatest12345678.vault.azure.net/secrets/varna-data-key/${key}\n`);
-    writeFileSync(join(stub, 'running_old'), old ? `https://kvvarnatest12345678.vault.azure.net/secrets/varna-old-data-keys/${old}\n` : '\n');
+    writeFileSync(
+      join(stub, 'running_old'),
+      old ? `https://kvvarnatest12345678.vault.azure.net/secrets/varna-old-data-keys/${old}\n` : '\n',
+    );
     writeFileSync(join(stub, 'running_db'), 'https://kvvarnatest12345678.vault.azure.net/secrets/varna-db-password/p1\n');
   };
   const setEnv = (values: Record<string, string>) => {
@@ -105,7 +111,13 @@ describe('infra/deploy.sh: one command installs, upgrades and reconfigures, in a
   it('installs the first time: the resources with Värna stopped, then its database role, then Värna started', () => {
     const result = run('deploy.sh', ['test']);
     assert.equal(result.status, 0, result.stderr);
-    assert.deepEqual(kinds(), ['show varna-test-db-setup', 'deploy', 'start varna-test-db-setup', 'execution show varna-test-db-setup', 'deploy']);
+    assert.deepEqual(kinds(), [
+      'show varna-test-db-setup',
+      'deploy',
+      'start varna-test-db-setup',
+      'execution show varna-test-db-setup',
+      'deploy',
+    ]);
     assert.deepEqual(deployments().match(/VARNA_START=\w+/g), ['VARNA_START=false', 'VARNA_START=true']);
     // The municipality file and the administrator password reach the template through the environment.
     assert.match(deployments(), /YAML=municipality:\n {2}name: Testkommun\n/);
@@ -121,8 +133,18 @@ describe('infra/deploy.sh: one command installs, upgrades and reconfigures, in a
     running(OLD_IMAGE);
     const result = run('deploy.sh', ['test']);
     assert.equal(result.status, 0, result.stderr);
-    assert.deepEqual(kinds(), ['show varna-test-db-setup', 'show varna-test-migrate', 'update varna-test-migrate', 'start varna-test-migrate', 'execution show varna-test-migrate', 'deploy']);
-    assert.ok(calls().includes(`containerapp job update -g rg-test -n varna-test-migrate --image ${NEW_IMAGE} -o none`), calls().join('\n'));
+    assert.deepEqual(kinds(), [
+      'show varna-test-db-setup',
+      'show varna-test-migrate',
+      'update varna-test-migrate',
+      'start varna-test-migrate',
+      'execution show varna-test-migrate',
+      'deploy',
+    ]);
+    assert.ok(
+      calls().includes(`containerapp job update -g rg-test -n varna-test-migrate --image ${NEW_IMAGE} -o none`),
+      calls().join('\n'),
+    );
     assert.match(result.stderr, /the database migrations first/);
   });
 
@@ -178,8 +200,21 @@ describe('infra/deploy.sh: one command installs, upgrades and reconfigures, in a
     setEnv({ VARNA_DB_PASSWORD_VERSION: 'p2' });
     const result = run('deploy.sh', ['test']);
     assert.equal(result.status, 0, result.stderr);
-    assert.deepEqual(kinds(), ['show varna-test-db-setup', 'show varna-test-migrate', 'identity', 'secret set varna-test-db-setup', 'start varna-test-db-setup', 'execution show varna-test-db-setup', 'deploy']);
-    assert.ok(calls().some((c) => c.includes('db-password=keyvaultref:https://kvvarnatest12345678.vault.azure.net/secrets/varna-db-password/p2,identityref:')), calls().join('\n'));
+    assert.deepEqual(kinds(), [
+      'show varna-test-db-setup',
+      'show varna-test-migrate',
+      'identity',
+      'secret set varna-test-db-setup',
+      'start varna-test-db-setup',
+      'execution show varna-test-db-setup',
+      'deploy',
+    ]);
+    assert.ok(
+      calls().some((c) =>
+        c.includes('db-password=keyvaultref:https://kvvarnatest12345678.vault.azure.net/secrets/varna-db-password/p2,identityref:'),
+      ),
+      calls().join('\n'),
+    );
     assert.match(result.stderr, /cannot open new database connections/);
   });
 
@@ -227,13 +262,20 @@ describe('infra/put-secret.sh: a new secret version, recorded for the next deplo
     stub = join(repo, 'stub');
     for (const dir of ['infra', 'env', 'bin', 'stub']) mkdirSync(join(repo, dir));
     for (const f of ['put-secret.sh', 'lib.sh']) copyFileSync(join('infra', f), join(repo, 'infra', f));
-    writeFileSync(join(repo, 'env', '.env.test'), 'AZURE_RESOURCE_GROUP_NAME=rg-test\nVARNA_KEY_VAULT=kvvarnatest12345678\nVARNA_DATA_KEY_VERSION=old\n');
+    writeFileSync(
+      join(repo, 'env', '.env.test'),
+      'AZURE_RESOURCE_GROUP_NAME=rg-test\nVARNA_KEY_VAULT=kvvarnatest12345678\nVARNA_DATA_KEY_VERSION=old\n',
+    );
     writeFileSync(join(repo, 'bin', 'az'), STUB_AZ);
     chmodSync(join(repo, 'bin', 'az'), 0o755);
   });
   afterEach(() => rmSync(repo, { recursive: true, force: true }));
   const run = (args: string[], input: string) =>
-    spawnSync('bash', [join(repo, 'infra', 'put-secret.sh'), ...args], { encoding: 'utf8', input, env: { PATH: `${join(repo, 'bin')}:${process.env.PATH}`, STUB_DIR: stub } });
+    spawnSync('bash', [join(repo, 'infra', 'put-secret.sh'), ...args], {
+      encoding: 'utf8',
+      input,
+      env: { PATH: `${join(repo, 'bin')}:${process.env.PATH}`, STUB_DIR: stub },
+    });
   const calls = () => (existsSync(join(stub, 'calls')) ? readFileSync(join(stub, 'calls'), 'utf8') : '');
 
   it('stores the value from standard input, never on a command line, and records the version', () => {
@@ -253,7 +295,10 @@ describe('infra/put-secret.sh: a new secret version, recorded for the next deplo
     assert.equal(old.status, 2);
     assert.match(old.stderr, /id:base64,id:base64/);
     assert.equal(calls(), '');
-    const good = run(['test', 'varna-old-data-keys'], `k1:${Buffer.alloc(32, 1).toString('base64')},k0:${Buffer.alloc(32, 2).toString('base64')}`);
+    const good = run(
+      ['test', 'varna-old-data-keys'],
+      `k1:${Buffer.alloc(32, 1).toString('base64')},k0:${Buffer.alloc(32, 2).toString('base64')}`,
+    );
     assert.equal(good.status, 0, good.stderr);
     assert.match(readFileSync(join(repo, 'env', '.env.test'), 'utf8'), /^VARNA_OLD_DATA_KEYS_VERSION=0123456789abcdef$/m);
   });

@@ -39,7 +39,7 @@ describe('the migration step of an upgrade (npm run migrate, the Azure migrate j
   });
   afterEach(async () => store.drop());
 
-  it('brings a new store to this version\'s schema without credentials or keys, and a second run finds nothing to do', async () => {
+  it("brings a new store to this version's schema without credentials or keys, and a second run finds nothing to do", async () => {
     const total = Object.keys(migrations).length;
     const first = await migrate(store.url);
     assert.equal(first.status, 0, first.stderr);
@@ -69,11 +69,17 @@ describe('the migration step of an upgrade (npm run migrate, the Azure migrate j
 
   it('an older version meeting a database a newer one migrated says so plainly (exit code 4) and changes nothing', async () => {
     const opened = await openStore(store.url);
-    await sql`insert into kysely_migration (name, timestamp) values ('0999-from-the-future', '2027-01-01T00:00:00.000Z')`.execute(opened.db);
+    await sql`insert into kysely_migration (name, timestamp) values ('0999-from-the-future', '2027-01-01T00:00:00.000Z')`.execute(
+      opened.db,
+    );
     await opened.close();
-    const plain = /the database was migrated by a newer Värna \(migration 0999-from-the-future\); start that version or restore the pre-upgrade backup/;
+    const plain =
+      /the database was migrated by a newer Värna \(migration 0999-from-the-future\); start that version or restore the pre-upgrade backup/;
     // Värna at start, in the process (both stores) …
-    await assert.rejects(openStore(store.url), (error: Error) => error instanceof NewerDatabaseError && plain.test(error.message) && !/corrupted/.test(error.message));
+    await assert.rejects(
+      openStore(store.url),
+      (error: Error) => error instanceof NewerDatabaseError && plain.test(error.message) && !/corrupted/.test(error.message),
+    );
     // … the migrate job …
     const run = await migrate(store.url);
     assert.equal(run.status, 4, run.stderr);
@@ -81,7 +87,9 @@ describe('the migration step of an upgrade (npm run migrate, the Azure migrate j
     assert.doesNotMatch(run.stdout + run.stderr, /corrupted migrations/);
     // … and the server, which exits before listening.
     const start = await new Promise<Run>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--disable-warning=DEP0111', '-r', 'tsx/cjs', 'src/index.ts'], { env: { PATH: process.env.PATH, VARNA_STORE_URL: store.url, PORT: '0', VARNA_QUEUE_SCHEMA: `${store.schema ?? 'pgboss'}_boss` } });
+      const child = spawn(process.execPath, ['--disable-warning=DEP0111', '-r', 'tsx/cjs', 'src/index.ts'], {
+        env: { PATH: process.env.PATH, VARNA_STORE_URL: store.url, PORT: '0', VARNA_QUEUE_SCHEMA: `${store.schema ?? 'pgboss'}_boss` },
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

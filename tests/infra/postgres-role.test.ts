@@ -31,13 +31,24 @@ async function asSuperuser<T>(fn: (c: Client) => Promise<T>, database?: string):
 /** psql as Azure's pipeline runs it: infra/postgres-app-role.sql, stopping at the first error. */
 function runRoleScript(admin: string, database: string, role: string, password: string) {
   const url = new URL(testPgUrl);
-  return spawnSync('psql', ['-X', '-q', '-v', `app_role=${role}`, '-v', 'app_schema=varna', '-v', `app_password=${password}`, '-f', 'infra/postgres-app-role.sql'], {
-    encoding: 'utf8',
-    env: { ...process.env, PGHOST: url.hostname, PGPORT: url.port || '5432', PGUSER: admin, PGDATABASE: database, PGPASSWORD: url.password },
-  });
+  return spawnSync(
+    'psql',
+    ['-X', '-q', '-v', `app_role=${role}`, '-v', 'app_schema=varna', '-v', `app_password=${password}`, '-f', 'infra/postgres-app-role.sql'],
+    {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        PGHOST: url.hostname,
+        PGPORT: url.port || '5432',
+        PGUSER: admin,
+        PGDATABASE: database,
+        PGPASSWORD: url.password,
+      },
+    },
+  );
 }
 
-describe('Värna\'s own PostgreSQL role (infra/postgres-app-role.sql, the db-setup job)', function () {
+describe("Värna's own PostgreSQL role (infra/postgres-app-role.sql, the db-setup job)", function () {
   this.timeout(60_000);
   const tag = randomBytes(4).toString('hex');
   const admin = `t_admin_${tag}`;
@@ -64,14 +75,37 @@ describe('Värna\'s own PostgreSQL role (infra/postgres-app-role.sql, the db-set
     });
   });
 
-  it('is created by the administrator, runs again without error (a password rotation), and has none of the administrator\'s rights', async () => {
+  it("is created by the administrator, runs again without error (a password rotation), and has none of the administrator's rights", async () => {
     const first = runRoleScript(admin, database, role, 'first-password');
     assert.equal(first.status, 0, first.stderr);
     const again = runRoleScript(admin, database, role, 'rotated-password');
     assert.equal(again.status, 0, again.stderr);
-    const rights = await asSuperuser(async (c) => (await c.query('select rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls, rolcanlogin from pg_roles where rolname = $1', [role])).rows[0]);
-    assert.deepEqual(rights, { rolsuper: false, rolcreaterole: false, rolcreatedb: false, rolreplication: false, rolbypassrls: false, rolcanlogin: true });
-    const adminMember = await asSuperuser(async (c) => (await c.query(`select count(*)::int as n from pg_auth_members m join pg_roles r on r.oid = m.roleid join pg_roles u on u.oid = m.member where u.rolname = $1 and r.rolname in ('azure_pg_admin', 'pg_read_all_data', 'pg_write_all_data')`, [role])).rows[0].n);
+    const rights = await asSuperuser(
+      async (c) =>
+        (
+          await c.query(
+            'select rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls, rolcanlogin from pg_roles where rolname = $1',
+            [role],
+          )
+        ).rows[0],
+    );
+    assert.deepEqual(rights, {
+      rolsuper: false,
+      rolcreaterole: false,
+      rolcreatedb: false,
+      rolreplication: false,
+      rolbypassrls: false,
+      rolcanlogin: true,
+    });
+    const adminMember = await asSuperuser(
+      async (c) =>
+        (
+          await c.query(
+            `select count(*)::int as n from pg_auth_members m join pg_roles r on r.oid = m.roleid join pg_roles u on u.oid = m.member where u.rolname = $1 and r.rolname in ('azure_pg_admin', 'pg_read_all_data', 'pg_write_all_data')`,
+            [role],
+          )
+        ).rows[0].n,
+    );
     assert.equal(adminMember, 0);
   });
 
@@ -88,8 +122,21 @@ describe('Värna\'s own PostgreSQL role (infra/postgres-app-role.sql, the db-set
     const queue = makePgCoordinator({ storeUrl: url, schema: 'pgboss', failoverSeconds: 60, log: createLogger('silent') });
     await queue.start();
     await queue.stop();
-    const owned = await asSuperuser(async (c) => (await c.query(`select schemaname, count(*)::int as n from pg_tables where tableowner = $1 group by schemaname order by schemaname`, [role])).rows, database);
-    assert.deepEqual(owned.map((r: { schemaname: string }) => r.schemaname), ['pgboss', 'varna'], JSON.stringify(owned));
+    const owned = await asSuperuser(
+      async (c) =>
+        (
+          await c.query(
+            `select schemaname, count(*)::int as n from pg_tables where tableowner = $1 group by schemaname order by schemaname`,
+            [role],
+          )
+        ).rows,
+      database,
+    );
+    assert.deepEqual(
+      owned.map((r: { schemaname: string }) => r.schemaname),
+      ['pgboss', 'varna'],
+      JSON.stringify(owned),
+    );
     const client = new Client({ connectionString: url });
     await client.connect();
     try {

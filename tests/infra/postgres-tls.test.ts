@@ -4,10 +4,13 @@ import { X509Certificate } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
 import { parse } from 'pg-connection-string';
 
-describe('the store URL on Azure checks the database server\'s certificate (sslmode=verify-full)', () => {
+describe("the store URL on Azure checks the database server's certificate (sslmode=verify-full)", () => {
   const bicep = readFileSync('infra/main.bicep', 'utf8');
   const template = /var storeUrl = '([^']*)'/.exec(bicep)?.[1];
-  const url = template?.replace('${appRole}', 'varna_app').replace('${postgres.properties.fullyQualifiedDomainName}', 'varna-exempel-pg-abc.postgres.database.azure.com').replace('${databaseName}', 'varna');
+  const url = template
+    ?.replace('${appRole}', 'varna_app')
+    .replace('${postgres.properties.fullyQualifiedDomainName}', 'varna-exempel-pg-abc.postgres.database.azure.com')
+    .replace('${databaseName}', 'varna');
 
   it('gives node-postgres a TLS setting that verifies the chain and the host name', () => {
     assert.ok(url, 'infra/main.bicep sets var storeUrl');
@@ -25,7 +28,10 @@ describe('the store URL on Azure checks the database server\'s certificate (sslm
     const before = process.env.PGPASSWORD;
     process.env.PGPASSWORD = 'from-key-vault';
     try {
-      const ConnectionParameters = require('pg/lib/connection-parameters') as new (config: { connectionString: string }) => { password: string; user: string };
+      const ConnectionParameters = require('pg/lib/connection-parameters') as new (config: { connectionString: string }) => {
+        password: string;
+        user: string;
+      };
       const params = new ConnectionParameters({ connectionString: url });
       assert.equal(params.user, 'varna_app');
       assert.equal(params.password, 'from-key-vault');
@@ -40,7 +46,10 @@ describe('the store URL on Azure checks the database server\'s certificate (sslm
     // Not DigiCert Global Root CA (G1) any more: Azure moved its servers to G2, and Node.js 22.x
     // (22.23.5 here) no longer carries G1.
     for (const root of ['DigiCert Global Root G2', 'Microsoft RSA Root Certificate Authority 2017']) {
-      assert.ok(subjects.some((s) => s.includes(`CN=${root}`)), `${root} is not among Node.js's root certificates`);
+      assert.ok(
+        subjects.some((s) => s.includes(`CN=${root}`)),
+        `${root} is not among Node.js's root certificates`,
+      );
     }
   });
 });

@@ -32,7 +32,10 @@ class DbRelay {
       client.on('close', () => this.sockets.delete(client));
       if (this.mode === 'silent') return;
       const upstream = connect(this.target.port, this.target.host);
-      for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+      for (const [a, b] of [
+        [client, upstream],
+        [upstream, client],
+      ] as const) {
         this.sockets.add(a);
         a.on('error', () => b.destroy());
         a.on('close', () => {
@@ -105,7 +108,10 @@ function story(i: Instance, since: number): string {
 }
 
 function startInstance(name: string, env: Record<string, string>): Promise<Instance> {
-  const child = spawn(NODE[0]!, [...NODE.slice(1), 'tests/support/instance.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(NODE[0]!, [...NODE.slice(1), 'tests/support/instance.ts'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const instance: Instance = { name, child, url: '', lastSentAt: 0, sent: 0, exited: once(child, 'exit'), lines: [], stderr: '' };
   child.stderr!.on('data', (d: Buffer) => (instance.stderr += d.toString()));
   return new Promise((resolve, reject) => {
@@ -151,12 +157,38 @@ async function storePings(store: Store, connector: ConnectorStandIn, prefix: str
   for (let u = 0; u < REMINDER_USERS; u++) {
     const aad = userOf(u);
     const conversation = { id: `a:personal-${aad}`, conversationType: 'personal', tenantId: TENANT };
-    const reference = { user: { id: `29:${aad}`, aadObjectId: aad }, bot: { id: '28:local' }, conversation, channelId: 'msteams', serviceUrl: connector.url };
-    await store.installations.upsert({ key: `user:${aad}`, kind: 'personal', aad_object_id: aad, team_id: null, tenant_id: TENANT, service_url: connector.url, conversation_id: conversation.id, reference: JSON.stringify(reference) }, now);
+    const reference = {
+      user: { id: `29:${aad}`, aadObjectId: aad },
+      bot: { id: '28:local' },
+      conversation,
+      channelId: 'msteams',
+      serviceUrl: connector.url,
+    };
+    await store.installations.upsert(
+      {
+        key: `user:${aad}`,
+        kind: 'personal',
+        aad_object_id: aad,
+        team_id: null,
+        tenant_id: TENANT,
+        service_url: connector.url,
+        conversation_id: conversation.id,
+        reference: JSON.stringify(reference),
+      },
+      now,
+    );
   }
   await store.transaction(async (trx) => {
     for (let i = 0; i < count; i++)
-      await store.outbox.enqueue(trx, { dedupeKey: `${prefix}:${i}`, target: { kind: 'user', aadObjectId: userOf(i) }, message: { kind: 'test.ping', key: `${prefix}:${i}` } }, now);
+      await store.outbox.enqueue(
+        trx,
+        {
+          dedupeKey: `${prefix}:${i}`,
+          target: { kind: 'user', aadObjectId: userOf(i) },
+          message: { kind: 'test.ping', key: `${prefix}:${i}` },
+        },
+        now,
+      );
   });
 }
 
@@ -211,14 +243,23 @@ describe('several instances', function () {
     const bot = await startBot();
     try {
       const child = spawn(NODE[0]!, [...NODE.slice(1), 'src/index.ts'], {
-        env: { ...process.env, NODE_ENV: 'test', PORT: '0', VARNA_STORE_URL: bot.config.env.VARNA_STORE_URL, VARNA_CONFIG: 'config/example.yaml' },
+        env: {
+          ...process.env,
+          NODE_ENV: 'test',
+          PORT: '0',
+          VARNA_STORE_URL: bot.config.env.VARNA_STORE_URL,
+          VARNA_CONFIG: 'config/example.yaml',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stderr = '';
       child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
       const [code] = (await once(child, 'exit')) as [number];
       assert.equal(code, 3);
-      assert.match(stderr, /Cannot start: .*varna\.db is in use by another Värna process; run one process per SQLite file \(use PostgreSQL for several instances\)/);
+      assert.match(
+        stderr,
+        /Cannot start: .*varna\.db is in use by another Värna process; run one process per SQLite file \(use PostgreSQL for several instances\)/,
+      );
       // The first process is unharmed.
       assert.equal((await fetch(`${bot.url}/readyz`)).status, 200);
     } finally {
@@ -254,13 +295,29 @@ describe('several instances', function () {
       // Wait until the survivor has delivered everything, including reminder runs due after the kill.
       for (;;) {
         if (Date.now() - killedAt > 90_000) {
-          const open = await store.db.selectFrom('outbox').select(['status', 'next_attempt_at', 'locked_until', 'attempt_at']).where('status', '!=', 'sent').limit(5).execute();
-          assert.fail(`the survivor did not finish within 90 s: ${bulkDelivered()} of 500 delivered; open rows e.g. ${JSON.stringify(open)}\n  ${story(survivor, killedAt - 2_000)}`);
+          const open = await store.db
+            .selectFrom('outbox')
+            .select(['status', 'next_attempt_at', 'locked_until', 'attempt_at'])
+            .where('status', '!=', 'sent')
+            .limit(5)
+            .execute();
+          assert.fail(
+            `the survivor did not finish within 90 s: ${bulkDelivered()} of 500 delivered; open rows e.g. ${JSON.stringify(open)}\n  ${story(survivor, killedAt - 2_000)}`,
+          );
         }
-        const failed = await store.db.selectFrom('outbox').select(['dedupe_key', 'last_error']).where('status', '=', 'failed').limit(3).execute();
+        const failed = await store.db
+          .selectFrom('outbox')
+          .select(['dedupe_key', 'last_error'])
+          .where('status', '=', 'failed')
+          .limit(3)
+          .execute();
         assert.deepEqual(failed, [], 'a message failed for good (it can never be delivered now)');
         const pending = await store.db.selectFrom('outbox').select('id').where('status', '!=', 'sent').limit(1).execute();
-        const lastRun = await store.db.selectFrom('job_runs').select('last_due_at').where('name', '=', 'test.reminder-run').executeTakeFirst();
+        const lastRun = await store.db
+          .selectFrom('job_runs')
+          .select('last_due_at')
+          .where('name', '=', 'test.reminder-run')
+          .executeTakeFirst();
         if (bulkDelivered() === 500 && pending.length === 0 && lastRun && Date.parse(lastRun.last_due_at) > killedAt + 8_000) break;
         await sleep(200);
       }
@@ -269,7 +326,11 @@ describe('several instances', function () {
 
       const seen = deliveries(connector);
       const rows = await store.db.selectFrom('outbox').select(['dedupe_key', 'status']).execute();
-      assert.deepEqual(rows.filter((r) => r.status !== 'sent'), [], 'every stored message was sent');
+      assert.deepEqual(
+        rows.filter((r) => r.status !== 'sent'),
+        [],
+        'every stored message was sent',
+      );
       const missing = rows.filter((r) => !seen.has(r.dedupe_key)).map((r) => r.dedupe_key);
       assert.deepEqual(missing, [], 'nothing lost');
       // Exactly once, except where Teams gives no way to check: a 1:1 send in flight at the
@@ -281,15 +342,26 @@ describe('several instances', function () {
       // At most the sends in flight at the kill: one group of parallel sends (PARALLEL = 8 in outbox.ts).
       assert.ok(marked.length <= 8, `resent as possible repeats: ${marked.join(', ')}`);
       const audited = await store.db.selectFrom('audit').select('subject').where('action', '=', 'outbox.possibleRepeat').execute();
-      assert.equal(audited.length, [...seen.values()].reduce((n, c) => n + c.marked, 0), 'each possible repeat audited');
+      assert.equal(
+        audited.length,
+        [...seen.values()].reduce((n, c) => n + c.marked, 0),
+        'each possible repeat audited',
+      );
       if (marked.length) console.log(`      (in flight at the kill, resent marked as possible repeats: ${marked.join(', ')})`);
 
       // The reminder runs: every due time, 3 s apart, ran once each, none skipped across the kill.
-      const dues = [...new Set(rows.filter((r) => r.dedupe_key.startsWith('reminder:')).map((r) => r.dedupe_key.split(':').slice(1, -1).join(':')))].sort();
+      const dues = [
+        ...new Set(rows.filter((r) => r.dedupe_key.startsWith('reminder:')).map((r) => r.dedupe_key.split(':').slice(1, -1).join(':'))),
+      ].sort();
       assert.ok(dues.length >= 4, `reminder runs: ${dues.length}`);
-      for (let i = 1; i < dues.length; i++) assert.equal(Date.parse(dues[i]!) - Date.parse(dues[i - 1]!), 3_000, `gap between reminder runs ${dues[i - 1]} and ${dues[i]}`);
-      for (const due of dues) for (let i = 0; i < REMINDERS_PER_RUN; i++) assert.ok(seen.has(`reminder:${due}:${i}`), `reminder ${due}:${i} delivered`);
-      assert.ok(victim.sent > 0 && survivor.sent > 0, `both processes delivered (${victim.name}: ${victim.sent}, ${survivor.name}: ${survivor.sent})`);
+      for (let i = 1; i < dues.length; i++)
+        assert.equal(Date.parse(dues[i]!) - Date.parse(dues[i - 1]!), 3_000, `gap between reminder runs ${dues[i - 1]} and ${dues[i]}`);
+      for (const due of dues)
+        for (let i = 0; i < REMINDERS_PER_RUN; i++) assert.ok(seen.has(`reminder:${due}:${i}`), `reminder ${due}:${i} delivered`);
+      assert.ok(
+        victim.sent > 0 && survivor.sent > 0,
+        `both processes delivered (${victim.name}: ${victim.sent}, ${survivor.name}: ${survivor.sent})`,
+      );
     });
   });
 
@@ -324,7 +396,9 @@ describe('several instances', function () {
       const cutAt = Date.now();
       let cut = 0;
       for (let round = 0; round < 2; round++) {
-        const r = await sql<{ cut: boolean }>`select pg_terminate_backend(pid) as cut from pg_stat_activity where application_name = ${appName}`.execute(store.db);
+        const r = await sql<{
+          cut: boolean;
+        }>`select pg_terminate_backend(pid) as cut from pg_stat_activity where application_name = ${appName}`.execute(store.db);
         cut += r.rows.filter((row) => row.cut).length;
         await sleep(300);
       }
@@ -333,7 +407,11 @@ describe('several instances', function () {
       // connections. Not ready, but up.
       relay.down();
       await sleep(1_500);
-      assert.equal(instance.child.exitCode, null, `the process ended while the database was out of reach\n  ${story(instance, cutAt - 1_000)}`);
+      assert.equal(
+        instance.child.exitCode,
+        null,
+        `the process ended while the database was out of reach\n  ${story(instance, cutAt - 1_000)}`,
+      );
       assert.equal((await fetch(`${instance.url}/readyz`)).status, 503, 'not ready while the database refuses connections');
       relay.up();
       while ((await fetch(`${instance.url}/readyz`)).status !== 200) {
@@ -353,8 +431,13 @@ describe('several instances', function () {
       relay.up({ keepSilent: true });
 
       for (;;) {
-        assert.equal(instance.child.exitCode, null, `the process ended after the connections were cut\n  ${story(instance, cutAt - 1_000)}`);
-        if (Date.now() - cutAt > 60_000) assert.fail(`not finished within 60 s of the cut: ${delivered()} of 400 delivered\n  ${story(instance, cutAt - 1_000)}`);
+        assert.equal(
+          instance.child.exitCode,
+          null,
+          `the process ended after the connections were cut\n  ${story(instance, cutAt - 1_000)}`,
+        );
+        if (Date.now() - cutAt > 60_000)
+          assert.fail(`not finished within 60 s of the cut: ${delivered()} of 400 delivered\n  ${story(instance, cutAt - 1_000)}`);
         const open = await store.db.selectFrom('outbox').select('status').where('status', '!=', 'sent').limit(1).execute();
         if (delivered() === 400 && open.length === 0) break;
         await sleep(200);
@@ -362,8 +445,15 @@ describe('several instances', function () {
       const failed = await store.db.selectFrom('outbox').select('dedupe_key').where('status', '=', 'failed').execute();
       assert.deepEqual(failed, [], 'no message given up');
       const seen = deliveries(connector);
-      assert.deepEqual([...seen].filter(([, n]) => n.plain > 1).map(([k]) => k), [], 'no message reached anyone twice unmarked');
-      assert.ok([...seen.values()].filter((n) => n.marked > 0).length <= 8, 'at most the sends in flight at the cut resent as possible repeats');
+      assert.deepEqual(
+        [...seen].filter(([, n]) => n.plain > 1).map(([k]) => k),
+        [],
+        'no message reached anyone twice unmarked',
+      );
+      assert.ok(
+        [...seen.values()].filter((n) => n.marked > 0).length <= 8,
+        'at most the sends in flight at the cut resent as possible repeats',
+      );
 
       // The cut was noticed and logged with the server's code, not as a crash.
       const lost = instance.lines.filter((l) => l.includes('"57P01"'));
@@ -390,7 +480,9 @@ describe('several instances', function () {
         }),
       });
       assert.equal(res.status, 200);
-      const replies = connector.calls.slice(before).filter((c) => c.method === 'POST' && c.conversationId === `a:personal-${aad}` && c.body?.attachments);
+      const replies = connector.calls
+        .slice(before)
+        .filter((c) => c.method === 'POST' && c.conversationId === `a:personal-${aad}` && c.body?.attachments);
       assert.equal(replies.length, 1, 'the welcome card came back');
       instance.child.kill('SIGTERM');
       await instance.exited;

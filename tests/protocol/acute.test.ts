@@ -69,7 +69,10 @@ describe('an acute report is treated as acute (issue 22 §3)', () => {
     await intakeReady(bot);
     await bot.services.jobs.runDue();
     const { reference, receipt } = await submitReport(bot, as.teacher, reportInput({ immediateDanger: 'yes' }));
-    assert.match(textOf(receipt), /Ingen på mottagningen läser anmälan just nu: den kom in utanför kontorstid\. Barnet är i akut fara – ring socialjouren nu, 0123-456 99\./);
+    assert.match(
+      textOf(receipt),
+      /Ingen på mottagningen läser anmälan just nu: den kom in utanför kontorstid\. Barnet är i akut fara – ring socialjouren nu, 0123-456 99\./,
+    );
     await bot.deliver();
     await bot.deliver();
     const card = textOf(channelCards(bot)[0]);
@@ -83,9 +86,13 @@ describe('an acute report is treated as acute (issue 22 §3)', () => {
     const first = threadPosts(bot.connector.calls, thread);
     assert.equal(first.length, 1, 'one alert in the thread');
     assert.match(textOf(first[0]), /<at>Mottagningen<\/at> AKUT: anmälan VÄ-2026-\d{5} gäller ett barn/);
-    assert.deepEqual(first[0].msteams.entities, [{ type: 'mention', text: '<at>Mottagningen</at>', mentioned: { id: TAG.id, name: TAG.name, type: 'tag' } }]);
+    assert.deepEqual(first[0].msteams.entities, [
+      { type: 'mention', text: '<at>Mottagningen</at>', mentioned: { id: TAG.id, name: TAG.name, type: 'tag' } },
+    ]);
     // Outside office hours the on-call channel hears of it: triage facts only.
-    const onCall = bot.connector.calls.filter((c) => c.method === 'POST' && c.body?.channelData?.channel?.id === ON_CALL_CHANNEL).flatMap((c) => cardsOf(activityOf(c)).map(checkCard));
+    const onCall = bot.connector.calls
+      .filter((c) => c.method === 'POST' && c.body?.channelData?.channel?.id === ON_CALL_CHANNEL)
+      .flatMap((c) => cardsOf(activityOf(c)).map(checkCard));
     assert.equal(onCall.length, 1);
     assert.match(textOf(onCall[0]), new RegExp(`AKUT orosanmälan ${reference} utanför kontorstid`));
     for (const secret of [TEST_CHILD, TEST_PNR, 'Testbarn']) assert.ok(!JSON.stringify(onCall[0]).includes(secret));
@@ -151,7 +158,7 @@ describe('an acute report is treated as acute (issue 22 §3)', () => {
     assert.equal(bot.connector.calls.filter((c) => c.body?.channelData?.channel?.id === ON_CALL_CHANNEL).length, 0);
   });
 
-  it('on purge the acute alerts in the thread and the on-call post are replaced too, with the rest of Värna\'s messages about the report (issue 21 §17)', async () => {
+  it("on purge the acute alerts in the thread and the on-call post are replaced too, with the rest of Värna's messages about the report (issue 21 §17)", async () => {
     bot = await startBot({ clock: new ManualClock('2026-03-08T19:40:00+01:00'), env: { VARNA_CONFIG: configWithOnCall() } });
     await intakeReady(bot);
     const { reference } = await submitReport(bot, as.teacher, reportInput({ immediateDanger: 'yes' }));
@@ -177,7 +184,11 @@ describe('an acute report is treated as acute (issue 22 §3)', () => {
     assert.ok(inThread.length >= 2, 'the acute alerts in the thread are recorded');
     const onCall = recorded.filter((m) => m.conversation_id.startsWith(`${ON_CALL_CHANNEL};messageid=`));
     assert.equal(onCall.length, 1, 'the on-call post is recorded, in its own thread');
-    assert.deepEqual(JSON.parse(onCall[0]!.target), { kind: 'thread', unitId: report.intakeUnitId, conversationId: onCall[0]!.conversation_id });
+    assert.deepEqual(JSON.parse(onCall[0]!.target), {
+      kind: 'thread',
+      unitId: report.intakeUnitId,
+      conversationId: onCall[0]!.conversation_id,
+    });
 
     bot.connector.take();
     bot.clock.set(new Date(new Date('2026-03-08T19:40:00+01:00').getTime() + 91 * 24 * 60 * 60 * 1000));
@@ -186,7 +197,11 @@ describe('an acute report is treated as acute (issue 22 §3)', () => {
     await bot.deliver();
     const updates = bot.connector.take().filter((c) => c.method === 'PUT');
     const want = [...recorded.map((m) => `${m.conversation_id} ${m.activity_id}`), `${thread} ${report.channelActivityId}`].sort();
-    assert.deepEqual(updates.map((c) => `${c.conversationId} ${c.activityId}`).sort(), want, 'each recorded message is replaced where it is');
+    assert.deepEqual(
+      updates.map((c) => `${c.conversationId} ${c.activityId}`).sort(),
+      want,
+      'each recorded message is replaced where it is',
+    );
     const replaced = updates.flatMap((c) => cardsOf(activityOf(c)).map(checkCard)).map(textOf);
     assert.ok(replaced.every((t) => /^Anmälan gallrad enligt kommunens gallringsbeslut/.test(t) && !t.includes(reference)));
     // The on-call post's replacement in Swedish, though the teacher's language may differ.
@@ -207,7 +222,7 @@ describe('an acute report is treated as acute (issue 22 §3)', () => {
   });
 });
 
-describe('intake\'s card (issue 22 §4)', () => {
+describe("intake's card (issue 22 §4)", () => {
   let bot: TestBot;
   beforeEach(async () => {
     bot = await startBot({ clock: new ManualClock('2026-03-02T09:00:00+01:00') });
@@ -218,13 +233,16 @@ describe('intake\'s card (issue 22 §4)', () => {
 
   async function reported(by: TestUser = as.teacher, phone = '070-111 22 33'): Promise<string> {
     const input = reportInput();
-    const { reference } = await submitReport(bot, by, { ...input, reporter: { ...input.reporter, reporterName: by.name, reporterPhone: phone } });
+    const { reference } = await submitReport(bot, by, {
+      ...input,
+      reporter: { ...input.reporter, reporterName: by.name, reporterPhone: phone },
+    });
     await bot.deliver();
     bot.connector.take();
     return reference;
   }
 
-  it('the handler\'s phone is the handler\'s: never a phone from a report they made, prefilled from their own last take, required', async () => {
+  it("the handler's phone is the handler's: never a phone from a report they made, prefilled from their own last take, required", async () => {
     // The second handler once reported as a teacher, with her own mobile number.
     await reported(as.intake2, '070-999 88 77');
     const reference = await reported();
@@ -252,7 +270,12 @@ describe('intake\'s card (issue 22 §4)', () => {
     assert.equal((await submitTakeForm(bot, as.intake2, reference, '0123-456 02')).type, 'message');
     bot.connector.take();
     await bot.deliver();
-    const toTeacher = bot.connector.take().filter((c) => c.conversationId.startsWith(bot.personalConversation(as.teacher))).flatMap((c) => cardsOf(activityOf(c))).map(textOf).join('\n');
+    const toTeacher = bot.connector
+      .take()
+      .filter((c) => c.conversationId.startsWith(bot.personalConversation(as.teacher)))
+      .flatMap((c) => cardsOf(activityOf(c)))
+      .map(textOf)
+      .join('\n');
     assert.match(toTeacher, /telefon 0123-456 02/);
     assert.doesNotMatch(toTeacher, /070-999 88 77/);
     const next = await reported();
@@ -285,7 +308,7 @@ describe('intake\'s card (issue 22 §4)', () => {
   });
 });
 
-describe('the intake unit\'s daily summary counts the feedback week from the decision date (SoL (2025:400) 19 kap. 6 §)', () => {
+describe("the intake unit's daily summary counts the feedback week from the decision date (SoL (2025:400) 19 kap. 6 §)", () => {
   let bot: TestBot;
   afterEach(async () => bot?.destroy());
 
@@ -298,7 +321,13 @@ describe('the intake unit\'s daily summary counts the feedback week from the dec
     // flow): what the summary must show is its deadline, a week from the date of the decision.
     const { id } = (await bot.services.reports.byReference(reference))!;
     await bot.services.store.transaction((trx) =>
-      trackReport(trx, id, () => trx.updateTable('reports').set({ decision: 'opened', decision_date: '2026-03-02', decision_at: '2026-03-10T06:00:00.000Z' }).where('id', '=', id).execute()),
+      trackReport(trx, id, () =>
+        trx
+          .updateTable('reports')
+          .set({ decision: 'opened', decision_date: '2026-03-02', decision_at: '2026-03-10T06:00:00.000Z' })
+          .where('id', '=', id)
+          .execute(),
+      ),
     );
     bot.clock.set('2026-03-10T07:30:00+01:00');
     const summary = await bot.services.reminders.intakeSummary('ifo-mottagningen', bot.clock.now());

@@ -44,16 +44,15 @@ describe('"värna status" in a team channel, for the admin filling the config', 
   afterEach(async () => bot.destroy());
 
   it('replies in the channel with the team id, this channel and the other channels, and confirms the configured unit', async () => {
-    bot.connector.channels.set(IFO_TEAM, [
-      { id: IFO_TEAM },
-      { id: REPORTS, name: 'Anmälningar' },
-      { id: CONSULT, name: 'Konsultationer' },
-    ]);
+    bot.connector.channels.set(IFO_TEAM, [{ id: IFO_TEAM }, { id: REPORTS, name: 'Anmälningar' }, { id: CONSULT, name: 'Konsultationer' }]);
     await bot.installTeam(IFO_TEAM, as.intake);
     const calls = await inChannel(bot, as.intake, IFO_TEAM, REPORTS, 'värna status');
     const text = flat(onlyCard(calls));
     // The reply is posted into the channel's thread: posting works.
-    assert.ok(calls.every((c) => c.conversationId.startsWith(REPORTS)), calls.map((c) => c.conversationId).join());
+    assert.ok(
+      calls.every((c) => c.conversationId.startsWith(REPORTS)),
+      calls.map((c) => c.conversationId).join(),
+    );
     assert.match(text, /Värna kan skriva i den här kanalen/);
     assert.match(text, new RegExp(`Teamets id \\(teamId\\): ${IFO_TEAM}`));
     assert.match(text, new RegExp(`Den här kanalens id: ${REPORTS}`));

@@ -16,7 +16,8 @@ const CHANNEL = '19:exempel-ifo-konsultation@thread.tacv2';
 const PNR = '20121212-1212';
 const PHONE = '070-174 06 50';
 const CHILD = 'Kalle';
-const QUESTION = 'En elev i åk 4 har haft blåmärken på armarna tre gånger sedan 2026-02-02 och säger att hen ramlat. Hen vill inte gå hem efter skolan. Räcker det för en anmälan?';
+const QUESTION =
+  'En elev i åk 4 har haft blåmärken på armarna tre gånger sedan 2026-02-02 och säger att hen ramlat. Hen vill inte gå hem efter skolan. Räcker det för en anmälan?';
 forbid(QUESTION, PNR, PHONE, 'blåmärken på armarna', 'vill inte gå hem');
 
 const actorOf = (u: TestUser): Actor => ({
@@ -74,7 +75,12 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     const compose = await bot.execute(as.teacher, 'consult.start', {});
     assert.ok(compose.card, compose.message);
     const send = actionsOf(compose.card).find((a) => a.verb === 'consult.send')!;
-    let res = await bot.execute(as.teacher, 'consult.send', { ...send.data, text, schoolId: 'ekbacken', showSchool: String(opts.showSchool ?? false) });
+    let res = await bot.execute(as.teacher, 'consult.send', {
+      ...send.data,
+      text,
+      schoolId: 'ekbacken',
+      showSchool: String(opts.showSchool ?? false),
+    });
     if (res.card && /Kontrollera innan du skickar/.test(textOf(res.card))) {
       const confirm = actionsOf(res.card).find((a) => a.verb === 'consult.confirm')!;
       res = await bot.execute(as.teacher, 'consult.confirm', confirm.data);
@@ -93,7 +99,10 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     assert.match(shown, /Skriv inte barnets eller familjens namn/);
     assert.match(shown, /ersätter inte en anmälan/);
     assert.match(shown, /socialtjänstlagen \(2025:400\) 19 kap\. 1 §/);
-    assert.deepEqual(inputsOf(compose.card).map((i) => i.id), ['text', 'schoolId', 'showSchool']);
+    assert.deepEqual(
+      inputsOf(compose.card).map((i) => i.id),
+      ['text', 'schoolId', 'showSchool'],
+    );
 
     const { sent, posted } = await ask();
     assert.match(textOf(sent), /från en grundskola i Norra distriktet, inte ditt namn/);
@@ -110,7 +119,10 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
 
     // Intake answers; the card updates in place and the answer reaches the teacher's chat.
     bot.clock.advanceMinutes(40);
-    const answered = await asIntake(as.intake, 'consult.answer', { id: r.id, answer: 'Blåmärken som återkommer och att hen inte vill gå hem är skäl att anmäla.' });
+    const answered = await asIntake(as.intake, 'consult.answer', {
+      id: r.id,
+      answer: 'Blåmärken som återkommer och att hen inte vill gå hem är skäl att anmäla.',
+    });
     assert.ok(answered.card, answered.message);
     assert.match(textOf(answered.card), /skäl att anmäla/);
     assert.equal(answered.calls.filter((c) => c.method === 'PUT').length, 1);
@@ -134,7 +146,10 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     assert.match(textOf(activityOf(thread[0]!)), /Frågeställaren i K-0001 svarar[\s\S]*vårdnadshavarna först/);
 
     // Intake answers again, then closes with "Gör en anmälan".
-    await asIntake(as.intake2, 'consult.answer', { id: r.id, answer: 'Nej, gör anmälan först och berätta inte för vårdnadshavarna när oron gäller våld.' });
+    await asIntake(as.intake2, 'consult.answer', {
+      id: r.id,
+      answer: 'Nej, gör anmälan först och berätta inte för vårdnadshavarna när oron gäller våld.',
+    });
     await deliver();
     const closed = await asIntake(as.intake, 'consult.close', { id: r.id, outcome: 'report' });
     assert.match(textOf(closed.card), /Utfall: Gör en anmälan/);
@@ -180,13 +195,21 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     assert.match(shown, /Kontrollera innan du skickar/);
     assert.match(shown, /2 uppgifter .* har tagits bort/);
     assert.ok(!shown.includes(PNR) && !shown.includes(PHONE), 'strong hits are gone from the review card too');
-    const cleaned = '[namn] [namn] i 4B ([borttaget]) säger att pappan slår. Mamma [namn] ringer från [borttaget] och bor på [adress], [postnummer] Exemplinge. Ska jag anmäla?';
+    const cleaned =
+      '[namn] [namn] i 4B ([borttaget]) säger att pappan slår. Mamma [namn] ringer från [borttaget] och bor på [adress], [postnummer] Exemplinge. Ska jag anmäla?';
     assert.equal(willSend(review.card), cleaned, 'the text that will be sent, in place on the card');
     assert.deepEqual(highlighted(review.card), ['[namn]', '[namn]', '[borttaget]', '[namn]', '[borttaget]', '[adress]', '[postnummer]']);
-    assert.deepEqual(inputsOf(review.card), [], 'no free text on the review card: what is sent is the server\'s');
+    assert.deepEqual(inputsOf(review.card), [], "no free text on the review card: what is sent is the server's");
     const restores = actionsOf(review.card).filter((a) => a.verb === 'consult.restore');
-    assert.deepEqual(restores.map((a) => a.title), ['Det är inget namn', 'Det är inget namn', 'Det är inget namn', 'Det är ingen adress', 'Det är inget postnummer']);
-    assert.equal(await bot.services.store.db.selectFrom('consultations').select('id').executeTakeFirst(), undefined, 'nothing sent before the teacher presses Skicka');
+    assert.deepEqual(
+      restores.map((a) => a.title),
+      ['Det är inget namn', 'Det är inget namn', 'Det är inget namn', 'Det är ingen adress', 'Det är inget postnummer'],
+    );
+    assert.equal(
+      await bot.services.store.db.selectFrom('consultations').select('id').executeTakeFirst(),
+      undefined,
+      'nothing sent before the teacher presses Skicka',
+    );
     // The review is kept on the server, sealed: not a name in clear in any table.
     const stored = JSON.stringify(await bot.services.store.db.selectFrom('consultation_reviews').selectAll().execute());
     for (const secret of ['Ahmed', 'Hassan', 'Fatima', 'Storgatan', 'ringer från']) assert.ok(!stored.includes(secret), secret);
@@ -199,7 +222,8 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     assert.match(textOf(sent.card), /Skickad: konsultation K-0001/);
     const channel = (await deliver()).filter(isChannelCall);
     const all = JSON.stringify(channel.map((c) => c.body));
-    for (const secret of ['Ahmed', 'Hassan', 'Fatima', 'Storgatan', '123 45', PNR, '201212121212', PHONE]) assert.ok(!all.includes(secret), `the channel got "${secret}"`);
+    for (const secret of ['Ahmed', 'Hassan', 'Fatima', 'Storgatan', '123 45', PNR, '201212121212', PHONE])
+      assert.ok(!all.includes(secret), `the channel got "${secret}"`);
     assert.ok(textOf(cardsIn(channel)[0]).includes(cleaned));
     assert.equal(await bot.services.consultations.textForReport(actorOf(as.teacher), (await row()).id), cleaned);
     // Pressed again (a double tap): the same consultation, nothing more in the channel.
@@ -208,7 +232,10 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     assert.equal((await deliver()).filter(isChannelCall).length, 0);
     assert.equal((await bot.services.store.db.selectFrom('consultations').select('id').execute()).length, 1);
     const left = await bot.services.store.db.selectFrom('consultation_reviews').selectAll().execute();
-    assert.deepEqual(left.map((r) => r.status), ['sent']);
+    assert.deepEqual(
+      left.map((r) => r.status),
+      ['sent'],
+    );
   });
 
   it('"Det är inget namn" restores that one word, re-renders the card from the server, and only what the card showed can be restored', async () => {
@@ -222,7 +249,11 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     assert.match(textOf(review.card), /"Mon"\s*→ \[namn\]/);
     const restored = await bot.execute(as.teacher, 'consult.restore', mon.data);
     assert.ok(restored.card, restored.message);
-    assert.equal(willSend(restored.card), 'Jag pratade med Mon om [namn] mamma. [namn] tror att [namn] far illa hemma.', 'that one word, in its place');
+    assert.equal(
+      willSend(restored.card),
+      'Jag pratade med Mon om [namn] mamma. [namn] tror att [namn] far illa hemma.',
+      'that one word, in its place',
+    );
     assert.match(textOf(restored.card), /"Mon"\s*står kvar/);
     assert.ok(actionsOf(restored.card).some((a) => a.verb === 'consult.replace' && a.title === 'Byt ut igen'));
 
@@ -239,7 +270,11 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
       const res = await bot.execute(as.teacher, 'consult.restore', forged);
       assert.ok(res.card, res.message);
       assert.match(textOf(res.card), /Kortet hade ändrats/);
-      assert.equal(willSend(res.card), 'Jag pratade med Mon om [namn] mamma. [namn] tror att [namn] far illa hemma.', JSON.stringify(forged));
+      assert.equal(
+        willSend(res.card),
+        'Jag pratade med Mon om [namn] mamma. [namn] tror att [namn] far illa hemma.',
+        JSON.stringify(forged),
+      );
     }
     // Another teacher cannot restore (or send) this teacher's review.
     const other = await bot.execute(as.otherTeacher, 'consult.restore', { ...mon.data, v: v2, hit: '1' });
@@ -258,8 +293,16 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     assert.equal(input.value, 'Jag pratade med Mon om [namn] mamma. [namn] tror att [namn] far illa hemma.');
     assert.equal(inputsOf(edit.card).find((i) => i.id === 'schoolId')!.value, 'ekbacken');
     const send = actionsOf(edit.card).find((a) => a.verb === 'consult.send')!;
-    const done = await bot.execute(as.teacher, 'consult.send', { ...send.data, text: `${input.value as string} Hen heter egentligen Ahmed.`, schoolId: 'ekbacken', showSchool: 'false' });
-    assert.equal(willSend(done.card), 'Jag pratade med Mon om [namn] mamma. [namn] tror att [namn] far illa hemma. Hen heter egentligen [namn].');
+    const done = await bot.execute(as.teacher, 'consult.send', {
+      ...send.data,
+      text: `${input.value as string} Hen heter egentligen Ahmed.`,
+      schoolId: 'ekbacken',
+      showSchool: 'false',
+    });
+    assert.equal(
+      willSend(done.card),
+      'Jag pratade med Mon om [namn] mamma. [namn] tror att [namn] far illa hemma. Hen heter egentligen [namn].',
+    );
     const final = await bot.execute(as.teacher, 'consult.confirm', actionsOf(done.card).find((a) => a.verb === 'consult.confirm')!.data);
     assert.match(textOf(final.card), /Skickad: konsultation K-0001/);
     const channel = JSON.stringify((await deliver()).filter(isChannelCall).map((c) => c.body));
@@ -273,7 +316,10 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     await asIntake(as.intake, 'consult.answer', { id: r.id, answer: 'Har hen sagt något mer om hoten?' });
     await deliver();
     forbid('Fatimas', 'Storgatan 7');
-    const reply = await bot.execute(as.teacher, 'consult.reply', { id: r.id, reply: `Ja, fatimas pappa ringde från ${PHONE} och sa att de flyttat till storgatan 7.` });
+    const reply = await bot.execute(as.teacher, 'consult.reply', {
+      id: r.id,
+      reply: `Ja, fatimas pappa ringde från ${PHONE} och sa att de flyttat till storgatan 7.`,
+    });
     assert.ok(reply.card, reply.message);
     assert.match(textOf(reply.card), /Kontrollera innan du skickar \(K-0001\)/);
     assert.equal(willSend(reply.card), 'Ja, [namn] pappa ringde från [borttaget] och sa att de flyttat till [adress].');
@@ -282,10 +328,17 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     const restoreAddress = actionsOf(reply.card).find((a) => a.verb === 'consult.restore' && a.title === 'Det är ingen adress')!;
     const restored = await bot.execute(as.teacher, 'consult.restore', restoreAddress.data);
     assert.equal(willSend(restored.card), 'Ja, [namn] pappa ringde från [borttaget] och sa att de flyttat till storgatan 7.');
-    const replaced = await bot.execute(as.teacher, 'consult.replace', actionsOf(restored.card).find((a) => a.verb === 'consult.replace')!.data);
+    const replaced = await bot.execute(
+      as.teacher,
+      'consult.replace',
+      actionsOf(restored.card).find((a) => a.verb === 'consult.replace')!.data,
+    );
     assert.equal(willSend(replaced.card), 'Ja, [namn] pappa ringde från [borttaget] och sa att de flyttat till [adress].');
     const edit = await bot.execute(as.teacher, 'consult.edit', { review: restoreAddress.data.review });
-    assert.equal(inputsOf(edit.card).find((i) => i.id === 'reply')!.value, 'Ja, [namn] pappa ringde från [borttaget] och sa att de flyttat till [adress].');
+    assert.equal(
+      inputsOf(edit.card).find((i) => i.id === 'reply')!.value,
+      'Ja, [namn] pappa ringde från [borttaget] och sa att de flyttat till [adress].',
+    );
     assert.match(textOf(edit.card), /Svar på din konsultation K-0001/);
 
     const confirm = actionsOf(replaced.card).find((a) => a.verb === 'consult.confirm')!;
@@ -308,7 +361,8 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
   it('keeps the review card small with a text full of names, and still sends none of them', async () => {
     const names = ['Ahmed', 'Fatima', 'Hassan', 'Kalle', 'Emma', 'Oscar', 'Maja', 'Noah'];
     let text = '';
-    for (let i = 0; text.length < 3900; i++) text += `${names[i % names.length]} och ${names[(i + 3) % names.length]} på Storgatan ${i + 1}. `;
+    for (let i = 0; text.length < 3900; i++)
+      text += `${names[i % names.length]} och ${names[(i + 3) % names.length]} på Storgatan ${i + 1}. `;
     const review = await compose(text.trim()); // checkCard: under 28 KB
     assert.ok(review.card, review.message);
     assert.ok(actionsOf(review.card).filter((a) => a.verb === 'consult.restore').length <= 20);
@@ -346,7 +400,7 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     assert.equal((await deliver()).length, 0);
   });
 
-  it('shows the school only when the teacher chooses to, and remembers the teacher\'s school', async () => {
+  it("shows the school only when the teacher chooses to, and remembers the teacher's school", async () => {
     const { posted } = await ask(QUESTION, { showSchool: true });
     assert.match(textOf(cardsIn(posted.filter(isChannelCall))[0]), /Konsultation K-0001, från Ekbackens skola/);
     const next = await bot.execute(as.teacher, 'consult.start', {});
@@ -355,7 +409,7 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     assert.match(textOf(next.card), /"från en grundskola i Norra distriktet"/);
   });
 
-  it('intake never sees the teacher\'s name, Teams id or e-mail, in the channel or in answers to its presses', async () => {
+  it("intake never sees the teacher's name, Teams id or e-mail, in the channel or in answers to its presses", async () => {
     const { posted } = await ask();
     const r = await row();
     await asIntake(as.intake, 'consult.answer', { id: r.id, answer: 'Vi rekommenderar att du anmäler.' });
@@ -395,11 +449,14 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     assert.equal((await row()).status, 'open');
     assert.equal((await row()).messages, 0);
     const audit = await bot.services.store.audit.forSubject(`consultation:${r.id}`);
-    assert.deepEqual(audit.map((a) => [a.actor, a.action, a.outcome]), [
-      [as.stranger.aadObjectId, 'consultation.answer', 'refused'],
-      [as.stranger.aadObjectId, 'consultation.close', 'refused'],
-      [as.stranger.aadObjectId, 'consultation.intake', 'refused'],
-    ]);
+    assert.deepEqual(
+      audit.map((a) => [a.actor, a.action, a.outcome]),
+      [
+        [as.stranger.aadObjectId, 'consultation.answer', 'refused'],
+        [as.stranger.aadObjectId, 'consultation.close', 'refused'],
+        [as.stranger.aadObjectId, 'consultation.intake', 'refused'],
+      ],
+    );
     assert.deepEqual(await bot.services.store.audit.verify(), { ok: true, entries: 3 });
     assert.equal((await deliver()).length, 0, 'nothing relayed to the teacher');
     // Another teacher cannot reply in someone else's consultation either.
@@ -500,14 +557,18 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     assert.deepEqual(errors, ['Skriv din fråga, några meningar räcker.', 'Välj din skola.']);
     assert.equal(inputsOf(short.card).find((i) => i.id === 'text')!.value, 'Hjälp');
     // What Teams shows when a required field is left empty: the problem, not the label again.
-    const required = Object.fromEntries(inputsOf(compose.card).filter((i) => i.isRequired).map((i) => [i.id, i.errorMessage]));
+    const required = Object.fromEntries(
+      inputsOf(compose.card)
+        .filter((i) => i.isRequired)
+        .map((i) => [i.id, i.errorMessage]),
+    );
     assert.deepEqual(required, { text: 'Skriv din fråga, några meningar räcker.', schoolId: 'Välj din skola.' });
     const en = await bot.execute(as.teacherEn, 'consult.start', {});
     assert.match(textOf(en.card), /Do not write the name of the child or the family/);
     assert.match(textOf(en.card), /Social Services Act \(2025:400\) ch\. 19 s\. 1/);
   });
 
-  it('lists the teacher\'s own consultations, and only theirs, so a lost card can be found again', async () => {
+  it("lists the teacher's own consultations, and only theirs, so a lost card can be found again", async () => {
     const before = cardsIn(await bot.send(as.teacher, 'hej'))[0];
     assert.ok(!actionsOf(before).some((a) => a.verb === 'consult.mine'), 'no list before the first consultation');
     await ask();
@@ -532,7 +593,10 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     await ask(long);
     const r = await row();
     for (let i = 0; i < 6; i++) {
-      const res = await asIntake(as.intake, 'consult.answer', { id: r.id, answer: `${i}: ${'Mottagningen svarar utförligt på frågan om oro. '.repeat(40)}`.slice(0, 2000) });
+      const res = await asIntake(as.intake, 'consult.answer', {
+        id: r.id,
+        answer: `${i}: ${'Mottagningen svarar utförligt på frågan om oro. '.repeat(40)}`.slice(0, 2000),
+      });
       assert.ok(res.card, res.message);
       assert.ok(textOf(res.card).includes(long.slice(0, 100)), 'the question stays on the card'); // checkCard: under 28 KB
     }
@@ -586,7 +650,9 @@ describe('anonymous consultation over the Bot Framework protocol', () => {
     await bot.execute(as.teacher, 'consult.send', { ...send.data, text: QUESTION, schoolId: 'ekbacken', showSchool: 'false' });
     assert.equal((await deliver()).filter((c) => c.conversationId === bot.personalConversation(as.teacher)).length, 0);
     bot.clock.advanceMinutes(16);
-    const told = cardsIn([...(await deliver()), ...(await deliver())].filter((c) => c.conversationId === bot.personalConversation(as.teacher)));
+    const told = cardsIn(
+      [...(await deliver()), ...(await deliver())].filter((c) => c.conversationId === bot.personalConversation(as.teacher)),
+    );
     assert.equal(told.length, 1);
     assert.match(textOf(told[0]), /K-0001 har inte kommit fram till mottagningen än/);
     assert.match(textOf(told[0]), /ring IFO-mottagningen barn och unga, 0123-456 00/);

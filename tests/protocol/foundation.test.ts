@@ -120,9 +120,17 @@ describe('foundation over the Bot Framework protocol', () => {
   });
 
   it('answers a malformed body with 400 and keeps serving', async () => {
-    const bad = await fetch(`${bot.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type": "message", oops' });
+    const bad = await fetch(`${bot.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"type": "message", oops',
+    });
     assert.equal(bad.status, 400);
-    const notActivity = await fetch(`${bot.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1,2]' });
+    const notActivity = await fetch(`${bot.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '[1,2]',
+    });
     assert.equal(notActivity.status, 400);
     const noType = await bot.post({ text: 'x' });
     assert.equal(noType.status, 400);

@@ -11,11 +11,21 @@ import { REPORTS_CHANNEL, TEAM, intakeReady } from '../support/intake';
 async function press(bot: TestBot, user: TestUser, reference: string, verb: string, data: Record<string, unknown> = {}) {
   const report = await bot.services.reports.byReference(reference);
   assert.ok(report?.channelActivityId, 'the card is in the channel');
-  return bot.execute(user, verb, { reference, ...data }, {
-    conversation: { conversationType: 'channel', tenantId: 'e0e0e0e0-1111-4222-8333-444455556666', id: report.channelConversationId, isGroup: true },
-    channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
-    replyToId: report.channelActivityId,
-  });
+  return bot.execute(
+    user,
+    verb,
+    { reference, ...data },
+    {
+      conversation: {
+        conversationType: 'channel',
+        tenantId: 'e0e0e0e0-1111-4222-8333-444455556666',
+        id: report.channelConversationId,
+        isGroup: true,
+      },
+      channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
+      replyToId: report.channelActivityId,
+    },
+  );
 }
 
 /** What reached the teacher's own 1:1 chat since the last look. */
@@ -47,7 +57,10 @@ describe('intake triage and the permitted feedback', () => {
     const taken = await press(bot, as.intake, reference, 'intake.take', { phone: '0123-456 01' });
     assert.ok(taken.card, taken.message);
     assert.match(textOf(taken.card), /Ingrid Mottagning, 0123-456 01/);
-    assert.ok(taken.calls.some((c) => c.method === 'PUT'), 'the card is updated in place for everyone');
+    assert.ok(
+      taken.calls.some((c) => c.method === 'PUT'),
+      'the card is updated in place for everyone',
+    );
     await bot.deliver();
     const [received, ...rest1] = toTeacher(bot);
     assert.equal(rest1.length, 0);
@@ -135,7 +148,10 @@ describe('intake triage and the permitted feedback', () => {
     await bot.deliver();
     assert.deepEqual(toTeacher(bot), []);
     const refused = (await bot.services.store.audit.forSubject(reference)).filter((a) => a.outcome === 'refused');
-    assert.deepEqual(refused.map((a) => a.action), actions.map(([verb]) => verb));
+    assert.deepEqual(
+      refused.map((a) => a.action),
+      actions.map(([verb]) => verb),
+    );
     assert.ok(refused.every((a) => a.actor === as.stranger.aadObjectId));
   });
 
@@ -167,7 +183,14 @@ describe('intake triage and the permitted feedback', () => {
     const reference = await reported(true);
     await press(bot, as.intake, reference, 'intake.take', { phone: '0123-456 01' });
     await press(bot, as.stranger, reference, 'intake.meeting');
-    await bot.taskFetch(as.intake, { verb: 'report.open', reference }, { conversation: { conversationType: 'channel', id: `${REPORTS_CHANNEL};messageid=x` }, channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } } });
+    await bot.taskFetch(
+      as.intake,
+      { verb: 'report.open', reference },
+      {
+        conversation: { conversationType: 'channel', id: `${REPORTS_CHANNEL};messageid=x` },
+        channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
+      },
+    );
     const ok = await bot.services.store.audit.verify();
     assert.deepEqual(ok, { ok: true, entries: 4 });
     await bot.services.store.db.updateTable('audit').set({ actor: as.intake2.aadObjectId }).where('seq', '=', 2).execute();
@@ -179,7 +202,8 @@ describe('intake triage and the permitted feedback', () => {
     const reference = await reported(true);
     const report = await bot.services.reports.byReference(reference);
     const thread = report!.channelConversationId!;
-    const alerts = () => bot.connector.calls.filter((c) => c.method === 'POST' && c.conversationId === thread).map((c) => textOf(activityOf(c)));
+    const alerts = () =>
+      bot.connector.calls.filter((c) => c.method === 'POST' && c.conversationId === thread).map((c) => textOf(activityOf(c)));
     bot.clock.set('2026-03-06T16:29:00+01:00');
     await bot.services.intake.checkClocks();
     await bot.deliver();
@@ -201,11 +225,16 @@ describe('intake triage and the permitted feedback', () => {
     await bot.deliver();
     assert.equal(alerts().length, 2);
     assert.match(alerts()[1]!, /Beslut om utredning för .* skulle ha fattats senast/);
-    const card = await bot.execute(as.intake, 'intake.protection', { reference, immediate: 'no' }, {
-      conversation: { conversationType: 'channel', id: thread },
-      channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
-      replyToId: report!.channelActivityId!,
-    });
+    const card = await bot.execute(
+      as.intake,
+      'intake.protection',
+      { reference, immediate: 'no' },
+      {
+        conversation: { conversationType: 'channel', id: thread },
+        channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
+        replyToId: report!.channelActivityId!,
+      },
+    );
     assert.match(textOf(card.card), /⚠ Beslut inom 14 dagar \(20 kap\. 2 §\): FÖRSENAD/);
   });
 

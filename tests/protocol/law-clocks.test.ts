@@ -10,11 +10,21 @@ import { REPORTS_CHANNEL, TEAM, channelCards, intakeReady } from '../support/int
 async function press(bot: TestBot, user: TestUser, reference: string, verb: string, data: Record<string, unknown> = {}) {
   const report = await bot.services.reports.byReference(reference);
   assert.ok(report?.channelActivityId, 'the card is in the channel');
-  return bot.execute(user, verb, { reference, ...data }, {
-    conversation: { conversationType: 'channel', tenantId: 'e0e0e0e0-1111-4222-8333-444455556666', id: report.channelConversationId, isGroup: true },
-    channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
-    replyToId: report.channelActivityId,
-  });
+  return bot.execute(
+    user,
+    verb,
+    { reference, ...data },
+    {
+      conversation: {
+        conversationType: 'channel',
+        tenantId: 'e0e0e0e0-1111-4222-8333-444455556666',
+        id: report.channelConversationId,
+        isGroup: true,
+      },
+      channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
+      replyToId: report.channelActivityId,
+    },
+  );
 }
 
 /**
@@ -22,7 +32,7 @@ async function press(bot: TestBot, user: TestUser, reference: string, verb: stri
  * assessment in calendar days (SoL (2025:400) 20 kap. 1 §, prop. 2012/13:10 s. 60), the feedback
  * week from the decision date (19 kap. 6 §), and decision dates in Stockholm time.
  */
-describe('the law\'s clocks over the protocol', () => {
+describe("the law's clocks over the protocol", () => {
   let bot: TestBot;
   afterEach(async () => bot?.destroy());
 
@@ -34,18 +44,25 @@ describe('the law\'s clocks over the protocol', () => {
     return reference;
   }
 
-  it('a report sent on a Friday evening: the receipt says it is read on the next working day and gives socialjouren\'s number; the assessment is due on Saturday and overdue on Monday', async () => {
+  it("a report sent on a Friday evening: the receipt says it is read on the next working day and gives socialjouren's number; the assessment is due on Saturday and overdue on Monday", async () => {
     bot = await startBot({ clock: new ManualClock('2026-03-06T20:00:00+01:00') });
     await intakeReady(bot);
     const { reference, receipt } = await submitReport(bot, as.teacher);
-    assert.match(textOf(receipt), /Anmälan kom in utanför mottagningens kontorstid och läses nästa arbetsdag – kan det inte vänta, ring socialjouren, 0123-456 99\./);
+    assert.match(
+      textOf(receipt),
+      /Anmälan kom in utanför mottagningens kontorstid och läses nästa arbetsdag – kan det inte vänta, ring socialjouren, 0123-456 99\./,
+    );
     await bot.deliver();
     assert.match(textOf(channelCards(bot)[0]), /Skyddsbedömning \(20 kap\. 1 §\): senast 7 mars 2026 23:59/, 'Saturday, not Monday');
     bot.clock.set('2026-03-09T08:05:00+01:00');
     const taken = await press(bot, as.intake, reference, 'intake.take', { phone: '0123-456 01' });
     assert.match(textOf(taken.card), /⚠ Skyddsbedömning \(20 kap\. 1 §\): FÖRSENAD – skulle vara klar 7 mars 2026 23:59/);
     const assessed = await press(bot, as.intake, reference, 'intake.protection', { immediate: 'no' });
-    assert.match(textOf(assessed.card), /⚠ Skyddsbedömning \(20 kap\. 1 §\): klar 9 mars 2026 08:05 – EFTER fristen 7 mars 2026 23:59/, 'done, and late');
+    assert.match(
+      textOf(assessed.card),
+      /⚠ Skyddsbedömning \(20 kap\. 1 §\): klar 9 mars 2026 08:05 – EFTER fristen 7 mars 2026 23:59/,
+      'done, and late',
+    );
   });
 
   it('a report sent in office hours: no socialjouren line, assessment due the same day', async () => {

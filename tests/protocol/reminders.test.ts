@@ -38,7 +38,10 @@ async function runAndDeliver(bot: TestBot): Promise<ConnectorCall[]> {
 function insertDraft(bot: TestBot, id: string, owner: TestUser): Promise<unknown> {
   const now = bot.clock.now().toISOString();
   // The report flow is not on main yet: a draft row as it will store one (content sealed, not read here).
-  return bot.services.store.db.insertInto('drafts').values({ id, owner_aad: owner.aadObjectId, step: 'child', sealed: 'sealed-test', created_at: now, updated_at: now, nudged_at: null }).execute();
+  return bot.services.store.db
+    .insertInto('drafts')
+    .values({ id, owner_aad: owner.aadObjectId, step: 'child', sealed: 'sealed-test', created_at: now, updated_at: now, nudged_at: null })
+    .execute();
 }
 
 interface ReportSeed {
@@ -55,48 +58,52 @@ function insertReport(bot: TestBot, r: ReportSeed): Promise<unknown> {
   const day = 24 * 3_600_000;
   // Written as the report service would: the statistics roll-up in the same transaction.
   const store = bot.services.store;
-  return store.transaction((trx) => trackReport(trx, `rep-${r.reference}`, () => trx
-    .insertInto('reports')
-    .values({
-      id: `rep-${r.reference}`,
-      reference: r.reference,
-      submission_key: `sub-${r.reference}`,
-      reporter_aad: as.teacher.aadObjectId,
-      reporter_locale: 'sv',
-      school_id: r.school ?? 'ekbacken',
-      district_id: 'norra',
-      school_type: 'municipal',
-      intake_unit_id: 'ifo-mottagningen',
-      category: 'violence',
-      acute: 0,
-      feedback_requested: 1,
-      joint_meeting_wanted: 0,
-      child_key: null,
-      sealed: 'sealed-test',
-      received_at: received.toISOString(),
-      received_month: received.toISOString().slice(0, 7),
-      protection_due_at: new Date(received.getTime() + day).toISOString(),
-      decision_due_at: new Date(received.getTime() + 14 * day).toISOString(),
-      channel_conversation_id: null,
-      channel_activity_id: null,
-      handler_aad: null,
-      handler_name: null,
-      handler_phone: null,
-      receipt_at: r.receiptAt ?? null,
-      protection_at: r.protectionAt ?? null,
-      protection_immediate: null,
-      decision: r.decisionAt ? 'opened' : null,
-      decision_date: r.decisionAt ? r.decisionAt.slice(0, 10) : null,
-      decision_at: r.decisionAt ?? null,
-      feedback_inappropriate_at: null,
-      feedback_requested_later_at: null,
-      feedback_given_at: null,
-      joint_meeting_offered_at: null,
-      version: 1,
-      purged_at: null,
-      updated_at: received.toISOString(),
-    })
-    .execute()));
+  return store.transaction((trx) =>
+    trackReport(trx, `rep-${r.reference}`, () =>
+      trx
+        .insertInto('reports')
+        .values({
+          id: `rep-${r.reference}`,
+          reference: r.reference,
+          submission_key: `sub-${r.reference}`,
+          reporter_aad: as.teacher.aadObjectId,
+          reporter_locale: 'sv',
+          school_id: r.school ?? 'ekbacken',
+          district_id: 'norra',
+          school_type: 'municipal',
+          intake_unit_id: 'ifo-mottagningen',
+          category: 'violence',
+          acute: 0,
+          feedback_requested: 1,
+          joint_meeting_wanted: 0,
+          child_key: null,
+          sealed: 'sealed-test',
+          received_at: received.toISOString(),
+          received_month: received.toISOString().slice(0, 7),
+          protection_due_at: new Date(received.getTime() + day).toISOString(),
+          decision_due_at: new Date(received.getTime() + 14 * day).toISOString(),
+          channel_conversation_id: null,
+          channel_activity_id: null,
+          handler_aad: null,
+          handler_name: null,
+          handler_phone: null,
+          receipt_at: r.receiptAt ?? null,
+          protection_at: r.protectionAt ?? null,
+          protection_immediate: null,
+          decision: r.decisionAt ? 'opened' : null,
+          decision_date: r.decisionAt ? r.decisionAt.slice(0, 10) : null,
+          decision_at: r.decisionAt ?? null,
+          feedback_inappropriate_at: null,
+          feedback_requested_later_at: null,
+          feedback_given_at: null,
+          joint_meeting_offered_at: null,
+          version: 1,
+          purged_at: null,
+          updated_at: received.toISOString(),
+        })
+        .execute(),
+    ),
+  );
 }
 
 /** A teacher asks the intake unit without naming the child (the consultation flow's cards). */
@@ -105,10 +112,18 @@ async function consult(bot: TestBot, user: TestUser, schoolId: string): Promise<
   const compose = await bot.execute(user, 'consult.start', {});
   assert.ok(compose.card, compose.message);
   const send = actionsOf(compose.card).find((a) => a.verb === 'consult.send')!;
-  let res = await bot.execute(user, 'consult.send', { ...send.data, text: 'Hur ska vi tänka kring en elev som ofta kommer hungrig till skolan?', schoolId, showSchool: 'false' });
+  let res = await bot.execute(user, 'consult.send', {
+    ...send.data,
+    text: 'Hur ska vi tänka kring en elev som ofta kommer hungrig till skolan?',
+    schoolId,
+    showSchool: 'false',
+  });
   if (res.card && /Kontrollera innan du skickar/.test(textOf(res.card))) {
     const again = actionsOf(res.card).find((a) => a.verb === 'consult.send')!;
-    res = await bot.execute(user, 'consult.send', { ...again.data, text: 'Hur ska vi tänka kring en elev som ofta kommer hungrig till skolan?' });
+    res = await bot.execute(user, 'consult.send', {
+      ...again.data,
+      text: 'Hur ska vi tänka kring en elev som ofta kommer hungrig till skolan?',
+    });
   }
   assert.match(textOf(res.card), /Skickad: konsultation K-\d{4}/);
 }
@@ -143,7 +158,10 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
     assert.match(textOf(ekbacken[0]), /19 kap\. 1 §/);
     assert.match(textOf(lyran[0]), /Friskolan Lyran/, 'independent schools are first-class');
     const buttons = actionsOf(ekbacken[0]);
-    assert.deepEqual(buttons.map((b) => b.title), ['Klart', 'Påminn mig om en vecka', 'Om anmälningsplikten – att gå igenom med personalen']);
+    assert.deepEqual(
+      buttons.map((b) => b.title),
+      ['Klart', 'Påminn mig om en vecka', 'Om anmälningsplikten – att gå igenom med personalen'],
+    );
     assert.equal(buttons[2]!.verb, 'duty.show');
 
     // The principal without the app is not reached, and the log names the id, never the name.
@@ -163,7 +181,10 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
     assert.ok(done.card, done.message);
     assert.match(textOf(done.card), /Markerat klart 10 aug\. 2026/);
     assert.match(textOf(done.card), /Markerat av: \nRektor Ekbacken/);
-    assert.deepEqual(actionsOf(done.card).map((a) => a.verb), ['duty.show']);
+    assert.deepEqual(
+      actionsOf(done.card).map((a) => a.verb),
+      ['duty.show'],
+    );
     const stats = await bot.services.reminders.doneBySchoolAndTerm();
     assert.deepEqual(stats, [{ schoolId: 'ekbacken', entryId: 'terminsstart-ht', term: '2026-HT', done: 1 }]);
     assert.deepEqual(await bot.services.reminders.schoolsDone(['terminsstart-ht', 'terminsstart-vt'], '2026-HT'), { done: 1, of: 3 });
@@ -220,7 +241,10 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
     assert.match(textOf(nudges[0]), /inte skickad/);
     assert.match(textOf(nudges[0]), /genast/);
     assert.match(textOf(nudges[0]), /Ring 112/);
-    assert.deepEqual(actionsOf(nudges[0]).map((a) => [a.verb, a.data?.draftId]), [['report.resume', 'draft-left']]);
+    assert.deepEqual(
+      actionsOf(nudges[0]).map((a) => [a.verb, a.data?.draftId]),
+      [['report.resume', 'draft-left']],
+    );
 
     bot.clock.advanceMinutes(180);
     assert.equal(cardsTo(bot, await runAndDeliver(bot), as.teacher).length, 0, 'once, not repeatedly');
@@ -281,7 +305,10 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
     const [nudge] = cardsTo(bot, await runAndDeliver(bot), as.teacherEn);
     assert.match(textOf(nudge), /Your report has not been sent/);
     assert.match(textOf(nudge), /at once/);
-    assert.deepEqual(actionsOf(nudge).map((a) => a.title), ['Continue the report']);
+    assert.deepEqual(
+      actionsOf(nudge).map((a) => a.title),
+      ['Continue the report'],
+    );
   });
 
   it("remembers a user's Teams language at once when it changes, without asking the store on every message", async () => {
@@ -310,7 +337,8 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
     await insertDraft(bot, 'draft-retry', as.teacher);
     bot.clock.advanceMinutes(61);
     let fails = 0;
-    bot.connector.failWith = (c) => (c.method === 'POST' && fails < 2 ? (fails++ === 0 ? { status: 502 } : { status: 429, retryAfterSeconds: 30 }) : undefined);
+    bot.connector.failWith = (c) =>
+      c.method === 'POST' && fails < 2 ? (fails++ === 0 ? { status: 502 } : { status: 429, retryAfterSeconds: 30 }) : undefined;
     bot.connector.take();
     assert.equal(cardsTo(bot, await runAndDeliver(bot), as.teacher).length, 0);
     bot.clock.advance(2_000);
@@ -354,10 +382,17 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
   it("gives the principal the week's counts only, and references without content when the routine makes the principal a party", async () => {
     const day = '2026-03-09T07:00:30+01:00'; // a Monday
     for (const party of [false, true]) {
-      bot = await startBot({ clock: new ManualClock('2026-03-02T09:00:00+01:00'), env: party ? { VARNA_CONFIG: configWith((m) => (m.principalIsParty = true)) } : {} });
+      bot = await startBot({
+        clock: new ManualClock('2026-03-02T09:00:00+01:00'),
+        env: party ? { VARNA_CONFIG: configWith((m) => (m.principalIsParty = true)) } : {},
+      });
       await bot.installPersonal(as.principal);
       await bot.services.jobs.runDue();
-      await insertReport(bot, { reference: 'EX-2026-0001', receivedAt: '2026-03-03T10:00:00+01:00', receiptAt: '2026-03-03T11:00:00+01:00' });
+      await insertReport(bot, {
+        reference: 'EX-2026-0001',
+        receivedAt: '2026-03-03T10:00:00+01:00',
+        receiptAt: '2026-03-03T11:00:00+01:00',
+      });
       await insertReport(bot, { reference: 'EX-2026-0002', receivedAt: '2026-03-05T10:00:00+01:00' });
       await insertReport(bot, { reference: 'EX-2026-0003', school: 'friskolan-lyran', receivedAt: '2026-03-05T10:00:00+01:00' });
       await consult(bot, as.teacher, 'ekbacken');
@@ -387,13 +422,21 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
   });
 
   it('shows a principal who is party to the reports no decision on reports others made, only "received"; their own feedback they see; counts under 5 as <5', async () => {
-    bot = await startBot({ clock: new ManualClock('2026-03-02T09:00:00+01:00'), env: { VARNA_CONFIG: configWith((m) => (m.principalIsParty = true)) } });
+    bot = await startBot({
+      clock: new ManualClock('2026-03-02T09:00:00+01:00'),
+      env: { VARNA_CONFIG: configWith((m) => (m.principalIsParty = true)) },
+    });
     await intakeReady(bot);
     await bot.installPersonal(as.principal);
     await bot.services.jobs.runDue();
     const press = async (reference: string, verb: string, data: Record<string, unknown> = {}) => {
       const report = (await bot.services.reports.byReference(reference))!;
-      const res = await bot.execute(as.intake, verb, { reference, ...data }, { ...channelConversation(), replyToId: report.channelActivityId! });
+      const res = await bot.execute(
+        as.intake,
+        verb,
+        { reference, ...data },
+        { ...channelConversation(), replyToId: report.channelActivityId! },
+      );
       assert.ok(res.card, res.message);
     };
     const report = async (by: TestUser, feedbackWanted: boolean) => {
@@ -410,7 +453,8 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
     const undecided = await report(as.teacher, true);
     const { reference: waiting } = await submitReport(bot, as.teacher, reportInput());
     await press(inappropriate, 'intake.inappropriate', { reason: 'Olämpligt med hänsyn till barnet.' });
-    for (const ref of [askedDecided, notAsked, inappropriate, ownGiven, ownNotAsked]) await press(ref, 'intake.decision', { outcome: 'opened', date: '2026-03-02' });
+    for (const ref of [askedDecided, notAsked, inappropriate, ownGiven, ownNotAsked])
+      await press(ref, 'intake.decision', { outcome: 'opened', date: '2026-03-02' });
     await bot.deliver();
     bot.connector.take();
 
@@ -418,7 +462,8 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
     const digests = cardsTo(bot, await runAndDeliver(bot), as.principal).filter((c) => /Veckans sammanfattning/.test(textOf(c)));
     assert.equal(digests.length, 1);
     const shown = textOf(digests[0]);
-    for (const ref of [askedDecided, notAsked, inappropriate, ownNotAsked, undecided]) assert.match(shown, new RegExp(`${ref} Mottagen`), ref);
+    for (const ref of [askedDecided, notAsked, inappropriate, ownNotAsked, undecided])
+      assert.match(shown, new RegExp(`${ref} Mottagen`), ref);
     assert.match(shown, new RegExp(`${ownGiven} Förhandsbedömning klar`), 'what the principal was told as the reporter');
     assert.match(shown, new RegExp(`${waiting} Väntar på kvittens`));
     assert.equal(shown.match(/VÄ-\d{4}-\d{5} Förhandsbedömning klar/g)?.length, 1, shown);
@@ -442,18 +487,28 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
     await bot.installPersonal(as.statistician);
     await bot.installPersonal(as.principal);
     await bot.services.jobs.runDue();
-    for (let i = 1; i <= 6; i++) await insertReport(bot, { reference: `EX-2026-00${10 + i}`, receivedAt: `2026-0${i}-10T10:00:00+01:00`, receiptAt: `2026-0${i}-10T11:00:00+01:00` });
+    for (let i = 1; i <= 6; i++)
+      await insertReport(bot, {
+        reference: `EX-2026-00${10 + i}`,
+        receivedAt: `2026-0${i}-10T10:00:00+01:00`,
+        receiptAt: `2026-0${i}-10T11:00:00+01:00`,
+      });
     bot.connector.take();
 
     bot.clock.set('2027-02-01T08:00:30+01:00'); // the first Monday in February
     const calls = await runAndDeliver(bot);
     const yearly = cardsTo(bot, calls, as.statistician).filter((c) => /Årsrapport till nämnderna och kommunstyrelsen/.test(textOf(c)));
     assert.equal(yearly.length, 1);
-    assert.equal(cardsTo(bot, calls, as.principal).filter((c) => /Årsrapport/.test(textOf(c))).length, 0, 'for the statistics role, not the principals');
+    assert.equal(
+      cardsTo(bot, calls, as.principal).filter((c) => /Årsrapport/.test(textOf(c))).length,
+      0,
+      'for the statistics role, not the principals',
+    );
     const card = yearly[0];
     assert.match(textOf(card), /kommunstyrelsen/);
     assert.doesNotMatch(textOf(card), /räknas det i uppföljningen för skolan/, 'not a school task');
-    const pdfUrl = (c: any) => (c.actions as Array<{ title: string; url?: string }>).find((a) => a.title === 'Värnas siffror för 2026 (PDF)')?.url as string;
+    const pdfUrl = (c: any) =>
+      (c.actions as Array<{ title: string; url?: string }>).find((a) => a.title === 'Värnas siffror för 2026 (PDF)')?.url as string;
     assert.ok(pdfUrl(card), 'the PDF is one press away');
     assert.equal(card.refresh?.action?.verb, 'reminder.show', 'Teams fetches the card again when it is shown');
     assert.deepEqual(card.refresh?.userIds, [`8:orgid:${as.statistician.aadObjectId}`]);
@@ -462,7 +517,11 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
     assert.equal(pdf.status, 200);
     assert.equal(pdf.headers.get('content-type'), 'application/pdf');
     assert.match(String(pdf.headers.get('content-disposition')), /statistik-2026-01-01-2026-12-31-school\.pdf/, 'the calendar year before');
-    assert.ok(Buffer.from(await pdf.arrayBuffer()).toString('latin1').startsWith('%PDF-'));
+    assert.ok(
+      Buffer.from(await pdf.arrayBuffer())
+        .toString('latin1')
+        .startsWith('%PDF-'),
+    );
 
     // Days later the link in the message has expired; the card Teams fetches when it is shown has a fresh one.
     bot.clock.set('2027-02-04T13:00:00+01:00');
@@ -491,7 +550,11 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
     bot.connector.rosters.set(team, new Set([as.intake.aadObjectId]));
     await bot.services.jobs.runDue();
     bot.connector.take();
-    const meeting = (calls: ConnectorCall[]) => calls.filter((c) => c.body?.channelData?.channel?.id === channelId).flatMap((c) => cardsOf(activityOf(c))).filter((c) => /terminens samverkansmöte/.test(textOf(c)));
+    const meeting = (calls: ConnectorCall[]) =>
+      calls
+        .filter((c) => c.body?.channelData?.channel?.id === channelId)
+        .flatMap((c) => cardsOf(activityOf(c)))
+        .filter((c) => /terminens samverkansmöte/.test(textOf(c)));
 
     bot.clock.set('2026-03-01T08:00:30+01:00'); // a Sunday
     assert.equal(meeting(await runAndDeliver(bot)).length, 0, 'not on a Sunday');
@@ -501,7 +564,10 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
     assert.match(textOf(card), /Bjud in rektorerna till terminens samverkansmöte/);
     const reminderId = actionsOf(card)[0]!.data.reminderId as string;
 
-    const inChannel = { conversation: { conversationType: 'channel', tenantId: bot.config.allowedTenants[0], id: `${channelId};messageid=thread-1` }, channelData: { team: { id: team }, channel: { id: channelId } } };
+    const inChannel = {
+      conversation: { conversationType: 'channel', tenantId: bot.config.allowedTenants[0], id: `${channelId};messageid=thread-1` },
+      channelData: { team: { id: team }, channel: { id: channelId } },
+    };
     const outsider = await bot.execute(as.principal, 'reminder.done', { reminderId }, inChannel);
     assert.match(String(outsider.message), /inte behörighet/);
     const done = await bot.execute(as.intake, 'reminder.done', { reminderId }, inChannel);
@@ -513,12 +579,25 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
     await bot.installTeam('19:exempel-ifo-team@thread.tacv2', as.intake);
     await bot.services.jobs.runDue();
     await insertReport(bot, { reference: 'EX-2026-0010', receivedAt: '2026-03-30T10:00:00+02:00' }); // protection due tomorrow
-    await insertReport(bot, { reference: 'EX-2026-0011', receivedAt: '2026-03-17T10:00:00+01:00', receiptAt: '2026-03-17T11:00:00+01:00', protectionAt: '2026-03-17T12:00:00+01:00' }); // decision due 31 Mar
-    await insertReport(bot, { reference: 'EX-2026-0012', receivedAt: '2026-03-10T10:00:00+01:00', receiptAt: '2026-03-10T11:00:00+01:00', protectionAt: '2026-03-10T12:00:00+01:00' }); // decision overdue
+    await insertReport(bot, {
+      reference: 'EX-2026-0011',
+      receivedAt: '2026-03-17T10:00:00+01:00',
+      receiptAt: '2026-03-17T11:00:00+01:00',
+      protectionAt: '2026-03-17T12:00:00+01:00',
+    }); // decision due 31 Mar
+    await insertReport(bot, {
+      reference: 'EX-2026-0012',
+      receivedAt: '2026-03-10T10:00:00+01:00',
+      receiptAt: '2026-03-10T11:00:00+01:00',
+      protectionAt: '2026-03-10T12:00:00+01:00',
+    }); // decision overdue
     bot.connector.take();
     bot.clock.set('2026-03-31T07:30:30+02:00');
     const calls = await runAndDeliver(bot);
-    const channel = calls.filter((c) => c.body?.channelData?.channel?.id === '19:exempel-ifo-anmalningar@thread.tacv2').flatMap((c) => cardsOf(activityOf(c))).map((c) => checkCard(c));
+    const channel = calls
+      .filter((c) => c.body?.channelData?.channel?.id === '19:exempel-ifo-anmalningar@thread.tacv2')
+      .flatMap((c) => cardsOf(activityOf(c)))
+      .map((c) => checkCard(c));
     assert.equal(channel.length, 1);
     const shown = textOf(channel[0]);
     assert.match(shown, /Att göra i dag/);
@@ -528,14 +607,13 @@ describe('reminders: the annual cycle and the nudges, over the protocol', () => 
     assert.doesNotMatch(shown, /violence|våld/i);
 
     bot.clock.set('2026-04-06T07:30:30+02:00'); // Easter Monday (annandag påsk)
-    const summaries = (calls: ConnectorCall[]) => calls.flatMap((c) => cardsOf(activityOf(c))).filter((c) => /Att göra i dag/.test(textOf(c)));
+    const summaries = (calls: ConnectorCall[]) =>
+      calls.flatMap((c) => cardsOf(activityOf(c))).filter((c) => /Att göra i dag/.test(textOf(c)));
     assert.equal(summaries(await runAndDeliver(bot)).length, 0);
     bot.clock.set('2026-04-07T07:30:30+02:00');
     assert.equal(summaries(await runAndDeliver(bot)).length, 1);
   });
 });
-
-
 
 /** A card the bot delivered, with the bot's clock at the moment it went out. */
 interface Delivered {
@@ -582,13 +660,17 @@ async function cycleCards(bot: TestBot, delivered: Delivered[]): Promise<CycleDe
 
 /** What a person expects after an outage: one card per routine, still relevant, in working hours. */
 function assertRelevantOnce(bot: TestBot, delivered: Delivered[], cycle: CycleDelivery[]): void {
-  for (const d of delivered) assert.ok(isWorkingTime(d.at), `a card went out outside working hours: ${d.at.toISOString()} ${textOf(d.card).slice(0, 60)}`);
+  for (const d of delivered)
+    assert.ok(isWorkingTime(d.at), `a card went out outside working hours: ${d.at.toISOString()} ${textOf(d.card).slice(0, 60)}`);
   const seen = new Map<string, string[]>();
   for (const c of cycle) {
     const key = `${c.entryId} to ${c.recipient} ${c.school}`;
     seen.set(key, [...(seen.get(key) ?? []), c.dueAt]);
     const window = durationMs(bot.config.municipality.annualCycle.find((e) => e.id === c.entryId)!.catchUpWithin);
-    assert.ok(c.at.getTime() - nextWorkingTime(new Date(c.dueAt)).getTime() <= window, `${key}: the run of ${c.dueAt} is older than its window at ${c.at.toISOString()}`);
+    assert.ok(
+      c.at.getTime() - nextWorkingTime(new Date(c.dueAt)).getTime() <= window,
+      `${key}: the run of ${c.dueAt} is older than its window at ${c.at.toISOString()}`,
+    );
   }
   for (const [key, runs] of seen) assert.equal(runs.length, 1, `${key} came ${runs.length} times: ${runs.join(', ')}`);
 }
@@ -619,7 +701,12 @@ describe('reminders after downtime: each routine once, while relevant, in workin
     await bot.start();
     bot.connector.take();
     // Teams takes the principal's term-start card, but its answer never reaches Värna.
-    bot.connector.failNext(1, { status: 200, arrive: true }, (c) => c.method === 'POST' && c.conversationId === bot.personalConversation(as.principal) && /Terminsstart/.test(JSON.stringify(c.body)));
+    bot.connector.failNext(
+      1,
+      { status: 200, arrive: true },
+      (c) =>
+        c.method === 'POST' && c.conversationId === bot.personalConversation(as.principal) && /Terminsstart/.test(JSON.stringify(c.body)),
+    );
 
     const delivered = await observe(bot, '2026-08-15T22:00:30+02:00', '2026-08-18T12:00:30+02:00');
     const cycle = await cycleCards(bot, delivered);
@@ -636,12 +723,23 @@ describe('reminders after downtime: each routine once, while relevant, in workin
     assert.ok(bot.logs.events().some((e) => e.event === 'outbox.not-resent' && e.kind === 'reminder.cycle'));
     assert.ok(!delivered.some((d) => /Kan upprepa ett tidigare meddelande/.test(textOf(d.card))));
     // The weekly digest of 10 August is not caught up; that of 17 August comes at 07:00.
-    const digests = delivered.filter((d) => d.conversation === bot.personalConversation(as.principal) && /Veckans sammanfattning/.test(textOf(d.card)));
-    assert.deepEqual(digests.map((d) => d.at.toISOString()), [new Date('2026-08-17T07:00:30+02:00').toISOString()]);
+    const digests = delivered.filter(
+      (d) => d.conversation === bot.personalConversation(as.principal) && /Veckans sammanfattning/.test(textOf(d.card)),
+    );
+    assert.deepEqual(
+      digests.map((d) => d.at.toISOString()),
+      [new Date('2026-08-17T07:00:30+02:00').toISOString()],
+    );
     // The routines due on 17 August itself come at their time (independent schools' principals too).
-    const lyran = cycle.filter((c) => c.recipient === bot.personalConversation(as.otherPrincipal)).map((c) => c.entryId).sort();
+    const lyran = cycle
+      .filter((c) => c.recipient === bot.personalConversation(as.otherPrincipal))
+      .map((c) => c.entryId)
+      .sort();
     assert.deepEqual(lyran, ['fristaende-skolor', 'kontaktpersoner', 'terminsstart-ht']);
-    assert.ok(!cycle.some((c) => c.recipient === bot.personalConversation(as.principal) && c.entryId === 'fristaende-skolor'), 'a municipal school is not an independent one');
+    assert.ok(
+      !cycle.some((c) => c.recipient === bot.personalConversation(as.principal) && c.entryId === 'fristaende-skolor'),
+      'a municipal school is not an independent one',
+    );
   });
 
   it('down for a month: the monthly routine comes once (its latest run), older runs are logged', async function () {
@@ -667,8 +765,14 @@ describe('reminders after downtime: each routine once, while relevant, in workin
     const control = cycle.filter((c) => c.entryId === 'internkontroll');
     assert.equal(control.length, 1);
     assert.equal(control[0]!.recipient, bot.personalConversation(as.statistician));
-    assert.ok(actionsOf(control[0]!.card).some((a) => a.title === 'Värnas siffror för VT 2026 (PDF)'), 'last term\'s figures with the internal-control check');
-    assert.ok(cycle.every((c) => c.at >= new Date('2026-10-05T07:00:00+02:00')), 'Monday morning, not Sunday night');
+    assert.ok(
+      actionsOf(control[0]!.card).some((a) => a.title === 'Värnas siffror för VT 2026 (PDF)'),
+      "last term's figures with the internal-control check",
+    );
+    assert.ok(
+      cycle.every((c) => c.at >= new Date('2026-10-05T07:00:00+02:00')),
+      'Monday morning, not Sunday night',
+    );
   });
 
   it('down for three years: 36 missed runs of a monthly routine give at most one card, and nothing older than its window', async function () {
@@ -687,26 +791,43 @@ describe('reminders after downtime: each routine once, while relevant, in workin
     assertRelevantOnce(bot, delivered, cycle);
 
     assert.ok(cycle.filter((c) => c.entryId === 'nyanstallda').length <= 2, 'at most once for each of the two principals');
-    assert.ok(!delivered.some((d) => /2026|2027|2028/.test(textOf(d.card))), 'nothing from before the outage, not even the card waiting in the outbox');
-    assert.ok(bot.logs.events().some((e) => e.event === 'reminders.cycle.stale' && e.reminder), 'the waiting card is logged, not sent');
+    assert.ok(
+      !delivered.some((d) => /2026|2027|2028/.test(textOf(d.card))),
+      'nothing from before the outage, not even the card waiting in the outbox',
+    );
+    assert.ok(
+      bot.logs.events().some((e) => e.event === 'reminders.cycle.stale' && e.reminder),
+      'the waiting card is logged, not sent',
+    );
     // The term start of 13 August 2029 is five weeks old: logged, not sent.
-    assert.ok(bot.logs.events().some((e) => e.event === 'reminders.cycle.stale' && e.entry === 'terminsstart-ht' && String(e.dueAt).startsWith('2029-08-13')));
+    assert.ok(
+      bot.logs
+        .events()
+        .some((e) => e.event === 'reminders.cycle.stale' && e.entry === 'terminsstart-ht' && String(e.dueAt).startsWith('2029-08-13')),
+    );
     assert.ok(!cycle.some((c) => c.entryId === 'terminsstart-ht'));
     // Still relevant: this term's meeting of 10 September (window three weeks).
     assert.equal(cycle.filter((c) => c.entryId === 'samverkansmote' && c.recipient === bot.personalConversation(as.principal)).length, 1);
     await bot.restart();
     bot.connector.take();
-    assert.equal((await observe(bot, '2029-09-18T13:00:30+02:00', '2029-09-18T14:00:30+02:00')).length, 0, 'nothing twice after another restart');
+    assert.equal(
+      (await observe(bot, '2029-09-18T13:00:30+02:00', '2029-09-18T14:00:30+02:00')).length,
+      0,
+      'nothing twice after another restart',
+    );
   });
 
-  it("holds a draft nudge due in the evening until the next working morning", async () => {
+  it('holds a draft nudge due in the evening until the next working morning', async () => {
     bot = await startBot({ clock: new ManualClock('2026-03-06T17:30:00+01:00') }); // a Friday
     await bot.installPersonal(as.teacher);
     await bot.services.jobs.runDue();
     await insertDraft(bot, 'draft-evening', as.teacher);
     bot.connector.take();
     const delivered = await observe(bot, '2026-03-06T18:30:30+01:00', '2026-03-09T08:00:30+01:00');
-    assert.deepEqual(delivered.map((d) => [d.at.toISOString(), /inte skickad/.test(textOf(d.card))]), [[new Date('2026-03-09T07:30:30+01:00').toISOString(), true]]);
+    assert.deepEqual(
+      delivered.map((d) => [d.at.toISOString(), /inte skickad/.test(textOf(d.card))]),
+      [[new Date('2026-03-09T07:30:30+01:00').toISOString(), true]],
+    );
   });
 });
 
@@ -723,7 +844,13 @@ describe('reminders at scale: 2,000 principals', () => {
     const example = parse(readFileSync('config/example.yaml', 'utf8'));
     const municipality = {
       ...example,
-      schools: Array.from({ length: N }, (_, i) => ({ id: `skola-${i}`, name: `Skola ${i}`, type: i % 4 ? 'municipal' : 'independent', district: i % 2 ? 'norra' : 'sodra', principals: [{ aadObjectId: aad(i), name: `Rektor Nummer${i}` }] })),
+      schools: Array.from({ length: N }, (_, i) => ({
+        id: `skola-${i}`,
+        name: `Skola ${i}`,
+        type: i % 4 ? 'municipal' : 'independent',
+        district: i % 2 ? 'norra' : 'sodra',
+        principals: [{ aadObjectId: aad(i), name: `Rektor Nummer${i}` }],
+      })),
       annualCycle: example.annualCycle.filter((e: { id: string }) => e.id === 'terminsstart-ht'),
       reminders: { ...example.reminders, principalDigest: '0 7 1 1 *' }, // the weekly digest is not due in this test
     };
@@ -737,16 +864,37 @@ describe('reminders at scale: 2,000 principals', () => {
     const now = bot.clock.now().toISOString();
     const installs = Array.from({ length: N }, (_, i) => {
       const conversation = { id: `a:p-${i}`, conversationType: 'personal', tenantId: bot.config.allowedTenants[0]! };
-      const reference = { serviceUrl: bot.connector.url, channelId: 'msteams', conversation, bot: { id: `28:${bot.config.botAppId}` }, user: { id: `29:${aad(i)}`, aadObjectId: aad(i) } };
-      return { key: `user:${aad(i)}`, kind: 'personal' as const, aad_object_id: aad(i), team_id: null, tenant_id: conversation.tenantId, service_url: bot.connector.url, conversation_id: conversation.id, reference: JSON.stringify(reference), installed_at: now, updated_at: now };
+      const reference = {
+        serviceUrl: bot.connector.url,
+        channelId: 'msteams',
+        conversation,
+        bot: { id: `28:${bot.config.botAppId}` },
+        user: { id: `29:${aad(i)}`, aadObjectId: aad(i) },
+      };
+      return {
+        key: `user:${aad(i)}`,
+        kind: 'personal' as const,
+        aad_object_id: aad(i),
+        team_id: null,
+        tenant_id: conversation.tenantId,
+        service_url: bot.connector.url,
+        conversation_id: conversation.id,
+        reference: JSON.stringify(reference),
+        installed_at: now,
+        updated_at: now,
+      };
     });
-    for (let i = 0; i < N; i += 500) await store.db.insertInto('installations').values(installs.slice(i, i + 500)).execute();
+    for (let i = 0; i < N; i += 500)
+      await store.db
+        .insertInto('installations')
+        .values(installs.slice(i, i + 500))
+        .execute();
     await jobs.runDue();
 
     // Every send attempt, at the bot's clock time; half of them answered 429 with Retry-After: 1 s.
     const attempts: Array<{ conversation: string; at: number; throttled: boolean }> = [];
     let seed = 42;
-    const coin = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31) < 0.5;
+    const coin = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31 < 0.5;
     bot.connector.failWith = (call) => {
       if (call.method !== 'POST' || !call.conversationId.startsWith('a:p-')) return undefined;
       const throttled = coin();
@@ -768,10 +916,18 @@ describe('reminders at scale: 2,000 principals', () => {
 
     // All delivered, each once.
     const delivered = new Map<string, number>();
-    for (const c of bot.connector.calls) if (c.method === 'POST' && c.conversationId.startsWith('a:p-')) delivered.set(c.conversationId, (delivered.get(c.conversationId) ?? 0) + 1);
+    for (const c of bot.connector.calls)
+      if (c.method === 'POST' && c.conversationId.startsWith('a:p-'))
+        delivered.set(c.conversationId, (delivered.get(c.conversationId) ?? 0) + 1);
     assert.equal(delivered.size, N);
-    assert.ok([...delivered.values()].every((n) => n === 1), 'each principal got the reminder exactly once');
-    assert.deepEqual((await store.outbox.counts()).map((r) => [r.status, Number(r.n)]), [['sent', N]]);
+    assert.ok(
+      [...delivered.values()].every((n) => n === 1),
+      'each principal got the reminder exactly once',
+    );
+    assert.deepEqual(
+      (await store.outbox.counts()).map((r) => [r.status, Number(r.n)]),
+      [['sent', N]],
+    );
     const throttled = attempts.filter((a) => a.throttled).length;
     assert.ok(throttled > N * 0.8, `the connector throttled ${throttled} of ${attempts.length} attempts`);
 
@@ -785,17 +941,26 @@ describe('reminders at scale: 2,000 principals', () => {
       }
       return max;
     };
-    assert.ok(maxIn(attempts.map((a) => a.at), 1_000) <= 50, 'at most 50 requests a second for the tenant');
+    assert.ok(
+      maxIn(
+        attempts.map((a) => a.at),
+        1_000,
+      ) <= 50,
+      'at most 50 requests a second for the tenant',
+    );
     const byConversation = new Map<string, Array<{ at: number; throttled: boolean }>>();
     for (const a of attempts) byConversation.set(a.conversation, [...(byConversation.get(a.conversation) ?? []), a]);
     for (const [conversation, list] of byConversation) {
       const times = list.map((a) => a.at);
       assert.ok(maxIn(times, 1_000) <= 7 && maxIn(times, 30_000) <= 60 && maxIn(times, 3_600_000) <= 1_800, conversation);
       // Retry-After honoured: no attempt sooner than the second the connector asked for.
-      for (let i = 1; i < list.length; i++) if (list[i - 1]!.throttled) assert.ok(list[i]!.at - list[i - 1]!.at >= 1_000, `${conversation} retried too soon`);
+      for (let i = 1; i < list.length; i++)
+        if (list[i - 1]!.throttled) assert.ok(list[i]!.at - list[i - 1]!.at >= 1_000, `${conversation} retried too soon`);
     }
     const span = Math.max(...attempts.map((a) => a.at)) - first;
     assert.ok(span >= ((attempts.length - 50) / 50) * 1_000, `spread over ${span} ms of the clock for ${attempts.length} requests`);
-    console.log(`      ${N} principals, ${attempts.length} requests (${throttled} throttled) over ${Math.round(span / 1000)} s of clock time, in ${elapsed} ms`);
+    console.log(
+      `      ${N} principals, ${attempts.length} requests (${throttled} throttled) over ${Math.round(span / 1000)} s of clock time, in ${elapsed} ms`,
+    );
   });
 });

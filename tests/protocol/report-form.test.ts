@@ -82,7 +82,13 @@ function inputsInColumns(card: any): string[] {
 const input = reportInput();
 const required = {
   card1: { immediateDanger: 'no', childName: TEST_CHILD, pnr: TEST_PNR, schoolId: 'ekbacken' },
-  card2: { category: 'violence', observed: TEST_OBSERVED, when: 'i dag kl. 08.15', guardians: 'Gustav Vårdnadshavare', informed: 'noSensitive' },
+  card2: {
+    category: 'violence',
+    observed: TEST_OBSERVED,
+    when: 'i dag kl. 08.15',
+    guardians: 'Gustav Vårdnadshavare',
+    informed: 'noSensitive',
+  },
   card3: { principalKnows: 'yes', reporterRole: 'Lärare', reporterPhone: '070-111 22 33' },
 };
 
@@ -113,11 +119,17 @@ describe('the report form in three cards (issue 22 §1)', () => {
   it('takes a teacher from "Anmäl oro" to the receipt in three cards and four presses, and the README says so', async () => {
     const firstTime = await walk(bot, as.teacher);
     const next = await walk(bot, as.teacher);
-    const measured = { cards: firstTime.teacher.cards.length, presses: firstTime.teacher.presses, first: firstTime.teacher.filled, next: next.teacher.filled };
+    const measured = {
+      cards: firstTime.teacher.cards.length,
+      presses: firstTime.teacher.presses,
+      first: firstTime.teacher.filled,
+      next: next.teacher.filled,
+    };
     assert.deepEqual(measured, { cards: 3, presses: 4, first: 12, next: 9 });
     assert.equal(next.teacher.cards.length, 3);
     assert.equal(next.teacher.presses, 4);
-    for (const card of [...firstTime.teacher.cards, ...next.teacher.cards]) assert.deepEqual(inputsInColumns(card), [], 'no inputs side by side');
+    for (const card of [...firstTime.teacher.cards, ...next.teacher.cards])
+      assert.deepEqual(inputsInColumns(card), [], 'no inputs side by side');
     const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
     const m = /\*\*(\d+) cards, (\d+) presses\*\*.*?\*\*(\d+) fields\*\* on a first report and \*\*(\d+)\*\* on the next/s.exec(readme);
     assert.ok(m, 'the README prints the measure next to the screenshot');
@@ -128,11 +140,19 @@ describe('the report form in three cards (issue 22 §1)', () => {
     const first = await walk(bot, as.teacher);
     assert.ok(first.receipt);
     const { review } = await fillReport(bot, as.teacher, { ...input, reporter: { ...input.reporter } });
-    const reporter = review.body.flatMap((e: any) => (e.type === 'Container' ? [e] : [])).find((c: any) => JSON.stringify(c).includes('"id":"reporterFields"'));
+    const reporter = review.body
+      .flatMap((e: any) => (e.type === 'Container' ? [e] : []))
+      .find((c: any) => JSON.stringify(c).includes('"id":"reporterFields"'));
     assert.ok(reporter);
     const fields = JSON.stringify(reporter);
-    assert.match(fields, /"id":"reporterFields","isVisible":false|"isVisible":false,"id":"reporterFields"|"id":"reporterFields"[^}]*"isVisible":false/);
-    assert.ok(lines(review).some((l) => /Tina Testlärare · Lärare · 070-111 22 33/.test(l)), lines(review).join('\n'));
+    assert.match(
+      fields,
+      /"id":"reporterFields","isVisible":false|"isVisible":false,"id":"reporterFields"|"id":"reporterFields"[^}]*"isVisible":false/,
+    );
+    assert.ok(
+      lines(review).some((l) => /Tina Testlärare · Lärare · 070-111 22 33/.test(l)),
+      lines(review).join('\n'),
+    );
     assert.ok(actionsOf(review).some((a) => a.type === 'Action.ToggleVisibility' && a.title === 'Ändra'));
     assert.match(textOf(review), /Återkoppling: ja · Anmälningsmöte: nej/);
     // A fresh report for the same teacher: the role and phone come back without typing.
@@ -157,19 +177,38 @@ describe('the report form in three cards (issue 22 §1)', () => {
     const draftId = draftIdOf(start.card);
     await bot.execute(as.teacher, 'report.step', { draftId, step: 'childPage', ...required.card1 });
     await bot.execute(as.teacher, 'report.step', { draftId, step: 'concernPage', ...required.card2 });
-    const res = await bot.execute(as.teacher, 'report.submit', { draftId, reporterName: 'Tina Testlärare', reporterRole: 'Lärare', reporterPhone: 'ring mig', principalKnows: 'no', informantName: 'Kim Kurator', feedbackWanted: 'false', jointMeeting: 'true' });
+    const res = await bot.execute(as.teacher, 'report.submit', {
+      draftId,
+      reporterName: 'Tina Testlärare',
+      reporterRole: 'Lärare',
+      reporterPhone: 'ring mig',
+      principalKnows: 'no',
+      informantName: 'Kim Kurator',
+      feedbackWanted: 'false',
+      jointMeeting: 'true',
+    });
     assert.ok(res.card, res.message);
     assert.match(textOf(res.card), /Steg 3 av 3/);
     assert.match(textOf(res.card), /Skriv ett telefonnummer/);
     const values = Object.fromEntries(inputsOf(res.card).map((i) => [i.id, i.value]));
-    assert.deepEqual([values.reporterPhone, values.principalKnows, values.informantName, values.feedbackWanted, values.jointMeeting], ['ring mig', 'no', 'Kim Kurator', 'false', 'true']);
+    assert.deepEqual(
+      [values.reporterPhone, values.principalKnows, values.informantName, values.feedbackWanted, values.jointMeeting],
+      ['ring mig', 'no', 'Kim Kurator', 'false', 'true'],
+    );
     assert.doesNotMatch(JSON.stringify(res.card), /"id":"reporterFields"[^}]*"isVisible":false/, 'the part with the error is open');
-    const count = await bot.services.store.db.selectFrom('reports').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const count = await bot.services.store.db
+      .selectFrom('reports')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     assert.equal(Number(count.n), 0);
     await bot.restart();
     const resumed = await bot.execute(as.teacher, 'report.resume', { draftId });
     assert.equal(inputsOf(resumed.card).find((i) => i.id === 'informantName')?.value, 'Kim Kurator', 'kept across a restart');
-    const sent = await bot.execute(as.teacher, 'report.submit', { draftId, ...Object.fromEntries(inputsOf(resumed.card).map((i) => [i.id, i.value ?? ''])), reporterPhone: '070-111 22 33' });
+    const sent = await bot.execute(as.teacher, 'report.submit', {
+      draftId,
+      ...Object.fromEntries(inputsOf(resumed.card).map((i) => [i.id, i.value ?? ''])),
+      reporterPhone: '070-111 22 33',
+    });
     assert.match(textOf(sent.card), /VÄ-2026-00001 är skickad/);
     assert.match(textOf(sent.card), /Du har inte bett om återkoppling/, 'the wishes as changed');
   });
@@ -180,7 +219,10 @@ describe('the report form in three cards (issue 22 §1)', () => {
     assert.ok(all.includes('Vårdnadshavarna vet om anmälan: Nej – oron gäller våld, hot, övergrepp eller heder'), all.join('\n'));
     assert.ok(all.includes('Akut fara just nu: Nej'));
     assert.ok(all.includes('Oron gäller: Våld eller hot mot barnet'));
-    assert.ok(all.every((l) => !l.includes('?:')), 'no question with a colon after it');
+    assert.ok(
+      all.every((l) => !l.includes('?:')),
+      'no question with a colon after it',
+    );
     const containers = review.body.filter((e: any) => e.type === 'Container');
     const acute = containers.find((c: any) => lines(c).some((l) => l.startsWith('Akut fara')));
     assert.ok(acute);
@@ -193,9 +235,18 @@ describe('the report form in three cards (issue 22 §1)', () => {
     assert.ok(more);
     assert.match(JSON.stringify(start.card), /"id":"moreChild","isVisible":false/);
     const draftId = draftIdOf(start.card);
-    const res = await bot.execute(as.teacher, 'report.step', { draftId, step: 'childPage', ...required.card1, pnr: 'fel', address: 'Storgatan 12' });
+    const res = await bot.execute(as.teacher, 'report.step', {
+      draftId,
+      step: 'childPage',
+      ...required.card1,
+      pnr: 'fel',
+      address: 'Storgatan 12',
+    });
     assert.doesNotMatch(JSON.stringify(res.card), /"id":"moreChild","isVisible":false/, 'open: it holds the address');
-    assert.ok(actionsOf(start.card).some((a) => a.type === 'Action.ShowCard' && a.title === 'Om anmälningsplikten'), 'the duty texts one press away');
+    assert.ok(
+      actionsOf(start.card).some((a) => a.type === 'Action.ShowCard' && a.title === 'Om anmälningsplikten'),
+      'the duty texts one press away',
+    );
   });
 
   it('keeps every card of the form under 28 KB with every field at its limit; text that would not fit together is answered with a message', async () => {
@@ -203,21 +254,58 @@ describe('the report form in three cards (issue 22 §1)', () => {
     const start = await bot.execute(as.teacher, 'report.start', {});
     const draftId = draftIdOf(start.card);
     // Every value comes back on the card with an error (pnr 'x'): the largest each card gets.
-    const card1 = await bot.execute(as.teacher, 'report.step', { draftId, step: 'childPage', ...required.card1, pnr: 'x'.repeat(limits.pnr), childName: fill(limits.short), className: fill(limits.className), address: fill(limits.address), language: fill(limits.short) });
+    const card1 = await bot.execute(as.teacher, 'report.step', {
+      draftId,
+      step: 'childPage',
+      ...required.card1,
+      pnr: 'x'.repeat(limits.pnr),
+      childName: fill(limits.short),
+      className: fill(limits.className),
+      address: fill(limits.address),
+      language: fill(limits.short),
+    });
     assert.match(textOf(card1.card), /Steg 1 av 3/, 'checked by checkCard: < 28 KB');
-    await bot.execute(as.teacher, 'report.step', { draftId, step: 'childPage', ...required.card1, childName: fill(limits.short), className: fill(limits.className), address: fill(limits.address), language: fill(limits.short) });
-    const big = { category: 'violence', observed: fill(limits.observed), when: fill(limits.when), childWords: fill(limits.childWords), schoolActions: fill(limits.schoolActions), guardians: fill(limits.guardians), informed: 'noOther', notInformedReason: fill(limits.reason) };
+    await bot.execute(as.teacher, 'report.step', {
+      draftId,
+      step: 'childPage',
+      ...required.card1,
+      childName: fill(limits.short),
+      className: fill(limits.className),
+      address: fill(limits.address),
+      language: fill(limits.short),
+    });
+    const big = {
+      category: 'violence',
+      observed: fill(limits.observed),
+      when: fill(limits.when),
+      childWords: fill(limits.childWords),
+      schoolActions: fill(limits.schoolActions),
+      guardians: fill(limits.guardians),
+      informed: 'noOther',
+      notInformedReason: fill(limits.reason),
+    };
     const card2 = await bot.execute(as.teacher, 'report.step', { draftId, step: 'concernPage', ...big, informed: '' });
     assert.match(textOf(card2.card), /Steg 2 av 3/, 'checked by checkCard: < 28 KB');
     // The same in letters of two bytes would not fit on one card: a message, and the card stays as it was.
-    const wide = Object.fromEntries(Object.entries(big).map(([k, v]) => [k, k === 'category' || k === 'informed' ? v : 'å'.repeat(v.length)]));
+    const wide = Object.fromEntries(
+      Object.entries(big).map(([k, v]) => [k, k === 'category' || k === 'informed' ? v : 'å'.repeat(v.length)]),
+    );
     for (const verb of ['report.step', 'report.later']) {
       const refused = await bot.execute(as.teacher, verb, { draftId, step: 'concernPage', from: 'concernPage', ...wide });
       assert.equal(refused.card, undefined);
       assert.match(refused.message!, /tillsammans för långa för Teams/);
     }
     const card3 = await bot.execute(as.teacher, 'report.step', { draftId, step: 'concernPage', ...big });
-    const long = { reporterName: fill(limits.short), reporterRole: fill(limits.short), reporterPhone: '070-111 22 33', reporterEmail: `${'a'.repeat(limits.email - 10)}@skola.se`, informantName: fill(limits.short), informantRole: fill(limits.short), informantContact: fill(limits.short), principalKnows: '' };
+    const long = {
+      reporterName: fill(limits.short),
+      reporterRole: fill(limits.short),
+      reporterPhone: '070-111 22 33',
+      reporterEmail: `${'a'.repeat(limits.email - 10)}@skola.se`,
+      informantName: fill(limits.short),
+      informantRole: fill(limits.short),
+      informantContact: fill(limits.short),
+      principalKnows: '',
+    };
     const again = await bot.execute(as.teacher, 'report.submit', { draftId, ...long });
     for (const c of [card3.card, again.card]) assert.match(textOf(c), /Steg 3 av 3/);
     const back = await bot.execute(as.teacher, 'report.goto', { draftId, from: 'sendPage', step: 'concernPage', ...long });

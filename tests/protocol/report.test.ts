@@ -6,7 +6,18 @@ import { actionsOf, cardsOf, checkCard, inputsOf, textOf } from '../support/card
 import { activityOf } from '../support/connector';
 import { ManualClock } from '../support/clock';
 import { forbid } from '../support/logs';
-import { TEST_CHILD, TEST_OBSERVED, TEST_PNR, TEST_WORDS, cardBelow, draftIdOf, fillReport, reportInput, sendValues, submitReport } from '../support/report';
+import {
+  TEST_CHILD,
+  TEST_OBSERVED,
+  TEST_PNR,
+  TEST_WORDS,
+  cardBelow,
+  draftIdOf,
+  fillReport,
+  reportInput,
+  sendValues,
+  submitReport,
+} from '../support/report';
 import { as } from '../support/users';
 import { ReportExport } from '../../src/services/reports/export';
 import { findInTables } from '../support/scan';
@@ -51,7 +62,18 @@ describe('the report (orosanmälan) over the protocol', () => {
     assert.match(shown, /Beslut inom 14 dagar \(20 kap\. 2 §\): senast/);
     assert.match(shown, /vill ha återkoppling/);
     const raw = JSON.stringify(channel);
-    for (const secret of [TEST_CHILD, 'Elin', TEST_PNR, '201212121212', '1212', TEST_OBSERVED.slice(0, 20), TEST_WORDS, 'Storgatan', 'Gustav', 'Tina'])
+    for (const secret of [
+      TEST_CHILD,
+      'Elin',
+      TEST_PNR,
+      '201212121212',
+      '1212',
+      TEST_OBSERVED.slice(0, 20),
+      TEST_WORDS,
+      'Storgatan',
+      'Gustav',
+      'Tina',
+    ])
       assert.ok(!raw.includes(secret), `channel card shows "${secret}"`);
 
     const report = await bot.services.reports.byReference('VÄ-2026-00001');
@@ -65,7 +87,12 @@ describe('the report (orosanmälan) over the protocol', () => {
     assert.match(first, /Vid akut fara: ring 112 först\. Ring sedan IFO-mottagningen barn och unga, 0123-456 00\./);
     assert.equal(inputsOf(start.card)[0]?.id, 'immediateDanger');
     const draftId = draftIdOf(start.card);
-    const next = await bot.execute(as.teacher, 'report.step', { draftId, step: 'childPage', immediateDanger: 'yes', ...reportInput().child });
+    const next = await bot.execute(as.teacher, 'report.step', {
+      draftId,
+      step: 'childPage',
+      immediateDanger: 'yes',
+      ...reportInput().child,
+    });
     assert.match(textOf(next.card), /Steg 2 av 3/);
     assert.match(textOf(next.card), /Ring 112 nu/);
     assert.match(textOf(next.card), /0123-456 00/);
@@ -77,10 +104,17 @@ describe('the report (orosanmälan) over the protocol', () => {
     assert.match(textOf(fresh.card), /Det är utanför kontorstid: ring sedan socialjouren, 0123-456 99\./);
   });
 
-  it('keeps the acute answer when the child\'s details are wrong, and shows 112 at once', async () => {
+  it("keeps the acute answer when the child's details are wrong, and shows 112 at once", async () => {
     const start = await bot.execute(as.teacher, 'report.start', {});
     const draftId = draftIdOf(start.card);
-    const res = await bot.execute(as.teacher, 'report.step', { draftId, step: 'childPage', immediateDanger: 'yes', childName: '', pnr: '', schoolId: 'ekbacken' });
+    const res = await bot.execute(as.teacher, 'report.step', {
+      draftId,
+      step: 'childPage',
+      immediateDanger: 'yes',
+      childName: '',
+      pnr: '',
+      schoolId: 'ekbacken',
+    });
     assert.match(textOf(res.card), /Steg 1 av 3/);
     assert.match(textOf(res.card), /Ring 112 nu/);
     assert.equal(inputsOf(res.card).find((i) => i.id === 'immediateDanger')?.value, 'yes');
@@ -112,7 +146,13 @@ describe('the report (orosanmälan) over the protocol', () => {
     for (const pnr of ['20150714 9803', '20150714-9803', '201507149803', '150714-9803', '150714 9803']) {
       const start = await bot.execute(as.teacher, 'report.start', {});
       const draftId = draftIdOf(start.card);
-      const res = await bot.execute(as.teacher, 'report.step', { draftId, step: 'childPage', immediateDanger: 'no', ...reportInput().child, pnr });
+      const res = await bot.execute(as.teacher, 'report.step', {
+        draftId,
+        step: 'childPage',
+        immediateDanger: 'no',
+        ...reportInput().child,
+        pnr,
+      });
       assert.match(textOf(res.card), /Steg 2 av 3/, `${pnr}: ${textOf(res.card).slice(0, 400)}`);
     }
   });
@@ -120,9 +160,25 @@ describe('the report (orosanmälan) over the protocol', () => {
   it('accepts a date of birth instead of a personnummer, and refuses an adult', async () => {
     const start = await bot.execute(as.teacher, 'report.start', {});
     const draftId = draftIdOf(start.card);
-    const adult = await bot.execute(as.teacher, 'report.step', { draftId, step: 'childPage', immediateDanger: 'no', childName: TEST_CHILD, pnr: '', birthDate: '2001-05-04', schoolId: 'ekbacken' });
+    const adult = await bot.execute(as.teacher, 'report.step', {
+      draftId,
+      step: 'childPage',
+      immediateDanger: 'no',
+      childName: TEST_CHILD,
+      pnr: '',
+      birthDate: '2001-05-04',
+      schoolId: 'ekbacken',
+    });
     assert.match(textOf(adult.card), /18 år eller äldre/);
-    const ok = await bot.execute(as.teacher, 'report.step', { draftId, step: 'childPage', immediateDanger: 'no', childName: TEST_CHILD, pnr: '', birthDate: '2015-05-04', schoolId: 'ekbacken' });
+    const ok = await bot.execute(as.teacher, 'report.step', {
+      draftId,
+      step: 'childPage',
+      immediateDanger: 'no',
+      childName: TEST_CHILD,
+      pnr: '',
+      birthDate: '2015-05-04',
+      schoolId: 'ekbacken',
+    });
     assert.match(textOf(ok.card), /Steg 2 av 3: Oron och vårdnadshavarna/);
   });
 
@@ -130,7 +186,16 @@ describe('the report (orosanmälan) over the protocol', () => {
     const start = await bot.execute(as.teacher, 'report.start', {});
     const draftId = draftIdOf(start.card);
     await bot.execute(as.teacher, 'report.step', { draftId, step: 'childPage', immediateDanger: 'no', ...reportInput().child });
-    const res = await bot.execute(as.teacher, 'report.step', { draftId, step: 'concernPage', category: 'neglect', observed: '  ', when: '', childWords: TEST_WORDS, guardians: '', informed: 'notYet' });
+    const res = await bot.execute(as.teacher, 'report.step', {
+      draftId,
+      step: 'concernPage',
+      category: 'neglect',
+      observed: '  ',
+      when: '',
+      childWords: TEST_WORDS,
+      guardians: '',
+      informed: 'notYet',
+    });
     const text = textOf(res.card);
     assert.match(text, /Steg 2 av 3/);
     const errors = res.card.body.filter((e: any) => e.type === 'TextBlock' && e.text === 'Obligatoriskt – fyll i det här.');
@@ -144,7 +209,13 @@ describe('the report (orosanmälan) over the protocol', () => {
     const { draftId } = await fillReport(bot, as.teacher);
     const huge = 'Lång text. '.repeat(2000);
     forbid(huge.slice(0, 60));
-    const res = await bot.execute(as.teacher, 'report.step', { draftId, step: 'concernPage', ...reportInput().concern, ...reportInput().guardians, observed: huge });
+    const res = await bot.execute(as.teacher, 'report.step', {
+      draftId,
+      step: 'concernPage',
+      ...reportInput().concern,
+      ...reportInput().guardians,
+      observed: huge,
+    });
     assert.equal(res.card, undefined, 'the card is not replaced');
     assert.match(res.message!, /Vad har du sett eller hört\?: Texten är 2\d{4} tecken; högst 8000 ryms/);
     const review = await bot.execute(as.teacher, 'report.goto', { draftId, step: 'review' });
@@ -180,7 +251,10 @@ describe('the report (orosanmälan) over the protocol', () => {
     ]);
     const third = await bot.execute(as.teacher, 'report.submit', { draftId });
     for (const r of [first, second, third]) assert.match(textOf(r.card), /VÄ-2026-00001/);
-    const count = await bot.services.store.db.selectFrom('reports').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const count = await bot.services.store.db
+      .selectFrom('reports')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     assert.equal(Number(count.n), 1);
     await bot.deliver();
     assert.equal(channelCards(bot).length, 1);
@@ -211,7 +285,7 @@ describe('the report (orosanmälan) over the protocol', () => {
     assert.equal(await db.selectFrom('data_keys').select('record_id').where('record_id', '=', draftId).executeTakeFirst(), undefined);
   });
 
-  it('lets the teacher report a sibling below the receipt: the facts prefilled for review, the first child\'s own words left out', async () => {
+  it("lets the teacher report a sibling below the receipt: the facts prefilled for review, the first child's own words left out", async () => {
     const { receipt } = await submitReport(bot, as.teacher);
     const sibling = actionsOf(receipt).find((a) => a.verb === 'report.sibling');
     assert.ok(sibling);
@@ -224,19 +298,29 @@ describe('the report (orosanmälan) over the protocol', () => {
     assert.equal(values.schoolId, 'ekbacken');
     assert.equal(values.immediateDanger, 'no', 'the acute answer comes from the first report, and can be changed');
     const draftId = draftIdOf(first);
-    const next = await bot.execute(as.teacher, 'report.step', { draftId, step: 'childPage', ...values, childName: 'Olle Testbarn', pnr: '', birthDate: '2017-01-01' });
+    const next = await bot.execute(as.teacher, 'report.step', {
+      draftId,
+      step: 'childPage',
+      ...values,
+      childName: 'Olle Testbarn',
+      pnr: '',
+      birthDate: '2017-01-01',
+    });
     assert.match(textOf(next.card), /Steg 2 av 3: Oron/, 'the concern is not marked complete: the teacher reviews it');
     const concern = Object.fromEntries(inputsOf(next.card).map((i) => [i.id, i.value]));
     assert.equal(concern.observed, TEST_OBSERVED, 'the facts are prefilled');
     assert.equal(concern.category, 'violence');
     assert.equal(concern.when, '2026-03-02 kl. 08.15');
     assert.equal(concern.guardians, 'Gustav Vårdnadshavare, 070-000 00 00');
-    assert.equal(concern.childWords, undefined, 'the first child\'s own words are not the sibling\'s');
+    assert.equal(concern.childWords, undefined, "the first child's own words are not the sibling's");
     assert.doesNotMatch(JSON.stringify(next.card), new RegExp(TEST_WORDS));
     const reviewed = await bot.execute(as.teacher, 'report.step', { draftId, step: 'concernPage', ...concern });
     assert.match(textOf(reviewed.card), /Steg 3 av 3: Granska och skicka/, 'the reporter and the wishes are already filled');
     assert.doesNotMatch(textOf(reviewed.card), new RegExp(TEST_WORDS));
-    const sent = await bot.execute(as.teacher, 'report.submit', { draftId, ...Object.fromEntries(inputsOf(reviewed.card).map((i) => [i.id, i.value ?? ''])) });
+    const sent = await bot.execute(as.teacher, 'report.submit', {
+      draftId,
+      ...Object.fromEntries(inputsOf(reviewed.card).map((i) => [i.id, i.value ?? ''])),
+    });
     assert.match(textOf(sent.card), /VÄ-2026-00002 är skickad/);
   });
 
@@ -287,7 +371,10 @@ describe('the report (orosanmälan) over the protocol', () => {
     const { reference } = await submitReport(bot, as.teacher);
     const opened = await bot.taskFetch(as.intake, { verb: 'report.open', reference }, channelConversation());
     const full = opened.body.task.value.card.content;
-    assert.match(textOf(full), /Tidigare anmälningar om samma barn som Värna har kvar: 1\. Värna visar högst 12 månader bakåt och gallrar en anmälan 90 dagar efter beslutet om utredning/);
+    assert.match(
+      textOf(full),
+      /Tidigare anmälningar om samma barn som Värna har kvar: 1\. Värna visar högst 12 månader bakåt och gallrar en anmälan 90 dagar efter beslutet om utredning/,
+    );
     assert.doesNotMatch(textOf(full), /de senaste 12 månaderna/);
     assert.match(textOf(full), /VÄ-2026-00001/);
   });
@@ -330,7 +417,7 @@ describe('the report (orosanmälan) over the protocol', () => {
     assert.equal(channelCards(bot).length, 1, 'it still arrives, once');
   });
 
-  it('keeps the child\'s identity and the concern encrypted at rest', async () => {
+  it("keeps the child's identity and the concern encrypted at rest", async () => {
     await submitReport(bot, as.teacher);
     const secrets = [TEST_CHILD, '201212121212', TEST_PNR, 'blåmärken', 'Jag vill inte', 'Gustav'];
     assert.deepEqual(await findInTables(bot.services.store.db, secrets), [], 'no table holds it in clear');
@@ -389,7 +476,9 @@ describe('report exports for the case system', () => {
     const expired = await fetch(links.json);
     assert.equal(expired.status, 403);
     assert.match(((await expired.json()) as any).error, /gått ut/);
-    const refused = (await bot.services.store.audit.forSubject(reference)).filter((a) => a.action === 'report.export' && a.outcome === 'refused');
+    const refused = (await bot.services.store.audit.forSubject(reference)).filter(
+      (a) => a.action === 'report.export' && a.outcome === 'refused',
+    );
     assert.equal(refused.length, 0, 'a bad link costs no audit row of its own');
     await bot.restart(); // refused downloads are written as one entry a minute (or at a stop)
     const counted = (await bot.services.store.audit.forSubject('exports')).map((a) => JSON.parse(a.detail));

@@ -18,11 +18,21 @@ const PURGED_SV = 'Anmälan gallrad enligt kommunens gallringsbeslut (SN 2026-01
 async function press(bot: TestBot, user: TestUser, reference: string, verb: string, data: Record<string, unknown> = {}) {
   const report = await bot.services.reports.byReference(reference);
   assert.ok(report?.channelActivityId, 'the card is in the channel');
-  return bot.execute(user, verb, { reference, ...data }, {
-    conversation: { conversationType: 'channel', tenantId: 'e0e0e0e0-1111-4222-8333-444455556666', id: report.channelConversationId, isGroup: true },
-    channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
-    replyToId: report.channelActivityId,
-  });
+  return bot.execute(
+    user,
+    verb,
+    { reference, ...data },
+    {
+      conversation: {
+        conversationType: 'channel',
+        tenantId: 'e0e0e0e0-1111-4222-8333-444455556666',
+        id: report.channelConversationId,
+        isGroup: true,
+      },
+      channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
+      replyToId: report.channelActivityId,
+    },
+  );
 }
 
 const texts = (calls: ConnectorCall[]) => calls.flatMap((c) => cardsOf(activityOf(c)).map(checkCard)).map(textOf);
@@ -33,7 +43,7 @@ const texts = (calls: ConnectorCall[]) => calls.flatMap((c) => cardsOf(activityO
  * only once intake has registered it in the case system; the purge leaves nothing but the
  * statistics, and Värna's own messages about it in Teams are replaced.
  */
-describe('retention over the protocol: registration, purge, and Värna\'s own messages', () => {
+describe("retention over the protocol: registration, purge, and Värna's own messages", () => {
   let bot: TestBot;
   beforeEach(async () => {
     bot = await startBot({ clock: new ManualClock(DECIDED) });
@@ -57,7 +67,15 @@ describe('retention over the protocol: registration, purge, and Värna\'s own me
     const { db } = bot.services.store;
     return {
       counts: await db.selectFrom('stat_counts').selectAll().orderBy('month').orderBy('school_id').orderBy('category').execute(),
-      durations: await db.selectFrom('stat_durations').selectAll().orderBy('month').orderBy('school_id').orderBy('category').orderBy('measure').orderBy('bucket').execute(),
+      durations: await db
+        .selectFrom('stat_durations')
+        .selectAll()
+        .orderBy('month')
+        .orderBy('school_id')
+        .orderBy('category')
+        .orderBy('measure')
+        .orderBy('bucket')
+        .execute(),
     };
   }
 
@@ -69,8 +87,13 @@ describe('retention over the protocol: registration, purge, and Värna\'s own me
     const report = (await bot.services.reports.byReference(reference))!;
     const [alert, ...more] = bot.connector.take().filter((c) => c.method === 'POST');
     assert.equal(more.length, 0);
-    assert.equal(alert!.conversationId, report.channelConversationId, 'in the report\'s own thread');
-    assert.match(texts([alert!])[0]!, new RegExp(`${reference} är inte markerad som registrerad i verksamhetssystemet\\. Enligt kommunens gallringsbeslut \\(SN 2026-01-15 § 12\\) ska Värnas kopia gallras 31 maj 2026`));
+    assert.equal(alert!.conversationId, report.channelConversationId, "in the report's own thread");
+    assert.match(
+      texts([alert!])[0]!,
+      new RegExp(
+        `${reference} är inte markerad som registrerad i verksamhetssystemet\\. Enligt kommunens gallringsbeslut \\(SN 2026-01-15 § 12\\) ska Värnas kopia gallras 31 maj 2026`,
+      ),
+    );
     assert.equal((await bot.services.retention.purge()).unregisteredAlerts, 0, 'once, not every night');
 
     await bot.services.reminders.enqueueIntakeSummaries(new Date('2026-05-18T07:30:00+02:00'));
@@ -100,7 +123,10 @@ describe('retention over the protocol: registration, purge, and Värna\'s own me
     const again = await press(bot, as.intake, reference, 'intake.register');
     assert.match(again.message ?? '', /redan markerad som registrerad/);
     const audit = (await bot.services.store.audit.forSubject(reference)).filter((a) => a.action === 'intake.register');
-    assert.deepEqual(audit.map((a) => [a.actor, a.outcome]), [[as.intake.aadObjectId, 'allowed']]);
+    assert.deepEqual(
+      audit.map((a) => [a.actor, a.outcome]),
+      [[as.intake.aadObjectId, 'allowed']],
+    );
 
     const report = (await bot.services.reports.byReference(reference))!;
     const recorded = await bot.services.store.db.selectFrom('report_messages').selectAll().where('report_id', '=', report.id).execute();
@@ -120,8 +146,15 @@ describe('retention over the protocol: registration, purge, and Värna\'s own me
 
     await bot.deliver();
     const updates = bot.connector.take().filter((c) => c.method === 'PUT');
-    const want = [...recorded.map((m) => `${m.conversation_id} ${m.activity_id}`), `${report.channelConversationId} ${report.channelActivityId}`].sort();
-    assert.deepEqual(updates.map((c) => `${c.conversationId} ${c.activityId}`).sort(), want, 'each recorded message is replaced where it is');
+    const want = [
+      ...recorded.map((m) => `${m.conversation_id} ${m.activity_id}`),
+      `${report.channelConversationId} ${report.channelActivityId}`,
+    ].sort();
+    assert.deepEqual(
+      updates.map((c) => `${c.conversationId} ${c.activityId}`).sort(),
+      want,
+      'each recorded message is replaced where it is',
+    );
     for (const text of texts(updates)) {
       assert.equal(text, PURGED_SV);
       assert.ok(!text.includes(reference));
@@ -129,32 +162,52 @@ describe('retention over the protocol: registration, purge, and Värna\'s own me
 
     const mine = await bot.execute(as.teacher, 'reports.mine', { page: 0 });
     assert.ok(mine.card, mine.message);
-    assert.ok(!textOf(mine.card).includes(reference), 'no reference left in the teacher\'s list');
+    assert.ok(!textOf(mine.card).includes(reference), "no reference left in the teacher's list");
   });
 
-  it('replaces a sibling\'s form below the receipt with the first report (it shows its facts), unless it became the sibling\'s own receipt', async () => {
+  it("replaces a sibling's form below the receipt with the first report (it shows its facts), unless it became the sibling's own receipt", async () => {
     const reference = await decided();
     await press(bot, as.intake, reference, 'intake.register');
     const first = (await bot.services.reports.byReference(reference))!;
-    const rows = async (id: string) => bot.services.store.db.selectFrom('report_messages').select(['conversation_id', 'activity_id']).where('report_id', '=', id).execute();
+    const rows = async (id: string) =>
+      bot.services.store.db.selectFrom('report_messages').select(['conversation_id', 'activity_id']).where('report_id', '=', id).execute();
     assert.equal((await rows(first.id)).length, 3, 'the receipt and the two feedback messages');
     cardBelow(await bot.execute(as.teacher, 'report.sibling', { reference }));
-    assert.equal((await rows(first.id)).length, 4, 'the sibling\'s form left below the receipt, with the first report\'s facts');
+    assert.equal((await rows(first.id)).length, 4, "the sibling's form left below the receipt, with the first report's facts");
     const abandoned = (await rows(first.id)).map((m) => m.activity_id);
     const form = cardBelow(await bot.execute(as.teacher, 'report.sibling', { reference }));
     // Pressed on that new message, as Teams does.
     const replyToId = (await rows(first.id)).find((m) => !abandoned.includes(m.activity_id))!.activity_id;
     const draftId = draftIdOf(form);
     const values = Object.fromEntries(inputsOf(form).map((i) => [i.id, i.value]));
-    const next = await bot.execute(as.teacher, 'report.step', { draftId, step: 'childPage', ...values, childName: 'Olle Testbarn', pnr: '', birthDate: '2017-01-01' }, { replyToId });
-    const reviewed = await bot.execute(as.teacher, 'report.step', { draftId, step: 'concernPage', ...Object.fromEntries(inputsOf(next.card).map((i) => [i.id, i.value])) }, { replyToId });
-    const sent = await bot.execute(as.teacher, 'report.submit', { draftId, ...Object.fromEntries(inputsOf(reviewed.card).map((i) => [i.id, i.value ?? ''])) }, { replyToId });
+    const next = await bot.execute(
+      as.teacher,
+      'report.step',
+      { draftId, step: 'childPage', ...values, childName: 'Olle Testbarn', pnr: '', birthDate: '2017-01-01' },
+      { replyToId },
+    );
+    const reviewed = await bot.execute(
+      as.teacher,
+      'report.step',
+      { draftId, step: 'concernPage', ...Object.fromEntries(inputsOf(next.card).map((i) => [i.id, i.value])) },
+      { replyToId },
+    );
+    const sent = await bot.execute(
+      as.teacher,
+      'report.submit',
+      { draftId, ...Object.fromEntries(inputsOf(reviewed.card).map((i) => [i.id, i.value ?? ''])) },
+      { replyToId },
+    );
     assert.ok(sent.card, sent.message);
     const sibling = (await bot.services.reports.byReference('VÄ-2026-00002'))!;
     const siblings = await rows(sibling.id);
-    assert.deepEqual(siblings.map((m) => m.activity_id), [replyToId], 'the sibling\'s receipt, where its form was');
+    assert.deepEqual(
+      siblings.map((m) => m.activity_id),
+      [replyToId],
+      "the sibling's receipt, where its form was",
+    );
     const firsts = await rows(first.id);
-    assert.equal(firsts.length, 4, 'that message is the sibling\'s now; the abandoned form stays the first report\'s');
+    assert.equal(firsts.length, 4, "that message is the sibling's now; the abandoned form stays the first report's");
     assert.ok(!firsts.some((m) => m.activity_id === siblings[0]!.activity_id));
 
     bot.connector.take();
@@ -164,7 +217,10 @@ describe('retention over the protocol: registration, purge, and Värna\'s own me
     assert.equal(result.teamsMessages, 5);
     await bot.deliver();
     const updates = bot.connector.take().filter((c) => c.method === 'PUT');
-    assert.deepEqual(updates.map((c) => `${c.conversationId} ${c.activityId}`).sort(), [...firsts.map((m) => `${m.conversation_id} ${m.activity_id}`), `${first.channelConversationId} ${first.channelActivityId}`].sort());
+    assert.deepEqual(
+      updates.map((c) => `${c.conversationId} ${c.activityId}`).sort(),
+      [...firsts.map((m) => `${m.conversation_id} ${m.activity_id}`), `${first.channelConversationId} ${first.channelActivityId}`].sort(),
+    );
   });
 
   it('counts an audited export as registration, and then purges', async () => {
@@ -174,7 +230,10 @@ describe('retention over the protocol: registration, purge, and Värna\'s own me
     const report = (await bot.services.reports.byReference(reference))!;
     assert.ok(report.registeredAt, 'registered by the export');
     const audit = (await bot.services.store.audit.forSubject(reference)).filter((a) => a.action === 'intake.register');
-    assert.deepEqual(audit.map((a) => [a.actor, JSON.parse(a.detail)]), [[as.intake.aadObjectId, { via: 'export', format: 'pdf' }]]);
+    assert.deepEqual(
+      audit.map((a) => [a.actor, JSON.parse(a.detail)]),
+      [[as.intake.aadObjectId, { via: 'export', format: 'pdf' }]],
+    );
     const refreshed = bot.connector.take().filter((c) => c.method === 'PUT');
     assert.match(texts(refreshed).at(-1) ?? '', /Exporterad – räknas som registrerad i verksamhetssystemet/);
 
@@ -183,7 +242,7 @@ describe('retention over the protocol: registration, purge, and Värna\'s own me
     assert.equal(await bot.services.reports.byReference(reference), undefined);
   });
 
-  it('delivers the replacements after a restart between the purge and the delivery, in the teacher\'s language', async () => {
+  it("delivers the replacements after a restart between the purge and the delivery, in the teacher's language", async () => {
     const reference = await decided();
     await press(bot, as.intake, reference, 'intake.register');
     await bot.services.store.db.updateTable('reports').set({ reporter_locale: 'en' }).where('reference', '=', reference).execute();
@@ -204,10 +263,13 @@ describe('retention over the protocol: registration, purge, and Värna\'s own me
     for (const text of toTeacher) assert.equal(text, "Report purged under the municipality's retention decision (SN 2026-01-15 § 12).");
     for (const text of inChannel) assert.equal(text, PURGED_SV);
     const left = await bot.services.store.db.selectFrom('outbox').select('status').where('dedupe_key', 'like', 'purged:%').execute();
-    assert.deepEqual(left.map((r) => r.status), ['sent', 'sent', 'sent', 'sent']);
+    assert.deepEqual(
+      left.map((r) => r.status),
+      ['sent', 'sent', 'sent', 'sent'],
+    );
   });
 
-  it('deletes Värna\'s messages instead where the municipality chose `teamsMessages: delete`, and replaces none', async () => {
+  it("deletes Värna's messages instead where the municipality chose `teamsMessages: delete`, and replaces none", async () => {
     await bot.destroy();
     const example = readFileSync('config/example.yaml', 'utf8');
     assert.ok(example.includes('  teamsMessages: replace\n'));
@@ -219,16 +281,37 @@ describe('retention over the protocol: registration, purge, and Värna\'s own me
     await press(bot, as.intake, reference, 'intake.register');
     const report = (await bot.services.reports.byReference(reference))!;
     const recorded = await bot.services.store.db.selectFrom('report_messages').selectAll().where('report_id', '=', report.id).execute();
-    const want = [...recorded.map((m) => `${m.conversation_id} ${m.activity_id}`), `${report.channelConversationId} ${report.channelActivityId}`].sort();
+    const want = [
+      ...recorded.map((m) => `${m.conversation_id} ${m.activity_id}`),
+      `${report.channelConversationId} ${report.channelActivityId}`,
+    ].sort();
     bot.connector.take();
     bot.clock.set(new Date(DECIDED.getTime() + 91 * DAY));
     assert.equal((await bot.services.retention.purge()).teamsMessages, 4);
     await bot.deliver();
     const calls = bot.connector.take();
-    assert.deepEqual(calls.filter((c) => c.method === 'PUT'), [], 'nothing replaced');
-    assert.deepEqual(calls.filter((c) => c.method === 'POST'), [], 'nothing new posted');
-    assert.deepEqual(calls.filter((c) => c.method === 'DELETE').map((c) => `${c.conversationId} ${c.activityId}`).sort(), want, 'each recorded message deleted where it is');
+    assert.deepEqual(
+      calls.filter((c) => c.method === 'PUT'),
+      [],
+      'nothing replaced',
+    );
+    assert.deepEqual(
+      calls.filter((c) => c.method === 'POST'),
+      [],
+      'nothing new posted',
+    );
+    assert.deepEqual(
+      calls
+        .filter((c) => c.method === 'DELETE')
+        .map((c) => `${c.conversationId} ${c.activityId}`)
+        .sort(),
+      want,
+      'each recorded message deleted where it is',
+    );
     const left = await bot.services.store.db.selectFrom('outbox').select('status').where('dedupe_key', 'like', 'purged:%').execute();
-    assert.deepEqual(left.map((r) => r.status), ['sent', 'sent', 'sent', 'sent']);
+    assert.deepEqual(
+      left.map((r) => r.status),
+      ['sent', 'sent', 'sent', 'sent'],
+    );
   });
 });

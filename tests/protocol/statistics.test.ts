@@ -28,7 +28,11 @@ const chartOf = (card: any, type: string, title: RegExp) => {
   const block = elementsOf(card, 'Container').find((c: any) => c.items.some((i: any) => i.type === type && title.test(i.title)));
   assert.ok(block, `a ${type} titled ${title}`);
   const chart = block.items.find((i: any) => i.type === type);
-  return { chart, facts: chart.fallback.facts.map((f: any) => [f.title, f.value]), note: block.items.find((i: any) => i.isSubtle)?.text as string | undefined };
+  return {
+    chart,
+    facts: chart.fallback.facts.map((f: any) => [f.title, f.value]),
+    note: block.items.find((i: any) => i.isSubtle)?.text as string | undefined,
+  };
 };
 
 describe('statistics in the 1:1 chat', () => {
@@ -61,16 +65,30 @@ describe('statistics in the 1:1 chat', () => {
     assert.ok(actionsOf(card).some((a) => a.verb === 'statistics.show'));
 
     const byType = await bot.execute(as.statistician, 'statistics.show', { period: 'term:2026-VT', groupBy: 'schoolType' });
-    assert.deepEqual(tableOf(byType.card).slice(1).map((r) => r.slice(0, 2)), [
-      // Hidden: with Ekbacken's 8 (by school) they would give Solstrålen's 3 away (11 - 8).
-      ['Fristående', '..'],
-      ['Kommunal', '..'],
-      ['Totalt', '17'],
-    ]);
-    const custom = await bot.execute(as.statistician, 'statistics.show', { period: 'custom', from: '2026-03-01', to: '2026-03-31', groupBy: 'district' });
+    assert.deepEqual(
+      tableOf(byType.card)
+        .slice(1)
+        .map((r) => r.slice(0, 2)),
+      [
+        // Hidden: with Ekbacken's 8 (by school) they would give Solstrålen's 3 away (11 - 8).
+        ['Fristående', '..'],
+        ['Kommunal', '..'],
+        ['Totalt', '17'],
+      ],
+    );
+    const custom = await bot.execute(as.statistician, 'statistics.show', {
+      period: 'custom',
+      from: '2026-03-01',
+      to: '2026-03-31',
+      groupBy: 'district',
+    });
     assert.match(textOf(custom.card), /2026-03-01 – 2026-03-31/);
     const beyond = await bot.execute(as.statistician, 'statistics.show', { period: 'year:2026', groupBy: 'school', page: 7 });
-    assert.equal(tableOf(checkCard(beyond.card)).length, 5, 'a page past the end shows the last page (3 schools: one page, no paging buttons)');
+    assert.equal(
+      tableOf(checkCard(beyond.card)).length,
+      5,
+      'a page past the end shows the last page (3 schools: one page, no paging buttons)',
+    );
     assert.ok(!actionsOf(beyond.card).some((a) => a.data?.page !== undefined));
     const bad = await bot.execute(as.statistician, 'statistics.show', { period: 'custom', from: '2026-04-01', groupBy: 'school' });
     assert.match(textOf(bad.card), /Perioden går inte att använda/);
@@ -79,7 +97,12 @@ describe('statistics in the 1:1 chat', () => {
   it('shows a principal their own school only, offers the menu entry only to those allowed, and refuses a teacher politely', async () => {
     const own = cardsOf(activityOf((await bot.send(as.principal, 'statistik'))[0]!)).map((c) => checkCard(c))[0];
     assert.match(textOf(own), /Du ser din egen skola/);
-    assert.deepEqual(tableOf(own).slice(1).map((r) => r[0]), ['Ekbackens skola', 'Totalt']);
+    assert.deepEqual(
+      tableOf(own)
+        .slice(1)
+        .map((r) => r[0]),
+      ['Ekbackens skola', 'Totalt'],
+    );
     assert.doesNotMatch(textOf(own), /Lyran|Solstrålen/);
 
     const menu = (u: typeof as.teacher) => bot.send(u, 'hej').then((calls) => actionsOf(cardsOf(activityOf(calls[0]!))[0]));
@@ -91,10 +114,13 @@ describe('statistics in the 1:1 chat', () => {
     const viaButton = await bot.execute(as.teacher, 'statistics.show', {});
     assert.match(String(viaButton.message), /inte behörighet/);
     const audit = await bot.services.store.audit.forSubject('statistics');
-    assert.deepEqual(audit.map((a) => [a.actor, a.outcome]), [
-      [as.teacher.aadObjectId, 'refused'],
-      [as.teacher.aadObjectId, 'refused'],
-    ]);
+    assert.deepEqual(
+      audit.map((a) => [a.actor, a.outcome]),
+      [
+        [as.teacher.aadObjectId, 'refused'],
+        [as.teacher.aadObjectId, 'refused'],
+      ],
+    );
 
     const inSentence = await bot.send(as.statistician, 'finns det statistik på det här?');
     assert.ok(!cardsOf(activityOf(inSentence[0]!)).some((c: any) => elementsOf(c, 'Table').length > 0));
@@ -117,13 +143,29 @@ describe('statistics in the 1:1 chat', () => {
       ['Inleds inte', '..'],
       ['Pågår redan', '..'],
     ]);
-    assert.equal(decisions.note, 'Utan stapel (”..” ritas aldrig): Inleds inte .., Pågår redan ..', 'where Teams draws the chart, the fallback is not shown: the note carries what has no bar');
+    assert.equal(
+      decisions.note,
+      'Utan stapel (”..” ritas aldrig): Inleds inte .., Pågår redan ..',
+      'where Teams draws the chart, the fallback is not shown: the note carries what has no bar',
+    );
     const times = chartOf(card, 'Chart.VerticalBar.Grouped', /^Timmar från anmälan$/);
     assert.deepEqual(
       times.chart.data.map((s: any) => [s.legend, s.values.map((v: any) => [v.x, v.y])]),
       [
-        ['Median', [['Mottagning', 3], ['Skyddsbedömning', 9]]],
-        ['90:e percentil', [['Mottagning', 10], ['Skyddsbedömning', 16]]],
+        [
+          'Median',
+          [
+            ['Mottagning', 3],
+            ['Skyddsbedömning', 9],
+          ],
+        ],
+        [
+          '90:e percentil',
+          [
+            ['Mottagning', 10],
+            ['Skyddsbedömning', 16],
+          ],
+        ],
       ],
     );
     assert.equal(times.note, undefined, 'nothing left out');
@@ -153,7 +195,10 @@ describe('statistics in the 1:1 chat', () => {
 
     const en = checkCard(cardsOf(activityOf((await bot.send({ ...as.statistician, locale: 'en-US' }, 'statistics'))[0]!))[0]);
     assert.match(textOf(en), /Hours to protection assessment \(median \/ 90th percentile\)\s+9\.0 \/ 16\.0/);
-    assert.equal(chartOf(en, 'Chart.HorizontalBar', /^Reports per school$/).note, 'No bar (".." is never drawn): Förskolan Solstrålen .., Friskolan Lyran ..');
+    assert.equal(
+      chartOf(en, 'Chart.HorizontalBar', /^Reports per school$/).note,
+      'No bar (".." is never drawn): Förskolan Solstrålen .., Friskolan Lyran ..',
+    );
   });
 
   it('downloads the same suppressed figures as CSV and Excel through a signed link that expires, each download audited', async () => {
@@ -162,25 +207,34 @@ describe('statistics in the 1:1 chat', () => {
     const csv = await fetch(url(/CSV/));
     assert.equal(csv.status, 200);
     const body = await csv.text();
-    const lines = body.replace(/^\uFEFF/, '').trim().split('\r\n');
+    const lines = body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
     assert.match(lines[0]!, /2026-01-01 – 2026-12-31/);
-    assert.deepEqual(lines.slice(3).map((l) => l.split(';').slice(0, 2)), [
-      ['Ekbackens skola', '8'],
-      ['Förskolan Solstrålen', '..'],
-      ['Friskolan Lyran', '..'],
-      ['Totalt', '17'],
-    ]);
+    assert.deepEqual(
+      lines.slice(3).map((l) => l.split(';').slice(0, 2)),
+      [
+        ['Ekbackens skola', '8'],
+        ['Förskolan Solstrålen', '..'],
+        ['Friskolan Lyran', '..'],
+        ['Totalt', '17'],
+      ],
+    );
     const xlsx = await fetch(url(/Excel/));
     assert.equal(xlsx.status, 200);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(Buffer.from(await xlsx.arrayBuffer()) as any);
     const sheet = wb.getWorksheet('Statistik')!;
-    assert.deepEqual([4, 5, 6, 7].map((r) => [sheet.getRow(r).getCell(1).value, sheet.getRow(r).getCell(2).value]), [
-      ['Ekbackens skola', 8],
-      ['Förskolan Solstrålen', '..'],
-      ['Friskolan Lyran', '..'],
-      ['Totalt', 17],
-    ]);
+    assert.deepEqual(
+      [4, 5, 6, 7].map((r) => [sheet.getRow(r).getCell(1).value, sheet.getRow(r).getCell(2).value]),
+      [
+        ['Ekbackens skola', 8],
+        ['Förskolan Solstrålen', '..'],
+        ['Friskolan Lyran', '..'],
+        ['Totalt', 17],
+      ],
+    );
     assert.ok(wb.getWorksheet('Definitioner')!.rowCount > 20, 'each measure with its definition');
     const pdf = await fetch(url(/PDF/));
     assert.equal(pdf.status, 200);
@@ -188,17 +242,26 @@ describe('statistics in the 1:1 chat', () => {
     const bytes = Buffer.from(await pdf.arrayBuffer()).toString('latin1');
     assert.ok(bytes.startsWith('%PDF-'));
     // Issue 24 §2's measures, their chart and table on page 2 push the definitions onto a third.
-    assert.equal((bytes.match(/\/Type \/Page\b/g) ?? []).length, 3, 'charts and headline figures; the audits\' measures and the tables; the definitions');
+    assert.equal(
+      (bytes.match(/\/Type \/Page\b/g) ?? []).length,
+      3,
+      "charts and headline figures; the audits' measures and the tables; the definitions",
+    );
     // The PDF's pixels are checked in tests/services/statistics-pdf.test.ts.
 
     assert.equal((await fetch(url(/CSV/).replace(/u=[^&]+/, `u=${as.teacher.aadObjectId}`))).status, 403);
     bot.clock.advance(11 * 60_000);
     assert.equal((await fetch(url(/CSV/))).status, 403);
-    const audit = (await bot.services.store.db.selectFrom('audit').select(['action', 'outcome']).where('action', '=', 'statistics.export').execute()).map((a) => a.outcome);
+    const audit = (
+      await bot.services.store.db.selectFrom('audit').select(['action', 'outcome']).where('action', '=', 'statistics.export').execute()
+    ).map((a) => a.outcome);
     assert.deepEqual(audit, ['allowed', 'allowed', 'allowed'], 'a bad link costs no audit row of its own');
     await bot.restart(); // the refused downloads are counted, and written as one entry a minute (or at a stop)
     const counted = await bot.services.store.db.selectFrom('audit').select('detail').where('action', '=', 'export.refused').execute();
-    assert.equal(counted.reduce((n, r) => n + Number(JSON.parse(r.detail).statisticsExports), 0), 2);
+    assert.equal(
+      counted.reduce((n, r) => n + Number(JSON.parse(r.detail).statisticsExports), 0),
+      2,
+    );
   });
 
   it('prints one mark, "..", for every figure not shown: no "<5" on the card (Swedish and English), in the CSV, the Excel cells or the PDF, while counts under 5 are there (issue 24 §1)', async function () {
@@ -206,8 +269,14 @@ describe('statistics in the 1:1 chat', () => {
     // The figures behind what is printed: small counts (and protecting ones) are among them.
     const stats = await bot.services.statistics.figures(as.statistician, { period: { kind: 'year', year: 2026 }, groupBy: 'school' });
     const cells = [...stats.rows, stats.total].flatMap((r) => Object.values(r.counts));
-    assert.ok(cells.some((c) => 'suppressed' in c && c.suppressed === 'under5'), 'a count under 5 is present');
-    assert.ok(cells.some((c) => 'suppressed' in c && c.suppressed === 'protects'), 'a count hidden to protect another is present');
+    assert.ok(
+      cells.some((c) => 'suppressed' in c && c.suppressed === 'under5'),
+      'a count under 5 is present',
+    );
+    assert.ok(
+      cells.some((c) => 'suppressed' in c && c.suppressed === 'protects'),
+      'a count hidden to protect another is present',
+    );
     const solstralen = stats.rows.find((r) => r.label === 'Förskolan Solstrålen')!;
     assert.deepEqual(solstralen.counts.reports, { suppressed: 'under5' });
     const lyran = stats.rows.find((r) => r.label === 'Friskolan Lyran')!;
@@ -221,29 +290,45 @@ describe('statistics in the 1:1 chat', () => {
       assert.equal(row('Förskolan Solstrålen')[1], '..', 'under 5');
       assert.equal(row('Friskolan Lyran')[1], '..', 'protecting: the same mark');
     }
-    assert.match(textOf(card), /”\.\.” = visas inte: färre än 5 fall, eller dolt så att ett litet antal inte kan räknas fram ur andra siffror/);
-    assert.match(textOf(en), /"\.\." = not shown: fewer than 5 cases, or hidden so that a small number cannot be worked out from other figures/);
+    assert.match(
+      textOf(card),
+      /”\.\.” = visas inte: färre än 5 fall, eller dolt så att ett litet antal inte kan räknas fram ur andra siffror/,
+    );
+    assert.match(
+      textOf(en),
+      /"\.\." = not shown: fewer than 5 cases, or hidden so that a small number cannot be worked out from other figures/,
+    );
 
     const url = (title: RegExp) => (card.actions as any[]).find((a) => title.test(a.title)).url as string;
     const csv = await (await fetch(url(/CSV/))).text();
     assert.doesNotMatch(csv, /<5/);
     assert.match(csv, /\r\nFörskolan Solstrålen;\.\.;/);
     // The note's quotes doubled, as CSV writes them: Excel shows '".." = visas inte: ...'.
-    assert.match(csv, /\r\n"""\.\."" = visas inte: färre än 5 fall, eller dolt så att ett litet antal inte kan räknas fram ur andra siffror\./);
+    assert.match(
+      csv,
+      /\r\n"""\.\."" = visas inte: färre än 5 fall, eller dolt så att ett litet antal inte kan räknas fram ur andra siffror\./,
+    );
 
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(Buffer.from(await (await fetch(url(/Excel/))).arrayBuffer()) as any);
     const values: string[] = [];
     wb.eachSheet((sheet) => sheet.eachRow((r) => r.eachCell((cell) => void values.push(String(cell.value)))));
     assert.ok(values.includes('..') && values.length > 100);
-    assert.deepEqual(values.filter((v) => v.includes('<5')), [], 'no Excel cell says "<5"');
+    assert.deepEqual(
+      values.filter((v) => v.includes('<5')),
+      [],
+      'no Excel cell says "<5"',
+    );
 
     const pdf = Buffer.from(await (await fetch(url(/PDF/))).arrayBuffer());
     const first = await renderPdfPage(pdf, 1, 1);
     const words = [...first.text];
     for (let page = 2; page <= first.pages; page++) words.push(...(await renderPdfPage(pdf, page, 1)).text);
     const pdfText = words.map((w) => w.str).join(' ');
-    assert.ok(words.some((w) => w.str === '..'), 'the PDF prints ".." for the hidden figures');
+    assert.ok(
+      words.some((w) => w.str === '..'),
+      'the PDF prints ".." for the hidden figures',
+    );
     assert.doesNotMatch(pdfText, /<\s*5/, 'no "<5" anywhere in the PDF');
   });
 });
@@ -251,9 +336,20 @@ describe('statistics in the 1:1 chat', () => {
 describe('the statistics card for a large directory', () => {
   const t = strings('sv');
   const choices = ['year:2026', 'year:2025', 'term:2026-HT', 'term:2026-VT', 'month:2026-11', 'month:2026-10', 'month:2026-09'];
-  const link = (ext: string) => `https://varna.exempel.se/exports/statistik/statistik-2026-01-01-2026-12-31-school.${ext}?u=6f1c2a10-0000-4000-8000-000000000201&e=1790000000000&s=${'x'.repeat(43)}`;
+  const link = (ext: string) =>
+    `https://varna.exempel.se/exports/statistik/statistik-2026-01-01-2026-12-31-school.${ext}?u=6f1c2a10-0000-4000-8000-000000000201&e=1790000000000&s=${'x'.repeat(43)}`;
   const view = (schools: number, groupBy: 'school' | 'district' | 'schoolType' | 'category', page = 0) =>
-    statisticsCard({ stats: statisticsFixture(schools, groupBy), period: 'year:2026', periodChoices: choices, ownSchoolOnly: false, page, downloads: { csv: link('csv'), xlsx: link('xlsx'), pdf: link('pdf') } }, t);
+    statisticsCard(
+      {
+        stats: statisticsFixture(schools, groupBy),
+        period: 'year:2026',
+        periodChoices: choices,
+        ownSchoolOnly: false,
+        page,
+        downloads: { csv: link('csv'), xlsx: link('xlsx'), pdf: link('pdf') },
+      },
+      t,
+    );
 
   it(`stays under ${MAX_CARD_BYTES / 1024} KB for every grouping of 3, ${STATISTICS_PAGE_SIZE} and 400 schools, pages the groups, and keeps every chart valid with its fallback`, () => {
     for (const schools of [3, STATISTICS_PAGE_SIZE, 400])
@@ -265,8 +361,18 @@ describe('the statistics card for a large directory', () => {
       }
     const last = checkCard(view(400, 'school', 19));
     assert.match(textOf(last), /Visar 381–400 av 400\. Alla finns i nedladdningarna\./);
-    assert.deepEqual(actionsOf(last).filter((a) => a.data?.page !== undefined).map((a) => [a.title, a.data.page]), [['Föregående sida', 18]]);
-    assert.deepEqual(actionsOf(view(400, 'school')).filter((a) => a.data?.page !== undefined).map((a) => [a.title, a.data.page]), [['Nästa sida', 1]]);
+    assert.deepEqual(
+      actionsOf(last)
+        .filter((a) => a.data?.page !== undefined)
+        .map((a) => [a.title, a.data.page]),
+      [['Föregående sida', 18]],
+    );
+    assert.deepEqual(
+      actionsOf(view(400, 'school'))
+        .filter((a) => a.data?.page !== undefined)
+        .map((a) => [a.title, a.data.page]),
+      [['Nästa sida', 1]],
+    );
     assert.match(textOf(view(400, 'district')), /Välj ”Gruppera efter: Skola” för att se årshjulet per skola\./);
   });
 
@@ -297,7 +403,21 @@ describe('the statistics card for a large directory', () => {
     assert.throws(() => checkCard(mutate((ch) => delete ch.fallback)), /fallback/);
     assert.throws(() => checkCard(mutate((ch) => ch.data.push({ x: 'Förskolan Solstrålen', y: '<5' }))), /Chart\.HorizontalBar/);
     assert.throws(() => checkCard(mutate((ch) => ch.data.push({ x: 'Förskolan Solstrålen', y: '..' }))), /Chart\.HorizontalBar/);
-    assert.throws(() => checkCard(mutate((ch) => (ch.fallback = { type: 'Chart.Pie', title: 'x', data: [{ legend: 'a', value: 1 }], fallback: { type: 'TextBlock', text: 'x' } }))), /falls back to Chart\.Pie/);
+    assert.throws(
+      () =>
+        checkCard(
+          mutate(
+            (ch) =>
+              (ch.fallback = {
+                type: 'Chart.Pie',
+                title: 'x',
+                data: [{ legend: 'a', value: 1 }],
+                fallback: { type: 'TextBlock', text: 'x' },
+              }),
+          ),
+        ),
+      /falls back to Chart\.Pie/,
+    );
     assert.throws(() => checkCard(mutate((ch) => (ch.type = 'Chart.Radar'))), /not a chart Teams renders/);
   });
 });
@@ -306,11 +426,21 @@ describe('the statistics card for a large directory', () => {
 async function pressAsIntake(bot: TestBot, reference: string, verb: string, data: Record<string, unknown> = {}) {
   const report = await bot.services.reports.byReference(reference);
   assert.ok(report?.channelActivityId, 'the card is in the channel');
-  const res = await bot.execute(as.intake, verb, { reference, ...data }, {
-    conversation: { conversationType: 'channel', tenantId: 'e0e0e0e0-1111-4222-8333-444455556666', id: report.channelConversationId, isGroup: true },
-    channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
-    replyToId: report.channelActivityId,
-  });
+  const res = await bot.execute(
+    as.intake,
+    verb,
+    { reference, ...data },
+    {
+      conversation: {
+        conversationType: 'channel',
+        tenantId: 'e0e0e0e0-1111-4222-8333-444455556666',
+        id: report.channelConversationId,
+        isGroup: true,
+      },
+      channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
+      replyToId: report.channelActivityId,
+    },
+  );
   assert.ok(res.card, res.message);
 }
 
@@ -327,7 +457,11 @@ describe('statistics: a small count cannot be worked out from what ".." says (is
 
   it('16 decisions, 8 opened, 4 not opened and 4 already ongoing: the card and the CSV leave "not opened" and "already ongoing" anywhere in 1-4', async function () {
     this.timeout(180_000); // 16 reports made, taken and decided over the protocol
-    const outcomes = [...Array<string>(8).fill('opened'), ...Array<string>(4).fill('notOpened'), ...Array<string>(4).fill('alreadyOngoing')];
+    const outcomes = [
+      ...Array<string>(8).fill('opened'),
+      ...Array<string>(4).fill('notOpened'),
+      ...Array<string>(4).fill('alreadyOngoing'),
+    ];
     for (const outcome of outcomes) {
       const { reference } = await submitReport(bot, as.teacher, reportInput({ wishes: { feedbackWanted: false, jointMeeting: false } }));
       bot.clock.advance(60_000); // the channel's pacing lets one card through at a time
@@ -340,18 +474,35 @@ describe('statistics: a small count cannot be worked out from what ".." says (is
 
     const card = checkCard(cardsOf(activityOf((await bot.send(as.statistician, 'Statistik'))[0]!))[0]);
     // A chart when some part is shown, else the figures as text.
-    const block = elementsOf(card, 'Container').find((c: any) => c.items.some((i: any) => /^Beslut om utredning, efter utfall$/.test(i.title ?? i.text ?? '')));
+    const block = elementsOf(card, 'Container').find((c: any) =>
+      c.items.some((i: any) => /^Beslut om utredning, efter utfall$/.test(i.title ?? i.text ?? '')),
+    );
     assert.ok(block, 'the decisions by outcome');
     const chart = block.items.find((i: any) => i.type === 'Chart.VerticalBar');
-    const decisions = (chart ? chart.fallback.facts : block.items.find((i: any) => i.type === 'FactSet').facts).map((f: any) => [f.title, f.value]) as Array<[string, string]>;
+    const decisions = (chart ? chart.fallback.facts : block.items.find((i: any) => i.type === 'FactSet').facts).map((f: any) => [
+      f.title,
+      f.value,
+    ]) as Array<[string, string]>;
     const total = tableOf(card).at(-1)!;
     assert.equal(total[0], 'Totalt');
-    const shownOnCard = rangesOfParts(total[2]!, decisions.map(([, v]) => v));
+    const shownOnCard = rangesOfParts(
+      total[2]!,
+      decisions.map(([, v]) => v),
+    );
     assert.ok(decisions.filter(([, v]) => v === '..').length >= 2 && !decisions.some(([, v]) => v === '<5'), 'the two parts of 4 are ".."');
-    for (const [i, [lo, hi]] of shownOnCard.entries()) if (decisions[i]![1] === '..') assert.ok(lo <= 1 && hi >= 4, `card: Beslut ${total[2]}, ${decisions.map((d) => d.join(' ')).join(', ')} pins ${decisions[i]![0]} to ${lo}-${hi}`);
+    for (const [i, [lo, hi]] of shownOnCard.entries())
+      if (decisions[i]![1] === '..')
+        assert.ok(
+          lo <= 1 && hi >= 4,
+          `card: Beslut ${total[2]}, ${decisions.map((d) => d.join(' ')).join(', ')} pins ${decisions[i]![0]} to ${lo}-${hi}`,
+        );
 
     const url = (card.actions as any[]).find((a) => /CSV/.test(a.title)).url as string;
-    const lines = (await (await fetch(url)).text()).replace(/^\uFEFF/, '').trim().split('\r\n').map((l) => l.split(';'));
+    const lines = (await (await fetch(url)).text())
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n')
+      .map((l) => l.split(';'));
     const head = lines[2]!;
     const row = lines.find((l) => l[0] === 'Totalt')!;
     const col = (title: string) => row[head.indexOf(title)]!;
@@ -361,7 +512,11 @@ describe('statistics: a small count cannot be worked out from what ".." says (is
     assert.ok(!parts.map(col).includes('<5'));
     const inCsv = rangesOfParts(col('Beslut'), parts.map(col));
     for (const [i, [lo, hi]] of inCsv.entries())
-      if (col(parts[i]!) === '..') assert.ok(lo <= 1 && hi >= 4, `CSV: Beslut ${col('Beslut')}, ${parts.map((p) => `${p} ${col(p)}`).join(', ')} pins ${parts[i]} to ${lo}-${hi}`);
+      if (col(parts[i]!) === '..')
+        assert.ok(
+          lo <= 1 && hi >= 4,
+          `CSV: Beslut ${col('Beslut')}, ${parts.map((p) => `${p} ${col(p)}`).join(', ')} pins ${parts[i]} to ${lo}-${hi}`,
+        );
   });
 });
 
@@ -416,7 +571,10 @@ describe('statistics: the measures the audits asked for (issue 24 §2), over the
     // Every school of the example has its pupils: 7 / (410 + 64 + 230) × 100.
     assert.match(text, /Anmälningar per 100 elever\s+1,0/);
     const shares = chartOf(card, 'Chart.HorizontalBar', /^Granskningarnas mått/);
-    assert.deepEqual(shares.chart.data.map((p: any) => p.y), [100, 85.7, 100]);
+    assert.deepEqual(
+      shares.chart.data.map((p: any) => p.y),
+      [100, 85.7, 100],
+    );
     assert.match(shares.note!, /Anmälda av rektor \(andel; resten av annan personal\) \.\./);
 
     const en = checkCard(cardsOf(activityOf((await bot.send({ ...as.statistician, locale: 'en-US' }, 'statistics'))[0]!))[0]);
@@ -424,7 +582,11 @@ describe('statistics: the measures the audits asked for (issue 24 §2), over the
     assert.match(textOf(en), /Children reported for the first time in 12 months\s+\.\./);
 
     const url = (card.actions as any[]).find((a) => /CSV/.test(a.title)).url as string;
-    const lines = (await (await fetch(url)).text()).replace(/^\uFEFF/, '').trim().split('\r\n').map((l) => l.split(';'));
+    const lines = (await (await fetch(url)).text())
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n')
+      .map((l) => l.split(';'));
     const head = lines[2]!;
     const row = (label: string) => lines.find((l) => l[0] === label)!;
     const col = (label: string, title: string) => {

@@ -9,7 +9,19 @@ import { as } from '../support/users';
 const TEAM = '19:exempel-ifo-team@thread.tacv2';
 
 /** Everything identifying the child, the family or the concern in the test report. */
-const secrets = [TEST_CHILD, 'Testbarn', TEST_PNR, '201212121212', '201212-1212', TEST_OBSERVED.slice(0, 30), TEST_WORDS, 'Gustav Vårdnadshavare', 'Storgatan 12', 'Pratat med kurator', '070-000 00 00'];
+const secrets = [
+  TEST_CHILD,
+  'Testbarn',
+  TEST_PNR,
+  '201212121212',
+  '201212-1212',
+  TEST_OBSERVED.slice(0, 30),
+  TEST_WORDS,
+  'Gustav Vårdnadshavare',
+  'Storgatan 12',
+  'Pratat med kurator',
+  '070-000 00 00',
+];
 
 /**
  * Encryption at rest, proven on the file: after a teacher submits a report over the protocol (and
@@ -27,7 +39,7 @@ describe('encryption at rest: the store file holds nothing from a report in clea
   });
   afterEach(async () => bot.destroy());
 
-  it('after a submitted report, a draft and the channel delivery, no table and no file byte holds the child\'s data', async () => {
+  it("after a submitted report, a draft and the channel delivery, no table and no file byte holds the child's data", async () => {
     const { reference } = await submitReport(bot, as.teacher, reportInput());
     await fillReport(bot, as.otherTeacher, reportInput()); // left as a draft
     await bot.deliver();

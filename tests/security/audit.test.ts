@@ -29,11 +29,16 @@ const FIVE_MINUTES = 5 * 60_000;
 async function press(bot: TestBot, user: TestUser, reference: string, verb: string, data: Record<string, unknown> = {}) {
   const report = await bot.services.reports.byReference(reference);
   assert.ok(report?.channelActivityId, 'the card is in the channel');
-  const res = await bot.execute(user, verb, { reference, ...data }, {
-    conversation: { conversationType: 'channel', tenantId: TENANT, id: report.channelConversationId, isGroup: true },
-    channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
-    replyToId: report.channelActivityId,
-  });
+  const res = await bot.execute(
+    user,
+    verb,
+    { reference, ...data },
+    {
+      conversation: { conversationType: 'channel', tenantId: TENANT, id: report.channelConversationId, isGroup: true },
+      channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
+      replyToId: report.channelActivityId,
+    },
+  );
   assert.ok(res.card, res.message);
 }
 
@@ -57,7 +62,19 @@ describe('the audit log proves what it claims', () => {
   const db = () => bot.services.store.db;
   /** audit:verify against the bot's store, with the environment an operator would give it. */
   const verify = (args: string[] = ['--checkpoint', file], env: Record<string, string> = {}) =>
-    verifyAudit(args, { NODE_ENV: 'test', VARNA_CONFIG: 'config/example.yaml', VARNA_STORE_URL: bot.store!.url, VARNA_AUDIT_KEY: KEY_A, VARNA_DATA_KEY: DATA_KEY, VARNA_INDEX_KEY: DATA_KEY, ...env }, bot.services.store);
+    verifyAudit(
+      args,
+      {
+        NODE_ENV: 'test',
+        VARNA_CONFIG: 'config/example.yaml',
+        VARNA_STORE_URL: bot.store!.url,
+        VARNA_AUDIT_KEY: KEY_A,
+        VARNA_DATA_KEY: DATA_KEY,
+        VARNA_INDEX_KEY: DATA_KEY,
+        ...env,
+      },
+      bot.services.store,
+    );
   const chainOf = (reference: string) => db().selectFrom('audit').selectAll().where('chain', '=', reference).orderBy('n').execute();
   const checkpointLines = () => bot.logs.events().filter((e) => e.event === 'audit.checkpoint');
 
@@ -88,18 +105,43 @@ describe('the audit log proves what it claims', () => {
   it('writes each checkpoint to the log and the checkpoint file, with counts and a keyed digest and nothing about a person', async () => {
     const [line] = checkpointLines();
     assert.ok(line, 'an audit.checkpoint line in the log');
-    assert.deepEqual(Object.keys(line).filter((k) => !['level', 'time', 'app', 'msg'].includes(k)).sort(), ['at', 'chains', 'checkpoint', 'created', 'digest', 'entries', 'event', 'keyId', 'reason'].sort());
+    assert.deepEqual(
+      Object.keys(line)
+        .filter((k) => !['level', 'time', 'app', 'msg'].includes(k))
+        .sort(),
+      ['at', 'chains', 'checkpoint', 'created', 'digest', 'entries', 'event', 'keyId', 'reason'].sort(),
+    );
     assert.equal(line.reason, 'interval');
     assert.equal(line.keyId, 'a1');
     assert.match(line.digest, /^[0-9a-f]{64}$/);
     assert.equal(line.entries, (await db().selectFrom('audit').select('seq').execute()).length);
-    const inFile = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.deepEqual(inFile, [{ event: 'audit.checkpoint', checkpoint: line.checkpoint, at: line.at, chains: line.chains, entries: line.entries, keyId: 'a1', digest: line.digest }]);
-    for (const text of [JSON.stringify(line), readFileSync(file, 'utf8')]) assert.doesNotMatch(text, new RegExp(`${first}|${second}|${as.teacher.aadObjectId}|${as.intake.aadObjectId}`));
+    const inFile = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(inFile, [
+      {
+        event: 'audit.checkpoint',
+        checkpoint: line.checkpoint,
+        at: line.at,
+        chains: line.chains,
+        entries: line.entries,
+        keyId: 'a1',
+        digest: line.digest,
+      },
+    ]);
+    for (const text of [JSON.stringify(line), readFileSync(file, 'utf8')])
+      assert.doesNotMatch(text, new RegExp(`${first}|${second}|${as.teacher.aadObjectId}|${as.intake.aadObjectId}`));
     // Nothing moved: the next interval repeats the checkpoint in the log and adds nothing to the file.
     bot.clock.advance(FIVE_MINUTES);
     await bot.services.jobs.runDue();
-    assert.deepEqual(checkpointLines().map((l) => [l.checkpoint, l.created]), [[line.checkpoint, true], [line.checkpoint, false]]);
+    assert.deepEqual(
+      checkpointLines().map((l) => [l.checkpoint, l.created]),
+      [
+        [line.checkpoint, true],
+        [line.checkpoint, false],
+      ],
+    );
     assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 1);
     const ok = await verify();
     assert.equal(ok.code, 0, ok.lines.join('\n'));
@@ -119,7 +161,10 @@ describe('the audit log proves what it claims', () => {
     await db().updateTable('audit_head').set({ hash: prev }).where('chain', '=', first).execute();
     const result = await verify();
     assert.equal(result.code, 1);
-    assert.match(result.lines.join('\n'), new RegExp(`altered: entry ${taken!.seq} \\(chain "${first}" #2, .*intake\\.take\\) was altered: it does not match its HMAC`));
+    assert.match(
+      result.lines.join('\n'),
+      new RegExp(`altered: entry ${taken!.seq} \\(chain "${first}" #2, .*intake\\.take\\) was altered: it does not match its HMAC`),
+    );
     assert.deepEqual(await bot.services.store.audit.verify(), { ok: false, brokenAt: taken!.seq });
   });
 
@@ -129,14 +174,22 @@ describe('the audit log proves what it claims', () => {
     await db().deleteFrom('audit').where('seq', '=', last.seq).execute();
     let result = await verify([]);
     assert.equal(result.code, 1);
-    assert.match(result.lines.join('\n'), new RegExp(`missing: chain "${first}": entries #${last.n} are missing \\(its head records ${last.n} entries`));
+    assert.match(
+      result.lines.join('\n'),
+      new RegExp(`missing: chain "${first}": entries #${last.n} are missing \\(its head records ${last.n} entries`),
+    );
     // The head rewound to the entry before: consistent again inside the database, but the
     // checkpoint sealed the entry that is gone.
     const before = entries.at(-2)!;
     await db().updateTable('audit_head').set({ n: before.n!, hash: before.hash }).where('chain', '=', first).execute();
     result = await verify([]);
     assert.equal(result.code, 1);
-    assert.match(result.lines.join('\n'), new RegExp(`missing: chain "${first}": entries #${last.n} are missing: checkpoint 1 \\(2026-03-02T08:05:00.000Z\\) sealed ${last.n} entries of it`));
+    assert.match(
+      result.lines.join('\n'),
+      new RegExp(
+        `missing: chain "${first}": entries #${last.n} are missing: checkpoint 1 \\(2026-03-02T08:05:00.000Z\\) sealed ${last.n} entries of it`,
+      ),
+    );
     // The next checkpoint does not seal the rewound chain as it is now, and says so.
     await bot.services.auditCheckpoints.write('interval');
     assert.ok(bot.logs.events().some((e) => e.event === 'audit.checkpoint.mismatch' && e.chains === 1 && e.examples[0] === first));
@@ -156,10 +209,16 @@ describe('the audit log proves what it claims', () => {
     await db().deleteFrom('audit_checkpoint').where('id', '=', 2).execute();
     // The database alone looks whole: that is why the checkpoints also go outside it.
     assert.equal((await verify([])).code, 0);
-    for (const args of [['--checkpoint', file], ['--checkpoint', JSON.stringify(line)]]) {
+    for (const args of [
+      ['--checkpoint', file],
+      ['--checkpoint', JSON.stringify(line)],
+    ]) {
       const result = await verify(args);
       assert.equal(result.code, 1, args[1]);
-      assert.match(result.lines.join('\n'), /checkpoint: checkpoint 2 \(2026-03-02T08:10:00\.000Z: \d+ entries in \d+ chains\) is missing from the database, whose newest is checkpoint 1 \(2026-03-02T08:05:00\.000Z\): checkpoints and entries written since were removed/);
+      assert.match(
+        result.lines.join('\n'),
+        /checkpoint: checkpoint 2 \(2026-03-02T08:10:00\.000Z: \d+ entries in \d+ chains\) is missing from the database, whose newest is checkpoint 1 \(2026-03-02T08:05:00\.000Z\): checkpoints and entries written since were removed/,
+      );
     }
     // The configured checkpoint file is used when none is named.
     assert.equal((await verify([], { VARNA_AUDIT_CHECKPOINT_FILE: file })).code, 1);
@@ -170,7 +229,10 @@ describe('the audit log proves what it claims', () => {
     await db().deleteFrom('audit_head').where('chain', '=', second).execute();
     const result = await verify();
     assert.equal(result.code, 1);
-    assert.match(result.lines.join('\n'), new RegExp(`missing: chain "${second}": entries #1 are missing: checkpoint 1 \\(2026-03-02T08:05:00.000Z\\) sealed 1 entries of it`));
+    assert.match(
+      result.lines.join('\n'),
+      new RegExp(`missing: chain "${second}": entries #1 are missing: checkpoint 1 \\(2026-03-02T08:05:00.000Z\\) sealed 1 entries of it`),
+    );
   });
 
   it('names entries put in another order, by position or by listing order', async () => {
@@ -181,19 +243,35 @@ describe('the audit log proves what it claims', () => {
     await db().updateTable('audit').set({ n: b!.n }).where('seq', '=', a!.seq).execute();
     let result = await verify();
     assert.equal(result.code, 1);
-    assert.match(result.lines.join('\n'), new RegExp(`reordered: entry ${b!.seq} \\(chain "${first}" #1, .*intake\\.take\\) was written as #2 of its chain: entries of chain "${first}" were reordered`));
+    assert.match(
+      result.lines.join('\n'),
+      new RegExp(
+        `reordered: entry ${b!.seq} \\(chain "${first}" #1, .*intake\\.take\\) was written as #2 of its chain: entries of chain "${first}" were reordered`,
+      ),
+    );
     // Back, then the sequence numbers swapped instead (what a listing of the log shows first).
     await db().updateTable('audit').set({ n: -1 }).where('seq', '=', a!.seq).execute();
     await db().updateTable('audit').set({ n: b!.n }).where('seq', '=', b!.seq).execute();
     await db().updateTable('audit').set({ n: a!.n }).where('seq', '=', a!.seq).execute();
     assert.equal((await verify()).code, 0);
-    const top = Number((await db().selectFrom('audit').select((eb) => eb.fn.max('seq').as('m')).executeTakeFirstOrThrow()).m) + 1000;
+    const top =
+      Number(
+        (
+          await db()
+            .selectFrom('audit')
+            .select((eb) => eb.fn.max('seq').as('m'))
+            .executeTakeFirstOrThrow()
+        ).m,
+      ) + 1000;
     await db().updateTable('audit').set({ seq: top }).where('seq', '=', a!.seq).execute();
     await db().updateTable('audit').set({ seq: a!.seq }).where('seq', '=', b!.seq).execute();
     await db().updateTable('audit').set({ seq: b!.seq }).where('seq', '=', top).execute();
     result = await verify();
     assert.equal(result.code, 1);
-    assert.match(result.lines.join('\n'), new RegExp(`reordered: entry ${a!.seq} \\(chain "${first}" #2, .*intake\\.take\\) is listed before the entry it follows`));
+    assert.match(
+      result.lines.join('\n'),
+      new RegExp(`reordered: entry ${a!.seq} \\(chain "${first}" #2, .*intake\\.take\\) is listed before the entry it follows`),
+    );
   });
 
   it('verifies with a retired key kept in VARNA_OLD_AUDIT_KEYS, and says which key is missing without it', async () => {
@@ -209,7 +287,10 @@ describe('the audit log proves what it claims', () => {
     assert.equal(ok.code, 0, ok.lines.join('\n'));
     const without = await verify([], rotated);
     assert.equal(without.code, 1);
-    assert.match(without.lines.join('\n'), /entries are signed with audit key "a1", which is not configured \(add it to VARNA_OLD_AUDIT_KEYS/);
+    assert.match(
+      without.lines.join('\n'),
+      /entries are signed with audit key "a1", which is not configured \(add it to VARNA_OLD_AUDIT_KEYS/,
+    );
     // A wrong key for a1 finds every entry it signed altered.
     const wrong = await verify([], { ...rotated, VARNA_OLD_AUDIT_KEYS: `a1:${Buffer.alloc(32, 1).toString('base64')}` });
     assert.match(wrong.lines.join('\n'), /does not match its HMAC/);
@@ -222,24 +303,48 @@ describe('the audit log proves what it claims', () => {
     const ok = await verify();
     assert.equal(ok.code, 0, ok.lines.join('\n'));
     // Someone removes a newer entry and moves the start of its chain past it.
-    await bot.services.store.transaction((trx) => bot.services.store.audit.append(trx, { actor: as.intake.aadObjectId, action: 'report.opened', subject: first, outcome: 'allowed' }, bot.clock.now()));
+    await bot.services.store.transaction((trx) =>
+      bot.services.store.audit.append(
+        trx,
+        { actor: as.intake.aadObjectId, action: 'report.opened', subject: first, outcome: 'allowed' },
+        bot.clock.now(),
+      ),
+    );
     await db().deleteFrom('audit').where('chain', '=', first).execute();
     const head = await db().selectFrom('audit_head').selectAll().where('chain', '=', first).executeTakeFirstOrThrow();
     await db().updateTable('audit_chain_anchor').set({ n: head.n, hash: head.hash }).where('chain', '=', first).execute();
     const result = await verify();
     assert.equal(result.code, 1);
-    assert.match(result.lines.join('\n'), new RegExp(`anchor: the start of chain "${first}" after retention was altered: entries before it may have been removed`));
+    assert.match(
+      result.lines.join('\n'),
+      new RegExp(`anchor: the start of chain "${first}" after retention was altered: entries before it may have been removed`),
+    );
   });
 
   it('runs as npm run audit:verify: exit 0 when intact, 1 with the finding, 2 for a checkpoint it cannot read', async function () {
     this.timeout(120_000);
     const [, taken] = await chainOf(first);
     await bot.stop();
-    const env = { ...process.env, NODE_ENV: 'test', VARNA_CONFIG: 'config/example.yaml', VARNA_STORE_URL: bot.store!.url, VARNA_AUDIT_KEY: KEY_A, VARNA_DATA_KEY: DATA_KEY, VARNA_INDEX_KEY: DATA_KEY };
-    const run = (...args: string[]) => spawnSync(process.execPath, ['--disable-warning=DEP0111', '-r', 'tsx/cjs', 'scripts/verify-audit.ts', ...args], { env, encoding: 'utf8' });
+    const env = {
+      ...process.env,
+      NODE_ENV: 'test',
+      VARNA_CONFIG: 'config/example.yaml',
+      VARNA_STORE_URL: bot.store!.url,
+      VARNA_AUDIT_KEY: KEY_A,
+      VARNA_DATA_KEY: DATA_KEY,
+      VARNA_INDEX_KEY: DATA_KEY,
+    };
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ['--disable-warning=DEP0111', '-r', 'tsx/cjs', 'scripts/verify-audit.ts', ...args], {
+        env,
+        encoding: 'utf8',
+      });
     let res = run('--checkpoint', file);
     assert.equal(res.status, 0, res.stderr);
-    assert.match(res.stdout, new RegExp(`audit log: \\d+ entries in \\d+ chains\ncheckpoint 1 .*, the database's newest and given: ${file}\nintact`));
+    assert.match(
+      res.stdout,
+      new RegExp(`audit log: \\d+ entries in \\d+ chains\ncheckpoint 1 .*, the database's newest and given: ${file}\nintact`),
+    );
     const raw = await openStore(bot.store!.url);
     await raw.db.updateTable('audit').set({ detail: '{"phone":"x"}' }).where('seq', '=', taken!.seq).execute();
     await raw.close();
@@ -267,15 +372,48 @@ describe('audit checkpoints at start and at shutdown', () => {
 
   it('seals the heads when Värna starts and when it stops, so what was written before a restart is in the checkpoint file', async () => {
     const file = join(dir, 'checkpoints.jsonl');
-    bot = await startBot({ clock: new ManualClock('2026-03-02T09:00:00+01:00'), deliverInBackground: true, env: { VARNA_AUDIT_KEY: KEY_A, VARNA_AUDIT_CHECKPOINT_FILE: file } });
+    bot = await startBot({
+      clock: new ManualClock('2026-03-02T09:00:00+01:00'),
+      deliverInBackground: true,
+      env: { VARNA_AUDIT_KEY: KEY_A, VARNA_AUDIT_CHECKPOINT_FILE: file },
+    });
     await bot.installPersonal(as.teacher);
     const { reference } = await submitReport(bot, as.teacher, reportInput());
     await bot.stop();
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { checkpoint: number; chains: number; entries: number });
-    assert.deepEqual(lines.map((l) => [l.checkpoint, l.chains, l.entries]), [[1, 0, 0], [2, 1, 1]]);
-    assert.deepEqual(bot.logs.events().filter((e) => e.event === 'audit.checkpoint').map((e) => [e.reason, e.checkpoint]), [['start', 1], ['shutdown', 2]]);
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { checkpoint: number; chains: number; entries: number });
+    assert.deepEqual(
+      lines.map((l) => [l.checkpoint, l.chains, l.entries]),
+      [
+        [1, 0, 0],
+        [2, 1, 1],
+      ],
+    );
+    assert.deepEqual(
+      bot.logs
+        .events()
+        .filter((e) => e.event === 'audit.checkpoint')
+        .map((e) => [e.reason, e.checkpoint]),
+      [
+        ['start', 1],
+        ['shutdown', 2],
+      ],
+    );
     await bot.start();
-    const result = await verifyAudit(['--checkpoint', file], { NODE_ENV: 'test', VARNA_CONFIG: 'config/example.yaml', VARNA_STORE_URL: bot.store!.url, VARNA_AUDIT_KEY: KEY_A, VARNA_DATA_KEY: DATA_KEY, VARNA_INDEX_KEY: DATA_KEY }, bot.services.store);
+    const result = await verifyAudit(
+      ['--checkpoint', file],
+      {
+        NODE_ENV: 'test',
+        VARNA_CONFIG: 'config/example.yaml',
+        VARNA_STORE_URL: bot.store!.url,
+        VARNA_AUDIT_KEY: KEY_A,
+        VARNA_DATA_KEY: DATA_KEY,
+        VARNA_INDEX_KEY: DATA_KEY,
+      },
+      bot.services.store,
+    );
     assert.equal(result.code, 0, result.lines.join('\n'));
     assert.equal((await bot.services.store.db.selectFrom('audit').select('chain').executeTakeFirstOrThrow()).chain, reference);
   });
@@ -328,7 +466,13 @@ describe('the audit log under concurrent writers (PostgreSQL)', () => {
     await a;
     await store.transaction((trx) => store.audit.append(trx, entry('VÄ-2026-00001'), at));
     assert.deepEqual(await store.audit.verify(), { ok: true, entries: 3 });
-    assert.deepEqual((await store.db.selectFrom('audit_head').selectAll().orderBy('chain').execute()).map((h) => [h.chain, h.n]), [['VÄ-2026-00001', 2], ['VÄ-2026-00002', 1]]);
+    assert.deepEqual(
+      (await store.db.selectFrom('audit_head').selectAll().orderBy('chain').execute()).map((h) => [h.chain, h.n]),
+      [
+        ['VÄ-2026-00001', 2],
+        ['VÄ-2026-00002', 1],
+      ],
+    );
   });
 });
 
@@ -344,18 +488,32 @@ describe('audit entries written before the audit key', () => {
     // single chain, the oldest purged (its anchor kept).
     const old = await openDb(place.url);
     const migrationTableSchema = old.dialect === 'postgres' ? place.schema : undefined;
-    await new Migrator({ db: old.db, provider: migrationProvider, allowUnorderedMigrations: true, ...(migrationTableSchema ? { migrationTableSchema } : {}) }).migrateTo('0060-outbox-deadline');
+    await new Migrator({
+      db: old.db,
+      provider: migrationProvider,
+      allowUnorderedMigrations: true,
+      ...(migrationTableSchema ? { migrationTableSchema } : {}),
+    }).migrateTo('0060-outbox-deadline');
     let prev = 'genesis';
     const rows = [];
     for (let seq = 1; seq <= 4; seq++) {
-      const row = { at: `2026-01-0${seq}T08:00:00.000Z`, actor: 'b2b2b2b2-0000-4000-8000-000000000001', action: 'report.opened', subject: `VÄ-2026-0000${seq}`, outcome: 'allowed' as const, detail: '{}' };
+      const row = {
+        at: `2026-01-0${seq}T08:00:00.000Z`,
+        actor: 'b2b2b2b2-0000-4000-8000-000000000001',
+        action: 'report.opened',
+        subject: `VÄ-2026-0000${seq}`,
+        outcome: 'allowed' as const,
+        detail: '{}',
+      };
       const hash = unkeyedHash(prev, seq, row);
       rows.push({ seq, ...row, prev_hash: prev, hash });
       prev = hash;
     }
     await sql`insert into audit_anchor (seq, hash, purged_at) values (1, ${rows[0]!.hash}, '2026-01-05T00:00:00.000Z')`.execute(old.db);
     for (const r of rows.slice(1))
-      await sql`insert into audit (seq, at, actor, action, subject, outcome, detail, prev_hash, hash) values (${r.seq}, ${r.at}, ${r.actor}, ${r.action}, ${r.subject}, ${r.outcome}, ${r.detail}, ${r.prev_hash}, ${r.hash})`.execute(old.db);
+      await sql`insert into audit (seq, at, actor, action, subject, outcome, detail, prev_hash, hash) values (${r.seq}, ${r.at}, ${r.actor}, ${r.action}, ${r.subject}, ${r.outcome}, ${r.detail}, ${r.prev_hash}, ${r.hash})`.execute(
+        old.db,
+      );
     await old.close();
 
     const store = await openStore(place.url);
@@ -364,7 +522,13 @@ describe('audit entries written before the audit key', () => {
       let result = await store.audit.check();
       assert.deepEqual([result.ok, result.entries, result.oldEntries], [true, 3, 3], JSON.stringify(result.findings));
       // New entries go to their own chains, signed; the first checkpoint seals the old chain's head.
-      await store.transaction((trx) => store.audit.append(trx, { actor: 'a', action: 'report.submitted', subject: 'VÄ-2026-00009', outcome: 'allowed' }, new Date('2026-03-02T08:00:00Z')));
+      await store.transaction((trx) =>
+        store.audit.append(
+          trx,
+          { actor: 'a', action: 'report.submitted', subject: 'VÄ-2026-00009', outcome: 'allowed' },
+          new Date('2026-03-02T08:00:00Z'),
+        ),
+      );
       const { record } = await store.audit.checkpoint(new Date('2026-03-02T08:05:00Z'));
       assert.equal((await store.audit.check({ checkpoint: record })).ok, true);
       // Entry 3 edited, and it and entry 4 re-hashed the old way (no key needed for that).
@@ -372,11 +536,19 @@ describe('audit entries written before the audit key', () => {
       edited.hash = unkeyedHash(edited.prev_hash, 3, edited);
       const next = { ...rows[3]!, prev_hash: edited.hash };
       next.hash = unkeyedHash(next.prev_hash, 4, next);
-      for (const r of [edited, next]) await store.db.updateTable('audit').set({ actor: r.actor, prev_hash: r.prev_hash, hash: r.hash }).where('seq', '=', r.seq).execute();
+      for (const r of [edited, next])
+        await store.db
+          .updateTable('audit')
+          .set({ actor: r.actor, prev_hash: r.prev_hash, hash: r.hash })
+          .where('seq', '=', r.seq)
+          .execute();
       await store.db.updateTable('audit_head').set({ hash: next.hash }).where('chain', '=', '').execute();
       result = await store.audit.check({ checkpoint: record });
       assert.equal(result.ok, false);
-      assert.deepEqual(result.findings.map((f) => f.message), ['the old unkeyed chain: entry #4 is not the one checkpoint 1 (2026-03-02T08:05:00.000Z) sealed: it was replaced']);
+      assert.deepEqual(
+        result.findings.map((f) => f.message),
+        ['the old unkeyed chain: entry #4 is not the one checkpoint 1 (2026-03-02T08:05:00.000Z) sealed: it was replaced'],
+      );
     } finally {
       await store.close();
     }
@@ -385,10 +557,22 @@ describe('audit entries written before the audit key', () => {
 
 describe('the audit key in production', () => {
   it('is required, and must not be the data or index key', () => {
-    const base = { NODE_ENV: 'production', BOT_APP_ID: '00000000-0000-4000-8000-0000000000aa', BOT_APP_PASSWORD: 'x', BOT_TENANT_ID: TENANT, VARNA_DATA_KEY: KEY_A, VARNA_INDEX_KEY: KEY_B, VARNA_CONFIG: 'config/example.yaml', VARNA_PUBLIC_URL: 'https://varna.exempel.se' };
+    const base = {
+      NODE_ENV: 'production',
+      BOT_APP_ID: '00000000-0000-4000-8000-0000000000aa',
+      BOT_APP_PASSWORD: 'x',
+      BOT_TENANT_ID: TENANT,
+      VARNA_DATA_KEY: KEY_A,
+      VARNA_INDEX_KEY: KEY_B,
+      VARNA_CONFIG: 'config/example.yaml',
+      VARNA_PUBLIC_URL: 'https://varna.exempel.se',
+    };
     assert.throws(() => loadConfig(base), /VARNA_AUDIT_KEY: required in production/);
     assert.throws(() => loadConfig({ ...base, VARNA_AUDIT_KEY: KEY_A }), /VARNA_AUDIT_KEY: must be a key of its own/);
-    assert.throws(() => loadConfig({ ...base, VARNA_AUDIT_KEY: Buffer.alloc(32, 3).toString('base64'), VARNA_OLD_AUDIT_KEYS: 'a0:short' }), /VARNA_OLD_AUDIT_KEYS: must be id:base64/);
+    assert.throws(
+      () => loadConfig({ ...base, VARNA_AUDIT_KEY: Buffer.alloc(32, 3).toString('base64'), VARNA_OLD_AUDIT_KEYS: 'a0:short' }),
+      /VARNA_OLD_AUDIT_KEYS: must be id:base64/,
+    );
     assert.equal(loadConfig({ ...base, VARNA_AUDIT_KEY: Buffer.alloc(32, 3).toString('base64') }).env.VARNA_AUDIT_KEY_ID, 'a1');
   });
 });

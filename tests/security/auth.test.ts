@@ -38,7 +38,10 @@ describe('authentication: every activity must carry a valid Bot Framework token'
     assert.deepEqual(res.body, { error: 'unauthorized' }, 'no internals in the answer');
     bot.connector.assertNothingElseSent();
     assert.deepEqual(await rowCounts(bot.services.store.db), before, 'nothing stored');
-    assert.ok(bot.logs.events().some((e) => e.event === 'auth.refused'), 'the refusal is logged');
+    assert.ok(
+      bot.logs.events().some((e) => e.event === 'auth.refused'),
+      'the refusal is logged',
+    );
   }
 
   it('accepts a valid channel token, answers, and replies to the Connector with its own Entra token', async () => {
@@ -155,7 +158,10 @@ describe('authentication settings', () => {
           VARNA_PUBLIC_URL: 'https://varna.exempel.se',
           VARNA_AUDIT_KEY: Buffer.alloc(32, 3).toString('base64'),
         }),
-      (e: unknown) => e instanceof ConfigError && e.problems.some((p) => /BOT_OPENID_METADATA: not allowed in production/.test(p)) && e.problems.length === 1,
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.problems.some((p) => /BOT_OPENID_METADATA: not allowed in production/.test(p)) &&
+        e.problems.length === 1,
     );
   });
 });

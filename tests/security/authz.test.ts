@@ -85,8 +85,8 @@ const table: Row[] = [
     },
   },
   {
-    action: 'download the report export (JSON) with a validly signed link in one\'s own name',
-    rule: 'the team\'s membership is asked of Teams again at the download: a link does not outlive its holder\'s place in the intake team',
+    action: "download the report export (JSON) with a validly signed link in one's own name",
+    rule: "the team's membership is asked of Teams again at the download: a link does not outlive its holder's place in the intake team",
     allowed: ['intake'],
     auditedAs: 'report.export',
     async attempt(bot, user, f) {
@@ -119,8 +119,8 @@ const table: Row[] = [
     },
   },
   {
-    action: 'resume someone\'s draft',
-    rule: 'a draft is its author\'s alone',
+    action: "resume someone's draft",
+    rule: "a draft is its author's alone",
     allowed: ['staff'],
     auditedAs: 'draft.access',
     subject: (f) => `draft:${f.draftId}`,
@@ -130,18 +130,26 @@ const table: Row[] = [
     },
   },
   {
-    action: 'write into someone\'s draft',
-    rule: 'a draft is its author\'s alone',
+    action: "write into someone's draft",
+    rule: "a draft is its author's alone",
     allowed: ['staff'],
     auditedAs: 'draft.access',
     subject: (f) => `draft:${f.draftId}`,
     async attempt(bot, user, f) {
-      const res = await bot.execute(user, 'report.step', { draftId: f.draftId, step: 'concern', category: 'neglect', observed: 'ändrat av någon annan', when: 'i dag', childWords: '', schoolActions: '' });
+      const res = await bot.execute(user, 'report.step', {
+        draftId: f.draftId,
+        step: 'concern',
+        category: 'neglect',
+        observed: 'ändrat av någon annan',
+        when: 'i dag',
+        childWords: '',
+        schoolActions: '',
+      });
       return !!res.card && actionsOf(res.card).some((a) => a.data?.draftId === f.draftId);
     },
   },
   {
-    action: 'send someone\'s draft',
+    action: "send someone's draft",
     rule: 'only the author sends their report (the duty is personal, SoL 19 kap. 1 §)',
     allowed: [],
     auditedAs: 'draft.access',
@@ -154,8 +162,8 @@ const table: Row[] = [
     },
   },
   {
-    action: 'discard someone\'s draft',
-    rule: 'a draft is its author\'s alone',
+    action: "discard someone's draft",
+    rule: "a draft is its author's alone",
     allowed: [],
     auditedAs: 'draft.access',
     subject: (f) => `draft:${f.draftId}`,
@@ -189,25 +197,35 @@ const table: Row[] = [
   },
   {
     action: 'answer a consultation on the channel card',
-    rule: 'only members of the receiving intake unit\'s team (Teams membership, asked of Teams)',
+    rule: "only members of the receiving intake unit's team (Teams membership, asked of Teams)",
     allowed: ['intake'],
     auditedAs: 'consultation.answer',
     subject: (f) => `consultation:${f.consultationId}`,
     async attempt(bot, user, f) {
-      const res = await bot.execute(user, 'consult.answer', { id: f.consultationId, answer: 'Råd från mottagningen: anmäl.' }, { ...inConsultChannel(f), replyToId: 'thread-root' });
+      const res = await bot.execute(
+        user,
+        'consult.answer',
+        { id: f.consultationId, answer: 'Råd från mottagningen: anmäl.' },
+        { ...inConsultChannel(f), replyToId: 'thread-root' },
+      );
       return !!res.card && textOf(res.card).includes('Råd från mottagningen');
     },
   },
   {
     action: 'close a consultation with an outcome',
-    rule: 'only members of the receiving intake unit\'s team',
+    rule: "only members of the receiving intake unit's team",
     allowed: [],
     tried: ALL.filter((r) => r !== 'intake'),
     auditedAs: 'consultation.close',
     subject: (f) => `consultation:${f.consultationId}`,
     async attempt(bot, user, f) {
       // Intake's own closing is covered by the consultation tests.
-      const res = await bot.execute(user, 'consult.close', { id: f.consultationId, outcome: 'noReportNow' }, { ...inConsultChannel(f), replyToId: 'thread-root' });
+      const res = await bot.execute(
+        user,
+        'consult.close',
+        { id: f.consultationId, outcome: 'noReportNow' },
+        { ...inConsultChannel(f), replyToId: 'thread-root' },
+      );
       return !!res.card && /Utfall/.test(textOf(res.card));
     },
   },
@@ -229,7 +247,22 @@ const table: Row[] = [
       const now = bot.clock.now().toISOString();
       await bot.services.store.db
         .insertInto('reminders')
-        .values({ id, key: `authz:${id}`, entry_id: 'terminsstart-vt', due_at: now, recipient_aad: as.principal.aadObjectId, unit_id: null, school_id: 'ekbacken', status: 'open', send_at: null, sent_count: 1, done_at: null, done_by: null, snoozed_until: null, created_at: now })
+        .values({
+          id,
+          key: `authz:${id}`,
+          entry_id: 'terminsstart-vt',
+          due_at: now,
+          recipient_aad: as.principal.aadObjectId,
+          unit_id: null,
+          school_id: 'ekbacken',
+          status: 'open',
+          send_at: null,
+          sent_count: 1,
+          done_at: null,
+          done_by: null,
+          snoozed_until: null,
+          created_at: now,
+        })
         .execute();
       await bot.execute(user, 'reminder.done', { reminderId: id });
       const row = await bot.services.store.db.selectFrom('reminders').select('status').where('id', '=', id).executeTakeFirstOrThrow();
@@ -242,11 +275,16 @@ const table: Row[] = [
 async function pressOnChannelCard(bot: TestBot, user: TestUser, reference: string, verb: string, data: Record<string, unknown>) {
   const report = await bot.services.reports.byReference(reference);
   assert.ok(report?.channelActivityId, 'the card is in the channel');
-  return bot.execute(user, verb, { reference, ...data }, {
-    conversation: { conversationType: 'channel', tenantId: TENANT, id: report.channelConversationId, isGroup: true },
-    channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
-    replyToId: report.channelActivityId,
-  });
+  return bot.execute(
+    user,
+    verb,
+    { reference, ...data },
+    {
+      conversation: { conversationType: 'channel', tenantId: TENANT, id: report.channelConversationId, isGroup: true },
+      channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
+      replyToId: report.channelActivityId,
+    },
+  );
 }
 
 const intakeRow = (action: string, verb: string, auditedAs: string, data: Record<string, unknown>, rule: string): Row => ({
@@ -261,9 +299,27 @@ const intakeRow = (action: string, verb: string, auditedAs: string, data: Record
 });
 
 table.push(
-  intakeRow('take the case (the reporter gets the handler\'s name and phone)', 'intake.take', 'intake.take', { phone: '0123-456 01' }, 'only the receiving intake team acts on a report'),
-  intakeRow('record the protection assessment', 'intake.protection', 'intake.protection', { immediate: 'no' }, 'SoL (2025:400) 20 kap. 1 §: the receiving intake team'),
-  intakeRow('record the decision whether to investigate', 'intake.decision', 'intake.decision', { outcome: 'opened', date: '2026-03-02' }, 'SoL 20 kap. 2 §: the receiving intake team; the reporter learns only the outcome (19 kap. 6 §)'),
+  intakeRow(
+    "take the case (the reporter gets the handler's name and phone)",
+    'intake.take',
+    'intake.take',
+    { phone: '0123-456 01' },
+    'only the receiving intake team acts on a report',
+  ),
+  intakeRow(
+    'record the protection assessment',
+    'intake.protection',
+    'intake.protection',
+    { immediate: 'no' },
+    'SoL (2025:400) 20 kap. 1 §: the receiving intake team',
+  ),
+  intakeRow(
+    'record the decision whether to investigate',
+    'intake.decision',
+    'intake.decision',
+    { outcome: 'opened', date: '2026-03-02' },
+    'SoL 20 kap. 2 §: the receiving intake team; the reporter learns only the outcome (19 kap. 6 §)',
+  ),
 );
 
 describe('authorization: every action against every role', () => {
@@ -282,17 +338,38 @@ describe('authorization: every action against every role', () => {
     const start = await bot.execute(as.teacher, 'report.start', {});
     const draftId = draftIdOf(start.card);
     await bot.execute(as.teacher, 'report.step', { draftId, step: 'acute', immediateDanger: 'no' });
-    await bot.execute(as.teacher, 'report.step', { draftId, step: 'child', childName: TEST_CHILD, pnr: '20121212-1212', schoolId: 'ekbacken', className: '5B', address: '', language: '', interpreter: false });
+    await bot.execute(as.teacher, 'report.step', {
+      draftId,
+      step: 'child',
+      childName: TEST_CHILD,
+      pnr: '20121212-1212',
+      schoolId: 'ekbacken',
+      className: '5B',
+      address: '',
+      language: '',
+      interpreter: false,
+    });
     const opened = await bot.taskFetch(as.intake, { verb: 'report.open', reference }, inChannel);
-    const exportUrl = (opened.body.task.value.card.content.actions as Array<{ title: string; url?: string }>).find((a) => /JSON/.test(a.title))?.url;
+    const exportUrl = (opened.body.task.value.card.content.actions as Array<{ title: string; url?: string }>).find((a) =>
+      /JSON/.test(a.title),
+    )?.url;
     assert.ok(exportUrl, 'the intake member got an export link');
     // A consultation of the teacher's, in the consultations channel.
     const compose = await bot.execute(as.teacher, 'consult.start', {});
     const send = actionsOf(compose.card).find((a) => a.verb === 'consult.send')!;
     await bot.execute(as.teacher, 'consult.send', { ...send.data, text: CONSULT_QUESTION, schoolId: 'ekbacken', showSchool: 'false' });
     await bot.deliver();
-    const consultation = await bot.services.store.db.selectFrom('consultations').select(['id', 'channel_conversation_id']).executeTakeFirstOrThrow();
-    fixture = { reference, draftId, exportUrl, consultationId: consultation.id, consultationThread: consultation.channel_conversation_id ?? '' };
+    const consultation = await bot.services.store.db
+      .selectFrom('consultations')
+      .select(['id', 'channel_conversation_id'])
+      .executeTakeFirstOrThrow();
+    fixture = {
+      reference,
+      draftId,
+      exportUrl,
+      consultationId: consultation.id,
+      consultationThread: consultation.channel_conversation_id ?? '',
+    };
   }
 
   for (const row of table) {
@@ -303,12 +380,16 @@ describe('authorization: every action against every role', () => {
         const expected = row.allowed.includes(role);
         it(`${expected ? 'allows' : 'refuses'} ${role}${expected ? '' : row.auditedAs ? ', and audits the refusal' : ''} (${row.rule})`, async () => {
           const refusedBefore = row.auditedAs
-            ? (await bot.services.store.audit.forSubject(row.subject?.(fixture) ?? fixture.reference)).filter((a) => a.action === row.auditedAs && a.outcome === 'refused').length
+            ? (await bot.services.store.audit.forSubject(row.subject?.(fixture) ?? fixture.reference)).filter(
+                (a) => a.action === row.auditedAs && a.outcome === 'refused',
+              ).length
             : 0;
           const allowed = await row.attempt(bot, roles[role], fixture);
           assert.equal(allowed, expected, `${role}: expected ${expected ? 'allowed' : 'refused'}`);
           if (!expected && row.auditedAs) {
-            const refused = (await bot.services.store.audit.forSubject(row.subject?.(fixture) ?? fixture.reference)).filter((a) => a.action === row.auditedAs && a.outcome === 'refused');
+            const refused = (await bot.services.store.audit.forSubject(row.subject?.(fixture) ?? fixture.reference)).filter(
+              (a) => a.action === row.auditedAs && a.outcome === 'refused',
+            );
             assert.equal(refused.length, refusedBefore + 1, 'the refusal is in the audit log');
           }
         });

@@ -60,7 +60,13 @@ describe('the connector failing for minutes: everything is delivered afterwards'
     const c = connector();
     outbox.setSender(c.sender);
     for (let i = 1; i <= 6; i++) {
-      await store.transaction((trx) => outbox.enqueue(trx, { dedupeKey: `m${i}`, target: { kind: 'channel', unitId: `u${i}`, channel: 'reports' }, message: { kind: 'test', id: `m${i}` } }, clock.now()));
+      await store.transaction((trx) =>
+        outbox.enqueue(
+          trx,
+          { dedupeKey: `m${i}`, target: { kind: 'channel', unitId: `u${i}`, channel: 'reports' }, message: { kind: 'test', id: `m${i}` } },
+          clock.now(),
+        ),
+      );
     }
 
     // Minutes of trouble, a different failure each time the outbox tries.
@@ -81,7 +87,10 @@ describe('the connector failing for minutes: everything is delivered afterwards'
     assert.deepEqual([...c.delivered].sort(), ['m1', 'm2', 'm3', 'm4', 'm5', 'm6']);
     const rows = await store.db.selectFrom('outbox').select(['status', 'attempts']).execute();
     assert.ok(rows.every((r) => r.status === 'sent'));
-    assert.ok(rows.every((r) => r.attempts >= 6), 'every failure counted as an attempt');
+    assert.ok(
+      rows.every((r) => r.attempts >= 6),
+      'every failure counted as an attempt',
+    );
     await outbox.drain();
     assert.equal(c.delivered.length, 6, 'nothing is sent twice');
   });

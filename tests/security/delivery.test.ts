@@ -31,14 +31,18 @@ describe('delivery after an interrupted send', () => {
     bot.connector.failNext(1, { status: 201, arrive: true }, channelPost);
     const { reference } = await submitReport(bot, as.teacher, reportInput());
     await bot.deliver();
-    const row = (await bot.services.store.db.selectFrom('outbox').selectAll().where('dedupe_key', 'like', 'report:%:channel').executeTakeFirst())!;
+    const row = (await bot.services.store.db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('dedupe_key', 'like', 'report:%:channel')
+      .executeTakeFirst())!;
     assert.equal(row.status, 'pending', 'the send is not taken as done');
     assert.ok(row.attempt_at, 'the row is in doubt');
     assert.equal(bot.connector.calls.filter(channelPost).length, 1, 'Teams has the card once');
     return reference;
   }
 
-  it('stores the team\'s group id from the install event (Graph names a team by it)', async () => {
+  it("stores the team's group id from the install event (Graph names a team by it)", async () => {
     const inst = await bot.services.installations.forTeam(TEAM);
     assert.equal(inst?.aadGroupId, TEAM_GROUP_ID);
   });
@@ -49,12 +53,27 @@ describe('delivery after an interrupted send', () => {
     await bot.deliver();
     assert.equal(bot.connector.calls.filter(channelPost).length, 1, 'still once in the channel');
     const graph = bot.connector.graphCalls.map((c) => c.path);
-    assert.ok(graph.some((p) => p.startsWith(`/graph/v1.0/teams/${TEAM_GROUP_ID}/channels/${encodeURIComponent(REPORTS_CHANNEL)}/messages/delta?$filter=lastModifiedDateTime`)), graph.join(', '));
+    assert.ok(
+      graph.some((p) =>
+        p.startsWith(
+          `/graph/v1.0/teams/${TEAM_GROUP_ID}/channels/${encodeURIComponent(REPORTS_CHANNEL)}/messages/delta?$filter=lastModifiedDateTime`,
+        ),
+      ),
+      graph.join(', '),
+    );
     const report = await bot.services.reports.byReference(reference);
     const posted = bot.connector.graphMessages[0]!;
-    assert.equal(report?.channelActivityId, posted.id, 'the card found is the report\'s channel card (its id recorded for updates and replies)');
+    assert.equal(
+      report?.channelActivityId,
+      posted.id,
+      "the card found is the report's channel card (its id recorded for updates and replies)",
+    );
     assert.equal(report?.channelConversationId, `${REPORTS_CHANNEL};messageid=${posted.id}`);
-    const row = (await bot.services.store.db.selectFrom('outbox').selectAll().where('dedupe_key', '=', `report:${report!.id}:channel`).executeTakeFirst())!;
+    const row = (await bot.services.store.db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('dedupe_key', '=', `report:${report!.id}:channel`)
+      .executeTakeFirst())!;
     assert.equal(row.status, 'sent');
     assert.equal(row.attempt_at, null);
     assert.ok(bot.logs.events().some((l) => l.event === 'outbox.reconciled'));
@@ -75,7 +94,7 @@ describe('delivery after an interrupted send', () => {
     assert.equal((await bot.services.installations.forTeam(TEAM))?.aadGroupId, TEAM_GROUP_ID);
   });
 
-  it('finds an interrupted reply in the report\'s thread (an intake alert) over Graph and does not post it again', async () => {
+  it("finds an interrupted reply in the report's thread (an intake alert) over Graph and does not post it again", async () => {
     const { reference } = await submitReport(bot, as.teacher, reportInput());
     await bot.deliver();
     const report = (await bot.services.reports.byReference(reference))!;
@@ -89,7 +108,11 @@ describe('delivery after an interrupted send', () => {
     await bot.deliver();
     assert.equal(bot.connector.calls.filter(inThread).length, 1, 'the alert once in the thread');
     assert.ok(bot.connector.graphCalls.some((c) => c.path.includes(`/messages/${report.channelActivityId}/replies`)));
-    const row = (await bot.services.store.db.selectFrom('outbox').selectAll().where('dedupe_key', '=', `report:${report.id}:ack`).executeTakeFirst())!;
+    const row = (await bot.services.store.db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('dedupe_key', '=', `report:${report.id}:ack`)
+      .executeTakeFirst())!;
     assert.equal(row.status, 'sent');
   });
 
@@ -135,16 +158,30 @@ describe('delivery after an interrupted send', () => {
     const toTeacher = (c: ConnectorCall) => c.method === 'POST' && c.conversationId.startsWith(bot.personalConversation(as.teacher));
     bot.connector.take();
     bot.connector.failNext(1, { status: 200, arrive: true }, toTeacher);
-    const taken = await bot.execute(as.intake, 'intake.take', { reference, phone: '0123-456 01' }, {
-      conversation: { conversationType: 'channel', tenantId: 'e0e0e0e0-1111-4222-8333-444455556666', id: report.channelConversationId, isGroup: true },
-      channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
-      replyToId: report.channelActivityId!,
-    });
+    const taken = await bot.execute(
+      as.intake,
+      'intake.take',
+      { reference, phone: '0123-456 01' },
+      {
+        conversation: {
+          conversationType: 'channel',
+          tenantId: 'e0e0e0e0-1111-4222-8333-444455556666',
+          id: report.channelConversationId,
+          isGroup: true,
+        },
+        channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
+        replyToId: report.channelActivityId!,
+      },
+    );
     assert.ok(taken.card, taken.message);
     await bot.deliver();
     bot.clock.advanceMinutes(2);
     await bot.deliver();
-    const feedback = bot.connector.take().filter(toTeacher).flatMap((c) => cardsOf(activityOf(c)).map(checkCard)).map(textOf);
+    const feedback = bot.connector
+      .take()
+      .filter(toTeacher)
+      .flatMap((c) => cardsOf(activityOf(c)).map(checkCard))
+      .map(textOf);
     assert.equal(feedback.length, 2, 'the first arrived unseen by the bot, the second is the resend');
     assert.doesNotMatch(feedback[0]!, REPEAT);
     assert.match(feedback[1]!, REPEAT);

@@ -11,7 +11,15 @@ const inChannel = {
   channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
 };
 
-const auditRows = async (bot: TestBot) => Number((await bot.services.store.db.selectFrom('audit').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+const auditRows = async (bot: TestBot) =>
+  Number(
+    (
+      await bot.services.store.db
+        .selectFrom('audit')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 /** Counts calls to the audit append (each takes the audit chain's turn, a lock on PostgreSQL). */
 function countAppends(bot: TestBot): { readonly calls: number; restore(): void } {
@@ -90,7 +98,10 @@ describe('exports: a bad link costs nothing; a good one is checked against the t
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as { child: { name: string } }).child.name, TEST_CHILD);
     const audit = (await bot.services.store.audit.forSubject(reference)).filter((a) => a.action === 'report.export');
-    assert.deepEqual(audit.map((a) => [a.actor, a.outcome]), [[as.intake.aadObjectId, 'allowed']]);
+    assert.deepEqual(
+      audit.map((a) => [a.actor, a.outcome]),
+      [[as.intake.aadObjectId, 'allowed']],
+    );
   });
 
   it('refuses a link issued to a member who has since left the team, though its signature is valid', async () => {
@@ -100,10 +111,16 @@ describe('exports: a bad link costs nothing; a good one is checked against the t
     const body = await res.text();
     assert.doesNotMatch(body, new RegExp(TEST_CHILD));
     // What was refused and whom to ask; never that the attempt was logged (issue 22 §5).
-    assert.match((JSON.parse(body) as { error: string }).error, /^Du har inte behörighet att hämta den här anmälan: bara medlemmar i den mottagande enhetens team kan hämta den\. .*be teamets ägare/);
+    assert.match(
+      (JSON.parse(body) as { error: string }).error,
+      /^Du har inte behörighet att hämta den här anmälan: bara medlemmar i den mottagande enhetens team kan hämta den\. .*be teamets ägare/,
+    );
     assert.doesNotMatch(body, /loggats/);
     const audit = (await bot.services.store.audit.forSubject(reference)).filter((a) => a.action === 'report.export');
-    assert.deepEqual(audit.map((a) => [a.actor, a.outcome]), [[as.intake.aadObjectId, 'refused']]);
+    assert.deepEqual(
+      audit.map((a) => [a.actor, a.outcome]),
+      [[as.intake.aadObjectId, 'refused']],
+    );
   });
 
   it('fails closed when Teams cannot be asked about the team', async () => {
@@ -113,7 +130,10 @@ describe('exports: a bad link costs nothing; a good one is checked against the t
     assert.doesNotMatch(await res.text(), new RegExp(TEST_CHILD));
     bot.connector.failWith = undefined;
     const audit = (await bot.services.store.audit.forSubject(reference)).filter((a) => a.action === 'report.export');
-    assert.deepEqual(audit.map((a) => [a.outcome, JSON.parse(a.detail).why]), [['refused', 'teamsUnavailable']]);
+    assert.deepEqual(
+      audit.map((a) => [a.outcome, JSON.parse(a.detail).why]),
+      [['refused', 'teamsUnavailable']],
+    );
     assert.equal((await fetch(local(jsonUrl))).status, 200, 'and serves it once Teams answers');
   });
 
@@ -124,7 +144,10 @@ describe('exports: a bad link costs nothing; a good one is checked against the t
     assert.match(((await sv.json()) as { error: string }).error, /^(Länken har gått ut\. Öppna anmälan i Teams igen\.|Ogiltig länk\.)$/);
     const en = await fetch(junk, { headers: { 'accept-language': 'en-GB,en;q=0.9,sv;q=0.5' } });
     assert.equal(en.status, 403);
-    assert.match(((await en.json()) as { error: string }).error, /^(The link has expired\. Open the report in Teams again\.|Invalid link\.)$/);
+    assert.match(
+      ((await en.json()) as { error: string }).error,
+      /^(The link has expired\. Open the report in Teams again\.|Invalid link\.)$/,
+    );
     bot.connector.failWith = (c) => (c.method === 'GET' && c.path.includes('/members/') ? { status: 500 } : undefined);
     const unavailable = await fetch(local(jsonUrl), { headers: { 'accept-language': 'en' } });
     bot.connector.failWith = undefined;

@@ -33,7 +33,9 @@ async function inFreshTempDir(fn: () => Promise<void>): Promise<string[]> {
 /** A multipart/form-data body with one file part of `bytes` bytes. */
 function multipart(bytes: number): { body: Buffer; type: string } {
   const boundary = '----varna-test-boundary';
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+  );
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   return { body: Buffer.concat([head, Buffer.alloc(bytes, 0x61), tail]), type: `multipart/form-data; boundary=${boundary}` };
 }
@@ -92,7 +94,9 @@ describe('HTTP: nothing unauthenticated costs disk, and a body is refused while 
       const { body, type } = multipart(5 * 1024 * 1024);
       let status = 0;
       const left = await inFreshTempDir(async () => {
-        const res = await fetch(`${bot.url}/api/messages`, { method: 'POST', headers: { 'content-type': type }, body }).catch(() => undefined);
+        const res = await fetch(`${bot.url}/api/messages`, { method: 'POST', headers: { 'content-type': type }, body }).catch(
+          () => undefined,
+        );
         status = res?.status ?? 0;
         await res?.arrayBuffer().catch(() => undefined);
       });
@@ -106,7 +110,11 @@ describe('HTTP: nothing unauthenticated costs disk, and a body is refused while 
       const { body, type } = multipart(5 * 1024 * 1024);
       let status = 0;
       const left = await inFreshTempDir(async () => {
-        const res = await fetch(`${bot.url}/api/messages`, { method: 'POST', headers: { 'content-type': type, authorization: 'Bearer forged.token.here' }, body }).catch(() => undefined);
+        const res = await fetch(`${bot.url}/api/messages`, {
+          method: 'POST',
+          headers: { 'content-type': type, authorization: 'Bearer forged.token.here' },
+          body,
+        }).catch(() => undefined);
         status = res?.status ?? 0;
         await res?.arrayBuffer().catch(() => undefined);
       });
@@ -130,15 +138,27 @@ describe('HTTP: nothing unauthenticated costs disk, and a body is refused while 
     it('accepts application/json only: form, text and multipart bodies are answered 415 and nothing runs', async () => {
       const activity = JSON.stringify(bot.baseActivity(as.teacher, { type: 'message', text: 'hej' }));
       for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', '']) {
-        const res = await fetch(`${bot.url}/api/messages`, { method: 'POST', headers: type ? { 'content-type': type } : {}, body: activity });
+        const res = await fetch(`${bot.url}/api/messages`, {
+          method: 'POST',
+          headers: type ? { 'content-type': type } : {},
+          body: activity,
+        });
         assert.equal(res.status, 415, type);
         assert.deepEqual(await res.json(), { error: 'application/json expected' });
       }
-      const gz = await fetch(`${bot.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: activity });
+      const gz = await fetch(`${bot.url}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        body: activity,
+      });
       assert.equal(gz.status, 415, 'no compressed bodies');
       bot.connector.assertNothingElseSent();
-      const ok = await fetch(`${bot.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: activity });
-      assert.equal(ok.status, 200, 'Teams\' own content type is served');
+      const ok = await fetch(`${bot.url}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: activity,
+      });
+      assert.equal(ok.status, 200, "Teams' own content type is served");
     });
 
     it('cuts a chunked JSON body off at the limit instead of reading it to its end', async () => {
@@ -155,7 +175,11 @@ describe('HTTP: nothing unauthenticated costs disk, and a body is refused while 
     });
 
     it('answers malformed JSON with 400 and no internals', async () => {
-      const res = await fetch(`${bot.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type": "message", ' });
+      const res = await fetch(`${bot.url}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"type": "message", ',
+      });
       assert.equal(res.status, 400);
       assert.doesNotMatch(await res.text(), /at \w+ \(|node_modules|\.ts:|SyntaxError/);
     });
@@ -175,7 +199,10 @@ describe('HTTP: nothing unauthenticated costs disk, and a body is refused while 
       } finally {
         store.ping = ping;
       }
-      assert.ok(bot.logs.events().some((e) => e.event === 'ready.no'), 'the reason is in the log');
+      assert.ok(
+        bot.logs.events().some((e) => e.event === 'ready.no'),
+        'the reason is in the log',
+      );
     });
   });
 });

@@ -30,14 +30,26 @@ const I2 = Buffer.alloc(32, 0x44);
 const b64 = (k: Buffer) => k.toString('base64');
 
 /** A keyring as the environment would give it: current data and index keys, and the old ones. */
-function ring(data: [string, Buffer], index: [string, Buffer], oldData: Array<[string, Buffer]> = [], oldIndex: Array<[string, Buffer]> = []): Keyring {
+function ring(
+  data: [string, Buffer],
+  index: [string, Buffer],
+  oldData: Array<[string, Buffer]> = [],
+  oldIndex: Array<[string, Buffer]> = [],
+): Keyring {
   return makeKeyring(data[0], data[1], oldData, index[1], { id: index[0], old: oldIndex });
 }
 const BEFORE = ring(['k1', K1], ['i1', I1]);
 const DURING = ring(['k2', K2], ['i2', I2], [['k1', K1]], [['i1', I1]]);
 const AFTER = ring(['k2', K2], ['i2', I2]);
 
-const teacher: Actor = { aadObjectId: as.teacher.aadObjectId, userId: `29:${as.teacher.aadObjectId}`, name: as.teacher.name, tenantId: TENANT, locale: 'sv', conversation: { kind: 'personal', id: '' } };
+const teacher: Actor = {
+  aadObjectId: as.teacher.aadObjectId,
+  userId: `29:${as.teacher.aadObjectId}`,
+  name: as.teacher.name,
+  tenantId: TENANT,
+  locale: 'sv',
+  conversation: { kind: 'personal', id: '' },
+};
 
 /**
  * One installation over its key lifecycle: the same data folder (SQLite) or schema (PostgreSQL),
@@ -109,7 +121,9 @@ async function assertAllReadable(bot: TestBot, reference: string, draftId: strin
   assert.equal(mine.length, 1, 'the teacher finds their consultation');
   const resumed = await bot.execute(as.teacher, 'report.resume', { draftId });
   assert.match(textOf(resumed.card), /Steg 1 av 3: Akut fara och barnet/, 'the draft continues where it was left');
-  const link = (opened.body.task.value.card.content.actions as Array<{ title: string; url?: string }>).find((a) => /JSON/.test(a.title))!.url!;
+  const link = (opened.body.task.value.card.content.actions as Array<{ title: string; url?: string }>).find((a) =>
+    /JSON/.test(a.title),
+  )!.url!;
   assert.equal((await fetch(link.replace(/^https?:\/\/[^/]+/, bot.url))).status, 200, 'its export downloads');
 }
 
@@ -162,9 +176,16 @@ describe(`keys on ${testStoreKind}: a wrong key never starts, and an old key can
     await db.updateTable('consultations').set({ index_key_id: null }).execute();
     await inst.stop();
     assert.match((await inst.refused(ring(['k1', K2], ['i1', I1]))).message, /^VARNA_DATA_KEY is not the data key stored as k1/);
-    assert.match((await inst.refused(ring(['k1', K1], ['i1', I2]))).message, /none of the configured index keys .* made the stored repeat-report index/);
+    assert.match(
+      (await inst.refused(ring(['k1', K1], ['i1', I2]))).message,
+      /none of the configured index keys .* made the stored repeat-report index/,
+    );
     await inst.start(BEFORE);
-    assert.equal((await inst.bot!.services.keys.status()).indexPending, 2, 'a report and a consultation of unknown index key, to be rehashed');
+    assert.equal(
+      (await inst.bot!.services.keys.status()).indexPending,
+      2,
+      'a report and a consultation of unknown index key, to be rehashed',
+    );
   });
 
   it('rotates both keys while running, in the background: old and new records readable throughout, then the old keys dropped', async () => {
@@ -175,7 +196,11 @@ describe(`keys on ${testStoreKind}: a wrong key never starts, and an old key can
     await assertAllReadable(bot, reference, draftId);
     await assertRepeatLinked(bot, reference);
     const pending = await bot.services.keys.status();
-    assert.deepEqual([pending.dataPending, pending.indexPending], [3, 2], 'a report, a consultation and a draft under k1; the report and the consultation hashed under i1');
+    assert.deepEqual(
+      [pending.dataPending, pending.indexPending],
+      [3, 2],
+      'a report, a consultation and a draft under k1; the report and the consultation hashed under i1',
+    );
     assert.deepEqual(pending.removable, { data: [], index: [] });
     // The background job (every minute; one instance at a time on PostgreSQL).
     await bot.services.jobs.runDue();
@@ -185,7 +210,9 @@ describe(`keys on ${testStoreKind}: a wrong key never starts, and an old key can
     assert.equal(done.dataPending, 0);
     assert.equal(done.indexPending, 0);
     assert.deepEqual(done.removable, { data: ['k1'], index: ['i1'] });
-    assert.ok(bot.logs.events().some((e) => e.event === 'keys.rotation.done' && e.removableDataKeys === 'k1' && e.removableIndexKeys === 'i1'));
+    assert.ok(
+      bot.logs.events().some((e) => e.event === 'keys.rotation.done' && e.removableDataKeys === 'k1' && e.removableIndexKeys === 'i1'),
+    );
     await inst.stop();
     // The old keys are gone from the configuration: everything still reads, links and finds.
     bot = await inst.start(AFTER);
@@ -254,7 +281,10 @@ describe(`keys on ${testStoreKind}: a wrong key never starts, and an old key can
 /** Runs scripts/keys-rotate.ts as `npm run keys:rotate` does (without blocking the test's own server). */
 function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--disable-warning=DEP0111', '-r', 'tsx/cjs', 'scripts/keys-rotate.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--disable-warning=DEP0111', '-r', 'tsx/cjs', 'scripts/keys-rotate.ts', ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -275,7 +305,12 @@ describe('keys in the configuration: refused before anything starts', () => {
 
   it('names each malformed entry of VARNA_OLD_DATA_KEYS and VARNA_OLD_INDEX_KEYS, never the key', () => {
     const secret = b64(K1);
-    const found = problems({ VARNA_DATA_KEY: b64(K2), VARNA_DATA_KEY_ID: 'k2', VARNA_OLD_DATA_KEYS: `k1:${secret.slice(0, 20)},${secret},k2:${secret},k3:${secret},k3:${secret}`, VARNA_OLD_INDEX_KEYS: 'i0' });
+    const found = problems({
+      VARNA_DATA_KEY: b64(K2),
+      VARNA_DATA_KEY_ID: 'k2',
+      VARNA_OLD_DATA_KEYS: `k1:${secret.slice(0, 20)},${secret},k2:${secret},k3:${secret},k3:${secret}`,
+      VARNA_OLD_INDEX_KEYS: 'i0',
+    });
     assert.deepEqual(found, [
       'environment VARNA_OLD_DATA_KEYS: entry 1 (id k1): the key must be 32 bytes, base64',
       'environment VARNA_OLD_DATA_KEYS: entry 2 must be id:key (id of letters, digits, - or _; key 32 bytes, base64)',
@@ -287,10 +322,13 @@ describe('keys in the configuration: refused before anything starts', () => {
   });
 
   it('refuses a key of the wrong length', () => {
-    assert.deepEqual(problems({ VARNA_DATA_KEY: Buffer.alloc(16).toString('base64'), VARNA_INDEX_KEY: Buffer.alloc(31).toString('base64') }), [
-      'environment VARNA_DATA_KEY: must be 32 bytes, base64 (openssl rand -base64 32)',
-      'environment VARNA_INDEX_KEY: must be 32 bytes, base64 (openssl rand -base64 32)',
-    ]);
+    assert.deepEqual(
+      problems({ VARNA_DATA_KEY: Buffer.alloc(16).toString('base64'), VARNA_INDEX_KEY: Buffer.alloc(31).toString('base64') }),
+      [
+        'environment VARNA_DATA_KEY: must be 32 bytes, base64 (openssl rand -base64 32)',
+        'environment VARNA_INDEX_KEY: must be 32 bytes, base64 (openssl rand -base64 32)',
+      ],
+    );
   });
 
   it('the process stops with one line and exit code 2: a malformed old key, and a changed key under a used id', async function () {
@@ -302,7 +340,17 @@ describe('keys in the configuration: refused before anything starts', () => {
       await inst.stop();
       const start = (extra: Record<string, string>) =>
         spawnSync(process.execPath, ['--disable-warning=DEP0111', '-r', 'tsx/cjs', 'src/index.ts'], {
-          env: { ...process.env, NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'silent', VARNA_CONFIG: 'config/example.yaml', VARNA_STORE_URL: url, VARNA_INDEX_KEY: b64(I1), VARNA_DATA_KEY_ID: 'k1', ...extra },
+          env: {
+            ...process.env,
+            NODE_ENV: 'test',
+            PORT: '0',
+            LOG_LEVEL: 'silent',
+            VARNA_CONFIG: 'config/example.yaml',
+            VARNA_STORE_URL: url,
+            VARNA_INDEX_KEY: b64(I1),
+            VARNA_DATA_KEY_ID: 'k1',
+            ...extra,
+          },
           encoding: 'utf8',
           timeout: 30_000,
         });

@@ -55,7 +55,7 @@ describe('limits: body size, slow turns, and a per-user rate limit', () => {
     }
   });
 
-  it('never limits Teams\' own events (installs), so a busy user is still remembered', async () => {
+  it("never limits Teams' own events (installs), so a busy user is still remembered", async () => {
     for (let i = 0; i < 6; i++) await bot.send(as.teacher, 'hej');
     await bot.installPersonal(as.teacher);
     assert.ok(await bot.services.installations.forUser(as.teacher.aadObjectId));
@@ -88,7 +88,12 @@ describe('limits: a turn that hangs', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/messages`;
-    const post = () => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(bot.baseActivity(as.teacher, { type: 'message', text: 'hej' })) });
+    const post = () =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(bot.baseActivity(as.teacher, { type: 'message', text: 'hej' })),
+      });
     try {
       const slow = await post();
       assert.equal(slow.status, 503);

@@ -40,7 +40,11 @@ describe('references: a non-member cannot tell which exist', () => {
     assert.match(JSON.stringify(existing.body), /behörighet/);
     for (const subject of [reference, missing, 'invalid-reference']) {
       const audit = await bot.services.store.audit.forSubject(subject);
-      assert.deepEqual(audit.filter((a) => a.action === 'report.view').map((a) => [a.actor, a.outcome]), [[as.stranger.aadObjectId, 'refused']], subject);
+      assert.deepEqual(
+        audit.filter((a) => a.action === 'report.view').map((a) => [a.actor, a.outcome]),
+        [[as.stranger.aadObjectId, 'refused']],
+        subject,
+      );
     }
   });
 
@@ -50,7 +54,10 @@ describe('references: a non-member cannot tell which exist', () => {
     assert.equal(existing.message, madeUp.message);
     assert.match(existing.message ?? '', /behörighet/);
     assert.equal((await bot.services.reports.byReference(reference))?.handlerAad, undefined, 'nothing changed');
-    assert.equal((await bot.services.store.audit.forSubject(missing)).filter((a) => a.action === 'intake.take' && a.outcome === 'refused').length, 1);
+    assert.equal(
+      (await bot.services.store.audit.forSubject(missing)).filter((a) => a.action === 'intake.take' && a.outcome === 'refused').length,
+      1,
+    );
   });
 
   it('still opens the report for a member of the receiving team', async () => {

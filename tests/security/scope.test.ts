@@ -47,16 +47,30 @@ interface Fixture {
 }
 
 /** The conversation and channelData of an activity in each place, exactly as Teams sends them. */
-function where(place: Place, user: TestUser, f: Fixture, bot: TestBot): { conversation: Record<string, unknown>; channelData?: Record<string, unknown> } {
+function where(
+  place: Place,
+  user: TestUser,
+  f: Fixture,
+  bot: TestBot,
+): { conversation: Record<string, unknown>; channelData?: Record<string, unknown> } {
   switch (place) {
     case 'personal':
       return { conversation: { conversationType: 'personal', tenantId: TENANT, id: bot.personalConversation(user) } };
     case 'intakeChannel':
-      return { conversation: { conversationType: 'channel', tenantId: TENANT, id: f.reportThread, isGroup: true }, channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } } };
+      return {
+        conversation: { conversationType: 'channel', tenantId: TENANT, id: f.reportThread, isGroup: true },
+        channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
+      };
     case 'consultationChannel':
-      return { conversation: { conversationType: 'channel', tenantId: TENANT, id: f.consultThread, isGroup: true }, channelData: { team: { id: TEAM }, channel: { id: CONSULT_CHANNEL } } };
+      return {
+        conversation: { conversationType: 'channel', tenantId: TENANT, id: f.consultThread, isGroup: true },
+        channelData: { team: { id: TEAM }, channel: { id: CONSULT_CHANNEL } },
+      };
     case 'otherTeamChannel':
-      return { conversation: { conversationType: 'channel', tenantId: TENANT, id: `${STAFF_CHANNEL};messageid=1700000000001`, isGroup: true }, channelData: { team: { id: STAFF_TEAM }, channel: { id: STAFF_CHANNEL } } };
+      return {
+        conversation: { conversationType: 'channel', tenantId: TENANT, id: `${STAFF_CHANNEL};messageid=1700000000001`, isGroup: true },
+        channelData: { team: { id: STAFF_TEAM }, channel: { id: STAFF_CHANNEL } },
+      };
     case 'groupChat':
       return { conversation: { conversationType: 'groupChat', tenantId: TENANT, id: '19:gruppchatt-kollegor@thread.v2', isGroup: true } };
   }
@@ -86,23 +100,43 @@ const table: Record<string, VerbRow> = {
   [verbs.intakeTake]: { runs: ['intakeChannel'], user: as.intake, data: (f) => ({ reference: f.reference, phone: '0123-456 01' }) },
   [verbs.intakeTakeForm]: { runs: ['intakeChannel'], user: as.intake, data: (f) => ({ reference: f.reference }) },
   [verbs.intakeProtection]: { runs: ['intakeChannel'], user: as.intake, data: (f) => ({ reference: f.reference, immediate: 'no' }) },
-  [verbs.intakeDecision]: { runs: ['intakeChannel'], user: as.intake, data: (f) => ({ reference: f.reference, outcome: 'notOpened', date: '2026-03-02' }) },
-  [verbs.intakeInappropriate]: { runs: ['intakeChannel'], user: as.intake, data: (f) => ({ reference: f.reference, reason: 'Olämpligt just nu.' }) },
+  [verbs.intakeDecision]: {
+    runs: ['intakeChannel'],
+    user: as.intake,
+    data: (f) => ({ reference: f.reference, outcome: 'notOpened', date: '2026-03-02' }),
+  },
+  [verbs.intakeInappropriate]: {
+    runs: ['intakeChannel'],
+    user: as.intake,
+    data: (f) => ({ reference: f.reference, reason: 'Olämpligt just nu.' }),
+  },
   [verbs.intakeMeeting]: { runs: ['intakeChannel'], user: as.intake, data: (f) => ({ reference: f.reference }) },
   [verbs.intakeRegister]: { runs: ['intakeChannel'], user: as.intake, data: (f) => ({ reference: f.reference }) },
   [verbs.myReports]: { runs: ['personal'], user: as.teacher, data: () => ({ page: 0 }) },
   [verbs.requestFeedback]: { runs: ['personal'], user: as.teacher, data: (f) => ({ reference: f.reference, page: 0 }) },
   [verbs.consultStart]: { runs: ['personal'], user: as.teacher, data: () => ({}) },
-  [verbs.consultSend]: { runs: ['personal'], user: as.teacher, data: () => ({ nonce: 'scope-test-nonce', text: QUESTION, schoolId: 'ekbacken', showSchool: 'false' }) },
+  [verbs.consultSend]: {
+    runs: ['personal'],
+    user: as.teacher,
+    data: () => ({ nonce: 'scope-test-nonce', text: QUESTION, schoolId: 'ekbacken', showSchool: 'false' }),
+  },
   [verbs.consultMine]: { runs: ['personal'], user: as.teacher, data: () => ({}) },
   [verbs.consultShow]: { runs: ['personal'], user: as.teacher, data: (f) => ({ id: f.consultationId }) },
-  [verbs.consultReply]: { runs: ['personal'], user: as.teacher, data: (f) => ({ id: f.consultationId, reply: 'Eleven berättade mer i dag.' }) },
+  [verbs.consultReply]: {
+    runs: ['personal'],
+    user: as.teacher,
+    data: (f) => ({ id: f.consultationId, reply: 'Eleven berättade mer i dag.' }),
+  },
   [verbs.consultRestore]: { runs: ['personal'], user: as.teacher, data: (f) => ({ review: f.reviewId, v: '1', hit: '0' }) },
   [verbs.consultReplace]: { runs: ['personal'], user: as.teacher, data: (f) => ({ review: f.reviewId, v: '2', hit: '0' }) },
   [verbs.consultConfirm]: { runs: ['personal'], user: as.teacher, data: (f) => ({ review: f.reviewId, v: '1' }) },
   [verbs.consultEdit]: { runs: ['personal'], user: as.teacher, data: (f) => ({ review: f.reviewId }) },
   [verbs.consultCancel]: { runs: ['personal'], user: as.teacher, data: (f) => ({ review: f.reviewId }) },
-  [verbs.consultAnswer]: { runs: ['consultationChannel'], user: as.intake, data: (f) => ({ id: f.consultationId, answer: 'Råd från mottagningen: anmäl.' }) },
+  [verbs.consultAnswer]: {
+    runs: ['consultationChannel'],
+    user: as.intake,
+    data: (f) => ({ id: f.consultationId, answer: 'Råd från mottagningen: anmäl.' }),
+  },
   [verbs.consultClose]: { runs: ['consultationChannel'], user: as.intake, data: (f) => ({ id: f.consultationId, outcome: 'report' }) },
   [verbs.reminderSnooze]: { runs: ['personal', 'intakeChannel'], user: as.principal, data: (f) => ({ reminderId: f.reminderId }) },
   [verbs.reminderDone]: { runs: ['personal', 'intakeChannel'], user: as.principal, data: (f) => ({ reminderId: f.reminderId }) },
@@ -137,7 +171,15 @@ async function snapshot(bot: TestBot): Promise<string> {
   // The audit log (its entries and its chains' heads) is the one thing a refusal writes.
   const tables = (await tableNames(db)).filter((n) => n !== 'audit' && n !== 'audit_head');
   const out: Record<string, string[]> = {};
-  for (const name of tables) out[name] = ((await db.selectFrom(name as never).selectAll().execute()) as unknown[]).map((r) => JSON.stringify(r)).sort();
+  for (const name of tables)
+    out[name] = (
+      (await db
+        .selectFrom(name as never)
+        .selectAll()
+        .execute()) as unknown[]
+    )
+      .map((r) => JSON.stringify(r))
+      .sort();
   return JSON.stringify(out);
 }
 
@@ -159,7 +201,11 @@ describe('scope: the report, its list and its feedback live in the 1:1 chat only
     await bot.deliver();
     const report = await bot.services.reports.byReference(reference);
     // Intake takes it and decides; the teacher asked for feedback, so "Mina anmälningar" shows the outcome.
-    const onCard = { conversation: { conversationType: 'channel', tenantId: TENANT, id: report!.channelConversationId, isGroup: true }, channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } }, replyToId: report!.channelActivityId! };
+    const onCard = {
+      conversation: { conversationType: 'channel', tenantId: TENANT, id: report!.channelConversationId, isGroup: true },
+      channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
+      replyToId: report!.channelActivityId!,
+    };
     assert.ok((await bot.execute(as.intake, 'intake.take', { reference, phone: '0123-456 01' }, onCard)).card);
     assert.ok((await bot.execute(as.intake, 'intake.decision', { reference, outcome: 'opened', date: '2026-03-02' }, onCard)).card);
     await bot.deliver();
@@ -167,7 +213,17 @@ describe('scope: the report, its list and its feedback live in the 1:1 chat only
       const start = await bot.execute(as.teacher, 'report.start', {});
       const draftId = draftIdOf(start.card);
       await bot.execute(as.teacher, 'report.step', { draftId, step: 'acute', immediateDanger: 'no' });
-      await bot.execute(as.teacher, 'report.step', { draftId, step: 'child', childName: TEST_CHILD, pnr: TEST_PNR, schoolId: 'ekbacken', className: '5B', address: '', language: '', interpreter: false });
+      await bot.execute(as.teacher, 'report.step', {
+        draftId,
+        step: 'child',
+        childName: TEST_CHILD,
+        pnr: TEST_PNR,
+        schoolId: 'ekbacken',
+        className: '5B',
+        address: '',
+        language: '',
+        interpreter: false,
+      });
       return draftId;
     };
     const draftId = await draft();
@@ -177,17 +233,57 @@ describe('scope: the report, its list and its feedback live in the 1:1 chat only
     await bot.execute(as.teacher, 'consult.send', { ...send.data, text: QUESTION, schoolId: 'ekbacken', showSchool: 'false' });
     await bot.deliver();
     const again = await bot.execute(as.teacher, 'consult.start', {});
-    const named = await bot.execute(as.teacher, 'consult.send', { ...actionsOf(again.card).find((a) => a.verb === 'consult.send')!.data, text: `${TEST_CHILD} har sagt samma sak i dag.`, schoolId: 'ekbacken', showSchool: 'false' });
+    const named = await bot.execute(as.teacher, 'consult.send', {
+      ...actionsOf(again.card).find((a) => a.verb === 'consult.send')!.data,
+      text: `${TEST_CHILD} har sagt samma sak i dag.`,
+      schoolId: 'ekbacken',
+      showSchool: 'false',
+    });
     const reviewId = String(actionsOf(named.card).find((a) => a.verb === 'consult.confirm')!.data.review);
-    const consultation = await bot.services.store.db.selectFrom('consultations').select(['id', 'channel_conversation_id']).executeTakeFirstOrThrow();
+    const consultation = await bot.services.store.db
+      .selectFrom('consultations')
+      .select(['id', 'channel_conversation_id'])
+      .executeTakeFirstOrThrow();
     const now = bot.clock.now().toISOString();
     const reminderId = 'rem-scope-test';
     await bot.services.store.db
       .insertInto('reminders')
-      .values({ id: reminderId, key: `scope:${reminderId}`, entry_id: 'terminsstart-vt', due_at: now, recipient_aad: as.principal.aadObjectId, unit_id: null, school_id: 'ekbacken', status: 'open', send_at: null, sent_count: 1, done_at: null, done_by: null, snoozed_until: null, created_at: now })
+      .values({
+        id: reminderId,
+        key: `scope:${reminderId}`,
+        entry_id: 'terminsstart-vt',
+        due_at: now,
+        recipient_aad: as.principal.aadObjectId,
+        unit_id: null,
+        school_id: 'ekbacken',
+        status: 'open',
+        send_at: null,
+        sent_count: 1,
+        done_at: null,
+        done_by: null,
+        snoozed_until: null,
+        created_at: now,
+      })
       .execute();
-    f = { reference, draftId, spareDraftId, consultationId: consultation.id, reviewId, reminderId, reportThread: report!.channelConversationId!, consultThread: consultation.channel_conversation_id! };
-    secrets = [TEST_CHILD, TEST_PNR, reference, sv.intake.outcomes.opened, sv.intake.feedback.investigation.opened, QUESTION, as.teacher.name];
+    f = {
+      reference,
+      draftId,
+      spareDraftId,
+      consultationId: consultation.id,
+      reviewId,
+      reminderId,
+      reportThread: report!.channelConversationId!,
+      consultThread: consultation.channel_conversation_id!,
+    };
+    secrets = [
+      TEST_CHILD,
+      TEST_PNR,
+      reference,
+      sv.intake.outcomes.opened,
+      sv.intake.feedback.investigation.opened,
+      QUESTION,
+      as.teacher.name,
+    ];
   });
   after(async () => bot.destroy());
 
@@ -218,7 +314,8 @@ describe('scope: the report, its list and its feedback live in the 1:1 chat only
           answer = res.body?.task?.type === 'message' ? String(res.body.task.value) : undefined;
           shown = res.body;
           // The fixture's report is taken already: the take form says so instead of opening.
-          if (runs && verb === verbs.reportOpen) assert.equal(res.body?.task?.type, 'continue', 'the full report opens for intake in its channel');
+          if (runs && verb === verbs.reportOpen)
+            assert.equal(res.body?.task?.type, 'continue', 'the full report opens for intake in its channel');
         } else {
           const res = await bot.execute(row.user, verb, row.data(f), at);
           assert.equal(res.status, 200);
@@ -234,7 +331,11 @@ describe('scope: the report, its list and its feedback live in the 1:1 chat only
         }
         assert.equal(answer, expectedRefusal(row.runs));
         assertNoSecrets(shown, `${verb} in ${place}`);
-        assert.deepEqual(calls.map((c) => `${c.method} ${c.path}`), [], 'nothing sent or updated');
+        assert.deepEqual(
+          calls.map((c) => `${c.method} ${c.path}`),
+          [],
+          'nothing sent or updated',
+        );
         assert.equal(await snapshot(bot), before, 'nothing stored changed');
         const refusals = await refusalsFor(bot, verb);
         assert.equal(refusals.length, audited + 1, 'the refusal is audited');
@@ -252,7 +353,14 @@ describe('scope: the report, its list and its feedback live in the 1:1 chat only
         const before = await snapshot(bot);
         const audited = (await refusalsFor(bot, verb)).length;
         bot.connector.take();
-        const res = await bot.post(bot.baseActivity(row.user, { type: 'message', value: { ...row.data(f), verb }, ...at, ...(at.channelData ? { channelData: { tenant: { id: TENANT }, ...at.channelData } } : {}) }));
+        const res = await bot.post(
+          bot.baseActivity(row.user, {
+            type: 'message',
+            value: { ...row.data(f), verb },
+            ...at,
+            ...(at.channelData ? { channelData: { tenant: { id: TENANT }, ...at.channelData } } : {}),
+          }),
+        );
         assert.equal(res.status, 200);
         const calls = bot.connector.take();
         assert.equal(calls.length, 1, 'one answer');
@@ -274,7 +382,10 @@ describe('scope: the report, its list and its feedback live in the 1:1 chat only
     checkCard(card);
     assert.deepEqual(inputsOf(card), [], 'no inputs');
     const buttons = actionsOf(card);
-    assert.deepEqual(buttons.map((b) => b.type), ['Action.OpenUrl']);
+    assert.deepEqual(
+      buttons.map((b) => b.type),
+      ['Action.OpenUrl'],
+    );
     assert.equal((buttons[0] as any).title, sv.scope.openChat);
     assert.equal(card.actions[0].url, `https://teams.microsoft.com/l/chat/0/0?users=28:${bot.config.botAppId}`);
     assert.match(textOf(card), /Det här gör du i din chatt med Värna/);
@@ -290,7 +401,9 @@ describe('scope: the report, its list and its feedback live in the 1:1 chat only
       bot.baseActivity(user, {
         type: 'message',
         text: mentioned ? `${mention} ${text}` : text,
-        ...(mentioned ? { entities: [{ type: 'mention', text: mention, mentioned: { id: `28:${bot.config.botAppId}`, name: 'Värna' } }] } : {}),
+        ...(mentioned
+          ? { entities: [{ type: 'mention', text: mention, mentioned: { id: `28:${bot.config.botAppId}`, name: 'Värna' } }] }
+          : {}),
         ...at,
         ...(at.channelData ? { channelData: { tenant: { id: TENANT }, ...at.channelData } } : {}),
       }),
@@ -302,7 +415,11 @@ describe('scope: the report, its list and its feedback live in the 1:1 chat only
   for (const [name, c] of Object.entries(commandTable) as Array<[CommandName, { text: string; user: TestUser }]>) {
     for (const place of PLACES) {
       it(`"${c.text}" in ${place}`, async () => {
-        bot.connector.channels.set(TEAM, [{ id: TEAM }, { id: REPORTS_CHANNEL, name: 'Anmälningar' }, { id: CONSULT_CHANNEL, name: 'Konsultationer' }]);
+        bot.connector.channels.set(TEAM, [
+          { id: TEAM },
+          { id: REPORTS_CHANNEL, name: 'Anmälningar' },
+          { id: CONSULT_CHANNEL, name: 'Konsultationer' },
+        ]);
         bot.connector.channels.set(STAFF_TEAM, [{ id: STAFF_TEAM }, { id: STAFF_CHANNEL, name: 'Personalrummet' }]);
         const before = place === 'personal' ? '' : await snapshot(bot);
         const calls = await say(place, c.user, c.text);
@@ -345,10 +462,15 @@ describe('scope: a channel message that does not @mention Värna is not for Vär
   after(async () => bot.destroy());
 
   const post = (text: string, conversation: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
-    bot.post(bot.baseActivity(as.intake, { type: 'message', text, conversation: { tenantId: TENANT, isGroup: true, ...conversation }, ...extra }));
+    bot.post(
+      bot.baseActivity(as.intake, { type: 'message', text, conversation: { tenantId: TENANT, isGroup: true, ...conversation }, ...extra }),
+    );
   const inReports = { conversationType: 'channel', id: `${REPORTS_CHANNEL};messageid=1700000000002` };
   const reportsData = { channelData: { tenant: { id: TENANT }, team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } } };
-  const mention = (text: string) => ({ text: `<at>Värna</at> ${text}`, entities: [{ type: 'mention', text: '<at>Värna</at>', mentioned: { id: `28:${bot.config.botAppId}`, name: 'Värna' } }] });
+  const mention = (text: string) => ({
+    text: `<at>Värna</at> ${text}`,
+    entities: [{ type: 'mention', text: '<at>Värna</at>', mentioned: { id: `28:${bot.config.botAppId}`, name: 'Värna' } }],
+  });
 
   it('drops "Hej!", "status" and any other un-mentioned post in a channel or group chat: no answer, nothing stored', async () => {
     const before = await snapshot(bot);
@@ -357,7 +479,9 @@ describe('scope: a channel message that does not @mention Värna is not for Vär
       assert.equal((await post(text, inReports, reportsData)).status, 200);
       assert.equal((await post(text, { conversationType: 'groupChat', id: '19:gruppchatt-kollegor@thread.v2' })).status, 200);
       // A mention of someone else is not a mention of Värna.
-      const other = { entities: [{ type: 'mention', text: '<at>Ingrid</at>', mentioned: { id: `29:${as.intake.aadObjectId}`, name: 'Ingrid' } }] };
+      const other = {
+        entities: [{ type: 'mention', text: '<at>Ingrid</at>', mentioned: { id: `29:${as.intake.aadObjectId}`, name: 'Ingrid' } }],
+      };
       assert.equal((await post(`<at>Ingrid</at> ${text}`, inReports, { ...reportsData, ...other })).status, 200);
     }
     bot.connector.assertNothingElseSent();
@@ -366,11 +490,25 @@ describe('scope: a channel message that does not @mention Värna is not for Vär
 
   it('answers the same post when it @mentions Värna', async () => {
     bot.connector.take();
-    await bot.post(bot.baseActivity(as.intake, { type: 'message', conversation: { tenantId: TENANT, isGroup: true, ...inReports }, ...reportsData, ...mention('status') }));
+    await bot.post(
+      bot.baseActivity(as.intake, {
+        type: 'message',
+        conversation: { tenantId: TENANT, isGroup: true, ...inReports },
+        ...reportsData,
+        ...mention('status'),
+      }),
+    );
     const [reply, ...rest] = bot.connector.take();
     assert.equal(rest.length, 0);
     assert.match(textOf(activityOf(reply!)), /Värna i den här kanalen/);
-    await bot.post(bot.baseActivity(as.intake, { type: 'message', conversation: { tenantId: TENANT, isGroup: true, ...inReports }, ...reportsData, ...mention('Hej!') }));
+    await bot.post(
+      bot.baseActivity(as.intake, {
+        type: 'message',
+        conversation: { tenantId: TENANT, isGroup: true, ...inReports },
+        ...reportsData,
+        ...mention('Hej!'),
+      }),
+    );
     const [pointer] = bot.connector.take();
     assert.match(textOf(activityOf(pointer!)), /Det här gör du i din chatt med Värna/);
   });
@@ -394,7 +532,11 @@ describe('scope: only Teams, and only the Entra object id, say who acts', () => 
     await identity.stop();
   });
 
-  const minePress = { type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: verbs.myReports, data: { verb: verbs.myReports, page: 0 } }, trigger: 'manual' } };
+  const minePress = {
+    type: 'invoke',
+    name: 'adaptiveCard/action',
+    value: { action: { type: 'Action.Execute', verb: verbs.myReports, data: { verb: verbs.myReports, page: 0 } }, trigger: 'manual' },
+  };
 
   it('drops, with a valid Bot Framework token, every activity from a channel other than msteams', async () => {
     for (const channelId of ['webchat', 'directline', 'emulator']) {
@@ -430,7 +572,7 @@ describe('scope: only Teams, and only the Entra object id, say who acts', () => 
     assert.equal(await snapshot(bot), before, 'no draft, no installation, no user row');
     // The teacher from Teams still gets the list.
     const mine = await bot.execute(as.teacher, verbs.myReports, { page: 0 });
-    assert.ok(textOf(mine.card).includes(reference), 'the teacher\'s own list');
+    assert.ok(textOf(mine.card).includes(reference), "the teacher's own list");
   });
 });
 
@@ -443,7 +585,9 @@ describe('scope: in local mode (no credentials) the Bot Framework Emulator still
 
   it('answers an Emulator message, which has no aadObjectId, with the menu', async () => {
     bot.connector.take();
-    await bot.post(bot.baseActivity(as.teacher, { type: 'message', text: 'hej', channelId: 'emulator', from: { id: 'emulator-user-1', name: 'User' } }));
+    await bot.post(
+      bot.baseActivity(as.teacher, { type: 'message', text: 'hej', channelId: 'emulator', from: { id: 'emulator-user-1', name: 'User' } }),
+    );
     const [reply] = bot.connector.take();
     assert.match(textOf(activityOf(reply!)), /Anmäl oro/);
   });
@@ -466,11 +610,15 @@ describe('scope: a display name is plain text on the intake card and in "X har r
     ({ reference } = await submitReport(bot, as.teacher));
     await bot.deliver();
     const report = await bot.services.reports.byReference(reference);
-    onCard = { conversation: { conversationType: 'channel', tenantId: TENANT, id: report!.channelConversationId, isGroup: true }, channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } }, replyToId: report!.channelActivityId! };
+    onCard = {
+      conversation: { conversationType: 'channel', tenantId: TENANT, id: report!.channelConversationId, isGroup: true },
+      channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
+      replyToId: report!.channelActivityId!,
+    };
   });
   after(async () => bot.destroy());
 
-  it('shows the handler in plain text runs, one line, capped, without bidi controls; the reporter\'s card too', async () => {
+  it("shows the handler in plain text runs, one line, capped, without bidi controls; the reporter's card too", async () => {
     const taken = await bot.execute(handler, 'intake.take', { reference, phone: '0123-456 01' }, onCard);
     const card = checkCard(taken.card);
     assertInert(card, ['**Eve**', LINK, 'https://evil.example.com/phish', '<at>Rektor</at>', 'Långt namn Långt namn']);
@@ -484,7 +632,10 @@ describe('scope: a display name is plain text on the intake card and in "X har r
       assert.ok([...line].length < 160, `capped: ${line}`);
     }
     await bot.deliver();
-    const [feedback] = bot.connector.posted(bot.personalConversation(as.teacher)).slice(-1).map((c) => cardsOf(activityOf(c))[0]);
+    const [feedback] = bot.connector
+      .posted(bot.personalConversation(as.teacher))
+      .slice(-1)
+      .map((c) => cardsOf(activityOf(c))[0]);
     assert.match(textOf(feedback), /Din kontaktperson är/);
     assertInert(feedback, ['**Eve**', LINK, '<at>Rektor</at>']);
   });
@@ -518,7 +669,10 @@ describe('scope: refusals that help', () => {
     assert.match(text, /be den som sköter Värna i kommunen/);
     assert.doesNotMatch(text, /loggats/);
     const audit = await bot.services.store.audit.forSubject('statistics');
-    assert.deepEqual(audit.map((a) => [a.actor, a.outcome]), [[as.teacher.aadObjectId, 'refused']]);
+    assert.deepEqual(
+      audit.map((a) => [a.actor, a.outcome]),
+      [[as.teacher.aadObjectId, 'refused']],
+    );
   });
 
   it('never tells a user that an attempt was logged, in either language', () => {

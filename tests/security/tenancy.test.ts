@@ -84,7 +84,7 @@ describe('tenancy: only the configured tenants are served', () => {
     await assertDropped(activity);
   });
 
-  it('serves the municipality\'s tenant and a further configured one', async () => {
+  it("serves the municipality's tenant and a further configured one", async () => {
     const res = await bot.send(as.teacher, 'hej');
     assert.equal(res.length, 1);
     const extra = await bot.send({ ...as.otherTeacher, tenantId: 'abababab-0000-4000-8000-000000000000' }, 'hej');

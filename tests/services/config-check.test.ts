@@ -26,7 +26,11 @@ function problems(path: string): string[] {
   return [];
 }
 const check = (...args: string[]) =>
-  spawnSync(process.execPath, ['--disable-warning=DEP0111', '-r', 'tsx/cjs', 'src/cli/config-check.ts', ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, VARNA_CONFIG: '' } });
+  spawnSync(process.execPath, ['--disable-warning=DEP0111', '-r', 'tsx/cjs', 'src/cli/config-check.ts', ...args], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, VARNA_CONFIG: '' },
+  });
 
 describe('npm run config:check', () => {
   it('passes the shipped example, exit code 0', () => {
@@ -61,7 +65,12 @@ describe('npm run config:check', () => {
     const found = problems(path);
     assert.equal(found.length, 3, found.join('\n'));
     for (const field of ['teamId', 'reportsChannelId', 'consultationsChannelId'])
-      assert.ok(found.includes(`intakeUnits[0].${field}: must be a Teams thread id such as "19:…@thread.tacv2" (run "värna status" in the channel)`), found.join('\n'));
+      assert.ok(
+        found.includes(
+          `intakeUnits[0].${field}: must be a Teams thread id such as "19:…@thread.tacv2" (run "värna status" in the channel)`,
+        ),
+        found.join('\n'),
+      );
     // Old teams' ids end in @thread.skype: accepted.
     assert.deepEqual(problems(writeConfig((c) => (c.intakeUnits[0].teamId = '19:a1b2c3d4e5f6@thread.skype'))), []);
   });
@@ -89,8 +98,17 @@ describe('npm run config:check', () => {
     const run = check(path);
     assert.equal(run.status, 1, run.stdout + run.stderr);
     const lines = run.stdout.trim().split('\n');
-    assert.match(lines[0]!, /: 3 fel i kommunfilen, Värna startar inte med den \/ 3 problems in the municipality file, Värna will not start with it:$/);
-    assert.deepEqual(lines.filter((l) => l.startsWith('  - ')).map((l) => l.replace(/:.*$/, '')).sort(), ['  - intakeUnits[0].teamId', '  - reminders.intakeSummary', '  - retention.draftdays']);
+    assert.match(
+      lines[0]!,
+      /: 3 fel i kommunfilen, Värna startar inte med den \/ 3 problems in the municipality file, Värna will not start with it:$/,
+    );
+    assert.deepEqual(
+      lines
+        .filter((l) => l.startsWith('  - '))
+        .map((l) => l.replace(/:.*$/, ''))
+        .sort(),
+      ['  - intakeUnits[0].teamId', '  - reminders.intakeSummary', '  - retention.draftdays'],
+    );
     assert.match(lines.at(-1)!, /^Rätta raderna ovan och kör igen \/ Fix the lines above and run again: npm run config:check /);
   });
 

@@ -51,19 +51,34 @@ describe('configuration', () => {
       c.intakeUnits[0].phone = 42;
     });
     const found = problems({ VARNA_CONFIG: path });
-    assert.ok(found.some((p) => /municipality\.name/.test(p)), found.join('\n'));
-    assert.ok(found.some((p) => /schools\[0\]\.type/.test(p)), found.join('\n'));
-    assert.ok(found.some((p) => /intakeUnits\[0\]\.phone/.test(p)), found.join('\n'));
+    assert.ok(
+      found.some((p) => /municipality\.name/.test(p)),
+      found.join('\n'),
+    );
+    assert.ok(
+      found.some((p) => /schools\[0\]\.type/.test(p)),
+      found.join('\n'),
+    );
+    assert.ok(
+      found.some((p) => /intakeUnits\[0\]\.phone/.test(p)),
+      found.join('\n'),
+    );
     // The unknown school is reported once the basic types are right:
     const path2 = writeConfig((c) => (c.intakeUnits[0].serves.schools = ['finns-inte']));
     const found2 = problems({ VARNA_CONFIG: path2 });
-    assert.deepEqual(found2.map((p) => p.replace(/^.*?: /, '')), ['intakeUnits[0].serves.schools[0]: unknown school "finns-inte"']);
+    assert.deepEqual(
+      found2.map((p) => p.replace(/^.*?: /, '')),
+      ['intakeUnits[0].serves.schools[0]: unknown school "finns-inte"'],
+    );
   });
 
   it('refuses a school that no intake unit serves', () => {
     const path = writeConfig((c) => (c.intakeUnits[0].serves.districts = ['norra']));
     const found = problems({ VARNA_CONFIG: path });
-    assert.ok(found.some((p) => /schools\[1\]: no intake unit serves school "solstralen"/.test(p)), found.join('\n'));
+    assert.ok(
+      found.some((p) => /schools\[1\]: no intake unit serves school "solstralen"/.test(p)),
+      found.join('\n'),
+    );
   });
 
   it('refuses production without bot credentials or data keys', () => {
@@ -89,7 +104,10 @@ describe('configuration', () => {
       timeout: 30_000,
     });
     assert.equal(run.status, 2, run.stderr);
-    const lines = run.stderr.trim().split('\n').filter((l) => l.startsWith('  - '));
+    const lines = run.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('  - '));
     assert.equal(lines.length, 3, run.stderr);
     assert.match(run.stderr, /schools\[0\]: no intake unit serves school "ekbacken"/);
     assert.match(run.stderr, /municipality\.name/);

@@ -25,10 +25,10 @@ const open: Consultation = {
   updatedAt: asked,
 };
 
-describe('a consultation\'s state changes', () => {
+describe("a consultation's state changes", () => {
   it("remembers intake's first answer, not the teacher's reply or a later answer, as the time to answer", () => {
     const replied = addMessage(open, 'teacher', asked);
-    assert.equal(replied.firstAnswerAt, undefined, 'a teacher\'s reply is not an answer');
+    assert.equal(replied.firstAnswerAt, undefined, "a teacher's reply is not an answer");
     const answered = addMessage(replied, 'intake', later);
     assert.equal(answered.firstAnswerAt, later);
     assert.equal(answered.messages, 2);
@@ -41,8 +41,14 @@ describe('a consultation\'s state changes', () => {
   it('closes with the outcome and the time, and then takes neither a message nor a second close', () => {
     const closed = closeWith(addMessage(open, 'intake', asked), 'report', later);
     assert.deepEqual([closed.status, closed.outcome, closed.closedAt], ['closed', 'report', later]);
-    assert.throws(() => addMessage(closed, 'teacher', later), (e: unknown) => e instanceof ConflictError && e.reason === 'consultation.closed');
-    assert.throws(() => closeWith(closed, 'otherSupport', later), (e: unknown) => e instanceof ConflictError && e.reason === 'consultation.closed');
+    assert.throws(
+      () => addMessage(closed, 'teacher', later),
+      (e: unknown) => e instanceof ConflictError && e.reason === 'consultation.closed',
+    );
+    assert.throws(
+      () => closeWith(closed, 'otherSupport', later),
+      (e: unknown) => e instanceof ConflictError && e.reason === 'consultation.closed',
+    );
   });
 
   it('refuses a text too short or too long, and trims the rest', () => {

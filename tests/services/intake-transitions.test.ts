@@ -21,9 +21,17 @@ import type { Report } from '../../src/services/reports/report';
 import { rowOf } from '../../src/services/store/reports';
 
 /** Exempelkommun's intake unit: Monday–Friday 08:00–16:30. */
-const unit = { id: 'socialtjansten', officeHours: { days: ['mon', 'tue', 'wed', 'thu', 'fri'] as Array<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun'>, open: '08:00', close: '16:30' } };
+const unit = {
+  id: 'socialtjansten',
+  officeHours: {
+    days: ['mon', 'tue', 'wed', 'thu', 'fri'] as Array<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun'>,
+    open: '08:00',
+    close: '16:30',
+  },
+};
 const handler = { aadObjectId: 'aad-handler', name: 'Hanna Handläggare' };
-const local = (d: Date) => new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm', dateStyle: 'short', timeStyle: 'short' }).format(d);
+const local = (d: Date) =>
+  new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm', dateStyle: 'short', timeStyle: 'short' }).format(d);
 
 /** Only what the row needs: no child, no free text. */
 function contentOf(o: { acute?: boolean; feedbackWanted?: boolean; role?: string } = {}): ReportContent {
@@ -39,7 +47,20 @@ function contentOf(o: { acute?: boolean; feedbackWanted?: boolean; role?: string
 function reportAt(receivedAt: string, changes: Partial<Report> = {}, content = contentOf()): Report {
   const at = new Date(receivedAt);
   const row = newReport(
-    { id: 'r1', draftId: 'd1', locale: 'sv', content, school: { id: 'ekbacken', district: 'norr', type: 'municipal' }, unit, child: undefined, sealed: 'sealed', draftStartedAt: at, schoolHolidays: defaultHolidayRules, byPrincipal: false, repeatChild: false },
+    {
+      id: 'r1',
+      draftId: 'd1',
+      locale: 'sv',
+      content,
+      school: { id: 'ekbacken', district: 'norr', type: 'municipal' },
+      unit,
+      child: undefined,
+      sealed: 'sealed',
+      draftStartedAt: at,
+      schoolHolidays: defaultHolidayRules,
+      byPrincipal: false,
+      repeatChild: false,
+    },
     at,
   );
   return { ...row, reference: 'VÄ-2026-00001', ...changes };
@@ -79,7 +100,14 @@ describe('the decision date is a Stockholm date (SoL (2025:400) 20 kap. 2 §, 19
     const report = reportAt('2026-03-20T09:00:00+01:00', { feedbackRequested: true });
     const decided = recordDecision(report, decision({ date: '2026-04-01' }), lateUtc).report;
     // 20:00 UTC on 8 April is 22:00 in Stockholm: seven days after 1 April (eight after the UTC date 31 March).
-    const facts = { draft_started_at: null, before_holiday: null, reporter_principal: null, repeat_child: null, ...rowOf(decided), feedback_given_at: '2026-04-08T20:00:00.000Z' };
+    const facts = {
+      draft_started_at: null,
+      before_holiday: null,
+      reporter_principal: null,
+      repeat_child: null,
+      ...rowOf(decided),
+      feedback_given_at: '2026-04-08T20:00:00.000Z',
+    };
     const counts = reportContribution(facts).counts;
     assert.equal(counts.feedbackWithinWeek, 1);
     assert.equal(counts.decidedWithin14, 1);
@@ -96,7 +124,11 @@ describe('the decision date is a Stockholm date (SoL (2025:400) 20 kap. 2 §, 19
   it('refuses a date that is not a calendar date', () => {
     const report = reportAt('2026-02-20T09:00:00+01:00');
     for (const date of ['2026-02-30', '2026-3-02', 'igår', ''])
-      assert.throws(() => recordDecision(report, decision({ date }), new Date('2026-03-02T09:00:00+01:00')), invalid('date', 'dateInvalid'), date);
+      assert.throws(
+        () => recordDecision(report, decision({ date }), new Date('2026-03-02T09:00:00+01:00')),
+        invalid('date', 'dateInvalid'),
+        date,
+      );
   });
 });
 
@@ -109,7 +141,10 @@ describe('the decision and its feedback (SoL (2025:400) 19 kap. 6 §, 20 kap. 2 
     assert.deepEqual(t.feedback, { kind: 'investigation', outcome: 'notOpened' });
     assert.equal(t.report.feedbackGivenAt?.toISOString(), now.toISOString());
     assert.equal(t.report.feedbackSentUnrequested, false);
-    assert.deepEqual(t.event, { kind: 'decision', detail: { outcome: 'notOpened', date: '2026-03-02', feedbackSent: true, beforeProtection: true } });
+    assert.deepEqual(t.event, {
+      kind: 'decision',
+      detail: { outcome: 'notOpened', date: '2026-03-02', feedbackSent: true, beforeProtection: true },
+    });
   });
 
   it('tells a reporter who did not ask only when intake chooses to, and says it was unasked', () => {
@@ -127,7 +162,7 @@ describe('the decision and its feedback (SoL (2025:400) 19 kap. 6 §, 20 kap. 2 
     assert.equal(t.report.feedbackGivenAt, undefined);
   });
 
-  it('keeps the law\'s order in the history: a decision after the protection assessment is not marked', () => {
+  it("keeps the law's order in the history: a decision after the protection assessment is not marked", () => {
     const assessed = assessProtection(reportAt(received), false, new Date('2026-03-02T10:00:00+01:00')).report;
     assert.equal(recordDecision(assessed, decision(), now).event.detail.beforeProtection, undefined);
   });
@@ -142,7 +177,15 @@ describe('the decision and its feedback (SoL (2025:400) 19 kap. 6 §, 20 kap. 2 
     const before = structuredClone(report);
     const t = recordDecision(report, decision(), now);
     assert.deepEqual(report, before);
-    assert.deepEqual(Object.keys(t.changes).sort(), ['decision', 'decisionAt', 'decisionDate', 'feedbackGivenAt', 'feedbackSentUnrequested', 'updatedAt', 'version']);
+    assert.deepEqual(Object.keys(t.changes).sort(), [
+      'decision',
+      'decisionAt',
+      'decisionDate',
+      'feedbackGivenAt',
+      'feedbackSentUnrequested',
+      'updatedAt',
+      'version',
+    ]);
     assert.equal(t.report.version, report.version + 1);
   });
 });
@@ -160,7 +203,10 @@ describe('taking a report, the protection assessment, the joint meeting, registr
 
   it('refuses a report already taken, naming who has it, before it looks at the phone', () => {
     const taken = takeReport(report(), handler, '08-123 456 78', now).report;
-    assert.throws(() => takeReport(taken, { aadObjectId: 'aad-other', name: 'Olle' }, '', now), (e) => refusal('taken')(e) && (e as ConflictError).detail.by === 'Hanna Handläggare');
+    assert.throws(
+      () => takeReport(taken, { aadObjectId: 'aad-other', name: 'Olle' }, '', now),
+      (e) => refusal('taken')(e) && (e as ConflictError).detail.by === 'Hanna Handläggare',
+    );
   });
 
   it('refuses a take without a phone, or with one that is not a phone number', () => {
@@ -196,7 +242,7 @@ describe('feedback marked inappropriate, and feedback asked for later', () => {
   const now = new Date('2026-03-03T10:00:00+01:00');
   const report = (changes: Partial<Report> = {}) => reportAt('2026-03-02T09:00:00+01:00', changes);
 
-  it('keeps intake\'s reason as a note, never as feedback, and only once', () => {
+  it("keeps intake's reason as a note, never as feedback, and only once", () => {
     const t = markFeedbackInappropriate(report(), '  skäl  ', now);
     assert.equal(t.note, 'skäl');
     assert.equal(t.feedback, undefined);
@@ -210,7 +256,12 @@ describe('feedback marked inappropriate, and feedback asked for later', () => {
   });
 
   it('sends the decision feedback at once to a reporter who asks after the decision', () => {
-    const decided = report({ feedbackRequested: false, decision: 'alreadyOngoing', decisionDate: '2026-03-02', decisionAt: new Date('2026-03-02T13:00:00.000Z') });
+    const decided = report({
+      feedbackRequested: false,
+      decision: 'alreadyOngoing',
+      decisionDate: '2026-03-02',
+      decisionAt: new Date('2026-03-02T13:00:00.000Z'),
+    });
     const t = requestFeedbackLater(decided, now);
     assert.deepEqual(t?.feedback, { kind: 'investigation', outcome: 'alreadyOngoing' });
     assert.equal(t?.report.feedbackGivenAt?.toISOString(), now.toISOString());
@@ -219,13 +270,18 @@ describe('feedback marked inappropriate, and feedback asked for later', () => {
 
   it('only records the wish before the decision, or when feedback is inappropriate or given', () => {
     assert.equal(requestFeedbackLater(report({ feedbackRequested: false }), now)?.feedback, undefined);
-    const inappropriate = report({ feedbackRequested: false, decision: 'opened', decisionAt: new Date('2026-03-02T13:00:00.000Z'), feedbackInappropriateAt: new Date('2026-03-02T12:00:00.000Z') });
+    const inappropriate = report({
+      feedbackRequested: false,
+      decision: 'opened',
+      decisionAt: new Date('2026-03-02T13:00:00.000Z'),
+      feedbackInappropriateAt: new Date('2026-03-02T12:00:00.000Z'),
+    });
     assert.equal(requestFeedbackLater(inappropriate, now)?.feedback, undefined);
     assert.equal(requestFeedbackLater(report(), now), undefined, 'asked on the form');
   });
 });
 
-describe('an acute report\'s alerts (issue 22 §3)', () => {
+describe("an acute report's alerts (issue 22 §3)", () => {
   const received = '2026-03-02T20:00:00+01:00';
   const acute = (changes: Partial<Report> = {}) => reportAt(received, changes, contentOf({ acute: true }));
   const after = (minutes: number) => new Date(new Date(received).getTime() + minutes * 60_000);

@@ -43,9 +43,16 @@ describe('log lines about errors', () => {
   });
 
   it("keeps a system error's message (what failed to connect), scrubbed", () => {
-    const error = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED', syscall: 'connect', errno: -111 });
+    const error = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+      code: 'ECONNREFUSED',
+      syscall: 'connect',
+      errno: -111,
+    });
     const line = logged({ err: error });
-    assert.deepEqual({ type: line.err.type, code: line.err.code, syscall: line.err.syscall, message: line.err.message }, { type: 'Error', code: 'ECONNREFUSED', syscall: 'connect', message: 'connect ECONNREFUSED 127.0.0.1:5432' });
+    assert.deepEqual(
+      { type: line.err.type, code: line.err.code, syscall: line.err.syscall, message: line.err.message },
+      { type: 'Error', code: 'ECONNREFUSED', syscall: 'connect', message: 'connect ECONNREFUSED 127.0.0.1:5432' },
+    );
   });
 
   it('reduces an error under any key, and a plain object under err to its type and code', () => {
@@ -63,7 +70,15 @@ describe('log lines about errors', () => {
  * An installation logged its team as `19:[email]`.
  */
 describe('log lines keep ids and lose personal data', () => {
-  forbid('anna.andersson@skola.exempel.se', '070-123 45 67', '08-123 456 78', '+46 70 123 45 67', '20121212-1212', '201212121212', '121212-1212');
+  forbid(
+    'anna.andersson@skola.exempel.se',
+    '070-123 45 67',
+    '08-123 456 78',
+    '+46 70 123 45 67',
+    '20121212-1212',
+    '201212121212',
+    '121212-1212',
+  );
 
   function logged(fields: Record<string, unknown>, message = 'something happened'): Record<string, any> {
     const capture = new LogCapture();
@@ -85,7 +100,10 @@ describe('log lines keep ids and lose personal data', () => {
   };
 
   it('keeps Teams thread ids, user and bot ids and GUIDs as they are, in fields and in the message', () => {
-    const line = logged({ ...ids, nested: { conversation: ids.team, members: [ids.user, ids.aad] } }, `posted to ${ids.channel} for ${ids.user}`);
+    const line = logged(
+      { ...ids, nested: { conversation: ids.team, members: [ids.user, ids.aad] } },
+      `posted to ${ids.channel} for ${ids.user}`,
+    );
     for (const [key, id] of Object.entries(ids)) assert.equal(line[key], id, key);
     assert.deepEqual(line.nested, { conversation: ids.team, members: [ids.user, ids.aad] });
     assert.equal(line.msg, `posted to ${ids.channel} for ${ids.user}`);
@@ -105,9 +123,15 @@ describe('log lines keep ids and lose personal data', () => {
   });
 
   it('does not let an id prefix carry an e-mail address or a personnummer through', () => {
-    const line = logged({ a: '29:anna.andersson@skola.exempel.se', b: '29:20121212-1212', c: '28:201212121212', d: '19:anna.andersson@skola.exempel.se' });
+    const line = logged({
+      a: '29:anna.andersson@skola.exempel.se',
+      b: '29:20121212-1212',
+      c: '28:201212121212',
+      d: '19:anna.andersson@skola.exempel.se',
+    });
     for (const key of ['a', 'b', 'c', 'd']) {
-      for (const secret of ['anna', 'andersson', '20121212', '1212']) assert.ok(!String(line[key]).includes(secret), `${key}: ${line[key]}`);
+      for (const secret of ['anna', 'andersson', '20121212', '1212'])
+        assert.ok(!String(line[key]).includes(secret), `${key}: ${line[key]}`);
     }
   });
 });

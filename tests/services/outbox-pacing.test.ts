@@ -36,7 +36,13 @@ describe(`outbox pacing on ${testStoreKind}: one busy conversation`, () => {
     };
     outbox.setSender(sender);
     for (let i = 0; i < 40; i++) {
-      await store.transaction((trx) => outbox.enqueue(trx, { dedupeKey: `r${i}`, target: { kind: 'channel', unitId: 'ifo', channel: 'reports' }, message: { kind: 'test', id: `r${i}` } }, clock.now()));
+      await store.transaction((trx) =>
+        outbox.enqueue(
+          trx,
+          { dedupeKey: `r${i}`, target: { kind: 'channel', unitId: 'ifo', channel: 'reports' }, message: { kind: 'test', id: `r${i}` } },
+          clock.now(),
+        ),
+      );
     }
     // Count the writes that hand rows back.
     const calls = { reschedule: 0, defer: 0 };
@@ -46,12 +52,25 @@ describe(`outbox pacing on ${testStoreKind}: one busy conversation`, () => {
 
     assert.equal(await outbox.drain(), 7, 'the first second: the channel takes 7');
     assert.deepEqual(calls, { reschedule: 0, defer: 1 }, 'the 33 waiting were handed back in one statement');
-    const waiting = await store.db.selectFrom('outbox').select(['next_attempt_at', 'locked_until', 'attempts']).where('status', '=', 'pending').execute();
+    const waiting = await store.db
+      .selectFrom('outbox')
+      .select(['next_attempt_at', 'locked_until', 'attempts'])
+      .where('status', '=', 'pending')
+      .execute();
     assert.equal(waiting.length, 33);
-    assert.ok(waiting.every((r) => r.locked_until === null && r.attempts === 0), 'handed back unclaimed, no attempt counted');
-    assert.ok(waiting.every((r) => new Date(r.next_attempt_at).getTime() > clock.now().getTime()), 'due again once the channel has room');
+    assert.ok(
+      waiting.every((r) => r.locked_until === null && r.attempts === 0),
+      'handed back unclaimed, no attempt counted',
+    );
+    assert.ok(
+      waiting.every((r) => new Date(r.next_attempt_at).getTime() > clock.now().getTime()),
+      'due again once the channel has room',
+    );
     const next = await outbox.nextAttemptAt();
-    assert.ok(next && next.getTime() > clock.now().getTime() && next.getTime() <= clock.now().getTime() + 1_100, 'the loop wakes when the channel has room (a second and the pacer margin), not before');
+    assert.ok(
+      next && next.getTime() > clock.now().getTime() && next.getTime() <= clock.now().getTime() + 1_100,
+      'the loop wakes when the channel has room (a second and the pacer margin), not before',
+    );
 
     // Reports keep arriving while the channel is full: they wait without being claimed, and go
     // after the ones stored before them.
@@ -63,7 +82,13 @@ describe(`outbox pacing on ${testStoreKind}: one busy conversation`, () => {
       return rows;
     };
     for (let i = 40; i < 45; i++) {
-      await store.transaction((trx) => outbox.enqueue(trx, { dedupeKey: `r${i}`, target: { kind: 'channel', unitId: 'ifo', channel: 'reports' }, message: { kind: 'test', id: `r${i}` } }, clock.now()));
+      await store.transaction((trx) =>
+        outbox.enqueue(
+          trx,
+          { dedupeKey: `r${i}`, target: { kind: 'channel', unitId: 'ifo', channel: 'reports' }, message: { kind: 'test', id: `r${i}` } },
+          clock.now(),
+        ),
+      );
       await outbox.drain();
     }
     assert.deepEqual(claims, [0, 0, 0, 0, 0], 'nothing is claimed for a full channel');
@@ -73,7 +98,11 @@ describe(`outbox pacing on ${testStoreKind}: one busy conversation`, () => {
       clock.advance(1_100);
       await outbox.drain();
     }
-    assert.deepEqual(sent.map((s) => s.id), Array.from({ length: 45 }, (_, i) => `r${i}`), 'each once, in the order stored');
+    assert.deepEqual(
+      sent.map((s) => s.id),
+      Array.from({ length: 45 }, (_, i) => `r${i}`),
+      'each once, in the order stored',
+    );
     for (const s of sent) assert.ok(sent.filter((o) => o.at > s.at - 1_000 && o.at <= s.at).length <= 7, 'never more than 7 in a second');
     assert.equal(calls.reschedule, 0, 'pacing never costs a write per message');
   });
@@ -94,10 +123,20 @@ describe(`outbox pacing on ${testStoreKind}: one busy conversation`, () => {
       },
     });
     for (let i = 0; i < 8; i++) {
-      await store.transaction((trx) => outbox.enqueue(trx, { dedupeKey: `s${i}`, target: { kind: 'channel', unitId: 'ifo', channel: 'reports' }, message: { kind: 'test', id: `s${i}` } }, clock.now()));
+      await store.transaction((trx) =>
+        outbox.enqueue(
+          trx,
+          { dedupeKey: `s${i}`, target: { kind: 'channel', unitId: 'ifo', channel: 'reports' }, message: { kind: 'test', id: `s${i}` } },
+          clock.now(),
+        ),
+      );
     }
     assert.equal(await outbox.drain(), 7, 'the channel takes 7 in its second');
-    assert.deepEqual(sent.map((s) => s.left), [0, 100, 200, 300, 400, 500, 600], 'one after the other');
+    assert.deepEqual(
+      sent.map((s) => s.left),
+      [0, 100, 200, 300, 400, 500, 600],
+      'one after the other',
+    );
 
     // A second and a bit after the first one left, but not yet a second (and the margin) after
     // Teams answered it: counted from when it left, the eighth would go now and could arrive
@@ -105,7 +144,7 @@ describe(`outbox pacing on ${testStoreKind}: one busy conversation`, () => {
     clock.set(new Date(start + 1_100));
     assert.equal(await outbox.drain(), 0, 'the eighth waits');
     const next = await outbox.nextAttemptAt();
-    assert.equal(next!.getTime() - start, 100 + 1_020, "it may go a second and 2 % after Teams answered the first");
+    assert.equal(next!.getTime() - start, 100 + 1_020, 'it may go a second and 2 % after Teams answered the first');
     clock.set(next!);
     assert.equal(await outbox.drain(), 1);
     assert.equal(sent.length, 8);

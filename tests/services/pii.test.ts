@@ -44,35 +44,112 @@ const cases: Array<[text: string, expected: Expect]> = [
   ['Hen hänger ofta vid Björkallén.', [['address', 'Björkallén']]],
   ['Postadressen är 123 45 Exemplinge.', [['postalCode', '123 45']]],
   ['De bor numera på storgatan 12 med mormor.', [['address', 'storgatan 12']]],
-  ['Adressen är Storgatan 12, 123 45 Exemplinge.', [['address', 'Storgatan 12'], ['postalCode', '123 45']]],
+  [
+    'Adressen är Storgatan 12, 123 45 Exemplinge.',
+    [
+      ['address', 'Storgatan 12'],
+      ['postalCode', '123 45'],
+    ],
+  ],
   ['Postnummer 12345 stod på kuvertet.', [['postalCode', '12345']]],
   ['Bor vid Kyrkbacken 3 med mormor.', [['address', 'Kyrkbacken 3']]],
   // Names: first names, surnames, possessives, at and after the start of a sentence.
   ['Kalle har blåmärken på armarna igen.', [['name', 'Kalle']]],
   ['Jag pratade med Emma om det hon berättat.', [['name', 'Emma']]],
-  ['Eleven Kalle Hemligsson kom utan jacka.', [['name', 'Kalle'], ['name', 'Hemligsson']]],
+  [
+    'Eleven Kalle Hemligsson kom utan jacka.',
+    [
+      ['name', 'Kalle'],
+      ['name', 'Hemligsson'],
+    ],
+  ],
   ['Hennes bror Oscar hämtar henne ibland.', [['name', 'Oscar']]],
   ['Familjen Andersson har fått besök av polisen.', [['name', 'Andersson']]],
   ['Hon sa att Ahmeds pappa slår.', [['name', 'Ahmeds']]],
-  ['Mamman, Anna Svensson, verkade berusad.', [['name', 'Anna'], ['name', 'Svensson']]],
+  [
+    'Mamman, Anna Svensson, verkade berusad.',
+    [
+      ['name', 'Anna'],
+      ['name', 'Svensson'],
+    ],
+  ],
   ['Enligt Sara i klassen har hen sovit ute.', [['name', 'Sara']]],
-  ['Lill-Kalle och Maja leker inte längre med hen.', [['name', 'Lill-Kalle'], ['name', 'Maja']]],
+  [
+    'Lill-Kalle och Maja leker inte längre med hen.',
+    [
+      ['name', 'Lill-Kalle'],
+      ['name', 'Maja'],
+    ],
+  ],
   ['Vi har pratat med Lindqvist, hens styvpappa.', [['name', 'Lindqvist']]],
   ['Det var Stig som hämtade, inte mamman.', [['name', 'Stig']]],
   ['Mia-Lotta berättade att hon inte vågar gå hem.', [['name', 'Mia-Lotta']]],
   ['Det stod KALLE på lappen i hans ficka.', [['name', 'KALLE']]],
   // Careless typing: lower case, Swedish letters or none, possessives, names that are also words.
-  ['ahmed hassan i 4b sa att mamma fatima slår.', [['name', 'ahmed'], ['name', 'hassan'], ['name', 'fatima']]],
+  [
+    'ahmed hassan i 4b sa att mamma fatima slår.',
+    [
+      ['name', 'ahmed'],
+      ['name', 'hassan'],
+      ['name', 'fatima'],
+    ],
+  ],
   ['Hon sa att ahmeds pappa slår.', [['name', 'ahmeds']]],
-  ['Jag pratade med Åsa och Örjan om Märtas mående.', [['name', 'Åsa'], ['name', 'Örjan'], ['name', 'Märtas']]],
-  ['Det är Bjorn och Goran som aldrig hämtar i tid.', [['name', 'Bjorn'], ['name', 'Goran']]],
+  [
+    'Jag pratade med Åsa och Örjan om Märtas mående.',
+    [
+      ['name', 'Åsa'],
+      ['name', 'Örjan'],
+      ['name', 'Märtas'],
+    ],
+  ],
+  [
+    'Det är Bjorn och Goran som aldrig hämtar i tid.',
+    [
+      ['name', 'Bjorn'],
+      ['name', 'Goran'],
+    ],
+  ],
   ['Ask kom inte i dag. Jag pratade med Ask i går.', [['name', 'Ask']]],
-  ['Ask Hassan kom inte till skolan.', [['name', 'Ask'], ['name', 'Hassan']]],
-  ['Elin Testbarn kom inte till skolan i dag.', [['name', 'Elin'], ['name', 'Testbarn']]],
-  ['Hen berättade det för Per och Klara på rasten.', [['name', 'Per'], ['name', 'Klara']]],
+  [
+    'Ask Hassan kom inte till skolan.',
+    [
+      ['name', 'Ask'],
+      ['name', 'Hassan'],
+    ],
+  ],
+  [
+    'Elin Testbarn kom inte till skolan i dag.',
+    [
+      ['name', 'Elin'],
+      ['name', 'Testbarn'],
+    ],
+  ],
+  [
+    'Hen berättade det för Per och Klara på rasten.',
+    [
+      ['name', 'Per'],
+      ['name', 'Klara'],
+    ],
+  ],
   // Mixed texts.
-  ['Emil (121212-1212) bor på Storgatan 12, mamma nås på 070-174 06 53.', [['name', 'Emil'], ['personnummer', '121212-1212'], ['address', 'Storgatan 12'], ['phone', '070-174 06 53']]],
-  ['Ring Johansson på 08-465 004 55 eller mejla a.b@example.org.', [['name', 'Johansson'], ['phone', '08-465 004 55'], ['email', 'a.b@example.org']]],
+  [
+    'Emil (121212-1212) bor på Storgatan 12, mamma nås på 070-174 06 53.',
+    [
+      ['name', 'Emil'],
+      ['personnummer', '121212-1212'],
+      ['address', 'Storgatan 12'],
+      ['phone', '070-174 06 53'],
+    ],
+  ],
+  [
+    'Ring Johansson på 08-465 004 55 eller mejla a.b@example.org.',
+    [
+      ['name', 'Johansson'],
+      ['phone', '08-465 004 55'],
+      ['email', 'a.b@example.org'],
+    ],
+  ],
   // Look-alikes that must NOT be flagged: dates, class names, times, amounts, rooms, counts.
   ['Det hände 2026-03-02 på rasten.', []],
   ['Sedan 2/3 har hen varit frånvarande varje måndag.', []],
@@ -122,11 +199,20 @@ describe('the identifying-details guard (PII)', () => {
       for (const [kind, value] of expected) {
         if (STRONG.has(kind)) {
           assert.ok(!result.cleaned.includes(value), `strong ${kind} "${value}" slipped through in: ${text}`);
-          assert.ok(result.removed.some((h) => h.value.includes(value) || value.includes(h.value)), `strong ${kind} "${value}" not reported in: ${text}`);
+          assert.ok(
+            result.removed.some((h) => h.value.includes(value) || value.includes(h.value)),
+            `strong ${kind} "${value}" not reported in: ${text}`,
+          );
         }
       }
       // Compare found spans with expected spans in the original text (weak positions refer to the cleaned text).
-      const expectedSpans = expected.map(([kind, value]) => ({ kind, value, start: text.indexOf(value), end: text.indexOf(value) + value.length, found: false }));
+      const expectedSpans = expected.map(([kind, value]) => ({
+        kind,
+        value,
+        start: text.indexOf(value),
+        end: text.indexOf(value) + value.length,
+        found: false,
+      }));
       for (const e of expectedSpans) assert.ok(e.start >= 0, `expected value "${e.value}" not in its text`);
       const found = [
         ...result.removed,
@@ -153,7 +239,9 @@ describe('the identifying-details guard (PII)', () => {
     }
     const precision = tp / (tp + fp);
     const recall = tp / (tp + fn);
-    console.log(`      PII guard over ${cases.length} texts: precision ${(precision * 100).toFixed(1)} %, recall ${(recall * 100).toFixed(1)} % (tp ${tp}, fp ${fp}, fn ${fn})`);
+    console.log(
+      `      PII guard over ${cases.length} texts: precision ${(precision * 100).toFixed(1)} %, recall ${(recall * 100).toFixed(1)} % (tp ${tp}, fp ${fp}, fn ${fn})`,
+    );
     for (const m of misses) console.log(`        missed: ${m}`);
     for (const f of falseAlarms) console.log(`        false alarm: ${f}`);
     assert.ok(recall >= 0.95, `recall ${recall}`);
@@ -163,7 +251,11 @@ describe('the identifying-details guard (PII)', () => {
   it('flags none of the look-alikes: dates, class names, times, amounts, rooms', () => {
     for (const [text, expected] of cases.filter(([, e]) => e.length === 0)) {
       const result = checkText(text);
-      assert.deepEqual([...result.removed, ...result.flagged].map((h) => `${h.kind}:${h.value}`), [], text);
+      assert.deepEqual(
+        [...result.removed, ...result.flagged].map((h) => `${h.kind}:${h.value}`),
+        [],
+        text,
+      );
       assert.equal(result.cleaned, text);
     }
   });
@@ -171,19 +263,43 @@ describe('the identifying-details guard (PII)', () => {
   it(`replaces strong hits with "${REMOVED}" and keeps the rest of the text as it was`, () => {
     const r = checkText('Mamman (121212-1212) ringde från 070-174 06 50 och mejlade x@example.com.');
     assert.equal(r.cleaned, `Mamman (${REMOVED}) ringde från ${REMOVED} och mejlade ${REMOVED}.`);
-    assert.deepEqual(r.removed.map((h) => h.kind), ['personnummer', 'phone', 'email']);
+    assert.deepEqual(
+      r.removed.map((h) => h.kind),
+      ['personnummer', 'phone', 'email'],
+    );
     assert.deepEqual(r.flagged, []);
   });
 
   it('replaces every name, address and postal code in what is sent, and restores only what the teacher restored', () => {
-    const r = checkText('Ahmed Hassan i 4B blir slagen. Mamma Fatima, 070-174 06 50, bor på Storgatan 12, 123 45 Exemplinge. Ahmeds bror också.');
-    assert.deepEqual(r.flagged.map((h) => [h.kind, h.value]), [['name', 'Ahmed'], ['name', 'Hassan'], ['name', 'Fatima'], ['address', 'Storgatan 12'], ['postalCode', '123 45'], ['name', 'Ahmeds']]);
+    const r = checkText(
+      'Ahmed Hassan i 4B blir slagen. Mamma Fatima, 070-174 06 50, bor på Storgatan 12, 123 45 Exemplinge. Ahmeds bror också.',
+    );
+    assert.deepEqual(
+      r.flagged.map((h) => [h.kind, h.value]),
+      [
+        ['name', 'Ahmed'],
+        ['name', 'Hassan'],
+        ['name', 'Fatima'],
+        ['address', 'Storgatan 12'],
+        ['postalCode', '123 45'],
+        ['name', 'Ahmeds'],
+      ],
+    );
     const sent = replaceFlagged(r.cleaned, r.flagged);
-    assert.equal(sent, `${PLACEHOLDER.name} ${PLACEHOLDER.name} i 4B blir slagen. Mamma ${PLACEHOLDER.name}, ${REMOVED}, bor på ${PLACEHOLDER.address}, ${PLACEHOLDER.postalCode} Exemplinge. ${PLACEHOLDER.name} bror också.`);
-    assert.equal(sent, '[namn] [namn] i 4B blir slagen. Mamma [namn], [borttaget], bor på [adress], [postnummer] Exemplinge. [namn] bror också.');
+    assert.equal(
+      sent,
+      `${PLACEHOLDER.name} ${PLACEHOLDER.name} i 4B blir slagen. Mamma ${PLACEHOLDER.name}, ${REMOVED}, bor på ${PLACEHOLDER.address}, ${PLACEHOLDER.postalCode} Exemplinge. ${PLACEHOLDER.name} bror också.`,
+    );
+    assert.equal(
+      sent,
+      '[namn] [namn] i 4B blir slagen. Mamma [namn], [borttaget], bor på [adress], [postnummer] Exemplinge. [namn] bror också.',
+    );
     for (const name of ['Ahmed', 'Hassan', 'Fatima', 'Storgatan', '123 45']) assert.ok(!sent.includes(name), name);
     // One restored: that one word comes back, in its place, and nothing else does.
-    assert.equal(replaceFlagged(r.cleaned, r.flagged, new Set([1])), '[namn] Hassan i 4B blir slagen. Mamma [namn], [borttaget], bor på [adress], [postnummer] Exemplinge. [namn] bror också.');
+    assert.equal(
+      replaceFlagged(r.cleaned, r.flagged, new Set([1])),
+      '[namn] Hassan i 4B blir slagen. Mamma [namn], [borttaget], bor på [adress], [postnummer] Exemplinge. [namn] bror också.',
+    );
     // What the teacher replaced stays replaced when the text is checked again.
     assert.deepEqual(checkText(sent).flagged, []);
   });
@@ -200,29 +316,44 @@ describe('the identifying-details guard (PII)', () => {
 
   it('finds names hidden by invisible characters or typed with a combining ring', () => {
     const r = checkText('Ah\u200Bmed och A\u030Asa kom inte.');
-    assert.deepEqual(r.flagged.map((h) => h.value), ['Ahmed', 'Åsa']);
+    assert.deepEqual(
+      r.flagged.map((h) => h.value),
+      ['Ahmed', 'Åsa'],
+    );
     assert.equal(replaceFlagged(r.cleaned, r.flagged), '[namn] och [namn] kom inte.');
   });
 
-  it('flags the school\'s name when the teacher chose not to show it', () => {
+  it("flags the school's name when the teacher chose not to show it", () => {
     const places = ['Ekbackens skola', 'Förskolan Solstrålen', 'Friskolan Lyran'].flatMap(placeTerms);
     assert.deepEqual(places, ['Ekbacken', 'Solstrålen', 'Lyran']);
-    assert.deepEqual(checkText('Hen går i 5B på Ekbackens skola sedan i höstas.', [], places).flagged.map((h) => [h.kind, h.value]), [['place', 'Ekbackens']]);
-    assert.deepEqual(checkText('På ekbacken har det hänt förut.', [], places).flagged.map((h) => h.value), ['ekbacken']);
+    assert.deepEqual(
+      checkText('Hen går i 5B på Ekbackens skola sedan i höstas.', [], places).flagged.map((h) => [h.kind, h.value]),
+      [['place', 'Ekbackens']],
+    );
+    assert.deepEqual(
+      checkText('På ekbacken har det hänt förut.', [], places).flagged.map((h) => h.value),
+      ['ekbacken'],
+    );
     assert.deepEqual(checkText('Hen går på en skola i norra distriktet.', [], places).flagged, []);
   });
 
-  it('flags further names when a municipality configures them (a school\'s pupils)', () => {
+  it("flags further names when a municipality configures them (a school's pupils)", () => {
     assert.deepEqual(checkText('Jag är orolig för Zlatana.').flagged, []);
-    assert.deepEqual(checkText('Jag är orolig för Zlatana.', ['Zlatana']).flagged.map((h) => h.value), ['Zlatana']);
+    assert.deepEqual(
+      checkText('Jag är orolig för Zlatana.', ['Zlatana']).flagged.map((h) => h.value),
+      ['Zlatana'],
+    );
   });
 
   // Formatting variants of the same few test numbers, in varied surroundings: the strong patterns
   // must hold whatever the separators and punctuation around them.
-  const context = { prefix: fc.constantFrom('', 'pnr ', 'Personnummer: ', '(', 'nr:', 'Eleven, ', '"'), suffix: fc.constantFrom('', '.', ')', ' och', ',', '"', '!') };
+  const context = {
+    prefix: fc.constantFrom('', 'pnr ', 'Personnummer: ', '(', 'nr:', 'Eleven, ', '"'),
+    suffix: fc.constantFrom('', '.', ')', ' och', ',', '"', '!'),
+  };
   const digitsOnly = (t: string) => t.replace(/\D/g, '');
 
-  it('removes Skatteverket\'s test personnummer in any common formatting and surrounding', () => {
+  it("removes Skatteverket's test personnummer in any common formatting and surrounding", () => {
     const pnr = fc.record({
       century: fc.constantFrom('', '19', '20'),
       sep: fc.constantFrom('', '-', '+', ' ', ' - '),

@@ -51,8 +51,22 @@ describe('which annual-cycle reminders are still worth sending', () => {
 
   it('makes one reminder per recipient, unreachable (and not scheduled) without the app', () => {
     const dueAt = at('2026-08-17T07:00:00+02:00');
-    const run = runOf(entry, dueAt, [{ aadObjectId: 'anna', schoolId: 'ekbacken' }, { aadObjectId: 'bo', schoolId: 'ekbacken' }, { unitId: 'norr' }], new Set(['anna']), dueAt, dueAt);
-    assert.deepEqual(run.map((r) => [r.status, r.sendAt?.toISOString()]), [['open', dueAt.toISOString()], ['unreachable', undefined], ['open', dueAt.toISOString()]]);
+    const run = runOf(
+      entry,
+      dueAt,
+      [{ aadObjectId: 'anna', schoolId: 'ekbacken' }, { aadObjectId: 'bo', schoolId: 'ekbacken' }, { unitId: 'norr' }],
+      new Set(['anna']),
+      dueAt,
+      dueAt,
+    );
+    assert.deepEqual(
+      run.map((r) => [r.status, r.sendAt?.toISOString()]),
+      [
+        ['open', dueAt.toISOString()],
+        ['unreachable', undefined],
+        ['open', dueAt.toISOString()],
+      ],
+    );
     assert.equal(run[0]!.key, `cycle:terminsstart:${dueAt.toISOString()}:anna:ekbacken`, 'the key makes a retried run insert nothing new');
     assert.equal(run[2]!.key, `cycle:terminsstart:${dueAt.toISOString()}:unit-norr:`);
   });

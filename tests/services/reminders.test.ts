@@ -12,8 +12,16 @@ describe('reminder calendar rules', () => {
   it('moves a reminder due on a weekend or a Swedish public holiday to the next working day', () => {
     assert.equal(nextWorkingTime(new Date('2026-03-03T07:00:00+01:00')).toISOString(), '2026-03-03T06:00:00.000Z', 'a Tuesday stays');
     assert.equal(nextWorkingTime(new Date('2026-08-15T07:00:00+02:00')).toISOString(), '2026-08-17T05:00:00.000Z', 'Saturday -> Monday');
-    assert.equal(nextWorkingTime(new Date('2026-04-03T07:00:00+02:00')).toISOString(), '2026-04-07T05:00:00.000Z', 'Good Friday -> the Tuesday after Easter Monday');
-    assert.equal(nextWorkingTime(new Date('2026-05-01T07:00:00+02:00')).toISOString(), '2026-05-04T05:00:00.000Z', 'May Day (Friday) -> Monday');
+    assert.equal(
+      nextWorkingTime(new Date('2026-04-03T07:00:00+02:00')).toISOString(),
+      '2026-04-07T05:00:00.000Z',
+      'Good Friday -> the Tuesday after Easter Monday',
+    );
+    assert.equal(
+      nextWorkingTime(new Date('2026-05-01T07:00:00+02:00')).toISOString(),
+      '2026-05-04T05:00:00.000Z',
+      'May Day (Friday) -> Monday',
+    );
   });
 
   it('lets a reminder arrive 07:00-18:00 on working days only; one due outside waits for the next working morning', () => {
@@ -23,8 +31,16 @@ describe('reminder calendar rules', () => {
     assert.equal(at('2026-03-04T03:00:00+01:00'), '2026-03-04T06:00:00.000Z', 'the night -> 07:00 the same day');
     assert.equal(at('2026-03-06T22:00:00+01:00'), '2026-03-09T06:00:00.000Z', 'Friday night -> Monday 07:00');
     assert.equal(at('2026-08-10T06:30:00+02:00'), '2026-08-10T05:00:00.000Z', 'summer time: 07:00 is 05:00 UTC');
-    assert.equal(at('2026-12-23T19:00:00+01:00'), '2026-12-28T06:00:00.000Z', 'Christmas Eve, Christmas Day and a weekend -> Monday 28 December');
-    assert.equal(at('2026-03-29T01:30:00+01:00'), '2026-03-30T05:00:00.000Z', 'the night the clocks go forward (a Sunday) -> Monday 07:00 summer time');
+    assert.equal(
+      at('2026-12-23T19:00:00+01:00'),
+      '2026-12-28T06:00:00.000Z',
+      'Christmas Eve, Christmas Day and a weekend -> Monday 28 December',
+    );
+    assert.equal(
+      at('2026-03-29T01:30:00+01:00'),
+      '2026-03-30T05:00:00.000Z',
+      'the night the clocks go forward (a Sunday) -> Monday 07:00 summer time',
+    );
     assert.equal(isWorkingTime(new Date('2026-03-03T07:00:00+01:00')), true);
     assert.equal(isWorkingTime(new Date('2026-03-03T06:59:59+01:00')), false);
     assert.equal(isWorkingTime(new Date('2026-06-19T10:00:00+02:00')), false, 'Midsummer Eve');
@@ -39,7 +55,11 @@ describe('reminder calendar rules', () => {
   it("ends the day at Stockholm's midnight, in winter and in summer time", () => {
     assert.equal(stockholmDayEnd(new Date('2026-01-15T12:00:00+01:00')).toISOString(), '2026-01-15T23:00:00.000Z');
     assert.equal(stockholmDayEnd(new Date('2026-07-15T23:30:00+02:00')).toISOString(), '2026-07-15T22:00:00.000Z');
-    assert.equal(stockholmDayEnd(new Date('2026-03-28T12:00:00+01:00')).toISOString(), '2026-03-28T23:00:00.000Z', 'the night the clocks go forward');
+    assert.equal(
+      stockholmDayEnd(new Date('2026-03-28T12:00:00+01:00')).toISOString(),
+      '2026-03-28T23:00:00.000Z',
+      'the night the clocks go forward',
+    );
   });
 
   it('counts terms as schools do: VT January–June, HT July–December', () => {
@@ -61,15 +81,36 @@ describe('reminder calendar rules', () => {
     assert.deepEqual(runs('terminsstart-vt', '2026-12-01T00:00:00Z', '2027-12-01T00:00:00Z'), ['2027-01-11T06:00:00.000Z']);
     assert.deepEqual(
       m.annualCycle.map((e) => e.id),
-      ['terminsstart-ht', 'terminsstart-vt', 'nyanstallda', 'rutin-oversyn', 'samverkansmote', 'samverkansmote-ifo', 'samverkansavtal', 'information-skolor', 'introduktion-mottagning', 'kontaktpersoner', 'kontaktpersoner-ifo', 'fristaende-skolor', 'arsrapport', 'internkontroll'],
+      [
+        'terminsstart-ht',
+        'terminsstart-vt',
+        'nyanstallda',
+        'rutin-oversyn',
+        'samverkansmote',
+        'samverkansmote-ifo',
+        'samverkansavtal',
+        'information-skolor',
+        'introduktion-mottagning',
+        'kontaktpersoner',
+        'kontaktpersoner-ifo',
+        'fristaende-skolor',
+        'arsrapport',
+        'internkontroll',
+      ],
     );
     assert.ok(m.annualCycle.every((e) => !/2001:453|14 kap/.test(`${e.text.sv} ${e.text.en}`)));
     assert.deepEqual(m.reminders, { draftNudgeMinutes: 60, principalDigest: '0 7 * * mon', intakeSummary: '30 7 * * mon-fri' });
 
     // What the audits describe (issue 24 §3). Intake and principals meet every term, not yearly
     // (Eksjö, Herrljunga): once in the spring term and once in the autumn term.
-    assert.deepEqual(runs('samverkansmote', '2027-01-01T00:00:00Z', '2028-01-01T00:00:00Z').map((t) => termOf(new Date(t))), ['2027-VT', '2027-HT']);
-    assert.deepEqual(runs('samverkansmote-ifo', '2027-01-01T00:00:00Z', '2028-01-01T00:00:00Z').map((t) => termOf(new Date(t))), ['2027-VT', '2027-HT']);
+    assert.deepEqual(
+      runs('samverkansmote', '2027-01-01T00:00:00Z', '2028-01-01T00:00:00Z').map((t) => termOf(new Date(t))),
+      ['2027-VT', '2027-HT'],
+    );
+    assert.deepEqual(
+      runs('samverkansmote-ifo', '2027-01-01T00:00:00Z', '2028-01-01T00:00:00Z').map((t) => termOf(new Date(t))),
+      ['2027-VT', '2027-HT'],
+    );
     // The yearly report of Värna's figures to the committees and the board goes to the statistics
     // role with last year's figures; the internal-control check with last term's.
     assert.deepEqual(byId('arsrapport').audience, { kind: 'statistics' });
@@ -86,10 +127,23 @@ describe('reminder calendar rules', () => {
     assert.deepEqual(byId('fristaende-skolor').audience, { kind: 'independentPrincipals' });
     // Each new entry names the audit it comes from.
     const seeds = /Leksand|Herrljunga|Stockholm|Kinda|Eksjö/;
-    for (const id of ['samverkansmote', 'samverkansmote-ifo', 'information-skolor', 'introduktion-mottagning', 'kontaktpersoner', 'kontaktpersoner-ifo', 'fristaende-skolor', 'arsrapport', 'internkontroll']) {
+    for (const id of [
+      'samverkansmote',
+      'samverkansmote-ifo',
+      'information-skolor',
+      'introduktion-mottagning',
+      'kontaktpersoner',
+      'kontaktpersoner-ifo',
+      'fristaende-skolor',
+      'arsrapport',
+      'internkontroll',
+    ]) {
       assert.match(byId(id).description ?? '', seeds, id);
     }
-    assert.ok(m.annualCycle.every((e) => durationMs(e.catchUpWithin) >= 14 * 86_400_000), 'every entry keeps at least the default window');
+    assert.ok(
+      m.annualCycle.every((e) => durationMs(e.catchUpWithin) >= 14 * 86_400_000),
+      'every entry keeps at least the default window',
+    );
   });
 
   it('refuses figures for an intake channel and a catchUpWithin that is not a duration, naming the entry', () => {
@@ -106,8 +160,14 @@ describe('reminder calendar rules', () => {
       if (!(error instanceof ConfigError)) throw error;
       problems = error.problems;
     }
-    assert.ok(problems.some((p) => new RegExp(`annualCycle\\[${unit}\\]\\.figures: figures go to people`).test(p)), problems.join('\n'));
-    assert.ok(problems.some((p) => /annualCycle\[0\]\.catchUpWithin: must be a duration/.test(p)), problems.join('\n'));
+    assert.ok(
+      problems.some((p) => new RegExp(`annualCycle\\[${unit}\\]\\.figures: figures go to people`).test(p)),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) => /annualCycle\[0\]\.catchUpWithin: must be a duration/.test(p)),
+      problems.join('\n'),
+    );
   });
 
   it('refuses a municipality file with a schedule that is not a cron expression, naming the entry', () => {
@@ -123,7 +183,13 @@ describe('reminder calendar rules', () => {
       if (!(error instanceof ConfigError)) throw error;
       problems = error.problems;
     }
-    assert.ok(problems.some((p) => /annualCycle\[2\]\.schedule: must be a cron expression/.test(p)), problems.join('\n'));
-    assert.ok(problems.some((p) => /reminders\.principalDigest: must be a cron expression/.test(p)), problems.join('\n'));
+    assert.ok(
+      problems.some((p) => /annualCycle\[2\]\.schedule: must be a cron expression/.test(p)),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) => /reminders\.principalDigest: must be a cron expression/.test(p)),
+      problems.join('\n'),
+    );
   });
 });

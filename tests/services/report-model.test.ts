@@ -20,12 +20,13 @@ describe('the personnummer as teachers type it', () => {
     assert.equal(normalizePnr(' 20150714 - 9803 '), '20150714-9803');
     assert.equal(normalizePnr('20150714-9803'), '20150714-9803');
     assert.equal(normalizePnr('2015 0714 9803'), '2015 0714 9803', 'only the separator');
-    for (const typed of ['20150714 9803', '20150714-9803', '201507149803', '150714-9803', '150714 9803']) assert.ok(checkPersonnummer(typed, at).ok, typed);
+    for (const typed of ['20150714 9803', '20150714-9803', '201507149803', '150714-9803', '150714 9803'])
+      assert.ok(checkPersonnummer(typed, at).ok, typed);
     assert.equal(checkPersonnummer('20150714 9804', at).ok, false, 'the checksum still counts');
   });
 });
 
-describe('the form\'s three cards', () => {
+describe("the form's three cards", () => {
   it('puts every step on one card, acute danger on the first, and drafts from before on the card that holds their step', () => {
     assert.deepEqual(steps.map(pageOf), ['childPage', 'childPage', 'concernPage', 'concernPage', 'sendPage', 'sendPage']);
     assert.equal(pageOf('review'), 'sendPage');

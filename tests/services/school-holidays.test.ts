@@ -7,7 +7,14 @@ describe('school holidays (statistics: reports before a holiday)', () => {
     // Sportlov week 9 (Mon 23 Feb), Good Friday 3 April, after Friday 12 June, höstlov week 44
     // (Mon 26 Oct), after Friday 18 December.
     assert.deepEqual(holidayStarts(2026), ['2026-02-23', '2026-04-03', '2026-06-13', '2026-10-26', '2026-12-19']);
-    assert.deepEqual(holidayStarts(2025, { ...defaultHolidayRules, sportlovWeek: 7, starts: ['2025-06-11'] }), ['2025-02-10', '2025-04-18', '2025-06-11', '2025-06-14', '2025-10-27', '2025-12-20']);
+    assert.deepEqual(holidayStarts(2025, { ...defaultHolidayRules, sportlovWeek: 7, starts: ['2025-06-11'] }), [
+      '2025-02-10',
+      '2025-04-18',
+      '2025-06-11',
+      '2025-06-14',
+      '2025-10-27',
+      '2025-12-20',
+    ]);
   });
 
   it('counts the 14 days before a first day, not the first day itself, across a new year', () => {

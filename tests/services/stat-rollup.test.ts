@@ -38,18 +38,60 @@ function reportRow(id: string, school: number, month: string, category: string):
   const [s, d, t] = SCHOOLS[school]!;
   const at = `${month}-30T21:30:00.000Z`; // late evening UTC: the next day in Stockholm
   return {
-    id, reference: id, submission_key: id, reporter_aad: 'r', reporter_locale: 'sv', school_id: s, district_id: d, school_type: t, intake_unit_id: 'u', category,
-    acute: 0, feedback_requested: 0, joint_meeting_wanted: 0, child_key: null, sealed: null, received_at: at, received_month: month, protection_due_at: at, decision_due_at: at,
-    channel_conversation_id: null, channel_activity_id: null, handler_aad: null, handler_name: null, handler_phone: null, receipt_at: null, protection_at: null,
-    protection_immediate: null, decision: null, decision_date: null, decision_at: null, feedback_inappropriate_at: null, feedback_requested_later_at: null,
-    feedback_given_at: null, joint_meeting_offered_at: null, feedback_sent_unrequested: null, version: 1, purged_at: null, updated_at: at,
+    id,
+    reference: id,
+    submission_key: id,
+    reporter_aad: 'r',
+    reporter_locale: 'sv',
+    school_id: s,
+    district_id: d,
+    school_type: t,
+    intake_unit_id: 'u',
+    category,
+    acute: 0,
+    feedback_requested: 0,
+    joint_meeting_wanted: 0,
+    child_key: null,
+    sealed: null,
+    received_at: at,
+    received_month: month,
+    protection_due_at: at,
+    decision_due_at: at,
+    channel_conversation_id: null,
+    channel_activity_id: null,
+    handler_aad: null,
+    handler_name: null,
+    handler_phone: null,
+    receipt_at: null,
+    protection_at: null,
+    protection_immediate: null,
+    decision: null,
+    decision_date: null,
+    decision_at: null,
+    feedback_inappropriate_at: null,
+    feedback_requested_later_at: null,
+    feedback_given_at: null,
+    joint_meeting_offered_at: null,
+    feedback_sent_unrequested: null,
+    version: 1,
+    purged_at: null,
+    updated_at: at,
   };
 }
 
 const later = (hours: number) => new Date(Date.parse('2026-07-01T00:00:00Z') + hours * 3_600_000).toISOString();
 const op = fc.oneof(
-  fc.record({ kind: fc.constant('report' as const), school: fc.integer({ min: 0, max: 2 }), month: fc.constantFrom(...MONTHS), category: fc.constantFrom('neglect', 'violence') }),
-  fc.record({ kind: fc.constant('consultation' as const), school: fc.integer({ min: 0, max: 2 }), hours: fc.integer({ min: -800, max: 800 }) }),
+  fc.record({
+    kind: fc.constant('report' as const),
+    school: fc.integer({ min: 0, max: 2 }),
+    month: fc.constantFrom(...MONTHS),
+    category: fc.constantFrom('neglect', 'violence'),
+  }),
+  fc.record({
+    kind: fc.constant('consultation' as const),
+    school: fc.integer({ min: 0, max: 2 }),
+    hours: fc.integer({ min: -800, max: 800 }),
+  }),
   fc.record({
     kind: fc.constant('change' as const),
     pick: fc.nat(),
@@ -79,7 +121,11 @@ const op = fc.oneof(
     kind: fc.constant('consult' as const),
     pick: fc.nat(),
     patch: fc.record(
-      { outcome: fc.constantFrom(null, 'report', 'noReportNow', 'otherSupport'), led_to_report: fc.constantFrom(0, 1), first_answer_at: fc.option(fc.integer({ min: 0, max: 400 }).map(later)) },
+      {
+        outcome: fc.constantFrom(null, 'report', 'noReportNow', 'otherSupport'),
+        led_to_report: fc.constantFrom(0, 1),
+        first_answer_at: fc.option(fc.integer({ min: 0, max: 400 }).map(later)),
+      },
       { requiredKeys: [] },
     ),
   }),
@@ -109,7 +155,14 @@ describe('the statistics roll-up', () => {
         for (const [i, o] of ops.entries()) {
           const id = `x${run}-${i}`;
           if (o.kind === 'report') {
-            await store.transaction((trx) => trackReport(trx, id, () => trx.insertInto('reports').values(reportRow(id, o.school, o.month, o.category)).execute()));
+            await store.transaction((trx) =>
+              trackReport(trx, id, () =>
+                trx
+                  .insertInto('reports')
+                  .values(reportRow(id, o.school, o.month, o.category))
+                  .execute(),
+              ),
+            );
             reports.push(id);
           } else if (o.kind === 'consultation') {
             const [s, d, t] = SCHOOLS[o.school]!;
@@ -118,9 +171,29 @@ describe('the statistics roll-up', () => {
                 trx
                   .insertInto('consultations')
                   .values({
-                    id, number: ++numbers, submission_key: id, teacher_key: 't', teacher_locale: 'sv', unit_id: 'u', school_id: s, district_id: d, school_type: t, school_shown: 1,
-                    sealed: null, status: 'open', created_at: later(o.hours), first_answer_at: null, closed_at: null, outcome: null, led_to_report: 0, messages: 0,
-                    channel_conversation_id: null, channel_activity_id: null, version: 1, purged_at: null, updated_at: later(o.hours),
+                    id,
+                    number: ++numbers,
+                    submission_key: id,
+                    teacher_key: 't',
+                    teacher_locale: 'sv',
+                    unit_id: 'u',
+                    school_id: s,
+                    district_id: d,
+                    school_type: t,
+                    school_shown: 1,
+                    sealed: null,
+                    status: 'open',
+                    created_at: later(o.hours),
+                    first_answer_at: null,
+                    closed_at: null,
+                    outcome: null,
+                    led_to_report: 0,
+                    messages: 0,
+                    channel_conversation_id: null,
+                    channel_activity_id: null,
+                    version: 1,
+                    purged_at: null,
+                    updated_at: later(o.hours),
                   })
                   .execute(),
               ),
@@ -128,11 +201,28 @@ describe('the statistics roll-up', () => {
             consultations.push(id);
           } else if (o.kind === 'change' && reports.length) {
             const target = reports[o.pick % reports.length]!;
-            if (Object.keys(o.patch).length) await store.transaction((trx) => trackReport(trx, target, () => trx.updateTable('reports').set(o.patch as never).where('id', '=', target).execute()));
+            if (Object.keys(o.patch).length)
+              await store.transaction((trx) =>
+                trackReport(trx, target, () =>
+                  trx
+                    .updateTable('reports')
+                    .set(o.patch as never)
+                    .where('id', '=', target)
+                    .execute(),
+                ),
+              );
           } else if (o.kind === 'consult' && consultations.length) {
             const target = consultations[o.pick % consultations.length]!;
             if (Object.keys(o.patch).length)
-              await store.transaction((trx) => trackConsultation(trx, target, () => trx.updateTable('consultations').set(o.patch as never).where('id', '=', target).execute()));
+              await store.transaction((trx) =>
+                trackConsultation(trx, target, () =>
+                  trx
+                    .updateTable('consultations')
+                    .set(o.patch as never)
+                    .where('id', '=', target)
+                    .execute(),
+                ),
+              );
           }
         }
         assert.deepEqual(await rollupDifferences(store.db), []);
@@ -141,7 +231,7 @@ describe('the statistics roll-up', () => {
     );
   });
 
-  it('keeps issue 24 §2\'s counts and times of a purged report, and a rebuild agrees', async () => {
+  it("keeps issue 24 §2's counts and times of a purged report, and a rebuild agrees", async () => {
     const full = (id: string): ReportTable => ({
       ...reportRow(id, 0, '2026-06', 'neglect'),
       feedback_requested: 1,
@@ -157,20 +247,56 @@ describe('the statistics roll-up', () => {
       reporter_principal: 1,
       repeat_child: 1,
     });
-    const marked = (id: string): ReportTable => ({ ...reportRow(id, 0, '2026-06', 'neglect'), decision: 'notOpened', decision_date: '2026-07-20', feedback_inappropriate_at: later(30), protection_at: later(60) });
-    for (const row of [full('p1'), full('p2'), marked('p3')]) await store.transaction((trx) => trackReport(trx, row.id, () => trx.insertInto('reports').values(row).execute()));
+    const marked = (id: string): ReportTable => ({
+      ...reportRow(id, 0, '2026-06', 'neglect'),
+      decision: 'notOpened',
+      decision_date: '2026-07-20',
+      feedback_inappropriate_at: later(30),
+      protection_at: later(60),
+    });
+    for (const row of [full('p1'), full('p2'), marked('p3')])
+      await store.transaction((trx) => trackReport(trx, row.id, () => trx.insertInto('reports').values(row).execute()));
     await foldRollup(store.db);
     const counts = async () =>
       store.db
         .selectFrom('stat_counts')
-        .select(['reports', 'receipt_confirmed', 'feedback_within_week', 'feedback_inappropriate', 'protection_in_time', 'reports_before_holiday', 'by_principal', 'repeat_reports'])
+        .select([
+          'reports',
+          'receipt_confirmed',
+          'feedback_within_week',
+          'feedback_inappropriate',
+          'protection_in_time',
+          'reports_before_holiday',
+          'by_principal',
+          'repeat_reports',
+        ])
         .executeTakeFirstOrThrow();
-    const want = { reports: 3, receipt_confirmed: 2, feedback_within_week: 2, feedback_inappropriate: 1, protection_in_time: 2, reports_before_holiday: 2, by_principal: 2, repeat_reports: 2 };
+    const want = {
+      reports: 3,
+      receipt_confirmed: 2,
+      feedback_within_week: 2,
+      feedback_inappropriate: 1,
+      protection_in_time: 2,
+      reports_before_holiday: 2,
+      by_principal: 2,
+      repeat_reports: 2,
+    };
     const plain = (r: object) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number(v)]));
     assert.deepEqual(plain(await counts()), want);
     const times = async () =>
-      (await store.db.selectFrom('stat_durations').select(['measure', 'bucket', 'n']).where('measure', 'in', ['feedbackAfterDecisionDays', 'draftToSendHours']).orderBy('measure').execute()).map(plain2);
-    const plain2 = (r: { measure: string; bucket: number; n: number }) => ({ measure: r.measure, bucket: Number(r.bucket), n: Number(r.n) });
+      (
+        await store.db
+          .selectFrom('stat_durations')
+          .select(['measure', 'bucket', 'n'])
+          .where('measure', 'in', ['feedbackAfterDecisionDays', 'draftToSendHours'])
+          .orderBy('measure')
+          .execute()
+      ).map(plain2);
+    const plain2 = (r: { measure: string; bucket: number; n: number }) => ({
+      measure: r.measure,
+      bucket: Number(r.bucket),
+      n: Number(r.n),
+    });
     // Decided 5 July, feedback 9 July: 4 days; draft started 18:30 UTC, sent 21:30 UTC: 3 hours.
     const wantTimes = [
       { measure: 'draftToSendHours', bucket: 3, n: 2 },
@@ -179,7 +305,11 @@ describe('the statistics roll-up', () => {
     assert.deepEqual(await times(), wantTimes);
     // Purged as retention.ts does: the contribution kept by month, school and category, the rows deleted.
     await store.transaction(async (trx) => {
-      const rows = await trx.selectFrom('reports').select([...reportFactColumns]).where('id', 'in', ['p1', 'p3']).execute();
+      const rows = await trx
+        .selectFrom('reports')
+        .select([...reportFactColumns])
+        .where('id', 'in', ['p1', 'p3'])
+        .execute();
       const kept = new RollupDelta();
       for (const r of rows) kept.add(reportContribution(r), 1);
       await kept.applyPurged(trx);
@@ -194,7 +324,12 @@ describe('the statistics roll-up', () => {
   it('rolls a change back with its transaction', async () => {
     await assert.rejects(
       store.transaction(async (trx) => {
-        await trackReport(trx, 'r1', () => trx.insertInto('reports').values(reportRow('r1', 0, '2026-06', 'neglect')).execute());
+        await trackReport(trx, 'r1', () =>
+          trx
+            .insertInto('reports')
+            .values(reportRow('r1', 0, '2026-06', 'neglect'))
+            .execute(),
+        );
         throw new Error('later step failed');
       }),
     );
@@ -206,20 +341,54 @@ describe('the statistics roll-up', () => {
   async function snapshot() {
     const [counts, durations, version, countDeltas, durationDeltas] = await Promise.all([
       store.db.selectFrom('stat_counts').selectAll().orderBy('month').orderBy('school_id').orderBy('category').execute(),
-      store.db.selectFrom('stat_durations').selectAll().orderBy('month').orderBy('school_id').orderBy('category').orderBy('measure').orderBy('bucket').execute(),
+      store.db
+        .selectFrom('stat_durations')
+        .selectAll()
+        .orderBy('month')
+        .orderBy('school_id')
+        .orderBy('category')
+        .orderBy('measure')
+        .orderBy('bucket')
+        .execute(),
       store.db.selectFrom('stat_version').select('v').executeTakeFirstOrThrow(),
       store.db.selectFrom('stat_count_deltas').select('id').orderBy('id').execute(),
       store.db.selectFrom('stat_duration_deltas').select('id').orderBy('id').execute(),
     ]);
-    const plain = (rows: object[]) => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'string' && /^\d+$/.test(v) && k !== 'month' ? Number(v) : v])));
-    return { counts: plain(counts), durations: plain(durations), version: Number(version.v), deltas: countDeltas.length + durationDeltas.length };
+    const plain = (rows: object[]) =>
+      rows.map((r) =>
+        Object.fromEntries(
+          Object.entries(r).map(([k, v]) => [k, typeof v === 'string' && /^\d+$/.test(v) && k !== 'month' ? Number(v) : v]),
+        ),
+      );
+    return {
+      counts: plain(counts),
+      durations: plain(durations),
+      version: Number(version.v),
+      deltas: countDeltas.length + durationDeltas.length,
+    };
   }
   /** Some reports, each taken later in a transaction of its own: deltas waiting to be folded. */
   async function someChanges(prefix: string, n: number): Promise<void> {
     for (let i = 0; i < n; i++) {
       const id = `${prefix}${i}`;
-      await store.transaction((trx) => trackReport(trx, id, () => trx.insertInto('reports').values(reportRow(id, i % 3, MONTHS[i % 2]!, i % 2 ? 'neglect' : 'violence')).execute()));
-      if (i % 2) await store.transaction((trx) => trackReport(trx, id, () => trx.updateTable('reports').set({ receipt_at: later(i) }).where('id', '=', id).execute()));
+      await store.transaction((trx) =>
+        trackReport(trx, id, () =>
+          trx
+            .insertInto('reports')
+            .values(reportRow(id, i % 3, MONTHS[i % 2]!, i % 2 ? 'neglect' : 'violence'))
+            .execute(),
+        ),
+      );
+      if (i % 2)
+        await store.transaction((trx) =>
+          trackReport(trx, id, () =>
+            trx
+              .updateTable('reports')
+              .set({ receipt_at: later(i) })
+              .where('id', '=', id)
+              .execute(),
+          ),
+        );
     }
   }
 
@@ -234,8 +403,14 @@ describe('the statistics roll-up', () => {
     const folded = await snapshot();
     assert.equal(folded.deltas, 0);
     assert.equal(folded.version, before.version + 1);
-    assert.equal(folded.counts.reduce((n, r) => n + Number(r.reports), 0), 6);
-    assert.equal(folded.durations.reduce((n, r) => n + Number(r.n), 0), 3);
+    assert.equal(
+      folded.counts.reduce((n, r) => n + Number(r.reports), 0),
+      6,
+    );
+    assert.equal(
+      folded.durations.reduce((n, r) => n + Number(r.n), 0),
+      3,
+    );
     assert.deepEqual(await rollupDifferences(store.db), []);
     assert.equal(await foldRollup(store.db), 0);
     assert.deepEqual(await snapshot(), folded, 'folding again is a no-op: same figures, same version');
@@ -281,11 +456,14 @@ describe('the statistics roll-up', () => {
     await foldRollup(store.db);
     const after = await snapshot();
     assert.equal(after.deltas, 0);
-    assert.equal(after.counts.reduce((n, r) => n + Number(r.reports), 0), 48);
+    assert.equal(
+      after.counts.reduce((n, r) => n + Number(r.reports), 0),
+      48,
+    );
     assert.deepEqual(await rollupDifferences(store.db), []);
   });
 
-  (testStoreKind === 'postgres' ? it : it.skip)('loses nothing when the fold\'s connection is cut mid-fold (PostgreSQL)', async function () {
+  (testStoreKind === 'postgres' ? it : it.skip)("loses nothing when the fold's connection is cut mid-fold (PostgreSQL)", async function () {
     this.timeout(60_000);
     await someChanges('k', 6);
     const before = await snapshot();
@@ -303,7 +481,9 @@ describe('the statistics roll-up', () => {
         (error: Error) => error.message,
       );
       for (;;) {
-        const waiting = await sql<{ pid: number }>`select pid from pg_stat_activity where application_name = ${appName} and wait_event_type = 'Lock'`.execute(store.db);
+        const waiting = await sql<{
+          pid: number;
+        }>`select pid from pg_stat_activity where application_name = ${appName} and wait_event_type = 'Lock'`.execute(store.db);
         if (waiting.rows.length) {
           await sql`select pg_terminate_backend(${waiting.rows[0]!.pid})`.execute(store.db);
           break;
@@ -325,14 +505,19 @@ describe('the statistics roll-up', () => {
     assert.deepEqual([0, 14, 365, 900, -2].map(dayBucket), [0, 14, 365, 365, 0]);
   });
 
-  it('fills issue 24 §2\'s figures for the reports already stored when 0170 migrates (holidays by the default rules, repeats from the keyed hash)', async () => {
+  it("fills issue 24 §2's figures for the reports already stored when 0170 migrates (holidays by the default rules, repeats from the keyed hash)", async () => {
     // A store as the previous version left it: migrated to 0161, three reports on one child's hash.
     await store.close();
     await place.drop();
     place = await createTestStore();
     const old = await openDb(place.url);
     const migrationTableSchema = old.dialect === 'postgres' ? place.schema : undefined;
-    await new Migrator({ db: old.db, provider: migrationProvider, allowUnorderedMigrations: true, ...(migrationTableSchema ? { migrationTableSchema } : {}) }).migrateTo('0161-report-reference-sequences');
+    await new Migrator({
+      db: old.db,
+      provider: migrationProvider,
+      allowUnorderedMigrations: true,
+      ...(migrationTableSchema ? { migrationTableSchema } : {}),
+    }).migrateTo('0161-report-reference-sequences');
     const row = (id: string, receivedAt: string, childKey: string | null) => ({
       ...reportRow(id, 0, receivedAt.slice(0, 7), 'neglect'),
       received_at: receivedAt,
@@ -342,11 +527,20 @@ describe('the statistics roll-up', () => {
     // 25 March 2026: nine days before Good Friday. 2025-01-10 is more than 12 months before 2026-03-25.
     await old.db
       .insertInto('reports')
-      .values([row('a1', '2025-01-10T09:00:00.000Z', 'h1'), row('a2', '2026-03-25T09:00:00.000Z', 'h1'), row('a3', '2026-05-04T09:00:00.000Z', 'h1'), row('a4', '2026-05-05T09:00:00.000Z', null)] as never)
+      .values([
+        row('a1', '2025-01-10T09:00:00.000Z', 'h1'),
+        row('a2', '2026-03-25T09:00:00.000Z', 'h1'),
+        row('a3', '2026-05-04T09:00:00.000Z', 'h1'),
+        row('a4', '2026-05-05T09:00:00.000Z', null),
+      ] as never)
       .execute();
     await old.close();
     store = await openStore(place.url);
-    const flags = await store.db.selectFrom('reports').select(['id', 'before_holiday', 'repeat_child', 'reporter_principal', 'draft_started_at']).orderBy('id').execute();
+    const flags = await store.db
+      .selectFrom('reports')
+      .select(['id', 'before_holiday', 'repeat_child', 'reporter_principal', 'draft_started_at'])
+      .orderBy('id')
+      .execute();
     assert.deepEqual(
       flags.map((f) => [f.id, Number(f.before_holiday), Number(f.repeat_child), f.reporter_principal, f.draft_started_at]),
       [
@@ -358,7 +552,12 @@ describe('the statistics roll-up', () => {
     );
     const total = await store.db
       .selectFrom('stat_counts')
-      .select((e) => [e.fn.sum<number>('reports').as('reports'), e.fn.sum<number>('receipt_confirmed').as('receipt'), e.fn.sum<number>('reports_before_holiday').as('holiday'), e.fn.sum<number>('repeat_reports').as('repeats')])
+      .select((e) => [
+        e.fn.sum<number>('reports').as('reports'),
+        e.fn.sum<number>('receipt_confirmed').as('receipt'),
+        e.fn.sum<number>('reports_before_holiday').as('holiday'),
+        e.fn.sum<number>('repeat_reports').as('repeats'),
+      ])
       .executeTakeFirstOrThrow();
     assert.deepEqual([total.reports, total.receipt, total.holiday, total.repeats].map(Number), [4, 4, 1, 1]);
     assert.deepEqual(await rollupDifferences(store.db), []);

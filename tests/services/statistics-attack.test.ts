@@ -30,7 +30,9 @@ const PRINCIPALS = ['6f1c2a10-0000-4000-8000-000000000101', '6f1c2a10-0000-4000-
 const m = config.municipality;
 const dir = directory({
   ...m,
-  schools: m.schools.map((s) => (s.id === 'solstralen' ? { ...s, principals: [...s.principals, ...m.schools.find((x) => x.id === 'ekbacken')!.principals] } : s)),
+  schools: m.schools.map((s) =>
+    s.id === 'solstralen' ? { ...s, principals: [...s.principals, ...m.schools.find((x) => x.id === 'ekbacken')!.principals] } : s,
+  ),
 });
 const schools = dir.municipality.schools;
 const CATEGORIES = ['neglect', 'violence'];
@@ -43,7 +45,14 @@ const parts: Partial<Record<CountKey, CountKey[]>> = {
   consultations: ['consultReport', 'consultNoReportNow', 'consultOtherSupport', 'consultNoOutcome'],
 };
 const finest = countKeys.filter((k) => !parts[k]);
-const noCategory = new Set<CountKey>(['consultations', 'consultReport', 'consultNoReportNow', 'consultOtherSupport', 'consultNoOutcome', 'ledToReport']);
+const noCategory = new Set<CountKey>([
+  'consultations',
+  'consultReport',
+  'consultNoReportNow',
+  'consultOtherSupport',
+  'consultNoOutcome',
+  'ledToReport',
+]);
 
 interface Fact {
   school: string;
@@ -103,37 +112,106 @@ async function load(store: Store, facts: Fact[], consults: Fact[]): Promise<void
     const decision = has('opened') ? 'opened' : has('notOpened') ? 'notOpened' : has('alreadyOngoing') ? 'alreadyOngoing' : null;
     const decisionDate = decision ? `${f.month}-${has('decidedWithin14') ? '20' : '28'}` : null;
     // Issue 24 §2: feedback 2 days after the decision date (within the week) or 10 (not).
-    const feedbackAt = decisionDate ? new Date(Date.parse(`${decisionDate}T08:00:00.000Z`) + (has('feedbackWithinWeek') ? 2 : 10) * 86_400_000).toISOString() : `${f.month}-21T08:00:00.000Z`;
+    const feedbackAt = decisionDate
+      ? new Date(Date.parse(`${decisionDate}T08:00:00.000Z`) + (has('feedbackWithinWeek') ? 2 : 10) * 86_400_000).toISOString()
+      : `${f.month}-21T08:00:00.000Z`;
     return {
-      id: `r${i}`, reference: `R-${i}`, submission_key: `k${i}`, reporter_aad: 'r', reporter_locale: 'sv', school_id: s.id, district_id: s.district, school_type: s.type,
-      intake_unit_id: 'ifo-mottagningen', category: f.category, acute: 0, feedback_requested: has('feedbackRequested') ? 1 : 0, joint_meeting_wanted: 0, child_key: null, sealed: null,
-      received_at: at, received_month: f.month, protection_due_at: at, decision_due_at: at, channel_conversation_id: null, channel_activity_id: null, handler_aad: null,
-      handler_name: null, handler_phone: null, receipt_at: has('receiptConfirmed') ? at : null, protection_at: has('protectionInTime') ? at : null, protection_immediate: null, decision,
-      decision_date: decisionDate, decision_at: null, feedback_inappropriate_at: has('feedbackInappropriate') ? at : null, feedback_requested_later_at: null,
-      feedback_given_at: has('feedbackGiven') ? feedbackAt : null, joint_meeting_offered_at: has('jointMeetings') ? at : null, feedback_sent_unrequested: null,
-      version: 1, purged_at: null, updated_at: at,
-      before_holiday: has('reportsBeforeHoliday') ? 1 : 0, reporter_principal: has('byPrincipal') ? 1 : 0, repeat_child: has('repeatReports') ? 1 : 0,
+      id: `r${i}`,
+      reference: `R-${i}`,
+      submission_key: `k${i}`,
+      reporter_aad: 'r',
+      reporter_locale: 'sv',
+      school_id: s.id,
+      district_id: s.district,
+      school_type: s.type,
+      intake_unit_id: 'ifo-mottagningen',
+      category: f.category,
+      acute: 0,
+      feedback_requested: has('feedbackRequested') ? 1 : 0,
+      joint_meeting_wanted: 0,
+      child_key: null,
+      sealed: null,
+      received_at: at,
+      received_month: f.month,
+      protection_due_at: at,
+      decision_due_at: at,
+      channel_conversation_id: null,
+      channel_activity_id: null,
+      handler_aad: null,
+      handler_name: null,
+      handler_phone: null,
+      receipt_at: has('receiptConfirmed') ? at : null,
+      protection_at: has('protectionInTime') ? at : null,
+      protection_immediate: null,
+      decision,
+      decision_date: decisionDate,
+      decision_at: null,
+      feedback_inappropriate_at: has('feedbackInappropriate') ? at : null,
+      feedback_requested_later_at: null,
+      feedback_given_at: has('feedbackGiven') ? feedbackAt : null,
+      joint_meeting_offered_at: has('jointMeetings') ? at : null,
+      feedback_sent_unrequested: null,
+      version: 1,
+      purged_at: null,
+      updated_at: at,
+      before_holiday: has('reportsBeforeHoliday') ? 1 : 0,
+      reporter_principal: has('byPrincipal') ? 1 : 0,
+      repeat_child: has('repeatReports') ? 1 : 0,
     };
   });
-  for (let i = 0; i < reports.length; i += 100) await store.db.insertInto('reports').values(reports.slice(i, i + 100)).execute();
+  for (let i = 0; i < reports.length; i += 100)
+    await store.db
+      .insertInto('reports')
+      .values(reports.slice(i, i + 100))
+      .execute();
   const rows: ConsultationTable[] = consults.map((f, i) => {
     const s = dir.school(f.school)!;
-    const outcome = f.keys.includes('consultReport') ? 'report' : f.keys.includes('consultNoReportNow') ? 'noReportNow' : f.keys.includes('consultOtherSupport') ? 'otherSupport' : null;
+    const outcome = f.keys.includes('consultReport')
+      ? 'report'
+      : f.keys.includes('consultNoReportNow')
+        ? 'noReportNow'
+        : f.keys.includes('consultOtherSupport')
+          ? 'otherSupport'
+          : null;
     return {
-      id: `c${i}`, number: i + 1, submission_key: `ck${i}`, teacher_key: 't', teacher_locale: 'sv', unit_id: 'ifo-mottagningen', school_id: s.id, district_id: s.district,
-      school_type: s.type, school_shown: 1, sealed: null, status: outcome ? 'closed' : 'open', created_at: `${f.month}-10T08:00:00.000Z`, first_answer_at: null, closed_at: null,
-      outcome, led_to_report: f.keys.includes('ledToReport') ? 1 : 0, messages: 1, channel_conversation_id: null, channel_activity_id: null, version: 1, purged_at: null,
+      id: `c${i}`,
+      number: i + 1,
+      submission_key: `ck${i}`,
+      teacher_key: 't',
+      teacher_locale: 'sv',
+      unit_id: 'ifo-mottagningen',
+      school_id: s.id,
+      district_id: s.district,
+      school_type: s.type,
+      school_shown: 1,
+      sealed: null,
+      status: outcome ? 'closed' : 'open',
+      created_at: `${f.month}-10T08:00:00.000Z`,
+      first_answer_at: null,
+      closed_at: null,
+      outcome,
+      led_to_report: f.keys.includes('ledToReport') ? 1 : 0,
+      messages: 1,
+      channel_conversation_id: null,
+      channel_activity_id: null,
+      version: 1,
+      purged_at: null,
       updated_at: `${f.month}-10T08:00:00.000Z`,
     };
   });
-  for (let i = 0; i < rows.length; i += 100) await store.db.insertInto('consultations').values(rows.slice(i, i + 100)).execute();
+  for (let i = 0; i < rows.length; i += 100)
+    await store.db
+      .insertInto('consultations')
+      .values(rows.slice(i, i + 100))
+      .execute();
   await rebuildRollup(store.db);
 }
 
 function periods(): Period[] {
   const out: Period[] = SHOWN_MONTHS.map((month) => ({ kind: 'month', month }));
   out.push({ kind: 'term', term: '2026-VT' }, { kind: 'term', term: '2026-HT' }, { kind: 'year', year: 2026 });
-  for (let a = 0; a < SHOWN_MONTHS.length; a++) for (let b = a; b < SHOWN_MONTHS.length; b++) out.push({ kind: 'custom', from: `${SHOWN_MONTHS[a]}-01`, to: `${SHOWN_MONTHS[b]}-01` });
+  for (let a = 0; a < SHOWN_MONTHS.length; a++)
+    for (let b = a; b < SHOWN_MONTHS.length; b++) out.push({ kind: 'custom', from: `${SHOWN_MONTHS[a]}-01`, to: `${SHOWN_MONTHS[b]}-01` });
   return out;
 }
 
@@ -147,7 +225,13 @@ interface Printed {
 
 /** Every count every query prints, read from the export table, with the box it sums over. */
 async function everything(store: Store): Promise<Printed[]> {
-  const stats = makeStatistics({ store, clock: { now: () => new Date('2027-01-15T08:00:00Z') }, log: createLogger('silent'), directory: dir, reminders: { doneBySchoolAndTerm: async () => [] } });
+  const stats = makeStatistics({
+    store,
+    clock: { now: () => new Date('2027-01-15T08:00:00Z') },
+    log: createLogger('silent'),
+    directory: dir,
+    reminders: { doneBySchoolAndTerm: async () => [] },
+  });
   const out: Printed[] = [];
   for (const actor of [STATISTICIAN, ...PRINCIPALS]) {
     const scope = dir.isStatistician(actor) ? schools.map((s) => s.id) : dir.schoolsOfPrincipal(actor).map((s) => s.id);
@@ -267,7 +351,10 @@ function rowAttack(printed: Printed[], facts: Fact[], consults: Fact[]): string[
       rangesOfParts(total.text, texts).forEach(([lo, hi], i) => {
         const p = row.get(ps[i]!)!;
         const n = value(vectorOf(p));
-        if (p.text === '..' && n >= 1 && n <= 4 && (lo > 1 || hi < 4)) found.push(`${describePrinted(p)} = ${n}: ${lo}-${hi} from ${sum} ${total.text}, ${ps.map((k, j) => `${k} ${texts[j]}`).join(', ')}`);
+        if (p.text === '..' && n >= 1 && n <= 4 && (lo > 1 || hi < 4))
+          found.push(
+            `${describePrinted(p)} = ${n}: ${lo}-${hi} from ${sum} ${total.text}, ${ps.map((k, j) => `${k} ${texts[j]}`).join(', ')}`,
+          );
       });
     }
   return [...new Set(found)];
@@ -278,12 +365,17 @@ async function boundsAttack(printed: Printed[], facts: Fact[], consults: Fact[])
   const found: string[] = [];
   for (const family of families) {
     const inFamily = printed.filter((p) => family.includes(p.key));
-    const figures = inFamily.map((p) => ({ cells: vectorOf(p).flatMap((x, i) => (x ? [i] : [])), text: p.text, label: describePrinted(p) }));
+    const figures = inFamily.map((p) => ({
+      cells: vectorOf(p).flatMap((x, i) => (x ? [i] : [])),
+      text: p.text,
+      label: describePrinted(p),
+    }));
     const targets = new Map<string, Target>();
     inFamily.forEach((p, i) => {
       const n = value(vectorOf(p));
       const cells = figures[i]!.cells;
-      if (p.text === '..' && n >= 1 && n <= 4 && !targets.has(cells.join())) targets.set(cells.join(), { cells, label: `..: ${describePrinted(p)} = ${n}` });
+      if (p.text === '..' && n >= 1 && n <= 4 && !targets.has(cells.join()))
+        targets.set(cells.join(), { cells, label: `..: ${describePrinted(p)} = ${n}` });
     });
     found.push(...(await narrowed(unknowns.size, figures, [...targets.values()], Boolean(process.env.VARNA_ATTACK_EXPLAIN))));
   }
@@ -292,7 +384,8 @@ async function boundsAttack(printed: Printed[], facts: Fact[], consults: Fact[])
 
 /** Issue 7's hand-made data set: a month minus a month, a district minus a school. */
 function issue7(): Fact[] {
-  const many = (n: number, f: Omit<Fact, 'keys'>, keys: CountKey[] = []): Fact[] => Array.from({ length: n }, () => ({ ...f, keys: ['reports', ...keys] }));
+  const many = (n: number, f: Omit<Fact, 'keys'>, keys: CountKey[] = []): Fact[] =>
+    Array.from({ length: n }, () => ({ ...f, keys: ['reports', ...keys] }));
   return [
     // Ekbacken: 9 in May, 2 in June: May-June minus May would be June's 2.
     ...many(9, { school: 'ekbacken', month: '2026-05', category: 'neglect' }),
@@ -308,13 +401,22 @@ describe('suppression against an attacker who asks every query there is', functi
   this.timeout(600_000);
 
   /** Exact combinations and each row's bounds always; the bounds of everything at once (linear programming) when `lp`. */
-  async function run(facts: Fact[], consults: Fact[], lp = false): Promise<{ printed: Printed[]; found: string[]; rows: string[]; narrowed: string[] }> {
+  async function run(
+    facts: Fact[],
+    consults: Fact[],
+    lp = false,
+  ): Promise<{ printed: Printed[]; found: string[]; rows: string[]; narrowed: string[] }> {
     const place = await createTestStore();
     const store = await openStore(place.url);
     try {
       await load(store, facts, consults);
       const printed = await everything(store);
-      return { printed, found: attack(printed, facts, consults), rows: rowAttack(printed, facts, consults), narrowed: lp ? await boundsAttack(printed, facts, consults) : [] };
+      return {
+        printed,
+        found: attack(printed, facts, consults),
+        rows: rowAttack(printed, facts, consults),
+        narrowed: lp ? await boundsAttack(printed, facts, consults) : [],
+      };
     } finally {
       await store.close();
       await place.drop();
@@ -327,25 +429,44 @@ describe('suppression against an attacker who asks every query there is', functi
     assert.deepEqual(found, []);
     assert.deepEqual(rows, []);
     const text = (schools: string[], months: string[]) =>
-      printed.find((p) => p.key === 'reports' && p.category === undefined && p.schools.join() === schools.join() && p.months.join() === months.join())?.text;
+      printed.find(
+        (p) => p.key === 'reports' && p.category === undefined && p.schools.join() === schools.join() && p.months.join() === months.join(),
+      )?.text;
     assert.equal(text(['ekbacken'], ['2026-06']), '..');
-    assert.ok(text(['ekbacken'], ['2026-05']) === '..' || text(['ekbacken'], ['2026-05', '2026-06']) === '..', 'May or May-June is hidden for Ekbacken');
+    assert.ok(
+      text(['ekbacken'], ['2026-05']) === '..' || text(['ekbacken'], ['2026-05', '2026-06']) === '..',
+      'May or May-June is hidden for Ekbacken',
+    );
     assert.equal(text(['solstralen'], ['2026-05']), '..');
     const sodra = text(['solstralen', 'friskolan-lyran'], ['2026-05']);
     const lyran = text(['friskolan-lyran'], ['2026-05']);
     assert.ok(sodra === '..' || lyran === '..', `Södra (${sodra}) or Lyran (${lyran}) is hidden in May`);
     // What can be shown is: the whole municipality's May-August total (29).
-    assert.equal(text(schools.map((s) => s.id), MONTHS), '29');
+    assert.equal(
+      text(
+        schools.map((s) => s.id),
+        MONTHS,
+      ),
+      '29',
+    );
   });
 
   it('16 decisions = 8 opened + 4 not opened + 4 already ongoing: no hidden part is pinned by the bounds (issue 24)', async () => {
-    const decided = (n: number, outcome: CountKey): Fact[] => Array.from({ length: n }, () => ({ school: 'ekbacken', month: '2026-05', category: 'neglect', keys: ['reports', outcome] }));
+    const decided = (n: number, outcome: CountKey): Fact[] =>
+      Array.from({ length: n }, () => ({ school: 'ekbacken', month: '2026-05', category: 'neglect', keys: ['reports', outcome] }));
     const facts = [...decided(8, 'opened'), ...decided(4, 'notOpened'), ...decided(4, 'alreadyOngoing')];
     const { printed, found, rows, narrowed: pinned } = await run(facts, [], true);
     assert.deepEqual(found, []);
     assert.deepEqual(rows, []);
     assert.deepEqual(pinned, []);
-    const text = (key: CountKey) => printed.find((p) => p.key === key && p.category === undefined && p.schools.join() === schools.map((s) => s.id).join() && p.months.join() === '2026-05')!.text;
+    const text = (key: CountKey) =>
+      printed.find(
+        (p) =>
+          p.key === key &&
+          p.category === undefined &&
+          p.schools.join() === schools.map((s) => s.id).join() &&
+          p.months.join() === '2026-05',
+      )!.text;
     assert.deepEqual([text('notOpened'), text('alreadyOngoing')], ['..', '..']);
     assert.ok(text('decisions') === '..' || text('opened') === '..', 'the total or the opened is hidden');
   });
@@ -356,7 +477,7 @@ describe('suppression against an attacker who asks every query there is', functi
   // groupings, bounded a small figure (a school's 1, 1 and 4 in May, June, July: May-June "<5",
   // June-July "..", July "<5" put June at 1 or more, May at 3 or less). One mark, "..", for every
   // figure not shown; every cycle must have room in its own cells to move its box to 1 and to 4.
-  it('no hidden figure of issue 7\'s data set is narrowed by the bounds of everything published (linear programming)', async () => {
+  it("no hidden figure of issue 7's data set is narrowed by the bounds of everything published (linear programming)", async () => {
     const { narrowed: pinned } = await run(issue7(), [], true);
     assert.deepEqual(pinned, []);
   });
@@ -366,7 +487,15 @@ describe('suppression against an attacker who asks every query there is', functi
     month: fc.constantFrom(...MONTHS),
     category: fc.constantFrom(...CATEGORIES),
     decision: fc.constantFrom<Array<CountKey | null>>(null, 'opened', 'notOpened', 'alreadyOngoing'),
-    flags: fc.subarray(['feedbackRequested', 'jointMeetings', 'receiptConfirmed', 'protectionInTime', 'reportsBeforeHoliday', 'byPrincipal', 'repeatReports'] as CountKey[]),
+    flags: fc.subarray([
+      'feedbackRequested',
+      'jointMeetings',
+      'receiptConfirmed',
+      'protectionInTime',
+      'reportsBeforeHoliday',
+      'byPrincipal',
+      'repeatReports',
+    ] as CountKey[]),
     fast: fc.boolean(),
     // Issue 24 §2: decision feedback within a week of the decision; feedback marked inappropriate.
     withinWeek: fc.boolean(),
@@ -380,14 +509,31 @@ describe('suppression against an attacker who asks every query there is', functi
   });
   const dataSet = fc.tuple(fc.array(fact, { minLength: 5, maxLength: 70 }), fc.array(consult, { maxLength: 25 }));
   /** One generated data set, attacked; with `bounds` also by linear programming over everything printed. */
-  const attackGenerated = async ([fs, cs]: [Array<typeof fact extends fc.Arbitrary<infer T> ? T : never>, Array<typeof consult extends fc.Arbitrary<infer T> ? T : never>], bounds: boolean) => {
+  const attackGenerated = async (
+    [fs, cs]: [
+      Array<typeof fact extends fc.Arbitrary<infer T> ? T : never>,
+      Array<typeof consult extends fc.Arbitrary<infer T> ? T : never>,
+    ],
+    bounds: boolean,
+  ) => {
     const facts: Fact[] = fs.map((f) => {
       const keys: CountKey[] = ['reports', ...f.flags];
-      if (f.flags.includes('feedbackRequested') && f.decision) keys.push('feedbackGiven', ...(f.withinWeek ? (['feedbackWithinWeek'] as CountKey[]) : []));
-      if (f.decision) keys.push(f.decision, ...(f.fast ? (['decidedWithin14'] as CountKey[]) : []), ...(f.inappropriate ? (['feedbackInappropriate'] as CountKey[]) : []));
+      if (f.flags.includes('feedbackRequested') && f.decision)
+        keys.push('feedbackGiven', ...(f.withinWeek ? (['feedbackWithinWeek'] as CountKey[]) : []));
+      if (f.decision)
+        keys.push(
+          f.decision,
+          ...(f.fast ? (['decidedWithin14'] as CountKey[]) : []),
+          ...(f.inappropriate ? (['feedbackInappropriate'] as CountKey[]) : []),
+        );
       return { school: f.school, month: f.month, category: f.category, keys };
     });
-    const consults: Fact[] = cs.map((c) => ({ school: c.school, month: c.month, category: '', keys: [c.outcome, ...(c.led ? (['ledToReport'] as CountKey[]) : [])] }));
+    const consults: Fact[] = cs.map((c) => ({
+      school: c.school,
+      month: c.month,
+      category: '',
+      keys: [c.outcome, ...(c.led ? (['ledToReport'] as CountKey[]) : [])],
+    }));
     const { found, rows, narrowed: pinned } = await run(facts, consults, bounds);
     if (process.env.VARNA_ATTACK_COUNT) console.log(`${pinned.length} narrowed`);
     assert.deepEqual(found, []);
@@ -398,7 +544,10 @@ describe('suppression against an attacker who asks every query there is', functi
   it('no cell under 5 can be recovered from any combination of everything published, nor narrowed by the bounds its own row prints (generated data sets) @slow', async () => {
     await fc.assert(
       fc.asyncProperty(dataSet, (d) => attackGenerated(d, false)),
-      { numRuns: Number(process.env.VARNA_ATTACK_RUNS ?? 12), ...(process.env.VARNA_ATTACK_SEED ? { seed: Number(process.env.VARNA_ATTACK_SEED) } : {}) },
+      {
+        numRuns: Number(process.env.VARNA_ATTACK_RUNS ?? 12),
+        ...(process.env.VARNA_ATTACK_SEED ? { seed: Number(process.env.VARNA_ATTACK_SEED) } : {}),
+      },
     );
   });
 
@@ -412,6 +561,9 @@ describe('suppression against an attacker who asks every query there is', functi
     it(`no hidden figure of a generated data set is narrowed by the bounds of everything published (linear programming, seed ${seed}) @slow`, async function () {
       this.timeout(600_000);
       // The first data set of the seed, unshrunk (shrinking would rerun the linear programs for minutes).
-      await fc.assert(fc.asyncProperty(dataSet, (d) => attackGenerated(d, true)), { seed, numRuns: 1, endOnFailure: true });
+      await fc.assert(
+        fc.asyncProperty(dataSet, (d) => attackGenerated(d, true)),
+        { seed, numRuns: 1, endOnFailure: true },
+      );
     });
 });

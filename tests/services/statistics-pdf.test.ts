@@ -13,7 +13,7 @@ import { statisticsFixture } from '../support/statistics';
 describe('committee report (PDF) rendered to PNG', function () {
   this.timeout(60_000);
 
-  it('shows bar charts in the PDF code\'s colours, no bar for a hidden figure, and text in the embedded DejaVu font', async () => {
+  it("shows bar charts in the PDF code's colours, no bar for a hidden figure, and text in the embedded DejaVu font", async () => {
     const stats = statisticsFixture(8);
     const pdf = await statisticsPdf(stats, 'Exempelkommun');
     assert.ok(pdf.toString('latin1').includes('DejaVuSans'), 'the DejaVu font is embedded');
@@ -25,7 +25,13 @@ describe('committee report (PDF) rendered to PNG', function () {
     }
     const at = (s: string) => {
       const found = text.find((i) => i.str.startsWith(s));
-      assert.ok(found, `"${s}" is on page 1 (text: ${text.map((i) => i.str).join(' | ').slice(0, 300)})`);
+      assert.ok(
+        found,
+        `"${s}" is on page 1 (text: ${text
+          .map((i) => i.str)
+          .join(' | ')
+          .slice(0, 300)})`,
+      );
       return found;
     };
     const w = image.width;
@@ -33,7 +39,10 @@ describe('committee report (PDF) rendered to PNG', function () {
 
     // Text: the title is drawn (dark glyph pixels in its line), and the words are the PDF's own.
     const title = at('Uppföljning av samverkan skola–socialtjänst: Exempelkommun');
-    assert.ok(countColor(image, '#000000', { x0: 0, y0: title.y - 30, x1: w, y1: title.y + 5 }, 60) > 1500, 'the title is rendered as glyphs');
+    assert.ok(
+      countColor(image, '#000000', { x0: 0, y0: title.y - 30, x1: w, y1: title.y + 5 }, 60) > 1500,
+      'the title is rendered as glyphs',
+    );
     at('Anmälningar per skola');
     at('Timmar till skyddsbedömning, median / 90:e percentil');
     at('Erbjudna anmälningsmöten'); // the 19 kap. 5 § meeting, not a "samverkansmöte"

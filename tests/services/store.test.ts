@@ -27,7 +27,7 @@ describe(`the store on ${testStoreKind}`, () => {
     else await (again as Store).close();
   });
 
-  it('waits for another instance\'s migrations however long they take, yet limits every other statement (PostgreSQL)', async function () {
+  it("waits for another instance's migrations however long they take, yet limits every other statement (PostgreSQL)", async function () {
     if (testStoreKind !== 'postgres') this.skip();
     const { Client } = await import('pg');
     const saved = process.env.VARNA_PG_QUERY_TIMEOUT_MS;
@@ -100,7 +100,14 @@ describe(`the store on ${testStoreKind}`, () => {
   });
 
   it('chains the audit log and detects an altered entry', async () => {
-    for (let i = 0; i < 3; i++) await store.transaction((trx) => store.audit.append(trx, { actor: 'a', action: 'report.view', subject: `r${i}`, outcome: 'allowed', detail: { n: i, ok: true } }, now));
+    for (let i = 0; i < 3; i++)
+      await store.transaction((trx) =>
+        store.audit.append(
+          trx,
+          { actor: 'a', action: 'report.view', subject: `r${i}`, outcome: 'allowed', detail: { n: i, ok: true } },
+          now,
+        ),
+      );
     assert.deepEqual(await store.audit.verify(), { ok: true, entries: 3 });
     const row = (await store.audit.forSubject('r1'))[0]!;
     assert.equal(typeof row.seq, 'number');
@@ -114,12 +121,18 @@ describe(`the store on ${testStoreKind}`, () => {
     const results = await Promise.allSettled(
       Array.from({ length: 24 }, (_, i) =>
         store.transaction(async (trx) => {
-          await trx.insertInto('counters').values({ name: `c${i}`, value: i }).execute();
+          await trx
+            .insertInto('counters')
+            .values({ name: `c${i}`, value: i })
+            .execute();
           await store.audit.append(trx, { actor: 'a', action: 'report.submitted', subject: `r${i}`, outcome: 'allowed' }, now);
         }),
       ),
     );
-    assert.deepEqual(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)), []);
+    assert.deepEqual(
+      results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)),
+      [],
+    );
     assert.deepEqual(await store.audit.verify(), { ok: true, entries: 24 });
     assert.equal((await store.db.selectFrom('counters').select('name').execute()).length, 24, 'each transaction committed whole');
   });
@@ -133,10 +146,22 @@ describe(`the store on ${testStoreKind}`, () => {
   });
 
   it('upserts installations and users on conflict', async () => {
-    const inst = { key: 'p:x', kind: 'personal' as const, aad_object_id: 'x', team_id: null, tenant_id: 't', service_url: 'u', conversation_id: 'c1', reference: '{}' };
+    const inst = {
+      key: 'p:x',
+      kind: 'personal' as const,
+      aad_object_id: 'x',
+      team_id: null,
+      tenant_id: 't',
+      service_url: 'u',
+      conversation_id: 'c1',
+      reference: '{}',
+    };
     await store.installations.upsert(inst, now);
     await store.installations.upsert({ ...inst, conversation_id: 'c2' }, now);
-    assert.deepEqual((await store.installations.list()).map((r) => r.conversation_id), ['c2']);
+    assert.deepEqual(
+      (await store.installations.list()).map((r) => r.conversation_id),
+      ['c2'],
+    );
     await updateProfile(store.db, 'x', { locale: 'en' }, now);
     await updateProfile(store.db, 'x', { schoolId: 's1' }, now);
     const user = await userProfile(store.db, 'x');

@@ -147,7 +147,10 @@ export class TestBot {
   async post(activity: Record<string, any>, headers: Record<string, string> = {}): Promise<PostResult> {
     // With credentials, sign a channel token for the activity unless the test brings its own.
     const identity = this.opts.identity;
-    const auth: Record<string, string> = identity && !('authorization' in headers) ? { authorization: `Bearer ${await identity.channelToken(String(activity.serviceUrl ?? ''))}` } : {};
+    const auth: Record<string, string> =
+      identity && !('authorization' in headers)
+        ? { authorization: `Bearer ${await identity.channelToken(String(activity.serviceUrl ?? ''))}` }
+        : {};
     const res = await fetch(`${this.url}/api/messages`, {
       method: 'POST',
       // An empty header value means: send no such header (a request without a token).
@@ -168,7 +171,8 @@ export class TestBot {
   /** Remember the ids of the cards the bot posted, so buttons can be pressed on them. */
   private noteCards(): void {
     for (const call of this.connector.calls) {
-      if (call.method === 'POST' && cardsOf(activityOf(call)).length) this.lastCardId.set(call.conversationId.split(';')[0]!, String(call.activityId ?? ''));
+      if (call.method === 'POST' && cardsOf(activityOf(call)).length)
+        this.lastCardId.set(call.conversationId.split(';')[0]!, String(call.activityId ?? ''));
     }
   }
 
@@ -210,9 +214,18 @@ export class TestBot {
    * Press an Action.Execute button as Teams does: an `adaptiveCard/action` invoke. Returns the
    * invoke response: `{ card }` for a card (checked), `{ message }` for a text answer.
    */
-  async execute(user: TestUser, verb: string, data: Record<string, unknown> = {}, opts: { conversation?: Record<string, any>; channelData?: Record<string, any>; replyToId?: string } = {}): Promise<{ status: number; card?: any; message?: string; calls: ConnectorCall[] }> {
+  async execute(
+    user: TestUser,
+    verb: string,
+    data: Record<string, unknown> = {},
+    opts: { conversation?: Record<string, any>; channelData?: Record<string, any>; replyToId?: string } = {},
+  ): Promise<{ status: number; card?: any; message?: string; calls: ConnectorCall[] }> {
     this.connector.take();
-    const conversation = opts.conversation ?? { conversationType: 'personal', tenantId: user.tenantId ?? TENANT, id: this.personalConversation(user) };
+    const conversation = opts.conversation ?? {
+      conversationType: 'personal',
+      tenantId: user.tenantId ?? TENANT,
+      id: this.personalConversation(user),
+    };
     const replyToId = opts.replyToId ?? this.lastCardId.get(String(conversation.id).split(';')[0]!) ?? 'unknown-card';
     const res = await this.post(
       this.baseActivity(user, {
@@ -239,7 +252,11 @@ export class TestBot {
   }
 
   /** Open a dialog (task module) as Teams does. */
-  async taskFetch(user: TestUser, data: Record<string, unknown>, opts: { conversation?: Record<string, any>; channelData?: Record<string, any> } = {}): Promise<PostResult> {
+  async taskFetch(
+    user: TestUser,
+    data: Record<string, unknown>,
+    opts: { conversation?: Record<string, any>; channelData?: Record<string, any> } = {},
+  ): Promise<PostResult> {
     return this.post(
       this.baseActivity(user, {
         type: 'invoke',
@@ -251,7 +268,11 @@ export class TestBot {
     );
   }
 
-  async taskSubmit(user: TestUser, data: Record<string, unknown>, opts: { conversation?: Record<string, any>; channelData?: Record<string, any> } = {}): Promise<PostResult> {
+  async taskSubmit(
+    user: TestUser,
+    data: Record<string, unknown>,
+    opts: { conversation?: Record<string, any>; channelData?: Record<string, any> } = {},
+  ): Promise<PostResult> {
     return this.post(
       this.baseActivity(user, {
         type: 'invoke',

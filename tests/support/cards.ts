@@ -5,8 +5,25 @@ const AC = require('adaptivecards/dist/adaptivecards.js') as typeof import('adap
 
 /** What Teams renders in bot cards (schema 1.5). */
 const ELEMENTS = new Set([
-  'TextBlock', 'RichTextBlock', 'TextRun', 'Image', 'ImageSet', 'Container', 'ColumnSet', 'Column', 'FactSet', 'ActionSet',
-  'Table', 'TableRow', 'TableCell', 'Input.Text', 'Input.Number', 'Input.Date', 'Input.Time', 'Input.Toggle', 'Input.ChoiceSet',
+  'TextBlock',
+  'RichTextBlock',
+  'TextRun',
+  'Image',
+  'ImageSet',
+  'Container',
+  'ColumnSet',
+  'Column',
+  'FactSet',
+  'ActionSet',
+  'Table',
+  'TableRow',
+  'TableCell',
+  'Input.Text',
+  'Input.Number',
+  'Input.Date',
+  'Input.Time',
+  'Input.Toggle',
+  'Input.ChoiceSet',
 ]);
 
 /**
@@ -24,13 +41,34 @@ const base = { title: z.string().min(1), colorSet: z.string().optional(), fallba
 const axes = { xAxisTitle: z.string().optional(), yAxisTitle: z.string().optional(), color };
 const CHARTS: Record<string, z.ZodType> = {
   'Chart.VerticalBar': z.object({ ...base, ...axes, showBarValues: z.boolean().optional(), data: z.array(point).min(1) }),
-  'Chart.HorizontalBar': z.object({ ...base, ...axes, displayMode: z.enum(['AbsoluteWithAxis', 'AbsoluteNoAxis', 'PartToWhole']).optional(), data: z.array(point).min(1) }),
-  'Chart.VerticalBar.Grouped': z.object({ ...base, ...axes, stacked: z.boolean().optional(), showBarValues: z.boolean().optional(), data: seriesOf }),
+  'Chart.HorizontalBar': z.object({
+    ...base,
+    ...axes,
+    displayMode: z.enum(['AbsoluteWithAxis', 'AbsoluteNoAxis', 'PartToWhole']).optional(),
+    data: z.array(point).min(1),
+  }),
+  'Chart.VerticalBar.Grouped': z.object({
+    ...base,
+    ...axes,
+    stacked: z.boolean().optional(),
+    showBarValues: z.boolean().optional(),
+    data: seriesOf,
+  }),
   'Chart.Line': z.object({ ...base, ...axes, yMin: num.optional(), yMax: num.optional(), data: seriesOf }),
-  'Chart.HorizontalBar.Stacked': z.object({ ...base, ...axes, data: z.array(z.object({ title: z.string(), data: z.array(slice).min(1) })).min(1) }),
+  'Chart.HorizontalBar.Stacked': z.object({
+    ...base,
+    ...axes,
+    data: z.array(z.object({ title: z.string(), data: z.array(slice).min(1) })).min(1),
+  }),
   'Chart.Pie': z.object({ ...base, data: z.array(slice).min(1) }),
   'Chart.Donut': z.object({ ...base, data: z.array(slice).min(1) }),
-  'Chart.Gauge': z.object({ ...base, value: num, min: num.optional(), max: num.optional(), segments: z.array(z.object({ size: num, legend: z.string(), color })).optional() }),
+  'Chart.Gauge': z.object({
+    ...base,
+    value: num,
+    min: num.optional(),
+    max: num.optional(),
+    segments: z.array(z.object({ size: num, legend: z.string(), color })).optional(),
+  }),
 };
 
 /** The card as a client without chart support shows it: every chart replaced by its fallback. */
@@ -71,13 +109,20 @@ export function checkCard(card: any): any {
       const shape = schema.safeParse(o);
       assert.ok(shape.success, `${o.type}: ${shape.success ? '' : z.prettifyError(shape.error)}`);
       const fallback = o.fallback as { type: string };
-      assert.ok(ELEMENTS.has(fallback.type), `${o.type} falls back to ${fallback.type}: a plain element must show its figures to clients without charts`);
+      assert.ok(
+        ELEMENTS.has(fallback.type),
+        `${o.type} falls back to ${fallback.type}: a plain element must show its figures to clients without charts`,
+      );
     } else assert.ok(ELEMENTS.has(o.type), `element ${o.type} is not rendered by Teams`);
     if (o.type.startsWith('Input.')) assert.ok(typeof o.label === 'string' && o.label.length > 0, `input ${String(o.id)} has no label`);
     if (o.type === 'Action.Execute') assert.ok(typeof o.verb === 'string', 'Action.Execute without verb');
   });
   for (const a of card.actions ?? []) assert.ok(ACTIONS.has(a.type), `action ${a.type} is not rendered by Teams`);
-  assert.deepEqual(colourOnColour(card.body ?? []), [], 'coloured text on a container of a colour style (unreadable in some themes): use the style with the default text colour, or the colour in a default container (issue 22 §4)');
+  assert.deepEqual(
+    colourOnColour(card.body ?? []),
+    [],
+    'coloured text on a container of a colour style (unreadable in some themes): use the style with the default text colour, or the colour in a default container (issue 22 §4)',
+  );
   // Parsed as a client without charts sees it (each chart's fallback in its place), without a warning.
   const parsed = new AC.AdaptiveCard();
   const ctx = new AC.SerializationContext();
@@ -101,8 +146,14 @@ function colourOnColour(items: unknown, styled?: string): string[] {
     if (!node || typeof node !== 'object') return;
     const o = node as Record<string, unknown>;
     if (o.type === 'Action.ShowCard') return; // a card of its own, on the default background
-    const own = typeof o.style === 'string' && ['good', 'attention', 'warning'].includes(o.style) && (o.type === 'Container' || o.type === 'ColumnSet' || o.type === 'Column') ? o.style : style;
-    if ((o.type === 'TextBlock' || o.type === 'TextRun') && own && typeof o.color === 'string' && o.color !== 'Default') out.push(`${o.color} text "${String(o.text).slice(0, 40)}" on ${own}`);
+    const own =
+      typeof o.style === 'string' &&
+      ['good', 'attention', 'warning'].includes(o.style) &&
+      (o.type === 'Container' || o.type === 'ColumnSet' || o.type === 'Column')
+        ? o.style
+        : style;
+    if ((o.type === 'TextBlock' || o.type === 'TextRun') && own && typeof o.color === 'string' && o.color !== 'Default')
+      out.push(`${o.color} text "${String(o.text).slice(0, 40)}" on ${own}`);
     for (const [key, value] of Object.entries(o)) if (key !== 'fallback') visit(value, own);
   };
   visit(items, styled);
@@ -124,7 +175,8 @@ export function textOf(thing: any): string {
   if (typeof a?.text === 'string') out.push(a.text);
   for (const c of cards) {
     walk(c, (o) => {
-      for (const key of ['text', 'title', 'label', 'value', 'placeholder', 'errorMessage']) if (typeof o[key] === 'string') out.push(o[key] as string);
+      for (const key of ['text', 'title', 'label', 'value', 'placeholder', 'errorMessage'])
+        if (typeof o[key] === 'string') out.push(o[key] as string);
       if (Array.isArray(o.facts)) for (const f of o.facts as Array<{ title: string; value: string }>) out.push(`${f.title} ${f.value}`);
     });
   }
@@ -135,7 +187,8 @@ export function textOf(thing: any): string {
 export function actionsOf(card: any): Array<{ title: string; verb?: string; data?: any; type: string }> {
   const found: Array<{ title: string; verb?: string; data?: any; type: string }> = [];
   walk(card, (o) => {
-    if (typeof o.type === 'string' && o.type.startsWith('Action.')) found.push({ title: String(o.title ?? ''), verb: o.verb as string | undefined, data: o.data, type: o.type });
+    if (typeof o.type === 'string' && o.type.startsWith('Action.'))
+      found.push({ title: String(o.title ?? ''), verb: o.verb as string | undefined, data: o.data, type: o.type });
   });
   return found;
 }

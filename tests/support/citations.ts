@@ -27,7 +27,11 @@ const TOKEN = new RegExp(
   'gi',
 );
 
-const norm = (s: string) => s.replace(/\s+/g, '').replace(/^(\d+)([a-z])$/i, '$1 $2').toLowerCase();
+const norm = (s: string) =>
+  s
+    .replace(/\s+/g, '')
+    .replace(/^(\d+)([a-z])$/i, '$1 $2')
+    .toLowerCase();
 
 function expand(from: string, to: string | undefined): string[] {
   if (!to) return [norm(from)];

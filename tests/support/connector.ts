@@ -94,7 +94,15 @@ export class ConnectorStandIn {
     const path = decodeURIComponent((req.url ?? '').split('?')[0]!);
     if (path.startsWith('/graph/')) return this.graph(req, res, path);
     const m = /^\/v3\/conversations(?:\/([^/]+))?(?:\/(activities|members|pagedmembers))?(?:\/([^/]+))?/.exec(path);
-    const call: ConnectorCall = { method: req.method ?? '', path, conversationId: m?.[1] ?? '', activityId: m?.[3], body, at: Date.now(), ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) };
+    const call: ConnectorCall = {
+      method: req.method ?? '',
+      path,
+      conversationId: m?.[1] ?? '',
+      activityId: m?.[3],
+      body,
+      at: Date.now(),
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+    };
     const failure = this.failWith?.(call);
     const send = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
       // `arrive`: Teams takes the message, but its answer never reaches the bot (as when the bot
@@ -109,18 +117,30 @@ export class ConnectorStandIn {
     }
     const team = /^\/v3\/teams\/([^/]+)(\/conversations)?$/.exec(path);
     if (failure && !failure.arrive) {
-      send(failure.status, { error: { code: 'Throttled', message: 'stand-in failure' } }, failure.retryAfterSeconds !== undefined ? { 'retry-after': String(failure.retryAfterSeconds) } : {});
+      send(
+        failure.status,
+        { error: { code: 'Throttled', message: 'stand-in failure' } },
+        failure.retryAfterSeconds !== undefined ? { 'retry-after': String(failure.retryAfterSeconds) } : {},
+      );
       return;
     }
     if (req.method === 'GET' && team) {
       const channels = this.channels.get(team[1]!);
       if (!channels) return send(404, { error: { code: 'NotFound', message: 'team not found or bot not installed' } });
-      return send(200, team[2] ? { conversations: channels } : { id: team[1], name: 'Team', aadGroupId: this.groupIds.get(team[1]!) ?? team[1] });
+      return send(
+        200,
+        team[2] ? { conversations: channels } : { id: team[1], name: 'Team', aadGroupId: this.groupIds.get(team[1]!) ?? team[1] },
+      );
     }
     if (req.method === 'GET' && m?.[2] === 'members' && m[3] && m[1]!.startsWith('a:')) {
       // A 1:1 chat: the user's own profile (no phone: Teams does not give one).
       const aad = m[3].replace(/^29:/, '');
-      return send(200, { id: m[3], aadObjectId: aad, email: `${aad.slice(0, 8)}@skola.exempel.se`, userPrincipalName: `${aad.slice(0, 8)}@skola.exempel.se` });
+      return send(200, {
+        id: m[3],
+        aadObjectId: aad,
+        email: `${aad.slice(0, 8)}@skola.exempel.se`,
+        userPrincipalName: `${aad.slice(0, 8)}@skola.exempel.se`,
+      });
     }
     if (req.method === 'GET' && m?.[2] === 'members' && m[3]) {
       const member = this.member(m[1]!, m[3]);
@@ -159,12 +179,23 @@ export class ConnectorStandIn {
   }
 
   private graphAttachments(activity: any): GraphMessage['attachments'] {
-    return (activity?.attachments ?? []).map((a: any, i: number) => ({ id: String(i), contentType: a.contentType, content: JSON.stringify(a.content) }));
+    return (activity?.attachments ?? []).map((a: any, i: number) => ({
+      id: String(i),
+      contentType: a.contentType,
+      content: JSON.stringify(a.content),
+    }));
   }
 
   private graphPost(id: string, channelId: string, replyToId: string | undefined, activity: any): void {
     const at = new Date().toISOString();
-    this.graphMessages.push({ id, channelId, ...(replyToId ? { replyToId } : {}), createdDateTime: at, lastModifiedDateTime: at, attachments: this.graphAttachments(activity) });
+    this.graphMessages.push({
+      id,
+      channelId,
+      ...(replyToId ? { replyToId } : {}),
+      createdDateTime: at,
+      lastModifiedDateTime: at,
+      attachments: this.graphAttachments(activity),
+    });
   }
 
   /**
@@ -184,8 +215,14 @@ export class ConnectorStandIn {
     const page = (list: GraphMessage[], base: string) => {
       const skip = Number(query.get('$skiptoken') ?? 0);
       const size = this.graphPageSize;
-      const next = skip + size < list.length ? `${this.url.replace(/\/$/, '')}${base}?${new URLSearchParams({ ...Object.fromEntries(query), $skiptoken: String(skip + size) })}` : undefined;
-      return send(200, { value: list.slice(skip, skip + size), ...(next ? { '@odata.nextLink': next } : { '@odata.deltaLink': `${base}?$deltatoken=x` }) });
+      const next =
+        skip + size < list.length
+          ? `${this.url.replace(/\/$/, '')}${base}?${new URLSearchParams({ ...Object.fromEntries(query), $skiptoken: String(skip + size) })}`
+          : undefined;
+      return send(200, {
+        value: list.slice(skip, skip + size),
+        ...(next ? { '@odata.nextLink': next } : { '@odata.deltaLink': `${base}?$deltatoken=x` }),
+      });
     };
     const delta = /^\/graph\/v1\.0\/teams\/([^/]+)\/channels\/([^/]+)\/messages\/delta$/.exec(path);
     if (req.method === 'GET' && delta) {
@@ -194,7 +231,11 @@ export class ConnectorStandIn {
       return page(list, path);
     }
     const replies = /^\/graph\/v1\.0\/teams\/([^/]+)\/channels\/([^/]+)\/messages\/([^/]+)\/replies$/.exec(path);
-    if (req.method === 'GET' && replies) return page(this.graphMessages.filter((g) => g.channelId === replies[2] && g.replyToId === replies[3]), path);
+    if (req.method === 'GET' && replies)
+      return page(
+        this.graphMessages.filter((g) => g.channelId === replies[2] && g.replyToId === replies[3]),
+        path,
+      );
     send(404, { error: { code: 'NotFound', message: 'no such Graph resource in the stand-in' } });
   }
 
@@ -202,12 +243,17 @@ export class ConnectorStandIn {
     const roster = this.rosters.get(teamId);
     const key = who.toLowerCase();
     const found = [...(roster ?? [])].find((aad) => aad === key || `29:${aad}` === key);
-    return found ? { id: `29:${found}`, aadObjectId: found, name: `Member ${found.slice(0, 4)}`, userPrincipalName: `${found.slice(0, 8)}@exempel.se` } : undefined;
+    return found
+      ? { id: `29:${found}`, aadObjectId: found, name: `Member ${found.slice(0, 4)}`, userPrincipalName: `${found.slice(0, 8)}@exempel.se` }
+      : undefined;
   }
 
   /** Activities posted (new messages and thread starts) into a conversation id or prefix. */
   posted(conversationPrefix: string): ConnectorCall[] {
-    return this.calls.filter((c) => c.method === 'POST' && (c.conversationId.startsWith(conversationPrefix) || c.body?.channelData?.channel?.id === conversationPrefix));
+    return this.calls.filter(
+      (c) =>
+        c.method === 'POST' && (c.conversationId.startsWith(conversationPrefix) || c.body?.channelData?.channel?.id === conversationPrefix),
+    );
   }
 
   updates(conversationPrefix?: string): ConnectorCall[] {

@@ -86,7 +86,11 @@ class Child {
     };
     delete (env as Record<string, unknown>).BOT_APP_ID;
     const args = this.entry.endsWith('.ts') ? ['-r', 'tsx/cjs', this.entry] : [this.entry];
-    const proc = spawn(process.execPath, ['--disable-warning=DEP0111', ...args], { env, cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['--disable-warning=DEP0111', ...args], {
+      env,
+      cwd: process.cwd(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.proc = proc;
     const errors: string[] = [];
     proc.stderr!.on('data', (d: Buffer) => errors.push(d.toString()));
@@ -180,11 +184,16 @@ export async function crashTest(opts: CrashOptions): Promise<CrashResult> {
   async function act(bot: TestBot, reference: string, step: (typeof ACTIONS)[number]): Promise<void> {
     const root = channelCards().get(reference)!;
     const data = step.kind === 'decision' ? { ...step.data, date: new Date().toISOString().slice(0, 10) } : step.data;
-    const res = await bot.execute(as.intake, step.verb, { reference, ...data }, {
-      conversation: { conversationType: 'channel', tenantId: TENANT, id: `${REPORTS_CHANNEL};messageid=${root}`, isGroup: true },
-      channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
-      replyToId: root,
-    });
+    const res = await bot.execute(
+      as.intake,
+      step.verb,
+      { reference, ...data },
+      {
+        conversation: { conversationType: 'channel', tenantId: TENANT, id: `${REPORTS_CHANNEL};messageid=${root}`, isGroup: true },
+        channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
+        replyToId: root,
+      },
+    );
     if (res.card) {
       seen.set(reference, (seen.get(reference) ?? new Set()).add(step.kind));
       stage.set(reference, step.to);
@@ -214,7 +223,11 @@ export async function crashTest(opts: CrashOptions): Promise<CrashResult> {
           if (action) await act(bot, action.reference, action.step);
           else {
             submissions++;
-            const { reference } = await submitReport(bot, as.teacher, reportInput({ wishes: { feedbackWanted: true, jointMeeting: false } }));
+            const { reference } = await submitReport(
+              bot,
+              as.teacher,
+              reportInput({ wishes: { feedbackWanted: true, jointMeeting: false } }),
+            );
             receipts.add(reference);
           }
         } catch {
@@ -258,20 +271,30 @@ export async function crashTest(opts: CrashOptions): Promise<CrashResult> {
     const problems: string[] = [];
     const db = new SqliteDatabase(join(dataDir, 'varna.db'), { readonly: true });
     const cipher = makeCipher(makeKeyring('k1', DATA_KEY, [], INDEX_KEY));
-    const reports = db.prepare('select id, reference, submission_key, sealed from reports').all() as Array<{ id: string; reference: string; submission_key: string; sealed: string | null }>;
+    const reports = db.prepare('select id, reference, submission_key, sealed from reports').all() as Array<{
+      id: string;
+      reference: string;
+      submission_key: string;
+      sealed: string | null;
+    }>;
     const byRef = new Map(reports.map((r) => [r.reference, r]));
     for (const ref of receipts) if (!byRef.has(ref)) problems.push(`receipt ${ref} was shown but the report is not stored`);
     const keys = new Set<string>();
     for (const r of reports) {
       if (keys.has(r.submission_key)) problems.push(`submission stored twice: ${r.reference}`);
       keys.add(r.submission_key);
-      const dk = db.prepare('select master_key_id, wrapped from data_keys where record_id = ?').get(r.id) as { master_key_id: string; wrapped: string } | undefined;
+      const dk = db.prepare('select master_key_id, wrapped from data_keys where record_id = ?').get(r.id) as
+        { master_key_id: string; wrapped: string } | undefined;
       if (!r.sealed || !dk) {
         problems.push(`half-written report ${r.reference}: ${r.sealed ? '' : 'no content '}${dk ? '' : 'no data key'}`);
         continue;
       }
       try {
-        const content = cipher.open<{ child?: { childName?: string } }>(cipher.unwrap(r.id, { masterKeyId: dk.master_key_id, wrapped: dk.wrapped }), r.sealed, `report:${r.id}`);
+        const content = cipher.open<{ child?: { childName?: string } }>(
+          cipher.unwrap(r.id, { masterKeyId: dk.master_key_id, wrapped: dk.wrapped }),
+          r.sealed,
+          `report:${r.id}`,
+        );
         if (!content.child?.childName) problems.push(`report ${r.reference} has no child in its content`);
       } catch (error) {
         problems.push(`report ${r.reference} cannot be decrypted: ${(error as Error).name}`);
@@ -282,28 +305,54 @@ export async function crashTest(opts: CrashOptions): Promise<CrashResult> {
     if (new Set(reports.map((r) => r.reference)).size !== reports.length) problems.push('a reference was given twice');
 
     // Intake actions: what intake saw is stored; version, history, audit and feedback agree.
-    const full = db.prepare('select id, reference, version, handler_aad, protection_at, decision, feedback_given_at from reports').all() as Array<{ id: string; reference: string; version: number; handler_aad: string | null; protection_at: string | null; decision: string | null; feedback_given_at: string | null }>;
+    const full = db
+      .prepare('select id, reference, version, handler_aad, protection_at, decision, feedback_given_at from reports')
+      .all() as Array<{
+      id: string;
+      reference: string;
+      version: number;
+      handler_aad: string | null;
+      protection_at: string | null;
+      decision: string | null;
+      feedback_given_at: string | null;
+    }>;
     let actionsStored = 0;
     for (const r of full) {
-      const events = (db.prepare("select kind from report_events where report_id = ? and kind != 'submitted'").all(r.id) as Array<{ kind: string }>).map((e) => e.kind);
+      const events = (
+        db.prepare("select kind from report_events where report_id = ? and kind != 'submitted'").all(r.id) as Array<{ kind: string }>
+      ).map((e) => e.kind);
       actionsStored += events.length;
       const count = (kind: string) => events.filter((k) => k === kind).length;
-      for (const kind of seen.get(r.reference) ?? []) if (count(kind) !== 1) problems.push(`${r.reference}: intake saw "${kind}" answered but ${count(kind)} history entries are stored`);
-      if (r.version !== 1 + events.length) problems.push(`${r.reference}: version ${r.version} but ${events.length} actions in the history`);
-      if (count('take') > 1 || count('protection') > 1 || count('decision') > 1) problems.push(`${r.reference}: an action stored twice (${events.join(', ')})`);
+      for (const kind of seen.get(r.reference) ?? [])
+        if (count(kind) !== 1) problems.push(`${r.reference}: intake saw "${kind}" answered but ${count(kind)} history entries are stored`);
+      if (r.version !== 1 + events.length)
+        problems.push(`${r.reference}: version ${r.version} but ${events.length} actions in the history`);
+      if (count('take') > 1 || count('protection') > 1 || count('decision') > 1)
+        problems.push(`${r.reference}: an action stored twice (${events.join(', ')})`);
       if (!!r.handler_aad !== (count('take') === 1)) problems.push(`${r.reference}: handler and history disagree`);
       if (!!r.protection_at !== (count('protection') === 1)) problems.push(`${r.reference}: protection assessment and history disagree`);
       if (!!r.decision !== (count('decision') === 1)) problems.push(`${r.reference}: decision and history disagree`);
       for (const kind of ['take', 'protection', 'decision']) {
-        const audited = (db.prepare("select count(*) as n from audit where subject = ? and action = ? and outcome = 'allowed'").get(r.reference, `intake.${kind}`) as { n: number }).n;
+        const audited = (
+          db
+            .prepare("select count(*) as n from audit where subject = ? and action = ? and outcome = 'allowed'")
+            .get(r.reference, `intake.${kind}`) as { n: number }
+        ).n;
         if (audited !== count(kind)) problems.push(`${r.reference}: ${count(kind)} "${kind}" in the history, ${audited} in the audit log`);
       }
-      const feedback = (key: string) => (db.prepare('select count(*) as n from outbox where dedupe_key = ?').get(`feedback:${r.id}:${key}`) as { n: number }).n;
-      if (feedback('received') !== count('take')) problems.push(`${r.reference}: taken ${count('take')} times, "received" feedback queued ${feedback('received')} times`);
-      if (feedback('investigation') !== (r.feedback_given_at ? 1 : 0)) problems.push(`${r.reference}: decision feedback queued ${feedback('investigation')} times`);
+      const feedback = (key: string) =>
+        (db.prepare('select count(*) as n from outbox where dedupe_key = ?').get(`feedback:${r.id}:${key}`) as { n: number }).n;
+      if (feedback('received') !== count('take'))
+        problems.push(`${r.reference}: taken ${count('take')} times, "received" feedback queued ${feedback('received')} times`);
+      if (feedback('investigation') !== (r.feedback_given_at ? 1 : 0))
+        problems.push(`${r.reference}: decision feedback queued ${feedback('investigation')} times`);
     }
     const actionsSeen = [...seen.values()].reduce((n, kinds) => n + kinds.size, 0);
-    const outboxRows = db.prepare('select dedupe_key, target, status from outbox').all() as Array<{ dedupe_key: string; target: string; status: string }>;
+    const outboxRows = db.prepare('select dedupe_key, target, status from outbox').all() as Array<{
+      dedupe_key: string;
+      target: string;
+      status: string;
+    }>;
     const integrity = db.prepare('pragma integrity_check').get() as { integrity_check: string };
     if (integrity.integrity_check !== 'ok') problems.push(`integrity check: ${integrity.integrity_check}`);
 
@@ -337,10 +386,12 @@ export async function crashTest(opts: CrashOptions): Promise<CrashResult> {
           if (c.plain > 1) problems.push(`${row.dedupe_key}: reached the teacher ${c.plain} times unmarked`);
         } else {
           channelPosts += c.plain + c.marked;
-          if (c.plain + c.marked !== 1 || c.marked) problems.push(`${row.dedupe_key}: reached the channel ${c.plain} times, ${c.marked} more marked as possible repeats`);
+          if (c.plain + c.marked !== 1 || c.marked)
+            problems.push(`${row.dedupe_key}: reached the channel ${c.plain} times, ${c.marked} more marked as possible repeats`);
         }
       }
-      for (const marker of copies.keys()) if (!known.has(marker)) problems.push(`a message (${marker}) was sent that no outbox row explains`);
+      for (const marker of copies.keys())
+        if (!known.has(marker)) problems.push(`a message (${marker}) was sent that no outbox row explains`);
       // And by what intake reads: each report's card once in the channel.
       const posted = connector.calls
         .filter((c) => c.method === 'POST' && c.body?.channelData?.channel?.id === REPORTS_CHANNEL)
@@ -355,8 +406,21 @@ export async function crashTest(opts: CrashOptions): Promise<CrashResult> {
     }
     db.close();
     if (child.doubts.size) log(`not settled over Graph: ${JSON.stringify(Object.fromEntries(child.doubts))}`);
-    log(`${submissions} submissions tried, ${receipts.size} receipts seen, ${reports.length} reports stored, ${actionsSeen} intake answers seen, ${actionsStored} actions stored`);
-    return { kills: opts.kills, receiptsSeen: receipts.size, reportsStored: reports.length, actionsSeen, actionsStored, channelPosts, teacherMessages, possibleRepeats, reconciled: child.reconciled, problems };
+    log(
+      `${submissions} submissions tried, ${receipts.size} receipts seen, ${reports.length} reports stored, ${actionsSeen} intake answers seen, ${actionsStored} actions stored`,
+    );
+    return {
+      kills: opts.kills,
+      receiptsSeen: receipts.size,
+      reportsStored: reports.length,
+      actionsSeen,
+      actionsStored,
+      channelPosts,
+      teacherMessages,
+      possibleRepeats,
+      reconciled: child.reconciled,
+      problems,
+    };
   } finally {
     await child.kill('SIGKILL');
     await connector.stop();

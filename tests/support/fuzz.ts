@@ -32,7 +32,24 @@ const verb = fc.oneof(fc.constantFrom(...Object.values(verbs)), fc.string({ maxL
 /** JSON-ish values, with the shapes card data has (strings, booleans, nested objects). */
 const json = fc.jsonValue({ maxDepth: 3 });
 const data = fc.oneof(
-  fc.dictionary(fc.constantFrom('topic', 'reference', 'step', 'childName', 'personnummer', 'text', 'outcome', 'id', 'draftId', 'value', '__proto__', 'constructor'), fc.oneof(text, json), { maxKeys: 6 }),
+  fc.dictionary(
+    fc.constantFrom(
+      'topic',
+      'reference',
+      'step',
+      'childName',
+      'personnummer',
+      'text',
+      'outcome',
+      'id',
+      'draftId',
+      'value',
+      '__proto__',
+      'constructor',
+    ),
+    fc.oneof(text, json),
+    { maxKeys: 6 },
+  ),
   json,
 );
 
@@ -54,15 +71,31 @@ export const caseArb: fc.Arbitrary<Case> = fc.record({
   text,
   verb,
   data,
-  name: fc.oneof(fc.constantFrom('adaptiveCard/action', 'task/fetch', 'task/submit', 'composeExtension/query', 'signin/verifyState', 'config/fetch'), fc.string({ maxLength: 30 })),
-  eventType: fc.constantFrom('conversationUpdate', 'installationUpdate', 'messageReaction', 'event', 'typing', 'messageUpdate', 'messageDelete'),
-  mangle: fc.subarray(['noFrom', 'noConversation', 'fromNotObject', 'weirdLocale', 'channel', 'noId', 'valueString', 'hugeId'] as const, { maxLength: 2 }),
+  name: fc.oneof(
+    fc.constantFrom('adaptiveCard/action', 'task/fetch', 'task/submit', 'composeExtension/query', 'signin/verifyState', 'config/fetch'),
+    fc.string({ maxLength: 30 }),
+  ),
+  eventType: fc.constantFrom(
+    'conversationUpdate',
+    'installationUpdate',
+    'messageReaction',
+    'event',
+    'typing',
+    'messageUpdate',
+    'messageDelete',
+  ),
+  mangle: fc.subarray(['noFrom', 'noConversation', 'fromNotObject', 'weirdLocale', 'channel', 'noId', 'valueString', 'hugeId'] as const, {
+    maxLength: 2,
+  }),
   raw: fc.anything({ maxDepth: 3 }),
 }) as fc.Arbitrary<Case>;
 
 function activityFor(bot: TestBot, c: Case): Record<string, any> {
   const user = as[c.user];
-  const d = { ...(c.data && typeof c.data === 'object' && !Array.isArray(c.data) ? c.data : { value: c.data }), ...(c.verb !== undefined ? { verb: c.verb } : {}) };
+  const d = {
+    ...(c.data && typeof c.data === 'object' && !Array.isArray(c.data) ? c.data : { value: c.data }),
+    ...(c.verb !== undefined ? { verb: c.verb } : {}),
+  };
   let a: Record<string, any>;
   switch (c.kind) {
     case 'message':
@@ -72,7 +105,11 @@ function activityFor(bot: TestBot, c: Case): Record<string, any> {
       a = bot.baseActivity(user, { type: 'message', value: d });
       break;
     case 'execute':
-      a = bot.baseActivity(user, { type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: c.verb, data: d }, trigger: 'manual' } });
+      a = bot.baseActivity(user, {
+        type: 'invoke',
+        name: 'adaptiveCard/action',
+        value: { action: { type: 'Action.Execute', verb: c.verb, data: d }, trigger: 'manual' },
+      });
       break;
     case 'taskFetch':
       a = bot.baseActivity(user, { type: 'invoke', name: 'task/fetch', value: { data: d } });
@@ -113,12 +150,19 @@ async function check(bot: TestBot, c: Case): Promise<void> {
   const activity = activityFor(bot, c);
   const started = Date.now();
   const res = await bot.post(activity);
-  if (process.env.VARNA_FUZZ_SLOW && Date.now() - started > 100) console.log(`slow case: ${Date.now() - started} ms`, JSON.stringify({ kind: c.kind, mangle: c.mangle, verb: c.verb, status: res.status }));
+  if (process.env.VARNA_FUZZ_SLOW && Date.now() - started > 100)
+    console.log(
+      `slow case: ${Date.now() - started} ms`,
+      JSON.stringify({ kind: c.kind, mangle: c.mangle, verb: c.verb, status: res.status }),
+    );
   const body = typeof res.body === 'string' ? res.body : JSON.stringify(res.body ?? '');
   assert.ok(res.status !== 500 && res.status !== 503, `server error ${res.status} for a ${c.kind}: ${body.slice(0, 200)}`);
   assert.doesNotMatch(body, INTERNALS, 'internals in the answer');
   const calls = bot.connector.take();
-  const needles = [c.text, ...Object.values((c.data as Record<string, unknown>) ?? {}).filter((v): v is string => typeof v === 'string')].filter((n) => !OWN_TEXT.includes(n) && !OWN_TEXT.includes(JSON.stringify(n).slice(1, -1)));
+  const needles = [
+    c.text,
+    ...Object.values((c.data as Record<string, unknown>) ?? {}).filter((v): v is string => typeof v === 'string'),
+  ].filter((n) => !OWN_TEXT.includes(n) && !OWN_TEXT.includes(JSON.stringify(n).slice(1, -1)));
   const cards = [...calls.flatMap((call) => cardsOf(activityOf(call)))];
   if (res.body?.type === 'application/vnd.microsoft.card.adaptive') cards.push(res.body.value);
   if (res.body?.task?.type === 'continue' && res.body.task.value?.card?.content) cards.push(res.body.task.value.card.content);
@@ -127,10 +171,14 @@ async function check(bot: TestBot, c: Case): Promise<void> {
     assertInert(card, needles);
   }
   // A person in their 1:1 chat who typed or pressed something always hears back.
-  const personal = activity.from?.aadObjectId && activity.conversation?.conversationType === 'personal' && activity.serviceUrl === bot.connector.url;
+  const personal =
+    activity.from?.aadObjectId && activity.conversation?.conversationType === 'personal' && activity.serviceUrl === bot.connector.url;
   if (personal && c.kind === 'message' && res.status === 200) assert.ok(calls.length > 0, 'a message got no answer');
   if (personal && c.kind === 'execute' && res.status === 200 && activity.value?.action?.verb) {
-    assert.ok(res.body?.type === 'application/vnd.microsoft.card.adaptive' || res.body?.type === 'application/vnd.microsoft.activity.message', `an Action.Execute got no card or message: ${body.slice(0, 120)}`);
+    assert.ok(
+      res.body?.type === 'application/vnd.microsoft.card.adaptive' || res.body?.type === 'application/vnd.microsoft.activity.message',
+      `an Action.Execute got no card or message: ${body.slice(0, 120)}`,
+    );
   }
 }
 

@@ -49,12 +49,24 @@ export class TestIdentity {
     this.channelKey = await generateKeyPair('RS256', { extractable: true });
     this.entraKey = await generateKeyPair('RS256', { extractable: true });
     this.forgerKey = await generateKeyPair('RS256', { extractable: true });
-    const jwk = { ...(await exportJWK(this.channelKey.publicKey)), kid: this.kid, use: 'sig', alg: 'RS256', endorsements: this.endorsements };
+    const jwk = {
+      ...(await exportJWK(this.channelKey.publicKey)),
+      kid: this.kid,
+      use: 'sig',
+      alg: 'RS256',
+      endorsements: this.endorsements,
+    };
     this.server = createServer((req, res) => {
       this.fetches++;
       res.setHeader('content-type', 'application/json');
       if (req.url === '/v1/.well-known/openidconfiguration') {
-        res.end(JSON.stringify({ issuer: CHANNEL_ISSUER, jwks_uri: `${this.url}/v1/.well-known/keys`, id_token_signing_alg_values_supported: ['RS256'] }));
+        res.end(
+          JSON.stringify({
+            issuer: CHANNEL_ISSUER,
+            jwks_uri: `${this.url}/v1/.well-known/keys`,
+            id_token_signing_alg_values_supported: ['RS256'],
+          }),
+        );
       } else if (req.url === '/v1/.well-known/keys') {
         res.end(JSON.stringify({ keys: [jwk] }));
       } else {
@@ -81,12 +93,26 @@ export class TestIdentity {
    * the activity's serviceUrl in the `serviceurl` claim, valid for an hour. Override any claim;
    * `undefined` removes one.
    */
-  async channelToken(serviceUrl: string, claims: Record<string, unknown> = {}, opts: { key?: 'channel' | 'forger'; kid?: string; alg?: string } = {}): Promise<string> {
+  async channelToken(
+    serviceUrl: string,
+    claims: Record<string, unknown> = {},
+    opts: { key?: 'channel' | 'forger'; kid?: string; alg?: string } = {},
+  ): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
-    const payload: JWTPayload = { iss: CHANNEL_ISSUER, aud: APP_ID, serviceurl: serviceUrl, iat: now - 5, nbf: now - 5, exp: now + 3600, ...claims };
+    const payload: JWTPayload = {
+      iss: CHANNEL_ISSUER,
+      aud: APP_ID,
+      serviceurl: serviceUrl,
+      iat: now - 5,
+      nbf: now - 5,
+      exp: now + 3600,
+      ...claims,
+    };
     for (const [k, v] of Object.entries(payload)) if (v === undefined) delete payload[k];
     const key = opts.key === 'forger' ? this.forgerKey : this.channelKey;
-    return new SignJWT(payload).setProtectedHeader({ alg: opts.alg ?? 'RS256', kid: opts.kid ?? this.kid, typ: 'JWT' }).sign(key.privateKey);
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg: opts.alg ?? 'RS256', kid: opts.kid ?? this.kid, typ: 'JWT' })
+      .sign(key.privateKey);
   }
 
   /** The same claims, not signed at all (`alg: none`). */
@@ -99,7 +125,16 @@ export class TestIdentity {
   /** An outbound token as Entra would issue it to the bot for the Bot Connector. */
   async outboundToken(appId: string, audience: string): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ iss: `https://login.microsoftonline.com/${TENANT}/v2.0`, aud: audience, azp: appId, appid: appId, tid: TENANT, iat: now, nbf: now, exp: now + 3600 })
+    return new SignJWT({
+      iss: `https://login.microsoftonline.com/${TENANT}/v2.0`,
+      aud: audience,
+      azp: appId,
+      appid: appId,
+      tid: TENANT,
+      iat: now,
+      nbf: now,
+      exp: now + 3600,
+    })
       .setProtectedHeader({ alg: 'RS256', kid: 'entra-test', typ: 'JWT' })
       .sign(this.entraKey.privateKey);
   }
@@ -108,7 +143,10 @@ export class TestIdentity {
   async verifyOutbound(authorization: string | undefined): Promise<JWTPayload> {
     const token = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
     if (!token) throw new Error('no bearer token on the call');
-    const { payload } = await jwtVerify(token, this.entraKey.publicKey, { audience: CONNECTOR_SCOPE, issuer: `https://login.microsoftonline.com/${TENANT}/v2.0` });
+    const { payload } = await jwtVerify(token, this.entraKey.publicKey, {
+      audience: CONNECTOR_SCOPE,
+      issuer: `https://login.microsoftonline.com/${TENANT}/v2.0`,
+    });
     if (payload.azp !== APP_ID) throw new Error(`token for another app: ${String(payload.azp)}`);
     return payload;
   }
@@ -131,6 +169,11 @@ export class TestIdentity {
         return new LocallySigned(appId, '', TENANT, audience);
       }
     }
-    return new Factory({ MicrosoftAppId: APP_ID, MicrosoftAppPassword: APP_PASSWORD, MicrosoftAppType: 'SingleTenant', MicrosoftAppTenantId: TENANT });
+    return new Factory({
+      MicrosoftAppId: APP_ID,
+      MicrosoftAppPassword: APP_PASSWORD,
+      MicrosoftAppType: 'SingleTenant',
+      MicrosoftAppTenantId: TENANT,
+    });
   }
 }

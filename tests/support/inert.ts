@@ -14,7 +14,9 @@ export function renderedFields(node: unknown, path = '$'): Array<{ path: string;
     const type = typeof o.type === 'string' ? o.type : '';
     if (type === 'TextBlock' && typeof o.text === 'string') out.push({ path: `${p}.text`, text: o.text });
     if (type === 'FactSet' && Array.isArray(o.facts))
-      (o.facts as Array<{ title?: unknown; value?: unknown }>).forEach((f, i) => out.push({ path: `${p}.facts[${i}]`, text: `${String(f.title)}\n${String(f.value)}` }));
+      (o.facts as Array<{ title?: unknown; value?: unknown }>).forEach((f, i) =>
+        out.push({ path: `${p}.facts[${i}]`, text: `${String(f.title)}\n${String(f.value)}` }),
+      );
     if (type.startsWith('Action.') && typeof o.title === 'string') out.push({ path: `${p}.title`, text: o.title });
     if (type === 'Input.Toggle' && typeof o.title === 'string') out.push({ path: `${p}.title`, text: o.title });
     if (type === 'Input.ChoiceSet' && Array.isArray(o.choices))
@@ -52,7 +54,8 @@ const BIDI = /[\u202A-\u202E\u2066-\u2069]/;
 export function assertInert(card: unknown, needles: string[]): void {
   const long = needles.filter((n) => n.trim().length >= 6);
   for (const { path, text } of renderedFields(card))
-    for (const needle of long) assert.ok(!text.includes(needle), `user text reached a rendered field ${path}: ${JSON.stringify(needle).slice(0, 60)}`);
+    for (const needle of long)
+      assert.ok(!text.includes(needle), `user text reached a rendered field ${path}: ${JSON.stringify(needle).slice(0, 60)}`);
   for (const run of textRuns(card)) {
     assert.doesNotMatch(run, TEMPLATE, 'template syntax in a TextRun');
     assert.doesNotMatch(run, BIDI, 'bidi control in a TextRun');

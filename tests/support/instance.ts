@@ -19,7 +19,11 @@ async function main(): Promise<void> {
   // Background work starts only once the test's renderer and job are registered: the store already
   // holds the 500 messages, and a run that claimed them first found no renderer for `test.ping`,
   // marked a batch of 50 failed for good, and the survivor "never finished" (the stall of issue 12).
-  const running = await startVarna({ config, keyring: makeKeyring('test', Buffer.alloc(32, 7), [], Buffer.alloc(32, 9)), deliverInBackground: false });
+  const running = await startVarna({
+    config,
+    keyring: makeKeyring('test', Buffer.alloc(32, 7), [], Buffer.alloc(32, 9)),
+    deliverInBackground: false,
+  });
   const { services, kit } = running;
   kit.delivery.register('test.ping', async (message) => ({ text: `ping ${String(message.key)}` }));
   if (process.env.VARNA_TEST_REMINDERS === '1') registerReminderRun(running);
@@ -36,7 +40,11 @@ function registerReminderRun({ services }: Running): void {
     await services.store.transaction(async (trx) => {
       for (let i = 0; i < REMINDERS_PER_RUN; i++) {
         const key = `reminder:${dueAt.toISOString()}:${i}`;
-        await services.outbox.enqueue(trx, { dedupeKey: key, target: { kind: 'user', aadObjectId: userOf(i) }, message: { kind: 'test.ping', key } }, services.clock.now());
+        await services.outbox.enqueue(
+          trx,
+          { dedupeKey: key, target: { kind: 'user', aadObjectId: userOf(i) }, message: { kind: 'test.ping', key } },
+          services.clock.now(),
+        );
       }
     });
     services.outbox.wake();

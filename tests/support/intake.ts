@@ -24,6 +24,11 @@ export async function intakeReady(bot: TestBot): Promise<void> {
 
 /** An activity's conversation and channel data in a thread of the reports channel. */
 export const channelConversation = (threadId = 'thread-1') => ({
-  conversation: { conversationType: 'channel', tenantId: 'e0e0e0e0-1111-4222-8333-444455556666', id: `${REPORTS_CHANNEL};messageid=${threadId}`, isGroup: true },
+  conversation: {
+    conversationType: 'channel',
+    tenantId: 'e0e0e0e0-1111-4222-8333-444455556666',
+    id: `${REPORTS_CHANNEL};messageid=${threadId}`,
+    isGroup: true,
+  },
   channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
 });

@@ -60,30 +60,41 @@ export async function ranges(cellCount: number, figures: Figure[], targets: Targ
   try {
     model.options.set({ output_flag: false });
     model.addVars(new Float64Array(cellCount), new Float64Array(cellCount).fill(inf));
-    for (const { cells, lo, hi } of rows.values()) model.addRow(lo, hi === Infinity ? inf : hi, { indices: cells, values: cells.map(() => 1) });
+    for (const { cells, lo, hi } of rows.values())
+      model.addRow(lo, hi === Infinity ? inf : hi, { indices: cells, values: cells.map(() => 1) });
     const out: Range[] = [];
     const solve = (sense: 'minimize' | 'maximize') => {
       model.changeObjectiveSense(h.constants.objectiveSense[sense]);
       model.run();
       const status = model.getModelStatus();
       if (status === h.constants.modelStatus.unbounded) return sense === 'maximize' ? Infinity : -Infinity;
-      if (status !== h.constants.modelStatus.optimal) throw new Error(`the printed figures have no solution (status ${status}): the audit's model is wrong`);
+      if (status !== h.constants.modelStatus.optimal)
+        throw new Error(`the printed figures have no solution (status ${status}): the audit's model is wrong`);
       return model.getObjectiveValue();
     };
     for (const t of targets) {
       const cells = [...new Set(t.cells)].sort((a, b) => a - b);
-      model.changeColsCost({ kind: 'set', indices: cells }, cells.map(() => 1));
+      model.changeColsCost(
+        { kind: 'set', indices: cells },
+        cells.map(() => 1),
+      );
       const min = solve('minimize');
       // Which printed figures bound the target (their duals): what the attacker combined.
       const why = (sense: string) => {
         const dual = model.getSolution().rowDual;
         const list = [...rows.values()];
-        console.log(`${t.label}, ${sense}:`, list.flatMap((r, i) => (Math.abs(dual[i]!) > 1e-9 ? [`${+dual[i]!.toFixed(3)} × ${r.label}`] : [])).join('; '));
+        console.log(
+          `${t.label}, ${sense}:`,
+          list.flatMap((r, i) => (Math.abs(dual[i]!) > 1e-9 ? [`${+dual[i]!.toFixed(3)} × ${r.label}`] : [])).join('; '),
+        );
       };
       if (explain && min > 1 + 1e-6) why('min');
       const max = solve('maximize');
       if (explain && max < 4 - 1e-6) why('max');
-      model.changeColsCost({ kind: 'set', indices: cells }, cells.map(() => 0));
+      model.changeColsCost(
+        { kind: 'set', indices: cells },
+        cells.map(() => 0),
+      );
       out.push({ label: t.label, min, max });
     }
     return out;
@@ -95,7 +106,9 @@ export async function ranges(cellCount: number, figures: Figure[], targets: Targ
 /** The targets an attacker narrows: a range that no longer holds both 1 and 4. */
 export async function narrowed(cellCount: number, figures: Figure[], targets: Target[], explain = false): Promise<string[]> {
   const eps = 1e-6;
-  return (await ranges(cellCount, figures, targets, explain)).filter((r) => r.min > 1 + eps || r.max < 4 - eps).map((r) => `${r.label}: ${+r.min.toFixed(3)}-${+r.max.toFixed(3)}`);
+  return (await ranges(cellCount, figures, targets, explain))
+    .filter((r) => r.min > 1 + eps || r.max < 4 - eps)
+    .map((r) => `${r.label}: ${+r.min.toFixed(3)}-${+r.max.toFixed(3)}`);
 }
 
 /**

@@ -5,10 +5,20 @@ import { PNG } from 'pngjs';
  * binaries: no browser, no poppler). Fonts come from the PDF itself (drawn as paths), so what is
  * seen is what the PDF embeds. Also returns the page's text with each item's position in pixels.
  */
-export async function renderPdfPage(pdf: Buffer, pageNumber: number, scale = 1.5): Promise<{ png: Buffer; image: PNG; pages: number; text: Array<{ str: string; x: number; y: number }> }> {
+export async function renderPdfPage(
+  pdf: Buffer,
+  pageNumber: number,
+  scale = 1.5,
+): Promise<{ png: Buffer; image: PNG; pages: number; text: Array<{ str: string; x: number; y: number }> }> {
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
   const { createCanvas } = require('@napi-rs/canvas') as typeof import('@napi-rs/canvas');
-  const doc = await pdfjs.getDocument({ data: new Uint8Array(pdf), disableFontFace: true, useSystemFonts: false, isEvalSupported: false, verbosity: 0 }).promise;
+  const doc = await pdfjs.getDocument({
+    data: new Uint8Array(pdf),
+    disableFontFace: true,
+    useSystemFonts: false,
+    isEvalSupported: false,
+    verbosity: 0,
+  }).promise;
   try {
     const page = await doc.getPage(pageNumber);
     const viewport = page.getViewport({ scale });
@@ -38,7 +48,12 @@ export function countColor(image: PNG, hex: string, box: { x0: number; y0: numbe
   for (let y = Math.max(0, Math.floor(box.y0)); y < Math.min(image.height, box.y1); y++)
     for (let x = Math.max(0, Math.floor(box.x0)); x < Math.min(image.width, box.x1); x++) {
       const i = (y * image.width + x) * 4;
-      if (Math.abs(image.data[i]! - r) <= tolerance && Math.abs(image.data[i + 1]! - g) <= tolerance && Math.abs(image.data[i + 2]! - b) <= tolerance) n++;
+      if (
+        Math.abs(image.data[i]! - r) <= tolerance &&
+        Math.abs(image.data[i + 1]! - g) <= tolerance &&
+        Math.abs(image.data[i + 2]! - b) <= tolerance
+      )
+        n++;
     }
   return n;
 }

@@ -23,10 +23,33 @@ export interface ReportInput {
 export function reportInput(overrides: Partial<ReportInput> = {}): ReportInput {
   return {
     immediateDanger: 'no',
-    child: { childName: TEST_CHILD, pnr: TEST_PNR, schoolId: 'ekbacken', className: '5B', address: 'Storgatan 12', language: '', interpreter: false },
+    child: {
+      childName: TEST_CHILD,
+      pnr: TEST_PNR,
+      schoolId: 'ekbacken',
+      className: '5B',
+      address: 'Storgatan 12',
+      language: '',
+      interpreter: false,
+    },
     guardians: { guardians: 'Gustav Vårdnadshavare, 070-000 00 00', informed: 'noSensitive', notInformedReason: '' },
-    concern: { category: 'violence', observed: TEST_OBSERVED, when: '2026-03-02 kl. 08.15', childWords: TEST_WORDS, schoolActions: 'Pratat med kurator.' },
-    reporter: { reporterName: 'Tina Testlärare', reporterRole: 'Lärare', reporterPhone: '070-111 22 33', reporterEmail: 'tina@skola.exempel.se', informantName: '', informantRole: '', informantContact: '', principalKnows: 'yes' },
+    concern: {
+      category: 'violence',
+      observed: TEST_OBSERVED,
+      when: '2026-03-02 kl. 08.15',
+      childWords: TEST_WORDS,
+      schoolActions: 'Pratat med kurator.',
+    },
+    reporter: {
+      reporterName: 'Tina Testlärare',
+      reporterRole: 'Lärare',
+      reporterPhone: '070-111 22 33',
+      reporterEmail: 'tina@skola.exempel.se',
+      informantName: '',
+      informantRole: '',
+      informantContact: '',
+      principalKnows: 'yes',
+    },
     wishes: { feedbackWanted: true, jointMeeting: false },
     ...overrides,
   };
@@ -61,7 +84,11 @@ export function cardBelow(res: { card?: any; message?: string; calls: Array<{ me
  * guardians), and the third card's reporter and wishes saved as *Skicka* would save them, without
  * sending. Returns the third card (the review) and the draft id.
  */
-export async function fillReport(bot: TestBot, user: TestUser, input: ReportInput = reportInput()): Promise<{ draftId: string; review: any }> {
+export async function fillReport(
+  bot: TestBot,
+  user: TestUser,
+  input: ReportInput = reportInput(),
+): Promise<{ draftId: string; review: any }> {
   const start = await bot.execute(user, 'report.start', {});
   assert.ok(start.card, start.message);
   assert.match(textOf(start.card), /akut fara|immediate danger/i);
@@ -78,7 +105,11 @@ export async function fillReport(bot: TestBot, user: TestUser, input: ReportInpu
 }
 
 /** Fills and sends a report; returns its reference and the receipt card. */
-export async function submitReport(bot: TestBot, user: TestUser, input: ReportInput = reportInput()): Promise<{ reference: string; receipt: any; draftId: string }> {
+export async function submitReport(
+  bot: TestBot,
+  user: TestUser,
+  input: ReportInput = reportInput(),
+): Promise<{ reference: string; receipt: any; draftId: string }> {
   const { draftId } = await fillReport(bot, user, input);
   const res = await bot.execute(user, 'report.submit', { draftId, ...sendValues(input) });
   assert.ok(res.card, res.message);

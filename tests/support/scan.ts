@@ -37,7 +37,8 @@ export async function findInTables(db: Kysely<Database>, needles: string[]): Pro
     const rows = await sql<Record<string, unknown>>`select * from ${sql.table(name)}`.execute(db);
     for (const row of rows.rows)
       for (const [column, value] of Object.entries(row))
-        for (const needle of needles) if (value !== null && String(value).includes(needle)) hits.push(`${name}.${column} contains "${needle}"`);
+        for (const needle of needles)
+          if (value !== null && String(value).includes(needle)) hits.push(`${name}.${column} contains "${needle}"`);
   }
   return hits;
 }
@@ -52,7 +53,8 @@ export function findInFiles(dbFile: string, needles: string[]): string[] {
     if (!existsSync(file)) continue;
     const bytes = readFileSync(file);
     for (const needle of needles) {
-      if (bytes.includes(Buffer.from(needle, 'utf8')) || bytes.includes(Buffer.from(needle, 'utf16le'))) hits.push(`${file.split('/').pop()} contains "${needle}"`);
+      if (bytes.includes(Buffer.from(needle, 'utf8')) || bytes.includes(Buffer.from(needle, 'utf16le')))
+        hits.push(`${file.split('/').pop()} contains "${needle}"`);
     }
   }
   return hits;

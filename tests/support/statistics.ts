@@ -1,6 +1,15 @@
 import { loadConfig } from '../../src/config';
 import { directory } from '../../src/services/municipality';
-import { countKeys, derivedKeys, type CountCell, type CountKey, type DerivedCell, type DerivedKey, type Statistics, type StatRow } from '../../src/services/statistics';
+import {
+  countKeys,
+  derivedKeys,
+  type CountCell,
+  type CountKey,
+  type DerivedCell,
+  type DerivedKey,
+  type Statistics,
+  type StatRow,
+} from '../../src/services/statistics';
 import { rebuildRollup } from '../../src/services/stat-rollup';
 import type { Store } from '../../src/services/store';
 import type { ReportTable } from '../../src/services/store/schema';
@@ -12,7 +21,12 @@ const DAY = 86_400_000;
 const at = (ms: number) => new Date(ms).toISOString();
 
 let seq = 0;
-function report(school: 'ekbacken' | 'solstralen' | 'friskolan-lyran', receivedAt: string, month: string, patch: Partial<ReportTable> = {}): ReportTable {
+function report(
+  school: 'ekbacken' | 'solstralen' | 'friskolan-lyran',
+  receivedAt: string,
+  month: string,
+  patch: Partial<ReportTable> = {},
+): ReportTable {
   seq++;
   const s = dir.school(school)!;
   return {
@@ -80,13 +94,16 @@ export async function seed(store: Store): Promise<void> {
         receipt_at: at(base + i * H),
         protection_at: at(base + 2 * i * H),
         feedback_requested: i <= 6 ? 1 : 0,
-        ...(decided ? { decision: i <= 5 ? 'opened' : 'notOpened', decision_date: decisionDate, decision_at: `${decisionDate}T10:00:00.000Z` } : {}),
+        ...(decided
+          ? { decision: i <= 5 ? 'opened' : 'notOpened', decision_date: decisionDate, decision_at: `${decisionDate}T10:00:00.000Z` }
+          : {}),
         ...(decided && i <= 6 ? { feedback_given_at: `${decisionDate}T10:00:00.000Z` } : {}),
         ...(i <= 5 ? { joint_meeting_offered_at: at(base + DAY) } : {}),
       }),
     );
   }
-  for (let i = 0; i < 3; i++) rows.push(report('solstralen', at(base), '2026-03', { feedback_requested: 1, receipt_at: at(base + 10 * H) }));
+  for (let i = 0; i < 3; i++)
+    rows.push(report('solstralen', at(base), '2026-03', { feedback_requested: 1, receipt_at: at(base + 10 * H) }));
   rows.push(report('friskolan-lyran', '2025-12-31T23:30:00.000Z', '2026-01', { receipt_at: '2026-01-01T00:30:00.000Z' }));
   for (let i = 0; i < 5; i++) rows.push(report('friskolan-lyran', at(base), '2026-03', { receipt_at: at(base + H) }));
   rows.push(report('friskolan-lyran', '2026-12-31T23:30:00.000Z', '2027-01', { receipt_at: '2027-01-01T00:30:00.000Z' }));
@@ -126,7 +143,6 @@ export async function seed(store: Store): Promise<void> {
   await rebuildRollup(store.db);
 }
 
-
 /**
  * A Statistics result built directly (no store), for the card and PDF tests: `schools` groups with
  * long names, deterministic counts, and a few cells under 5 or hidden to protect another the way the
@@ -141,16 +157,35 @@ export function statisticsFixture(schools = 3, groupBy: Statistics['groupBy'] = 
   const rowOf = (key: string, label: string, i: number): StatRow => {
     const base = 6 + ((i * 7) % 40);
     const counts = Object.fromEntries(countKeys.map((k, j) => [k, shown(Math.max(5, base - j))])) as Record<CountKey, CountCell>;
-    if (i % 5 === 1) Object.assign(counts, { reports: under5, decisions: under5, opened: under5, notOpened: under5, alreadyOngoing: under5 });
+    if (i % 5 === 1)
+      Object.assign(counts, { reports: under5, decisions: under5, opened: under5, notOpened: under5, alreadyOngoing: under5 });
     if (i % 5 === 2) Object.assign(counts, { reports: hidden, alreadyOngoing: under5 });
     const derived = Object.fromEntries(derivedKeys.map((k, j) => [k, value(((i + 1) * (j + 3)) % 97)])) as Record<DerivedKey, DerivedCell>;
     if (i % 5 === 1) for (const k of derivedKeys) derived[k] = none;
     return { key, label, counts, derived };
   };
-  const rows = Array.from({ length: schools }, (_, i) => rowOf(`school-${i}`, `${['Ekbackens', 'Solstrålens', 'Lyrans', 'Västra Stenhagens', 'Norrbyskärs'][i % 5]} skola och förskola enhet ${i + 1}`, i));
+  const rows = Array.from({ length: schools }, (_, i) =>
+    rowOf(
+      `school-${i}`,
+      `${['Ekbackens', 'Solstrålens', 'Lyrans', 'Västra Stenhagens', 'Norrbyskärs'][i % 5]} skola och förskola enhet ${i + 1}`,
+      i,
+    ),
+  );
   const total = rowOf('total', '', 0);
-  Object.assign(total.counts, { reports: shown(17 * schools), decisions: shown(9 * schools), opened: shown(5 * schools), notOpened: shown(3 * schools), alreadyOngoing: under5 });
-  Object.assign(total.counts, { consultations: shown(12), consultReport: shown(5), consultNoReportNow: shown(5), consultOtherSupport: under5, consultNoOutcome: under5 });
+  Object.assign(total.counts, {
+    reports: shown(17 * schools),
+    decisions: shown(9 * schools),
+    opened: shown(5 * schools),
+    notOpened: shown(3 * schools),
+    alreadyOngoing: under5,
+  });
+  Object.assign(total.counts, {
+    consultations: shown(12),
+    consultReport: shown(5),
+    consultNoReportNow: shown(5),
+    consultOtherSupport: under5,
+    consultNoOutcome: under5,
+  });
   Object.assign(total.derived, {
     receiptHoursMedian: value(3.5),
     receiptHoursP90: value(20),

@@ -48,7 +48,10 @@ export async function createTestStore(dataDir?: string): Promise<TestStore> {
     return {
       url: pgUrlWithSchema(testPgUrl, schema),
       schema,
-      drop: () => withClient(async (c) => void (await c.query(`drop schema if exists ${schema} cascade; drop schema if exists ${schema}_boss cascade`))),
+      drop: () =>
+        withClient(
+          async (c) => void (await c.query(`drop schema if exists ${schema} cascade; drop schema if exists ${schema}_boss cascade`)),
+        ),
     };
   }
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'varna-test-'));

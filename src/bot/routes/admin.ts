@@ -21,18 +21,26 @@ export function registerAdmin(kit: BotKit): void {
     try {
       otherChannels = (await teams.channels(teamId)).filter((c) => c.id !== thisChannel);
     } catch (error) {
-      l.warn({ event: 'admin.status.channels-failed', status: (error as { statusCode?: number }).statusCode }, 'could not list the team\'s channels');
+      l.warn(
+        { event: 'admin.status.channels-failed', status: (error as { statusCode?: number }).statusCode },
+        "could not list the team's channels",
+      );
     }
     const unit = s.directory.intakeUnitByTeam(teamId);
     const installationKnown = !!(await s.installations.forTeam(teamId));
-    l.info({ event: 'admin.status', teamId, unit: unit?.id ?? 'none', channels: otherChannels?.length, installationKnown }, 'status shown in a team channel');
+    l.info(
+      { event: 'admin.status', teamId, unit: unit?.id ?? 'none', channels: otherChannels?.length, installationKnown },
+      'status shown in a team channel',
+    );
     return statusCard(
       {
         teamId,
         channelId: thisChannel,
         otherChannels,
         installationKnown,
-        ...(unit ? { unit: { name: unit.name, reportsChannelId: unit.reportsChannelId, consultationsChannelId: unit.consultationsChannelId } } : {}),
+        ...(unit
+          ? { unit: { name: unit.name, reportsChannelId: unit.reportsChannelId, consultationsChannelId: unit.consultationsChannelId } }
+          : {}),
       },
       t,
     );

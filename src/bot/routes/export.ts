@@ -10,7 +10,14 @@ import type { BotKit } from '../kit';
 import { intakeChannelCard } from '../views/intake';
 
 /** The person a valid link names (its signature proves the name; there is no Teams turn). */
-const linkUser = (aadObjectId: string): Actor => ({ aadObjectId, userId: '', name: '', tenantId: '', locale: 'sv', conversation: { kind: 'personal', id: '' } });
+const linkUser = (aadObjectId: string): Actor => ({
+  aadObjectId,
+  userId: '',
+  name: '',
+  tenantId: '',
+  locale: 'sv',
+  conversation: { kind: 'personal', id: '' },
+});
 
 /**
  * Exports for the case system: GET /exports/<reference>.json|pdf with a signed, short-lived link
@@ -22,7 +29,6 @@ const linkUser = (aadObjectId: string): Actor => ({ aadObjectId, userId: '', nam
 export function registerExports(server: restify.Server, { s, delivery, log }: BotKit, guard: DownloadGuard): void {
   // The case system's record is in Swedish whoever downloads it; the answers are in the browser's language.
   const record = strings('sv');
-
 
   server.get('/exports/:file', async (req, res) => {
     const t = strings(localeOf(req.header('accept-language')));
@@ -88,7 +94,11 @@ export function registerExports(server: restify.Server, { s, delivery, log }: Bo
   async function refreshCard(report: Report): Promise<void> {
     if (!report.channelConversationId || !report.channelActivityId) return;
     try {
-      await delivery.updateInThread(report.intakeUnitId, { conversationId: report.channelConversationId, activityId: report.channelActivityId }, () => intakeChannelCard(s, report));
+      await delivery.updateInThread(
+        report.intakeUnitId,
+        { conversationId: report.channelConversationId, activityId: report.channelActivityId },
+        () => intakeChannelCard(s, report),
+      );
     } catch (error) {
       log.warn({ event: 'export.card-refresh-failed', err: error }, 'channel card not updated after the export registered the report');
     }

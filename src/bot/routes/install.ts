@@ -24,7 +24,12 @@ export function registerInstall(kit: BotKit): void {
       if (actor.aadObjectId) await s.installations.personal(actor.aadObjectId, { ...base, conversationId: actor.conversation.id });
     } else if (team) {
       // Proactive posts to the team go through its General channel's conversation (the team id).
-      await s.installations.team(team.id, { ...base, conversationId: team.id, reference: { ...reference, conversation: { ...reference.conversation, id: team.id } }, ...(aadGroupId ? { aadGroupId } : {}) });
+      await s.installations.team(team.id, {
+        ...base,
+        conversationId: team.id,
+        reference: { ...reference, conversation: { ...reference.conversation, id: team.id } },
+        ...(aadGroupId ? { aadGroupId } : {}),
+      });
     }
   }
 

@@ -13,7 +13,11 @@ import { intakeChannelCard, myReportsViewOf } from '../views/intake';
 const Ref = z.object({ reference: z.string().min(1).max(40) }).passthrough();
 const Take = Ref.extend({ phone: z.string().max(40).optional() });
 const Protection = Ref.extend({ immediate: z.enum(['yes', 'no']).optional() });
-const Decision = Ref.extend({ outcome: z.enum(['opened', 'notOpened', 'alreadyOngoing']).optional(), date: z.string().max(10).optional(), sendUnasked: z.enum(['true', 'false']).optional() });
+const Decision = Ref.extend({
+  outcome: z.enum(['opened', 'notOpened', 'alreadyOngoing']).optional(),
+  date: z.string().max(10).optional(),
+  sendUnasked: z.enum(['true', 'false']).optional(),
+});
 const Inappropriate = Ref.extend({ reason: z.string().max(4000).optional() });
 const Page = z.object({ page: z.coerce.number().int().min(0).max(10_000).default(0) }).passthrough();
 const RequestFeedback = Ref.extend({ page: z.coerce.number().int().min(0).max(10_000).default(0) });
@@ -25,7 +29,11 @@ export function registerIntake(kit: BotKit): void {
   const channelCard = (report: Report) => intakeChannelCard(s, report);
 
   /** Runs an intake action; refusals and conflicts are answered as a message and change nothing. */
-  function onIntake<S extends z.ZodType<{ reference: string }>>(verb: string, schema: S, run: (turn: Turn<z.infer<S>>, isMember: (teamId: string) => Promise<boolean>) => Promise<Report>) {
+  function onIntake<S extends z.ZodType<{ reference: string }>>(
+    verb: string,
+    schema: S,
+    run: (turn: Turn<z.infer<S>>, isMember: (teamId: string) => Promise<boolean>) => Promise<Report>,
+  ) {
     // On the report's card in the intake unit's reports channel, and nowhere else.
     kit.onAction(verb, { where: 'intakeChannel', data: schema }, async (turn) => {
       const { t } = turn;
@@ -67,7 +75,12 @@ export function registerIntake(kit: BotKit): void {
     const report = await s.reports.byReference(data.reference);
     if (report?.handlerAad) return t.intake.refusals.taken(markdownText(report.handlerName ?? ''));
     const phone = (await s.users.profile(actor.aadObjectId))?.handlerPhone;
-    return { title: sv.intake.takeForm.title(data.reference), card: takeFormCard({ reference: data.reference, ...(phone ? { phone } : {}), prefilled: !!phone }, sv), width: 'medium', height: 'small' };
+    return {
+      title: sv.intake.takeForm.title(data.reference),
+      card: takeFormCard({ reference: data.reference, ...(phone ? { phone } : {}), prefilled: !!phone }, sv),
+      width: 'medium',
+      height: 'small',
+    };
   });
   kit.onDialog('submit', verbs.intakeTake, { where: 'intakeChannel', data: Take }, async ({ actor, t, data, teams }) => {
     const typed = (data.phone ?? '').trim();
@@ -82,7 +95,8 @@ export function registerIntake(kit: BotKit): void {
       await updateChannelCard(report);
       return sv.intake.takeForm.done(report.reference);
     } catch (error) {
-      if (error instanceof ValidationError && error.fields.phone) return again(error.fields.phone === 'required' ? 'phoneRequiredField' : 'phoneInvalidField');
+      if (error instanceof ValidationError && error.fields.phone)
+        return again(error.fields.phone === 'required' ? 'phoneRequiredField' : 'phoneInvalidField');
       return refusal(error, t);
     }
   });
@@ -91,9 +105,16 @@ export function registerIntake(kit: BotKit): void {
   async function updateChannelCard(report: Report): Promise<void> {
     if (!report.channelConversationId || !report.channelActivityId) return;
     try {
-      await kit.delivery.updateInThread(report.intakeUnitId, { conversationId: report.channelConversationId, activityId: report.channelActivityId }, () => channelCard(report));
+      await kit.delivery.updateInThread(
+        report.intakeUnitId,
+        { conversationId: report.channelConversationId, activityId: report.channelActivityId },
+        () => channelCard(report),
+      );
     } catch (error) {
-      kit.log.warn({ event: 'intake.card-update-failed', reference: report.reference, err: error }, 'channel card not updated; the take is stored');
+      kit.log.warn(
+        { event: 'intake.card-update-failed', reference: report.reference, err: error },
+        'channel card not updated; the take is stored',
+      );
     }
   }
 
@@ -104,10 +125,17 @@ export function registerIntake(kit: BotKit): void {
 
   onIntake(verbs.intakeDecision, Decision, ({ actor, data }, isMember) => {
     if (!data.outcome) throw new ValidationError({ outcome: 'required' });
-    return s.intake.decide(actor, data.reference, { outcome: data.outcome, date: data.date ?? '', sendUnasked: data.sendUnasked === 'true' }, isMember);
+    return s.intake.decide(
+      actor,
+      data.reference,
+      { outcome: data.outcome, date: data.date ?? '', sendUnasked: data.sendUnasked === 'true' },
+      isMember,
+    );
   });
 
-  onIntake(verbs.intakeInappropriate, Inappropriate, ({ actor, data }, isMember) => s.intake.markInappropriate(actor, data.reference, data.reason ?? '', isMember));
+  onIntake(verbs.intakeInappropriate, Inappropriate, ({ actor, data }, isMember) =>
+    s.intake.markInappropriate(actor, data.reference, data.reason ?? '', isMember),
+  );
 
   onIntake(verbs.intakeMeeting, Ref, ({ actor, data }, isMember) => s.intake.offerMeeting(actor, data.reference, isMember));
 

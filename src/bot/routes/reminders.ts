@@ -30,7 +30,7 @@ export function registerReminders(kit: BotKit, links: Links): void {
       await s.users.rememberLocale(actor.aadObjectId, actor.locale);
       localeStored.remember(actor.aadObjectId, actor.locale);
     } catch (error) {
-      log.warn({ event: 'reminders.locale-unsaved', err: error }, 'could not remember the user\'s language');
+      log.warn({ event: 'reminders.locale-unsaved', err: error }, "could not remember the user's language");
     }
   });
 
@@ -58,7 +58,11 @@ export function registerReminders(kit: BotKit, links: Links): void {
     return cycleCardFor(links, view, actor.aadObjectId, t);
   });
 
-  kit.onAction(verbs.remindersUnreachable, { where: 'personal', data: z.object({}).passthrough() }, async ({ actor, t }) => unreachableCard({ principals: await r.unreachablePrincipals(actor) }, t));
+  kit.onAction(verbs.remindersUnreachable, { where: 'personal', data: z.object({}).passthrough() }, async ({ actor, t }) =>
+    unreachableCard({ principals: await r.unreachablePrincipals(actor) }, t),
+  );
 
-  kit.onCommand('unreachable', { where: 'personal' }, async ({ actor, t }) => unreachableCard({ principals: await r.unreachablePrincipals(actor) }, t));
+  kit.onCommand('unreachable', { where: 'personal' }, async ({ actor, t }) =>
+    unreachableCard({ principals: await r.unreachablePrincipals(actor) }, t),
+  );
 }

@@ -14,7 +14,9 @@ const DraftRef = z.object({ draftId: z.string().min(1).max(64) }).passthrough();
 // `step`: one of the three cards; a single step from a card sent before the form had three.
 const Where = z.union([z.enum(steps), z.enum(pages)]);
 const StepData = z.object({ draftId: z.string().min(1).max(64), step: Where }).passthrough();
-const GoToData = z.object({ draftId: z.string().min(1).max(64), step: z.union([Where, z.literal('review')]), from: Where.optional() }).passthrough();
+const GoToData = z
+  .object({ draftId: z.string().min(1).max(64), step: z.union([Where, z.literal('review')]), from: Where.optional() })
+  .passthrough();
 const LaterData = z.object({ draftId: z.string().min(1).max(64), from: Where.optional() }).passthrough();
 const Reference = z.object({ reference: z.string().min(1).max(40) }).passthrough();
 const StartData = z.object({ fromConsultation: z.string().max(64).optional() }).passthrough();
@@ -42,7 +44,9 @@ export function registerReport(kit: BotKit, links: Links): void {
   /** Starts a draft, the reporter prefilled from the teacher's Teams profile (best effort) and their last report. */
   async function start({ actor, t, teams }: Turn<unknown>, fromConsultation?: string) {
     const consultationText = fromConsultation ? await consultationTextOf(actor, fromConsultation) : undefined;
-    const draft = await s.reports.start(actor, await teams.profile(), { ...(consultationText ? { consultationText, consultationId: fromConsultation } : {}) });
+    const draft = await s.reports.start(actor, await teams.profile(), {
+      ...(consultationText ? { consultationText, consultationId: fromConsultation } : {}),
+    });
     return draftCard(s, draft, t);
   }
 
@@ -82,7 +86,13 @@ export function registerReport(kit: BotKit, links: Links): void {
   });
 
   /** Keeps what the card holds (back, "Ändra", save for later); text too long for it is answered with a message. */
-  const keep = async (actor: Actor, t: Strings, draftId: string, from: Step | Page | undefined, raw: Record<string, unknown>): Promise<string | undefined> => {
+  const keep = async (
+    actor: Actor,
+    t: Strings,
+    draftId: string,
+    from: Step | Page | undefined,
+    raw: Record<string, unknown>,
+  ): Promise<string | undefined> => {
     if (!from) return undefined;
     try {
       await s.reports.keepValues(actor, draftId, from, raw);
@@ -141,7 +151,10 @@ export function registerReport(kit: BotKit, links: Links): void {
       if (shown) await s.retention.rememberMessage(report.id, actor.aadObjectId, shown);
       return receiptCard(receiptViewOf(s, report, created), t);
     } catch (error) {
-      if (error instanceof ValidationError && !Object.values(error.fields).some((code) => code.startsWith('tooLong:') || code === 'cardTooLarge')) {
+      if (
+        error instanceof ValidationError &&
+        !Object.values(error.fields).some((code) => code.startsWith('tooLong:') || code === 'cardTooLarge')
+      ) {
         const draft = await s.reports.goTo(actor, draftId, 'review');
         return draftCard(s, draft, t);
       }
@@ -176,8 +189,6 @@ export function registerReport(kit: BotKit, links: Links): void {
       return describeError(error, t);
     }
   });
-
-
 }
 
 /** Text pasted past a field's limit: a message, so the card keeps what was typed. A draft gone: say so. */
@@ -194,10 +205,18 @@ function answerFor(error: unknown, t: Strings): string | undefined {
 
 function fieldLabel(t: Strings, field: string): string {
   const labels: Record<string, string> = {
-    childName: t.report.child.name, pnr: t.report.child.pnr, address: t.report.child.address, guardians: t.report.guardians.who,
-    notInformedReason: t.report.guardians.reason, observed: t.report.concern.observed, when: t.report.concern.when,
-    childWords: t.report.concern.childWords, schoolActions: t.report.concern.schoolActions, reporterName: t.report.reporter.name,
-    reporterRole: t.report.reporter.role, informantName: t.report.reporter.informantName,
+    childName: t.report.child.name,
+    pnr: t.report.child.pnr,
+    address: t.report.child.address,
+    guardians: t.report.guardians.who,
+    notInformedReason: t.report.guardians.reason,
+    observed: t.report.concern.observed,
+    when: t.report.concern.when,
+    childWords: t.report.concern.childWords,
+    schoolActions: t.report.concern.schoolActions,
+    reporterName: t.report.reporter.name,
+    reporterRole: t.report.reporter.role,
+    informantName: t.report.reporter.informantName,
   };
   return labels[field] ?? field;
 }

@@ -39,7 +39,8 @@ export function registerStatisticsExports(server: restify.Server, { s, log }: Bo
     }
     const stats = await s.statistics.figures({ aadObjectId: verdict.user }, { period: { kind: 'custom', from, to }, groupBy });
     // exceljs and pdfkit are loaded at the first download, not at start (docs/benchmarks.md, B4).
-    const { statisticsCsv, statisticsXlsx } = require('../../services/statistics-export') as typeof import('../../services/statistics-export');
+    const { statisticsCsv, statisticsXlsx } =
+      require('../../services/statistics-export') as typeof import('../../services/statistics-export');
     res.header('Cache-Control', 'no-store');
     res.header('Content-Disposition', `attachment; filename="${file}.${format}"`);
     if (format === 'csv') {

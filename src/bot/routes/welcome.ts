@@ -18,13 +18,17 @@ export function registerWelcome(kit: BotKit): void {
   kit.onCommand('duty', { where: 'personal' }, async ({ t }) => dutyCard({ contacts: s.contactsFor(), reportVerb: verbs.reportStart }, t));
 
   // From a receipt the menu comes below it: a receipt is never replaced.
-  kit.onAction(verbs.welcome, { where: 'personal', data: z.object({ below: z.literal(true).optional() }).passthrough() }, async ({ actor, t, data }) =>
-    data.below ? below(await welcomeFor(s, actor, t), t.report.menuBelow) : welcomeFor(s, actor, t),
+  kit.onAction(
+    verbs.welcome,
+    { where: 'personal', data: z.object({ below: z.literal(true).optional() }).passthrough() },
+    async ({ actor, t, data }) => (data.below ? below(await welcomeFor(s, actor, t), t.report.menuBelow) : welcomeFor(s, actor, t)),
   );
 
   // Also on an intake unit's annual-cycle reminder in its channel ("material: dutyCards").
-  kit.onAction(verbs.duty, { where: ['personal', 'intakeChannel'], data: z.object({ topic: z.enum(dutyTopics).optional() }).passthrough() }, async ({ t, data }) =>
-    dutyCard({ topic: data.topic, contacts: s.contactsFor(), reportVerb: verbs.reportStart }, t),
+  kit.onAction(
+    verbs.duty,
+    { where: ['personal', 'intakeChannel'], data: z.object({ topic: z.enum(dutyTopics).optional() }).passthrough() },
+    async ({ t, data }) => dutyCard({ topic: data.topic, contacts: s.contactsFor(), reportVerb: verbs.reportStart }, t),
   );
 }
 

@@ -67,7 +67,8 @@ export async function reviewViewOf(s: Services, actor: Actor, review: Review, no
     hits: review.hits.map((h, index) => ({ index, kind: h.kind, value: h.value, restored: h.restored })),
     ...(note !== undefined ? { note } : {}),
   };
-  if (review.for.kind === 'reply') return { ...base, replyTo: { pseudonym: (await c.teacherView(actor, review.for.consultationId)).pseudonym } };
+  if (review.for.kind === 'reply')
+    return { ...base, replyTo: { pseudonym: (await c.teacherView(actor, review.for.consultationId)).pseudonym } };
   const origin = c.originPreview(review.for.schoolId, review.for.showSchool);
   return { ...base, ...(origin ? { origin } : {}) };
 }

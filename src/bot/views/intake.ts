@@ -38,9 +38,18 @@ export async function intakeCardView(s: Services, report: Report): Promise<Intak
     ...(report.handlerName ? { handlerName: report.handlerName, handlerPhone: report.handlerPhone ?? '' } : {}),
     ...(report.protectionAt ? { protection: { immediate: report.protectionImmediate === true } } : {}),
     ...(report.decision ? { decision: report.decision } : {}),
-    feedback: report.feedbackInappropriateAt && !report.feedbackGivenAt ? 'inappropriate' : report.feedbackGivenAt ? 'sent' : wants ? 'pending' : 'notAsked',
+    feedback:
+      report.feedbackInappropriateAt && !report.feedbackGivenAt
+        ? 'inappropriate'
+        : report.feedbackGivenAt
+          ? 'sent'
+          : wants
+            ? 'pending'
+            : 'notAsked',
     meetingOffered: !!report.jointMeetingOfferedAt,
-    ...(report.registeredAt ? { registered: { at: report.registeredAt, who: history.findLast((h) => h.kind === 'register')?.who ?? '' } } : {}),
+    ...(report.registeredAt
+      ? { registered: { at: report.registeredAt, who: history.findLast((h) => h.kind === 'register')?.who ?? '' } }
+      : {}),
     clocks: s.intake.clocks(report),
     history,
     // As recorded with the decision (issue 22 §4): the order stays on the card after the assessment.

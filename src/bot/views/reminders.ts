@@ -6,6 +6,7 @@ import type { Links } from '../links';
 
 /** The annual-cycle card for one person: with figures, their own signed download (principals see their school's). */
 export function cycleCardFor(links: Links, view: CycleReminderView, viewer: string | undefined, t: Strings): Card {
-  const figures = view.figures && viewer ? links.statistics({ aadObjectId: viewer }, view.figures.from, view.figures.to, 'school') : undefined;
+  const figures =
+    view.figures && viewer ? links.statistics({ aadObjectId: viewer }, view.figures.from, view.figures.to, 'school') : undefined;
   return cycleReminderCard({ ...view, ...(figures ? { figuresPdf: figures.pdf, viewer } : {}) }, t);
 }

@@ -1,12 +1,24 @@
 import type { Strings } from '../../cards/i18n';
 import { reportPageCard, reviewCard, type AcuteView, type FullReportView, type ReceiptView } from '../../cards/report';
 import { isOpen } from '../../services/office-hours';
-import { doNotInformGuardians, pageOf, pageSteps, type Category, type DraftContent, type Page, type ReportContent, type Step } from '../../services/reports/model';
+import {
+  doNotInformGuardians,
+  pageOf,
+  pageSteps,
+  type Category,
+  type DraftContent,
+  type Page,
+  type ReportContent,
+  type Step,
+} from '../../services/reports/model';
 import type { Draft, Report } from '../../services/reports';
 import type { Services } from '../../services';
 
 const asValues = (o: object | undefined): Record<string, string | boolean | undefined> =>
-  Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => typeof v === 'string' || typeof v === 'boolean')) as Record<string, string | boolean | undefined>;
+  Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => typeof v === 'string' || typeof v === 'boolean')) as Record<
+    string,
+    string | boolean | undefined
+  >;
 
 export function acuteViewFor(s: Services, content: DraftContent): AcuteView | undefined {
   if (content.acute?.immediateDanger !== 'yes') return undefined;
@@ -14,7 +26,8 @@ export function acuteViewFor(s: Services, content: DraftContent): AcuteView | un
 }
 
 function contactsOf(s: Services, content: DraftContent): AcuteView {
-  const schoolId = content.child?.schoolId ?? (typeof content.prefill?.child?.schoolId === 'string' ? content.prefill.child.schoolId : undefined);
+  const schoolId =
+    content.child?.schoolId ?? (typeof content.prefill?.child?.schoolId === 'string' ? content.prefill.child.schoolId : undefined);
   const c = s.contactsFor(schoolId);
   return { open: c.open, intakeName: c.intakeName, intakePhone: c.intakePhone, onCallPhone: c.onCallPhone };
 }
@@ -30,11 +43,17 @@ export function sectionsOf(content: Partial<ReportContent>, t: Strings, s: Servi
   const f = r.facts;
   const yesNo = (b: boolean | undefined) => (b === undefined ? undefined : b ? t.yes : t.no);
   const informed = (v: string | undefined) =>
-    v === 'yes' ? r.full.informedYes
-    : v === 'noSensitive' ? r.full.notInformedSensitive
-    : v === 'notYet' ? (full ? r.full.notInformedNotYet : r.guardians.informedNotYet)
-    : v === 'noOther' ? r.full.notInformedOther
-    : undefined;
+    v === 'yes'
+      ? r.full.informedYes
+      : v === 'noSensitive'
+        ? r.full.notInformedSensitive
+        : v === 'notYet'
+          ? full
+            ? r.full.notInformedNotYet
+            : r.guardians.informedNotYet
+          : v === 'noOther'
+            ? r.full.notInformedOther
+            : undefined;
   const child = content.child;
   const g = content.guardians;
   const c = content.concern;
@@ -105,7 +124,11 @@ export function sectionsOf(content: Partial<ReportContent>, t: Strings, s: Servi
 export function draftCard(s: Services, draft: Draft, t: Strings, errors: Record<string, string> = {}) {
   const schools = s.config.municipality.schools.map((x) => ({ id: x.id, name: x.name }));
   const c = draft.content;
-  const valuesOf = (list: readonly Step[]) => Object.assign({}, ...list.map((step) => ({ ...asValues(c[step]), ...asValues(c.prefill?.[step]) }))) as Record<string, string | boolean | undefined>;
+  const valuesOf = (list: readonly Step[]) =>
+    Object.assign({}, ...list.map((step) => ({ ...asValues(c[step]), ...asValues(c.prefill?.[step]) }))) as Record<
+      string,
+      string | boolean | undefined
+    >;
   const page = pageOf(draft.step);
   if (page === 'sendPage') {
     const sensitive = !!c.concern && doNotInformGuardians.has(c.concern.category as Category);
@@ -122,7 +145,10 @@ export function draftCard(s: Services, draft: Draft, t: Strings, errors: Record<
       t,
     );
   }
-  return reportPageCard({ draftId: draft.id, page, values: valuesOf(pageSteps[page]), errors, schools, contacts: contactsOf(s, c), acute: acuteViewFor(s, c) }, t);
+  return reportPageCard(
+    { draftId: draft.id, page, values: valuesOf(pageSteps[page]), errors, schools, contacts: contactsOf(s, c), acute: acuteViewFor(s, c) },
+    t,
+  );
 }
 
 /** Dialog cards stay under Teams' size limits: long texts are cut there; the export has them whole. */
@@ -132,8 +158,16 @@ const DIALOG_TEXT = 3000;
 export function receiptViewOf(s: Services, report: Report, created: boolean): ReceiptView {
   const unit = s.directory.intakeUnit(report.intakeUnitId);
   const receivedAt = report.receivedAt;
-  const afterHours = unit && !isOpen(unit, receivedAt) ? { onCallPhone: unit.onCallPhone, ...(report.acute ? { acute: true } : {}) } : undefined;
-  return { reference: report.reference, sentAt: receivedAt, unitName: unit?.name ?? '', feedbackWanted: report.feedbackRequested, already: !created, ...(afterHours ? { afterHours } : {}) };
+  const afterHours =
+    unit && !isOpen(unit, receivedAt) ? { onCallPhone: unit.onCallPhone, ...(report.acute ? { acute: true } : {}) } : undefined;
+  return {
+    reference: report.reference,
+    sentAt: receivedAt,
+    unitName: unit?.name ?? '',
+    feedbackWanted: report.feedbackRequested,
+    already: !created,
+    ...(afterHours ? { afterHours } : {}),
+  };
 }
 
 /** The full report for intake's dialog, long texts cut (the export has them whole), with its export links. */
@@ -146,7 +180,10 @@ export function fullReportViewOf(
   const all = sectionsOf(opened.content, t, s, true);
   const sections = all.map((sec) => ({
     ...(sec.title ? { title: sec.title } : {}),
-    rows: sec.rows.map(([label, value]) => [label, value && value.length > DIALOG_TEXT ? `${value.slice(0, DIALOG_TEXT)}…` : value] as [string, string | undefined]),
+    rows: sec.rows.map(
+      ([label, value]) =>
+        [label, value && value.length > DIALOG_TEXT ? `${value.slice(0, DIALOG_TEXT)}…` : value] as [string, string | undefined],
+    ),
   }));
   const truncated = all.some((sec) => sec.rows.some(([, v]) => (v?.length ?? 0) > DIALOG_TEXT));
   return {

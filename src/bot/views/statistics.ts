@@ -40,7 +40,13 @@ export function periodChoicesAt(now: Date): string[] {
  * The figures for the asked period (an invalid one falls back to this year, and says so), with
  * the viewer's own signed downloads. A principal sees their own school only (the service decides).
  */
-export async function statisticsViewOf(s: Services, links: Links, actor: Actor, t: Strings, q: StatisticsQuery): Promise<StatisticsCardView> {
+export async function statisticsViewOf(
+  s: Services,
+  links: Links,
+  actor: Actor,
+  t: Strings,
+  q: StatisticsQuery,
+): Promise<StatisticsCardView> {
   const periodChoices = periodChoicesAt(s.clock.now());
   const value = q.period ?? periodChoices[0]!;
   const groupBy: GroupBy = q.groupBy ?? 'school';
@@ -61,5 +67,13 @@ export async function statisticsViewOf(s: Services, links: Links, actor: Actor, 
     error = t.statistics.invalidPeriod;
   }
   const downloads = links.statistics(actor, stats.from, stats.to, groupBy);
-  return { stats, period: error ? periodChoices[0]! : value, periodChoices, ownSchoolOnly: !s.directory.isStatistician(actor.aadObjectId), page: q.page ?? 0, downloads, ...(error ? { error } : {}) };
+  return {
+    stats,
+    period: error ? periodChoices[0]! : value,
+    periodChoices,
+    ownSchoolOnly: !s.directory.isStatistician(actor.aadObjectId),
+    page: q.page ?? 0,
+    downloads,
+    ...(error ? { error } : {}),
+  };
 }

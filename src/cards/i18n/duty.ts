@@ -124,7 +124,7 @@ export const en: DutyStrings = {
       body: () => [
         'You need no proof. A suspicion is enough; the social services investigate.',
         'Report **at once**: not at the end of the week and not before the holidays. Do not wait to collect more.',
-        'Write facts, not judgements: what you saw and heard, when, and the child\'s own words.',
+        "Write facts, not judgements: what you saw and heard, when, and the child's own words.",
       ],
       law: 'Social Services Act (2025:400) ch. 19 s. 1',
     },
@@ -147,7 +147,8 @@ export const en: DutyStrings = {
         '**But not when the concern is violence, threats, abuse or honour-related violence and oppression.** Then do not tell the guardians – contact the social services first. The social services decide when and how the guardians are told.',
         'If the guardians have already been told: say so to the intake unit.',
       ],
-      guidance: 'Skolverket (Swedish National Agency for Education), Skolans ansvar för barn som far illa; Socialstyrelsen (National Board of Health and Welfare), Att anmäla oro för barn',
+      guidance:
+        'Skolverket (Swedish National Agency for Education), Skolans ansvar för barn som far illa; Socialstyrelsen (National Board of Health and Welfare), Att anmäla oro för barn',
     },
     consultation: {
       title: 'Consulting without names',

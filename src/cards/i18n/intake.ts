@@ -18,7 +18,10 @@ export const sv = {
   inappropriateReason: 'Varför är återkoppling olämplig? (stannar i Värna, skickas aldrig)',
   meeting: 'Erbjud anmälningsmöte',
   meetingConfirm: 'Ja, erbjud anmälningsmöte',
-  outcomes: { opened: 'Utredning inleds', notOpened: 'Utredning inleds inte', alreadyOngoing: 'Utredning pågår redan' } satisfies Record<Outcome, string>,
+  outcomes: { opened: 'Utredning inleds', notOpened: 'Utredning inleds inte', alreadyOngoing: 'Utredning pågår redan' } satisfies Record<
+    Outcome,
+    string
+  >,
   state: {
     handler: 'Handläggare',
     notTaken: 'Ingen har tagit ärendet än',
@@ -47,7 +50,8 @@ export const sv = {
   },
   /** A decision recorded before the protection assessment (issue 22 §4). */
   order: {
-    formWarning: 'Skyddsbedömningen är inte registrerad än. Den görs först, genast (20 kap. 1 §); registrerar du beslutet nu sparas att det kom före skyddsbedömningen.',
+    formWarning:
+      'Skyddsbedömningen är inte registrerad än. Den görs först, genast (20 kap. 1 §); registrerar du beslutet nu sparas att det kom före skyddsbedömningen.',
     cardWarning: 'Beslutet registrerades före skyddsbedömningen.',
     history: '; före skyddsbedömningen',
   },
@@ -61,7 +65,8 @@ export const sv = {
     done: (ref: string) => `Du har tagit ärendet ${ref}. Anmälaren har fått ditt namn och telefonnummer.`,
   },
   acute: {
-    alert: (ref: string) => `AKUT: anmälan ${ref} gäller ett barn som enligt anmälaren är i akut fara, och ingen har tagit den än. Skyddsbedömningen ska göras genast (SoL (2025:400) 20 kap. 1 §). Ta ärendet på kortet ovan.`,
+    alert: (ref: string) =>
+      `AKUT: anmälan ${ref} gäller ett barn som enligt anmälaren är i akut fara, och ingen har tagit den än. Skyddsbedömningen ska göras genast (SoL (2025:400) 20 kap. 1 §). Ta ärendet på kortet ovan.`,
     summary: (ref: string) => `AKUT: anmälan ${ref} väntar på att någon tar den`,
     repeat: (n: number, minutes: number) => `Påminnelse ${n} – ${minutes} minuter sedan anmälan kom in.`,
     outOfHours: 'Anmälan kom in utanför kontorstid. Anmälaren har uppmanats att ringa socialjouren.',
@@ -75,14 +80,16 @@ export const sv = {
     title: 'Historik',
     submitted: 'Anmälan inkom',
     take: (who: string) => `${who} tog ärendet; anmälaren fick kontaktuppgifter`,
-    protection: (who: string, immediate: boolean) => `${who}: skyddsbedömning gjord (${immediate ? 'omedelbart skydd behövs' : 'inget omedelbart skydd'})`,
+    protection: (who: string, immediate: boolean) =>
+      `${who}: skyddsbedömning gjord (${immediate ? 'omedelbart skydd behövs' : 'inget omedelbart skydd'})`,
     decision: (who: string, outcome: string, sent: boolean) => `${who}: ${outcome.toLowerCase()}${sent ? '; återkoppling skickad' : ''}`,
     inappropriate: (who: string) => `${who}: återkoppling bedömd olämplig`,
     meeting: (who: string) => `${who}: anmälningsmöte erbjudet`,
     feedbackRequested: (sent: boolean) => `Anmälaren bad om återkoppling${sent ? '; skickad' : ''}`,
   },
   refusals: {
-    taken: (by: string) => `${by || 'En kollega'} har redan tagit ärendet. Kortet visar vem som handlägger det; prata med den personen om ni behöver byta.`,
+    taken: (by: string) =>
+      `${by || 'En kollega'} har redan tagit ärendet. Kortet visar vem som handlägger det; prata med den personen om ni behöver byta.`,
     decided: 'Beslutet är redan registrerat. Kortet visar det senaste läget.',
     assessed: 'Skyddsbedömningen är redan registrerad. Kortet visar det senaste läget.',
     alreadyMarked: 'Återkopplingen är redan markerad som olämplig, så inget mer behöver göras.',
@@ -95,15 +102,18 @@ export const sv = {
     phoneRequiredField: 'Fyll i ditt telefonnummer – anmälaren ska få en kontaktperson med telefon.',
     phoneInvalidField: 'Det här ser inte ut som ett telefonnummer. Skriv t.ex. 0123-456 01.',
     dateBeforeReport: 'Beslutsdatumet ligger före dagen då anmälan kom in. Skriv beslutets datum, samma dag som anmälan eller senare.',
-    notMember: 'Du har inte behörighet: bara medlemmar i den mottagande enhetens team kan göra det här, så inget ändrades. Hör du till mottagningen: be teamets ägare att lägga till dig i teamet.',
+    notMember:
+      'Du har inte behörighet: bara medlemmar i den mottagande enhetens team kan göra det här, så inget ändrades. Hör du till mottagningen: be teamets ägare att lägga till dig i teamet.',
   },
   alerts: {
     ack: (ref: string) => `Påminnelse: anmälan ${ref} är inte bekräftad som mottagen. Anmälaren väntar på en kontaktperson.`,
-    decisionOverdue: (ref: string, due: string) => `Beslut om utredning för ${ref} skulle ha fattats senast ${due} (SoL (2025:400) 20 kap. 2 §).`,
+    decisionOverdue: (ref: string, due: string) =>
+      `Beslut om utredning för ${ref} skulle ha fattats senast ${due} (SoL (2025:400) 20 kap. 2 §).`,
   },
   feedback: {
     title: (ref: string) => `Besked om din anmälan ${ref}`,
-    received: (name: string, phone: string) => `Socialtjänstens mottagning har tagit emot anmälan. Din kontaktperson är ${name}, telefon ${phone}.`,
+    received: (name: string, phone: string) =>
+      `Socialtjänstens mottagning har tagit emot anmälan. Din kontaktperson är ${name}, telefon ${phone}.`,
     investigation: {
       opened: 'Socialtjänsten har beslutat att inleda en utredning.',
       notOpened: 'Socialtjänsten har beslutat att inte inleda en utredning.',
@@ -112,7 +122,8 @@ export const sv = {
     meeting: 'Socialtjänsten erbjuder ett anmälningsmöte. Mottagningen kontaktar dig för att bestämma tid.',
     law: 'Beskedet lämnas enligt socialtjänstlagen (2025:400) 19 kap. 6 § och offentlighets- och sekretesslagen 26 kap. 9 a §.',
     lawMeeting: 'Anmälningsmöte enligt socialtjänstlagen (2025:400) 19 kap. 5 §.',
-    secrecy: 'Mer än så kan socialtjänsten inte berätta, på grund av sekretess (OSL 26 kap. 1 §). I skolan är beskedet hemligt (OSL 40 kap. 7 g §): berätta det bara för dem som enligt er rutin behöver veta.',
+    secrecy:
+      'Mer än så kan socialtjänsten inte berätta, på grund av sekretess (OSL 26 kap. 1 §). I skolan är beskedet hemligt (OSL 40 kap. 7 g §): berätta det bara för dem som enligt er rutin behöver veta.',
     informationDuty: 'Om socialtjänsten behöver uppgifter från skolan i utredningen är skolan skyldig att lämna dem (20 kap. 6 §).',
   },
   registration: {
@@ -123,7 +134,8 @@ export const sv = {
     state: 'Verksamhetssystemet',
     notYet: 'inte markerad som registrerad – Värna gallrar den inte förrän den är det',
     done: (when: string, who: string) => `registrerad ${when}${who ? ` av ${who}` : ''}`,
-    history: (who: string, viaExport: boolean) => (viaExport ? 'Exporterad – räknas som registrerad i verksamhetssystemet' : `${who}: registrerad i verksamhetssystemet`),
+    history: (who: string, viaExport: boolean) =>
+      viaExport ? 'Exporterad – räknas som registrerad i verksamhetssystemet' : `${who}: registrerad i verksamhetssystemet`,
     already: 'Anmälan är redan markerad som registrerad i verksamhetssystemet. Kortet visar det senaste läget.',
     purgeDue: (ref: string, date: string, decision: string | undefined) =>
       `Anmälan ${ref} är inte markerad som registrerad i verksamhetssystemet. Enligt ${decision ? `kommunens gallringsbeslut (${decision})` : 'kommunens gallringsbeslut'} ska Värnas kopia gallras ${date}, men Värna gallrar den inte förrän någon i mottagningen har registrerat den och tryckt "Registrerad i verksamhetssystemet" (eller exporterat den).`,
@@ -173,7 +185,9 @@ export const en: IntakeStrings = {
     meeting: 'The social services offer a joint meeting. The intake unit will contact you to set a time.',
     law: 'This is given under the Social Services Act (2025:400) ch. 19 s. 6 and the Public Access to Information and Secrecy Act ch. 26 s. 9 a.',
     lawMeeting: 'Joint meeting under the Social Services Act (2025:400) ch. 19 s. 5.',
-    secrecy: 'The social services cannot tell you more, because of secrecy (OSL ch. 26 s. 1). At the school this news is secret (OSL ch. 40 s. 7 g): tell only those who need to know under your routine.',
-    informationDuty: 'If the social services need information from the school for the investigation, the school must provide it (ch. 20 s. 6).',
+    secrecy:
+      'The social services cannot tell you more, because of secrecy (OSL ch. 26 s. 1). At the school this news is secret (OSL ch. 40 s. 7 g): tell only those who need to know under your routine.',
+    informationDuty:
+      'If the social services need information from the school for the investigation, the school must provide it (ch. 20 s. 6).',
   },
 };

@@ -10,15 +10,19 @@ export const sv = {
   doneNote: (when: string) => `Markerat klart ${when}.`,
   doneBy: 'Markerat av',
   snoozedNote: (when: string) => `Jag påminner dig igen ${when}.`,
-  statsNote: 'När du trycker Klart räknas det i uppföljningen för skolan (till exempel hur många skolor som gått igenom anmälningsplikten med personalen den här terminen).',
-  period: (p: { kind: 'year'; year: number } | { kind: 'term'; term: string }) => (p.kind === 'year' ? String(p.year) : `${p.term.slice(5)} ${p.term.slice(0, 4)}`),
+  statsNote:
+    'När du trycker Klart räknas det i uppföljningen för skolan (till exempel hur många skolor som gått igenom anmälningsplikten med personalen den här terminen).',
+  period: (p: { kind: 'year'; year: number } | { kind: 'term'; term: string }) =>
+    p.kind === 'year' ? String(p.year) : `${p.term.slice(5)} ${p.term.slice(0, 4)}`,
   figuresPdf: (period: string) => `Värnas siffror för ${period} (PDF)`,
-  figuresNote: 'Samma siffror som i statistiken, för det du har behörighet att se; tal som inte visas (färre än 5 fall, eller dolda för att skydda ett litet antal) står som ”..”. Länken gäller en kort stund och förnyas när du öppnar kortet.',
+  figuresNote:
+    'Samma siffror som i statistiken, för det du har behörighet att se; tal som inte visas (färre än 5 fall, eller dolda för att skydda ett litet antal) står som ”..”. Länken gäller en kort stund och förnyas när du öppnar kortet.',
   figuresUnavailable: 'Siffrorna finns i statistiken: skriv "statistik".',
   refresh: 'Uppdatera',
 
   draftTitle: 'Din anmälan är inte skickad',
-  draftText: 'Du har påbörjat en orosanmälan som inte är skickad. Anmälningsplikten gäller **genast** – skicka den nu, inte i slutet av veckan. Misstanke räcker; socialtjänsten utreder.',
+  draftText:
+    'Du har påbörjat en orosanmälan som inte är skickad. Anmälningsplikten gäller **genast** – skicka den nu, inte i slutet av veckan. Misstanke räcker; socialtjänsten utreder.',
   draftStarted: 'Påbörjad',
   draftAcute: 'Är barnet i akut fara? Ring 112.',
   draftResume: 'Fortsätt med anmälan',
@@ -42,7 +46,8 @@ export const sv = {
   summaryDecision: 'Beslut om utredning inom 14 dagar (20 kap. 2 §)',
   summaryFeedback: 'Återkoppling inom en vecka från beslutet (19 kap. 6 §)',
   summaryReceipt: 'Utan mottagningskvittens',
-  summaryUnregistered: 'Snart dags att gallra, men inte markerade som registrerade i verksamhetssystemet (Värna gallrar dem inte förrän de är det)',
+  summaryUnregistered:
+    'Snart dags att gallra, men inte markerade som registrerade i verksamhetssystemet (Värna gallrar dem inte förrän de är det)',
   overdue: 'Försenade',
   dueToday: 'Förfaller i dag',
   more: (n: number) => `och ${n} till`,
@@ -50,13 +55,16 @@ export const sv = {
 
   unreachableTitle: 'Rektorer som Värna inte når',
   unreachableNone: 'Värna når alla rektorer i konfigurationen.',
-  unreachableIntro: (n: number) => `${n} rektorer har inte Värna installerat och får inga påminnelser. Installera appen åt dem i Teams administrationscenter (policy för appkonfiguration, "Installed apps") – se README.`,
+  unreachableIntro: (n: number) =>
+    `${n} rektorer har inte Värna installerat och får inga påminnelser. Installera appen åt dem i Teams administrationscenter (policy för appkonfiguration, "Installed apps") – se README.`,
   unreachableNoName: 'namn saknas i konfigurationen',
   unreachableMore: (n: number) => `… och ${n} till.`,
   unreachableCommand: 'vem når inte Värna?',
   unreachableMenu: 'Vem når inte Värna?',
-  unreachableRefused: 'Du har inte behörighet till listan över rektorer som Värna inte når; den är till för statistikrollen. Behöver du den: fråga den som sköter Värna i kommunen.',
-  refused: 'Du har inte behörighet att bocka av den här påminnelsen, så inget ändrades. Det gör rektorn för skolan, eller mottagningens team för mottagningens påminnelser.',
+  unreachableRefused:
+    'Du har inte behörighet till listan över rektorer som Värna inte når; den är till för statistikrollen. Behöver du den: fråga den som sköter Värna i kommunen.',
+  refused:
+    'Du har inte behörighet att bocka av den här påminnelsen, så inget ändrades. Det gör rektorn för skolan, eller mottagningens team för mottagningens påminnelser.',
 };
 export type RemindersStrings = typeof sv;
 
@@ -71,15 +79,19 @@ export const en: RemindersStrings = {
   doneNote: (when: string) => `Marked done ${when}.`,
   doneBy: 'Marked by',
   snoozedNote: (when: string) => `I will remind you again ${when}.`,
-  statsNote: 'Pressing Done counts for the school in the follow-up (for example how many schools briefed their staff on the duty to report this term).',
-  period: (p: { kind: 'year'; year: number } | { kind: 'term'; term: string }) => (p.kind === 'year' ? String(p.year) : `${p.term.endsWith('VT') ? 'the spring term' : 'the autumn term'} ${p.term.slice(0, 4)}`),
+  statsNote:
+    'Pressing Done counts for the school in the follow-up (for example how many schools briefed their staff on the duty to report this term).',
+  period: (p: { kind: 'year'; year: number } | { kind: 'term'; term: string }) =>
+    p.kind === 'year' ? String(p.year) : `${p.term.endsWith('VT') ? 'the spring term' : 'the autumn term'} ${p.term.slice(0, 4)}`,
   figuresPdf: (period: string) => `Värna's figures for ${period} (PDF)`,
-  figuresNote: 'The same figures as in the statistics, for what you may see; figures not shown (fewer than 5 cases, or hidden to protect a small number) are printed as "..". The link is valid for a short while and renewed when you open the card.',
+  figuresNote:
+    'The same figures as in the statistics, for what you may see; figures not shown (fewer than 5 cases, or hidden to protect a small number) are printed as "..". The link is valid for a short while and renewed when you open the card.',
   figuresUnavailable: 'The figures are in the statistics: type "statistics".',
   refresh: 'Refresh',
 
   draftTitle: 'Your report has not been sent',
-  draftText: 'You have started a report of concern that is not sent. The duty is to report **at once** – send it now, not at the end of the week. Suspicion is enough; the social services investigate.',
+  draftText:
+    'You have started a report of concern that is not sent. The duty is to report **at once** – send it now, not at the end of the week. Suspicion is enough; the social services investigate.',
   draftStarted: 'Started',
   draftAcute: 'Is the child in immediate danger? Call 112.',
   draftResume: 'Continue the report',
@@ -111,11 +123,14 @@ export const en: RemindersStrings = {
 
   unreachableTitle: 'Principals Värna cannot reach',
   unreachableNone: 'Värna reaches every principal in the configuration.',
-  unreachableIntro: (n: number) => `${n} principals do not have Värna installed and get no reminders. Install the app for them in the Teams admin center (app setup policy, "Installed apps") – see the README.`,
+  unreachableIntro: (n: number) =>
+    `${n} principals do not have Värna installed and get no reminders. Install the app for them in the Teams admin center (app setup policy, "Installed apps") – see the README.`,
   unreachableNoName: 'no name in the configuration',
   unreachableMore: (n: number) => `… and ${n} more.`,
   unreachableCommand: 'who can Värna not reach?',
   unreachableMenu: 'Who can Värna not reach?',
-  unreachableRefused: 'You do not have access to the list of principals Värna cannot reach; it is for the statistics role. If you need it, ask whoever runs Värna in your municipality.',
-  refused: 'You are not allowed to tick off this reminder, so nothing was changed. The principal of the school does that, or the intake team for the intake unit\'s reminders.',
+  unreachableRefused:
+    'You do not have access to the list of principals Värna cannot reach; it is for the statistics role. If you need it, ask whoever runs Värna in your municipality.',
+  refused:
+    "You are not allowed to tick off this reminder, so nothing was changed. The principal of the school does that, or the intake team for the intake unit's reminders.",
 };

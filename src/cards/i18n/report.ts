@@ -28,7 +28,8 @@ export const sv = {
   discardConfirm: 'Ja, ta bort utkastet',
   discardQuestion: 'Vill du ta bort utkastet? Det raderas helt och kan inte återställas.',
   discarded: 'Utkastet är borttaget.',
-  saved: 'Utkastet är sparat. Anmälningsplikten gäller genast – skicka anmälan så snart du kan. Du hittar utkastet under "Fortsätt utkast" i menyn.',
+  saved:
+    'Utkastet är sparat. Anmälningsplikten gäller genast – skicka anmälan så snart du kan. Du hittar utkastet under "Fortsätt utkast" i menyn.',
   dutyNow: 'Anmälningsplikten gäller genast (SoL (2025:400) 19 kap. 1 §): en misstanke räcker, du behöver inga bevis.',
   acute: {
     question: 'Är barnet i akut fara just nu?',
@@ -98,16 +99,19 @@ export const sv = {
     principalKnows: 'Vet rektor om anmälan?',
     informantToggle: 'Någon annan berättade det för mig',
     prefilled: 'Från Teams och din förra anmälan.',
-    identity: 'Du som anmäler i ditt arbete kan inte vara anonym, och familjen kan få veta att anmälan kommer från dig. Det är socialtjänsten som avgör vad i anmälan som kan hållas hemligt (OSL 26 kap. 5 §).',
+    identity:
+      'Du som anmäler i ditt arbete kan inte vara anonym, och familjen kan få veta att anmälan kommer från dig. Det är socialtjänsten som avgör vad i anmälan som kan hållas hemligt (OSL 26 kap. 5 §).',
   },
   wishes: {
     feedback: 'Jag vill få veta om en utredning inleds, inte inleds eller redan pågår',
     feedbackLabel: 'Återkoppling',
-    feedbackInfo: 'Socialtjänsten ska då berätta det, om det inte är olämpligt: inom en vecka från beslutet, och genast om en utredning redan pågår eller om du ber om det först efter beslutet (SoL (2025:400) 19 kap. 6 §). Mer än så får de inte säga.',
+    feedbackInfo:
+      'Socialtjänsten ska då berätta det, om det inte är olämpligt: inom en vecka från beslutet, och genast om en utredning redan pågår eller om du ber om det först efter beslutet (SoL (2025:400) 19 kap. 6 §). Mer än så får de inte säga.',
     meeting: 'Jag kan delta i ett anmälningsmöte med socialtjänsten och vårdnadshavarna',
     meetingLabel: 'Anmälningsmöte',
     meetingInfo: 'Socialtjänsten kan erbjuda ett möte med barnet, vårdnadshavarna och dig när det är lämpligt för barnet (19 kap. 5 §).',
-    summary: (feedback: boolean, meeting: boolean) => `Återkoppling: ${feedback ? 'ja' : 'nej'} · Anmälningsmöte: ${meeting ? 'ja' : 'nej'}`,
+    summary: (feedback: boolean, meeting: boolean) =>
+      `Återkoppling: ${feedback ? 'ja' : 'nej'} · Anmälningsmöte: ${meeting ? 'ja' : 'nej'}`,
   },
   /** The review and the full report read as statements: "Vårdnadshavarna vet om anmälan: Nej". */
   facts: {
@@ -141,7 +145,8 @@ export const sv = {
     edit: 'Ändra',
     send: 'Skicka anmälan',
     shortened: '(förkortat här; hela texten skickas)',
-    guardiansWarning: 'Du har angett att vårdnadshavarna vet om anmälan, och oron gäller våld, hot, övergrepp eller heder. Då ska skolan inte berätta för dem. Har de redan fått veta: säg det till mottagningen, gärna per telefon, så att socialtjänsten kan skydda barnet. Har du svarat fel: ändra svaret.',
+    guardiansWarning:
+      'Du har angett att vårdnadshavarna vet om anmälan, och oron gäller våld, hot, övergrepp eller heder. Då ska skolan inte berätta för dem. Har de redan fått veta: säg det till mottagningen, gärna per telefon, så att socialtjänsten kan skydda barnet. Har du svarat fel: ändra svaret.',
     acuteYes: 'Ja – akut fara',
     acuteNo: 'Nej',
     none: '–',
@@ -161,12 +166,16 @@ export const sv = {
       'Inom 14 dagar beslutar socialtjänsten om en utredning ska inledas (SoL (2025:400) 20 kap. 2 §).',
       'Du får besked här när mottagningen har tagit emot anmälan, med namn och telefon till en kontaktperson.',
     ],
-    afterHours: (onCallPhone: string) => `Anmälan kom in utanför mottagningens kontorstid och läses nästa arbetsdag – kan det inte vänta, ring socialjouren, ${onCallPhone}. Vid akut fara: ring 112.`,
+    afterHours: (onCallPhone: string) =>
+      `Anmälan kom in utanför mottagningens kontorstid och läses nästa arbetsdag – kan det inte vänta, ring socialjouren, ${onCallPhone}. Vid akut fara: ring 112.`,
     afterHoursAcute: (onCallPhone: string) =>
       `Ingen på mottagningen läser anmälan just nu: den kom in utanför kontorstid. Barnet är i akut fara – ring socialjouren nu, ${onCallPhone}. Vid fara för liv: ring 112.`,
-    feedbackYes: 'Du har bett om återkoppling: om det inte är olämpligt får du veta här om en utredning inleds, inte inleds eller redan pågår – inom en vecka från beslutet, genast om en utredning redan pågår.',
-    feedbackNo: 'Du har inte bett om återkoppling. Du kan be om den senare under "Mina anmälningar"; är beslutet redan fattat får du den då genast, om det inte är olämpligt.',
-    secrecy: 'Anmälan och återkopplingen omfattas av sekretess i skolan (OSL 40 kap. 7 g §). Berätta bara för dem som enligt er rutin behöver veta.',
+    feedbackYes:
+      'Du har bett om återkoppling: om det inte är olämpligt får du veta här om en utredning inleds, inte inleds eller redan pågår – inom en vecka från beslutet, genast om en utredning redan pågår.',
+    feedbackNo:
+      'Du har inte bett om återkoppling. Du kan be om den senare under "Mina anmälningar"; är beslutet redan fattat får du den då genast, om det inte är olämpligt.',
+    secrecy:
+      'Anmälan och återkopplingen omfattas av sekretess i skolan (OSL 40 kap. 7 g §). Berätta bara för dem som enligt er rutin behöver veta.',
     sibling: 'Anmäl ett syskon',
     already: 'Anmälan var redan skickad – här är kvittot igen.',
   },
@@ -184,9 +193,12 @@ export const sv = {
     emailInvalid: 'Skriv en e-postadress, t.ex. namn@skola.se.',
     invalid: 'Kontrollera värdet.',
     tooLong: (max: number, length?: number) =>
-      length ? `Texten är ${length} tecken; högst ${max} ryms. Korta ner den – kortet är oförändrat och inget har skickats.` : `Högst ${max} tecken.`,
+      length
+        ? `Texten är ${length} tecken; högst ${max} ryms. Korta ner den – kortet är oförändrat och inget har skickats.`
+        : `Högst ${max} tecken.`,
     incomplete: 'Anmälan är inte komplett. Fyll i de steg som saknas.',
-    cardTooLarge: 'Texterna på kortet är tillsammans för långa för Teams. Korta ner den längsta – kortet är oförändrat och inget har skickats.',
+    cardTooLarge:
+      'Texterna på kortet är tillsammans för långa för Teams. Korta ner den längsta – kortet är oförändrat och inget har skickats.',
     draftGone: 'Utkastet finns inte längre: det har skickats eller tagits bort. Behöver du anmäla: börja en ny anmälan från menyn.',
   },
   menu: {
@@ -259,7 +271,8 @@ export const en: ReportStrings = {
   discardConfirm: 'Yes, delete the draft',
   discardQuestion: 'Delete the draft? It is erased completely and cannot be restored.',
   discarded: 'The draft is deleted.',
-  saved: 'The draft is saved. The duty is to report at once – send the report as soon as you can. You find the draft under "Continue draft" in the menu.',
+  saved:
+    'The draft is saved. The duty is to report at once – send the report as soon as you can. You find the draft under "Continue draft" in the menu.',
   dutyNow: 'The duty is to report at once (SoL (2025:400) ch. 19 s. 1): a suspicion is enough, you need no proof.',
   acute: {
     question: 'Is the child in immediate danger right now?',
@@ -267,10 +280,12 @@ export const en: ReportStrings = {
     no: 'No',
     choiceYes: 'Yes, the child is in immediate danger',
     numbersOpen: (name, phone) => `In immediate danger: call 112 first. Then call ${name}, ${phone}.`,
-    numbersClosed: (phone) => `In immediate danger: call 112 first. It is outside office hours: then call the on-call social services (socialjour), ${phone}.`,
+    numbersClosed: (phone) =>
+      `In immediate danger: call 112 first. It is outside office hours: then call the on-call social services (socialjour), ${phone}.`,
     call112: '**Call 112 now.**',
     phoneOpen: (name, phone) => `Then call ${name}, ${phone}, and say that a written report follows.`,
-    phoneClosed: (phone) => `It is outside office hours: call the on-call social services (socialjour), ${phone} (often reached via the police, 112 or 114 14).`,
+    phoneClosed: (phone) =>
+      `It is outside office hours: call the on-call social services (socialjour), ${phone} (often reached via the police, 112 or 114 14).`,
     followUp: 'A report by phone is always followed by a written one. Continue here as soon as the child is safe.',
   },
   child: {
@@ -329,12 +344,14 @@ export const en: ReportStrings = {
     principalKnows: 'Does the principal know about the report?',
     informantToggle: 'Someone else told me',
     prefilled: 'From Teams and your last report.',
-    identity: 'When you report in your job you cannot be anonymous, and the family may learn that the report comes from you. The social services decide what in the report can be kept secret (OSL ch. 26 s. 5).',
+    identity:
+      'When you report in your job you cannot be anonymous, and the family may learn that the report comes from you. The social services decide what in the report can be kept secret (OSL ch. 26 s. 5).',
   },
   wishes: {
     feedback: 'I want to know whether an investigation is opened, not opened or already ongoing',
     feedbackLabel: 'Feedback',
-    feedbackInfo: 'The social services must then tell you, unless that is inappropriate: within a week of the decision, and at once if an investigation is already ongoing or if you ask only after the decision (SoL (2025:400) ch. 19 s. 6). They may not say more.',
+    feedbackInfo:
+      'The social services must then tell you, unless that is inappropriate: within a week of the decision, and at once if an investigation is already ongoing or if you ask only after the decision (SoL (2025:400) ch. 19 s. 6). They may not say more.',
     meeting: 'I can take part in a joint meeting with the social services and the guardians',
     meetingLabel: 'Joint meeting',
     meetingInfo: 'The social services may offer a meeting with the child, the guardians and you when it suits the child (ch. 19 s. 5).',
@@ -371,7 +388,8 @@ export const en: ReportStrings = {
     edit: 'Change',
     send: 'Send the report',
     shortened: '(shortened here; the whole text is sent)',
-    guardiansWarning: 'You said the guardians know about the report, and the concern is violence, threats, abuse or honour-related. Then the school should not tell them. If they have already been told: say so to the intake unit, preferably by phone, so that the social services can protect the child. If you answered wrongly: change the answer.',
+    guardiansWarning:
+      'You said the guardians know about the report, and the concern is violence, threats, abuse or honour-related. Then the school should not tell them. If they have already been told: say so to the intake unit, preferably by phone, so that the social services can protect the child. If you answered wrongly: change the answer.',
     acuteYes: 'Yes – immediate danger',
     acuteNo: 'No',
     none: '–',
@@ -387,16 +405,20 @@ export const en: ReportStrings = {
     to: 'Recipient',
     next: 'What happens now',
     nextSteps: [
-      'The social services must assess at once whether the child needs protection: the same day the report arrives, or the day after if it arrives after the intake unit\'s office hours (SoL (2025:400) ch. 20 s. 1).',
+      "The social services must assess at once whether the child needs protection: the same day the report arrives, or the day after if it arrives after the intake unit's office hours (SoL (2025:400) ch. 20 s. 1).",
       'Within 14 days the social services decide whether to open an investigation (SoL (2025:400) ch. 20 s. 2).',
       'You will hear here when the intake unit has received the report, with the name and phone number of a contact person.',
     ],
-    afterHours: (onCallPhone) => `The report arrived outside the intake unit's office hours and is read on the next working day – if it cannot wait, call the on-call social services (socialjour), ${onCallPhone}. In an emergency, call 112.`,
+    afterHours: (onCallPhone) =>
+      `The report arrived outside the intake unit's office hours and is read on the next working day – if it cannot wait, call the on-call social services (socialjour), ${onCallPhone}. In an emergency, call 112.`,
     afterHoursAcute: (onCallPhone) =>
       `Nobody at the intake unit is reading the report right now: it arrived outside office hours. The child is in acute danger – call the on-call social services (socialjour) now, ${onCallPhone}. If a life is in danger: call 112.`,
-    feedbackYes: 'You asked for feedback: unless that is inappropriate you will hear here whether an investigation is opened, not opened or already ongoing – within a week of the decision, at once if an investigation is already ongoing.',
-    feedbackNo: 'You did not ask for feedback. You can ask for it later under "My reports"; if the decision is already made you then get it at once, unless that is inappropriate.',
-    secrecy: 'At the school, the report and the feedback are secret (OSL ch. 40 s. 7 g). Tell only those who need to know under your routine.',
+    feedbackYes:
+      'You asked for feedback: unless that is inappropriate you will hear here whether an investigation is opened, not opened or already ongoing – within a week of the decision, at once if an investigation is already ongoing.',
+    feedbackNo:
+      'You did not ask for feedback. You can ask for it later under "My reports"; if the decision is already made you then get it at once, unless that is inappropriate.',
+    secrecy:
+      'At the school, the report and the feedback are secret (OSL ch. 40 s. 7 g). Tell only those who need to know under your routine.',
     sibling: 'Report a sibling',
     already: 'The report was already sent – here is the receipt again.',
   },
@@ -414,9 +436,12 @@ export const en: ReportStrings = {
     emailInvalid: 'Write an e-mail address, e.g. name@school.se.',
     invalid: 'Check the value.',
     tooLong: (max, length) =>
-      length ? `The text is ${length} characters; at most ${max} fit. Please shorten it – the card is unchanged and nothing has been sent.` : `At most ${max} characters.`,
+      length
+        ? `The text is ${length} characters; at most ${max} fit. Please shorten it – the card is unchanged and nothing has been sent.`
+        : `At most ${max} characters.`,
     incomplete: 'The report is not complete. Fill in the missing steps.',
-    cardTooLarge: 'The texts on the card are too long together for Teams. Please shorten the longest – the card is unchanged and nothing has been sent.',
+    cardTooLarge:
+      'The texts on the card are too long together for Teams. Please shorten the longest – the card is unchanged and nothing has been sent.',
     draftGone: 'The draft no longer exists: it was sent or deleted. If you need to report, start a new report from the menu.',
   },
   menu: {
@@ -457,6 +482,7 @@ export const en: ReportStrings = {
     notInformedNotYet: 'Not yet – the report came first',
     notInformedOther: 'No',
     informedYes: 'Yes',
-    pdfSecrecy: 'The information is secret at the social services under the Public Access to Information and Secrecy Act (2009:400) ch. 26 s. 1.',
+    pdfSecrecy:
+      'The information is secret at the social services under the Public Access to Information and Secrecy Act (2009:400) ch. 26 s. 1.',
   },
 };

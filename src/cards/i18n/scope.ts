@@ -16,7 +16,8 @@ export const en: ScopeStrings = {
   personalOnly: 'You do this in your chat with Värna, where only you can see it.',
   personalOnlyHint: 'Open the chat with Värna under Chat in Teams (search for Värna) and write there.',
   openChat: 'Open the chat with Värna',
-  intakeOnly: 'This is done on the card in the intake unit\'s channel in Teams. Open the channel and press the button there.',
-  consultationOnly: 'This is done on the consultation\'s card in the intake unit\'s consultations channel. Open the channel and answer there.',
+  intakeOnly: "This is done on the card in the intake unit's channel in Teams. Open the channel and press the button there.",
+  consultationOnly:
+    "This is done on the consultation's card in the intake unit's consultations channel. Open the channel and answer there.",
   noIdentity: 'Värna could not tell who you are, so nothing was shown or saved. Open Värna in Microsoft Teams and try again there.',
 };

@@ -2,7 +2,8 @@
 export const sv = {
   title: 'Statistik',
   menu: 'Statistik',
-  subtitle: (from: string, to: string) => `${from} – ${to}. Inga personuppgifter. ”..” = visas inte: färre än 5 fall, eller dolt så att ett litet antal inte kan räknas fram ur andra siffror.`,
+  subtitle: (from: string, to: string) =>
+    `${from} – ${to}. Inga personuppgifter. ”..” = visas inte: färre än 5 fall, eller dolt så att ett litet antal inte kan räknas fram ur andra siffror.`,
   scopeOwn: 'Du ser din egen skola.',
   period: 'Period',
   groupBy: 'Gruppera efter',
@@ -71,7 +72,15 @@ export const sv = {
   page: (first: number, last: number, all: number) => `Visar ${first}–${last} av ${all}. Alla finns i nedladdningarna.`,
   next: 'Nästa sida',
   previous: 'Föregående sida',
-  columns: { group: '', reports: 'Anm.', decisions: 'Beslut', opened: 'Inleds', within14: '≤14 d', jointMeetings: 'Anm.möte', consultations: 'Konsult.' },
+  columns: {
+    group: '',
+    reports: 'Anm.',
+    decisions: 'Beslut',
+    opened: 'Inleds',
+    within14: '≤14 d',
+    jointMeetings: 'Anm.möte',
+    consultations: 'Konsult.',
+  },
   cycle: 'Årshjulet: uppgifter markerade klara per skola',
   cycleBySchool: 'Välj ”Gruppera efter: Skola” för att se årshjulet per skola.',
   invalidPeriod: 'Perioden går inte att använda. Välj en period eller fyll i båda datumen (från före till).',
@@ -82,7 +91,8 @@ export const sv = {
 export const en: typeof sv = {
   title: 'Statistics',
   menu: 'Statistics',
-  subtitle: (from: string, to: string) => `${from} – ${to}. No personal data. ".." = not shown: fewer than 5 cases, or hidden so that a small number cannot be worked out from other figures.`,
+  subtitle: (from: string, to: string) =>
+    `${from} – ${to}. No personal data. ".." = not shown: fewer than 5 cases, or hidden so that a small number cannot be worked out from other figures.`,
   scopeOwn: 'You see your own school.',
   period: 'Period',
   groupBy: 'Group by',
@@ -151,7 +161,15 @@ export const en: typeof sv = {
   page: (first: number, last: number, all: number) => `Showing ${first}–${last} of ${all}. All are in the downloads.`,
   next: 'Next page',
   previous: 'Previous page',
-  columns: { group: '', reports: 'Reports', decisions: 'Decisions', opened: 'Opened', within14: '≤14 d', jointMeetings: 'Joint mtg', consultations: 'Consult.' },
+  columns: {
+    group: '',
+    reports: 'Reports',
+    decisions: 'Decisions',
+    opened: 'Opened',
+    within14: '≤14 d',
+    jointMeetings: 'Joint mtg',
+    consultations: 'Consult.',
+  },
   cycle: 'Annual cycle: tasks marked done per school',
   cycleBySchool: 'Choose "Group by: School" to see the annual cycle per school.',
   invalidPeriod: 'That period cannot be used. Pick a period, or fill in both dates (from before to).',

@@ -9,7 +9,10 @@ export const sv = {
   duty: 'Om anmälningsplikten',
   myReports: 'Mina anmälningar',
   resumeDraft: 'Fortsätt utkast',
-  draftWaiting: (n: number) => (n === 1 ? 'Du har ett påbörjat utkast. Anmälningsplikten gäller genast.' : `Du har ${n} påbörjade utkast. Anmälningsplikten gäller genast.`),
+  draftWaiting: (n: number) =>
+    n === 1
+      ? 'Du har ett påbörjat utkast. Anmälningsplikten gäller genast.'
+      : `Du har ${n} påbörjade utkast. Anmälningsplikten gäller genast.`,
 };
 export type WelcomeStrings = typeof sv;
 
@@ -24,5 +27,8 @@ export const en: WelcomeStrings = {
   duty: 'About the duty to report',
   myReports: 'My reports',
   resumeDraft: 'Continue draft',
-  draftWaiting: (n: number) => (n === 1 ? 'You have a draft in progress. The duty is to report at once.' : `You have ${n} drafts in progress. The duty is to report at once.`),
+  draftWaiting: (n: number) =>
+    n === 1
+      ? 'You have a draft in progress. The duty is to report at once.'
+      : `You have ${n} drafts in progress. The duty is to report at once.`,
 };

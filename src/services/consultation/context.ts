@@ -71,19 +71,27 @@ export function makeContext(deps: ConsultationDeps) {
    * Strong hits are always removed; weak ones (names, addresses, postal codes, the school's name)
    * are replaced in what is sent unless the teacher restored that very word in this review.
    */
-  function guard(text: string, kept: readonly string[], schoolId: string, showSchool: boolean): { kind: 'review'; state: Omit<ReviewState, 'for'> } | { kind: 'clean'; text: string } {
+  function guard(
+    text: string,
+    kept: readonly string[],
+    schoolId: string,
+    showSchool: boolean,
+  ): { kind: 'review'; state: Omit<ReviewState, 'for'> } | { kind: 'clean'; text: string } {
     // A teacher who chose not to show the school is warned when the text names one.
     const places = showSchool ? [] : directory.municipality.schools.flatMap((x) => placeTerms(x.name));
     const result = checkText(text, extraNames(schoolId), places);
     const hits = result.flagged.map((h) => ({ kind: h.kind as WeakKind, value: h.value, start: h.start, end: h.end }));
     const restored = hits.flatMap((h, i) => (kept.includes(hitKey(h)) ? [i] : []));
-    if (result.removed.length || restored.length < hits.length) return { kind: 'review', state: { text: result.cleaned, hits, restored, removed: result.removed.length, kept: [...kept] } };
+    if (result.removed.length || restored.length < hits.length)
+      return { kind: 'review', state: { text: result.cleaned, hits, restored, removed: result.removed.length, kept: [...kept] } };
     return { kind: 'clean', text: result.cleaned };
   }
 
   /** A refused press, audited (who tried, on what; no content). */
   async function refuse(actor: Actor, id: string, action: string): Promise<void> {
-    await store.transaction((trx) => store.audit.append(trx, { actor: actor.aadObjectId, action, subject: `consultation:${id}`, outcome: 'refused' }, clock.now()));
+    await store.transaction((trx) =>
+      store.audit.append(trx, { actor: actor.aadObjectId, action, subject: `consultation:${id}`, outcome: 'refused' }, clock.now()),
+    );
     log.warn({ event: 'consultation.refused', id, action }, 'consultation action refused');
   }
 
@@ -110,7 +118,13 @@ export function makeContext(deps: ConsultationDeps) {
     const next = addMessage(c, author, now);
     const saved = await trackConsultation(trx, c.id, () => consultationRows.saveConsultationChange(trx, c, next));
     if (!saved) throw new ConflictError('consultation.changed');
-    await consultationRows.insertMessage(trx, c.id, { id: messageId, seq: next.messages, author, at: now, sealed: cipher.seal(key, text, messageAad(c.id, messageId)) });
+    await consultationRows.insertMessage(trx, c.id, {
+      id: messageId,
+      seq: next.messages,
+      author,
+      at: now,
+      sealed: cipher.seal(key, text, messageAad(c.id, messageId)),
+    });
     return messageId;
   }
 
@@ -127,5 +141,19 @@ export function makeContext(deps: ConsultationDeps) {
     maxOpenDays: deps.maxOpenDays ?? 180,
     deliveryDeadlineMinutes: deps.deliveryDeadlineMinutes ?? 15,
     reviewDays: deps.reviewDays ?? 30,
-    teacherKey, teacherKeys, submission, load, keyOf, sealedOf, originOf, view, guard, refuse, assertTeacher, assertIntake, appendMessage, schoolAndUnit };
+    teacherKey,
+    teacherKeys,
+    submission,
+    load,
+    keyOf,
+    sealedOf,
+    originOf,
+    view,
+    guard,
+    refuse,
+    assertTeacher,
+    assertIntake,
+    appendMessage,
+    schoolAndUnit,
+  };
 }

@@ -30,10 +30,18 @@ export function makeIntakeSide(ctx: Context, views: Views) {
         const messageId = await ctx.appendMessage(trx, c, 'intake', answer, now);
         await outbox.enqueue(
           trx,
-          { dedupeKey: `consultation.answer:${messageId}`, target: { kind: 'user', aadObjectId: sealed.teacherAad }, message: { kind: 'consultation.answer', consultationId: id, messageId } },
+          {
+            dedupeKey: `consultation.answer:${messageId}`,
+            target: { kind: 'user', aadObjectId: sealed.teacherAad },
+            message: { kind: 'consultation.answer', consultationId: id, messageId },
+          },
           now,
         );
-        await store.audit.append(trx, { actor: actor.aadObjectId, action: 'consultation.answer', subject: `consultation:${id}`, outcome: 'allowed' }, now);
+        await store.audit.append(
+          trx,
+          { actor: actor.aadObjectId, action: 'consultation.answer', subject: `consultation:${id}`, outcome: 'allowed' },
+          now,
+        );
       });
       outbox.wake();
       log.info({ event: 'consultation.answered', id }, 'intake answered a consultation');
@@ -62,11 +70,25 @@ export function makeIntakeSide(ctx: Context, views: Views) {
         if (sealed) {
           await outbox.enqueue(
             trx,
-            { dedupeKey: `consultation.closed:${id}`, target: { kind: 'user', aadObjectId: sealed.teacherAad }, message: { kind: 'consultation.closed', consultationId: id } },
+            {
+              dedupeKey: `consultation.closed:${id}`,
+              target: { kind: 'user', aadObjectId: sealed.teacherAad },
+              message: { kind: 'consultation.closed', consultationId: id },
+            },
             now,
           );
         }
-        await store.audit.append(trx, { actor: actor.aadObjectId, action: 'consultation.close', subject: `consultation:${id}`, outcome: 'allowed', detail: { outcome } }, now);
+        await store.audit.append(
+          trx,
+          {
+            actor: actor.aadObjectId,
+            action: 'consultation.close',
+            subject: `consultation:${id}`,
+            outcome: 'allowed',
+            detail: { outcome },
+          },
+          now,
+        );
       });
       outbox.wake();
       log.info({ event: 'consultation.closed', id, outcome }, 'consultation closed');
@@ -85,7 +107,15 @@ export function makeIntakeSide(ctx: Context, views: Views) {
       if (!sealed) return;
       const now = clock.now();
       await store.transaction((trx) =>
-        outbox.enqueue(trx, { dedupeKey: `consultation.delayed:${id}`, target: { kind: 'user', aadObjectId: sealed.teacherAad }, message: { kind: 'consultation.delayed', consultationId: id } }, now),
+        outbox.enqueue(
+          trx,
+          {
+            dedupeKey: `consultation.delayed:${id}`,
+            target: { kind: 'user', aadObjectId: sealed.teacherAad },
+            message: { kind: 'consultation.delayed', consultationId: id },
+          },
+          now,
+        ),
       );
       outbox.wake();
       log.warn({ event: 'consultation.delayed', id }, 'consultation not in the channel by its deadline; the teacher is told');

@@ -21,14 +21,21 @@ export function makePosting(ctx: Context, views: Views, reviews: Reviews) {
   /** Sends the checked text: a new consultation or a reply, and the review marked sent with it. */
   async function post(actor: Actor, target: Review['for'], text: string, reviewId?: string): Promise<TeacherView> {
     try {
-      return target.kind === 'ask' ? await create(actor, target, text, reviewId) : await appendReply(actor, target.consultationId, text, reviewId);
+      return target.kind === 'ask'
+        ? await create(actor, target, text, reviewId)
+        : await appendReply(actor, target.consultationId, text, reviewId);
     } catch (error) {
       if (error instanceof ConflictError && error.reason === 'consultation.reviewSent') return views.sentViewOf(actor, target);
       throw error;
     }
   }
 
-  async function create(actor: Actor, target: Extract<Review['for'], { kind: 'ask' }>, text: string, reviewId?: string): Promise<TeacherView> {
+  async function create(
+    actor: Actor,
+    target: Extract<Review['for'], { kind: 'ask' }>,
+    text: string,
+    reviewId?: string,
+  ): Promise<TeacherView> {
     const { school, unit } = ctx.schoolAndUnit(target.schoolId);
     const submissionKey = cipher.keyedHash('consultation.submission', ctx.submission(actor, target.nonce));
     const now = clock.now();
@@ -135,7 +142,10 @@ export function makePosting(ctx: Context, views: Views, reviews: Reviews) {
       if (c.status !== 'open') throw new ConflictError('consultation.closed');
       const cleaned = cleanText(text, 'reply', MAX_MESSAGE);
       const key = cipher.keyedHash('consultation.replyReview', `${actor.aadObjectId.toLowerCase()}|${id}`);
-      const pending = await reviews.byKey(actor, cipher.keyedHashes('consultation.replyReview', `${actor.aadObjectId.toLowerCase()}|${id}`));
+      const pending = await reviews.byKey(
+        actor,
+        cipher.keyedHashes('consultation.replyReview', `${actor.aadObjectId.toLowerCase()}|${id}`),
+      );
       const verdict = ctx.guard(cleaned, pending?.state?.kept ?? [], c.schoolId, c.schoolShown);
       const target: Review['for'] = { kind: 'reply', consultationId: id };
       if (verdict.kind === 'review') return reviews.save(actor, key, pending, { for: target, ...verdict.state });
@@ -147,7 +157,11 @@ export function makePosting(ctx: Context, views: Views, reviews: Reviews) {
      * words back), never text from the client. A press on an older version of the card is not
      * sent (the route shows the current one); a second press on a sent review answers as the first.
      */
-    async confirm(actor: Actor, reviewId: string, pressed: unknown): Promise<{ kind: 'stale'; review: Review } | { kind: 'sent'; view: TeacherView; again: boolean; target: Review['for'] }> {
+    async confirm(
+      actor: Actor,
+      reviewId: string,
+      pressed: unknown,
+    ): Promise<{ kind: 'stale'; review: Review } | { kind: 'sent'; view: TeacherView; again: boolean; target: Review['for'] }> {
       const { row: r, state, for: target } = await reviews.load(actor, reviewId);
       if (!state) return { kind: 'sent', view: await views.sentViewOf(actor, target), again: true, target };
       const review = reviewOf(r, state);

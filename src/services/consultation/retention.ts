@@ -23,7 +23,11 @@ export function makeRetention(ctx: Context, reviews: Reviews) {
       const ids = await consultationRows.openQuietSince(trx, before);
       await consultationRows.closeWithoutOutcome(trx, ids, now);
       if (ids.length) {
-        await store.audit.append(trx, { actor: 'system', action: 'consultation.closedUnused', subject: 'retention', outcome: 'allowed', detail: { count: ids.length } }, now);
+        await store.audit.append(
+          trx,
+          { actor: 'system', action: 'consultation.closedUnused', subject: 'retention', outcome: 'allowed', detail: { count: ids.length } },
+          now,
+        );
         log.info({ event: 'consultation.closedUnused', count: ids.length }, 'consultations left open closed by retention');
       }
       return ids.length;
@@ -38,7 +42,10 @@ export function makeRetention(ctx: Context, reviews: Reviews) {
     const messageIds = await consultationRows.messageIdsOf(store.db, ids);
     // Sent messages to the teacher name their Entra id (target) and 1:1 chat (result): once the
     // text is gone, so is that link between the teacher and the consultation.
-    const toTeacher = [...ids.flatMap((id) => [`consultation.closed:${id}`, `consultation.delayed:${id}`]), ...messageIds.map((m) => `consultation.answer:${m}`)];
+    const toTeacher = [
+      ...ids.flatMap((id) => [`consultation.closed:${id}`, `consultation.delayed:${id}`]),
+      ...messageIds.map((m) => `consultation.answer:${m}`),
+    ];
     await store.transaction(async (trx) => {
       await consultationRows.forgetTeacherOfSent(trx, toTeacher);
       await consultationRows.purgeTexts(trx, ids, now);

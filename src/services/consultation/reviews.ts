@@ -9,7 +9,13 @@ import { restoreHit, reviewOf } from './transitions';
 import type { Review, ReviewState } from './types';
 
 /** A review is stale once changed elsewhere: the card's version must be the server's. */
-const StaleVersion = (version: number) => z.object({ v: z.coerce.number().int().refine((v) => v === version) });
+const StaleVersion = (version: number) =>
+  z.object({
+    v: z.coerce
+      .number()
+      .int()
+      .refine((v) => v === version),
+  });
 
 /** A review and, while pending, its state; a sent one keeps only what it was for. */
 export interface OpenedReview {
@@ -42,7 +48,13 @@ export function makeReviews(ctx: Context) {
     const r = await consultationRows.findReview(store.db, reviewId);
     if (!r) throw new NotFoundError('consultationReview', reviewId);
     if (!ctx.teacherKeys(actor.aadObjectId).includes(r.ownerKey)) {
-      await store.transaction((trx) => store.audit.append(trx, { actor: actor.aadObjectId, action: 'consultation.review', subject: `consultation-review:${r.id}`, outcome: 'refused' }, clock.now()));
+      await store.transaction((trx) =>
+        store.audit.append(
+          trx,
+          { actor: actor.aadObjectId, action: 'consultation.review', subject: `consultation-review:${r.id}`, outcome: 'refused' },
+          clock.now(),
+        ),
+      );
       log.warn({ event: 'consultation.refused', review: r.id, action: 'consultation.review' }, 'consultation review refused');
       throw new NotAllowedError('consultation.review');
     }
@@ -61,25 +73,48 @@ export function makeReviews(ctx: Context) {
     const now = clock.now();
     if (existing) {
       const k = await reviewKey(existing.row.id);
-      const saved = await consultationRows.saveReviewText(store.db, existing.row.id, existing.row.version, cipher.seal(k, state, reviewAad(existing.row.id)), now, { reopen: true });
+      const saved = await consultationRows.saveReviewText(
+        store.db,
+        existing.row.id,
+        existing.row.version,
+        cipher.seal(k, state, reviewAad(existing.row.id)),
+        now,
+        { reopen: true },
+      );
       if (!saved) throw new ConflictError('consultation.reviewChanged');
-      log.info({ event: 'consultation.review', review: existing.row.id, hits: state.hits.length, removed: state.removed }, 'consultation text held for review');
+      log.info(
+        { event: 'consultation.review', review: existing.row.id, hits: state.hits.length, removed: state.removed },
+        'consultation text held for review',
+      );
       return reviewOf({ id: existing.row.id, version: existing.row.version + 1 }, state);
     }
     const id = newId(now);
     const { key: dataKey, wrapped } = cipher.newDataKey(id);
     await store.transaction(async (trx) => {
       await store.dataKeys.put(trx, id, wrapped.masterKeyId, wrapped.wrapped, now);
-      await consultationRows.insertReview(trx, { id, key, ownerKey: ctx.teacherKey(actor.aadObjectId), kind: state.for.kind, version: 1, status: 'pending', sealed: cipher.seal(dataKey, state, reviewAad(id)), updatedAt: now });
+      await consultationRows.insertReview(trx, {
+        id,
+        key,
+        ownerKey: ctx.teacherKey(actor.aadObjectId),
+        kind: state.for.kind,
+        version: 1,
+        status: 'pending',
+        sealed: cipher.seal(dataKey, state, reviewAad(id)),
+        updatedAt: now,
+      });
     });
-    log.info({ event: 'consultation.review', review: id, hits: state.hits.length, removed: state.removed }, 'consultation text held for review');
+    log.info(
+      { event: 'consultation.review', review: id, hits: state.hits.length, removed: state.removed },
+      'consultation text held for review',
+    );
     return reviewOf({ id, version: 1 }, state);
   }
 
   /** In the sending transaction: the review's text is gone; only what it was for stays (a second press). */
   async function markSent(trx: Tx, reviewId: string, target: Review['for'], now: Date): Promise<void> {
     const k = await reviewKey(reviewId, trx);
-    if (!(await consultationRows.markReviewSent(trx, reviewId, cipher.seal(k, { for: target }, reviewAad(reviewId)), now))) throw new ConflictError('consultation.reviewSent');
+    if (!(await consultationRows.markReviewSent(trx, reviewId, cipher.seal(k, { for: target }, reviewAad(reviewId)), now)))
+      throw new ConflictError('consultation.reviewSent');
   }
 
   /** Reviews neither sent nor cancelled, and sent ones (kept for a repeated press), after `reviewDays`. */
@@ -117,9 +152,14 @@ export function makeReviews(ctx: Context) {
       if (!ids.length || !parsed.success) throw new ValidationError({ hit: 'invalid' });
       const next = restoreHit(state, Number(parsed.data.hit), restore);
       const key = await reviewKey(r.id);
-      const saved = await consultationRows.saveReviewText(store.db, r.id, r.version, cipher.seal(key, next, reviewAad(r.id)), clock.now(), { pendingOnly: true });
+      const saved = await consultationRows.saveReviewText(store.db, r.id, r.version, cipher.seal(key, next, reviewAad(r.id)), clock.now(), {
+        pendingOnly: true,
+      });
       if (!saved) throw new ConflictError('consultation.reviewChanged');
-      log.info({ event: 'consultation.review.restore', review: r.id, restore }, restore ? 'teacher restored a replaced word' : 'teacher replaced a word again');
+      log.info(
+        { event: 'consultation.review.restore', review: r.id, restore },
+        restore ? 'teacher restored a replaced word' : 'teacher replaced a word again',
+      );
       return reviewOf({ id: r.id, version: r.version + 1 }, next);
     },
 

@@ -39,7 +39,8 @@ export function closeWith(c: Consultation, outcome: Outcome, now: Date): Consult
 export const hitKey = (h: { kind: string; value: string }) => `${h.kind}:${h.value}`;
 
 /** What "Skicka" sends: the text with every hit not restored replaced by its placeholder. */
-export const outgoingOf = (state: Pick<ReviewState, 'text' | 'hits' | 'restored'>) => replaceFlagged(state.text, state.hits, new Set(state.restored));
+export const outgoingOf = (state: Pick<ReviewState, 'text' | 'hits' | 'restored'>) =>
+  replaceFlagged(state.text, state.hits, new Set(state.restored));
 
 /** The review as the teacher's card shows it. */
 export function reviewOf(r: { id: string; version: number }, state: ReviewState): Review {

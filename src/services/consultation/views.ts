@@ -49,7 +49,9 @@ export function makeViews(ctx: Context) {
 
     async channelCardOf(id: string): Promise<{ unitId: string; conversationId: string; activityId: string } | undefined> {
       const c = await ctx.load(id);
-      return c.channelConversationId && c.channelActivityId ? { unitId: c.unitId, conversationId: c.channelConversationId, activityId: c.channelActivityId } : undefined;
+      return c.channelConversationId && c.channelActivityId
+        ? { unitId: c.unitId, conversationId: c.channelConversationId, activityId: c.channelActivityId }
+        : undefined;
     },
 
     /**
@@ -68,13 +70,25 @@ export function makeViews(ctx: Context) {
     /** The teacher's own consultations, newest first (found by the keyed hash). */
     async mine(actor: Actor, limit = 10) {
       const rows = await consultationRows.consultationsOfTeacher(store.db, ctx.teacherKeys(actor.aadObjectId), limit);
-      return rows.map((r) => ({ id: r.id, pseudonym: pseudonymOf(r.number), open: r.status === 'open', outcome: r.outcome, createdAt: r.createdAt }));
+      return rows.map((r) => ({
+        id: r.id,
+        pseudonym: pseudonymOf(r.number),
+        open: r.status === 'open',
+        outcome: r.outcome,
+        createdAt: r.createdAt,
+      }));
     },
 
     /** What a teacher sees after sending: the reply's consultation, or the one their compose card created. */
-    async sentViewOf(actor: Actor, target: { kind: 'reply'; consultationId: string } | { kind: 'ask'; nonce: string }): Promise<TeacherView> {
+    async sentViewOf(
+      actor: Actor,
+      target: { kind: 'reply'; consultationId: string } | { kind: 'ask'; nonce: string },
+    ): Promise<TeacherView> {
       if (target.kind === 'reply') return views.teacherView(actor, target.consultationId);
-      const c = await consultationRows.findBySubmission(store.db, cipher.keyedHashes('consultation.submission', ctx.submission(actor, target.nonce)));
+      const c = await consultationRows.findBySubmission(
+        store.db,
+        cipher.keyedHashes('consultation.submission', ctx.submission(actor, target.nonce)),
+      );
       if (!c) throw new NotFoundError('consultation', 'submission');
       return views.teacherView(actor, c.id);
     },

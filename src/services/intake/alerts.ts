@@ -47,7 +47,15 @@ export function makeIntakeAlerts({ store, clock, log, directory, outbox, ackHour
         if (!r.decision && now > r.decisionDueAt) alerts.push('decisionOverdue');
         for (const alert of alerts) {
           await store.transaction((trx) =>
-            outbox.enqueue(trx, { dedupeKey: `report:${r.id}:${alert}`, target: { kind: 'thread', unitId: unit.id, conversationId }, message: { kind: alertKind, reportId: r.id, alert } }, now),
+            outbox.enqueue(
+              trx,
+              {
+                dedupeKey: `report:${r.id}:${alert}`,
+                target: { kind: 'thread', unitId: unit.id, conversationId },
+                message: { kind: alertKind, reportId: r.id, alert },
+              },
+              now,
+            ),
           );
           queued++;
         }
@@ -71,9 +79,20 @@ export function makeIntakeAlerts({ store, clock, log, directory, outbox, ackHour
       const n = acuteAlertDue(r, now);
       if (!unit || n === undefined) return false;
       if (!(await reportRows.countAcuteAlert(trx, r.id, n, now))) return false;
-      await outbox.enqueue(trx, { dedupeKey: `report:${r.id}:acute:${n}`, target: { kind: 'thread', unitId: unit.id, conversationId: thread }, message: { kind: acuteAlertKind, reportId: r.id, n } }, now);
+      await outbox.enqueue(
+        trx,
+        {
+          dedupeKey: `report:${r.id}:acute:${n}`,
+          target: { kind: 'thread', unitId: unit.id, conversationId: thread },
+          message: { kind: acuteAlertKind, reportId: r.id, n },
+        },
+        now,
+      );
       if (n === 0 && r.outOfHours && unit.onCall) {
-        const target = 'channelId' in unit.onCall ? { kind: 'channel' as const, unitId: unit.id, channel: 'onCall' as const } : { kind: 'user' as const, aadObjectId: unit.onCall.aadObjectId };
+        const target =
+          'channelId' in unit.onCall
+            ? { kind: 'channel' as const, unitId: unit.id, channel: 'onCall' as const }
+            : { kind: 'user' as const, aadObjectId: unit.onCall.aadObjectId };
         await outbox.enqueue(trx, { dedupeKey: `report:${r.id}:oncall`, target, message: { kind: onCallAlertKind, reportId: r.id } }, now);
       }
       log.info({ event: 'intake.acute-alert', reference: r.reference, n }, 'acute report alert queued');
@@ -82,7 +101,11 @@ export function makeIntakeAlerts({ store, clock, log, directory, outbox, ackHour
 
     /** The repeats: every acute report not yet taken whose last alert is 15 minutes old (job `intake.acute`). */
     async checkAcute(now: Date = clock.now()): Promise<number> {
-      const due = await reportRows.acuteReportsToAlert(store.db, new Date(now.getTime() - ACUTE_ALERT_HOURS * 3_600_000), new Date(now.getTime() - ACUTE_REPEAT_MS));
+      const due = await reportRows.acuteReportsToAlert(
+        store.db,
+        new Date(now.getTime() - ACUTE_ALERT_HOURS * 3_600_000),
+        new Date(now.getTime() - ACUTE_REPEAT_MS),
+      );
       let queued = 0;
       for (const id of due) if (await store.transaction((trx) => service.queueAcuteAlert(trx, id, now))) queued++;
       if (queued) outbox.wake();

@@ -30,13 +30,24 @@ export function clocksOf(r: Report, now: Date): ClockState[] {
   const decisionDueAt = r.decisionDueAt;
   const decision: ClockState =
     r.decisionAt && r.decisionDate
-      ? { name: 'decision', due: decisionDueAt, status: 'done', doneAt: r.decisionAt, doneDate: r.decisionDate, ...(r.decisionDate > stockholmDate(decisionDueAt) ? { late: true } : {}) }
+      ? {
+          name: 'decision',
+          due: decisionDueAt,
+          status: 'done',
+          doneAt: r.decisionAt,
+          doneDate: r.decisionDate,
+          ...(r.decisionDate > stockholmDate(decisionDueAt) ? { late: true } : {}),
+        }
       : { name: 'decision', due: decisionDueAt, ...state(decisionDueAt, r.decisionAt) };
   // An acute report's assessment is due at once: no computed deadline to be "on time" against.
-  const protection: ClockState =
-    r.acute
-      ? { name: 'protection', due: r.protectionDueAt, immediate: true, ...(r.protectionAt ? { status: 'done' as const, doneAt: r.protectionAt } : { status: 'due' as const }) }
-      : { name: 'protection', due: r.protectionDueAt, ...state(r.protectionDueAt, r.protectionAt) };
+  const protection: ClockState = r.acute
+    ? {
+        name: 'protection',
+        due: r.protectionDueAt,
+        immediate: true,
+        ...(r.protectionAt ? { status: 'done' as const, doneAt: r.protectionAt } : { status: 'due' as const }),
+      }
+    : { name: 'protection', due: r.protectionDueAt, ...state(r.protectionDueAt, r.protectionAt) };
   const out: ClockState[] = [protection, decision];
   if (r.decision && r.decisionAt && wantsDecisionFeedback(r) && !r.feedbackInappropriateAt) {
     const askedLater = r.feedbackRequestedLaterAt && r.feedbackRequestedLaterAt > r.decisionAt ? r.feedbackRequestedLaterAt : undefined;

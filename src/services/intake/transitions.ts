@@ -38,7 +38,13 @@ export interface Handler {
   name: string;
 }
 
-function transition(report: Report, now: Date, changes: ReportPatch, event: Transition['event'], extra: Pick<Transition, 'feedback' | 'note'> = {}): Transition {
+function transition(
+  report: Report,
+  now: Date,
+  changes: ReportPatch,
+  event: Transition['event'],
+  extra: Pick<Transition, 'feedback' | 'note'> = {},
+): Transition {
   const all: ReportPatch = { ...changes, version: report.version + 1, updatedAt: now };
   return { report: { ...report, ...all }, changes: all, event, ...extra };
 }
@@ -116,7 +122,10 @@ export function recordDecision(report: Report, input: DecisionInput, now: Date):
       decisionAt: now,
       ...(send ? { feedbackGivenAt: now, feedbackSentUnrequested: !wantsDecisionFeedback(report) } : {}),
     },
-    { kind: 'decision', detail: { outcome: input.outcome, date: input.date, feedbackSent: send, ...(beforeProtection ? { beforeProtection: true } : {}) } },
+    {
+      kind: 'decision',
+      detail: { outcome: input.outcome, date: input.date, feedbackSent: send, ...(beforeProtection ? { beforeProtection: true } : {}) },
+    },
     send ? { feedback: { kind: 'investigation', outcome: input.outcome } } : {},
   );
 }
@@ -133,13 +142,25 @@ export function inappropriateReason(reason: string): string {
 export function markFeedbackInappropriate(report: Report, reason: string, now: Date): Transition {
   const note = inappropriateReason(reason);
   if (report.feedbackInappropriateAt) throw new ConflictError('alreadyMarked');
-  return transition(report, now, { feedbackInappropriateAt: now }, { kind: 'inappropriate', detail: { afterFeedback: !!report.feedbackGivenAt } }, { note });
+  return transition(
+    report,
+    now,
+    { feedbackInappropriateAt: now },
+    { kind: 'inappropriate', detail: { afterFeedback: !!report.feedbackGivenAt } },
+    { note },
+  );
 }
 
 /** "Erbjud anmälningsmöte" (SoL (2025:400) 19 kap. 5 §): the reporter is told intake will contact them. */
 export function offerJointMeeting(report: Report, now: Date): Transition {
   if (report.jointMeetingOfferedAt) throw new ConflictError('alreadyOffered');
-  return transition(report, now, { jointMeetingOfferedAt: now }, { kind: 'meeting', detail: {} }, { feedback: { kind: 'jointMeetingOffered' } });
+  return transition(
+    report,
+    now,
+    { jointMeetingOfferedAt: now },
+    { kind: 'meeting', detail: {} },
+    { feedback: { kind: 'jointMeetingOffered' } },
+  );
 }
 
 /**

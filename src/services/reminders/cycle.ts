@@ -5,7 +5,17 @@ import type { Target } from '../outbox';
 import * as reminderRows from '../store/reminders';
 import type { Reminder } from '../store/reminders';
 import { isWorkingTime, nextWorkingTime } from './calendar';
-import { audienceOf, doneBySchoolAndTerm, doneScope, figuresOf, isStale, lateInstallReach, lateInstallsToReach, mayAct, runOf } from './rules';
+import {
+  audienceOf,
+  doneBySchoolAndTerm,
+  doneScope,
+  figuresOf,
+  isStale,
+  lateInstallReach,
+  lateInstallsToReach,
+  mayAct,
+  runOf,
+} from './rules';
 import { CHUNK, DAY_MS, reminderKinds, SNOOZE_DAYS, type CycleReminderView, type RemindersDeps, type UnreachablePrincipal } from './types';
 
 const iso = (d: Date) => d.toISOString();
@@ -33,22 +43,35 @@ export function makeCycle({ config, store, clock, log, outbox, directory }: Remi
   async function runEntry(e: CycleEntry, dueAt: Date): Promise<void> {
     const now = clock.now();
     if (isStale(e, { dueAt }, now)) {
-      log.info({ event: 'reminders.cycle.stale', entry: e.id, dueAt: iso(dueAt), catchUpWithin: e.catchUpWithin }, 'missed annual-cycle run older than its catchUpWithin: logged, not sent');
+      log.info(
+        { event: 'reminders.cycle.stale', entry: e.id, dueAt: iso(dueAt), catchUpWithin: e.catchUpWithin },
+        'missed annual-cycle run older than its catchUpWithin: logged, not sent',
+      );
       return;
     }
     // A newer run of the routine replaces an older one still waiting to go out (a weekend, a snooze).
     const replaced = await reminderRows.replaceWaitingRuns(db, e.id, dueAt);
-    if (replaced) log.info({ event: 'reminders.cycle.replaced', entry: e.id, dueAt: iso(dueAt), count: replaced }, 'older runs still waiting replaced by the newer one');
+    if (replaced)
+      log.info(
+        { event: 'reminders.cycle.replaced', entry: e.id, dueAt: iso(dueAt), count: replaced },
+        'older runs still waiting replaced by the newer one',
+      );
     const recipients = audienceOf(m, e);
     const installed = await reminderRows.usersWithApp(db);
     const run = runOf(e, dueAt, recipients, installed, nextWorkingTime(dueAt > now ? dueAt : now), now);
     // One statement per chunk: a retried run inserts nothing new (unique key).
     for (let i = 0; i < run.length; i += CHUNK) await reminderRows.insertRun(db, run.slice(i, i + CHUNK));
     const unreachable = run.filter((r) => r.status === 'unreachable').map((r) => r.recipientAad!);
-    log.info({ event: 'reminders.cycle.due', entry: e.id, dueAt: iso(dueAt), recipients: recipients.length, unreachable: unreachable.length }, 'annual-cycle reminder due');
+    log.info(
+      { event: 'reminders.cycle.due', entry: e.id, dueAt: iso(dueAt), recipients: recipients.length, unreachable: unreachable.length },
+      'annual-cycle reminder due',
+    );
     if (unreachable.length) {
       // Ids only: the names are the admin's to see, with "vem når inte Värna?".
-      log.warn({ event: 'reminders.unreachable', entry: e.id, dueAt: iso(dueAt), count: unreachable.length, users: unreachable.slice(0, 100) }, 'principals without the app installed: not reminded');
+      log.warn(
+        { event: 'reminders.unreachable', entry: e.id, dueAt: iso(dueAt), count: unreachable.length, users: unreachable.slice(0, 100) },
+        'principals without the app installed: not reminded',
+      );
     }
     await sendPending(now);
   }
@@ -76,7 +99,11 @@ export function makeCycle({ config, store, clock, log, outbox, directory }: Remi
             stale++;
             continue;
           }
-          await outbox.enqueue(trx, { dedupeKey: `${r.key}@${iso(r.sendAt)}`, target: targetOf(r), message: { kind: reminderKinds.cycle, reminderId: r.id } }, now);
+          await outbox.enqueue(
+            trx,
+            { dedupeKey: `${r.key}@${iso(r.sendAt)}`, target: targetOf(r), message: { kind: reminderKinds.cycle, reminderId: r.id } },
+            now,
+          );
           total++;
         }
       });
@@ -100,7 +127,8 @@ export function makeCycle({ config, store, clock, log, outbox, directory }: Remi
     const recipients = [...new Set(unreachable.filter((r) => r.recipientAad && installed.has(r.recipientAad)).map((r) => r.recipientAad!))];
     if (!recipients.length) return;
     const runs = [];
-    for (let i = 0; i < recipients.length; i += CHUNK) runs.push(...(await reminderRows.runsOfRecipients(db, recipients.slice(i, i + CHUNK), since)));
+    for (let i = 0; i < recipients.length; i += CHUNK)
+      runs.push(...(await reminderRows.runsOfRecipients(db, recipients.slice(i, i + CHUNK), since)));
     const sendAt = nextWorkingTime(now);
     for (const r of lateInstallsToReach(unreachable, runs, installed, entry, now)) await reminderRows.reopenUnreachable(db, r.id, sendAt);
   }
@@ -152,7 +180,10 @@ export function makeCycle({ config, store, clock, log, outbox, directory }: Remi
       const e = r && entry(r.entryId);
       if (!r || !e) return undefined;
       if (r.status !== 'done' && isStale(e, r, clock.now())) {
-        log.info({ event: 'reminders.cycle.stale', reminder: r.id, entry: r.entryId, dueAt: iso(r.dueAt) }, 'reminder past its catchUpWithin when its turn to be sent came: not sent');
+        log.info(
+          { event: 'reminders.cycle.stale', reminder: r.id, entry: r.entryId, dueAt: iso(r.dueAt) },
+          'reminder past its catchUpWithin when its turn to be sent came: not sent',
+        );
         return undefined;
       }
       const view = viewOf(r);
@@ -181,7 +212,10 @@ export function makeCycle({ config, store, clock, log, outbox, directory }: Remi
       if (!mayAct(directory, actor, r, e, opts)) throw new NotAllowedError('reminder.done');
       if (r.status !== 'done') {
         await reminderRows.markRunDone(db, r, doneScope(r, e), lower(actor.aadObjectId), clock.now());
-        log.info({ event: 'reminders.done', reminder: r.id, entry: r.entryId, school: r.schoolId ?? null, unit: r.unitId ?? null }, 'annual-cycle reminder done');
+        log.info(
+          { event: 'reminders.done', reminder: r.id, entry: r.entryId, school: r.schoolId ?? null, unit: r.unitId ?? null },
+          'annual-cycle reminder done',
+        );
       }
       return viewOf(await load(id), actor)!;
     },
@@ -201,7 +235,9 @@ export function makeCycle({ config, store, clock, log, outbox, directory }: Remi
      * Done-records per school, entry and term, for the statistics ("staff briefed this term: 11 of
      * 14 schools"). A school counts once per entry and term however many principals it has.
      */
-    async doneBySchoolAndTerm(filter: { entryIds?: string[] } = {}): Promise<Array<{ schoolId: string; entryId: string; term: string; done: number }>> {
+    async doneBySchoolAndTerm(
+      filter: { entryIds?: string[] } = {},
+    ): Promise<Array<{ schoolId: string; entryId: string; term: string; done: number }>> {
       return doneBySchoolAndTerm(await reminderRows.doneRunsOfSchools(db, filter.entryIds));
     },
 

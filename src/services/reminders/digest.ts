@@ -13,7 +13,8 @@ export function makeDigests({ config, store, clock, log, outbox, directory }: Re
     async enqueueDigests(dueAt: Date): Promise<void> {
       const now = clock.now();
       // Caught up after downtime: last week's figures have no use, the next digest comes soon.
-      if (now.getTime() - dueAt.getTime() > DAY_MS) return void log.info({ event: 'reminders.digest.stale', dueAt: iso(dueAt) }, 'stale digest skipped');
+      if (now.getTime() - dueAt.getTime() > DAY_MS)
+        return void log.info({ event: 'reminders.digest.stale', dueAt: iso(dueAt) }, 'stale digest skipped');
       const installed = await reminderRows.usersWithApp(store.db);
       const pairs = m.schools.flatMap((s) => s.principals.map((p) => ({ schoolId: s.id, aad: p.aadObjectId.toLowerCase() })));
       const unreachable = pairs.filter((p) => !installed.has(p.aad)).map((p) => p.aad);
@@ -21,11 +22,29 @@ export function makeDigests({ config, store, clock, log, outbox, directory }: Re
       for (let i = 0; i < reachable.length; i += CHUNK) {
         await store.transaction(async (trx: Tx) => {
           for (const p of reachable.slice(i, i + CHUNK)) {
-            await outbox.enqueue(trx, { dedupeKey: `digest:${iso(dueAt)}:${p.aad}:${p.schoolId}`, target: { kind: 'user', aadObjectId: p.aad }, message: { kind: reminderKinds.digest, schoolId: p.schoolId, to: iso(dueAt) } }, now);
+            await outbox.enqueue(
+              trx,
+              {
+                dedupeKey: `digest:${iso(dueAt)}:${p.aad}:${p.schoolId}`,
+                target: { kind: 'user', aadObjectId: p.aad },
+                message: { kind: reminderKinds.digest, schoolId: p.schoolId, to: iso(dueAt) },
+              },
+              now,
+            );
           }
         });
       }
-      if (unreachable.length) log.warn({ event: 'reminders.unreachable', entry: 'digest', dueAt: iso(dueAt), count: unreachable.length, users: [...new Set(unreachable)].slice(0, 100) }, 'principals without the app installed: no digest');
+      if (unreachable.length)
+        log.warn(
+          {
+            event: 'reminders.unreachable',
+            entry: 'digest',
+            dueAt: iso(dueAt),
+            count: unreachable.length,
+            users: [...new Set(unreachable)].slice(0, 100),
+          },
+          'principals without the app installed: no digest',
+        );
       outbox.wake();
     },
 

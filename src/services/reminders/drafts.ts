@@ -21,7 +21,15 @@ export function makeDraftNudges({ config, store, clock, log, outbox }: Reminders
         for (const d of drafts) {
           const owner = d.ownerAad.toLowerCase();
           if (!(await reminderRows.markDraftNudged(trx, d.id, d.updatedAt, now)) || !installed.has(owner)) continue;
-          await outbox.enqueue(trx, { dedupeKey: `draft-nudge:${d.id}:${iso(d.updatedAt)}`, target: { kind: 'user', aadObjectId: owner }, message: { kind: reminderKinds.draft, draftId: d.id } }, now);
+          await outbox.enqueue(
+            trx,
+            {
+              dedupeKey: `draft-nudge:${d.id}:${iso(d.updatedAt)}`,
+              target: { kind: 'user', aadObjectId: owner },
+              message: { kind: reminderKinds.draft, draftId: d.id },
+            },
+            now,
+          );
           n++;
         }
       });

@@ -22,11 +22,23 @@ export function makeIntakeSummaries({ config, store, clock, log, outbox, directo
         // Reports alerted as approaching their purge date unregistered (retention.ts) are listed in
         // one summary only: this one claims them.
         const toList = await reminderRows.countUnlistedUnregistered(store.db, unit.id);
-        const empty = view && !toList && !view.unregistered.length && [view.protection, view.decision, view.feedback, view.receiptMissing].every((l) => !l.overdue.length && !l.dueToday.length);
+        const empty =
+          view &&
+          !toList &&
+          !view.unregistered.length &&
+          [view.protection, view.decision, view.feedback, view.receiptMissing].every((l) => !l.overdue.length && !l.dueToday.length);
         if (!view || empty) continue;
         await store.transaction(async (trx) => {
           if (toList) await reminderRows.listUnregisteredIn(trx, unit.id, dueAt);
-          await outbox.enqueue(trx, { dedupeKey: `intake-summary:${unit.id}:${iso(dueAt)}`, target: { kind: 'channel', unitId: unit.id, channel: 'reports' }, message: { kind: reminderKinds.intakeSummary, unitId: unit.id, at: iso(dueAt) } }, now);
+          await outbox.enqueue(
+            trx,
+            {
+              dedupeKey: `intake-summary:${unit.id}:${iso(dueAt)}`,
+              target: { kind: 'channel', unitId: unit.id, channel: 'reports' },
+              message: { kind: reminderKinds.intakeSummary, unitId: unit.id, at: iso(dueAt) },
+            },
+            now,
+          );
         });
       }
       outbox.wake();
@@ -49,7 +61,11 @@ export function makeIntakeSummaries({ config, store, clock, log, outbox, directo
         protection: splitDue(due.protection, at),
         decision: splitDue(due.decision, at),
         feedback: splitDue(feedback, at),
-        receiptMissing: { overdue: due.awaitingReceipt.slice(0, LIST_LIMIT), dueToday: [], more: Math.max(0, due.awaitingReceipt.length - LIST_LIMIT) },
+        receiptMissing: {
+          overdue: due.awaitingReceipt.slice(0, LIST_LIMIT),
+          dueToday: [],
+          more: Math.max(0, due.awaitingReceipt.length - LIST_LIMIT),
+        },
         unregistered: due.unregistered.slice(0, LIST_LIMIT),
         unregisteredMore: Math.max(0, due.unregistered.length - LIST_LIMIT),
       };

@@ -40,9 +40,13 @@ export function figuresOf(e: CycleEntry, dueAt: Date): FiguresPeriod | undefined
 export function audienceOf(m: Municipality, e: CycleEntry): Recipient[] {
   const a = e.audience;
   if (a.kind === 'intakeUnit') return [{ unitId: a.unit }];
-  if (a.kind === 'statistics') return [...new Set(m.roles.statistics.map((p) => lower(p.aadObjectId)))].map((aadObjectId) => ({ aadObjectId }));
+  if (a.kind === 'statistics')
+    return [...new Set(m.roles.statistics.map((p) => lower(p.aadObjectId)))].map((aadObjectId) => ({ aadObjectId }));
   const schools = m.schools.filter(
-    (s) => a.kind === 'allPrincipals' || (a.kind === 'districtPrincipals' && s.district === a.district) || (a.kind === 'independentPrincipals' && s.type === 'independent'),
+    (s) =>
+      a.kind === 'allPrincipals' ||
+      (a.kind === 'districtPrincipals' && s.district === a.district) ||
+      (a.kind === 'independentPrincipals' && s.type === 'independent'),
   );
   const seen = new Set<string>();
   const out: Recipient[] = [];
@@ -61,7 +65,14 @@ export function audienceOf(m: Municipality, e: CycleEntry): Recipient[] {
  * One due run of an entry: a reminder per recipient, to be sent at `sendAt`; a recipient without the
  * app installed gets an unreachable one (sent if they install it in time, see `lateInstallsToReach`).
  */
-export function runOf(e: Pick<CycleEntry, 'id'>, dueAt: Date, recipients: Recipient[], installed: ReadonlySet<string>, sendAt: Date, now: Date): Reminder[] {
+export function runOf(
+  e: Pick<CycleEntry, 'id'>,
+  dueAt: Date,
+  recipients: Recipient[],
+  installed: ReadonlySet<string>,
+  sendAt: Date,
+  now: Date,
+): Reminder[] {
   return recipients.map((r) => {
     const reachable = !r.aadObjectId || installed.has(r.aadObjectId);
     return {
@@ -114,7 +125,13 @@ export function isForStatistics(r: Pick<Reminder, 'schoolId' | 'unitId'>, e: Cyc
 }
 
 /** The recipient, another principal of the same school, another in the statistics role, or (channel reminders) an intake member. */
-export function mayAct(directory: Directory, actor: Actor, r: Reminder, e: CycleEntry | undefined, opts: { intakeMember?: boolean }): boolean {
+export function mayAct(
+  directory: Directory,
+  actor: Actor,
+  r: Reminder,
+  e: CycleEntry | undefined,
+  opts: { intakeMember?: boolean },
+): boolean {
   if (r.unitId) return opts.intakeMember === true;
   const me = lower(actor.aadObjectId);
   if (r.recipientAad === me) return true;
@@ -131,7 +148,9 @@ export function doneScope(r: Pick<Reminder, 'schoolId' | 'unitId'>, e: CycleEntr
  * Done-records per school, entry and term: a school counts once per entry and due run however many
  * principals it has.
  */
-export function doneBySchoolAndTerm(runs: Array<{ schoolId: string; entryId: string; dueAt: Date }>): Array<{ schoolId: string; entryId: string; term: string; done: number }> {
+export function doneBySchoolAndTerm(
+  runs: Array<{ schoolId: string; entryId: string; dueAt: Date }>,
+): Array<{ schoolId: string; entryId: string; term: string; done: number }> {
   const seen = new Map<string, { schoolId: string; entryId: string; term: string; runs: Set<number> }>();
   for (const r of runs) {
     const term = termOf(r.dueAt);
@@ -140,7 +159,9 @@ export function doneBySchoolAndTerm(runs: Array<{ schoolId: string; entryId: str
     hit.runs.add(r.dueAt.getTime());
     seen.set(key, hit);
   }
-  return [...seen.values()].map(({ runs: dueRuns, ...rest }) => ({ ...rest, done: dueRuns.size })).sort((a, b) => `${a.term}${a.schoolId}${a.entryId}`.localeCompare(`${b.term}${b.schoolId}${b.entryId}`));
+  return [...seen.values()]
+    .map(({ runs: dueRuns, ...rest }) => ({ ...rest, done: dueRuns.size }))
+    .sort((a, b) => `${a.term}${a.schoolId}${a.entryId}`.localeCompare(`${b.term}${b.schoolId}${b.entryId}`));
 }
 
 /** The statistics' rule (suppression.ts): a count under 5, zero included, is shown as "<5". */
@@ -151,7 +172,10 @@ export const protect = (n: number): DigestCount => (n < MIN_CELL ? { under: MIN_
  * made reaches the reporter as feedback (SoL 19 kap. 6 §), and no one else; a principal who made
  * the report sees "decided" once they were given that feedback.
  */
-export function stageFor(principal: string | undefined, r: { received: boolean; reporterAad: string; feedbackGiven: boolean }): ReportStage {
+export function stageFor(
+  principal: string | undefined,
+  r: { received: boolean; reporterAad: string; feedbackGiven: boolean },
+): ReportStage {
   if (!r.received) return 'awaitingReceipt';
   return principal && lower(r.reporterAad) === lower(principal) && r.feedbackGiven ? 'decided' : 'received';
 }

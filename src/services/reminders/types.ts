@@ -39,7 +39,8 @@ export interface Recipient {
 }
 
 /** The period of Värna's figures a reminder carries (the statistics PDF): inclusive Stockholm dates. */
-export type FiguresPeriod = { kind: 'year'; year: number; from: string; to: string } | { kind: 'term'; term: string; from: string; to: string };
+export type FiguresPeriod =
+  { kind: 'year'; year: number; from: string; to: string } | { kind: 'term'; term: string; from: string; to: string };
 
 export interface CycleReminderView {
   id: string;

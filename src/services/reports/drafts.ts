@@ -80,7 +80,11 @@ export function makeDrafts({ store, clock, log, cipher, directory, records }: Dr
     const { key, wrapped } = cipher.newDataKey(id);
     await store.transaction(async (trx) => {
       await store.dataKeys.put(trx, id, wrapped.masterKeyId, wrapped.wrapped, now);
-      await reportRows.addDraft(trx, { id, ownerAad: actor.aadObjectId, step: nextStep(content), sealed: cipher.seal(key, content, `draft:${id}`) }, now);
+      await reportRows.addDraft(
+        trx,
+        { id, ownerAad: actor.aadObjectId, step: nextStep(content), sealed: cipher.seal(key, content, `draft:${id}`) },
+        now,
+      );
     });
     log.info({ event: 'draft.created', draft: id }, 'report draft started');
     return { id, step: nextStep(content), content, updatedAt: now, createdAt: now };
@@ -103,9 +107,14 @@ export function makeDrafts({ store, clock, log, cipher, directory, records }: Dr
 
   const isPage = (x: Step | Page): x is Page => (pages as readonly string[]).includes(x);
   const typedValues = (raw: Record<string, unknown>, fields: string[]) =>
-    Object.fromEntries(Object.entries(raw).filter(([k, v]) => (typeof v === 'string' || typeof v === 'boolean') && fields.includes(k))) as Record<string, string | boolean>;
+    Object.fromEntries(
+      Object.entries(raw).filter(([k, v]) => (typeof v === 'string' || typeof v === 'boolean') && fields.includes(k)),
+    ) as Record<string, string | boolean>;
   const storedValues = (o: object | undefined) =>
-    Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => typeof v === 'string' || typeof v === 'boolean')) as Record<string, string | boolean>;
+    Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => typeof v === 'string' || typeof v === 'boolean')) as Record<
+      string,
+      string | boolean
+    >;
 
   /**
    * A step's values from a card: what the card sent, over what the draft already holds (an input a
@@ -150,7 +159,8 @@ export function makeDrafts({ store, clock, log, cipher, directory, records }: Dr
       if (!report || !report.sealed) throw new NotFoundError('report', reference);
       const content = cipher.open<ReportContent>(await keyFor(report.id), report.sealed, `report:${report.id}`);
       const { aadObjectId: _aad, ...reporter } = content.reporter;
-      const asStrings = (o: object) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Record<string, string | boolean>;
+      const asStrings = (o: object) =>
+        Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Record<string, string | boolean>;
       const { childWords: _words, ...facts } = content.concern;
       return createDraft(actor, {
         acute: content.acute,
@@ -173,7 +183,12 @@ export function makeDrafts({ store, clock, log, cipher, directory, records }: Dr
      * draft, so a restart loses nothing); the steps that are right are kept as done. When all are
      * right the draft moves on to the first step still missing: its card comes next.
      */
-    async saveStep(actor: Actor, draftId: string, what: Step | Page, raw: Record<string, unknown>): Promise<{ draft: Draft; errors?: FieldErrors }> {
+    async saveStep(
+      actor: Actor,
+      draftId: string,
+      what: Step | Page,
+      raw: Record<string, unknown>,
+    ): Promise<{ draft: Draft; errors?: FieldErrors }> {
       const draft = await loadDraft(actor, draftId);
       const stepList = stepsOf(what);
       const values = new Map(stepList.map((step) => [step, valuesFor(draft, step, raw)] as const));
@@ -194,7 +209,13 @@ export function makeDrafts({ store, clock, log, cipher, directory, records }: Dr
         }
         (draft.content as Record<string, unknown>)[step] = result.data;
         if (draft.content.prefill) delete draft.content.prefill[step];
-        if (step === 'child') await userRows.updateProfile(store.db, actor.aadObjectId, { schoolId: (result.data as { schoolId: string }).schoolId }, clock.now());
+        if (step === 'child')
+          await userRows.updateProfile(
+            store.db,
+            actor.aadObjectId,
+            { schoolId: (result.data as { schoolId: string }).schoolId },
+            clock.now(),
+          );
         if (step === 'reporter') {
           const r = result.data as { reporterPhone: string; reporterRole: string };
           await userRows.updateProfile(store.db, actor.aadObjectId, { phone: r.reporterPhone, role: r.reporterRole }, clock.now());
@@ -217,10 +238,17 @@ export function makeDrafts({ store, clock, log, cipher, directory, records }: Dr
         if (Object.keys(typed).length === 0) continue;
         const tooLong = oversize(step, typed);
         if (tooLong) throw new ValidationError({ [tooLong.field]: `tooLong:${tooLong.max}:${tooLong.length}` });
-        draft.content.prefill = { ...draft.content.prefill, [step]: { ...(draft.content.prefill?.[step] ?? storedValues(draft.content[step])), ...typed } };
+        draft.content.prefill = {
+          ...draft.content.prefill,
+          [step]: { ...(draft.content.prefill?.[step] ?? storedValues(draft.content[step])), ...typed },
+        };
         changed = true;
       }
-      if (changed && cardTextBytes(stepsOf(from).map((step) => ({ ...storedValues(draft.content[step]), ...(draft.content.prefill?.[step] ?? {}) }))) > CARD_TEXT_BYTES) {
+      if (
+        changed &&
+        cardTextBytes(stepsOf(from).map((step) => ({ ...storedValues(draft.content[step]), ...(draft.content.prefill?.[step] ?? {}) }))) >
+          CARD_TEXT_BYTES
+      ) {
         throw new ValidationError({ _card: 'cardTooLarge' });
       }
       return changed ? saveDraft(draft) : draft;
@@ -234,7 +262,12 @@ export function makeDrafts({ store, clock, log, cipher, directory, records }: Dr
       const draft = await loadDraft(actor, draftId);
       const page = to === 'review' ? 'sendPage' : isPage(to) ? to : pageOf(to);
       const missing = missingSteps(draft.content).filter((step) => pageOf(step) !== 'sendPage');
-      draft.step = page === 'sendPage' ? (missing[0] ?? (isComplete(draft.content) ? 'review' : 'reporter')) : to === 'review' || isPage(to) ? pageSteps[page][0]! : to;
+      draft.step =
+        page === 'sendPage'
+          ? (missing[0] ?? (isComplete(draft.content) ? 'review' : 'reporter'))
+          : to === 'review' || isPage(to)
+            ? pageSteps[page][0]!
+            : to;
       return saveDraft(draft);
     },
 

@@ -71,7 +71,11 @@ export function toExport(report: Report, c: ReportContent, dir: Directory): Repo
       ...(c.child.language ? { language: c.child.language } : {}),
       interpreterNeeded: !!c.child.interpreter,
     },
-    guardians: { who: c.guardians.guardians, informedBySchool: c.guardians.informed, ...(c.guardians.notInformedReason ? { notInformedReason: c.guardians.notInformedReason } : {}) },
+    guardians: {
+      who: c.guardians.guardians,
+      informedBySchool: c.guardians.informed,
+      ...(c.guardians.notInformedReason ? { notInformedReason: c.guardians.notInformedReason } : {}),
+    },
     concern: {
       category: c.concern.category,
       observed: c.concern.observed,
@@ -86,7 +90,9 @@ export function toExport(report: Report, c: ReportContent, dir: Directory): Repo
       ...(c.reporter.reporterEmail ? { email: c.reporter.reporterEmail } : {}),
       principalKnows: c.reporter.principalKnows === 'yes',
     },
-    ...(informant ? { informant: { name: c.reporter.informantName, role: c.reporter.informantRole, contact: c.reporter.informantContact } } : {}),
+    ...(informant
+      ? { informant: { name: c.reporter.informantName, role: c.reporter.informantRole, contact: c.reporter.informantContact } }
+      : {}),
     wishes: { feedback: c.wishes.feedbackWanted, jointMeeting: c.wishes.jointMeeting },
     deadlines: { protectionAssessment: report.protectionDueAt.toISOString(), decision: report.decisionDueAt.toISOString() },
   });

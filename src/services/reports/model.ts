@@ -76,15 +76,28 @@ export const limits = {
 
 export type FieldErrors = Record<string, string>;
 
-const trimmed = (max: number) => z.string().transform((s) => s.replace(/\r\n/g, '\n').trim()).pipe(z.string().max(max, { error: `tooLong:${max}` }));
-const optionalText = (max: number) => trimmed(max).optional().transform((s) => (s ? s : undefined));
+const trimmed = (max: number) =>
+  z
+    .string()
+    .transform((s) => s.replace(/\r\n/g, '\n').trim())
+    .pipe(z.string().max(max, { error: `tooLong:${max}` }));
+const optionalText = (max: number) =>
+  trimmed(max)
+    .optional()
+    .transform((s) => (s ? s : undefined));
 const requiredText = (max: number) => trimmed(max).pipe(z.string().min(1, { error: 'required' }));
 const flag = z.union([z.boolean(), z.enum(['true', 'false'])]).transform((v) => v === true || v === 'true');
 
 export const AcuteStep = z.object({ immediateDanger: z.enum(['yes', 'no'], { error: 'required' }) });
 
 /** "20150714 9803" and "150714 9803": a space where the hyphen goes is read as the hyphen. */
-export const normalizePnr = (value: string): string => value.trim().replace(/^(\d{6}|\d{8})\s+([-+]?)\s*(\d{4})$|^(\d{6}|\d{8})([-+]?)\s+(\d{4})$/, (...m: string[]) => `${m[1] ?? m[4]}${m[2] || m[5] || '-'}${m[3] ?? m[6]}`);
+export const normalizePnr = (value: string): string =>
+  value
+    .trim()
+    .replace(
+      /^(\d{6}|\d{8})\s+([-+]?)\s*(\d{4})$|^(\d{6}|\d{8})([-+]?)\s+(\d{4})$/,
+      (...m: string[]) => `${m[1] ?? m[4]}${m[2] || m[5] || '-'}${m[3] ?? m[6]}`,
+    );
 
 export const ChildStep = z.object({
   childName: requiredText(limits.short),
@@ -168,7 +181,10 @@ export interface ReportContent {
 }
 
 /** Checks a personnummer or samordningsnummer with the maintained `personnummer` package. */
-export function checkPersonnummer(value: string, at: Date): { ok: true; normalized: string; coordination: boolean; age: number } | { ok: false; code: string } {
+export function checkPersonnummer(
+  value: string,
+  at: Date,
+): { ok: true; normalized: string; coordination: boolean; age: number } | { ok: false; code: string } {
   const typed = normalizePnr(value);
   if (!Personnummer.valid(typed)) return { ok: false, code: 'pnrInvalid' };
   const p = Personnummer.parse(typed);
@@ -183,7 +199,8 @@ export function checkPersonnummer(value: string, at: Date): { ok: true; normaliz
 
 function ageOn(birth: Date, at: Date): number {
   let age = at.getUTCFullYear() - birth.getUTCFullYear();
-  const beforeBirthday = at.getUTCMonth() < birth.getUTCMonth() || (at.getUTCMonth() === birth.getUTCMonth() && at.getUTCDate() < birth.getUTCDate());
+  const beforeBirthday =
+    at.getUTCMonth() < birth.getUTCMonth() || (at.getUTCMonth() === birth.getUTCMonth() && at.getUTCDate() < birth.getUTCDate());
   if (beforeBirthday) age--;
   return age;
 }
@@ -193,7 +210,12 @@ function issuesToErrors(error: z.ZodError): FieldErrors {
   for (const issue of error.issues) {
     const field = String(issue.path[0] ?? '_');
     if (out[field]) continue;
-    out[field] = issue.message.startsWith('tooLong:') || issue.message === 'required' ? issue.message : issue.code === 'invalid_value' ? 'required' : 'invalid';
+    out[field] =
+      issue.message.startsWith('tooLong:') || issue.message === 'required'
+        ? issue.message
+        : issue.code === 'invalid_value'
+          ? 'required'
+          : 'invalid';
   }
   return out;
 }
@@ -201,7 +223,11 @@ function issuesToErrors(error: z.ZodError): FieldErrors {
 export type StepResult<T> = { ok: true; data: T } | { ok: false; errors: FieldErrors };
 
 /** Validates one step's raw card values; cross-field rules (the law's and common sense) included. */
-export function validateStep(step: Step, raw: Record<string, unknown>, ctx: { at: Date; knownSchool: (id: string) => boolean }): StepResult<unknown> {
+export function validateStep(
+  step: Step,
+  raw: Record<string, unknown>,
+  ctx: { at: Date; knownSchool: (id: string) => boolean },
+): StepResult<unknown> {
   const parsed = stepSchemas[step].safeParse(raw);
   const errors: FieldErrors = parsed.success ? {} : issuesToErrors(parsed.error);
   if (step === 'child') {
@@ -238,7 +264,9 @@ export function missingSteps(d: DraftContent): Step[] {
   return steps.filter((s) => d[s] === undefined);
 }
 
-export function isComplete(d: DraftContent): d is DraftContent & Omit<ReportContent, 'reporter' | 'child'> & { child: ChildData; reporter: ReporterData } {
+export function isComplete(
+  d: DraftContent,
+): d is DraftContent & Omit<ReportContent, 'reporter' | 'child'> & { child: ChildData; reporter: ReporterData } {
   return missingSteps(d).length === 0;
 }
 
@@ -262,16 +290,34 @@ export function oversize(step: Step, raw: Record<string, unknown>): { field: str
 export const CARD_TEXT_BYTES = 21 * 1024;
 
 export function cardTextBytes(values: Array<Record<string, unknown>>): number {
-  return values.reduce((n, v) => n + Object.values(v).reduce<number>((m, x) => m + (typeof x === 'string' ? Buffer.byteLength(JSON.stringify(x)) : 0), 0), 0);
+  return values.reduce(
+    (n, v) => n + Object.values(v).reduce<number>((m, x) => m + (typeof x === 'string' ? Buffer.byteLength(JSON.stringify(x)) : 0), 0),
+    0,
+  );
 }
 
 export function maxFor(field: string): number | undefined {
   const map: Record<string, number> = {
-    childName: limits.short, pnr: limits.pnr, className: limits.className, address: limits.address, language: limits.short,
-    guardians: limits.guardians, notInformedReason: limits.reason, observed: limits.observed, when: limits.when,
-    childWords: limits.childWords, schoolActions: limits.schoolActions, reporterName: limits.short, reporterRole: limits.short,
-    reporterPhone: limits.phone, reporterEmail: limits.email, informantName: limits.short, informantRole: limits.short,
-    informantContact: limits.short, schoolId: limits.short, birthDate: 10,
+    childName: limits.short,
+    pnr: limits.pnr,
+    className: limits.className,
+    address: limits.address,
+    language: limits.short,
+    guardians: limits.guardians,
+    notInformedReason: limits.reason,
+    observed: limits.observed,
+    when: limits.when,
+    childWords: limits.childWords,
+    schoolActions: limits.schoolActions,
+    reporterName: limits.short,
+    reporterRole: limits.short,
+    reporterPhone: limits.phone,
+    reporterEmail: limits.email,
+    informantName: limits.short,
+    informantRole: limits.short,
+    informantContact: limits.short,
+    schoolId: limits.short,
+    birthDate: 10,
   };
   return map[field];
 }

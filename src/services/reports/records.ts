@@ -28,7 +28,9 @@ export function makeRecords({ store, clock, log, cipher }: RecordsDeps) {
    * (which reveals nothing), but the attempt is audited like every other refusal.
    */
   async function refuse(actor: Actor, what: 'draft' | 'report', action: string, subject: string): Promise<never> {
-    await store.transaction((trx) => store.audit.append(trx, { actor: actor.aadObjectId, action, subject, outcome: 'refused' }, clock.now()));
+    await store.transaction((trx) =>
+      store.audit.append(trx, { actor: actor.aadObjectId, action, subject, outcome: 'refused' }, clock.now()),
+    );
     log.warn({ event: 'access.refused', action }, 'refused: not the owner');
     throw new NotFoundError(what, subject);
   }

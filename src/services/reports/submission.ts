@@ -34,7 +34,6 @@ export interface Submission {
   repeatChild: boolean;
 }
 
-
 /** The year a report's reference counts in: the Stockholm year it arrived. */
 export const referenceYear = (receivedAt: Date): string => stockholmMonth(receivedAt).slice(0, 4);
 

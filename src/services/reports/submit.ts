@@ -60,7 +60,8 @@ export function makeSubmit({ config, store, clock, log, cipher, directory, outbo
         if (winner && winner.reporterAad === actor.aadObjectId) return { report: winner, created: false };
         throw error;
       }
-      if (!isComplete(draft.content)) throw new ValidationError(Object.fromEntries(missingSteps(draft.content).map((s) => [s, 'required'])));
+      if (!isComplete(draft.content))
+        throw new ValidationError(Object.fromEntries(missingSteps(draft.content).map((s) => [s, 'required'])));
       const c = draft.content;
       const school = directory.school(c.child.schoolId);
       const unit = school && directory.intakeUnitFor(school.id);
@@ -104,7 +105,13 @@ export function makeSubmit({ config, store, clock, log, cipher, directory, outbo
           // PostgreSQL (the counter row on SQLite, one writer anyway), the figures are recorded as
           // rows of their own (stat-rollup.ts) and the audit chain is the report's own.
           await store.dataKeys.put(trx, id, wrapped.masterKeyId, wrapped.wrapped, now);
-          await reportRows.addReportEvent(trx, id, { at: now, actorAad: actor.aadObjectId, actorName: '', kind: 'submitted', detail: { acute: row.acute } });
+          await reportRows.addReportEvent(trx, id, {
+            at: now,
+            actorAad: actor.aadObjectId,
+            actorName: '',
+            kind: 'submitted',
+            detail: { acute: row.acute },
+          });
           await outbox.enqueue(
             trx,
             {
@@ -123,7 +130,17 @@ export function makeSubmit({ config, store, clock, log, cipher, directory, outbo
           row.reference = referenceOf(year, await store.references.nextReportNumber(trx, year));
           await trackReport(trx, id, () => reportRows.addReport(trx, row));
           if (draft.content.fromConsultation) await markLedToReport(trx, draft.content.fromConsultation, now);
-          await store.audit.append(trx, { actor: actor.aadObjectId, action: 'report.submitted', subject: row.reference, outcome: 'allowed', detail: { school: school.id, unit: unit.id } }, now);
+          await store.audit.append(
+            trx,
+            {
+              actor: actor.aadObjectId,
+              action: 'report.submitted',
+              subject: row.reference,
+              outcome: 'allowed',
+              detail: { school: school.id, unit: unit.id },
+            },
+            now,
+          );
           return row;
         });
       } catch (error) {
@@ -133,7 +150,10 @@ export function makeSubmit({ config, store, clock, log, cipher, directory, outbo
         }
         throw error;
       }
-      log.info({ event: 'report.submitted', reference: report.reference, school: report.schoolId, unit: report.intakeUnitId }, 'report submitted');
+      log.info(
+        { event: 'report.submitted', reference: report.reference, school: report.schoolId, unit: report.intakeUnitId },
+        'report submitted',
+      );
       outbox.wake();
       return { report, created: true };
     },

@@ -68,10 +68,25 @@ const iso = (d: Date) => d.toISOString();
 /** An entry's chain: its subject (never '', which is the old chain's). */
 export const chainOf = (subject: string): string => (subject === OLD_CHAIN ? '-' : subject);
 
-type EntryFields = { chain: string | null; n: number | null; key_id: string | null; prev_hash: string; at: string; actor: string; action: string; subject: string; outcome: string; detail: string };
+type EntryFields = {
+  chain: string | null;
+  n: number | null;
+  key_id: string | null;
+  prev_hash: string;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  outcome: string;
+  detail: string;
+};
 
 /** The old scheme (before 0080): plain SHA-256 over the fields, with the global seq. */
-export function unkeyedHash(prev: string, seq: number, row: { at: string; actor: string; action: string; subject: string; outcome: string; detail: string }): string {
+export function unkeyedHash(
+  prev: string,
+  seq: number,
+  row: { at: string; actor: string; action: string; subject: string; outcome: string; detail: string },
+): string {
   return createHash('sha256')
     .update([prev, seq, row.at, row.actor, row.action, row.subject, row.outcome, row.detail].join('\u001f'))
     .digest('hex');
@@ -80,19 +95,25 @@ export function unkeyedHash(prev: string, seq: number, row: { at: string; actor:
 /** An entry's HMAC: its chain, position, key id, the hash before it, and every field. */
 export function entryMac(key: Buffer, e: EntryFields): string {
   return createHmac('sha256', key)
-    .update(JSON.stringify(['varna-audit-v2', e.chain, e.n, e.key_id, e.prev_hash, e.at, e.actor, e.action, e.subject, e.outcome, e.detail]))
+    .update(
+      JSON.stringify(['varna-audit-v2', e.chain, e.n, e.key_id, e.prev_hash, e.at, e.actor, e.action, e.subject, e.outcome, e.detail]),
+    )
     .digest('hex');
 }
 
 function anchorMac(key: Buffer, a: { chain: string; n: number; hash: string; purged_at: string }): string {
-  return createHmac('sha256', key).update(JSON.stringify(['varna-audit-anchor-v1', a.chain, a.n, a.hash, a.purged_at])).digest('hex');
+  return createHmac('sha256', key)
+    .update(JSON.stringify(['varna-audit-anchor-v1', a.chain, a.n, a.hash, a.purged_at]))
+    .digest('hex');
 }
 
 type ChainState = Map<string, { n: number; hash: string }>;
 
 /** The checkpoint's digest: its own fields, then every chain's head in a fixed order. */
 export function checkpointDigest(key: Buffer, c: Omit<CheckpointRecord, 'digest'>, state: ChainState): string {
-  const mac = createHmac('sha256', key).update(JSON.stringify(['varna-audit-checkpoint-v1', c.checkpoint, c.at, c.chains, c.entries, c.keyId]));
+  const mac = createHmac('sha256', key).update(
+    JSON.stringify(['varna-audit-checkpoint-v1', c.checkpoint, c.at, c.chains, c.entries, c.keyId]),
+  );
   for (const chain of [...state.keys()].sort()) {
     const s = state.get(chain)!;
     mac.update(`\n${JSON.stringify([chain, s.n, s.hash])}`);
@@ -100,7 +121,14 @@ export function checkpointDigest(key: Buffer, c: Omit<CheckpointRecord, 'digest'
   return mac.digest('hex');
 }
 
-const toRecord = (r: Database['audit_checkpoint']): CheckpointRecord => ({ checkpoint: r.id, at: r.at, chains: r.chains, entries: r.entries, keyId: r.key_id, digest: r.digest });
+const toRecord = (r: Database['audit_checkpoint']): CheckpointRecord => ({
+  checkpoint: r.id,
+  at: r.at,
+  chains: r.chains,
+  entries: r.entries,
+  keyId: r.key_id,
+  digest: r.digest,
+});
 
 function summarize(state: ChainState): { chains: number; entries: number } {
   let entries = 0;
@@ -114,7 +142,11 @@ async function sealsUpTo(db: Tx, upTo: number): Promise<ChainState> {
     .selectFrom('audit_seal as s')
     .select(['s.chain', 's.n', 's.hash'])
     .where('s.checkpoint', '=', (eb) =>
-      eb.selectFrom('audit_seal as t').select((e) => e.fn.max('t.checkpoint').as('m')).whereRef('t.chain', '=', 's.chain').where('t.checkpoint', '<=', upTo),
+      eb
+        .selectFrom('audit_seal as t')
+        .select((e) => e.fn.max('t.checkpoint').as('m'))
+        .whereRef('t.chain', '=', 's.chain')
+        .where('t.checkpoint', '<=', upTo),
     )
     .execute();
   return new Map(rows.map((r) => [r.chain, { n: r.n, hash: r.hash }]));
@@ -206,7 +238,10 @@ export function makeAuditLog(db: Kysely<Database>, dialect: Dialect) {
           .values({ ...row, hash })
           .execute();
       } else {
-        await trx.insertInto('audit').values({ ...row, hash }).execute();
+        await trx
+          .insertInto('audit')
+          .values({ ...row, hash })
+          .execute();
         await trx.updateTable('audit_head').set({ n: row.n, hash }).where('chain', '=', chain).execute();
       }
     },
@@ -245,7 +280,11 @@ export function makeAuditLog(db: Kysely<Database>, dialect: Dialect) {
         if (!last) {
           // The first checkpoint signs the anchors the migration carried over from the old scheme.
           for (const a of await trx.selectFrom('audit_chain_anchor').selectAll().where('mac', 'is', null).execute())
-            await trx.updateTable('audit_chain_anchor').set({ key_id: keyId, mac: anchorMac(key, a) }).where('chain', '=', a.chain).execute();
+            await trx
+              .updateTable('audit_chain_anchor')
+              .set({ key_id: keyId, mac: anchorMac(key, a) })
+              .where('chain', '=', a.chain)
+              .execute();
         }
         const state: ChainState = new Map(sealed);
         for (const h of moved) state.set(h.chain, { n: h.n, hash: h.hash });
@@ -257,7 +296,17 @@ export function makeAuditLog(db: Kysely<Database>, dialect: Dialect) {
             .values(moved.slice(i, i + 500).map((h) => ({ chain: h.chain, checkpoint: record.checkpoint, n: h.n, hash: h.hash })))
             .execute();
         }
-        await trx.insertInto('audit_checkpoint').values({ id: record.checkpoint, at: record.at, chains: record.chains, entries: record.entries, key_id: keyId, digest: record.digest }).execute();
+        await trx
+          .insertInto('audit_checkpoint')
+          .values({
+            id: record.checkpoint,
+            at: record.at,
+            chains: record.chains,
+            entries: record.entries,
+            key_id: keyId,
+            digest: record.digest,
+          })
+          .execute();
         return { record, created: true, rewound, sealsAltered, state };
       });
       sealedCache = { id: result.record.checkpoint, state: result.state };
@@ -274,7 +323,14 @@ export function makeAuditLog(db: Kysely<Database>, dialect: Dialect) {
       const before = iso(cutoff);
       return db.transaction().execute(async (trx) => {
         let removed = 0;
-        const old = await trx.selectFrom('audit').select(['seq', 'hash']).where('chain', 'is', null).where('at', '<', before).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+        const old = await trx
+          .selectFrom('audit')
+          .select(['seq', 'hash'])
+          .where('chain', 'is', null)
+          .where('at', '<', before)
+          .orderBy('seq', 'desc')
+          .limit(1)
+          .executeTakeFirst();
         if (old) {
           const res = await trx.deleteFrom('audit').where('chain', 'is', null).where('seq', '<=', old.seq).executeTakeFirst();
           removed += Number(res.numDeletedRows);
@@ -296,7 +352,13 @@ export function makeAuditLog(db: Kysely<Database>, dialect: Dialect) {
           removed += Number(res.numDeletedRows);
           await signAnchor(trx, chain, n, last.hash, now);
         }
-        const kept = await trx.selectFrom('audit_checkpoint').select('id').where('at', '<', before).orderBy('id', 'desc').limit(1).executeTakeFirst();
+        const kept = await trx
+          .selectFrom('audit_checkpoint')
+          .select('id')
+          .where('at', '<', before)
+          .orderBy('id', 'desc')
+          .limit(1)
+          .executeTakeFirst();
         if (kept) {
           await trx
             .deleteFrom('audit_seal')
@@ -338,14 +400,22 @@ export function makeAuditLog(db: Kysely<Database>, dialect: Dialect) {
         const key = keyFor(record.keyId);
         return key && checkpointDigest(key, record, state);
       };
-      const givenIsLatest = !!latest && !!given && given.checkpoint === latest.checkpoint && given.digest === latest.digest && given.at === latest.at;
+      const givenIsLatest =
+        !!latest && !!given && given.checkpoint === latest.checkpoint && given.digest === latest.digest && given.at === latest.at;
       if (latest) {
         const state = await sealsUpTo(db, latest.checkpoint);
         const digest = digestOf(latest, state);
         checkpoints.push({ ...latest, source: givenIsLatest ? 'both' : 'database' });
-        if (!digest) findings.push({ kind: 'unknownKey', message: `checkpoint ${latest.checkpoint} is signed with audit key "${latest.keyId}", which is not configured (VARNA_AUDIT_KEY / VARNA_OLD_AUDIT_KEYS)` });
+        if (!digest)
+          findings.push({
+            kind: 'unknownKey',
+            message: `checkpoint ${latest.checkpoint} is signed with audit key "${latest.keyId}", which is not configured (VARNA_AUDIT_KEY / VARNA_OLD_AUDIT_KEYS)`,
+          });
         else if (digest !== latest.digest)
-          findings.push({ kind: 'checkpoint', message: `checkpoint ${latest.checkpoint} in the database (${latest.at}) does not match its digest: the checkpoint or the chain heads it sealed were altered` });
+          findings.push({
+            kind: 'checkpoint',
+            message: `checkpoint ${latest.checkpoint} in the database (${latest.at}) does not match its digest: the checkpoint or the chain heads it sealed were altered`,
+          });
         else sealedStates.push({ record: latest, state });
       }
       if (given && !givenIsLatest) {
@@ -354,11 +424,19 @@ export function makeAuditLog(db: Kysely<Database>, dialect: Dialect) {
         const digest = digestOf(given, state);
         checkpoints.push({ ...given, source: 'given' });
         const what = `checkpoint ${given.checkpoint} (${given.at}: ${given.entries} entries in ${given.chains} chains)`;
-        if (!digest) findings.push({ kind: 'unknownKey', message: `${what} is signed with audit key "${given.keyId}", which is not configured` });
+        if (!digest)
+          findings.push({ kind: 'unknownKey', message: `${what} is signed with audit key "${given.keyId}", which is not configured` });
         else if (digest === given.digest) sealedStates.push({ record: given, state });
         else if (!row && (!latest || given.checkpoint > latest.checkpoint))
-          findings.push({ kind: 'checkpoint', message: `${what} is missing from the database, whose newest is ${latest ? `checkpoint ${latest.checkpoint} (${latest.at})` : 'none'}: checkpoints and entries written since were removed` });
-        else if (!row) findings.push({ kind: 'checkpoint', message: `${what} is no longer in the database (retention keeps checkpoints from its cutoff on): give a newer one` });
+          findings.push({
+            kind: 'checkpoint',
+            message: `${what} is missing from the database, whose newest is ${latest ? `checkpoint ${latest.checkpoint} (${latest.at})` : 'none'}: checkpoints and entries written since were removed`,
+          });
+        else if (!row)
+          findings.push({
+            kind: 'checkpoint',
+            message: `${what} is no longer in the database (retention keeps checkpoints from its cutoff on): give a newer one`,
+          });
         else
           findings.push({
             kind: 'checkpoint',
@@ -367,17 +445,30 @@ export function makeAuditLog(db: Kysely<Database>, dialect: Dialect) {
       }
 
       // 2. Every chain, entry by entry.
-      const heads: ChainState = new Map((await db.selectFrom('audit_head').select(['chain', 'n', 'hash']).execute()).map((h) => [h.chain, { n: h.n, hash: h.hash }]));
+      const heads: ChainState = new Map(
+        (await db.selectFrom('audit_head').select(['chain', 'n', 'hash']).execute()).map((h) => [h.chain, { n: h.n, hash: h.hash }]),
+      );
       const anchors = new Map((await db.selectFrom('audit_chain_anchor').selectAll().execute()).map((a) => [a.chain, a]));
       for (const a of anchors.values()) {
         const key = a.key_id ? keyFor(a.key_id) : undefined;
         if (a.mac === null && a.key_id === null && !latest) continue; // carried over by the migration, signed by the first checkpoint
-        if (!key) findings.push({ kind: a.key_id ? 'unknownKey' : 'anchor', chain: a.chain, message: `the start of ${quote(a.chain)} after retention (#${a.n}) is ${a.key_id ? `signed with audit key "${a.key_id}", which is not configured` : 'not signed'}` });
-        else if (anchorMac(key, a) !== a.mac) findings.push({ kind: 'anchor', chain: a.chain, message: `the start of ${quote(a.chain)} after retention was altered: entries before it may have been removed` });
+        if (!key)
+          findings.push({
+            kind: a.key_id ? 'unknownKey' : 'anchor',
+            chain: a.chain,
+            message: `the start of ${quote(a.chain)} after retention (#${a.n}) is ${a.key_id ? `signed with audit key "${a.key_id}", which is not configured` : 'not signed'}`,
+          });
+        else if (anchorMac(key, a) !== a.mac)
+          findings.push({
+            kind: 'anchor',
+            chain: a.chain,
+            message: `the start of ${quote(a.chain)} after retention was altered: entries before it may have been removed`,
+          });
       }
       /** Positions whose hash a checkpoint sealed, per chain. */
       const wanted = new Map<string, Set<number>>();
-      for (const { state } of sealedStates) for (const [chain, s] of state) (wanted.get(chain) ?? wanted.set(chain, new Set()).get(chain)!).add(s.n);
+      for (const { state } of sealedStates)
+        for (const [chain, s] of state) (wanted.get(chain) ?? wanted.set(chain, new Set()).get(chain)!).add(s.n);
 
       interface Walk {
         chain: string;
@@ -400,24 +491,49 @@ export function makeAuditLog(db: Kysely<Database>, dialect: Dialect) {
       const visited = new Set<string>();
       const finish = (w: Walk) => {
         visited.add(w.chain);
-        const end = w.last ?? (anchors.has(w.chain) ? { n: anchors.get(w.chain)!.n, hash: anchors.get(w.chain)!.hash, seq: undefined } : undefined);
+        const end =
+          w.last ?? (anchors.has(w.chain) ? { n: anchors.get(w.chain)!.n, hash: anchors.get(w.chain)!.hash, seq: undefined } : undefined);
         const endN = end?.n ?? 0;
         const head = heads.get(w.chain);
         if (!head && end) fault(w, { kind: 'head', chain: w.chain, message: `${quote(w.chain)} has no head row: its head was removed` });
         else if (head && head.n > endN)
-          fault(w, { kind: 'missing', chain: w.chain, ...(w.last ? { seq: w.last.seq } : {}), message: `${quote(w.chain)}: entries ${range(endN + 1, head.n)} are missing (its head records ${head.n} entries; the last one left is #${endN})` });
+          fault(w, {
+            kind: 'missing',
+            chain: w.chain,
+            ...(w.last ? { seq: w.last.seq } : {}),
+            message: `${quote(w.chain)}: entries ${range(endN + 1, head.n)} are missing (its head records ${head.n} entries; the last one left is #${endN})`,
+          });
         else if (head && (head.n < endN || head.hash !== end?.hash))
-          fault(w, { kind: 'head', chain: w.chain, message: `${quote(w.chain)}: its head (#${head.n}) does not match its newest entry (#${endN}): the head row was altered` });
+          fault(w, {
+            kind: 'head',
+            chain: w.chain,
+            message: `${quote(w.chain)}: its head (#${head.n}) does not match its newest entry (#${endN}): the head row was altered`,
+          });
         for (const { record, state } of sealedStates) {
           const s = state.get(w.chain);
           if (!s) continue;
           const a = anchors.get(w.chain);
           const at = `checkpoint ${record.checkpoint} (${record.at})`;
           if (a && a.n >= s.n) {
-            if (a.n === s.n && a.hash !== s.hash) fault(w, { kind: 'anchor', chain: w.chain, message: `${quote(w.chain)}: the start after retention is not the entry ${at} sealed` });
+            if (a.n === s.n && a.hash !== s.hash)
+              fault(w, {
+                kind: 'anchor',
+                chain: w.chain,
+                message: `${quote(w.chain)}: the start after retention is not the entry ${at} sealed`,
+              });
           } else if (endN < s.n)
-            fault(w, { kind: 'missing', chain: w.chain, ...(w.last ? { seq: w.last.seq } : {}), message: `${quote(w.chain)}: entries ${range(endN + 1, s.n)} are missing: ${at} sealed ${s.n} entries of it` });
-          else if (w.seen.get(s.n) !== s.hash) fault(w, { kind: 'altered', chain: w.chain, message: `${quote(w.chain)}: entry #${s.n} is not the one ${at} sealed: it was replaced` });
+            fault(w, {
+              kind: 'missing',
+              chain: w.chain,
+              ...(w.last ? { seq: w.last.seq } : {}),
+              message: `${quote(w.chain)}: entries ${range(endN + 1, s.n)} are missing: ${at} sealed ${s.n} entries of it`,
+            });
+          else if (w.seen.get(s.n) !== s.hash)
+            fault(w, {
+              kind: 'altered',
+              chain: w.chain,
+              message: `${quote(w.chain)}: entry #${s.n} is not the one ${at} sealed: it was replaced`,
+            });
         }
       };
       const record = (w: Walk, n: number, hash: string) => {
@@ -430,19 +546,47 @@ export function makeAuditLog(db: Kysely<Database>, dialect: Dialect) {
       {
         const w = start(OLD_CHAIN);
         const oldHead = heads.get(OLD_CHAIN);
-        for (let after = 0; ; ) {
-          const rows = await db.selectFrom('audit').selectAll().where('chain', 'is', null).where('seq', '>', after).orderBy('seq').limit(PAGE).execute();
+        for (let after = 0; ;) {
+          const rows = await db
+            .selectFrom('audit')
+            .selectAll()
+            .where('chain', 'is', null)
+            .where('seq', '>', after)
+            .orderBy('seq')
+            .limit(PAGE)
+            .execute();
           for (const r of rows) {
             entries++;
             oldEntries++;
             after = r.seq;
-            if (r.key_id !== null || r.n !== null) fault(w, { kind: 'altered', seq: r.seq, chain: OLD_CHAIN, message: `entry ${r.seq} was altered: it is neither of the old scheme nor in a chain` });
+            if (r.key_id !== null || r.n !== null)
+              fault(w, {
+                kind: 'altered',
+                seq: r.seq,
+                chain: OLD_CHAIN,
+                message: `entry ${r.seq} was altered: it is neither of the old scheme nor in a chain`,
+              });
             else if (oldHead && r.seq > oldHead.n)
-              fault(w, { kind: 'altered', seq: r.seq, chain: OLD_CHAIN, message: `entry ${r.seq} claims the old unkeyed scheme, which ended at entry ${oldHead.n}: it was altered or forged` });
+              fault(w, {
+                kind: 'altered',
+                seq: r.seq,
+                chain: OLD_CHAIN,
+                message: `entry ${r.seq} claims the old unkeyed scheme, which ended at entry ${oldHead.n}: it was altered or forged`,
+              });
             else if (r.seq !== w.expected)
-              fault(w, { kind: 'missing', seq: r.seq, chain: OLD_CHAIN, message: `${quote(OLD_CHAIN)}: entries ${range(w.expected, r.seq - 1)} are missing (before entry ${r.seq})` });
+              fault(w, {
+                kind: 'missing',
+                seq: r.seq,
+                chain: OLD_CHAIN,
+                message: `${quote(OLD_CHAIN)}: entries ${range(w.expected, r.seq - 1)} are missing (before entry ${r.seq})`,
+              });
             else if (r.prev_hash !== w.prev || unkeyedHash(w.prev, r.seq, r) !== r.hash)
-              fault(w, { kind: 'altered', seq: r.seq, chain: OLD_CHAIN, message: `entry ${r.seq} (${r.at}, ${r.action}) was altered, or one before it was (old unkeyed chain)` });
+              fault(w, {
+                kind: 'altered',
+                seq: r.seq,
+                chain: OLD_CHAIN,
+                message: `entry ${r.seq} (${r.at}, ${r.action}) was altered, or one before it was (old unkeyed chain)`,
+              });
             record(w, r.seq, r.hash);
             w.prev = r.hash;
             w.expected = r.seq + 1;
@@ -455,7 +599,7 @@ export function makeAuditLog(db: Kysely<Database>, dialect: Dialect) {
 
       // The keyed chains, by chain and position.
       let w: Walk | undefined;
-      for (let after: { chain: string; n: number } | undefined; ; ) {
+      for (let after: { chain: string; n: number } | undefined; ;) {
         const cursor = after;
         const rows = await db
           .selectFrom('audit')
@@ -477,18 +621,44 @@ export function makeAuditLog(db: Kysely<Database>, dialect: Dialect) {
           }
           const key = r.key_id === null ? undefined : keyFor(r.key_id);
           const at = `entry ${r.seq} (${quote(chain)} #${n}, ${r.at}, ${r.action})`;
-          if (r.key_id === null) fault(w, { kind: 'altered', seq: r.seq, chain, message: `${at} was altered: it is in a chain but claims the old unkeyed scheme` });
-          else if (n > w.expected) fault(w, { kind: 'missing', seq: r.seq, chain, message: `${quote(chain)}: entries ${range(w.expected, n - 1)} are missing (before entry ${r.seq})` });
+          if (r.key_id === null)
+            fault(w, {
+              kind: 'altered',
+              seq: r.seq,
+              chain,
+              message: `${at} was altered: it is in a chain but claims the old unkeyed scheme`,
+            });
+          else if (n > w.expected)
+            fault(w, {
+              kind: 'missing',
+              seq: r.seq,
+              chain,
+              message: `${quote(chain)}: entries ${range(w.expected, n - 1)} are missing (before entry ${r.seq})`,
+            });
           else if (n < w.expected) fault(w, { kind: 'altered', seq: r.seq, chain, message: `${at} was altered: its position is taken` });
           else if (!key) unknownKeys.set(r.key_id, (unknownKeys.get(r.key_id) ?? 0) + 1);
           else if (entryMac(key, r) !== r.hash) {
             // Written for another position of the chain? Then it was moved, not edited.
-            const from = [1, -1, 2, -2, 3, -3, 4, -4, 5, -5].map((d) => n + d).find((m) => m > 0 && entryMac(key, { ...r, n: m }) === r.hash);
-            if (from !== undefined) fault(w, { kind: 'reordered', seq: r.seq, chain, message: `${at} was written as #${from} of its chain: entries of ${quote(chain)} were reordered` });
+            const from = [1, -1, 2, -2, 3, -3, 4, -4, 5, -5]
+              .map((d) => n + d)
+              .find((m) => m > 0 && entryMac(key, { ...r, n: m }) === r.hash);
+            if (from !== undefined)
+              fault(w, {
+                kind: 'reordered',
+                seq: r.seq,
+                chain,
+                message: `${at} was written as #${from} of its chain: entries of ${quote(chain)} were reordered`,
+              });
             else fault(w, { kind: 'altered', seq: r.seq, chain, message: `${at} was altered: it does not match its HMAC` });
-          } else if (r.prev_hash !== w.prev) fault(w, { kind: 'altered', seq: r.seq, chain, message: `${at} does not follow the entry before it: that one was replaced` });
+          } else if (r.prev_hash !== w.prev)
+            fault(w, { kind: 'altered', seq: r.seq, chain, message: `${at} does not follow the entry before it: that one was replaced` });
           else if (r.seq < w.lastSeq)
-            fault(w, { kind: 'reordered', seq: r.seq, chain, message: `${at} is listed before the entry it follows (entry ${w.lastSeq}): the entries' sequence numbers were swapped or altered` });
+            fault(w, {
+              kind: 'reordered',
+              seq: r.seq,
+              chain,
+              message: `${at} is listed before the entry it follows (entry ${w.lastSeq}): the entries' sequence numbers were swapped or altered`,
+            });
           record(w, n, r.hash);
           w.prev = r.hash;
           w.expected = n + 1;
@@ -504,7 +674,10 @@ export function makeAuditLog(db: Kysely<Database>, dialect: Dialect) {
       for (const chain of others) if (!visited.has(chain)) finish(start(chain));
 
       for (const [id, count] of unknownKeys)
-        findings.push({ kind: 'unknownKey', message: `${count} entries are signed with audit key "${id}", which is not configured (add it to VARNA_OLD_AUDIT_KEYS to check them)` });
+        findings.push({
+          kind: 'unknownKey',
+          message: `${count} entries are signed with audit key "${id}", which is not configured (add it to VARNA_OLD_AUDIT_KEYS to check them)`,
+        });
       findings.sort((a, b) => (a.seq ?? Infinity) - (b.seq ?? Infinity));
       return { ok: findings.length === 0, entries, oldEntries, chains: visited.size, checkpoints, findings };
     },

@@ -93,7 +93,16 @@ function consultationOf(r: ConsultationTable): Consultation {
 }
 
 function reviewOf(r: ConsultationReviewTable): ConsultationReview {
-  return { id: r.id, key: r.key, ownerKey: r.owner_key, kind: r.kind, version: r.version, status: r.status, ...(r.sealed ? { sealed: r.sealed } : {}), updatedAt: new Date(r.updated_at) };
+  return {
+    id: r.id,
+    key: r.key,
+    ownerKey: r.owner_key,
+    kind: r.kind,
+    version: r.version,
+    status: r.status,
+    ...(r.sealed ? { sealed: r.sealed } : {}),
+    updatedAt: new Date(r.updated_at),
+  };
 }
 
 /** One consultation, or undefined. */
@@ -185,7 +194,11 @@ export async function rememberChannelCard(db: Tx, id: string, card: { conversati
 }
 
 /** The teacher's own consultations, newest first, by their keyed hash under every index key. */
-export async function consultationsOfTeacher(db: Tx, teacherKeys: string[], limit: number): Promise<Array<Pick<Consultation, 'id' | 'number' | 'status' | 'outcome' | 'createdAt'>>> {
+export async function consultationsOfTeacher(
+  db: Tx,
+  teacherKeys: string[],
+  limit: number,
+): Promise<Array<Pick<Consultation, 'id' | 'number' | 'status' | 'outcome' | 'createdAt'>>> {
   const rows = await db
     .selectFrom('consultations')
     .select(['id', 'number', 'status', 'outcome', 'created_at'])
@@ -193,23 +206,44 @@ export async function consultationsOfTeacher(db: Tx, teacherKeys: string[], limi
     .orderBy('created_at', 'desc')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({ id: r.id, number: Number(r.number), status: r.status, ...(r.outcome ? { outcome: r.outcome } : {}), createdAt: new Date(r.created_at) }));
+  return rows.map((r) => ({
+    id: r.id,
+    number: Number(r.number),
+    status: r.status,
+    ...(r.outcome ? { outcome: r.outcome } : {}),
+    createdAt: new Date(r.created_at),
+  }));
 }
 
 /** A consultation's messages, in order. */
 export async function messagesOf(db: Tx, consultationId: string): Promise<ConsultationMessage[]> {
-  const rows = await db.selectFrom('consultation_messages').selectAll().where('consultation_id', '=', consultationId).orderBy('seq').execute();
-  return rows.map((m: ConsultationMessageTable) => ({ id: m.id, author: m.author, at: new Date(m.at), ...(m.sealed ? { sealed: m.sealed } : {}) }));
+  const rows = await db
+    .selectFrom('consultation_messages')
+    .selectAll()
+    .where('consultation_id', '=', consultationId)
+    .orderBy('seq')
+    .execute();
+  return rows.map((m: ConsultationMessageTable) => ({
+    id: m.id,
+    author: m.author,
+    at: new Date(m.at),
+    ...(m.sealed ? { sealed: m.sealed } : {}),
+  }));
 }
 
 /** A message, sealed with the consultation's data key; `seq` is the consultation's new message count. */
 export async function insertMessage(db: Tx, consultationId: string, m: Required<ConsultationMessage> & { seq: number }): Promise<void> {
-  await db.insertInto('consultation_messages').values({ id: m.id, consultation_id: consultationId, seq: m.seq, author: m.author, at: iso(m.at), sealed: m.sealed }).execute();
+  await db
+    .insertInto('consultation_messages')
+    .values({ id: m.id, consultation_id: consultationId, seq: m.seq, author: m.author, at: iso(m.at), sealed: m.sealed })
+    .execute();
 }
 
 /** Open consultations without a change since `before` (retention closes them). */
 export async function openQuietSince(db: Tx, before: Date): Promise<string[]> {
-  return (await db.selectFrom('consultations').select('id').where('status', '=', 'open').where('updated_at', '<=', iso(before)).execute()).map((r) => r.id);
+  return (
+    await db.selectFrom('consultations').select('id').where('status', '=', 'open').where('updated_at', '<=', iso(before)).execute()
+  ).map((r) => r.id);
 }
 
 /** Closes them without an outcome (retention); one still open only. */
@@ -240,7 +274,9 @@ export async function closedUnpurged(db: Tx, before: Date, limit: number): Promi
 /** The ids of these consultations' messages. */
 export async function messageIdsOf(db: Tx, consultationIds: string[]): Promise<string[]> {
   if (!consultationIds.length) return [];
-  return (await db.selectFrom('consultation_messages').select('id').where('consultation_id', 'in', consultationIds).execute()).map((m) => m.id);
+  return (await db.selectFrom('consultation_messages').select('id').where('consultation_id', 'in', consultationIds).execute()).map(
+    (m) => m.id,
+  );
 }
 
 /**
@@ -260,7 +296,11 @@ export async function forgetTeacherOfSent(db: Tx, dedupeKeys: string[]): Promise
 
 /** Empties the sealed columns of these consultations and their messages (retention); the statistics columns stay. */
 export async function purgeTexts(db: Tx, ids: string[], now: Date): Promise<void> {
-  await db.updateTable('consultations').set({ sealed: null, purged_at: iso(now), updated_at: iso(now) }).where('id', 'in', ids).execute();
+  await db
+    .updateTable('consultations')
+    .set({ sealed: null, purged_at: iso(now), updated_at: iso(now) })
+    .where('id', 'in', ids)
+    .execute();
   await db.updateTable('consultation_messages').set({ sealed: null }).where('consultation_id', 'in', ids).execute();
 }
 
@@ -279,7 +319,16 @@ export async function findReviewByKey(db: Tx, keys: string[]): Promise<Consultat
 export async function insertReview(db: Tx, r: Omit<ConsultationReview, 'sealed'> & { sealed: string }): Promise<void> {
   await db
     .insertInto('consultation_reviews')
-    .values({ id: r.id, key: r.key, owner_key: r.ownerKey, kind: r.kind, version: r.version, status: r.status, sealed: r.sealed, updated_at: iso(r.updatedAt) })
+    .values({
+      id: r.id,
+      key: r.key,
+      owner_key: r.ownerKey,
+      kind: r.kind,
+      version: r.version,
+      status: r.status,
+      sealed: r.sealed,
+      updated_at: iso(r.updatedAt),
+    })
     .execute();
 }
 
@@ -287,7 +336,14 @@ export async function insertReview(db: Tx, r: Omit<ConsultationReview, 'sealed'>
  * A new text for a review (an edit, a restored word): only if it is still at `version`; with
  * `pendingOnly`, also only while not sent. False when someone was first.
  */
-export async function saveReviewText(db: Tx, id: string, version: number, sealed: string, now: Date, opts: { reopen?: boolean; pendingOnly?: boolean } = {}): Promise<boolean> {
+export async function saveReviewText(
+  db: Tx,
+  id: string,
+  version: number,
+  sealed: string,
+  now: Date,
+  opts: { reopen?: boolean; pendingOnly?: boolean } = {},
+): Promise<boolean> {
   const res = await db
     .updateTable('consultation_reviews')
     .set({ sealed, version: version + 1, updated_at: iso(now), ...(opts.reopen ? { status: 'pending' as const } : {}) })
@@ -315,5 +371,7 @@ export async function deleteReviews(db: Tx, ids: string[]): Promise<void> {
 
 /** Reviews not changed since `before` (pending or sent), up to `limit`. */
 export async function reviewsUnchangedSince(db: Tx, before: Date, limit: number): Promise<string[]> {
-  return (await db.selectFrom('consultation_reviews').select('id').where('updated_at', '<', iso(before)).limit(limit).execute()).map((r) => r.id);
+  return (await db.selectFrom('consultation_reviews').select('id').where('updated_at', '<', iso(before)).limit(limit).execute()).map(
+    (r) => r.id,
+  );
 }

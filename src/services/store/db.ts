@@ -1,7 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction, type PostgresPool, type PostgresPoolClient, type DatabaseIntrospector, type DatabaseMetadata, type DatabaseMetadataOptions, type SchemaMetadata, type TableMetadata } from 'kysely';
+import {
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type Transaction,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type DatabaseIntrospector,
+  type DatabaseMetadata,
+  type DatabaseMetadataOptions,
+  type SchemaMetadata,
+  type TableMetadata,
+} from 'kysely';
 import type { Pool, types as PgTypes } from 'pg';
 import type { Database } from './schema';
 
@@ -116,7 +129,10 @@ export class StoreLockedError extends Error {
  * cached statement is as good as a fresh one; SQLite re-prepares a statement itself when the schema
  * changed under it. Nothing here streams (Kysely's `stream()` would hold a statement busy).
  */
-export function withStatementCache(raw: SqliteDatabase.Database, max = 256): { close(): void; prepare(sql: string): SqliteDatabase.Statement } {
+export function withStatementCache(
+  raw: SqliteDatabase.Database,
+  max = 256,
+): { close(): void; prepare(sql: string): SqliteDatabase.Statement } {
   const cache = new Map<string, SqliteDatabase.Statement>();
   return {
     close: () => raw.close(),
@@ -171,7 +187,9 @@ export async function openDb(url: string, options: OpenOptions = {}): Promise<Db
     } catch (error) {
       raw.close();
       if ((error as { code?: string }).code === 'SQLITE_BUSY')
-        throw new StoreLockedError(`${path} is in use by another Värna process; run one process per SQLite file (use PostgreSQL for several instances)`);
+        throw new StoreLockedError(
+          `${path} is in use by another Värna process; run one process per SQLite file (use PostgreSQL for several instances)`,
+        );
       throw error;
     }
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
@@ -181,11 +199,21 @@ export async function openDb(url: string, options: OpenOptions = {}): Promise<Db
   // string, to keep precision beyond 2^53, which no count here approaches).
   // pg is loaded only when used: a SQLite installation starts without it.
   const { Pool, types } = await import('pg');
-  const parsers = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === INT8 || oid === NUMERIC ? Number : types.getTypeParser(oid, format as 'text')) };
+  const parsers = {
+    getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+      oid === INT8 || oid === NUMERIC ? Number : types.getTypeParser(oid, format as 'text'),
+  };
   // Connections per process (the test suite, with many stores open at once, uses fewer).
   const max = Number(process.env.VARNA_PG_POOL_MAX ?? 10) || 10;
   // application_name shows Värna's connections in pg_stat_activity (one in the URL wins).
-  const pool = new Pool({ connectionString: url, max, application_name: 'varna', ...pgConnection(), ...(options.noQueryTimeout ? { query_timeout: 0 } : {}), types: parsers as typeof PgTypes });
+  const pool = new Pool({
+    connectionString: url,
+    max,
+    application_name: 'varna',
+    ...pgConnection(),
+    ...(options.noQueryTimeout ? { query_timeout: 0 } : {}),
+    types: parsers as typeof PgTypes,
+  });
   // A lost connection is an error event on its client (whether idle in the pool or in use, e.g. a
   // transaction between statements), and on the pool too when idle; an error event nobody hears
   // ends the process. Each client's own listener tells once; the pool's only keeps it quiet.

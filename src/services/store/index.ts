@@ -38,7 +38,12 @@ export async function migrate(db: Kysely<Database>, dialect: Dialect = 'sqlite')
   const known = new Set(Object.keys(await migrationProvider.getMigrations()));
   const unknown = (await executedMigrations(db, migrationTableSchema)).filter((name) => !known.has(name)).sort();
   if (unknown.length) throw new NewerDatabaseError(unknown);
-  const { error, results } = await new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true, ...(migrationTableSchema ? { migrationTableSchema } : {}) }).migrateToLatest();
+  const { error, results } = await new Migrator({
+    db,
+    provider: migrationProvider,
+    allowUnorderedMigrations: true,
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${(error as Error)?.message ?? ''}`);
   // What a migration asked to be done with the code of the day once every migration has run
@@ -61,8 +66,13 @@ async function executedMigrations(db: Kysely<Database>, schema: string | undefin
   const table = schema ? sql.id(schema, 'kysely_migration') : sql.id('kysely_migration');
   const exists =
     schema === undefined
-      ? (await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = 'kysely_migration'`.execute(db)).rows[0]?.n
-      : (await sql<{ n: number }>`select count(*) as n from pg_catalog.pg_tables where schemaname = ${schema} and tablename = 'kysely_migration'`.execute(db)).rows[0]?.n;
+      ? (await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = 'kysely_migration'`.execute(db))
+          .rows[0]?.n
+      : (
+          await sql<{
+            n: number;
+          }>`select count(*) as n from pg_catalog.pg_tables where schemaname = ${schema} and tablename = 'kysely_migration'`.execute(db)
+        ).rows[0]?.n;
   if (!Number(exists)) return [];
   return (await sql<{ name: string }>`select name from ${table}`.execute(db)).rows.map((r) => r.name);
 }
@@ -176,10 +186,12 @@ export function makeStore(handle: Db) {
 
     dataKeys: {
       async put(trx: Tx, recordId: string, masterKeyId: string, wrapped: string, now: Date): Promise<void> {
-        await trx.insertInto('data_keys').values({ record_id: recordId, master_key_id: masterKeyId, wrapped, created_at: iso(now) }).execute();
+        await trx
+          .insertInto('data_keys')
+          .values({ record_id: recordId, master_key_id: masterKeyId, wrapped, created_at: iso(now) })
+          .execute();
       },
-      get: (recordId: string, trx: Tx = db) =>
-        trx.selectFrom('data_keys').selectAll().where('record_id', '=', recordId).executeTakeFirst(),
+      get: (recordId: string, trx: Tx = db) => trx.selectFrom('data_keys').selectAll().where('record_id', '=', recordId).executeTakeFirst(),
       /** Crypto-shredding: without its data key a record's sealed fields are unreadable, in backups too. */
       async destroy(trx: Tx, recordIds: string[]): Promise<void> {
         if (recordIds.length) await trx.deleteFrom('data_keys').where('record_id', 'in', recordIds).execute();
@@ -236,7 +248,9 @@ export function makeStore(handle: Db) {
           // The re-check is PostgreSQL's (see above). SQLite has one process per file and runs the
           // statement at once; there the same condition would make its planner walk every pending
           // row through the status index instead of looking up the chosen ids by key.
-          .$if(handle.dialect === 'postgres', (q) => q.where('status', '=', 'pending').where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', iso(now))])))
+          .$if(handle.dialect === 'postgres', (q) =>
+            q.where('status', '=', 'pending').where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', iso(now))])),
+          )
           .returningAll()
           .execute();
         return rows.sort((a, b) => a.next_attempt_at.localeCompare(b.next_attempt_at) || a.id.localeCompare(b.id));
@@ -256,7 +270,14 @@ export function makeStore(handle: Db) {
       async markSent(id: string, result: unknown, now: Date, trx: Tx = db): Promise<void> {
         await trx
           .updateTable('outbox')
-          .set({ status: 'sent', sent_at: iso(now), result: JSON.stringify(result ?? null), locked_until: null, last_error: null, attempt_at: null })
+          .set({
+            status: 'sent',
+            sent_at: iso(now),
+            result: JSON.stringify(result ?? null),
+            locked_until: null,
+            last_error: null,
+            attempt_at: null,
+          })
           .where('id', '=', id)
           .execute();
       },
@@ -265,7 +286,13 @@ export function makeStore(handle: Db) {
        * (the earlier attempt is known not to have arrived), or a time sets it (this send may have
        * arrived: a timeout or a dropped connection).
        */
-      async reschedule(id: string, at: Date, error: string | null, countAttempt: boolean, doubt: 'keep' | 'clear' | Date = 'keep'): Promise<void> {
+      async reschedule(
+        id: string,
+        at: Date,
+        error: string | null,
+        countAttempt: boolean,
+        doubt: 'keep' | 'clear' | Date = 'keep',
+      ): Promise<void> {
         await db
           .updateTable('outbox')
           .set((eb) => ({
@@ -273,7 +300,11 @@ export function makeStore(handle: Db) {
             locked_until: null,
             last_error: error,
             attempts: countAttempt ? eb('attempts', '+', 1) : eb.ref('attempts'),
-            ...(doubt === 'clear' ? { attempt_at: null } : doubt === 'keep' ? {} : { attempt_at: eb.fn.coalesce('attempt_at', eb.val(iso(doubt))) }),
+            ...(doubt === 'clear'
+              ? { attempt_at: null }
+              : doubt === 'keep'
+                ? {}
+                : { attempt_at: eb.fn.coalesce('attempt_at', eb.val(iso(doubt))) }),
           }))
           .where('id', '=', id)
           .execute();
@@ -284,12 +315,21 @@ export function makeStore(handle: Db) {
        */
       async defer(ids: string[], at: Date): Promise<void> {
         for (let i = 0; i < ids.length; i += 500) {
-          await db.updateTable('outbox').set({ next_attempt_at: iso(at), locked_until: null }).where('id', 'in', ids.slice(i, i + 500)).execute();
+          await db
+            .updateTable('outbox')
+            .set({ next_attempt_at: iso(at), locked_until: null })
+            .where('id', 'in', ids.slice(i, i + 500))
+            .execute();
         }
       },
       /** Frees every claim (a single process starting after a crash: no one else can hold one). */
       async releaseLeases(): Promise<number> {
-        const res = await db.updateTable('outbox').set({ locked_until: null }).where('status', '=', 'pending').where('locked_until', 'is not', null).executeTakeFirst();
+        const res = await db
+          .updateTable('outbox')
+          .set({ locked_until: null })
+          .where('status', '=', 'pending')
+          .where('locked_until', 'is not', null)
+          .executeTakeFirst();
         return Number(res.numUpdatedRows);
       },
       /** The in-doubt attempt is settled (Graph said the message is not there): a plain send follows. */
@@ -327,7 +367,14 @@ export function makeStore(handle: Db) {
           .selectFrom('outbox')
           .select((eb) =>
             eb.fn
-              .min(eb.case().when('locked_until', '>', eb.ref('next_attempt_at')).then(eb.ref('locked_until')).else(eb.ref('next_attempt_at')).end())
+              .min(
+                eb
+                  .case()
+                  .when('locked_until', '>', eb.ref('next_attempt_at'))
+                  .then(eb.ref('locked_until'))
+                  .else(eb.ref('next_attempt_at'))
+                  .end(),
+              )
               .as('next'),
           )
           .where('status', '=', 'pending')
@@ -336,7 +383,13 @@ export function makeStore(handle: Db) {
         return row?.next ? new Date(row.next) : undefined;
       },
       counts: async () =>
-        (await db.selectFrom('outbox').select(['status', (eb) => eb.fn.countAll<number | string | bigint>().as('n')]).groupBy('status').execute()).map((r) => ({ status: r.status, n: Number(r.n) })),
+        (
+          await db
+            .selectFrom('outbox')
+            .select(['status', (eb) => eb.fn.countAll<number | string | bigint>().as('n')])
+            .groupBy('status')
+            .execute()
+        ).map((r) => ({ status: r.status, n: Number(r.n) })),
     },
 
     /** Hash-chained, keyed, checkpointed: see audit.ts. */

@@ -14,7 +14,11 @@ const notCurrentIndex = (current: string) => sql<boolean>`(index_key_id is null 
 
 /** How many records are wrapped under each master key id. */
 export async function recordsByDataKey(db: Tx): Promise<Array<{ id: string; n: number }>> {
-  const rows = await db.selectFrom('data_keys').select(['master_key_id as id', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('master_key_id').execute();
+  const rows = await db
+    .selectFrom('data_keys')
+    .select(['master_key_id as id', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('master_key_id')
+    .execute();
   return rows.map((r) => ({ id: r.id, n: Number(r.n) }));
 }
 
@@ -34,7 +38,8 @@ export async function hashesByIndexKey(db: Tx, table: 'reports' | 'consultations
 
 /** The check value recorded for a key id, undefined when the id was never used. */
 export async function keyCheckValue(db: Tx, kind: KeyKind, keyId: string): Promise<string | undefined> {
-  return (await db.selectFrom('key_checks').select('check_value').where('kind', '=', kind).where('key_id', '=', keyId).executeTakeFirst())?.check_value;
+  return (await db.selectFrom('key_checks').select('check_value').where('kind', '=', kind).where('key_id', '=', keyId).executeTakeFirst())
+    ?.check_value;
 }
 
 /**
@@ -42,8 +47,14 @@ export async function keyCheckValue(db: Tx, kind: KeyKind, keyId: string): Promi
  * have been first); returns the value that stands.
  */
 export async function recordKeyCheck(db: Tx, kind: KeyKind, keyId: string, checkValue: string, now: Date): Promise<string> {
-  await db.insertInto('key_checks').values({ kind, key_id: keyId, check_value: checkValue, created_at: now.toISOString() }).onConflict((oc) => oc.columns(['kind', 'key_id']).doNothing()).execute();
-  return (await db.selectFrom('key_checks').select('check_value').where('kind', '=', kind).where('key_id', '=', keyId).executeTakeFirstOrThrow()).check_value;
+  await db
+    .insertInto('key_checks')
+    .values({ kind, key_id: keyId, check_value: checkValue, created_at: now.toISOString() })
+    .onConflict((oc) => oc.columns(['kind', 'key_id']).doNothing())
+    .execute();
+  return (
+    await db.selectFrom('key_checks').select('check_value').where('kind', '=', kind).where('key_id', '=', keyId).executeTakeFirstOrThrow()
+  ).check_value;
 }
 
 /** One record's data key wrapped under a master key id (to prove a key on), if any. */
@@ -53,19 +64,39 @@ export async function aDataKeyUnder(db: Tx, masterKeyId: string): Promise<DataKe
 
 /** A report whose child's hash was made before key ids were stored (and which can still be read), if any. */
 export async function aReportHashedWithoutKeyId(db: Tx): Promise<{ id: string; sealed: string; childKey: string } | undefined> {
-  const r = await db.selectFrom('reports').select(['id', 'sealed', 'child_key']).where('index_key_id', 'is', null).where('child_key', 'is not', null).where('sealed', 'is not', null).limit(1).executeTakeFirst();
+  const r = await db
+    .selectFrom('reports')
+    .select(['id', 'sealed', 'child_key'])
+    .where('index_key_id', 'is', null)
+    .where('child_key', 'is not', null)
+    .where('sealed', 'is not', null)
+    .limit(1)
+    .executeTakeFirst();
   return r ? { id: r.id, sealed: r.sealed!, childKey: r.child_key! } : undefined;
 }
 
 /** A consultation whose teacher's hash was made before key ids were stored (and which can still be read), if any. */
 export async function aConsultationHashedWithoutKeyId(db: Tx): Promise<{ id: string; sealed: string; teacherKey: string } | undefined> {
-  const c = await db.selectFrom('consultations').select(['id', 'sealed', 'teacher_key']).where('index_key_id', 'is', null).where('sealed', 'is not', null).limit(1).executeTakeFirst();
+  const c = await db
+    .selectFrom('consultations')
+    .select(['id', 'sealed', 'teacher_key'])
+    .where('index_key_id', 'is', null)
+    .where('sealed', 'is not', null)
+    .limit(1)
+    .executeTakeFirst();
   return c ? { id: c.id, sealed: c.sealed!, teacherKey: c.teacher_key } : undefined;
 }
 
 /** Up to `limit` data keys wrapped under a master key other than `current`, after record id `after`, in order. */
 export async function dataKeysToRewrap(db: Tx, current: string, after: string, limit: number): Promise<DataKeyTable[]> {
-  return db.selectFrom('data_keys').selectAll().where('master_key_id', '<>', current).where('record_id', '>', after).orderBy('record_id').limit(limit).execute();
+  return db
+    .selectFrom('data_keys')
+    .selectAll()
+    .where('master_key_id', '<>', current)
+    .where('record_id', '>', after)
+    .orderBy('record_id')
+    .limit(limit)
+    .execute();
 }
 
 /** Stores a data key rewrapped, unless it was purged or rewrapped meanwhile; true when stored. */
@@ -81,7 +112,12 @@ export async function rewrapDataKey(db: Tx, was: DataKeyTable, now: { masterKeyI
 }
 
 /** Up to `limit` reports whose child's hash another index key made (or an unknown one), after id `after`, in order. */
-export async function reportsToRehash(db: Tx, current: string, after: string, limit: number): Promise<Array<{ id: string; sealed: string | null; childKey: string }>> {
+export async function reportsToRehash(
+  db: Tx,
+  current: string,
+  after: string,
+  limit: number,
+): Promise<Array<{ id: string; sealed: string | null; childKey: string }>> {
   const rows = await db
     .selectFrom('reports')
     .select(['id', 'sealed', 'child_key'])
@@ -96,18 +132,40 @@ export async function reportsToRehash(db: Tx, current: string, after: string, li
 
 /** Stores a report's child hash made anew, unless the report was purged meanwhile (its hash cleared); true when stored. */
 export async function rehashReport(db: Tx, id: string, was: string, childKey: string | null, indexKeyId: string): Promise<boolean> {
-  const res = await db.updateTable('reports').set({ child_key: childKey, index_key_id: indexKeyId }).where('id', '=', id).where('child_key', '=', was).executeTakeFirst();
+  const res = await db
+    .updateTable('reports')
+    .set({ child_key: childKey, index_key_id: indexKeyId })
+    .where('id', '=', id)
+    .where('child_key', '=', was)
+    .executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
 }
 
 /** Up to `limit` consultations whose teacher's hash another index key made (or an unknown one), after id `after`, in order. */
-export async function consultationsToRehash(db: Tx, current: string, after: string, limit: number): Promise<Array<{ id: string; sealed: string | null; teacherKey: string }>> {
-  const rows = await db.selectFrom('consultations').select(['id', 'sealed', 'teacher_key']).where(notCurrentIndex(current)).where('id', '>', after).orderBy('id').limit(limit).execute();
+export async function consultationsToRehash(
+  db: Tx,
+  current: string,
+  after: string,
+  limit: number,
+): Promise<Array<{ id: string; sealed: string | null; teacherKey: string }>> {
+  const rows = await db
+    .selectFrom('consultations')
+    .select(['id', 'sealed', 'teacher_key'])
+    .where(notCurrentIndex(current))
+    .where('id', '>', after)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
   return rows.map((c) => ({ id: c.id, sealed: c.sealed, teacherKey: c.teacher_key }));
 }
 
 /** Stores a consultation's teacher hash made anew, unless it changed meanwhile; true when stored. */
 export async function rehashConsultation(db: Tx, id: string, was: string, teacherKey: string, indexKeyId: string): Promise<boolean> {
-  const res = await db.updateTable('consultations').set({ teacher_key: teacherKey, index_key_id: indexKeyId }).where('id', '=', id).where('teacher_key', '=', was).executeTakeFirst();
+  const res = await db
+    .updateTable('consultations')
+    .set({ teacher_key: teacherKey, index_key_id: indexKeyId })
+    .where('id', '=', id)
+    .where('teacher_key', '=', was)
+    .executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
 }

@@ -100,7 +100,11 @@ export async function insertRun(db: Tx, reminders: Reminder[]): Promise<void> {
     snoozed_until: r.snoozedUntil ? iso(r.snoozedUntil) : null,
     created_at: iso(r.createdAt),
   }));
-  await db.insertInto('reminders').values(rows).onConflict((oc) => oc.column('key').doNothing()).execute();
+  await db
+    .insertInto('reminders')
+    .values(rows)
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
 }
 
 /** Open reminders whose send time has come, earliest first, up to `limit`. */
@@ -138,15 +142,34 @@ export async function unreachableSince(db: Tx, since: Date): Promise<Reminder[]>
 }
 
 /** Every run due at or after `since` to these recipients, whatever became of it (which is the latest). */
-export async function runsOfRecipients(db: Tx, recipients: string[], since: Date): Promise<Array<Pick<Reminder, 'entryId' | 'recipientAad' | 'schoolId' | 'dueAt'>>> {
+export async function runsOfRecipients(
+  db: Tx,
+  recipients: string[],
+  since: Date,
+): Promise<Array<Pick<Reminder, 'entryId' | 'recipientAad' | 'schoolId' | 'dueAt'>>> {
   if (!recipients.length) return [];
-  const rows = await db.selectFrom('reminders').select(['entry_id', 'recipient_aad', 'school_id', 'due_at']).where('recipient_aad', 'in', recipients).where('due_at', '>=', iso(since)).execute();
-  return rows.map((r) => ({ entryId: r.entry_id, ...(r.recipient_aad ? { recipientAad: r.recipient_aad } : {}), ...(r.school_id ? { schoolId: r.school_id } : {}), dueAt: new Date(r.due_at) }));
+  const rows = await db
+    .selectFrom('reminders')
+    .select(['entry_id', 'recipient_aad', 'school_id', 'due_at'])
+    .where('recipient_aad', 'in', recipients)
+    .where('due_at', '>=', iso(since))
+    .execute();
+  return rows.map((r) => ({
+    entryId: r.entry_id,
+    ...(r.recipient_aad ? { recipientAad: r.recipient_aad } : {}),
+    ...(r.school_id ? { schoolId: r.school_id } : {}),
+    dueAt: new Date(r.due_at),
+  }));
 }
 
 /** An unreachable reminder goes out after all (the recipient installed the app). */
 export async function reopenUnreachable(db: Tx, id: string, sendAt: Date): Promise<void> {
-  await db.updateTable('reminders').set({ status: 'open', send_at: iso(sendAt) }).where('id', '=', id).where('status', '=', 'unreachable').execute();
+  await db
+    .updateTable('reminders')
+    .set({ status: 'open', send_at: iso(sendAt) })
+    .where('id', '=', id)
+    .where('status', '=', 'unreachable')
+    .execute();
 }
 
 /**
@@ -168,25 +191,50 @@ export async function markRunDone(db: Tx, r: Reminder, scope: 'school' | 'statis
 
 /** The reminder comes back at `until` (not one already done). */
 export async function snoozeReminder(db: Tx, id: string, until: Date): Promise<void> {
-  await db.updateTable('reminders').set({ status: 'open', snoozed_until: iso(until), send_at: iso(until) }).where('id', '=', id).where('status', '!=', 'done').execute();
+  await db
+    .updateTable('reminders')
+    .set({ status: 'open', snoozed_until: iso(until), send_at: iso(until) })
+    .where('id', '=', id)
+    .where('status', '!=', 'done')
+    .execute();
 }
 
 /** Runs a school recorded as done, optionally of some entries only. */
 export async function doneRunsOfSchools(db: Tx, entryIds?: string[]): Promise<Array<{ schoolId: string; entryId: string; dueAt: Date }>> {
-  let q = db.selectFrom('reminders').select(['school_id', 'entry_id', 'due_at']).where('status', '=', 'done').where('school_id', 'is not', null);
+  let q = db
+    .selectFrom('reminders')
+    .select(['school_id', 'entry_id', 'due_at'])
+    .where('status', '=', 'done')
+    .where('school_id', 'is not', null);
   if (entryIds?.length) q = q.where('entry_id', 'in', entryIds);
   return (await q.execute()).map((r) => ({ schoolId: r.school_id!, entryId: r.entry_id, dueAt: new Date(r.due_at) }));
 }
 
 /** Drafts not saved since `cutoff` and not nudged since, up to `limit`. */
-export async function draftsLeftSince(db: Tx, cutoff: Date, limit: number): Promise<Array<{ id: string; ownerAad: string; updatedAt: Date }>> {
-  const rows = await db.selectFrom('drafts').select(['id', 'owner_aad', 'updated_at']).where('nudged_at', 'is', null).where('updated_at', '<=', iso(cutoff)).limit(limit).execute();
+export async function draftsLeftSince(
+  db: Tx,
+  cutoff: Date,
+  limit: number,
+): Promise<Array<{ id: string; ownerAad: string; updatedAt: Date }>> {
+  const rows = await db
+    .selectFrom('drafts')
+    .select(['id', 'owner_aad', 'updated_at'])
+    .where('nudged_at', 'is', null)
+    .where('updated_at', '<=', iso(cutoff))
+    .limit(limit)
+    .execute();
   return rows.map((d) => ({ id: d.id, ownerAad: d.owner_aad, updatedAt: new Date(d.updated_at) }));
 }
 
 /** Marks a draft nudged, if it is not saved again since `updatedAt` nor already nudged. False otherwise. */
 export async function markDraftNudged(db: Tx, id: string, updatedAt: Date, now: Date): Promise<boolean> {
-  const res = await db.updateTable('drafts').set({ nudged_at: iso(now) }).where('id', '=', id).where('nudged_at', 'is', null).where('updated_at', '=', iso(updatedAt)).executeTakeFirst();
+  const res = await db
+    .updateTable('drafts')
+    .set({ nudged_at: iso(now) })
+    .where('id', '=', id)
+    .where('nudged_at', 'is', null)
+    .where('updated_at', '=', iso(updatedAt))
+    .executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
 }
 
@@ -204,7 +252,12 @@ async function countOf(q: ReturnType<typeof reportsOf>): Promise<number> {
 }
 
 /** A school's week in numbers, for the principal's digest (counts only, before the digest's suppression). */
-export async function schoolWeek(db: Tx, schoolId: string, from: Date, to: Date): Promise<{ sent: number; awaitingReceipt: number; decisionsOverdue: number; feedbackGiven: number; consultations: number }> {
+export async function schoolWeek(
+  db: Tx,
+  schoolId: string,
+  from: Date,
+  to: Date,
+): Promise<{ sent: number; awaitingReceipt: number; decisionsOverdue: number; feedbackGiven: number; consultations: number }> {
   const consultations = await db
     .selectFrom('consultations')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -216,24 +269,42 @@ export async function schoolWeek(db: Tx, schoolId: string, from: Date, to: Date)
     sent: await countOf(reportsOf(db, schoolId).where('received_at', '>=', iso(from)).where('received_at', '<', iso(to))),
     awaitingReceipt: await countOf(reportsOf(db, schoolId).where('receipt_at', 'is', null)),
     decisionsOverdue: await countOf(reportsOf(db, schoolId).where('decision_at', 'is', null).where('decision_due_at', '<', iso(to))),
-    feedbackGiven: await countOf(reportsOf(db, schoolId).where('feedback_given_at', '>=', iso(from)).where('feedback_given_at', '<', iso(to))),
+    feedbackGiven: await countOf(
+      reportsOf(db, schoolId).where('feedback_given_at', '>=', iso(from)).where('feedback_given_at', '<', iso(to)),
+    ),
     consultations: Number(consultations?.n ?? 0),
   };
 }
 
 /** A school's reports received since `from` or still awaiting receipt, newest first: reference and stage facts only. */
-export async function schoolReportsForDigest(db: Tx, schoolId: string, from: Date, limit: number): Promise<Array<{ reference: string; received: boolean; reporterAad: string; feedbackGiven: boolean }>> {
+export async function schoolReportsForDigest(
+  db: Tx,
+  schoolId: string,
+  from: Date,
+  limit: number,
+): Promise<Array<{ reference: string; received: boolean; reporterAad: string; feedbackGiven: boolean }>> {
   const rows = await reportsOf(db, schoolId)
     .select(['reference', 'receipt_at', 'reporter_aad', 'feedback_given_at'])
     .where((eb) => eb.or([eb('received_at', '>=', iso(from)), eb('receipt_at', 'is', null)]))
     .orderBy('received_at', 'desc')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({ reference: r.reference, received: !!r.receipt_at, reporterAad: r.reporter_aad, feedbackGiven: !!r.feedback_given_at }));
+  return rows.map((r) => ({
+    reference: r.reference,
+    received: !!r.receipt_at,
+    reporterAad: r.reporter_aad,
+    feedbackGiven: !!r.feedback_given_at,
+  }));
 }
 
 const unlistedUnregistered = (db: Tx, unitId: string) =>
-  db.selectFrom('reports').where('intake_unit_id', '=', unitId).where('purged_at', 'is', null).where('registered_at', 'is', null).where('purge_warned_at', 'is not', null).where('purge_listed_at', 'is', null);
+  db
+    .selectFrom('reports')
+    .where('intake_unit_id', '=', unitId)
+    .where('purged_at', 'is', null)
+    .where('registered_at', 'is', null)
+    .where('purge_warned_at', 'is not', null)
+    .where('purge_listed_at', 'is', null);
 
 /** How many reports warned as approaching their purge date unregistered no summary has listed yet. */
 export async function countUnlistedUnregistered(db: Tx, unitId: string): Promise<number> {
@@ -253,12 +324,21 @@ export async function listUnregisteredIn(db: Tx, unitId: string, at: Date): Prom
     .execute();
 }
 
-const openReports = (db: Tx, unitId: string) => db.selectFrom('reports').select(['reference']).where('intake_unit_id', '=', unitId).where('purged_at', 'is', null);
+const openReports = (db: Tx, unitId: string) =>
+  db.selectFrom('reports').select(['reference']).where('intake_unit_id', '=', unitId).where('purged_at', 'is', null);
 
 /** What is due in an intake unit's reports before `end`: references and due times, never content. */
 export async function intakeDue(db: Tx, unitId: string, at: Date, end: Date) {
-  const protection = await openReports(db, unitId).select('protection_due_at as due').where('protection_at', 'is', null).where('protection_due_at', '<', iso(end)).execute();
-  const decision = await openReports(db, unitId).select('decision_due_at as due').where('decision_at', 'is', null).where('decision_due_at', '<', iso(end)).execute();
+  const protection = await openReports(db, unitId)
+    .select('protection_due_at as due')
+    .where('protection_at', 'is', null)
+    .where('protection_due_at', '<', iso(end))
+    .execute();
+  const decision = await openReports(db, unitId)
+    .select('decision_due_at as due')
+    .where('decision_at', 'is', null)
+    .where('decision_due_at', '<', iso(end))
+    .execute();
   const feedback = await openReports(db, unitId)
     .select(['decision_date', 'decision_at', 'decision'])
     .where('feedback_requested', '=', 1)
@@ -266,13 +346,26 @@ export async function intakeDue(db: Tx, unitId: string, at: Date, end: Date) {
     .where('feedback_given_at', 'is', null)
     .where('feedback_inappropriate_at', 'is', null)
     .execute();
-  const receipt = await openReports(db, unitId).select('received_at as due').where('receipt_at', 'is', null).where('received_at', '<', iso(at)).execute();
-  const unregistered = await openReports(db, unitId).where('registered_at', 'is', null).where('purge_listed_at', '=', iso(at)).orderBy('reference').execute();
+  const receipt = await openReports(db, unitId)
+    .select('received_at as due')
+    .where('receipt_at', 'is', null)
+    .where('received_at', '<', iso(at))
+    .execute();
+  const unregistered = await openReports(db, unitId)
+    .where('registered_at', 'is', null)
+    .where('purge_listed_at', '=', iso(at))
+    .orderBy('reference')
+    .execute();
   return {
     protection: protection.map((r) => ({ reference: r.reference, due: new Date(r.due) })),
     decision: decision.map((r) => ({ reference: r.reference, due: new Date(r.due) })),
     /** Decided, feedback asked for and not yet given (nor found inappropriate). */
-    awaitingFeedback: feedback.map((r) => ({ reference: r.reference, decisionDate: r.decision_date ?? undefined, decidedAt: new Date(r.decision_at!), decision: r.decision ?? '' })),
+    awaitingFeedback: feedback.map((r) => ({
+      reference: r.reference,
+      decisionDate: r.decision_date ?? undefined,
+      decidedAt: new Date(r.decision_at!),
+      decision: r.decision ?? '',
+    })),
     awaitingReceipt: receipt.map((r) => r.reference),
     /** Listed in the summary of `at` as approaching their purge date unregistered. */
     unregistered: unregistered.map((r) => r.reference),

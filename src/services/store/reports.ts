@@ -124,12 +124,14 @@ const columnOf: { [K in keyof Report]-?: keyof ReportTable } = {
 };
 
 /** A field's value as its column stores it: ISO instants, 0/1 flags, null for nothing. */
-const columnValue = (v: Report[keyof Report]): string | number | null => (v instanceof Date ? iso(v) : typeof v === 'boolean' ? (v ? 1 : 0) : (v ?? null));
+const columnValue = (v: Report[keyof Report]): string | number | null =>
+  v instanceof Date ? iso(v) : typeof v === 'boolean' ? (v ? 1 : 0) : (v ?? null);
 
 /** The columns a patch changes, and only those. */
 export function columnsOf(patch: ReportPatch): Partial<ReportTable> {
   const changes: Record<string, string | number | null> = {};
-  for (const [field, value] of Object.entries(patch) as Array<[keyof Report, Report[keyof Report]]>) changes[columnOf[field]] = columnValue(value);
+  for (const [field, value] of Object.entries(patch) as Array<[keyof Report, Report[keyof Report]]>)
+    changes[columnOf[field]] = columnValue(value);
   return changes as Partial<ReportTable>;
 }
 
@@ -149,23 +151,52 @@ export interface StoredDraft {
 /** A draft by its id, whoever owns it (the service checks the owner). */
 export async function draftById(db: Tx, id: string): Promise<StoredDraft | undefined> {
   const row = await db.selectFrom('drafts').selectAll().where('id', '=', id).executeTakeFirst();
-  return row && { id: row.id, ownerAad: row.owner_aad, step: row.step, sealed: row.sealed, createdAt: new Date(row.created_at), updatedAt: new Date(row.updated_at) };
+  return (
+    row && {
+      id: row.id,
+      ownerAad: row.owner_aad,
+      step: row.step,
+      sealed: row.sealed,
+      createdAt: new Date(row.created_at),
+      updatedAt: new Date(row.updated_at),
+    }
+  );
 }
 
 /** A teacher's drafts, the latest changed first. */
 export async function draftsOf(db: Tx, ownerAad: string): Promise<Array<{ id: string; step: string; updatedAt: Date }>> {
-  const rows = await db.selectFrom('drafts').select(['id', 'step', 'updated_at']).where('owner_aad', '=', ownerAad).orderBy('updated_at', 'desc').execute();
+  const rows = await db
+    .selectFrom('drafts')
+    .select(['id', 'step', 'updated_at'])
+    .where('owner_aad', '=', ownerAad)
+    .orderBy('updated_at', 'desc')
+    .execute();
   return rows.map((r) => ({ id: r.id, step: r.step, updatedAt: new Date(r.updated_at) }));
 }
 
 /** A new draft, its content already sealed with the draft's data key. */
 export async function addDraft(db: Tx, draft: { id: string; ownerAad: string; step: string; sealed: string }, now: Date): Promise<void> {
-  await db.insertInto('drafts').values({ id: draft.id, owner_aad: draft.ownerAad, step: draft.step, sealed: draft.sealed, created_at: iso(now), updated_at: iso(now), nudged_at: null }).execute();
+  await db
+    .insertInto('drafts')
+    .values({
+      id: draft.id,
+      owner_aad: draft.ownerAad,
+      step: draft.step,
+      sealed: draft.sealed,
+      created_at: iso(now),
+      updated_at: iso(now),
+      nudged_at: null,
+    })
+    .execute();
 }
 
 /** A draft changed by its owner: a nudge about it is due again later. */
 export async function saveDraft(db: Tx, id: string, step: string, sealed: string, now: Date): Promise<void> {
-  await db.updateTable('drafts').set({ step, sealed, updated_at: iso(now), nudged_at: null }).where('id', '=', id).execute();
+  await db
+    .updateTable('drafts')
+    .set({ step, sealed, updated_at: iso(now), nudged_at: null })
+    .where('id', '=', id)
+    .execute();
 }
 
 /** Deletes a draft; false when it was already gone (e.g. deleted by a concurrent submit). */
@@ -242,40 +273,74 @@ export interface ReportEvent {
 export async function addReportEvent(db: Tx, reportId: string, event: ReportEvent): Promise<void> {
   await db
     .insertInto('report_events')
-    .values({ id: newId(event.at), report_id: reportId, at: iso(event.at), actor_aad: event.actorAad, actor_name: event.actorName, kind: event.kind, detail: JSON.stringify(event.detail) })
+    .values({
+      id: newId(event.at),
+      report_id: reportId,
+      at: iso(event.at),
+      actor_aad: event.actorAad,
+      actor_name: event.actorName,
+      kind: event.kind,
+      detail: JSON.stringify(event.detail),
+    })
     .execute();
 }
 
 /** A report's history, oldest first. */
 export async function historyOf(db: Tx, reportId: string): Promise<ReportEvent[]> {
   const rows = await db.selectFrom('report_events').selectAll().where('report_id', '=', reportId).orderBy('at').orderBy('id').execute();
-  return rows.map((r) => ({ at: new Date(r.at), actorAad: r.actor_aad, actorName: r.actor_name, kind: r.kind, detail: JSON.parse(r.detail) as ReportEvent['detail'] }));
+  return rows.map((r) => ({
+    at: new Date(r.at),
+    actorAad: r.actor_aad,
+    actorName: r.actor_name,
+    kind: r.kind,
+    detail: JSON.parse(r.detail) as ReportEvent['detail'],
+  }));
 }
 
 /** Intake's own words on a report (the reason feedback is inappropriate), sealed with its data key. */
-export async function addIntakeNote(db: Tx, reportId: string, note: { at: Date; actorAad: string; kind: string; sealed: string }): Promise<void> {
-  await db.insertInto('intake_notes').values({ id: newId(note.at), report_id: reportId, at: iso(note.at), actor_aad: note.actorAad, kind: note.kind, sealed: note.sealed }).execute();
+export async function addIntakeNote(
+  db: Tx,
+  reportId: string,
+  note: { at: Date; actorAad: string; kind: string; sealed: string },
+): Promise<void> {
+  await db
+    .insertInto('intake_notes')
+    .values({ id: newId(note.at), report_id: reportId, at: iso(note.at), actor_aad: note.actorAad, kind: note.kind, sealed: note.sealed })
+    .execute();
 }
-
 
 /**
  * Saves a change made to the report as it was at `expectedVersion` (optimistic concurrency): false,
  * and nothing written, when someone else changed it since.
  */
 export async function saveIfUnchanged(db: Tx, id: string, expectedVersion: number, patch: ReportPatch): Promise<boolean> {
-  const res = await db.updateTable('reports').set(columnsOf(patch)).where('id', '=', id).where('version', '=', expectedVersion).executeTakeFirst();
+  const res = await db
+    .updateTable('reports')
+    .set(columnsOf(patch))
+    .where('id', '=', id)
+    .where('version', '=', expectedVersion)
+    .executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
 }
 
 /** Registration in the case system, once: false when it was already recorded. */
 export async function recordRegistration(db: Tx, id: string, patch: ReportPatch & { registeredAt: Date }): Promise<boolean> {
-  const res = await db.updateTable('reports').set(columnsOf(patch)).where('id', '=', id).where('registered_at', 'is', null).executeTakeFirst();
+  const res = await db
+    .updateTable('reports')
+    .set(columnsOf(patch))
+    .where('id', '=', id)
+    .where('registered_at', 'is', null)
+    .executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
 }
 
 /** Where the channel card landed, so it can be updated and threaded. */
 export async function recordChannelCard(db: Tx, id: string, conversationId: string | null, activityId: string | null): Promise<void> {
-  await db.updateTable('reports').set({ channel_conversation_id: conversationId, channel_activity_id: activityId }).where('id', '=', id).execute();
+  await db
+    .updateTable('reports')
+    .set({ channel_conversation_id: conversationId, channel_activity_id: activityId })
+    .where('id', '=', id)
+    .execute();
 }
 
 /** A reporter's own reports not purged, newest first: `limit` from `offset`. */
@@ -326,7 +391,12 @@ export async function acuteReportsToAlert(db: Tx, receivedAfter: Date, lastAlert
 
 /** Counts an acute alert, if the count is still `seen` (no other instance counted it): true if this one did. */
 export async function countAcuteAlert(db: Tx, id: string, seen: number, now: Date): Promise<boolean> {
-  const res = await db.updateTable('reports').set({ acute_alerts: seen + 1, acute_alert_at: iso(now) }).where('id', '=', id).where('acute_alerts', '=', seen).executeTakeFirst();
+  const res = await db
+    .updateTable('reports')
+    .set({ acute_alerts: seen + 1, acute_alert_at: iso(now) })
+    .where('id', '=', id)
+    .where('acute_alerts', '=', seen)
+    .executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
 }
 

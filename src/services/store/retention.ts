@@ -62,20 +62,31 @@ const dateOf = (s: string | null | undefined): Date | undefined => (s ? new Date
 export async function reportsDueForPurge(db: Tx, cutoffs: ReportCutoffs): Promise<ReportToPurge[]> {
   const rows = await db
     .selectFrom('reports')
-    .select(['id', 'purged_at', 'reporter_aad', 'reporter_locale', 'intake_unit_id', 'channel_conversation_id', 'channel_activity_id', ...reportFactColumns])
+    .select([
+      'id',
+      'purged_at',
+      'reporter_aad',
+      'reporter_locale',
+      'intake_unit_id',
+      'channel_conversation_id',
+      'channel_activity_id',
+      ...reportFactColumns,
+    ])
     .where((eb) => eb.or([eb('purged_at', 'is not', null), eb.and([eb('registered_at', 'is not', null), pastCutoffs(eb, cutoffs)])]))
     .execute();
-  return rows.map(({ id, purged_at, reporter_aad, reporter_locale, intake_unit_id, channel_conversation_id, channel_activity_id, ...facts }) => ({
-    id,
-    decisionAt: dateOf(facts.decision_at),
-    purgedAt: dateOf(purged_at),
-    reporterAad: reporter_aad,
-    reporterLocale: reporter_locale,
-    intakeUnitId: intake_unit_id,
-    channelConversationId: channel_conversation_id ?? undefined,
-    channelActivityId: channel_activity_id ?? undefined,
-    facts,
-  }));
+  return rows.map(
+    ({ id, purged_at, reporter_aad, reporter_locale, intake_unit_id, channel_conversation_id, channel_activity_id, ...facts }) => ({
+      id,
+      decisionAt: dateOf(facts.decision_at),
+      purgedAt: dateOf(purged_at),
+      reporterAad: reporter_aad,
+      reporterLocale: reporter_locale,
+      intakeUnitId: intake_unit_id,
+      channelConversationId: channel_conversation_id ?? undefined,
+      channelActivityId: channel_activity_id ?? undefined,
+      facts,
+    }),
+  );
 }
 
 /** One of Värna's own messages about a report in Teams, where it went (the outbox Target, parsed by the caller). */
@@ -87,7 +98,11 @@ export interface ReportMessage {
 
 /** Where Värna's own messages about a report landed in Teams. */
 export async function messagesOfReport(db: Tx, reportId: string): Promise<ReportMessage[]> {
-  const rows = await db.selectFrom('report_messages').select(['target', 'conversation_id', 'activity_id']).where('report_id', '=', reportId).execute();
+  const rows = await db
+    .selectFrom('report_messages')
+    .select(['target', 'conversation_id', 'activity_id'])
+    .where('report_id', '=', reportId)
+    .execute();
   return rows.map((m) => ({ target: m.target, conversationId: m.conversation_id, activityId: m.activity_id }));
 }
 
@@ -95,11 +110,30 @@ export async function messagesOfReport(db: Tx, reportId: string): Promise<Report
  * Remembers where one of Värna's messages about a report landed. Idempotent. A message is about one
  * report at a time: one recorded for another report is that report's no longer.
  */
-export async function rememberReportMessage(db: Tx, reportId: string, target: string, conversationId: string, activityId: string, now: Date): Promise<void> {
-  await db.deleteFrom('report_messages').where('conversation_id', '=', conversationId).where('activity_id', '=', activityId).where('report_id', '!=', reportId).execute();
+export async function rememberReportMessage(
+  db: Tx,
+  reportId: string,
+  target: string,
+  conversationId: string,
+  activityId: string,
+  now: Date,
+): Promise<void> {
+  await db
+    .deleteFrom('report_messages')
+    .where('conversation_id', '=', conversationId)
+    .where('activity_id', '=', activityId)
+    .where('report_id', '!=', reportId)
+    .execute();
   await db
     .insertInto('report_messages')
-    .values({ id: `${reportId}:${activityId}`.slice(0, 200), report_id: reportId, target, conversation_id: conversationId, activity_id: activityId, created_at: iso(now) })
+    .values({
+      id: `${reportId}:${activityId}`.slice(0, 200),
+      report_id: reportId,
+      target,
+      conversation_id: conversationId,
+      activity_id: activityId,
+      created_at: iso(now),
+    })
     .onConflict((oc) => oc.doNothing())
     .execute();
 }
@@ -120,9 +154,14 @@ export async function deleteReports(db: Tx, ids: string[]): Promise<void> {
  * (the teacher's 1:1 chat) and what it said go with the report.
  */
 export async function forgetOutboxOfReport(db: Tx, reportId: string): Promise<void> {
-  const ofReport = (eb: ExpressionBuilder<Database, 'outbox'>) => eb.or([eb('dedupe_key', 'like', `report:${reportId}:%`), eb('dedupe_key', 'like', `feedback:${reportId}:%`)]);
+  const ofReport = (eb: ExpressionBuilder<Database, 'outbox'>) =>
+    eb.or([eb('dedupe_key', 'like', `report:${reportId}:%`), eb('dedupe_key', 'like', `feedback:${reportId}:%`)]);
   await db.updateTable('outbox').set({ status: 'failed', last_error: 'purged' }).where(ofReport).where('status', '=', 'pending').execute();
-  await db.updateTable('outbox').set({ target: JSON.stringify({ kind: 'user', aadObjectId: PURGED }), message: JSON.stringify({ kind: 'purged' }), result: null }).where(ofReport).execute();
+  await db
+    .updateTable('outbox')
+    .set({ target: JSON.stringify({ kind: 'user', aadObjectId: PURGED }), message: JSON.stringify({ kind: 'purged' }), result: null })
+    .where(ofReport)
+    .execute();
 }
 
 export interface UnregisteredReport {
@@ -154,7 +193,12 @@ export async function unregisteredNearPurge(db: Tx, cutoffs: ReportCutoffs): Pro
 
 /** The purge warning for the report is queued: once. */
 export async function markPurgeWarned(db: Tx, id: string, now: Date): Promise<void> {
-  await db.updateTable('reports').set({ purge_warned_at: iso(now) }).where('id', '=', id).where('purge_warned_at', 'is', null).execute();
+  await db
+    .updateTable('reports')
+    .set({ purge_warned_at: iso(now) })
+    .where('id', '=', id)
+    .where('purge_warned_at', 'is', null)
+    .execute();
 }
 
 /** Users' saved school, phone and language unchanged since `cutoff`, of users with no report left. */
@@ -162,7 +206,17 @@ export async function deleteIdleUsers(db: Tx, cutoff: Date): Promise<number> {
   const res = await db
     .deleteFrom('users')
     .where('updated_at', '<', iso(cutoff))
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('reports').select('id').whereRef('reports.reporter_aad', '=', 'users.aad_object_id').where('reports.purged_at', 'is', null))))
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('reports')
+            .select('id')
+            .whereRef('reports.reporter_aad', '=', 'users.aad_object_id')
+            .where('reports.purged_at', 'is', null),
+        ),
+      ),
+    )
     .executeTakeFirst();
   return Number(res.numDeletedRows);
 }
@@ -175,7 +229,11 @@ export async function deleteTurnStateBefore(db: Tx, cutoff: Date): Promise<numbe
 
 /** Outbox messages sent (or given up) and created before `cutoff`. */
 export async function deleteDeliveredBefore(db: Tx, cutoff: Date): Promise<number> {
-  const res = await db.deleteFrom('outbox').where('status', 'in', ['sent', 'failed']).where('created_at', '<', iso(cutoff)).executeTakeFirst();
+  const res = await db
+    .deleteFrom('outbox')
+    .where('status', 'in', ['sent', 'failed'])
+    .where('created_at', '<', iso(cutoff))
+    .executeTakeFirst();
   return Number(res.numDeletedRows);
 }
 

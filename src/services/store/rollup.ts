@@ -47,7 +47,15 @@ export type ReportFacts = {
   [K in (typeof reportFactColumns)[number]]: Database['reports'][K];
 };
 /** The clear columns statistics read from a consultation. */
-export const consultationFactColumns = ['school_id', 'district_id', 'school_type', 'created_at', 'first_answer_at', 'outcome', 'led_to_report'] as const;
+export const consultationFactColumns = [
+  'school_id',
+  'district_id',
+  'school_type',
+  'created_at',
+  'first_answer_at',
+  'outcome',
+  'led_to_report',
+] as const;
 export type ConsultationFacts = {
   [K in (typeof consultationFactColumns)[number]]: Database['consultations'][K];
 };
@@ -58,19 +66,39 @@ const isPostgres = (db: Tx) => db.getExecutor().adapter instanceof PostgresAdapt
 
 /** What a report adds to the figures now (undefined: no such report). */
 export async function reportFacts(db: Tx, id: string): Promise<ReportFacts | undefined> {
-  return db.selectFrom('reports').select([...reportFactColumns]).where('id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('reports')
+    .select([...reportFactColumns])
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 /** What a consultation adds to the figures now (undefined: no such consultation). */
 export async function consultationFacts(db: Tx, id: string): Promise<ConsultationFacts | undefined> {
-  return db.selectFrom('consultations').select([...consultationFactColumns]).where('id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('consultations')
+    .select([...consultationFactColumns])
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 /** The facts of up to `limit` reports after id `after`, in id order (a recomputation's page). */
 export async function reportFactsAfter(db: Tx, after: string, limit: number): Promise<Array<ReportFacts & { id: string }>> {
-  return db.selectFrom('reports').select(['id', ...reportFactColumns]).where('id', '>', after).orderBy('id').limit(limit).execute();
+  return db
+    .selectFrom('reports')
+    .select(['id', ...reportFactColumns])
+    .where('id', '>', after)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
 }
 /** The facts of up to `limit` consultations after id `after`, in id order. */
 export async function consultationFactsAfter(db: Tx, after: string, limit: number): Promise<Array<ConsultationFacts & { id: string }>> {
-  return db.selectFrom('consultations').select(['id', ...consultationFactColumns]).where('id', '>', after).orderBy('id').limit(limit).execute();
+  return db
+    .selectFrom('consultations')
+    .select(['id', ...consultationFactColumns])
+    .where('id', '>', after)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
 }
 
 /**
@@ -78,13 +106,26 @@ export async function consultationFactsAfter(db: Tx, after: string, limit: numbe
  * only; nothing links the two records). Once: a second call changes nothing.
  */
 export async function markLedToReport(db: Tx, consultationId: string, now: Date): Promise<void> {
-  await db.updateTable('consultations').set({ led_to_report: 1, updated_at: now.toISOString() }).where('id', '=', consultationId).where('led_to_report', '=', 0).execute();
+  await db
+    .updateTable('consultations')
+    .set({ led_to_report: 1, updated_at: now.toISOString() })
+    .where('id', '=', consultationId)
+    .where('led_to_report', '=', 0)
+    .execute();
 }
 
 /** Records a change's contribution as delta rows of its own (inserts only: no row another transaction writes). */
 export async function recordDeltas(db: Tx, counts: CountRow[], durations: DurationRow[]): Promise<void> {
-  if (counts.length) await db.insertInto('stat_count_deltas').values(counts.map((row) => ({ id: newId(), ...row }))).execute();
-  if (durations.length) await db.insertInto('stat_duration_deltas').values(durations.map((row) => ({ id: newId(), ...row }))).execute();
+  if (counts.length)
+    await db
+      .insertInto('stat_count_deltas')
+      .values(counts.map((row) => ({ id: newId(), ...row })))
+      .execute();
+  if (durations.length)
+    await db
+      .insertInto('stat_duration_deltas')
+      .values(durations.map((row) => ({ id: newId(), ...row })))
+      .execute();
 }
 
 /** Are there deltas to fold? (One small read.) */
@@ -131,7 +172,11 @@ async function addCounts(db: Tx, table: 'stat_counts' | 'stat_purged_counts', ro
   await db
     .insertInto(table)
     .values(row)
-    .onConflict((oc) => oc.columns([...cellColumns]).doUpdateSet(Object.fromEntries(add.map((column) => [column, sql`${sql.ref(`${table}.${column}`)} + ${row[column] ?? 0}`]))))
+    .onConflict((oc) =>
+      oc
+        .columns([...cellColumns])
+        .doUpdateSet(Object.fromEntries(add.map((column) => [column, sql`${sql.ref(`${table}.${column}`)} + ${row[column] ?? 0}`]))),
+    )
     .execute();
 }
 async function addDuration(db: Tx, table: 'stat_durations' | 'stat_purged_durations', row: DurationRow): Promise<void> {
@@ -141,7 +186,10 @@ async function addDuration(db: Tx, table: 'stat_durations' | 'stat_purged_durati
     .onConflict((oc) => oc.columns([...durationColumns]).doUpdateSet({ n: sql`${sql.ref(`${table}.n`)} + ${row.n}` }))
     .execute();
 }
-const nonZeroColumns = (row: CountRow) => (Object.keys(row) as Array<keyof CountRow>).filter((k): k is keyof CountValues => !(cellColumns as readonly string[]).includes(k) && row[k] !== 0);
+const nonZeroColumns = (row: CountRow) =>
+  (Object.keys(row) as Array<keyof CountRow>).filter(
+    (k): k is keyof CountValues => !(cellColumns as readonly string[]).includes(k) && row[k] !== 0,
+  );
 
 /**
  * Adds count and duration rows to the roll-up (+/- per cell, in the order given: the caller sorts,
@@ -164,15 +212,26 @@ export async function addToPurgedRecord(db: Tx, counts: CountRow[], durations: D
 
 /** What purged reports contributed, by cell (0150). */
 export async function purgedRecord(db: Tx): Promise<{ counts: StatCountsTable[]; durations: DurationRow[] }> {
-  return { counts: await db.selectFrom('stat_purged_counts').selectAll().execute(), durations: await db.selectFrom('stat_purged_durations').selectAll().execute() };
+  return {
+    counts: await db.selectFrom('stat_purged_counts').selectAll().execute(),
+    durations: await db.selectFrom('stat_purged_durations').selectAll().execute(),
+  };
 }
 
 /** Empties the roll-up and writes the given rows as its whole content, raising its version. */
 export async function replaceRollup(db: Tx, counts: CountRow[], durations: DurationRow[]): Promise<void> {
   await db.deleteFrom('stat_counts').execute();
   await db.deleteFrom('stat_durations').execute();
-  for (let i = 0; i < counts.length; i += 200) await db.insertInto('stat_counts').values(counts.slice(i, i + 200)).execute();
-  for (let i = 0; i < durations.length; i += 200) await db.insertInto('stat_durations').values(durations.slice(i, i + 200)).execute();
+  for (let i = 0; i < counts.length; i += 200)
+    await db
+      .insertInto('stat_counts')
+      .values(counts.slice(i, i + 200))
+      .execute();
+  for (let i = 0; i < durations.length; i += 200)
+    await db
+      .insertInto('stat_durations')
+      .values(durations.slice(i, i + 200))
+      .execute();
   await raiseVersion(db);
 }
 
@@ -181,7 +240,11 @@ export async function rollupVersion(db: Tx): Promise<number> {
   return Number((await db.selectFrom('stat_version').select('v').where('id', '=', 1).executeTakeFirst())?.v ?? 0);
 }
 async function raiseVersion(db: Tx): Promise<void> {
-  await db.updateTable('stat_version').set({ v: sql`v + 1` }).where('id', '=', 1).execute();
+  await db
+    .updateTable('stat_version')
+    .set({ v: sql`v + 1` })
+    .where('id', '=', 1)
+    .execute();
 }
 
 /** Every count cell of the roll-up (what the statistics read). */
@@ -217,7 +280,13 @@ export async function durationSums(
 export async function storedFigures<T>(
   db: Kysely<Database>,
   alongside: (trx: Tx) => Promise<T>,
-): Promise<{ counts: StatCountsTable[]; countDeltas: StatCountsTable[]; durations: DurationRow[]; durationDeltas: DurationRow[]; alongside: T }> {
+): Promise<{
+  counts: StatCountsTable[];
+  countDeltas: StatCountsTable[];
+  durations: DurationRow[];
+  durationDeltas: DurationRow[];
+  alongside: T;
+}> {
   const read = async (trx: Tx) => ({
     alongside: await alongside(trx),
     counts: await trx.selectFrom('stat_counts').selectAll().execute(),

@@ -29,7 +29,8 @@ export interface UserProfile {
 export type ProfilePatch = { [K in 'locale' | 'schoolId' | 'phone' | 'handlerPhone' | 'role']?: string | null };
 
 /** A column's value as an optional field: absent when the column is null. */
-const optional = <K extends string>(key: K, value: string | null | undefined) => (value == null ? {} : { [key]: value }) as { [P in K]?: string };
+const optional = <K extends string>(key: K, value: string | null | undefined) =>
+  (value == null ? {} : { [key]: value }) as { [P in K]?: string };
 
 /** The profile a row holds. */
 export function profileOf(row: UserTable): UserProfile {
@@ -45,7 +46,13 @@ export function profileOf(row: UserTable): UserProfile {
 }
 
 /** The columns a patch changes; a field left out is left as it is. */
-function columnsOf({ locale, schoolId, phone, handlerPhone, role }: ProfilePatch): Partial<Pick<UserTable, 'locale' | 'school_id' | 'phone' | 'handler_phone' | 'role'>> {
+function columnsOf({
+  locale,
+  schoolId,
+  phone,
+  handlerPhone,
+  role,
+}: ProfilePatch): Partial<Pick<UserTable, 'locale' | 'school_id' | 'phone' | 'handler_phone' | 'role'>> {
   return {
     ...(locale !== undefined ? { locale } : {}),
     ...(schoolId !== undefined ? { school_id: schoolId } : {}),

@@ -48,5 +48,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('at', 'text', (c) => c.notNull())
     .addColumn('sealed', 'text')
     .execute();
-  await db.schema.createIndex('consultation_messages_seq').on('consultation_messages').columns(['consultation_id', 'seq']).unique().execute();
+  await db.schema
+    .createIndex('consultation_messages_seq')
+    .on('consultation_messages')
+    .columns(['consultation_id', 'seq'])
+    .unique()
+    .execute();
 }

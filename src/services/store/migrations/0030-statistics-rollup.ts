@@ -50,8 +50,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('n', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('stat_durations_pk', ['month', 'school_id', 'district_id', 'school_type', 'category', 'measure', 'bucket'])
     .execute();
-  await db.schema.createTable('stat_version').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('v', 'integer', (c) => c.notNull()).execute();
-  await db.insertInto('stat_version' as never).values({ id: 1, v: 0 } as never).execute();
+  await db.schema
+    .createTable('stat_version')
+    .addColumn('id', 'integer', (c) => c.primaryKey())
+    .addColumn('v', 'integer', (c) => c.notNull())
+    .execute();
+  await db
+    .insertInto('stat_version' as never)
+    .values({ id: 1, v: 0 } as never)
+    .execute();
   // The roll-up is filled from the rows already stored after the migrations, at 0170's request
   // (0170 is the last migration to change its shape; today's code reads columns this one's store
   // does not have yet).

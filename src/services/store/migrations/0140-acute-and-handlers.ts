@@ -10,7 +10,10 @@ import type { Kysely } from 'kysely';
  * so one can never stand in for the other.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.alterTable('reports').addColumn('acute_alerts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('reports')
+    .addColumn('acute_alerts', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   await db.schema.alterTable('reports').addColumn('acute_alert_at', 'text').execute();
   await db.schema.alterTable('reports').addColumn('out_of_hours', 'integer').execute();
   await db.schema.alterTable('users').addColumn('handler_phone', 'text').execute();

@@ -72,6 +72,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('measure', 'text', (c) => c.notNull())
     .addColumn('bucket', 'integer', (c) => c.notNull())
     .addColumn('n', 'integer', (c) => c.notNull())
-    .addPrimaryKeyConstraint('stat_purged_durations_pk', ['month', 'school_id', 'district_id', 'school_type', 'category', 'measure', 'bucket'])
+    .addPrimaryKeyConstraint('stat_purged_durations_pk', [
+      'month',
+      'school_id',
+      'district_id',
+      'school_type',
+      'category',
+      'measure',
+      'bucket',
+    ])
     .execute();
 }

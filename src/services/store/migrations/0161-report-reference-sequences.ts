@@ -54,5 +54,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       return new;
     end
     $fn$`.execute(db);
-  await sql`create trigger counters_report_number before insert or update on counters for each row execute function varna_counters_report_number()`.execute(db);
+  await sql`create trigger counters_report_number before insert or update on counters for each row execute function varna_counters_report_number()`.execute(
+    db,
+  );
 }

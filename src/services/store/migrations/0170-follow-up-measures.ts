@@ -25,7 +25,15 @@ import type { Kysely } from 'kysely';
  * become since.
  */
 /** The counts 0170 adds to the roll-up's count tables (snake case, like every column). */
-const added = ['receipt_confirmed', 'feedback_within_week', 'feedback_inappropriate', 'protection_in_time', 'reports_before_holiday', 'by_principal', 'repeat_reports'] as const;
+const added = [
+  'receipt_confirmed',
+  'feedback_within_week',
+  'feedback_inappropriate',
+  'protection_in_time',
+  'reports_before_holiday',
+  'by_principal',
+  'repeat_reports',
+] as const;
 
 /** The kv row that asks for the roll-up to be filled again after the migrations (src/services/store/rollup.ts reads it). */
 const ROLLUP_REBUILD = 'varna:rollup-rebuild-needed';
@@ -88,7 +96,13 @@ function saturdayAfterFriday(year: number, month: number, nth: number): number {
   const toFriday = (5 - new Date(first).getUTCDay() + 7) % 7;
   return first + (toFriday + (nth - 1) * 7 + 1) * DAY_MS;
 }
-const holidayStarts = (year: number): number[] => [isoWeekMonday(year, 9), easterSunday(year) - 2 * DAY_MS, saturdayAfterFriday(year, 6, 2), isoWeekMonday(year, 44), saturdayAfterFriday(year, 12, 3)];
+const holidayStarts = (year: number): number[] => [
+  isoWeekMonday(year, 9),
+  easterSunday(year) - 2 * DAY_MS,
+  saturdayAfterFriday(year, 6, 2),
+  isoWeekMonday(year, 44),
+  saturdayAfterFriday(year, 12, 3),
+];
 /** Is a Stockholm date within the 14 days before a holiday's first day (that day not included)? */
 function isBeforeHoliday(date: string): boolean {
   const day = Date.parse(`${date}T00:00:00Z`);
@@ -98,7 +112,11 @@ function isBeforeHoliday(date: string): boolean {
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   for (const table of ['stat_counts', 'stat_count_deltas', 'stat_purged_counts'])
-    for (const column of added) await db.schema.alterTable(table).addColumn(column, 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    for (const column of added)
+      await db.schema
+        .alterTable(table)
+        .addColumn(column, 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
   await db.schema.alterTable('reports').addColumn('draft_started_at', 'text').execute();
   await db.schema.alterTable('reports').addColumn('before_holiday', 'integer').execute();
   await db.schema.alterTable('reports').addColumn('reporter_principal', 'integer').execute();
@@ -133,7 +151,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     if (after) {
       const [k, at, id] = after;
       q = q.where((eb) =>
-        eb.or([eb('child_key', '>', k), eb.and([eb('child_key', '=', k), eb.or([eb('received_at', '>', at), eb.and([eb('received_at', '=', at), eb('id', '>', id)])])])]),
+        eb.or([
+          eb('child_key', '>', k),
+          eb.and([eb('child_key', '=', k), eb.or([eb('received_at', '>', at), eb.and([eb('received_at', '=', at), eb('id', '>', id)])])]),
+        ]),
       );
     }
     const rows = await q.orderBy('child_key').orderBy('received_at').orderBy('id').limit(page).execute();
@@ -165,5 +186,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   for (const table of ['stat_counts', 'stat_count_deltas', 'stat_purged_counts'])
     for (const column of added) await db.schema.alterTable(table).dropColumn(column).execute();
-  for (const c of ['draft_started_at', 'before_holiday', 'reporter_principal', 'repeat_child']) await db.schema.alterTable('reports').dropColumn(c).execute();
+  for (const c of ['draft_started_at', 'before_holiday', 'reporter_principal', 'repeat_child'])
+    await db.schema.alterTable('reports').dropColumn(c).execute();
 }
