@@ -80,20 +80,18 @@ function history(view: ThreadView, t: Strings, side: 'intake' | 'teacher'): Arra
   return [
     view.question !== undefined ? userText(view.question, { label: c.question }) : text(c.purged, { subtle: true }),
     hidden > 0 && text(c.earlier(hidden), { subtle: true, size: 'Small' }),
-    ...view.messages
-      .slice(hidden)
-      .map((m) =>
-        container(
-          [
-            text(`${m.author === 'intake' ? c.fromIntake : side === 'teacher' ? c.you : c.fromTeacher} · ${t.dateTime(m.at)}`, {
-              subtle: true,
-              size: 'Small',
-            }),
-            m.text !== undefined ? userText(m.text) : text(c.purged, { subtle: true }),
-          ],
-          { separator: true },
-        ),
+    ...view.messages.slice(hidden).map((m) =>
+      container(
+        [
+          text(`${m.author === 'intake' ? c.fromIntake : side === 'teacher' ? c.you : c.fromTeacher} · ${t.dateTime(m.at)}`, {
+            subtle: true,
+            size: 'Small',
+          }),
+          m.text !== undefined ? userText(m.text) : text(c.purged, { subtle: true }),
+        ],
+        { separator: true },
       ),
+    ),
   ];
 }
 
