@@ -252,6 +252,20 @@ describe('the architecture (tests/arch/boundaries.test.ts)', () => {
     assert.deepEqual(found, []);
   });
 
+  it('keeps the Teams libraries in the adapter layer: routes, views, the delivery table, the menu and the links import none', () => {
+    // A move to the Teams SDK v2 (@microsoft/teams.apps) touches the adapter files (kit, turn, app,
+    // adapter, sender, server, gate, membership, storage) and not one flow.
+    const flowFile = (file: string) =>
+      file.startsWith('src/bot/routes/') ||
+      file.startsWith('src/bot/views/') ||
+      ['src/bot/delivery.ts', 'src/bot/menu.ts', 'src/bot/links.ts'].includes(file);
+    const found = [...IMPORTS]
+      .filter(([file]) => flowFile(file))
+      .flatMap(([file, list]) => list.filter((i) => isTeams(i.specifier)).map((i) => `${file}: ${i.specifier}`));
+    assert.ok([...IMPORTS.keys()].some(flowFile), 'the flow files were read');
+    assert.deepEqual(found, []);
+  });
+
   it('keeps src/cards/ pure: nothing from src/bot/, and values from src/services/ only from modules that do not reach the store', () => {
     // The modules that load something under src/services/store/ when they run, directly or through what they import.
     const runtime = graph(true);
