@@ -638,11 +638,20 @@ describe('suppression against an attacker who asks every query there is', functi
               category,
               keys: ['reports', ...(i < 5 ? (['byPrincipal', 'repeatReports'] as CountKey[]) : [])],
             });
-    const { found, rows, narrowed: pinned, complements } = await run(facts, [], true);
+    const { printed, found, rows, narrowed: pinned, complements } = await run(facts, [], true);
     assert.deepEqual(found, []);
     assert.deepEqual(rows, []);
     assert.deepEqual(pinned, []);
     assert.deepEqual(complements, []);
+    // The rests are protected in the parts: every school's reports of every month stay shown.
+    for (const s of schools)
+      for (const month of MONTHS)
+        assert.equal(
+          printed.find((p) => p.key === 'reports' && p.category === undefined && p.schools.join() === s.id && p.months.join() === month)
+            ?.text,
+          '12',
+          `${s.id} ${month}`,
+        );
   });
 
   const fact = fc.record({
