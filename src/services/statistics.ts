@@ -19,7 +19,7 @@ import {
 } from './statistics-figures';
 import type { Store } from './store';
 import * as rollupRows from './store/rollup';
-import { MIN_CELL, workOutPattern, type CubeRow, type Leaf, type SuppressionPattern } from './suppression';
+import { MIN_CELL, complementKey, workOutPattern, type CubeRow, type Leaf, type SuppressionPattern } from './suppression';
 
 /**
  * Follow-up statistics for committees and managers: counts, shares and times for a period of whole
@@ -134,27 +134,40 @@ export function histogramPercentile(h: Map<number, number>, p: number): number {
   return atRank(h, Math.max(0, Math.ceil(p * casesIn(h)) - 1));
 }
 
-/** Counts that share one suppression pattern (a sum rule holds among them), and those without a category. */
-export const families: CountKey[][] = [
-  ['reports'],
-  ['feedbackRequested'],
-  ['feedbackGiven'],
+/**
+ * Counts that are part of another in every roll-up cell (stat-rollup.ts `reportContribution`,
+ * `consultationContribution`): whole ⊇ part. Each pair is a family of the pattern with its
+ * complement (whole − part), so that no rest of a whole (reports by other staff, reports without a
+ * decision yet, children reported for the first time) of 1-4 can be read off two printed figures.
+ */
+export const subsets: Array<[CountKey, CountKey]> = [
+  ['reports', 'feedbackRequested'],
+  ['reports', 'receiptConfirmed'],
+  ['reports', 'protectionInTime'],
+  ['reports', 'decisions'],
+  ['reports', 'reportsBeforeHoliday'],
+  ['reports', 'byPrincipal'],
+  ['reports', 'repeatReports'],
+  ['reports', 'jointMeetings'],
+  ['feedbackRequested', 'feedbackGiven'],
+  ['feedbackGiven', 'feedbackWithinWeek'],
+  ['decisions', 'decidedWithin14'],
+  ['decisions', 'feedbackInappropriate'],
+  ['consultations', 'ledToReport'],
+];
+
+/**
+ * Counts that share one suppression pattern: a sum rule holds among them (the first is the sum of
+ * the others). A count may sit in several (reports in every subset family of its parts); it is
+ * shown only where none hides it. Never one count per role or weekday as families of their own:
+ * counts that partition `reports`, each protected alone, would let a reader bound a small one from
+ * the others; a breakdown needs a partition family linked to `reports`. `consultationKeys`: the
+ * counts without a category.
+ */
+export const families: string[][] = [
   ['decisions', 'opened', 'notOpened', 'alreadyOngoing'],
-  ['decidedWithin14'],
-  ['jointMeetings'],
   ['consultations', 'consultReport', 'consultNoReportNow', 'consultOtherSupport', 'consultNoOutcome'],
-  ['ledToReport'],
-  // Issue 24 §2: each a subset of `reports` (or of its decisions), protected on its own as
-  // feedbackRequested is. Never one count per role or weekday as families of their own: counts
-  // that partition `reports`, each protected alone, would let a reader bound a small one from the
-  // others; a breakdown needs a partition family linked to `reports`.
-  ['receiptConfirmed'],
-  ['feedbackWithinWeek'],
-  ['feedbackInappropriate'],
-  ['protectionInTime'],
-  ['reportsBeforeHoliday'],
-  ['byPrincipal'],
-  ['repeatReports'],
+  ...subsets.map(([whole, part]) => [whole, part, complementKey(whole, part)]),
 ];
 export const consultationKeys = new Set<string>([
   'consultations',
@@ -164,6 +177,9 @@ export const consultationKeys = new Set<string>([
   'consultNoOutcome',
   'ledToReport',
 ]);
+
+/** The never-printed count behind childrenFirstTime (reports − repeat reports), protected in the pattern. */
+const firstTimeKey = complementKey('reports', 'repeatReports');
 
 /** The count a time figure rests on: shown only when that count is shown (and at least 5 cases). */
 const restsOn: Record<DurationMeasure, CountKey> = {
@@ -395,7 +411,7 @@ export function makeStatistics({
       hist: Map<DurationMeasure, Map<number, number>> | undefined,
       pupilsOf: number | undefined,
     ): StatRow => {
-      const cells = pattern.cells(countKeys, schools, category, fromMonth, toMonth);
+      const cells = pattern.cells([...countKeys, firstTimeKey], schools, category, fromMonth, toMonth);
       const counts = Object.fromEntries(
         countKeys.map((k, i) => [k, cells[i]!.state === 'shown' ? { n: cells[i]!.value } : { suppressed: cells[i]!.state }]),
       ) as Record<CountKey, CountCell>;
@@ -414,11 +430,16 @@ export function makeStatistics({
           ? { value: Math.round(10 * f(h)) / 10 }
           : { hidden: true };
       };
-      /** A count less a shown part of it: shown when both are, and it is at least 5. */
-      const difference = (whole: CountKey, part: CountKey): DerivedCell => {
-        const a = shownN(whole);
-        const b = shownN(part);
-        return a !== undefined && b !== undefined && a - b >= MIN_CELL ? { value: a - b } : { hidden: true };
+      /**
+       * Reports less repeat reports (children reported for the first time): shown when both are and
+       * the pattern shows it, a protected count of its own (issue 24: a small one was read off the
+       * two printed figures while this one printed "..").
+       */
+      const firstTime = (): DerivedCell => {
+        const c = cells[countKeys.length]!;
+        return shownN('reports') !== undefined && shownN('repeatReports') !== undefined && c.state === 'shown'
+          ? { value: c.value }
+          : { hidden: true };
       };
       const med = (measure: DurationMeasure) => stat(measure, histogramMedian);
       const p90 = (measure: DurationMeasure) => stat(measure, (h) => histogramPercentile(h, 0.9));
@@ -444,7 +465,7 @@ export function makeStatistics({
         draftToSendHoursMedian: med('draftToSendHours'),
         draftToSendHoursP90: p90('draftToSendHours'),
         shareByPrincipal: share('byPrincipal', 'reports'),
-        childrenFirstTime: difference('reports', 'repeatReports'),
+        childrenFirstTime: firstTime(),
         reportsPer100Pupils: per100(shownN('reports'), pupilsOf),
       };
       return { key, label, counts, derived };

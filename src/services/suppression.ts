@@ -26,9 +26,25 @@
  *
  * The counts of a family with a sum rule (decisions = opened + not opened + already ongoing;
  * consultations = their four outcomes) share one pattern, so the rule gives nothing away either.
+ * A count that is part of another in every cell (reports by a principal of reports) is a family
+ * [whole, part, whole − part]: the complement (`complementKey`) is never printed, but it is a count
+ * about children too (reports by other staff; 19 reports and 16 decisions printed gave 3 reports
+ * without a decision, issue 24), so its boxes of 1-4 are sensitive and get cycles like the others.
+ * A count may sit in several families (reports in each of its parts'); it is shown only where none
+ * of them hides it.
  */
 
 export const MIN_CELL = 5;
+
+/** The never-printed count whole − part of a subset pair, as a key of a family: [whole, part, complementKey(whole, part)]. */
+export const complementKey = (whole: string, part: string): string => `${whole}\\${part}`;
+
+/** A row's count of a key: a complement is worked out from its whole and part. */
+function countOf(counts: Record<string, number>, key: string): number {
+  const cut = key.indexOf('\\');
+  if (cut < 0) return counts[key] ?? 0;
+  return (counts[key.slice(0, cut)] ?? 0) - (counts[key.slice(cut + 1)] ?? 0);
+}
 
 export interface Leaf {
   school: string;
@@ -107,6 +123,13 @@ class FamilyPattern {
     private readonly cats: number[],
     /** How many keys: the first is the sum of the others when there are several. */
     private readonly keys: number,
+    /**
+     * A subset family [whole, part, whole − part]: the complement is never printed, and a part or
+     * whole not shown prints "..", which says nothing of it (0 or more; the part is at most the
+     * whole anyway). The row rules read it so, not as 5 or more, so that a small complement hides
+     * the part (its partner) and leaves the whole (reports) shown; the audit checks the bounds.
+     */
+    private readonly subset = false,
   ) {}
 
   /** The count of key `k` (index in the family) over a box. */
@@ -348,6 +371,7 @@ class FamilyPattern {
     if (this.keys === 1 || k === 0) return false;
     const bounds = (key: number): [number, number] => {
       const n = this.value(key, box);
+      if (this.subset) return key === 2 || n < MIN_CELL || this.hit(key, box) ? [0, Infinity] : [n, n];
       return n < MIN_CELL ? [0, MIN_CELL - 1] : this.hit(key, box) ? [MIN_CELL, Infinity] : [n, n];
     };
     let [lo, hi] = bounds(0);
@@ -465,7 +489,15 @@ class FamilyPattern {
           for (const j of comps) {
             if (j === kx) continue;
             const p = parts[j]!;
-            const [min, max] = p < MIN_CELL ? [0, MIN_CELL - 1] : j === partner ? [MIN_CELL, Infinity] : [p, p];
+            const [min, max] = this.subset
+              ? j === 1 || j === partner || p < MIN_CELL
+                ? [0, Infinity]
+                : [p, p]
+              : p < MIN_CELL
+                ? [0, MIN_CELL - 1]
+                : j === partner
+                  ? [MIN_CELL, Infinity]
+                  : [p, p];
             lo -= max;
             hi -= min;
           }
@@ -537,6 +569,10 @@ class FamilyPattern {
       others.slice(0, 12).forEach((y, j) => schoolOptions.push([rx, y, i + 1 + j]));
       // (A point in schools would hide every set holding the school, the municipality among them.)
     });
+    // A subset family, where no pair of schools has the room: a point in schools with a pair in
+    // parts (it hides the part in every set holding the school, the municipality among them, but
+    // never the whole), rather than a cycle without room.
+    if (this.subset && chosen.ry >= 0) schoolOptions.push([chosen.rx, -1, 16]);
     // The month inside: the chosen one, or another of the range with the most cases.
     const monthOptions: Option[] = [[chosen.mx, chosen.my, 0]];
     const monthCases = (x: number) => this.leafTotals(box.c, x, x).reduce((sum, v, l) => sum + (m[l] ? v : 0), 0);
@@ -573,6 +609,8 @@ class FamilyPattern {
             // A point in schools and months moves the municipality's total of every period holding
             // the month, unless a pair in categories or parts cancels it there.
             if (noMonthPoint && my < 0 && cy < 0 && ky < 0) continue;
+            // A point in schools only with a pair in parts: it never moves the whole (reports).
+            if (ry < 0 && chosen.ry >= 0 && ky < 0) continue;
             const cost = a + b + c + d;
             if (cost >= bestCost) continue;
             const z = { kx, ky, rx, ry, cx, cy, mx, my };
@@ -638,7 +676,8 @@ const leafKey = (l: Leaf) => `${l.school}\u001f${l.district}\u001f${l.type}`;
  */
 export class SuppressionPattern {
   private readonly cube: Cube;
-  private readonly families = new Map<string, { pattern: FamilyPattern; index: number; noCategory: boolean }>();
+  /** Each count's families (a count may sit in several: reports in each subset family of its parts'). */
+  private readonly families = new Map<string, Array<{ pattern: FamilyPattern; index: number; noCategory: boolean }>>();
   private readonly catIndex = new Map<string, number>();
   private readonly leafIndex = new Map<string, number>();
 
@@ -728,11 +767,11 @@ export class SuppressionPattern {
       const K = fam.length;
       const prefix = fam.map(() => new Float64Array(L * C * M1));
       present.forEach((r, j) => {
-        for (let i = 0; i < K; i++) prefix[i]![at[j]!]! += r.counts[fam[i]!] ?? 0;
+        for (let i = 0; i < K; i++) prefix[i]![at[j]!]! += countOf(r.counts, fam[i]!);
       });
       for (const p of prefix)
         for (let base = 0; base < L * C * M1; base += M1) for (let i = 1; i <= M; i++) p[base + i]! += p[base + i - 1]!;
-      const pattern = new FamilyPattern(this.cube, prefix, famCats, K);
+      const pattern = new FamilyPattern(this.cube, prefix, famCats, K, K === 3 && fam[2]!.includes('\\'));
       const familyTotal = (b: Box) => {
         let sum = 0;
         for (let i = 0; i < K; i++) sum += pattern.value(i, b);
@@ -813,13 +852,11 @@ export class SuppressionPattern {
         if (j % 8 === 7) yield;
       }
       pattern.settle();
-      fam.forEach((k, index) =>
-        this.families.set(k, {
-          pattern,
-          index,
-          noCategory: fam.some((f) => noCategory.has(f)),
-        }),
-      );
+      fam.forEach((k, index) => {
+        let of = this.families.get(k);
+        if (!of) this.families.set(k, (of = []));
+        of.push({ pattern, index, noCategory: fam.some((f) => noCategory.has(f)) });
+      });
       yield;
     }
   }
@@ -880,12 +917,13 @@ export class SuppressionPattern {
     where: ReturnType<SuppressionPattern['box']>,
     category: string | undefined,
   ): { value: number; state: CellState } {
-    const fam = this.families.get(key);
-    if (!fam) throw new Error(`no pattern for ${key}`);
+    const fams = this.families.get(key);
+    if (!fams) throw new Error(`no pattern for ${key}`);
+    const fam = fams[0]!;
     if (!where) return { value: 0, state: 'under5' };
     let c = -1;
     if (category !== undefined) {
-      if (fam.noCategory) return { value: 0, state: 'under5' };
+      if (fams.some((f) => f.noCategory)) return { value: 0, state: 'under5' };
       const ci = this.catIndex.get(category);
       if (ci === undefined) return { value: 0, state: 'under5' };
       c = ci;
@@ -894,15 +932,13 @@ export class SuppressionPattern {
     const box: Box = { r: where.r, c, a: where.a, b: where.b };
     const value = fam.pattern.value(fam.index, box);
     if (value < MIN_CELL) return { value, state: 'under5' };
-    return { value, state: fam.pattern.hit(fam.index, box) ? 'protects' : 'shown' };
+    // Hidden where any of its families hides it.
+    return { value, state: fams.some((f) => f.pattern.hit(f.index, box)) ? 'protects' : 'shown' };
   }
 
   /** How many protecting cycles (for the log). */
   get size(): number {
-    return (
-      new Set([...this.families.values()].map((f) => f.pattern)).size &&
-      [...new Set([...this.families.values()].map((f) => f.pattern))].reduce((s, p) => s + p.cycles.length, 0)
-    );
+    return [...new Set([...this.families.values()].flatMap((fs) => fs.map((f) => f.pattern)))].reduce((s, p) => s + p.cycles.length, 0);
   }
 }
 

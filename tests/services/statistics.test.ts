@@ -123,11 +123,11 @@ describe('statistics for committees', () => {
     const year = () => instance.figures({ aadObjectId: STATISTICIAN }, { period: { kind: 'year', year: 2026 }, groupBy: 'school' });
     instance.warm();
     await waitFor(1);
-    const before = row(await year(), 'ekbacken').counts.reports;
+    const before = (await year()).total.counts.reports;
     await anotherInstanceAddsTen();
     await waitFor(2);
     assert.equal(workedOut(), 2, 'worked out again without a view');
-    const after = row(await year(), 'ekbacken').counts.reports;
+    const after = (await year()).total.counts.reports;
     assert.equal(workedOut(), 2, 'the view used it');
     assert.ok(
       'n' in before && 'n' in after && after.n === before.n + 10,
@@ -153,10 +153,10 @@ describe('statistics for committees', () => {
       staleAfterMs: 0,
     });
     const year = () => instance.figures({ aadObjectId: STATISTICIAN }, { period: { kind: 'year', year: 2026 }, groupBy: 'school' });
-    const before = row(await year(), 'ekbacken').counts.reports;
+    const before = (await year()).total.counts.reports;
     assert.ok('n' in before, 'the first view waits for the first pattern (there is no other)');
     await anotherInstanceAddsTen();
-    const stale = row(await year(), 'ekbacken').counts.reports;
+    const stale = (await year()).total.counts.reports;
     assert.deepEqual(
       stale,
       before,
@@ -165,7 +165,7 @@ describe('statistics for committees', () => {
     assert.ok(lines.some((l) => l.includes('"statistics.pattern.stale"')));
     for (let i = 0; i < 300 && lines.filter((l) => l.includes('"statistics.pattern"')).length < 2; i++)
       await new Promise((r) => setTimeout(r, 10));
-    const after = row(await year(), 'ekbacken').counts.reports;
+    const after = (await year()).total.counts.reports;
     assert.ok('n' in after && after.n === before.n + 10, `the newest once it is worked out (${JSON.stringify(after)})`);
     instance.stop();
   });
@@ -189,7 +189,7 @@ describe('statistics for committees', () => {
         'decidedWithin14',
         'jointMeetings',
       ]),
-      ['8', '..', '6', '..', '5', '..', '..', '..', '5'],
+      ['..', '..', '..', '..', '5', '..', '..', '..', '5'],
     );
     assert.deepEqual(
       why(ek, [
@@ -203,9 +203,14 @@ describe('statistics for committees', () => {
         'decidedWithin14',
         'jointMeetings',
       ]),
-      ['8', 'protects', '6', 'protects', '5', 'under5', 'under5', 'under5', '5'],
+      ['protects', 'protects', 'protects', 'protects', '5', 'under5', 'under5', 'under5', '5'],
       'small and protecting alike print "..", the reasons stay apart inside',
     );
+    // Issue 24: a part of a count is protected with the rest of it (whole − part), so no small rest
+    // is read off two printed figures. Reports 8: Solstrålen's 3 reports all asked for feedback, so
+    // its requests cannot move without its reports, and only Ekbacken has other requests to move
+    // against (before, 8 beside joint meetings 5 gave 3 reports without a meeting offered). Feedback
+    // given 6: Solstrålen's 3 requests, none answered, are such a rest too.
     // Decisions: 7 beside opened 5 would say not opened + already ongoing = 2, so not opened (2) at most 2 (issue 24): the total is hidden.
     // Feedback requested: Södra's 3 (all Solstrålen's) would be 9 - 6 if Ekbacken's 6 were shown beside the total.
     assert.deepEqual(
@@ -222,26 +227,28 @@ describe('statistics for committees', () => {
     const d = ek.derived;
     assert.equal(showDerived(d.shareFeedbackRequested), '..', 'rests on a hidden count');
     assert.equal(showDerived(d.shareFeedbackGiven), '..', 'rests on a hidden count');
-    assert.equal(showDerived(d.feedbackDaysMedian, 1), '10.5', 'days 3,6,9,12,15,18');
-    assert.equal(showDerived(d.receiptHoursMedian, 1), '4.5', 'hours 1..8');
-    assert.equal(showDerived(d.receiptHoursP90, 1), '8.0', 'nearest rank: the 8th of 8');
-    assert.equal(showDerived(d.protectionHoursMedian, 1), '9.0');
-    assert.equal(showDerived(d.protectionHoursP90, 1), '16.0');
+    // Times rest on the count they are over: hidden with it (feedback given; reports).
+    assert.equal(showDerived(d.feedbackDaysMedian, 1), '..', 'days 3,6,9,12,15,18, over the hidden feedback given');
+    assert.equal(showDerived(d.receiptHoursMedian, 1), '..', 'hours 1..8, over the hidden reports');
+    assert.equal(showDerived(d.receiptHoursP90, 1), '..');
+    assert.equal(showDerived(d.protectionHoursMedian, 1), '..');
+    assert.equal(showDerived(d.protectionHoursP90, 1), '..');
     assert.equal(showDerived(d.decisionDaysMedian, 1), '..', 'rests on the hidden decisions (days 3,6,...,21)');
     assert.equal(showDerived(d.decisionDaysP90, 1), '..');
     assert.equal(showDerived(d.shareWithin14), '..', '4 of 7 within 14 days: the count is under 5, so the share is not shown either');
     assert.equal(showDerived(d.firstAnswerHoursMedian, 1), '3.0');
     assert.equal(showDerived(d.shareLedToReport), '..');
 
-    // Solstrålen's 3 is under 5; Lyran's 6 is hidden too, or 17 - 8 - 6 would give Solstrålen away.
+    // Solstrålen's 3 is under 5; Lyran's 6 is hidden too, or 17 - 8 - 6 would give Solstrålen away
+    // (and Ekbacken's 8 for its requests, above).
     assert.deepEqual(
       s.rows.map((r) => show(r.counts.reports)),
-      ['8', '..', '..'],
+      ['..', '..', '..'],
       'one mark for both: "<5" beside ".." would tell at most 4 from at least 5',
     );
     assert.deepEqual(
       s.rows.map((r) => why(r, ['reports'])[0]),
-      ['8', 'under5', 'protects'],
+      ['protects', 'under5', 'protects'],
     );
     assert.equal(
       show(s.total.counts.reports),
@@ -306,7 +313,10 @@ describe('statistics for committees', () => {
       own.rows.map((r) => r.key),
       ['ekbacken'],
     );
-    assert.equal(show(own.total.counts.reports), '8');
+    // Ekbacken's 8 is hidden for the municipality's pattern (one pattern for every viewer): the
+    // principal sees the same "..", and their own figures that are shown.
+    assert.equal(show(own.total.counts.reports), '..');
+    assert.equal(show(own.total.counts.receiptConfirmed), '8');
     assert.deepEqual(
       own.cycle.map((c) => c.schoolId),
       ['ekbacken'],
@@ -345,10 +355,10 @@ describe('statistics from the command line (npm run report)', () => {
     assert.deepEqual(
       lines.slice(3).map((l) => l.split(';').slice(0, 5)),
       [
-        ['Ekbackens skola', '8', '..', '6', '..'],
+        ['Ekbackens skola', '..', '..', '..', '..'],
         ['Förskolan Solstrålen', '..', '..', '..', '..'],
         ['Friskolan Lyran', '..', '..', '..', '..'],
-        ['Totalt', '17', '9', '6', '..'],
+        ['Totalt', '17', '9', '..', '..'],
       ],
     );
   });

@@ -22,7 +22,25 @@ export interface Figure {
 
 export interface Target {
   cells: number[];
+  /** Each cell's coefficient (a complement, whole − part: +1 and −1); 1 for every cell when absent. */
+  values?: number[];
   label: string;
+}
+
+/** Something else the attacker knows: lo ≤ Σ values·cells ≤ hi (a part is at most its whole in every base cell). */
+export interface Inequality {
+  cells: number[];
+  values: number[];
+  lo: number;
+  hi: number;
+}
+
+/** A target's cells and coefficients, each cell once (a cell listed twice adds up). */
+function coefficients(t: Target): { cells: number[]; values: number[] } {
+  const sum = new Map<number, number>();
+  t.cells.forEach((c, i) => sum.set(c, t.values ? (sum.get(c) ?? 0) + t.values[i]! : 1));
+  const cells = [...sum.keys()].filter((c) => sum.get(c) !== 0).sort((a, b) => a - b);
+  return { cells, values: cells.map((c) => sum.get(c)!) };
 }
 
 export interface Range {
@@ -41,7 +59,13 @@ export function boundsOf(text: string): [number, number] {
 let highs: Awaited<ReturnType<typeof loadHighs>> | undefined;
 
 /** Every target's range under every printed figure; `cellCount` base cells, each 0 or more. */
-export async function ranges(cellCount: number, figures: Figure[], targets: Target[], explain = false): Promise<Range[]> {
+export async function ranges(
+  cellCount: number,
+  figures: Figure[],
+  targets: Target[],
+  explain = false,
+  inequalities: Inequality[] = [],
+): Promise<Range[]> {
   highs ??= await loadHighs();
   const h = highs;
   const inf = h.infinity;
@@ -62,6 +86,8 @@ export async function ranges(cellCount: number, figures: Figure[], targets: Targ
     model.addVars(new Float64Array(cellCount), new Float64Array(cellCount).fill(inf));
     for (const { cells, lo, hi } of rows.values())
       model.addRow(lo, hi === Infinity ? inf : hi, { indices: cells, values: cells.map(() => 1) });
+    for (const { cells, values, lo, hi } of inequalities)
+      model.addRow(lo === -Infinity ? -inf : lo, hi === Infinity ? inf : hi, { indices: cells, values });
     const out: Range[] = [];
     const solve = (sense: 'minimize' | 'maximize') => {
       model.changeObjectiveSense(h.constants.objectiveSense[sense]);
@@ -73,11 +99,8 @@ export async function ranges(cellCount: number, figures: Figure[], targets: Targ
       return model.getObjectiveValue();
     };
     for (const t of targets) {
-      const cells = [...new Set(t.cells)].sort((a, b) => a - b);
-      model.changeColsCost(
-        { kind: 'set', indices: cells },
-        cells.map(() => 1),
-      );
+      const { cells, values } = coefficients(t);
+      model.changeColsCost({ kind: 'set', indices: cells }, values);
       const min = solve('minimize');
       // Which printed figures bound the target (their duals): what the attacker combined.
       const why = (sense: string) => {
@@ -85,7 +108,8 @@ export async function ranges(cellCount: number, figures: Figure[], targets: Targ
         const list = [...rows.values()];
         console.log(
           `${t.label}, ${sense}:`,
-          list.flatMap((r, i) => (Math.abs(dual[i]!) > 1e-9 ? [`${+dual[i]!.toFixed(3)} × ${r.label}`] : [])).join('; '),
+          list.flatMap((r, i) => (Math.abs(dual[i]!) > 1e-9 ? [`${+dual[i]!.toFixed(3)} × ${r.label}`] : [])).join('; ') +
+            ([...dual].slice(list.length).some((d) => Math.abs(d) > 1e-9) ? ' + part ≤ whole in base cells' : ''),
         );
       };
       if (explain && min > 1 + 1e-6) why('min');
@@ -104,9 +128,15 @@ export async function ranges(cellCount: number, figures: Figure[], targets: Targ
 }
 
 /** The targets an attacker narrows: a range that no longer holds both 1 and 4. */
-export async function narrowed(cellCount: number, figures: Figure[], targets: Target[], explain = false): Promise<string[]> {
+export async function narrowed(
+  cellCount: number,
+  figures: Figure[],
+  targets: Target[],
+  explain = false,
+  inequalities: Inequality[] = [],
+): Promise<string[]> {
   const eps = 1e-6;
-  return (await ranges(cellCount, figures, targets, explain))
+  return (await ranges(cellCount, figures, targets, explain, inequalities))
     .filter((r) => r.min > 1 + eps || r.max < 4 - eps)
     .map((r) => `${r.label}: ${+r.min.toFixed(3)}-${+r.max.toFixed(3)}`);
 }
