@@ -1,11 +1,16 @@
-/** The intake unit's team and reports channel (config/example.yaml), shared by the protocol tests. */
+/** The intake unit's team and reports channel, shared by the tests. */
+import { loadConfig } from '../../src/config';
 import { type TestBot } from './bot';
 import { cardsOf, checkCard } from './cards';
 import { activityOf } from './connector';
-import { as } from './users';
+import { TENANT, as } from './users';
 
-export const TEAM = '19:exempel-ifo-team@thread.tacv2';
-export const REPORTS_CHANNEL = '19:exempel-ifo-anmalningar@thread.tacv2';
+/** The one source: the intake unit in config/example.yaml, the configuration tests/support/bot.ts starts Värna with. */
+const unit = loadConfig({ NODE_ENV: 'test', VARNA_CONFIG: 'config/example.yaml' }).municipality.intakeUnits.find(
+  (u) => u.id === 'ifo-mottagningen',
+)!;
+export const TEAM = unit.teamId;
+export const REPORTS_CHANNEL = unit.reportsChannelId;
 
 /** The channel cards posted to the intake unit's reports channel. */
 export function channelCards(bot: TestBot): any[] {
@@ -26,7 +31,7 @@ export async function intakeReady(bot: TestBot): Promise<void> {
 export const channelConversation = (threadId = 'thread-1') => ({
   conversation: {
     conversationType: 'channel',
-    tenantId: 'e0e0e0e0-1111-4222-8333-444455556666',
+    tenantId: TENANT,
     id: `${REPORTS_CHANNEL};messageid=${threadId}`,
     isGroup: true,
   },
