@@ -7,12 +7,10 @@ import SqliteDatabase from 'better-sqlite3';
 import { ConfigError, loadConfig } from '../../src/config';
 import { startBot, type TestBot } from '../support/bot';
 import { ManualClock } from '../support/clock';
+import { REPORTS_CHANNEL, TEAM } from '../support/intake';
 import { TEST_CHILD, reportInput, submitReport } from '../support/report';
 import { testStoreKind } from '../support/store';
 import { as } from '../support/users';
-
-const TEAM = '19:exempel-ifo-team@thread.tacv2';
-const REPORTS_CHANNEL = '19:exempel-ifo-anmalningar@thread.tacv2';
 
 interface Run {
   status: number | null;

@@ -6,10 +6,10 @@ import { startBot, type TestBot } from '../support/bot';
 import { actionsOf, cardsOf, checkCard, inputsOf, textOf } from '../support/cards';
 import { activityOf, type ConnectorCall } from '../support/connector';
 import { forbid } from '../support/logs';
+import { TEAM } from '../support/intake';
 import { cardBelow, draftIdOf, reportInput, sendValues } from '../support/report';
 import { TENANT, as, type TestUser } from '../support/users';
 
-const TEAM = '19:exempel-ifo-team@thread.tacv2';
 const CHANNEL = '19:exempel-ifo-konsultation@thread.tacv2';
 
 // Test data: Skatteverket's test personnummer, a phone number from PTS's range for fiction.

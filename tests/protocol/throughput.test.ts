@@ -6,12 +6,10 @@ import { foldRollup, rollupDifferences } from '../../src/services/stat-rollup';
 import { startBot, type TestBot } from '../support/bot';
 import { textOf } from '../support/cards';
 import { ManualClock } from '../support/clock';
+import { REPORTS_CHANNEL, TEAM, intakeReady } from '../support/intake';
 import { fillReport, submitReport } from '../support/report';
 import { createTestStore, testStoreKind } from '../support/store';
 import { as } from '../support/users';
-
-const TEAM = '19:exempel-ifo-team@thread.tacv2';
-const REPORTS_CHANNEL = '19:exempel-ifo-anmalningar@thread.tacv2';
 
 /**
  * Issue 20 §3: on PostgreSQL, submits and intake actions do not queue on a row they all write (the
@@ -23,9 +21,7 @@ describe('submits and intake actions at the same time', () => {
   let bot: TestBot;
   beforeEach(async () => {
     bot = await startBot({ clock: new ManualClock('2026-03-02T09:00:00+01:00') });
-    await bot.installTeam(TEAM, as.intake);
-    bot.connector.rosters.set(TEAM, new Set([as.intake.aadObjectId, as.intake2.aadObjectId]));
-    await bot.installPersonal(as.teacher);
+    await intakeReady(bot);
     await bot.installPersonal(as.otherTeacher);
   });
   afterEach(async () => bot.destroy()); // also checks the figures against the rows

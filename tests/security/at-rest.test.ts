@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startBot, type TestBot } from '../support/bot';
 import { ManualClock } from '../support/clock';
+import { TEAM } from '../support/intake';
 import { TEST_CHILD, TEST_OBSERVED, TEST_PNR, TEST_WORDS, fillReport, reportInput, submitReport } from '../support/report';
 import { findInFiles, findInTables } from '../support/scan';
 import { as } from '../support/users';
-
-const TEAM = '19:exempel-ifo-team@thread.tacv2';
 
 /** Everything identifying the child, the family or the concern in the test report. */
 const secrets = [

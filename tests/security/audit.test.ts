@@ -13,12 +13,11 @@ import { openDb } from '../../src/services/store/db';
 import { migrationProvider } from '../../src/services/store/migrations';
 import { startBot, type TestBot } from '../support/bot';
 import { ManualClock } from '../support/clock';
+import { REPORTS_CHANNEL, TEAM } from '../support/intake';
 import { reportInput, submitReport } from '../support/report';
 import { createTestStore, testStoreKind, type TestStore } from '../support/store';
 import { TENANT, as, type TestUser } from '../support/users';
 
-const TEAM = '19:exempel-ifo-team@thread.tacv2';
-const REPORTS_CHANNEL = '19:exempel-ifo-anmalningar@thread.tacv2';
 const KEY_A = Buffer.alloc(32, 0x51).toString('base64');
 const KEY_B = Buffer.alloc(32, 0x52).toString('base64');
 /** The data and index keys of audit:verify's environment (it reads them for the development audit key). */

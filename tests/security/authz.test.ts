@@ -2,22 +2,18 @@ import assert from 'node:assert/strict';
 import { startBot, type TestBot } from '../support/bot';
 import { actionsOf, textOf } from '../support/cards';
 import { ManualClock } from '../support/clock';
+import { REPORTS_CHANNEL, TEAM, channelConversation } from '../support/intake';
 import { TEST_CHILD, draftIdOf, submitReport } from '../support/report';
 import { TENANT, as, type TestUser } from '../support/users';
 
-const TEAM = '19:exempel-ifo-team@thread.tacv2';
 const OTHER_TEAM = '19:annan-ifo-team@thread.tacv2';
-const REPORTS_CHANNEL = '19:exempel-ifo-anmalningar@thread.tacv2';
 const CONSULT_CHANNEL = '19:exempel-ifo-konsultation@thread.tacv2';
 const CONSULT_QUESTION = 'En elev i åk 4 har återkommande blåmärken och vill inte gå hem. Räcker det för en anmälan?';
 const inConsultChannel = (f: Fixture) => ({
   conversation: { conversationType: 'channel', tenantId: TENANT, id: f.consultationThread, isGroup: true },
   channelData: { team: { id: TEAM }, channel: { id: CONSULT_CHANNEL } },
 });
-const inChannel = {
-  conversation: { conversationType: 'channel', tenantId: TENANT, id: `${REPORTS_CHANNEL};messageid=thread-1`, isGroup: true },
-  channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
-};
+const inChannel = channelConversation();
 
 /**
  * Every role the law and the product know (DOMAIN.md): the teacher who reported, a colleague,

@@ -11,16 +11,12 @@ import { startBot, type TestBot } from '../support/bot';
 import { actionsOf, textOf } from '../support/cards';
 import { ManualClock } from '../support/clock';
 import { ConnectorStandIn } from '../support/connector';
+import { TEAM, channelConversation } from '../support/intake';
 import { TEST_CHILD, draftIdOf, submitReport } from '../support/report';
 import { testStoreKind } from '../support/store';
 import { TENANT, as } from '../support/users';
 
-const TEAM = '19:exempel-ifo-team@thread.tacv2';
-const REPORTS_CHANNEL = '19:exempel-ifo-anmalningar@thread.tacv2';
-const inChannel = {
-  conversation: { conversationType: 'channel', tenantId: TENANT, id: `${REPORTS_CHANNEL};messageid=thread-1`, isGroup: true },
-  channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
-};
+const inChannel = channelConversation();
 const QUESTION = 'En elev i åk 4 har återkommande blåmärken och vill inte gå hem. Räcker det för en anmälan?';
 
 const K1 = Buffer.alloc(32, 0x11);

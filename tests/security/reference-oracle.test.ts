@@ -1,15 +1,9 @@
 import assert from 'node:assert/strict';
 import { startBot, type TestBot } from '../support/bot';
 import { ManualClock } from '../support/clock';
+import { TEAM, channelConversation } from '../support/intake';
 import { submitReport } from '../support/report';
 import { TENANT, as } from '../support/users';
-
-const TEAM = '19:exempel-ifo-team@thread.tacv2';
-const REPORTS_CHANNEL = '19:exempel-ifo-anmalningar@thread.tacv2';
-const channelConversation = () => ({
-  conversation: { conversationType: 'channel', tenantId: TENANT, id: `${REPORTS_CHANNEL};messageid=thread-1`, isGroup: true },
-  channelData: { team: { id: TEAM }, channel: { id: REPORTS_CHANNEL } },
-});
 
 /**
  * A non-member must not learn whether a reference exists ("finns inte" against "inte behörighet"),

@@ -12,6 +12,7 @@ import { foldRollup } from '../../src/services/stat-rollup';
 import { TestIdentity } from '../support/identity';
 import { assertInert, textRuns } from '../support/inert';
 import { forbid } from '../support/logs';
+import { REPORTS_CHANNEL, TEAM, intakeReady } from '../support/intake';
 import { TENANT, as, type TestUser } from '../support/users';
 
 /**
@@ -22,8 +23,6 @@ import { TENANT, as, type TestUser } from '../support/users';
  */
 
 const sv = strings('sv');
-const TEAM = '19:exempel-ifo-team@thread.tacv2';
-const REPORTS_CHANNEL = '19:exempel-ifo-anmalningar@thread.tacv2';
 const CONSULT_CHANNEL = '19:exempel-ifo-konsultation@thread.tacv2';
 /** The staff room: a team a teacher added Värna to, not an intake unit's. */
 const STAFF_TEAM = '19:personalrummet-team@thread.tacv2';
@@ -604,9 +603,7 @@ describe('scope: a display name is plain text on the intake card and in "X har r
   let onCard: Record<string, any>;
   before(async () => {
     bot = await startBot({ clock: new ManualClock('2026-03-02T09:00:00+01:00') });
-    await bot.installTeam(TEAM, as.intake);
-    bot.connector.rosters.set(TEAM, new Set([as.intake.aadObjectId, as.intake2.aadObjectId]));
-    await bot.installPersonal(as.teacher);
+    await intakeReady(bot);
     ({ reference } = await submitReport(bot, as.teacher));
     await bot.deliver();
     const report = await bot.services.reports.byReference(reference);

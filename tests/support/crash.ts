@@ -12,11 +12,10 @@ import { TestBot } from './bot';
 import { cardsOf } from './cards';
 import { ManualClock } from './clock';
 import { ConnectorStandIn, activityOf } from './connector';
+import { REPORTS_CHANNEL, TEAM } from './intake';
 import { reportInput, submitReport } from './report';
 import { TENANT, as } from './users';
 
-const TEAM = '19:exempel-ifo-team@thread.tacv2';
-const REPORTS_CHANNEL = '19:exempel-ifo-anmalningar@thread.tacv2';
 const DATA_KEY = Buffer.alloc(32, 11);
 const INDEX_KEY = Buffer.alloc(32, 12);
 
