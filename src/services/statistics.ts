@@ -1,6 +1,6 @@
 import type { Logger } from '../log';
 import type { Clock } from './clock';
-import { NotAllowedError, ValidationError } from './errors';
+import { NotAllowedError, NotReadyError, ValidationError } from './errors';
 import type { Actor } from './actor';
 import type { Directory } from './municipality';
 import { columnOf, foldRollup, onRollupChange, type DurationMeasure } from './stat-rollup';
@@ -220,6 +220,13 @@ export interface StatisticsDeps {
    */
   staleAfterMs?: number;
   /**
+   * How long a view waits for the first pattern after a start, when there is no older one to serve,
+   * before it is told the statistics are being prepared (`NotReadyError`: Teams waits about 5 s for
+   * an answer, and years of figures take longer to work out). The downloads and the command line
+   * wait for it. Default 3.5 s.
+   */
+  firstWaitMs?: number;
+  /**
    * After `warm()`, how often to look for a change made by another instance (another process on
    * the same PostgreSQL: it is not told of this one's changes), to work the pattern out before
    * anyone asks. 0 = never.
@@ -241,6 +248,7 @@ export function makeStatistics({
   warmAfterChanges = false,
   watchMs = 0,
   staleAfterMs = 3000,
+  firstWaitMs = 3500,
 }: StatisticsDeps) {
   const db = store.db;
   const m = directory.municipality;
@@ -271,7 +279,7 @@ export function makeStatistics({
   let cached: { version: number; pattern: SuppressionPattern } | undefined;
   // A view that arrives while the pattern is being worked out waits for that work, not a second copy.
   let working: { version: number; pattern: Promise<SuppressionPattern> } | undefined;
-  async function currentPattern(fold = true): Promise<SuppressionPattern> {
+  async function currentPattern(fold = true, patient = true): Promise<SuppressionPattern> {
     // The changes recorded since the last fold (by any instance) go into the roll-up first.
     if (fold) await foldRollup(db);
     const version = await rollupRows.rollupVersion(db);
@@ -288,7 +296,7 @@ export function makeStatistics({
       pattern = started;
     }
     const older = cached;
-    if (!older) return pattern;
+    if (!older) return patient ? pattern : firstOrNotReady(pattern);
     // An older pattern is there: wait a little for the new one, then serve the older (its own figures).
     const stale = () => {
       log.info(
@@ -306,6 +314,22 @@ export function makeStatistics({
     } finally {
       clearTimeout(timer);
     }
+  }
+  /** The first pattern after a start, if it is ready within `firstWaitMs`; else "being prepared" (it goes on in the background). */
+  async function firstOrNotReady(pattern: Promise<SuppressionPattern>): Promise<SuppressionPattern> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), firstWaitMs)));
+    try {
+      const got = await Promise.race([pattern, late]);
+      if (got) return got;
+    } finally {
+      clearTimeout(timer);
+    }
+    log.info(
+      { event: 'statistics.pattern.preparing' },
+      'statistics view answered "being prepared": the first pattern is not worked out yet',
+    );
+    throw new NotReadyError('statistics');
   }
   async function workOut(version: number): Promise<SuppressionPattern> {
     const started = Date.now();
@@ -391,13 +415,13 @@ export function makeStatistics({
     return out;
   }
 
-  async function compute(query: StatisticsQuery, scope: string[] | undefined): Promise<Statistics> {
+  async function compute(query: StatisticsQuery, scope: string[] | undefined, patient: boolean): Promise<Statistics> {
     const { from, to } = resolvePeriod(query.period);
     const fromMonth = from.slice(0, 7);
     const toMonth = to.slice(0, 7);
     await foldRollup(db);
     const [pattern, times, done] = await Promise.all([
-      currentPattern(false),
+      currentPattern(false, patient),
       durations(query.groupBy, fromMonth, toMonth, scope),
       reminders.doneBySchoolAndTerm(),
     ]);
@@ -563,8 +587,16 @@ export function makeStatistics({
     /** Asked on every welcome turn: answered without building (and throwing) a refusal. */
     mayView: (actor: Pick<Actor, 'aadObjectId'>) =>
       directory.isStatistician(actor.aadObjectId) || directory.schoolsOfPrincipal(actor.aadObjectId).length > 0,
-    /** Figures the actor may see; refused (and audited) for anyone else. */
-    async figures(actor: Pick<Actor, 'aadObjectId'>, query: StatisticsQuery): Promise<Statistics> {
+    /**
+     * Figures the actor may see; refused (and audited) for anyone else. A view in Teams (not
+     * `patient`) that comes before the first pattern after a start is ready gets `NotReadyError`
+     * after `firstWaitMs`; a download (`patient`) waits for it.
+     */
+    async figures(
+      actor: Pick<Actor, 'aadObjectId'>,
+      query: StatisticsQuery,
+      { patient = false }: { patient?: boolean } = {},
+    ): Promise<Statistics> {
       let scope: string[] | undefined;
       try {
         scope = scopeOf(actor);
@@ -586,7 +618,7 @@ export function makeStatistics({
         throw error;
       }
       const started = Date.now();
-      const result = await compute(query, scope);
+      const result = await compute(query, scope, patient);
       log.info(
         {
           event: 'statistics.computed',
@@ -601,7 +633,7 @@ export function makeStatistics({
       return result;
     },
     /** All schools, no actor (the command line for scheduled exports, run by the operator). */
-    forOperator: (query: StatisticsQuery) => compute(query, undefined),
+    forOperator: (query: StatisticsQuery) => compute(query, undefined, true),
   };
 }
 export type StatisticsService = ReturnType<typeof makeStatistics>;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log';
-import { NotAllowedError } from '../../src/services/errors';
+import { NotAllowedError, NotReadyError } from '../../src/services/errors';
 import { directory } from '../../src/services/municipality';
 import { localParts } from '../../src/services/office-hours';
 import {
@@ -136,6 +136,33 @@ describe('statistics for committees', () => {
     // Nothing changed since: no more work.
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(workedOut(), 2);
+    instance.stop();
+  });
+
+  it('tells a view after a start that the statistics are being prepared when the first pattern is not ready in time; a download waits', async () => {
+    const lines: string[] = [];
+    const log = createLogger('info', { write: (line: string) => void lines.push(line) });
+    // firstWaitMs 0: the first pattern is never ready at once (it is worked out in slices), as
+    // years of figures are not within the 5 s Teams waits.
+    const instance = makeStatistics({
+      store,
+      clock: { now: () => now },
+      log,
+      directory: dir,
+      reminders: { doneBySchoolAndTerm: async () => [] },
+      firstWaitMs: 0,
+    });
+    const query = { period: { kind: 'year' as const, year: 2026 }, groupBy: 'school' as const };
+    await assert.rejects(instance.figures({ aadObjectId: STATISTICIAN }, query), NotReadyError, 'nothing to show yet: "being prepared"');
+    assert.ok(lines.some((l) => l.includes('"statistics.pattern.preparing"')));
+    // A download (and the command line) waits for it; the view after that is answered from it.
+    const downloaded = await instance.figures({ aadObjectId: STATISTICIAN }, query, { patient: true });
+    assert.ok('n' in downloaded.total.counts.reports);
+    const viewed = await instance.figures({ aadObjectId: STATISTICIAN }, query);
+    assert.deepEqual(viewed.total, downloaded.total);
+    assert.equal(lines.filter((l) => l.includes('"statistics.pattern"')).length, 1, 'worked out once, not again for each caller');
+    // Still refused (and audited) before anything else for someone without the role.
+    await assert.rejects(instance.figures({ aadObjectId: 'someone-else' }, query), NotAllowedError);
     instance.stop();
   });
 
