@@ -35,6 +35,7 @@
  */
 
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
 export const MIN_CELL = 5;
 
@@ -1023,9 +1024,16 @@ function restoreFamily(kept: Int32Array, at: number, pattern: FamilyPattern, dim
   return at;
 }
 
+let codeHash: string | undefined;
+/** This module's own text (as it runs: the TypeScript or the built JavaScript), hashed once. */
+function ownCode(): string {
+  codeHash ??= createHash('sha256').update(readFileSync(__filename)).digest('hex');
+  return codeHash;
+}
+
 /**
  * What a pattern is worked out from, as one hash: the cube's rows, the families, the school sets
- * (leaves and scopes) and the code that works it out (these classes' own text, so that a changed
+ * (leaves and scopes) and the code that works it out (this module's own text, so that a changed
  * rule never reads a pattern worked out by the old one). Equal fingerprints, equal patterns.
  */
 export function patternFingerprint(
@@ -1036,7 +1044,7 @@ export function patternFingerprint(
   extraLeaves: Leaf[],
 ): string {
   const h = createHash('sha256');
-  h.update(FamilyPattern.toString()).update(SuppressionPattern.toString()).update(restoreFamily.toString());
+  h.update(ownCode());
   h.update(JSON.stringify({ families, noCategory: [...noCategory].sort(), scopes, extraLeaves }));
   const line = (r: CubeRow) =>
     JSON.stringify([
