@@ -19,7 +19,12 @@ import {
 } from './statistics-figures';
 import type { Store } from './store';
 import * as rollupRows from './store/rollup';
-import { MIN_CELL, complementKey, workOutPattern, type CubeRow, type Leaf, type SuppressionPattern } from './suppression';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
+import { MIN_CELL, SuppressionPattern, complementKey, patternFingerprint, workOutPattern, type CubeRow, type Leaf } from './suppression';
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
 
 /**
  * Follow-up statistics for committees and managers: counts, shares and times for a period of whole
@@ -352,8 +357,21 @@ export function makeStatistics({
       district: s.district,
       type: s.type,
     }));
+    const scopes = principalScopes();
+    // Kept by an earlier start (or another instance) for exactly these figures: taken back, not worked out again.
+    const fingerprint = patternFingerprint(cube, families, consultationKeys, scopes, leaves);
+    const kept = await restoreKept(fingerprint, cube, scopes, leaves);
+    if (kept) {
+      if (!cached || cached.version <= version) cached = { version, pattern: kept };
+      log.info(
+        { event: 'statistics.pattern.kept', cells: rows.length, cycles: kept.size, ms: Date.now() - started },
+        'statistics suppression pattern taken back',
+      );
+      return kept;
+    }
     // In slices: years of sparse figures take seconds to work out, and turns go on meanwhile.
-    const pattern = await workOutPattern(cube, families, consultationKeys, principalScopes(), leaves, { signal: stopping.signal });
+    const pattern = await workOutPattern(cube, families, consultationKeys, scopes, leaves, { signal: stopping.signal });
+    await keep(fingerprint, pattern);
     // A pattern of an older version finished later does not replace a newer one.
     if (!cached || cached.version <= version) cached = { version, pattern };
     log.info(
@@ -366,6 +384,36 @@ export function makeStatistics({
       'statistics suppression pattern worked out',
     );
     return pattern;
+  }
+
+  /** The kept pattern with this fingerprint, if there is one and it fits (else it is worked out: nothing lost). */
+  async function restoreKept(
+    fingerprint: string,
+    cube: CubeRow[],
+    scopes: string[][],
+    leaves: Leaf[],
+  ): Promise<SuppressionPattern | undefined> {
+    try {
+      const text = await rollupRows.keptPattern(db, fingerprint);
+      if (!text) return undefined;
+      const bytes = await gunzipAsync(Buffer.from(text, 'base64'));
+      // A copy: an Int32Array needs its bytes at an offset of a multiple of 4.
+      const cycles = new Int32Array(new Uint8Array(bytes).buffer);
+      return SuppressionPattern.restore(cube, families, consultationKeys, scopes, leaves, cycles);
+    } catch (error) {
+      log.warn({ event: 'statistics.pattern.kept.unusable', err: error }, 'the kept statistics pattern could not be used: working it out');
+      return undefined;
+    }
+  }
+  /** Keeps a pattern for the next start (or another instance); a failure only costs that one the work. */
+  async function keep(fingerprint: string, pattern: SuppressionPattern): Promise<void> {
+    try {
+      const cycles = pattern.keep();
+      const packed = await gzipAsync(Buffer.from(cycles.buffer, cycles.byteOffset, cycles.byteLength));
+      await rollupRows.keepPattern(db, fingerprint, packed.toString('base64'), pattern.size, clock.now());
+    } catch (error) {
+      if (!stopping.signal.aborted) log.warn({ event: 'statistics.pattern.keep', err: error }, 'could not keep the statistics pattern');
+    }
   }
 
   const groupOfLeaf = (groupBy: GroupBy, l: Leaf): string =>
