@@ -19,7 +19,7 @@ import { loadConfig } from '../src/config';
 import { createLogger } from '../src/log';
 import { directory } from '../src/services/municipality';
 import { rebuildRollup, trackReport } from '../src/services/stat-rollup';
-import { consultationKeys, countKeys, families, makeStatistics } from '../src/services/statistics';
+import { consultationKeys, countKeys, families, makeStatistics, roleKeys, weekdayKeys } from '../src/services/statistics';
 import { SuppressionPattern, workOutPattern, type CubeRow } from '../src/services/suppression';
 import { openStore, type Store } from '../src/services/store';
 import { median } from './lib';
@@ -220,6 +220,9 @@ export interface PatternResult {
 export async function benchPattern(years = 5, schools = SCHOOLS): Promise<PatternResult> {
   let state = 7;
   const random = (below: number) => (state = (state * 1103515245 + 12345) & 0x7fffffff) % below;
+  // The role groups and weekdays (0171) from a stream of their own, so the other counts stay as they were.
+  let partState = 11;
+  const partRandom = (below: number) => (partState = (partState * 1103515245 + 12345) & 0x7fffffff) % below;
   const rows: CubeRow[] = [];
   for (let month = 0; month < years * 12; month++)
     for (let school = 0; school < schools; school++)
@@ -235,6 +238,11 @@ export async function benchPattern(years = 5, schools = SCHOOLS): Promise<Patter
           counts.feedbackRequested = random(n + 1);
           counts.opened = n > 1 ? 1 : 0;
           counts.decisions = counts.opened;
+          // Each report in one role group and one weekday (Monday to the weekend): partitions of reports.
+          for (let i = 0; i < n; i++) {
+            counts[roleKeys[partRandom(roleKeys.length)]!]!++;
+            counts[weekdayKeys[partRandom(6)]!]!++;
+          }
         }
         rows.push({
           month: `${2021 + Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}`,

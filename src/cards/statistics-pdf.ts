@@ -3,10 +3,13 @@ import {
   countKeys,
   derivedKeys,
   measures,
+  roleKeys,
+  shareOfPart,
   show,
   showDerived,
   statisticsTable,
   suppressionNote,
+  weekdayKeys,
   type CountCell,
   type CountKey,
   type DerivedCell,
@@ -167,6 +170,7 @@ export function statisticsPdf(stats: Statistics, municipality: string): Promise<
   doc.addPage();
   doc.font('bold').fontSize(13).text('Granskningarnas mått (Herrljunga, Eksjö, Kinda, Stockholm)');
   const c = tot.counts;
+  const weekdayParts = weekdayKeys.filter((k): k is Exclude<typeof k, 'weekdayUnknown'> => k !== 'weekdayUnknown');
   const followUp: Array<[string, string]> = [
     [
       'Mottagande bekräftat till anmälaren',
@@ -184,11 +188,21 @@ export function statisticsPdf(stats: Statistics, municipality: string): Promise<
     ],
     ['Anmälda av rektor', `${show(c.byPrincipal)} (${dec(d.shareByPrincipal)} %; resten av annan personal) (Herrljunga, Kinda)`],
     [
+      'Anmälda per roll: rektor / lärare och annan pedagogisk personal / elevhälsan / annan eller okänd roll',
+      `${roleKeys.map((k) => `${show(c[k])} (${dec(d[shareOfPart[k]])} %)`).join(' / ')} (Herrljunga, Kinda)`,
+    ],
+    [
+      'Anmälda per veckodag: måndag / tisdag / onsdag / torsdag / fredag / helg',
+      `${weekdayParts.map((k) => `${show(c[k])} (${dec(d[shareOfPart[k]])} %)`).join(' / ')}; okänd veckodag (gallrade före version 0171) ${show(c.weekdayUnknown)} (Eksjö, Herrljunga)`,
+    ],
+    [
       'Upprepade anmälningar',
       `${show(c.repeatReports)}; barn anmälda för första gången på 12 månader ${showDerived(d.childrenFirstTime, 0)}; anmälningar per 100 elever ${dec(d.reportsPer100Pupils)} (Stockholm)`,
     ],
   ];
   for (const [label, value] of followUp) doc.font('bold').fontSize(9).text(`${label}: `, { continued: true }).font('body').text(value);
+  // Shares on the left; who reports and when, in counts, on the right (issue 24 §2).
+  const sharesTop = doc.y + 10;
   const sharesEnd = chart(
     'Andel av anmälningarna (%)',
     [
@@ -198,10 +212,25 @@ export function statisticsPdf(stats: Statistics, municipality: string): Promise<
       ['Anmälda av rektor', d.shareByPrincipal],
     ],
     40,
-    doc.y + 10,
+    sharesTop,
     370,
   );
-  doc.y = sharesEnd + 10;
+  const ch = t.statistics.charts;
+  const rolesEnd = chart(
+    'Anmälda per roll (antal)',
+    roleKeys.map((k): Bar => [ch.roles[k], c[k]]),
+    430,
+    sharesTop,
+    370,
+  );
+  const weekdaysEnd = chart(
+    'Anmälda per veckodag (antal)',
+    weekdayParts.map((k): Bar => [ch.weekdays[k], c[k]]),
+    430,
+    rolesEnd + 10,
+    370,
+  );
+  doc.y = Math.max(sharesEnd, weekdaysEnd) + 10;
   doc.x = 40;
 
   const table = statisticsTable(stats);
@@ -249,6 +278,8 @@ export function statisticsPdf(stats: Statistics, municipality: string): Promise<
     'reportsPer100Pupils',
     'feedbackAfterDecisionDaysMedian',
   ]);
+  printTable('Tabell: anmälda per roll', ['reports', ...roleKeys, ...roleKeys.map((k) => shareOfPart[k])]);
+  printTable('Tabell: anmälda per veckodag', ['reports', ...weekdayKeys]);
   doc.font('bold').fontSize(13).text('Definitioner');
   for (const m of Object.values(measures))
     doc.font('bold').fontSize(8).text(`${m.title}: `, { continued: true }).font('body').text(m.definition);

@@ -1,4 +1,14 @@
-import { show, showDerived, type CountCell, type DerivedCell, type Statistics, type StatRow } from '../services/statistics-figures';
+import {
+  roleKeys,
+  shareOfPart,
+  show,
+  showDerived,
+  weekdayKeys,
+  type CountCell,
+  type DerivedCell,
+  type Statistics,
+  type StatRow,
+} from '../services/statistics-figures';
 import {
   card,
   choiceInput,
@@ -113,6 +123,9 @@ export function statisticsCard(view: StatisticsCardView, t: Strings): Card {
     [s.headline.firstAnswerHoursMedian, dec(d.firstAnswerHoursMedian)],
     [s.headline.shareLedToReport, pct(d.shareLedToReport)],
   ];
+  // The card shows Monday to the weekend; the few purged before 0171 (weekday unknown) are in the downloads.
+  const roleParts = roleKeys;
+  const weekdayParts = weekdayKeys.filter((k): k is Exclude<typeof k, 'weekdayUnknown'> => k !== 'weekdayUnknown');
   // Issue 24 §2: the measures the audits asked for, each with its count where it has one.
   const withCount = (c: CountCell, share: DerivedCell) => `${show(c)} (${pct(share)})`;
   const followUp: Array<[string, string]> = [
@@ -127,6 +140,9 @@ export function statisticsCard(view: StatisticsCardView, t: Strings): Card {
     [s.headline.beforeHoliday, withCount(tot.counts.reportsBeforeHoliday, d.shareBeforeHoliday)],
     [s.headline.draftToSendHours, pair(d.draftToSendHoursMedian, d.draftToSendHoursP90)],
     [s.headline.byPrincipal, withCount(tot.counts.byPrincipal, d.shareByPrincipal)],
+    // Who reports and when (issue 24 §2): the total row's parts; every group's are in the downloads.
+    [s.headline.byRole, roleParts.map((k) => withCount(tot.counts[k], d[shareOfPart[k]])).join(' / ')],
+    [s.headline.byWeekday, weekdayParts.map((k) => withCount(tot.counts[k], d[shareOfPart[k]])).join(' / ')],
     [s.headline.repeatReports, show(tot.counts.repeatReports)],
     [s.headline.childrenFirstTime, dec0(d.childrenFirstTime)],
     [s.headline.reportsPer100Pupils, dec(d.reportsPer100Pupils)],
@@ -221,6 +237,26 @@ export function statisticsCard(view: StatisticsCardView, t: Strings): Card {
       { type: 'Chart.HorizontalBar', displayMode: 'AbsoluteNoAxis', color: 'categoricalGreen', data: shares.data },
       shares.figures,
       shares.leftOut,
+      t,
+    ),
+  );
+  const byRole = bars(roleParts.map((k) => [ch.roles[k], tot.counts[k]]));
+  charts.push(
+    chartBlock(
+      ch.byRole,
+      { type: 'Chart.VerticalBar', showBarValues: true, colorSet: 'categorical', yAxisTitle: ch.count, data: byRole.data },
+      byRole.figures,
+      byRole.leftOut,
+      t,
+    ),
+  );
+  const byWeekday = bars(weekdayParts.map((k) => [ch.weekdays[k], tot.counts[k]]));
+  charts.push(
+    chartBlock(
+      ch.byWeekday,
+      { type: 'Chart.VerticalBar', showBarValues: true, color: 'categoricalPurple', yAxisTitle: ch.count, data: byWeekday.data },
+      byWeekday.figures,
+      byWeekday.leftOut,
       t,
     ),
   );

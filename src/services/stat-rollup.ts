@@ -47,6 +47,12 @@ export { consultationFactColumns, reportFactColumns, type ConsultationFacts, typ
  * olämplig"; protection assessment by the Stockholm date of its deadline (`protection_due_at`,
  * deadlines.ts); and three flags decided at submit: sent in the 14 days before a school holiday,
  * sent by a principal, and about a child reported in the preceding 12 months (reports.ts).
+ *
+ * Two partitions of `reports` (0171): every report counts in exactly one role group (`roleCount`:
+ * byPrincipal, roleTeaching, roleStudentHealth, roleOther) and in exactly one weekday
+ * (`weekdayCount`: weekdayMon..weekdayFri, weekdayWeekend, by the Stockholm date it was sent), so in
+ * every cell each partition's parts add up to `reports`. weekdayUnknown counts only the reports
+ * purged before 0171 (their weekday was never kept; the migration sets it in the purged record).
  */
 
 const columns = Object.fromEntries(countColumns.map((k) => [k, k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)])) as Record<
@@ -117,6 +123,24 @@ export interface Contribution {
   durations: Array<{ measure: DurationMeasure; bucket: number }>;
 }
 
+/**
+ * Who sent a report (issue 24 §2): its role group's count. The principals' part is "Anmälda av
+ * rektor" (`reporter_principal`, 0170), so the two are one count; the group decided at submit
+ * (reporter-role.ts) sorts the rest. Reports from before 0170 have neither: "annan eller okänd roll".
+ */
+export function roleCount(r: Pick<ReportFacts, 'reporter_principal' | 'reporter_role_group'>): CountColumn {
+  if (r.reporter_principal === 1) return 'byPrincipal';
+  if (r.reporter_role_group === 'teaching') return 'roleTeaching';
+  if (r.reporter_role_group === 'studentHealth') return 'roleStudentHealth';
+  return 'roleOther';
+}
+
+const weekdayCounts = ['weekdayWeekend', 'weekdayMon', 'weekdayTue', 'weekdayWed', 'weekdayThu', 'weekdayFri', 'weekdayWeekend'] as const;
+/** The weekday a report was sent (its Stockholm date; issue 24 §2): Monday to Friday, or the weekend (Saturday and Sunday). */
+export function weekdayCount(receivedAt: string): CountColumn {
+  return weekdayCounts[new Date(`${stockholmDate(receivedAt)}T12:00:00Z`).getUTCDay()]!;
+}
+
 export function reportContribution(r: ReportFacts): Contribution {
   const counts: Partial<Record<CountColumn, number>> = { reports: 1 };
   const durations: Contribution['durations'] = [];
@@ -163,7 +187,9 @@ export function reportContribution(r: ReportFacts): Contribution {
   if (r.draft_started_at)
     durations.push({ measure: 'draftToSendHours', bucket: hourBucket(hoursBetween(r.draft_started_at, r.received_at)) });
   if (r.before_holiday === 1) counts.reportsBeforeHoliday = 1;
-  if (r.reporter_principal === 1) counts.byPrincipal = 1;
+  // Two partitions of the reports (0171): each report counts in exactly one part of each.
+  counts[roleCount(r)] = 1;
+  counts[weekdayCount(r.received_at)] = 1;
   if (r.repeat_child === 1) counts.repeatReports = 1;
   if (r.joint_meeting_offered_at) counts.jointMeetings = 1;
   return {

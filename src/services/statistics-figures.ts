@@ -33,6 +33,18 @@ export const countKeys = [
   'reportsBeforeHoliday',
   'byPrincipal',
   'repeatReports',
+  // Issue 24 §2 (migration 0171): two partitions of reports, each one family in the suppression
+  // pattern (statistics.ts): the role groups (byPrincipal is the principals') and the weekday sent.
+  'roleTeaching',
+  'roleStudentHealth',
+  'roleOther',
+  'weekdayMon',
+  'weekdayTue',
+  'weekdayWed',
+  'weekdayThu',
+  'weekdayFri',
+  'weekdayWeekend',
+  'weekdayUnknown',
 ] as const;
 export type CountKey = (typeof countKeys)[number];
 
@@ -62,8 +74,44 @@ export const derivedKeys = [
   'shareByPrincipal',
   'childrenFirstTime',
   'reportsPer100Pupils',
+  // Issue 24 §2 (0171): the share of each role group and weekday (the principals' is shareByPrincipal).
+  'shareRoleTeaching',
+  'shareRoleStudentHealth',
+  'shareRoleOther',
+  'shareWeekdayMon',
+  'shareWeekdayTue',
+  'shareWeekdayWed',
+  'shareWeekdayThu',
+  'shareWeekdayFri',
+  'shareWeekdayWeekend',
 ] as const;
 export type DerivedKey = (typeof derivedKeys)[number];
+
+/** Who reports (issue 24 §2): the reporter's role groups, a partition of reports (the principals' is byPrincipal). */
+export const roleKeys = ['byPrincipal', 'roleTeaching', 'roleStudentHealth', 'roleOther'] as const satisfies readonly CountKey[];
+/** When staff report (issue 24 §2): the Stockholm weekday sent, a partition of reports (unknown: purged before 0171). */
+export const weekdayKeys = [
+  'weekdayMon',
+  'weekdayTue',
+  'weekdayWed',
+  'weekdayThu',
+  'weekdayFri',
+  'weekdayWeekend',
+  'weekdayUnknown',
+] as const satisfies readonly CountKey[];
+/** The share of reports of each part (none for weekdayUnknown: only the purged). */
+export const shareOfPart = {
+  byPrincipal: 'shareByPrincipal',
+  roleTeaching: 'shareRoleTeaching',
+  roleStudentHealth: 'shareRoleStudentHealth',
+  roleOther: 'shareRoleOther',
+  weekdayMon: 'shareWeekdayMon',
+  weekdayTue: 'shareWeekdayTue',
+  weekdayWed: 'shareWeekdayWed',
+  weekdayThu: 'shareWeekdayThu',
+  weekdayFri: 'shareWeekdayFri',
+  weekdayWeekend: 'shareWeekdayWeekend',
+} as const satisfies Partial<Record<CountKey, DerivedKey>>;
 
 /**
  * A shown count, or why it is not shown: under 5, or hidden to protect another cell. The reason is
@@ -164,6 +212,56 @@ export const measures: Record<CountKey | DerivedKey, { title: string; definition
     definition:
       'Anmälningar om ett barn som redan anmälts under de 12 månaderna före, enligt ett nyckelhashat personnummer (aldrig personnumret), bland de anmälningar Värna ännu har kvar (gallrade räknas inte). Barn utan personnummer räknas aldrig som upprepade. Granskning: Stockholm 2015.',
   },
+  roleTeaching: {
+    title: 'Anmälda av lärare och annan pedagogisk personal',
+    definition:
+      'Anmälningar där anmälaren angav en pedagogisk roll: lärare, förskollärare, fritidspedagog eller annan personal i fritidshem, barnskötare, elevassistent, resursperson, mentor, pedagog, vikarie m.fl. (rektor räknas som rektor, elevhälsans yrken som elevhälsan). En del av Anmälda per roll: rektor + lärare och annan pedagogisk personal + elevhälsan + annan eller okänd roll = anmälningar. Rollen anges fritt i anmälan och sorteras när anmälan skickas; Värna sparar bara rollgruppen, aldrig den angivna texten. Räknas för anmälningar skickade från version 0171. Granskning: Herrljunga 2018, Kinda 2015 (lämnas plikten över till rektor?).',
+  },
+  roleStudentHealth: {
+    title: 'Anmälda av elevhälsan',
+    definition:
+      'Anmälningar där anmälaren angav en roll i elevhälsan enligt skollagen (2010:800) 2 kap. 25 §: skolsköterska, skolläkare, kurator, psykolog, specialpedagog, speciallärare m.fl. En del av Anmälda per roll: rektor + lärare och annan pedagogisk personal + elevhälsan + annan eller okänd roll = anmälningar. Rollen anges fritt i anmälan och sorteras när anmälan skickas; Värna sparar bara rollgruppen, aldrig den angivna texten. Räknas för anmälningar skickade från version 0171. Granskning: Herrljunga 2018, Kinda 2015 (lämnas plikten över till rektor?).',
+  },
+  roleOther: {
+    title: 'Anmälda av annan eller okänd roll',
+    definition:
+      'Anmälningar där anmälarens roll varken är rektor, pedagogisk personal eller elevhälsan, eller inte är känd: hit räknas också anmälningar skickade före version 0171 som inte räknas som anmälda av rektor (för dem sparades ingen roll). En del av Anmälda per roll: rektor + lärare och annan pedagogisk personal + elevhälsan + annan eller okänd roll = anmälningar. Rollen anges fritt i anmälan och sorteras när anmälan skickas; Värna sparar bara rollgruppen, aldrig den angivna texten. Granskning: Herrljunga 2018, Kinda 2015 (lämnas plikten över till rektor?).',
+  },
+  weekdayMon: {
+    title: 'Skickade på måndag',
+    definition:
+      'Anmälningar skickade en måndag (svensk tid, då anmälan skickades). En del av Anmälda per veckodag: måndag + tisdag + onsdag + torsdag + fredag + helg + okänd veckodag = anmälningar. Granskning: Eksjö 2021, Herrljunga 2018 (anmälningar hålls inne till veckans eller terminens slut).',
+  },
+  weekdayTue: {
+    title: 'Skickade på tisdag',
+    definition:
+      'Anmälningar skickade en tisdag (svensk tid, då anmälan skickades). En del av Anmälda per veckodag: måndag + tisdag + onsdag + torsdag + fredag + helg + okänd veckodag = anmälningar. Granskning: Eksjö 2021, Herrljunga 2018 (anmälningar hålls inne till veckans eller terminens slut).',
+  },
+  weekdayWed: {
+    title: 'Skickade på onsdag',
+    definition:
+      'Anmälningar skickade en onsdag (svensk tid, då anmälan skickades). En del av Anmälda per veckodag: måndag + tisdag + onsdag + torsdag + fredag + helg + okänd veckodag = anmälningar. Granskning: Eksjö 2021, Herrljunga 2018 (anmälningar hålls inne till veckans eller terminens slut).',
+  },
+  weekdayThu: {
+    title: 'Skickade på torsdag',
+    definition:
+      'Anmälningar skickade en torsdag (svensk tid, då anmälan skickades). En del av Anmälda per veckodag: måndag + tisdag + onsdag + torsdag + fredag + helg + okänd veckodag = anmälningar. Granskning: Eksjö 2021, Herrljunga 2018 (anmälningar hålls inne till veckans eller terminens slut).',
+  },
+  weekdayFri: {
+    title: 'Skickade på fredag',
+    definition:
+      'Anmälningar skickade en fredag (svensk tid, då anmälan skickades). En del av Anmälda per veckodag: måndag + tisdag + onsdag + torsdag + fredag + helg + okänd veckodag = anmälningar. Granskning: Eksjö 2021, Herrljunga 2018 (anmälningar hålls inne till veckans eller terminens slut).',
+  },
+  weekdayWeekend: {
+    title: 'Skickade på helg',
+    definition:
+      'Anmälningar skickade en lördag eller söndag (svensk tid; de två dagarna tillsammans: helganmälningarna är få, och var dag för sig skulle mest visas som ".."). En del av Anmälda per veckodag: måndag + tisdag + onsdag + torsdag + fredag + helg + okänd veckodag = anmälningar. Granskning: Eksjö 2021, Herrljunga 2018 (anmälningar hålls inne till veckans eller terminens slut).',
+  },
+  weekdayUnknown: {
+    title: 'Skickade okänd veckodag',
+    definition:
+      'Anmälningar som gallrats före version 0171: för dem sparades bara månaden, inte veckodagen. En del av Anmälda per veckodag: måndag + tisdag + onsdag + torsdag + fredag + helg + okänd veckodag = anmälningar. Granskning: Eksjö 2021, Herrljunga 2018 (anmälningar hålls inne till veckans eller terminens slut).',
+  },
   shareFeedbackRequested: { title: 'Andel begärt återkoppling (%)', definition: 'Begärt återkoppling / anmälningar.' },
   shareFeedbackGiven: { title: 'Andel fått återkoppling (%)', definition: 'Fått återkoppling om beslut / begärt återkoppling.' },
   feedbackDaysMedian: {
@@ -241,6 +339,50 @@ export const measures: Record<CountKey | DerivedKey, { title: string; definition
     title: 'Anmälningar per 100 elever',
     definition:
       'Anmälningar under perioden / elever (enligt kommunens inställning pupils per skola) × 100. Visas bara när antalet anmälningar visas och elevantalet är känt för varje skola i raden. Granskning: Stockholm 2015.',
+  },
+  shareRoleTeaching: {
+    title: 'Andel anmälda av lärare och annan pedagogisk personal (%)',
+    definition:
+      'Anmälda av lärare och annan pedagogisk personal / anmälningar. Granskning: Herrljunga 2018, Kinda 2015 (lämnas plikten över till rektor?).',
+  },
+  shareRoleStudentHealth: {
+    title: 'Andel anmälda av elevhälsan (%)',
+    definition: 'Anmälda av elevhälsan / anmälningar. Granskning: Herrljunga 2018, Kinda 2015 (lämnas plikten över till rektor?).',
+  },
+  shareRoleOther: {
+    title: 'Andel anmälda av annan eller okänd roll (%)',
+    definition:
+      'Anmälda av annan eller okänd roll / anmälningar. Granskning: Herrljunga 2018, Kinda 2015 (lämnas plikten över till rektor?).',
+  },
+  shareWeekdayMon: {
+    title: 'Andel skickade på måndag (%)',
+    definition:
+      'Skickade på måndag / anmälningar. Granskning: Eksjö 2021, Herrljunga 2018 (anmälningar hålls inne till veckans eller terminens slut).',
+  },
+  shareWeekdayTue: {
+    title: 'Andel skickade på tisdag (%)',
+    definition:
+      'Skickade på tisdag / anmälningar. Granskning: Eksjö 2021, Herrljunga 2018 (anmälningar hålls inne till veckans eller terminens slut).',
+  },
+  shareWeekdayWed: {
+    title: 'Andel skickade på onsdag (%)',
+    definition:
+      'Skickade på onsdag / anmälningar. Granskning: Eksjö 2021, Herrljunga 2018 (anmälningar hålls inne till veckans eller terminens slut).',
+  },
+  shareWeekdayThu: {
+    title: 'Andel skickade på torsdag (%)',
+    definition:
+      'Skickade på torsdag / anmälningar. Granskning: Eksjö 2021, Herrljunga 2018 (anmälningar hålls inne till veckans eller terminens slut).',
+  },
+  shareWeekdayFri: {
+    title: 'Andel skickade på fredag (%)',
+    definition:
+      'Skickade på fredag / anmälningar. Granskning: Eksjö 2021, Herrljunga 2018 (anmälningar hålls inne till veckans eller terminens slut).',
+  },
+  shareWeekdayWeekend: {
+    title: 'Andel skickade på helg (%)',
+    definition:
+      'Skickade på helg (lördag, söndag) / anmälningar. Granskning: Eksjö 2021, Herrljunga 2018 (anmälningar hålls inne till veckans eller terminens slut).',
   },
 };
 

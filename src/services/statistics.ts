@@ -7,8 +7,11 @@ import { columnOf, foldRollup, onRollupChange, type DurationMeasure } from './st
 import {
   countKeys,
   derivedKeys,
+  roleKeys,
+  shareOfPart,
   show,
   showDerived,
+  weekdayKeys,
   type CountCell,
   type CountKey,
   type DerivedCell,
@@ -39,6 +42,9 @@ export {
   countKeys,
   derivedKeys,
   groupBys,
+  roleKeys,
+  shareOfPart,
+  weekdayKeys,
   show,
   showDerived,
   type CountCell,
@@ -171,6 +177,10 @@ export const subsets: Array<[CountKey, CountKey]> = [
  */
 export const families: string[][] = [
   ['decisions', 'opened', 'notOpened', 'alreadyOngoing'],
+  // Who reports and when (issue 24 §2, 0171): reports = its role groups = its weekdays, in every
+  // cell (stat-rollup.ts `roleCount`, `weekdayCount`). byPrincipal keeps its subset family too.
+  ['reports', ...roleKeys],
+  ['reports', ...weekdayKeys],
   ['consultations', 'consultReport', 'consultNoReportNow', 'consultOtherSupport', 'consultNoOutcome'],
   ...subsets.map(([whole, part]) => [whole, part, complementKey(whole, part)]),
 ];
@@ -513,6 +523,12 @@ export function makeStatistics({
           ? { value: c.value }
           : { hidden: true };
       };
+      /** The share of reports of each role group and weekday (shareByPrincipal among them). */
+      const partShares = () =>
+        Object.fromEntries(Object.entries(shareOfPart).map(([part, key]) => [key, share(part as CountKey, 'reports')])) as Record<
+          (typeof shareOfPart)[keyof typeof shareOfPart],
+          DerivedCell
+        >;
       const med = (measure: DurationMeasure) => stat(measure, histogramMedian);
       const p90 = (measure: DurationMeasure) => stat(measure, (h) => histogramPercentile(h, 0.9));
       const derived: Record<DerivedKey, DerivedCell> = {
@@ -536,7 +552,7 @@ export function makeStatistics({
         shareBeforeHoliday: share('reportsBeforeHoliday', 'reports'),
         draftToSendHoursMedian: med('draftToSendHours'),
         draftToSendHoursP90: p90('draftToSendHours'),
-        shareByPrincipal: share('byPrincipal', 'reports'),
+        ...partShares(),
         childrenFirstTime: firstTime(),
         reportsPer100Pupils: per100(shownN('reports'), pupilsOf),
       };

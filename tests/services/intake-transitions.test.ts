@@ -58,7 +58,7 @@ function reportAt(receivedAt: string, changes: Partial<Report> = {}, content = c
       sealed: 'sealed',
       draftStartedAt: at,
       schoolHolidays: defaultHolidayRules,
-      byPrincipal: false,
+      roleGroup: 'teaching',
       repeatChild: false,
     },
     at,
@@ -105,6 +105,7 @@ describe('the decision date is a Stockholm date (SoL (2025:400) 20 kap. 2 §, 19
       before_holiday: null,
       reporter_principal: null,
       repeat_child: null,
+      reporter_role_group: null,
       ...rowOf(decided),
       feedback_given_at: '2026-04-08T20:00:00.000Z',
     };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Migrator, sql } from 'kysely';
+import { Migrator, sql, type Kysely } from 'kysely';
 import {
   dayBucket,
   foldRollup,
@@ -113,6 +113,9 @@ const op = fc.oneof(
         before_holiday: fc.constantFrom(null, 0, 1),
         reporter_principal: fc.constantFrom(null, 0, 1),
         repeat_child: fc.constantFrom(null, 0, 1),
+        // 0171: the role group, and the time sent (its Stockholm weekday; any day of the week, late evenings too).
+        reporter_role_group: fc.constantFrom(null, 'principal', 'teaching', 'studentHealth', 'otherRole', 'unknown'),
+        received_at: fc.integer({ min: -400, max: 400 }).map(later),
       },
       { requiredKeys: [] },
     ),
@@ -226,9 +229,64 @@ describe('the statistics roll-up', () => {
           }
         }
         assert.deepEqual(await rollupDifferences(store.db), []);
+        await foldRollup(store.db);
+        assert.deepEqual(await partitionBreaks(), []);
       }),
       { numRuns: 25 },
     );
+  });
+
+  /**
+   * The cells where a partition of the reports (0171: the role groups, the weekdays) does not add up
+   * to the reports: the suppression pattern relies on it (one family each, the reports first).
+   */
+  async function partitionBreaks(): Promise<string[]> {
+    const rows = await store.db.selectFrom('stat_counts').selectAll().execute();
+    const out: string[] = [];
+    for (const r of rows) {
+      const n = (v: unknown) => Number(v);
+      const roles = n(r.by_principal) + n(r.role_teaching) + n(r.role_student_health) + n(r.role_other);
+      const days =
+        n(r.weekday_mon) +
+        n(r.weekday_tue) +
+        n(r.weekday_wed) +
+        n(r.weekday_thu) +
+        n(r.weekday_fri) +
+        n(r.weekday_weekend) +
+        n(r.weekday_unknown);
+      if (roles !== n(r.reports) || days !== n(r.reports))
+        out.push(`${r.month}/${r.school_id}/${r.category}: reports ${n(r.reports)}, roles ${roles}, weekdays ${days}`);
+    }
+    return out;
+  }
+
+  it('counts each report in one role group and one Stockholm weekday (0171), the principals\' group being "Anmälda av rektor"', () => {
+    const facts = (receivedAt: string, principal: number | null, group: string | null) => ({
+      ...reportRow('w', 0, receivedAt.slice(0, 7), 'neglect'),
+      received_at: receivedAt,
+      draft_started_at: null,
+      before_holiday: null,
+      reporter_principal: principal,
+      repeat_child: null,
+      reporter_role_group: group,
+    });
+    const parts = (receivedAt: string, principal: number | null = 0, group: string | null = 'teaching') =>
+      Object.keys(reportContribution(facts(receivedAt, principal, group)).counts)
+        .filter((k) => k !== 'reports')
+        .sort();
+    // Friday 3 July 2026 09:00; Saturday 4 July; Sunday 5 July 21:30 UTC is 23:30 Sunday in Stockholm;
+    // 22:30 UTC is 00:30 on Monday 6 July (summer time); in winter, 23:30 UTC Sunday 4 January 2026 is Monday already.
+    assert.deepEqual(parts('2026-07-03T07:00:00.000Z'), ['roleTeaching', 'weekdayFri']);
+    assert.deepEqual(parts('2026-07-04T07:00:00.000Z'), ['roleTeaching', 'weekdayWeekend']);
+    assert.deepEqual(parts('2026-07-05T21:30:00.000Z'), ['roleTeaching', 'weekdayWeekend']);
+    assert.deepEqual(parts('2026-07-05T22:30:00.000Z'), ['roleTeaching', 'weekdayMon']);
+    assert.deepEqual(parts('2026-01-04T23:30:00.000Z'), ['roleTeaching', 'weekdayMon']);
+    assert.deepEqual(parts('2026-07-07T07:00:00.000Z', 0, 'studentHealth'), ['roleStudentHealth', 'weekdayTue']);
+    assert.deepEqual(parts('2026-07-08T07:00:00.000Z', 0, 'otherRole'), ['roleOther', 'weekdayWed']);
+    assert.deepEqual(parts('2026-07-09T07:00:00.000Z', null, null), ['roleOther', 'weekdayThu']);
+    // A principal counts once, in byPrincipal (the principals' group), whatever the group column says.
+    assert.deepEqual(parts('2026-07-09T07:00:00.000Z', 1, 'principal'), ['byPrincipal', 'weekdayThu']);
+    assert.deepEqual(parts('2026-07-09T07:00:00.000Z', 1, null), ['byPrincipal', 'weekdayThu']);
   });
 
   it("keeps issue 24 §2's counts and times of a purged report, and a rebuild agrees", async () => {
@@ -316,8 +374,10 @@ describe('the statistics roll-up', () => {
       await trx.deleteFrom('reports').where('id', 'in', ['p1', 'p3']).execute();
     });
     assert.deepEqual(await rollupDifferences(store.db), [], 'the purged part counts as rows');
+    assert.deepEqual(await partitionBreaks(), [], 'the purged keep their role group and weekday');
     await rebuildRollup(store.db);
     assert.deepEqual(plain(await counts()), want, 'a rebuild from the remaining row and the purged record gives the same figures');
+    assert.deepEqual(await partitionBreaks(), []);
     assert.deepEqual(await times(), wantTimes);
   });
 
@@ -560,6 +620,103 @@ describe('the statistics roll-up', () => {
       ])
       .executeTakeFirstOrThrow();
     assert.deepEqual([total.reports, total.receipt, total.holiday, total.repeats].map(Number), [4, 4, 1, 1]);
+    assert.deepEqual(await rollupDifferences(store.db), []);
+  });
+
+  it('sorts the reports already stored into role groups and weekdays when 0171 migrates, the purged into "other or unknown"', async () => {
+    // A store as 0170 left it: two reports by a principal's flag (1, and null from before 0170), and
+    // the record of three purged reports (one by a principal).
+    await store.close();
+    await place.drop();
+    place = await createTestStore();
+    const old = await openDb(place.url);
+    const migrationTableSchema = old.dialect === 'postgres' ? place.schema : undefined;
+    await new Migrator({
+      db: old.db,
+      provider: migrationProvider,
+      allowUnorderedMigrations: true,
+      ...(migrationTableSchema ? { migrationTableSchema } : {}),
+    }).migrateTo('0170-follow-up-measures');
+    const row = (id: string, receivedAt: string, principal: number | null) => ({
+      ...reportRow(id, 0, receivedAt.slice(0, 7), 'neglect'),
+      received_at: receivedAt,
+      reporter_principal: principal,
+    });
+    // Friday 12 June 2026 and Sunday 14 June 2026 (23:00 Stockholm time).
+    await old.db
+      .insertInto('reports')
+      .values([
+        row('b1', '2026-06-12T08:00:00.000Z', 1),
+        row('b2', '2026-06-14T21:00:00.000Z', null),
+        row('b3', '2026-06-15T08:00:00.000Z', 0),
+      ] as never)
+      .execute();
+    await (old.db as unknown as Kysely<any>)
+      .insertInto('stat_purged_counts')
+      .values({
+        month: '2026-06',
+        school_id: 'ekbacken',
+        district_id: 'norra',
+        school_type: 'municipal',
+        category: 'neglect',
+        reports: 3,
+        by_principal: 1,
+      })
+      .execute();
+    await old.close();
+    store = await openStore(place.url);
+    const groups = await store.db.selectFrom('reports').select(['id', 'reporter_role_group']).orderBy('id').execute();
+    assert.deepEqual(
+      groups.map((g) => [g.id, g.reporter_role_group]),
+      [
+        ['b1', 'principal'],
+        ['b2', 'otherRole'],
+        ['b3', 'otherRole'],
+      ],
+    );
+    const sum = async (table: 'stat_counts' | 'stat_purged_counts') =>
+      Object.fromEntries(
+        Object.entries(
+          await store.db
+            .selectFrom(table)
+            .select((e) => [
+              e.fn.sum<number>('reports').as('reports'),
+              e.fn.sum<number>('by_principal').as('byPrincipal'),
+              e.fn.sum<number>('role_teaching').as('roleTeaching'),
+              e.fn.sum<number>('role_student_health').as('roleStudentHealth'),
+              e.fn.sum<number>('role_other').as('roleOther'),
+              e.fn.sum<number>('weekday_mon').as('weekdayMon'),
+              e.fn.sum<number>('weekday_fri').as('weekdayFri'),
+              e.fn.sum<number>('weekday_weekend').as('weekdayWeekend'),
+              e.fn.sum<number>('weekday_unknown').as('weekdayUnknown'),
+            ])
+            .executeTakeFirstOrThrow(),
+        ).map(([k, v]) => [k, Number(v)]),
+      );
+    assert.deepEqual(await sum('stat_purged_counts'), {
+      reports: 3,
+      byPrincipal: 1,
+      roleTeaching: 0,
+      roleStudentHealth: 0,
+      roleOther: 2,
+      weekdayMon: 0,
+      weekdayFri: 0,
+      weekdayWeekend: 0,
+      weekdayUnknown: 3,
+    });
+    // The roll-up filled again after the migrations: the rows and the purged record.
+    assert.deepEqual(await sum('stat_counts'), {
+      reports: 6,
+      byPrincipal: 2,
+      roleTeaching: 0,
+      roleStudentHealth: 0,
+      roleOther: 4,
+      weekdayMon: 1,
+      weekdayFri: 1,
+      weekdayWeekend: 1,
+      weekdayUnknown: 3,
+    });
+    assert.deepEqual(await partitionBreaks(), []);
     assert.deepEqual(await rollupDifferences(store.db), []);
   });
 });

@@ -20,6 +20,8 @@ import {
   type Statistics,
   type StatRow,
 } from '../../src/services/statistics';
+import { statisticsTable } from '../../src/services/statistics-export';
+import { rebuildRollup } from '../../src/services/stat-rollup';
 import { SuppressionPattern, patternFingerprint, workOutPattern, type CubeRow, type Leaf } from '../../src/services/suppression';
 import { openStore, type Store } from '../../src/services/store';
 import { TEST_AUDIT_KEYS } from '../support/audit';
@@ -339,6 +341,100 @@ describe('statistics for committees', () => {
       ],
     );
     assert.doesNotMatch(JSON.stringify(s), /"n":[0-4]\b/, 'no count under 5 leaves the service');
+  });
+
+  it('breaks the reports down by role group and by Stockholm weekday, each part with its share of the reports (issue 24 §2)', async () => {
+    // 30 reports at Ekbacken in March 2024 (a year of its own: the seeded data is 2026's): 15 by
+    // teaching staff, 10 by elevhälsan, 5 by others; 10 on Mondays, 5 each Tuesday to Friday, and
+    // none at the weekend. 22:30 UTC on Sunday 3 March is 23:30 on Sunday in Stockholm; 23:30 UTC
+    // on Sunday 10 March is 00:30 on Monday 11 March.
+    const sent = [
+      ...Array.from({ length: 9 }, () => '2024-03-04T08:00:00.000Z'),
+      '2024-03-10T23:30:00.000Z',
+      ...['05', '06', '07', '08'].flatMap((d) => Array.from({ length: 5 }, () => `2024-03-${d}T08:00:00.000Z`)),
+    ];
+    const groups = [...Array(15).fill('teaching'), ...Array(10).fill('studentHealth'), ...Array(5).fill('otherRole')] as string[];
+    const ekbacken = dir.school('ekbacken')!;
+    await store.db
+      .insertInto('reports')
+      .values(
+        sent.map((receivedAt, i) => ({
+          id: `w${i}`,
+          reference: `VÄ-2024-${String(i + 1).padStart(5, '0')}`,
+          submission_key: `w${i}`,
+          reporter_aad: 'reporter',
+          reporter_locale: 'sv',
+          school_id: ekbacken.id,
+          district_id: ekbacken.district,
+          school_type: ekbacken.type,
+          intake_unit_id: 'ifo-mottagningen',
+          category: 'neglect',
+          acute: 0,
+          feedback_requested: 0,
+          joint_meeting_wanted: 0,
+          child_key: null,
+          sealed: null,
+          received_at: receivedAt,
+          received_month: '2024-03',
+          protection_due_at: receivedAt,
+          decision_due_at: receivedAt,
+          channel_conversation_id: null,
+          channel_activity_id: null,
+          handler_aad: null,
+          handler_name: null,
+          handler_phone: null,
+          receipt_at: null,
+          protection_at: null,
+          protection_immediate: null,
+          decision: null,
+          decision_date: null,
+          decision_at: null,
+          feedback_inappropriate_at: null,
+          feedback_requested_later_at: null,
+          feedback_given_at: null,
+          joint_meeting_offered_at: null,
+          feedback_sent_unrequested: null,
+          version: 1,
+          purged_at: null,
+          updated_at: receivedAt,
+          reporter_principal: 0,
+          reporter_role_group: groups[i]!,
+        })),
+      )
+      .execute();
+    await rebuildRollup(store.db);
+    const s = await stats.figures({ aadObjectId: STATISTICIAN }, { period: { kind: 'year', year: 2024 }, groupBy: 'school' });
+    const roles: CountKey[] = ['reports', 'byPrincipal', 'roleTeaching', 'roleStudentHealth', 'roleOther'];
+    const days: CountKey[] = ['weekdayMon', 'weekdayTue', 'weekdayWed', 'weekdayThu', 'weekdayFri', 'weekdayWeekend', 'weekdayUnknown'];
+    for (const r of [row(s, 'ekbacken'), s.total]) {
+      assert.deepEqual(cells(r, roles), ['30', '..', '15', '10', '5']);
+      assert.deepEqual(cells(r, days), ['10', '5', '5', '5', '5', '..', '..']);
+      const d = r.derived;
+      assert.deepEqual(
+        [d.shareByPrincipal, d.shareRoleTeaching, d.shareRoleStudentHealth, d.shareRoleOther].map((c) => showDerived(c, 1)),
+        ['..', '50.0', '33.3', '16.7'],
+      );
+      assert.deepEqual(
+        [d.shareWeekdayMon, d.shareWeekdayTue, d.shareWeekdayWed, d.shareWeekdayThu, d.shareWeekdayFri, d.shareWeekdayWeekend].map((c) =>
+          showDerived(c, 1),
+        ),
+        ['33.3', '16.7', '16.7', '16.7', '16.7', '..'],
+      );
+    }
+    // The CSV: the same parts and shares in their own columns (the Excel file and the PDF's tables are this table).
+    const table = statisticsTable(s);
+    const total = table[table.length - 1]!;
+    const col = (title: string) => total[table[0]!.indexOf(title)];
+    assert.deepEqual(
+      [
+        'Anmälda av lärare och annan pedagogisk personal',
+        'Andel anmälda av elevhälsan (%)',
+        'Skickade på måndag',
+        'Andel skickade på fredag (%)',
+        'Skickade på helg',
+      ].map(col),
+      ['15', '33.3', '10', '16.7', '..'],
+    );
   });
 
   it('groups by district, school type and category, and keeps a custom period to its Stockholm days', async () => {

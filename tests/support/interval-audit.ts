@@ -80,12 +80,14 @@ export async function ranges(
     if (row) [row.lo, row.hi] = [Math.max(row.lo, lo), Math.min(row.hi, hi)];
     else rows.set(key, { cells, lo, hi, label: `${f.label ?? key} ${f.text}` });
   }
+  // A ".." says its sum is 0 or more, which every cell being 0 or more says already: such a row
+  // adds nothing but size (most of a breakdown's figures are ".."), so it is left out.
+  const kept = [...rows.values()].filter((r) => r.lo > 0 || r.hi !== Infinity);
   const model = h.createModel();
   try {
     model.options.set({ output_flag: false });
     model.addVars(new Float64Array(cellCount), new Float64Array(cellCount).fill(inf));
-    for (const { cells, lo, hi } of rows.values())
-      model.addRow(lo, hi === Infinity ? inf : hi, { indices: cells, values: cells.map(() => 1) });
+    for (const { cells, lo, hi } of kept) model.addRow(lo, hi === Infinity ? inf : hi, { indices: cells, values: cells.map(() => 1) });
     for (const { cells, values, lo, hi } of inequalities)
       model.addRow(lo === -Infinity ? -inf : lo, hi === Infinity ? inf : hi, { indices: cells, values });
     const out: Range[] = [];
@@ -105,7 +107,7 @@ export async function ranges(
       // Which printed figures bound the target (their duals): what the attacker combined.
       const why = (sense: string) => {
         const dual = model.getSolution().rowDual;
-        const list = [...rows.values()];
+        const list = kept;
         console.log(
           `${t.label}, ${sense}:`,
           list.flatMap((r, i) => (Math.abs(dual[i]!) > 1e-9 ? [`${+dual[i]!.toFixed(3)} × ${r.label}`] : [])).join('; ') +

@@ -4,6 +4,7 @@
  * sees the row's snake_case columns, ISO strings or 0/1 flags. Optional facts are `undefined`
  * while they have not happened (or, for the statistics' facts, before they were stored).
  */
+import type { RoleGroup } from '../reporter-role';
 
 /** Intake's decision on whether to open an investigation (SoL (2025:400) 20 kap. 2 §). */
 export type Outcome = 'opened' | 'notOpened' | 'alreadyOngoing';
@@ -77,6 +78,8 @@ export interface Report {
   reporterPrincipal: boolean | undefined;
   /** The child (by childKey) had a report in the 12 months before this one (0170; decided at submit). */
   repeatChild: boolean | undefined;
+  /** The reporter's role group, never the role's text (0171; decided at submit; reporter-role.ts). */
+  reporterRoleGroup: RoleGroup | undefined;
 }
 
 /** What an intake action or the reporter may change (the rest is fixed at submit). */

@@ -8,6 +8,7 @@ import { decisionDue, protectionDue, stockholmDate, stockholmMonth } from '../de
 import type { IntakeUnit, School } from '../municipality';
 import { isOpen } from '../office-hours';
 import type { ReportContent } from './model';
+import type { RoleGroup } from '../reporter-role';
 import { isBeforeHoliday, type HolidayRules } from '../school-holidays';
 import type { Report } from './report';
 
@@ -28,8 +29,11 @@ export interface Submission {
   draftStartedAt: Date;
   /** The municipality's school holidays (statistics: sent in the 14 days before one). */
   schoolHolidays: HolidayRules;
-  /** A principal, by the municipality file or the role they gave (statistics). */
-  byPrincipal: boolean;
+  /**
+   * The reporter's role group (statistics: who reports), by the municipality file and the role they
+   * gave (`reporterRoleGroup`); 'principal' is also "Anmälda av rektor".
+   */
+  roleGroup: RoleGroup;
   /** The child had another report in the 12 months before this one (statistics). */
   repeatChild: boolean;
 }
@@ -40,14 +44,8 @@ export const referenceYear = (receivedAt: Date): string => stockholmMonth(receiv
 /** A report's reference: VÄ-<year>-<number of that year, five digits>. */
 export const referenceOf = (year: string, n: number): string => `VÄ-${year}-${String(n).padStart(5, '0')}`;
 
-/**
- * Is the reporter a principal (statistics: is the personal duty handed to principals? Herrljunga
- * 2018, Kinda 2019)? A principal of any school in the municipality file, or a role given as rektor
- * or förskolechef (biträdande rektor too: a school leader all the same).
- */
-export function isPrincipalReporter(principalOfSchools: number, role: string): boolean {
-  return principalOfSchools > 0 || /rektor|förskolechef|principal/iu.test(role);
-}
+/** The principal rule ("Anmälda av rektor") lives with the role groups, so that the two always agree. */
+export { isPrincipalReporter } from '../reporter-role';
 
 /**
  * The report received at `now`, with its deadlines and statistics' facts, before its reference
@@ -108,7 +106,8 @@ export function newReport(s: Submission, now: Date): Report {
     // purged earlier report does not change a figure already published.
     draftStartedAt: s.draftStartedAt,
     beforeHoliday: isBeforeHoliday(stockholmDate(now), s.schoolHolidays),
-    reporterPrincipal: s.byPrincipal,
+    reporterPrincipal: s.roleGroup === 'principal',
+    reporterRoleGroup: s.roleGroup,
     // Another report on the same child (keyed hash, under any configured index key) in the 12
     // months before this one, of those Värna still holds (as the intake card's "earlier reports").
     repeatChild: s.repeatChild,

@@ -14,7 +14,8 @@ import type { Outbox } from '../outbox';
 import type { Draft, Drafts } from './drafts';
 import { checkPersonnummer, isComplete, missingSteps, type ReportContent } from './model';
 import type { Records } from './records';
-import { isPrincipalReporter, newReport, referenceOf, referenceYear } from './submission';
+import { newReport, referenceOf, referenceYear } from './submission';
+import { reporterRoleGroup } from '../reporter-role';
 import { markLedToReport, trackReport } from '../stat-rollup';
 import { newId, type Store } from '../store';
 import * as reportRows from '../store/reports';
@@ -95,7 +96,8 @@ export function makeSubmit({ config, store, clock, log, cipher, directory, outbo
               sealed: cipher.seal(key, content, `report:${id}`),
               draftStartedAt: draft.createdAt,
               schoolHolidays: directory.municipality.schoolHolidays,
-              byPrincipal: isPrincipalReporter(directory.schoolsOfPrincipal(actor.aadObjectId).length, c.reporter.reporterRole),
+              // Only the group is stored, never the role's text.
+              roleGroup: reporterRoleGroup(directory.schoolsOfPrincipal(actor.aadObjectId).length, c.reporter.reporterRole),
               // Under every configured index key: during a rotation earlier reports may carry the old one's hash.
               repeatChild: pnr?.ok ? await reportRows.anyReportOnChild(trx, cipher.keyedHashes('child', pnr.normalized), now) : false,
             },

@@ -4,6 +4,7 @@
  * decides what shares a transaction. Reports, drafts and history entries come back as domain shapes
  * (camelCase, real Dates and booleans): the row's columns go no further than this file.
  */
+import { roleGroups, type RoleGroup } from '../reporter-role';
 import type { Report, ReportPatch } from '../reports/report';
 import { newId, type Tx } from './index';
 import type { ReportTable } from './schema';
@@ -13,6 +14,8 @@ const DAY_MS = 86_400_000;
 
 const dateOf = (s: string | null | undefined): Date | undefined => (s ? new Date(s) : undefined);
 const flagOf = (n: number | null | undefined): boolean | undefined => (n === null || n === undefined ? undefined : n === 1);
+const roleGroupOf = (g: string | null | undefined): RoleGroup | undefined =>
+  g !== null && g !== undefined && (roleGroups as readonly string[]).includes(g) ? (g as RoleGroup) : undefined;
 const textOf = (s: string | null | undefined): string | undefined => s ?? undefined;
 
 /** The report a row holds. */
@@ -67,6 +70,7 @@ export function reportOf(r: ReportTable): Report {
     beforeHoliday: flagOf(r.before_holiday),
     reporterPrincipal: flagOf(r.reporter_principal),
     repeatChild: flagOf(r.repeat_child),
+    reporterRoleGroup: roleGroupOf(r.reporter_role_group),
   };
 }
 
@@ -121,6 +125,7 @@ const columnOf: { [K in keyof Report]-?: keyof ReportTable } = {
   beforeHoliday: 'before_holiday',
   reporterPrincipal: 'reporter_principal',
   repeatChild: 'repeat_child',
+  reporterRoleGroup: 'reporter_role_group',
 };
 
 /** A field's value as its column stores it: ISO instants, 0/1 flags, null for nothing. */

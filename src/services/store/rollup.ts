@@ -42,6 +42,7 @@ export const reportFactColumns = [
   'before_holiday',
   'reporter_principal',
   'repeat_child',
+  'reporter_role_group',
 ] as const;
 export type ReportFacts = {
   [K in (typeof reportFactColumns)[number]]: Database['reports'][K];

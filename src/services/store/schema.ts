@@ -164,6 +164,11 @@ export interface ReportTable {
   reporter_principal?: number | null;
   /** 1: the child (by child_key) had a report in the 12 months before this one (0170; decided at submit). */
   repeat_child?: number | null;
+  /**
+   * The reporter's role group: 'principal' | 'teaching' | 'studentHealth' | 'otherRole' (0171; decided
+   * at submit from the role they gave, never the text; reports from before it: principal or otherRole).
+   */
+  reporter_role_group?: string | null;
 }
 
 /** Where one of Värna's own messages about a report landed in Teams (0150), to replace it on purge. */
@@ -351,6 +356,17 @@ export interface StatCountsTable {
   reports_before_holiday: number;
   by_principal: number;
   repeat_reports: number;
+  /** Issue 24 §2 (0171): the reporter's role group (by_principal is the principals') and the weekday sent; each a partition of reports. */
+  role_teaching: number;
+  role_student_health: number;
+  role_other: number;
+  weekday_mon: number;
+  weekday_tue: number;
+  weekday_wed: number;
+  weekday_thu: number;
+  weekday_fri: number;
+  weekday_weekend: number;
+  weekday_unknown: number;
 }
 /** How many cases took `bucket` hours or days (measure), per month × school × category. */
 export interface StatDurationsTable {

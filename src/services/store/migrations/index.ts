@@ -18,6 +18,7 @@ import * as m0140 from './0140-acute-and-handlers';
 import * as m0160 from './0160-statistics-deltas';
 import * as m0161 from './0161-report-reference-sequences';
 import * as m0170 from './0170-follow-up-measures';
+import * as m0171 from './0171-role-and-weekday';
 import * as m0190 from './0190-statistics-pattern';
 
 /**
@@ -49,6 +50,7 @@ export const migrations: Record<string, Migration> = {
   '0160-statistics-deltas': m0160,
   '0161-report-reference-sequences': m0161,
   '0170-follow-up-measures': m0170,
+  '0171-role-and-weekday': m0171,
   '0190-statistics-pattern': m0190,
 };
 
