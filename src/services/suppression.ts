@@ -113,6 +113,34 @@ interface Box {
 
 const termOf = (month: string) => `${month.slice(0, 4)}-${Number(month.slice(5, 7)) <= 6 ? 'VT' : 'HT'}`;
 
+/**
+ * The cells' cases as the cycles over a box moved them (`reach`): a cell not set has its own count.
+ * A typed array stamped with a generation, so that clearing it is one step, not a new map per box.
+ */
+class Residual {
+  private readonly values: Float64Array;
+  private readonly stamps: Uint32Array;
+  private generation = 1;
+  constructor(size: number) {
+    this.values = new Float64Array(size);
+    this.stamps = new Uint32Array(size);
+  }
+  /** Forgets every move. */
+  clear(): void {
+    if (++this.generation === 0xffffffff) {
+      this.stamps.fill(0);
+      this.generation = 1;
+    }
+  }
+  get(id: number): number | undefined {
+    return this.stamps[id] === this.generation ? this.values[id] : undefined;
+  }
+  set(id: number, v: number): void {
+    this.stamps[id] = this.generation;
+    this.values[id] = v;
+  }
+}
+
 /** The pattern of one family of counts over the cube. */
 class FamilyPattern {
   readonly cycles: Cycle[] = [];
@@ -179,6 +207,7 @@ class FamilyPattern {
 
   /** Lets go of what only working the cycles out needed (the pattern is kept until the next change). */
   settle(): void {
+    this.residualUp = this.residualDown = undefined;
     this.leafTotalsOf.clear();
     this.outsideOf.clear();
   }
@@ -276,66 +305,119 @@ class FamilyPattern {
    * solution of everything printed, so an attacker's linear program reaches it too (it may reach
    * further: this is the sure part). `protect` tries a new cycle after them (`along`, not applied).
    */
-  reach(k: number, box: Box, dir: 1 | -1, need: number): { got: number; residual: Map<number, number> } {
-    const residual = new Map<number, number>();
+  reach(k: number, box: Box, dir: 1 | -1, need: number): { got: number; residual: Residual } {
+    // One buffer per direction: `protect` holds the two of a box at once, and nothing else does.
+    const residual = dir === 1 ? (this.residualUp ??= this.newResidual()) : (this.residualDown ??= this.newResidual());
+    residual.clear();
     let got = 0;
     const M = this.cube.dims.M;
     const every = box.r.size === this.cube.dims.L;
     // The buckets may list a cycle more than once: going further along it is allowed too.
-    for (const l of every ? [0] : box.r.list)
+    const list = every ? undefined : box.r.list;
+    for (let li = 0, ln = list ? list.length : 1; li < ln; li++) {
+      const l = list ? list[li]! : 0;
       for (let month = box.a; month <= box.b; month++) {
         const bucket = every ? this.pointsByMonth[month] : this.byLeafMonth[l * M + month];
         if (!bucket) continue;
-        for (const z of bucket) {
-          got += this.along(z, k, box, dir, need - got, residual, true);
+        for (let i = 0; i < bucket.length; i++) {
+          got += this.along(bucket[i]!, k, box, dir, need - got, residual, true);
           if (got >= need) return { got, residual };
         }
       }
+    }
     return { got, residual };
+  }
+  private residualUp: Residual | undefined;
+  private residualDown: Residual | undefined;
+  private newResidual(): Residual {
+    const { L, C, M } = this.cube.dims;
+    return new Residual(this.keys * L * C * M);
   }
 
   /**
    * How far cycle z can take the box's count in direction dir (at most `most`), given the cells'
    * cases as `residual` left them (a cell not in it has its own count); with `apply`, records the move.
    */
-  along(z: Cycle, k: number, box: Box, dir: 1 | -1, most: number, residual: Map<number, number>, apply: boolean): number {
+  along(z: Cycle, k: number, box: Box, dir: 1 | -1, most: number, residual: Residual, apply: boolean): number {
+    if (most <= 0) return 0;
     const s = this.signOver(k, box, z);
-    if (!s || most <= 0) return 0;
+    if (!s) return 0;
     const { L, C, M } = this.cube.dims;
     const M1 = M + 1;
     const nl = z.ry >= 0 ? 2 : 1;
     const nc = z.cy >= 0 ? 2 : 1;
     const nm = z.my >= 0 ? 2 : 1;
-    const nk = this.keys === 1 ? 1 : z.ky >= 0 ? 2 : 1;
+    const one = this.keys === 1;
+    const nk = one ? 1 : z.ky >= 0 ? 2 : 1;
+    const sd = s * dir;
     // Moving the box by dir·t moves along z by s·dir·t: a cell of sign σ changes by σ·s·dir·t.
     let cap = most;
-    for (let pass = 0; pass < (apply ? 2 : 1); pass++)
+    for (let pass = 0; pass < (apply ? 2 : 1); pass++) {
       for (let i = 0; i < nl; i++) {
         const l = i ? z.ry : z.rx;
         for (let j = 0; j < nc; j++) {
           const c = j ? z.cy : z.cx;
           for (let h = 0; h < nm; h++) {
             const x = h ? z.my : z.mx;
+            const at = (l * C + c) * M1 + x;
+            const cell = (l * C + c) * M + x;
             for (let e = 0; e < nk; e++) {
-              const key = this.keys === 1 ? 0 : (e ? z.ky : z.kx) + 1;
-              const id = ((key * L + l) * C + c) * M + x;
-              const sigma = (i + j + h + e) % 2 === 0 ? 1 : -1;
+              const change = ((i + j + h + e) & 1 ? -1 : 1) * sd;
+              if (pass === 0 && change > 0) continue;
+              const key = one ? 0 : (e ? z.ky : z.kx) + 1;
+              const id = key * L * C * M + cell;
               let v = residual.get(id);
               if (v === undefined) {
                 const p = this.prefix[key]!;
-                const at = (l * C + c) * M1 + x;
                 v = p[at + 1]! - p[at]!;
               }
-              const change = sigma * s * dir;
               if (pass === 0) {
-                if (change < 0) cap = Math.min(cap, v);
+                if (v < cap) cap = v;
               } else residual.set(id, v + change * cap);
             }
           }
         }
-        if (pass === 0 && cap <= 0) return 0;
       }
+      if (pass === 0 && cap <= 0) return 0;
+    }
     return cap;
+  }
+
+  /** Can cycle z take the box's count `most` further in direction dir (`along` ≥ `most`, without working out how far)? */
+  goes(z: Cycle, k: number, box: Box, dir: 1 | -1, most: number, residual: Residual): boolean {
+    if (most <= 0) return true;
+    const s = this.signOver(k, box, z);
+    if (!s) return false;
+    const { L, C, M } = this.cube.dims;
+    const M1 = M + 1;
+    const nl = z.ry >= 0 ? 2 : 1;
+    const nc = z.cy >= 0 ? 2 : 1;
+    const nm = z.my >= 0 ? 2 : 1;
+    const one = this.keys === 1;
+    const nk = one ? 1 : z.ky >= 0 ? 2 : 1;
+    const sd = s * dir;
+    // Every cell the move lowers (σ·s·dir < 0) needs `most` cases.
+    for (let i = 0; i < nl; i++) {
+      const l = i ? z.ry : z.rx;
+      for (let j = 0; j < nc; j++) {
+        const c = j ? z.cy : z.cx;
+        for (let h = 0; h < nm; h++) {
+          const x = h ? z.my : z.mx;
+          for (let e = 0; e < nk; e++) {
+            if (((i + j + h + e) & 1 ? -1 : 1) * sd > 0) continue;
+            const key = one ? 0 : (e ? z.ky : z.kx) + 1;
+            let v = residual.get(key * L * C * M + (l * C + c) * M + x);
+            if (v === undefined) {
+              const p = this.prefix[key]!;
+              const at = (l * C + c) * M1 + x;
+              v = p[at + 1]! - p[at]!;
+            }
+            if (v < most) return false;
+          }
+        }
+      }
+    }
+    return true;
   }
 
   /** Does some cycle not cancel over this box for key k (so it is protected, and not published)? */
@@ -522,8 +604,8 @@ class FamilyPattern {
     const ways = n >= 1 && n < MIN_CELL ? { up: this.reach(k, box, 1, up), down: this.reach(k, box, -1, down) } : undefined;
     const enough = (z: Cycle) =>
       !ways ||
-      ((up <= 0 || ways.up.got + this.along(z, k, box, 1, up - ways.up.got, ways.up.residual, false) >= up) &&
-        (down <= 0 || ways.down.got + this.along(z, k, box, -1, down - ways.down.got, ways.down.residual, false) >= down));
+      ((up <= 0 || this.goes(z, k, box, 1, up - ways.up.got, ways.up.residual)) &&
+        (down <= 0 || this.goes(z, k, box, -1, down - ways.down.got, ways.down.residual)));
     // A box of every school too, but there without a point in months that no pair in categories or
     // parts cancels (it would hide the municipality's totals over every period holding that month:
     // the seeded tables lost their year's total): another school with cases, a month pair, or a
@@ -531,7 +613,7 @@ class FamilyPattern {
     // the municipality's repeat reports in May-June, 4, paired at the school with the fewest cases,
     // which had none of them). Where none has the room, the chosen one.
     if (n >= 1 && n < MIN_CELL && !enough(chosen)) {
-      const found = this.roomier(box, chosen, k === 0, keyOptions, enough, box.r.size === L);
+      const found = this.roomier(k, box, chosen, keyOptions, enough, box.r.size === L);
       this.add(found ?? chosen);
       return;
     }
@@ -540,9 +622,9 @@ class FamilyPattern {
 
   /** Of the other choices of a cycle for `box`, the first (least hiding) that `enough` takes. */
   private roomier(
+    k: number,
     box: Box,
     chosen: Cycle,
-    sumKey: boolean,
     keyOptions: number[],
     enough: (z: Cycle) => boolean,
     noMonthPoint = false,
@@ -597,15 +679,23 @@ class FamilyPattern {
     }
     const keyOpts: Option[] = [[chosen.kx, chosen.ky, 0]];
     if (this.keys > 1) {
-      for (const j of keyOptions) keyOpts.push(sumKey ? [j, -1, 1] : [chosen.kx, j, 1]);
+      for (const j of keyOptions) keyOpts.push(k === 0 ? [j, -1, 1] : [chosen.kx, j, 1]);
       if (chosen.ky >= 0) keyOpts.push([chosen.kx, -1, 6]);
     }
+    // In flat columns, one scratch cycle for the candidates (millions of them over years of figures).
+    const flat = (options: Option[]) => Int32Array.from(options.flat());
+    const [so, mo, co, ko] = [flat(schoolOptions), flat(monthOptions), flat(catOptions), flat(keyOpts)];
+    const z: Cycle = { ...chosen };
     let best: Cycle | undefined;
     let bestCost = Infinity;
-    for (const [rx, ry, a] of schoolOptions)
-      for (const [mx, my, b] of monthOptions) {
-        for (const [cx, cy, c] of catOptions)
-          for (const [kx, ky, d] of keyOpts) {
+    for (let s = 0; s < so.length; s += 3) {
+      const [rx, ry, a] = [so[s]!, so[s + 1]!, so[s + 2]!];
+      for (let t = 0; t < mo.length; t += 3) {
+        const [mx, my, b] = [mo[t]!, mo[t + 1]!, mo[t + 2]!];
+        for (let u = 0; u < co.length; u += 3) {
+          const [cx, cy, c] = [co[u]!, co[u + 1]!, co[u + 2]!];
+          for (let v = 0; v < ko.length; v += 3) {
+            const [kx, ky, d] = [ko[v]!, ko[v + 1]!, ko[v + 2]!];
             // A point in schools and months moves the municipality's total of every period holding
             // the month, unless a pair in categories or parts cancels it there.
             if (noMonthPoint && my < 0 && cy < 0 && ky < 0) continue;
@@ -613,10 +703,19 @@ class FamilyPattern {
             if (ry < 0 && chosen.ry >= 0 && ky < 0) continue;
             const cost = a + b + c + d;
             if (cost >= bestCost) continue;
-            const z = { kx, ky, rx, ry, cx, cy, mx, my };
-            if (enough(z)) [best, bestCost] = [z, cost];
+            z.kx = kx;
+            z.ky = ky;
+            z.rx = rx;
+            z.ry = ry;
+            z.cx = cx;
+            z.cy = cy;
+            z.mx = mx;
+            z.my = my;
+            if (enough(z)) [best, bestCost] = [{ ...z }, cost];
           }
+        }
       }
+    }
     return best;
   }
 }
