@@ -310,17 +310,19 @@ class FamilyPattern {
     const residual = dir === 1 ? (this.residualUp ??= this.newResidual()) : (this.residualDown ??= this.newResidual());
     residual.clear();
     let got = 0;
-    const M = this.cube.dims.M;
+    const { C, M } = this.cube.dims;
+    const S = (C + 1) * this.keySlots;
+    const slot = (box.c >= 0 ? box.c : C) * this.keySlots + this.keySlot(k);
     const every = box.r.size === this.cube.dims.L;
     // The buckets may list a cycle more than once: going further along it is allowed too.
     const list = every ? undefined : box.r.list;
     for (let li = 0, ln = list ? list.length : 1; li < ln; li++) {
       const l = list ? list[li]! : 0;
       for (let month = box.a; month <= box.b; month++) {
-        const bucket = every ? this.pointsByMonth[month] : this.byLeafMonth[l * M + month];
+        const bucket = every ? this.pointsByMonth[month * S + slot] : this.byLeafMonth[(l * M + month) * S + slot];
         if (!bucket) continue;
         for (let i = 0; i < bucket.length; i++) {
-          got += this.along(bucket[i]!, k, box, dir, need - got, residual, true);
+          got += this.along(bucket[i]!, k, box, dir, need - got, residual);
           if (got >= need) return { got, residual };
         }
       }
@@ -336,52 +338,56 @@ class FamilyPattern {
 
   /**
    * How far cycle z can take the box's count in direction dir (at most `most`), given the cells'
-   * cases as `residual` left them (a cell not in it has its own count); with `apply`, records the move.
+   * cases as `residual` left them (a cell not in it has its own count); records the move there.
    */
-  along(z: Cycle, k: number, box: Box, dir: 1 | -1, most: number, residual: Residual, apply: boolean): number {
+  along(z: Cycle, k: number, box: Box, dir: 1 | -1, most: number, residual: Residual): number {
     if (most <= 0) return 0;
     const s = this.signOver(k, box, z);
     if (!s) return 0;
     const { L, C, M } = this.cube.dims;
     const M1 = M + 1;
+    const LCM = L * C * M;
     const nl = z.ry >= 0 ? 2 : 1;
     const nc = z.cy >= 0 ? 2 : 1;
     const nm = z.my >= 0 ? 2 : 1;
     const one = this.keys === 1;
     const nk = one ? 1 : z.ky >= 0 ? 2 : 1;
     const sd = s * dir;
+    const { ids, values, changes } = this.cells;
+    let n = 0;
     // Moving the box by dir·t moves along z by s·dir·t: a cell of sign σ changes by σ·s·dir·t.
     let cap = most;
-    for (let pass = 0; pass < (apply ? 2 : 1); pass++) {
-      for (let i = 0; i < nl; i++) {
-        const l = i ? z.ry : z.rx;
-        for (let j = 0; j < nc; j++) {
-          const c = j ? z.cy : z.cx;
-          for (let h = 0; h < nm; h++) {
-            const x = h ? z.my : z.mx;
-            const at = (l * C + c) * M1 + x;
-            const cell = (l * C + c) * M + x;
-            for (let e = 0; e < nk; e++) {
-              const change = ((i + j + h + e) & 1 ? -1 : 1) * sd;
-              if (pass === 0 && change > 0) continue;
-              const key = one ? 0 : (e ? z.ky : z.kx) + 1;
-              const id = key * L * C * M + cell;
-              let v = residual.get(id);
-              if (v === undefined) {
-                const p = this.prefix[key]!;
-                v = p[at + 1]! - p[at]!;
-              }
-              if (pass === 0) {
-                if (v < cap) cap = v;
-              } else residual.set(id, v + change * cap);
+    for (let i = 0; i < nl; i++) {
+      const l = i ? z.ry : z.rx;
+      for (let j = 0; j < nc; j++) {
+        const c = j ? z.cy : z.cx;
+        for (let h = 0; h < nm; h++) {
+          const x = h ? z.my : z.mx;
+          const at = (l * C + c) * M1 + x;
+          const cell = (l * C + c) * M + x;
+          for (let e = 0; e < nk; e++) {
+            const key = one ? 0 : (e ? z.ky : z.kx) + 1;
+            const id = key * LCM + cell;
+            let v = residual.get(id);
+            if (v === undefined) {
+              const p = this.prefix[key]!;
+              v = p[at + 1]! - p[at]!;
             }
+            const change = (i + j + h + e) & 1 ? -sd : sd;
+            if (change < 0 && v < cap) cap = v;
+            ids[n] = id;
+            values[n] = v;
+            changes[n++] = change;
           }
         }
       }
-      if (pass === 0 && cap <= 0) return 0;
     }
+    if (cap <= 0) return 0;
+    for (let q = 0; q < n; q++) residual.set(ids[q]!, values[q]! + changes[q]! * cap);
     return cap;
   }
+  /** `along`'s scratch: the cells of a cycle (at most 2 × 2 × 2 × 2). */
+  private readonly cells = { ids: new Int32Array(16), values: new Float64Array(16), changes: new Int8Array(16) };
 
   /** Can cycle z take the box's count `most` further in direction dir (`along` ≥ `most`, without working out how far)? */
   goes(z: Cycle, k: number, box: Box, dir: 1 | -1, most: number, residual: Residual): boolean {
@@ -423,14 +429,16 @@ class FamilyPattern {
   /** Does some cycle not cancel over this box for key k (so it is protected, and not published)? */
   hit(k: number, box: Box): boolean {
     const m = box.r.members;
-    const M = this.cube.dims.M;
+    const { C, M } = this.cube.dims;
+    const S = (C + 1) * this.keySlots;
+    const slot = (box.c >= 0 ? box.c : C) * this.keySlots + this.keySlot(k);
     // Only a cycle with exactly one of its schools in the box, and exactly one of its months in the
     // range, can fail to cancel: look those up by school and month (a box of every school meets
-    // only the cycles with a single school: looked up by month alone).
+    // only the cycles with a single school: looked up by month alone), and category (`add`).
     const every = box.r.size === this.cube.dims.L;
     for (const l of every ? [0] : box.r.list) {
       for (let month = box.a; month <= box.b; month++) {
-        const bucket = every ? this.pointsByMonth[month] : this.byLeafMonth[l * M + month];
+        const bucket = every ? this.pointsByMonth[month * S + slot] : this.byLeafMonth[(l * M + month) * S + slot];
         if (!bucket) continue;
         for (const z of bucket) {
           const fr = m[z.rx]! - (z.ry >= 0 ? m[z.ry]! : 0);
@@ -466,16 +474,35 @@ class FamilyPattern {
     return lo > 1 || hi < MIN_CELL - 1;
   }
 
-  /** The cycles by each of their schools and months: [leaf * M + month]. */
+  /**
+   * The cycles by each of their schools, months, categories and keys: [(leaf * M + month) * S +
+   * slot], S = (C + 1) × `keySlots`. Only a cycle with category c (or, over a box of every
+   * category, with a single category) and with key k (or, for the sum key, with a single key) can
+   * fail to cancel over a box of category c and key k: the slot of (c or C, `keySlot(k)`) lists
+   * them, in the order they were added (`reach` goes along them in that order).
+   */
   private readonly byLeafMonth: Cycle[][] = [];
-  /** The cycles with a single school, by each of their months. */
+  /** The cycles with a single school, by each of their months, categories and keys: [month * S + slot]. */
   private readonly pointsByMonth: Cycle[][] = [];
+  /** Slots per category: one per component of the family, and one for the sum key (a single one when the family has one key). */
+  private get keySlots(): number {
+    return this.keys === 1 ? 1 : this.keys;
+  }
+  private keySlot(k: number): number {
+    return this.keys === 1 ? 0 : k === 0 ? this.keys - 1 : k - 1;
+  }
   private add(z: Cycle): void {
     this.cycles.push(z);
-    const M = this.cube.dims.M;
+    const { C, M } = this.cube.dims;
+    const KS = this.keySlots;
+    const S = (C + 1) * KS;
     const months = z.my >= 0 ? [z.mx, z.my] : [z.mx];
-    for (const l of z.ry >= 0 ? [z.rx, z.ry] : [z.rx]) for (const month of months) (this.byLeafMonth[l * M + month] ??= []).push(z);
-    if (z.ry < 0) for (const month of months) (this.pointsByMonth[month] ??= []).push(z);
+    const catSlots = z.cy >= 0 ? [z.cx, z.cy] : [z.cx, C];
+    const keySlots = this.keys === 1 ? [0] : z.ky >= 0 ? [z.kx, z.ky] : [z.kx, KS - 1];
+    const slots = catSlots.flatMap((c) => keySlots.map((j) => c * KS + j));
+    for (const l of z.ry >= 0 ? [z.rx, z.ry] : [z.rx])
+      for (const month of months) for (const slot of slots) (this.byLeafMonth[(l * M + month) * S + slot] ??= []).push(z);
+    if (z.ry < 0) for (const month of months) for (const slot of slots) (this.pointsByMonth[month * S + slot] ??= []).push(z);
   }
 
   /** A cycle that does not cancel over `box`, chosen to cancel over as many other boxes as it can. */
@@ -689,13 +716,21 @@ class FamilyPattern {
     let best: Cycle | undefined;
     let bestCost = Infinity;
     for (let s = 0; s < so.length; s += 3) {
-      const [rx, ry, a] = [so[s]!, so[s + 1]!, so[s + 2]!];
+      const rx = so[s]!;
+      const ry = so[s + 1]!;
+      const a = so[s + 2]!;
       for (let t = 0; t < mo.length; t += 3) {
-        const [mx, my, b] = [mo[t]!, mo[t + 1]!, mo[t + 2]!];
+        const mx = mo[t]!;
+        const my = mo[t + 1]!;
+        const b = mo[t + 2]!;
         for (let u = 0; u < co.length; u += 3) {
-          const [cx, cy, c] = [co[u]!, co[u + 1]!, co[u + 2]!];
+          const cx = co[u]!;
+          const cy = co[u + 1]!;
+          const c = co[u + 2]!;
           for (let v = 0; v < ko.length; v += 3) {
-            const [kx, ky, d] = [ko[v]!, ko[v + 1]!, ko[v + 2]!];
+            const kx = ko[v]!;
+            const ky = ko[v + 1]!;
+            const d = ko[v + 2]!;
             // A point in schools and months moves the municipality's total of every period holding
             // the month, unless a pair in categories or parts cancels it there.
             if (noMonthPoint && my < 0 && cy < 0 && ky < 0) continue;
