@@ -53,6 +53,13 @@ export type Period =
 export { MIN_CELL };
 export { stockholmDate } from './stat-rollup';
 
+/**
+ * The longest custom period, in whole months (a school year fits; longer comparisons use years or
+ * terms). The suppression pattern covers every run of months up to this long, not every run over
+ * the whole history (docs/benchmarks.md, B2: years of figures took minutes to work out).
+ */
+export const MAX_PERIOD_MONTHS = 12;
+
 // --- periods -------------------------------------------------------------------------------------
 
 const lastDayOfMonth = (month: string) => {
@@ -83,6 +90,8 @@ export function resolvePeriod(p: Period): { from: string; to: string } {
         !Number.isNaN(Date.parse(`${d.slice(0, 7)}-01T00:00:00Z`)) &&
         (d.length === 7 || !Number.isNaN(Date.parse(`${d}T00:00:00Z`)));
       if (!ok(p.from) || !ok(p.to) || p.from.slice(0, 7) > p.to.slice(0, 7)) throw bad();
+      const monthsOf = (d: string) => Number(d.slice(0, 4)) * 12 + Number(d.slice(5, 7));
+      if (monthsOf(p.to) - monthsOf(p.from) + 1 > MAX_PERIOD_MONTHS) throw new ValidationError({ period: 'tooLong' });
       return {
         from: `${p.from.slice(0, 7)}-01`,
         to: lastDayOfMonth(p.to.slice(0, 7)),
@@ -329,7 +338,10 @@ export function makeStatistics({
       type: s.type,
     }));
     // In slices: years of sparse figures take seconds to work out, and turns go on meanwhile.
-    const pattern = await workOutPattern(cube, families, consultationKeys, principalScopes(), leaves, { signal: stopping.signal });
+    const pattern = await workOutPattern(cube, families, consultationKeys, principalScopes(), leaves, {
+      signal: stopping.signal,
+      maxMonths: MAX_PERIOD_MONTHS,
+    });
     // A pattern of an older version finished later does not replace a newer one.
     if (!cached || cached.version <= version) cached = { version, pattern };
     log.info(

@@ -3,8 +3,9 @@
  *
  * The base cells are month × school × category (from the roll-up). Every figure a query returns is
  * the sum of base cells over a box: a run of whole months (a month, a term, a year or a custom
- * range) × a set of schools (one school, a district, a school type, the municipality, a principal's
- * own schools, or those of them in a district or of a type) × one category or all. The pattern is
+ * range; at most `maxMonths`, statistics.ts `MAX_PERIOD_MONTHS`) × a set of schools (one school, a
+ * district, a school type, the municipality, a principal's own schools, or those of them in a
+ * district or of a type) × one category or all. The pattern is
  * worked out once over ALL such boxes and every query is served from it, so two queries (two
  * groupings, overlapping periods, a principal's view and the committee's) cannot be played off
  * against each other.
@@ -815,11 +816,23 @@ export class SuppressionPattern {
   private readonly catIndex = new Map<string, number>();
   private readonly leafIndex = new Map<string, number>();
 
+  /** The longest run of months a query can ask for: the pattern covers those runs only (`cell` hides a longer one). */
+  private readonly maxMonths: number;
+
   /**
    * Works the pattern out in one go (`finish`), or only sets it up: `workOutPattern` then does the
-   * work in slices.
+   * work in slices. `maxMonths`: the longest run of months a query can ask for (statistics.ts
+   * `MAX_PERIOD_MONTHS`); by default every run over the data.
    */
-  constructor(rows: CubeRow[], families: string[][], noCategory: Set<string>, scopes: string[][], extraLeaves: Leaf[] = [], finish = true) {
+  constructor(
+    rows: CubeRow[],
+    families: string[][],
+    noCategory: Set<string>,
+    scopes: string[][],
+    extraLeaves: Leaf[] = [],
+    { finish = true, maxMonths = Infinity }: { finish?: boolean; maxMonths?: number } = {},
+  ) {
+    this.maxMonths = maxMonths;
     const present = rows.filter((r) => Object.values(r.counts).some((n) => n !== 0));
     const monthsSeen = present.map((r) => r.month).sort();
     const months: string[] = [];
@@ -912,7 +925,8 @@ export class SuppressionPattern {
         return sum;
       };
       // Every box anyone can ask for; the sensitive ones (some count 1-4), finest first. Per school
-      // set and category: each key's sums over months (row[k][month + 1]), then every run of months.
+      // set and category: each key's sums over months (row[k][month + 1]), then every run of months
+      // a query can ask for (at most `maxMonths`).
       // Kept as columns of numbers, not objects: years of sparse figures have a million of them.
       const sensitive = { set: new Ints(), c: new Ints(), a: new Ints(), b: new Ints(), k: new Ints() };
       const catChoices = famCats.length > 1 ? [...famCats, -1] : [-1];
@@ -936,7 +950,7 @@ export class SuppressionPattern {
             let rest = 0;
             for (let k = 0; k < K; k++) rest += row[k * M1 + M]! - row[k * M1 + a]!;
             if (!rest) break;
-            for (let b = a; b < M; b++) {
+            for (let b = a; b < M && b - a < this.maxMonths; b++) {
               let small = false;
               for (let k = 0; k < K; k++) {
                 const v = row[k * M1 + b + 1]! - row[k * M1 + a]!;
@@ -1062,7 +1076,8 @@ export class SuppressionPattern {
       if (ci === undefined) return { value: 0, state: 'under5' };
       c = ci;
     }
-    if (!where.r) return { value: 0, state: 'protects' };
+    // A box no query can ask for (a school set or a run of months the pattern does not cover) is hidden.
+    if (!where.r || where.b - where.a + 1 > this.maxMonths) return { value: 0, state: 'protects' };
     const box: Box = { r: where.r, c, a: where.a, b: where.b };
     const value = fam.pattern.value(fam.index, box);
     if (value < MIN_CELL) return { value, state: 'under5' };
@@ -1087,9 +1102,12 @@ export async function workOutPattern(
   noCategory: Set<string>,
   scopes: string[][],
   extraLeaves: Leaf[] = [],
-  { sliceMs = 10, signal }: { sliceMs?: number; signal?: AbortSignal } = {},
+  { sliceMs = 10, signal, maxMonths }: { sliceMs?: number; signal?: AbortSignal; maxMonths?: number } = {},
 ): Promise<SuppressionPattern> {
-  const pattern = new SuppressionPattern(rows, families, noCategory, scopes, extraLeaves, false);
+  const pattern = new SuppressionPattern(rows, families, noCategory, scopes, extraLeaves, {
+    finish: false,
+    ...(maxMonths ? { maxMonths } : {}),
+  });
   let sliceStart = performance.now();
   for (const _ of pattern.steps()) {
     if (performance.now() - sliceStart < sliceMs) continue;
