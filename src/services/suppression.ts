@@ -142,6 +142,24 @@ class Residual {
   }
 }
 
+/** Lists of cycle indexes in one column: list b is items[starts[b]] .. items[starts[b + 1] - 1]. */
+interface Packed {
+  starts: Int32Array;
+  items: Int32Array;
+}
+
+/** Packs buckets of (cycle index, other school and month) pairs: the indexes. */
+function pack(lists: number[][], n: number): Packed {
+  const starts = new Int32Array(n + 1);
+  for (let b = 0; b < n; b++) starts[b + 1] = starts[b]! + (lists[b]?.length ?? 0) / 2;
+  const items = new Int32Array(starts[n]!);
+  for (let b = 0; b < n; b++) {
+    const list = lists[b];
+    if (list) for (let i = 0, at = starts[b]!; i < list.length; i += 2) items[at++] = list[i]!;
+  }
+  return { starts, items };
+}
+
 /** The pattern of one family of counts over the cube. */
 class FamilyPattern {
   readonly cycles: Cycle[] = [];
@@ -208,9 +226,16 @@ class FamilyPattern {
 
   /** Lets go of what only working the cycles out needed (the pattern is kept until the next change). */
   settle(): void {
+    const { L, C, M } = this.cube.dims;
+    const S = (C + 1) * this.keySlots;
+    this.packedLeafMonth = pack(this.byLeafMonth, L * M * S);
+    this.packedPoints = pack(this.pointsByMonth, M * S);
+    this.byLeafMonth = [];
+    this.pointsByMonth = [];
     this.residualUp = this.residualDown = undefined;
     this.leafTotalsOf.clear();
     this.outsideOf.clear();
+    this.nearestOf.clear();
   }
 
   /**
@@ -312,6 +337,9 @@ class FamilyPattern {
     residual.clear();
     let got = 0;
     const { C, M } = this.cube.dims;
+    const bits = this.monthBits;
+    const mask = (1 << bits) - 1;
+    const m = box.r.members;
     const S = (C + 1) * this.keySlots;
     const slot = (box.c >= 0 ? box.c : C) * this.keySlots + this.keySlot(k);
     const every = box.r.size === this.cube.dims.L;
@@ -322,8 +350,13 @@ class FamilyPattern {
       for (let month = box.a; month <= box.b; month++) {
         const bucket = every ? this.pointsByMonth[month * S + slot] : this.byLeafMonth[(l * M + month) * S + slot];
         if (!bucket) continue;
-        for (let i = 0; i < bucket.length; i++) {
-          got += this.along(bucket[i]!, k, box, dir, need - got, residual);
+        for (let i = 0; i < bucket.length; i += 2) {
+          // Its other school in the box, or its other month in the range: it cancels (`add`).
+          const other = bucket[i + 1]!;
+          const otherLeaf = (other >> bits) - 1;
+          const otherMonth = (other & mask) - 1;
+          if ((otherLeaf >= 0 && m[otherLeaf]) || (otherMonth >= box.a && otherMonth <= box.b)) continue;
+          got += this.along(this.cycles[bucket[i]!]!, k, box, dir, need - got, residual);
           if (got >= need) return { got, residual };
         }
       }
@@ -437,11 +470,26 @@ class FamilyPattern {
     // range, can fail to cancel: look those up by school and month (a box of every school meets
     // only the cycles with a single school: looked up by month alone), and category (`add`).
     const every = box.r.size === this.cube.dims.L;
+    const packed = every ? this.packedPoints : this.packedLeafMonth;
+    const cycles = this.cycles;
     for (const l of every ? [0] : box.r.list) {
       for (let month = box.a; month <= box.b; month++) {
-        const bucket = every ? this.pointsByMonth[month * S + slot] : this.byLeafMonth[(l * M + month) * S + slot];
-        if (!bucket) continue;
-        for (const z of bucket) {
+        const at = every ? month * S + slot : (l * M + month) * S + slot;
+        // While the cycles are worked out, a list per bucket; afterwards packed (`settle`).
+        let items: ArrayLike<number> | undefined;
+        let from = 0;
+        let to: number;
+        if (packed) {
+          items = packed.items;
+          from = packed.starts[at]!;
+          to = packed.starts[at + 1]!;
+        } else {
+          items = every ? this.pointsByMonth[at] : this.byLeafMonth[at];
+          if (!items) continue;
+          to = items.length;
+        }
+        for (let i = from; i < to; i += packed ? 1 : 2) {
+          const z = cycles[items[i]!]!;
           const fr = m[z.rx]! - (z.ry >= 0 ? m[z.ry]! : 0);
           if (!fr || !this.keyFactor(k, z)) continue;
           const fc = (box.c < 0 || box.c === z.cx ? 1 : 0) - (z.cy >= 0 && (box.c < 0 || box.c === z.cy) ? 1 : 0);
@@ -480,11 +528,15 @@ class FamilyPattern {
    * slot], S = (C + 1) × `keySlots`. Only a cycle with category c (or, over a box of every
    * category, with a single category) and with key k (or, for the sum key, with a single key) can
    * fail to cancel over a box of category c and key k: the slot of (c or C, `keySlot(k)`) lists
-   * them, in the order they were added (`reach` goes along them in that order).
+   * them, in the order they were added (`reach` goes along them in that order), each as its index
+   * in `cycles` and its other school and month (`add`).
    */
-  private readonly byLeafMonth: Cycle[][] = [];
+  private byLeafMonth: number[][] = [];
   /** The cycles with a single school, by each of their months, categories and keys: [month * S + slot]. */
-  private readonly pointsByMonth: Cycle[][] = [];
+  private pointsByMonth: number[][] = [];
+  /** The same once the pattern is worked out (`settle`): every bucket's cycles in one column. */
+  private packedLeafMonth: Packed | undefined;
+  private packedPoints: Packed | undefined;
   /** Slots per category: one per component of the family, and one for the sum key (a single one when the family has one key). */
   private get keySlots(): number {
     return this.keys === 1 ? 1 : this.keys;
@@ -492,8 +544,17 @@ class FamilyPattern {
   private keySlot(k: number): number {
     return this.keys === 1 ? 0 : k === 0 ? this.keys - 1 : k - 1;
   }
+  /** Bits that hold a month + 1 (`add`). */
+  private get monthBits(): number {
+    return 32 - Math.clz32(this.cube.dims.M + 1);
+  }
   private add(z: Cycle): void {
+    const index = this.cycles.length;
     this.cycles.push(z);
+    // Beside each index in a bucket, the cycle's other school and month there (each + 1, 0 for
+    // none, in `monthBits` bits): `reach` skips a cycle that cancels without reading it.
+    const otherOf = (l: number, month: number) =>
+      (((l === z.rx ? z.ry : z.rx) + 1) << this.monthBits) | ((month === z.mx ? z.my : z.mx) + 1);
     const { C, M } = this.cube.dims;
     const KS = this.keySlots;
     const S = (C + 1) * KS;
@@ -502,8 +563,10 @@ class FamilyPattern {
     const keySlots = this.keys === 1 ? [0] : z.ky >= 0 ? [z.kx, z.ky] : [z.kx, KS - 1];
     const slots = catSlots.flatMap((c) => keySlots.map((j) => c * KS + j));
     for (const l of z.ry >= 0 ? [z.rx, z.ry] : [z.rx])
-      for (const month of months) for (const slot of slots) (this.byLeafMonth[(l * M + month) * S + slot] ??= []).push(z);
-    if (z.ry < 0) for (const month of months) for (const slot of slots) (this.pointsByMonth[month * S + slot] ??= []).push(z);
+      for (const month of months)
+        for (const slot of slots) (this.byLeafMonth[(l * M + month) * S + slot] ??= []).push(index, otherOf(l, month));
+    if (z.ry < 0)
+      for (const month of months) for (const slot of slots) (this.pointsByMonth[month * S + slot] ??= []).push(index, otherOf(z.rx, month));
   }
 
   /** A cycle that does not cancel over `box`, chosen to cancel over as many other boxes as it can. */
@@ -648,6 +711,22 @@ class FamilyPattern {
     this.add(chosen);
   }
 
+  /** The 12 schools outside a set that the most sets treat alike with school x (ties: by index). */
+  private nearestOutside(r: RowSet, x: number): number[] {
+    let of = this.nearestOf.get(r);
+    if (!of) this.nearestOf.set(r, (of = new Map()));
+    let out = of.get(x);
+    if (!out) {
+      const { L } = this.cube.dims;
+      const m = r.members;
+      const others = [...m.keys()].filter((y) => !m[y]);
+      others.sort((a, b) => this.cube.pairScore[x * L + b]! - this.cube.pairScore[x * L + a]!);
+      of.set(x, (out = others.slice(0, 12)));
+    }
+    return out;
+  }
+  private readonly nearestOf = new Map<RowSet, Map<number, number[]>>();
+
   /** Of the other choices of a cycle for `box`, the first (least hiding) that `enough` takes. */
   private roomier(
     k: number,
@@ -674,9 +753,7 @@ class FamilyPattern {
     inside.forEach((rx, i) => {
       if (chosen.ry < 0 || rx === chosen.rx) schoolOptions.push([rx, chosen.ry, i]);
       if (chosen.ry < 0) return;
-      const others = [...m.keys()].filter((y) => !m[y]);
-      others.sort((a, b) => this.cube.pairScore[rx * L + b]! - this.cube.pairScore[rx * L + a]!);
-      others.slice(0, 12).forEach((y, j) => schoolOptions.push([rx, y, i + 1 + j]));
+      this.nearestOutside(box.r, rx).forEach((y, j) => schoolOptions.push([rx, y, i + 1 + j]));
       // (A point in schools would hide every set holding the school, the municipality among them.)
     });
     // A subset family, where no pair of schools has the room: a point in schools with a pair in
@@ -710,28 +787,25 @@ class FamilyPattern {
       for (const j of keyOptions) keyOpts.push(k === 0 ? [j, -1, 1] : [chosen.kx, j, 1]);
       if (chosen.ky >= 0) keyOpts.push([chosen.kx, -1, 6]);
     }
-    // In flat columns, one scratch cycle for the candidates (millions of them over years of figures).
-    const flat = (options: Option[]) => Int32Array.from(options.flat());
-    const [so, mo, co, ko] = [flat(schoolOptions), flat(monthOptions), flat(catOptions), flat(keyOpts)];
+    // One scratch cycle for the candidates (millions of them over years of figures).
     const z: Cycle = { ...chosen };
     let best: Cycle | undefined;
     let bestCost = Infinity;
-    for (let s = 0; s < so.length; s += 3) {
-      const rx = so[s]!;
-      const ry = so[s + 1]!;
-      const a = so[s + 2]!;
-      for (let t = 0; t < mo.length; t += 3) {
-        const mx = mo[t]!;
-        const my = mo[t + 1]!;
-        const b = mo[t + 2]!;
-        for (let u = 0; u < co.length; u += 3) {
-          const cx = co[u]!;
-          const cy = co[u + 1]!;
-          const c = co[u + 2]!;
-          for (let v = 0; v < ko.length; v += 3) {
-            const kx = ko[v]!;
-            const ky = ko[v + 1]!;
-            const d = ko[v + 2]!;
+    // Indexed loops: destructuring an iterator per candidate cost more than checking it.
+    for (let si = 0; si < schoolOptions.length; si++) {
+      const [rx, ry, a] = schoolOptions[si]!;
+      for (let mi = 0; mi < monthOptions.length; mi++) {
+        const [mx, my, b] = monthOptions[mi]!;
+        for (let ci = 0; ci < catOptions.length; ci++) {
+          const cat = catOptions[ci]!;
+          const cx = cat[0];
+          const cy = cat[1];
+          const c = cat[2];
+          for (let ki = 0; ki < keyOpts.length; ki++) {
+            const key = keyOpts[ki]!;
+            const kx = key[0];
+            const ky = key[1];
+            const d = key[2];
             // A point in schools and months moves the municipality's total of every period holding
             // the month, unless a pair in categories or parts cancels it there.
             if (noMonthPoint && my < 0 && cy < 0 && ky < 0) continue;
