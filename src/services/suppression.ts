@@ -115,29 +115,26 @@ interface Box {
 const termOf = (month: string) => `${month.slice(0, 4)}-${Number(month.slice(5, 7)) <= 6 ? 'VT' : 'HT'}`;
 
 /**
- * The cells' cases as the cycles over a box moved them (`reach`): a cell not set has its own count.
- * A typed array stamped with a generation, so that clearing it is one step, not a new map per box.
+ * The cells' cases as the cycles over a box moved them (`reach`): a cell not set (NaN) has its own
+ * count. One typed array, and clearing it resets only the cells set, not a new map per box.
  */
 class Residual {
   private readonly values: Float64Array;
-  private readonly stamps: Uint32Array;
-  private generation = 1;
+  private readonly touched: number[] = [];
   constructor(size: number) {
-    this.values = new Float64Array(size);
-    this.stamps = new Uint32Array(size);
+    this.values = new Float64Array(size).fill(NaN);
   }
   /** Forgets every move. */
   clear(): void {
-    if (++this.generation === 0xffffffff) {
-      this.stamps.fill(0);
-      this.generation = 1;
-    }
+    for (const id of this.touched) this.values[id] = NaN;
+    this.touched.length = 0;
   }
   get(id: number): number | undefined {
-    return this.stamps[id] === this.generation ? this.values[id] : undefined;
+    const v = this.values[id]!;
+    return v === v ? v : undefined;
   }
   set(id: number, v: number): void {
-    this.stamps[id] = this.generation;
+    if (this.values[id] !== this.values[id]) this.touched.push(id);
     this.values[id] = v;
   }
 }
@@ -561,7 +558,8 @@ class FamilyPattern {
     const months = z.my >= 0 ? [z.mx, z.my] : [z.mx];
     const catSlots = z.cy >= 0 ? [z.cx, z.cy] : [z.cx, C];
     const keySlots = this.keys === 1 ? [0] : z.ky >= 0 ? [z.kx, z.ky] : [z.kx, KS - 1];
-    const slots = catSlots.flatMap((c) => keySlots.map((j) => c * KS + j));
+    const slots: number[] = [];
+    for (const c of catSlots) for (const j of keySlots) slots.push(c * KS + j);
     for (const l of z.ry >= 0 ? [z.rx, z.ry] : [z.rx])
       for (const month of months)
         for (const slot of slots) (this.byLeafMonth[(l * M + month) * S + slot] ??= []).push(index, otherOf(l, month));
