@@ -386,6 +386,16 @@ describe('statistics from the command line (npm run report)', () => {
         ['Totalt', '17', '9', '..', '..'],
       ],
     );
+    // More than 12 months: refused, and the operator is told why.
+    assert.throws(
+      () =>
+        execFileSync(process.execPath, ['--import', 'tsx', 'scripts/report.ts', '--from', '2025-01-01', '--to', '2026-12-31'], {
+          env: { ...process.env, NODE_ENV: 'test', VARNA_CONFIG: 'config/example.yaml', VARNA_STORE_URL: url },
+          encoding: 'utf8',
+          stdio: 'pipe',
+        }),
+      (e: { status: number; stderr: string }) => e.status === 1 && /at most 12 whole months/.test(e.stderr),
+    );
   });
 });
 
