@@ -6,7 +6,7 @@ import type { Strings } from '../cards/i18n';
 import { chatWithBotLink, personalOnlyCard } from '../cards/scope';
 import type { Logger } from '../log';
 import type { Actor } from '../services/actor';
-import { ValidationError } from '../services/errors';
+import { NotReadyError, ValidationError } from '../services/errors';
 import type { Services } from '../services';
 import { commands, type CommandName } from './commands';
 import { makeMembership } from './membership';
@@ -211,7 +211,7 @@ export function makeKit(app: App, s: Services, delivery: Delivery, log: Logger, 
     try {
       return await run();
     } catch (error) {
-      const level = error instanceof ValidationError ? 'info' : 'warn';
+      const level = error instanceof ValidationError || error instanceof NotReadyError ? 'info' : 'warn';
       turn.log[level]({ event: 'action.error', verb: token(verb, NAME), err: error }, 'action failed');
       return describeError(error, turn.t);
     }

@@ -2,7 +2,7 @@ import { TeamsInfo, TurnContext, type Activity, type ConversationReference } fro
 import { teamsText } from '../cards/card';
 import type { Logger } from '../log';
 import type { Actor } from '../services/actor';
-import { ConflictError, NotAllowedError, NotFoundError, UnavailableError, ValidationError } from '../services/errors';
+import { ConflictError, NotAllowedError, NotFoundError, NotReadyError, UnavailableError, ValidationError } from '../services/errors';
 import { localeOf, strings, type Strings } from '../cards/i18n';
 import type { Membership } from './membership';
 
@@ -103,6 +103,7 @@ export function describeError(error: unknown, t: Strings): string {
   if (error instanceof NotFoundError) return t.errors.notFound;
   if (error instanceof ConflictError) return t.errors.conflict;
   if (error instanceof UnavailableError) return t.errors.unavailable;
+  if (error instanceof NotReadyError) return t.statistics.preparing;
   return t.errors.generic;
 }
 

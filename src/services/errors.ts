@@ -36,3 +36,13 @@ export class ConflictError extends DomainError {
 export class UnavailableError extends DomainError {
   override name = 'UnavailableError';
 }
+/**
+ * Not ready yet, nothing lost: the statistics' suppression pattern is still being worked out after
+ * a start (years of figures take longer than Teams waits for an answer). Try again shortly.
+ */
+export class NotReadyError extends DomainError {
+  override name = 'NotReadyError';
+  constructor(readonly what: 'statistics') {
+    super(`not ready: ${what}`);
+  }
+}

@@ -1,6 +1,6 @@
 import type { Logger } from '../log';
 import type { Clock } from './clock';
-import { NotAllowedError, ValidationError } from './errors';
+import { NotAllowedError, NotReadyError, ValidationError } from './errors';
 import type { Actor } from './actor';
 import type { Directory } from './municipality';
 import { columnOf, foldRollup, onRollupChange, type DurationMeasure } from './stat-rollup';
@@ -19,7 +19,12 @@ import {
 } from './statistics-figures';
 import type { Store } from './store';
 import * as rollupRows from './store/rollup';
-import { MIN_CELL, complementKey, workOutPattern, type CubeRow, type Leaf, type SuppressionPattern } from './suppression';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
+import { MIN_CELL, SuppressionPattern, complementKey, patternFingerprint, workOutPattern, type CubeRow, type Leaf } from './suppression';
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
 
 /**
  * Follow-up statistics for committees and managers: counts, shares and times for a period of whole
@@ -229,6 +234,13 @@ export interface StatisticsDeps {
    */
   staleAfterMs?: number;
   /**
+   * How long a view waits for the first pattern after a start, when there is no older one to serve,
+   * before it is told the statistics are being prepared (`NotReadyError`: Teams waits about 5 s for
+   * an answer, and years of figures take longer to work out). The downloads and the command line
+   * wait for it. Default 3.5 s.
+   */
+  firstWaitMs?: number;
+  /**
    * After `warm()`, how often to look for a change made by another instance (another process on
    * the same PostgreSQL: it is not told of this one's changes), to work the pattern out before
    * anyone asks. 0 = never.
@@ -250,6 +262,7 @@ export function makeStatistics({
   warmAfterChanges = false,
   watchMs = 0,
   staleAfterMs = 3000,
+  firstWaitMs = 3500,
 }: StatisticsDeps) {
   const db = store.db;
   const m = directory.municipality;
@@ -280,7 +293,7 @@ export function makeStatistics({
   let cached: { version: number; pattern: SuppressionPattern } | undefined;
   // A view that arrives while the pattern is being worked out waits for that work, not a second copy.
   let working: { version: number; pattern: Promise<SuppressionPattern> } | undefined;
-  async function currentPattern(fold = true): Promise<SuppressionPattern> {
+  async function currentPattern(fold = true, patient = true): Promise<SuppressionPattern> {
     // The changes recorded since the last fold (by any instance) go into the roll-up first.
     if (fold) await foldRollup(db);
     const version = await rollupRows.rollupVersion(db);
@@ -297,7 +310,7 @@ export function makeStatistics({
       pattern = started;
     }
     const older = cached;
-    if (!older) return pattern;
+    if (!older) return patient ? pattern : firstOrNotReady(pattern);
     // An older pattern is there: wait a little for the new one, then serve the older (its own figures).
     const stale = () => {
       log.info(
@@ -315,6 +328,22 @@ export function makeStatistics({
     } finally {
       clearTimeout(timer);
     }
+  }
+  /** The first pattern after a start, if it is ready within `firstWaitMs`; else "being prepared" (it goes on in the background). */
+  async function firstOrNotReady(pattern: Promise<SuppressionPattern>): Promise<SuppressionPattern> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), firstWaitMs)));
+    try {
+      const got = await Promise.race([pattern, late]);
+      if (got) return got;
+    } finally {
+      clearTimeout(timer);
+    }
+    log.info(
+      { event: 'statistics.pattern.preparing' },
+      'statistics view answered "being prepared": the first pattern is not worked out yet',
+    );
+    throw new NotReadyError('statistics');
   }
   async function workOut(version: number): Promise<SuppressionPattern> {
     const started = Date.now();
@@ -337,11 +366,24 @@ export function makeStatistics({
       district: s.district,
       type: s.type,
     }));
+    const scopes = principalScopes();
+    // Kept by an earlier start (or another instance) for exactly these figures: taken back, not worked out again.
+    const fingerprint = patternFingerprint(cube, families, consultationKeys, scopes, leaves, MAX_PERIOD_MONTHS);
+    const kept = await restoreKept(fingerprint, cube, scopes, leaves);
+    if (kept) {
+      if (!cached || cached.version <= version) cached = { version, pattern: kept };
+      log.info(
+        { event: 'statistics.pattern.kept', cells: rows.length, cycles: kept.size, ms: Date.now() - started },
+        'statistics suppression pattern taken back',
+      );
+      return kept;
+    }
     // In slices: years of sparse figures take seconds to work out, and turns go on meanwhile.
-    const pattern = await workOutPattern(cube, families, consultationKeys, principalScopes(), leaves, {
+    const pattern = await workOutPattern(cube, families, consultationKeys, scopes, leaves, {
       signal: stopping.signal,
       maxMonths: MAX_PERIOD_MONTHS,
     });
+    await keep(fingerprint, pattern);
     // A pattern of an older version finished later does not replace a newer one.
     if (!cached || cached.version <= version) cached = { version, pattern };
     log.info(
@@ -354,6 +396,36 @@ export function makeStatistics({
       'statistics suppression pattern worked out',
     );
     return pattern;
+  }
+
+  /** The kept pattern with this fingerprint, if there is one and it fits (else it is worked out: nothing lost). */
+  async function restoreKept(
+    fingerprint: string,
+    cube: CubeRow[],
+    scopes: string[][],
+    leaves: Leaf[],
+  ): Promise<SuppressionPattern | undefined> {
+    try {
+      const text = await rollupRows.keptPattern(db, fingerprint);
+      if (!text) return undefined;
+      const bytes = await gunzipAsync(Buffer.from(text, 'base64'));
+      // A copy: an Int32Array needs its bytes at an offset of a multiple of 4.
+      const cycles = new Int32Array(new Uint8Array(bytes).buffer);
+      return SuppressionPattern.restore(cube, families, consultationKeys, scopes, leaves, cycles, MAX_PERIOD_MONTHS);
+    } catch (error) {
+      log.warn({ event: 'statistics.pattern.kept.unusable', err: error }, 'the kept statistics pattern could not be used: working it out');
+      return undefined;
+    }
+  }
+  /** Keeps a pattern for the next start (or another instance); a failure only costs that one the work. */
+  async function keep(fingerprint: string, pattern: SuppressionPattern): Promise<void> {
+    try {
+      const cycles = pattern.keep();
+      const packed = await gzipAsync(Buffer.from(cycles.buffer, cycles.byteOffset, cycles.byteLength));
+      await rollupRows.keepPattern(db, fingerprint, packed.toString('base64'), pattern.size, clock.now());
+    } catch (error) {
+      if (!stopping.signal.aborted) log.warn({ event: 'statistics.pattern.keep', err: error }, 'could not keep the statistics pattern');
+    }
   }
 
   const groupOfLeaf = (groupBy: GroupBy, l: Leaf): string =>
@@ -403,13 +475,13 @@ export function makeStatistics({
     return out;
   }
 
-  async function compute(query: StatisticsQuery, scope: string[] | undefined): Promise<Statistics> {
+  async function compute(query: StatisticsQuery, scope: string[] | undefined, patient: boolean): Promise<Statistics> {
     const { from, to } = resolvePeriod(query.period);
     const fromMonth = from.slice(0, 7);
     const toMonth = to.slice(0, 7);
     await foldRollup(db);
     const [pattern, times, done] = await Promise.all([
-      currentPattern(false),
+      currentPattern(false, patient),
       durations(query.groupBy, fromMonth, toMonth, scope),
       reminders.doneBySchoolAndTerm(),
     ]);
@@ -575,8 +647,16 @@ export function makeStatistics({
     /** Asked on every welcome turn: answered without building (and throwing) a refusal. */
     mayView: (actor: Pick<Actor, 'aadObjectId'>) =>
       directory.isStatistician(actor.aadObjectId) || directory.schoolsOfPrincipal(actor.aadObjectId).length > 0,
-    /** Figures the actor may see; refused (and audited) for anyone else. */
-    async figures(actor: Pick<Actor, 'aadObjectId'>, query: StatisticsQuery): Promise<Statistics> {
+    /**
+     * Figures the actor may see; refused (and audited) for anyone else. A view in Teams (not
+     * `patient`) that comes before the first pattern after a start is ready gets `NotReadyError`
+     * after `firstWaitMs`; a download (`patient`) waits for it.
+     */
+    async figures(
+      actor: Pick<Actor, 'aadObjectId'>,
+      query: StatisticsQuery,
+      { patient = false }: { patient?: boolean } = {},
+    ): Promise<Statistics> {
       let scope: string[] | undefined;
       try {
         scope = scopeOf(actor);
@@ -598,7 +678,7 @@ export function makeStatistics({
         throw error;
       }
       const started = Date.now();
-      const result = await compute(query, scope);
+      const result = await compute(query, scope, patient);
       log.info(
         {
           event: 'statistics.computed',
@@ -613,7 +693,7 @@ export function makeStatistics({
       return result;
     },
     /** All schools, no actor (the command line for scheduled exports, run by the operator). */
-    forOperator: (query: StatisticsQuery) => compute(query, undefined),
+    forOperator: (query: StatisticsQuery) => compute(query, undefined, true),
   };
 }
 export type StatisticsService = ReturnType<typeof makeStatistics>;

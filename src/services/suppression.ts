@@ -35,6 +35,9 @@
  * of them hides it.
  */
 
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
 export const MIN_CELL = 5;
 
 /** The never-printed count whole − part of a subset pair, as a key of a family: [whole, part, complementKey(whole, part)]. */
@@ -520,6 +523,11 @@ class FamilyPattern {
     return lo > 1 || hi < MIN_CELL - 1;
   }
 
+  /** Takes a kept cycle back (`SuppressionPattern.restore`): the same bookkeeping as working it out. */
+  restoreCycle(z: Cycle): void {
+    this.add(z);
+  }
+
   /**
    * The cycles by each of their schools, months, categories and keys: [(leaf * M + month) * S +
    * slot], S = (C + 1) × `keySlots`. Only a cycle with category c (or, over a box of every
@@ -991,6 +999,20 @@ export class SuppressionPattern {
       for (const p of prefix)
         for (let base = 0; base < L * C * M1; base += M1) for (let i = 1; i <= M; i++) p[base + i]! += p[base + i - 1]!;
       const pattern = new FamilyPattern(this.cube, prefix, famCats, K, K === 3 && fam[2]!.includes('\\'));
+      const register = () => {
+        this.inOrder.push(pattern);
+        fam.forEach((k, index) => {
+          let of = this.families.get(k);
+          if (!of) this.families.set(k, (of = []));
+          of.push({ pattern, index, noCategory: fam.some((f) => noCategory.has(f)) });
+        });
+      };
+      if (this.kept) {
+        this.keptAt = restoreFamily(this.kept, this.keptAt, pattern, { K, L, C, M });
+        pattern.settle();
+        register();
+        continue;
+      }
       const familyTotal = (b: Box) => {
         let sum = 0;
         for (let i = 0; i < K; i++) sum += pattern.value(i, b);
@@ -1072,13 +1094,52 @@ export class SuppressionPattern {
         if (j % 8 === 7) yield;
       }
       pattern.settle();
-      fam.forEach((k, index) => {
-        let of = this.families.get(k);
-        if (!of) this.families.set(k, (of = []));
-        of.push({ pattern, index, noCategory: fam.some((f) => noCategory.has(f)) });
-      });
+      register();
       yield;
     }
+    if (this.kept && this.keptAt !== this.kept.length) throw new Error('kept pattern: longer than its families');
+  }
+
+  /** The families' patterns in the order of `families` (as `keep` writes them and `restore` reads them). */
+  private readonly inOrder: FamilyPattern[] = [];
+  /** A kept pattern being taken back (`restore`), and how far it is read. */
+  private kept: Int32Array | undefined;
+  private keptAt = 0;
+
+  /**
+   * The pattern as worked out before over the same cube (`keep`, by `patternFingerprint`): its
+   * cycles are taken back instead of worked out. Throws if they do not fit the cube. `maxMonths`
+   * as it was worked out with (part of the fingerprint).
+   */
+  static restore(
+    rows: CubeRow[],
+    families: string[][],
+    noCategory: Set<string>,
+    scopes: string[][],
+    extraLeaves: Leaf[],
+    kept: Int32Array,
+    maxMonths = Infinity,
+  ): SuppressionPattern {
+    const pattern = new SuppressionPattern(rows, families, noCategory, scopes, extraLeaves, { finish: false, maxMonths });
+    pattern.kept = kept;
+    pattern.finish();
+    pattern.kept = undefined;
+    return pattern;
+  }
+
+  /** The cycles, family by family (a count, then 8 numbers a cycle), for `restore`. */
+  keep(): Int32Array {
+    const patterns = this.inOrder;
+    const out = new Int32Array(patterns.reduce((n, p) => n + 1 + 8 * p.cycles.length, 0));
+    let at = 0;
+    for (const p of patterns) {
+      out[at++] = p.cycles.length;
+      for (const z of p.cycles) {
+        out.set([z.kx, z.ky, z.rx, z.ry, z.cx, z.cy, z.mx, z.my], at);
+        at += 8;
+      }
+    }
+    return out;
   }
 
   /** The categories in the data (reports'), sorted. */
@@ -1161,6 +1222,67 @@ export class SuppressionPattern {
   get size(): number {
     return [...new Set([...this.families.values()].flatMap((fs) => fs.map((f) => f.pattern)))].reduce((s, p) => s + p.cycles.length, 0);
   }
+}
+
+/** Reads one family's kept cycles from `at`, checking each fits the cube; returns where the next family starts. */
+function restoreFamily(kept: Int32Array, at: number, pattern: FamilyPattern, dims: { K: number; L: number; C: number; M: number }): number {
+  const n = kept[at++];
+  if (n === undefined || n < 0 || at + 8 * n > kept.length) throw new Error('kept pattern: does not fit');
+  const { K, L, C, M } = dims;
+  const inRange = (v: number, size: number, none: boolean) => (none && v === -1) || (v >= 0 && v < size);
+  for (let i = 0; i < n; i++, at += 8) {
+    const [kx, ky, rx, ry, cx, cy, mx, my] = kept.subarray(at, at + 8) as unknown as number[];
+    const z = { kx: kx!, ky: ky!, rx: rx!, ry: ry!, cx: cx!, cy: cy!, mx: mx!, my: my! };
+    const fits =
+      inRange(z.kx, Math.max(1, K - 1), false) &&
+      inRange(z.ky, K - 1, true) &&
+      inRange(z.rx, L, false) &&
+      inRange(z.ry, L, true) &&
+      inRange(z.cx, C, false) &&
+      inRange(z.cy, C, true) &&
+      inRange(z.mx, M, false) &&
+      inRange(z.my, M, true);
+    if (!fits) throw new Error('kept pattern: a cycle outside the cube');
+    pattern.restoreCycle(z);
+  }
+  return at;
+}
+
+let codeHash: string | undefined;
+/** This module's own text (as it runs: the TypeScript or the built JavaScript), hashed once. */
+function ownCode(): string {
+  codeHash ??= createHash('sha256').update(readFileSync(__filename)).digest('hex');
+  return codeHash;
+}
+
+/**
+ * What a pattern is worked out from, as one hash: the cube's rows, the families, the school sets
+ * (leaves and scopes), the longest run of months it covers, and the code that works it out (this
+ * module's own text, so that a changed rule never reads a pattern worked out by the old one).
+ * Equal fingerprints, equal patterns.
+ */
+export function patternFingerprint(
+  rows: CubeRow[],
+  families: string[][],
+  noCategory: Set<string>,
+  scopes: string[][],
+  extraLeaves: Leaf[],
+  maxMonths = Infinity,
+): string {
+  const h = createHash('sha256');
+  h.update(ownCode());
+  h.update(JSON.stringify({ families, noCategory: [...noCategory].sort(), scopes, extraLeaves, maxMonths: String(maxMonths) }));
+  const line = (r: CubeRow) =>
+    JSON.stringify([
+      r.month,
+      r.school_id,
+      r.district_id,
+      r.school_type,
+      r.category,
+      Object.entries(r.counts).sort(([a], [b]) => (a < b ? -1 : 1)),
+    ]);
+  for (const l of rows.map(line).sort()) h.update(l).update('\n');
+  return h.digest('hex');
 }
 
 /**

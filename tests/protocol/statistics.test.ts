@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import ExcelJS from 'exceljs';
+import { NotReadyError } from '../../src/services/errors';
 import { STATISTICS_PAGE_SIZE, statisticsCard } from '../../src/cards/statistics';
 import { strings } from '../../src/cards/i18n';
 import { startBot, type TestBot } from '../support/bot';
@@ -43,6 +44,28 @@ describe('statistics in the 1:1 chat', () => {
     for (const u of [as.statistician, as.principal, as.teacher]) await bot.installPersonal(u);
   });
   afterEach(async () => bot.destroy());
+
+  it('tells the reader, in Swedish or English, that the statistics are being prepared when a view comes before the first pattern after a start', async () => {
+    // The service answers "not ready" when the first pattern after a start takes longer than Teams
+    // waits (tests/services/statistics.test.ts drives that); here: what the reader gets.
+    const figures = bot.services.statistics.figures;
+    bot.services.statistics.figures = async () => {
+      throw new NotReadyError('statistics');
+    };
+    try {
+      const sv = strings('sv').statistics.preparing;
+      const reply = await bot.send(as.statistician, 'Statistik');
+      assert.equal(activityOf(reply[0]!).text, sv);
+      const pressed = await bot.execute(as.statistician, 'statistics.show', { period: 'term:2026-VT', groupBy: 'school' });
+      assert.equal(pressed.status, 200);
+      assert.equal(pressed.message, sv, 'the card stays; the answer says to try again');
+      const en = await bot.send({ ...as.statistician, locale: 'en-GB' }, 'statistics');
+      assert.equal(activityOf(en[0]!).text, strings('en').statistics.preparing);
+    } finally {
+      bot.services.statistics.figures = figures;
+    }
+    assert.ok(cardsOf(activityOf((await bot.send(as.statistician, 'Statistik'))[0]!)).length, 'then the card');
+  });
 
   it('gives a committee secretary the year by school, with small numbers hidden, and pickers that change it', async () => {
     const reply = cardsOf(activityOf((await bot.send(as.statistician, 'Statistik'))[0]!)).map((c) => checkCard(c));

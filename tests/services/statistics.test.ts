@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log';
-import { NotAllowedError, ValidationError } from '../../src/services/errors';
+import { NotAllowedError, NotReadyError, ValidationError } from '../../src/services/errors';
 import { directory } from '../../src/services/municipality';
 import { localParts } from '../../src/services/office-hours';
 import {
   consultationKeys,
+  countKeys,
   families,
   MAX_PERIOD_MONTHS,
   resolvePeriod,
@@ -21,7 +22,7 @@ import {
   type Statistics,
   type StatRow,
 } from '../../src/services/statistics';
-import { SuppressionPattern, workOutPattern, type CubeRow, type Leaf } from '../../src/services/suppression';
+import { SuppressionPattern, patternFingerprint, workOutPattern, type CubeRow, type Leaf } from '../../src/services/suppression';
 import { openStore, type Store } from '../../src/services/store';
 import { TEST_AUDIT_KEYS } from '../support/audit';
 import { seed } from '../support/statistics';
@@ -138,6 +139,75 @@ describe('statistics for committees', () => {
     // Nothing changed since: no more work.
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(workedOut(), 2);
+    instance.stop();
+  });
+
+  it('keeps the pattern in the store, so that a restart (or another instance) takes it back instead of working it out again', async () => {
+    const lines: string[] = [];
+    const log = createLogger('info', { write: (line: string) => void lines.push(line) });
+    const start = () =>
+      makeStatistics({ store, clock: { now: () => now }, log, directory: dir, reminders: { doneBySchoolAndTerm: async () => [] } });
+    const count = (event: string) => lines.filter((l) => l.includes(`"event":"${event}"`)).length;
+    const query = { period: { kind: 'year' as const, year: 2026 }, groupBy: 'school' as const };
+    const first = start();
+    const before = await first.figures({ aadObjectId: STATISTICIAN }, query);
+    first.stop();
+    assert.equal(count('statistics.pattern'), 1, 'worked out once');
+    const kept = await store.db.selectFrom('stat_patterns').select(['cycle_count', 'cycles']).execute();
+    assert.equal(kept.length, 1);
+    assert.ok(!/ekbacken|solstralen/i.test(Buffer.from(kept[0]!.cycles, 'base64').toString('latin1')), 'positions only');
+
+    const restarted = start();
+    const after = await restarted.figures({ aadObjectId: STATISTICIAN }, query);
+    assert.equal(count('statistics.pattern'), 1, 'not worked out again');
+    assert.equal(count('statistics.pattern.kept'), 1, 'taken back');
+    assert.deepEqual({ ...after, generatedAt: '' }, { ...before, generatedAt: '' }, 'the same figures, the same ".."');
+    restarted.stop();
+
+    // A change: the kept pattern is another cube's, so it is worked out again (and kept in its place).
+    await anotherInstanceAddsTen();
+    const third = start();
+    await third.figures({ aadObjectId: STATISTICIAN }, query);
+    assert.equal(count('statistics.pattern'), 2);
+    assert.equal((await store.db.selectFrom('stat_patterns').select('fingerprint').execute()).length, 1, 'only the newest is kept');
+    third.stop();
+
+    // Damaged: refused with a warning, worked out again; the view is answered all the same.
+    await store.db
+      .updateTable('stat_patterns')
+      .set({ cycles: Buffer.from('not a pattern').toString('base64') })
+      .execute();
+    const fourth = start();
+    assert.ok('n' in (await fourth.figures({ aadObjectId: STATISTICIAN }, query)).total.counts.reports);
+    assert.equal(count('statistics.pattern.kept.unusable'), 1);
+    assert.equal(count('statistics.pattern'), 3);
+    fourth.stop();
+  });
+
+  it('tells a view after a start that the statistics are being prepared when the first pattern is not ready in time; a download waits', async () => {
+    const lines: string[] = [];
+    const log = createLogger('info', { write: (line: string) => void lines.push(line) });
+    // firstWaitMs 0: the first pattern is never ready at once (it is worked out in slices), as
+    // years of figures are not within the 5 s Teams waits.
+    const instance = makeStatistics({
+      store,
+      clock: { now: () => now },
+      log,
+      directory: dir,
+      reminders: { doneBySchoolAndTerm: async () => [] },
+      firstWaitMs: 0,
+    });
+    const query = { period: { kind: 'year' as const, year: 2026 }, groupBy: 'school' as const };
+    await assert.rejects(instance.figures({ aadObjectId: STATISTICIAN }, query), NotReadyError, 'nothing to show yet: "being prepared"');
+    assert.ok(lines.some((l) => l.includes('"statistics.pattern.preparing"')));
+    // A download (and the command line) waits for it; the view after that is answered from it.
+    const downloaded = await instance.figures({ aadObjectId: STATISTICIAN }, query, { patient: true });
+    assert.ok('n' in downloaded.total.counts.reports);
+    const viewed = await instance.figures({ aadObjectId: STATISTICIAN }, query);
+    assert.deepEqual(viewed.total, downloaded.total);
+    assert.equal(lines.filter((l) => l.includes('"statistics.pattern"')).length, 1, 'worked out once, not again for each caller');
+    // Still refused (and audited) before anything else for someone without the role.
+    await assert.rejects(instance.figures({ aadObjectId: 'someone-else' }, query), NotAllowedError);
     instance.stop();
   });
 
@@ -473,5 +543,78 @@ describe('the suppression pattern over years of figures', () => {
     assert.deepEqual(capped.cell('reports', all, undefined, '2024-01', '2026-12'), { value: 0, state: 'protects' });
     assert.deepEqual(capped.cell('reports', all, undefined, '2025-01', '2026-01'), { value: 0, state: 'protects' }, '13 months');
     assert.notEqual(capped.cell('reports', all, undefined, '2025-02', '2026-01').state, 'under5');
+  });
+
+  it('is kept by the fingerprint of what it is worked out from, and taken back whole: every cell the same', () => {
+    let state = 5;
+    const random = () => (state = (state * 1103515245 + 12345) & 0x7fffffff) % 4;
+    const rows: CubeRow[] = [];
+    for (let month = 0; month < 24; month++)
+      for (let school = 0; school < 6; school++)
+        for (const category of ['neglect', 'violence']) {
+          const n = random();
+          rows.push({
+            month: `${2025 + Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}`,
+            school_id: `s${school}`,
+            district_id: `d${school % 2}`,
+            school_type: school % 3 ? 'municipal' : 'independent',
+            category,
+            counts: {
+              reports: n,
+              feedbackRequested: n > 1 ? 1 : 0,
+              decisions: n > 0 ? 1 : 0,
+              opened: n > 2 ? 1 : 0,
+              notOpened: n === 1 ? 1 : 0,
+            },
+          });
+        }
+    const scopes = [['s0', 's1']];
+    const worked = new SuppressionPattern(rows, families, consultationKeys, scopes);
+    const kept = worked.keep();
+    const back = SuppressionPattern.restore(rows, families, consultationKeys, scopes, [], Int32Array.from(kept));
+    assert.equal(back.size, worked.size);
+    const schoolSets: Array<(l: Leaf) => boolean> = [
+      () => true,
+      (l) => l.school === 's2',
+      (l) => l.district === 'd0',
+      (l) => l.school === 's0' || l.school === 's1',
+    ];
+    let compared = 0;
+    for (const schools of schoolSets)
+      for (const category of [undefined, 'neglect'])
+        for (let a = 0; a < 24; a += 3)
+          for (const span of [1, 6, 12]) {
+            const month = (i: number) => `${2025 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`;
+            const [from, to] = [month(a), month(Math.min(23, a + span - 1))];
+            for (const key of countKeys) {
+              assert.deepEqual(
+                back.cell(key, schools, category, from, to),
+                worked.cell(key, schools, category, from, to),
+                `${key} ${from}..${to}`,
+              );
+              compared++;
+            }
+          }
+    assert.ok(compared > 1000);
+    // The fingerprint says what it was worked out from: a change to one count, a school set or the
+    // families is another pattern.
+    const print = patternFingerprint(rows, families, consultationKeys, scopes, []);
+    assert.equal(print, patternFingerprint([...rows].reverse(), families, consultationKeys, scopes, []), 'not the order of the rows');
+    const changed = rows.map((r, i) => (i === 7 ? { ...r, counts: { ...r.counts, reports: r.counts.reports! + 1 } } : r));
+    assert.notEqual(patternFingerprint(changed, families, consultationKeys, scopes, []), print);
+    assert.notEqual(patternFingerprint(rows, families, consultationKeys, [['s0']], []), print);
+    assert.notEqual(patternFingerprint(rows, families.slice(1), consultationKeys, scopes, []), print);
+    assert.notEqual(patternFingerprint(rows, families, consultationKeys, scopes, [], MAX_PERIOD_MONTHS), print, 'another longest run');
+    // Taken back with the longest run it was worked out with: a longer run stays hidden.
+    const capped = new SuppressionPattern(rows, families, consultationKeys, scopes, [], { maxMonths: MAX_PERIOD_MONTHS });
+    const cappedBack = SuppressionPattern.restore(rows, families, consultationKeys, scopes, [], capped.keep(), MAX_PERIOD_MONTHS);
+    assert.equal(cappedBack.size, capped.size);
+    assert.equal(cappedBack.cell('reports', () => true, undefined, '2025-01', '2026-12').state, 'protects');
+    // Kept cycles that do not fit the cube (another cube's, or damaged) are refused, not half used.
+    assert.throws(() => SuppressionPattern.restore(rows, families, consultationKeys, scopes, [], kept.subarray(0, kept.length - 3)));
+    assert.ok(kept[0]! > 0, 'the first family has cycles');
+    const outside = Int32Array.from(kept);
+    outside[3] = 99; // the first family's first cycle's school
+    assert.throws(() => SuppressionPattern.restore(rows, families, consultationKeys, scopes, [], outside), /outside the cube/);
   });
 });

@@ -37,7 +37,12 @@ export function registerStatisticsExports(server: restify.Server, { s, log }: Bo
       res.send(403, { error: t.downloads.invalid });
       return;
     }
-    const stats = await s.statistics.figures({ aadObjectId: verdict.user }, { period: { kind: 'custom', from, to }, groupBy });
+    // A download waits for the first pattern after a start (a browser waits longer than Teams).
+    const stats = await s.statistics.figures(
+      { aadObjectId: verdict.user },
+      { period: { kind: 'custom', from, to }, groupBy },
+      { patient: true },
+    );
     // exceljs and pdfkit are loaded at the first download, not at start (docs/benchmarks.md, B4).
     const { statisticsCsv, statisticsXlsx } =
       require('../../services/statistics-export') as typeof import('../../services/statistics-export');

@@ -83,6 +83,8 @@ export const sv = {
   },
   cycle: 'Årshjulet: uppgifter markerade klara per skola',
   cycleBySchool: 'Välj ”Gruppera efter: Skola” för att se årshjulet per skola.',
+  preparing:
+    'Statistiken räknas fram just nu: efter en omstart tar det en stund när det finns flera års siffror. Inget har gått förlorat. Försök igen om någon minut.',
   invalidPeriod: 'Perioden går inte att använda. Välj en period eller fyll i båda datumen (från före till).',
   periodTooLong: (months: number) =>
     `En egen period får vara högst ${months} hela månader (ett läsår ryms). Jämför längre tider med år eller terminer.`,
@@ -174,6 +176,8 @@ export const en: typeof sv = {
   },
   cycle: 'Annual cycle: tasks marked done per school',
   cycleBySchool: 'Choose "Group by: School" to see the annual cycle per school.',
+  preparing:
+    'The statistics are being worked out right now: after a restart this takes a while when there are several years of figures. Nothing is lost. Please try again in a minute.',
   invalidPeriod: 'That period cannot be used. Pick a period, or fill in both dates (from before to).',
   periodTooLong: (months: number) =>
     `A custom period can be at most ${months} whole months (a school year fits). Compare longer times by year or term.`,

@@ -312,3 +312,18 @@ export async function rebuildRequested(db: Tx): Promise<boolean> {
 export async function clearRebuildRequest(db: Tx): Promise<void> {
   await db.deleteFrom('kv').where('key', '=', ROLLUP_REBUILD).execute();
 }
+
+/** The kept suppression pattern with this fingerprint (0190), if any. */
+export async function keptPattern(db: Tx, fingerprint: string): Promise<string | undefined> {
+  return (await db.selectFrom('stat_patterns').select('cycles').where('fingerprint', '=', fingerprint).executeTakeFirst())?.cycles;
+}
+
+/** Keeps a pattern by its fingerprint, in place of any other (only the newest is of use). */
+export async function keepPattern(db: Tx, fingerprint: string, cycles: string, cycleCount: number, now: Date): Promise<void> {
+  await db.deleteFrom('stat_patterns').where('fingerprint', '<>', fingerprint).execute();
+  await db
+    .insertInto('stat_patterns')
+    .values({ fingerprint, cycles, cycle_count: cycleCount, created_at: now.toISOString() })
+    .onConflict((oc) => oc.column('fingerprint').doNothing())
+    .execute();
+}

@@ -375,6 +375,14 @@ export interface StatVersionTable {
   id: number;
   v: number;
 }
+/** The suppression pattern last worked out, by the fingerprint of what it was worked out from (0190). */
+export interface StatPatternTable {
+  fingerprint: string;
+  /** The protecting cycles as positions in the cube: gzipped Int32Array, base64. */
+  cycles: string;
+  cycle_count: number;
+  created_at: string;
+}
 
 /** One key check value per key id (0070): a changed key under a used id stops the start. */
 export interface KeyCheckTable {
@@ -393,6 +401,7 @@ export interface Database {
   stat_purged_durations: StatDurationsTable;
   report_messages: ReportMessageTable;
   stat_version: StatVersionTable;
+  stat_patterns: StatPatternTable;
   stat_count_deltas: StatCountDeltasTable;
   stat_duration_deltas: StatDurationDeltasTable;
   intake_notes: IntakeNoteTable;

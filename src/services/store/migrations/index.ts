@@ -18,6 +18,7 @@ import * as m0140 from './0140-acute-and-handlers';
 import * as m0160 from './0160-statistics-deltas';
 import * as m0161 from './0161-report-reference-sequences';
 import * as m0170 from './0170-follow-up-measures';
+import * as m0190 from './0190-statistics-pattern';
 
 /**
  * Versioned migrations, applied in name order at start. Add a file per change and list it here;
@@ -26,7 +27,7 @@ import * as m0170 from './0170-follow-up-measures';
  * 0040-0049 security and retention, 0050-0059 security (delivery), 0060-0069 scale.
  * 0040-0049 security and retention, 0060-0069 scale, 0070-0079 keys and the HTTP front,
  * 0120-0129 the report form, 0130-0139 consultation reviews, 0140-0149 acute reports and handlers,
- * 0150-0159 registration and purge, 0160-0169 throughput on PostgreSQL, 0170-0179 the follow-up measures.
+ * 0150-0159 registration and purge, 0160-0169 throughput on PostgreSQL, 0170-0189 the follow-up measures, 0190-0199 the statistics' kept pattern.
  */
 export const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
@@ -48,6 +49,7 @@ export const migrations: Record<string, Migration> = {
   '0160-statistics-deltas': m0160,
   '0161-report-reference-sequences': m0161,
   '0170-follow-up-measures': m0170,
+  '0190-statistics-pattern': m0190,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
