@@ -2,7 +2,8 @@
  * Statistics from the command line, for scheduled exports:
  *   npm run report -- --from 2026-01-01 --to 2026-12-31 --by school --format csv
  * --by school|district|schoolType|category (default school); --format csv|xlsx|json (default csv);
- * --out FILE (default: standard output; xlsx needs --out). Uses VARNA_CONFIG and VARNA_STORE_URL.
+ * --out FILE (default: standard output; xlsx needs --out). At most 12 whole months, as on the card
+ * (MAX_PERIOD_MONTHS). Uses VARNA_CONFIG and VARNA_STORE_URL.
  * The same suppressed figures as the card: a count under 5 is "<5", never the number. On SQLite
  * the bot holds the store's lock: run against a copy, or on PostgreSQL.
  */
@@ -16,7 +17,8 @@ import { makeJobs } from '../src/services/jobs';
 import { directory } from '../src/services/municipality';
 import { makeOutbox } from '../src/services/outbox';
 import { makeReminders } from '../src/services/reminders';
-import { groupBys, makeStatistics, type GroupBy } from '../src/services/statistics';
+import { ValidationError } from '../src/services/errors';
+import { MAX_PERIOD_MONTHS, groupBys, makeStatistics, type GroupBy } from '../src/services/statistics';
 import { statisticsCsv, statisticsXlsx } from '../src/services/statistics-export';
 import { openStore } from '../src/services/store';
 
@@ -74,6 +76,10 @@ async function main(): Promise<void> {
   }
 }
 void main().catch((error: unknown) => {
-  console.error(String(error));
+  console.error(
+    error instanceof ValidationError && error.fields.period === 'tooLong'
+      ? `a period spans at most ${MAX_PERIOD_MONTHS} whole months (a school year fits): ask for each year or term`
+      : String(error),
+  );
   process.exitCode = 1;
 });

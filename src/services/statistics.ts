@@ -64,6 +64,13 @@ export type Period =
 export { MIN_CELL };
 export { stockholmDate } from './stat-rollup';
 
+/**
+ * The longest custom period, in whole months (a school year fits; longer comparisons use years or
+ * terms). The suppression pattern covers every run of months up to this long, not every run over
+ * the whole history (docs/benchmarks.md, B2: years of figures took minutes to work out).
+ */
+export const MAX_PERIOD_MONTHS = 12;
+
 // --- periods -------------------------------------------------------------------------------------
 
 const lastDayOfMonth = (month: string) => {
@@ -94,6 +101,8 @@ export function resolvePeriod(p: Period): { from: string; to: string } {
         !Number.isNaN(Date.parse(`${d.slice(0, 7)}-01T00:00:00Z`)) &&
         (d.length === 7 || !Number.isNaN(Date.parse(`${d}T00:00:00Z`)));
       if (!ok(p.from) || !ok(p.to) || p.from.slice(0, 7) > p.to.slice(0, 7)) throw bad();
+      const monthsOf = (d: string) => Number(d.slice(0, 4)) * 12 + Number(d.slice(5, 7));
+      if (monthsOf(p.to) - monthsOf(p.from) + 1 > MAX_PERIOD_MONTHS) throw new ValidationError({ period: 'tooLong' });
       return {
         from: `${p.from.slice(0, 7)}-01`,
         to: lastDayOfMonth(p.to.slice(0, 7)),
@@ -369,7 +378,7 @@ export function makeStatistics({
     }));
     const scopes = principalScopes();
     // Kept by an earlier start (or another instance) for exactly these figures: taken back, not worked out again.
-    const fingerprint = patternFingerprint(cube, families, consultationKeys, scopes, leaves);
+    const fingerprint = patternFingerprint(cube, families, consultationKeys, scopes, leaves, MAX_PERIOD_MONTHS);
     const kept = await restoreKept(fingerprint, cube, scopes, leaves);
     if (kept) {
       if (!cached || cached.version <= version) cached = { version, pattern: kept };
@@ -380,7 +389,10 @@ export function makeStatistics({
       return kept;
     }
     // In slices: years of sparse figures take seconds to work out, and turns go on meanwhile.
-    const pattern = await workOutPattern(cube, families, consultationKeys, scopes, leaves, { signal: stopping.signal });
+    const pattern = await workOutPattern(cube, families, consultationKeys, scopes, leaves, {
+      signal: stopping.signal,
+      maxMonths: MAX_PERIOD_MONTHS,
+    });
     await keep(fingerprint, pattern);
     // A pattern of an older version finished later does not replace a newer one.
     if (!cached || cached.version <= version) cached = { version, pattern };
@@ -409,7 +421,7 @@ export function makeStatistics({
       const bytes = await gunzipAsync(Buffer.from(text, 'base64'));
       // A copy: an Int32Array needs its bytes at an offset of a multiple of 4.
       const cycles = new Int32Array(new Uint8Array(bytes).buffer);
-      return SuppressionPattern.restore(cube, families, consultationKeys, scopes, leaves, cycles);
+      return SuppressionPattern.restore(cube, families, consultationKeys, scopes, leaves, cycles, MAX_PERIOD_MONTHS);
     } catch (error) {
       log.warn({ event: 'statistics.pattern.kept.unusable', err: error }, 'the kept statistics pattern could not be used: working it out');
       return undefined;

@@ -3,8 +3,9 @@
  *
  * The base cells are month × school × category (from the roll-up). Every figure a query returns is
  * the sum of base cells over a box: a run of whole months (a month, a term, a year or a custom
- * range) × a set of schools (one school, a district, a school type, the municipality, a principal's
- * own schools, or those of them in a district or of a type) × one category or all. The pattern is
+ * range; at most `maxMonths`, statistics.ts `MAX_PERIOD_MONTHS`) × a set of schools (one school, a
+ * district, a school type, the municipality, a principal's own schools, or those of them in a
+ * district or of a type) × one category or all. The pattern is
  * worked out once over ALL such boxes and every query is served from it, so two queries (two
  * groupings, overlapping periods, a principal's view and the committee's) cannot be played off
  * against each other.
@@ -116,6 +117,49 @@ interface Box {
 
 const termOf = (month: string) => `${month.slice(0, 4)}-${Number(month.slice(5, 7)) <= 6 ? 'VT' : 'HT'}`;
 
+/**
+ * The cells' cases as the cycles over a box moved them (`reach`): a cell not set (NaN) has its own
+ * count. One typed array, and clearing it resets only the cells set, not a new map per box.
+ */
+class Residual {
+  private readonly values: Float64Array;
+  private readonly touched: number[] = [];
+  constructor(size: number) {
+    this.values = new Float64Array(size).fill(NaN);
+  }
+  /** Forgets every move. */
+  clear(): void {
+    for (const id of this.touched) this.values[id] = NaN;
+    this.touched.length = 0;
+  }
+  get(id: number): number | undefined {
+    const v = this.values[id]!;
+    return v === v ? v : undefined;
+  }
+  set(id: number, v: number): void {
+    if (this.values[id] !== this.values[id]) this.touched.push(id);
+    this.values[id] = v;
+  }
+}
+
+/** Lists of cycle indexes in one column: list b is items[starts[b]] .. items[starts[b + 1] - 1]. */
+interface Packed {
+  starts: Int32Array;
+  items: Int32Array;
+}
+
+/** Packs buckets of (cycle index, other school and month) pairs: the indexes. */
+function pack(lists: number[][], n: number): Packed {
+  const starts = new Int32Array(n + 1);
+  for (let b = 0; b < n; b++) starts[b + 1] = starts[b]! + (lists[b]?.length ?? 0) / 2;
+  const items = new Int32Array(starts[n]!);
+  for (let b = 0; b < n; b++) {
+    const list = lists[b];
+    if (list) for (let i = 0, at = starts[b]!; i < list.length; i += 2) items[at++] = list[i]!;
+  }
+  return { starts, items };
+}
+
 /** The pattern of one family of counts over the cube. */
 class FamilyPattern {
   readonly cycles: Cycle[] = [];
@@ -182,8 +226,16 @@ class FamilyPattern {
 
   /** Lets go of what only working the cycles out needed (the pattern is kept until the next change). */
   settle(): void {
+    const { L, C, M } = this.cube.dims;
+    const S = (C + 1) * this.keySlots;
+    this.packedLeafMonth = pack(this.byLeafMonth, L * M * S);
+    this.packedPoints = pack(this.pointsByMonth, M * S);
+    this.byLeafMonth = [];
+    this.pointsByMonth = [];
+    this.residualUp = this.residualDown = undefined;
     this.leafTotalsOf.clear();
     this.outsideOf.clear();
+    this.nearestOf.clear();
   }
 
   /**
@@ -279,81 +331,165 @@ class FamilyPattern {
    * solution of everything printed, so an attacker's linear program reaches it too (it may reach
    * further: this is the sure part). `protect` tries a new cycle after them (`along`, not applied).
    */
-  reach(k: number, box: Box, dir: 1 | -1, need: number): { got: number; residual: Map<number, number> } {
-    const residual = new Map<number, number>();
+  reach(k: number, box: Box, dir: 1 | -1, need: number): { got: number; residual: Residual } {
+    // One buffer per direction: `protect` holds the two of a box at once, and nothing else does.
+    const residual = dir === 1 ? (this.residualUp ??= this.newResidual()) : (this.residualDown ??= this.newResidual());
+    residual.clear();
     let got = 0;
-    const M = this.cube.dims.M;
+    const { C, M } = this.cube.dims;
+    const bits = this.monthBits;
+    const mask = (1 << bits) - 1;
+    const m = box.r.members;
+    const S = (C + 1) * this.keySlots;
+    const slot = (box.c >= 0 ? box.c : C) * this.keySlots + this.keySlot(k);
     const every = box.r.size === this.cube.dims.L;
     // The buckets may list a cycle more than once: going further along it is allowed too.
-    for (const l of every ? [0] : box.r.list)
+    const list = every ? undefined : box.r.list;
+    for (let li = 0, ln = list ? list.length : 1; li < ln; li++) {
+      const l = list ? list[li]! : 0;
       for (let month = box.a; month <= box.b; month++) {
-        const bucket = every ? this.pointsByMonth[month] : this.byLeafMonth[l * M + month];
+        const bucket = every ? this.pointsByMonth[month * S + slot] : this.byLeafMonth[(l * M + month) * S + slot];
         if (!bucket) continue;
-        for (const z of bucket) {
-          got += this.along(z, k, box, dir, need - got, residual, true);
+        for (let i = 0; i < bucket.length; i += 2) {
+          // Its other school in the box, or its other month in the range: it cancels (`add`).
+          const other = bucket[i + 1]!;
+          const otherLeaf = (other >> bits) - 1;
+          const otherMonth = (other & mask) - 1;
+          if ((otherLeaf >= 0 && m[otherLeaf]) || (otherMonth >= box.a && otherMonth <= box.b)) continue;
+          got += this.along(this.cycles[bucket[i]!]!, k, box, dir, need - got, residual);
           if (got >= need) return { got, residual };
         }
       }
+    }
     return { got, residual };
+  }
+  private residualUp: Residual | undefined;
+  private residualDown: Residual | undefined;
+  private newResidual(): Residual {
+    const { L, C, M } = this.cube.dims;
+    return new Residual(this.keys * L * C * M);
   }
 
   /**
    * How far cycle z can take the box's count in direction dir (at most `most`), given the cells'
-   * cases as `residual` left them (a cell not in it has its own count); with `apply`, records the move.
+   * cases as `residual` left them (a cell not in it has its own count); records the move there.
    */
-  along(z: Cycle, k: number, box: Box, dir: 1 | -1, most: number, residual: Map<number, number>, apply: boolean): number {
+  along(z: Cycle, k: number, box: Box, dir: 1 | -1, most: number, residual: Residual): number {
+    if (most <= 0) return 0;
     const s = this.signOver(k, box, z);
-    if (!s || most <= 0) return 0;
+    if (!s) return 0;
+    const { L, C, M } = this.cube.dims;
+    const M1 = M + 1;
+    const LCM = L * C * M;
+    const nl = z.ry >= 0 ? 2 : 1;
+    const nc = z.cy >= 0 ? 2 : 1;
+    const nm = z.my >= 0 ? 2 : 1;
+    const one = this.keys === 1;
+    const nk = one ? 1 : z.ky >= 0 ? 2 : 1;
+    const sd = s * dir;
+    const { ids, values, changes } = this.cells;
+    let n = 0;
+    // Moving the box by dir·t moves along z by s·dir·t: a cell of sign σ changes by σ·s·dir·t.
+    let cap = most;
+    for (let i = 0; i < nl; i++) {
+      const l = i ? z.ry : z.rx;
+      for (let j = 0; j < nc; j++) {
+        const c = j ? z.cy : z.cx;
+        for (let h = 0; h < nm; h++) {
+          const x = h ? z.my : z.mx;
+          const at = (l * C + c) * M1 + x;
+          const cell = (l * C + c) * M + x;
+          for (let e = 0; e < nk; e++) {
+            const key = one ? 0 : (e ? z.ky : z.kx) + 1;
+            const id = key * LCM + cell;
+            let v = residual.get(id);
+            if (v === undefined) {
+              const p = this.prefix[key]!;
+              v = p[at + 1]! - p[at]!;
+            }
+            const change = (i + j + h + e) & 1 ? -sd : sd;
+            if (change < 0 && v < cap) cap = v;
+            ids[n] = id;
+            values[n] = v;
+            changes[n++] = change;
+          }
+        }
+      }
+    }
+    if (cap <= 0) return 0;
+    for (let q = 0; q < n; q++) residual.set(ids[q]!, values[q]! + changes[q]! * cap);
+    return cap;
+  }
+  /** `along`'s scratch: the cells of a cycle (at most 2 × 2 × 2 × 2). */
+  private readonly cells = { ids: new Int32Array(16), values: new Float64Array(16), changes: new Int8Array(16) };
+
+  /** Can cycle z take the box's count `most` further in direction dir (`along` ≥ `most`, without working out how far)? */
+  goes(z: Cycle, k: number, box: Box, dir: 1 | -1, most: number, residual: Residual): boolean {
+    if (most <= 0) return true;
+    const s = this.signOver(k, box, z);
+    if (!s) return false;
     const { L, C, M } = this.cube.dims;
     const M1 = M + 1;
     const nl = z.ry >= 0 ? 2 : 1;
     const nc = z.cy >= 0 ? 2 : 1;
     const nm = z.my >= 0 ? 2 : 1;
-    const nk = this.keys === 1 ? 1 : z.ky >= 0 ? 2 : 1;
-    // Moving the box by dir·t moves along z by s·dir·t: a cell of sign σ changes by σ·s·dir·t.
-    let cap = most;
-    for (let pass = 0; pass < (apply ? 2 : 1); pass++)
-      for (let i = 0; i < nl; i++) {
-        const l = i ? z.ry : z.rx;
-        for (let j = 0; j < nc; j++) {
-          const c = j ? z.cy : z.cx;
-          for (let h = 0; h < nm; h++) {
-            const x = h ? z.my : z.mx;
-            for (let e = 0; e < nk; e++) {
-              const key = this.keys === 1 ? 0 : (e ? z.ky : z.kx) + 1;
-              const id = ((key * L + l) * C + c) * M + x;
-              const sigma = (i + j + h + e) % 2 === 0 ? 1 : -1;
-              let v = residual.get(id);
-              if (v === undefined) {
-                const p = this.prefix[key]!;
-                const at = (l * C + c) * M1 + x;
-                v = p[at + 1]! - p[at]!;
-              }
-              const change = sigma * s * dir;
-              if (pass === 0) {
-                if (change < 0) cap = Math.min(cap, v);
-              } else residual.set(id, v + change * cap);
+    const one = this.keys === 1;
+    const nk = one ? 1 : z.ky >= 0 ? 2 : 1;
+    const sd = s * dir;
+    // Every cell the move lowers (σ·s·dir < 0) needs `most` cases.
+    for (let i = 0; i < nl; i++) {
+      const l = i ? z.ry : z.rx;
+      for (let j = 0; j < nc; j++) {
+        const c = j ? z.cy : z.cx;
+        for (let h = 0; h < nm; h++) {
+          const x = h ? z.my : z.mx;
+          for (let e = 0; e < nk; e++) {
+            if (((i + j + h + e) & 1 ? -1 : 1) * sd > 0) continue;
+            const key = one ? 0 : (e ? z.ky : z.kx) + 1;
+            let v = residual.get(key * L * C * M + (l * C + c) * M + x);
+            if (v === undefined) {
+              const p = this.prefix[key]!;
+              const at = (l * C + c) * M1 + x;
+              v = p[at + 1]! - p[at]!;
             }
+            if (v < most) return false;
           }
         }
-        if (pass === 0 && cap <= 0) return 0;
       }
-    return cap;
+    }
+    return true;
   }
 
   /** Does some cycle not cancel over this box for key k (so it is protected, and not published)? */
   hit(k: number, box: Box): boolean {
     const m = box.r.members;
-    const M = this.cube.dims.M;
+    const { C, M } = this.cube.dims;
+    const S = (C + 1) * this.keySlots;
+    const slot = (box.c >= 0 ? box.c : C) * this.keySlots + this.keySlot(k);
     // Only a cycle with exactly one of its schools in the box, and exactly one of its months in the
     // range, can fail to cancel: look those up by school and month (a box of every school meets
-    // only the cycles with a single school: looked up by month alone).
+    // only the cycles with a single school: looked up by month alone), and category (`add`).
     const every = box.r.size === this.cube.dims.L;
+    const packed = every ? this.packedPoints : this.packedLeafMonth;
+    const cycles = this.cycles;
     for (const l of every ? [0] : box.r.list) {
       for (let month = box.a; month <= box.b; month++) {
-        const bucket = every ? this.pointsByMonth[month] : this.byLeafMonth[l * M + month];
-        if (!bucket) continue;
-        for (const z of bucket) {
+        const at = every ? month * S + slot : (l * M + month) * S + slot;
+        // While the cycles are worked out, a list per bucket; afterwards packed (`settle`).
+        let items: ArrayLike<number> | undefined;
+        let from = 0;
+        let to: number;
+        if (packed) {
+          items = packed.items;
+          from = packed.starts[at]!;
+          to = packed.starts[at + 1]!;
+        } else {
+          items = every ? this.pointsByMonth[at] : this.byLeafMonth[at];
+          if (!items) continue;
+          to = items.length;
+        }
+        for (let i = from; i < to; i += packed ? 1 : 2) {
+          const z = cycles[items[i]!]!;
           const fr = m[z.rx]! - (z.ry >= 0 ? m[z.ry]! : 0);
           if (!fr || !this.keyFactor(k, z)) continue;
           const fc = (box.c < 0 || box.c === z.cx ? 1 : 0) - (z.cy >= 0 && (box.c < 0 || box.c === z.cy) ? 1 : 0);
@@ -392,16 +528,51 @@ class FamilyPattern {
     this.add(z);
   }
 
-  /** The cycles by each of their schools and months: [leaf * M + month]. */
-  private readonly byLeafMonth: Cycle[][] = [];
-  /** The cycles with a single school, by each of their months. */
-  private readonly pointsByMonth: Cycle[][] = [];
+  /**
+   * The cycles by each of their schools, months, categories and keys: [(leaf * M + month) * S +
+   * slot], S = (C + 1) × `keySlots`. Only a cycle with category c (or, over a box of every
+   * category, with a single category) and with key k (or, for the sum key, with a single key) can
+   * fail to cancel over a box of category c and key k: the slot of (c or C, `keySlot(k)`) lists
+   * them, in the order they were added (`reach` goes along them in that order), each as its index
+   * in `cycles` and its other school and month (`add`).
+   */
+  private byLeafMonth: number[][] = [];
+  /** The cycles with a single school, by each of their months, categories and keys: [month * S + slot]. */
+  private pointsByMonth: number[][] = [];
+  /** The same once the pattern is worked out (`settle`): every bucket's cycles in one column. */
+  private packedLeafMonth: Packed | undefined;
+  private packedPoints: Packed | undefined;
+  /** Slots per category: one per component of the family, and one for the sum key (a single one when the family has one key). */
+  private get keySlots(): number {
+    return this.keys === 1 ? 1 : this.keys;
+  }
+  private keySlot(k: number): number {
+    return this.keys === 1 ? 0 : k === 0 ? this.keys - 1 : k - 1;
+  }
+  /** Bits that hold a month + 1 (`add`). */
+  private get monthBits(): number {
+    return 32 - Math.clz32(this.cube.dims.M + 1);
+  }
   private add(z: Cycle): void {
+    const index = this.cycles.length;
     this.cycles.push(z);
-    const M = this.cube.dims.M;
+    // Beside each index in a bucket, the cycle's other school and month there (each + 1, 0 for
+    // none, in `monthBits` bits): `reach` skips a cycle that cancels without reading it.
+    const otherOf = (l: number, month: number) =>
+      (((l === z.rx ? z.ry : z.rx) + 1) << this.monthBits) | ((month === z.mx ? z.my : z.mx) + 1);
+    const { C, M } = this.cube.dims;
+    const KS = this.keySlots;
+    const S = (C + 1) * KS;
     const months = z.my >= 0 ? [z.mx, z.my] : [z.mx];
-    for (const l of z.ry >= 0 ? [z.rx, z.ry] : [z.rx]) for (const month of months) (this.byLeafMonth[l * M + month] ??= []).push(z);
-    if (z.ry < 0) for (const month of months) (this.pointsByMonth[month] ??= []).push(z);
+    const catSlots = z.cy >= 0 ? [z.cx, z.cy] : [z.cx, C];
+    const keySlots = this.keys === 1 ? [0] : z.ky >= 0 ? [z.kx, z.ky] : [z.kx, KS - 1];
+    const slots: number[] = [];
+    for (const c of catSlots) for (const j of keySlots) slots.push(c * KS + j);
+    for (const l of z.ry >= 0 ? [z.rx, z.ry] : [z.rx])
+      for (const month of months)
+        for (const slot of slots) (this.byLeafMonth[(l * M + month) * S + slot] ??= []).push(index, otherOf(l, month));
+    if (z.ry < 0)
+      for (const month of months) for (const slot of slots) (this.pointsByMonth[month * S + slot] ??= []).push(index, otherOf(z.rx, month));
   }
 
   /** A cycle that does not cancel over `box`, chosen to cancel over as many other boxes as it can. */
@@ -530,8 +701,8 @@ class FamilyPattern {
     const ways = n >= 1 && n < MIN_CELL ? { up: this.reach(k, box, 1, up), down: this.reach(k, box, -1, down) } : undefined;
     const enough = (z: Cycle) =>
       !ways ||
-      ((up <= 0 || ways.up.got + this.along(z, k, box, 1, up - ways.up.got, ways.up.residual, false) >= up) &&
-        (down <= 0 || ways.down.got + this.along(z, k, box, -1, down - ways.down.got, ways.down.residual, false) >= down));
+      ((up <= 0 || this.goes(z, k, box, 1, up - ways.up.got, ways.up.residual)) &&
+        (down <= 0 || this.goes(z, k, box, -1, down - ways.down.got, ways.down.residual)));
     // A box of every school too, but there without a point in months that no pair in categories or
     // parts cancels (it would hide the municipality's totals over every period holding that month:
     // the seeded tables lost their year's total): another school with cases, a month pair, or a
@@ -539,18 +710,34 @@ class FamilyPattern {
     // the municipality's repeat reports in May-June, 4, paired at the school with the fewest cases,
     // which had none of them). Where none has the room, the chosen one.
     if (n >= 1 && n < MIN_CELL && !enough(chosen)) {
-      const found = this.roomier(box, chosen, k === 0, keyOptions, enough, box.r.size === L);
+      const found = this.roomier(k, box, chosen, keyOptions, enough, box.r.size === L);
       this.add(found ?? chosen);
       return;
     }
     this.add(chosen);
   }
 
+  /** The 12 schools outside a set that the most sets treat alike with school x (ties: by index). */
+  private nearestOutside(r: RowSet, x: number): number[] {
+    let of = this.nearestOf.get(r);
+    if (!of) this.nearestOf.set(r, (of = new Map()));
+    let out = of.get(x);
+    if (!out) {
+      const { L } = this.cube.dims;
+      const m = r.members;
+      const others = [...m.keys()].filter((y) => !m[y]);
+      others.sort((a, b) => this.cube.pairScore[x * L + b]! - this.cube.pairScore[x * L + a]!);
+      of.set(x, (out = others.slice(0, 12)));
+    }
+    return out;
+  }
+  private readonly nearestOf = new Map<RowSet, Map<number, number[]>>();
+
   /** Of the other choices of a cycle for `box`, the first (least hiding) that `enough` takes. */
   private roomier(
+    k: number,
     box: Box,
     chosen: Cycle,
-    sumKey: boolean,
     keyOptions: number[],
     enough: (z: Cycle) => boolean,
     noMonthPoint = false,
@@ -572,9 +759,7 @@ class FamilyPattern {
     inside.forEach((rx, i) => {
       if (chosen.ry < 0 || rx === chosen.rx) schoolOptions.push([rx, chosen.ry, i]);
       if (chosen.ry < 0) return;
-      const others = [...m.keys()].filter((y) => !m[y]);
-      others.sort((a, b) => this.cube.pairScore[rx * L + b]! - this.cube.pairScore[rx * L + a]!);
-      others.slice(0, 12).forEach((y, j) => schoolOptions.push([rx, y, i + 1 + j]));
+      this.nearestOutside(box.r, rx).forEach((y, j) => schoolOptions.push([rx, y, i + 1 + j]));
       // (A point in schools would hide every set holding the school, the municipality among them.)
     });
     // A subset family, where no pair of schools has the room: a point in schools with a pair in
@@ -605,15 +790,28 @@ class FamilyPattern {
     }
     const keyOpts: Option[] = [[chosen.kx, chosen.ky, 0]];
     if (this.keys > 1) {
-      for (const j of keyOptions) keyOpts.push(sumKey ? [j, -1, 1] : [chosen.kx, j, 1]);
+      for (const j of keyOptions) keyOpts.push(k === 0 ? [j, -1, 1] : [chosen.kx, j, 1]);
       if (chosen.ky >= 0) keyOpts.push([chosen.kx, -1, 6]);
     }
+    // One scratch cycle for the candidates (millions of them over years of figures).
+    const z: Cycle = { ...chosen };
     let best: Cycle | undefined;
     let bestCost = Infinity;
-    for (const [rx, ry, a] of schoolOptions)
-      for (const [mx, my, b] of monthOptions) {
-        for (const [cx, cy, c] of catOptions)
-          for (const [kx, ky, d] of keyOpts) {
+    // Indexed loops: destructuring an iterator per candidate cost more than checking it.
+    for (let si = 0; si < schoolOptions.length; si++) {
+      const [rx, ry, a] = schoolOptions[si]!;
+      for (let mi = 0; mi < monthOptions.length; mi++) {
+        const [mx, my, b] = monthOptions[mi]!;
+        for (let ci = 0; ci < catOptions.length; ci++) {
+          const cat = catOptions[ci]!;
+          const cx = cat[0];
+          const cy = cat[1];
+          const c = cat[2];
+          for (let ki = 0; ki < keyOpts.length; ki++) {
+            const key = keyOpts[ki]!;
+            const kx = key[0];
+            const ky = key[1];
+            const d = key[2];
             // A point in schools and months moves the municipality's total of every period holding
             // the month, unless a pair in categories or parts cancels it there.
             if (noMonthPoint && my < 0 && cy < 0 && ky < 0) continue;
@@ -621,10 +819,19 @@ class FamilyPattern {
             if (ry < 0 && chosen.ry >= 0 && ky < 0) continue;
             const cost = a + b + c + d;
             if (cost >= bestCost) continue;
-            const z = { kx, ky, rx, ry, cx, cy, mx, my };
-            if (enough(z)) [best, bestCost] = [z, cost];
+            z.kx = kx;
+            z.ky = ky;
+            z.rx = rx;
+            z.ry = ry;
+            z.cx = cx;
+            z.cy = cy;
+            z.mx = mx;
+            z.my = my;
+            if (enough(z)) [best, bestCost] = [{ ...z }, cost];
           }
+        }
       }
+    }
     return best;
   }
 }
@@ -689,11 +896,23 @@ export class SuppressionPattern {
   private readonly catIndex = new Map<string, number>();
   private readonly leafIndex = new Map<string, number>();
 
+  /** The longest run of months a query can ask for: the pattern covers those runs only (`cell` hides a longer one). */
+  private readonly maxMonths: number;
+
   /**
    * Works the pattern out in one go (`finish`), or only sets it up: `workOutPattern` then does the
-   * work in slices.
+   * work in slices. `maxMonths`: the longest run of months a query can ask for (statistics.ts
+   * `MAX_PERIOD_MONTHS`); by default every run over the data.
    */
-  constructor(rows: CubeRow[], families: string[][], noCategory: Set<string>, scopes: string[][], extraLeaves: Leaf[] = [], finish = true) {
+  constructor(
+    rows: CubeRow[],
+    families: string[][],
+    noCategory: Set<string>,
+    scopes: string[][],
+    extraLeaves: Leaf[] = [],
+    { finish = true, maxMonths = Infinity }: { finish?: boolean; maxMonths?: number } = {},
+  ) {
+    this.maxMonths = maxMonths;
     const present = rows.filter((r) => Object.values(r.counts).some((n) => n !== 0));
     const monthsSeen = present.map((r) => r.month).sort();
     const months: string[] = [];
@@ -790,6 +1009,7 @@ export class SuppressionPattern {
       };
       if (this.kept) {
         this.keptAt = restoreFamily(this.kept, this.keptAt, pattern, { K, L, C, M });
+        pattern.settle();
         register();
         continue;
       }
@@ -799,7 +1019,8 @@ export class SuppressionPattern {
         return sum;
       };
       // Every box anyone can ask for; the sensitive ones (some count 1-4), finest first. Per school
-      // set and category: each key's sums over months (row[k][month + 1]), then every run of months.
+      // set and category: each key's sums over months (row[k][month + 1]), then every run of months
+      // a query can ask for (at most `maxMonths`).
       // Kept as columns of numbers, not objects: years of sparse figures have a million of them.
       const sensitive = { set: new Ints(), c: new Ints(), a: new Ints(), b: new Ints(), k: new Ints() };
       const catChoices = famCats.length > 1 ? [...famCats, -1] : [-1];
@@ -823,7 +1044,7 @@ export class SuppressionPattern {
             let rest = 0;
             for (let k = 0; k < K; k++) rest += row[k * M1 + M]! - row[k * M1 + a]!;
             if (!rest) break;
-            for (let b = a; b < M; b++) {
+            for (let b = a; b < M && b - a < this.maxMonths; b++) {
               let small = false;
               for (let k = 0; k < K; k++) {
                 const v = row[k * M1 + b + 1]! - row[k * M1 + a]!;
@@ -887,7 +1108,8 @@ export class SuppressionPattern {
 
   /**
    * The pattern as worked out before over the same cube (`keep`, by `patternFingerprint`): its
-   * cycles are taken back instead of worked out. Throws if they do not fit the cube.
+   * cycles are taken back instead of worked out. Throws if they do not fit the cube. `maxMonths`
+   * as it was worked out with (part of the fingerprint).
    */
   static restore(
     rows: CubeRow[],
@@ -896,8 +1118,9 @@ export class SuppressionPattern {
     scopes: string[][],
     extraLeaves: Leaf[],
     kept: Int32Array,
+    maxMonths = Infinity,
   ): SuppressionPattern {
-    const pattern = new SuppressionPattern(rows, families, noCategory, scopes, extraLeaves, false);
+    const pattern = new SuppressionPattern(rows, families, noCategory, scopes, extraLeaves, { finish: false, maxMonths });
     pattern.kept = kept;
     pattern.finish();
     pattern.kept = undefined;
@@ -986,7 +1209,8 @@ export class SuppressionPattern {
       if (ci === undefined) return { value: 0, state: 'under5' };
       c = ci;
     }
-    if (!where.r) return { value: 0, state: 'protects' };
+    // A box no query can ask for (a school set or a run of months the pattern does not cover) is hidden.
+    if (!where.r || where.b - where.a + 1 > this.maxMonths) return { value: 0, state: 'protects' };
     const box: Box = { r: where.r, c, a: where.a, b: where.b };
     const value = fam.pattern.value(fam.index, box);
     if (value < MIN_CELL) return { value, state: 'under5' };
@@ -1033,8 +1257,9 @@ function ownCode(): string {
 
 /**
  * What a pattern is worked out from, as one hash: the cube's rows, the families, the school sets
- * (leaves and scopes) and the code that works it out (this module's own text, so that a changed
- * rule never reads a pattern worked out by the old one). Equal fingerprints, equal patterns.
+ * (leaves and scopes), the longest run of months it covers, and the code that works it out (this
+ * module's own text, so that a changed rule never reads a pattern worked out by the old one).
+ * Equal fingerprints, equal patterns.
  */
 export function patternFingerprint(
   rows: CubeRow[],
@@ -1042,10 +1267,11 @@ export function patternFingerprint(
   noCategory: Set<string>,
   scopes: string[][],
   extraLeaves: Leaf[],
+  maxMonths = Infinity,
 ): string {
   const h = createHash('sha256');
   h.update(ownCode());
-  h.update(JSON.stringify({ families, noCategory: [...noCategory].sort(), scopes, extraLeaves }));
+  h.update(JSON.stringify({ families, noCategory: [...noCategory].sort(), scopes, extraLeaves, maxMonths: String(maxMonths) }));
   const line = (r: CubeRow) =>
     JSON.stringify([
       r.month,
@@ -1070,9 +1296,12 @@ export async function workOutPattern(
   noCategory: Set<string>,
   scopes: string[][],
   extraLeaves: Leaf[] = [],
-  { sliceMs = 10, signal }: { sliceMs?: number; signal?: AbortSignal } = {},
+  { sliceMs = 10, signal, maxMonths }: { sliceMs?: number; signal?: AbortSignal; maxMonths?: number } = {},
 ): Promise<SuppressionPattern> {
-  const pattern = new SuppressionPattern(rows, families, noCategory, scopes, extraLeaves, false);
+  const pattern = new SuppressionPattern(rows, families, noCategory, scopes, extraLeaves, {
+    finish: false,
+    ...(maxMonths ? { maxMonths } : {}),
+  });
   let sliceStart = performance.now();
   for (const _ of pattern.steps()) {
     if (performance.now() - sliceStart < sliceMs) continue;

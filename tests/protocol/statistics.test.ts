@@ -117,6 +117,23 @@ describe('statistics in the 1:1 chat', () => {
     assert.ok(!actionsOf(beyond.card).some((a) => a.data?.page !== undefined));
     const bad = await bot.execute(as.statistician, 'statistics.show', { period: 'custom', from: '2026-04-01', groupBy: 'school' });
     assert.match(textOf(bad.card), /Perioden går inte att använda/);
+    // A custom period spans at most 12 whole months (a school year fits): longer, the card says so.
+    const schoolYear = await bot.execute(as.statistician, 'statistics.show', {
+      period: 'custom',
+      from: '2025-08-01',
+      to: '2026-07-31',
+      groupBy: 'school',
+    });
+    assert.match(textOf(schoolYear.card), /2025-08-01 – 2026-07-31/);
+    assert.doesNotMatch(textOf(schoolYear.card), /högst 12/);
+    const tooLong = await bot.execute(as.statistician, 'statistics.show', {
+      period: 'custom',
+      from: '2025-01-01',
+      to: '2026-01-31',
+      groupBy: 'school',
+    });
+    assert.match(textOf(tooLong.card), /En egen period får vara högst 12 hela månader \(ett läsår ryms\)/);
+    assert.doesNotMatch(textOf(tooLong.card), /2025-01-01 – 2026-01-31/);
   });
 
   it('shows a principal their own school only, offers the menu entry only to those allowed, and refuses a teacher politely', async () => {

@@ -14,7 +14,7 @@ import { createTestStore } from '../support/store';
 /**
  * The attacker (issue 7): someone who can ask every query there is. On a generated data set we
  * collect every count that every query prints (all months, terms, the year and every custom range
- * of whole months over the data and a month either side; grouped by school, district, school type
+ * of whole months a user can ask for, at most 12, over the data and a month either side; grouped by school, district, school type
  * and category; as the committee, and as each principal, one of whom has two schools), read
  * through `statisticsTable` (what the card, CSV and Excel show). Each printed count is a linear
  * equation over the hidden base cells (month × school × category × the finest count). By exact
@@ -284,11 +284,19 @@ async function load(store: Store, facts: Fact[], consults: Fact[]): Promise<void
   await rebuildRollup(store.db);
 }
 
+/**
+ * The longest custom period a user can ask for, in months (statistics.ts MAX_PERIOD_MONTHS; kept
+ * here on purpose, like `subsets`: the attacker asks what the card takes, whatever the code says).
+ * The data span fewer months today, so every custom range over them is asked.
+ */
+const MAX_PERIOD_MONTHS = 12;
+
 function periods(): Period[] {
   const out: Period[] = SHOWN_MONTHS.map((month) => ({ kind: 'month', month }));
   out.push({ kind: 'term', term: '2026-VT' }, { kind: 'term', term: '2026-HT' }, { kind: 'year', year: 2026 });
   for (let a = 0; a < SHOWN_MONTHS.length; a++)
-    for (let b = a; b < SHOWN_MONTHS.length; b++) out.push({ kind: 'custom', from: `${SHOWN_MONTHS[a]}-01`, to: `${SHOWN_MONTHS[b]}-01` });
+    for (let b = a; b < SHOWN_MONTHS.length && b - a < MAX_PERIOD_MONTHS; b++)
+      out.push({ kind: 'custom', from: `${SHOWN_MONTHS[a]}-01`, to: `${SHOWN_MONTHS[b]}-01` });
   return out;
 }
 

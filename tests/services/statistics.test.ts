@@ -5,13 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log';
-import { NotAllowedError, NotReadyError } from '../../src/services/errors';
+import { NotAllowedError, NotReadyError, ValidationError } from '../../src/services/errors';
 import { directory } from '../../src/services/municipality';
 import { localParts } from '../../src/services/office-hours';
 import {
   consultationKeys,
   countKeys,
   families,
+  MAX_PERIOD_MONTHS,
+  resolvePeriod,
   stockholmDate,
   makeStatistics,
   show,
@@ -473,6 +475,29 @@ describe('statistics for committees', () => {
     assert.deepEqual(newYear.total.counts.consultations, { suppressed: 'under5' });
   });
 
+  it('takes a custom period of at most 12 whole months (a school year), and refuses a longer one', async () => {
+    assert.deepEqual(resolvePeriod({ kind: 'custom', from: '2025-08-15', to: '2026-07-01' }), { from: '2025-08-01', to: '2026-07-31' });
+    assert.deepEqual(resolvePeriod({ kind: 'custom', from: '2026-01', to: '2026-12' }), { from: '2026-01-01', to: '2026-12-31' });
+    for (const [from, to] of [
+      ['2025-08-01', '2026-08-01'],
+      ['2025-01', '2026-01'],
+      ['2021-01-01', '2026-12-31'],
+    ])
+      assert.throws(
+        () => resolvePeriod({ kind: 'custom', from: from!, to: to! }),
+        (e: unknown) => {
+          assert.ok(e instanceof ValidationError);
+          assert.deepEqual(e.fields, { period: 'tooLong' });
+          return true;
+        },
+      );
+    assert.equal(MAX_PERIOD_MONTHS, 12);
+    await assert.rejects(
+      stats.figures({ aadObjectId: STATISTICIAN }, { period: { kind: 'custom', from: '2025-01-01', to: '2026-06-30' }, groupBy: 'school' }),
+      ValidationError,
+    );
+  });
+
   it('shows a principal their own school only, and refuses (and audits) anyone without a statistics role', async () => {
     const own = await stats.figures({ aadObjectId: PRINCIPAL_EKBACKEN }, { period: { kind: 'year', year: 2026 }, groupBy: 'school' });
     assert.deepEqual(
@@ -527,6 +552,16 @@ describe('statistics from the command line (npm run report)', () => {
         ['Totalt', '17', '9', '..', '..'],
       ],
     );
+    // More than 12 months: refused, and the operator is told why.
+    assert.throws(
+      () =>
+        execFileSync(process.execPath, ['--import', 'tsx', 'scripts/report.ts', '--from', '2025-01-01', '--to', '2026-12-31'], {
+          env: { ...process.env, NODE_ENV: 'test', VARNA_CONFIG: 'config/example.yaml', VARNA_STORE_URL: url },
+          encoding: 'utf8',
+          stdio: 'pipe',
+        }),
+      (e: { status: number; stderr: string }) => e.status === 1 && /at most 12 whole months/.test(e.stderr),
+    );
   });
 });
 
@@ -540,26 +575,27 @@ describe('Stockholm dates for statistics', () => {
 });
 
 describe('the suppression pattern over years of figures', () => {
+  // Three years of sparse figures (0-2 reports a month per school and category), the shape that
+  // makes the most protecting cycles.
+  let state = 11;
+  const random = () => (state = (state * 1103515245 + 12345) & 0x7fffffff) % 3;
+  const rows: CubeRow[] = [];
+  for (let month = 0; month < 36; month++)
+    for (let school = 0; school < 8; school++)
+      for (const category of ['neglect', 'violence', 'other']) {
+        const n = random();
+        rows.push({
+          month: `${2024 + Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}`,
+          school_id: `s${school}`,
+          district_id: `d${school % 3}`,
+          school_type: school % 4 ? 'municipal' : 'independent',
+          category,
+          counts: { reports: n, feedbackRequested: n > 1 ? 1 : 0 },
+        });
+      }
+  const scopes = [['s0', 's1'], ['s2']];
+
   it('is worked out in slices, giving the event loop turns, with the same result as in one go', async () => {
-    // Three years of sparse figures (0-2 reports a month per school and category), the shape that
-    // makes the most protecting cycles.
-    let state = 11;
-    const random = () => (state = (state * 1103515245 + 12345) & 0x7fffffff) % 3;
-    const rows: CubeRow[] = [];
-    for (let month = 0; month < 36; month++)
-      for (let school = 0; school < 8; school++)
-        for (const category of ['neglect', 'violence', 'other']) {
-          const n = random();
-          rows.push({
-            month: `${2024 + Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}`,
-            school_id: `s${school}`,
-            district_id: `d${school % 3}`,
-            school_type: school % 4 ? 'municipal' : 'independent',
-            category,
-            counts: { reports: n, feedbackRequested: n > 1 ? 1 : 0 },
-          });
-        }
-    const scopes = [['s0', 's1'], ['s2']];
     let turns = 0;
     const ticker = setInterval(() => turns++, 0);
     const sliced = await workOutPattern(rows, families, consultationKeys, scopes, [], { sliceMs: 0 }).finally(() => clearInterval(ticker));
@@ -591,6 +627,18 @@ describe('the suppression pattern over years of figures', () => {
     await new Promise((r) => setImmediate(r));
     stop.abort();
     await assert.rejects(giving, { name: 'AbortError' });
+  });
+
+  it('covers only the runs of months a query can ask for (at most MAX_PERIOD_MONTHS), and hides a longer run', async () => {
+    const every = new SuppressionPattern(rows, families, consultationKeys, scopes);
+    const capped = await workOutPattern(rows, families, consultationKeys, scopes, [], { sliceMs: 0, maxMonths: MAX_PERIOD_MONTHS });
+    assert.ok(capped.size <= every.size, `fewer boxes, no more cycles (${capped.size}, ${every.size})`);
+    assert.equal(capped.size, new SuppressionPattern(rows, families, consultationKeys, scopes, [], { maxMonths: 12 }).size);
+    const all = () => true;
+    assert.notEqual(every.cell('reports', all, undefined, '2024-01', '2026-12').state, 'protects');
+    assert.deepEqual(capped.cell('reports', all, undefined, '2024-01', '2026-12'), { value: 0, state: 'protects' });
+    assert.deepEqual(capped.cell('reports', all, undefined, '2025-01', '2026-01'), { value: 0, state: 'protects' }, '13 months');
+    assert.notEqual(capped.cell('reports', all, undefined, '2025-02', '2026-01').state, 'under5');
   });
 
   it('is kept by the fingerprint of what it is worked out from, and taken back whole: every cell the same', () => {
@@ -652,6 +700,12 @@ describe('the suppression pattern over years of figures', () => {
     assert.notEqual(patternFingerprint(changed, families, consultationKeys, scopes, []), print);
     assert.notEqual(patternFingerprint(rows, families, consultationKeys, [['s0']], []), print);
     assert.notEqual(patternFingerprint(rows, families.slice(1), consultationKeys, scopes, []), print);
+    assert.notEqual(patternFingerprint(rows, families, consultationKeys, scopes, [], MAX_PERIOD_MONTHS), print, 'another longest run');
+    // Taken back with the longest run it was worked out with: a longer run stays hidden.
+    const capped = new SuppressionPattern(rows, families, consultationKeys, scopes, [], { maxMonths: MAX_PERIOD_MONTHS });
+    const cappedBack = SuppressionPattern.restore(rows, families, consultationKeys, scopes, [], capped.keep(), MAX_PERIOD_MONTHS);
+    assert.equal(cappedBack.size, capped.size);
+    assert.equal(cappedBack.cell('reports', () => true, undefined, '2025-01', '2026-12').state, 'protects');
     // Kept cycles that do not fit the cube (another cube's, or damaged) are refused, not half used.
     assert.throws(() => SuppressionPattern.restore(rows, families, consultationKeys, scopes, [], kept.subarray(0, kept.length - 3)));
     assert.ok(kept[0]! > 0, 'the first family has cycles');

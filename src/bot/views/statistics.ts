@@ -3,7 +3,7 @@ import type { StatisticsCardView } from '../../cards/statistics';
 import type { Actor } from '../../services/actor';
 import { ValidationError } from '../../services/errors';
 import { termOf } from '../../services/reminders';
-import type { GroupBy, Period } from '../../services/statistics';
+import { MAX_PERIOD_MONTHS, type GroupBy, type Period } from '../../services/statistics';
 import type { Services } from '../../services';
 import type { Links } from '../links';
 
@@ -64,7 +64,7 @@ export async function statisticsViewOf(
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
     stats = await s.statistics.figures(actor, { period: periodOf(periodChoices[0]!), groupBy });
-    error = t.statistics.invalidPeriod;
+    error = e.fields.period === 'tooLong' ? t.statistics.periodTooLong(MAX_PERIOD_MONTHS) : t.statistics.invalidPeriod;
   }
   const downloads = links.statistics(actor, stats.from, stats.to, groupBy);
   return {

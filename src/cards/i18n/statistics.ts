@@ -104,6 +104,8 @@ export const sv = {
   preparing:
     'Statistiken räknas fram just nu: efter en omstart tar det en stund när det finns flera års siffror. Inget har gått förlorat. Försök igen om någon minut.',
   invalidPeriod: 'Perioden går inte att använda. Välj en period eller fyll i båda datumen (från före till).',
+  periodTooLong: (months: number) =>
+    `En egen period får vara högst ${months} hela månader (ett läsår ryms). Jämför längre tider med år eller terminer.`,
   refused:
     'Du har inte behörighet till Statistik. Statistik visar hur många orosanmälningar skolorna gör och hur snabbt de får svar, per skola och period och utan personuppgifter; den är till för statistikrollen (nämnd och förvaltning) och för rektorer, som ser sin egen skola. Behöver du den: be den som sköter Värna i kommunen att lägga till dig i statistikrollen.',
   percent: (v: string) => `${v} %`,
@@ -213,6 +215,8 @@ export const en: typeof sv = {
   preparing:
     'The statistics are being worked out right now: after a restart this takes a while when there are several years of figures. Nothing is lost. Please try again in a minute.',
   invalidPeriod: 'That period cannot be used. Pick a period, or fill in both dates (from before to).',
+  periodTooLong: (months: number) =>
+    `A custom period can be at most ${months} whole months (a school year fits). Compare longer times by year or term.`,
   refused:
     'You do not have access to Statistics. Statistics shows how many reports of concern the schools make and how quickly they get an answer, per school and period and without personal data; it is for the statistics role (committee and administration) and for principals, who see their own school. If you need it, ask whoever runs Värna in your municipality to add you to the statistics role.',
   percent: (v: string) => `${v} %`,
