@@ -19,7 +19,15 @@ import { loadConfig } from '../src/config';
 import { createLogger } from '../src/log';
 import { directory } from '../src/services/municipality';
 import { rebuildRollup, trackReport } from '../src/services/stat-rollup';
-import { MAX_PERIOD_MONTHS, consultationKeys, countKeys, families, makeStatistics, roleKeys, weekdayKeys } from '../src/services/statistics';
+import {
+  MAX_PERIOD_MONTHS,
+  consultationKeys,
+  countKeys,
+  families,
+  makeStatistics,
+  roleKeys,
+  weekdayKeys,
+} from '../src/services/statistics';
 import { SuppressionPattern, workOutPattern, type CubeRow } from '../src/services/suppression';
 import { openStore, type Store } from '../src/services/store';
 import { median } from './lib';
