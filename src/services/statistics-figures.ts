@@ -186,11 +186,11 @@ export const measures: Record<CountKey | DerivedKey, { title: string; definition
   feedbackWithinWeek: {
     title: 'Återkoppling inom en vecka från beslut',
     definition:
-      'Av dem som fått återkoppling om beslut: lämnad högst 7 kalenderdagar (svensk tid) efter beslutsdatum (SoL (2025:400) 19 kap. 6 §). Räknas från beslutsdatum även när återkoppling begärts först efter beslutet. Granskning: Kinda 2019, Herrljunga 2018 (oklart om återkoppling ges).',
+      'Av dem som fått återkoppling om beslut: lämnad högst 7 kalenderdagar (svensk tid) efter beslutsdatum (SoL (2025:400) 19 kap. 6 §). Räknas från beslutsdatum även när återkoppling begärts först efter beslutet. Granskning: Kinda 2015, Herrljunga 2018 (oklart om återkoppling ges).',
   },
   feedbackInappropriate: {
     title: 'Återkoppling olämplig',
-    definition: 'Anmälningar med beslut där mottagningen markerat återkoppling som olämplig (19 kap. 6 §). Granskning: Kinda 2019.',
+    definition: 'Anmälningar med beslut där mottagningen markerat återkoppling som olämplig (19 kap. 6 §). Granskning: Kinda 2015.',
   },
   protectionInTime: {
     title: 'Skyddsbedömning i tid',
@@ -205,7 +205,7 @@ export const measures: Record<CountKey | DerivedKey, { title: string; definition
   byPrincipal: {
     title: 'Anmälda av rektor',
     definition:
-      'Anmälningar där anmälaren är rektor (rektor för en skola i Värna, eller angav rektor eller förskolechef som roll). Anmälningsplikten är personlig (19 kap. 1 §). Räknas för anmälningar skickade från version 0170. Granskning: Herrljunga 2018, Kinda 2019 (lämnas plikten över till rektor?).',
+      'Anmälningar där anmälaren är rektor (rektor för en skola i Värna, eller angav rektor eller förskolechef som roll). Anmälningsplikten är personlig (19 kap. 1 §). Räknas för anmälningar skickade från version 0170. Granskning: Herrljunga 2018, Kinda 2015 (lämnas plikten över till rektor?).',
   },
   repeatReports: {
     title: 'Upprepade anmälningar',
@@ -298,16 +298,16 @@ export const measures: Record<CountKey | DerivedKey, { title: string; definition
   },
   shareFeedbackWithinWeek: {
     title: 'Andel återkoppling inom en vecka från beslut (%)',
-    definition: 'Återkoppling inom en vecka från beslut / fått återkoppling om beslut. Granskning: Kinda 2019, Herrljunga 2018.',
+    definition: 'Återkoppling inom en vecka från beslut / fått återkoppling om beslut. Granskning: Kinda 2015, Herrljunga 2018.',
   },
   feedbackAfterDecisionDaysMedian: {
     title: 'Dagar från beslut till återkoppling (median)',
     definition:
-      'Kalenderdagar från beslutsdatum till lämnad återkoppling, median. Upplösning: hela kalenderdagar, högst 365. Granskning: Kinda 2019.',
+      'Kalenderdagar från beslutsdatum till lämnad återkoppling, median. Upplösning: hela kalenderdagar, högst 365. Granskning: Kinda 2015.',
   },
   shareFeedbackInappropriate: {
     title: 'Andel beslut med återkoppling olämplig (%)',
-    definition: 'Återkoppling olämplig / beslut. Granskning: Kinda 2019.',
+    definition: 'Återkoppling olämplig / beslut. Granskning: Kinda 2015.',
   },
   shareProtectionInTime: {
     title: 'Andel skyddsbedömningar i tid (%)',
@@ -328,7 +328,7 @@ export const measures: Record<CountKey | DerivedKey, { title: string; definition
   },
   shareByPrincipal: {
     title: 'Andel anmälda av rektor (%)',
-    definition: 'Anmälda av rektor / anmälningar; resten är gjorda av annan personal. Granskning: Herrljunga 2018, Kinda 2019.',
+    definition: 'Anmälda av rektor / anmälningar; resten är gjorda av annan personal. Granskning: Herrljunga 2018, Kinda 2015.',
   },
   childrenFirstTime: {
     title: 'Barn anmälda för första gången på 12 månader',

@@ -23,7 +23,10 @@
  * move it to 1 and to 4 within their own cells (a count never below 0), so that an attacker who
  * reads every figure and every bound by linear programming still finds the box anywhere in 1-4
  * (τ-ARGUS's protection levels; tests/services/statistics-attack.test.ts audits it). The row rules below (`rowPins`, a partner that
- * leaves a part open) still read ".." as 5 or more: stricter than one mark needs, never weaker.
+ * leaves a part open) read a small part as 0-4 (stricter than one mark needs) and a hidden part of
+ * 5 or more as what ".." says, 0 or more: reading it as 5 or more hid the reports total wherever one
+ * role group had the rest (6 by teachers and 1 by the principal hid "Anmälningar 7", issue 24 §2),
+ * and the room rule (`moves`) is what keeps the box open to an attacker's linear program.
  *
  * The counts of a family with a sum rule (decisions = opened + not opened + already ongoing;
  * consultations = their four outcomes) share one pattern, so the rule gives nothing away either.
@@ -503,15 +506,15 @@ class FamilyPattern {
   }
 
   /**
-   * Does the box's row, as it would be printed now (the total, and each part: a number, "<5" as
-   * 0-4, ".." as 5 or more), narrow part k (a component) beyond 1-4? Hiding more only widens it.
+   * Does the box's row, as it would be printed now (the total, and each part: a number, a small
+   * part as 0-4, a hidden one as 0 or more), narrow part k (a component) beyond 1-4? Hiding more only widens it.
    */
   rowPins(k: number, box: Box): boolean {
     if (this.keys === 1 || k === 0) return false;
     const bounds = (key: number): [number, number] => {
       const n = this.value(key, box);
       if (this.subset) return key === 2 || n < MIN_CELL || this.hit(key, box) ? [0, Infinity] : [n, n];
-      return n < MIN_CELL ? [0, MIN_CELL - 1] : this.hit(key, box) ? [MIN_CELL, Infinity] : [n, n];
+      return n < MIN_CELL ? [0, MIN_CELL - 1] : this.hit(key, box) ? [0, Infinity] : [n, n];
     };
     let [lo, hi] = bounds(0);
     for (let j = 1; j < this.keys; j++) {
@@ -643,9 +646,9 @@ class FamilyPattern {
     }
     // Keys: a component pairs with another component of the family in the box, so that the sum
     // cancels and the total can be shown, only where what the row then prints still leaves the
-    // component anywhere in 1-4: the attacker reads the total, each part shown, "<5" as 0-4 and
-    // ".." as 5 or more (issue 24: 16 = 8 + "<5" + "<5" pinned both to 4). The partner is hidden
-    // ("..") when 5 or more; the other parts are as they are. Of the partners that leave the range
+    // component anywhere in 1-4: the attacker reads the total, each part shown, a small part as 0-4
+    // and a hidden one as 0 or more (issue 24: 16 = 8 + "<5" + "<5" pinned both to 4). The partner
+    // is hidden ("..") when 5 or more; the other parts are as they are. Of the partners that leave the range
     // open, the largest (the most room); with none, the component is a point: the total is hidden
     // too. The sum key itself takes its smallest component.
     let kx = 0;
@@ -675,7 +678,7 @@ class FamilyPattern {
               : p < MIN_CELL
                 ? [0, MIN_CELL - 1]
                 : j === partner
-                  ? [MIN_CELL, Infinity]
+                  ? [0, Infinity]
                   : [p, p];
             lo -= max;
             hi -= min;

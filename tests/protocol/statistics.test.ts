@@ -77,11 +77,13 @@ describe('statistics in the 1:1 chat', () => {
       // One mark for every count not shown, under 5 or protecting another (issue 24 §1).
       // Ekbacken's 8 too (issue 24): Solstrålen's 3 who asked for feedback are all its reports, and
       // only Ekbacken has other requests to protect them against.
-      ['Ekbackens skola', '..', '..', '5', '..', '5', '5'],
+      ['Ekbackens skola', '..', '..', '..', '..', '5', '5'],
       ['Förskolan Solstrålen', '..', '..', '..', '..', '..', '..'],
       ['Friskolan Lyran', '..', '..', '..', '..', '..', '..'],
-      // Decisions 7 beside opened 5 would put not opened (2) at 0-2: hidden (issue 24).
-      ['Totalt', '17', '..', '5', '..', '5', '5'],
+      // Decisions 7 beside opened 5 would put not opened (2) at 0-2: opened is hidden, and with it
+      // Ekbacken's (all 5 of them), so that the total stays shown (a hidden part is read as 0 or
+      // more, what ".." says: issue 24 §2).
+      ['Totalt', '17', '7', '..', '..', '5', '5'],
     ]);
     assert.deepEqual(
       inputsOf(card).map((i) => i.id),
@@ -185,17 +187,18 @@ describe('statistics in the 1:1 chat', () => {
         ['Friskolan Lyran', '..'],
       ],
     );
-    const decisions = chartOf(card, 'Chart.VerticalBar', /^Beslut om utredning, efter utfall$/);
-    assert.deepEqual(decisions.chart.data, [{ x: 'Inleds', y: 5 }]);
-    assert.deepEqual(decisions.facts, [
-      ['Inleds', '5'],
-      ['Inleds inte', '..'],
-      ['Pågår redan', '..'],
-    ]);
-    assert.equal(
-      decisions.note,
-      'Utan stapel (”..” ritas aldrig): Inleds inte .., Pågår redan ..',
-      'where Teams draws the chart, the fallback is not shown: the note carries what has no bar',
+    // Decisions 7 are shown, every outcome hidden (opened 5 beside them would pin not opened, 2): no
+    // bar, so no chart, and the figures as text. (A chart with a note for what has no bar: the
+    // weekdays, in the measures' test below.)
+    assert.ok(!elementsOf(card, 'Chart.VerticalBar').some((c: any) => /^Beslut om utredning/.test(c.title ?? '')));
+    const decisions = elementsOf(card, 'Container').find((c: any) => c.items[0]?.text === 'Beslut om utredning, efter utfall');
+    assert.deepEqual(
+      decisions.items[1].facts.map((f: any) => [f.title, f.value]),
+      [
+        ['Inleds', '..'],
+        ['Inleds inte', '..'],
+        ['Pågår redan', '..'],
+      ],
     );
     const times = chartOf(card, 'Chart.VerticalBar.Grouped', /^Timmar från anmälan$/);
     assert.deepEqual(
@@ -242,7 +245,7 @@ describe('statistics in the 1:1 chat', () => {
     assert.match(t, /Dagar till återkoppling \(median\)\s+\.\./);
     assert.match(t, /Timmar till mottagningsbekräftelse \(median \/ 90:e percentil\)\s+3,0 \/ 10,0/);
     assert.match(t, /Timmar till skyddsbedömning \(median \/ 90:e percentil\)\s+9,0 \/ 16,0/);
-    assert.match(t, /Dagar till beslut om utredning \(median \/ 90:e percentil\)\s+\.\. \/ \.\./, 'rests on the hidden decisions');
+    assert.match(t, /Dagar till beslut om utredning \(median \/ 90:e percentil\)\s+12,0 \/ 21,0/, 'rests on the decisions, shown (7)');
     assert.match(t, /Andel beslut inom 14 dagar\s+\.\./);
     assert.match(t, /Erbjudna anmälningsmöten\s+5/, 'the 19 kap. 5 § meeting is an anmälningsmöte');
     assert.doesNotMatch(t, /samverkansmöte|Samv\.möte/);
@@ -608,16 +611,12 @@ describe('statistics: the measures the audits asked for (issue 24 §2), over the
 
     const card = checkCard(cardsOf(activityOf((await bot.send(as.statistician, 'Statistik'))[0]!))[0]);
     const text = textOf(card);
-    // KNOWN COST of the role breakdown (issue 24 §2, 0171), not a goal: reports = 1 by the principal
-    // + 6 by teachers. suppression.ts's row rule reads a hidden partner as 5 or more (stricter than
-    // one mark needs), so the teachers' 6 cannot partner the principal's 1 (7 − "5 or more" would
-    // leave it at most 2) and the principal's 1 hides the reports themselves, here and at Ekbacken:
-    // the reports, and every share and rate resting on them, print "..". With that rule reading a
-    // hidden partner as 0 or more (what "..", one mark, tells), this test's figures before 0171
-    // (Anmälningar 7, 100,0 %, 1,0 per 100 pupils) come back; see the report on issue 24 §2.
-    assert.match(text, /Anmälningar\s+\.\./);
+    // Reports = 1 by the principal + 6 by teachers: the principal's 1 is hidden, and the teachers' 6
+    // with it (its partner), so that the reports stay shown (a hidden part reads as 0 or more, what
+    // "..", one mark, says; read as 5 or more it hid the reports themselves).
+    assert.match(text, /Anmälningar\s+7/);
     assert.match(text, /Granskningarnas mått/);
-    assert.match(text, /Mottagande bekräftat till anmälaren \(andel\)\s+7 \(\.\.\)/);
+    assert.match(text, /Mottagande bekräftat till anmälaren \(andel\)\s+7 \(100,0 %\)/);
     // Six of seven assessed in time: the one not (7 − 6) is a count about a child too (issue 24), so
     // the six are hidden, and the share resting on them.
     assert.match(text, /Skyddsbedömning i tid \(andel\)\s+\.\. \(\.\.\)/);
@@ -627,38 +626,47 @@ describe('statistics: the measures the audits asked for (issue 24 §2), over the
     assert.match(text, /Dagar från beslut till återkoppling \(median\)\s+\.\./);
     // One marked inappropriate: "..", and its share (resting on it) is not shown.
     assert.match(text, /Återkoppling olämplig \(andel av beslut\)\s+\.\. \(\.\.\)/);
-    assert.match(text, /Skickade inom 14 dagar före lov \(andel\)\s+7 \(\.\.\)/);
+    assert.match(text, /Skickade inom 14 dagar före lov \(andel\)\s+7 \(100,0 %\)/);
     assert.match(text, /Anmälda av rektor \(andel; resten av annan personal\)\s+\.\. \(\.\.\)/);
     // 7 reports less 6 repeats: one child, fewer than 5: hidden, and the 6 too, or 7 − 6 would say it.
     assert.match(text, /Upprepade anmälningar \(samma barn inom 12 månader\)\s+\.\./);
     assert.match(text, /Barn anmälda för första gången på 12 månader\s+\.\./);
-    // Every school of the example has its pupils, but the reports are hidden (above): 7 / (410 + 64 + 230) × 100 is not shown.
-    assert.match(text, /Anmälningar per 100 elever\s+\.\./);
-    // Every share rests on the hidden reports: no chart, the figures as text.
-    assert.match(text, /Granskningarnas mått, andel av anmälningarna \(%\)\s+Mottagande bekräftat till anmälaren \(andel\)\s+\.\./);
-    // Who reports (issue 24 §2): six "Lärare", one principal. The principal's 1 is hidden (and the
-    // reports with it, above); the other groups are 0, printed ".." like any count under 5; the shares
-    // rest on the reports.
+    // Every school of the example has its pupils: 7 / (410 + 64 + 230) × 100.
+    assert.match(text, /Anmälningar per 100 elever\s+1,0/);
+    const shares = chartOf(card, 'Chart.HorizontalBar', /^Granskningarnas mått/);
+    assert.deepEqual(
+      shares.chart.data.map((p: any) => p.y),
+      [100, 100],
+    );
+    assert.match(shares.note!, /Anmälda av rektor \(andel; resten av annan personal\) \.\./);
+    // Who reports (issue 24 §2): six "Lärare", one principal. The principal's 1 is hidden, and the
+    // teachers' 6 with it (or 7 − 6 would say it); the other groups are 0, printed ".." like any
+    // count under 5. Nothing shown to draw: no chart.
     assert.match(
       text,
-      /Anmälda per roll: rektor \/ lärare och annan pedagogisk personal \/ elevhälsan \/ annan eller okänd roll \(andel\)\s+\.\. \(\.\.\) \/ 6 \(\.\.\) \/ \.\. \(\.\.\) \/ \.\. \(\.\.\)/,
+      /Anmälda per roll: rektor \/ lärare och annan pedagogisk personal \/ elevhälsan \/ annan eller okänd roll \(andel\)\s+\.\. \(\.\.\) \/ \.\. \(\.\.\) \/ \.\. \(\.\.\) \/ \.\. \(\.\.\)/,
     );
-    const roles = chartOf(card, 'Chart.VerticalBar', /^Anmälda per roll/);
-    assert.deepEqual(roles.chart.data, [{ x: 'Lärare och annan pedagogisk personal', y: 6 }]);
-    assert.match(roles.note!, /Rektor \.\., Elevhälsan \.\., Annan eller okänd roll \.\./);
+    assert.equal(
+      elementsOf(card, 'Chart.VerticalBar').filter((c: any) => /^Anmälda per roll/.test(c.title)).length,
+      0,
+      'no bar for a hidden figure',
+    );
     // When: all seven on Monday 23 March (Stockholm), none on another day.
     assert.match(
       text,
-      /Anmälda per veckodag: måndag \/ tisdag \/ onsdag \/ torsdag \/ fredag \/ helg \(andel\)\s+7 \(\.\.\) \/ \.\. \(\.\.\) \/ \.\. \(\.\.\) \/ \.\. \(\.\.\) \/ \.\. \(\.\.\) \/ \.\. \(\.\.\)/,
+      /Anmälda per veckodag: måndag \/ tisdag \/ onsdag \/ torsdag \/ fredag \/ helg \(andel\)\s+7 \(100,0 %\) \/ \.\. \(\.\.\) \/ \.\. \(\.\.\) \/ \.\. \(\.\.\) \/ \.\. \(\.\.\) \/ \.\. \(\.\.\)/,
     );
     const weekdays = chartOf(card, 'Chart.VerticalBar', /^Anmälda per veckodag/);
     assert.deepEqual(weekdays.chart.data, [{ x: 'Måndag', y: 7 }]);
     assert.match(weekdays.note!, /Tisdag \.\., Onsdag \.\., Torsdag \.\., Fredag \.\., Helg \.\./);
 
     const en = checkCard(cardsOf(activityOf((await bot.send({ ...as.statistician, locale: 'en-US' }, 'statistics'))[0]!))[0]);
-    assert.match(textOf(en), /Receipt confirmed to the reporter \(share\)\s+7 \(\.\.\)/);
+    assert.match(textOf(en), /Receipt confirmed to the reporter \(share\)\s+7 \(100\.0 %\)/);
     assert.match(textOf(en), /Children reported for the first time in 12 months\s+\.\./);
-    assert.match(textOf(en), /Reports by weekday: Monday \/ Tuesday \/ Wednesday \/ Thursday \/ Friday \/ weekend \(share\)\s+7 \(\.\.\)/);
+    assert.match(
+      textOf(en),
+      /Reports by weekday: Monday \/ Tuesday \/ Wednesday \/ Thursday \/ Friday \/ weekend \(share\)\s+7 \(100\.0 %\)/,
+    );
     assert.match(textOf(en), /Reports by role: principal \/ teachers and other educational staff/);
 
     const url = (card.actions as any[]).find((a) => /CSV/.test(a.title)).url as string;
@@ -704,7 +712,7 @@ describe('statistics: the measures the audits asked for (issue 24 §2), over the
     );
     assert.deepEqual(csvTotal, {
       'Mottagande bekräftat till anmälaren': '7',
-      'Andel med mottagande bekräftat (%)': '..',
+      'Andel med mottagande bekräftat (%)': '100.0',
       'Skyddsbedömning i tid': '..',
       'Andel skyddsbedömningar i tid (%)': '..',
       'Återkoppling inom en vecka från beslut': '5',
@@ -716,24 +724,24 @@ describe('statistics: the measures the audits asked for (issue 24 §2), over the
       'Andel anmälda av rektor (%)': '..',
       'Upprepade anmälningar': '..',
       'Barn anmälda för första gången på 12 månader': '..',
-      'Anmälningar per 100 elever': '..',
-      // The form walked in one go (under an hour from the first step to sending), but the time rests
-      // on the reports, hidden (above).
-      'Timmar från påbörjad till skickad anmälan (median)': '..',
-      'Anmälda av lärare och annan pedagogisk personal': '6',
+      'Anmälningar per 100 elever': '1.0',
+      // The form walked in one go (under an hour from the first step to sending).
+      'Timmar från påbörjad till skickad anmälan (median)': '0.0',
+      // Hidden with the principal's 1 (7 − 6 would say it).
+      'Anmälda av lärare och annan pedagogisk personal': '..',
       'Andel anmälda av lärare och annan pedagogisk personal (%)': '..',
       'Anmälda av elevhälsan': '..',
       'Anmälda av annan eller okänd roll': '..',
       'Skickade på måndag': '7',
-      'Andel skickade på måndag (%)': '..',
+      'Andel skickade på måndag (%)': '100.0',
       'Skickade på tisdag': '..',
       'Skickade på helg': '..',
       'Andel skickade på helg (%)': '..',
       'Skickade okänd veckodag': '..',
     });
-    // By school: Ekbacken's 7 of its 410 pupils, hidden with its reports (above).
-    assert.equal(col('Ekbackens skola', 'Anmälningar'), '..');
-    assert.equal(col('Ekbackens skola', 'Anmälningar per 100 elever'), '..');
+    // By school: Ekbacken's 7 of its 410 pupils.
+    assert.equal(col('Ekbackens skola', 'Anmälningar'), '7');
+    assert.equal(col('Ekbackens skola', 'Anmälningar per 100 elever'), '1.7');
 
     // The definitions name the audit each measure comes from, in the Excel file and the PDF.
     const xlsx = await fetch((card.actions as any[]).find((a) => /Excel/.test(a.title)).url as string);
@@ -764,7 +772,7 @@ describe('statistics: the measures the audits asked for (issue 24 §2), over the
     for (let page = 2; page <= first.pages; page++) words.push(...(await renderPdfPage(pdf, page, 1)).text);
     const pdfText = words.map((w) => w.str).join(' ');
     assert.match(pdfText, /Anmälda per roll: rektor \/ lärare och annan pedagogisk personal \/ elevhälsan \/ annan eller okänd roll/);
-    assert.match(pdfText, /Anmälda per veckodag: måndag \/ tisdag \/ onsdag \/ torsdag \/ fredag \/ helg:?\s*7 \(\.\. %\)/);
+    assert.match(pdfText, /Anmälda per veckodag: måndag \/ tisdag \/ onsdag \/ torsdag \/ fredag \/ helg:?\s*7 \(100,0 %\)/);
     assert.match(pdfText, /Tabell: anmälda per roll/);
     assert.match(pdfText, /Tabell: anmälda per veckodag/);
     assert.match(pdfText, /Skickade på helg:?\s*Anmälningar skickade en lördag eller söndag/);
