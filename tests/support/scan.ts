@@ -17,13 +17,20 @@ export async function tableNames(db: Kysely<Database>): Promise<string[]> {
     .sort();
 }
 
+/**
+ * Tables the running bot writes in the background on its own schedule, whatever a request does:
+ * the statistics' kept suppression pattern (0190), written after a start or a change to a figure
+ * once the pattern is worked out. Left out where a test asks whether a request changed anything.
+ */
+export const backgroundTables = new Set(['stat_patterns']);
+
 /** Row count per table: a request that was refused must not change any of them. */
 export async function rowCounts(db: Kysely<Database>): Promise<Record<string, number>> {
   // The background fold moves the figures' deltas into the roll-up at any moment without changing
   // a figure: fold first, so only a change a request made is counted.
   await foldRollup(db);
   const counts: Record<string, number> = {};
-  for (const name of await tableNames(db)) {
+  for (const name of (await tableNames(db)).filter((n) => !backgroundTables.has(n))) {
     const r = await sql<{ n: number }>`select count(*) as n from ${sql.table(name)}`.execute(db);
     counts[name] = Number(r.rows[0]?.n ?? 0);
   }
