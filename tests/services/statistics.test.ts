@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/log';
+import { createLogger, type Logger } from '../../src/log';
 import { NotAllowedError, NotReadyError, ValidationError } from '../../src/services/errors';
 import { directory } from '../../src/services/municipality';
 import { localParts } from '../../src/services/office-hours';
@@ -21,13 +21,14 @@ import {
   type CountKey,
   type Statistics,
   type StatRow,
+  type StatisticsDeps,
 } from '../../src/services/statistics';
 import { statisticsTable } from '../../src/services/statistics-export';
 import { rebuildRollup } from '../../src/services/stat-rollup';
 import { SuppressionPattern, patternFingerprint, workOutPattern, type CubeRow, type Leaf } from '../../src/services/suppression';
 import { openStore, type Store } from '../../src/services/store';
 import { TEST_AUDIT_KEYS } from '../support/audit';
-import { seed } from '../support/statistics';
+import { seed, seededReport } from '../support/statistics';
 import { createTestStore, type TestStore } from '../support/store';
 
 const config = loadConfig({ NODE_ENV: 'test', VARNA_CONFIG: 'config/example.yaml' });
@@ -72,6 +73,23 @@ describe('statistics for committees', () => {
     await place.drop();
   });
 
+  /** A log the test reads back: `count(event)` lines of one event (statistics.pattern: how often the pattern was worked out). */
+  function logged() {
+    const lines: string[] = [];
+    const log = createLogger('info', { write: (line: string) => void lines.push(line) });
+    return { log, count: (event: string) => lines.filter((l) => l.includes(`"event":"${event}"`)).length };
+  }
+  /** Another statistics service on this test's store and clock (a restart, or another instance). */
+  const service = (log: Logger, options: Partial<StatisticsDeps> = {}) =>
+    makeStatistics({
+      store,
+      clock: { now: () => now },
+      log,
+      directory: dir,
+      reminders: { doneBySchoolAndTerm: async () => [] },
+      ...options,
+    });
+
   /** Another instance's change: ten reports at Ekbacken in March, written to the roll-up directly, so this process is not told. */
   async function anotherInstanceAddsTen(): Promise<void> {
     await store.db
@@ -89,16 +107,9 @@ describe('statistics for committees', () => {
   }
 
   it('works the suppression pattern out once at start, so the first view after a restart does not wait for it', async () => {
-    const lines: string[] = [];
-    const log = createLogger('info', { write: (line: string) => void lines.push(line) });
-    const fresh = makeStatistics({
-      store,
-      clock: { now: () => now },
-      log,
-      directory: dir,
-      reminders: { doneBySchoolAndTerm: async () => [] },
-    });
-    const workedOut = () => lines.filter((l) => l.includes('"statistics.pattern"')).length;
+    const { log, count } = logged();
+    const fresh = service(log);
+    const workedOut = () => count('statistics.pattern');
     fresh.warm();
     for (let i = 0; i < 200 && workedOut() === 0; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(workedOut(), 1, 'worked out in the background at start');
@@ -111,17 +122,9 @@ describe('statistics for committees', () => {
   });
 
   it("works the pattern out again in the background after another instance's change, so the next view does not wait", async () => {
-    const lines: string[] = [];
-    const log = createLogger('info', { write: (line: string) => void lines.push(line) });
-    const instance = makeStatistics({
-      store,
-      clock: { now: () => now },
-      log,
-      directory: dir,
-      reminders: { doneBySchoolAndTerm: async () => [] },
-      watchMs: 20,
-    });
-    const workedOut = () => lines.filter((l) => l.includes('"statistics.pattern"')).length;
+    const { log, count } = logged();
+    const instance = service(log, { watchMs: 20 });
+    const workedOut = () => count('statistics.pattern');
     const waitFor = async (n: number) => {
       for (let i = 0; i < 300 && workedOut() < n; i++) await new Promise((r) => setTimeout(r, 10));
     };
@@ -145,11 +148,8 @@ describe('statistics for committees', () => {
   });
 
   it('keeps the pattern in the store, so that a restart (or another instance) takes it back instead of working it out again', async () => {
-    const lines: string[] = [];
-    const log = createLogger('info', { write: (line: string) => void lines.push(line) });
-    const start = () =>
-      makeStatistics({ store, clock: { now: () => now }, log, directory: dir, reminders: { doneBySchoolAndTerm: async () => [] } });
-    const count = (event: string) => lines.filter((l) => l.includes(`"event":"${event}"`)).length;
+    const { log, count } = logged();
+    const start = () => service(log);
     const query = { period: { kind: 'year' as const, year: 2026 }, groupBy: 'school' as const };
     const first = start();
     const before = await first.figures({ aadObjectId: STATISTICIAN }, query);
@@ -187,45 +187,29 @@ describe('statistics for committees', () => {
   });
 
   it('tells a view after a start that the statistics are being prepared when the first pattern is not ready in time; a download waits', async () => {
-    const lines: string[] = [];
-    const log = createLogger('info', { write: (line: string) => void lines.push(line) });
+    const { log, count } = logged();
     // firstWaitMs 0: the first pattern is never ready at once (it is worked out in slices), as
     // years of figures are not within the 5 s Teams waits.
-    const instance = makeStatistics({
-      store,
-      clock: { now: () => now },
-      log,
-      directory: dir,
-      reminders: { doneBySchoolAndTerm: async () => [] },
-      firstWaitMs: 0,
-    });
+    const instance = service(log, { firstWaitMs: 0 });
     const query = { period: { kind: 'year' as const, year: 2026 }, groupBy: 'school' as const };
     await assert.rejects(instance.figures({ aadObjectId: STATISTICIAN }, query), NotReadyError, 'nothing to show yet: "being prepared"');
-    assert.ok(lines.some((l) => l.includes('"statistics.pattern.preparing"')));
+    assert.equal(count('statistics.pattern.preparing'), 1);
     // A download (and the command line) waits for it; the view after that is answered from it.
     const downloaded = await instance.figures({ aadObjectId: STATISTICIAN }, query, { patient: true });
     assert.ok('n' in downloaded.total.counts.reports);
     const viewed = await instance.figures({ aadObjectId: STATISTICIAN }, query);
     assert.deepEqual(viewed.total, downloaded.total);
-    assert.equal(lines.filter((l) => l.includes('"statistics.pattern"')).length, 1, 'worked out once, not again for each caller');
+    assert.equal(count('statistics.pattern'), 1, 'worked out once, not again for each caller');
     // Still refused (and audited) before anything else for someone without the role.
     await assert.rejects(instance.figures({ aadObjectId: 'someone-else' }, query), NotAllowedError);
     instance.stop();
   });
 
   it('serves the last pattern worked out (its own figures) when the newest is not ready in time, then the newest', async () => {
-    const lines: string[] = [];
-    const log = createLogger('info', { write: (line: string) => void lines.push(line) });
+    const { log, count } = logged();
     // staleAfterMs 0: a view never waits for a newer pattern once one is there (years of sparse
     // figures take longer to work out than Teams waits for an answer).
-    const instance = makeStatistics({
-      store,
-      clock: { now: () => now },
-      log,
-      directory: dir,
-      reminders: { doneBySchoolAndTerm: async () => [] },
-      staleAfterMs: 0,
-    });
+    const instance = service(log, { staleAfterMs: 0 });
     const year = () => instance.figures({ aadObjectId: STATISTICIAN }, { period: { kind: 'year', year: 2026 }, groupBy: 'school' });
     const before = (await year()).total.counts.reports;
     assert.ok('n' in before, 'the first view waits for the first pattern (there is no other)');
@@ -236,9 +220,8 @@ describe('statistics for committees', () => {
       before,
       'the last pattern, with its own figures: consistent and protected, not the new count with an old pattern',
     );
-    assert.ok(lines.some((l) => l.includes('"statistics.pattern.stale"')));
-    for (let i = 0; i < 300 && lines.filter((l) => l.includes('"statistics.pattern"')).length < 2; i++)
-      await new Promise((r) => setTimeout(r, 10));
+    assert.ok(count('statistics.pattern.stale') > 0);
+    for (let i = 0; i < 300 && count('statistics.pattern') < 2; i++) await new Promise((r) => setTimeout(r, 10));
     const after = (await year()).total.counts.reports;
     assert.ok('n' in after && after.n === before.n + 10, `the newest once it is worked out (${JSON.stringify(after)})`);
     instance.stop();
@@ -358,52 +341,12 @@ describe('statistics for committees', () => {
       ...['05', '06', '07', '08'].flatMap((d) => Array.from({ length: 5 }, () => `2024-03-${d}T08:00:00.000Z`)),
     ];
     const groups = [...Array(15).fill('teaching'), ...Array(10).fill('studentHealth'), ...Array(5).fill('otherRole')] as string[];
-    const ekbacken = dir.school('ekbacken')!;
     await store.db
       .insertInto('reports')
       .values(
-        sent.map((receivedAt, i) => ({
-          id: `w${i}`,
-          reference: `VÄ-2024-${String(i + 1).padStart(5, '0')}`,
-          submission_key: `w${i}`,
-          reporter_aad: 'reporter',
-          reporter_locale: 'sv',
-          school_id: ekbacken.id,
-          district_id: ekbacken.district,
-          school_type: ekbacken.type,
-          intake_unit_id: 'ifo-mottagningen',
-          category: 'neglect',
-          acute: 0,
-          feedback_requested: 0,
-          joint_meeting_wanted: 0,
-          child_key: null,
-          sealed: null,
-          received_at: receivedAt,
-          received_month: '2024-03',
-          protection_due_at: receivedAt,
-          decision_due_at: receivedAt,
-          channel_conversation_id: null,
-          channel_activity_id: null,
-          handler_aad: null,
-          handler_name: null,
-          handler_phone: null,
-          receipt_at: null,
-          protection_at: null,
-          protection_immediate: null,
-          decision: null,
-          decision_date: null,
-          decision_at: null,
-          feedback_inappropriate_at: null,
-          feedback_requested_later_at: null,
-          feedback_given_at: null,
-          joint_meeting_offered_at: null,
-          feedback_sent_unrequested: null,
-          version: 1,
-          purged_at: null,
-          updated_at: receivedAt,
-          reporter_principal: 0,
-          reporter_role_group: groups[i]!,
-        })),
+        sent.map((receivedAt, i) =>
+          seededReport('ekbacken', receivedAt, '2024-03', { reporter_principal: 0, reporter_role_group: groups[i]! }),
+        ),
       )
       .execute();
     await rebuildRollup(store.db);

@@ -21,7 +21,8 @@ const DAY = 86_400_000;
 const at = (ms: number) => new Date(ms).toISOString();
 
 let seq = 0;
-function report(
+/** A report row of the seeded data's shape at a school of the example file (unique id and reference); `patch` sets the rest. */
+export function seededReport(
   school: 'ekbacken' | 'solstralen' | 'friskolan-lyran',
   receivedAt: string,
   month: string,
@@ -90,7 +91,7 @@ export async function seed(store: Store): Promise<void> {
     const decided = i <= 7;
     const decisionDate = new Date(base + 3 * i * DAY).toISOString().slice(0, 10);
     rows.push(
-      report('ekbacken', at(base), '2026-03', {
+      seededReport('ekbacken', at(base), '2026-03', {
         receipt_at: at(base + i * H),
         protection_at: at(base + 2 * i * H),
         feedback_requested: i <= 6 ? 1 : 0,
@@ -103,10 +104,10 @@ export async function seed(store: Store): Promise<void> {
     );
   }
   for (let i = 0; i < 3; i++)
-    rows.push(report('solstralen', at(base), '2026-03', { feedback_requested: 1, receipt_at: at(base + 10 * H) }));
-  rows.push(report('friskolan-lyran', '2025-12-31T23:30:00.000Z', '2026-01', { receipt_at: '2026-01-01T00:30:00.000Z' }));
-  for (let i = 0; i < 5; i++) rows.push(report('friskolan-lyran', at(base), '2026-03', { receipt_at: at(base + H) }));
-  rows.push(report('friskolan-lyran', '2026-12-31T23:30:00.000Z', '2027-01', { receipt_at: '2027-01-01T00:30:00.000Z' }));
+    rows.push(seededReport('solstralen', at(base), '2026-03', { feedback_requested: 1, receipt_at: at(base + 10 * H) }));
+  rows.push(seededReport('friskolan-lyran', '2025-12-31T23:30:00.000Z', '2026-01', { receipt_at: '2026-01-01T00:30:00.000Z' }));
+  for (let i = 0; i < 5; i++) rows.push(seededReport('friskolan-lyran', at(base), '2026-03', { receipt_at: at(base + H) }));
+  rows.push(seededReport('friskolan-lyran', '2026-12-31T23:30:00.000Z', '2027-01', { receipt_at: '2027-01-01T00:30:00.000Z' }));
   await store.db.insertInto('reports').values(rows).execute();
   const outcomes = ['report', 'report', 'noReportNow', 'noReportNow', null] as const;
   await store.db
