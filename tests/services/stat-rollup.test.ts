@@ -146,6 +146,22 @@ describe('the statistics roll-up', () => {
     await place.drop();
   });
 
+  /** A new store migrated only to `migration`, as an earlier version left it (its reports go in before the rest migrates at open). */
+  async function storeAsMigratedTo(migration: string) {
+    await store.close();
+    await place.drop();
+    place = await createTestStore();
+    const old = await openDb(place.url);
+    const migrationTableSchema = old.dialect === 'postgres' ? place.schema : undefined;
+    await new Migrator({
+      db: old.db,
+      provider: migrationProvider,
+      allowUnorderedMigrations: true,
+      ...(migrationTableSchema ? { migrationTableSchema } : {}),
+    }).migrateTo(migration);
+    return old;
+  }
+
   it('equals a recomputation from the raw rows after any sequence of changes, each in its own transaction', async function () {
     this.timeout(300_000);
     let run = 0;
@@ -567,17 +583,7 @@ describe('the statistics roll-up', () => {
 
   it("fills issue 24 §2's figures for the reports already stored when 0170 migrates (holidays by the default rules, repeats from the keyed hash)", async () => {
     // A store as the previous version left it: migrated to 0161, three reports on one child's hash.
-    await store.close();
-    await place.drop();
-    place = await createTestStore();
-    const old = await openDb(place.url);
-    const migrationTableSchema = old.dialect === 'postgres' ? place.schema : undefined;
-    await new Migrator({
-      db: old.db,
-      provider: migrationProvider,
-      allowUnorderedMigrations: true,
-      ...(migrationTableSchema ? { migrationTableSchema } : {}),
-    }).migrateTo('0161-report-reference-sequences');
+    const old = await storeAsMigratedTo('0161-report-reference-sequences');
     const row = (id: string, receivedAt: string, childKey: string | null) => ({
       ...reportRow(id, 0, receivedAt.slice(0, 7), 'neglect'),
       received_at: receivedAt,
@@ -626,17 +632,7 @@ describe('the statistics roll-up', () => {
   it('sorts the reports already stored into role groups and weekdays when 0171 migrates, the purged into "other or unknown"', async () => {
     // A store as 0170 left it: two reports by a principal's flag (1, and null from before 0170), and
     // the record of three purged reports (one by a principal).
-    await store.close();
-    await place.drop();
-    place = await createTestStore();
-    const old = await openDb(place.url);
-    const migrationTableSchema = old.dialect === 'postgres' ? place.schema : undefined;
-    await new Migrator({
-      db: old.db,
-      provider: migrationProvider,
-      allowUnorderedMigrations: true,
-      ...(migrationTableSchema ? { migrationTableSchema } : {}),
-    }).migrateTo('0170-follow-up-measures');
+    const old = await storeAsMigratedTo('0170-follow-up-measures');
     const row = (id: string, receivedAt: string, principal: number | null) => ({
       ...reportRow(id, 0, receivedAt.slice(0, 7), 'neglect'),
       received_at: receivedAt,
