@@ -147,6 +147,18 @@ export interface Statistics {
 export const show = (c: CountCell): string => ('n' in c ? String(c.n) : '..');
 export const showDerived = (c: DerivedCell, digits = 0): string => ('value' in c ? c.value.toFixed(digits) : '..');
 
+/** What every role group's definition says of the partition, and the audits behind it. */
+const rolePart =
+  'En del av Anmälda per roll: rektor + lärare och annan pedagogisk personal + elevhälsan + annan eller okänd roll = anmälningar. Rollen anges fritt i anmälan och sorteras när anmälan skickas; Värna sparar bara rollgruppen, aldrig den angivna texten.';
+const roleSeed = ' Granskning: Herrljunga 2018, Kinda 2015 (lämnas plikten över till rektor?).';
+/** What every weekday's definition says of the partition, and the audits behind it. */
+const dayPart =
+  'En del av Anmälda per veckodag: måndag + tisdag + onsdag + torsdag + fredag + helg + okänd veckodag = anmälningar. Granskning: Eksjö 2021, Herrljunga 2018 (anmälningar hålls inne till veckans eller terminens slut).';
+const weekday = (day: string) => ({
+  title: `Skickade på ${day}`,
+  definition: `Anmälningar skickade en ${day} (svensk tid, då anmälan skickades). ${dayPart}`,
+});
+
 /** Column headings of the exports (Swedish: the committee's language), each with its definition. */
 export const measures: Record<CountKey | DerivedKey, { title: string; definition: string }> = {
   reports: { title: 'Anmälningar', definition: 'Orosanmälningar mottagna under perioden (svensk tid).' },
@@ -214,53 +226,28 @@ export const measures: Record<CountKey | DerivedKey, { title: string; definition
   },
   roleTeaching: {
     title: 'Anmälda av lärare och annan pedagogisk personal',
-    definition:
-      'Anmälningar där anmälaren angav en pedagogisk roll: lärare, förskollärare, fritidspedagog eller annan personal i fritidshem, barnskötare, elevassistent, resursperson, mentor, pedagog, vikarie m.fl. (rektor räknas som rektor, elevhälsans yrken som elevhälsan). En del av Anmälda per roll: rektor + lärare och annan pedagogisk personal + elevhälsan + annan eller okänd roll = anmälningar. Rollen anges fritt i anmälan och sorteras när anmälan skickas; Värna sparar bara rollgruppen, aldrig den angivna texten. Räknas för anmälningar skickade från version 0171. Granskning: Herrljunga 2018, Kinda 2015 (lämnas plikten över till rektor?).',
+    definition: `Anmälningar där anmälaren angav en pedagogisk roll: lärare, förskollärare, fritidspedagog eller annan personal i fritidshem, barnskötare, elevassistent, resursperson, mentor, pedagog, vikarie m.fl. (rektor räknas som rektor, elevhälsans yrken som elevhälsan). ${rolePart} Räknas för anmälningar skickade från version 0171.${roleSeed}`,
   },
   roleStudentHealth: {
     title: 'Anmälda av elevhälsan',
-    definition:
-      'Anmälningar där anmälaren angav en roll i elevhälsan enligt skollagen (2010:800) 2 kap. 25 §: skolsköterska, skolläkare, kurator, psykolog, specialpedagog, speciallärare m.fl. En del av Anmälda per roll: rektor + lärare och annan pedagogisk personal + elevhälsan + annan eller okänd roll = anmälningar. Rollen anges fritt i anmälan och sorteras när anmälan skickas; Värna sparar bara rollgruppen, aldrig den angivna texten. Räknas för anmälningar skickade från version 0171. Granskning: Herrljunga 2018, Kinda 2015 (lämnas plikten över till rektor?).',
+    definition: `Anmälningar där anmälaren angav en roll i elevhälsan enligt skollagen (2010:800) 2 kap. 25 §: skolsköterska, skolläkare, kurator, psykolog, specialpedagog, speciallärare m.fl. ${rolePart} Räknas för anmälningar skickade från version 0171.${roleSeed}`,
   },
   roleOther: {
     title: 'Anmälda av annan eller okänd roll',
-    definition:
-      'Anmälningar där anmälarens roll varken är rektor, pedagogisk personal eller elevhälsan, eller inte är känd: hit räknas också anmälningar skickade före version 0171 som inte räknas som anmälda av rektor (för dem sparades ingen roll). En del av Anmälda per roll: rektor + lärare och annan pedagogisk personal + elevhälsan + annan eller okänd roll = anmälningar. Rollen anges fritt i anmälan och sorteras när anmälan skickas; Värna sparar bara rollgruppen, aldrig den angivna texten. Granskning: Herrljunga 2018, Kinda 2015 (lämnas plikten över till rektor?).',
+    definition: `Anmälningar där anmälarens roll varken är rektor, pedagogisk personal eller elevhälsan, eller inte är känd: hit räknas också anmälningar skickade före version 0171 som inte räknas som anmälda av rektor (för dem sparades ingen roll). ${rolePart}${roleSeed}`,
   },
-  weekdayMon: {
-    title: 'Skickade på måndag',
-    definition:
-      'Anmälningar skickade en måndag (svensk tid, då anmälan skickades). En del av Anmälda per veckodag: måndag + tisdag + onsdag + torsdag + fredag + helg + okänd veckodag = anmälningar. Granskning: Eksjö 2021, Herrljunga 2018 (anmälningar hålls inne till veckans eller terminens slut).',
-  },
-  weekdayTue: {
-    title: 'Skickade på tisdag',
-    definition:
-      'Anmälningar skickade en tisdag (svensk tid, då anmälan skickades). En del av Anmälda per veckodag: måndag + tisdag + onsdag + torsdag + fredag + helg + okänd veckodag = anmälningar. Granskning: Eksjö 2021, Herrljunga 2018 (anmälningar hålls inne till veckans eller terminens slut).',
-  },
-  weekdayWed: {
-    title: 'Skickade på onsdag',
-    definition:
-      'Anmälningar skickade en onsdag (svensk tid, då anmälan skickades). En del av Anmälda per veckodag: måndag + tisdag + onsdag + torsdag + fredag + helg + okänd veckodag = anmälningar. Granskning: Eksjö 2021, Herrljunga 2018 (anmälningar hålls inne till veckans eller terminens slut).',
-  },
-  weekdayThu: {
-    title: 'Skickade på torsdag',
-    definition:
-      'Anmälningar skickade en torsdag (svensk tid, då anmälan skickades). En del av Anmälda per veckodag: måndag + tisdag + onsdag + torsdag + fredag + helg + okänd veckodag = anmälningar. Granskning: Eksjö 2021, Herrljunga 2018 (anmälningar hålls inne till veckans eller terminens slut).',
-  },
-  weekdayFri: {
-    title: 'Skickade på fredag',
-    definition:
-      'Anmälningar skickade en fredag (svensk tid, då anmälan skickades). En del av Anmälda per veckodag: måndag + tisdag + onsdag + torsdag + fredag + helg + okänd veckodag = anmälningar. Granskning: Eksjö 2021, Herrljunga 2018 (anmälningar hålls inne till veckans eller terminens slut).',
-  },
+  weekdayMon: weekday('måndag'),
+  weekdayTue: weekday('tisdag'),
+  weekdayWed: weekday('onsdag'),
+  weekdayThu: weekday('torsdag'),
+  weekdayFri: weekday('fredag'),
   weekdayWeekend: {
     title: 'Skickade på helg',
-    definition:
-      'Anmälningar skickade en lördag eller söndag (svensk tid; de två dagarna tillsammans: helganmälningarna är få, och var dag för sig skulle mest visas som ".."). En del av Anmälda per veckodag: måndag + tisdag + onsdag + torsdag + fredag + helg + okänd veckodag = anmälningar. Granskning: Eksjö 2021, Herrljunga 2018 (anmälningar hålls inne till veckans eller terminens slut).',
+    definition: `Anmälningar skickade en lördag eller söndag (svensk tid; de två dagarna tillsammans: helganmälningarna är få, och var dag för sig skulle mest visas som ".."). ${dayPart}`,
   },
   weekdayUnknown: {
     title: 'Skickade okänd veckodag',
-    definition:
-      'Anmälningar som gallrats före version 0171: för dem sparades bara månaden, inte veckodagen. En del av Anmälda per veckodag: måndag + tisdag + onsdag + torsdag + fredag + helg + okänd veckodag = anmälningar. Granskning: Eksjö 2021, Herrljunga 2018 (anmälningar hålls inne till veckans eller terminens slut).',
+    definition: `Anmälningar som gallrats före version 0171: för dem sparades bara månaden, inte veckodagen. ${dayPart}`,
   },
   shareFeedbackRequested: { title: 'Andel begärt återkoppling (%)', definition: 'Begärt återkoppling / anmälningar.' },
   shareFeedbackGiven: { title: 'Andel fått återkoppling (%)', definition: 'Fått återkoppling om beslut / begärt återkoppling.' },
