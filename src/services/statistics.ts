@@ -1,3 +1,5 @@
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
 import type { Logger } from '../log';
 import type { Clock } from './clock';
 import { NotAllowedError, NotReadyError, ValidationError } from './errors';
@@ -22,8 +24,6 @@ import {
 } from './statistics-figures';
 import type { Store } from './store';
 import * as rollupRows from './store/rollup';
-import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
 import { MIN_CELL, SuppressionPattern, complementKey, patternFingerprint, workOutPattern, type CubeRow, type Leaf } from './suppression';
 
 const gzipAsync = promisify(gzip);
@@ -224,6 +224,17 @@ export function per100(reports: number | undefined, pupils: number | undefined):
   return reports !== undefined && reports >= MIN_CELL && pupils ? { value: Math.round((1000 * reports) / pupils) / 10 } : { hidden: true };
 }
 
+/** The promise's value if it settles within `ms`, else undefined (the work goes on). */
+async function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 // --- the service ---------------------------------------------------------------------------------
 
 export interface StatisticsDeps {
@@ -330,25 +341,12 @@ export function makeStatistics({
       return older.pattern;
     };
     if (staleAfterMs <= 0) return stale();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), staleAfterMs)));
-    try {
-      const got = await Promise.race([pattern, late]);
-      return got ?? stale();
-    } finally {
-      clearTimeout(timer);
-    }
+    return (await within(pattern, staleAfterMs)) ?? stale();
   }
   /** The first pattern after a start, if it is ready within `firstWaitMs`; else "being prepared" (it goes on in the background). */
   async function firstOrNotReady(pattern: Promise<SuppressionPattern>): Promise<SuppressionPattern> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), firstWaitMs)));
-    try {
-      const got = await Promise.race([pattern, late]);
-      if (got) return got;
-    } finally {
-      clearTimeout(timer);
-    }
+    const got = await within(pattern, firstWaitMs);
+    if (got) return got;
     log.info(
       { event: 'statistics.pattern.preparing' },
       'statistics view answered "being prepared": the first pattern is not worked out yet',
